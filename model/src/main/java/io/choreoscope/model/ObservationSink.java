@@ -1,0 +1,19 @@
+package io.choreoscope.model;
+
+import java.util.List;
+
+/**
+ * Where collectors hand normalised records. The single write seam between collectors and storage
+ * (and live inference): collectors know nothing else of what lies behind it.
+ */
+public interface ObservationSink {
+
+    /**
+     * Makes a batch durable. Returns only when every observation in the batch is stored; the caller
+     * commits Kafka offsets after that and not before.
+     *
+     * @throws SinkUnavailableException when the store cannot take the batch now (the caller keeps it
+     *                                  and retries; nothing may be dropped)
+     */
+    void accept(List<Observation> batch) throws SinkUnavailableException;
+}
