@@ -1,0 +1,245 @@
+package io.choreoscope.collectors.extract;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.choreoscope.model.Header;
+import io.choreoscope.model.ParseStatus;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.provider.EventFormatProvider;
+import io.cloudevents.jackson.JsonFormat;
+import io.cloudevents.kafka.KafkaMessageFactory;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * One record seen through the eyes of the extraction rules. The payload is classified once (JSON,
+ * text, binary, empty, null) and CloudEvents are decoded once, lazily, through the CloudEvents SDK;
+ * every rule then reads from the same view. Not thread-safe: one view per record.
+ */
+public final class RecordView {
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // Parse errors must not echo megabytes of payload back into the error message.
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build();
+    private static final EventFormat CE_JSON = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
+    /** Longest parse error message kept on a record. */
+    private static final int MAX_ERROR_CHARS = 300;
+
+    private final RawRecord record;
+    private boolean classified;
+    private ParseStatus status = ParseStatus.OK;
+    private String error;
+    private JsonNode json;
+    private boolean ceDecoded;
+    private CloudEvent cloudEvent;
+    private boolean traceParsed;
+    private TraceContext trace;
+    private String keyText;
+
+    public RecordView(RawRecord record) {
+        this.record = record;
+    }
+
+    public RawRecord record() {
+        return record;
+    }
+
+    /** First header with that name, compared case-insensitively, as UTF-8 text; or null. */
+    public String headerText(String name) {
+        for (Header h : record.headers()) {
+            if (h.name().equalsIgnoreCase(name)) {
+                return h.text();
+            }
+        }
+        return null;
+    }
+
+    public String keyText() {
+        if (keyText == null && record.key() != null) {
+            keyText = new String(record.key(), StandardCharsets.UTF_8);
+        }
+        return keyText;
+    }
+
+    /** The parsed JSON payload (a structured CloudEvent's whole envelope), or null when not JSON. */
+    public JsonNode json() {
+        classify();
+        return json;
+    }
+
+    public ParseStatus status() {
+        classify();
+        cloudEvent();
+        return status;
+    }
+
+    public String error() {
+        status();
+        return error;
+    }
+
+    /** A content type: the header's, the CloudEvent's, or one derived from the payload. */
+    public String contentType() {
+        String declared = headerText("content-type");
+        if (declared == null) {
+            declared = headerText("contentType");
+        }
+        CloudEvent ce = cloudEvent();
+        if (declared == null && ce != null && ce.getDataContentType() != null) {
+            declared = ce.getDataContentType();
+        }
+        if (declared != null) {
+            return declared;
+        }
+        return switch (status()) {
+            case OK -> "application/json";
+            case NOT_JSON -> "text/plain";
+            case BINARY -> "application/octet-stream";
+            default -> null;
+        };
+    }
+
+    public TraceContext traceContext() {
+        if (!traceParsed) {
+            traceParsed = true;
+            trace = TraceContext.parse(headerText("traceparent"));
+        }
+        return trace;
+    }
+
+    /**
+     * A CloudEvents attribute or extension, in binary mode ({@code ce_*} headers) or structured mode
+     * ({@code application/cloudevents+json}, or a JSON payload with {@code specversion}, {@code id}
+     * and {@code type}). Null when the record is no CloudEvent or lacks the attribute.
+     */
+    public String cloudEventAttribute(String name) {
+        CloudEvent ce = cloudEvent();
+        if (ce == null) {
+            return null;
+        }
+        Object v;
+        if (ce.getAttributeNames().contains(name)) {
+            v = ce.getAttribute(name);
+        } else {
+            v = ce.getExtension(name);
+        }
+        return v == null ? null : v.toString();
+    }
+
+    private CloudEvent cloudEvent() {
+        if (ceDecoded) {
+            return cloudEvent;
+        }
+        ceDecoded = true;
+        classify(); // the payload status comes first so that a CloudEvent failure can refine it
+        String contentType = headerText("content-type");
+        boolean binary = headerText("ce_specversion") != null;
+        boolean structured = contentType != null
+                && contentType.toLowerCase(Locale.ROOT).startsWith("application/cloudevents");
+        try {
+            if (binary || structured) {
+                RecordHeaders headers = new RecordHeaders();
+                for (Header h : record.headers()) {
+                    // The SDK looks for lower-case ce_ names and "content-type".
+                    String n = h.name().toLowerCase(Locale.ROOT);
+                    headers.add(n.startsWith("ce_") || n.equals("content-type") ? n : h.name(), h.value());
+                }
+                cloudEvent = KafkaMessageFactory.createReader(headers, record.value()).toEvent();
+            } else {
+                JsonNode j = json();
+                if (j != null && j.isObject() && j.hasNonNull("specversion") && j.hasNonNull("id") && j.hasNonNull("type")) {
+                    cloudEvent = CE_JSON.deserialize(record.value());
+                }
+            }
+        } catch (RuntimeException e) {
+            cloudEvent = null;
+            status = ParseStatus.MALFORMED_CLOUDEVENT;
+            error = clip("not a valid CloudEvent: " + e.getMessage());
+        }
+        return cloudEvent;
+    }
+
+    private void classify() {
+        if (classified) {
+            return;
+        }
+        classified = true;
+        byte[] v = record.value();
+        if (v == null) {
+            status = ParseStatus.NULL_VALUE;
+            error = "null value (tombstone)";
+            return;
+        }
+        if (v.length == 0) {
+            status = ParseStatus.EMPTY;
+            error = "empty value";
+            return;
+        }
+        if (looksLikeJson(v)) {
+            try {
+                json = JSON.readTree(v);
+                status = ParseStatus.OK;
+                return;
+            } catch (Exception e) {
+                json = null;
+                error = clip("not JSON: " + e.getMessage());
+            }
+        }
+        if (isUtf8(v)) {
+            status = ParseStatus.NOT_JSON;
+            if (error == null) {
+                error = "text payload, not JSON";
+            }
+        } else {
+            status = ParseStatus.BINARY;
+            error = "payload is not valid UTF-8 (" + v.length + " bytes)";
+        }
+    }
+
+    private static boolean looksLikeJson(byte[] v) {
+        for (byte b : v) {
+            switch (b) {
+                case ' ', '\t', '\r', '\n' -> {
+                    continue;
+                }
+                case '{', '[', '"', '-', 't', 'f', 'n', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9' -> {
+                    return true;
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    static boolean isUtf8(byte[] v) {
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(v));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    private static String clip(String s) {
+        if (s == null) {
+            return null;
+        }
+        String oneLine = s.replace('\n', ' ').replace('\r', ' ');
+        return oneLine.length() <= MAX_ERROR_CHARS ? oneLine : oneLine.substring(0, MAX_ERROR_CHARS) + "...";
+    }
+}
