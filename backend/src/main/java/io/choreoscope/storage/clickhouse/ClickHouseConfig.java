@@ -1,0 +1,81 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+
+/**
+ * Where and how choreoscope stores data in ClickHouse, under {@value #PREFIX}. Defaults reach the
+ * demo's embedded engine. Any ClickHouse 24.8+ server works with the same SQL.
+ */
+@ConfigurationProperties(ClickHouseConfig.PREFIX)
+public class ClickHouseConfig {
+    public static final String PREFIX = "choreoscope.clickhouse";
+    /** Default HTTP endpoint: the demo's embedded engine. */
+    public static final String DEFAULT_URL = "http://localhost:8123";
+    /** Default database; created at start when missing. */
+    public static final String DEFAULT_DATABASE = "choreoscope";
+    /** Default user. */
+    public static final String DEFAULT_USERNAME = "default";
+    /** Default days raw events and spans are kept (TTL on ingest time). */
+    public static final int DEFAULT_RAW_TTL_DAYS = 30;
+    /** Default longest wait for one insert or query. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
+    private String url = DEFAULT_URL;
+    private String database = DEFAULT_DATABASE;
+    private String username = DEFAULT_USERNAME;
+    private String password = "";
+    private int rawTtlDays = DEFAULT_RAW_TTL_DAYS;
+    private Duration timeout = DEFAULT_TIMEOUT;
+
+    public ClickHouseConfig() {
+    }
+
+    public ClickHouseConfig(String url, String database) {
+        setUrl(url);
+        setDatabase(database);
+    }
+
+    public String getUrl() { return url; }
+
+    public void setUrl(String url) {
+        if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
+            throw new IllegalArgumentException(PREFIX + ".url must be an http(s) URL of ClickHouse's HTTP interface, was '" + url + "'");
+        }
+        this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    public String getDatabase() { return database; }
+
+    /** The database name is put into SQL text, so only plain identifiers are accepted. */
+    public void setDatabase(String database) {
+        if (database == null || !IDENTIFIER.matcher(database).matches()) {
+            throw new IllegalArgumentException(PREFIX + ".database must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*), was '" + database + "'");
+        }
+        this.database = database;
+    }
+
+    public String getUsername() { return username; }
+    public void setUsername(String username) { this.username = username; }
+    public String getPassword() { return password; }
+    public void setPassword(String password) { this.password = password == null ? "" : password; }
+    public int getRawTtlDays() { return rawTtlDays; }
+
+    public void setRawTtlDays(int rawTtlDays) {
+        if (rawTtlDays < 1) {
+            throw new IllegalArgumentException(PREFIX + ".raw-ttl-days must be at least 1, was " + rawTtlDays);
+        }
+        this.rawTtlDays = rawTtlDays;
+    }
+
+    public Duration getTimeout() { return timeout; }
+    public void setTimeout(Duration timeout) { this.timeout = timeout; }
+
+    /** JDBC URL of the same endpoint. */
+    public String jdbcUrl() {
+        return "jdbc:clickhouse:" + url;
+    }
+}

@@ -1,0 +1,147 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.Header;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.ParseStatus;
+
+/**
+ * Reads events back from ClickHouse, each Kafka record once ({@code FINAL} folds redelivered rows).
+ * Every value is bound as a parameter. Byte columns (key, payload, header values) travel base64-
+ * encoded so that binary content survives the text protocol.
+ */
+public final class ClickHouseEventReader implements EventReader {
+    private static final Base64.Decoder B64 = Base64.getDecoder();
+    /** '!' is outside the base64 alphabet, so it marks a null header value unambiguously. */
+    private static final String SELECT = "SELECT topic, partition, offset, toUnixTimestamp64Milli(ts), "
+            + "toUnixTimestamp64Milli(ingest_ts), if(isNull(key), '!', base64Encode(assumeNotNull(key))), "
+            + "arrayStringConcat(arrayMap(x -> base64Encode(x), header_keys), ','), "
+            + "arrayStringConcat(arrayMap(x -> if(isNull(x), '!', base64Encode(assumeNotNull(x))), header_values), ','), "
+            + "if(isNull(payload), '!', base64Encode(assumeNotNull(payload))), content_type, correlation_id, event_id, "
+            + "event_type, source_service, causation_id, trace_id, span_id, parse_status, parse_error FROM ";
+
+    private final ClickHouseStore store;
+    private final String table;
+
+    public ClickHouseEventReader(ClickHouseStore store) {
+        this.store = store;
+        this.table = store.database() + ".events";
+    }
+
+    @Override
+    public List<Observation> eventsOf(String correlationId) {
+        return query(SELECT + table + " FINAL WHERE correlation_id = ? ORDER BY ts, partition, offset", correlationId);
+    }
+
+    @Override
+    public Optional<Observation> event(String topic, int partition, long offset) {
+        List<Observation> rows = query(SELECT + table + " FINAL WHERE topic = ? AND partition = ? AND offset = ?",
+                topic, partition, offset);
+        return rows.stream().findFirst();
+    }
+
+    /** All events of a topic, each once, in partition/offset order; at most {@code limit}. */
+    public List<Observation> eventsOfTopic(String topic, int limit) {
+        return query(SELECT + table + " FINAL WHERE topic = ? ORDER BY partition, offset LIMIT ?", topic, limit);
+    }
+
+    @Override
+    public long countDistinct(String topic) {
+        return count("SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ?", topic);
+    }
+
+    @Override
+    public long countVisible(String topic) {
+        return count("SELECT count() FROM " + table + " FINAL WHERE topic = ?", topic);
+    }
+
+    private long count(String sql, Object... params) {
+        try (Connection c = store.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, params);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new StorageException("count failed: " + e.getMessage(), e);
+        }
+    }
+
+    private List<Observation> query(String sql, Object... params) {
+        try (Connection c = store.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, params);
+            List<Observation> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StorageException("event query failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Object... params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            Object p = params[i];
+            if (p instanceof String s) {
+                ps.setString(i + 1, s);
+            } else if (p instanceof Integer n) {
+                ps.setInt(i + 1, n);
+            } else if (p instanceof Long n) {
+                ps.setLong(i + 1, n);
+            } else {
+                throw new IllegalArgumentException("unsupported parameter " + p);
+            }
+        }
+    }
+
+    private static Observation row(ResultSet rs) throws SQLException {
+        List<Header> headers = new ArrayList<>();
+        String keys = rs.getString(7);
+        String values = rs.getString(8);
+        if (!keys.isEmpty()) {
+            String[] k = keys.split(",", -1);
+            String[] v = values.split(",", -1);
+            for (int i = 0; i < k.length; i++) {
+                headers.add(new Header(new String(B64.decode(k[i]), java.nio.charset.StandardCharsets.UTF_8),
+                        bytesOrNull(v[i])));
+            }
+        }
+        return Observation.builder(rs.getString(1), rs.getInt(2), rs.getLong(3), Instant.ofEpochMilli(rs.getLong(4)))
+                .ingestTime(Instant.ofEpochMilli(rs.getLong(5)))
+                .key(bytesOrNull(rs.getString(6)))
+                .headers(headers)
+                .payload(bytesOrNull(rs.getString(9)))
+                .contentType(emptyToNull(rs.getString(10)))
+                .correlationId(emptyToNull(rs.getString(11)))
+                .eventId(emptyToNull(rs.getString(12)))
+                .eventType(emptyToNull(rs.getString(13)))
+                .sourceService(emptyToNull(rs.getString(14)))
+                .causationId(emptyToNull(rs.getString(15)))
+                .traceId(emptyToNull(rs.getString(16)))
+                .spanId(emptyToNull(rs.getString(17)))
+                .parseStatus(ParseStatus.valueOf(rs.getString(18)))
+                .parseError(emptyToNull(rs.getString(19)))
+                .build();
+    }
+
+    private static byte[] bytesOrNull(String b64) {
+        return "!".equals(b64) ? null : B64.decode(b64);
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}

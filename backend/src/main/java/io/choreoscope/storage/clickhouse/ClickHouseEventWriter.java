@@ -1,0 +1,91 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.io.BufferedOutputStream;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.data.ClickHouseFormat;
+import io.choreoscope.model.Header;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.ObservationSink;
+import io.choreoscope.model.SinkUnavailableException;
+
+/**
+ * Writes observation batches to the {@code events} table in one streaming RowBinary insert per batch.
+ * Returns when ClickHouse acknowledged the insert; any failure (unreachable, timeout, refused)
+ * becomes a {@link SinkUnavailableException} so that the caller keeps the batch and retries.
+ */
+public final class ClickHouseEventWriter implements ObservationSink {
+    static final List<String> COLUMNS = List.of("topic", "partition", "offset", "ts", "ingest_ts", "key",
+            "header_keys", "header_values", "payload", "payload_size", "content_type", "correlation_id", "event_id",
+            "event_type", "source_service", "causation_id", "trace_id", "span_id", "parse_status", "parse_error");
+
+    private final ClickHouseStore store;
+    private final String table;
+
+    public ClickHouseEventWriter(ClickHouseStore store) {
+        this.store = store;
+        this.table = store.database() + ".events";
+    }
+
+    @Override
+    public void accept(List<Observation> batch) throws SinkUnavailableException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            store.client().insert(table, COLUMNS, out -> {
+                BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+                RowBinaryOutput w = new RowBinaryOutput(buffered);
+                for (Observation o : batch) {
+                    write(w, o);
+                }
+                buffered.flush();
+            }, ClickHouseFormat.RowBinary, new InsertSettings())
+                    .get(store.config().getTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkUnavailableException("interrupted while writing " + batch.size() + " events to ClickHouse", e);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new SinkUnavailableException("ClickHouse did not take " + batch.size() + " events at "
+                    + store.config().getUrl() + ": " + cause.getMessage(), cause);
+        } catch (Exception e) {
+            throw new SinkUnavailableException("ClickHouse insert failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(RowBinaryOutput w, Observation o) throws java.io.IOException {
+        w.string(o.topic());
+        w.uint32(o.partition());
+        w.uint64(o.offset());
+        w.int64(o.timestamp().toEpochMilli());
+        w.int64((o.ingestTime() == null ? o.timestamp() : o.ingestTime()).toEpochMilli());
+        w.nullableBytes(o.key());
+        List<Header> headers = o.headers();
+        w.varUInt(headers.size());
+        for (Header h : headers) {
+            w.string(h.name());
+        }
+        w.varUInt(headers.size());
+        for (Header h : headers) {
+            w.nullableBytes(h.value());
+        }
+        w.nullableBytes(o.payload());
+        w.uint32(o.payload() == null ? 0 : o.payload().length);
+        w.string(o.contentType());
+        w.string(o.correlationId());
+        w.string(o.eventId());
+        w.string(o.eventType());
+        w.string(o.sourceService());
+        w.string(o.causationId());
+        w.string(o.traceId());
+        w.string(o.spanId());
+        w.string(o.parseStatus().name());
+        w.string(o.parseError());
+    }
+}

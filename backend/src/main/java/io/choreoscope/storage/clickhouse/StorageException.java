@@ -1,0 +1,8 @@
+package io.choreoscope.storage.clickhouse;
+
+/** A read from ClickHouse failed; the message says which and why. */
+public class StorageException extends RuntimeException {
+    public StorageException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,341 @@
+package io.choreoscope.collectors.kafka;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.choreoscope.collectors.extract.RawRecord;
+import io.choreoscope.collectors.extract.RecordNormalizer;
+import io.choreoscope.model.Header;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.ObservationSink;
+import io.choreoscope.model.ParseStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Taps every matching topic into an {@link ObservationSink}, at least once and losing nothing.
+ *
+ * <ul>
+ *   <li>Records are normalised on the poll thread and batched by size and linger time.</li>
+ *   <li>Offsets are committed only after the sink acknowledged the batch. A crash between the two
+ *       redelivers the batch; stores deduplicate on (topic, partition, offset).</li>
+ *   <li>When the sink refuses a batch, the tap keeps it, pauses every assigned partition (so memory
+ *       stays at one batch), keeps polling to stay in the group, and retries with exponential backoff
+ *       until the sink takes it. Then it resumes by itself.</li>
+ *   <li>A record whose content cannot be read is stored flagged, never skipped
+ *       ({@link RecordNormalizer} never throws for content).</li>
+ * </ul>
+ * One tap instance runs one consumer on its own thread; scale out by running more instances with the
+ * same group ID (one per partition at most).
+ */
+public final class KafkaTap implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaTap.class);
+
+    private final TapSettings settings;
+    private final RecordNormalizer normalizer;
+    private final ObservationSink sink;
+    private final MeterRegistry meters;
+    private final Clock clock;
+
+    private final List<Observation> buffer = new ArrayList<>();
+    private final Map<TopicPartition, OffsetAndMetadata> pendingOffsets = new HashMap<>();
+    private final Map<String, Counter> perTopic = new ConcurrentHashMap<>();
+    private final Map<ParseStatus, Counter> flagged = new ConcurrentHashMap<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private volatile boolean running;
+    private volatile boolean aborted;
+    private volatile String state = "STARTING";
+    private volatile long ingested;
+    private volatile int consecutiveFailures;
+    private volatile String lastError;
+    private volatile Instant lastErrorAt;
+    private volatile int pending;
+    private boolean pausedForSink;
+    private long bufferStartedNanos;
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaClientMetrics clientMetrics;
+    private Thread thread;
+
+    private final Counter uncorrelated;
+    private final Counter sinkFailures;
+    private final DistributionSummary batchSize;
+    private final Timer batchLatency;
+
+    public KafkaTap(TapSettings settings, RecordNormalizer normalizer, ObservationSink sink, MeterRegistry meters, Clock clock) {
+        this.settings = settings;
+        this.normalizer = normalizer;
+        this.sink = sink;
+        this.meters = meters;
+        this.clock = clock;
+        this.uncorrelated = Counter.builder("choreoscope.tap.records.uncorrelated")
+                .description("Records stored without a correlation ID").register(meters);
+        this.sinkFailures = Counter.builder("choreoscope.tap.sink.failures")
+                .description("Batches the store refused (each retried until taken)").register(meters);
+        this.batchSize = DistributionSummary.builder("choreoscope.tap.batch.size")
+                .description("Records per batch written to the store").register(meters);
+        this.batchLatency = Timer.builder("choreoscope.tap.batch.latency")
+                .description("Time for the store to acknowledge a batch").register(meters);
+        meters.gauge("choreoscope.tap.sink.available", this, t -> t.consecutiveFailures == 0 ? 1 : 0);
+        meters.gauge("choreoscope.tap.pending.records", this, t -> t.pending);
+    }
+
+    /** Starts the poll thread. */
+    public synchronized void start() {
+        if (thread != null) {
+            throw new IllegalStateException("tap already started");
+        }
+        running = true;
+        thread = new Thread(this::run, "choreoscope-tap-" + settings.groupId());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public TapStatus status() {
+        return new TapStatus(state, ingested, consecutiveFailures, lastError, lastErrorAt, pending);
+    }
+
+    private Map<String, Object> consumerProperties() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "choreoscope-tap");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) settings.metadataMaxAge().toMillis());
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(settings.batchMaxRecords(), 10_000));
+        // Records near 1 MB must fit in one fetch.
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        p.put(ConsumerConfig.EXCLUDE_INTERNAL_TOPICS_CONFIG, true);
+        p.putAll(settings.consumerProperties());
+        return p;
+    }
+
+    private void run() {
+        try {
+            consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            clientMetrics = new KafkaClientMetrics(consumer);
+            clientMetrics.bindTo(meters);
+            consumer.subscribe(settings.topicPattern(), new Rebalance());
+            state = "RUNNING";
+            LOG.info("Tapping topics matching {} on {} as group {}", settings.topicPattern(), settings.bootstrapServers(),
+                    settings.groupId());
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                add(records);
+                if (!buffer.isEmpty() && (buffer.size() >= settings.batchMaxRecords()
+                        || System.nanoTime() - bufferStartedNanos >= settings.batchLinger().toNanos())) {
+                    flush();
+                }
+            }
+            if (!aborted && !buffer.isEmpty()) {
+                flush();
+            }
+        } catch (WakeupException e) {
+            // close() or abort() interrupted a poll: fall through to shutdown
+        } catch (RuntimeException e) {
+            LOG.error("Kafka tap stopped by an unexpected error; uncommitted records will be read again on restart", e);
+            lastError = e.toString();
+            lastErrorAt = clock.instant();
+        } finally {
+            state = "STOPPED";
+            if (clientMetrics != null) {
+                clientMetrics.close();
+            }
+            if (consumer != null) {
+                try {
+                    consumer.close(aborted ? Duration.ZERO : Duration.ofSeconds(5));
+                } catch (RuntimeException e) {
+                    LOG.debug("consumer close", e);
+                }
+            }
+            stopped.countDown();
+        }
+    }
+
+    private void add(ConsumerRecords<byte[], byte[]> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        if (buffer.isEmpty()) {
+            bufferStartedNanos = System.nanoTime();
+        }
+        Instant now = clock.instant();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            Observation o = normalizer.normalize(toRaw(r), now);
+            buffer.add(o);
+            pendingOffsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            perTopic.computeIfAbsent(r.topic(), t -> Counter.builder("choreoscope.tap.records")
+                    .description("Records read per topic").tag("topic", t).register(meters)).increment();
+            if (o.parseStatus() != ParseStatus.OK) {
+                flagged.computeIfAbsent(o.parseStatus(), s -> Counter.builder("choreoscope.tap.records.flagged")
+                        .description("Records stored with a parse problem").tag("status", s.name()).register(meters))
+                        .increment();
+            }
+            if (!o.correlated()) {
+                uncorrelated.increment();
+            }
+        }
+        pending = buffer.size();
+    }
+
+    static RawRecord toRaw(ConsumerRecord<byte[], byte[]> r) {
+        List<Header> headers = new ArrayList<>();
+        r.headers().forEach(h -> headers.add(new Header(h.key(), h.value())));
+        return new RawRecord(r.topic(), r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()), r.key(),
+                headers, r.value());
+    }
+
+    /** Hands the buffer to the sink until it is taken, then commits. Returns false when aborted. */
+    private void flush() {
+        long backoffMs = settings.retryInitial().toMillis();
+        while (true) {
+            if (aborted) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            try {
+                sink.accept(List.copyOf(buffer));
+                batchLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                batchSize.record(buffer.size());
+                break;
+            } catch (Exception e) {
+                onSinkFailure(e);
+                waitWhilePaused(backoffMs);
+                backoffMs = Math.min(backoffMs * 2, settings.retryMax().toMillis());
+                if (!running) {
+                    // Shutting down during an outage: nothing was committed, so nothing is lost.
+                    return;
+                }
+            }
+        }
+        if (aborted) {
+            return; // simulated crash after the write and before the commit
+        }
+        ingested += buffer.size();
+        buffer.clear();
+        pending = 0;
+        if (consecutiveFailures > 0) {
+            LOG.info("Store is back after {} failed attempts; tap resumes", consecutiveFailures);
+        }
+        consecutiveFailures = 0;
+        state = "RUNNING";
+        try {
+            consumer.commitSync(new HashMap<>(pendingOffsets));
+        } catch (RuntimeException e) {
+            // After a rebalance the new owner reads these records again; the store deduplicates them.
+            LOG.warn("Offset commit failed ({}); records may be read again and will be deduplicated", e.toString());
+        }
+        pendingOffsets.clear();
+        if (pausedForSink) {
+            consumer.resume(consumer.paused());
+            pausedForSink = false;
+        }
+    }
+
+    private void onSinkFailure(Exception e) {
+        consecutiveFailures++;
+        sinkFailures.increment();
+        lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+        lastErrorAt = clock.instant();
+        state = "RETRYING";
+        if (consecutiveFailures == 1 || consecutiveFailures % 10 == 0) {
+            LOG.warn("Store refused a batch of {} records (attempt {}): {}. Tap paused; retrying.",
+                    buffer.size(), consecutiveFailures, lastError);
+        }
+        if (!pausedForSink) {
+            consumer.pause(consumer.assignment());
+            pausedForSink = true;
+        }
+    }
+
+    /** Polls paused partitions (to stay in the group) for about {@code millis}. */
+    private void waitWhilePaused(long millis) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (running && !aborted && System.nanoTime() < until) {
+            long left = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+            ConsumerRecords<byte[], byte[]> unexpected = consumer.poll(Duration.ofMillis(Math.max(1, Math.min(100, left))));
+            if (!unexpected.isEmpty()) {
+                // A partition was assigned between pause and poll: read it again later rather than lose it.
+                for (TopicPartition tp : unexpected.partitions()) {
+                    consumer.seek(tp, unexpected.records(tp).get(0).offset());
+                }
+                consumer.pause(consumer.assignment());
+            }
+        }
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Their buffered records are still written (duplicates are deduplicated by the store), but
+            // their offsets are no longer ours to commit.
+            partitions.forEach(pendingOffsets::remove);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (pausedForSink && !partitions.isEmpty()) {
+                consumer.pause(partitions);
+            }
+            LOG.info("Tap assigned {} partitions", partitions.size());
+        }
+    }
+
+    /** Stops after writing what it holds and committing. Waits up to 30 s. */
+    @Override
+    public void close() {
+        running = false;
+        awaitStop();
+    }
+
+    /**
+     * Stops at once without flushing or committing, as a crash would: whatever was read but not
+     * committed is read again by the next tap in the group. For tests and for emergency stops.
+     */
+    public void abort() {
+        aborted = true;
+        running = false;
+        if (Thread.currentThread() != thread) {
+            awaitStop();
+        }
+    }
+
+    private void awaitStop() {
+        if (thread == null || Thread.currentThread() == thread) {
+            return;
+        }
+        try {
+            if (!stopped.await(30, TimeUnit.SECONDS)) {
+                consumer.wakeup();
+                stopped.await(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
