@@ -141,6 +141,17 @@ public final class EmbeddedKafka implements AutoCloseable {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
     }
 
+    /** A byte-array producer that waits for all acknowledgements; the caller closes it. */
+    public org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer() {
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all",
+                org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 5,
+                org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+    }
+
     /** Creates topics (replication 1) and waits until they exist. Existing topics are left as they are. */
     public void createTopic(String name, int partitions) {
         try (Admin admin = admin()) {

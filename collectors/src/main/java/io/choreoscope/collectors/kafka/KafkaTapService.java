@@ -1,0 +1,42 @@
+package io.choreoscope.collectors.kafka;
+
+import java.time.Clock;
+
+import io.choreoscope.collectors.extract.ExtractionConfig;
+import io.choreoscope.collectors.extract.RecordNormalizer;
+import io.choreoscope.model.ObservationSink;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Requires;
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link KafkaTap} for the application's lifetime when {@code choreoscope.tap.enabled} is
+ * true (the default, and whenever the collector role runs). Writes go to the application's
+ * {@link ObservationSink}.
+ */
+@Context
+@Requires(property = TapConfig.PREFIX + ".enabled", notEquals = "false")
+public class KafkaTapService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaTapService.class);
+    private final KafkaTap tap;
+
+    public KafkaTapService(TapConfig config, ExtractionConfig extraction, ObservationSink sink, MeterRegistry meters) {
+        this.tap = new KafkaTap(config.toSettings(), new RecordNormalizer(extraction.toRules()), sink, meters,
+                Clock.systemUTC());
+        tap.start();
+        LOG.info("Kafka tap started against {}", config.getBootstrapServers());
+    }
+
+    public TapStatus status() {
+        return tap.status();
+    }
+
+    @PreDestroy
+    @Override
+    public void close() {
+        tap.close();
+    }
+}
