@@ -198,9 +198,6 @@ public class OtlpReceiver {
                         exchange.getRequestHeaders().getFirst("Content-Encoding"));
             } catch (OtlpRequestException e) {
                 int rpc = e.httpStatus() == 413 ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT;
-                if (e.httpStatus() == 413) {
-                    exchange.getResponseHeaders().set("Connection", "close");
-                }
                 fail(exchange, encoding, e.httpStatus(), rpc, e.getMessage());
                 return;
             }
@@ -265,10 +262,31 @@ public class OtlpReceiver {
     }
 
     private void tooLarge(HttpExchange exchange, OtlpEncoding encoding, String what) throws IOException {
-        // The rest of the body is not read: close the connection instead of draining it.
-        exchange.getResponseHeaders().set("Connection", "close");
+        // A client still sending its body when the server answers and closes gets a TCP reset and may
+        // lose the 413. So the rest is read and dropped up to one more max-body-bytes; past that, the
+        // connection is closed rather than spend more time on a request that will be refused anyway.
+        if (!drain(exchange.getRequestBody(), config.getMaxBodyBytes())) {
+            exchange.getResponseHeaders().set("Connection", "close");
+        }
         fail(exchange, encoding, 413, RPC_RESOURCE_EXHAUSTED, what + " exceeds " + config.getMaxBodyBytes()
                 + " bytes (choreoscope.otlp.max-body-bytes); export smaller batches");
+    }
+
+    /** Reads and drops up to {@code limit} bytes; true when the body ended within them. */
+    private static boolean drain(InputStream in, long limit) {
+        byte[] buf = new byte[16384];
+        long total = 0;
+        try {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                total += n;
+                if (total > limit) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void unavailable(HttpExchange exchange, OtlpEncoding encoding, String message) throws IOException {
