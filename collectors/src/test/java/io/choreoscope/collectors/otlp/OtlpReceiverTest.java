@@ -38,9 +38,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The receiver in a Micronaut context, fed by the real OpenTelemetry SDK exporter and by raw HTTP. */
 class OtlpReceiverTest {
@@ -274,6 +276,34 @@ class OtlpReceiverTest {
     }
 
     @Test
+    void tooManyPendingRequestsIs503WithRetryAfter() throws Exception {
+        try (ApplicationContext small = ApplicationContext.run(Map.of(
+                "spec.name", "OtlpReceiverTest",
+                "choreoscope.otlp.port", 0,
+                "choreoscope.otlp.host", "127.0.0.1",
+                "choreoscope.otlp.threads", 2,
+                "choreoscope.otlp.max-pending-requests", 1))) {
+            CapturingSpanSink slowSink = small.getBean(CapturingSpanSink.class);
+            slowSink.gate = new CountDownLatch(1);
+            URI uri = URI.create("http://127.0.0.1:" + small.getBean(OtlpReceiver.class).port() + OtlpReceiver.TRACES_PATH);
+            byte[] body = OtlpTraceDecoderTest.request(OtlpTraceDecoderTest.service("x"),
+                    OtlpTraceDecoderTest.span(OtlpTraceDecoderTest.TRACE, OtlpTraceDecoderTest.SPAN).build()).toByteArray();
+            HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/x-protobuf")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+
+            var first = http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+            await().atMost(Duration.ofSeconds(10)).until(() -> slowSink.waiting);
+            HttpResponse<String> second = http.send(request, HttpResponse.BodyHandlers.ofString());
+            slowSink.gate.countDown();
+
+            assertThat(second.statusCode()).isEqualTo(503);
+            assertThat(second.headers().firstValue("Retry-After")).isPresent();
+            assertThat(second.body()).contains("overloaded");
+            assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void otherPathsAndMethodsAreRefused() throws Exception {
         HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(endpoint)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -309,9 +339,21 @@ class OtlpReceiverTest {
     static class CapturingSpanSink implements SpanSink {
         final List<Span> spans = new CopyOnWriteArrayList<>();
         volatile boolean unavailable;
+        /** When set, accept() waits for it (a slow store). */
+        volatile CountDownLatch gate;
+        volatile boolean waiting;
 
         @Override
         public void accept(List<Span> batch) throws SinkUnavailableException {
+            CountDownLatch g = gate;
+            if (g != null) {
+                waiting = true;
+                try {
+                    g.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (unavailable) {
                 throw new SinkUnavailableException("test store is down", null);
             }
