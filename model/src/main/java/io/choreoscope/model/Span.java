@@ -22,6 +22,13 @@ import java.util.Map;
  * @param messagingMessageId   {@code messaging.message.id}, or null
  * @param consumerGroup        {@code messaging.consumer.group.name} (or the Kafka-specific older key), or null
  * @param correlationId        correlation ID carried by an attribute or baggage, or null
+ * @param statusMessage        the span status description (set with ERROR), or null
+ * @param eventsJson           span events as a JSON array of {@code {"name","timeUnixNano","attributes"}}
+ *                             (attributes flattened to strings like {@code attributes}), or null when
+ *                             the span has none; exceptions are recorded as events
+ * @param linksJson            span links as a JSON array of {@code {"traceId","spanId","traceState",
+ *                             "attributes"}}, or null when the span has none; batch consumers link to
+ *                             the producer spans this way, so the inference needs them
  */
 public record Span(
         String traceId,
@@ -39,9 +46,22 @@ public record Span(
         String messagingOperation,
         String messagingMessageId,
         String consumerGroup,
-        String correlationId) {
+        String correlationId,
+        String statusMessage,
+        String eventsJson,
+        String linksJson) {
 
     public Span {
         attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+    }
+
+    /** The original sixteen-field form, without status message, events and links. */
+    public Span(String traceId, String spanId, String parentSpanId, String service, String name, String kind,
+                Instant start, long durationNanos, String statusCode, Map<String, String> attributes,
+                String messagingSystem, String messagingDestination, String messagingOperation,
+                String messagingMessageId, String consumerGroup, String correlationId) {
+        this(traceId, spanId, parentSpanId, service, name, kind, start, durationNanos, statusCode, attributes,
+                messagingSystem, messagingDestination, messagingOperation, messagingMessageId, consumerGroup,
+                correlationId, null, null, null);
     }
 }
