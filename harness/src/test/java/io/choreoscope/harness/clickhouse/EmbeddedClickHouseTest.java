@@ -47,6 +47,8 @@ class EmbeddedClickHouseTest {
         assertThat(engine.httpPort()).isPositive();
         assertThat(engine.query("SELECT version()")).startsWith("26.");
         assertThat(engine.jdbcUrl()).isEqualTo("jdbc:clickhouse://127.0.0.1:" + engine.httpPort() + "/default");
+        assertThat(engine.query("SELECT getServerSetting('max_server_memory_usage')").strip())
+                .as("memory cap from the generated config file").isEqualTo(Long.toString(2L << 30));
         assertThat(Files.readString(engine.logFile())).contains("serving HTTP on 127.0.0.1:" + engine.httpPort());
         try (Connection connection = engine.jdbcConnection();
              Statement statement = connection.createStatement()) {
