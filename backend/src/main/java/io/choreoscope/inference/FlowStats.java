@@ -115,10 +115,15 @@ final class FlowStats {
     }
 
     /** Builds the derived indexes of a view and the learned ends and compensations. */
-    void finish(Map<Integer, long[]> learning, InferenceConfig cfg, boolean[] failureType) {
+    void finish(Map<Integer, long[]> learning, InferenceConfig cfg, boolean[] failureType, Interner types) {
         for (Trans t : trans.values()) {
             outTotals.computeIfAbsent(t.from, x -> new long[1])[0] += t.count;
             out.computeIfAbsent(t.from, x -> new ArrayList<>()).add(t);
+        }
+        // most frequent first, then by name: the same order whatever order the map was filled in
+        for (List<Trans> l : out.values()) {
+            l.sort((x, y) -> x.count != y.count ? Long.compare(y.count, x.count)
+                    : types.name(x.to).compareTo(types.name(y.to)));
         }
         if (learning != null) {
             learning.forEach((type, v) -> {

@@ -302,7 +302,7 @@ public final class InferenceEngine {
             v.computeIfAbsent(flowOf(in), FlowStats::new).add(in);
         }
         for (FlowStats s : v.values()) {
-            s.finish(learning.get(s.flow), cfg, failureType);
+            s.finish(learning.get(s.flow), cfg, failureType, types);
         }
         views = v;
         return v;

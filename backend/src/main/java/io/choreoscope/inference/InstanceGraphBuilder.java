@@ -6,6 +6,7 @@ import io.choreoscope.model.flow.EdgeKind;
 import io.choreoscope.model.flow.InstanceGraph;
 import org.jgrapht.graph.DefaultEdge;
 import org.jgrapht.graph.DirectedAcyclicGraph;
+import org.jgrapht.graph.GraphCycleProhibitedException;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -111,10 +112,10 @@ public final class InstanceGraphBuilder {
                 }
             }
         }
-        // 3. directly-follows order for the rest (always forward in time order, so never a cycle)
+        // 3. directly-follows order for the rest. Forward in time, but a causation edge pointing back in time
+        //    (clock skew) can make it close a cycle: then the event stays a root, which is what its data says.
         for (int b = 1; b < events.size(); b++) {
-            if (!linked[b]) {
-                dag.addEdge(b - 1, b);
+            if (!linked[b] && tryAdd(dag, b - 1, b)) {
                 edges.add(new InstanceGraph.Edge(b - 1, b, EdgeKind.ORDER));
             }
         }
@@ -126,7 +127,7 @@ public final class InstanceGraphBuilder {
         try {
             dag.addEdge(a, b);
             return true;
-        } catch (IllegalArgumentException cycle) {
+        } catch (GraphCycleProhibitedException cycle) {
             return false;
         }
     }

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The events of one instance (one correlation ID) as a directed graph. Nodes are listed in time order
- * (timestamp, then partition, then offset, then topic), after duplicates were removed; every node
- * except the first has at least one incoming edge.
+ * (timestamp, then partition, then offset, then topic), after duplicates were removed. Every node except
+ * the first has an incoming edge, unless that edge would have closed a cycle (the graph is acyclic).
  *
  * @param correlationId the instance's correlation ID
  * @param nodes         events in time order; {@code index} is the position in this list
