@@ -1,0 +1,185 @@
+package io.choreoscope.inference;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Every knob of the inference engine, with defaults that work on first start ({@link #defaults()}).
+ * Durations are compared with event time (record timestamps) and the {@code now} passed to
+ * {@code evaluate}. Name patterns are globs: {@code *} matches any run of characters, matching is
+ * case-insensitive, and the whole type name must match.
+ *
+ * @param flowAliases              start event type (or flow name) -> flow name. Renames a flow, or merges
+ *                                 several flows when they map to one name. Default: none.
+ * @param endEventTypes            event types that end an instance, on top of the learned ends. Default: none.
+ * @param compensationPatterns     event types that compensate (undo) earlier steps. Default:
+ *                                 {@link #DEFAULT_COMPENSATION_PATTERNS}.
+ * @param failurePatterns          event types that report a failure. An instance that ends at one without
+ *                                 compensation is FAILED. Default: {@link #DEFAULT_FAILURE_PATTERNS}.
+ * @param stepSla                  configured bound per step, keyed by {@code "From->To"} or by the target type
+ *                                 {@code "To"} (the pair wins). Default: none.
+ * @param stuckFactor              k in {@code bound = max(SLA, k x learned p99)}. Default 3.
+ * @param stuckFloor               no bound is shorter than this. Default 5 s.
+ * @param defaultBound             bound for a step with fewer than {@code minLatencySamples} samples and no SLA,
+ *                                 and for an instance whose last type has no learned next step. Default 5 min.
+ * @param minLatencySamples        samples a transition needs before its p99 is trusted. Default 20.
+ * @param retention                a finished (terminal) instance is evicted this long after its last event.
+ *                                 Default 10 min.
+ * @param abandonAfter             any instance idle this long is evicted, finished or not. Default 24 h.
+ * @param settleAfter              an instance idle this long counts as "finished" for learning ends and
+ *                                 compensations. Default 10 min.
+ * @param maxEventsPerInstance     cap on events kept per instance; later distinct events are counted as dropped.
+ *                                 Each kept event costs 32 bytes. Default 100.
+ * @param minEndSamples            settled instances that must end at a type before it is learned as an end (and
+ *                                 that must contain a type after a failure before it is learned as a
+ *                                 compensation). Default 3.
+ * @param minEndRatio              share of the settled instances containing a type that must end there (or have
+ *                                 it after a failure) for it to be learned. Default 0.8.
+ * @param minInstancesForModel     instances a flow needs before deviations are reported. Default 10.
+ * @param minTransitionCount       a transition is established from this many occurrences... Default 2.
+ * @param minTransitionProbability ...and this share of the transitions out of its source. Default 0.02.
+ * @param minNextProbability       expected next steps are the transitions out of the last type with at least this
+ *                                 probability (and established). Default 0.05.
+ * @param joinBufferEntries        bound on each buffer joining records to consumer spans for the dependency map
+ *                                 (oldest entries dropped first). Default 100 000.
+ */
+public record InferenceConfig(
+        Map<String, String> flowAliases,
+        Set<String> endEventTypes,
+        List<String> compensationPatterns,
+        List<String> failurePatterns,
+        Map<String, Duration> stepSla,
+        double stuckFactor,
+        Duration stuckFloor,
+        Duration defaultBound,
+        int minLatencySamples,
+        Duration retention,
+        Duration abandonAfter,
+        Duration settleAfter,
+        int maxEventsPerInstance,
+        int minEndSamples,
+        double minEndRatio,
+        int minInstancesForModel,
+        int minTransitionCount,
+        double minTransitionProbability,
+        double minNextProbability,
+        int joinBufferEntries) {
+
+    /** Default compensation naming rules. */
+    public static final List<String> DEFAULT_COMPENSATION_PATTERNS = List.of(
+            "*Refunded", "*Cancelled", "*Canceled", "*Released", "*Compensat*", "*Reverted", "*RolledBack");
+    /** Default failure naming rules. */
+    public static final List<String> DEFAULT_FAILURE_PATTERNS = List.of(
+            "*Failed", "*Rejected", "*Declined", "*TimedOut");
+    public static final double DEFAULT_STUCK_FACTOR = 3.0;
+    public static final Duration DEFAULT_STUCK_FLOOR = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_BOUND = Duration.ofMinutes(5);
+    public static final int DEFAULT_MIN_LATENCY_SAMPLES = 20;
+    public static final Duration DEFAULT_RETENTION = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_ABANDON_AFTER = Duration.ofHours(24);
+    public static final Duration DEFAULT_SETTLE_AFTER = Duration.ofMinutes(10);
+    public static final int DEFAULT_MAX_EVENTS_PER_INSTANCE = 100;
+    public static final int DEFAULT_MIN_END_SAMPLES = 3;
+    public static final double DEFAULT_MIN_END_RATIO = 0.8;
+    public static final int DEFAULT_MIN_INSTANCES_FOR_MODEL = 10;
+    public static final int DEFAULT_MIN_TRANSITION_COUNT = 2;
+    public static final double DEFAULT_MIN_TRANSITION_PROBABILITY = 0.02;
+    public static final double DEFAULT_MIN_NEXT_PROBABILITY = 0.05;
+    public static final int DEFAULT_JOIN_BUFFER_ENTRIES = 100_000;
+
+    public InferenceConfig {
+        flowAliases = Map.copyOf(Objects.requireNonNull(flowAliases, "flowAliases"));
+        endEventTypes = Set.copyOf(Objects.requireNonNull(endEventTypes, "endEventTypes"));
+        compensationPatterns = List.copyOf(compensationPatterns);
+        failurePatterns = List.copyOf(failurePatterns);
+        stepSla = Map.copyOf(stepSla);
+        Objects.requireNonNull(stuckFloor, "stuckFloor");
+        Objects.requireNonNull(defaultBound, "defaultBound");
+        Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(abandonAfter, "abandonAfter");
+        Objects.requireNonNull(settleAfter, "settleAfter");
+        if (stuckFactor <= 0) {
+            throw new IllegalArgumentException("stuckFactor must be > 0, was " + stuckFactor);
+        }
+        if (maxEventsPerInstance < 2 || maxEventsPerInstance > 65_535) {
+            throw new IllegalArgumentException("maxEventsPerInstance must be in 2..65535, was " + maxEventsPerInstance);
+        }
+        if (joinBufferEntries < 0) {
+            throw new IllegalArgumentException("joinBufferEntries must be >= 0, was " + joinBufferEntries);
+        }
+    }
+
+    /** The documented defaults. */
+    public static InferenceConfig defaults() {
+        return new InferenceConfig(Map.of(), Set.of(), DEFAULT_COMPENSATION_PATTERNS, DEFAULT_FAILURE_PATTERNS,
+                Map.of(), DEFAULT_STUCK_FACTOR, DEFAULT_STUCK_FLOOR, DEFAULT_BOUND, DEFAULT_MIN_LATENCY_SAMPLES,
+                DEFAULT_RETENTION, DEFAULT_ABANDON_AFTER, DEFAULT_SETTLE_AFTER, DEFAULT_MAX_EVENTS_PER_INSTANCE,
+                DEFAULT_MIN_END_SAMPLES, DEFAULT_MIN_END_RATIO, DEFAULT_MIN_INSTANCES_FOR_MODEL,
+                DEFAULT_MIN_TRANSITION_COUNT, DEFAULT_MIN_TRANSITION_PROBABILITY, DEFAULT_MIN_NEXT_PROBABILITY,
+                DEFAULT_JOIN_BUFFER_ENTRIES);
+    }
+
+    public InferenceConfig withFlowAliases(Map<String, String> v) {
+        return new InferenceConfig(v, endEventTypes, compensationPatterns, failurePatterns, stepSla, stuckFactor,
+                stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
+                minTransitionProbability, minNextProbability, joinBufferEntries);
+    }
+
+    public InferenceConfig withEndEventTypes(Set<String> v) {
+        return new InferenceConfig(flowAliases, v, compensationPatterns, failurePatterns, stepSla, stuckFactor,
+                stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
+                minTransitionProbability, minNextProbability, joinBufferEntries);
+    }
+
+    public InferenceConfig withPatterns(List<String> compensation, List<String> failure) {
+        return new InferenceConfig(flowAliases, endEventTypes, compensation, failure, stepSla, stuckFactor,
+                stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
+                minTransitionProbability, minNextProbability, joinBufferEntries);
+    }
+
+    public InferenceConfig withStepSla(Map<String, Duration> v) {
+        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, v, stuckFactor,
+                stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
+                minTransitionProbability, minNextProbability, joinBufferEntries);
+    }
+
+    /** Stuck bound parameters: k, floor, default bound and the samples needed to trust a p99. */
+    public InferenceConfig withStuckBounds(double k, Duration floor, Duration defaultBound, int minLatencySamples) {
+        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla, k,
+                floor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
+                minTransitionProbability, minNextProbability, joinBufferEntries);
+    }
+
+    /** Lifetimes: retention of finished instances, abandonment of idle ones, settling for learning. */
+    public InferenceConfig withLifetimes(Duration retention, Duration abandonAfter, Duration settleAfter) {
+        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+                stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
+                minTransitionProbability, minNextProbability, joinBufferEntries);
+    }
+
+    public InferenceConfig withMaxEventsPerInstance(int v) {
+        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+                stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                v, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
+                minTransitionProbability, minNextProbability, joinBufferEntries);
+    }
+
+    /** Thresholds of the model: when a flow, a transition or an end is trusted. */
+    public InferenceConfig withModelThresholds(int minInstancesForModel, int minTransitionCount,
+                                               double minTransitionProbability, int minEndSamples,
+                                               double minEndRatio) {
+        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+                stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
+                minTransitionProbability, minNextProbability, joinBufferEntries);
+    }
+}

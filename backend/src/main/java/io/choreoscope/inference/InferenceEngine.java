@@ -1,0 +1,612 @@
+package io.choreoscope.inference;
+
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.Span;
+import io.choreoscope.model.flow.Deviation;
+import io.choreoscope.model.flow.DeviationKind;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.flow.ExpectedStep;
+import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.model.flow.InferenceCounters;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.LinkedObservation;
+import io.choreoscope.model.flow.StateChange;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Live workflow inference: instances per correlation ID, flow models across instances, instance
+ * states, expected next steps, deviations and the service dependency map. Plain Java: no I/O, no
+ * framework, the clock is the {@code now} argument. Not thread-safe: one engine per partition of the
+ * correlation-ID space, fed by one thread.
+ *
+ * <p><b>Determinism.</b> Applying the same observations in any order, one by one or in batches, gives the
+ * same instances, flow models, dependency map and (for the same {@code evaluate} calls) states, as long
+ * as no instance reaches the event cap, no instance is evicted in between, and the join buffers do not
+ * overflow. Only {@link InferenceCounters#lateEvents()} depends on arrival order.
+ *
+ * <p><b>Bad input.</b> Observations without a correlation ID are counted ({@code uncorrelated}) and used for
+ * the dependency map, never for instances. A missing event type becomes {@code (unknown)}. Duplicate
+ * deliveries (same event ID, or same topic/partition/offset, within one instance) are counted, never added
+ * twice. Events beyond {@link InferenceConfig#maxEventsPerInstance()} are counted as dropped.
+ *
+ * <p><b>Memory.</b> Per live instance: one map entry per ID, a small object and 32 bytes per kept event
+ * (see docs/BENCHMARKS.md for the measured bytes per instance). Flow statistics are per flow and event type,
+ * not per instance. Finished instances are evicted {@link InferenceConfig#retention()} after their last
+ * event; any instance idle for {@link InferenceConfig#abandonAfter()} is evicted too.
+ */
+public final class InferenceEngine {
+    /** Event type used when a record carries none. */
+    public static final String UNKNOWN_TYPE = "(unknown)";
+
+    private final InferenceConfig cfg;
+    private final Interner types = new Interner(UNKNOWN_TYPE);
+    private final Interner services = new Interner(null);
+    private final Interner topics = new Interner("");
+    private final NameRules compensationRules;
+    private final NameRules failureRules;
+    private boolean[] failureType = new boolean[16];
+    private boolean[] compensationType = new boolean[16];
+    private boolean[] configuredEnd = new boolean[16];
+    private final HashMap<String, Instance> byId = new HashMap<>();
+    private final HashMap<String, FlowStats> evicted = new HashMap<>();
+    /** flow -> type -> {settled instances ending at type, containing type, containing it after a failure}. */
+    private final HashMap<String, HashMap<Integer, long[]>> learning = new HashMap<>();
+    private final DependencyTracker dependencies;
+    private Map<String, FlowStats> views;
+    private long observations, uncorrelated, duplicates, droppedOverCap, lateEvents, evictions, merges;
+    private int liveInstances;
+
+    public InferenceEngine(InferenceConfig config) {
+        this.cfg = config;
+        this.compensationRules = new NameRules(config.compensationPatterns());
+        this.failureRules = new NameRules(config.failurePatterns());
+        this.dependencies = new DependencyTracker(types, services, topics, config.joinBufferEntries());
+        typeId(UNKNOWN_TYPE);
+    }
+
+    public InferenceConfig config() {
+        return cfg;
+    }
+
+    // ------------------------------------------------------------------ input
+
+    /** Applies a batch in list order. Same as calling {@link #apply(Observation, Collection)} for each. */
+    public void apply(List<Observation> batch) {
+        for (Observation o : batch) {
+            apply(o, List.of());
+        }
+    }
+
+    /** Applies a batch of observations that may carry extra link IDs. */
+    public void applyLinked(List<LinkedObservation> batch) {
+        for (LinkedObservation lo : batch) {
+            apply(lo.observation(), lo.linkIds());
+        }
+    }
+
+    /** Applies one observation without extra IDs. */
+    public void apply(Observation o) {
+        apply(o, List.of());
+    }
+
+    /**
+     * Applies one observation. {@code linkIds} are further IDs of the same business transaction: every
+     * instance known under the correlation ID or any link ID is merged into one (the largest absorbs the
+     * others). An observation without correlation ID is only counted and used for the dependency map.
+     */
+    public void apply(Observation o, Collection<String> linkIds) {
+        observations++;
+        int type = typeId(o.eventType() == null ? UNKNOWN_TYPE : o.eventType());
+        int service = services.id(o.sourceService());
+        int topic = topics.id(o.topic());
+        long ts = o.timestamp().toEpochMilli();
+        if (!o.correlated()) {
+            uncorrelated++;
+            dependencies.record(type, service, topic, ts, o.traceId(), o.spanId(), type);
+            return;
+        }
+        Instance in = instanceFor(o.correlationId(), linkIds);
+        if (in.settled) {
+            learn(in, -1);
+            in.settled = false;
+        }
+        long meta = Instance.meta(type, service, topic, Math.min(Math.max(o.partition(), 0), 0xFFFF));
+        int before = in.size;
+        int r = in.insert(ts, meta, o.offset(), Instance.hash(o.eventId()), cfg.maxEventsPerInstance(), topics);
+        if (r == Instance.DUPLICATE) {
+            duplicates++;
+        } else if (r == Instance.DROPPED) {
+            droppedOverCap++;
+        } else {
+            if (in.lastPlaced < before) {
+                lateEvents++;
+            }
+            if (in.lastPlaced == 0) {
+                in.primary = o.correlationId();
+            }
+            dependencies.record(type, service, topic, ts, o.traceId(), o.spanId(), type);
+        }
+        views = null;
+    }
+
+    /** Spans feed the dependency map (CONSUMER spans name consumers). Other spans are ignored here. */
+    public void applySpans(List<Span> spans) {
+        for (Span s : spans) {
+            dependencies.span(s);
+        }
+    }
+
+    /** Consumers known from Kafka consumer groups: topic -> group names. Replaces the previous mapping. */
+    public void setConsumerGroups(Map<String, Set<String>> topicToGroups) {
+        dependencies.setConsumerGroups(topicToGroups);
+    }
+
+    private int typeId(String name) {
+        int id = types.id(name);
+        if (id >= failureType.length) {
+            int n = Math.max(id + 1, failureType.length * 2);
+            failureType = java.util.Arrays.copyOf(failureType, n);
+            compensationType = java.util.Arrays.copyOf(compensationType, n);
+            configuredEnd = java.util.Arrays.copyOf(configuredEnd, n);
+        }
+        failureType[id] = failureRules.matches(name);
+        compensationType[id] = compensationRules.matches(name);
+        configuredEnd[id] = cfg.endEventTypes().contains(name);
+        return id;
+    }
+
+    private Instance instanceFor(String correlationId, Collection<String> linkIds) {
+        Instance main = byId.get(correlationId);
+        if (linkIds.isEmpty()) {
+            if (main == null) {
+                main = new Instance(correlationId);
+                byId.put(correlationId, main);
+                liveInstances++;
+            }
+            return main;
+        }
+        LinkedHashSet<String> ids = new LinkedHashSet<>();
+        ids.add(correlationId);
+        for (String l : linkIds) {
+            if (l != null && !l.isEmpty()) {
+                ids.add(l);
+            }
+        }
+        List<Instance> found = new ArrayList<>();
+        for (String id : ids) {
+            Instance in = byId.get(id);
+            if (in != null && !found.contains(in)) {
+                found.add(in);
+            }
+        }
+        Instance target;
+        if (found.isEmpty()) {
+            target = new Instance(correlationId);
+            byId.put(correlationId, target);
+            liveInstances++;
+        } else {
+            target = found.get(0);
+            for (Instance f : found) {
+                if (f.size > target.size) {
+                    target = f;
+                }
+            }
+            for (Instance other : found) {
+                if (other != target) {
+                    merge(target, other);
+                }
+            }
+        }
+        for (String id : ids) {
+            if (!byId.containsKey(id)) {
+                byId.put(id, target);
+                target.addId(id);
+            }
+        }
+        return target;
+    }
+
+    private void merge(Instance target, Instance other) {
+        merges++;
+        liveInstances--;
+        if (target.settled) {
+            learn(target, -1);
+            target.settled = false;
+        }
+        if (other.settled) {
+            learn(other, -1);
+            other.settled = false;
+        }
+        boolean otherFirst = target.size == 0 || (other.size > 0
+                && target.compare(0, other.ts(0), other.meta(0), other.offset(0), topics) > 0);
+        String primary = otherFirst ? other.primary : target.primary;
+        for (int i = 0; i < other.size; i++) {
+            int r = target.insert(other.ts(i), other.meta(i), other.offset(i), other.idHash(i),
+                    cfg.maxEventsPerInstance(), topics);
+            if (r == Instance.DUPLICATE) {
+                duplicates++;
+            } else if (r == Instance.DROPPED) {
+                droppedOverCap++;
+            }
+        }
+        target.primary = primary;
+        target.duplicates += other.duplicates;
+        target.dropped += other.dropped;
+        if (other.lastDuplicateType >= 0) {
+            target.lastDuplicateType = other.lastDuplicateType;
+        }
+        target.state = -1;
+        for (String id : other.ids) {
+            byId.put(id, target);
+            target.addId(id);
+        }
+    }
+
+    // ------------------------------------------------------------------ learning tables
+
+    private String flowOf(Instance in) {
+        String start = types.name(in.type(0));
+        return cfg.flowAliases().getOrDefault(start, start);
+    }
+
+    /** Adds (+1) or removes (-1) a settled instance's contribution to the learned ends and compensations. */
+    private void learn(Instance in, int sign) {
+        if (in.size == 0) {
+            return;
+        }
+        HashMap<Integer, long[]> table = learning.computeIfAbsent(flowOf(in), k -> new HashMap<>());
+        table.computeIfAbsent(in.lastType(), k -> new long[3])[0] += sign;
+        Set<Integer> seen = new HashSet<>();
+        Set<Integer> seenAfterFailure = new HashSet<>();
+        boolean failed = false;
+        for (int i = 0; i < in.size; i++) {
+            int t = in.type(i);
+            if (seen.add(t)) {
+                table.computeIfAbsent(t, k -> new long[3])[1] += sign;
+            }
+            if (failed && seenAfterFailure.add(t)) {
+                table.computeIfAbsent(t, k -> new long[3])[2] += sign;
+            }
+            failed |= failureType[t];
+        }
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /** Flow statistics of evicted plus live instances, with learned ends. Cached until the next change. */
+    private Map<String, FlowStats> views() {
+        if (views != null) {
+            return views;
+        }
+        Map<String, FlowStats> v = new HashMap<>();
+        evicted.forEach((flow, s) -> v.put(flow, s.copy()));
+        for (Map.Entry<String, Instance> e : byId.entrySet()) {
+            Instance in = e.getValue();
+            if (e.getKey() != in.ids[0] || in.size == 0) {
+                continue; // visit each instance once, under the ID it was created with
+            }
+            v.computeIfAbsent(flowOf(in), FlowStats::new).add(in);
+        }
+        for (FlowStats s : v.values()) {
+            s.finish(learning.get(s.flow), cfg, failureType, types);
+        }
+        views = v;
+        return v;
+    }
+
+    // ------------------------------------------------------------------ evaluate
+
+    /**
+     * Classifies every live instance as of {@code now}, returns the instances whose state changed
+     * (sorted by correlation ID), and evicts instances past their retention. Cost: linear in the events
+     * held.
+     */
+    public List<StateChange> evaluate(Instant now) {
+        long nowMs = now.toEpochMilli();
+        // Pass 1: settle idle instances into the learning tables before anything is classified, so that the
+        // result does not depend on iteration order.
+        for (Map.Entry<String, Instance> e : byId.entrySet()) {
+            Instance in = e.getValue();
+            if (e.getKey() == in.ids[0] && in.size > 0 && !in.settled
+                    && nowMs - in.lastTs() >= cfg.settleAfter().toMillis()) {
+                learn(in, +1);
+                in.settled = true;
+                views = null;
+            }
+        }
+        Map<String, FlowStats> v = views();
+        List<StateChange> changes = new ArrayList<>();
+        List<Instance> evict = new ArrayList<>();
+        for (Map.Entry<String, Instance> e : byId.entrySet()) {
+            Instance in = e.getValue();
+            if (e.getKey() != in.ids[0] || in.size == 0) {
+                continue;
+            }
+            FlowStats fs = v.get(flowOf(in));
+            Classification c = classify(in, fs, nowMs);
+            byte ord = (byte) c.state.ordinal();
+            if (in.state != ord) {
+                InstanceState from = in.state < 0 ? null : InstanceState.values()[in.state];
+                changes.add(new StateChange(in.primary, fs.flow, from, c.state, c.reason, now));
+                in.state = ord;
+            }
+            long idle = nowMs - in.lastTs();
+            if ((c.state.terminal() && idle >= cfg.retention().toMillis()) || idle >= cfg.abandonAfter().toMillis()) {
+                evict.add(in);
+            }
+        }
+        for (Instance in : evict) {
+            FlowStats fs = v.get(flowOf(in));
+            FlowStats acc = evicted.computeIfAbsent(fs.flow, FlowStats::new);
+            acc.add(in);
+            for (Deviation d : deviations(in, fs)) {
+                acc.deviations[d.kind().ordinal()]++;
+            }
+            if (!in.settled) {
+                learn(in, +1);
+                views = null; // learned ends changed
+            }
+            for (String id : in.ids) {
+                byId.remove(id);
+            }
+            liveInstances--;
+            evictions++;
+        }
+        changes.sort(Comparator.comparing(StateChange::correlationId));
+        return changes;
+    }
+
+    private record Classification(InstanceState state, String reason, List<ExpectedStep> expected) {
+    }
+
+    private boolean isEnd(int t, FlowStats fs) {
+        return configuredEnd[t] || fs.learnedEnds.contains(t);
+    }
+
+    private boolean isCompensation(int t, FlowStats fs) {
+        return compensationType[t] || fs.learnedCompensations.contains(t);
+    }
+
+    private Classification classify(Instance in, FlowStats fs, long nowMs) {
+        int last = in.lastType();
+        String lastName = types.name(last);
+        List<ExpectedStep> expected = expectedNext(last, fs);
+        boolean terminal = isEnd(last, fs)
+                || ((failureType[last] || isCompensation(last, fs)) && expected.isEmpty());
+        if (terminal) {
+            int comp = -1;
+            for (int i = 0; i < in.size; i++) {
+                if (isCompensation(in.type(i), fs)) {
+                    comp = in.type(i);
+                }
+            }
+            if (comp >= 0) {
+                return new Classification(InstanceState.COMPENSATED,
+                        "compensated (" + types.name(comp) + "), came to rest at " + lastName, List.of());
+            }
+            if (failureType[last]) {
+                return new Classification(InstanceState.FAILED,
+                        "ended at failure event " + lastName + " without compensation", List.of());
+            }
+            return new Classification(InstanceState.COMPLETED, "reached end event " + lastName
+                    + (configuredEnd[last] ? " (configured)" : " (learned)"), List.of());
+        }
+        long idle = nowMs - in.lastTs();
+        long bound;
+        String waitingFor;
+        if (expected.isEmpty()) {
+            bound = Math.max(cfg.defaultBound().toMillis(), cfg.stuckFloor().toMillis());
+            waitingFor = "no next step learned after " + lastName + "; default bound " + bound + " ms";
+        } else {
+            bound = 0;
+            StringBuilder sb = new StringBuilder("expected ");
+            for (ExpectedStep s : expected) {
+                bound = Math.max(bound, s.boundMs());
+                sb.append(s.eventType()).append(" within ").append(s.boundMs()).append(" ms")
+                        .append(s.learned() ? " (learned)" : " (default/SLA)").append(", ");
+            }
+            sb.setLength(sb.length() - 2);
+            waitingFor = sb + " after " + lastName;
+        }
+        if (idle > bound) {
+            return new Classification(InstanceState.STUCK, "idle " + idle + " ms; " + waitingFor, expected);
+        }
+        return new Classification(InstanceState.RUNNING, waitingFor, expected);
+    }
+
+    private List<ExpectedStep> expectedNext(int last, FlowStats fs) {
+        List<FlowStats.Trans> out = fs.out.get(last);
+        if (out == null) {
+            return List.of();
+        }
+        long total = fs.outTotal(last);
+        List<ExpectedStep> steps = new ArrayList<>();
+        for (FlowStats.Trans t : out) {
+            double p = (double) t.count / total;
+            if (!fs.established(t.from, t.to, cfg) || p < cfg.minNextProbability()) {
+                continue;
+            }
+            String from = types.name(t.from);
+            String to = types.name(t.to);
+            java.time.Duration sla = cfg.stepSla().get(from + "->" + to);
+            if (sla == null) {
+                sla = cfg.stepSla().get(to);
+            }
+            boolean learned = t.count >= cfg.minLatencySamples();
+            long part = learned
+                    ? (long) Math.ceil(cfg.stuckFactor() * t.latencyMs.getValueAtQuantile(0.99))
+                    : cfg.defaultBound().toMillis();
+            long bound = Math.max(cfg.stuckFloor().toMillis(), Math.max(sla == null ? 0 : sla.toMillis(), part));
+            steps.add(new ExpectedStep(to, p, bound, learned));
+        }
+        steps.sort(Comparator.comparingDouble(ExpectedStep::probability).reversed()
+                .thenComparing(ExpectedStep::eventType));
+        return steps;
+    }
+
+    /** Deviations of one instance against its flow view, in time order. Empty while the flow is too young. */
+    private List<Deviation> deviations(Instance in, FlowStats fs) {
+        List<Deviation> out = new ArrayList<>();
+        if (fs.instances >= cfg.minInstancesForModel()) {
+            for (int i = 1; i < in.size; i++) {
+                int a = in.type(i - 1);
+                int b = in.type(i);
+                if (fs.established(a, b, cfg)) {
+                    continue;
+                }
+                String an = types.name(a);
+                String bn = types.name(b);
+                String skipped = null;
+                List<FlowStats.Trans> outA = fs.out.get(a);
+                if (outA != null) {
+                    for (FlowStats.Trans t : outA) {
+                        if (t.to != b && fs.established(a, t.to, cfg) && fs.established(t.to, b, cfg)) {
+                            skipped = types.name(t.to);
+                            break;
+                        }
+                    }
+                }
+                if (skipped != null) {
+                    out.add(new Deviation(DeviationKind.SKIPPED_STEP, bn, an + " -> " + bn + " skips " + skipped));
+                } else if (fs.established(b, a, cfg)) {
+                    out.add(new Deviation(DeviationKind.OUT_OF_ORDER, bn,
+                            an + " -> " + bn + " but the model has " + bn + " -> " + an));
+                } else {
+                    out.add(new Deviation(DeviationKind.UNEXPECTED_EVENT, bn, bn + " after " + an + " is not in the model"));
+                }
+            }
+        }
+        for (int d = 0; d < in.duplicates; d++) {
+            String t = in.lastDuplicateType < 0 ? null : types.name(in.lastDuplicateType);
+            out.add(new Deviation(DeviationKind.DUPLICATE, t, "duplicate delivery (" + in.duplicates + " in total)"));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ output
+
+    /**
+     * The instance known under {@code id} (its primary correlation ID or any linked ID), classified as of
+     * {@code now}; empty when unknown or evicted.
+     */
+    public Optional<InstanceSnapshot> snapshot(String id, Instant now) {
+        Instance in = byId.get(id);
+        if (in == null || in.size == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(snapshotOf(in, views(), now.toEpochMilli()));
+    }
+
+    /** Every live instance, classified as of {@code now}, sorted by correlation ID. Linear in events held. */
+    public List<InstanceSnapshot> snapshots(Instant now) {
+        Map<String, FlowStats> v = views();
+        List<InstanceSnapshot> out = new ArrayList<>();
+        for (Map.Entry<String, Instance> e : byId.entrySet()) {
+            Instance in = e.getValue();
+            if (e.getKey() == in.ids[0] && in.size > 0) {
+                out.add(snapshotOf(in, v, now.toEpochMilli()));
+            }
+        }
+        out.sort(Comparator.comparing(InstanceSnapshot::correlationId));
+        return out;
+    }
+
+    private InstanceSnapshot snapshotOf(Instance in, Map<String, FlowStats> v, long nowMs) {
+        FlowStats fs = v.get(flowOf(in));
+        Classification c = classify(in, fs, nowMs);
+        int last = in.size - 1;
+        return new InstanceSnapshot(in.primary, Set.of(in.ids), fs.flow, c.state, c.reason,
+                Instant.ofEpochMilli(in.ts(0)), Instant.ofEpochMilli(in.lastTs()), in.size, in.dropped,
+                types.name(in.lastType()), services.name(in.service(last)), c.expected, deviations(in, fs));
+    }
+
+    /** Event types of an instance in time order (for tests and the API's timeline); empty when unknown. */
+    public List<String> eventTypes(String id) {
+        Instance in = byId.get(id);
+        List<String> out = new ArrayList<>();
+        if (in != null) {
+            for (int i = 0; i < in.size; i++) {
+                out.add(types.name(in.type(i)));
+            }
+        }
+        return out;
+    }
+
+    /** Flow models of every flow seen, sorted by name. Linear in the events held. */
+    public List<FlowModel> flowModels() {
+        Map<String, FlowStats> v = views();
+        Map<String, long[]> liveDeviations = new HashMap<>();
+        for (Map.Entry<String, Instance> e : byId.entrySet()) {
+            Instance in = e.getValue();
+            if (e.getKey() != in.ids[0] || in.size == 0) {
+                continue;
+            }
+            FlowStats fs = v.get(flowOf(in));
+            long[] counts = liveDeviations.computeIfAbsent(fs.flow, k -> new long[4]);
+            for (Deviation d : deviations(in, fs)) {
+                counts[d.kind().ordinal()]++;
+            }
+        }
+        List<FlowModel> out = new ArrayList<>();
+        new TreeMap<>(v).forEach((flow, fs) -> out.add(toModel(fs, liveDeviations.get(flow))));
+        return out;
+    }
+
+    /** The flow model of {@code flow} (after aliases), or empty. */
+    public Optional<FlowModel> flowModel(String flow) {
+        return flowModels().stream().filter(f -> f.flow().equals(flow)).findFirst();
+    }
+
+    private FlowModel toModel(FlowStats fs, long[] live) {
+        List<FlowModel.Node> nodes = new ArrayList<>();
+        fs.nodes.forEach((t, c) -> nodes.add(new FlowModel.Node(types.name(t), c[0])));
+        nodes.sort(Comparator.comparing(FlowModel.Node::eventType));
+        List<FlowModel.Transition> trans = new ArrayList<>();
+        for (FlowStats.Trans t : fs.trans.values()) {
+            double[] q = t.latencyMs.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
+            trans.add(new FlowModel.Transition(types.name(t.from), types.name(t.to), t.count,
+                    (double) t.count / fs.outTotal(t.from), q[0], q[1], q[2]));
+        }
+        trans.sort(Comparator.comparing(FlowModel.Transition::from).thenComparing(FlowModel.Transition::to));
+        Map<String, Long> starts = new HashMap<>();
+        fs.starts.forEach((t, c) -> starts.put(types.name(t), c[0]));
+        Map<String, Long> ends = new HashMap<>();
+        fs.ends.forEach((t, c) -> ends.put(types.name(t), c[0]));
+        List<String> learnedEnds = new ArrayList<>();
+        for (int t = 0; t < types.size(); t++) {
+            if (fs.nodeCount(t) > 0 && isEnd(t, fs)) {
+                learnedEnds.add(types.name(t));
+            }
+        }
+        Map<DeviationKind, Long> dev = new EnumMap<>(DeviationKind.class);
+        for (DeviationKind k : DeviationKind.values()) {
+            dev.put(k, fs.deviations[k.ordinal()] + (live == null ? 0 : live[k.ordinal()]));
+        }
+        double rate = fs.pairs == 0 ? 0 : (double) dev.get(DeviationKind.OUT_OF_ORDER) / fs.pairs;
+        return new FlowModel(fs.flow, fs.instances, nodes, trans, starts, ends, learnedEnds, dev, rate);
+    }
+
+    /** The service dependency map: producers, topics and consumers with counts, rates and delays. */
+    public DependencyMap dependencyMap() {
+        return dependencies.build();
+    }
+
+    public InferenceCounters counters() {
+        return new InferenceCounters(observations, uncorrelated, duplicates, droppedOverCap, lateEvents,
+                liveInstances, evictions, merges);
+    }
+}

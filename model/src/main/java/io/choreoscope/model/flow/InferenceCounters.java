@@ -1,0 +1,20 @@
+package io.choreoscope.model.flow;
+
+/**
+ * Running totals of an inference engine, for metrics and for the "nothing silently dropped" rule.
+ *
+ * @param observations     observations applied, all of them
+ * @param uncorrelated     observations without a correlation ID: counted (and used for the dependency map)
+ *                         but not part of any instance
+ * @param duplicates       observations recognised as a duplicate delivery (same event ID, or same
+ *                         topic/partition/offset) of an event already in its instance
+ * @param droppedOverCap   distinct events not kept because their instance had reached the event cap
+ * @param lateEvents       events inserted before an already-seen event of their instance (arrived out of
+ *                         timestamp order). Depends on arrival order, unlike every other figure.
+ * @param liveInstances    instances held now
+ * @param evictedInstances instances evicted so far (their counts stay in the flow models)
+ * @param merges           instance merges made by linking rules
+ */
+public record InferenceCounters(long observations, long uncorrelated, long duplicates, long droppedOverCap,
+                                long lateEvents, long liveInstances, long evictedInstances, long merges) {
+}
