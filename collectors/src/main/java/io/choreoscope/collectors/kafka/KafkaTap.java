@@ -9,7 +9,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import io.choreoscope.collectors.extract.RawRecord;
@@ -39,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * Taps every matching topic into an {@link ObservationSink}, at least once and losing nothing.
  *
  * <ul>
- *   <li>Records are normalised on the poll thread and batched by size and linger time.</li>
+ *   <li>Records are normalised on the poll thread and batched by size and linger time. One batch is
+ *       written while the next is read (so reading and writing use both cores); offsets are committed
+ *       strictly in batch order.</li>
  *   <li>Offsets are committed only after the sink acknowledged the batch. A crash between the two
  *       redelivers the batch; stores deduplicate on (topic, partition, offset).</li>
  *   <li>When the sink refuses a batch, the tap keeps it, pauses every assigned partition (so memory
@@ -79,6 +86,19 @@ public final class KafkaTap implements AutoCloseable {
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaClientMetrics clientMetrics;
     private Thread thread;
+    /** The one batch being written while the next is read and normalised (pipelining), or null. */
+    private InFlight inFlight;
+    private volatile Thread writerThread;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "choreoscope-tap-writer-" + UUID.randomUUID().toString().substring(0, 8));
+        t.setDaemon(true);
+        writerThread = t;
+        return t;
+    });
+
+    private record InFlight(List<Observation> batch, Map<TopicPartition, OffsetAndMetadata> offsets, Future<?> write,
+                            long startedNanos) {
+    }
 
     private final Counter uncorrelated;
     private final Counter sinkFailures;
@@ -147,6 +167,9 @@ public final class KafkaTap implements AutoCloseable {
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
                 add(records);
+                if (inFlight != null && inFlight.write().isDone()) {
+                    completeInFlight(); // commit promptly, or start retrying a refused batch even when idle
+                }
                 if (!buffer.isEmpty() && (buffer.size() >= settings.batchMaxRecords()
                         || System.nanoTime() - bufferStartedNanos >= settings.batchLinger().toNanos())) {
                     flush();
@@ -155,6 +178,9 @@ public final class KafkaTap implements AutoCloseable {
             if (!aborted && !buffer.isEmpty()) {
                 flush();
             }
+            if (!aborted) {
+                completeInFlight();
+            }
         } catch (WakeupException e) {
             // close() or abort() interrupted a poll: fall through to shutdown
         } catch (RuntimeException e) {
@@ -162,6 +188,7 @@ public final class KafkaTap implements AutoCloseable {
             lastError = e.toString();
             lastErrorAt = clock.instant();
         } finally {
+            writer.shutdownNow();
             state = "STOPPED";
             if (clientMetrics != null) {
                 clientMetrics.close();
@@ -200,7 +227,7 @@ public final class KafkaTap implements AutoCloseable {
                 uncorrelated.increment();
             }
         }
-        pending = buffer.size();
+        pending = buffer.size() + (inFlight == null ? 0 : inFlight.batch().size());
     }
 
     static RawRecord toRaw(ConsumerRecord<byte[], byte[]> r) {
@@ -210,54 +237,89 @@ public final class KafkaTap implements AutoCloseable {
                 headers, r.value());
     }
 
-    /** Hands the buffer to the sink until it is taken, then commits. Returns false when aborted. */
+    /**
+     * Waits for the batch in flight (retrying it until the sink takes it), commits it, then starts
+     * writing the buffer in the background.
+     */
     private void flush() {
+        if (!completeInFlight()) {
+            return;
+        }
+        List<Observation> batch = List.copyOf(buffer);
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(pendingOffsets);
+        buffer.clear();
+        pendingOffsets.clear();
+        inFlight = new InFlight(batch, offsets, writer.submit(() -> {
+            sink.accept(batch);
+            return null;
+        }), System.nanoTime());
+    }
+
+    /**
+     * Finishes the batch in flight: waits for its write, retries it with backoff while the sink refuses
+     * it (partitions paused), then commits its offsets. Returns false when the tap is stopping or
+     * aborted before the batch was taken; its offsets are then never committed, so nothing is lost.
+     */
+    private boolean completeInFlight() {
+        if (inFlight == null) {
+            return true;
+        }
+        InFlight f = inFlight;
+        Exception failure = null;
+        try {
+            f.write().get();
+        } catch (ExecutionException e) {
+            failure = e.getCause() instanceof Exception ex ? ex : e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
         long backoffMs = settings.retryInitial().toMillis();
-        while (true) {
+        while (failure != null) {
             if (aborted) {
-                return;
+                return false;
             }
-            long t0 = System.nanoTime();
+            onSinkFailure(failure, f.batch().size());
+            waitWhilePaused(backoffMs);
+            backoffMs = Math.min(backoffMs * 2, settings.retryMax().toMillis());
+            if (!running || aborted) {
+                // Stopping during an outage: nothing of this batch was committed, so nothing is lost.
+                return false;
+            }
             try {
-                sink.accept(List.copyOf(buffer));
-                batchLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-                batchSize.record(buffer.size());
-                break;
+                sink.accept(f.batch());
+                failure = null;
             } catch (Exception e) {
-                onSinkFailure(e);
-                waitWhilePaused(backoffMs);
-                backoffMs = Math.min(backoffMs * 2, settings.retryMax().toMillis());
-                if (!running) {
-                    // Shutting down during an outage: nothing was committed, so nothing is lost.
-                    return;
-                }
+                failure = e;
             }
         }
         if (aborted) {
-            return; // simulated crash after the write and before the commit
+            return false; // a crash after the write and before the commit
         }
-        ingested += buffer.size();
-        buffer.clear();
-        pending = 0;
+        batchLatency.record(System.nanoTime() - f.startedNanos(), TimeUnit.NANOSECONDS);
+        batchSize.record(f.batch().size());
+        inFlight = null;
+        ingested += f.batch().size();
+        pending = buffer.size();
         if (consecutiveFailures > 0) {
             LOG.info("Store is back after {} failed attempts; tap resumes", consecutiveFailures);
         }
         consecutiveFailures = 0;
         state = "RUNNING";
         try {
-            consumer.commitSync(new HashMap<>(pendingOffsets));
+            consumer.commitSync(f.offsets());
         } catch (RuntimeException e) {
             // After a rebalance the new owner reads these records again; the store deduplicates them.
             LOG.warn("Offset commit failed ({}); records may be read again and will be deduplicated", e.toString());
         }
-        pendingOffsets.clear();
         if (pausedForSink) {
             consumer.resume(consumer.paused());
             pausedForSink = false;
         }
+        return true;
     }
 
-    private void onSinkFailure(Exception e) {
+    private void onSinkFailure(Exception e, int batchRecords) {
         consecutiveFailures++;
         sinkFailures.increment();
         lastError = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -265,7 +327,7 @@ public final class KafkaTap implements AutoCloseable {
         state = "RETRYING";
         if (consecutiveFailures == 1 || consecutiveFailures % 10 == 0) {
             LOG.warn("Store refused a batch of {} records (attempt {}): {}. Tap paused; retrying.",
-                    buffer.size(), consecutiveFailures, lastError);
+                    batchRecords, consecutiveFailures, lastError);
         }
         if (!pausedForSink) {
             consumer.pause(consumer.assignment());
@@ -292,6 +354,8 @@ public final class KafkaTap implements AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Commit the batch in flight while the partitions are still ours.
+            completeInFlight();
             // Their buffered records are still written (duplicates are deduplicated by the store), but
             // their offsets are no longer ours to commit.
             partitions.forEach(pendingOffsets::remove);
@@ -320,7 +384,7 @@ public final class KafkaTap implements AutoCloseable {
     public void abort() {
         aborted = true;
         running = false;
-        if (Thread.currentThread() != thread) {
+        if (Thread.currentThread() != thread && Thread.currentThread() != writerThread) {
             awaitStop();
         }
     }

@@ -23,8 +23,8 @@ public class TapConfig {
     public static final String DEFAULT_INCLUDE = ".*";
     /** ...except internal ones ({@code __consumer_offsets}, {@code _schemas}...) and choreoscope's own topics. */
     public static final String DEFAULT_EXCLUDE = "_.*|choreoscope[._-].*";
-    /** Default batch size, in records. */
-    public static final int DEFAULT_BATCH_MAX_RECORDS = 20_000;
+    /** Default batch size, in records: large inserts keep ClickHouse parts few (see docs/BENCHMARKS.md). Two batches are in memory at most. */
+    public static final int DEFAULT_BATCH_MAX_RECORDS = 50_000;
     /** Default longest wait of a record in a batch, in ms. */
     public static final long DEFAULT_BATCH_LINGER_MS = 500;
     /** Default first retry delay after the store failed, in ms. */

@@ -542,44 +542,10 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         return value == null || value.isBlank() ? null : value;
     }
 
-    // --- demo entry point ------------------------------------------------------------------------
 
-    /**
-     * Serves ClickHouse until killed: {@code --port 8123 --data-dir data/clickhouse [--max-memory BYTES]}.
-     * Stops the engine on JVM shutdown; exits with the engine's code if the engine dies first.
-     */
-    public static void main(String[] args) throws InterruptedException {
-        int port = 8123;
-        Path dataDir = Paths.get("data", "clickhouse");
-        Options options = Options.defaults();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--port" -> port = Integer.parseInt(args[++i]);
-                case "--data-dir" -> dataDir = Paths.get(args[++i]);
-                case "--max-memory" -> options = options.withMaxServerMemoryBytes(Long.parseLong(args[++i]));
-                default -> {
-                    System.err.println("usage: EmbeddedClickHouse [--port 8123] [--data-dir data/clickhouse] [--max-memory BYTES]");
-                    System.exit(2);
-                }
-            }
-        }
-        EmbeddedClickHouse engine = start(dataDir, port, options);
-        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopping.set(true);
-            engine.stop();
-        }, "clickhouse-demo-stop"));
-        System.out.println("ClickHouse " + engine.query("SELECT version()").strip() + " serving " + engine.httpUrl()
-                + " (JDBC " + engine.jdbcUrl() + "), data in " + engine.dataDir() + ", log " + engine.logFile());
-        Process running;
-        synchronized (engine) {
-            running = engine.process;
-        }
-        int exit = running.waitFor();
-        if (stopping.get()) {
-            return;
-        }
-        System.err.println("ClickHouse host exited with code " + exit + "; log ends with:\n" + engine.logTail(20));
-        System.exit(exit == 0 ? 1 : exit);
+
+    /** The running host process, for {@link io.choreoscope.harness.DemoServices} to wait on. */
+    public synchronized Process process() {
+        return process;
     }
 }

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import kafka.server.KafkaConfig;
@@ -181,27 +180,5 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /**
-     * Serves a broker until the process is stopped: {@code --port 9092 --data-dir data/kafka}.
-     */
-    public static void main(String[] args) throws InterruptedException {
-        int port = 9092;
-        Path dir = Path.of("data", "kafka");
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--port" -> port = Integer.parseInt(args[i + 1]);
-                case "--data-dir" -> dir = Path.of(args[i + 1]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (use --port, --data-dir)");
-            }
-        }
-        EmbeddedKafka kafka = start(dir, port);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            kafka.close();
-            stopped.countDown();
-        }, "embedded-kafka-shutdown"));
-        stopped.await();
     }
 }

@@ -1,0 +1,21 @@
+package io.choreoscope.model.api;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * An event as the API shows it. Text payloads are given as text; binary ones base64-encoded
+ * ({@code payloadEncoding = "base64"}). Payloads longer than the request's {@code maxPayloadBytes}
+ * (default 64 KiB) are cut, with {@code payloadTruncated = true} and {@code payloadSize} the full size;
+ * {@code GET /api/v1/events/{topic}/{partition}/{offset}/payload} returns the whole raw value.
+ */
+public record EventView(String topic, int partition, long offset, Instant timestamp, Instant ingestTime,
+                        String key, List<HeaderView> headers, String payload, String payloadEncoding,
+                        boolean payloadTruncated, long payloadSize, String contentType, String correlationId,
+                        String eventId, String eventType, String sourceService, String causationId,
+                        String traceId, String spanId, String parseStatus, String parseError, boolean replayed) {
+
+    /** A header; binary values are base64 with {@code encoding = "base64"}, else {@code "text"}. */
+    public record HeaderView(String name, String value, String encoding) {
+    }
+}
