@@ -122,7 +122,7 @@ class TapIntoClickHouseTest {
                 ser.configure(Map.of(CloudEventSerializer.ENCODING_CONFIG, Encoding.BINARY), false);
                 ceValue = ser.serialize(content, ceHeaders, ceBinary);
             }
-            ProducerRecord<byte[], byte[]> ceRecord = new ProducerRecord<>(content, null, (byte[]) null, ceValue, ceHeaders);
+            ProducerRecord<byte[], byte[]> ceRecord = new ProducerRecord<>(content, (Integer) null, (byte[]) null, ceValue, ceHeaders);
             sent.put("ce-binary", send(p, ceRecord));
             CloudEvent ceStructured = CloudEventBuilder.v1().withId("ce-s").withType("ModerationApproved")
                     .withSource(URI.create("/moderation")).withExtension("correlationid", "content-1")

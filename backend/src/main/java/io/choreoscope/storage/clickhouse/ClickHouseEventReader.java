@@ -1,7 +1,5 @@
 package io.choreoscope.storage.clickhouse;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -57,54 +55,16 @@ public final class ClickHouseEventReader implements EventReader {
 
     @Override
     public long countDistinct(String topic) {
-        return count("SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ?", topic);
+        return BoundQuery.count(store, "SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ?", topic);
     }
 
     @Override
     public long countVisible(String topic) {
-        return count("SELECT count() FROM " + table + " FINAL WHERE topic = ?", topic);
-    }
-
-    private long count(String sql, Object... params) {
-        try (Connection c = store.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, params);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        } catch (SQLException e) {
-            throw new StorageException("count failed: " + e.getMessage(), e);
-        }
+        return BoundQuery.count(store, "SELECT count() FROM " + table + " FINAL WHERE topic = ?", topic);
     }
 
     private List<Observation> query(String sql, Object... params) {
-        try (Connection c = store.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, params);
-            List<Observation> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(row(rs));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new StorageException("event query failed: " + e.getMessage(), e);
-        }
-    }
-
-    private static void bind(PreparedStatement ps, Object... params) throws SQLException {
-        for (int i = 0; i < params.length; i++) {
-            Object p = params[i];
-            if (p instanceof String s) {
-                ps.setString(i + 1, s);
-            } else if (p instanceof Integer n) {
-                ps.setInt(i + 1, n);
-            } else if (p instanceof Long n) {
-                ps.setLong(i + 1, n);
-            } else {
-                throw new IllegalArgumentException("unsupported parameter " + p);
-            }
-        }
+        return BoundQuery.list(store, "event query", sql, ClickHouseEventReader::row, params);
     }
 
     private static Observation row(ResultSet rs) throws SQLException {
@@ -142,6 +102,6 @@ public final class ClickHouseEventReader implements EventReader {
     }
 
     private static String emptyToNull(String s) {
-        return s == null || s.isEmpty() ? null : s;
+        return BoundQuery.emptyToNull(s);
     }
 }
