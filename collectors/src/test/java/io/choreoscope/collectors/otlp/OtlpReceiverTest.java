@@ -59,6 +59,8 @@ class OtlpReceiverTest {
         context = ApplicationContext.run(Map.of(
                 "spec.name", "OtlpReceiverTest",
                 "choreoscope.tap.enabled", false, // no ObservationSink here: the tap is not under test
+                // write-through: each answer follows the store's (see SpanBufferTest for the queue)
+                "choreoscope.otlp.buffer-spans", 0,
                 "choreoscope.otlp.port", 0,
                 "choreoscope.otlp.host", "127.0.0.1",
                 "choreoscope.otlp.max-body-bytes", 64 * 1024));
@@ -281,6 +283,8 @@ class OtlpReceiverTest {
         try (ApplicationContext small = ApplicationContext.run(Map.of(
                 "spec.name", "OtlpReceiverTest",
                 "choreoscope.tap.enabled", false, // no ObservationSink here: the tap is not under test
+                // write-through: each answer follows the store's (see SpanBufferTest for the queue)
+                "choreoscope.otlp.buffer-spans", 0,
                 "choreoscope.otlp.port", 0,
                 "choreoscope.otlp.host", "127.0.0.1",
                 "choreoscope.otlp.threads", 2,
