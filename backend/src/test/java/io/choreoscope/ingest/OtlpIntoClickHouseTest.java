@@ -85,22 +85,6 @@ class OtlpIntoClickHouseTest {
                 .build();
     }
 
-    private static ApplicationContext startApp(String prefix, String database) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("micronaut.server.port", -1);
-        p.put("choreoscope.otlp.port", 0);
-        p.put("choreoscope.otlp.host", "127.0.0.1");
-        p.put("choreoscope.tap.bootstrap-servers", KafkaExtension.kafka().bootstrapServers());
-        p.put("choreoscope.tap.group-id", KafkaExtension.uniqueName("tap"));
-        p.put("choreoscope.tap.include", prefix + ".*");
-        p.put("choreoscope.tap.batch-linger", "100ms");
-        p.put("choreoscope.tap.metadata-max-age", "500ms");
-        p.put("choreoscope.tap.retry-max", "1s");
-        p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
-        p.put("choreoscope.clickhouse.database", database);
-        return ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
-    }
-
     private static RecordMetadata send(KafkaProducer<byte[], byte[]> p, String topic, String json, String... headers)
             throws Exception {
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, json.getBytes(StandardCharsets.UTF_8));
@@ -150,7 +134,7 @@ class OtlpIntoClickHouseTest {
         Tracer paymentsTracer = paymentsSvc.get("test");
         Tracer auditTracer = auditSvc.get("test");
 
-        try (ApplicationContext app = startApp(prefix, db);
+        try (ApplicationContext app = TestApplication.start(prefix, db, Map.of());
              KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
             String endpoint = "http://127.0.0.1:" + app.getBean(OtlpReceiver.class).port() + OtlpReceiver.TRACES_PATH;
 
