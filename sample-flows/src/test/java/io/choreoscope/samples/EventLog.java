@@ -97,6 +97,25 @@ final class EventLog implements AutoCloseable {
         return seen.stream().collect(Collectors.groupingBy(correlation, LinkedHashMap::new, Collectors.toCollection(ArrayList::new)));
     }
 
+    /**
+     * {@code events} in causal order: first those whose cause is absent or not among them, then each event after
+     * its cause (breadth first). A consumer of several topics cannot rely on arrival order across topics.
+     */
+    static <T> List<T> causalOrder(List<T> events, Function<T, String> id, Function<T, String> cause) {
+        java.util.Set<String> ids = events.stream().map(id).collect(Collectors.toSet());
+        List<T> out = new ArrayList<>();
+        events.stream().filter(e -> cause.apply(e) == null || !ids.contains(cause.apply(e))).forEach(out::add);
+        for (int i = 0; i < out.size(); i++) {
+            String parent = id.apply(out.get(i));
+            for (T e : events) {
+                if (parent.equals(cause.apply(e)) && !out.contains(e)) {
+                    out.add(e);
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() throws InterruptedException {
         running = false;

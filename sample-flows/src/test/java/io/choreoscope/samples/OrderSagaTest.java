@@ -52,7 +52,8 @@ class OrderSagaTest {
     }
 
     static List<Seen> instance(EventLog log, String orderId) {
-        return log.all().stream().filter(s -> orderId.equals(s.header("correlationId"))).toList();
+        return EventLog.causalOrder(log.all().stream().filter(s -> orderId.equals(s.header("correlationId"))).toList(),
+                s -> s.header("eventId"), s -> s.header("causationId"));
     }
 
     @Test
