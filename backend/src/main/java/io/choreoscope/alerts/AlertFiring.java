@@ -1,5 +1,6 @@
 package io.choreoscope.alerts;
 
+import io.choreoscope.model.api.AlertKind;
 import java.time.Instant;
 
 import io.micronaut.core.annotation.Nullable;

@@ -1,5 +1,7 @@
 package io.choreoscope.alerts;
 
+import io.choreoscope.model.api.WebhookFormat;
+import io.choreoscope.model.api.AlertKind;
 import java.time.Duration;
 import java.time.Instant;
 

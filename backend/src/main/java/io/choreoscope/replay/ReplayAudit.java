@@ -1,5 +1,7 @@
 package io.choreoscope.replay;
 
+import io.choreoscope.model.api.ReplayStatus;
+import io.choreoscope.model.api.ReplayMode;
 import java.time.Instant;
 
 import io.micronaut.core.annotation.Nullable;

@@ -16,14 +16,14 @@ import javax.sql.DataSource;
 
 import io.choreoscope.alerts.AlertFiring;
 import io.choreoscope.alerts.AlertFiringRepository;
-import io.choreoscope.alerts.AlertKind;
+import io.choreoscope.model.api.AlertKind;
 import io.choreoscope.alerts.AlertRule;
 import io.choreoscope.alerts.AlertRuleRepository;
-import io.choreoscope.alerts.WebhookFormat;
+import io.choreoscope.model.api.WebhookFormat;
 import io.choreoscope.replay.ReplayAudit;
 import io.choreoscope.replay.ReplayAuditRepository;
-import io.choreoscope.replay.ReplayMode;
-import io.choreoscope.replay.ReplayStatus;
+import io.choreoscope.model.api.ReplayMode;
+import io.choreoscope.model.api.ReplayStatus;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.data.model.Pageable;

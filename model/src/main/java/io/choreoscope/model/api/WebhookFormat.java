@@ -1,4 +1,4 @@
-package io.choreoscope.alerts;
+package io.choreoscope.model.api;
 
 /** The body a rule's webhook receives; see docs/ALERTS_AND_REPLAY.md for both shapes. */
 public enum WebhookFormat {

@@ -1,4 +1,4 @@
-package io.choreoscope.replay;
+package io.choreoscope.model.api;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.choreoscope.replay;
+package io.choreoscope.model.api;
 
 /** What a replay re-publishes. */
 public enum ReplayMode {

@@ -1,4 +1,4 @@
-package io.choreoscope.alerts;
+package io.choreoscope.model.api;
 
 /**
  * What a rule watches, the unit of its threshold and value, and which way is bad. Rates are in
