@@ -112,6 +112,11 @@ public class AlertController {
 
     @Error(exception = io.micronaut.http.codec.CodecException.class)
     public HttpResponse<ApiError> unreadableBody(HttpRequest<?> request, Exception e) {
-        return ApiErrors.badRequest("body is not valid JSON for this request: " + e.getMessage());
+        return ApiErrors.unreadableBody(e);
+    }
+
+    @Error(exception = io.micronaut.json.JsonSyntaxException.class)
+    public HttpResponse<ApiError> invalidJson(HttpRequest<?> request, Exception e) {
+        return ApiErrors.unreadableBody(e);
     }
 }

@@ -139,7 +139,8 @@ public class AlertService {
     // --- evaluation ------------------------------------------------------------------------------
 
     /** One evaluation round over every enabled rule at {@code now}; returns every transition. */
-    public List<AlertEvaluator.Transition> evaluateAll(Instant now) {
+    public List<AlertEvaluator.Transition> evaluateAll(Instant time) {
+        Instant now = time.truncatedTo(ChronoUnit.MILLIS); // what every store keeps
         List<AlertEvaluator.Transition> all = new ArrayList<>();
         for (AlertRule rule : rules.findByEnabledTrueOrderById()) {
             List<KpiReading> readings;
