@@ -3,3 +3,15 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-clickhouse.sh
+
+# PostgreSQL (Debian package): the config-store contract tests run against it as well as H2. The
+# harness (io.choreoscope.harness.postgres.EmbeddedPostgres) runs initdb/pg_ctl from
+# /usr/lib/postgresql/<version>/bin itself; the package's own cluster service is not needed.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  sudo_cmd=()
+  [[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
+  echo "install-test-deps: installing Debian postgresql"
+  "${sudo_cmd[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends postgresql
+fi
+echo "install-test-deps: postgresql $(ls -d /usr/lib/postgresql/*/bin/initdb | head -1)"

@@ -57,6 +57,17 @@ public record Observation(
         parseStatus = parseStatus == null ? ParseStatus.OK : parseStatus;
     }
 
+    /**
+     * Header that choreoscope's replay adds to every record it re-publishes (value: the replay's ID).
+     * The other replay headers are {@code choreoscope-replay-of} and {@code choreoscope-replayed-at}.
+     */
+    public static final String REPLAY_ID_HEADER = "choreoscope-replay-id";
+
+    /** True when the record was re-published by choreoscope's replay (it carries {@link #REPLAY_ID_HEADER}). */
+    public boolean replayed() {
+        return header(REPLAY_ID_HEADER) != null;
+    }
+
     /** True when some rule produced a correlation ID. */
     public boolean correlated() {
         return correlationId != null && !correlationId.isEmpty();

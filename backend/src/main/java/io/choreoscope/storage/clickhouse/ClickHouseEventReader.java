@@ -5,7 +5,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.choreoscope.model.EventReader;
@@ -51,6 +53,40 @@ public final class ClickHouseEventReader implements EventReader {
     /** All events of a topic, each once, in partition/offset order; at most {@code limit}. */
     public List<Observation> eventsOfTopic(String topic, int limit) {
         return query(SELECT + table + " FINAL WHERE topic = ? ORDER BY partition, offset LIMIT ?", topic, limit);
+    }
+
+    /**
+     * Events of a topic after the given coordinates, each once, in partition/offset order; at most
+     * {@code limit}. Start with partition -1 to read from the beginning; pass the last row's coordinates
+     * to read the next page.
+     */
+    public List<Observation> eventsOfTopicAfter(String topic, int afterPartition, long afterOffset, int limit) {
+        return query(SELECT + table + " FINAL WHERE topic = ? AND (toInt64(partition) > ? OR (toInt64(partition) = ? AND offset > ?))"
+                + " ORDER BY partition, offset LIMIT ?", topic, (long) afterPartition, (long) afterPartition, afterOffset, limit);
+    }
+
+    /** The last event of a correlation ID (by timestamp, then partition and offset), if any. */
+    public Optional<Observation> lastEventOf(String correlationId) {
+        return query(SELECT + table + " FINAL WHERE correlation_id = ? ORDER BY ts DESC, partition DESC, offset DESC LIMIT 1",
+                correlationId).stream().findFirst();
+    }
+
+    /**
+     * For every stored topic whose whole name matches {@code topicRegex} (RE2 syntax), how many distinct
+     * records have a timestamp at or after {@code since}; topics with none in that time count 0.
+     */
+    public Map<String, Long> countByTopicSince(String topicRegex, Instant since) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        BoundQuery.list(store, "count by topic",
+                "SELECT topic, uniqExactIf((partition, offset), ts >= fromUnixTimestamp64Milli(?)) FROM " + table
+                        + " WHERE match(topic, ?) GROUP BY topic ORDER BY topic",
+                rs -> out.put(rs.getString(1), rs.getLong(2)), since.toEpochMilli(), "^(?:" + topicRegex + ")$");
+        return out;
+    }
+
+    /** How many distinct records of a topic are flagged {@code replayed} (they carry the replay-ID header). */
+    public long countReplayed(String topic) {
+        return BoundQuery.count(store, "SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ? AND replayed", topic);
     }
 
     @Override

@@ -1,0 +1,122 @@
+package io.choreoscope.alerts;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+
+import io.choreoscope.model.api.AlertFiringView;
+import io.choreoscope.model.api.AlertRuleRequest;
+import io.choreoscope.model.api.AlertRuleView;
+import io.choreoscope.model.api.ApiError;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Delete;
+import io.micronaut.http.annotation.Error;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.Put;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+
+/**
+ * Alert rules and the firing history under {@code /api/v1/alerts}. Errors are {@link ApiError}s: 400
+ * with the reason for bad input, 404 for unknown rules.
+ */
+@Controller("/api/v1/alerts")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class AlertController {
+    static final int DEFAULT_LIMIT = 50;
+    static final int MAX_LIMIT = 500;
+
+    private final AlertService alerts;
+
+    public AlertController(AlertService alerts) {
+        this.alerts = alerts;
+    }
+
+    @Get("/rules")
+    public List<AlertRuleView> rules() {
+        return alerts.rules();
+    }
+
+    @Get("/rules/{id}")
+    public AlertRuleView rule(@PathVariable long id) {
+        return alerts.rule(id);
+    }
+
+    @Post("/rules")
+    public HttpResponse<AlertRuleView> create(@Body @Nullable AlertRuleRequest request) {
+        return HttpResponse.created(alerts.create(request));
+    }
+
+    @Put("/rules/{id}")
+    public AlertRuleView update(@PathVariable long id, @Body @Nullable AlertRuleRequest request) {
+        return alerts.update(id, request);
+    }
+
+    @Delete("/rules/{id}")
+    public HttpResponse<Void> delete(@PathVariable long id) {
+        alerts.delete(id);
+        return HttpResponse.noContent();
+    }
+
+    /** Sends a test notification to the rule's webhook and answers with the history entry (delivery outcome included). */
+    @Post("/rules/{id}/test")
+    public AlertFiringView test(@PathVariable long id) {
+        return alerts.testFire(id);
+    }
+
+    /** Silences the rule until {@code until} (ISO-8601 instant); a past instant lifts the silence. */
+    @Post("/rules/{id}/silence")
+    public AlertRuleView silence(@PathVariable long id, @QueryValue @Nullable String until) {
+        if (until == null || until.isBlank()) {
+            throw new InvalidRequestException("until is required: an ISO-8601 instant such as 2026-11-22T18:00:00Z");
+        }
+        try {
+            return alerts.silence(id, Instant.parse(until.strip()));
+        } catch (DateTimeParseException e) {
+            throw new InvalidRequestException("until must be an ISO-8601 instant such as 2026-11-22T18:00:00Z, was '" + until + "'");
+        }
+    }
+
+    /** The firing history, newest first; {@code ruleId} narrows it to one rule. */
+    @Get("/firings")
+    public List<AlertFiringView> firings(@QueryValue @Nullable Long ruleId, @QueryValue @Nullable Integer limit) {
+        int n = limit == null ? DEFAULT_LIMIT : limit;
+        if (n < 1 || n > MAX_LIMIT) {
+            throw new InvalidRequestException("limit must be 1.." + MAX_LIMIT + ", was " + n);
+        }
+        return alerts.firings(ruleId, n);
+    }
+
+    @Error(exception = InvalidRequestException.class)
+    public HttpResponse<ApiError> badRequest(HttpRequest<?> request, InvalidRequestException e) {
+        return ApiErrors.badRequest(e.getMessage());
+    }
+
+    @Error(exception = NotFoundException.class)
+    public HttpResponse<ApiError> notFound(HttpRequest<?> request, NotFoundException e) {
+        return ApiErrors.of(HttpStatus.NOT_FOUND, "not_found", e.getMessage());
+    }
+
+    @Error(exception = io.micronaut.core.convert.exceptions.ConversionErrorException.class)
+    public HttpResponse<ApiError> unreadable(HttpRequest<?> request, Exception e) {
+        return ApiErrors.badRequest("request not understood: " + e.getMessage());
+    }
+
+    @Error(exception = io.micronaut.http.codec.CodecException.class)
+    public HttpResponse<ApiError> unreadableBody(HttpRequest<?> request, Exception e) {
+        return ApiErrors.unreadableBody(e);
+    }
+
+    @Error(exception = io.micronaut.json.JsonSyntaxException.class)
+    public HttpResponse<ApiError> invalidJson(HttpRequest<?> request, Exception e) {
+        return ApiErrors.unreadableBody(e);
+    }
+}

@@ -1,0 +1,187 @@
+package io.choreoscope.alerts;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.storage.clickhouse.StorageException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The KPIs choreoscope can compute today without the query API: dead-letter growth from the events the
+ * tap stored in ClickHouse, and consumer lag from Kafka (admin API for committed and end offsets, then
+ * the timestamp of the first unconsumed record). The five flow KPIs throw
+ * {@link KpiUnavailableException} until the query API's flow KPI service is adapted behind
+ * {@link FlowKpiSource} (see its Javadoc).
+ */
+public final class ClickHouseKpiSource implements FlowKpiSource, AutoCloseable {
+    static final String FLOW_KPIS_NOT_WIRED = "flow KPIs (completion, compensation, ordering-violation rates, "
+            + "stuck count, p95) are not wired to the alert evaluator yet: they come from the query API's flow KPI service";
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ClickHouseEventReader events;
+    private final String bootstrapServers;
+    private Admin admin;
+
+    public ClickHouseKpiSource(ClickHouseEventReader events, String bootstrapServers) {
+        this.events = events;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    @Override
+    public List<KpiReading> completionRatePercent(String flow, Duration window, Instant now) {
+        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+    }
+
+    @Override
+    public List<KpiReading> stuckInstances(String flow, Instant now) {
+        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+    }
+
+    @Override
+    public List<KpiReading> compensationRatePercent(String flow, Duration window, Instant now) {
+        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+    }
+
+    @Override
+    public List<KpiReading> p95DurationMs(String flow, Duration window, Instant now) {
+        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+    }
+
+    @Override
+    public List<KpiReading> orderingViolationRatePercent(String flow, Duration window, Instant now) {
+        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+    }
+
+    /** Every stored topic matching the regex, with 0 for those that got nothing in the window. */
+    @Override
+    public List<KpiReading> deadLetterGrowth(String topicRegex, Duration window, Instant now) {
+        try {
+            Map<String, Long> counts = events.countByTopicSince(topicRegex, now.minus(window));
+            List<KpiReading> out = new ArrayList<>();
+            new TreeMap<>(counts).forEach((topic, n) -> out.add(new KpiReading(topic, (double) n)));
+            return out;
+        } catch (StorageException e) {
+            throw new KpiUnavailableException("dead-letter growth: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<KpiReading> consumerLagSeconds(String consumerGroup, Instant now) {
+        try {
+            Admin a = admin();
+            List<String> groups = new ArrayList<>();
+            if (consumerGroup != null) {
+                groups.add(consumerGroup);
+            } else {
+                for (ConsumerGroupListing g : a.listConsumerGroups().all().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    groups.add(g.groupId());
+                }
+            }
+            List<KpiReading> out = new ArrayList<>();
+            for (String group : new java.util.TreeSet<>(groups)) {
+                out.add(new KpiReading(group, lagSeconds(a, group, now)));
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KpiUnavailableException("interrupted while reading consumer lag", e);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw new KpiUnavailableException("consumer lag from Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Age of the oldest record {@code group} has not consumed, over its committed partitions; 0 when caught up. */
+    private double lagSeconds(Admin a, String group, Instant now) throws ExecutionException, InterruptedException, TimeoutException {
+        Map<TopicPartition, OffsetAndMetadata> committed = a.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        committed.forEach((tp, om) -> {
+            if (om != null) {
+                latest.put(tp, OffsetSpec.latest());
+            }
+        });
+        if (latest.isEmpty()) {
+            return 0;
+        }
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = a.listOffsets(latest).all()
+                .get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        Map<TopicPartition, Long> behind = new HashMap<>();
+        ends.forEach((tp, end) -> {
+            long c = committed.get(tp).offset();
+            if (c < end.offset()) {
+                behind.put(tp, c);
+            }
+        });
+        if (behind.isEmpty()) {
+            return 0;
+        }
+        Instant oldest = oldestTimestamps(behind.keySet(), behind);
+        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, now).toMillis() / 1000.0);
+    }
+
+    /** Reads the first unconsumed record of each partition (without a group) for its timestamp. */
+    private Instant oldestTimestamps(Collection<TopicPartition> partitions, Map<TopicPartition, Long> from) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(1 << 20));
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 << 10));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(partitions);
+            from.forEach(consumer::seek);
+            Map<TopicPartition, Instant> first = new HashMap<>();
+            long deadline = System.nanoTime() + KAFKA_TIMEOUT.toNanos();
+            while (first.size() < partitions.size() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (!first.containsKey(tp)) {
+                        first.put(tp, Instant.ofEpochMilli(r.timestamp()));
+                        consumer.pause(List.of(tp));
+                    }
+                }
+            }
+            return first.values().stream().min(Instant::compareTo).orElse(null);
+        }
+    }
+
+    private synchronized Admin admin() {
+        if (admin == null) {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
+            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
+            admin = Admin.create(p);
+        }
+        return admin;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+            admin = null;
+        }
+    }
+}

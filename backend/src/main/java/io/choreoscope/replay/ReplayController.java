@@ -1,0 +1,111 @@
+package io.choreoscope.replay;
+
+import java.util.List;
+
+import io.choreoscope.alerts.ApiErrors;
+import io.choreoscope.alerts.InvalidRequestException;
+import io.choreoscope.alerts.NotFoundException;
+import io.choreoscope.model.api.ApiError;
+import io.choreoscope.model.api.ReplayPlanView;
+import io.choreoscope.model.api.ReplayRequest;
+import io.choreoscope.model.api.ReplayStatus;
+import io.choreoscope.storage.clickhouse.StorageException;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Error;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+
+/**
+ * Replay under {@code /api/v1/replays}. Who asks is read from the {@value #USER_HEADER} header
+ * ({@code anonymous} until authentication exists) and written to the audit.
+ */
+@Controller("/api/v1/replays")
+@ExecuteOn(TaskExecutors.BLOCKING)
+@Requires(property = ReplayConfig.PREFIX + ".enabled", notEquals = "false")
+public class ReplayController {
+    public static final String USER_HEADER = "X-Choreoscope-User";
+    static final int MAX_LIMIT = 500;
+
+    private final ReplayService replays;
+
+    public ReplayController(ReplayService replays) {
+        this.replays = replays;
+    }
+
+    /** 200 with the plan for a dry run or a replay that finished within the sync wait; 202 while it still runs. */
+    @Post
+    public HttpResponse<ReplayPlanView> replay(@Body @Nullable ReplayRequest request, @Header(USER_HEADER) @Nullable String user) {
+        ReplayPlanView view = replays.replay(request, user(user));
+        return view.status().finished() ? HttpResponse.ok(view) : HttpResponse.accepted().body(view);
+    }
+
+    @Get("/{id}")
+    public ReplayStatus status(@PathVariable String id) {
+        return replays.status(id);
+    }
+
+    @Post("/{id}/cancel")
+    public ReplayStatus cancel(@PathVariable String id) {
+        return replays.cancel(id);
+    }
+
+    /** The audit of every replay, newest first. */
+    @Get
+    public List<ReplayStatus> history(@QueryValue @Nullable Integer limit) {
+        int n = limit == null ? 50 : limit;
+        if (n < 1 || n > MAX_LIMIT) {
+            throw new InvalidRequestException("limit must be 1.." + MAX_LIMIT + ", was " + n);
+        }
+        return replays.history(n);
+    }
+
+    static String user(String header) {
+        if (header == null || header.isBlank()) {
+            return "anonymous";
+        }
+        String u = header.strip();
+        return u.length() > 200 ? u.substring(0, 200) : u;
+    }
+
+    @Error(exception = InvalidRequestException.class)
+    public HttpResponse<ApiError> badRequest(HttpRequest<?> request, InvalidRequestException e) {
+        return ApiErrors.badRequest(e.getMessage());
+    }
+
+    @Error(exception = NotFoundException.class)
+    public HttpResponse<ApiError> notFound(HttpRequest<?> request, NotFoundException e) {
+        return ApiErrors.of(HttpStatus.NOT_FOUND, "not_found", e.getMessage());
+    }
+
+    @Error(exception = StorageException.class)
+    public HttpResponse<ApiError> storage(HttpRequest<?> request, StorageException e) {
+        return ApiErrors.of(HttpStatus.SERVICE_UNAVAILABLE, "storage_unavailable",
+                "the event store (ClickHouse) did not answer, so nothing was replayed; try again shortly");
+    }
+
+    @Error(exception = io.micronaut.http.codec.CodecException.class)
+    public HttpResponse<ApiError> unreadableBody(HttpRequest<?> request, Exception e) {
+        return ApiErrors.unreadableBody(e);
+    }
+
+    @Error(exception = io.micronaut.json.JsonSyntaxException.class)
+    public HttpResponse<ApiError> invalidJson(HttpRequest<?> request, Exception e) {
+        return ApiErrors.unreadableBody(e);
+    }
+
+    @Error(exception = io.micronaut.core.convert.exceptions.ConversionErrorException.class)
+    public HttpResponse<ApiError> unreadable(HttpRequest<?> request, Exception e) {
+        return ApiErrors.badRequest("request not understood: " + e.getMessage());
+    }
+}

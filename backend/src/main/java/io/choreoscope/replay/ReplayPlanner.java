@@ -1,0 +1,138 @@
+package io.choreoscope.replay;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import io.choreoscope.alerts.InvalidRequestException;
+import io.choreoscope.alerts.NotFoundException;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.api.ReplayRequest;
+import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+
+/**
+ * Turns a replay request into the exact records to send, reading the originals from the event store.
+ * The same plan is shown by a dry run and sent by a real run. Refuses (400/404, with the reason)
+ * requests that name nothing, name unknown events, exceed the size bound, or redrive dead letters
+ * whose original topic is unknown and no target topic was chosen.
+ */
+final class ReplayPlanner {
+    /** Kafka's own rule for topic names. */
+    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    private static final int PAGE = 1_000;
+
+    private final ClickHouseEventReader events;
+    private final int maxRecords;
+
+    ReplayPlanner(ClickHouseEventReader events, int maxRecords) {
+        this.events = events;
+        this.maxRecords = maxRecords;
+    }
+
+    List<PlannedRecord> plan(ReplayRequest r, String replayId, Instant now) {
+        if (r.mode() == null) {
+            throw new InvalidRequestException("mode is required, one of EVENT, STUCK_LAST_EVENT, DEAD_LETTER");
+        }
+        String override = blankToNull(r.targetTopic());
+        if (override != null && !TOPIC.matcher(override).matches()) {
+            throw new InvalidRequestException("targetTopic '" + override + "' is not a valid Kafka topic name");
+        }
+        String at = now.toString();
+        List<PlannedRecord> out = new ArrayList<>();
+        switch (r.mode()) {
+            case EVENT -> {
+                if (r.events() == null || r.events().isEmpty()) {
+                    throw new InvalidRequestException("events is required for mode EVENT: [{\"topic\",\"partition\",\"offset\"}, ...]");
+                }
+                checkSize(r.events().size());
+                for (ReplayRequest.EventRef e : new LinkedHashSet<>(r.events())) {
+                    if (e.topic() == null || e.topic().isBlank()) {
+                        throw new InvalidRequestException("every event needs topic, partition and offset");
+                    }
+                    Observation o = events.event(e.topic(), e.partition(), e.offset()).orElseThrow(() -> new NotFoundException(
+                            "no stored event at " + e.topic() + "/" + e.partition() + "/" + e.offset()));
+                    out.add(copy(o, override != null ? override : o.topic(), false, replayId, at));
+                }
+            }
+            case STUCK_LAST_EVENT -> {
+                if (r.correlationIds() == null || r.correlationIds().isEmpty()) {
+                    throw new InvalidRequestException("correlationIds is required for mode STUCK_LAST_EVENT");
+                }
+                checkSize(r.correlationIds().size());
+                for (String id : new LinkedHashSet<>(r.correlationIds())) {
+                    Optional<Observation> last = id == null ? Optional.empty() : events.lastEventOf(id);
+                    Observation o = last.orElseThrow(() -> new NotFoundException("no stored events for correlation ID '" + id + "'"));
+                    out.add(copy(o, override != null ? override : o.topic(), false, replayId, at));
+                }
+            }
+            case DEAD_LETTER -> {
+                String dlt = blankToNull(r.deadLetterTopic());
+                if (dlt == null) {
+                    throw new InvalidRequestException("deadLetterTopic is required for mode DEAD_LETTER");
+                }
+                List<Observation> all = allOf(dlt);
+                if (all.isEmpty()) {
+                    throw new NotFoundException("no stored events on dead-letter topic '" + dlt + "'");
+                }
+                int unknown = 0;
+                String firstUnknown = null;
+                for (Observation o : all) {
+                    String original = ReplayHeaders.originalTopic(o);
+                    String target = original != null ? original : override;
+                    if (target == null) {
+                        unknown++;
+                        firstUnknown = firstUnknown == null ? o.coordinates() : firstUnknown;
+                        continue;
+                    }
+                    if (!TOPIC.matcher(target).matches()) {
+                        throw new InvalidRequestException("record " + o.coordinates() + " names original topic '" + target
+                                + "', which is not a valid topic name; replay it alone with mode EVENT and a targetTopic");
+                    }
+                    out.add(copy(o, target, true, replayId, at));
+                }
+                if (unknown > 0) {
+                    throw new InvalidRequestException(unknown + " of " + all.size() + " records on '" + dlt
+                            + "' carry no original-topic header (kafka_dlt-original-topic, x-original-topic or "
+                            + "__connect.errors.topic), the first at " + firstUnknown + ": choose a targetTopic for them");
+                }
+            }
+            default -> throw new InvalidRequestException("unknown mode " + r.mode());
+        }
+        return out;
+    }
+
+    private List<Observation> allOf(String topic) {
+        List<Observation> all = new ArrayList<>();
+        int partition = -1;
+        long offset = -1;
+        while (true) {
+            List<Observation> page = events.eventsOfTopicAfter(topic, partition, offset, PAGE);
+            all.addAll(page);
+            checkSize(all.size());
+            if (page.size() < PAGE) {
+                return all;
+            }
+            Observation last = page.get(page.size() - 1);
+            partition = last.partition();
+            offset = last.offset();
+        }
+    }
+
+    private void checkSize(int n) {
+        if (n > maxRecords) {
+            throw new InvalidRequestException("a replay may send at most " + maxRecords
+                    + " records (choreoscope.replay.max-records); this one has more: split it");
+        }
+    }
+
+    private static PlannedRecord copy(Observation o, String target, boolean deadLetter, String replayId, String at) {
+        return new PlannedRecord(o.coordinates(), target, o.key(), ReplayHeaders.forReplay(o, deadLetter, replayId, at), o.payload());
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}

@@ -1,0 +1,85 @@
+package io.choreoscope.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.choreoscope.harness.clickhouse.ClickHouseExtension;
+import io.choreoscope.harness.kafka.EmbeddedKafka;
+import io.choreoscope.harness.kafka.KafkaExtension;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * An alert on real data, end to end: records land on a dead-letter topic of a real Kafka, the tap
+ * stores them in a real ClickHouse, the scheduled evaluation computes the growth from there, the rule
+ * fires to a real local webhook, and resolves once the window has passed with no new dead letters.
+ */
+@ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
+class DeadLetterAlertOnRealDataTest {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void deadLetterGrowthFiresToTheWebhookAndResolvesWhenTheTopicGoesQuiet(EmbeddedKafka kafka) throws Exception {
+        String prefix = KafkaExtension.uniqueName("dltalert");
+        String dlt = prefix + "-orders.DLT";
+        kafka.createTopic(dlt, 1);
+        Map<String, Object> p = new HashMap<>();
+        p.put("micronaut.server.port", -1);
+        p.put("choreoscope.tap.bootstrap-servers", kafka.bootstrapServers());
+        p.put("choreoscope.tap.group-id", KafkaExtension.uniqueName("tap"));
+        p.put("choreoscope.tap.include", prefix + ".*");
+        p.put("choreoscope.tap.batch-linger", "100ms");
+        p.put("choreoscope.tap.metadata-max-age", "500ms");
+        p.put("choreoscope.otlp.enabled", false);
+        p.put("choreoscope.alerts.evaluation-interval", "1s");
+        p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
+        p.put("choreoscope.clickhouse.database", ClickHouseExtension.createDatabase());
+        HttpClient http = HttpClient.newHttpClient();
+        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, p);
+             WebhookReceiver receiver = new WebhookReceiver()) {
+            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + "/api/v1/alerts/rules"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"orders dead letters\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
+                            + "\"subject\":\"" + prefix + ".*\\\\.DLT\",\"threshold\":2,\"windowMs\":8000,\"hysteresis\":0,"
+                            + "\"webhookUrl\":\"" + receiver.url() + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+
+            try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+                for (int i = 0; i < 5; i++) {
+                    producer.send(new ProducerRecord<>(dlt, ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8))).get();
+                }
+            }
+
+            await().atMost(WAIT).until(() -> receiver.bodies().size() >= 1);
+            JsonNode firing = receiver.json().get(0);
+            assertThat(firing.get("status").asText()).isEqualTo("firing");
+            assertThat(firing.get("series").asText()).isEqualTo(dlt);
+            assertThat(firing.get("value").asDouble()).isGreaterThan(2);
+
+            // No new dead letters: once the 8 s window has slid past them, growth is 0 and the rule resolves.
+            await().atMost(WAIT).until(() -> receiver.bodies().size() >= 2);
+            JsonNode resolved = receiver.json().get(1);
+            assertThat(resolved.get("status").asText()).isEqualTo("resolved");
+            assertThat(resolved.get("series").asText()).isEqualTo(dlt);
+            assertThat(resolved.get("value").asDouble()).isLessThanOrEqualTo(2);
+            assertThat(receiver.bodies()).hasSize(2);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.choreoscope.model.api;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Where a replay stands ({@code GET /api/v1/replays/{id}}).
+ *
+ * @param id           replay ID
+ * @param state        see {@link State}
+ * @param total        records planned
+ * @param sent         records Kafka acknowledged so far
+ * @param errors       records that failed so far
+ * @param ratePerSecond the rate limit, records per second
+ * @param message      a sentence on the outcome (null while running)
+ * @param errorSamples the first errors (at most 10), each naming the record's source coordinates
+ */
+public record ReplayStatus(String id, ReplayMode mode, State state, boolean dryRun, String requestedBy,
+                           Instant requestedAt, Instant finishedAt, int total, int sent, int errors,
+                           double ratePerSecond, String message, List<String> errorSamples) {
+
+    public ReplayStatus {
+        errorSamples = errorSamples == null ? List.of() : List.copyOf(errorSamples);
+    }
+
+    /** Life of a replay. Every state but RUNNING is final. */
+    public enum State {
+        /** Sending. */
+        RUNNING,
+        /** Every record was sent. */
+        SUCCEEDED,
+        /** Some records were sent and some failed. */
+        PARTIALLY_FAILED,
+        /** Nothing could be sent. */
+        FAILED,
+        /** Stopped on request; {@code sent} says how far it got. */
+        CANCELLED,
+        /** Nothing was sent: the answer lists what would have been. */
+        DRY_RUN
+    }
+
+    public boolean finished() {
+        return state != State.RUNNING;
+    }
+}
