@@ -247,6 +247,22 @@ public final class ClickHouseInstanceReader {
         return new DependencyMap(ns, edges);
     }
 
+    /** Instances whose state changed at or after {@code since} (raw rows, not folded), oldest change first. */
+    public List<io.choreoscope.model.api.LiveUpdate> stateChangesSince(Instant since, int limit) {
+        return sql.query("SELECT DISTINCT correlation_id, flow, state, toUnixTimestamp64Milli(state_since) AS s FROM " + db
+                + ".instances WHERE updated_at >= " + SqlRunner.TS + " AND state_since >= " + SqlRunner.TS
+                + " ORDER BY s LIMIT ?", rs -> new io.choreoscope.model.api.LiveUpdate("instance", rs.getString(1),
+                        rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4))), since, since, limit);
+    }
+
+    /** Events per second tapped per topic over the last 5 minutes. */
+    public Map<String, Double> topicRates() {
+        Map<String, Double> out = new HashMap<>();
+        sql.query("SELECT topic, sum(events) FROM " + db + ".events_per_minute WHERE minute >= toStartOfMinute(now() - INTERVAL 5 MINUTE) "
+                + "GROUP BY topic", rs -> out.put(rs.getString(1), rs.getLong(2) / 300.0));
+        return out;
+    }
+
     private static String[] strings(String clickHouseArray) {
         // arrays of strings come back as ['a','b'] text; event types never contain quotes in practice, but be safe
         String s = clickHouseArray.strip();
