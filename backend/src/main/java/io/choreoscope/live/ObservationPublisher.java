@@ -43,6 +43,7 @@ public final class ObservationPublisher implements AutoCloseable {
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000),
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
