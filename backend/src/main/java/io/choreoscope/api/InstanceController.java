@@ -90,7 +90,7 @@ public class InstanceController {
         ids.add(s.correlationId());
         ids.addAll(s.linkedIds());
         List<Observation> obs = events.eventsOf(ids);
-        List<Span> sp = spans.of(obs);
+        List<Span> sp = spans.of(ids);
         InstanceGraph graph = InstanceGraphBuilder.build(s.correlationId(), obs, sp);
         List<EventView> views = new ArrayList<>(obs.size());
         for (Observation o : obs) {

@@ -1,13 +1,5 @@
 package io.choreoscope.ingest;
 
-import io.choreoscope.model.EventReader;
-import io.choreoscope.model.ObservationSink;
-import io.choreoscope.model.SinkUnavailableException;
-import io.choreoscope.storage.clickhouse.ClickHouseConfig;
-import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
-import io.choreoscope.storage.clickhouse.ClickHouseEventWriter;
-import io.choreoscope.storage.clickhouse.ClickHouseStore;
-import io.choreoscope.storage.clickhouse.SchemaMigrator;
 import java.time.Clock;
 
 import io.choreoscope.collectors.kafka.TapConfig;
@@ -15,20 +7,38 @@ import io.choreoscope.live.InferenceSettings;
 import io.choreoscope.live.InferenceWorker;
 import io.choreoscope.live.LiveInference;
 import io.choreoscope.live.ObservationPublisher;
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.ObservationSink;
+import io.choreoscope.model.SinkUnavailableException;
+import io.choreoscope.model.SpanReader;
+import io.choreoscope.model.SpanSink;
+import io.choreoscope.selftracing.SelfTracing;
+import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.storage.clickhouse.ClickHouseEventWriter;
 import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
 import io.choreoscope.storage.clickhouse.ClickHouseInstanceWriter;
+import io.choreoscope.storage.clickhouse.ClickHouseConfig;
+import io.choreoscope.storage.clickhouse.ClickHouseSpanReader;
+import io.choreoscope.storage.clickhouse.ClickHouseSpanWriter;
+import io.choreoscope.storage.clickhouse.ClickHouseStore;
+import io.choreoscope.storage.clickhouse.SchemaMigrator;
 import io.choreoscope.storage.clickhouse.SqlRunner;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.context.annotation.Factory;
-import io.micronaut.context.annotation.Primary;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Wires ClickHouse storage behind the model's sink and reader interfaces, and live inference behind the sink. */
+/**
+ * Wires ClickHouse storage behind the model's sink and reader interfaces, and live inference behind
+ * the sinks. Both sinks sit behind one {@link MigrationGuard} and write inside a self-tracing span. The
+ * {@link SpanSink} bean is what starts the OTLP receiver. After a batch is stored it goes on to live
+ * inference in this process (role {@code all}) and/or to the observations topic for remote inference
+ * workers (role {@code collector}).
+ */
 @Factory
 public class StorageFactory {
     private static final Logger LOG = LoggerFactory.getLogger(StorageFactory.class);
@@ -40,15 +50,15 @@ public class StorageFactory {
     }
 
     @Singleton
-    MigratingSink migratingSink(ClickHouseStore store) {
-        MigratingSink sink = new MigratingSink(new SchemaMigrator(store), new ClickHouseEventWriter(store));
+    MigrationGuard migrationGuard(ClickHouseStore store) {
+        MigrationGuard guard = new MigrationGuard(new SchemaMigrator(store));
         try {
-            sink.ensureMigrated();
+            guard.ensureMigrated();
         } catch (SinkUnavailableException e) {
-            // Not fatal: the tap retries writes, and each retry tries the migration again.
+            // Not fatal: writers retry, and each retry tries the migration again.
             LOG.warn("ClickHouse not ready at start ({}); will retry on first write", e.getMessage());
         }
-        return sink;
+        return guard;
     }
 
     @Singleton
@@ -57,18 +67,16 @@ public class StorageFactory {
         return new SqlRunner(store);
     }
 
-    /**
-     * The sink the collectors write to: ClickHouse first (the batch is durable), then live inference in
-     * this process (role {@code all}) and/or the observations topic for remote workers (role {@code collector}).
-     */
     @Singleton
-    @Primary
-    ObservationSink observationSink(MigratingSink sink, @Nullable LiveInference live, @Nullable ObservationPublisher publisher) {
+    ObservationSink observationSink(MigrationGuard guard, ClickHouseStore store, SelfTracing tracing,
+                                    @Nullable LiveInference live, @Nullable ObservationPublisher publisher) {
+        ClickHouseEventWriter writer = new ClickHouseEventWriter(store);
+        ObservationSink stored = guard.guardEvents(batch -> tracing.traceWrite("events", batch.size(), () -> writer.accept(batch)));
         if (live == null && publisher == null) {
-            return sink;
+            return stored;
         }
         return batch -> {
-            sink.accept(batch);
+            stored.accept(batch);
             if (publisher != null) {
                 publisher.publish(batch);
             }
@@ -84,6 +92,26 @@ public class StorageFactory {
     }
 
     @Singleton
+    SpanSink spanSink(MigrationGuard guard, ClickHouseStore store, SelfTracing tracing, @Nullable LiveInference live) {
+        ClickHouseSpanWriter writer = new ClickHouseSpanWriter(store);
+        SpanSink stored = guard.guardSpans(batch -> tracing.traceWrite("spans", batch.size(), () -> writer.accept(batch)));
+        if (live == null) {
+            return stored;
+        }
+        // Spans feed the embedded engine's dependency map (consumer spans name consumers). In the distributed
+        // layout spans are stored only; workers learn consumers from consumer groups. (Partial: see docs/API.md.)
+        return batch -> {
+            stored.accept(batch);
+            try {
+                live.offerSpans(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SinkUnavailableException("interrupted while handing spans to live inference", e);
+            }
+        };
+    }
+
+    @Singleton
     ClickHouseEventReader clickHouseEventReader(SqlRunner sql) {
         return new ClickHouseEventReader(sql);
     }
@@ -91,6 +119,11 @@ public class StorageFactory {
     @Singleton
     EventReader eventReader(ClickHouseEventReader reader) {
         return reader;
+    }
+
+    @Singleton
+    SpanReader spanReader(ClickHouseStore store) {
+        return new ClickHouseSpanReader(store);
     }
 
     @Singleton
@@ -107,7 +140,7 @@ public class StorageFactory {
     @Singleton
     @Bean(preDestroy = "close")
     @Requires(property = InferenceSettings.PREFIX + ".embedded", notEquals = "false")
-    LiveInference liveInference(InferenceSettings settings, MigratingSink migrated, ClickHouseInstanceWriter writer,
+    LiveInference liveInference(InferenceSettings settings, MigrationGuard migrated, ClickHouseInstanceWriter writer,
                                 ClickHouseInstanceReader instances, ClickHouseEventReader events) {
         LiveInference live = new LiveInference(settings, writer, instances, events, Clock.systemUTC());
         live.start();
@@ -127,7 +160,7 @@ public class StorageFactory {
     @Context
     @Bean(preDestroy = "close")
     @Requires(property = InferenceSettings.PREFIX + ".worker", value = "true")
-    InferenceWorker inferenceWorker(InferenceSettings settings, TapConfig tap, MigratingSink migrated,
+    InferenceWorker inferenceWorker(InferenceSettings settings, TapConfig tap, MigrationGuard migrated,
                                     ClickHouseInstanceWriter writer, ClickHouseInstanceReader instances,
                                     ClickHouseEventReader events) {
         InferenceWorker worker = new InferenceWorker(settings, settings.getBootstrapServers() == null

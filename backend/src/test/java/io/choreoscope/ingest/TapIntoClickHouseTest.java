@@ -68,21 +68,6 @@ class TapIntoClickHouseTest {
         return r;
     }
 
-    private static ApplicationContext startApp(String prefix, String database, Map<String, Object> extra) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("micronaut.server.port", -1);
-        p.put("choreoscope.tap.bootstrap-servers", KafkaExtension.kafka().bootstrapServers());
-        p.put("choreoscope.tap.group-id", KafkaExtension.uniqueName("tap"));
-        p.put("choreoscope.tap.include", prefix + ".*");
-        p.put("choreoscope.tap.batch-linger", "100ms");
-        p.put("choreoscope.tap.metadata-max-age", "500ms");
-        p.put("choreoscope.tap.retry-max", "1s");
-        p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
-        p.put("choreoscope.clickhouse.database", database);
-        p.putAll(extra);
-        return ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
-    }
-
     private static ClickHouseEventReader reader(String database) {
         return new ClickHouseEventReader(new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), database)));
     }
@@ -99,7 +84,7 @@ class TapIntoClickHouseTest {
         Map<String, RecordMetadata> sent = new HashMap<>();
         String hostile = "<img src=x onerror=alert(1)>'; DROP TABLE events;--";
         byte[] big = utf8("{\"correlationId\":\"big-1\",\"eventType\":\"Huge\",\"blob\":\"" + "y".repeat(900_000) + "\"}");
-        try (ApplicationContext app = startApp(prefix, db, Map.of());
+        try (ApplicationContext app = TestApplication.start(prefix, db, Map.of());
              KafkaProducer<byte[], byte[]> p = kafka.producer()) {
             sent.put("header", send(p, rec(orders, "o-1", utf8("{\"amount\":1}"), "correlationId", "order-1", "eventType", "OrderPlaced", "sourceService", "orders")));
             sent.put("xheader", send(p, rec(orders, "o-2", utf8("{}"), "X-Correlation-ID", "order-2", "eventType", "PaymentCaptured")));
@@ -122,7 +107,7 @@ class TapIntoClickHouseTest {
                 ser.configure(Map.of(CloudEventSerializer.ENCODING_CONFIG, Encoding.BINARY), false);
                 ceValue = ser.serialize(content, ceHeaders, ceBinary);
             }
-            ProducerRecord<byte[], byte[]> ceRecord = new ProducerRecord<>(content, null, (byte[]) null, ceValue, ceHeaders);
+            ProducerRecord<byte[], byte[]> ceRecord = new ProducerRecord<>(content, (Integer) null, (byte[]) null, ceValue, ceHeaders);
             sent.put("ce-binary", send(p, ceRecord));
             CloudEvent ceStructured = CloudEventBuilder.v1().withId("ce-s").withType("ModerationApproved")
                     .withSource(URI.create("/moderation")).withExtension("correlationid", "content-1")
@@ -246,7 +231,7 @@ class TapIntoClickHouseTest {
         kafka.createTopic(topic, 2);
         String db = ClickHouseExtension.createDatabase();
         HttpClient http = HttpClient.newHttpClient();
-        try (ApplicationContext app = startApp(prefix, db, Map.of());
+        try (ApplicationContext app = TestApplication.start(prefix, db, Map.of());
              KafkaProducer<byte[], byte[]> p = kafka.producer()) {
             URI health = URI.create(app.getBean(EmbeddedServer.class).getURL() + "/health");
             ClickHouseEventReader reader = reader(db);

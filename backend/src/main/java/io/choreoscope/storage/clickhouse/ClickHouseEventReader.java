@@ -1,7 +1,5 @@
 package io.choreoscope.storage.clickhouse;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -79,43 +77,16 @@ public final class ClickHouseEventReader implements EventReader {
 
     @Override
     public long countDistinct(String topic) {
-        return count("SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ?", topic);
+        return BoundQuery.count(store, "SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ?", topic);
     }
 
     @Override
     public long countVisible(String topic) {
-        return count("SELECT count() FROM " + table + " FINAL WHERE topic = ?", topic);
-    }
-
-    private long count(String sql, Object... params) {
-        try (Connection c = store.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, params);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        } catch (SQLException e) {
-            throw new StorageException("count failed: " + e.getMessage(), e);
-        }
+        return BoundQuery.count(store, "SELECT count() FROM " + table + " FINAL WHERE topic = ?", topic);
     }
 
     private List<Observation> query(String text, Object... params) {
         return sql.query(text, ClickHouseEventReader::row, params);
-    }
-
-    private static void bind(PreparedStatement ps, Object... params) throws SQLException {
-        for (int i = 0; i < params.length; i++) {
-            Object p = params[i];
-            if (p instanceof String s) {
-                ps.setString(i + 1, s);
-            } else if (p instanceof Integer n) {
-                ps.setInt(i + 1, n);
-            } else if (p instanceof Long n) {
-                ps.setLong(i + 1, n);
-            } else {
-                throw new IllegalArgumentException("unsupported parameter " + p);
-            }
-        }
     }
 
     private static Observation row(ResultSet rs) throws SQLException {
@@ -153,6 +124,6 @@ public final class ClickHouseEventReader implements EventReader {
     }
 
     private static String emptyToNull(String s) {
-        return s == null || s.isEmpty() ? null : s;
+        return BoundQuery.emptyToNull(s);
     }
 }

@@ -1,13 +1,7 @@
 package io.choreoscope.storage.clickhouse;
 
-import java.io.BufferedOutputStream;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
-import com.clickhouse.client.api.insert.InsertSettings;
-import com.clickhouse.data.ClickHouseFormat;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
@@ -24,11 +18,9 @@ public final class ClickHouseEventWriter implements ObservationSink {
             "event_type", "source_service", "causation_id", "trace_id", "span_id", "parse_status", "parse_error");
 
     private final ClickHouseStore store;
-    private final String table;
 
     public ClickHouseEventWriter(ClickHouseStore store) {
         this.store = store;
-        this.table = store.database() + ".events";
     }
 
     @Override
@@ -36,27 +28,11 @@ public final class ClickHouseEventWriter implements ObservationSink {
         if (batch.isEmpty()) {
             return;
         }
-        try {
-            store.client().insert(table, COLUMNS, out -> {
-                BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
-                RowBinaryOutput w = new RowBinaryOutput(buffered);
-                for (Observation o : batch) {
-                    write(w, o);
-                }
-                buffered.flush();
-            }, ClickHouseFormat.RowBinary, new InsertSettings())
-                    .get(store.config().getTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SinkUnavailableException("interrupted while writing " + batch.size() + " events to ClickHouse", e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            throw new SinkUnavailableException("ClickHouse did not take " + batch.size() + " events at "
-                    + store.config().getUrl() + ": " + cause.getMessage(), cause);
-        } catch (Exception e) {
-            throw new SinkUnavailableException("ClickHouse insert failed: " + e.getMessage(), e);
-        }
+        store.insertRowBinary("events", COLUMNS, batch.size() + " events", w -> {
+            for (Observation o : batch) {
+                write(w, o);
+            }
+        });
     }
 
     private static void write(RowBinaryOutput w, Observation o) throws java.io.IOException {

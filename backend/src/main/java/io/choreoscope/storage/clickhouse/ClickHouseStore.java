@@ -1,12 +1,21 @@
 package io.choreoscope.storage.clickhouse;
 
+import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.data.ClickHouseFormat;
+import io.choreoscope.model.SinkUnavailableException;
 
 /**
  * The connections to one ClickHouse database: JDBC for DDL and parameter-bound queries, and the
@@ -41,6 +50,41 @@ public final class ClickHouseStore implements AutoCloseable {
     /** The streaming client, for inserts. */
     public Client client() {
         return client;
+    }
+
+    /** Writes the rows of one batch into a RowBinary stream; the columns are those named to {@link #insertRowBinary}. */
+    @FunctionalInterface
+    interface RowsWriter {
+        void write(RowBinaryOutput out) throws IOException;
+    }
+
+    /**
+     * One streaming RowBinary insert into {@code table} of this database. Returns when ClickHouse
+     * acknowledged it; any failure (unreachable, timeout, refused) becomes a
+     * {@link SinkUnavailableException} so that the caller keeps the batch and retries.
+     *
+     * @param what what is written, for messages (e.g. "120 spans")
+     */
+    void insertRowBinary(String table, List<String> columns, String what, RowsWriter rows)
+            throws SinkUnavailableException {
+        try {
+            client.insert(database() + "." + table, columns, out -> {
+                BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+                rows.write(new RowBinaryOutput(buffered));
+                buffered.flush();
+            }, ClickHouseFormat.RowBinary, new InsertSettings())
+                    .get(config.getTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkUnavailableException("interrupted while writing " + what + " to ClickHouse", e);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new SinkUnavailableException("ClickHouse did not take " + what + " at "
+                    + config.getUrl() + ": " + cause.getMessage(), cause);
+        } catch (Exception e) {
+            throw new SinkUnavailableException("ClickHouse insert failed: " + e.getMessage(), e);
+        }
     }
 
     /** A new JDBC connection to the database; the caller closes it. */

@@ -3,6 +3,7 @@ package io.choreoscope.storage.clickhouse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * Writes values in ClickHouse's RowBinary format: little-endian integers, LEB128 lengths, strings
@@ -35,6 +36,18 @@ final class RowBinaryOutput {
     /** A String column; null is written as the empty string. */
     void string(String s) throws IOException {
         bytes(s == null ? EMPTY : s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A {@code Map(String, String)} column: the entry count, then each key and value as strings
+     * (null becomes the empty string), in the map's iteration order.
+     */
+    void stringMap(Map<String, String> map) throws IOException {
+        varUInt(map.size());
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            string(e.getKey());
+            string(e.getValue());
+        }
     }
 
     void nullableBytes(byte[] b) throws IOException {

@@ -14,11 +14,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the {@link KafkaTap} for the application's lifetime when {@code choreoscope.tap.enabled} is
- * true (the default, and whenever the collector role runs). Writes go to the application's
+ * true (the default, and whenever the collector role runs) and an {@link ObservationSink} exists. Writes go to the application's
  * {@link ObservationSink}.
  */
 @Context
 @Requires(property = TapConfig.PREFIX + ".enabled", notEquals = "false")
+@Requires(beans = ObservationSink.class)
 public class KafkaTapService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTapService.class);
     private final KafkaTap tap;

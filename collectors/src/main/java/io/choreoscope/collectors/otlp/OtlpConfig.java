@@ -44,6 +44,19 @@ public class OtlpConfig {
     public static final List<String> DEFAULT_CORRELATION_ATTRIBUTES =
             List.of("correlation.id", "correlationId", "correlation_id", "messaging.message.conversation_id");
 
+    /**
+     * 200,000 spans queued in memory before the store (see {@link SpanBuffer}); requests are answered
+     * once queued. 0 turns the queue off: each request is answered only after its spans are stored.
+     */
+    public static final int DEFAULT_BUFFER_SPANS = 200_000;
+    /** 20,000 spans at most per write to the store. */
+    public static final int DEFAULT_BATCH_MAX_SPANS = 20_000;
+    /** 200 ms: the longest a queued span waits for its batch to fill. */
+    public static final long DEFAULT_BATCH_LINGER_MS = 200;
+
+    private int bufferSpans = DEFAULT_BUFFER_SPANS;
+    private int batchMaxSpans = DEFAULT_BATCH_MAX_SPANS;
+    private long batchLingerMs = DEFAULT_BATCH_LINGER_MS;
     private boolean enabled = DEFAULT_ENABLED;
     private int port = DEFAULT_PORT;
     private String host = DEFAULT_HOST;
@@ -65,6 +78,12 @@ public class OtlpConfig {
     public int getMaxBodyBytes() { return maxBodyBytes; }
     public void setMaxBodyBytes(int maxBodyBytes) { this.maxBodyBytes = maxBodyBytes; }
 
+    public int getBufferSpans() { return bufferSpans; }
+    public void setBufferSpans(int v) { this.bufferSpans = v; }
+    public int getBatchMaxSpans() { return batchMaxSpans; }
+    public void setBatchMaxSpans(int v) { this.batchMaxSpans = v; }
+    public long getBatchLingerMs() { return batchLingerMs; }
+    public void setBatchLingerMs(long v) { this.batchLingerMs = v; }
     public int getThreads() { return threads; }
     public void setThreads(int threads) { this.threads = threads; }
 

@@ -77,6 +77,8 @@ public class OtlpReceiver {
 
     private final OtlpConfig config;
     private final SpanSink sink;
+    /** The queue in front of the store, or null when requests write through (buffer-spans = 0). */
+    private final SpanBuffer buffer;
     private final OtlpTraceDecoder decoder;
     private final MeterRegistry meters;
     private final Counter spansReceived;
@@ -87,7 +89,10 @@ public class OtlpReceiver {
 
     public OtlpReceiver(OtlpConfig config, SpanSink sink, @Nullable MeterRegistry meterRegistry) {
         this.config = config;
-        this.sink = sink;
+        this.buffer = config.getBufferSpans() > 0
+                ? new SpanBuffer(sink, config.getBufferSpans(), config.getBatchMaxSpans(), config.getBatchLingerMs())
+                : null;
+        this.sink = buffer != null ? buffer : sink;
         this.decoder = new OtlpTraceDecoder(config.getCorrelationAttributes(), config.getMaxBodyBytes());
         // Without micrometer wiring, an empty composite registry records nothing and costs little.
         this.meters = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
@@ -149,6 +154,9 @@ public class OtlpReceiver {
             Thread.currentThread().interrupt();
         }
         server = null;
+        if (buffer != null) {
+            buffer.close();
+        }
         LOG.info("OTLP/HTTP receiver stopped");
     }
 

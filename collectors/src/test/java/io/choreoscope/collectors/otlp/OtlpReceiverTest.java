@@ -58,6 +58,9 @@ class OtlpReceiverTest {
     static void start() {
         context = ApplicationContext.run(Map.of(
                 "spec.name", "OtlpReceiverTest",
+                "choreoscope.tap.enabled", false, // no ObservationSink here: the tap is not under test
+                // write-through: each answer follows the store's (see SpanBufferTest for the queue)
+                "choreoscope.otlp.buffer-spans", 0,
                 "choreoscope.otlp.port", 0,
                 "choreoscope.otlp.host", "127.0.0.1",
                 "choreoscope.otlp.max-body-bytes", 64 * 1024));
@@ -279,6 +282,9 @@ class OtlpReceiverTest {
     void tooManyPendingRequestsIs503WithRetryAfter() throws Exception {
         try (ApplicationContext small = ApplicationContext.run(Map.of(
                 "spec.name", "OtlpReceiverTest",
+                "choreoscope.tap.enabled", false, // no ObservationSink here: the tap is not under test
+                // write-through: each answer follows the store's (see SpanBufferTest for the queue)
+                "choreoscope.otlp.buffer-spans", 0,
                 "choreoscope.otlp.port", 0,
                 "choreoscope.otlp.host", "127.0.0.1",
                 "choreoscope.otlp.threads", 2,
@@ -318,7 +324,8 @@ class OtlpReceiverTest {
     @Test
     void receiverIsAbsentWhenDisabled() {
         try (ApplicationContext disabled = ApplicationContext.run(Map.of(
-                "spec.name", "OtlpReceiverTest", "choreoscope.otlp.enabled", false))) {
+                "spec.name", "OtlpReceiverTest",
+                "choreoscope.tap.enabled", false, "choreoscope.otlp.enabled", false))) {
             assertThat(disabled.containsBean(OtlpReceiver.class)).isFalse();
         }
     }

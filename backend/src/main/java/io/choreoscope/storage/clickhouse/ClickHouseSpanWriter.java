@@ -1,0 +1,79 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+
+import io.choreoscope.model.SinkUnavailableException;
+import io.choreoscope.model.Span;
+import io.choreoscope.model.SpanSink;
+
+/**
+ * Writes span batches to the {@code spans} table in one streaming RowBinary insert per batch.
+ * Returns when ClickHouse acknowledged the insert; any failure becomes a
+ * {@link SinkUnavailableException}, which the OTLP receiver answers with 503 and Retry-After, so the
+ * exporter re-sends (and the table folds the re-sent copies on (trace_id, span_id)).
+ *
+ * <p>Null strings are stored as the empty string (the reader turns them back into null). The ingest
+ * time is set by ClickHouse ({@code DEFAULT now64(3)}); the Kafka coordinates and linked span IDs
+ * used by the joins are computed by ClickHouse from the attributes and links
+ * ({@code MATERIALIZED} columns).
+ */
+public final class ClickHouseSpanWriter implements SpanSink {
+    static final List<String> COLUMNS = List.of("trace_id", "span_id", "parent_span_id", "service", "name", "kind",
+            "start_ts", "duration_ns", "status_code", "status_message", "attributes", "messaging_system",
+            "messaging_destination", "messaging_operation", "messaging_message_id", "consumer_group",
+            "correlation_id", "events_json", "links_json");
+
+    private final ClickHouseStore store;
+
+    public ClickHouseSpanWriter(ClickHouseStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void accept(List<Span> batch) throws SinkUnavailableException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        store.insertRowBinary("spans", COLUMNS, batch.size() + " spans", w -> {
+            for (Span s : batch) {
+                write(w, s);
+            }
+        });
+    }
+
+    private static void write(RowBinaryOutput w, Span s) throws IOException {
+        w.string(s.traceId());
+        w.string(s.spanId());
+        w.string(s.parentSpanId());
+        w.string(s.service());
+        w.string(s.name());
+        w.string(s.kind());
+        w.int64(epochNanos(s.start()));
+        w.uint64(Math.max(0, s.durationNanos()));
+        w.string(s.statusCode());
+        w.string(s.statusMessage());
+        w.stringMap(s.attributes());
+        w.string(s.messagingSystem());
+        w.string(s.messagingDestination());
+        w.string(s.messagingOperation());
+        w.string(s.messagingMessageId());
+        w.string(s.consumerGroup());
+        w.string(s.correlationId());
+        w.string(s.eventsJson());
+        w.string(s.linksJson());
+    }
+
+    /**
+     * DateTime64(9) holds nanoseconds since the epoch in an Int64, which spans 1677-2262; a start
+     * outside that range (only a broken clock sends one) is clamped to its edge rather than wrapped.
+     */
+    static long epochNanos(Instant t) {
+        try {
+            return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+        } catch (ArithmeticException e) {
+            return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.choreoscope.ingest;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import io.choreoscope.harness.clickhouse.ClickHouseExtension;
+import io.choreoscope.harness.kafka.KafkaExtension;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+
+/**
+ * Starts the whole application (HTTP on a free port, OTLP on a free port, the tap, ClickHouse storage)
+ * against the test JVM's real Kafka and ClickHouse, tapping only topics that start with a prefix so
+ * that test classes do not see each other's records.
+ */
+public final class TestApplication {
+    private TestApplication() {
+    }
+
+    public static ApplicationContext start(String topicPrefix, String database, Map<String, Object> extra) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("micronaut.server.port", -1);
+        p.put("choreoscope.otlp.port", 0);
+        p.put("choreoscope.otlp.host", "127.0.0.1");
+        p.put("choreoscope.tap.bootstrap-servers", KafkaExtension.kafka().bootstrapServers());
+        p.put("choreoscope.tap.group-id", KafkaExtension.uniqueName("tap"));
+        p.put("choreoscope.tap.include", topicPrefix + ".*");
+        p.put("choreoscope.tap.batch-linger", "100ms");
+        p.put("choreoscope.tap.metadata-max-age", "500ms");
+        p.put("choreoscope.tap.retry-max", "1s");
+        p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
+        p.put("choreoscope.clickhouse.database", database);
+        p.putAll(extra);
+        return ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
+    }
+}

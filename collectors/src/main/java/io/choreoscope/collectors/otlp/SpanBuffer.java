@@ -1,0 +1,171 @@
+package io.choreoscope.collectors.otlp;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.choreoscope.model.SinkUnavailableException;
+import io.choreoscope.model.Span;
+import io.choreoscope.model.SpanSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A bounded in-memory queue in front of the span store, as the OpenTelemetry Collector keeps one:
+ * requests are acknowledged once their spans are queued, and one background thread writes them in
+ * large batches (by size, or when the oldest queued span waited {@code linger}). Exporters send
+ * small requests (the SDK: one at a time, up to 512 spans), so writing each request on its own would
+ * cap throughput at one small insert per request.
+ *
+ * <p>When the store refuses a batch, the batch is kept and retried with backoff while new requests
+ * fill the queue; once the queue holds {@code capacity} spans, {@link #accept} throws
+ * {@link SinkUnavailableException} and the receiver answers 503 with Retry-After: back-pressure on the
+ * exporters, memory stays bounded. The trade-off, as with the Collector's memory queue: spans queued
+ * but not yet written are lost if the process crashes.
+ */
+public final class SpanBuffer implements SpanSink, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SpanBuffer.class);
+
+    private final SpanSink store;
+    private final int capacity;
+    private final int batchMax;
+    private final long lingerNanos;
+    private final long retryMaxMillis;
+    private final List<Span> queue = new ArrayList<>();
+    private final Thread writer;
+    private long oldestQueuedAt;
+    private boolean closing;
+    private volatile int consecutiveFailures;
+    private volatile String lastError;
+
+    /**
+     * @param store     where batches go
+     * @param capacity  most spans queued (including the batch being written); beyond it, 503
+     * @param batchMax  most spans in one write
+     * @param lingerMs  longest wait of a queued span before its batch is written, ms
+     */
+    public SpanBuffer(SpanSink store, int capacity, int batchMax, long lingerMs) {
+        if (capacity < 1 || batchMax < 1 || lingerMs < 0) {
+            throw new IllegalArgumentException("span buffer needs capacity >= 1, batch >= 1, linger >= 0");
+        }
+        this.store = store;
+        this.capacity = capacity;
+        this.batchMax = batchMax;
+        this.lingerNanos = TimeUnit.MILLISECONDS.toNanos(lingerMs);
+        this.retryMaxMillis = 5_000;
+        this.writer = new Thread(this::run, "otlp-span-writer");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    @Override
+    public void accept(List<Span> spans) throws SinkUnavailableException {
+        if (spans.isEmpty()) {
+            return;
+        }
+        synchronized (queue) {
+            if (closing) {
+                throw new SinkUnavailableException("span buffer is closing", null);
+            }
+            if (queue.size() + spans.size() > capacity) {
+                throw new SinkUnavailableException("span queue full (" + queue.size() + " spans waiting"
+                        + (lastError == null ? "" : "; store: " + lastError) + ")", null);
+            }
+            if (queue.isEmpty()) {
+                oldestQueuedAt = System.nanoTime();
+            }
+            queue.addAll(spans);
+            queue.notifyAll();
+        }
+    }
+
+    /** Spans queued and not yet written. */
+    public int queued() {
+        synchronized (queue) {
+            return queue.size();
+        }
+    }
+
+    public int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    private void run() {
+        while (true) {
+            List<Span> batch;
+            synchronized (queue) {
+                try {
+                    while (!closing && (queue.isEmpty()
+                            || (queue.size() < batchMax && System.nanoTime() - oldestQueuedAt < lingerNanos))) {
+                        long waitNanos = queue.isEmpty() ? TimeUnit.SECONDS.toNanos(1)
+                                : lingerNanos - (System.nanoTime() - oldestQueuedAt);
+                        TimeUnit.NANOSECONDS.timedWait(queue, Math.max(1, waitNanos));
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (queue.isEmpty()) {
+                    return; // closing and drained
+                }
+                // The batch stays counted in the queue until written, so capacity covers it too.
+                batch = List.copyOf(queue.subList(0, Math.min(batchMax, queue.size())));
+            }
+            if (!write(batch)) {
+                return;
+            }
+            synchronized (queue) {
+                queue.subList(0, batch.size()).clear();
+                oldestQueuedAt = System.nanoTime();
+                queue.notifyAll();
+            }
+        }
+    }
+
+    /** Writes until the store takes the batch; false when closed meanwhile. */
+    private boolean write(List<Span> batch) {
+        long backoff = 100;
+        while (true) {
+            try {
+                store.accept(batch);
+                if (consecutiveFailures > 0) {
+                    LOG.info("Span store is back after {} failed attempts", consecutiveFailures);
+                }
+                consecutiveFailures = 0;
+                lastError = null;
+                return true;
+            } catch (Exception e) {
+                consecutiveFailures++;
+                lastError = e.getMessage();
+                if (consecutiveFailures == 1 || consecutiveFailures % 10 == 0) {
+                    LOG.warn("Span store refused {} spans (attempt {}): {}", batch.size(), consecutiveFailures, e.getMessage());
+                }
+                synchronized (queue) {
+                    if (closing) {
+                        LOG.warn("Dropping {} queued spans at shutdown: the store is unavailable", queue.size());
+                        return false;
+                    }
+                    try {
+                        queue.wait(backoff);
+                    } catch (InterruptedException ie) {
+                        return false;
+                    }
+                }
+                backoff = Math.min(backoff * 2, retryMaxMillis);
+            }
+        }
+    }
+
+    /** Writes what is queued (waiting up to 10 s), then stops. */
+    @Override
+    public void close() {
+        synchronized (queue) {
+            closing = true;
+            queue.notifyAll();
+        }
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

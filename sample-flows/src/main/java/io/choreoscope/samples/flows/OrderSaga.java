@@ -1,0 +1,102 @@
+package io.choreoscope.samples.flows;
+
+import static io.choreoscope.samples.flows.Choreography.emit;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.random.RandomGenerator;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.choreoscope.samples.Topics;
+import io.choreoscope.samples.service.Reaction;
+import io.choreoscope.samples.service.ServiceSpec;
+import io.choreoscope.samples.wire.EventCodec;
+import io.choreoscope.samples.wire.HeaderCodec;
+import io.choreoscope.samples.wire.SampleEvent;
+
+/**
+ * Order saga with compensation, correlated by Kafka headers ({@code correlationId} = order ID):
+ * <pre>
+ * orders    OrderPlaced      -> orders
+ * payments  OrderPlaced      -> PaymentCaptured | PaymentDeclined (declineRate)   -> payments
+ * inventory PaymentCaptured  -> StockReserved   | StockUnavailable (shortageRate) -> inventory
+ * shipping  StockReserved    -> OrderShipped                                      -> shipping
+ * payments  StockUnavailable -> PaymentRefunded                                   -> payments
+ * orders    PaymentDeclined | PaymentRefunded -> OrderCancelled                   -> orders
+ * </pre>
+ * Ends: OrderShipped (completed) or OrderCancelled (compensated when a refund came first).
+ */
+public final class OrderSaga implements Choreography {
+    public static final String ORDER_PLACED = "OrderPlaced";
+    public static final String PAYMENT_CAPTURED = "PaymentCaptured";
+    public static final String PAYMENT_DECLINED = "PaymentDeclined";
+    public static final String STOCK_RESERVED = "StockReserved";
+    public static final String STOCK_UNAVAILABLE = "StockUnavailable";
+    public static final String PAYMENT_REFUNDED = "PaymentRefunded";
+    public static final String ORDER_SHIPPED = "OrderShipped";
+    public static final String ORDER_CANCELLED = "OrderCancelled";
+
+    private static final String[] SKUS = {"book-42", "lamp-7", "mug-3", "chair-11", "kettle-5"};
+
+    private final Topics topics;
+    private final double declineRate;
+    private final double shortageRate;
+    private final EventCodec codec = new HeaderCodec();
+
+    public OrderSaga(Topics topics, double declineRate, double shortageRate) {
+        this.topics = topics;
+        this.declineRate = declineRate;
+        this.shortageRate = shortageRate;
+    }
+
+    @Override
+    public List<ServiceSpec> services() {
+        Reaction cancel = (in, rnd) -> emit(topics.orders(), in.next(ORDER_CANCELLED, "orders",
+                obj().put("reason", in.type().equals(PAYMENT_DECLINED) ? "payment declined" : "out of stock")));
+        return List.of(
+                new ServiceSpec("orders", codec, List.of(topics.payments()), Map.of(
+                        PAYMENT_DECLINED, cancel,
+                        PAYMENT_REFUNDED, cancel)),
+                new ServiceSpec("payments", codec, List.of(topics.orders(), topics.inventory()), Map.of(
+                        ORDER_PLACED, (in, rnd) -> rnd.nextDouble() < declineRate
+                                ? emit(topics.payments(), in.next(PAYMENT_DECLINED, "payments", obj().put("reason", "card declined")))
+                                : emit(topics.payments(), in.next(PAYMENT_CAPTURED, "payments",
+                                        obj().put("paymentId", "pay-" + shortId(rnd)))),
+                        STOCK_UNAVAILABLE, (in, rnd) -> emit(topics.payments(), in.next(PAYMENT_REFUNDED, "payments", null)))),
+                new ServiceSpec("inventory", codec, List.of(topics.payments()), Map.of(
+                        PAYMENT_CAPTURED, (in, rnd) -> rnd.nextDouble() < shortageRate
+                                ? emit(topics.inventory(), in.next(STOCK_UNAVAILABLE, "inventory", null))
+                                : emit(topics.inventory(), in.next(STOCK_RESERVED, "inventory",
+                                        obj().put("reservationId", "res-" + shortId(rnd)))))),
+                new ServiceSpec("shipping", codec, List.of(topics.inventory()), Map.of(
+                        STOCK_RESERVED, (in, rnd) -> emit(topics.shipping(), in.next(ORDER_SHIPPED, "shipping",
+                                obj().put("trackingNumber", "TRK" + shortId(rnd)))))));
+    }
+
+    @Override
+    public String entryService() {
+        return "orders";
+    }
+
+    @Override
+    public Reaction.Emit firstEvent(RandomGenerator rnd) {
+        String orderId = "order-" + shortId(rnd);
+        ObjectNode data = obj().put("orderId", orderId)
+                .put("customerId", "cust-" + rnd.nextInt(1, 500))
+                .put("sku", SKUS[rnd.nextInt(SKUS.length)])
+                .put("quantity", rnd.nextInt(1, 4))
+                .put("amount", Math.round(rnd.nextDouble(5, 300) * 100) / 100.0)
+                .put("currency", "EUR");
+        return new Reaction.Emit(topics.orders(), SampleEvent.first(ORDER_PLACED, orderId, "orders", data));
+    }
+
+    static ObjectNode obj() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    static String shortId(RandomGenerator rnd) {
+        return new UUID(rnd.nextLong(), rnd.nextLong()).toString().substring(0, 13);
+    }
+}
