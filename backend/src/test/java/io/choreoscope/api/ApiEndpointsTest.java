@@ -320,6 +320,16 @@ class ApiEndpointsTest {
         assertThat(yml).contains("openapi: 3", "/api/v1/flows:", "/api/v1/flows/{flow}:", "/api/v1/instances:",
                 "/api/v1/instances/{correlationId}:", "/api/v1/events/{topic}/{partition}/{offset}/payload:",
                 "/api/v1/search:", "/api/v1/stuck:", "/api/v1/dependencies:", "/api/v1/topics:", "/api/v1/live:");
+        // The copy in docs/ is the one people read: it must be the document the code generates.
+        java.nio.file.Path copy = java.nio.file.Path.of("..", "docs", "openapi.yml");
+        if (java.nio.file.Files.exists(copy)) {
+            try {
+                assertThat(java.nio.file.Files.readString(copy)).as("docs/openapi.yml is stale: copy "
+                        + "backend/target/classes/META-INF/swagger/choreoscope-v1.yml over it").isEqualTo(yml);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     static Stream<Arguments> refusals() {
