@@ -31,9 +31,9 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * statements run directly through JDBC (pooled connections), interleaved so both see the same noise.
  * <pre>
  * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
- * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.ApiBenchmark 10000000 3000
+ * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.ApiBenchmark 10000000 1000
  * </pre>
- * Arguments: events (default 10,000,000), measured requests (default 3000; 500 more are warm-up).
+ * Arguments: events (default 10,000,000), measured requests (default 3000; a fifth more, at least 100, are warm-up).
  */
 public final class ApiBenchmark {
 
@@ -88,10 +88,11 @@ public final class ApiBenchmark {
                 HttpClient http = HttpClient.newHttpClient();
                 ClickHouseEventReader events = new ClickHouseEventReader(sql);
                 io.choreoscope.storage.clickhouse.ClickHouseInstanceReader instances = new io.choreoscope.storage.clickhouse.ClickHouseInstanceReader(sql);
+                io.choreoscope.storage.clickhouse.ClickHouseSpanReader spans = new io.choreoscope.storage.clickhouse.ClickHouseSpanReader(store);
                 Random random = new Random(42);
                 long[] apiNanos = new long[requests];
                 long[] sqlNanos = new long[requests];
-                int warmup = 500;
+                int warmup = Math.max(100, requests / 5);
                 long bytes = 0;
                 for (int i = -warmup; i < requests; i++) {
                     String id = "order-" + (long) (random.nextDouble() * ids);
@@ -101,11 +102,12 @@ public final class ApiBenchmark {
                     if (r.statusCode() != 200) {
                         throw new IllegalStateException("GET " + id + " answered " + r.statusCode() + ": " + new String(r.body()));
                     }
-                    // The same statements the endpoint runs: the instance row, then its events.
+                    // The same statements the endpoint runs: the instance row, its events, its spans.
                     String other = "order-" + (long) (random.nextDouble() * ids);
                     long s0 = System.nanoTime();
                     var snap = instances.byId(other).orElseThrow();
                     int rows = events.eventsOf(new LinkedHashSet<>(List.of(snap.correlationId()))).size();
+                    spans.spansOf(snap.correlationId());
                     long s1 = System.nanoTime();
                     if (rows != 5) {
                         throw new IllegalStateException(other + " has " + rows + " events");
