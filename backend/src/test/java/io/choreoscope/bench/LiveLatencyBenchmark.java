@@ -35,9 +35,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * the freshness of the instance state.
  * <pre>
  * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
- * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.LiveLatencyBenchmark 5000 60 100
+ * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.LiveLatencyBenchmark 5000 60 500
  * </pre>
- * Arguments: events/s (default 5000), seconds (default 60), sample one instance in (default 100).
+ * Arguments: events/s (default 5000), seconds (default 60), sample one instance in (default 500: the pollers must not starve; each poll costs a full instance read).
  */
 public final class LiveLatencyBenchmark {
     private static final AtomicInteger PENDING = new AtomicInteger();
@@ -47,7 +47,7 @@ public final class LiveLatencyBenchmark {
     public static void main(String[] args) throws Exception {
         int rate = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
-        int sampleEvery = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        int sampleEvery = args.length > 2 ? Integer.parseInt(args[2]) : 500;
         Path dir = Files.createTempDirectory("choreoscope-live-bench-");
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0);
              EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
@@ -69,7 +69,7 @@ public final class LiveLatencyBenchmark {
                 HttpClient http = HttpClient.newHttpClient();
                 ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
                 AtomicInteger missed = new AtomicInteger();
-                ScheduledExecutorService pollers = Executors.newScheduledThreadPool(2);
+                ScheduledExecutorService pollers = Executors.newScheduledThreadPool(4);
                 // Instances run 5 events, one every 200 ms; at any moment rate/5 instances start per second.
                 int instancesPerTick = Math.max(1, rate / 5 / 100); // 10 ms ticks
                 long start = System.nanoTime();
