@@ -9,12 +9,15 @@ import io.micronaut.runtime.Micronaut;
 
 /**
  * Starts choreoscope in one or more roles. {@code --roles=all} (the default) runs everything in one
- * process; {@code --roles=collector} runs only the Kafka tap and OTLP receiver, {@code --roles=api}
- * only the query side. The role can also come from {@code CHOREOSCOPE_ROLES}.
+ * process, live inference included; {@code --roles=collector} runs the Kafka tap and OTLP receiver and
+ * publishes normalised observations to {@code choreoscope.observations} (keyed by correlation ID);
+ * {@code --roles=inference} runs an inference worker consuming that topic as group
+ * {@code choreoscope-inference}; {@code --roles=api} only the query side (the REST API reads ClickHouse
+ * only, so it works the same in every layout). The role can also come from {@code CHOREOSCOPE_ROLES}.
  */
 public final class Application {
     /** Roles understood by {@code --roles}. */
-    public static final Set<String> ROLES = Set.of("all", "collector", "api");
+    public static final Set<String> ROLES = Set.of("all", "collector", "inference", "api");
 
     private Application() {
     }
@@ -49,6 +52,11 @@ public final class Application {
         if (!all && !roles.contains("collector")) {
             p.put("choreoscope.tap.enabled", false);
             p.put("choreoscope.otlp.enabled", false);
+        }
+        if (!all) {
+            p.put("choreoscope.inference.embedded", false);
+            p.put("choreoscope.inference.publish", roles.contains("collector"));
+            p.put("choreoscope.inference.worker", roles.contains("inference"));
         }
         return p;
     }

@@ -31,11 +31,33 @@ public final class ClickHouseEventReader implements EventReader {
             + "event_type, source_service, causation_id, trace_id, span_id, parse_status, parse_error FROM ";
 
     private final ClickHouseStore store;
+    private final SqlRunner sql;
     private final String table;
 
     public ClickHouseEventReader(ClickHouseStore store) {
-        this.store = store;
+        this(new SqlRunner(store));
+    }
+
+    /** A reader sharing a connection pool. */
+    public ClickHouseEventReader(SqlRunner sql) {
+        this.store = sql.store();
+        this.sql = sql;
         this.table = store.database() + ".events";
+    }
+
+    /**
+     * The events of several correlation IDs (an instance and its linked IDs), each record once, ordered by
+     * timestamp, then partition and offset. At most 1000 IDs per call.
+     */
+    public List<Observation> eventsOf(java.util.Collection<String> correlationIds) {
+        if (correlationIds.isEmpty()) {
+            return List.of();
+        }
+        if (correlationIds.size() == 1) {
+            return eventsOf(correlationIds.iterator().next());
+        }
+        return query(SELECT + table + " FINAL WHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size())
+                + ") ORDER BY ts, partition, offset", correlationIds.toArray());
     }
 
     @Override
@@ -99,8 +121,8 @@ public final class ClickHouseEventReader implements EventReader {
         return BoundQuery.count(store, "SELECT count() FROM " + table + " FINAL WHERE topic = ?", topic);
     }
 
-    private List<Observation> query(String sql, Object... params) {
-        return BoundQuery.list(store, "event query", sql, ClickHouseEventReader::row, params);
+    private List<Observation> query(String text, Object... params) {
+        return sql.query(text, ClickHouseEventReader::row, params);
     }
 
     private static Observation row(ResultSet rs) throws SQLException {

@@ -1,0 +1,73 @@
+package io.choreoscope.api;
+
+import io.choreoscope.model.api.ApiError;
+import io.choreoscope.storage.clickhouse.StorageException;
+import io.micronaut.core.convert.exceptions.ConversionErrorException;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Error;
+import io.micronaut.http.exceptions.HttpStatusException;
+import io.micronaut.web.router.exceptions.UnsatisfiedRouteException;
+import io.swagger.v3.oas.annotations.Hidden;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns every failure into an {@link ApiError} body: refused parameters 400 with the reason, unknown IDs and
+ * paths 404, storage down 503, anything else 500 with a generic sentence. No stack trace ever leaves the
+ * server; unexpected errors are logged here with theirs.
+ */
+@Controller
+@Hidden
+public class ApiErrorHandlers {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiErrorHandlers.class);
+
+    static HttpResponse<ApiError> body(HttpStatus status, String code, String message) {
+        return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), code, message));
+    }
+
+    @Error(global = true, exception = ApiException.class)
+    public HttpResponse<ApiError> refused(HttpRequest<?> request, ApiException e) {
+        return body(e.status(), e.code(), e.getMessage());
+    }
+
+    @Error(global = true, exception = ConversionErrorException.class)
+    public HttpResponse<ApiError> conversion(HttpRequest<?> request, ConversionErrorException e) {
+        return body(HttpStatus.BAD_REQUEST, "bad_request", "parameter '" + e.getArgument().getName() + "' has the wrong type");
+    }
+
+    @Error(global = true, exception = UnsatisfiedRouteException.class)
+    public HttpResponse<ApiError> unsatisfied(HttpRequest<?> request, UnsatisfiedRouteException e) {
+        return body(HttpStatus.BAD_REQUEST, "bad_request", "parameter '" + e.getArgument().getName() + "' is required");
+    }
+
+    @Error(global = true, exception = StorageException.class)
+    public HttpResponse<ApiError> storage(HttpRequest<?> request, StorageException e) {
+        LOG.warn("{} {} failed: storage unavailable: {}", request.getMethod(), request.getPath(), e.getMessage());
+        return body(HttpStatus.SERVICE_UNAVAILABLE, "storage_unavailable", "ClickHouse did not answer; try again shortly");
+    }
+
+    @Error(global = true, exception = HttpStatusException.class)
+    public HttpResponse<ApiError> status(HttpRequest<?> request, HttpStatusException e) {
+        return body(e.getStatus(), e.getStatus().name().toLowerCase(java.util.Locale.ROOT), e.getStatus().getReason());
+    }
+
+    @Error(global = true, status = HttpStatus.NOT_FOUND)
+    public HttpResponse<ApiError> noRoute(HttpRequest<?> request) {
+        return body(HttpStatus.NOT_FOUND, "not_found", "no such endpoint: " + request.getPath()
+                + " (see /api/v1/openapi.yml)");
+    }
+
+    @Error(global = true, status = HttpStatus.METHOD_NOT_ALLOWED)
+    public HttpResponse<ApiError> method(HttpRequest<?> request) {
+        return body(HttpStatus.METHOD_NOT_ALLOWED, "method_not_allowed", request.getMethod() + " is not allowed on " + request.getPath());
+    }
+
+    @Error(global = true, exception = Throwable.class)
+    public HttpResponse<ApiError> unexpected(HttpRequest<?> request, Throwable e) {
+        LOG.error("{} {} failed", request.getMethod(), request.getPath(), e);
+        return body(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "the server failed to answer this request; it has been logged");
+    }
+}

@@ -1,0 +1,154 @@
+package io.choreoscope.api;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.choreoscope.model.flow.InstanceState;
+
+/**
+ * Parses and checks query parameters; every refusal is a 400 with the reason. Limits: {@code limit}
+ * {@value #MIN_LIMIT}..{@value #MAX_LIMIT} (default {@value #DEFAULT_LIMIT}); a time range spans at most
+ * {@value #MAX_RANGE_DAYS} days; times are ISO-8601 instants, {@code now}, or relative to now
+ * ({@code -15m}, {@code -24h}, {@code -7d}, also {@code s} and {@code w}); the default window is the last hour.
+ */
+public final class ApiParams {
+    public static final int MIN_LIMIT = 1;
+    public static final int MAX_LIMIT = 500;
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_RANGE_DAYS = 31;
+    public static final Duration DEFAULT_WINDOW = Duration.ofHours(1);
+    /** Longest search string, in characters. */
+    public static final int MAX_QUERY_LENGTH = 200;
+    private static final Pattern RELATIVE = Pattern.compile("-(\\d{1,6})([smhdw])");
+
+    private ApiParams() {
+    }
+
+    /** A time window [from, to). */
+    public record Range(Instant from, Instant to) {
+    }
+
+    public static int limit(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_LIMIT;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("limit must be a whole number from " + MIN_LIMIT + " to " + MAX_LIMIT + ", was '" + value + "'");
+        }
+        if (n < MIN_LIMIT || n > MAX_LIMIT) {
+            throw ApiException.badRequest("limit must be from " + MIN_LIMIT + " to " + MAX_LIMIT + ", was " + n);
+        }
+        return n;
+    }
+
+    public static Range range(String from, String to, Clock clock) {
+        return range(from, to, clock, DEFAULT_WINDOW);
+    }
+
+    public static Range range(String from, String to, Clock clock, Duration defaultWindow) {
+        Instant now = clock.instant();
+        Instant t = to == null || to.isBlank() ? now : time("to", to, now);
+        Instant f = from == null || from.isBlank() ? t.minus(defaultWindow) : time("from", from, now);
+        if (!f.isBefore(t)) {
+            throw ApiException.badRequest("from (" + f + ") must be before to (" + t + ")");
+        }
+        if (Duration.between(f, t).compareTo(Duration.ofDays(MAX_RANGE_DAYS)) > 0) {
+            throw ApiException.badRequest("the time range may span at most " + MAX_RANGE_DAYS + " days, was "
+                    + Duration.between(f, t).toDays() + " days");
+        }
+        return new Range(f, t);
+    }
+
+    static Instant time(String name, String value, Instant now) {
+        String v = value.strip();
+        if (v.equalsIgnoreCase("now")) {
+            return now;
+        }
+        Matcher m = RELATIVE.matcher(v.toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
+                default -> Duration.ofDays(7 * n);
+            };
+            return now.minus(d);
+        }
+        try {
+            return Instant.parse(v);
+        } catch (DateTimeParseException e) {
+            throw ApiException.badRequest(name + " must be an ISO-8601 instant (2026-11-22T10:00:00Z), 'now', or relative "
+                    + "like -15m, -24h, -7d; was '" + value + "'");
+        }
+    }
+
+    public static InstanceState state(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return InstanceState.valueOf(value.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("state must be one of RUNNING, COMPLETED, COMPENSATED, FAILED, STUCK; was '" + value + "'");
+        }
+    }
+
+    /** A non-blank string parameter, or null when absent; at most {@code 500} characters. */
+    public static String text(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        if (value.length() > 500) {
+            throw ApiException.badRequest(name + " is too long (at most 500 characters)");
+        }
+        return value;
+    }
+
+    /** A position in the instance list: the last item of the previous page. */
+    public record Cursor(Instant lastEventAt, String correlationId) {
+        public String encode() {
+            String raw = lastEventAt.toEpochMilli() + ":" + correlationId;
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    public static Cursor cursor(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            String raw = new String(Base64.getUrlDecoder().decode(value.strip()), StandardCharsets.UTF_8);
+            int colon = raw.indexOf(':');
+            return new Cursor(Instant.ofEpochMilli(Long.parseLong(raw.substring(0, colon))), raw.substring(colon + 1));
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("cursor is not one this API issued; pass back nextCursor unchanged");
+        }
+    }
+
+    public static int maxPayloadBytes(String value) {
+        if (value == null || value.isBlank()) {
+            return 64 * 1024;
+        }
+        try {
+            int n = Integer.parseInt(value.strip());
+            if (n < 0 || n > 16 * 1024 * 1024) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("maxPayloadBytes must be from 0 to 16777216, was '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.choreoscope.api;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.QueryValue;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+/** Flows: KPIs over a window, and each flow's learned model graph. */
+@Controller("/api/v1/flows")
+@Tag(name = "flows")
+public class FlowController {
+    /** Buckets of the sparkline. */
+    public static final int SPARKLINE_BUCKETS = 30;
+    private final ClickHouseInstanceReader reader;
+    private final Clock clock = Clock.systemUTC();
+
+    public FlowController(ClickHouseInstanceReader reader) {
+        this.reader = reader;
+    }
+
+    @Get
+    @Operation(summary = "Every flow with KPIs over a window (instances started in it)",
+            description = "Throughput, started, running, completed, compensated, failed, stuck, completion rate, "
+                    + "p50/p95/p99 end-to-end duration of finished instances, and a 30-bucket sparkline of instances started. "
+                    + "Flows with a model but no instance started in the window are listed with zeros.")
+    @ApiResponse(responseCode = "200", description = "one summary per flow, by name")
+    @ApiResponse(responseCode = "400", description = "bad time range")
+    public List<FlowSummary> flows(@Parameter(description = "ISO-8601, now, or relative (-15m, -24h, -7d); default to - 1h") @Nullable @QueryValue String from,
+                                   @Parameter(description = "ISO-8601, now, or relative; default now") @Nullable @QueryValue String to) {
+        ApiParams.Range r = ApiParams.range(from, to, clock);
+        List<FlowSummary> out = new ArrayList<>(reader.flowSummaries(r.from(), r.to(), SPARKLINE_BUCKETS));
+        Set<String> listed = new TreeSet<>();
+        out.forEach(f -> listed.add(f.flow()));
+        long seconds = (r.to().toEpochMilli() - r.from().toEpochMilli()) / 1000;
+        for (String flow : reader.flowNames()) {
+            if (!listed.contains(flow)) {
+                out.add(new FlowSummary(flow, seconds, 0, 0, 0, 0, 0, 0, 0, null, null, null, null,
+                        Collections.nCopies(SPARKLINE_BUCKETS, 0L)));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(FlowSummary::flow));
+        return out;
+    }
+
+    @Get("/{flow}")
+    @Operation(summary = "A flow's learned model: event types, directly-follows transitions with counts, probabilities "
+            + "and latency percentiles, starts, ends, deviation counts")
+    @ApiResponse(responseCode = "200", description = "the model, merged over every inference worker")
+    @ApiResponse(responseCode = "404", description = "no such flow")
+    public FlowModel flow(@PathVariable String flow) {
+        return reader.flowModel(flow).orElseThrow(() -> ApiException.notFound("no flow named '" + flow + "'"));
+    }
+}

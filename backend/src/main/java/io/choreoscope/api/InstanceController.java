@@ -1,0 +1,171 @@
+package io.choreoscope.api;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import io.choreoscope.inference.InstanceGraphBuilder;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.Span;
+import io.choreoscope.model.api.EventView;
+import io.choreoscope.model.api.InstanceDetail;
+import io.choreoscope.model.api.Page;
+import io.choreoscope.model.api.SearchHit;
+import io.choreoscope.model.flow.InstanceGraph;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.choreoscope.storage.clickhouse.InstanceQuery;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.QueryValue;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+/** Instances: lists with filters and cursor pagination, one instance in full, raw payloads, search, stuck ones. */
+@Controller("/api/v1")
+@Tag(name = "instances")
+public class InstanceController {
+    /** Default window of value search: the last 7 days. */
+    public static final Duration DEFAULT_SEARCH_WINDOW = Duration.ofDays(7);
+    private final ClickHouseInstanceReader instances;
+    private final ClickHouseEventReader events;
+    private final InstanceSpans spans;
+    private final Clock clock = Clock.systemUTC();
+
+    public InstanceController(ClickHouseInstanceReader instances, ClickHouseEventReader events, InstanceSpans spans) {
+        this.instances = instances;
+        this.events = events;
+        this.spans = spans;
+    }
+
+    @Get("/instances")
+    @Operation(summary = "Instances active in a window, newest last event first, with cursor pagination",
+            description = "An instance is in the window when it started before `to` and its last event is at or after `from`.")
+    @ApiResponse(responseCode = "200", description = "one page; pass nextCursor back as cursor for the next")
+    @ApiResponse(responseCode = "400", description = "bad state, time range, limit or cursor")
+    public Page<InstanceSnapshot> list(@Nullable @QueryValue String flow,
+                                       @Parameter(description = "RUNNING, COMPLETED, COMPENSATED, FAILED or STUCK") @Nullable @QueryValue String state,
+                                       @Nullable @QueryValue String from, @Nullable @QueryValue String to,
+                                       @Parameter(description = "instances containing an event of this type") @Nullable @QueryValue String eventType,
+                                       @Parameter(description = "instances with an event produced by this service in the window") @Nullable @QueryValue String service,
+                                       @Nullable @QueryValue String cursor,
+                                       @Parameter(description = "1..500, default 50") @Nullable @QueryValue String limit) {
+        ApiParams.Range r = ApiParams.range(from, to, clock);
+        int n = ApiParams.limit(limit);
+        ApiParams.Cursor c = ApiParams.cursor(cursor);
+        List<InstanceSnapshot> rows = instances.find(new InstanceQuery(ApiParams.text("flow", flow), ApiParams.state(state),
+                r.from(), r.to(), ApiParams.text("eventType", eventType), ApiParams.text("service", service),
+                c == null ? null : c.lastEventAt(), c == null ? null : c.correlationId(), n + 1));
+        String next = null;
+        if (rows.size() > n) {
+            rows = rows.subList(0, n);
+            InstanceSnapshot last = rows.get(n - 1);
+            next = new ApiParams.Cursor(last.lastEventAt(), last.correlationId()).encode();
+        }
+        return new Page<>(List.copyOf(rows), next);
+    }
+
+    @Get("/instances/{correlationId}")
+    @Operation(summary = "One instance in full: state with reason, expected next steps and deviations, its events in "
+            + "order with payloads and headers, its spans and its instance graph. Any linked ID works.")
+    @ApiResponse(responseCode = "200", description = "the instance")
+    @ApiResponse(responseCode = "404", description = "no instance known under this ID")
+    public InstanceDetail instance(@PathVariable String correlationId,
+                                   @Parameter(description = "payloads are cut at this many bytes, 0..16777216, default 65536")
+                                   @Nullable @QueryValue String maxPayloadBytes) {
+        int max = ApiParams.maxPayloadBytes(maxPayloadBytes);
+        InstanceSnapshot s = instances.byId(correlationId)
+                .orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'"));
+        Set<String> ids = new LinkedHashSet<>();
+        ids.add(s.correlationId());
+        ids.addAll(s.linkedIds());
+        List<Observation> obs = events.eventsOf(ids);
+        List<Span> sp = spans.of(ids);
+        InstanceGraph graph = InstanceGraphBuilder.build(s.correlationId(), obs, sp);
+        List<EventView> views = new ArrayList<>(obs.size());
+        for (Observation o : obs) {
+            views.add(EventViews.of(o, max));
+        }
+        return new InstanceDetail(s, views, sp, graph);
+    }
+
+    @Get("/events/{topic}/{partition}/{offset}/payload")
+    @Operation(summary = "The whole raw payload of one stored record, with its content type")
+    @ApiResponse(responseCode = "200", description = "the bytes")
+    @ApiResponse(responseCode = "400", description = "partition or offset not a number")
+    @ApiResponse(responseCode = "404", description = "no such record, or it has no payload (tombstone)")
+    public HttpResponse<byte[]> payload(@PathVariable String topic, @PathVariable String partition, @PathVariable String offset) {
+        int p;
+        long off;
+        try {
+            p = Integer.parseInt(partition);
+            off = Long.parseLong(offset);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("partition and offset must be whole numbers, were '" + partition + "' and '" + offset + "'");
+        }
+        if (p < 0 || off < 0) {
+            throw ApiException.badRequest("partition and offset must not be negative");
+        }
+        Observation o = events.event(topic, p, off)
+                .orElseThrow(() -> ApiException.notFound("no record stored at " + topic + "/" + p + "/" + off));
+        if (o.payload() == null) {
+            throw ApiException.notFound("the record at " + o.coordinates() + " has no payload (a tombstone)");
+        }
+        MediaType type = MediaType.APPLICATION_OCTET_STREAM_TYPE;
+        if (o.contentType() != null) {
+            try {
+                type = MediaType.of(o.contentType());
+            } catch (RuntimeException e) {
+                type = MediaType.APPLICATION_OCTET_STREAM_TYPE;
+            }
+        } else if (EventViews.utf8(o.payload()) != null) {
+            type = o.parseStatus() == io.choreoscope.model.ParseStatus.OK ? MediaType.APPLICATION_JSON_TYPE : MediaType.TEXT_PLAIN_TYPE;
+        }
+        return HttpResponse.ok(o.payload()).contentType(type);
+    }
+
+    @Get("/search")
+    @Operation(summary = "Search by correlation ID (exact, then prefix) or by any header, key, event ID or payload value (substring)")
+    @ApiResponse(responseCode = "200", description = "hits, at most limit")
+    @ApiResponse(responseCode = "400", description = "missing q, bad mode, limit or time range")
+    public List<SearchHit> search(@Parameter(description = "what to look for, 1..200 characters") @Nullable @QueryValue String q,
+                                  @Parameter(description = "id (default) or value") @Nullable @QueryValue String mode,
+                                  @Nullable @QueryValue String limit,
+                                  @Parameter(description = "value mode only: window start, default 7 days before to") @Nullable @QueryValue String from,
+                                  @Parameter(description = "value mode only: window end, default now") @Nullable @QueryValue String to) {
+        if (q == null || q.isBlank()) {
+            throw ApiException.badRequest("q is required: a correlation ID, its prefix, or a value to find");
+        }
+        if (q.length() > ApiParams.MAX_QUERY_LENGTH) {
+            throw ApiException.badRequest("q may have at most " + ApiParams.MAX_QUERY_LENGTH + " characters");
+        }
+        int n = ApiParams.limit(limit);
+        String m = mode == null || mode.isBlank() ? "id" : mode.strip().toLowerCase(java.util.Locale.ROOT);
+        return switch (m) {
+            case "id" -> instances.searchId(q, n);
+            case "value" -> {
+                ApiParams.Range r = ApiParams.range(from, to, clock, DEFAULT_SEARCH_WINDOW);
+                yield instances.searchValue(q, r.from(), r.to(), n);
+            }
+            default -> throw ApiException.badRequest("mode must be 'id' or 'value', was '" + mode + "'");
+        };
+    }
+
+    @Get("/stuck")
+    @Operation(summary = "Stuck instances, oldest last event first")
+    @ApiResponse(responseCode = "200", description = "stuck instances, at most limit")
+    @ApiResponse(responseCode = "400", description = "bad limit")
+    public List<InstanceSnapshot> stuck(@Nullable @QueryValue String flow, @Nullable @QueryValue String limit) {
+        return instances.stuck(ApiParams.text("flow", flow), ApiParams.limit(limit));
+    }
+}

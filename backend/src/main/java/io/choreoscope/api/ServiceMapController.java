@@ -1,0 +1,60 @@
+package io.choreoscope.api;
+
+import java.time.Clock;
+import java.util.List;
+
+import io.choreoscope.model.api.TopicInfo;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.QueryValue;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Who talks to whom: the service dependency map, and Kafka topics with consumer-group lag. */
+@Controller("/api/v1")
+@Tag(name = "services")
+public class ServiceMapController {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceMapController.class);
+    private final ClickHouseInstanceReader reader;
+    private final KafkaTopics kafka;
+    private final Clock clock = Clock.systemUTC();
+
+    public ServiceMapController(ClickHouseInstanceReader reader, KafkaTopics kafka) {
+        this.reader = reader;
+        this.kafka = kafka;
+    }
+
+    @Get("/dependencies")
+    @Operation(summary = "Service dependency map: service -> topic (PRODUCES, counted from the events of the window) "
+            + "and topic -> service (CONSUMES, from consumer groups and consumer spans as live inference learned them)")
+    @ApiResponse(responseCode = "200", description = "the map")
+    @ApiResponse(responseCode = "400", description = "bad time range")
+    public DependencyMap dependencies(@Nullable @QueryValue String from, @Nullable @QueryValue String to) {
+        ApiParams.Range r = ApiParams.range(from, to, clock);
+        return reader.dependencies(r.from(), r.to());
+    }
+
+    @Get("/topics")
+    @Operation(summary = "Kafka topics with partitions, end offsets, tapped events/s (last 5 min) and consumer groups with lag")
+    @ApiResponse(responseCode = "200", description = "topics by name")
+    @ApiResponse(responseCode = "503", description = "Kafka did not answer")
+    public List<TopicInfo> topics() {
+        try {
+            return kafka.topics(reader.topicRates());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "kafka_unavailable", "interrupted");
+        } catch (Exception e) {
+            LOG.warn("Kafka admin call failed: {}", e.toString());
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "kafka_unavailable",
+                    "Kafka did not answer within " + KafkaTopics.TIMEOUT_SECONDS + " s; try again shortly");
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package io.choreoscope.live;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.choreoscope.inference.InferenceConfig;
+import io.choreoscope.inference.InferenceEngine;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.Span;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.StateChange;
+import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceWriter;
+import io.choreoscope.storage.clickhouse.InstanceRecord;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One inference engine with its persistence: the unit of live inference. It owns a set of partitions of
+ * the correlation-ID space (all of them in the embedded layout, one Kafka partition of the observations
+ * topic per engine in the distributed one), persists the instances that changed at every {@link #tick},
+ * flow models and the dependency map every {@code modelInterval} when something changed, and rebuilds
+ * itself from ClickHouse with {@link #recover}. Not thread-safe: one thread drives it, like the engine.
+ */
+public final class LiveEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveEngine.class);
+    private static final int RECOVERY_CHUNK = 500;
+
+    private final String owner;
+    private final Collection<Integer> partitions;
+    private final int partitionCount;
+    private final InferenceEngine engine;
+    private final ClickHouseInstanceWriter writer;
+    private final Duration modelInterval;
+    private final Set<String> touched = new LinkedHashSet<>();
+    private final Map<String, Instant> stateSince = new HashMap<>();
+    private Set<Long> replayed;
+    private boolean modelsDirty;
+    private Instant lastModelWrite = Instant.EPOCH;
+    private Instant lastPrune = Instant.EPOCH;
+    private long applied;
+
+    /**
+     * @param owner          name under which flow models are persisted ({@code all}, or {@code p<partition>})
+     * @param partitions     partitions this engine owns (null: all)
+     * @param partitionCount partitions of the correlation-ID space (for the {@code partition} column)
+     */
+    public LiveEngine(String owner, Collection<Integer> partitions, int partitionCount, InferenceConfig config,
+                      ClickHouseInstanceWriter writer, Duration modelInterval) {
+        this.owner = owner;
+        this.partitions = partitions;
+        this.partitionCount = partitionCount;
+        this.engine = new InferenceEngine(config);
+        this.writer = writer;
+        this.modelInterval = modelInterval;
+    }
+
+    /** The partition of the correlation-ID space an ID belongs to: Kafka's default partitioner for that key. */
+    public static int partitionOf(String correlationId, int partitionCount) {
+        return Utils.toPositive(Utils.murmur2(correlationId.getBytes(StandardCharsets.UTF_8))) % partitionCount;
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    public InferenceEngine engine() {
+        return engine;
+    }
+
+    /** Observations applied so far (replayed ones included). */
+    public long applied() {
+        return applied;
+    }
+
+    /** Applies a batch. Records already replayed by the last recovery are skipped (they were redelivered). */
+    public void apply(List<Observation> batch) {
+        List<Observation> fresh = batch;
+        if (replayed != null) {
+            fresh = new ArrayList<>(batch.size());
+            for (Observation o : batch) {
+                if (!replayed.contains(coordinates(o))) {
+                    fresh.add(o);
+                }
+            }
+        }
+        engine.apply(fresh);
+        applied += fresh.size();
+        for (Observation o : fresh) {
+            if (o.correlated()) {
+                touched.add(o.correlationId());
+            }
+        }
+        modelsDirty |= !fresh.isEmpty();
+    }
+
+    public void applySpans(List<Span> spans) {
+        engine.applySpans(spans);
+        modelsDirty |= !spans.isEmpty();
+    }
+
+    /** Stops skipping records replayed by the last recovery. */
+    public void forgetReplayed() {
+        replayed = null;
+    }
+
+    /**
+     * Evaluates as of {@code now} (states, stuck detection, eviction), persists every instance that
+     * received events or changed state since the last tick, and the models when due. Returns the state
+     * changes. A storage failure leaves the touched set in place, so the next tick writes it again.
+     */
+    public List<StateChange> tick(Instant now) {
+        List<StateChange> changes = engine.evaluate(now);
+        for (StateChange c : changes) {
+            stateSince.put(c.correlationId(), now);
+            touched.add(c.correlationId());
+            modelsDirty = true;
+        }
+        persistTouched(now);
+        if (modelsDirty && !now.isBefore(lastModelWrite.plus(modelInterval))) {
+            persistModels(now);
+        }
+        if (now.isAfter(lastPrune.plus(Duration.ofMinutes(1)))) {
+            stateSince.keySet().removeIf(id -> engine.eventTypes(id).isEmpty());
+            lastPrune = now;
+        }
+        return changes;
+    }
+
+    private void persistTouched(Instant now) {
+        if (touched.isEmpty()) {
+            return;
+        }
+        Map<String, InstanceRecord> rows = new HashMap<>();
+        for (String id : touched) {
+            Optional<InstanceSnapshot> s = engine.snapshot(id, now);
+            if (s.isEmpty() || rows.containsKey(s.get().correlationId())) {
+                continue;
+            }
+            InstanceSnapshot snap = s.get();
+            Instant since = stateSince.computeIfAbsent(snap.correlationId(), k -> now);
+            rows.put(snap.correlationId(), new InstanceRecord(snap, engine.eventTypes(snap.correlationId()),
+                    partitionOf(snap.correlationId(), partitionCount), since, now));
+        }
+        writer.write(new ArrayList<>(rows.values()));
+        touched.clear();
+    }
+
+    /** Writes flow models and the dependency map now. */
+    public void persistModels(Instant now) {
+        writer.writeFlowModels(owner, engine.flowModels(), now);
+        writer.writeDependencyMap(owner, engine.dependencyMap(), now);
+        lastModelWrite = now;
+        modelsDirty = false;
+    }
+
+    /**
+     * Rebuilds this engine from ClickHouse: replays the stored events of every instance of its partitions
+     * that is unfinished, or whose last event lies within {@code window} (newest first, at most
+     * {@code maxInstances}), then evaluates. Instances whose recomputed state equals the stored one are
+     * not written again. The replayed records are remembered so that a redelivery of them is skipped
+     * until {@link #forgetReplayed()}. Returns the instances recovered.
+     */
+    public int recover(ClickHouseInstanceReader instances, ClickHouseEventReader events, Duration window,
+                       int maxInstances, Instant now) {
+        long t0 = System.nanoTime();
+        InferenceConfig cfg = engine.config();
+        List<ClickHouseInstanceReader.Recoverable> recs = instances.recoverable(partitions, now.minus(window),
+                now.minus(cfg.abandonAfter()), maxInstances);
+        Map<String, InstanceState> stored = new HashMap<>();
+        Set<Long> seen = new HashSet<>();
+        long replayedEvents = 0;
+        for (int i = 0; i < recs.size(); i += RECOVERY_CHUNK) {
+            List<String> ids = new ArrayList<>();
+            for (ClickHouseInstanceReader.Recoverable r : recs.subList(i, Math.min(recs.size(), i + RECOVERY_CHUNK))) {
+                stored.put(r.correlationId(), r.state());
+                ids.addAll(r.linkedIds().isEmpty() ? List.of(r.correlationId()) : r.linkedIds());
+            }
+            List<Observation> batch = events.eventsOf(new LinkedHashSet<>(ids));
+            engine.apply(batch);
+            applied += batch.size();
+            replayedEvents += batch.size();
+            for (Observation o : batch) {
+                seen.add(coordinates(o));
+            }
+        }
+        replayed = seen;
+        List<StateChange> changes = engine.evaluate(now);
+        for (StateChange c : changes) {
+            stateSince.put(c.correlationId(), now);
+            if (c.to() != stored.get(c.correlationId())) {
+                touched.add(c.correlationId()); // the state moved while nobody owned the instance
+            }
+        }
+        persistTouched(now);
+        modelsDirty = true;
+        LOG.info("Inference owner {} recovered {} instances ({} events) from ClickHouse in {} ms", owner, recs.size(),
+                replayedEvents, (System.nanoTime() - t0) / 1_000_000);
+        return recs.size();
+    }
+
+    /** Persists what is pending and the models; for a clean stop or a revoked partition. */
+    public void flush(Instant now) {
+        tick(now);
+        persistModels(now);
+    }
+
+    /** Primary IDs of the live instances and their states as of {@code now} (linear in events held). */
+    public Map<String, InstanceState> states(Instant now) {
+        Map<String, InstanceState> out = new HashMap<>();
+        for (InstanceSnapshot s : engine.snapshots(now)) {
+            out.put(s.correlationId(), s.state());
+        }
+        return out;
+    }
+
+    private static long coordinates(Observation o) {
+        long h = o.topic().hashCode();
+        h = h * 0x9E3779B97F4A7C15L + o.partition();
+        h = h * 0x9E3779B97F4A7C15L + o.offset();
+        return h ^ (h >>> 29);
+    }
+}

@@ -1,0 +1,93 @@
+package io.choreoscope.live;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.SinkUnavailableException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The collector side of the distributed layout: publishes stored observations to the observations
+ * topic, keyed by correlation ID, so that every event of an instance reaches the same inference worker.
+ * {@link #publish} returns when Kafka acknowledged every record (acks=all, idempotent producer); the
+ * tap commits its offsets only after that.
+ */
+public final class ObservationPublisher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ObservationPublisher.class);
+    private final String topic;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    public ObservationPublisher(String bootstrapServers, String topic, int partitions) {
+        this.topic = topic;
+        ensureTopic(bootstrapServers, topic, partitions);
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.CLIENT_ID_CONFIG, "choreoscope-observations",
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Creates the topic when missing (replication 1 is for the demo; production creates it beforehand). */
+    static void ensureTopic(String bootstrapServers, String topic, int partitions) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000))) {
+            if (!admin.listTopics().names().get(20, TimeUnit.SECONDS).contains(topic)) {
+                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                LOG.info("Created topic {} with {} partitions", topic, partitions);
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                LOG.warn("Could not create topic {} ({}); producers will rely on auto-creation", topic, e.getCause().toString());
+            }
+        } catch (Exception e) {
+            LOG.warn("Could not check topic {} ({})", topic, e.toString());
+        }
+    }
+
+    public void publish(List<Observation> batch) throws SinkUnavailableException {
+        List<Future<?>> acks = new ArrayList<>(batch.size());
+        try {
+            for (Observation o : batch) {
+                byte[] key = o.correlated() ? o.correlationId().getBytes(StandardCharsets.UTF_8) : null;
+                acks.add(producer.send(new ProducerRecord<>(topic, key, ObservationCodec.encode(o))));
+            }
+            producer.flush();
+            for (Future<?> f : acks) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkUnavailableException("interrupted while publishing observations", e);
+        } catch (Exception e) {
+            throw new SinkUnavailableException("Kafka did not take " + batch.size() + " observations on " + topic + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(java.time.Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,111 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.io.BufferedOutputStream;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.data.ClickHouseFormat;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.model.flow.InstanceSnapshot;
+
+/**
+ * Persists what live inference learned: instance rows (one streaming RowBinary insert per call), flow
+ * models and dependency maps (JSON, per owner). Versions come from the wall clock in microseconds, made
+ * strictly increasing within the process, so the latest write wins in ReplacingMergeTree; across
+ * processes (a partition moving to another worker) the later writer wins as long as clocks agree to
+ * within the time between two writes of one instance.
+ */
+public final class ClickHouseInstanceWriter {
+    static final List<String> COLUMNS = List.of("correlation_id", "linked_ids", "flow", "state", "reason",
+            "started_at", "last_event_at", "event_count", "dropped_events", "last_event_type", "last_service",
+            "expected_next", "deviations", "event_types", "partition", "state_since", "updated_at", "version");
+    private static final AtomicLong LAST_VERSION = new AtomicLong();
+
+    private final ClickHouseStore store;
+    private final SqlRunner sql;
+
+    public ClickHouseInstanceWriter(ClickHouseStore store, SqlRunner sql) {
+        this.store = store;
+        this.sql = sql;
+    }
+
+    static long nextVersion() {
+        long now = System.currentTimeMillis() * 1000;
+        return LAST_VERSION.updateAndGet(prev -> Math.max(prev + 1, now));
+    }
+
+    /** Writes instance rows; returns when ClickHouse acknowledged them. */
+    public void write(List<InstanceRecord> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try {
+            store.client().insert(store.database() + ".instances", COLUMNS, out -> {
+                BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+                RowBinaryOutput w = new RowBinaryOutput(buffered);
+                for (InstanceRecord r : rows) {
+                    write(w, r);
+                }
+                buffered.flush();
+            }, ClickHouseFormat.RowBinary, new InsertSettings())
+                    .get(store.config().getTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while writing " + rows.size() + " instances", e);
+        } catch (Exception e) {
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new StorageException("ClickHouse did not take " + rows.size() + " instance rows: " + cause.getMessage(), cause);
+        }
+    }
+
+    private static void write(RowBinaryOutput w, InstanceRecord r) throws java.io.IOException {
+        InstanceSnapshot s = r.snapshot();
+        w.string(s.correlationId());
+        List<String> linked = new java.util.ArrayList<>(new java.util.TreeSet<>(s.linkedIds()));
+        if (!linked.contains(s.correlationId())) {
+            linked.add(0, s.correlationId());
+        }
+        w.varUInt(linked.size());
+        for (String id : linked) {
+            w.string(id);
+        }
+        w.string(s.flow());
+        w.string(s.state().name());
+        w.string(s.reason());
+        w.int64(s.startedAt().toEpochMilli());
+        w.int64(s.lastEventAt().toEpochMilli());
+        w.uint32(s.eventCount());
+        w.uint32(s.droppedEvents());
+        w.string(s.lastEventType());
+        w.string(s.lastService());
+        w.string(Json.write(s.expectedNext()));
+        w.string(Json.write(s.deviations()));
+        w.varUInt(r.eventTypes().size());
+        for (String t : r.eventTypes()) {
+            w.string(t);
+        }
+        w.uint32(r.partition());
+        w.int64(r.stateSince().toEpochMilli());
+        w.int64(r.updatedAt().toEpochMilli());
+        w.uint64(nextVersion());
+    }
+
+    /** Replaces the flow models of one owner (a partition, or {@code all} for the embedded engine). */
+    public void writeFlowModels(String owner, List<FlowModel> models, java.time.Instant now) {
+        for (FlowModel m : models) {
+            sql.execute("INSERT INTO " + store.database() + ".flow_models (flow, owner, instances, model, updated_at, version) "
+                    + "VALUES (?, ?, ?, ?, " + SqlRunner.TS + ", ?)",
+                    m.flow(), owner, m.instances(), Json.write(m), now.toEpochMilli(), nextVersion());
+        }
+    }
+
+    /** Replaces the dependency map of one owner. */
+    public void writeDependencyMap(String owner, DependencyMap map, java.time.Instant now) {
+        sql.execute("INSERT INTO " + store.database() + ".dependency_maps (owner, map, updated_at, version) "
+                + "VALUES (?, ?, " + SqlRunner.TS + ", ?)", owner, Json.write(map), now.toEpochMilli(), nextVersion());
+    }
+}

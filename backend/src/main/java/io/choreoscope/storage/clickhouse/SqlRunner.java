@@ -1,0 +1,140 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Runs parameter-bound queries on a small pool of JDBC connections. Opening a clickhouse-jdbc 0.9
+ * connection builds a new HTTP client, which costs more than a point query; reusing a few keeps the
+ * API's per-request overhead low. A connection that failed is closed, not returned to the pool.
+ * Every value is bound as a parameter, never put into SQL text.
+ */
+public final class SqlRunner implements AutoCloseable {
+    /** A DateTime64(3) value bound as epoch milliseconds: use in SQL text in place of {@code ?}. */
+    public static final String TS = "fromUnixTimestamp64Milli(toInt64(?), 'UTC')";
+    /** Connections kept open at most. */
+    public static final int POOL_SIZE = 8;
+
+    /** Maps one row of a result. */
+    @FunctionalInterface
+    public interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private final ClickHouseStore store;
+    private final BlockingQueue<Connection> idle = new ArrayBlockingQueue<>(POOL_SIZE);
+
+    public SqlRunner(ClickHouseStore store) {
+        this.store = store;
+    }
+
+    public ClickHouseStore store() {
+        return store;
+    }
+
+    /** Rows of a query, mapped. */
+    public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
+        Connection c = null;
+        boolean ok = false;
+        try {
+            c = borrow();
+            List<T> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bind(ps, params);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(mapper.map(rs));
+                    }
+                }
+            }
+            ok = true;
+            return out;
+        } catch (SQLException e) {
+            throw new StorageException("ClickHouse query failed: " + e.getMessage(), e);
+        } finally {
+            release(c, ok);
+        }
+    }
+
+    /** A statement without result (DDL, small inserts). */
+    public void execute(String sql, Object... params) {
+        Connection c = null;
+        boolean ok = false;
+        try {
+            c = borrow();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bind(ps, params);
+                ps.execute();
+            }
+            ok = true;
+        } catch (SQLException e) {
+            throw new StorageException("ClickHouse statement failed: " + e.getMessage(), e);
+        } finally {
+            release(c, ok);
+        }
+    }
+
+    private Connection borrow() throws SQLException {
+        Connection c = idle.poll();
+        return c != null ? c : store.connect();
+    }
+
+    private void release(Connection c, boolean healthy) {
+        if (c == null) {
+            return;
+        }
+        if (!healthy || !idle.offer(c)) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+        }
+    }
+
+    static void bind(PreparedStatement ps, Object... params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            Object p = params[i];
+            if (p instanceof String s) {
+                ps.setString(i + 1, s);
+            } else if (p instanceof Integer n) {
+                ps.setInt(i + 1, n);
+            } else if (p instanceof Long n) {
+                ps.setLong(i + 1, n);
+            } else if (p instanceof Instant t) {
+                // DateTime64 columns compare with the epoch-millisecond value through fromUnixTimestamp64Milli(?)
+                ps.setLong(i + 1, t.toEpochMilli());
+            } else {
+                throw new IllegalArgumentException("unsupported parameter " + p);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        Connection c;
+        while ((c = idle.poll()) != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** {@code ?, ?, ?} for an IN list of n values (n >= 1). */
+    public static String placeholders(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
+    }
+
+    static Instant instant(ResultSet rs, int column) throws SQLException {
+        return Instant.ofEpochMilli(rs.getLong(column));
+    }
+}

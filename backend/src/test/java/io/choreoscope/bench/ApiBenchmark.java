@@ -1,0 +1,146 @@
+package io.choreoscope.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
+import io.choreoscope.storage.clickhouse.ClickHouseConfig;
+import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.storage.clickhouse.ClickHouseStore;
+import io.choreoscope.storage.clickhouse.SchemaMigrator;
+import io.choreoscope.storage.clickhouse.SqlRunner;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+
+/**
+ * Issue 5's read benchmark (a harness, not a test): N events (default 10M: 2M correlation IDs x 5 events,
+ * ~330-byte JSON payloads, two headers) generated straight into ClickHouse with INSERT ... SELECT FROM
+ * numbers(), plus one persisted instance row per ID, as live inference would have left them. Then the
+ * application runs in role {@code api} on that database, and for random correlation IDs it measures
+ * {@code GET /api/v1/instances/{id}} end to end (HTTP, queries, instance graph, JSON) against the same SQL
+ * statements run directly through JDBC (pooled connections), interleaved so both see the same noise.
+ * <pre>
+ * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
+ * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.ApiBenchmark 10000000 1000
+ * </pre>
+ * Arguments: events (default 10,000,000), measured requests (default 3000; a fifth more, at least 100, are warm-up).
+ */
+public final class ApiBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        long n = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000L;
+        int requests = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
+        long ids = n / 5;
+        Path dir = Files.createTempDirectory("choreoscope-api-bench-");
+        try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0)) {
+            String db = "bench";
+            ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), db));
+            new SchemaMigrator(store).migrate();
+            long t0 = System.nanoTime();
+            long chunk = 1_000_000;
+            for (long start = 0; start < n; start += chunk) {
+                long size = Math.min(chunk, n - start);
+                ch.query("INSERT INTO events (topic, partition, offset, ts, ingest_ts, key, header_keys, header_values, payload, "
+                        + "payload_size, content_type, correlation_id, event_id, event_type, source_service, causation_id, trace_id, "
+                        + "span_id, parse_status, parse_error) "
+                        + "SELECT 'orders', number % 8, number, now64(3) - toIntervalMillisecond((" + n + " - number) * 10), "
+                        + "now64(3) - toIntervalMillisecond((" + n + " - number) * 10), concat('order-', toString(intDiv(number, 5))), "
+                        + "['correlationId', 'eventType'], [concat('order-', toString(intDiv(number, 5))), "
+                        + "arrayElement(['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 5 + 1)], "
+                        + "concat('{\"orderId\":\"order-', toString(intDiv(number, 5)), '\",\"customer\":\"cust-', toString(number % 9973), "
+                        + "'\",\"amount\":', toString(number % 500), '.95,\"currency\":\"EUR\",\"note\":\"', repeat('x', 220), '\"}'), 330, "
+                        + "'application/json', concat('order-', toString(intDiv(number, 5))), toString(generateUUIDv4()), "
+                        + "arrayElement(['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 5 + 1), "
+                        + "arrayElement(['orders','payments','stock','shipping','delivery'], number % 5 + 1), '', '', '', 'OK', '' "
+                        + "FROM numbers(" + start + ", " + size + ")", db);
+            }
+            ch.query("INSERT INTO instances SELECT concat('order-', toString(number)), [concat('order-', toString(number))], "
+                    + "'OrderPlaced', 'COMPLETED', 'reached end event OrderDelivered (learned)', "
+                    + "now64(3) - toIntervalMillisecond((" + ids + " - number) * 50), now64(3) - toIntervalMillisecond((" + ids + " - number) * 50 - 40), "
+                    + "5, 0, 'OrderDelivered', 'delivery', '[]', '[]', "
+                    + "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 12, now64(3), now64(3), number "
+                    + "FROM numbers(" + ids + ")", db);
+            System.out.printf("generated %,d events and %,d instances in %.1f s%n", n, ids, (System.nanoTime() - t0) / 1e9);
+            waitForMerges(ch);
+            System.out.println("events parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'events' AND active").strip()
+                    + ", instances parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'instances' AND active").strip());
+
+            Map<String, Object> p = new HashMap<>();
+            p.put("micronaut.server.port", -1);
+            p.put("choreoscope.clickhouse.url", ch.httpUrl());
+            p.put("choreoscope.clickhouse.database", db);
+            p.put("choreoscope.tap.enabled", false);
+            p.put("choreoscope.otlp.enabled", false);
+            p.put("choreoscope.inference.embedded", false);
+            try (ApplicationContext app = ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
+                 SqlRunner sql = new SqlRunner(store)) {
+                String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1/instances/";
+                HttpClient http = HttpClient.newHttpClient();
+                ClickHouseEventReader events = new ClickHouseEventReader(sql);
+                io.choreoscope.storage.clickhouse.ClickHouseInstanceReader instances = new io.choreoscope.storage.clickhouse.ClickHouseInstanceReader(sql);
+                io.choreoscope.storage.clickhouse.ClickHouseSpanReader spans = new io.choreoscope.storage.clickhouse.ClickHouseSpanReader(store);
+                Random random = new Random(42);
+                long[] apiNanos = new long[requests];
+                long[] sqlNanos = new long[requests];
+                int warmup = Math.max(100, requests / 5);
+                long bytes = 0;
+                for (int i = -warmup; i < requests; i++) {
+                    String id = "order-" + (long) (random.nextDouble() * ids);
+                    long a0 = System.nanoTime();
+                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + id)).build(), HttpResponse.BodyHandlers.ofByteArray());
+                    long a1 = System.nanoTime();
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException("GET " + id + " answered " + r.statusCode() + ": " + new String(r.body()));
+                    }
+                    // The same statements the endpoint runs: the instance row, its events, its spans.
+                    String other = "order-" + (long) (random.nextDouble() * ids);
+                    long s0 = System.nanoTime();
+                    var snap = instances.byId(other).orElseThrow();
+                    int rows = events.eventsOf(new LinkedHashSet<>(List.of(snap.correlationId()))).size();
+                    spans.spansOf(snap.correlationId());
+                    long s1 = System.nanoTime();
+                    if (rows != 5) {
+                        throw new IllegalStateException(other + " has " + rows + " events");
+                    }
+                    if (i >= 0) {
+                        apiNanos[i] = a1 - a0;
+                        sqlNanos[i] = s1 - s0;
+                        bytes += r.body().length;
+                    }
+                }
+                double[] api = percentiles(apiNanos);
+                double[] direct = percentiles(sqlNanos);
+                System.out.printf("GET /api/v1/instances/{id}, %d random IDs (%d B/answer avg): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
+                        requests, bytes / requests, api[0], api[1], api[2]);
+                System.out.printf("same SQL via pooled JDBC:                              p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
+                        direct[0], direct[1], direct[2]);
+                System.out.printf("ratio API/direct: p50 %.2f, p95 %.2f, p99 %.2f%n", api[0] / direct[0], api[1] / direct[1], api[2] / direct[2]);
+            }
+            store.close();
+        }
+    }
+
+    static double[] percentiles(long[] nanos) {
+        long[] s = nanos.clone();
+        Arrays.sort(s);
+        return new double[] {s[(int) (s.length * 0.50)] / 1e6, s[(int) (s.length * 0.95)] / 1e6,
+                s[Math.min(s.length - 1, (int) (s.length * 0.99))] / 1e6};
+    }
+
+    private static void waitForMerges(EmbeddedClickHouse ch) throws InterruptedException {
+        long until = System.nanoTime() + 180_000_000_000L;
+        while (System.nanoTime() < until && !ch.query("SELECT count() FROM system.merges").strip().equals("0")) {
+            Thread.sleep(1000); // a harness waiting for background merges, not a test
+        }
+    }
+}

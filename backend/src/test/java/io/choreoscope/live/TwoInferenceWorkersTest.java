@@ -1,0 +1,157 @@
+package io.choreoscope.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.choreoscope.harness.clickhouse.ClickHouseExtension;
+import io.choreoscope.harness.kafka.EmbeddedKafka;
+import io.choreoscope.harness.kafka.KafkaExtension;
+import io.choreoscope.model.Header;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.storage.clickhouse.ClickHouseConfig;
+import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.storage.clickhouse.ClickHouseEventWriter;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceWriter;
+import io.choreoscope.storage.clickhouse.ClickHouseStore;
+import io.choreoscope.storage.clickhouse.InstanceQuery;
+import io.choreoscope.storage.clickhouse.SchemaMigrator;
+import io.choreoscope.storage.clickhouse.SqlRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The distributed layout: the collector path stores observations in ClickHouse and publishes them keyed by
+ * correlation ID; two inference workers in one consumer group share the partitions.
+ */
+@ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
+class TwoInferenceWorkersTest {
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final int PARTITIONS = 4;
+    private final AtomicLong offsets = new AtomicLong();
+
+    private Observation event(String id, String type, String service, Instant at) {
+        return Observation.builder("shop-orders", 0, offsets.getAndIncrement(), at)
+                .correlationId(id).eventType(type).sourceService(service)
+                .headers(List.of(Header.of("correlationId", id)))
+                .payload(("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    @Test
+    void everyInstanceIsOwnedByExactlyOneWorkerAndARebalanceLosesNoState(EmbeddedKafka kafka) throws Exception {
+        String db = ClickHouseExtension.createDatabase();
+        ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), db));
+        new SchemaMigrator(store).migrate();
+        SqlRunner sql = new SqlRunner(store);
+        ClickHouseEventWriter eventWriter = new ClickHouseEventWriter(store);
+        ClickHouseInstanceReader reader = new ClickHouseInstanceReader(sql);
+        InferenceSettings settings = new InferenceSettings();
+        settings.setTopic(KafkaExtension.uniqueName("observations"));
+        settings.setTopicPartitions(PARTITIONS);
+        settings.setGroupId(KafkaExtension.uniqueName("inference"));
+        settings.setEvaluateInterval(Duration.ofMillis(200));
+        settings.setModelInterval(Duration.ofMillis(300));
+        settings.setEndEventTypes(List.of("OrderShipped"));
+
+        Instant base = Instant.now().minusSeconds(60);
+        List<Observation> batch = new ArrayList<>();
+        Set<String> all = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            String id = "order-" + i;
+            all.add(id);
+            Instant t = base.plusMillis(i * 500L);
+            batch.add(event(id, "OrderPlaced", "orders", t));
+            batch.add(event(id, "PaymentCaptured", "payments", t.plusMillis(100)));
+            if (i < 30) {
+                batch.add(event(id, "OrderShipped", "shipping", t.plusMillis(200)));
+            }
+        }
+
+        try (ObservationPublisher publisher = new ObservationPublisher(kafka.bootstrapServers(), settings.getTopic(), PARTITIONS);
+             InferenceWorker a = worker(settings, kafka, "a", store, sql);
+             InferenceWorker b = worker(settings, kafka, "b", store, sql)) {
+            a.start();
+            b.start();
+            await().atMost(WAIT).untilAsserted(() -> {
+                assertThat(a.partitions()).isNotEmpty();
+                assertThat(b.partitions()).isNotEmpty();
+            });
+            // The collector's path: stored first, then published.
+            eventWriter.accept(batch);
+            publisher.publish(batch);
+
+            await().atMost(WAIT).untilAsserted(() -> {
+                Map<String, InstanceState> stored = stored(reader);
+                assertThat(stored).hasSize(40);
+                assertThat(stored.values().stream().filter(s -> s == InstanceState.COMPLETED)).hasSize(30);
+                assertThat(stored.values().stream().filter(s -> s == InstanceState.RUNNING)).hasSize(10);
+            });
+            List<Integer> pa = a.partitions();
+            List<Integer> pb = b.partitions();
+            assertThat(pa).doesNotContainAnyElementsOf(pb);
+            assertThat(pa.size() + pb.size()).isEqualTo(PARTITIONS);
+            Map<String, InstanceState> held = new HashMap<>();
+            Map<String, InstanceState> heldByA = a.states();
+            Map<String, InstanceState> heldByB = b.states();
+            assertThat(heldByA.keySet()).doesNotContainAnyElementsOf(heldByB.keySet());
+            heldByA.forEach((id, s) -> assertThat(pa).contains(LiveEngine.partitionOf(id, PARTITIONS)));
+            heldByB.forEach((id, s) -> assertThat(pb).contains(LiveEngine.partitionOf(id, PARTITIONS)));
+            held.putAll(heldByA);
+            held.putAll(heldByB);
+            assertThat(held.keySet()).isEqualTo(all);
+            assertThat(held).isEqualTo(stored(reader));
+
+            // Worker a leaves: b takes its partitions over, rebuilt from ClickHouse, with every state intact.
+            a.close();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(b.partitions()).hasSize(PARTITIONS));
+            assertThat(b.states()).isEqualTo(held);
+            assertThat(reader.flowModel("OrderPlaced").orElseThrow().instances()).isEqualTo(40);
+
+            // ...and continues them: the open orders ship, including those a used to own.
+            List<Observation> shipped = new ArrayList<>();
+            for (int i = 30; i < 40; i++) {
+                shipped.add(event("order-" + i, "OrderShipped", "shipping", Instant.now()));
+            }
+            eventWriter.accept(shipped);
+            publisher.publish(shipped);
+            await().atMost(WAIT).untilAsserted(() -> {
+                assertThat(stored(reader).values()).hasSize(40).allMatch(s -> s == InstanceState.COMPLETED);
+                assertThat(reader.flowModel("OrderPlaced").orElseThrow().transition("PaymentCaptured", "OrderShipped").count())
+                        .isEqualTo(40);
+            });
+            assertThat(b.states().values()).hasSize(40).allMatch(s -> s == InstanceState.COMPLETED);
+        } finally {
+            sql.close();
+            store.close();
+        }
+    }
+
+    private static InferenceWorker worker(InferenceSettings settings, EmbeddedKafka kafka, String name, ClickHouseStore store,
+                                          SqlRunner sql) {
+        return new InferenceWorker(settings, kafka.bootstrapServers(), name, new ClickHouseInstanceWriter(store, sql),
+                new ClickHouseInstanceReader(sql), new ClickHouseEventReader(sql), Clock.systemUTC());
+    }
+
+    private static Map<String, InstanceState> stored(ClickHouseInstanceReader reader) {
+        Map<String, InstanceState> out = new HashMap<>();
+        for (InstanceSnapshot s : reader.find(new InstanceQuery(null, null, Instant.now().minus(Duration.ofDays(1)),
+                Instant.now().plusSeconds(60), null, null, null, null, 500))) {
+            out.put(s.correlationId(), s.state());
+        }
+        return out;
+    }
+}
