@@ -1,0 +1,135 @@
+package io.choreoscope.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs {@code ./choreoscope demo} headless, as a user would, and checks through the REST API that the
+ * three sample flows are inferred with the right graph shape and states. The demo uses its fixed
+ * ports (9092, 8123, 8081, 4318): nothing else may hold them while this runs.
+ */
+class DemoLauncherTest {
+    private static final String API = "http://localhost:8081/api/v1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static Process demo;
+    private static Path dataDir;
+    private static Path output;
+
+    @BeforeAll
+    static void startDemo() throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        dataDir = Files.createTempDirectory("choreoscope-e2e-");
+        output = dataDir.resolve("launcher.out");
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("choreoscope").toString(), "demo")
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        pb.environment().put("CHOREOSCOPE_DATA", dataDir.toString());
+        pb.environment().put("CHOREOSCOPE_SKIP_BUILD", "1"); // the reactor built everything already
+        // A livelier mix than the default, so each path shows up within a minute: declines and shortages
+        // (compensations), moderation rejections, and a shipping service that drops a share (stuck).
+        pb.environment().put("CHOREOSCOPE_SAMPLE_ARGS",
+                "--rate 12 --decline-rate 0.15 --shortage-rate 0.15 --reject-rate 0.15 --drop-rate 0.15");
+        demo = pb.start();
+    }
+
+    @AfterAll
+    static void stopDemo() throws Exception {
+        if (demo != null) {
+            demo.destroy(); // SIGTERM: the launcher stops everything it started
+            boolean exited = demo.waitFor(60, TimeUnit.SECONDS);
+            if (!exited) {
+                demo.destroyForcibly();
+            }
+            System.out.println("--- launcher output ---\n" + Files.readString(output));
+            assertThat(exited).as("launcher stops within 60 s of SIGTERM").isTrue();
+        }
+    }
+
+    private static JsonNode get(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(API + path))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " -> " + r.statusCode() + ": " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    private static Set<String> transitions(JsonNode model) {
+        Set<String> out = new HashSet<>();
+        for (JsonNode t : model.get("transitions")) {
+            out.add(t.get("from").asText() + "->" + t.get("to").asText());
+        }
+        return out;
+    }
+
+    private static Set<String> statesOf(String flow) throws Exception {
+        Set<String> states = new HashSet<>();
+        for (JsonNode i : get("/instances?limit=500&from=-1h&flow=" + URLEncoder.encode(flow, StandardCharsets.UTF_8)).get("items")) {
+            states.add(i.get("state").asText());
+        }
+        return states;
+    }
+
+    @Test
+    void allThreeSampleFlowsAreInferredWithTheirShapeAndStates() throws Exception {
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(3)).ignoreExceptions().untilAsserted(() -> {
+            List<String> flows = new ArrayList<>();
+            get("/flows?from=-1h").forEach(f -> flows.add(f.get("flow").asText()));
+            assertThat(flows).contains("OrderPlaced", "UserRegistered", "ContentUploaded");
+        });
+
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(3)).ignoreExceptions().untilAsserted(() -> {
+            Set<String> order = transitions(get("/flows/OrderPlaced"));
+            assertThat(order).contains("OrderPlaced->PaymentCaptured", "PaymentCaptured->StockReserved",
+                    "StockReserved->OrderShipped", "OrderPlaced->PaymentDeclined", "PaymentDeclined->OrderCancelled",
+                    "PaymentCaptured->StockUnavailable", "StockUnavailable->PaymentRefunded",
+                    "PaymentRefunded->OrderCancelled");
+            assertThat(order).noneMatch(t -> t.startsWith("OrderShipped->"));
+
+            Set<String> content = transitions(get("/flows/ContentUploaded"));
+            assertThat(content).contains("ContentUploaded->ModerationApproved", "ModerationApproved->TranscodingCompleted",
+                    "TranscodingCompleted->ContentPublished", "ContentUploaded->ModerationRejected");
+
+            // A fan-out: every consumer's completion follows the registration or a sibling completion.
+            JsonNode signup = get("/flows/UserRegistered");
+            Set<String> nodes = new HashSet<>();
+            signup.get("nodes").forEach(n -> nodes.add(n.get("eventType").asText()));
+            assertThat(nodes).contains("UserRegistered", "WelcomeEmailSent", "SignupTracked", "CrmContactCreated",
+                    "WelcomeCampaignEnrolled");
+            assertThat(signup.get("startCounts").has("UserRegistered")).isTrue();
+        });
+
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(statesOf("OrderPlaced")).contains("COMPLETED", "COMPENSATED", "STUCK");
+            assertThat(statesOf("ContentUploaded")).contains("COMPLETED");
+            assertThat(statesOf("UserRegistered")).contains("COMPLETED");
+        });
+        JsonNode stuck = get("/stuck?flow=OrderPlaced");
+        assertThat(stuck).isNotEmpty();
+        assertThat(stuck.get(0).get("lastEventType").asText()).isEqualTo("StockReserved");
+    }
+}
