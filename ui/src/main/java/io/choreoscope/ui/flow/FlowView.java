@@ -300,7 +300,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
                 slot.add(Notice.empty(VaadinIcon.INBOX, "No instances", "None in the stored window."));
                 return;
             }
-            InstanceList list = new InstanceList(clock);
+            InstanceList list = new InstanceList(clock, false);
             list.setId("step-instances");
             list.show(page.items());
             list.setHeight("320px");

@@ -22,14 +22,21 @@ public class InstanceList extends Grid<InstanceSnapshot> {
     private final Clock clock;
 
     public InstanceList(Clock clock) {
+        this(clock, true);
+    }
+
+    /** @param withLastEvent false for narrow places: leaves out the last event's type */
+    public InstanceList(Clock clock, boolean withLastEvent) {
         this.clock = clock;
         addClassName("instance-list");
         addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_ROW_STRIPES);
         addComponentColumn(InstanceList::link).setHeader("Correlation ID").setFlexGrow(2).setAutoWidth(true);
         addComponentColumn(s -> new StateBadge(s.state())).setHeader("State").setAutoWidth(true).setFlexGrow(0);
-        addColumn(InstanceSnapshot::lastEventType).setHeader("Last event").setFlexGrow(2);
+        if (withLastEvent) {
+            addColumn(InstanceSnapshot::lastEventType).setHeader("Last event").setFlexGrow(2);
+        }
         addColumn(s -> Formats.between(s.lastEventAt(), Instant.now(this.clock)) + " ago")
-                .setHeader("Last event age").setAutoWidth(true).setFlexGrow(0);
+                .setHeader(withLastEvent ? "Last event age" : "Last event").setAutoWidth(true).setFlexGrow(0);
         setAllRowsVisible(false);
     }
 

@@ -155,7 +155,7 @@ public class Waterfall extends Div {
                 mark.addClassNames("wf-bar", colours.get(String.valueOf(i.service())));
                 mark.getStyle().set("left", pct(at, total)).set("width", pct(Math.max(0, i.durationMs()), total));
                 Span dur = new Span(Formats.duration(i.durationMs()));
-                dur.addClassName("wf-bar-label");
+                dur.addClassName(at > total * 0.85 ? "wf-bar-label-left" : "wf-bar-label");
                 mark.add(dur);
             }
             if (i.error()) {

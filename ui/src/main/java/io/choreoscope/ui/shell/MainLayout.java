@@ -134,6 +134,9 @@ public class MainLayout extends AppLayout {
         } else {
             ui.getElement().getThemeList().remove(Lumo.DARK);
         }
+        // Lumo's dark colours apply from the document element; the UI element alone leaves slotted
+        // components (side navigation, tabs) with light text colours.
+        ui.getPage().executeJs("document.documentElement.setAttribute('theme', $0)", dark ? Lumo.DARK : "");
         updateThemeToggle();
     }
 
