@@ -199,7 +199,7 @@ class ChoreoGraph extends HTMLElement {
       container: this._container,
       elements: { nodes: g.nodes, edges: g.edges },
       style: this._style(),
-      layout: { name: 'dagre', rankDir: g.rankDir || 'LR', nodeSep: 28, rankSep: 80, edgeSep: 14,
+      layout: { name: 'dagre', rankDir: g.rankDir || 'LR', nodeSep: 28, rankSep: g.rankSep || 80, edgeSep: 14,
         fit: false },
       minZoom: 0.2,
       maxZoom: 3,

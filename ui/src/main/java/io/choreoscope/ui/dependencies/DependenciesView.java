@@ -75,7 +75,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         graph.setId("dependency-graph");
         graph.setSizeFull();
         graph.addNodeClickListener(e -> showNode(e.getId()));
-        graphArea.addClassNames("graph-card", "card");
+        graphArea.addClassNames("graph-card", "card", "dependency-graph-card");
         side.addClassNames("details-panel", "card");
         side.setId("dependency-details");
         Div body = new Div(graphArea, side);

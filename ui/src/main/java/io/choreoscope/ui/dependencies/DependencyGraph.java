@@ -64,7 +64,8 @@ public final class DependencyGraph {
                     produces ? topicId(e.topic()) : serviceId(e.service()), label,
                     GraphData.widthFor(e.count(), (long) max), List.of(produces ? "produces" : "consumes")));
         }
-        return new GraphData(nodes, edges, "LR");
+        // service -> topic -> service chains are long: top to bottom with tight layers reads better
+        return new GraphData(nodes, edges, "TB", 45);
     }
 
     /** Lag thresholds for colours, in records. */

@@ -15,8 +15,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param nodes   boxes
  * @param edges   arrows between node IDs
  * @param rankDir dagre layout direction, {@code LR} (left to right) or {@code TB}
+ * @param rankSep distance between layers in px at zoom 1
  */
-public record GraphData(List<Node> nodes, List<Edge> edges, String rankDir) {
+public record GraphData(List<Node> nodes, List<Edge> edges, String rankDir, int rankSep) {
+
+    /** Default distance between layers, in px at zoom 1. */
+    public static final int DEFAULT_RANK_SEP = 80;
+
+    public GraphData(List<Node> nodes, List<Edge> edges, String rankDir) {
+        this(nodes, edges, rankDir, DEFAULT_RANK_SEP);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -85,7 +93,8 @@ public record GraphData(List<Node> nodes, List<Edge> edges, String rankDir) {
             es.add(Map.of("data", data, "classes", String.join(" ", e.classes())));
         }
         try {
-            return JSON.writeValueAsString(Map.of("nodes", ns, "edges", es, "rankDir", rankDir == null ? "LR" : rankDir));
+            return JSON.writeValueAsString(Map.of("nodes", ns, "edges", es, "rankDir", rankDir == null ? "LR" : rankDir,
+                    "rankSep", rankSep));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

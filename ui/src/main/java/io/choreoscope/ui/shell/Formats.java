@@ -60,7 +60,7 @@ public final class Formats {
         return ratio == null || ratio.isNaN() ? "–" : String.format(Locale.ROOT, "%.1f%%", ratio * 100);
     }
 
-    /** Events per second: {@code 12.3/s}, {@code 0.04/s}, {@code 1.2k/s}. */
+    /** Events per second: {@code 12.3/s}, {@code 0.04/s}, {@code <0.01/s}, {@code 1.2k/s}. */
     public static String rate(double perSecond) {
         if (Double.isNaN(perSecond)) {
             return "–";
@@ -70,6 +70,9 @@ public final class Formats {
         }
         if (perSecond >= 10) {
             return String.format(Locale.ROOT, "%.0f/s", perSecond);
+        }
+        if (perSecond > 0 && perSecond < 0.01) {
+            return "<0.01/s";
         }
         if (perSecond >= 0.1 || perSecond == 0) {
             return String.format(Locale.ROOT, "%.1f/s", perSecond);

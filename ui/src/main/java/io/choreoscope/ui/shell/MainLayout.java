@@ -34,6 +34,9 @@ import io.choreoscope.ui.stuck.StuckView;
  */
 public class MainLayout extends AppLayout {
 
+    /** Session attribute holding the person's light/dark choice (Boolean), kept across page loads. */
+    static final String DARK_CHOICE = "choreoscope.dark";
+
     private final TextField search = new TextField();
     private final Button themeToggle = new Button();
     private boolean themeChosen;
@@ -74,7 +77,9 @@ public class MainLayout extends AppLayout {
         themeToggle.setId("theme-toggle");
         themeToggle.addClickListener(e -> {
             themeChosen = true;
-            applyDark(!isDark());
+            boolean dark = !isDark();
+            applyDark(dark);
+            com.vaadin.flow.server.VaadinSession.getCurrent().setAttribute(DARK_CHOICE, dark);
         });
         updateThemeToggle();
 
@@ -99,6 +104,12 @@ public class MainLayout extends AppLayout {
     @Override
     protected void onAttach(AttachEvent attachEvent) {
         super.onAttach(attachEvent);
+        Boolean chosen = (Boolean) attachEvent.getSession().getAttribute(DARK_CHOICE);
+        if (chosen != null) {
+            themeChosen = true;
+            applyDark(chosen);
+            return;
+        }
         // Follow the operating system's preference until the person picks one.
         attachEvent.getUI().getPage()
                 .executeJs("return window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches")

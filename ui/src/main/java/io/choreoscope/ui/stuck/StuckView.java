@@ -109,16 +109,16 @@ public class StuckView extends Div implements BeforeEnterObserver {
         grid.addComponentColumn(InstanceList::link).setHeader("Correlation ID").setAutoWidth(true).setFlexGrow(1);
         grid.addColumn(InstanceSnapshot::flow).setHeader("Flow").setAutoWidth(true).setSortable(true);
         Grid.Column<InstanceSnapshot> age = grid.addColumn(s -> Formats.between(s.lastEventAt(), Instant.now(clock)))
-                .setHeader("Age (since last event)").setAutoWidth(true)
+                .setHeader("Age").setAutoWidth(true).setTooltipGenerator(s -> "Last event at "
+                        + Formats.dateTime(s.lastEventAt()))
                 .setComparator((a, b) -> b.lastEventAt().compareTo(a.lastEventAt()));
         grid.addColumn(InstanceSnapshot::lastEventType).setHeader("Last event").setAutoWidth(true).setSortable(true);
         grid.addColumn(InstanceSnapshot::lastService).setHeader("Last service").setAutoWidth(true).setSortable(true);
-        grid.addColumn(StuckView::expected).setHeader("Expected next").setFlexGrow(2);
-        grid.addColumn(s -> Formats.dateTime(s.lastEventAt())).setHeader("Last event at").setAutoWidth(true);
+        grid.addColumn(StuckView::expected).setHeader("Expected next").setFlexGrow(3).setWidth("22em")
+                .setTooltipGenerator(StuckView::expected);
         grid.sort(List.of(new GridSortOrder<>(age, SortDirection.DESCENDING))); // oldest first
         grid.addSelectionListener(e -> updateSelection());
         grid.setVisible(false);
-        grid.setHeight("560px");
         updateSelection();
         add(header, status, bulk, grid);
     }
@@ -203,6 +203,9 @@ public class StuckView extends Div implements BeforeEnterObserver {
             return;
         }
         grid.setItems(stuck);
+        // short lists take their own height; long ones scroll inside a fixed box
+        grid.setAllRowsVisible(stuck.size() <= 20);
+        grid.setHeight(stuck.size() <= 20 ? null : "640px");
         grid.setVisible(true);
         // keep the person's selection across refreshes
         stuck.stream().filter(s -> selected.contains(s.correlationId())).forEach(grid::select);
@@ -229,8 +232,8 @@ public class StuckView extends Div implements BeforeEnterObserver {
             return "–";
         }
         return s.expectedNext().stream()
-                .map(e -> e.eventType() + " (" + Formats.percent(e.probability()) + ", within " + Formats.duration(
-                        e.boundMs()) + ")")
+                .map(e -> e.eventType() + " (" + Math.round(e.probability() * 100) + "%, within "
+                        + Formats.duration(e.boundMs()) + ")")
                 .collect(Collectors.joining(", "));
     }
 
