@@ -184,6 +184,12 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     private static String describe(Throwable e) {
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer in time";
+        }
         String m = e.getMessage();
         return (m == null || m.isBlank()) ? e.getClass().getSimpleName() : m;
     }

@@ -53,6 +53,7 @@ public class DashboardView extends Div implements BeforeEnterObserver {
     private final Loader loader = new Loader();
     private final AtomicBoolean refreshQueued = new AtomicBoolean();
     private LiveSubscription live;
+    private boolean liveLost;
 
     public DashboardView() {
         addClassNames("view", "dashboard-view");
@@ -115,7 +116,16 @@ public class DashboardView extends Div implements BeforeEnterObserver {
 
             @Override
             public void onConnectionChanged(boolean connected) {
-                access(ui, () -> setLiveConnected(connected));
+                access(ui, () -> {
+                    setLiveConnected(connected);
+                    if (!connected) {
+                        liveLost = true;
+                    } else if (liveLost) {
+                        // back after an outage: what was missed is only in a fresh read
+                        liveLost = false;
+                        reload(false);
+                    }
+                });
             }
         });
     }

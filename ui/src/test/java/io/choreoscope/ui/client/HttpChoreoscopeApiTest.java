@@ -139,7 +139,8 @@ class HttpChoreoscopeApiTest {
         HttpChoreoscopeApi down = new HttpChoreoscopeApi("http://127.0.0.1:" + closed + "/api/v1");
         assertThatThrownBy(() -> down.flows(TimeWindow.LAST_HOUR)).isInstanceOfSatisfying(ApiException.class, e -> {
             assertThat(e.isUnreachable()).isTrue();
-            assertThat(e.getMessage()).contains("cannot be reached").contains(String.valueOf(closed));
+            assertThat(e.getMessage()).contains("cannot be reached (connection refused)")
+                    .contains(String.valueOf(closed));
         });
     }
 

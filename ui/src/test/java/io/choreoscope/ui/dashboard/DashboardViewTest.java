@@ -91,6 +91,19 @@ class DashboardViewTest extends KaribuTest {
     }
 
     @Test
+    void whenTheStreamComesBackTheCardsRecoverWithoutAClick() {
+        api.failWith(ApiException.unreachable("down", null));
+        navigate("");
+        assertThat(_get(Notice.class).kind()).isEqualTo(Notice.Kind.ERROR);
+        api.setLiveConnected(false);
+        api.clearFailure();
+        api.setLiveConnected(true);
+        roundtrip();
+        assertThat(_find(FlowCard.class)).hasSize(3);
+        assertThat(_find(Notice.class)).isEmpty();
+    }
+
+    @Test
     void theLiveIndicatorFollowsTheStream() {
         navigate("");
         Span live = _get(Span.class, s -> s.withId("live-indicator"));
