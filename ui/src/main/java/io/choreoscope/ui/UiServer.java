@@ -1,0 +1,145 @@
+package io.choreoscope.ui;
+
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+
+import com.github.mvysny.vaadinboot.VaadinBoot;
+
+import io.choreoscope.ui.client.ChoreoscopeApi;
+import io.choreoscope.ui.client.FakeChoreoscopeApi;
+import io.choreoscope.ui.client.HttpChoreoscopeApi;
+import io.choreoscope.ui.client.TrafficSimulator;
+
+/**
+ * Runs the Vaadin UI on Jetty (vaadin-boot). Embeddable: {@code new UiServer().start(8080, api)}, later
+ * {@link #stop()}. The API instance is handed to the web application as a servlet-context attribute,
+ * so several servers may run in one JVM.
+ *
+ * <p>Command line: {@code --port 8080} (default 8080), {@code --api http://localhost:8081/api/v1}
+ * (default), or {@code --demo-data} to run against built-in sample data with simulated traffic and no
+ * backend at all.
+ */
+public final class UiServer {
+
+    /** Default HTTP port of the UI. */
+    public static final int DEFAULT_PORT = 8080;
+    /** Default API root. */
+    public static final String DEFAULT_API = "http://localhost:8081/api/v1";
+    /** Threads that run blocking API calls for all sessions. */
+    public static final int IO_THREADS = 4;
+    private static final String PRODUCTION_MODE = "vaadin.productionMode";
+
+    private VaadinBoot boot;
+    private ExecutorService io;
+    private int port;
+
+    /**
+     * Starts the UI and returns once it accepts requests.
+     *
+     * @param port TCP port; 0 is not supported by vaadin-boot, pick a free one
+     * @param api  the backend the views call
+     * @throws Exception when Jetty cannot start (port in use, ...)
+     */
+    public synchronized void start(int port, ChoreoscopeApi api) throws Exception {
+        if (boot != null) {
+            throw new IllegalStateException("already started on port " + this.port);
+        }
+        // The UI always runs on the bundle Maven built (there is no Vite dev server here). The plugin keeps
+        // the production token only in the jar, so runs from target/classes (IDE, tests) need this too.
+        if (System.getProperty(PRODUCTION_MODE) == null) {
+            System.setProperty(PRODUCTION_MODE, "true");
+        }
+        io = Executors.newFixedThreadPool(IO_THREADS, daemonThreads());
+        UiServices services = new UiServices(api, io);
+        VaadinBoot b = new VaadinBoot() {
+            @Override
+            protected void onStarted(WebAppContext context) throws java.io.IOException {
+                super.onStarted(context);
+                context.getServletContext().setAttribute(UiServices.attributeName(), services);
+            }
+        };
+        b.setPort(port);
+        b.openBrowserInDevMode(false);
+        try {
+            b.start();
+        } catch (Exception e) {
+            io.shutdownNow();
+            throw e;
+        }
+        this.boot = b;
+        this.port = port;
+    }
+
+    /** Stops Jetty and the API-call threads. Harmless when not started. */
+    public synchronized void stop() {
+        if (boot != null) {
+            boot.stop("UiServer.stop");
+            boot = null;
+        }
+        if (io != null) {
+            io.shutdownNow();
+            io = null;
+        }
+    }
+
+    /** The URL the UI answers at, e.g. {@code http://localhost:8080/}. */
+    public synchronized String url() {
+        return "http://localhost:" + port + "/";
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = DEFAULT_PORT;
+        String api = DEFAULT_API;
+        boolean demo = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
+                case "--api" -> api = value(args, ++i, "--api");
+                case "--demo-data" -> demo = true;
+                case "-h", "--help" -> {
+                    System.out.println("usage: UiServer [--port 8080] [--api " + DEFAULT_API + "] [--demo-data]");
+                    return;
+                }
+                default -> {
+                    System.err.println("unknown option '" + args[i] + "' (use --port, --api or --demo-data)");
+                    System.exit(2);
+                }
+            }
+        }
+        ChoreoscopeApi client;
+        if (demo) {
+            FakeChoreoscopeApi fake = FakeChoreoscopeApi.withSampleData(Instant.now());
+            new TrafficSimulator(fake).start();
+            client = fake;
+        } else {
+            client = new HttpChoreoscopeApi(api);
+        }
+        UiServer server = new UiServer();
+        server.start(port, client);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "choreoscope-ui-stop"));
+        System.out.println("choreoscope UI on " + server.url() + (demo ? " (sample data)" : " (API " + api + ")"));
+        Thread.currentThread().join();
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            System.err.println(option + " needs a value");
+            System.exit(2);
+        }
+        return args[i];
+    }
+
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "choreoscope-ui-io-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,445 @@
+package io.choreoscope.ui.client;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+import io.choreoscope.model.Span;
+import io.choreoscope.model.api.EventView;
+import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.api.InstanceDetail;
+import io.choreoscope.model.api.TopicInfo;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.flow.Deviation;
+import io.choreoscope.model.flow.DeviationKind;
+import io.choreoscope.model.flow.EdgeKind;
+import io.choreoscope.model.flow.ExpectedStep;
+import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.model.flow.InstanceGraph;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.InstanceState;
+
+/**
+ * Deterministic sample data for the fake: three choreographed flows (an order saga with payment,
+ * stock and shipping and its compensation, a sign-up flow and an invoice flow), with completed,
+ * compensated, failed, stuck and running instances, payloads, headers, spans, flow models computed
+ * from the instances, a dependency map and topics with lag. The same seed always gives the same data.
+ */
+public final class SampleData {
+
+    /** An order that went all the way to OrderShipped. */
+    public static final String COMPLETED_ORDER = "ord-4711";
+    /** An order waiting for StockReserved far longer than its bound. */
+    public static final String STUCK_ORDER = "ord-4712";
+    /** An order whose stock reservation failed: payment refunded, order cancelled. */
+    public static final String COMPENSATED_ORDER = "ord-4713";
+    /** An order with a payload larger than the 64 KiB cut and one containing markup. */
+    public static final String LARGE_PAYLOAD_ORDER = "ord-4714";
+    /** The payment ID linked to {@link #COMPLETED_ORDER}. */
+    public static final String COMPLETED_ORDER_PAYMENT_ID = "pay-90210";
+
+    public static final String ORDER_FLOW = "OrderPlaced";
+    public static final String SIGNUP_FLOW = "UserSignedUp";
+    public static final String INVOICE_FLOW = "InvoiceIssued";
+
+    private record Step(String type, String service, String topic) {
+    }
+
+    private static final Map<String, Step> STEPS = new LinkedHashMap<>();
+
+    static {
+        step("OrderPlaced", "order-service", "orders");
+        step("PaymentCaptured", "payment-service", "payments");
+        step("PaymentDeclined", "payment-service", "payments");
+        step("StockReserved", "inventory-service", "inventory");
+        step("StockReservationFailed", "inventory-service", "inventory");
+        step("PaymentRefunded", "payment-service", "payments");
+        step("OrderCancelled", "order-service", "orders");
+        step("OrderShipped", "shipping-service", "shipping");
+        step("UserSignedUp", "identity-service", "identity");
+        step("EmailVerified", "identity-service", "identity");
+        step("ProfileCompleted", "profile-service", "profiles");
+        step("WelcomeEmailSent", "mail-service", "mail");
+        step("InvoiceIssued", "billing-service", "invoices");
+        step("InvoicePaid", "payment-service", "payments");
+        step("ReceiptSent", "mail-service", "mail");
+    }
+
+    private static void step(String type, String service, String topic) {
+        STEPS.put(type, new Step(type, service, topic));
+    }
+
+    /** Consumer of each topic (the service that reacts to it), for spans and the dependency map. */
+    private static final Map<String, List<String>> CONSUMERS = Map.of(
+            "orders", List.of("payment-service"),
+            "payments", List.of("inventory-service", "order-service", "mail-service"),
+            "inventory", List.of("shipping-service", "payment-service"),
+            "shipping", List.of("order-service"),
+            "identity", List.of("profile-service", "identity-service"),
+            "profiles", List.of("mail-service"),
+            "invoices", List.of("payment-service"),
+            "mail", List.of());
+
+    private final Random rnd = new Random(42);
+    private final Instant now;
+    private final Map<String, Long> offsets = new HashMap<>();
+    private final List<InstanceDetail> made = new ArrayList<>();
+
+    private SampleData(Instant now) {
+        this.now = now;
+    }
+
+    /** Fills {@code api} with the sample data as of {@code now}. */
+    public static void fill(FakeChoreoscopeApi api, Instant now) {
+        SampleData d = new SampleData(now);
+        d.makeOrders();
+        d.makeSignups();
+        d.makeInvoices();
+        for (InstanceDetail i : d.made) {
+            api.putInstance(i);
+        }
+        for (String flow : List.of(ORDER_FLOW, SIGNUP_FLOW, INVOICE_FLOW)) {
+            List<InstanceDetail> of = d.made.stream().filter(i -> i.snapshot().flow().equals(flow)).toList();
+            api.putModel(model(flow, of));
+            api.putFlow(summary(flow, of, now));
+        }
+        api.setDependencies(d.dependencies());
+        api.setTopics(topics());
+    }
+
+    // --- flows -----------------------------------------------------------------------------------------
+
+    private void makeOrders() {
+        List<String> happy = List.of("OrderPlaced", "PaymentCaptured", "StockReserved", "OrderShipped");
+        List<String> compensated = List.of("OrderPlaced", "PaymentCaptured", "StockReservationFailed",
+                "PaymentRefunded", "OrderCancelled");
+        List<String> declined = List.of("OrderPlaced", "PaymentDeclined");
+        instance(COMPLETED_ORDER, ORDER_FLOW, happy, now.minusSeconds(1260), InstanceState.COMPLETED,
+                Set.of(COMPLETED_ORDER_PAYMENT_ID), List.of(), 4200);
+        instance(STUCK_ORDER, ORDER_FLOW, happy.subList(0, 2), now.minusSeconds(1500), InstanceState.STUCK,
+                Set.of(), List.of(), 0);
+        instance(COMPENSATED_ORDER, ORDER_FLOW, compensated, now.minusSeconds(900), InstanceState.COMPENSATED,
+                Set.of(), List.of(), 0);
+        instance(LARGE_PAYLOAD_ORDER, ORDER_FLOW, happy, now.minusSeconds(600), InstanceState.COMPLETED,
+                Set.of(), List.of(new Deviation(DeviationKind.DUPLICATE, "PaymentCaptured",
+                        "PaymentCaptured delivered twice (same event ID)")), 0);
+        for (int i = 0; i < 44; i++) {
+            Instant start = now.minusSeconds(60 + rnd.nextInt(3500));
+            int r = rnd.nextInt(100);
+            String id = "ord-" + (5000 + i * 7 + rnd.nextInt(7));
+            if (r < 70) {
+                instance(id, ORDER_FLOW, happy, start, InstanceState.COMPLETED, Set.of(), List.of(), 0);
+            } else if (r < 80) {
+                instance(id, ORDER_FLOW, compensated, start, InstanceState.COMPENSATED, Set.of(), List.of(), 0);
+            } else if (r < 86) {
+                instance(id, ORDER_FLOW, declined, start, InstanceState.FAILED, Set.of(), List.of(), 0);
+            } else if (r < 92) {
+                instance(id, ORDER_FLOW, happy.subList(0, 2), now.minusSeconds(400 + rnd.nextInt(2400)),
+                        InstanceState.STUCK, Set.of(), List.of(), 0);
+            } else {
+                instance(id, ORDER_FLOW, happy.subList(0, 2 + rnd.nextInt(2)), now.minusMillis(900 + rnd.nextInt(600)),
+                        InstanceState.RUNNING, Set.of(), List.of(), 0);
+            }
+        }
+        // one that skipped the payment: a deviation from the model
+        instance("ord-6001", ORDER_FLOW, List.of("OrderPlaced", "StockReserved", "OrderShipped"),
+                now.minusSeconds(2000), InstanceState.COMPLETED, Set.of(),
+                List.of(new Deviation(DeviationKind.SKIPPED_STEP, "StockReserved",
+                        "OrderPlaced -> StockReserved skips PaymentCaptured")), 0);
+    }
+
+    private void makeSignups() {
+        List<String> happy = List.of("UserSignedUp", "EmailVerified", "ProfileCompleted", "WelcomeEmailSent");
+        for (int i = 0; i < 22; i++) {
+            Instant start = now.minusSeconds(60 + rnd.nextInt(3500));
+            int r = rnd.nextInt(100);
+            String id = "usr-" + HexFormat.of().toHexDigits(rnd.nextInt()).substring(0, 6);
+            if (r < 80) {
+                instance(id, SIGNUP_FLOW, happy, start, InstanceState.COMPLETED, Set.of(), List.of(), 0);
+            } else if (r < 90) {
+                instance(id, SIGNUP_FLOW, happy.subList(0, 2), now.minusSeconds(900 + rnd.nextInt(1800)),
+                        InstanceState.STUCK, Set.of(), List.of(), 0);
+            } else {
+                instance(id, SIGNUP_FLOW, happy.subList(0, 1), now.minusMillis(800), InstanceState.RUNNING,
+                        Set.of(), List.of(), 0);
+            }
+        }
+    }
+
+    private void makeInvoices() {
+        List<String> happy = List.of("InvoiceIssued", "InvoicePaid", "ReceiptSent");
+        for (int i = 0; i < 14; i++) {
+            Instant start = now.minusSeconds(60 + rnd.nextInt(3500));
+            String id = "inv-" + (20000 + i * 13);
+            instance(id, INVOICE_FLOW, happy, start, InstanceState.COMPLETED, Set.of(), List.of(), 0);
+        }
+    }
+
+    // --- one instance ------------------------------------------------------------------------------------
+
+    private void instance(String id, String flow, List<String> path, Instant start, InstanceState state,
+                          Set<String> linked, List<Deviation> deviations, long extraGapMs) {
+        String traceId = hex(16);
+        List<EventView> events = new ArrayList<>();
+        List<Span> spans = new ArrayList<>();
+        List<InstanceGraph.Node> nodes = new ArrayList<>();
+        List<InstanceGraph.Edge> edges = new ArrayList<>();
+        Instant t = start;
+        String prevEventId = null;
+        for (int i = 0; i < path.size(); i++) {
+            Step s = STEPS.get(path.get(i));
+            if (i > 0) {
+                long gap = 120 + rnd.nextInt(700) + (i == 2 ? extraGapMs : 0);
+                // the consumer span of the previous event, ending just before this event is produced
+                Step prev = STEPS.get(path.get(i - 1));
+                // the consumer processes for a short while and produces the next event at its end; any
+                // extra wait (consumer lag) shows as an idle gap before it starts
+                long dur = Math.min(gap - 20, 30 + rnd.nextInt(220));
+                Instant consumeStart = t.plusMillis(gap - dur - 5);
+                spans.add(new Span(traceId, hex(8), null, s.service(), prev.topic() + " process", "CONSUMER",
+                        consumeStart, dur * 1_000_000L, "OK", Map.of("messaging.kafka.consumer.group", s.service()),
+                        "kafka", prev.topic(), "process", prevEventId, s.service(), id));
+                t = t.plusMillis(gap);
+            }
+            String eventId = "evt-" + hex(6);
+            long offset = offsets.merge(s.topic(), 1L + rnd.nextInt(40), Long::sum);
+            int partition = rnd.nextInt(3);
+            spans.add(new Span(traceId, hex(8), null, s.service(), s.topic() + " publish", "PRODUCER",
+                    t.minusMillis(3), (2 + rnd.nextInt(6)) * 1_000_000L, "OK", Map.of(), "kafka", s.topic(),
+                    "publish", eventId, null, id));
+            String payload = payload(id, s.type(), linked, path.size() > 3 && id.equals(LARGE_PAYLOAD_ORDER) && i == 0);
+            events.add(new EventView(s.topic(), partition, offset, t, t.plusMillis(40 + rnd.nextInt(60)), id,
+                    List.of(new EventView.HeaderView("correlationId", id, "text"),
+                            new EventView.HeaderView("eventType", s.type(), "text"),
+                            new EventView.HeaderView("eventId", eventId, "text"),
+                            new EventView.HeaderView("traceparent", "00-" + traceId + "-" + hex(8) + "-01", "text"),
+                            new EventView.HeaderView("content-type", "application/json", "text")),
+                    payload, "text", false, payload.length(), "application/json", id, eventId, s.type(), s.service(),
+                    prevEventId, traceId, hex(8), "OK", null, false));
+            nodes.add(new InstanceGraph.Node(i, eventId, s.type(), s.service(), s.topic(), partition, offset, t));
+            if (i > 0) {
+                edges.add(new InstanceGraph.Edge(i - 1, i, i % 3 == 2 ? EdgeKind.TRACE : EdgeKind.CAUSATION));
+            }
+            prevEventId = eventId;
+        }
+        String last = path.get(path.size() - 1);
+        List<ExpectedStep> expected = state.terminal() ? List.of() : expected(last);
+        String reason = switch (state) {
+            case COMPLETED -> "Reached the end event " + last + ".";
+            case COMPENSATED -> "Compensated: " + String.join(" and ", path.subList(path.size() - 2, path.size()))
+                    + " undid the earlier steps after " + path.get(2) + ".";
+            case FAILED -> "Ended at the failure event " + last + " with no compensation after it.";
+            case STUCK -> "No progress for " + minutes(Duration.between(t, now)) + " while waiting for "
+                    + (expected.isEmpty() ? "the next step" : expected.get(0).eventType()) + " (bound "
+                    + (expected.isEmpty() ? "5 min" : seconds(expected.get(0).boundMs())) + ").";
+            case RUNNING -> "Waiting for " + (expected.isEmpty() ? "the next step" : expected.get(0).eventType()) + ".";
+        };
+        Set<String> ids = new LinkedHashSet<>(linked);
+        ids.add(id);
+        InstanceSnapshot snap = new InstanceSnapshot(id, ids, flow, state, reason, start, t, events.size(), 0,
+                last, STEPS.get(last).service(), expected, deviations);
+        made.add(new InstanceDetail(snap, events, spans, new InstanceGraph(id, nodes, edges, 0, 0)));
+    }
+
+    private static List<ExpectedStep> expected(String last) {
+        return switch (last) {
+            case "OrderPlaced" -> List.of(new ExpectedStep("PaymentCaptured", 0.91, 2400, true),
+                    new ExpectedStep("PaymentDeclined", 0.09, 2400, true));
+            case "PaymentCaptured" -> List.of(new ExpectedStep("StockReserved", 0.86, 2100, true),
+                    new ExpectedStep("StockReservationFailed", 0.14, 2100, true));
+            case "StockReserved" -> List.of(new ExpectedStep("OrderShipped", 1.0, 3000, true));
+            case "UserSignedUp" -> List.of(new ExpectedStep("EmailVerified", 1.0, 300_000, false));
+            case "EmailVerified" -> List.of(new ExpectedStep("ProfileCompleted", 1.0, 600_000, false));
+            default -> List.of();
+        };
+    }
+
+    private String payload(String id, String type, Set<String> linked, boolean large) {
+        StringBuilder b = new StringBuilder();
+        b.append("{\"type\":\"").append(type).append("\",\"orderId\":\"").append(id).append('"');
+        if (!linked.isEmpty()) {
+            b.append(",\"paymentId\":\"").append(linked.iterator().next()).append('"');
+        }
+        b.append(",\"customer\":{\"id\":\"cus-").append(1000 + rnd.nextInt(9000))
+                .append("\",\"tier\":\"").append(rnd.nextBoolean() ? "gold" : "standard").append("\"}");
+        b.append(",\"amount\":{\"value\":").append(20 + rnd.nextInt(400)).append('.').append(10 + rnd.nextInt(89))
+                .append(",\"currency\":\"EUR\"}");
+        if (id.equals(LARGE_PAYLOAD_ORDER)) {
+            // markup in data must show as text, never be interpreted
+            b.append(",\"note\":\"<script>alert('x')</script> & <b>bold</b>\"");
+        }
+        b.append(",\"items\":[");
+        int items = large ? 1400 : 1 + rnd.nextInt(3);
+        for (int i = 0; i < items; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"sku\":\"SKU-").append(10000 + i)
+                    .append("\",\"qty\":").append(1 + i % 4).append(",\"title\":\"Sample article number ")
+                    .append(i).append("\"}");
+        }
+        return b.append("]}").toString();
+    }
+
+    // --- aggregates --------------------------------------------------------------------------------------
+
+    /** The directly-follows model of {@code instances}, counted the process-mining way. */
+    static FlowModel model(String flow, List<InstanceDetail> instances) {
+        Map<String, Long> nodeCounts = new LinkedHashMap<>();
+        Map<String, List<Long>> latencies = new LinkedHashMap<>();
+        Map<String, Long> starts = new TreeMap<>();
+        Map<String, Long> ends = new TreeMap<>();
+        Map<DeviationKind, Long> deviations = new TreeMap<>();
+        for (InstanceDetail d : instances) {
+            List<EventView> ev = d.events();
+            for (int i = 0; i < ev.size(); i++) {
+                nodeCounts.merge(ev.get(i).eventType(), 1L, Long::sum);
+                if (i > 0) {
+                    latencies.computeIfAbsent(ev.get(i - 1).eventType() + "\u0000" + ev.get(i).eventType(),
+                            k -> new ArrayList<>()).add(Duration.between(ev.get(i - 1).timestamp(), ev.get(i).timestamp()).toMillis());
+                }
+            }
+            starts.merge(ev.get(0).eventType(), 1L, Long::sum);
+            ends.merge(ev.get(ev.size() - 1).eventType(), 1L, Long::sum);
+            d.snapshot().deviations().forEach(x -> deviations.merge(x.kind(), 1L, Long::sum));
+        }
+        Map<String, Long> outTotals = new HashMap<>();
+        latencies.forEach((k, v) -> outTotals.merge(k.split("\u0000")[0], (long) v.size(), Long::sum));
+        List<FlowModel.Transition> transitions = new ArrayList<>();
+        latencies.forEach((k, v) -> {
+            String[] ft = k.split("\u0000");
+            List<Long> sorted = v.stream().sorted().toList();
+            transitions.add(new FlowModel.Transition(ft[0], ft[1], v.size(), (double) v.size() / outTotals.get(ft[0]),
+                    pct(sorted, 0.50), pct(sorted, 0.95), pct(sorted, 0.99)));
+        });
+        List<FlowModel.Node> nodes = nodeCounts.entrySet().stream()
+                .map(e -> new FlowModel.Node(e.getKey(), e.getValue())).toList();
+        List<String> learnedEnds = switch (flow) {
+            case ORDER_FLOW -> List.of("OrderShipped", "OrderCancelled", "PaymentDeclined");
+            case SIGNUP_FLOW -> List.of("WelcomeEmailSent");
+            default -> List.of("ReceiptSent");
+        };
+        return new FlowModel(flow, instances.size(), nodes, transitions, starts, ends, learnedEnds, deviations,
+                0.0);
+    }
+
+    static FlowSummary summary(String flow, List<InstanceDetail> instances, Instant now) {
+        long running = 0, completed = 0, compensated = 0, failed = 0, stuck = 0, events = 0;
+        List<Long> durations = new ArrayList<>();
+        long[] buckets = new long[30];
+        for (InstanceDetail d : instances) {
+            InstanceSnapshot s = d.snapshot();
+            events += s.eventCount();
+            switch (s.state()) {
+                case RUNNING -> running++;
+                case COMPLETED -> completed++;
+                case COMPENSATED -> compensated++;
+                case FAILED -> failed++;
+                case STUCK -> stuck++;
+            }
+            if (s.state().terminal()) {
+                durations.add(Duration.between(s.startedAt(), s.lastEventAt()).toMillis());
+            }
+            long ago = Duration.between(s.startedAt(), now).toSeconds();
+            int b = 29 - (int) Math.min(29, Math.max(0, ago / 120));
+            buckets[b]++;
+        }
+        List<Long> sorted = durations.stream().sorted().toList();
+        long finished = completed + compensated + failed + stuck;
+        List<Long> spark = new ArrayList<>();
+        for (long b : buckets) {
+            spark.add(b);
+        }
+        return new FlowSummary(flow, 3600, events / 3600.0, instances.size(), running, completed, compensated, failed,
+                stuck, finished == 0 ? null : (double) completed / finished,
+                sorted.isEmpty() ? null : (long) pct(sorted, 0.5), sorted.isEmpty() ? null : (long) pct(sorted, 0.95),
+                sorted.isEmpty() ? null : (long) pct(sorted, 0.99), spark);
+    }
+
+    private DependencyMap dependencies() {
+        Map<String, long[]> produces = new TreeMap<>();
+        Map<String, Set<String>> producedTypes = new HashMap<>();
+        Map<String, long[]> consumes = new TreeMap<>();
+        for (InstanceDetail d : made) {
+            for (EventView e : d.events()) {
+                String k = e.sourceService() + "\u0000" + e.topic();
+                produces.computeIfAbsent(k, x -> new long[1])[0]++;
+                producedTypes.computeIfAbsent(k, x -> new LinkedHashSet<>()).add(e.eventType());
+            }
+            for (Span s : d.spans()) {
+                if ("CONSUMER".equals(s.kind())) {
+                    consumes.computeIfAbsent(s.service() + "\u0000" + s.messagingDestination(), x -> new long[1])[0]++;
+                }
+            }
+        }
+        Set<DependencyMap.Node> nodes = new LinkedHashSet<>();
+        List<DependencyMap.Edge> edges = new ArrayList<>();
+        produces.forEach((k, c) -> {
+            String[] st = k.split("\u0000");
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, st[0]));
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, st[1]));
+            edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES, st[0], st[1], producedTypes.get(k), c[0],
+                    c[0] / 3600.0, Double.NaN, Double.NaN, Set.of("observation")));
+        });
+        consumes.forEach((k, c) -> {
+            String[] st = k.split("\u0000");
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, st[0]));
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, st[1]));
+            edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES, st[0], st[1], Set.of(), c[0],
+                    c[0] / 3600.0, 12 + (k.hashCode() & 31), 80 + (k.hashCode() & 255), Set.of("span", "consumer-group")));
+        });
+        return new DependencyMap(new ArrayList<>(nodes), edges);
+    }
+
+    private static List<TopicInfo> topics() {
+        return List.of(
+                new TopicInfo("orders", 6, 18_240, 0.04, List.of(
+                        new TopicInfo.ConsumerGroupLag("payment-service", "Stable", 0))),
+                new TopicInfo("payments", 3, 9_311, 0.05, List.of(
+                        new TopicInfo.ConsumerGroupLag("inventory-service", "Stable", 12),
+                        new TopicInfo.ConsumerGroupLag("order-service", "Stable", 0),
+                        new TopicInfo.ConsumerGroupLag("mail-service", "Stable", 3))),
+                new TopicInfo("inventory", 3, 7_020, 0.03, List.of(
+                        new TopicInfo.ConsumerGroupLag("shipping-service", "Stable", 0),
+                        new TopicInfo.ConsumerGroupLag("payment-service", "Stable", 0))),
+                new TopicInfo("shipping", 3, 5_733, 0.02, List.of(
+                        new TopicInfo.ConsumerGroupLag("order-service", "Stable", 0))),
+                new TopicInfo("identity", 3, 2_410, 0.01, List.of(
+                        new TopicInfo.ConsumerGroupLag("profile-service", "PreparingRebalance", 1_870))),
+                new TopicInfo("profiles", 1, 1_980, 0.01, List.of(
+                        new TopicInfo.ConsumerGroupLag("mail-service", "Stable", 0))),
+                new TopicInfo("invoices", 3, 880, 0.004, List.of(
+                        new TopicInfo.ConsumerGroupLag("payment-service", "Stable", 0))),
+                new TopicInfo("mail", 1, 4_102, 0.01, List.of()));
+    }
+
+    // --- small things ------------------------------------------------------------------------------------
+
+    private static double pct(List<Long> sorted, double q) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(q * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+
+    private String hex(int bytes) {
+        byte[] b = new byte[bytes];
+        rnd.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static String minutes(Duration d) {
+        return d.toMinutes() + " min";
+    }
+
+    private static String seconds(long ms) {
+        return ms >= 60_000 ? (ms / 60_000) + " min" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+    }
+}

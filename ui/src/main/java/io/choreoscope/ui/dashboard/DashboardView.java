@@ -1,0 +1,213 @@
+package io.choreoscope.ui.dashboard;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.vaadin.flow.component.AttachEvent;
+import com.vaadin.flow.component.DetachEvent;
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.UIDetachedException;
+import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.component.html.H2;
+import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.select.Select;
+import com.vaadin.flow.router.BeforeEnterEvent;
+import com.vaadin.flow.router.BeforeEnterObserver;
+import com.vaadin.flow.router.PageTitle;
+import com.vaadin.flow.router.QueryParameters;
+import com.vaadin.flow.router.Route;
+import com.vaadin.flow.router.RouteAlias;
+
+import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.api.LiveUpdate;
+import io.choreoscope.ui.UiServices;
+import io.choreoscope.ui.client.ApiException;
+import io.choreoscope.ui.client.LiveListener;
+import io.choreoscope.ui.client.LiveSubscription;
+import io.choreoscope.ui.client.TimeWindow;
+import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.Loader;
+import io.choreoscope.ui.shell.MainLayout;
+import io.choreoscope.ui.shell.Notice;
+
+/**
+ * One card per flow with its KPIs over a chosen window, kept current by the live stream (server push):
+ * a {@code flows} or {@code instance} message re-reads the summaries and updates the cards in place.
+ * The window is in the URL ({@code ?window=-15m}) so a dashboard can be bookmarked.
+ */
+@Route(value = "", layout = MainLayout.class)
+@RouteAlias(value = "dashboard", layout = MainLayout.class)
+@PageTitle("Dashboard · choreoscope")
+public class DashboardView extends Div implements BeforeEnterObserver {
+
+    private final Select<TimeWindow> window = new Select<>();
+    private final Div cards = new Div();
+    private final Span liveState = new Span();
+    private final Span updated = new Span();
+    private final Span subtitle = new Span();
+    private final Map<String, FlowCard> cardsByFlow = new LinkedHashMap<>();
+    private final Loader loader = new Loader();
+    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private LiveSubscription live;
+    private boolean liveLost;
+
+    public DashboardView() {
+        addClassNames("view", "dashboard-view");
+
+        H2 title = new H2("Flows");
+        subtitle.addClassName("view-subtitle");
+        Div titles = new Div(title, subtitle);
+        titles.addClassName("view-titles");
+
+        window.setItems(TimeWindow.PRESETS);
+        window.setItemLabelGenerator(TimeWindow::label);
+        window.setValue(TimeWindow.LAST_HOUR);
+        window.setAriaLabel("Time window");
+        window.setId("window-picker");
+        window.addValueChangeListener(e -> {
+            if (e.isFromClient()) {
+                UI.getCurrent().navigate(DashboardView.class, QueryParameters.of("window", e.getValue().from()));
+            }
+        });
+
+        liveState.addClassName("live-indicator");
+        liveState.setId("live-indicator");
+        liveState.getElement().setAttribute("role", "status");
+        setLiveConnected(false);
+        updated.addClassName("updated-at");
+        updated.setId("updated-at");
+        Div tools = new Div(liveState, updated, window);
+        tools.addClassName("view-tools");
+
+        Div header = new Div(titles, tools);
+        header.addClassName("view-header");
+        cards.addClassName("card-grid");
+        cards.setId("flow-cards");
+        add(header, cards);
+    }
+
+    @Override
+    public void beforeEnter(BeforeEnterEvent event) {
+        List<String> w = event.getLocation().getQueryParameters().getParameters().get("window");
+        window.setValue(TimeWindow.parse(w == null || w.isEmpty() ? null : w.get(0)));
+        subtitle.setText("Instances started in the " + window.getValue().label().toLowerCase(java.util.Locale.ROOT));
+        reload(true);
+    }
+
+    @Override
+    protected void onAttach(AttachEvent attachEvent) {
+        super.onAttach(attachEvent);
+        UI ui = attachEvent.getUI();
+        live = UiServices.current().api().live(new LiveListener() {
+            @Override
+            public void onUpdate(LiveUpdate update) {
+                if (("flows".equals(update.type()) || "instance".equals(update.type()))
+                        && refreshQueued.compareAndSet(false, true)) {
+                    access(ui, () -> {
+                        refreshQueued.set(false);
+                        reload(false);
+                    });
+                }
+            }
+
+            @Override
+            public void onConnectionChanged(boolean connected) {
+                access(ui, () -> {
+                    setLiveConnected(connected);
+                    if (!connected) {
+                        liveLost = true;
+                    } else if (liveLost) {
+                        // back after an outage: what was missed is only in a fresh read
+                        liveLost = false;
+                        reload(false);
+                    }
+                });
+            }
+        });
+    }
+
+    @Override
+    protected void onDetach(DetachEvent detachEvent) {
+        if (live != null) {
+            live.close();
+            live = null;
+        }
+        loader.cancel();
+        super.onDetach(detachEvent);
+    }
+
+    /** Reads the summaries again; {@code showLoading} replaces the cards with a loading notice first. */
+    void reload(boolean showLoading) {
+        TimeWindow w = window.getValue();
+        if (showLoading) {
+            cards.removeAll();
+            cardsByFlow.clear();
+            cards.add(Notice.loading("Loading flows…"));
+        }
+        loader.load(api -> api.flows(w), this::show, this::showError);
+    }
+
+    private void show(List<FlowSummary> flows) {
+        updated.setText("Updated " + Formats.time(Instant.now()) + " UTC");
+        if (flows.isEmpty()) {
+            cards.removeAll();
+            cardsByFlow.clear();
+            cards.add(Notice.empty(FlowCard.emptyIcon(), "No flows yet",
+                    "choreoscope learns flows from the events it taps. Once services publish to Kafka, a card "
+                            + "appears here for each flow (named after its start event)."));
+            return;
+        }
+        cards.getChildren().filter(c -> !(c instanceof FlowCard)).toList().forEach(cards::remove);
+        List<String> seen = new ArrayList<>();
+        for (FlowSummary s : flows) {
+            seen.add(s.flow());
+            FlowCard card = cardsByFlow.get(s.flow());
+            if (card == null) {
+                card = new FlowCard(s);
+                cardsByFlow.put(s.flow(), card);
+                cards.add(card);
+            } else {
+                card.update(s);
+            }
+        }
+        for (String gone : new ArrayList<>(cardsByFlow.keySet())) {
+            if (!seen.contains(gone)) {
+                cards.remove(cardsByFlow.remove(gone));
+            }
+        }
+    }
+
+    private void showError(ApiException e) {
+        if (cardsByFlow.isEmpty()) {
+            cards.removeAll();
+            cards.add(Notice.error("Could not load the flows", e, () -> reload(true)));
+        } else {
+            // keep the last figures on screen during an incident; say they are stale
+            updated.setText("Update failed: " + e.getMessage());
+        }
+    }
+
+    private void setLiveConnected(boolean connected) {
+        liveState.setText(connected ? "Live" : "Reconnecting…");
+        liveState.getElement().getClassList().set("live-on", connected);
+        liveState.getElement().setAttribute("title", connected
+                ? "Updates arrive by server push as they happen" : "The live stream is down; retrying");
+    }
+
+    /** Cards currently shown, for tests. */
+    Map<String, FlowCard> cards() {
+        return cardsByFlow;
+    }
+
+    private static void access(UI ui, com.vaadin.flow.server.Command c) {
+        try {
+            ui.access(c);
+        } catch (UIDetachedException gone) {
+            // the view went away between the message and now
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.choreoscope.ui.dependencies;
+
+import java.util.List;
+import java.util.Map;
+
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.grid.Grid;
+import com.vaadin.flow.component.grid.GridVariant;
+import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.component.html.H2;
+import com.vaadin.flow.component.html.H3;
+import com.vaadin.flow.component.html.Paragraph;
+import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.icon.VaadinIcon;
+import com.vaadin.flow.component.select.Select;
+import com.vaadin.flow.router.BeforeEnterEvent;
+import com.vaadin.flow.router.BeforeEnterObserver;
+import com.vaadin.flow.router.PageTitle;
+import com.vaadin.flow.router.QueryParameters;
+import com.vaadin.flow.router.Route;
+
+import io.choreoscope.model.api.TopicInfo;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.ui.client.ApiException;
+import io.choreoscope.ui.client.TimeWindow;
+import io.choreoscope.ui.graph.GraphView;
+import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.Loader;
+import io.choreoscope.ui.shell.MainLayout;
+import io.choreoscope.ui.shell.Notice;
+
+/**
+ * Which service talks to which through which topic, with rates, consumer delays and consumer-group lag.
+ * The map and the topics are loaded together; when Kafka's admin API is unavailable the map is still
+ * shown, with a note where the lag would be.
+ */
+@Route(value = "dependencies", layout = MainLayout.class)
+@PageTitle("Dependencies · choreoscope")
+public class DependenciesView extends Div implements BeforeEnterObserver {
+
+    private final Select<TimeWindow> window = new Select<>();
+    private final GraphView graph = new GraphView();
+    private final Div graphArea = new Div();
+    private final Div side = new Div();
+    private final Grid<TopicInfo> topicGrid = new Grid<>();
+    private final Div topicsArea = new Div();
+    private final Loader loader = new Loader();
+    private DependencyMap map;
+
+    /** The map plus the topics, or the reason the topics are missing. */
+    record Loaded(DependencyMap map, List<TopicInfo> topics, ApiException topicsError) {
+    }
+
+    public DependenciesView() {
+        addClassNames("view", "dependencies-view");
+        H2 title = new H2("Dependencies");
+        Span subtitle = new Span("Services and topics, with rates and consumer lag");
+        subtitle.addClassName("view-subtitle");
+        Div titles = new Div(title, subtitle);
+        titles.addClassName("view-titles");
+        window.setItems(TimeWindow.PRESETS);
+        window.setItemLabelGenerator(TimeWindow::label);
+        window.setValue(TimeWindow.LAST_HOUR);
+        window.setAriaLabel("Time window");
+        window.addValueChangeListener(e -> {
+            if (e.isFromClient()) {
+                UI.getCurrent().navigate(DependenciesView.class, QueryParameters.of("window", e.getValue().from()));
+            }
+        });
+        Div tools = new Div(legend(), window);
+        tools.addClassName("view-tools");
+        Div header = new Div(titles, tools);
+        header.addClassName("view-header");
+
+        graph.setId("dependency-graph");
+        graph.setSizeFull();
+        graph.addNodeClickListener(e -> showNode(e.getId()));
+        graphArea.addClassNames("graph-card", "card", "dependency-graph-card");
+        side.addClassNames("details-panel", "card");
+        side.setId("dependency-details");
+        Div body = new Div(graphArea, side);
+        body.addClassName("flow-body");
+
+        topicGrid.setId("topics-grid");
+        topicGrid.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_COMPACT);
+        topicGrid.addColumn(TopicInfo::name).setHeader("Topic").setAutoWidth(true).setSortable(true);
+        topicGrid.addColumn(TopicInfo::partitions).setHeader("Partitions").setAutoWidth(true);
+        topicGrid.addColumn(t -> Formats.rate(t.eventsPerSecond())).setHeader("Events (5 min)").setAutoWidth(true);
+        topicGrid.addColumn(t -> Formats.count(t.endOffsetSum())).setHeader("End offsets").setAutoWidth(true);
+        topicGrid.addComponentColumn(DependenciesView::groups).setHeader("Consumer groups and lag").setFlexGrow(3);
+        topicGrid.setAllRowsVisible(true);
+        topicsArea.addClassNames("card", "topics-card");
+        add(header, body, topicsArea);
+    }
+
+    @Override
+    public void beforeEnter(BeforeEnterEvent event) {
+        List<String> w = event.getLocation().getQueryParameters().getParameters().get("window");
+        window.setValue(TimeWindow.parse(w == null || w.isEmpty() ? null : w.get(0)));
+        load();
+    }
+
+    private void load() {
+        graphArea.removeAll();
+        graphArea.add(Notice.loading("Loading the dependency map…"));
+        topicsArea.removeAll();
+        side.removeAll();
+        TimeWindow w = window.getValue();
+        loader.load(api -> {
+            DependencyMap m = api.dependencies(w);
+            try {
+                return new Loaded(m, api.topics(), null);
+            } catch (ApiException e) {
+                return new Loaded(m, List.of(), e);
+            }
+        }, this::show, e -> {
+            graphArea.removeAll();
+            graphArea.add(Notice.error("Could not load the dependency map", e, this::load));
+        });
+    }
+
+    private void show(Loaded l) {
+        this.map = l.map();
+        graphArea.removeAll();
+        if (map.nodes().isEmpty()) {
+            graphArea.add(Notice.empty(VaadinIcon.CLUSTER, "No dependencies seen yet",
+                    "Services appear here once they produce to or consume from a tapped topic."));
+        } else {
+            graph.setData(DependencyGraph.build(map, l.topics()));
+            graphArea.add(graph);
+        }
+        side.removeAll();
+        side.add(new H3("Select a service or a topic"));
+        Paragraph p = new Paragraph("Click a box to list what it produces and consumes. Edge labels show "
+                + "records per second and, for consumers, the p99 delay from record to processing.");
+        p.addClassName("muted");
+        side.add(p);
+        topicsArea.removeAll();
+        topicsArea.add(new H3("Topics"));
+        if (l.topicsError() != null) {
+            topicsArea.add(Notice.error("Topic lag is unavailable", l.topicsError(), this::load));
+        } else if (l.topics().isEmpty()) {
+            topicsArea.add(Notice.empty(VaadinIcon.DATABASE, "No topics", "No Kafka topic is tapped yet."));
+        } else {
+            topicGrid.setItems(l.topics());
+            topicsArea.add(topicGrid);
+        }
+    }
+
+    void showNode(String id) {
+        if (map == null) {
+            return;
+        }
+        graph.select(id);
+        side.removeAll();
+        boolean service = id.startsWith("service:");
+        String name = id.substring(id.indexOf(':') + 1);
+        Span eyebrow = new Span(service ? "Service" : "Topic");
+        eyebrow.addClassName("eyebrow");
+        side.add(eyebrow, new H3(name));
+        for (DependencyMap.Edge e : map.edges()) {
+            boolean mine = service ? e.service().equals(name) : e.topic().equals(name);
+            if (!mine) {
+                continue;
+            }
+            boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
+            String other = service ? e.topic() : e.service();
+            String verb = service ? (produces ? "produces to " : "consumes ") : (produces ? "produced by " : "consumed by ");
+            Div row = new Div();
+            row.addClassName("dep-row");
+            Span what = new Span(verb + other);
+            what.addClassName("dep-what");
+            Span figures = new Span(Formats.count(e.count()) + " records · " + Formats.rate(e.ratePerSecond())
+                    + (!produces && !Double.isNaN(e.p50Ms()) ? " · delay p50 " + Formats.duration(e.p50Ms()) + ", p99 "
+                    + Formats.duration(e.p99Ms()) : ""));
+            figures.addClassName("muted");
+            row.add(what, figures);
+            if (!e.eventTypes().isEmpty()) {
+                Span types = new Span(String.join(", ", e.eventTypes().stream().sorted().toList()));
+                types.addClassName("dep-types");
+                row.add(types);
+            }
+            side.add(row);
+        }
+    }
+
+    private static Div groups(TopicInfo t) {
+        Div d = new Div();
+        d.addClassName("lag-list");
+        if (t.consumerGroups().isEmpty()) {
+            Span none = new Span("no consumer group");
+            none.addClassName("muted");
+            d.add(none);
+        }
+        for (TopicInfo.ConsumerGroupLag g : t.consumerGroups()) {
+            Span s = new Span(g.groupId() + ": lag " + Formats.count(g.lag())
+                    + ("Stable".equalsIgnoreCase(g.state()) || g.state() == null ? "" : " (" + g.state() + ")"));
+            s.addClassNames("lag", g.lag() > DependencyGraph.LagLevels.ALERT ? "lag-alert"
+                    : g.lag() > DependencyGraph.LagLevels.WARN ? "lag-warn" : "lag-ok");
+            d.add(s);
+        }
+        return d;
+    }
+
+    private static Div legend() {
+        Div l = new Div();
+        l.addClassName("graph-legend");
+        for (Map.Entry<String, String> e : Map.of("Service", "legend-service", "Topic", "legend-topic").entrySet()) {
+            Span sw = new Span();
+            sw.addClassNames("legend-swatch", e.getValue());
+            Span item = new Span(sw, new Span(e.getKey()));
+            item.addClassName("legend-item");
+            l.add(item);
+        }
+        return l;
+    }
+}

@@ -1,0 +1,81 @@
+package io.choreoscope.ui.dependencies;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.choreoscope.model.api.TopicInfo;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.ui.graph.GraphData;
+import io.choreoscope.ui.shell.Formats;
+
+/**
+ * The dependency map as a graph: services and topics as nodes (a topic is a node of its own, never folded
+ * into a "kafka" box), producing and consuming edges labelled with their rate, consumer delay and, on
+ * topics, the largest consumer-group lag.
+ */
+public final class DependencyGraph {
+
+    private DependencyGraph() {
+    }
+
+    static String serviceId(String name) {
+        return "service:" + name;
+    }
+
+    static String topicId(String name) {
+        return "topic:" + name;
+    }
+
+    static String edgeId(DependencyMap.Edge e) {
+        return e.role() + ":" + e.service() + ":" + e.topic();
+    }
+
+    public static GraphData build(DependencyMap map, List<TopicInfo> topics) {
+        Map<String, Long> lag = new HashMap<>();
+        for (TopicInfo t : topics) {
+            long max = t.consumerGroups().stream().mapToLong(TopicInfo.ConsumerGroupLag::lag).max().orElse(0);
+            lag.put(t.name(), max);
+        }
+        List<GraphData.Node> nodes = new ArrayList<>();
+        for (DependencyMap.Node n : map.nodes()) {
+            if (n.kind() == DependencyMap.NodeKind.SERVICE) {
+                nodes.add(new GraphData.Node(serviceId(n.name()), n.name(), List.of("service")));
+            } else {
+                long l = lag.getOrDefault(n.name(), 0L);
+                List<String> classes = new ArrayList<>(List.of("topic"));
+                if (l > LagLevels.WARN) {
+                    classes.add("stuck");
+                }
+                nodes.add(new GraphData.Node(topicId(n.name()), n.name() + (l > 0 ? "\nlag " + Formats.count(l) : ""),
+                        classes));
+            }
+        }
+        double max = map.edges().stream().mapToDouble(DependencyMap.Edge::count).max().orElse(1);
+        List<GraphData.Edge> edges = new ArrayList<>();
+        for (DependencyMap.Edge e : map.edges()) {
+            boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
+            String label = Formats.rate(e.ratePerSecond());
+            if (!produces && !Double.isNaN(e.p99Ms())) {
+                label += " · p99 " + Formats.duration(e.p99Ms());
+            }
+            edges.add(new GraphData.Edge(edgeId(e), produces ? serviceId(e.service()) : topicId(e.topic()),
+                    produces ? topicId(e.topic()) : serviceId(e.service()), label,
+                    GraphData.widthFor(e.count(), (long) max), List.of(produces ? "produces" : "consumes")));
+        }
+        // service -> topic -> service chains are long: top to bottom with tight layers reads better
+        return new GraphData(nodes, edges, "TB", 45);
+    }
+
+    /** Lag thresholds for colours, in records. */
+    static final class LagLevels {
+        /** Above this a group is shown amber. */
+        static final long WARN = 100;
+        /** Above this a group is shown red. */
+        static final long ALERT = 1000;
+
+        private LagLevels() {
+        }
+    }
+}

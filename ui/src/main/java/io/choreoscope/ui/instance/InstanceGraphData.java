@@ -1,0 +1,161 @@
+package io.choreoscope.ui.instance;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.choreoscope.model.api.InstanceDetail;
+import io.choreoscope.model.flow.ExpectedStep;
+import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.model.flow.InstanceGraph;
+import io.choreoscope.ui.graph.GraphData;
+import io.choreoscope.ui.graph.StepKinds;
+import io.choreoscope.ui.shell.Formats;
+
+/**
+ * The path one instance took, drawn over its flow's model: the model faded, the steps taken bold with
+ * their order on the arrows, expected next steps dashed, and steps the model does not know in red.
+ * Without a model (unknown flow) just the instance's own path.
+ */
+public final class InstanceGraphData {
+
+    private InstanceGraphData() {
+    }
+
+    static String edgeId(String from, String to) {
+        return from + " → " + to;
+    }
+
+    public static GraphData build(FlowModel model, InstanceDetail d) {
+        InstanceGraph g = d.graph();
+        Map<String, Integer> visits = new LinkedHashMap<>();
+        for (InstanceGraph.Node n : g.nodes()) {
+            visits.merge(n.eventType(), 1, Integer::sum);
+        }
+        // step numbers on each taken (from type, to type) pair
+        Map<String, List<Integer>> taken = new LinkedHashMap<>();
+        Map<String, String[]> takenPairs = new LinkedHashMap<>();
+        int step = 1;
+        for (InstanceGraph.Edge e : g.edges().stream()
+                .sorted(java.util.Comparator.comparingInt(InstanceGraph.Edge::to)).toList()) {
+            String a = g.nodes().get(e.from()).eventType();
+            String b = g.nodes().get(e.to()).eventType();
+            String id = edgeId(a, b);
+            taken.computeIfAbsent(id, k -> new ArrayList<>()).add(step++);
+            takenPairs.put(id, new String[] {a, b});
+        }
+        Set<String> expected = new LinkedHashSet<>();
+        Map<String, ExpectedStep> expectedSteps = new LinkedHashMap<>();
+        for (ExpectedStep s : d.snapshot().expectedNext()) {
+            expected.add(s.eventType());
+            expectedSteps.put(s.eventType(), s);
+        }
+        String last = d.snapshot().lastEventType();
+
+        List<GraphData.Node> nodes = new ArrayList<>();
+        Set<String> known = new LinkedHashSet<>();
+        if (model != null) {
+            for (FlowModel.Node n : model.nodes()) {
+                known.add(n.eventType());
+                nodes.add(node(n.eventType(), visits.getOrDefault(n.eventType(), 0), expected.contains(n.eventType()),
+                        false, model.startCounts().containsKey(n.eventType()),
+                        model.learnedEnds().contains(n.eventType())));
+            }
+        }
+        for (Map.Entry<String, Integer> v : visits.entrySet()) {
+            if (!known.contains(v.getKey())) {
+                known.add(v.getKey());
+                nodes.add(node(v.getKey(), v.getValue(), false, model != null, false, false));
+            }
+        }
+        if (model == null) {
+            for (String e : expected) {
+                if (known.add(e)) {
+                    nodes.add(node(e, 0, true, false, false, false));
+                }
+            }
+        }
+
+        List<GraphData.Edge> edges = new ArrayList<>();
+        Set<String> drawn = new LinkedHashSet<>();
+        if (model != null) {
+            for (FlowModel.Transition t : model.transitions()) {
+                String id = edgeId(t.from(), t.to());
+                drawn.add(id);
+                List<String> classes = new ArrayList<>();
+                String label = "";
+                if (taken.containsKey(id)) {
+                    classes.add("path");
+                    label = steps(taken.get(id));
+                } else if (t.from().equals(last) && expected.contains(t.to())) {
+                    classes.add("expected");
+                    label = "next? " + Formats.percent(expectedSteps.get(t.to()).probability());
+                } else {
+                    classes.add("dim");
+                }
+                if (StepKinds.isCompensation(t.to())) {
+                    classes.add("compensation");
+                }
+                edges.add(new GraphData.Edge(id, t.from(), t.to(), label, taken.containsKey(id) ? 4.5 : 1.5, classes));
+            }
+        }
+        for (Map.Entry<String, String[]> p : takenPairs.entrySet()) {
+            if (drawn.add(p.getKey())) {
+                List<String> classes = new ArrayList<>(List.of("path"));
+                if (model != null) {
+                    classes.add("unexpected");
+                }
+                edges.add(new GraphData.Edge(p.getKey(), p.getValue()[0], p.getValue()[1], steps(taken.get(p.getKey())),
+                        4.5, classes));
+            }
+        }
+        if (model == null && last != null) {
+            for (String e : expected) {
+                String id = edgeId(last, e);
+                if (drawn.add(id)) {
+                    edges.add(new GraphData.Edge(id, last, e, "next?", 1.5, List.of("expected")));
+                }
+            }
+        }
+        return new GraphData(nodes, edges, "LR");
+    }
+
+    private static GraphData.Node node(String type, int visits, boolean expected, boolean unexpected, boolean start,
+                                       boolean end) {
+        List<String> classes = new ArrayList<>();
+        if (visits > 0) {
+            classes.add("visited");
+        } else if (expected) {
+            classes.add("expected");
+        } else {
+            classes.add("dim");
+        }
+        if (unexpected) {
+            classes.add("unexpected");
+        }
+        if (start) {
+            classes.add("start");
+        }
+        if (end && visits > 0) {
+            classes.add("end");
+        }
+        if (StepKinds.isCompensation(type)) {
+            classes.add("compensation");
+        } else if (StepKinds.isFailure(type)) {
+            classes.add("failure");
+        }
+        String label = type + (visits > 1 ? "\n×" + visits : "") + (visits == 0 && expected ? "\n(expected next)" : "");
+        return new GraphData.Node(type, label, classes);
+    }
+
+    private static String steps(List<Integer> numbers) {
+        StringBuilder b = new StringBuilder();
+        for (Integer n : numbers) {
+            b.append(b.length() == 0 ? "#" : ", #").append(n);
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,167 @@
+package io.choreoscope.ui.search;
+
+import java.util.List;
+
+import com.vaadin.flow.component.Key;
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.button.Button;
+import com.vaadin.flow.component.button.ButtonVariant;
+import com.vaadin.flow.component.grid.Grid;
+import com.vaadin.flow.component.grid.GridVariant;
+import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.component.html.H2;
+import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.icon.VaadinIcon;
+import com.vaadin.flow.component.radiobutton.RadioButtonGroup;
+import com.vaadin.flow.component.textfield.TextField;
+import com.vaadin.flow.router.BeforeEnterEvent;
+import com.vaadin.flow.router.BeforeEnterObserver;
+import com.vaadin.flow.router.PageTitle;
+import com.vaadin.flow.router.QueryParameters;
+import com.vaadin.flow.router.Route;
+
+import io.choreoscope.model.api.SearchHit;
+import io.choreoscope.ui.client.SearchMode;
+import io.choreoscope.ui.instance.InstanceList;
+import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.Loader;
+import io.choreoscope.ui.shell.MainLayout;
+import io.choreoscope.ui.shell.Notice;
+import io.choreoscope.ui.shell.StateBadge;
+
+/**
+ * Search by correlation ID (exact, then prefix) or by any value in headers, keys and payloads. The query
+ * is in the URL ({@code /search?q=...&mode=value}). When an ID search finds nothing, the same text is
+ * looked up as a value, and the page says so.
+ */
+@Route(value = "search", layout = MainLayout.class)
+@PageTitle("Search · choreoscope")
+public class SearchView extends Div implements BeforeEnterObserver {
+
+    /** Results asked for. */
+    static final int LIMIT = 100;
+
+    private final TextField query = new TextField();
+    private final RadioButtonGroup<SearchMode> mode = new RadioButtonGroup<>();
+    private final Grid<SearchHit> results = new Grid<>();
+    private final Div status = new Div();
+    private final Loader loader = new Loader();
+
+    public SearchView() {
+        addClassNames("view", "search-view");
+        H2 title = new H2("Search");
+        Div header = new Div(new Div(title));
+        header.addClassName("view-header");
+
+        query.setPlaceholder("Correlation ID, order number, e-mail, any value…");
+        query.setPrefixComponent(VaadinIcon.SEARCH.create());
+        query.setClearButtonVisible(true);
+        query.setAriaLabel("Search text");
+        query.setId("search-query");
+        query.addClassName("search-query");
+        query.addKeyDownListener(Key.ENTER, e -> submit());
+        mode.setItems(SearchMode.ID, SearchMode.VALUE);
+        mode.setItemLabelGenerator(m -> m == SearchMode.ID ? "Correlation ID" : "Any value");
+        mode.setValue(SearchMode.ID);
+        mode.setAriaLabel("Search by");
+        mode.setId("search-mode");
+        Button go = new Button("Search", e -> submit());
+        go.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
+        go.setId("search-submit");
+        Div form = new Div(query, mode, go);
+        form.addClassName("search-form");
+
+        status.addClassName("search-status");
+        status.setId("search-status");
+        results.setId("search-results");
+        results.addThemeVariants(GridVariant.LUMO_ROW_STRIPES);
+        results.addComponentColumn(h -> InstanceList.link(h.correlationId())).setHeader("Correlation ID")
+                .setAutoWidth(true).setFlexGrow(1);
+        results.addColumn(SearchHit::flow).setHeader("Flow").setAutoWidth(true);
+        results.addComponentColumn(h -> new StateBadge(h.state())).setHeader("State").setAutoWidth(true).setFlexGrow(0);
+        results.addColumn(SearchHit::eventType).setHeader("Event").setAutoWidth(true);
+        results.addColumn(h -> Formats.dateTime(h.timestamp())).setHeader("When").setAutoWidth(true);
+        results.addColumn(SearchHit::matchedField).setHeader("Matched in").setAutoWidth(true);
+        results.addColumn(SearchHit::matchedValue).setHeader("Matched value").setFlexGrow(3)
+                .setTooltipGenerator(SearchHit::matchedValue);
+        results.addItemClickListener(e -> open(e.getItem()));
+        results.setVisible(false);
+        results.setAllRowsVisible(true);
+        add(header, form, status, results);
+    }
+
+    @Override
+    public void beforeEnter(BeforeEnterEvent event) {
+        QueryParameters p = event.getLocation().getQueryParameters();
+        String q = first(p, "q");
+        mode.setValue("value".equals(first(p, "mode")) ? SearchMode.VALUE : SearchMode.ID);
+        query.setValue(q == null ? "" : q);
+        if (q == null || q.isBlank()) {
+            results.setVisible(false);
+            status.removeAll();
+            status.add(Notice.empty(VaadinIcon.SEARCH, "Find an instance",
+                    "Type a correlation ID (or its beginning), or any value that appears in a header, key or "
+                            + "payload. The box at the top of every page searches too (Ctrl+K)."));
+            return;
+        }
+        run(q.trim(), mode.getValue(), true);
+    }
+
+    private void submit() {
+        String q = query.getValue() == null ? "" : query.getValue().trim();
+        if (q.isEmpty()) {
+            query.focus();
+            return;
+        }
+        UI.getCurrent().navigate(SearchView.class, mode.getValue() == SearchMode.VALUE
+                ? QueryParameters.simple(java.util.Map.of("q", q, "mode", "value")) : QueryParameters.of("q", q));
+    }
+
+    private void run(String q, SearchMode m, boolean fallBackToValue) {
+        status.removeAll();
+        status.add(Notice.loading("Searching for “" + q + "”…"));
+        results.setVisible(false);
+        loader.load(api -> api.search(q, m, LIMIT), hits -> {
+            if (hits.isEmpty() && m == SearchMode.ID && fallBackToValue) {
+                run(q, SearchMode.VALUE, false);
+                return;
+            }
+            show(q, m, hits, !fallBackToValue && m == SearchMode.VALUE && mode.getValue() == SearchMode.ID);
+        }, e -> {
+            status.removeAll();
+            status.add(Notice.error("Search failed", e, () -> run(q, m, fallBackToValue)));
+        });
+    }
+
+    private void show(String q, SearchMode m, List<SearchHit> hits, boolean fellBack) {
+        status.removeAll();
+        if (hits.isEmpty()) {
+            status.add(Notice.empty(VaadinIcon.SEARCH_MINUS, "Nothing matches “" + q + "”",
+                    "No correlation ID starts with it and no header, key or payload contains it."));
+            return;
+        }
+        Span summary = new Span(hits.size() + (hits.size() == 1 ? " instance" : " instances")
+                + (hits.size() >= LIMIT ? " (the first " + LIMIT + ")" : "")
+                + (m == SearchMode.ID ? " with a matching correlation ID" : " with a matching value")
+                + (fellBack ? " — no correlation ID matched, so values were searched" : ""));
+        summary.addClassName("muted");
+        status.add(summary);
+        results.setItems(hits);
+        results.setVisible(true);
+    }
+
+    private void open(SearchHit h) {
+        UI.getCurrent().navigate(io.choreoscope.ui.instance.InstanceView.class,
+                new com.vaadin.flow.router.RouteParameters(io.choreoscope.ui.instance.InstanceView.ID_PARAMETER,
+                        h.correlationId()));
+    }
+
+    Grid<SearchHit> results() {
+        return results;
+    }
+
+    private static String first(QueryParameters p, String name) {
+        List<String> v = p.getParameters().get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+}

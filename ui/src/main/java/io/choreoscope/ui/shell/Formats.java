@@ -1,0 +1,103 @@
+package io.choreoscope.ui.shell;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/** How numbers, durations and times are written everywhere in the UI. Times are UTC, as the API gives them. */
+public final class Formats {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATE_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private Formats() {
+    }
+
+    /** {@code 850 ms}, {@code 1.2 s}, {@code 4 min 12 s}, {@code 2 h 5 min}, {@code 3 d 4 h}; {@code -} for null/NaN. */
+    public static String duration(Double ms) {
+        if (ms == null || ms.isNaN() || ms.isInfinite()) {
+            return "–";
+        }
+        double v = Math.max(0, ms);
+        if (v < 1000) {
+            return String.format(Locale.ROOT, "%.0f ms", v);
+        }
+        if (v < 60_000) {
+            return String.format(Locale.ROOT, "%.1f s", v / 1000);
+        }
+        long s = (long) (v / 1000);
+        if (s < 3600) {
+            return (s / 60) + " min " + (s % 60) + " s";
+        }
+        if (s < 86_400) {
+            return (s / 3600) + " h " + (s % 3600 / 60) + " min";
+        }
+        return (s / 86_400) + " d " + (s % 86_400 / 3600) + " h";
+    }
+
+    public static String duration(Long ms) {
+        return ms == null ? "–" : duration((double) ms);
+    }
+
+    public static String duration(long ms) {
+        return duration((double) ms);
+    }
+
+    public static String between(Instant from, Instant to) {
+        return from == null || to == null ? "–" : duration(Duration.between(from, to).toMillis());
+    }
+
+    /** {@code 12,345}. */
+    public static String count(long n) {
+        return String.format(Locale.US, "%,d", n);
+    }
+
+    /** {@code 97.3%}; {@code -} for null. */
+    public static String percent(Double ratio) {
+        return ratio == null || ratio.isNaN() ? "–" : String.format(Locale.ROOT, "%.1f%%", ratio * 100);
+    }
+
+    /** Events per second: {@code 12.3/s}, {@code 0.04/s}, {@code <0.01/s}, {@code 1.2k/s}. */
+    public static String rate(double perSecond) {
+        if (Double.isNaN(perSecond)) {
+            return "–";
+        }
+        if (perSecond >= 1000) {
+            return String.format(Locale.ROOT, "%.1fk/s", perSecond / 1000);
+        }
+        if (perSecond >= 10) {
+            return String.format(Locale.ROOT, "%.0f/s", perSecond);
+        }
+        if (perSecond > 0 && perSecond < 0.01) {
+            return "<0.01/s";
+        }
+        if (perSecond >= 0.1 || perSecond == 0) {
+            return String.format(Locale.ROOT, "%.1f/s", perSecond);
+        }
+        return String.format(Locale.ROOT, "%.2f/s", perSecond);
+    }
+
+    /** {@code 14:03:12.345} (UTC). */
+    public static String time(Instant t) {
+        return t == null ? "–" : TIME.format(t);
+    }
+
+    /** {@code 2026-11-22 14:03:12} (UTC). */
+    public static String dateTime(Instant t) {
+        return t == null ? "–" : DATE_TIME.format(t) + " UTC";
+    }
+
+    /** Bytes for people: {@code 812 B}, {@code 64.0 KiB}, {@code 2.3 MiB}. */
+    public static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        if (n < 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+        }
+        return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
+    }
+}

@@ -1,0 +1,247 @@
+package io.choreoscope.ui.stuck;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.vaadin.flow.component.AttachEvent;
+import com.vaadin.flow.component.DetachEvent;
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.UIDetachedException;
+import com.vaadin.flow.component.button.Button;
+import com.vaadin.flow.component.button.ButtonVariant;
+import com.vaadin.flow.component.grid.Grid;
+import com.vaadin.flow.component.grid.GridSortOrder;
+import com.vaadin.flow.component.grid.GridVariant;
+import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.component.html.H2;
+import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.icon.VaadinIcon;
+import com.vaadin.flow.component.notification.Notification;
+import com.vaadin.flow.component.select.Select;
+import com.vaadin.flow.data.provider.SortDirection;
+import com.vaadin.flow.router.BeforeEnterEvent;
+import com.vaadin.flow.router.BeforeEnterObserver;
+import com.vaadin.flow.router.PageTitle;
+import com.vaadin.flow.router.QueryParameters;
+import com.vaadin.flow.router.Route;
+
+import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.api.LiveUpdate;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.ui.UiServices;
+import io.choreoscope.ui.client.ChoreoscopeApi;
+import io.choreoscope.ui.client.LiveListener;
+import io.choreoscope.ui.client.LiveSubscription;
+import io.choreoscope.ui.client.TimeWindow;
+import io.choreoscope.ui.instance.InstanceList;
+import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.Loader;
+import io.choreoscope.ui.shell.MainLayout;
+import io.choreoscope.ui.shell.Notice;
+
+/**
+ * Instances with no progress for longer than their expected step's bound, oldest first: age, last
+ * event, last service and what they wait for. Filter by flow ({@code ?flow=} in the URL), select many
+ * (checkboxes, Shift+click, or Space on a row) and copy their IDs. Refreshed when an instance changes
+ * state on the live stream.
+ */
+@Route(value = "stuck", layout = MainLayout.class)
+@PageTitle("Stuck instances · choreoscope")
+public class StuckView extends Div implements BeforeEnterObserver {
+
+    static final String ALL_FLOWS = "All flows";
+
+    private final Clock clock = Clock.systemUTC();
+    private final Select<String> flowFilter = new Select<>();
+    private final Grid<InstanceSnapshot> grid = new Grid<>();
+    private final Div status = new Div();
+    private final Span count = new Span();
+    private final Span selection = new Span();
+    private final Button copy = new Button("Copy IDs", VaadinIcon.COPY_O.create());
+    private final Button clear = new Button("Clear selection");
+    private final Loader loader = new Loader();
+    private final Loader flowsLoader = new Loader();
+    private LiveSubscription live;
+    private String flow;
+
+    public StuckView() {
+        addClassNames("view", "stuck-view");
+        H2 title = new H2("Stuck instances");
+        count.addClassName("view-subtitle");
+        count.setId("stuck-count");
+        Div titles = new Div(title, count);
+        titles.addClassName("view-titles");
+        flowFilter.setAriaLabel("Flow");
+        flowFilter.setId("flow-filter");
+        flowFilter.setItems(ALL_FLOWS);
+        flowFilter.setValue(ALL_FLOWS);
+        flowFilter.addValueChangeListener(e -> {
+            if (e.isFromClient()) {
+                UI.getCurrent().navigate(StuckView.class, ALL_FLOWS.equals(e.getValue())
+                        ? QueryParameters.empty() : QueryParameters.of("flow", e.getValue()));
+            }
+        });
+        Button refresh = new Button(VaadinIcon.REFRESH.create(), e -> load(false));
+        refresh.addThemeVariants(ButtonVariant.LUMO_TERTIARY, ButtonVariant.LUMO_ICON);
+        refresh.setAriaLabel("Refresh");
+        refresh.setTooltipText("Refresh");
+        Div tools = new Div(flowFilter, refresh);
+        tools.addClassName("view-tools");
+        Div header = new Div(titles, tools);
+        header.addClassName("view-header");
+
+        selection.setId("stuck-selection");
+        copy.setId("stuck-copy");
+        copy.addThemeVariants(ButtonVariant.LUMO_SMALL);
+        copy.addClickListener(e -> copySelected());
+        clear.addThemeVariants(ButtonVariant.LUMO_SMALL, ButtonVariant.LUMO_TERTIARY);
+        clear.addClickListener(e -> grid.deselectAll());
+        Div bulk = new Div(selection, copy, clear);
+        bulk.addClassName("bulk-bar");
+
+        grid.setId("stuck-grid");
+        grid.setSelectionMode(Grid.SelectionMode.MULTI);
+        grid.addThemeVariants(GridVariant.LUMO_ROW_STRIPES);
+        grid.addComponentColumn(InstanceList::link).setHeader("Correlation ID").setAutoWidth(true).setFlexGrow(1);
+        grid.addColumn(InstanceSnapshot::flow).setHeader("Flow").setAutoWidth(true).setSortable(true);
+        Grid.Column<InstanceSnapshot> age = grid.addColumn(s -> Formats.between(s.lastEventAt(), Instant.now(clock)))
+                .setHeader("Age").setAutoWidth(true).setTooltipGenerator(s -> "Last event at "
+                        + Formats.dateTime(s.lastEventAt()))
+                .setComparator((a, b) -> b.lastEventAt().compareTo(a.lastEventAt()));
+        grid.addColumn(InstanceSnapshot::lastEventType).setHeader("Last event").setAutoWidth(true).setSortable(true);
+        grid.addColumn(InstanceSnapshot::lastService).setHeader("Last service").setAutoWidth(true).setSortable(true);
+        grid.addColumn(StuckView::expected).setHeader("Expected next").setFlexGrow(3).setWidth("22em")
+                .setTooltipGenerator(StuckView::expected);
+        grid.sort(List.of(new GridSortOrder<>(age, SortDirection.DESCENDING))); // oldest first
+        grid.addSelectionListener(e -> updateSelection());
+        grid.setVisible(false);
+        updateSelection();
+        add(header, status, bulk, grid);
+    }
+
+    @Override
+    public void beforeEnter(BeforeEnterEvent event) {
+        List<String> f = event.getLocation().getQueryParameters().getParameters().get("flow");
+        flow = f == null || f.isEmpty() ? null : f.get(0);
+        flowFilter.setValue(flow == null ? ALL_FLOWS : flow);
+        if (flow != null) {
+            flowFilter.setItems(ALL_FLOWS, flow);
+            flowFilter.setValue(flow);
+        }
+        flowsLoader.load(api -> api.flows(TimeWindow.LAST_24_HOURS), this::offerFlows, e -> { });
+        load(true);
+    }
+
+    @Override
+    protected void onAttach(AttachEvent attachEvent) {
+        super.onAttach(attachEvent);
+        UI ui = attachEvent.getUI();
+        live = UiServices.current().api().live(new LiveListener() {
+            @Override
+            public void onUpdate(LiveUpdate u) {
+                if ("instance".equals(u.type()) && (flow == null || flow.equals(u.flow()))) {
+                    try {
+                        ui.access(() -> load(false));
+                    } catch (UIDetachedException gone) {
+                        // navigated away
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    protected void onDetach(DetachEvent detachEvent) {
+        if (live != null) {
+            live.close();
+            live = null;
+        }
+        super.onDetach(detachEvent);
+    }
+
+    private void offerFlows(List<FlowSummary> flows) {
+        List<String> items = new ArrayList<>();
+        items.add(ALL_FLOWS);
+        flows.stream().map(FlowSummary::flow).sorted().forEach(items::add);
+        if (flow != null && !items.contains(flow)) {
+            items.add(flow);
+        }
+        flowFilter.setItems(items);
+        flowFilter.setValue(flow == null ? ALL_FLOWS : flow);
+    }
+
+    private void load(boolean showLoading) {
+        if (showLoading) {
+            status.removeAll();
+            status.add(Notice.loading("Loading stuck instances…"));
+            grid.setVisible(false);
+        }
+        String f = flow;
+        loader.load(api -> api.stuck(f, ChoreoscopeApi.MAX_LIMIT), this::show, e -> {
+            status.removeAll();
+            status.add(Notice.error("Could not load the stuck instances", e, () -> load(true)));
+            grid.setVisible(false);
+        });
+    }
+
+    private void show(List<InstanceSnapshot> stuck) {
+        status.removeAll();
+        Set<String> selected = grid.getSelectedItems().stream().map(InstanceSnapshot::correlationId)
+                .collect(Collectors.toSet());
+        count.setText(stuck.isEmpty() ? "" : Formats.count(stuck.size()) + " stuck"
+                + (flow == null ? " across all flows" : " in " + flow)
+                + (stuck.size() >= ChoreoscopeApi.MAX_LIMIT ? " (the oldest " + ChoreoscopeApi.MAX_LIMIT + ")" : ""));
+        if (stuck.isEmpty()) {
+            grid.setVisible(false);
+            status.add(Notice.empty(VaadinIcon.CHECK_CIRCLE_O, "Nothing is stuck",
+                    flow == null ? "Every running instance is within the bound of its expected next step."
+                            : "No instance of " + flow + " is stuck."));
+            return;
+        }
+        grid.setItems(stuck);
+        // short lists take their own height; long ones scroll inside a fixed box
+        grid.setAllRowsVisible(stuck.size() <= 20);
+        grid.setHeight(stuck.size() <= 20 ? null : "640px");
+        grid.setVisible(true);
+        // keep the person's selection across refreshes
+        stuck.stream().filter(s -> selected.contains(s.correlationId())).forEach(grid::select);
+        updateSelection();
+    }
+
+    private void updateSelection() {
+        int n = grid.getSelectedItems().size();
+        selection.setText(n == 0 ? "Select instances to act on several at once" : n + " selected");
+        copy.setEnabled(n > 0);
+        clear.setEnabled(n > 0);
+    }
+
+    private void copySelected() {
+        String ids = grid.getSelectedItems().stream().map(InstanceSnapshot::correlationId).sorted()
+                .collect(Collectors.joining("\n"));
+        UI.getCurrent().getPage().executeJs("navigator.clipboard && navigator.clipboard.writeText($0)", ids);
+        Notification.show("Copied " + grid.getSelectedItems().size() + " correlation IDs", 2000,
+                Notification.Position.BOTTOM_START);
+    }
+
+    static String expected(InstanceSnapshot s) {
+        if (s.expectedNext().isEmpty()) {
+            return "–";
+        }
+        return s.expectedNext().stream()
+                .map(e -> e.eventType() + " (" + Math.round(e.probability() * 100) + "%, within "
+                        + Formats.duration(e.boundMs()) + ")")
+                .collect(Collectors.joining(", "));
+    }
+
+    Grid<InstanceSnapshot> grid() {
+        return grid;
+    }
+
+    String selectionText() {
+        return selection.getText();
+    }
+}

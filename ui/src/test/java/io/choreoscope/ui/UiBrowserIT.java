@@ -1,0 +1,204 @@
+package io.choreoscope.ui;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.AriaRole;
+
+import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.ui.client.FakeChoreoscopeApi;
+import io.choreoscope.ui.client.SampleData;
+
+/**
+ * The key paths in a real browser (Debian's Chromium driven by Playwright) against {@link UiServer} with
+ * the fake API: the dashboard updates live, search leads to the instance view, the flow graph renders
+ * and a click on a node shows its details. Screenshots go to {@code target/screenshots/}.
+ */
+class UiBrowserIT {
+
+    static final Path SCREENSHOTS = Paths.get("target", "screenshots");
+    static final String CHROMIUM = System.getProperty("chromium.path", "/usr/bin/chromium");
+
+    static FakeChoreoscopeApi api;
+    static UiServer server;
+    static Playwright playwright;
+    static Browser browser;
+    static String url;
+    BrowserContext context;
+    Page page;
+
+    @BeforeAll
+    static void startUiAndBrowser() throws Exception {
+        Files.createDirectories(SCREENSHOTS);
+        api = FakeChoreoscopeApi.withSampleData(Instant.now());
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        server = new UiServer();
+        server.start(port, api);
+        url = "http://localhost:" + port + "/";
+        playwright = Playwright.create(new Playwright.CreateOptions()
+                .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
+                .setExecutablePath(Paths.get(CHROMIUM))
+                .setHeadless(true)
+                .setArgs(List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--no-first-run")));
+    }
+
+    @AfterAll
+    static void stopAll() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @BeforeEach
+    void openPage() {
+        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1440, 960)
+                .setColorScheme(com.microsoft.playwright.options.ColorScheme.LIGHT));
+        context.setDefaultTimeout(30_000);
+        page = context.newPage();
+    }
+
+    @AfterEach
+    void closePage() {
+        context.close();
+    }
+
+    private void shot(String name) {
+        page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(name + ".png")).setFullPage(true));
+    }
+
+    private static FlowSummary withStuckAndThroughput(FlowSummary f, long stuck, double eps) {
+        return new FlowSummary(f.flow(), f.windowSeconds(), eps, f.started(), f.running(), f.completed(),
+                f.compensated(), f.failed(), stuck, f.completionRate(), f.p50Ms(), f.p95Ms(), f.p99Ms(), f.sparkline());
+    }
+
+    @Test
+    void theDashboardUpdatesLiveWithoutAReload() {
+        page.navigate(url);
+        Locator stuck = page.locator("#flow-card-OrderPlaced [data-metric=stuck]");
+        assertThat(stuck).hasText(String.valueOf(api.flowSummary(SampleData.ORDER_FLOW).stuck()));
+        assertThat(page.locator("#live-indicator")).hasText("Live");
+        shot("dashboard");
+        page.evaluate("window.__sameDocument = 'yes'");
+
+        api.updateFlow(SampleData.ORDER_FLOW, f -> withStuckAndThroughput(f, 17, 123.4));
+
+        assertThat(stuck).hasText("17");
+        assertThat(page.locator("#flow-card-OrderPlaced [data-metric=throughput]")).hasText("123/s");
+        assertThat(page.evaluate("window.__sameDocument")).isEqualTo("yes");
+        shot("dashboard-after-live-update");
+    }
+
+    @Test
+    void searchLeadsToTheInstanceView() {
+        page.navigate(url);
+        page.locator("#global-search input").fill(SampleData.STUCK_ORDER);
+        page.locator("#global-search input").press("Enter");
+        page.waitForURL("**/search?q=" + SampleData.STUCK_ORDER);
+        Locator result = page.locator("#search-results").getByRole(AriaRole.LINK,
+                new Locator.GetByRoleOptions().setName(SampleData.STUCK_ORDER));
+        assertThat(result).isVisible();
+        shot("search");
+
+        result.click();
+        page.waitForURL("**/instances/" + SampleData.STUCK_ORDER);
+        assertThat(page.locator("#instance-id")).hasText(SampleData.STUCK_ORDER);
+        assertThat(page.locator("#instance-state")).hasText("Stuck");
+        assertThat(page.locator("#expected-next")).containsText("StockReserved");
+        assertThat(page.locator("#waterfall .wf-event-row")).hasCount(2);
+        shot("instance-stuck");
+    }
+
+    @Test
+    void aDeepLinkOpensTheInstanceWithItsTimelineGraphAndPayloads() {
+        page.navigate(url + "instances/" + SampleData.COMPLETED_ORDER);
+        assertThat(page.locator("#instance-state")).hasText("Completed");
+        assertThat(page.locator("#waterfall .wf-gap")).not().hasCount(0);
+        shot("instance");
+
+        page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("Graph")).click();
+        assertThat(page.locator("#instance-graph[data-rendered=true]")).isVisible();
+        shot("instance-graph");
+
+        page.navigate(url + "instances/" + SampleData.LARGE_PAYLOAD_ORDER);
+        page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("Events & payloads (4)")).click();
+        assertThat(page.locator("#payload-truncation")).containsText("64.0 KiB");
+        page.locator("#payload-show-all").click();
+        assertThat(page.locator("#payload-truncation")).isHidden();
+        // markup in data is shown as text: no script element was created from it
+        assertThat(page.locator("#payload-text")).containsText("<script>alert('x')</script>");
+        assertThat(page.locator("#payload-text script")).hasCount(0);
+        shot("instance-payload");
+    }
+
+    @Test
+    void theFlowGraphRendersAndANodeClickShowsItsDetails() {
+        page.navigate(url + "flows/" + SampleData.ORDER_FLOW);
+        Locator graph = page.locator("#flow-graph[data-rendered=true]");
+        assertThat(graph).isVisible();
+        assertThat(graph).hasAttribute("data-nodes", String.valueOf(api.flow(SampleData.ORDER_FLOW).nodes().size()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> at = (Map<String, Object>) page.evaluate(
+                "id => document.querySelector('#flow-graph').positionOf(id)", "PaymentCaptured");
+        assertThat(at).isNotNull();
+        shot("flow");
+
+        page.mouse().click(((Number) at.get("x")).doubleValue(), ((Number) at.get("y")).doubleValue());
+
+        Locator details = page.locator("#selection-details");
+        assertThat(details.locator("h3").first()).hasText("PaymentCaptured");
+        assertThat(details).containsText("stuck here");
+        assertThat(page.locator("#step-instances")).isVisible();
+        shot("flow-node-selected");
+    }
+
+    @Test
+    void stuckDependenciesAndDarkThemeRender() throws IOException {
+        page.navigate(url + "stuck");
+        assertThat(page.locator("#stuck-grid")).isVisible();
+        shot("stuck");
+        page.navigate(url + "dependencies");
+        assertThat(page.locator("#dependency-graph[data-rendered=true]")).isVisible();
+        shot("dependencies");
+        page.navigate(url + "instances/" + SampleData.COMPENSATED_ORDER);
+        page.locator("#theme-toggle").click();
+        assertThat(page.locator("html[theme~=dark]")).isAttached();
+        shot("instance-dark");
+        // the choice is kept for the session: the next page opens dark too
+        page.navigate(url);
+        assertThat(page.locator("html[theme~=dark]")).isAttached();
+        assertThat(page.locator("#flow-card-OrderPlaced")).isVisible();
+        shot("dashboard-dark");
+    }
+}

@@ -1,0 +1,115 @@
+package io.choreoscope.ui.dashboard;
+
+import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._find;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import com.vaadin.flow.component.button.Button;
+import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.select.Select;
+
+import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.ui.KaribuTest;
+import io.choreoscope.ui.client.ApiException;
+import io.choreoscope.ui.client.SampleData;
+import io.choreoscope.ui.shell.Notice;
+
+class DashboardViewTest extends KaribuTest {
+
+    private static String metric(FlowCard card, String key) {
+        return _get(card, Span.class, s -> s.withAttribute("data-metric", key)).getText();
+    }
+
+    private static FlowSummary withStuck(FlowSummary f, long stuck) {
+        return new FlowSummary(f.flow(), f.windowSeconds(), f.eventsPerSecond(), f.started(), f.running(), f.completed(),
+                f.compensated(), f.failed(), stuck, f.completionRate(), f.p50Ms(), f.p95Ms(), f.p99Ms(), f.sparkline());
+    }
+
+    @Test
+    void showsOneCardPerFlowWithItsKpis() {
+        navigate("");
+        assertThat(_find(FlowCard.class)).extracting(FlowCard::flow)
+                .containsExactly(SampleData.ORDER_FLOW, SampleData.SIGNUP_FLOW, SampleData.INVOICE_FLOW);
+        FlowSummary s = api.flowSummary(SampleData.ORDER_FLOW);
+        FlowCard card = _get(FlowCard.class, c -> c.withId("flow-card-OrderPlaced"));
+        assertThat(metric(card, "stuck")).isEqualTo(String.valueOf(s.stuck()));
+        assertThat(metric(card, "in-flight")).isEqualTo(String.valueOf(s.running()));
+        assertThat(metric(card, "completion")).endsWith("%");
+        assertThat(metric(card, "p95")).isNotEqualTo("–");
+        assertThat(_find(card, Sparkline.class)).hasSize(1);
+    }
+
+    @Test
+    void aLiveFlowsUpdateChangesTheSameCardInPlace() {
+        navigate("");
+        FlowCard before = _get(FlowCard.class, c -> c.withId("flow-card-OrderPlaced"));
+        int subscribers = api.liveSubscribers();
+
+        api.updateFlow(SampleData.ORDER_FLOW, f -> withStuck(f, 42));
+        roundtrip();
+
+        FlowCard after = _get(FlowCard.class, c -> c.withId("flow-card-OrderPlaced"));
+        assertThat(after).isSameAs(before);
+        assertThat(metric(after, "stuck")).isEqualTo("42");
+        assertThat(api.liveSubscribers()).isEqualTo(subscribers);
+    }
+
+    @Test
+    void theWindowComesFromTheUrlAndIsAskedFor() {
+        navigate("?window=-15m");
+        assertThat(api.calls()).contains("flows -15m");
+        @SuppressWarnings("unchecked")
+        Select<Object> picker = _get(Select.class, s -> s.withId("window-picker"));
+        assertThat(picker.getValue()).extracting("label").isEqualTo("Last 15 minutes");
+    }
+
+    @Test
+    void anUnreachableBackendShowsTheReasonAndRetryRecovers() {
+        api.failWith(ApiException.unreachable("The choreoscope API at http://x cannot be reached (refused).", null));
+        navigate("");
+        Notice error = _get(Notice.class);
+        assertThat(error.kind()).isEqualTo(Notice.Kind.ERROR);
+        assertThat(text(error)).contains("Could not load the flows").contains("cannot be reached");
+
+        api.clearFailure();
+        _click(_get(error, Button.class, b -> b.withText("Retry")));
+        roundtrip();
+        assertThat(_find(FlowCard.class)).hasSize(3);
+    }
+
+    @Test
+    void aFailedLiveRefreshKeepsTheLastFiguresAndSaysSo() {
+        navigate("");
+        api.failWith(ApiException.unreachable("down for maintenance", null));
+        api.emit(new io.choreoscope.model.api.LiveUpdate("flows", null, null, null, null));
+        roundtrip();
+        assertThat(_find(FlowCard.class)).hasSize(3);
+        assertThat(_get(Span.class, s -> s.withId("updated-at")).getText()).contains("down for maintenance");
+    }
+
+    @Test
+    void whenTheStreamComesBackTheCardsRecoverWithoutAClick() {
+        api.failWith(ApiException.unreachable("down", null));
+        navigate("");
+        assertThat(_get(Notice.class).kind()).isEqualTo(Notice.Kind.ERROR);
+        api.setLiveConnected(false);
+        api.clearFailure();
+        api.setLiveConnected(true);
+        roundtrip();
+        assertThat(_find(FlowCard.class)).hasSize(3);
+        assertThat(_find(Notice.class)).isEmpty();
+    }
+
+    @Test
+    void theLiveIndicatorFollowsTheStream() {
+        navigate("");
+        Span live = _get(Span.class, s -> s.withId("live-indicator"));
+        assertThat(live.getText()).isEqualTo("Live");
+        api.setLiveConnected(false);
+        roundtrip();
+        assertThat(live.getText()).isEqualTo("Reconnecting…");
+    }
+}

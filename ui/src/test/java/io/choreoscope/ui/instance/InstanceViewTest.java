@@ -1,0 +1,116 @@
+package io.choreoscope.ui.instance;
+
+import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._find;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import com.vaadin.flow.component.Html;
+import com.vaadin.flow.component.button.Button;
+import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.component.html.H2;
+import com.vaadin.flow.component.tabs.TabSheet;
+
+import io.choreoscope.model.api.EventView;
+import io.choreoscope.ui.KaribuTest;
+import io.choreoscope.ui.client.SampleData;
+import io.choreoscope.ui.graph.GraphData;
+import io.choreoscope.ui.graph.GraphView;
+import io.choreoscope.ui.shell.Notice;
+import io.choreoscope.ui.shell.StateBadge;
+
+class InstanceViewTest extends KaribuTest {
+
+    private PayloadViewer openEvents() {
+        TabSheet tabs = _get(TabSheet.class, t -> t.withId("instance-tabs"));
+        tabs.setSelectedIndex(2);
+        return _get(PayloadViewer.class);
+    }
+
+    @Test
+    void aStuckInstanceShowsStateReasonAndOverdueExpectedStep() {
+        navigate("instances/" + SampleData.STUCK_ORDER);
+        assertThat(_get(H2.class, h -> h.withId("instance-id")).getText()).isEqualTo(SampleData.STUCK_ORDER);
+        assertThat(_get(StateBadge.class, b -> b.withId("instance-state")).getText()).isEqualTo("Stuck");
+        assertThat(text(_get(Div.class, d -> d.withId("instance-reason")))).contains("waiting for StockReserved");
+        assertThat(text(_get(Div.class, d -> d.withId("expected-next"))))
+                .contains("StockReserved").contains("86.0%").contains("overdue by");
+    }
+
+    @Test
+    void deviationsAreListed() {
+        navigate("instances/ord-6001");
+        assertThat(text(_get(Div.class, d -> d.withId("deviations"))))
+                .contains("skipped step").contains("skips PaymentCaptured");
+    }
+
+    @Test
+    void theWaterfallShowsEveryEventAndSpanAndShadesTheLongGap() {
+        navigate("instances/" + SampleData.COMPLETED_ORDER);
+        Waterfall w = _get(Waterfall.class);
+        var detail = api.instance(SampleData.COMPLETED_ORDER, 0);
+        assertThat(_find(w, Div.class, d -> d.withClasses("wf-event-row"))).hasSize(detail.events().size());
+        assertThat(_find(w, Div.class, d -> d.withClasses("wf-span-row"))).hasSize(detail.spans().size());
+        // the sample order idles ~4.2 s before StockReserved
+        assertThat(w.gapsMs()).anySatisfy(g -> assertThat(g).isGreaterThan(3500));
+    }
+
+    @Test
+    void theGraphDrawsThePathTakenOverTheModel() {
+        navigate("instances/" + SampleData.COMPENSATED_ORDER);
+        TabSheet tabs = _get(TabSheet.class, t -> t.withId("instance-tabs"));
+        tabs.setSelectedIndex(1);
+        GraphData g = _get(GraphView.class, v -> v.withId("instance-graph")).getData();
+        assertThat(g.edge("StockReservationFailed → PaymentRefunded").classes()).contains("path");
+        assertThat(g.edge("StockReservationFailed → PaymentRefunded").label()).isEqualTo("#3");
+        assertThat(g.node("PaymentRefunded").classes()).contains("visited", "compensation");
+        assertThat(g.node("OrderShipped").classes()).contains("dim");
+    }
+
+    @Test
+    void payloadsArePrettyPrintedAndMarkupStaysText() {
+        navigate("instances/" + SampleData.LARGE_PAYLOAD_ORDER);
+        PayloadViewer viewer = openEvents();
+        var grid = _get(com.vaadin.flow.component.grid.Grid.class, g -> g.withId("events-grid"));
+        @SuppressWarnings("unchecked")
+        var events = (com.vaadin.flow.component.grid.Grid<EventView>) grid;
+        events.select(com.github.mvysny.kaributesting.v10.GridKt._get(events, 1));
+        assertThat(viewer.payloadText()).contains("{\n  \"type\": \"PaymentCaptured\"")
+                .contains("<script>alert('x')</script>");
+        assertThat(_find(Html.class)).isEmpty();
+    }
+
+    @Test
+    void aCutPayloadSaysHowBigItIsAndShowsAllOnRequest() {
+        navigate("instances/" + SampleData.LARGE_PAYLOAD_ORDER);
+        PayloadViewer viewer = openEvents();
+        assertThat(viewer.event().payloadTruncated()).isTrue();
+        assertThat(viewer.isTruncationShown()).isTrue();
+        assertThat(text(_get(Div.class, d -> d.withId("payload-truncation")))).contains("64.0 KiB of");
+        int cutLength = viewer.payloadText().length();
+
+        _click(_get(Button.class, b -> b.withId("payload-show-all")));
+        roundtrip();
+
+        assertThat(viewer.isTruncationShown()).isFalse();
+        assertThat(viewer.payloadText().length()).isGreaterThan(cutLength);
+        assertThat(viewer.payloadText().trim()).endsWith("}");
+        assertThat(api.calls()).anyMatch(c -> c.startsWith("payload orders/"));
+    }
+
+    @Test
+    void aLinkedIdOpensTheSameInstance() {
+        navigate("instances/" + SampleData.COMPLETED_ORDER_PAYMENT_ID);
+        assertThat(_get(H2.class, h -> h.withId("instance-id")).getText()).isEqualTo(SampleData.COMPLETED_ORDER);
+    }
+
+    @Test
+    void anUnknownIdSaysSoAndPointsToSearch() {
+        navigate("instances/nope-123");
+        Notice n = _get(Notice.class);
+        assertThat(n.kind()).isEqualTo(Notice.Kind.EMPTY);
+        assertThat(text(n)).contains("No instance “nope-123”").contains("search");
+    }
+}
