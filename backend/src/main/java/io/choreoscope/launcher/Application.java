@@ -17,7 +17,7 @@ import io.micronaut.runtime.Micronaut;
  */
 public final class Application {
     /** Roles understood by {@code --roles}. */
-    public static final Set<String> ROLES = Set.of("all", "collector", "inference", "api");
+    public static final Set<String> ROLES = Set.of("all", "collector", "inference", "api", "ui");
 
     private Application() {
     }
@@ -52,6 +52,9 @@ public final class Application {
         if (!all && !roles.contains("collector")) {
             p.put("choreoscope.tap.enabled", false);
             p.put("choreoscope.otlp.enabled", false);
+        }
+        if (!all && !roles.contains("ui")) {
+            p.put("choreoscope.ui.enabled", false);
         }
         if (!all) {
             p.put("choreoscope.inference.embedded", false);

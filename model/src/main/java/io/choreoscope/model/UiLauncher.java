@@ -1,0 +1,19 @@
+package io.choreoscope.model;
+
+/**
+ * Starts the web UI in the current process. The backend launcher finds an implementation with
+ * {@link java.util.ServiceLoader} when the UI module is on the classpath, so the backend needs no
+ * compile-time knowledge of the UI's framework.
+ */
+public interface UiLauncher {
+
+    /**
+     * Starts the UI and returns once it accepts requests.
+     *
+     * @param port       TCP port of the UI
+     * @param apiBaseUrl the REST API the UI calls, e.g. {@code http://localhost:8081/api/v1}
+     * @return closes the UI
+     * @throws Exception when the UI cannot start (port in use, ...)
+     */
+    AutoCloseable start(int port, String apiBaseUrl) throws Exception;
+}

@@ -1,0 +1,15 @@
+package io.choreoscope.ui;
+
+import io.choreoscope.model.UiLauncher;
+import io.choreoscope.ui.client.HttpChoreoscopeApi;
+
+/** Lets the backend launcher start the UI in its own JVM, against its own REST API. */
+public final class UiServerLauncher implements UiLauncher {
+
+    @Override
+    public AutoCloseable start(int port, String apiBaseUrl) throws Exception {
+        UiServer server = new UiServer();
+        server.start(port, new HttpChoreoscopeApi(apiBaseUrl));
+        return server::stop;
+    }
+}
