@@ -1,5 +1,7 @@
 package io.choreoscope.alerts;
 
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+
 import io.choreoscope.collectors.kafka.TapConfig;
 import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
 import io.choreoscope.storage.clickhouse.ClickHouseStore;
@@ -13,7 +15,7 @@ public class AlertsFactory {
 
     @Singleton
     @Bean(preDestroy = "close")
-    ClickHouseKpiSource flowKpiSource(ClickHouseStore store, TapConfig tap) {
-        return new ClickHouseKpiSource(new ClickHouseEventReader(store), tap.getBootstrapServers());
+    ClickHouseKpiSource flowKpiSource(ClickHouseStore store, ClickHouseInstanceReader instances, TapConfig tap) {
+        return new ClickHouseKpiSource(new ClickHouseEventReader(store), instances, tap.getBootstrapServers());
     }
 }

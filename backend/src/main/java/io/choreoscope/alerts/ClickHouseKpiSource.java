@@ -1,5 +1,9 @@
 package io.choreoscope.alerts;
 
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+
+import io.choreoscope.model.api.FlowSummary;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,49 +32,61 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The KPIs choreoscope can compute today without the query API: dead-letter growth from the events the
- * tap stored in ClickHouse, and consumer lag from Kafka (admin API for committed and end offsets, then
- * the timestamp of the first unconsumed record). The five flow KPIs throw
- * {@link KpiUnavailableException} until the query API's flow KPI service is adapted behind
- * {@link FlowKpiSource} (see its Javadoc).
+ * Every alert KPI, from the same sources the REST API answers from: flow KPIs (completion and
+ * compensation rates, p95 duration, stuck count) from the persisted instance states, exactly as
+ * {@code GET /api/v1/flows} computes them over the rule's window; the ordering-violation rate from the
+ * learned flow model; dead-letter growth from the events the tap stored; consumer lag from Kafka (admin
+ * API for committed and end offsets, then the timestamp of the first unconsumed record).
  */
 public final class ClickHouseKpiSource implements FlowKpiSource, AutoCloseable {
-    static final String FLOW_KPIS_NOT_WIRED = "flow KPIs (completion, compensation, ordering-violation rates, "
-            + "stuck count, p95) are not wired to the alert evaluator yet: they come from the query API's flow KPI service";
+    /** Stuck instances are counted among those started in the last 31 days (the API's longest window). */
+    static final Duration STUCK_LOOKBACK = Duration.ofDays(31);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
 
     private final ClickHouseEventReader events;
+    private final ClickHouseInstanceReader instances;
     private final String bootstrapServers;
     private Admin admin;
 
-    public ClickHouseKpiSource(ClickHouseEventReader events, String bootstrapServers) {
+    public ClickHouseKpiSource(ClickHouseEventReader events, ClickHouseInstanceReader instances, String bootstrapServers) {
         this.events = events;
+        this.instances = instances;
         this.bootstrapServers = bootstrapServers;
     }
 
     @Override
     public List<KpiReading> completionRatePercent(String flow, Duration window, Instant now) {
-        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+        return perFlow(flow, window, now, f -> f.completionRate() == null ? null : 100 * f.completionRate());
     }
 
     @Override
     public List<KpiReading> stuckInstances(String flow, Instant now) {
-        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+        // Stuck now, among instances started in the longest window the store answers for.
+        return perFlow(flow, STUCK_LOOKBACK, now, f -> (double) f.stuck());
     }
 
     @Override
     public List<KpiReading> compensationRatePercent(String flow, Duration window, Instant now) {
-        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+        return perFlow(flow, window, now, f -> {
+            long finished = f.completed() + f.compensated() + f.failed() + f.stuck();
+            return finished == 0 ? null : 100.0 * f.compensated() / finished;
+        });
     }
 
     @Override
     public List<KpiReading> p95DurationMs(String flow, Duration window, Instant now) {
-        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+        return perFlow(flow, window, now, f -> f.p95Ms() == null ? null : f.p95Ms().doubleValue());
     }
 
     @Override
     public List<KpiReading> orderingViolationRatePercent(String flow, Duration window, Instant now) {
-        throw new KpiUnavailableException(FLOW_KPIS_NOT_WIRED);
+        // The learned model's rate (over its whole history, not the window: the model is cumulative).
+        List<String> flows = flow == null ? instances.flowNames() : List.of(flow);
+        List<KpiReading> out = new ArrayList<>();
+        for (String f : flows) {
+            out.add(new KpiReading(f, instances.flowModel(f).map(m -> 100 * m.orderingViolationRate()).orElse(null)));
+        }
+        return out;
     }
 
     /** Every stored topic matching the regex, with 0 for those that got nothing in the window. */
@@ -183,5 +199,24 @@ public final class ClickHouseKpiSource implements FlowKpiSource, AutoCloseable {
             admin.close(Duration.ofSeconds(5));
             admin = null;
         }
+    }
+
+    /** One reading per flow (or for the one flow asked), computed from the flow's KPIs over the window. */
+    private List<KpiReading> perFlow(String flow, Duration window, Instant now,
+                                     java.util.function.Function<FlowSummary, Double> value) {
+        List<KpiReading> out = new ArrayList<>();
+        try {
+            for (FlowSummary f : instances.flowSummaries(now.minus(window), now, 1)) {
+                if (flow == null || flow.equals(f.flow())) {
+                    out.add(new KpiReading(f.flow(), value.apply(f)));
+                }
+            }
+        } catch (RuntimeException e) {
+            throw new KpiUnavailableException("flow KPIs from ClickHouse: " + e.getMessage(), e);
+        }
+        if (flow != null && out.isEmpty()) {
+            out.add(new KpiReading(flow, null)); // no instance of that flow in the window: no data
+        }
+        return out;
     }
 }
