@@ -126,7 +126,9 @@ public final class InferenceEngine {
         }
         long meta = Instance.meta(type, service, topic, Math.min(Math.max(o.partition(), 0), 0xFFFF));
         int before = in.size;
-        int r = in.insert(ts, meta, o.offset(), Instance.hash(o.eventId()), cfg.maxEventsPerInstance(), topics);
+        long causation = Instance.hash(o.causationId());
+        int cause = causation == 0 ? 0 : Instance.cause32(causation);
+        int r = in.insert(ts, meta, o.offset(), Instance.hash(o.eventId()), cause, cfg.maxEventsPerInstance(), topics);
         if (r == Instance.DUPLICATE) {
             duplicates++;
         } else if (r == Instance.DROPPED) {
@@ -235,7 +237,7 @@ public final class InferenceEngine {
                 && target.compare(0, other.ts(0), other.meta(0), other.offset(0), topics) > 0);
         String primary = otherFirst ? other.primary : target.primary;
         for (int i = 0; i < other.size; i++) {
-            int r = target.insert(other.ts(i), other.meta(i), other.offset(i), other.idHash(i),
+            int r = target.insert(other.ts(i), other.meta(i), other.offset(i), other.idHash(i), other.cause(i),
                     cfg.maxEventsPerInstance(), topics);
             if (r == Instance.DUPLICATE) {
                 duplicates++;
@@ -258,8 +260,12 @@ public final class InferenceEngine {
 
     // ------------------------------------------------------------------ learning tables
 
+    /**
+     * The flow is named by the instance's root (earliest event with no cause inside the instance), not by its
+     * earliest event: a record stamped before its cause (lagging producer clock) must not name a flow.
+     */
     private String flowOf(Instance in) {
-        String start = types.name(in.type(0));
+        String start = types.name(in.type(in.rootIndex()));
         return cfg.flowAliases().getOrDefault(start, start);
     }
 

@@ -231,6 +231,40 @@ class InferenceEngineTest {
     }
 
     @Test
+    void flowIsNamedByTheRootNotByAnEventStampedBeforeItsCause() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        // PaymentCaptured's producer clock lags: it is stamped 2 s before the OrderPlaced it reacted to
+        engine.apply(List.of(
+                ev("o1", PLACED, 10).eventId("p1").build(),
+                ev("o1", PAID, 8).eventId("c1").causationId("p1").build(),
+                ev("o1", RESERVED, 11).eventId("r1").causationId("c1").build()));
+        assertThat(engine.eventTypes("o1")).containsExactly(PAID, PLACED, RESERVED); // time order kept
+        assertThat(engine.snapshot("o1", at(12)).orElseThrow().flow()).isEqualTo(PLACED);
+        FlowModel m = engine.flowModel(PLACED).orElseThrow();
+        assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED);
+        assertThat(m.transition(PAID, PLACED).count()).isEqualTo(1); // the DFG stays in time order
+        assertThat(m.startCounts()).isEqualTo(Map.of(PAID, 1L));
+    }
+
+    @Test
+    void lateArrivingRootMovesTheInstanceFromTheEarlyStampedEventsFlowToItsOwn() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        engine.apply(ev("o1", PAID, 8).eventId("c1").causationId("p1").build());
+        // its cause is not (yet) in the instance: for now PaymentCaptured is the root
+        assertThat(engine.snapshot("o1", at(9)).orElseThrow().flow()).isEqualTo(PAID);
+        engine.apply(ev("o1", PLACED, 10).eventId("p1").build());
+        assertThat(engine.snapshot("o1", at(11)).orElseThrow().flow()).isEqualTo(PLACED);
+        assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED);
+    }
+
+    @Test
+    void recordsWithoutCausationAreStillNamedByTheirEarliestEvent() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        engine.apply(List.of(e("o1", PAID, 8), e("o1", PLACED, 10)));
+        assertThat(engine.snapshot("o1", at(11)).orElseThrow().flow()).isEqualTo(PAID);
+    }
+
+    @Test
     void tieOnTimestampIsBrokenByPartitionThenOffset() {
         InferenceEngine engine = new InferenceEngine(CFG);
         engine.apply(List.of(
