@@ -55,6 +55,8 @@ final class FlowStats {
     final HashMap<Integer, List<Trans>> out = new HashMap<>();
     final Set<Integer> learnedEnds = new HashSet<>();
     final Set<Integer> learnedCompensations = new HashSet<>();
+    /** Idle time after which an instance of this flow settles (adaptive, see {@link InferenceConfig}). */
+    long settleMs;
 
     FlowStats(String flow) {
         this.flow = flow;
@@ -114,17 +116,31 @@ final class FlowStats {
         return v == null ? 0 : v[0];
     }
 
-    /** Builds the derived indexes of a view and the learned ends and compensations. */
+    /** Builds the derived indexes of a view, its settling delay, and the learned ends and compensations. */
     void finish(Map<Integer, long[]> learning, InferenceConfig cfg, boolean[] failureType, Interner types) {
+        double slowestP99 = -1;
         for (Trans t : trans.values()) {
             outTotals.computeIfAbsent(t.from, x -> new long[1])[0] += t.count;
             out.computeIfAbsent(t.from, x -> new ArrayList<>()).add(t);
+            if (t.count >= cfg.minLatencySamples() && t.count > 0) {
+                slowestP99 = Math.max(slowestP99, t.latencyMs.getValueAtQuantile(0.99));
+            }
         }
+        long settleAfter = cfg.settleAfter().toMillis();
+        settleMs = slowestP99 < 0 ? settleAfter : Math.min(settleAfter,
+                Math.max(cfg.settleFloor().toMillis(), (long) Math.ceil(cfg.settleFactor() * slowestP99)));
         // most frequent first, then by name: the same order whatever order the map was filled in
         for (List<Trans> l : out.values()) {
             l.sort((x, y) -> x.count != y.count ? Long.compare(y.count, x.count)
                     : types.name(x.to).compareTo(types.name(y.to)));
         }
+        learn(learning, cfg, failureType);
+    }
+
+    /** (Re)computes the learned ends and compensations from the learning table of settled instances. */
+    void learn(Map<Integer, long[]> learning, InferenceConfig cfg, boolean[] failureType) {
+        learnedEnds.clear();
+        learnedCompensations.clear();
         if (learning != null) {
             learning.forEach((type, v) -> {
                 long ended = v[0];

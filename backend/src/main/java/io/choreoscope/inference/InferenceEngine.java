@@ -324,17 +324,24 @@ public final class InferenceEngine {
     public List<StateChange> evaluate(Instant now) {
         long nowMs = now.toEpochMilli();
         // Pass 1: settle idle instances into the learning tables before anything is classified, so that the
-        // result does not depend on iteration order.
+        // result does not depend on iteration order. The settling delay of a flow depends on its transition
+        // latencies only, which settling does not change; only the learned ends are refreshed afterwards.
+        Map<String, FlowStats> v = views();
+        boolean settledAny = false;
         for (Map.Entry<String, Instance> e : byId.entrySet()) {
             Instance in = e.getValue();
             if (e.getKey() == in.ids[0] && in.size > 0 && !in.settled
-                    && nowMs - in.lastTs() >= cfg.settleAfter().toMillis()) {
+                    && nowMs - in.lastTs() >= v.get(flowOf(in)).settleMs) {
                 learn(in, +1);
                 in.settled = true;
-                views = null;
+                settledAny = true;
             }
         }
-        Map<String, FlowStats> v = views();
+        if (settledAny) {
+            for (FlowStats fs : v.values()) {
+                fs.learn(learning.get(fs.flow), cfg, failureType);
+            }
+        }
         List<StateChange> changes = new ArrayList<>();
         List<Instance> evict = new ArrayList<>();
         for (Map.Entry<String, Instance> e : byId.entrySet()) {
@@ -598,6 +605,7 @@ public final class InferenceEngine {
                 learnedEnds.add(types.name(t));
             }
         }
+        learnedEnds.sort(null); // type ids follow arrival order; names do not
         Map<DeviationKind, Long> dev = new EnumMap<>(DeviationKind.class);
         for (DeviationKind k : DeviationKind.values()) {
             dev.put(k, fs.deviations[k.ordinal()] + (live == null ? 0 : live[k.ordinal()]));

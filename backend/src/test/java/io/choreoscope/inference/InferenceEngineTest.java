@@ -64,6 +64,47 @@ class InferenceEngineTest {
     }
 
     @Test
+    void instancesSettleAfterSettleFactorTimesTheSlowestLearnedP99SoEndsAreLearnedWithinSeconds() {
+        // slowest learned step: StockReserved -> OrderShipped, 3 s; factor 10 -> settle after 30 s idle
+        InferenceEngine engine = new InferenceEngine(CFG.withSettling(10, Duration.ofSeconds(5)));
+        happy(engine, 12, 0); // last events at 6..17 s
+        assertThat(engine.evaluate(at(6 + 25))).extracting(StateChange::to)
+                .doesNotContain(InstanceState.COMPLETED);
+        assertThat(engine.evaluate(at(17 + 31))).extracting(StateChange::to)
+                .containsOnly(InstanceState.COMPLETED).hasSize(12);
+    }
+
+    @Test
+    void adaptiveSettlingNeverWaitsLessThanTheSettleFloor() {
+        InferenceEngine engine = new InferenceEngine(CFG); // default floor 30 s, steps of 10 ms
+        for (int i = 0; i < 12; i++) {
+            engine.apply(List.of(e("f" + i, PLACED, 0), e("f" + i, PAID, 0.01)));
+        }
+        assertThat(engine.evaluate(at(29))).extracting(StateChange::to).doesNotContain(InstanceState.COMPLETED);
+        assertThat(engine.evaluate(at(31))).extracting(StateChange::to).containsOnly(InstanceState.COMPLETED);
+    }
+
+    @Test
+    void adaptiveSettlingNeverWaitsLongerThanSettleAfter() {
+        InferenceEngine engine = new InferenceEngine(CFG); // 2 min steps: 10 x p99 = 20 min > settleAfter 10 min
+        for (int i = 0; i < 12; i++) {
+            engine.apply(List.of(e("s" + i, PLACED, 0), e("s" + i, PAID, 120)));
+        }
+        assertThat(engine.evaluate(at(120 + 599))).extracting(StateChange::to)
+                .doesNotContain(InstanceState.COMPLETED);
+        assertThat(engine.evaluate(at(120 + 601))).extracting(StateChange::to)
+                .containsOnly(InstanceState.COMPLETED);
+    }
+
+    @Test
+    void flowWithoutLearnedStepsSettlesAfterSettleAfter() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        happy(engine, 3, 0); // 3 samples per step < 10: no learned step; last events at 6..8 s
+        assertThat(engine.evaluate(at(8 + 300))).extracting(StateChange::to).doesNotContain(InstanceState.COMPLETED);
+        assertThat(engine.evaluate(at(8 + 601))).extracting(StateChange::to).containsOnly(InstanceState.COMPLETED);
+    }
+
+    @Test
     void configuredEndEventCompletesAnInstanceWithoutLearning() {
         InferenceEngine engine = new InferenceEngine(CFG.withEndEventTypes(Set.of(SHIPPED)));
         happy(engine, 1, 0);
