@@ -19,7 +19,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +62,8 @@ public final class InferenceEngine {
     private boolean[] configuredEnd = new boolean[16];
     private final HashMap<String, Instance> byId = new HashMap<>();
     private final HashMap<String, FlowStats> evicted = new HashMap<>();
-    /** flow -> type -> {settled instances ending at type, containing type, containing it after a failure}. */
-    private final HashMap<String, HashMap<Integer, long[]>> learning = new HashMap<>();
+    /** flow -> what its settled instances taught (ends, end sets, compensations, repeats). */
+    private final HashMap<String, Settled> learning = new HashMap<>();
     private final DependencyTracker dependencies;
     private Map<String, FlowStats> views;
     private long observations, uncorrelated, duplicates, droppedOverCap, lateEvents, evictions, merges;
@@ -274,21 +273,7 @@ public final class InferenceEngine {
         if (in.size == 0) {
             return;
         }
-        HashMap<Integer, long[]> table = learning.computeIfAbsent(flowOf(in), k -> new HashMap<>());
-        table.computeIfAbsent(in.lastType(), k -> new long[3])[0] += sign;
-        Set<Integer> seen = new HashSet<>();
-        Set<Integer> seenAfterFailure = new HashSet<>();
-        boolean failed = false;
-        for (int i = 0; i < in.size; i++) {
-            int t = in.type(i);
-            if (seen.add(t)) {
-                table.computeIfAbsent(t, k -> new long[3])[1] += sign;
-            }
-            if (failed && seenAfterFailure.add(t)) {
-                table.computeIfAbsent(t, k -> new long[3])[2] += sign;
-            }
-            failed |= failureType[t];
-        }
+        learning.computeIfAbsent(flowOf(in), k -> new Settled()).add(in, failureType, sign);
     }
 
     // ------------------------------------------------------------------ views
@@ -339,7 +324,7 @@ public final class InferenceEngine {
         }
         if (settledAny) {
             for (FlowStats fs : v.values()) {
-                fs.learn(learning.get(fs.flow), cfg, failureType);
+                fs.learn(learning.get(fs.flow), cfg, failureType, types);
             }
         }
         List<StateChange> changes = new ArrayList<>();
@@ -397,8 +382,9 @@ public final class InferenceEngine {
     private Classification classify(Instance in, FlowStats fs, long nowMs) {
         int last = in.lastType();
         String lastName = types.name(last);
-        List<ExpectedStep> expected = expectedNext(last, fs);
-        boolean terminal = isEnd(last, fs)
+        List<ExpectedStep> expected = expectedNext(in, last, fs);
+        FlowStats.EndSet endSet = isEnd(last, fs) ? null : coveredEndSet(in, last, fs);
+        boolean terminal = isEnd(last, fs) || endSet != null
                 || ((failureType[last] || isCompensation(last, fs)) && expected.isEmpty());
         if (terminal) {
             int comp = -1;
@@ -415,42 +401,81 @@ public final class InferenceEngine {
                 return new Classification(InstanceState.FAILED,
                         "ended at failure event " + lastName + " without compensation", List.of());
             }
+            if (endSet != null) {
+                return new Classification(InstanceState.COMPLETED, "reached end set {" + endSet.label()
+                        + "} (learned), last event " + lastName, List.of());
+            }
             return new Classification(InstanceState.COMPLETED, "reached end event " + lastName
                     + (configuredEnd[last] ? " (configured)" : " (learned)"), List.of());
         }
         long idle = nowMs - in.lastTs();
-        long bound;
-        String waitingFor;
         if (expected.isEmpty()) {
-            bound = Math.max(cfg.defaultBound().toMillis(), cfg.stuckFloor().toMillis());
-            waitingFor = "no next step learned after " + lastName + "; default bound " + bound + " ms";
-        } else {
-            bound = 0;
-            StringBuilder sb = new StringBuilder("expected ");
-            for (ExpectedStep s : expected) {
-                bound = Math.max(bound, s.boundMs());
-                sb.append(s.eventType()).append(" within ").append(s.boundMs()).append(" ms")
-                        .append(s.learned() ? " (learned)" : " (default/SLA)").append(", ");
-            }
-            sb.setLength(sb.length() - 2);
-            waitingFor = sb + " after " + lastName;
+            // Nothing established is expected after L: either L is a probable end (ending there outweighs every
+            // step out of it) or the flow has not learned enough yet. Neither is evidence of being stuck.
+            return new Classification(InstanceState.RUNNING, "no established next step after " + lastName
+                    + " (a probable end, or not learned yet); not judged stuck", expected);
         }
+        long bound = 0;
+        StringBuilder sb = new StringBuilder("expected ");
+        for (ExpectedStep s : expected) {
+            bound = Math.max(bound, s.boundMs());
+            sb.append(s.eventType()).append(" within ").append(s.boundMs()).append(" ms")
+                    .append(s.learned() ? " (learned)" : " (default/SLA)").append(", ");
+        }
+        sb.setLength(sb.length() - 2);
+        String waitingFor = sb + " after " + lastName;
         if (idle > bound) {
             return new Classification(InstanceState.STUCK, "idle " + idle + " ms; " + waitingFor, expected);
         }
         return new Classification(InstanceState.RUNNING, waitingFor, expected);
     }
 
-    private List<ExpectedStep> expectedNext(int last, FlowStats fs) {
+    /**
+     * The learned end set the instance's event types cover, or null. Only when the last type is itself a
+     * possible end (at least {@code minEndSamples} settled instances ended there), so that an instance that
+     * revisits earlier types (a loop) is not complete just because its set is.
+     */
+    private FlowStats.EndSet coveredEndSet(Instance in, int last, FlowStats fs) {
+        if (fs.learnedEndSets.isEmpty() || fs.ended(last) < cfg.minEndSamples()) {
+            return null;
+        }
+        java.util.BitSet set = new java.util.BitSet();
+        for (int i = 0; i < in.size; i++) {
+            set.set(in.type(i));
+        }
+        for (FlowStats.EndSet e : fs.learnedEndSets) {
+            if (Settled.covers(set, e.types())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static boolean contains(Instance in, int type) {
+        for (int i = 0; i < in.size; i++) {
+            if (in.type(i) == type) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Expected next steps after {@code last}: established transitions last -> b with
+     * P(b | at last) = count(last -> b) / (transitions out of last + settled instances that ended at last)
+     * >= minNextProbability, leaving out a b the instance already has unless b is known to repeat.
+     */
+    private List<ExpectedStep> expectedNext(Instance in, int last, FlowStats fs) {
         List<FlowStats.Trans> out = fs.out.get(last);
         if (out == null) {
             return List.of();
         }
-        long total = fs.outTotal(last);
+        long total = fs.outTotal(last) + fs.ended(last);
         List<ExpectedStep> steps = new ArrayList<>();
         for (FlowStats.Trans t : out) {
             double p = (double) t.count / total;
-            if (!fs.established(t.from, t.to, cfg) || p < cfg.minNextProbability()) {
+            if (!fs.established(t.from, t.to, cfg) || p < cfg.minNextProbability()
+                    || (contains(in, t.to) && !fs.repeats(t.to, cfg))) {
                 continue;
             }
             String from = types.name(t.from);
