@@ -4,6 +4,8 @@ import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketches;
 
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -55,6 +57,11 @@ final class FlowStats {
     final HashMap<Integer, List<Trans>> out = new HashMap<>();
     final Set<Integer> learnedEnds = new HashSet<>();
     final Set<Integer> learnedCompensations = new HashSet<>();
+    final List<EndSet> learnedEndSets = new ArrayList<>();
+    /** What settled instances taught (shared with the engine, read-only here); null before any settled. */
+    Settled settled;
+    /** Idle time after which an instance of this flow settles (adaptive, see {@link InferenceConfig}). */
+    long settleMs;
 
     FlowStats(String flow) {
         this.flow = flow;
@@ -114,32 +121,92 @@ final class FlowStats {
         return v == null ? 0 : v[0];
     }
 
-    /** Builds the derived indexes of a view and the learned ends and compensations. */
-    void finish(Map<Integer, long[]> learning, InferenceConfig cfg, boolean[] failureType, Interner types) {
+    /** Builds the derived indexes of a view, its settling delay, and the learned ends and compensations. */
+    void finish(Settled learning, InferenceConfig cfg, boolean[] failureType, Interner types) {
+        double slowestP99 = -1;
         for (Trans t : trans.values()) {
             outTotals.computeIfAbsent(t.from, x -> new long[1])[0] += t.count;
             out.computeIfAbsent(t.from, x -> new ArrayList<>()).add(t);
+            if (t.count >= cfg.minLatencySamples() && t.count > 0) {
+                slowestP99 = Math.max(slowestP99, t.latencyMs.getValueAtQuantile(0.99));
+            }
         }
+        long settleAfter = cfg.settleAfter().toMillis();
+        settleMs = slowestP99 < 0 ? settleAfter : Math.min(settleAfter,
+                Math.max(cfg.settleFloor().toMillis(), (long) Math.ceil(cfg.settleFactor() * slowestP99)));
         // most frequent first, then by name: the same order whatever order the map was filled in
         for (List<Trans> l : out.values()) {
             l.sort((x, y) -> x.count != y.count ? Long.compare(y.count, x.count)
                     : types.name(x.to).compareTo(types.name(y.to)));
         }
-        if (learning != null) {
-            learning.forEach((type, v) -> {
-                long ended = v[0];
-                long contained = v[1];
-                long afterFailure = v[2];
-                if (contained > 0 && ended >= cfg.minEndSamples() && ended >= cfg.minEndRatio() * contained) {
-                    learnedEnds.add(type);
-                }
-                boolean failure = type < failureType.length && failureType[type];
-                if (!failure && contained > 0 && afterFailure >= cfg.minEndSamples()
-                        && afterFailure >= cfg.minEndRatio() * contained) {
-                    learnedCompensations.add(type);
-                }
-            });
+        learn(learning, cfg, failureType, types);
+    }
+
+    /**
+     * (Re)computes the learned ends, end sets and compensations from what the flow's settled instances taught.
+     * An end set is a set of event types that at least {@code minEndSamples} settled instances had exactly, being
+     * at least {@code minEndRatio} of the settled instances whose types include it (untracked sets count as
+     * including it, so an overflow can only hide an end set, never invent one).
+     */
+    void learn(Settled learning, InferenceConfig cfg, boolean[] failureType, Interner types) {
+        settled = learning;
+        learnedEnds.clear();
+        learnedCompensations.clear();
+        learnedEndSets.clear();
+        if (learning == null) {
+            return;
         }
+        learning.byType.forEach((type, v) -> {
+            long ended = v[Settled.ENDED];
+            long contained = v[Settled.CONTAINED];
+            long afterFailure = v[Settled.AFTER_FAILURE];
+            if (contained > 0 && ended >= cfg.minEndSamples() && ended >= cfg.minEndRatio() * contained) {
+                learnedEnds.add(type);
+            }
+            boolean failure = type < failureType.length && failureType[type];
+            if (!failure && contained > 0 && afterFailure >= cfg.minEndSamples()
+                    && afterFailure >= cfg.minEndRatio() * contained) {
+                learnedCompensations.add(type);
+            }
+        });
+        learning.byTypeSet.forEach((set, n) -> {
+            if (n[0] < cfg.minEndSamples()) {
+                return;
+            }
+            long including = learning.untracked;
+            for (Map.Entry<BitSet, long[]> e : learning.byTypeSet.entrySet()) {
+                if (Settled.covers(e.getKey(), set)) {
+                    including += e.getValue()[0];
+                }
+            }
+            if (n[0] >= cfg.minEndRatio() * including) {
+                List<String> names = new ArrayList<>();
+                set.stream().forEach(t -> names.add(types.name(t)));
+                names.sort(null);
+                learnedEndSets.add(new EndSet(set, String.join(", ", names)));
+            }
+        });
+        // largest first, then by names: the first covered set is the same whatever order types were interned in
+        learnedEndSets.sort(Comparator.comparingInt((EndSet x) -> -x.types.cardinality()).thenComparing(EndSet::label));
+    }
+
+    /** Settled instances that ended at {@code type} (0 before anything settled). */
+    long ended(int type) {
+        return settled == null ? 0 : settled.get(type, Settled.ENDED);
+    }
+
+    /** True when settled instances show {@code type} more than once often enough for a repeat to be expected. */
+    boolean repeats(int type, InferenceConfig cfg) {
+        if (settled == null) {
+            return false;
+        }
+        long repeated = settled.get(type, Settled.REPEATED);
+        return repeated >= cfg.minTransitionCount()
+                && repeated >= cfg.minNextProbability() * settled.get(type, Settled.CONTAINED);
+    }
+
+    /** A learned end set: event types (interned ids) and their sorted names, for reasons. */
+    record EndSet(BitSet types, String label) {
     }
 
     /** True when a -> b occurred often enough, absolutely and relative to everything out of a. */

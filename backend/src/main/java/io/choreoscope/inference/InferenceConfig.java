@@ -29,8 +29,14 @@ import java.util.Set;
  * @param retention                a finished (terminal) instance is evicted this long after its last event.
  *                                 Default 10 min.
  * @param abandonAfter             any instance idle this long is evicted, finished or not. Default 24 h.
- * @param settleAfter              an instance idle this long counts as "finished" for learning ends and
- *                                 compensations. Default 10 min.
+ * @param settleAfter              an instance idle this long counts as "finished" (settled) for learning ends,
+ *                                 end sets and compensations; the longest settling delay. Default 10 min.
+ * @param settleFactor             adaptive settling: an instance settles once idle for
+ *                                 {@code min(settleAfter, max(settleFloor, settleFactor x p99))}, p99 being the
+ *                                 highest p99 among its flow's transitions with at least
+ *                                 {@code minLatencySamples} samples ({@code settleAfter} while there is none).
+ *                                 Default 10.
+ * @param settleFloor              no adaptive settling delay is shorter than this. Default 30 s.
  * @param maxEventsPerInstance     cap on events kept per instance; later distinct events are counted as dropped.
  *                                 Each kept event costs 32 bytes. Default 100.
  * @param minEndSamples            settled instances that must end at a type before it is learned as an end (and
@@ -59,6 +65,8 @@ public record InferenceConfig(
         Duration retention,
         Duration abandonAfter,
         Duration settleAfter,
+        double settleFactor,
+        Duration settleFloor,
         int maxEventsPerInstance,
         int minEndSamples,
         double minEndRatio,
@@ -81,6 +89,8 @@ public record InferenceConfig(
     public static final Duration DEFAULT_RETENTION = Duration.ofMinutes(10);
     public static final Duration DEFAULT_ABANDON_AFTER = Duration.ofHours(24);
     public static final Duration DEFAULT_SETTLE_AFTER = Duration.ofMinutes(10);
+    public static final double DEFAULT_SETTLE_FACTOR = 10.0;
+    public static final Duration DEFAULT_SETTLE_FLOOR = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_EVENTS_PER_INSTANCE = 100;
     public static final int DEFAULT_MIN_END_SAMPLES = 3;
     public static final double DEFAULT_MIN_END_RATIO = 0.8;
@@ -101,6 +111,13 @@ public record InferenceConfig(
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(abandonAfter, "abandonAfter");
         Objects.requireNonNull(settleAfter, "settleAfter");
+        Objects.requireNonNull(settleFloor, "settleFloor");
+        if (!(settleFactor > 0)) {
+            throw new IllegalArgumentException("settleFactor must be > 0, was " + settleFactor);
+        }
+        if (settleFloor.isNegative()) {
+            throw new IllegalArgumentException("settleFloor must be >= 0, was " + settleFloor);
+        }
         if (stuckFactor <= 0) {
             throw new IllegalArgumentException("stuckFactor must be > 0, was " + stuckFactor);
         }
@@ -116,7 +133,8 @@ public record InferenceConfig(
     public static InferenceConfig defaults() {
         return new InferenceConfig(Map.of(), Set.of(), DEFAULT_COMPENSATION_PATTERNS, DEFAULT_FAILURE_PATTERNS,
                 Map.of(), DEFAULT_STUCK_FACTOR, DEFAULT_STUCK_FLOOR, DEFAULT_BOUND, DEFAULT_MIN_LATENCY_SAMPLES,
-                DEFAULT_RETENTION, DEFAULT_ABANDON_AFTER, DEFAULT_SETTLE_AFTER, DEFAULT_MAX_EVENTS_PER_INSTANCE,
+                DEFAULT_RETENTION, DEFAULT_ABANDON_AFTER, DEFAULT_SETTLE_AFTER, DEFAULT_SETTLE_FACTOR,
+                DEFAULT_SETTLE_FLOOR, DEFAULT_MAX_EVENTS_PER_INSTANCE,
                 DEFAULT_MIN_END_SAMPLES, DEFAULT_MIN_END_RATIO, DEFAULT_MIN_INSTANCES_FOR_MODEL,
                 DEFAULT_MIN_TRANSITION_COUNT, DEFAULT_MIN_TRANSITION_PROBABILITY, DEFAULT_MIN_NEXT_PROBABILITY,
                 DEFAULT_JOIN_BUFFER_ENTRIES);
@@ -125,51 +143,51 @@ public record InferenceConfig(
     public InferenceConfig withFlowAliases(Map<String, String> v) {
         return new InferenceConfig(v, endEventTypes, compensationPatterns, failurePatterns, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
-                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
-                minTransitionProbability, minNextProbability, joinBufferEntries);
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
     public InferenceConfig withEndEventTypes(Set<String> v) {
         return new InferenceConfig(flowAliases, v, compensationPatterns, failurePatterns, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
-                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
-                minTransitionProbability, minNextProbability, joinBufferEntries);
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
     public InferenceConfig withPatterns(List<String> compensation, List<String> failure) {
         return new InferenceConfig(flowAliases, endEventTypes, compensation, failure, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
-                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
-                minTransitionProbability, minNextProbability, joinBufferEntries);
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
     public InferenceConfig withStepSla(Map<String, Duration> v) {
         return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, v, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
-                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
-                minTransitionProbability, minNextProbability, joinBufferEntries);
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
     /** Stuck bound parameters: k, floor, default bound and the samples needed to trust a p99. */
     public InferenceConfig withStuckBounds(double k, Duration floor, Duration defaultBound, int minLatencySamples) {
         return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla, k,
                 floor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
-                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
-                minTransitionProbability, minNextProbability, joinBufferEntries);
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
     /** Lifetimes: retention of finished instances, abandonment of idle ones, settling for learning. */
     public InferenceConfig withLifetimes(Duration retention, Duration abandonAfter, Duration settleAfter) {
         return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
-                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
-                minTransitionProbability, minNextProbability, joinBufferEntries);
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
     public InferenceConfig withMaxEventsPerInstance(int v) {
         return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
-                v, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
+                settleFactor, settleFloor, v, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
                 minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
@@ -179,7 +197,18 @@ public record InferenceConfig(
                                                double minEndRatio) {
         return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
-                maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
-                minTransitionProbability, minNextProbability, joinBufferEntries);
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
+    }
+
+    /**
+     * Adaptive settling: an instance settles once idle for {@code min(settleAfter, max(floor, factor x p99))},
+     * p99 being the slowest learned step of its flow.
+     */
+    public InferenceConfig withSettling(double factor, Duration floor) {
+        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+                stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                factor, floor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 }

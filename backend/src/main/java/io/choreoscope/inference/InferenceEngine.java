@@ -19,7 +19,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +62,8 @@ public final class InferenceEngine {
     private boolean[] configuredEnd = new boolean[16];
     private final HashMap<String, Instance> byId = new HashMap<>();
     private final HashMap<String, FlowStats> evicted = new HashMap<>();
-    /** flow -> type -> {settled instances ending at type, containing type, containing it after a failure}. */
-    private final HashMap<String, HashMap<Integer, long[]>> learning = new HashMap<>();
+    /** flow -> what its settled instances taught (ends, end sets, compensations, repeats). */
+    private final HashMap<String, Settled> learning = new HashMap<>();
     private final DependencyTracker dependencies;
     private Map<String, FlowStats> views;
     private long observations, uncorrelated, duplicates, droppedOverCap, lateEvents, evictions, merges;
@@ -126,7 +125,9 @@ public final class InferenceEngine {
         }
         long meta = Instance.meta(type, service, topic, Math.min(Math.max(o.partition(), 0), 0xFFFF));
         int before = in.size;
-        int r = in.insert(ts, meta, o.offset(), Instance.hash(o.eventId()), cfg.maxEventsPerInstance(), topics);
+        long causation = Instance.hash(o.causationId());
+        int cause = causation == 0 ? 0 : Instance.cause32(causation);
+        int r = in.insert(ts, meta, o.offset(), Instance.hash(o.eventId()), cause, cfg.maxEventsPerInstance(), topics);
         if (r == Instance.DUPLICATE) {
             duplicates++;
         } else if (r == Instance.DROPPED) {
@@ -235,7 +236,7 @@ public final class InferenceEngine {
                 && target.compare(0, other.ts(0), other.meta(0), other.offset(0), topics) > 0);
         String primary = otherFirst ? other.primary : target.primary;
         for (int i = 0; i < other.size; i++) {
-            int r = target.insert(other.ts(i), other.meta(i), other.offset(i), other.idHash(i),
+            int r = target.insert(other.ts(i), other.meta(i), other.offset(i), other.idHash(i), other.cause(i),
                     cfg.maxEventsPerInstance(), topics);
             if (r == Instance.DUPLICATE) {
                 duplicates++;
@@ -258,8 +259,12 @@ public final class InferenceEngine {
 
     // ------------------------------------------------------------------ learning tables
 
+    /**
+     * The flow is named by the instance's root (earliest event with no cause inside the instance), not by its
+     * earliest event: a record stamped before its cause (lagging producer clock) must not name a flow.
+     */
     private String flowOf(Instance in) {
-        String start = types.name(in.type(0));
+        String start = types.name(in.type(in.rootIndex()));
         return cfg.flowAliases().getOrDefault(start, start);
     }
 
@@ -268,21 +273,7 @@ public final class InferenceEngine {
         if (in.size == 0) {
             return;
         }
-        HashMap<Integer, long[]> table = learning.computeIfAbsent(flowOf(in), k -> new HashMap<>());
-        table.computeIfAbsent(in.lastType(), k -> new long[3])[0] += sign;
-        Set<Integer> seen = new HashSet<>();
-        Set<Integer> seenAfterFailure = new HashSet<>();
-        boolean failed = false;
-        for (int i = 0; i < in.size; i++) {
-            int t = in.type(i);
-            if (seen.add(t)) {
-                table.computeIfAbsent(t, k -> new long[3])[1] += sign;
-            }
-            if (failed && seenAfterFailure.add(t)) {
-                table.computeIfAbsent(t, k -> new long[3])[2] += sign;
-            }
-            failed |= failureType[t];
-        }
+        learning.computeIfAbsent(flowOf(in), k -> new Settled()).add(in, failureType, sign);
     }
 
     // ------------------------------------------------------------------ views
@@ -318,17 +309,24 @@ public final class InferenceEngine {
     public List<StateChange> evaluate(Instant now) {
         long nowMs = now.toEpochMilli();
         // Pass 1: settle idle instances into the learning tables before anything is classified, so that the
-        // result does not depend on iteration order.
+        // result does not depend on iteration order. The settling delay of a flow depends on its transition
+        // latencies only, which settling does not change; only the learned ends are refreshed afterwards.
+        Map<String, FlowStats> v = views();
+        boolean settledAny = false;
         for (Map.Entry<String, Instance> e : byId.entrySet()) {
             Instance in = e.getValue();
             if (e.getKey() == in.ids[0] && in.size > 0 && !in.settled
-                    && nowMs - in.lastTs() >= cfg.settleAfter().toMillis()) {
+                    && nowMs - in.lastTs() >= v.get(flowOf(in)).settleMs) {
                 learn(in, +1);
                 in.settled = true;
-                views = null;
+                settledAny = true;
             }
         }
-        Map<String, FlowStats> v = views();
+        if (settledAny) {
+            for (FlowStats fs : v.values()) {
+                fs.learn(learning.get(fs.flow), cfg, failureType, types);
+            }
+        }
         List<StateChange> changes = new ArrayList<>();
         List<Instance> evict = new ArrayList<>();
         for (Map.Entry<String, Instance> e : byId.entrySet()) {
@@ -384,8 +382,9 @@ public final class InferenceEngine {
     private Classification classify(Instance in, FlowStats fs, long nowMs) {
         int last = in.lastType();
         String lastName = types.name(last);
-        List<ExpectedStep> expected = expectedNext(last, fs);
-        boolean terminal = isEnd(last, fs)
+        List<ExpectedStep> expected = expectedNext(in, last, fs);
+        FlowStats.EndSet endSet = isEnd(last, fs) ? null : coveredEndSet(in, last, fs);
+        boolean terminal = isEnd(last, fs) || endSet != null
                 || ((failureType[last] || isCompensation(last, fs)) && expected.isEmpty());
         if (terminal) {
             int comp = -1;
@@ -402,42 +401,81 @@ public final class InferenceEngine {
                 return new Classification(InstanceState.FAILED,
                         "ended at failure event " + lastName + " without compensation", List.of());
             }
+            if (endSet != null) {
+                return new Classification(InstanceState.COMPLETED, "reached end set {" + endSet.label()
+                        + "} (learned), last event " + lastName, List.of());
+            }
             return new Classification(InstanceState.COMPLETED, "reached end event " + lastName
                     + (configuredEnd[last] ? " (configured)" : " (learned)"), List.of());
         }
         long idle = nowMs - in.lastTs();
-        long bound;
-        String waitingFor;
         if (expected.isEmpty()) {
-            bound = Math.max(cfg.defaultBound().toMillis(), cfg.stuckFloor().toMillis());
-            waitingFor = "no next step learned after " + lastName + "; default bound " + bound + " ms";
-        } else {
-            bound = 0;
-            StringBuilder sb = new StringBuilder("expected ");
-            for (ExpectedStep s : expected) {
-                bound = Math.max(bound, s.boundMs());
-                sb.append(s.eventType()).append(" within ").append(s.boundMs()).append(" ms")
-                        .append(s.learned() ? " (learned)" : " (default/SLA)").append(", ");
-            }
-            sb.setLength(sb.length() - 2);
-            waitingFor = sb + " after " + lastName;
+            // Nothing established is expected after L: either L is a probable end (ending there outweighs every
+            // step out of it) or the flow has not learned enough yet. Neither is evidence of being stuck.
+            return new Classification(InstanceState.RUNNING, "no established next step after " + lastName
+                    + " (a probable end, or not learned yet); not judged stuck", expected);
         }
+        long bound = 0;
+        StringBuilder sb = new StringBuilder("expected ");
+        for (ExpectedStep s : expected) {
+            bound = Math.max(bound, s.boundMs());
+            sb.append(s.eventType()).append(" within ").append(s.boundMs()).append(" ms")
+                    .append(s.learned() ? " (learned)" : " (default/SLA)").append(", ");
+        }
+        sb.setLength(sb.length() - 2);
+        String waitingFor = sb + " after " + lastName;
         if (idle > bound) {
             return new Classification(InstanceState.STUCK, "idle " + idle + " ms; " + waitingFor, expected);
         }
         return new Classification(InstanceState.RUNNING, waitingFor, expected);
     }
 
-    private List<ExpectedStep> expectedNext(int last, FlowStats fs) {
+    /**
+     * The learned end set the instance's event types cover, or null. Only when the last type is itself a
+     * possible end (at least {@code minEndSamples} settled instances ended there), so that an instance that
+     * revisits earlier types (a loop) is not complete just because its set is.
+     */
+    private FlowStats.EndSet coveredEndSet(Instance in, int last, FlowStats fs) {
+        if (fs.learnedEndSets.isEmpty() || fs.ended(last) < cfg.minEndSamples()) {
+            return null;
+        }
+        java.util.BitSet set = new java.util.BitSet();
+        for (int i = 0; i < in.size; i++) {
+            set.set(in.type(i));
+        }
+        for (FlowStats.EndSet e : fs.learnedEndSets) {
+            if (Settled.covers(set, e.types())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static boolean contains(Instance in, int type) {
+        for (int i = 0; i < in.size; i++) {
+            if (in.type(i) == type) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Expected next steps after {@code last}: established transitions last -> b with
+     * P(b | at last) = count(last -> b) / (transitions out of last + settled instances that ended at last)
+     * >= minNextProbability, leaving out a b the instance already has unless b is known to repeat.
+     */
+    private List<ExpectedStep> expectedNext(Instance in, int last, FlowStats fs) {
         List<FlowStats.Trans> out = fs.out.get(last);
         if (out == null) {
             return List.of();
         }
-        long total = fs.outTotal(last);
+        long total = fs.outTotal(last) + fs.ended(last);
         List<ExpectedStep> steps = new ArrayList<>();
         for (FlowStats.Trans t : out) {
             double p = (double) t.count / total;
-            if (!fs.established(t.from, t.to, cfg) || p < cfg.minNextProbability()) {
+            if (!fs.established(t.from, t.to, cfg) || p < cfg.minNextProbability()
+                    || (contains(in, t.to) && !fs.repeats(t.to, cfg))) {
                 continue;
             }
             String from = types.name(t.from);
@@ -592,6 +630,7 @@ public final class InferenceEngine {
                 learnedEnds.add(types.name(t));
             }
         }
+        learnedEnds.sort(null); // type ids follow arrival order; names do not
         Map<DeviationKind, Long> dev = new EnumMap<>(DeviationKind.class);
         for (DeviationKind k : DeviationKind.values()) {
             dev.put(k, fs.deviations[k.ordinal()] + (live == null ? 0 : live[k.ordinal()]));

@@ -11,7 +11,9 @@ import java.util.Arrays;
  *   <li>offset</li>
  *   <li>64-bit hash of the event ID, 0 when the record had none</li>
  * </ol>
- * No per-event object is kept. Not thread-safe.
+ * No per-event object is kept. An instance whose records carry causation IDs also keeps one {@code int} per
+ * event slot ({@link #causes}: a 32-bit hash of the causation ID, 0 = none), allocated on the first such
+ * event, so that the root (the event whose cause is not in the instance) can be found. Not thread-safe.
  */
 final class Instance {
     static final int STRIDE = 4;
@@ -32,6 +34,8 @@ final class Instance {
     byte state = -1;
     /** True while its settled statistics are counted in the learning tables. */
     boolean settled;
+    /** Per event slot, {@link #cause32} of its causation ID (0 = none); null while no event had one. */
+    int[] causes;
 
     Instance(String id) {
         this.ids = new String[] {id};
@@ -48,6 +52,39 @@ final class Instance {
     long idHash(int i) { return ev[i * STRIDE + 3]; }
     long lastTs() { return ev[(size - 1) * STRIDE]; }
     int lastType() { return type(size - 1); }
+    int cause(int i) { return causes == null ? 0 : causes[i]; }
+
+    /** 32-bit fold of an ID hash, never 0: what {@link #causes} holds and what an event ID is matched with. */
+    static int cause32(long idHash) {
+        int c = (int) (idHash ^ (idHash >>> 32));
+        return c == 0 ? 1 : c;
+    }
+
+    /**
+     * Index of the root: the earliest event (time order) with no cause inside the instance, i.e. no causation
+     * ID, or one that matches no other kept event's ID. 0 when the records carry no causation IDs (the common
+     * case costs nothing) and when every event has its cause inside (a cycle: bad data).
+     */
+    int rootIndex() {
+        if (causes == null) {
+            return 0;
+        }
+        for (int i = 0; i < size; i++) {
+            int c = causes[i];
+            if (c == 0) {
+                return i;
+            }
+            boolean causedInside = false;
+            for (int j = 0; j < size && !causedInside; j++) {
+                long h = idHash(j);
+                causedInside = j != i && h != 0 && cause32(h) == c;
+            }
+            if (!causedInside) {
+                return i;
+            }
+        }
+        return 0;
+    }
 
     static long meta(int type, int service, int topic, int partition) {
         return ((long) type << 48) | ((long) service << 32) | ((long) topic << 16) | (partition & 0xFFFFL);
@@ -76,7 +113,7 @@ final class Instance {
      *
      * @return ADDED, DUPLICATE, or DROPPED when the instance holds {@code cap} events already
      */
-    int insert(long ts, long meta, long offset, long idHash, int cap, Interner topics) {
+    int insert(long ts, long meta, long offset, long idHash, int cause, int cap, Interner topics) {
         int topic = (int) (meta >>> 16) & 0xFFFF;
         int partition = (int) meta & 0xFFFF;
         for (int i = 0; i < size; i++) {
@@ -86,7 +123,7 @@ final class Instance {
                 lastDuplicateType = (int) (meta >>> 48);
                 if (compare(i, ts, meta, offset, topics) > 0) {
                     remove(i);
-                    place(ts, meta, offset, idHash, topics);
+                    place(ts, meta, offset, idHash, cause, topics);
                 }
                 return DUPLICATE;
             }
@@ -95,20 +132,30 @@ final class Instance {
             dropped++;
             return DROPPED;
         }
-        place(ts, meta, offset, idHash, topics);
+        place(ts, meta, offset, idHash, cause, topics);
         return ADDED;
     }
 
     /** Position the last {@link #insert} placed an event at; valid right after an ADDED insert. */
     int lastPlaced;
 
-    private void place(long ts, long meta, long offset, long idHash, Interner topics) {
+    private void place(long ts, long meta, long offset, long idHash, int cause, Interner topics) {
         int pos = size;
         while (pos > 0 && compare(pos - 1, ts, meta, offset, topics) > 0) {
             pos--;
         }
         if ((size + 1) * STRIDE > ev.length) {
             ev = Arrays.copyOf(ev, Math.max(ev.length * 2, STRIDE * 2));
+        }
+        if (causes == null && cause != 0) {
+            causes = new int[ev.length / STRIDE];
+        }
+        if (causes != null) {
+            if (causes.length < ev.length / STRIDE) {
+                causes = Arrays.copyOf(causes, ev.length / STRIDE);
+            }
+            System.arraycopy(causes, pos, causes, pos + 1, size - pos);
+            causes[pos] = cause;
         }
         System.arraycopy(ev, pos * STRIDE, ev, (pos + 1) * STRIDE, (size - pos) * STRIDE);
         int b = pos * STRIDE;
@@ -122,6 +169,9 @@ final class Instance {
 
     private void remove(int i) {
         System.arraycopy(ev, (i + 1) * STRIDE, ev, i * STRIDE, (size - i - 1) * STRIDE);
+        if (causes != null) {
+            System.arraycopy(causes, i + 1, causes, i, size - i - 1);
+        }
         size--;
     }
 

@@ -64,6 +64,150 @@ class InferenceEngineTest {
     }
 
     @Test
+    void instancesSettleAfterSettleFactorTimesTheSlowestLearnedP99SoEndsAreLearnedWithinSeconds() {
+        // slowest learned step: StockReserved -> OrderShipped, 3 s; factor 10 -> settle after 30 s idle
+        InferenceEngine engine = new InferenceEngine(CFG.withSettling(10, Duration.ofSeconds(5)));
+        happy(engine, 12, 0); // last events at 6..17 s
+        assertThat(engine.evaluate(at(6 + 25))).extracting(StateChange::to)
+                .doesNotContain(InstanceState.COMPLETED);
+        assertThat(engine.evaluate(at(17 + 31))).extracting(StateChange::to)
+                .containsOnly(InstanceState.COMPLETED).hasSize(12);
+    }
+
+    @Test
+    void adaptiveSettlingNeverWaitsLessThanTheSettleFloor() {
+        InferenceEngine engine = new InferenceEngine(CFG); // default floor 30 s, steps of 10 ms
+        for (int i = 0; i < 12; i++) {
+            engine.apply(List.of(e("f" + i, PLACED, 0), e("f" + i, PAID, 0.01)));
+        }
+        assertThat(engine.evaluate(at(29))).extracting(StateChange::to).doesNotContain(InstanceState.COMPLETED);
+        assertThat(engine.evaluate(at(31))).extracting(StateChange::to).containsOnly(InstanceState.COMPLETED);
+    }
+
+    @Test
+    void adaptiveSettlingNeverWaitsLongerThanSettleAfter() {
+        InferenceEngine engine = new InferenceEngine(CFG); // 2 min steps: 10 x p99 = 20 min > settleAfter 10 min
+        for (int i = 0; i < 12; i++) {
+            engine.apply(List.of(e("s" + i, PLACED, 0), e("s" + i, PAID, 120)));
+        }
+        assertThat(engine.evaluate(at(120 + 599))).extracting(StateChange::to)
+                .doesNotContain(InstanceState.COMPLETED);
+        assertThat(engine.evaluate(at(120 + 601))).extracting(StateChange::to)
+                .containsOnly(InstanceState.COMPLETED);
+    }
+
+    @Test
+    void flowWithoutLearnedStepsSettlesAfterSettleAfter() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        happy(engine, 3, 0); // 3 samples per step < 10: no learned step; last events at 6..8 s
+        assertThat(engine.evaluate(at(8 + 300))).extracting(StateChange::to).doesNotContain(InstanceState.COMPLETED);
+        assertThat(engine.evaluate(at(8 + 601))).extracting(StateChange::to).containsOnly(InstanceState.COMPLETED);
+    }
+
+    static final String REGISTERED = "UserRegistered";
+    static final List<String> SIBLINGS = List.of("WelcomeEmailSent", "SignupTracked", "CrmContactCreated",
+            "WelcomeCampaignEnrolled");
+
+    /** n signups "u0".. starting at {@code start} s: registered, then the 4 siblings in random order 0.1 s apart. */
+    static void signups(InferenceEngine engine, int n, double start, long seed) {
+        java.util.Random rnd = new java.util.Random(seed);
+        for (int i = 0; i < n; i++) {
+            double t = start + i;
+            List<String> order = new java.util.ArrayList<>(SIBLINGS);
+            java.util.Collections.shuffle(order, rnd);
+            engine.apply(e("u" + i, REGISTERED, t));
+            for (int k = 0; k < 4; k++) {
+                engine.apply(e("u" + i, order.get(k), t + 0.1 * (k + 1)));
+            }
+        }
+    }
+
+    @Test
+    void fanOutInRandomOrderCompletesOnceItsEndSetIsLearned() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        signups(engine, 40, 0, 1);
+        engine.evaluate(at(30 * 60)); // settle (and evict) the 40
+        assertThat(engine.flowModel(REGISTERED).orElseThrow().learnedEnds()).isEmpty(); // no single type ends 80 %
+        for (int k = 0; k < 4; k++) { // whichever sibling comes last
+            String id = "x" + k;
+            double t = 4000 + 10 * k;
+            engine.apply(e(id, REGISTERED, t));
+            for (int j = 1; j <= 4; j++) {
+                engine.apply(e(id, SIBLINGS.get((k + j) % 4), t + 0.1 * j));
+            }
+            InstanceSnapshot s = engine.snapshot(id, at(t + 1)).orElseThrow();
+            assertThat(s.state()).as(id).isEqualTo(InstanceState.COMPLETED);
+            assertThat(s.reason()).contains("reached end set").contains("WelcomeCampaignEnrolled");
+        }
+    }
+
+    @Test
+    void fanOutMissingOneSiblingIsStuckWithTheMissingSiblingExpected() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        signups(engine, 40, 0, 2);
+        engine.evaluate(at(30 * 60));
+        engine.apply(List.of(e("m", REGISTERED, 4000), e("m", "SignupTracked", 4000.1),
+                e("m", "WelcomeEmailSent", 4000.2), e("m", "CrmContactCreated", 4000.3)));
+        InstanceSnapshot running = engine.snapshot("m", at(4000.3)).orElseThrow();
+        assertThat(running.state()).isEqualTo(InstanceState.RUNNING);
+        assertThat(running.expectedNext()).extracting(ExpectedStep::eventType)
+                .containsExactly("WelcomeCampaignEnrolled");
+        long bound = running.expectedNext().get(0).boundMs();
+        assertThat(engine.snapshot("m", at(4000.3).plusMillis(bound)).orElseThrow().state())
+                .isEqualTo(InstanceState.RUNNING);
+        InstanceSnapshot stuck = engine.snapshot("m", at(4000.3).plusMillis(bound + 1)).orElseThrow();
+        assertThat(stuck.state()).isEqualTo(InstanceState.STUCK);
+        assertThat(stuck.reason()).contains("expected WelcomeCampaignEnrolled");
+    }
+
+    @Test
+    void beforeAnythingSettledAFinishedFanOutIsNotStuck() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        signups(engine, 40, 0, 3);
+        // no evaluate, so nothing settled and nothing learned about ends: every sibling transition leads to a
+        // sibling the instance already has, so nothing is expected and nothing is judged stuck
+        assertThat(engine.snapshots(at(3 * 3600))).extracting(InstanceSnapshot::state)
+                .containsOnly(InstanceState.RUNNING);
+    }
+
+    @Test
+    void rareDuplicateReactionSelfLoopIsNotExpectedNext() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        happy(engine, 12, 0);
+        for (int i = 0; i < 2; i++) { // StockReserved delivered twice: shipping reacted twice, two event IDs
+            engine.apply(List.of(e("d" + i, PLACED, 20 + i), e("d" + i, PAID, 21 + i), e("d" + i, RESERVED, 22 + i),
+                    e("d" + i, SHIPPED, 23 + i), e("d" + i, SHIPPED, 23.5 + i)));
+        }
+        assertThat(engine.flowModel(PLACED).orElseThrow().transition(SHIPPED, SHIPPED).count()).isEqualTo(2);
+        engine.apply(List.of(e("o1", PLACED, 100), e("o1", PAID, 101), e("o1", RESERVED, 102),
+                e("o1", SHIPPED, 103)));
+        InstanceSnapshot s = engine.snapshot("o1", at(103 + 3600)).orElseThrow(); // nothing settled yet
+        assertThat(s.expectedNext()).isEmpty();
+        assertThat(s.state()).isEqualTo(InstanceState.RUNNING);
+    }
+
+    @Test
+    void expectedNextProbabilityCountsTheInstancesThatEndedThere() {
+        // 58 settled instances end at PaymentCaptured, 2 go on to FraudChecked: P(FraudChecked | PAID) = 2/60
+        InferenceEngine engine = new InferenceEngine(CFG.withModelThresholds(10, 2, 0.02, 3, 0.99));
+        for (int i = 0; i < 60; i++) {
+            engine.apply(List.of(e("p" + i, PLACED, i), e("p" + i, PAID, i + 1)));
+            if (i < 2) {
+                engine.apply(e("p" + i, "FraudChecked", i + 2));
+            }
+        }
+        engine.evaluate(at(30 * 60));
+        assertThat(engine.flowModel(PLACED).orElseThrow().learnedEnds()).doesNotContain(PAID); // 58/60 < 0.99
+        engine.apply(List.of(e("o1", PLACED, 4000), e("o1", PAID, 4001)));
+        InstanceSnapshot s = engine.snapshot("o1", at(4001 + 3600)).orElseThrow();
+        assertThat(s.expectedNext()).isEmpty();
+        assertThat(s.state()).isEqualTo(InstanceState.RUNNING);
+        // the model's DFG probability stays the share of transitions out of PaymentCaptured
+        assertThat(engine.flowModel(PLACED).orElseThrow().transition(PAID, "FraudChecked").probability())
+                .isEqualTo(1.0);
+    }
+
+    @Test
     void configuredEndEventCompletesAnInstanceWithoutLearning() {
         InferenceEngine engine = new InferenceEngine(CFG.withEndEventTypes(Set.of(SHIPPED)));
         happy(engine, 1, 0);
@@ -228,6 +372,40 @@ class InferenceEngineTest {
         engine.apply(List.of(e("o1", PAID, 1), e("o1", PLACED, 0)));
         assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED);
         assertThat(engine.snapshot("o1", at(2)).orElseThrow().flow()).isEqualTo(PLACED);
+    }
+
+    @Test
+    void flowIsNamedByTheRootNotByAnEventStampedBeforeItsCause() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        // PaymentCaptured's producer clock lags: it is stamped 2 s before the OrderPlaced it reacted to
+        engine.apply(List.of(
+                ev("o1", PLACED, 10).eventId("p1").build(),
+                ev("o1", PAID, 8).eventId("c1").causationId("p1").build(),
+                ev("o1", RESERVED, 11).eventId("r1").causationId("c1").build()));
+        assertThat(engine.eventTypes("o1")).containsExactly(PAID, PLACED, RESERVED); // time order kept
+        assertThat(engine.snapshot("o1", at(12)).orElseThrow().flow()).isEqualTo(PLACED);
+        FlowModel m = engine.flowModel(PLACED).orElseThrow();
+        assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED);
+        assertThat(m.transition(PAID, PLACED).count()).isEqualTo(1); // the DFG stays in time order
+        assertThat(m.startCounts()).isEqualTo(Map.of(PAID, 1L));
+    }
+
+    @Test
+    void lateArrivingRootMovesTheInstanceFromTheEarlyStampedEventsFlowToItsOwn() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        engine.apply(ev("o1", PAID, 8).eventId("c1").causationId("p1").build());
+        // its cause is not (yet) in the instance: for now PaymentCaptured is the root
+        assertThat(engine.snapshot("o1", at(9)).orElseThrow().flow()).isEqualTo(PAID);
+        engine.apply(ev("o1", PLACED, 10).eventId("p1").build());
+        assertThat(engine.snapshot("o1", at(11)).orElseThrow().flow()).isEqualTo(PLACED);
+        assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED);
+    }
+
+    @Test
+    void recordsWithoutCausationAreStillNamedByTheirEarliestEvent() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        engine.apply(List.of(e("o1", PAID, 8), e("o1", PLACED, 10)));
+        assertThat(engine.snapshot("o1", at(11)).orElseThrow().flow()).isEqualTo(PAID);
     }
 
     @Test
