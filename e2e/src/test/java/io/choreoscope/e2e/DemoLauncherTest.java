@@ -86,6 +86,29 @@ class DemoLauncherTest {
         return out;
     }
 
+    /** The most frequent successor of a step in the model (the demo injects rare noise edges on purpose). */
+    private static String mainSuccessor(JsonNode model, String from) {
+        String best = null;
+        long bestCount = -1;
+        for (JsonNode t : model.get("transitions")) {
+            if (t.get("from").asText().equals(from) && t.get("count").asLong() > bestCount) {
+                best = t.get("to").asText();
+                bestCount = t.get("count").asLong();
+            }
+        }
+        return best;
+    }
+
+    private static long count(JsonNode model, String from, String to) {
+        long sum = 0;
+        for (JsonNode t : model.get("transitions")) {
+            if (t.get("from").asText().equals(from) && (to == null || t.get("to").asText().equals(to))) {
+                sum += t.get("count").asLong();
+            }
+        }
+        return sum;
+    }
+
     /** The states, among those asked, that at least one instance of the flow is in now. */
     private static Set<String> statesOf(String flow, String... wanted) throws Exception {
         Set<String> states = new HashSet<>();
@@ -108,16 +131,30 @@ class DemoLauncherTest {
         });
 
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(3)).ignoreExceptions().untilAsserted(() -> {
-            Set<String> order = transitions(get("/flows/OrderPlaced"));
+            JsonNode orderModel = get("/flows/OrderPlaced");
+            Set<String> order = transitions(orderModel);
             assertThat(order).contains("OrderPlaced->PaymentCaptured", "PaymentCaptured->StockReserved",
                     "StockReserved->OrderShipped", "OrderPlaced->PaymentDeclined", "PaymentDeclined->OrderCancelled",
                     "PaymentCaptured->StockUnavailable", "StockUnavailable->PaymentRefunded",
                     "PaymentRefunded->OrderCancelled");
-            assertThat(order).noneMatch(t -> t.startsWith("OrderShipped->"));
+            // The saga's structure dominates the injected noise (duplicates, lagging clocks):
+            assertThat(mainSuccessor(orderModel, "OrderPlaced")).isEqualTo("PaymentCaptured");
+            assertThat(mainSuccessor(orderModel, "PaymentCaptured")).isEqualTo("StockReserved");
+            assertThat(mainSuccessor(orderModel, "StockReserved")).isEqualTo("OrderShipped");
+            assertThat(mainSuccessor(orderModel, "PaymentDeclined")).isEqualTo("OrderCancelled");
+            assertThat(mainSuccessor(orderModel, "StockUnavailable")).isEqualTo("PaymentRefunded");
+            assertThat(mainSuccessor(orderModel, "PaymentRefunded")).isEqualTo("OrderCancelled");
+            // OrderShipped ends the saga: what follows it is rare noise.
+            assertThat(count(orderModel, "OrderShipped", null))
+                    .isLessThan(count(orderModel, "StockReserved", "OrderShipped") / 10 + 1);
 
-            Set<String> content = transitions(get("/flows/ContentUploaded"));
-            assertThat(content).contains("ContentUploaded->ModerationApproved", "ModerationApproved->TranscodingCompleted",
-                    "TranscodingCompleted->ContentPublished", "ContentUploaded->ModerationRejected");
+            JsonNode contentModel = get("/flows/ContentUploaded");
+            assertThat(transitions(contentModel)).contains("ContentUploaded->ModerationApproved",
+                    "ModerationApproved->TranscodingCompleted", "TranscodingCompleted->ContentPublished",
+                    "ContentUploaded->ModerationRejected");
+            assertThat(mainSuccessor(contentModel, "ContentUploaded")).isEqualTo("ModerationApproved");
+            assertThat(mainSuccessor(contentModel, "ModerationApproved")).isEqualTo("TranscodingCompleted");
+            assertThat(mainSuccessor(contentModel, "TranscodingCompleted")).isEqualTo("ContentPublished");
 
             // A fan-out: every consumer's completion follows the registration or a sibling completion.
             JsonNode signup = get("/flows/UserRegistered");
