@@ -40,6 +40,9 @@ public final class RecordView {
     private ParseStatus status = ParseStatus.OK;
     private String error;
     private JsonNode json;
+    private boolean treeParsed;
+    /** Top-level scalar fields of a JSON object payload (text form), read without building a tree. */
+    private java.util.Map<String, String> topLevel;
     private boolean ceDecoded;
     private CloudEvent cloudEvent;
     private boolean traceParsed;
@@ -71,10 +74,38 @@ public final class RecordView {
         return keyText;
     }
 
-    /** The parsed JSON payload (a structured CloudEvent's whole envelope), or null when not JSON. */
+    /**
+     * The parsed JSON payload (a structured CloudEvent's whole envelope), or null when not JSON. Built
+     * on first use only: most rules read top-level fields through {@link #topLevelField(String)}.
+     */
     public JsonNode json() {
         classify();
+        if (!treeParsed) {
+            treeParsed = true;
+            if (status == ParseStatus.OK || topLevel != null) {
+                try {
+                    json = JSON.readTree(record.value());
+                } catch (Exception e) {
+                    json = null; // cannot happen: classify() read the same bytes as valid JSON
+                }
+            }
+        }
         return json;
+    }
+
+    /**
+     * A top-level scalar field of a JSON object payload as text (numbers and booleans in their
+     * source form), or null when absent, null, not scalar, or the payload is no JSON object.
+     */
+    public String topLevelField(String name) {
+        classify();
+        return topLevel == null ? null : topLevel.get(name);
+    }
+
+    /** True when the payload is a JSON object (so {@link #topLevelField} answers for it). */
+    boolean isJsonObject() {
+        classify();
+        return topLevel != null;
     }
 
     public ParseStatus status() {
@@ -155,11 +186,8 @@ public final class RecordView {
                     headers.add(n.startsWith("ce_") || n.equals("content-type") ? n : h.name(), h.value());
                 }
                 cloudEvent = KafkaMessageFactory.createReader(headers, record.value()).toEvent();
-            } else {
-                JsonNode j = json();
-                if (j != null && j.isObject() && j.hasNonNull("specversion") && j.hasNonNull("id") && j.hasNonNull("type")) {
-                    cloudEvent = CE_JSON.deserialize(record.value());
-                }
+            } else if (topLevelField("specversion") != null && topLevelField("id") != null && topLevelField("type") != null) {
+                cloudEvent = CE_JSON.deserialize(record.value());
             }
         } catch (RuntimeException e) {
             cloudEvent = null;
@@ -187,11 +215,11 @@ public final class RecordView {
         }
         if (looksLikeJson(v)) {
             try {
-                json = JSON.readTree(v);
+                topLevel = scanJson(v);
                 status = ParseStatus.OK;
                 return;
             } catch (Exception e) {
-                json = null;
+                topLevel = null;
                 error = clip("not JSON: " + e.getMessage());
             }
         }
@@ -203,6 +231,43 @@ public final class RecordView {
         } else {
             status = ParseStatus.BINARY;
             error = "payload is not valid UTF-8 (" + v.length + " bytes)";
+        }
+    }
+
+    /**
+     * Validates the whole document with the streaming parser (nested values are tokenised, not
+     * built) and returns an object's top-level scalar fields, or null for a valid non-object document.
+     * Like Jackson's tree, a repeated key keeps its last value.
+     *
+     * @throws IOException when the bytes are not one JSON document
+     */
+    private static java.util.Map<String, String> scanJson(byte[] v) throws java.io.IOException {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(v)) {
+            com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+            java.util.Map<String, String> fields = null;
+            if (t == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                fields = new java.util.HashMap<>();
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                    if (value.isScalarValue()) {
+                        if (value == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                            fields.remove(name);
+                        } else {
+                            fields.put(name, p.getText());
+                        }
+                    } else {
+                        fields.remove(name);
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                p.skipChildren();
+            }
+            if (p.nextToken() != null) {
+                throw new com.fasterxml.jackson.core.JsonParseException(p, "trailing content after the JSON document");
+            }
+            return fields;
         }
     }
 

@@ -98,6 +98,11 @@ public sealed interface Source {
     record JsonSource(String spec, JsonPointer pointer) implements Source {
         @Override
         public String extract(RecordView r) {
+            if (pointer.tail() != null && pointer.tail().matches() && pointer.getMatchingProperty() != null
+                    && r.isJsonObject()) {
+                // A top-level field of an object (the common case) is read without building the tree.
+                return nonEmpty(r.topLevelField(pointer.getMatchingProperty()));
+            }
             JsonNode root = r.json();
             if (root == null) {
                 return null;

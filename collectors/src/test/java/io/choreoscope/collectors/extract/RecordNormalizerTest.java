@@ -205,4 +205,30 @@ class RecordNormalizerTest {
         Observation o = normalize(record(null, "{}", Header.of("correlationId", hostile)));
         assertThat(o.correlationId()).isEqualTo(hostile);
     }
+
+    @Test
+    void topLevelFieldsAreReadLikeTheTreeWouldReadThem() {
+        ExtractionRules rules = ExtractionRules.defaults()
+                .withRules(Field.CORRELATION_ID, List.of("json:/id", "json:/0"))
+                .withRules(Field.EVENT_TYPE, List.of("json:/type"));
+        RecordNormalizer n = new RecordNormalizer(rules);
+        // A repeated key keeps its last value; numbers keep their text; nested values are not scalars.
+        Observation dup = n.normalize(record(null, "{\"id\":\"first\",\"x\":{\"id\":\"nested\"},\"id\":42}"), T);
+        assertThat(dup.correlationId()).isEqualTo("42");
+        Observation nested = n.normalize(record(null, "{\"type\":{\"name\":\"X\"},\"id\":null}"), T);
+        assertThat(nested.eventType()).isNull();
+        assertThat(nested.correlationId()).isNull();
+        // A pointer into a top-level array still works (through the tree).
+        Observation array = n.normalize(record(null, "[\"arr-1\",2]"), T);
+        assertThat(array.correlationId()).isEqualTo("arr-1");
+        assertThat(array.parseStatus()).isEqualTo(ParseStatus.OK);
+    }
+
+    @Test
+    void malformedNestedJsonIsStillCaught() {
+        Observation o = normalize(record(null, "{\"correlationId\":\"c-1\",\"items\":[1,2,}"));
+        assertThat(o.parseStatus()).isEqualTo(ParseStatus.NOT_JSON);
+        assertThat(o.correlationId()).isNull();
+        assertThat(normalize(record(null, "{\"a\":1} trailing")).parseStatus()).isEqualTo(ParseStatus.NOT_JSON);
+    }
 }
