@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -71,16 +69,12 @@ public final class KafkaExtension implements BeforeAllCallback, ParameterResolve
         @Override
         public void close() {
             kafka.close();
-            deleteQuietly(dir);
+            try {
+                io.choreoscope.harness.TempDirs.deleteRecursively(dir);
+            } catch (IOException ignored) {
+                // a leftover temp dir is harmless
+            }
             shared = null;
-        }
-    }
-
-    static void deleteQuietly(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temp dir is harmless
         }
     }
 }

@@ -6,12 +6,9 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,7 +136,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
             stopServer("fast");
             removeShutdownHook();
         }
-        deleteRecursively(dataDir);
+        try {
+            io.choreoscope.harness.TempDirs.deleteRecursively(dataDir);
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}: {}", dataDir, e.getMessage());
+        }
     }
 
     @Override
@@ -282,29 +283,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free port", e);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("Could not delete {}: {}", root, e.getMessage());
         }
     }
 }
