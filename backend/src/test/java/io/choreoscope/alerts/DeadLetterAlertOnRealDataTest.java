@@ -1,5 +1,6 @@
 package io.choreoscope.alerts;
 
+import io.choreoscope.ingest.TestApplication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,17 +39,9 @@ class DeadLetterAlertOnRealDataTest {
         String prefix = KafkaExtension.uniqueName("dltalert");
         String dlt = prefix + "-orders.DLT";
         kafka.createTopic(dlt, 1);
-        Map<String, Object> p = new HashMap<>();
-        p.put("micronaut.server.port", -1);
-        p.put("choreoscope.tap.bootstrap-servers", kafka.bootstrapServers());
-        p.put("choreoscope.tap.group-id", KafkaExtension.uniqueName("tap"));
-        p.put("choreoscope.tap.include", prefix + ".*");
-        p.put("choreoscope.tap.batch-linger", "100ms");
-        p.put("choreoscope.tap.metadata-max-age", "500ms");
+        Map<String, Object> p = TestApplication.properties(prefix, ClickHouseExtension.createDatabase());
         p.put("choreoscope.otlp.enabled", false);
         p.put("choreoscope.alerts.evaluation-interval", "1s");
-        p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
-        p.put("choreoscope.clickhouse.database", ClickHouseExtension.createDatabase());
         HttpClient http = HttpClient.newHttpClient();
         try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, p);
              WebhookReceiver receiver = new WebhookReceiver()) {

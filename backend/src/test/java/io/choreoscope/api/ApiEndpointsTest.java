@@ -1,5 +1,6 @@
 package io.choreoscope.api;
 
+import io.choreoscope.ingest.TestApplication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -48,15 +49,7 @@ class ApiEndpointsTest {
     private static KafkaProducer<byte[], byte[]> producer;
 
     static Map<String, Object> appProperties(String prefix, String database) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("micronaut.server.port", -1);
-        p.put("choreoscope.tap.bootstrap-servers", KafkaExtension.kafka().bootstrapServers());
-        p.put("choreoscope.tap.group-id", KafkaExtension.uniqueName("tap"));
-        p.put("choreoscope.tap.include", prefix + ".*");
-        p.put("choreoscope.tap.batch-linger", "100ms");
-        p.put("choreoscope.tap.metadata-max-age", "500ms");
-        p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
-        p.put("choreoscope.clickhouse.database", database);
+        Map<String, Object> p = TestApplication.properties(prefix, database);
         p.put("choreoscope.inference.evaluate-interval", "200ms");
         p.put("choreoscope.inference.model-interval", "300ms");
         p.put("choreoscope.inference.end-event-types", "OrderShipped");

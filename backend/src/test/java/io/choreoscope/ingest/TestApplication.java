@@ -18,6 +18,16 @@ public final class TestApplication {
     }
 
     public static ApplicationContext start(String topicPrefix, String database, Map<String, Object> extra) {
+        Map<String, Object> p = properties(topicPrefix, database);
+        p.putAll(extra);
+        return ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
+    }
+
+    /**
+     * The application's properties for tests, before a test's own settings: a mutable map to add to
+     * (a fresh tap group each call; put {@code choreoscope.tap.group-id} to share one across restarts).
+     */
+    public static Map<String, Object> properties(String topicPrefix, String database) {
         Map<String, Object> p = new HashMap<>();
         p.put("micronaut.server.port", -1);
         p.put("choreoscope.otlp.port", 0);
@@ -30,7 +40,6 @@ public final class TestApplication {
         p.put("choreoscope.tap.retry-max", "1s");
         p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
         p.put("choreoscope.clickhouse.database", database);
-        p.putAll(extra);
-        return ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
+        return p;
     }
 }

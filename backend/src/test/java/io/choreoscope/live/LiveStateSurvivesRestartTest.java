@@ -1,11 +1,11 @@
 package io.choreoscope.live;
 
+import io.choreoscope.ingest.TestApplication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -29,15 +29,8 @@ class LiveStateSurvivesRestartTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     private static Map<String, Object> props(String prefix, String db, String tapGroup) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("micronaut.server.port", -1);
-        p.put("choreoscope.tap.bootstrap-servers", KafkaExtension.kafka().bootstrapServers());
+        Map<String, Object> p = TestApplication.properties(prefix, db);
         p.put("choreoscope.tap.group-id", tapGroup);
-        p.put("choreoscope.tap.include", prefix + ".*");
-        p.put("choreoscope.tap.batch-linger", "100ms");
-        p.put("choreoscope.tap.metadata-max-age", "500ms");
-        p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
-        p.put("choreoscope.clickhouse.database", db);
         p.put("choreoscope.inference.evaluate-interval", "200ms");
         p.put("choreoscope.inference.model-interval", "300ms");
         p.put("choreoscope.inference.end-event-types", "OrderShipped");

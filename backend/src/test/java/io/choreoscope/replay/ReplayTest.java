@@ -1,5 +1,6 @@
 package io.choreoscope.replay;
 
+import io.choreoscope.ingest.TestApplication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -57,17 +57,9 @@ class ReplayTest {
         kafka = KafkaExtension.kafka();
         prefix = KafkaExtension.uniqueName("replay");
         String db = ClickHouseExtension.createDatabase();
-        Map<String, Object> p = new HashMap<>();
-        p.put("micronaut.server.port", -1);
-        p.put("choreoscope.tap.bootstrap-servers", kafka.bootstrapServers());
-        p.put("choreoscope.tap.group-id", KafkaExtension.uniqueName("tap"));
-        p.put("choreoscope.tap.include", prefix + ".*");
-        p.put("choreoscope.tap.batch-linger", "100ms");
-        p.put("choreoscope.tap.metadata-max-age", "500ms");
+        Map<String, Object> p = TestApplication.properties(prefix, db);
         p.put("choreoscope.otlp.enabled", false);
         p.put("choreoscope.alerts.enabled", false);
-        p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
-        p.put("choreoscope.clickhouse.database", db);
         server = ApplicationContext.run(EmbeddedServer.class, p);
         reader = new ClickHouseEventReader(new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), db)));
     }
