@@ -1,5 +1,7 @@
 package io.choreoscope.alerts;
 
+import io.micronaut.security.annotation.Secured;
+import io.choreoscope.auth.Roles;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -28,6 +30,7 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
  * Alert rules and the firing history under {@code /api/v1/alerts}. Errors are {@link ApiError}s: 400
  * with the reason for bad input, 404 for unknown rules.
  */
+@Secured(Roles.VIEWER)
 @Controller("/api/v1/alerts")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AlertController {
@@ -50,16 +53,19 @@ public class AlertController {
         return alerts.rule(id);
     }
 
+    @Secured(Roles.ADMIN)
     @Post("/rules")
     public HttpResponse<AlertRuleView> create(@Body @Nullable AlertRuleRequest request) {
         return HttpResponse.created(alerts.create(request));
     }
 
+    @Secured(Roles.ADMIN)
     @Put("/rules/{id}")
     public AlertRuleView update(@PathVariable long id, @Body @Nullable AlertRuleRequest request) {
         return alerts.update(id, request);
     }
 
+    @Secured(Roles.ADMIN)
     @Delete("/rules/{id}")
     public HttpResponse<Void> delete(@PathVariable long id) {
         alerts.delete(id);
@@ -67,12 +73,14 @@ public class AlertController {
     }
 
     /** Sends a test notification to the rule's webhook and answers with the history entry (delivery outcome included). */
+    @Secured(Roles.ADMIN)
     @Post("/rules/{id}/test")
     public AlertFiringView test(@PathVariable long id) {
         return alerts.testFire(id);
     }
 
     /** Silences the rule until {@code until} (ISO-8601 instant); a past instant lifts the silence. */
+    @Secured(Roles.ADMIN)
     @Post("/rules/{id}/silence")
     public AlertRuleView silence(@PathVariable long id, @QueryValue @Nullable String until) {
         if (until == null || until.isBlank()) {
@@ -110,13 +118,5 @@ public class AlertController {
         return ApiErrors.badRequest("request not understood: " + e.getMessage());
     }
 
-    @Error(exception = io.micronaut.http.codec.CodecException.class)
-    public HttpResponse<ApiError> unreadableBody(HttpRequest<?> request, Exception e) {
-        return ApiErrors.unreadableBody(e);
-    }
 
-    @Error(exception = io.micronaut.json.JsonSyntaxException.class)
-    public HttpResponse<ApiError> invalidJson(HttpRequest<?> request, Exception e) {
-        return ApiErrors.unreadableBody(e);
-    }
 }

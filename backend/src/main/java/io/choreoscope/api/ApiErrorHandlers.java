@@ -8,7 +8,12 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
+import io.micronaut.http.codec.CodecException;
 import io.micronaut.http.exceptions.HttpStatusException;
+import io.micronaut.json.JsonSyntaxException;
+import io.choreoscope.alerts.ApiErrors;
+import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.authentication.AuthorizationException;
 import io.micronaut.web.router.exceptions.UnsatisfiedRouteException;
 import io.swagger.v3.oas.annotations.Hidden;
 import org.slf4j.Logger;
@@ -38,6 +43,16 @@ public class ApiErrorHandlers {
         return body(HttpStatus.BAD_REQUEST, "bad_request", "parameter '" + e.getArgument().getName() + "' has the wrong type");
     }
 
+    @Error(global = true, exception = CodecException.class)
+    public HttpResponse<ApiError> unreadableBody(HttpRequest<?> request, CodecException e) {
+        return ApiErrors.unreadableBody(e);
+    }
+
+    @Error(global = true, exception = JsonSyntaxException.class)
+    public HttpResponse<ApiError> invalidJson(HttpRequest<?> request, JsonSyntaxException e) {
+        return ApiErrors.unreadableBody(e);
+    }
+
     @Error(global = true, exception = UnsatisfiedRouteException.class)
     public HttpResponse<ApiError> unsatisfied(HttpRequest<?> request, UnsatisfiedRouteException e) {
         return body(HttpStatus.BAD_REQUEST, "bad_request", "parameter '" + e.getArgument().getName() + "' is required");
@@ -63,6 +78,24 @@ public class ApiErrorHandlers {
     @Error(global = true, status = HttpStatus.METHOD_NOT_ALLOWED)
     public HttpResponse<ApiError> method(HttpRequest<?> request) {
         return body(HttpStatus.METHOD_NOT_ALLOWED, "method_not_allowed", request.getMethod() + " is not allowed on " + request.getPath());
+    }
+
+    /**
+     * 401 for callers who did not sign in (or whose token expired), 403 for signed-in callers whose roles do
+     * not allow the request.
+     */
+    @Error(global = true, exception = AuthorizationException.class)
+    public HttpResponse<ApiError> refused(HttpRequest<?> request, AuthorizationException e) {
+        if (e.isForbidden()) {
+            Authentication a = e.getAuthentication();
+            String who = a == null ? "you" : "user '" + a.getName() + "' with roles " + a.getRoles();
+            return body(HttpStatus.FORBIDDEN, "forbidden", who + " may not " + request.getMethod() + " " + request.getPath()
+                    + " (viewers read, operators also replay, admins also manage alert rules)");
+        }
+        return HttpResponse.<ApiError>status(HttpStatus.UNAUTHORIZED)
+                .header("WWW-Authenticate", "Bearer realm=\"choreoscope\"")
+                .body(new ApiError(401, "unauthorized", "sign in first: send 'Authorization: Bearer <token>' with a token from "
+                        + "POST /api/v1/auth/login (or HTTP Basic with a local user); a token that expired must be renewed"));
     }
 
     @Error(global = true, exception = Throwable.class)

@@ -1,5 +1,7 @@
 package io.choreoscope.api;
 
+import io.micronaut.security.annotation.Secured;
+import io.choreoscope.auth.Roles;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,6 +23,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 /** Flows: KPIs over a window, and each flow's learned model graph. */
+@Secured(Roles.VIEWER)
 @Controller("/api/v1/flows")
 @Tag(name = "flows")
 public class FlowController {

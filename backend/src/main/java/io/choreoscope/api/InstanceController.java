@@ -1,5 +1,7 @@
 package io.choreoscope.api;
 
+import io.micronaut.security.annotation.Secured;
+import io.choreoscope.auth.Roles;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +34,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 /** Instances: lists with filters and cursor pagination, one instance in full, raw payloads, search, stuck ones. */
+@Secured(Roles.VIEWER)
 @Controller("/api/v1")
 @Tag(name = "instances")
 public class InstanceController {

@@ -1,5 +1,7 @@
 package io.choreoscope.api;
 
+import io.micronaut.security.annotation.Secured;
+import io.choreoscope.auth.Roles;
 import io.choreoscope.model.api.LiveUpdate;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
@@ -11,6 +13,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import org.reactivestreams.Publisher;
 
 /** Live changes as Server-Sent Events. */
+@Secured(Roles.VIEWER)
 @Controller("/api/v1/live")
 @Tag(name = "live")
 public class LiveController {

@@ -1,5 +1,7 @@
 package io.choreoscope.api;
 
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.rules.SecurityRule;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -22,6 +24,7 @@ import io.swagger.v3.oas.annotations.servers.Server;
                 + "Limits: limit 1..500 (default 50); a time range spans at most 31 days; from/to take ISO-8601 instants, "
                 + "'now' or relative times like -15m, -24h, -7d (default window: the last hour)."),
         servers = @Server(url = "http://localhost:8081"))
+@Secured(SecurityRule.IS_ANONYMOUS)
 @Controller("/api/v1")
 @Hidden
 public class OpenApiController {

@@ -1,5 +1,7 @@
 package io.choreoscope.api;
 
+import io.micronaut.security.annotation.Secured;
+import io.choreoscope.auth.Roles;
 import java.time.Clock;
 import java.util.List;
 
@@ -18,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Who talks to whom: the service dependency map, and Kafka topics with consumer-group lag. */
+@Secured(Roles.VIEWER)
 @Controller("/api/v1")
 @Tag(name = "services")
 public class ServiceMapController {

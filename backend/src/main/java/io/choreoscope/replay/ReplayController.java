@@ -1,5 +1,7 @@
 package io.choreoscope.replay;
 
+import io.micronaut.security.annotation.Secured;
+import io.choreoscope.auth.Roles;
 import java.util.List;
 
 import io.choreoscope.alerts.ApiErrors;
@@ -27,9 +29,11 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 
 /**
- * Replay under {@code /api/v1/replays}. Who asks is read from the {@value #USER_HEADER} header
- * ({@code anonymous} until authentication exists) and written to the audit.
+ * Replay under {@code /api/v1/replays}: operators replay, viewers read the audit. The audit records the
+ * signed-in user; with sign-in off ({@code choreoscope.auth.enabled=false}) the {@value #USER_HEADER}
+ * header, or {@code anonymous}.
  */
+@Secured(Roles.VIEWER)
 @Controller("/api/v1/replays")
 @ExecuteOn(TaskExecutors.BLOCKING)
 @Requires(property = ReplayConfig.PREFIX + ".enabled", notEquals = "false")
@@ -44,9 +48,13 @@ public class ReplayController {
     }
 
     /** 200 with the plan for a dry run or a replay that finished within the sync wait; 202 while it still runs. */
+    @Secured(Roles.OPERATOR)
     @Post
-    public HttpResponse<ReplayPlanView> replay(@Body @Nullable ReplayRequest request, @Header(USER_HEADER) @Nullable String user) {
-        ReplayPlanView view = replays.replay(request, user(user));
+    public HttpResponse<ReplayPlanView> replay(@Body @Nullable ReplayRequest request, HttpRequest<?> http,
+                                               @Header(USER_HEADER) @Nullable String user) {
+        // Signed in: the audit names the signed-in user and the header is ignored. Sign-in off: the header, if any.
+        String caller = io.choreoscope.auth.AuthController.callerName(http);
+        ReplayPlanView view = replays.replay(request, caller != null ? caller : user(user));
         return view.status().finished() ? HttpResponse.ok(view) : HttpResponse.accepted().body(view);
     }
 
@@ -55,6 +63,7 @@ public class ReplayController {
         return replays.status(id);
     }
 
+    @Secured(Roles.OPERATOR)
     @Post("/{id}/cancel")
     public ReplayStatus cancel(@PathVariable String id) {
         return replays.cancel(id);
@@ -94,15 +103,7 @@ public class ReplayController {
                 "the event store (ClickHouse) did not answer, so nothing was replayed; try again shortly");
     }
 
-    @Error(exception = io.micronaut.http.codec.CodecException.class)
-    public HttpResponse<ApiError> unreadableBody(HttpRequest<?> request, Exception e) {
-        return ApiErrors.unreadableBody(e);
-    }
 
-    @Error(exception = io.micronaut.json.JsonSyntaxException.class)
-    public HttpResponse<ApiError> invalidJson(HttpRequest<?> request, Exception e) {
-        return ApiErrors.unreadableBody(e);
-    }
 
     @Error(exception = io.micronaut.core.convert.exceptions.ConversionErrorException.class)
     public HttpResponse<ApiError> unreadable(HttpRequest<?> request, Exception e) {

@@ -70,7 +70,10 @@ class DemoLauncherTest {
     }
 
     private static JsonNode get(String path) throws IOException, InterruptedException {
+        // The demo signs in its viewer like any script would (HTTP Basic with the demo's viewer/viewer).
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(API + path))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        "viewer:viewer".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new AssertionError("GET " + path + " -> " + r.statusCode() + ": " + r.body());
