@@ -164,7 +164,7 @@ public class AlertsView extends Div implements BeforeEnterObserver {
         rules.addColumn(r -> AlertTexts.usesWindow(r.kind()) ? Formats.duration(r.windowMs()) : "–").setHeader("Window")
                 .setAutoWidth(true);
         rules.addColumn(r -> r.forMs() == 0 ? "at once" : Formats.duration(r.forMs())).setHeader("For").setAutoWidth(true);
-        rules.addComponentColumn(AlertsView::stateOf).setHeader("State").setAutoWidth(true)
+        rules.addComponentColumn(AlertsView::stateOf).setHeader("State").setKey("state").setAutoWidth(true)
                 .setTooltipGenerator(AlertsView::stateText);
         rules.addColumn(r -> r.silencedUntil() == null || !r.silencedUntil().isAfter(Instant.now(clock)) ? "–"
                 : Formats.dateTime(r.silencedUntil())).setHeader("Silenced until").setAutoWidth(true);
@@ -206,7 +206,7 @@ public class AlertsView extends Div implements BeforeEnterObserver {
         firings.addColumn(f -> f.notificationStatus() == null ? (f.silenced() ? "not sent (silenced)" : "none due")
                 : f.notificationStatus()).setHeader("Notification").setFlexGrow(1)
                 .setTooltipGenerator(f -> f.notificationStatus() == null ? null : f.notificationStatus());
-        firings.addComponentColumn(AlertsView::flags).setHeader("Flags").setAutoWidth(true);
+        firings.addComponentColumn(AlertsView::flags).setHeader("Flags").setKey("flags").setAutoWidth(true);
         firings.setVisible(false);
         Div tools = new Div(ruleFilter);
         tools.addClassName("view-tools");
