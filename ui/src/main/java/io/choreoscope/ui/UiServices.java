@@ -7,20 +7,28 @@ import com.vaadin.flow.server.VaadinContext;
 import com.vaadin.flow.server.VaadinService;
 
 import io.choreoscope.ui.client.ChoreoscopeApi;
+import io.choreoscope.ui.shell.Permissions;
 
 /**
  * What the views need from outside: the API client and the executor its (blocking) calls run on. One per
  * web application, kept as an attribute of the Vaadin context so that several UIs (tests, a launcher
  * running more than one) never share a static.
  *
- * @param api      the backend
- * @param executor runs API calls off the request thread; results come back by server push
+ * @param api         the backend
+ * @param executor    runs API calls off the request thread; results come back by server push
+ * @param permissions what people may do unless their session says otherwise ({@link Permissions#current()})
  */
-public record UiServices(ChoreoscopeApi api, Executor executor) {
+public record UiServices(ChoreoscopeApi api, Executor executor, Permissions permissions) {
 
     public UiServices {
         Objects.requireNonNull(api, "api");
         Objects.requireNonNull(executor, "executor");
+        Objects.requireNonNull(permissions, "permissions");
+    }
+
+    /** Services where everyone may do everything ({@link Permissions#ALL}), as long as no authentication exists. */
+    public UiServices(ChoreoscopeApi api, Executor executor) {
+        this(api, executor, Permissions.ALL);
     }
 
     /** The services of the current Vaadin application. */

@@ -13,6 +13,7 @@ import com.vaadin.flow.component.Component;
 import com.vaadin.flow.component.UI;
 
 import io.choreoscope.ui.client.FakeChoreoscopeApi;
+import io.choreoscope.ui.shell.Permissions;
 
 /**
  * Browserless UI tests: a mocked Vaadin with the real views, backed by {@link FakeChoreoscopeApi}. API
@@ -34,10 +35,15 @@ public abstract class KaribuTest {
         return FakeChoreoscopeApi.withSampleData(Instant.now());
     }
 
+    /** The application's default permissions in this test; everything unless overridden. */
+    protected Permissions permissions() {
+        return Permissions.ALL;
+    }
+
     @BeforeEach
     void setUpVaadin() {
         api = createApi();
-        UiServices services = new UiServices(api, Runnable::run);
+        UiServices services = new UiServices(api, Runnable::run, permissions());
         MockVaadin.setup(UI::new, new MockVaadinServlet(routes) {
             @Override
             protected void servletInitialized() throws jakarta.servlet.ServletException {

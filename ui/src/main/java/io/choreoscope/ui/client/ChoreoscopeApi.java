@@ -1,10 +1,17 @@
 package io.choreoscope.ui.client;
 
+import java.time.Instant;
 import java.util.List;
 
+import io.choreoscope.model.api.AlertFiringView;
+import io.choreoscope.model.api.AlertRuleRequest;
+import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.Page;
+import io.choreoscope.model.api.ReplayPlanView;
+import io.choreoscope.model.api.ReplayRequest;
+import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.model.api.SearchHit;
 import io.choreoscope.model.api.TopicInfo;
 import io.choreoscope.model.flow.DependencyMap;
@@ -61,4 +68,54 @@ public interface ChoreoscopeApi {
      * {@link LiveListener#onConnectionChanged(boolean)}.
      */
     LiveSubscription live(LiveListener listener);
+
+    // --- alerts (docs/ALERTS_AND_REPLAY.md) ---------------------------------------------------------------
+
+    /** {@code GET /alerts/rules}: every rule, with the series firing and pending now. */
+    List<AlertRuleView> alertRules();
+
+    /** {@code GET /alerts/rules/{id}}: one rule; {@link ApiException#isNotFound()} when unknown. */
+    AlertRuleView alertRule(long id);
+
+    /** {@code POST /alerts/rules}: creates a rule; bad input is a 400 whose message names the field. */
+    AlertRuleView createAlertRule(AlertRuleRequest request);
+
+    /** {@code PUT /alerts/rules/{id}}: replaces a rule (its silence is kept); 400 for bad input, 404 when unknown. */
+    AlertRuleView updateAlertRule(long id, AlertRuleRequest request);
+
+    /** {@code DELETE /alerts/rules/{id}}: deletes a rule and resolves its open firings; 404 when unknown. */
+    void deleteAlertRule(long id);
+
+    /**
+     * {@code POST /alerts/rules/{id}/test}: sends a test notification to the rule's webhook now (silenced or
+     * not) and answers the history entry with the delivery outcome in {@code notificationStatus}; 400 when the
+     * rule has no webhook.
+     */
+    AlertFiringView testAlertRule(long id);
+
+    /** {@code POST /alerts/rules/{id}/silence?until=}: holds notifications back until then; a past instant lifts it. */
+    AlertRuleView silenceAlertRule(long id, Instant until);
+
+    /** {@code GET /alerts/firings?ruleId&limit}: the firing history, newest first; {@code ruleId} null for all rules. */
+    List<AlertFiringView> alertFirings(Long ruleId, int limit);
+
+    // --- replay (docs/ALERTS_AND_REPLAY.md) ---------------------------------------------------------------
+
+    /**
+     * {@code POST /replays}: plans a replay and, unless it is a dry run, starts it. A dry run answers every
+     * record exactly as it would be sent; a real run answers its status (final when it finished within the
+     * backend's sync wait, {@code RUNNING} otherwise) and the first records.
+     *
+     * @param requestedBy sent as {@code X-Choreoscope-User} for the audit; null leaves it out ({@code anonymous})
+     */
+    ReplayPlanView replay(ReplayRequest request, String requestedBy);
+
+    /** {@code GET /replays/{id}}: where a replay stands; {@link ApiException#isNotFound()} when unknown. */
+    ReplayStatus replayStatus(String id);
+
+    /** {@code POST /replays/{id}/cancel}: stops a running replay and answers its status (a finished one is unchanged). */
+    ReplayStatus cancelReplay(String id);
+
+    /** {@code GET /replays?limit}: the replay audit, newest first. */
+    List<ReplayStatus> replays(int limit);
 }

@@ -1,7 +1,9 @@
 package io.choreoscope.ui.client;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -9,14 +11,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
+import io.choreoscope.model.api.AlertFiringView;
+import io.choreoscope.model.api.AlertRuleRequest;
+import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.LiveUpdate;
 import io.choreoscope.model.api.Page;
+import io.choreoscope.model.api.ReplayMode;
+import io.choreoscope.model.api.ReplayPlanView;
+import io.choreoscope.model.api.ReplayRequest;
+import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.model.api.SearchHit;
 import io.choreoscope.model.api.TopicInfo;
 import io.choreoscope.model.flow.DependencyMap;
@@ -29,6 +39,11 @@ import io.choreoscope.model.flow.InstanceState;
  * piece of data can be replaced from a test; {@link #updateFlow} and {@link #emit} push live updates to
  * subscribers exactly like the real {@code /live} stream, so "the dashboard updates live" can be shown
  * without a backend. Thread-safe (coarse locking: it is a fake).
+ *
+ * <p>Alerts and replay behave like the backend's (see {@link FakeAlerts} and {@link FakeReplays}): the same
+ * checks and messages for bad input, dry runs answering every record, real replays that advance with
+ * {@link #setClock the clock} at most {@link FakeReplays#ACK_RATE} records per second and can be cancelled,
+ * and an audit. Records on dead-letter topics are added with {@link #putTopicRecords}.
  */
 public final class FakeChoreoscopeApi implements ChoreoscopeApi {
 
@@ -44,6 +59,28 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private volatile ApiException failure;
     private volatile Duration delay = Duration.ZERO;
+    private volatile Clock clock = Clock.systemUTC();
+    /** Stored records of topics that no instance owns (dead-letter topics), by topic. */
+    private final Map<String, List<EventView>> topicRecords = new LinkedHashMap<>();
+    private final FakeAlerts alerts = new FakeAlerts(() -> clock);
+    private final FakeReplays replays = new FakeReplays(() -> clock, new FakeReplays.Store() {
+        @Override
+        public Optional<EventView> event(String topic, int partition, long offset) {
+            return findEvent(topic, partition, offset);
+        }
+
+        @Override
+        public Optional<EventView> lastEventOf(String correlationId) {
+            InstanceDetail d = find(correlationId);
+            return d == null ? Optional.empty() : d.events().stream().max(Comparator.comparing(EventView::timestamp)
+                    .thenComparingInt(EventView::partition).thenComparingLong(EventView::offset));
+        }
+
+        @Override
+        public List<EventView> topic(String topic) {
+            return recordsOf(topic);
+        }
+    });
 
     /** An empty fake: no flows, no instances. */
     public FakeChoreoscopeApi() {
@@ -93,6 +130,45 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
 
     public synchronized FakeChoreoscopeApi setTopics(List<TopicInfo> topics) {
         this.topics = List.copyOf(topics);
+        return this;
+    }
+
+    /** The clock alerts and replays use (a replay's progress follows it); the system clock by default. */
+    public FakeChoreoscopeApi setClock(Clock clock) {
+        this.clock = clock;
+        return this;
+    }
+
+    /**
+     * Adds stored records to a topic that no instance owns, e.g. a dead-letter topic for a redrive. Each
+     * record's own {@code topic} must be {@code topic}.
+     */
+    public synchronized FakeChoreoscopeApi putTopicRecords(String topic, List<EventView> records) {
+        for (EventView e : records) {
+            if (!topic.equals(e.topic())) {
+                throw new IllegalArgumentException("record of " + e.topic() + " given for " + topic);
+            }
+        }
+        topicRecords.computeIfAbsent(topic, t -> new ArrayList<>()).addAll(records);
+        return this;
+    }
+
+    /** Sets the series a rule fires and waits for now, as the backend's evaluation round would. */
+    public FakeChoreoscopeApi setAlertSeries(long ruleId, List<String> firing, List<String> pending) {
+        alerts.setSeries(ruleId, firing, pending);
+        return this;
+    }
+
+    /** Adds an entry to the firing history (its ID is assigned by the fake); returns it. */
+    public AlertFiringView addFiring(AlertFiringView firing) {
+        return alerts.addFiring(firing);
+    }
+
+    /** Adds a finished replay to the audit, as if it had run before. */
+    public FakeChoreoscopeApi addPastReplay(ReplayMode mode, boolean dryRun, String user, Instant requestedAt,
+                                            Instant finishedAt, int total, int sent, int errors, double rate,
+                                            ReplayStatus.State state, String message) {
+        replays.addFinished(mode, dryRun, user, requestedAt, finishedAt, total, sent, errors, rate, state, message);
         return this;
     }
 
@@ -217,15 +293,10 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     @Override
     public RawPayload payload(String topic, int partition, long offset) {
         enter("payload " + topic + "/" + partition + "/" + offset);
-        synchronized (this) {
-            for (InstanceDetail d : instances.values()) {
-                for (EventView e : d.events()) {
-                    if (e.topic().equals(topic) && e.partition() == partition && e.offset() == offset) {
-                        String p = e.payload() == null ? "" : e.payload();
-                        return new RawPayload(e.contentType(), p.getBytes(StandardCharsets.UTF_8));
-                    }
-                }
-            }
+        Optional<EventView> found = findEvent(topic, partition, offset);
+        if (found.isPresent()) {
+            String p = found.get().payload() == null ? "" : found.get().payload();
+            return new RawPayload(found.get().contentType(), p.getBytes(StandardCharsets.UTF_8));
         }
         throw ApiException.notFound("No event at " + topic + "/" + partition + "/" + offset + ".");
     }
@@ -298,6 +369,79 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public List<AlertRuleView> alertRules() {
+        enter("alertRules");
+        return alerts.rules();
+    }
+
+    @Override
+    public AlertRuleView alertRule(long id) {
+        enter("alertRule " + id);
+        return alerts.rule(id);
+    }
+
+    @Override
+    public AlertRuleView createAlertRule(AlertRuleRequest request) {
+        enter("createAlertRule " + (request == null ? null : request.name()));
+        return alerts.create(request);
+    }
+
+    @Override
+    public AlertRuleView updateAlertRule(long id, AlertRuleRequest request) {
+        enter("updateAlertRule " + id);
+        return alerts.update(id, request);
+    }
+
+    @Override
+    public void deleteAlertRule(long id) {
+        enter("deleteAlertRule " + id);
+        alerts.delete(id);
+    }
+
+    @Override
+    public AlertFiringView testAlertRule(long id) {
+        enter("testAlertRule " + id);
+        return alerts.testFire(id);
+    }
+
+    @Override
+    public AlertRuleView silenceAlertRule(long id, Instant until) {
+        enter("silenceAlertRule " + id + " " + until);
+        return alerts.silence(id, until);
+    }
+
+    @Override
+    public List<AlertFiringView> alertFirings(Long ruleId, int limit) {
+        enter("alertFirings " + (ruleId == null ? "*" : ruleId));
+        return alerts.firings(ruleId, limit);
+    }
+
+    @Override
+    public ReplayPlanView replay(ReplayRequest request, String requestedBy) {
+        enter("replay " + (request == null ? null : request.mode())
+                + (request != null && Boolean.TRUE.equals(request.dryRun()) ? " dry-run" : ""));
+        return replays.replay(request, requestedBy);
+    }
+
+    @Override
+    public ReplayStatus replayStatus(String id) {
+        enter("replayStatus " + id);
+        return replays.status(id);
+    }
+
+    @Override
+    public ReplayStatus cancelReplay(String id) {
+        enter("cancelReplay " + id);
+        return replays.cancel(id);
+    }
+
+    @Override
+    public List<ReplayStatus> replays(int limit) {
+        enter("replays");
+        return replays.history(limit);
+    }
+
+    @Override
     public LiveSubscription live(LiveListener listener) {
         listeners.add(listener);
         listener.onConnectionChanged(true);
@@ -320,6 +464,28 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         if (f != null) {
             throw f;
         }
+    }
+
+    private synchronized Optional<EventView> findEvent(String topic, int partition, long offset) {
+        for (InstanceDetail d : instances.values()) {
+            for (EventView e : d.events()) {
+                if (e.topic().equals(topic) && e.partition() == partition && e.offset() == offset) {
+                    return Optional.of(e);
+                }
+            }
+        }
+        return topicRecords.getOrDefault(topic, List.of()).stream()
+                .filter(e -> e.partition() == partition && e.offset() == offset).findFirst();
+    }
+
+    /** Stored records of a topic, by partition then offset: instance events and records put on it. */
+    private synchronized List<EventView> recordsOf(String topic) {
+        List<EventView> out = new ArrayList<>(topicRecords.getOrDefault(topic, List.of()));
+        for (InstanceDetail d : instances.values()) {
+            d.events().stream().filter(e -> e.topic().equals(topic)).forEach(out::add);
+        }
+        out.sort(Comparator.comparingInt(EventView::partition).thenComparingLong(EventView::offset));
+        return out;
     }
 
     private synchronized InstanceDetail find(String id) {

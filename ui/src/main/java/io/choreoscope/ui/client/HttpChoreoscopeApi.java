@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.StringJoiner;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -26,11 +28,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
+import io.choreoscope.model.api.AlertFiringView;
+import io.choreoscope.model.api.AlertRuleRequest;
+import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.ApiError;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.LiveUpdate;
 import io.choreoscope.model.api.Page;
+import io.choreoscope.model.api.ReplayPlanView;
+import io.choreoscope.model.api.ReplayRequest;
+import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.model.api.SearchHit;
 import io.choreoscope.model.api.TopicInfo;
 import io.choreoscope.model.flow.DependencyMap;
@@ -52,10 +60,14 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     /** Pause before reconnecting the live stream. */
     public static final Duration LIVE_RETRY = Duration.ofSeconds(3);
+    /** Header naming who asks for a replay, written to the backend's replay audit. */
+    public static final String USER_HEADER = "X-Choreoscope-User";
 
     private final URI base;
     private final HttpClient http;
     private final ObjectMapper json;
+    /** Writes request bodies; absent optional fields are left out so the backend applies its defaults. */
+    private final ObjectMapper bodies;
     private final LiveStream live = new LiveStream();
 
     /** @param baseUrl the API root, e.g. {@code http://localhost:8081/api/v1} (a trailing slash is fine) */
@@ -64,6 +76,7 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         this.json = mapper();
+        this.bodies = mapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
     }
 
     /** The Jackson setup the API's JSON needs: java.time, NaN for missing latencies, unknown fields ignored. */
@@ -106,7 +119,7 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     @Override
     public RawPayload payload(String topic, int partition, long offset) {
         URI uri = path("events/" + segment(topic) + "/" + partition + "/" + offset + "/payload", Map.of());
-        HttpResponse<byte[]> r = send(uri, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = send("GET", uri, null, Map.of(), HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() >= 400) {
             throw error(uri, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
         }
@@ -140,12 +153,88 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
         return live.add(listener);
     }
 
+    @Override
+    public List<AlertRuleView> alertRules() {
+        return get(path("alerts/rules", Map.of()), new TypeReference<>() { });
+    }
+
+    @Override
+    public AlertRuleView alertRule(long id) {
+        return get(path("alerts/rules/" + id, Map.of()), new TypeReference<>() { });
+    }
+
+    @Override
+    public AlertRuleView createAlertRule(AlertRuleRequest request) {
+        return call("POST", path("alerts/rules", Map.of()), request, Map.of(), new TypeReference<>() { });
+    }
+
+    @Override
+    public AlertRuleView updateAlertRule(long id, AlertRuleRequest request) {
+        return call("PUT", path("alerts/rules/" + id, Map.of()), request, Map.of(), new TypeReference<>() { });
+    }
+
+    @Override
+    public void deleteAlertRule(long id) {
+        call("DELETE", path("alerts/rules/" + id, Map.of()), null, Map.of(), null);
+    }
+
+    @Override
+    public AlertFiringView testAlertRule(long id) {
+        return call("POST", path("alerts/rules/" + id + "/test", Map.of()), null, Map.of(), new TypeReference<>() { });
+    }
+
+    @Override
+    public AlertRuleView silenceAlertRule(long id, Instant until) {
+        return call("POST", path("alerts/rules/" + id + "/silence", params("until", until)), null, Map.of(),
+                new TypeReference<>() { });
+    }
+
+    @Override
+    public List<AlertFiringView> alertFirings(Long ruleId, int limit) {
+        return get(path("alerts/firings", params("ruleId", ruleId, "limit", limit > 0 ? limit : null)),
+                new TypeReference<>() { });
+    }
+
+    @Override
+    public ReplayPlanView replay(ReplayRequest request, String requestedBy) {
+        Map<String, String> headers = requestedBy == null || requestedBy.isBlank() ? Map.of()
+                : Map.of(USER_HEADER, requestedBy.strip());
+        return call("POST", path("replays", Map.of()), request, headers, new TypeReference<>() { });
+    }
+
+    @Override
+    public ReplayStatus replayStatus(String id) {
+        return get(path("replays/" + segment(id), Map.of()), new TypeReference<>() { });
+    }
+
+    @Override
+    public ReplayStatus cancelReplay(String id) {
+        return call("POST", path("replays/" + segment(id) + "/cancel", Map.of()), null, Map.of(),
+                new TypeReference<>() { });
+    }
+
+    @Override
+    public List<ReplayStatus> replays(int limit) {
+        return get(path("replays", params("limit", limit > 0 ? limit : null)), new TypeReference<>() { });
+    }
+
     // --- plumbing -------------------------------------------------------------------------------------
 
     private <T> T get(URI uri, TypeReference<T> type) {
-        HttpResponse<String> r = send(uri, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return call("GET", uri, null, Map.of(), type);
+    }
+
+    /**
+     * One request with an optional JSON body; the answer is read as {@code type} (null: not read, for 204).
+     * Any 4xx/5xx becomes an {@link ApiException} with the backend's reason.
+     */
+    private <T> T call(String method, URI uri, Object body, Map<String, String> headers, TypeReference<T> type) {
+        HttpResponse<String> r = send(method, uri, body, headers, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (r.statusCode() >= 400) {
             throw error(uri, r.statusCode(), r.body());
+        }
+        if (type == null) {
+            return null;
         }
         try {
             return json.readValue(r.body(), type);
@@ -156,9 +245,23 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
         }
     }
 
-    private <T> HttpResponse<T> send(URI uri, HttpResponse.BodyHandler<T> handler) {
-        HttpRequest req = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT)
-                .header("Accept", "application/json").GET().build();
+    private <T> HttpResponse<T> send(String method, URI uri, Object body, Map<String, String> headers,
+                                     HttpResponse.BodyHandler<T> handler) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).header("Accept", "application/json");
+        headers.forEach(b::header);
+        if (body == null) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            byte[] bytes;
+            try {
+                bytes = bodies.writeValueAsBytes(body);
+            } catch (JsonProcessingException e) {
+                throw new ApiException(new ApiError(500, "ui_error", "The UI could not write the request: "
+                        + e.getOriginalMessage()), e);
+            }
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
+        }
+        HttpRequest req = b.build();
         try {
             return http.send(req, handler);
         } catch (IOException e) {

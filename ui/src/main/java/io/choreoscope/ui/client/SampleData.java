@@ -14,10 +14,17 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import io.choreoscope.model.Span;
+import io.choreoscope.model.api.AlertFiringView;
+import io.choreoscope.model.api.AlertKind;
+import io.choreoscope.model.api.AlertRuleRequest;
+import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.api.InstanceDetail;
+import io.choreoscope.model.api.ReplayMode;
+import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.model.api.TopicInfo;
+import io.choreoscope.model.api.WebhookFormat;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.Deviation;
 import io.choreoscope.model.flow.DeviationKind;
@@ -33,6 +40,9 @@ import io.choreoscope.model.flow.InstanceState;
  * stock and shipping and its compensation, a sign-up flow and an invoice flow), with completed,
  * compensated, failed, stuck and running instances, payloads, headers, spans, flow models computed
  * from the instances, a dependency map and topics with lag. The same seed always gives the same data.
+ * Also: alert rules (one firing, one pending, one silenced, one disabled) with a firing history, two
+ * dead-letter topics to redrive (one of whose records names no original topic and one carries markup),
+ * and a replay audit.
  */
 public final class SampleData {
 
@@ -50,6 +60,18 @@ public final class SampleData {
     public static final String ORDER_FLOW = "OrderPlaced";
     public static final String SIGNUP_FLOW = "UserSignedUp";
     public static final String INVOICE_FLOW = "InvoiceIssued";
+
+    /** Dead-letter topic whose records all name their original topic (Spring Kafka headers). */
+    public static final String PAYMENTS_DLT = "payments.DLT";
+    /** Dead-letter topic with one record that names no original topic (a redrive needs a target topic). */
+    public static final String ORDERS_DLQ = "orders-dlq";
+    /** Records stored on {@link #PAYMENTS_DLT} and {@link #ORDERS_DLQ}. */
+    public static final int PAYMENTS_DLT_RECORDS = 3;
+    public static final int ORDERS_DLQ_RECORDS = 3;
+    /** Markup inside a dead-letter payload of {@link #ORDERS_DLQ}: it must always be shown as text. */
+    public static final String HOSTILE_NOTE = "<img src=x onerror=alert(1)>";
+    /** Name of the sample rule that is firing for {@link #ORDER_FLOW}. */
+    public static final String FIRING_RULE = "Orders completing";
 
     private record Step(String type, String service, String topic) {
     }
@@ -114,6 +136,97 @@ public final class SampleData {
         }
         api.setDependencies(d.dependencies());
         api.setTopics(topics());
+        d.deadLetters(api);
+        d.alerts(api);
+        d.pastReplays(api);
+    }
+
+    // --- dead letters, alerts, replays -----------------------------------------------------------------
+
+    private void deadLetters(FakeChoreoscopeApi api) {
+        List<EventView> payments = new ArrayList<>();
+        for (int i = 0; i < PAYMENTS_DLT_RECORDS; i++) {
+            String order = "ord-" + (5200 + i * 3);
+            long original = 900 + i * 17L;
+            payments.add(deadLetter(PAYMENTS_DLT, i, order, "PaymentCaptured", "payment-service",
+                    List.of(header("kafka_dlt-original-topic", "payments"),
+                            header("kafka_dlt-original-partition", String.valueOf(i % 3)),
+                            header("kafka_dlt-original-offset", String.valueOf(original)),
+                            header("kafka_dlt-exception-fqcn", "org.springframework.dao.QueryTimeoutException"),
+                            header("kafka_dlt-exception-message", "ledger write timed out after 5000 ms")),
+                    "{\"type\":\"PaymentCaptured\",\"orderId\":\"" + order + "\",\"amount\":{\"value\":" + (40 + i * 7)
+                            + ".50,\"currency\":\"EUR\"}}", now.minusSeconds(1800 - i * 300L)));
+        }
+        api.putTopicRecords(PAYMENTS_DLT, payments);
+        api.putTopicRecords(ORDERS_DLQ, List.of(
+                deadLetter(ORDERS_DLQ, 0, "ord-5301", "OrderPlaced", "order-service",
+                        List.of(header("x-original-topic", "orders"), header("x-original-partition", "2"),
+                                header("x-original-offset", "4410"), header("x-exception-message", "schema v3 unknown")),
+                        "{\"type\":\"OrderPlaced\",\"orderId\":\"ord-5301\",\"schema\":3}", now.minusSeconds(2400)),
+                deadLetter(ORDERS_DLQ, 1, "ord-5302", "OrderPlaced", "order-service",
+                        List.of(header("x-original-topic", "orders"), header("x-exception-message", "note rejected")),
+                        "{\"type\":\"OrderPlaced\",\"orderId\":\"ord-5302\",\"note\":\"" + HOSTILE_NOTE + "\"}",
+                        now.minusSeconds(1300)),
+                deadLetter(ORDERS_DLQ, 2, "ord-5303", "OrderPlaced", "legacy-importer",
+                        List.of(header("x-exception-message", "written by hand, no original topic")),
+                        "{\"type\":\"OrderPlaced\",\"orderId\":\"ord-5303\"}", now.minusSeconds(700))));
+    }
+
+    private static EventView.HeaderView header(String name, String value) {
+        return new EventView.HeaderView(name, value, "text");
+    }
+
+    private EventView deadLetter(String topic, long offset, String order, String type, String service,
+                                 List<EventView.HeaderView> dltHeaders, String payload, Instant at) {
+        List<EventView.HeaderView> headers = new ArrayList<>();
+        headers.add(header("correlationId", order));
+        headers.add(header("eventType", type));
+        headers.add(header("content-type", "application/json"));
+        headers.addAll(dltHeaders);
+        return new EventView(topic, 0, offset, at, at.plusMillis(40), order, headers, payload, "text", false,
+                payload.length(), "application/json", order, "evt-" + hex(6), type, service, null, null, null, "OK",
+                null, false);
+    }
+
+    private void alerts(FakeChoreoscopeApi api) {
+        AlertRuleView completion = api.createAlertRule(new AlertRuleRequest(FIRING_RULE, ORDER_FLOW, null,
+                AlertKind.COMPLETION_RATE_BELOW, 95.0, 600_000L, 60_000L, 2.0,
+                "https://hooks.slack.example/services/T0001/B0001", WebhookFormat.SLACK, true));
+        AlertRuleView stuck = api.createAlertRule(new AlertRuleRequest("Sign-ups stuck", SIGNUP_FLOW, null,
+                AlertKind.STUCK_INSTANCES_ABOVE, 3.0, null, 300_000L, 1.0, null, null, true));
+        AlertRuleView dlt = api.createAlertRule(new AlertRuleRequest("Dead letters arriving", null, null,
+                AlertKind.DEAD_LETTER_GROWTH_ABOVE, 0.0, 900_000L, 0L, 0.0, "https://pager.invalid/choreoscope",
+                WebhookFormat.GENERIC, true));
+        api.createAlertRule(new AlertRuleRequest("Checkout p95", null, null, AlertKind.P95_DURATION_ABOVE, 5000.0,
+                300_000L, 120_000L, 250.0, null, null, false));
+        api.silenceAlertRule(dlt.id(), now.plus(Duration.ofHours(2)));
+        api.setAlertSeries(completion.id(), List.of(ORDER_FLOW), List.of());
+        api.setAlertSeries(stuck.id(), List.of(), List.of(SIGNUP_FLOW));
+        api.setAlertSeries(dlt.id(), List.of(PAYMENTS_DLT), List.of());
+
+        api.addFiring(new AlertFiringView(0, completion.id(), completion.name(), completion.kind(), ORDER_FLOW, 95.0,
+                91.2, now.minusSeconds(7300), now.minusSeconds(7240), now.minusSeconds(6600), 97.4, "recovered", false,
+                false, "resolved delivered (200) after 1 attempt"));
+        api.addFiring(new AlertFiringView(0, dlt.id(), dlt.name(), dlt.kind(), "test", 0.0, null, null,
+                now.minusSeconds(5400), now.minusSeconds(5400), null, "test", true, false,
+                FakeAlerts.delivery("https://pager.invalid/choreoscope")));
+        api.addFiring(new AlertFiringView(0, dlt.id(), dlt.name(), dlt.kind(), PAYMENTS_DLT, 0.0, 3.0,
+                now.minusSeconds(1800), now.minusSeconds(1800), null, null, null, false, true, null));
+        api.addFiring(new AlertFiringView(0, completion.id(), completion.name(), completion.kind(), ORDER_FLOW, 95.0,
+                86.0, now.minusSeconds(960), now.minusSeconds(900), null, null, null, false, false,
+                "firing delivered (200) after 2 attempts"));
+    }
+
+    private void pastReplays(FakeChoreoscopeApi api) {
+        api.addPastReplay(ReplayMode.DEAD_LETTER, false, "mira", now.minusSeconds(86_400), now.minusSeconds(86_380),
+                120, 120, 0, 10, ReplayStatus.State.SUCCEEDED, "120 records sent");
+        api.addPastReplay(ReplayMode.STUCK_LAST_EVENT, true, "jonas", now.minusSeconds(10_800), now.minusSeconds(10_800),
+                4, 0, 0, 0, ReplayStatus.State.DRY_RUN, "dry run: 4 records would be sent");
+        api.addPastReplay(ReplayMode.STUCK_LAST_EVENT, false, "jonas", now.minusSeconds(10_700), now.minusSeconds(10_690),
+                4, 3, 1, 100, ReplayStatus.State.PARTIALLY_FAILED,
+                "3 of 4 records sent, 1 failed: payments/1/812 -> payments: TimeoutException: Expiring 1 record(s)");
+        api.addPastReplay(ReplayMode.EVENT, false, "anonymous", now.minusSeconds(3_600), now.minusSeconds(3_540),
+                300, 112, 0, 5, ReplayStatus.State.CANCELLED, "cancelled after 112 of 300 records were sent");
     }
 
     // --- flows -----------------------------------------------------------------------------------------
@@ -416,7 +529,9 @@ public final class SampleData {
                         new TopicInfo.ConsumerGroupLag("mail-service", "Stable", 0))),
                 new TopicInfo("invoices", 3, 880, 0.004, List.of(
                         new TopicInfo.ConsumerGroupLag("payment-service", "Stable", 0))),
-                new TopicInfo("mail", 1, 4_102, 0.01, List.of()));
+                new TopicInfo("mail", 1, 4_102, 0.01, List.of()),
+                new TopicInfo(PAYMENTS_DLT, 1, PAYMENTS_DLT_RECORDS, 0.0, List.of()),
+                new TopicInfo(ORDERS_DLQ, 1, ORDERS_DLQ_RECORDS, 0.0, List.of()));
     }
 
     // --- small things ------------------------------------------------------------------------------------

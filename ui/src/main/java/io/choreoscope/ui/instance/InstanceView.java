@@ -28,6 +28,7 @@ import com.vaadin.flow.router.RouterLink;
 
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.InstanceDetail;
+import io.choreoscope.model.api.ReplayRequest;
 import io.choreoscope.model.flow.Deviation;
 import io.choreoscope.model.flow.ExpectedStep;
 import io.choreoscope.model.flow.FlowModel;
@@ -35,16 +36,19 @@ import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.ui.client.ApiException;
 import io.choreoscope.ui.flow.FlowView;
 import io.choreoscope.ui.graph.GraphView;
+import io.choreoscope.ui.replay.ReplayDialog;
 import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
+import io.choreoscope.ui.shell.Permissions;
 import io.choreoscope.ui.shell.StateBadge;
 
 /**
  * One instance by correlation ID (any linked ID works), bookmarkable as {@code /instances/{id}}: state
  * and reason, expected next steps, deviations, a waterfall of events and spans across services, the
- * path taken drawn over the flow model, and every event with its headers and payload.
+ * path taken drawn over the flow model, and every event with its headers and payload. Each event can be
+ * replayed (sent again to its topic) after a dry-run preview.
  */
 @Route(value = "instances/:correlationId", layout = MainLayout.class)
 public class InstanceView extends Div implements BeforeEnterObserver, HasDynamicTitle {
@@ -59,7 +63,9 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
     private InstanceDetail detail;
     private PayloadViewer viewer;
     private Grid<EventView> events;
+    private Grid.Column<EventView> replayColumn;
     private TabSheet tabs;
+    private Permissions permissions = Permissions.ALL;
 
     /** The instance and (when known) its flow's model. */
     record Loaded(InstanceDetail detail, FlowModel model) {
@@ -79,7 +85,16 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
     @Override
     public void beforeEnter(BeforeEnterEvent event) {
         correlationId = event.getRouteParameters().get(ID_PARAMETER).orElse("");
+        applyPermissions(Permissions.current());
         load();
+    }
+
+    /** Hides the per-event replay action when the person may not replay. */
+    public void applyPermissions(Permissions p) {
+        this.permissions = p;
+        if (replayColumn != null) {
+            replayColumn.setVisible(p.canReplay());
+        }
     }
 
     private void load() {
@@ -313,6 +328,9 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
                 .setFlexGrow(1);
         events.addColumn(e -> Formats.bytes(e.payloadSize()) + (e.payloadTruncated() ? " (cut)" : ""))
                 .setHeader("Payload").setAutoWidth(true).setFlexGrow(0);
+        replayColumn = events.addComponentColumn(this::replayButton).setHeader("Replay").setKey("replay")
+                .setAutoWidth(true).setFlexGrow(0);
+        replayColumn.setVisible(permissions.canReplay());
         events.setItems(list);
         events.setHeight("260px");
         viewer = new PayloadViewer();
@@ -323,6 +341,19 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         }
         wrap.add(events, viewer);
         return wrap;
+    }
+
+    private Button replayButton(EventView e) {
+        String where = e.topic() + "/" + e.partition() + "/" + e.offset();
+        Button b = new Button("Replay", VaadinIcon.ROTATE_LEFT.create(), c -> ReplayDialog.forEvents(
+                List.of(new ReplayRequest.EventRef(e.topic(), e.partition(), e.offset())),
+                "The event " + e.eventType() + " at " + where + " of instance " + detail.snapshot().correlationId()
+                        + " is sent again, with its key, headers and payload, to " + e.topic()
+                        + " unless another topic is named below.").open());
+        b.addThemeVariants(ButtonVariant.LUMO_TERTIARY, ButtonVariant.LUMO_SMALL);
+        b.addClassName("event-replay");
+        b.setAriaLabel("Replay " + e.eventType() + " at " + where);
+        return b;
     }
 
     private void loadFullPayload(EventView e) {

@@ -22,8 +22,10 @@ import com.vaadin.flow.router.QueryParameters;
 import com.vaadin.flow.router.RouterLink;
 import com.vaadin.flow.theme.lumo.Lumo;
 
+import io.choreoscope.ui.alerts.AlertsView;
 import io.choreoscope.ui.dashboard.DashboardView;
 import io.choreoscope.ui.dependencies.DependenciesView;
+import io.choreoscope.ui.replay.ReplayView;
 import io.choreoscope.ui.search.SearchView;
 import io.choreoscope.ui.stuck.StuckView;
 
@@ -95,6 +97,8 @@ public class MainLayout extends AppLayout {
         SideNav nav = new SideNav();
         nav.addItem(new SideNavItem("Dashboard", DashboardView.class, VaadinIcon.DASHBOARD.create()));
         nav.addItem(new SideNavItem("Stuck instances", StuckView.class, VaadinIcon.HOURGLASS.create()));
+        nav.addItem(new SideNavItem("Alerts", AlertsView.class, VaadinIcon.BELL_O.create()));
+        nav.addItem(new SideNavItem("Replay", ReplayView.class, VaadinIcon.ROTATE_LEFT.create()));
         nav.addItem(new SideNavItem("Dependencies", DependenciesView.class, VaadinIcon.CLUSTER.create()));
         nav.addItem(new SideNavItem("Search", SearchView.class, VaadinIcon.SEARCH.create()));
         nav.addClassName("side-nav");

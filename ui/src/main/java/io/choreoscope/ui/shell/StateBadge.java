@@ -16,10 +16,10 @@ public class StateBadge extends Span {
         this(state == null ? null : state.name());
     }
 
-    /** For states given as strings by the API; an unknown one is shown neutral, as it came. */
+    /** For states given as strings by the API ({@code DRY_RUN} reads "Dry run"); an unknown one is shown neutral. */
     public StateBadge(String state) {
         String s = state == null ? "UNKNOWN" : state;
-        setText(s.charAt(0) + s.substring(1).toLowerCase(Locale.ROOT));
+        setText(s.charAt(0) + s.substring(1).toLowerCase(Locale.ROOT).replace('_', ' '));
         addClassNames("state-badge", cssClass(s));
         getElement().setAttribute("data-state", s);
     }

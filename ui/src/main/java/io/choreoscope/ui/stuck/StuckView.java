@@ -38,16 +38,18 @@ import io.choreoscope.ui.client.LiveListener;
 import io.choreoscope.ui.client.LiveSubscription;
 import io.choreoscope.ui.client.TimeWindow;
 import io.choreoscope.ui.instance.InstanceList;
+import io.choreoscope.ui.replay.ReplayDialog;
 import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
+import io.choreoscope.ui.shell.Permissions;
 
 /**
  * Instances with no progress for longer than their expected step's bound, oldest first: age, last
  * event, last service and what they wait for. Filter by flow ({@code ?flow=} in the URL), select many
- * (checkboxes, Shift+click, or Space on a row) and copy their IDs. Refreshed when an instance changes
- * state on the live stream.
+ * (checkboxes, Shift+click, or Space on a row) and copy their IDs or replay their last events (after a
+ * dry-run preview). Refreshed when an instance changes state on the live stream.
  */
 @Route(value = "stuck", layout = MainLayout.class)
 @PageTitle("Stuck instances · choreoscope")
@@ -62,6 +64,7 @@ public class StuckView extends Div implements BeforeEnterObserver {
     private final Span count = new Span();
     private final Span selection = new Span();
     private final Button copy = new Button("Copy IDs", VaadinIcon.COPY_O.create());
+    private final Button replay = new Button("Replay last events", VaadinIcon.ROTATE_LEFT.create());
     private final Button clear = new Button("Clear selection");
     private final Loader loader = new Loader();
     private final Loader flowsLoader = new Loader();
@@ -98,9 +101,13 @@ public class StuckView extends Div implements BeforeEnterObserver {
         copy.setId("stuck-copy");
         copy.addThemeVariants(ButtonVariant.LUMO_SMALL);
         copy.addClickListener(e -> copySelected());
+        replay.setId("stuck-replay");
+        replay.addThemeVariants(ButtonVariant.LUMO_SMALL);
+        replay.setTooltipText("Send the last event of each selected instance again (a dry run shows them first)");
+        replay.addClickListener(e -> replaySelected());
         clear.addThemeVariants(ButtonVariant.LUMO_SMALL, ButtonVariant.LUMO_TERTIARY);
         clear.addClickListener(e -> grid.deselectAll());
-        Div bulk = new Div(selection, copy, clear);
+        Div bulk = new Div(selection, copy, replay, clear);
         bulk.addClassName("bulk-bar");
 
         grid.setId("stuck-grid");
@@ -133,7 +140,13 @@ public class StuckView extends Div implements BeforeEnterObserver {
             flowFilter.setValue(flow);
         }
         flowsLoader.load(api -> api.flows(TimeWindow.LAST_24_HOURS), this::offerFlows, e -> { });
+        applyPermissions(Permissions.current());
         load(true);
+    }
+
+    /** Hides the replay action when the person may not replay. */
+    public void applyPermissions(Permissions p) {
+        replay.setVisible(p.canReplay());
     }
 
     @Override
@@ -216,6 +229,7 @@ public class StuckView extends Div implements BeforeEnterObserver {
         int n = grid.getSelectedItems().size();
         selection.setText(n == 0 ? "Select instances to act on several at once" : n + " selected");
         copy.setEnabled(n > 0);
+        replay.setEnabled(n > 0);
         clear.setEnabled(n > 0);
     }
 
@@ -225,6 +239,13 @@ public class StuckView extends Div implements BeforeEnterObserver {
         UI.getCurrent().getPage().executeJs("navigator.clipboard && navigator.clipboard.writeText($0)", ids);
         Notification.show("Copied " + grid.getSelectedItems().size() + " correlation IDs", 2000,
                 Notification.Position.BOTTOM_START);
+    }
+
+    private void replaySelected() {
+        List<String> ids = grid.getSelectedItems().stream().map(InstanceSnapshot::correlationId).sorted().toList();
+        if (!ids.isEmpty()) {
+            ReplayDialog.forLastEvents(ids).open();
+        }
     }
 
     static String expected(InstanceSnapshot s) {

@@ -23,8 +23,19 @@ import org.junit.jupiter.api.Test;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.choreoscope.model.api.AlertFiringView;
+import io.choreoscope.model.api.AlertKind;
+import io.choreoscope.model.api.AlertRuleRequest;
+import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.api.LiveUpdate;
+import io.choreoscope.model.api.ReplayMode;
+import io.choreoscope.model.api.ReplayPlanView;
+import io.choreoscope.model.api.ReplayRequest;
+import io.choreoscope.model.api.ReplayStatus;
+import io.choreoscope.model.api.WebhookFormat;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.InstanceState;
 
@@ -34,6 +45,10 @@ class HttpChoreoscopeApiTest {
     private HttpServer server;
     private HttpChoreoscopeApi api;
     private final AtomicReference<String> lastRawPath = new AtomicReference<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final AtomicReference<String> lastBody = new AtomicReference<>();
+    private final AtomicReference<String> lastUser = new AtomicReference<>();
+    private final AtomicReference<String> lastContentType = new AtomicReference<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -54,6 +69,40 @@ class HttpChoreoscopeApiTest {
             send(ex, status, contentType, body);
         });
     }
+
+    /** Like {@link #answer}, and also keeps "METHOD /raw/path?query", the body and two request headers. */
+    private void record(String path, int status, String body) {
+        server.createContext(path, ex -> {
+            String target = ex.getRequestURI().getRawPath() + (ex.getRequestURI().getRawQuery() == null ? ""
+                    : "?" + ex.getRequestURI().getRawQuery());
+            requests.add(ex.getRequestMethod() + " " + target);
+            lastBody.set(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            lastUser.set(ex.getRequestHeaders().getFirst(HttpChoreoscopeApi.USER_HEADER));
+            lastContentType.set(ex.getRequestHeaders().getFirst("Content-Type"));
+            if (status == 204) {
+                ex.sendResponseHeaders(204, -1);
+                ex.close();
+            } else {
+                send(ex, status, "application/json", body);
+            }
+        });
+    }
+
+    private static JsonNode json(String s) throws IOException {
+        return HttpChoreoscopeApi.mapper().readTree(s);
+    }
+
+    private static final String RULE_JSON = """
+            {"id":7,"name":"orders completion","flow":"OrderPlaced","subject":null,"kind":"COMPLETION_RATE_BELOW",
+             "threshold":95.0,"windowMs":600000,"forMs":60000,"hysteresis":2.0,"webhookUrl":"https://hooks.example/x",
+             "webhookFormat":"SLACK","enabled":true,"silencedUntil":"2026-11-22T18:00:00Z",
+             "createdAt":"2026-11-22T10:00:00Z","updatedAt":"2026-11-22T10:05:00Z",
+             "firing":["OrderPlaced"],"pending":[]}""";
+
+    private static final String STATUS_JSON = """
+            {"id":"r-1","mode":"DEAD_LETTER","state":"RUNNING","dryRun":false,"requestedBy":"ana",
+             "requestedAt":"2026-11-22T10:00:00Z","finishedAt":null,"total":40,"sent":12,"errors":1,
+             "ratePerSecond":5.0,"message":null,"errorSamples":["payments.DLT/0/3 -> payments: TimeoutException"]}""";
 
     private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
@@ -190,5 +239,185 @@ class HttpChoreoscopeApiTest {
         } finally {
             sub.close();
         }
+    }
+
+    // --- alerts ---------------------------------------------------------------------------------------
+
+    @Test
+    void readsAlertRulesWithTheirSeriesAndSilence() {
+        record("/api/v1/alerts/rules", 200, "[" + RULE_JSON + "]");
+        List<AlertRuleView> rules = api.alertRules();
+        assertThat(rules).singleElement().satisfies(r -> {
+            assertThat(r.id()).isEqualTo(7);
+            assertThat(r.kind()).isEqualTo(AlertKind.COMPLETION_RATE_BELOW);
+            assertThat(r.webhookFormat()).isEqualTo(WebhookFormat.SLACK);
+            assertThat(r.silencedUntil()).isEqualTo(Instant.parse("2026-11-22T18:00:00Z"));
+            assertThat(r.firing()).containsExactly("OrderPlaced");
+        });
+        assertThat(requests).containsExactly("GET /api/v1/alerts/rules");
+    }
+
+    @Test
+    void readsOneRuleAndSaysWhenItIsUnknown() {
+        record("/api/v1/alerts/rules/", 404, "{\"status\":404,\"error\":\"not_found\",\"message\":\"no alert rule with id 9\"}");
+        assertThatThrownBy(() -> api.alertRule(9)).isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.isNotFound()).isTrue();
+            assertThat(e.getMessage()).isEqualTo("no alert rule with id 9");
+        });
+        assertThat(requests).containsExactly("GET /api/v1/alerts/rules/9");
+    }
+
+    @Test
+    void createsARuleWithAJsonBodyThatLeavesOutAbsentFields() throws IOException {
+        record("/api/v1/alerts/rules", 201, RULE_JSON);
+        AlertRuleView v = api.createAlertRule(new AlertRuleRequest("orders completion", "OrderPlaced", null,
+                AlertKind.COMPLETION_RATE_BELOW, 95.0, 600_000L, null, null, null, null, true));
+        assertThat(v.id()).isEqualTo(7);
+        assertThat(requests).containsExactly("POST /api/v1/alerts/rules");
+        assertThat(lastContentType.get()).isEqualTo("application/json");
+        JsonNode body = json(lastBody.get());
+        assertThat(body.get("name").asText()).isEqualTo("orders completion");
+        assertThat(body.get("kind").asText()).isEqualTo("COMPLETION_RATE_BELOW");
+        assertThat(body.get("threshold").asDouble()).isEqualTo(95.0);
+        assertThat(body.get("windowMs").asLong()).isEqualTo(600_000L);
+        assertThat(body.get("enabled").asBoolean()).isTrue();
+        // absent optional fields are not sent, so the backend applies its defaults
+        assertThat(body.has("forMs")).isFalse();
+        assertThat(body.has("subject")).isFalse();
+        assertThat(body.has("webhookUrl")).isFalse();
+    }
+
+    @Test
+    void aRejectedRuleCarriesTheBackendsReason() {
+        record("/api/v1/alerts/rules", 400, "{\"status\":400,\"error\":\"bad_request\",\"message\":"
+                + "\"threshold of COMPLETION_RATE_BELOW must be 0..100 (percent), was 150.0\"}");
+        assertThatThrownBy(() -> api.createAlertRule(new AlertRuleRequest("x", null, null,
+                AlertKind.COMPLETION_RATE_BELOW, 150.0, null, null, null, null, null, null)))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.error().error()).isEqualTo("bad_request");
+                    assertThat(e.getMessage()).isEqualTo("threshold of COMPLETION_RATE_BELOW must be 0..100 (percent), was 150.0");
+                });
+    }
+
+    @Test
+    void updatesDeletesTestsAndSilencesARule() throws IOException {
+        record("/api/v1/alerts/rules/", 200, RULE_JSON);
+        api.updateAlertRule(7, new AlertRuleRequest("renamed", null, null, AlertKind.STUCK_INSTANCES_ABOVE, 3.0,
+                null, null, null, null, WebhookFormat.GENERIC, false));
+        assertThat(json(lastBody.get()).get("name").asText()).isEqualTo("renamed");
+        assertThat(json(lastBody.get()).get("enabled").asBoolean()).isFalse();
+        api.silenceAlertRule(7, Instant.parse("2026-11-22T18:00:00Z"));
+        assertThat(lastBody.get()).isEmpty();
+        assertThat(requests).containsExactly("PUT /api/v1/alerts/rules/7",
+                "POST /api/v1/alerts/rules/7/silence?until=2026-11-22T18%3A00%3A00Z");
+    }
+
+    @Test
+    void deletingAcceptsAnEmptyNoContentAnswer() {
+        record("/api/v1/alerts/rules/", 204, "");
+        api.deleteAlertRule(7);
+        assertThat(requests).containsExactly("DELETE /api/v1/alerts/rules/7");
+    }
+
+    @Test
+    void aTestFireAnswersTheHistoryEntryWithTheDeliveryOutcome() {
+        record("/api/v1/alerts/rules/", 200, """
+                {"id":31,"ruleId":7,"ruleName":"orders completion","kind":"COMPLETION_RATE_BELOW","series":"test",
+                 "threshold":95.0,"firedValue":null,"pendingSince":null,"firedAt":"2026-11-22T10:00:00Z",
+                 "resolvedAt":"2026-11-22T10:00:00Z","resolvedValue":null,"resolution":"test","test":true,
+                 "silenced":false,"notificationStatus":"delivered (200) after 1 attempt"}""");
+        AlertFiringView f = api.testAlertRule(7);
+        assertThat(f.test()).isTrue();
+        assertThat(f.firedValue()).isNull();
+        assertThat(f.notificationStatus()).isEqualTo("delivered (200) after 1 attempt");
+        assertThat(requests).containsExactly("POST /api/v1/alerts/rules/7/test");
+    }
+
+    @Test
+    void readsTheFiringHistoryOfOneRule() {
+        record("/api/v1/alerts/firings", 200, "[]");
+        assertThat(api.alertFirings(7L, 100)).isEmpty();
+        api.alertFirings(null, 0);
+        assertThat(requests).containsExactly("GET /api/v1/alerts/firings?ruleId=7&limit=100",
+                "GET /api/v1/alerts/firings");
+    }
+
+    // --- replay ---------------------------------------------------------------------------------------
+
+    @Test
+    void aDryRunSendsTheRequestAndTheUserAndReadsEveryRecord() throws IOException {
+        record("/api/v1/replays", 200, """
+                {"status":{"id":"d-1","mode":"STUCK_LAST_EVENT","state":"DRY_RUN","dryRun":true,"requestedBy":"ana",
+                  "requestedAt":"2026-11-22T10:00:00Z","finishedAt":"2026-11-22T10:00:00Z","total":1,"sent":0,
+                  "errors":0,"ratePerSecond":0,"message":"dry run: 1 records would be sent","errorSamples":[]},
+                 "records":[{"source":"payments/1/41","targetTopic":"payments","key":"ord-1","keyEncoding":"text",
+                  "headers":[{"name":"choreoscope-replay-id","value":"d-1","encoding":"text"}],
+                  "payload":"<img src=x onerror=alert(1)>","payloadEncoding":"text"}]}""");
+        ReplayPlanView plan = api.replay(new ReplayRequest(ReplayMode.STUCK_LAST_EVENT, null, List.of("ord-1"),
+                null, null, true, 5.0), "ana");
+        assertThat(plan.status().state()).isEqualTo(ReplayStatus.State.DRY_RUN);
+        assertThat(plan.records()).singleElement().satisfies(r -> {
+            assertThat(r.source()).isEqualTo("payments/1/41");
+            assertThat(r.payload()).isEqualTo("<img src=x onerror=alert(1)>");
+            assertThat(r.headers().get(0).name()).isEqualTo("choreoscope-replay-id");
+        });
+        assertThat(requests).containsExactly("POST /api/v1/replays");
+        assertThat(lastUser.get()).isEqualTo("ana");
+        JsonNode body = json(lastBody.get());
+        assertThat(body.get("mode").asText()).isEqualTo("STUCK_LAST_EVENT");
+        assertThat(body.get("correlationIds").get(0).asText()).isEqualTo("ord-1");
+        assertThat(body.get("dryRun").asBoolean()).isTrue();
+        assertThat(body.get("ratePerSecond").asDouble()).isEqualTo(5.0);
+        assertThat(body.has("targetTopic")).isFalse();
+    }
+
+    @Test
+    void aRunningReplayAnswers202WithItsStatusAndNoUserHeaderWhenNoneIsKnown() throws IOException {
+        record("/api/v1/replays", 202, "{\"status\":" + STATUS_JSON + ",\"records\":[]}");
+        ReplayPlanView plan = api.replay(new ReplayRequest(ReplayMode.EVENT,
+                List.of(new ReplayRequest.EventRef("orders", 2, 41)), null, null, null, false, null), null);
+        assertThat(plan.status().state()).isEqualTo(ReplayStatus.State.RUNNING);
+        assertThat(plan.status().errorSamples()).hasSize(1);
+        assertThat(lastUser.get()).isNull();
+        JsonNode ev = json(lastBody.get()).get("events").get(0);
+        assertThat(ev.get("topic").asText()).isEqualTo("orders");
+        assertThat(ev.get("partition").asInt()).isEqualTo(2);
+        assertThat(ev.get("offset").asLong()).isEqualTo(41);
+    }
+
+    @Test
+    void aRefusedReplayCarriesTheBackendsReason() {
+        record("/api/v1/replays", 400, "{\"status\":400,\"error\":\"bad_request\",\"message\":\"2 of 5 records "
+                + "on 'orders.DLT' carry no original-topic header, the first at orders.DLT/0/3: choose a targetTopic for them\"}");
+        assertThatThrownBy(() -> api.replay(new ReplayRequest(ReplayMode.DEAD_LETTER, null, null, "orders.DLT",
+                null, true, null), null)).isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.getMessage()).startsWith("2 of 5 records").endsWith("choose a targetTopic for them");
+                });
+    }
+
+    @Test
+    void readsCancelsAndListsReplays() {
+        record("/api/v1/replays/", 200, STATUS_JSON);
+        ReplayStatus s = api.replayStatus("r 1/x");
+        assertThat(s.sent()).isEqualTo(12);
+        assertThat(s.finished()).isFalse();
+        api.cancelReplay("r-1");
+        assertThat(requests).containsExactly("GET /api/v1/replays/r%201%2Fx", "POST /api/v1/replays/r-1/cancel");
+    }
+
+    @Test
+    void listsTheAuditWithTheLimit() {
+        record("/api/v1/replays", 200, "[" + STATUS_JSON + "]");
+        assertThat(api.replays(20)).extracting(ReplayStatus::requestedBy).containsExactly("ana");
+        assertThat(requests).containsExactly("GET /api/v1/replays?limit=20");
+    }
+
+    @Test
+    void anUnknownReplaySaysSo() {
+        record("/api/v1/replays/", 404, "{\"status\":404,\"error\":\"not_found\",\"message\":\"no replay with id nope\"}");
+        assertThatThrownBy(() -> api.cancelReplay("nope")).isInstanceOfSatisfying(ApiException.class,
+                e -> assertThat(e.getMessage()).isEqualTo("no replay with id nope"));
     }
 }

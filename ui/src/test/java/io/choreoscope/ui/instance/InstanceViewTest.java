@@ -7,6 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
+import com.github.mvysny.kaributesting.v10.GridKt;
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.server.VaadinSession;
+
 import com.vaadin.flow.component.Html;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.html.Div;
@@ -14,10 +18,14 @@ import com.vaadin.flow.component.html.H2;
 import com.vaadin.flow.component.tabs.TabSheet;
 
 import io.choreoscope.model.api.EventView;
+import io.choreoscope.model.api.ReplayMode;
+import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.ui.KaribuTest;
 import io.choreoscope.ui.client.SampleData;
 import io.choreoscope.ui.graph.GraphData;
 import io.choreoscope.ui.graph.GraphView;
+import io.choreoscope.ui.replay.ReplayDialog;
+import io.choreoscope.ui.shell.Permissions;
 import io.choreoscope.ui.shell.Notice;
 import io.choreoscope.ui.shell.StateBadge;
 
@@ -112,5 +120,53 @@ class InstanceViewTest extends KaribuTest {
         Notice n = _get(Notice.class);
         assertThat(n.kind()).isEqualTo(Notice.Kind.EMPTY);
         assertThat(text(n)).contains("No instance “nope-123”").contains("search");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static com.vaadin.flow.component.grid.Grid<EventView> eventsGrid() {
+        return _get(com.vaadin.flow.component.grid.Grid.class, g -> g.withId("events-grid"));
+    }
+
+    @Test
+    void anEventIsReplayedAfterADryRunOfExactlyThatRecord() {
+        navigate("instances/" + SampleData.COMPENSATED_ORDER);
+        openEvents();
+        var grid = eventsGrid();
+        EventView third = GridKt._get(grid, 2);
+        _click((Button) GridKt._getCellComponent(grid, 2, "replay"));
+        roundtrip();
+
+        ReplayDialog dialog = _get(ReplayDialog.class);
+        assertThat(dialog.preview().records()).singleElement().satisfies(r -> {
+            assertThat(r.source()).isEqualTo(third.topic() + "/" + third.partition() + "/" + third.offset());
+            assertThat(r.targetTopic()).isEqualTo(third.topic());
+            assertThat(r.payload()).isEqualTo(third.payload());
+        });
+        assertThat(dialog.summaryText()).contains("this record would be sent");
+
+        _click(_get(Button.class, b -> b.withId("replay-confirm")));
+        roundtrip();
+        ReplayStatus started = api.replays(1).get(0);
+        assertThat(started.mode()).isEqualTo(ReplayMode.EVENT);
+        assertThat(started.dryRun()).isFalse();
+        assertThat(UI.getCurrent().getInternals().getActiveViewLocation().getPathWithQueryParameters())
+                .isEqualTo("replays?id=" + started.id());
+    }
+
+    @Test
+    void withoutThePermissionToReplayTheEventsHaveNoReplayAction() {
+        Permissions.setForSession(VaadinSession.getCurrent(), Permissions.READ_ONLY);
+        navigate("instances/" + SampleData.COMPENSATED_ORDER);
+        openEvents();
+        assertThat(eventsGrid().getColumnByKey("replay").isVisible()).isFalse();
+        assertThat(_find(Button.class, b -> b.withClasses("event-replay"))).isEmpty();
+    }
+
+    @Test
+    void withThePermissionEveryEventHasAReplayAction() {
+        navigate("instances/" + SampleData.COMPENSATED_ORDER);
+        openEvents();
+        assertThat(eventsGrid().getColumnByKey("replay").isVisible()).isTrue();
+        assertThat(GridKt._getCellComponent(eventsGrid(), 0, "replay")).isInstanceOf(Button.class);
     }
 }

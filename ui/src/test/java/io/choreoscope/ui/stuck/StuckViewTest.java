@@ -1,7 +1,11 @@
 package io.choreoscope.ui.stuck;
 
+import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._find;
 import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,9 +13,19 @@ import com.github.mvysny.kaributesting.v10.GridKt;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.grid.Grid;
 
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.server.VaadinSession;
+
+import io.choreoscope.model.api.EventView;
+import io.choreoscope.model.api.ReplayMode;
+import io.choreoscope.model.api.ReplayPlanView;
+import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.ui.KaribuTest;
 import io.choreoscope.ui.client.SampleData;
+import io.choreoscope.ui.replay.ReplayDialog;
+import io.choreoscope.ui.shell.Permissions;
 
 class StuckViewTest extends KaribuTest {
 
@@ -66,5 +80,51 @@ class StuckViewTest extends KaribuTest {
         assertThat(api.calls().size()).isGreaterThan(calls);
         assertThat(grid().getSelectedItems()).extracting(InstanceSnapshot::correlationId)
                 .containsExactly(first.correlationId());
+    }
+
+    private static String coordinates(EventView e) {
+        return e.topic() + "/" + e.partition() + "/" + e.offset();
+    }
+
+    @Test
+    void theSelectedInstancesLastEventsAreReplayedAfterADryRun() {
+        navigate("stuck");
+        Grid<InstanceSnapshot> grid = grid();
+        Button replay = _get(Button.class, b -> b.withId("stuck-replay"));
+        assertThat(replay.isEnabled()).isFalse();
+        InstanceSnapshot a = GridKt._get(grid, 0);
+        InstanceSnapshot b = GridKt._get(grid, 1);
+        grid.select(a);
+        grid.select(b);
+        _click(replay);
+        roundtrip();
+
+        ReplayDialog dialog = _get(ReplayDialog.class);
+        List<String> ids = List.of(a.correlationId(), b.correlationId()).stream().sorted().toList();
+        List<String> lastEvents = ids.stream().map(id -> {
+            List<EventView> ev = api.instance(id, 0).events();
+            return coordinates(ev.get(ev.size() - 1));
+        }).toList();
+        assertThat(dialog.preview().records()).extracting(ReplayPlanView.ReplayRecordView::source)
+                .containsExactlyElementsOf(lastEvents);
+        assertThat(api.replays(1).get(0).state()).isEqualTo(ReplayStatus.State.DRY_RUN);
+        assertThat(api.replays(1).get(0).mode()).isEqualTo(ReplayMode.STUCK_LAST_EVENT);
+
+        _click(_get(Button.class, x -> x.withId("replay-confirm")));
+        roundtrip();
+        ReplayStatus started = api.replays(1).get(0);
+        assertThat(started.dryRun()).isFalse();
+        assertThat(started.total()).isEqualTo(2);
+        assertThat(UI.getCurrent().getInternals().getActiveViewLocation().getPath()).isEqualTo("replays");
+        assertThat(text(_get(Div.class, d -> d.withId("replay-card-" + started.id())))).contains("of 2 sent");
+    }
+
+    @Test
+    void withoutThePermissionToReplayTheActionIsHidden() {
+        Permissions.setForSession(VaadinSession.getCurrent(), Permissions.READ_ONLY);
+        navigate("stuck");
+        grid().select(GridKt._get(grid(), 0));
+        assertThat(_find(Button.class, b -> b.withId("stuck-replay"))).isEmpty();
+        assertThat(_find(Button.class, b -> b.withId("stuck-copy"))).hasSize(1);
     }
 }
