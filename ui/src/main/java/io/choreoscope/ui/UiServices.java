@@ -31,8 +31,18 @@ public record UiServices(ChoreoscopeApi api, Executor executor, Permissions perm
         this(api, executor, Permissions.ALL);
     }
 
-    /** The services of the current Vaadin application. */
+    /**
+     * The services of the current Vaadin application, as the current session's signed-in user: their API
+     * client sends the user's token. Call it on a request thread (a view, a listener), not in a background task.
+     */
     public static UiServices current() {
+        UiServices s = application();
+        var signedIn = io.choreoscope.ui.signin.SignIn.current(com.vaadin.flow.server.VaadinSession.getCurrent());
+        return signedIn.map(st -> new UiServices(st.api(), s.executor(), s.permissions())).orElse(s);
+    }
+
+    /** The services of the current Vaadin application, not bound to anyone (sign-in itself uses these). */
+    public static UiServices application() {
         VaadinService service = VaadinService.getCurrent();
         UiServices s = service == null ? null : service.getContext().getAttribute(UiServices.class);
         if (s == null) {

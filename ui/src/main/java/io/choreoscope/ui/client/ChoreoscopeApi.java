@@ -3,6 +3,8 @@ package io.choreoscope.ui.client;
 import java.time.Instant;
 import java.util.List;
 
+import io.choreoscope.model.api.AuthSettings;
+import io.choreoscope.model.api.SignedIn;
 import io.choreoscope.model.api.AlertFiringView;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
@@ -118,4 +120,18 @@ public interface ChoreoscopeApi {
 
     /** {@code GET /replays?limit}: the replay audit, newest first. */
     List<ReplayStatus> replays(int limit);
+
+    // --- sign-in (docs/ACCESS.md) -----------------------------------------------------------------------
+
+    /** {@code GET /auth/settings}: whether sign-in is on, and how (password, single sign-on providers). */
+    AuthSettings authSettings();
+
+    /** {@code POST /auth/login}: a local user's token; {@link ApiException#status()} 401 for a wrong name or password. */
+    SignedIn login(String username, String password);
+
+    /** {@code POST /auth/sso/exchange}: the token behind a single sign-on's one-time code. */
+    SignedIn exchangeSsoCode(String code);
+
+    /** This API as the user whose bearer {@code token} it sends with every call. */
+    ChoreoscopeApi as(String token);
 }

@@ -15,6 +15,10 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
+import io.choreoscope.model.api.ApiError;
+import io.choreoscope.model.api.AuthSettings;
+import io.choreoscope.model.api.SignedIn;
+import io.choreoscope.model.api.UserInfo;
 import io.choreoscope.model.api.AlertFiringView;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
@@ -82,8 +86,80 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         }
     });
 
+    /** Users who may sign in (name -> password and roles); empty: sign-in is off. */
+    private final Map<String, Map.Entry<String, List<String>>> users = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<AuthSettings.SsoProvider> ssoProviders = new CopyOnWriteArrayList<>();
+    private final Map<String, SignedIn> ssoCodes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<String> tokensUsed = new CopyOnWriteArrayList<>();
+
     /** An empty fake: no flows, no instances. */
     public FakeChoreoscopeApi() {
+    }
+
+    // --- sign-in, for tests ----------------------------------------------------------------------------
+
+    /** Turns sign-in on and adds a local user with {@code roles} as the API would expand them. */
+    public FakeChoreoscopeApi addUser(String name, String password, List<String> roles) {
+        users.put(name, Map.entry(password, List.copyOf(roles)));
+        return this;
+    }
+
+    /** Turns sign-in on (if no user does) and lists a single sign-on provider. */
+    public FakeChoreoscopeApi addSsoProvider(String name, String loginUrl) {
+        ssoProviders.add(new AuthSettings.SsoProvider(name, loginUrl));
+        return this;
+    }
+
+    /** A one-time code as the API's single sign-on callback would hand to the UI. */
+    public String ssoCodeFor(String name, List<String> roles) {
+        String code = "code-" + java.util.UUID.randomUUID();
+        ssoCodes.put(code, signedIn(name, roles));
+        return code;
+    }
+
+    /** The tokens {@link #as} was asked to act with, oldest first. */
+    public List<String> tokensUsed() {
+        return List.copyOf(tokensUsed);
+    }
+
+    private SignedIn signedIn(String name, List<String> roles) {
+        return new SignedIn("fake-token-" + name + "-" + java.util.UUID.randomUUID(), clock.instant().plus(Duration.ofHours(12)),
+                new UserInfo(name, roles));
+    }
+
+    /** Not subject to {@link #failWith}: tests of an unreachable API keep their views, not the sign-in page. */
+    @Override
+    public AuthSettings authSettings() {
+        calls.add("authSettings");
+        boolean on = !users.isEmpty() || !ssoProviders.isEmpty();
+        return new AuthSettings(on, !users.isEmpty(), List.copyOf(ssoProviders));
+    }
+
+    @Override
+    public SignedIn login(String username, String password) {
+        enter("login");
+        Map.Entry<String, List<String>> u = username == null ? null : users.get(username);
+        if (u == null || !u.getKey().equals(password)) {
+            throw new ApiException(new ApiError(401, "unauthorized", "unknown user or wrong password"));
+        }
+        return signedIn(username, u.getValue());
+    }
+
+    @Override
+    public SignedIn exchangeSsoCode(String code) {
+        enter("exchangeSsoCode");
+        SignedIn s = code == null ? null : ssoCodes.remove(code);
+        if (s == null) {
+            throw new ApiException(new ApiError(401, "unauthorized", "this sign-in code is unknown, used or expired"));
+        }
+        return s;
+    }
+
+    /** The fake answers every caller alike (who may do what is the API's and tested there); it records the token. */
+    @Override
+    public ChoreoscopeApi as(String token) {
+        tokensUsed.add(token);
+        return this;
     }
 
     /** A fake filled with {@link SampleData} as of {@code now}. */

@@ -28,6 +28,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
+import io.choreoscope.model.api.AuthSettings;
+import io.choreoscope.model.api.LoginRequest;
+import io.choreoscope.model.api.SignedIn;
+import io.choreoscope.model.api.SsoCodeExchange;
 import io.choreoscope.model.api.AlertFiringView;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
@@ -69,6 +73,8 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     /** Writes request bodies; absent optional fields are left out so the backend applies its defaults. */
     private final ObjectMapper bodies;
     private final LiveStream live = new LiveStream();
+    /** {@code Bearer <token>} of the signed-in user this client acts for, or null (not signed in). */
+    private final String authorization;
 
     /** @param baseUrl the API root, e.g. {@code http://localhost:8081/api/v1} (a trailing slash is fine) */
     public HttpChoreoscopeApi(String baseUrl) {
@@ -77,6 +83,36 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         this.json = mapper();
         this.bodies = mapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+        this.authorization = null;
+    }
+
+    private HttpChoreoscopeApi(HttpChoreoscopeApi from, String authorization) {
+        this.base = from.base;
+        this.http = from.http;
+        this.json = from.json;
+        this.bodies = from.bodies;
+        this.authorization = authorization;
+    }
+
+    /** A client that sends {@code token} with every request (its own live stream, the same connection pool). */
+    @Override
+    public ChoreoscopeApi as(String token) {
+        return new HttpChoreoscopeApi(this, "Bearer " + token);
+    }
+
+    @Override
+    public AuthSettings authSettings() {
+        return get(path("auth/settings", Map.of()), new TypeReference<>() { });
+    }
+
+    @Override
+    public SignedIn login(String username, String password) {
+        return call("POST", path("auth/login", Map.of()), new LoginRequest(username, password), Map.of(), new TypeReference<>() { });
+    }
+
+    @Override
+    public SignedIn exchangeSsoCode(String code) {
+        return call("POST", path("auth/sso/exchange", Map.of()), new SsoCodeExchange(code), Map.of(), new TypeReference<>() { });
     }
 
     /** The Jackson setup the API's JSON needs: java.time, NaN for missing latencies, unknown fields ignored. */
@@ -248,6 +284,9 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     private <T> HttpResponse<T> send(String method, URI uri, Object body, Map<String, String> headers,
                                      HttpResponse.BodyHandler<T> handler) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).header("Accept", "application/json");
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
         headers.forEach(b::header);
         if (body == null) {
             b.method(method, HttpRequest.BodyPublishers.noBody());
@@ -357,8 +396,11 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
             long retryMs = LIVE_RETRY.toMillis();
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    HttpRequest req = HttpRequest.newBuilder(base.resolve("live"))
-                            .header("Accept", "text/event-stream").GET().build();
+                    HttpRequest.Builder rb = HttpRequest.newBuilder(base.resolve("live")).header("Accept", "text/event-stream");
+                    if (authorization != null) {
+                        rb.header("Authorization", authorization);
+                    }
+                    HttpRequest req = rb.GET().build();
                     HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
                     if (r.statusCode() >= 400) {
                         closeQuietly(r.body());

@@ -18,12 +18,18 @@ import com.vaadin.flow.component.orderedlayout.HorizontalLayout;
 import com.vaadin.flow.component.sidenav.SideNav;
 import com.vaadin.flow.component.sidenav.SideNavItem;
 import com.vaadin.flow.component.textfield.TextField;
+import com.vaadin.flow.router.BeforeEnterEvent;
+import com.vaadin.flow.router.BeforeEnterObserver;
 import com.vaadin.flow.router.QueryParameters;
+import com.vaadin.flow.server.VaadinSession;
 import com.vaadin.flow.router.RouterLink;
 import com.vaadin.flow.theme.lumo.Lumo;
 
 import io.choreoscope.ui.alerts.AlertsView;
+import io.choreoscope.ui.UiServices;
 import io.choreoscope.ui.dashboard.DashboardView;
+import io.choreoscope.ui.signin.LoginView;
+import io.choreoscope.ui.signin.SignIn;
 import io.choreoscope.ui.dependencies.DependenciesView;
 import io.choreoscope.ui.replay.ReplayView;
 import io.choreoscope.ui.search.SearchView;
@@ -34,7 +40,7 @@ import io.choreoscope.ui.stuck.StuckView;
  * the light/dark switch and the navigation. The theme follows the operating system until the person
  * switches it.
  */
-public class MainLayout extends AppLayout {
+public class MainLayout extends AppLayout implements BeforeEnterObserver {
 
     /** Session attribute holding the person's light/dark choice (Boolean), kept across page loads. */
     static final String DARK_CHOICE = "choreoscope.dark";
@@ -42,6 +48,7 @@ public class MainLayout extends AppLayout {
     private final TextField search = new TextField();
     private final Button themeToggle = new Button();
     private boolean themeChosen;
+    private final HorizontalLayout userMenu = new HorizontalLayout();
 
     public MainLayout() {
         setPrimarySection(Section.NAVBAR);
@@ -87,7 +94,9 @@ public class MainLayout extends AppLayout {
 
         Div spacer = new Div();
         spacer.addClassName("navbar-spacer");
-        HorizontalLayout bar = new HorizontalLayout(toggle, brand, spacer, searchBox, themeToggle);
+        userMenu.addClassName("user-menu");
+        userMenu.setAlignItems(FlexComponent.Alignment.CENTER);
+        HorizontalLayout bar = new HorizontalLayout(toggle, brand, spacer, searchBox, themeToggle, userMenu);
         bar.setWidthFull();
         bar.setAlignItems(FlexComponent.Alignment.CENTER);
         bar.addClassName("navbar");
@@ -122,6 +131,39 @@ public class MainLayout extends AppLayout {
                         applyDark(dark);
                     }
                 });
+    }
+
+    /**
+     * Sends people who have not signed in (while sign-in is on) to the sign-in page, with the place they
+     * wanted to go; shows who is signed in and the way out otherwise.
+     */
+    @Override
+    public void beforeEnter(BeforeEnterEvent event) {
+        VaadinSession session = VaadinSession.getCurrent();
+        var signedIn = SignIn.current(session);
+        if (signedIn.isEmpty() && SignIn.required(session, UiServices.application().api())) {
+            String wanted = event.getLocation().getPathWithQueryParameters();
+            event.forwardTo(LoginView.class, wanted.isEmpty() ? QueryParameters.empty() : QueryParameters.of("next", wanted));
+            return;
+        }
+        userMenu.removeAll();
+        signedIn.ifPresent(s -> {
+            Span who = new Span(s.signedIn().user().name());
+            who.setId("signed-in-user");
+            who.setTitle("Roles: " + String.join(", ", s.signedIn().user().roles()));
+            who.addClassName("signed-in-user");
+            Button out = new Button("Sign out", VaadinIcon.SIGN_OUT.create(), e -> signOut());
+            out.setId("sign-out");
+            out.addThemeVariants(ButtonVariant.LUMO_TERTIARY);
+            userMenu.add(who, out);
+        });
+    }
+
+    private void signOut() {
+        VaadinSession session = VaadinSession.getCurrent();
+        SignIn.signOut(session);
+        UI.getCurrent().getPage().setLocation("login");
+        session.getSession().invalidate();
     }
 
     /** The search box, for views that want to prefill it. */

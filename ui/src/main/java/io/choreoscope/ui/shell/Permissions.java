@@ -6,8 +6,9 @@ import io.choreoscope.ui.UiServices;
 
 /**
  * What the person using the UI may do. Views hide (not just disable) the controls of what is not allowed.
- * There are no roles yet: every application starts with {@link #ALL} (see {@link UiServices#permissions()});
- * whoever adds authentication sets the person's own with {@link #setForSession} after login.
+ * With sign-in off every application allows {@link #ALL} (see {@link UiServices#permissions()}); signing in
+ * sets the person's own from their roles ({@link io.choreoscope.ui.signin.SignIn#signIn}). The API checks the
+ * same roles on every call, so a hidden control is a courtesy, not the protection.
  *
  * @param canReplay     may start and cancel replays (dry runs included)
  * @param canEditAlerts may create, change, delete, test-fire and silence alert rules
