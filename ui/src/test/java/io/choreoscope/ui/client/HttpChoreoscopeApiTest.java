@@ -420,4 +420,50 @@ class HttpChoreoscopeApiTest {
         assertThatThrownBy(() -> api.cancelReplay("nope")).isInstanceOfSatisfying(ApiException.class,
                 e -> assertThat(e.getMessage()).isEqualTo("no replay with id nope"));
     }
+
+    @Test
+    void signsInAndThenSendsTheUsersTokenWithEveryCallIncludingTheLiveStream() throws Exception {
+        java.util.List<String> auth = new CopyOnWriteArrayList<>();
+        server.createContext("/api/v1/auth/login", ex -> {
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            if (body.contains("\"password\":\"right\"")) {
+                send(ex, 200, "application/json", "{\"token\":\"t-123\",\"expiresAt\":\"2026-11-23T10:00:00Z\","
+                        + "\"user\":{\"name\":\"ada\",\"roles\":[\"viewer\",\"operator\"]}}");
+            } else {
+                send(ex, 401, "application/json", "{\"status\":401,\"error\":\"unauthorized\",\"message\":\"unknown user or wrong password\"}");
+            }
+        });
+        server.createContext("/api/v1/flows", ex -> {
+            auth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+            send(ex, 200, "application/json", "[]");
+        });
+        server.createContext("/api/v1/live", ex -> {
+            auth.add("live " + ex.getRequestHeaders().getFirst("Authorization"));
+            ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0);
+            ex.getResponseBody().write(": hello\n\n".getBytes(StandardCharsets.UTF_8));
+            ex.getResponseBody().flush();
+        });
+
+        assertThatThrownBy(() -> api.login("ada", "wrong")).isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.status()).isEqualTo(401);
+            assertThat(e.getMessage()).contains("wrong password");
+        });
+        var signedIn = api.login("ada", "right");
+        assertThat(signedIn.user().roles()).containsExactly("viewer", "operator");
+        ChoreoscopeApi ada = api.as(signedIn.token());
+        ada.flows(TimeWindow.LAST_HOUR);
+        api.flows(TimeWindow.LAST_HOUR);
+        LiveSubscription sub = ada.live(new LiveListener() {
+            @Override
+            public void onUpdate(io.choreoscope.model.api.LiveUpdate update) {
+            }
+        });
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> auth.size() >= 3);
+        } finally {
+            sub.close();
+        }
+        assertThat(auth).containsExactly("Bearer t-123", "null", "live Bearer t-123");
+    }
 }
