@@ -35,7 +35,8 @@ import io.choreoscope.ui.shell.Notice;
  * the person confirm the real run, which is sent with the same inputs. Changing an input after the dry run
  * asks for a new one. After the start, the Replay view opens on the new replay's progress.
  *
- * <p>Keyboard: Enter runs the dry run, or confirms once its preview is shown; Escape closes.
+ * <p>Keyboard: Enter in a text field runs the dry run, or confirms once its preview is shown (the confirm
+ * button has the focus then); Escape closes.
  */
 public class ReplayDialog extends Dialog {
 
@@ -123,9 +124,11 @@ public class ReplayDialog extends Dialog {
         Button close = new Button("Cancel", e -> close());
         close.setId("replay-close");
         getFooter().add(close, dryRun, confirm);
-        // Enter: the dry run, or the confirmation once its preview is shown. The focused field is blurred
-        // first so that its value reaches the server before the action runs.
-        Shortcuts.addShortcutListener(this, this::primary, Key.ENTER).listenOn(this).resetFocusOnActiveElement();
+        // Enter in a text field: the dry run, or the confirmation once its preview is shown. Only the text
+        // fields listen: Enter in the topic list picks a topic, Enter in the records grid must never start a
+        // replay. The focused field is blurred first so that its value reaches the server before the action.
+        Shortcuts.addShortcutListener(this, this::primary, Key.ENTER).listenOn(targetTopic, rate)
+                .resetFocusOnActiveElement();
         updateButtons();
     }
 

@@ -168,9 +168,6 @@ public class ReplayView extends Div implements BeforeEnterObserver {
     private void show(List<ReplayStatus> list) {
         status.removeAll();
         audit = new ArrayList<>(list);
-        long runningCount = list.stream().filter(s -> !s.finished()).count();
-        subtitle.setText(list.isEmpty() ? "" : Formats.count(list.size()) + " replays in the audit"
-                + (runningCount > 0 ? " · " + runningCount + " running" : ""));
         if (list.isEmpty()) {
             grid.setVisible(false);
             status.add(Notice.empty(VaadinIcon.ROTATE_LEFT, "No replay yet",
@@ -187,6 +184,9 @@ public class ReplayView extends Div implements BeforeEnterObserver {
 
     /** Cards for the running replays (and the one just started, finished or not); polling while any runs. */
     private void updateRunning() {
+        long runningCount = audit.stream().filter(s -> !s.finished()).count();
+        subtitle.setText(audit.isEmpty() ? "" : Formats.count(audit.size()) + " replays in the audit"
+                + (runningCount > 0 ? " · " + runningCount + " running" : ""));
         List<ReplayStatus> shown = audit.stream()
                 .filter(s -> !s.finished() || s.id().equals(highlighted) && !s.dryRun()).toList();
         cards.keySet().removeIf(id -> shown.stream().noneMatch(s -> s.id().equals(id)));
