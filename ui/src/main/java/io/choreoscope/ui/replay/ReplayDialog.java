@@ -98,6 +98,10 @@ public class ReplayDialog extends Dialog {
         rate.setSuffixComponent(new Span("records/s"));
         rate.setPlaceholder("server default");
         rate.setHelperText("Empty: the server's default rate (100/s unless configured).");
+        // The backend judges the request; its reasons go on these fields, no client-side rules compete.
+        deadLetterTopic.setManualValidation(true);
+        targetTopic.setManualValidation(true);
+        rate.setManualValidation(true);
         Div form = new Div();
         form.addClassName("replay-form");
         if (mode == ReplayMode.DEAD_LETTER) {

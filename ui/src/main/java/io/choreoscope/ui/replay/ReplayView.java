@@ -27,6 +27,7 @@ import com.vaadin.flow.shared.Registration;
 
 import io.choreoscope.model.api.ReplayMode;
 import io.choreoscope.model.api.ReplayStatus;
+import io.choreoscope.ui.client.ApiException;
 import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
@@ -153,14 +154,19 @@ public class ReplayView extends Div implements BeforeEnterObserver {
         loader.load(api -> {
             List<ReplayStatus> list = new ArrayList<>(api.replays(LIMIT));
             if (wanted != null && list.stream().noneMatch(s -> s.id().equals(wanted))) {
-                list.add(0, api.replayStatus(wanted));
+                try {
+                    list.add(0, api.replayStatus(wanted));
+                } catch (ApiException e) {
+                    if (!e.isNotFound()) {
+                        throw e;
+                    }
+                    // an unknown ?id= (a stale link): the audit is still worth showing
+                }
             }
             return list;
         }, this::show, e -> {
             status.removeAll();
-            status.add(e.isNotFound() && wanted != null
-                    ? Notice.error("No replay " + wanted, e, () -> load(true))
-                    : Notice.error("Could not load the replay audit", e, () -> load(true)));
+            status.add(Notice.error("Could not load the replay audit", e, () -> load(true)));
             grid.setVisible(false);
         });
     }

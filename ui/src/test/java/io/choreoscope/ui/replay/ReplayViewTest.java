@@ -239,4 +239,12 @@ class ReplayViewTest extends KaribuTest {
         Div card = _get(Div.class, x -> x.withId("replay-card-" + running));
         assertThat(_find(card, Button.class, b -> b.withText("Cancel replay"))).hasSize(1);
     }
+
+    @Test
+    void anUnknownReplayInTheLinkStillShowsTheAudit() {
+        navigate("replays?id=no-such-replay");
+        assertThat(GridKt._size(audit())).isEqualTo(4);
+        assertThat(api.calls()).contains("replayStatus no-such-replay");
+        assertThat(_find(Div.class, d -> d.withClasses("replay-card"))).isEmpty();
+    }
 }
