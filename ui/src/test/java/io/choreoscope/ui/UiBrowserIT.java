@@ -33,7 +33,8 @@ import io.choreoscope.ui.client.SampleData;
 /**
  * The key paths in a real browser (Debian's Chromium driven by Playwright) against {@link UiServer} with
  * the fake API: the dashboard updates live, search leads to the instance view, the flow graph renders
- * and a click on a node shows its details. Screenshots go to {@code target/screenshots/}.
+ * and a click on a node shows its details, an alert rule is created and stuck instances are replayed
+ * after a dry run. Screenshots go to {@code target/screenshots/}.
  */
 class UiBrowserIT {
 
@@ -200,5 +201,51 @@ class UiBrowserIT {
         assertThat(page.locator("html[theme~=dark]")).isAttached();
         assertThat(page.locator("#flow-card-OrderPlaced")).isVisible();
         shot("dashboard-dark");
+    }
+
+    @Test
+    void anAlertRuleIsCreatedAndStuckInstancesAreReplayedAfterADryRun() {
+        page.navigate(url + "alerts");
+        assertThat(page.locator("#alerts-grid")).containsText(SampleData.FIRING_RULE);
+        page.locator("#alerts-new").click();
+        page.locator("#rule-name input").fill("Invoices completing (browser)");
+        page.locator("#rule-window input").fill("15m");
+        page.locator("#rule-threshold input").fill("99");
+        page.locator("#rule-threshold input").press("Enter"); // Enter saves the dialog
+        assertThat(page.locator("#rule-dialog")).isHidden();
+        assertThat(page.locator("#alerts-outcome")).containsText("Created “Invoices completing (browser)”");
+        assertThat(page.locator("#alerts-grid")).containsText("Invoices completing (browser)");
+        assertThat(page.locator("#alerts-grid")).containsText("< 99%");
+        assertThat(api.alertRules()).anyMatch(r -> r.name().equals("Invoices completing (browser)")
+                && r.threshold() == 99.0 && r.windowMs() == 900_000);
+        assertThat(page.locator("vaadin-dialog-overlay")).hasCount(0); // closed, not just closing
+        shot("alerts");
+
+        page.navigate(url + "stuck");
+        Locator rowBoxes = page.locator("#stuck-grid vaadin-grid-cell-content vaadin-checkbox");
+        assertThat(rowBoxes.nth(2)).isVisible();
+        rowBoxes.nth(1).click(); // nth(0) is "select all" in the header
+        rowBoxes.nth(2).click();
+        assertThat(page.locator("#stuck-selection")).hasText("2 selected");
+        page.locator("#stuck-replay").click();
+        // the dialog asks for a dry run first and lists the records
+        assertThat(page.locator("#replay-summary")).containsText("these 2 records would be sent");
+        assertThat(page.locator("#replay-record-payload")).containsText("\"orderId\"");
+        assertThat(page.locator("#replay-record-headers")).containsText("choreoscope-replay-of");
+        assertThat(page.locator("#replay-confirm")).hasText("Replay 2 records");
+        assertThat(page.locator("vaadin-dialog-overlay img")).hasCount(0);
+        shot("replay-dry-run");
+
+        page.locator("#replay-confirm").click();
+        page.waitForURL("**/replays?id=*");
+        Locator card = page.locator(".replay-card").first();
+        assertThat(card).containsText("of 2 sent");
+        assertThat(page.locator("vaadin-dialog-overlay")).hasCount(0);
+        shot("replay-progress");
+        // the fake sends 2 records/s: the page polls until the replay has finished
+        assertThat(card).hasAttribute("data-state", "SUCCEEDED");
+        assertThat(card).containsText("2 of 2 sent");
+        assertThat(page.locator("#replay-audit")).containsText("2 records sent");
+        shot("replay-done");
     }
 }

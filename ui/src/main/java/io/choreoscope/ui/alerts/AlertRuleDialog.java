@@ -31,7 +31,7 @@ import io.choreoscope.ui.shell.Notice;
 /**
  * Creates or edits one alert rule. The backend checks the rule; its reason is shown above the form and on
  * the field it names, so "threshold of COMPLETION_RATE_BELOW must be 0..100" lands on the threshold.
- * Durations are typed as {@code 30s}, {@code 5m}, {@code 1h}. Enter saves, Escape closes.
+ * Durations are typed as {@code 30s}, {@code 5m}, {@code 1h}. Enter in a text field saves, Escape closes.
  */
 public class AlertRuleDialog extends Dialog {
 
@@ -136,7 +136,10 @@ public class AlertRuleDialog extends Dialog {
         Button cancel = new Button("Cancel", e -> close());
         cancel.setId("rule-cancel");
         getFooter().add(cancel, save);
-        Shortcuts.addShortcutListener(this, this::save, Key.ENTER).listenOn(this).resetFocusOnActiveElement();
+        // Enter in a text field saves; the selects and the flow list keep Enter for choosing.
+        Shortcuts.addShortcutListener(this, this::save, Key.ENTER)
+                .listenOn(name, subject, threshold, window, forDuration, hysteresis, webhookUrl)
+                .resetFocusOnActiveElement();
         addOpenedChangeListener(e -> {
             if (e.isOpened()) {
                 name.focus();

@@ -39,6 +39,7 @@ import com.vaadin.flow.router.Route;
 import io.choreoscope.model.api.AlertFiringView;
 import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.ui.client.ChoreoscopeApi;
+import io.choreoscope.ui.shell.Durations;
 import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
@@ -161,9 +162,9 @@ public class AlertsView extends Div implements BeforeEnterObserver {
         rules.addColumn(r -> AlertTexts.kind(r.kind())).setHeader("Kind").setAutoWidth(true).setSortable(true);
         rules.addColumn(AlertTexts::target).setHeader("Flow / subject").setAutoWidth(true).setSortable(true);
         rules.addColumn(r -> AlertTexts.threshold(r.kind(), r.threshold())).setHeader("Threshold").setAutoWidth(true);
-        rules.addColumn(r -> AlertTexts.usesWindow(r.kind()) ? Formats.duration(r.windowMs()) : "–").setHeader("Window")
+        rules.addColumn(r -> AlertTexts.usesWindow(r.kind()) ? Durations.compact(r.windowMs()) : "–").setHeader("Window")
                 .setAutoWidth(true);
-        rules.addColumn(r -> r.forMs() == 0 ? "at once" : Formats.duration(r.forMs())).setHeader("For").setAutoWidth(true);
+        rules.addColumn(r -> r.forMs() == 0 ? "at once" : Durations.compact(r.forMs())).setHeader("For").setAutoWidth(true);
         rules.addComponentColumn(AlertsView::stateOf).setHeader("State").setKey("state").setAutoWidth(true)
                 .setTooltipGenerator(AlertsView::stateText);
         rules.addColumn(r -> r.silencedUntil() == null || !r.silencedUntil().isAfter(Instant.now(clock)) ? "–"
@@ -267,6 +268,7 @@ public class AlertsView extends Div implements BeforeEnterObserver {
             rules.setItems(list);
             rules.setAllRowsVisible(true);
             rules.setVisible(true);
+            rules.recalculateColumnWidths();
             list.stream().filter(r -> r.id() == (selectedId == null ? -1 : selectedId)).findFirst()
                     .ifPresent(rules::select);
         }
@@ -377,7 +379,7 @@ public class AlertsView extends Div implements BeforeEnterObserver {
         ok.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
         Button cancel = new Button("Cancel", e -> d.close());
         d.getFooter().add(cancel, ok);
-        Shortcuts.addShortcutListener(d, ok::click, Key.ENTER).listenOn(d).resetFocusOnActiveElement();
+        Shortcuts.addShortcutListener(d, ok::click, Key.ENTER).listenOn(until).resetFocusOnActiveElement();
         d.open();
     }
 

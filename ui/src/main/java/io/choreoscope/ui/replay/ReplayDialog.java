@@ -35,7 +35,8 @@ import io.choreoscope.ui.shell.Notice;
  * the person confirm the real run, which is sent with the same inputs. Changing an input after the dry run
  * asks for a new one. After the start, the Replay view opens on the new replay's progress.
  *
- * <p>Keyboard: Enter runs the dry run, or confirms once its preview is shown; Escape closes.
+ * <p>Keyboard: Enter in a text field runs the dry run, or confirms once its preview is shown (the confirm
+ * button has the focus then); Escape closes.
  */
 public class ReplayDialog extends Dialog {
 
@@ -97,6 +98,10 @@ public class ReplayDialog extends Dialog {
         rate.setSuffixComponent(new Span("records/s"));
         rate.setPlaceholder("server default");
         rate.setHelperText("Empty: the server's default rate (100/s unless configured).");
+        // The backend judges the request; its reasons go on these fields, no client-side rules compete.
+        deadLetterTopic.setManualValidation(true);
+        targetTopic.setManualValidation(true);
+        rate.setManualValidation(true);
         Div form = new Div();
         form.addClassName("replay-form");
         if (mode == ReplayMode.DEAD_LETTER) {
@@ -123,9 +128,11 @@ public class ReplayDialog extends Dialog {
         Button close = new Button("Cancel", e -> close());
         close.setId("replay-close");
         getFooter().add(close, dryRun, confirm);
-        // Enter: the dry run, or the confirmation once its preview is shown. The focused field is blurred
-        // first so that its value reaches the server before the action runs.
-        Shortcuts.addShortcutListener(this, this::primary, Key.ENTER).listenOn(this).resetFocusOnActiveElement();
+        // Enter in a text field: the dry run, or the confirmation once its preview is shown. Only the text
+        // fields listen: Enter in the topic list picks a topic, Enter in the records grid must never start a
+        // replay. The focused field is blurred first so that its value reaches the server before the action.
+        Shortcuts.addShortcutListener(this, this::primary, Key.ENTER).listenOn(targetTopic, rate)
+                .resetFocusOnActiveElement();
         updateButtons();
     }
 

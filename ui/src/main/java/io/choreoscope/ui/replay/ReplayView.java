@@ -27,6 +27,7 @@ import com.vaadin.flow.shared.Registration;
 
 import io.choreoscope.model.api.ReplayMode;
 import io.choreoscope.model.api.ReplayStatus;
+import io.choreoscope.ui.client.ApiException;
 import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
@@ -153,14 +154,19 @@ public class ReplayView extends Div implements BeforeEnterObserver {
         loader.load(api -> {
             List<ReplayStatus> list = new ArrayList<>(api.replays(LIMIT));
             if (wanted != null && list.stream().noneMatch(s -> s.id().equals(wanted))) {
-                list.add(0, api.replayStatus(wanted));
+                try {
+                    list.add(0, api.replayStatus(wanted));
+                } catch (ApiException e) {
+                    if (!e.isNotFound()) {
+                        throw e;
+                    }
+                    // an unknown ?id= (a stale link): the audit is still worth showing
+                }
             }
             return list;
         }, this::show, e -> {
             status.removeAll();
-            status.add(e.isNotFound() && wanted != null
-                    ? Notice.error("No replay " + wanted, e, () -> load(true))
-                    : Notice.error("Could not load the replay audit", e, () -> load(true)));
+            status.add(Notice.error("Could not load the replay audit", e, () -> load(true)));
             grid.setVisible(false);
         });
     }
@@ -168,9 +174,6 @@ public class ReplayView extends Div implements BeforeEnterObserver {
     private void show(List<ReplayStatus> list) {
         status.removeAll();
         audit = new ArrayList<>(list);
-        long runningCount = list.stream().filter(s -> !s.finished()).count();
-        subtitle.setText(list.isEmpty() ? "" : Formats.count(list.size()) + " replays in the audit"
-                + (runningCount > 0 ? " · " + runningCount + " running" : ""));
         if (list.isEmpty()) {
             grid.setVisible(false);
             status.add(Notice.empty(VaadinIcon.ROTATE_LEFT, "No replay yet",
@@ -187,6 +190,9 @@ public class ReplayView extends Div implements BeforeEnterObserver {
 
     /** Cards for the running replays (and the one just started, finished or not); polling while any runs. */
     private void updateRunning() {
+        long runningCount = audit.stream().filter(s -> !s.finished()).count();
+        subtitle.setText(audit.isEmpty() ? "" : Formats.count(audit.size()) + " replays in the audit"
+                + (runningCount > 0 ? " · " + runningCount + " running" : ""));
         List<ReplayStatus> shown = audit.stream()
                 .filter(s -> !s.finished() || s.id().equals(highlighted) && !s.dryRun()).toList();
         cards.keySet().removeIf(id -> shown.stream().noneMatch(s -> s.id().equals(id)));

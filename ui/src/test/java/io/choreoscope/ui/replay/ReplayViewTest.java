@@ -151,7 +151,7 @@ class ReplayViewTest extends KaribuTest {
     void changingAnInputAfterTheDryRunAsksForANewOne() {
         navigate("replays");
         ReplayDialog d = openRedrive(SampleData.PAYMENTS_DLT, null);
-        ShortcutsKt._fireShortcut(d, Key.ENTER); // Enter runs the dry run
+        ShortcutsKt._fireShortcut(_get(TextField.class, t -> t.withId("replay-target")), Key.ENTER); // the dry run
         roundtrip();
         assertThat(d.preview().records()).hasSize(SampleData.PAYMENTS_DLT_RECORDS);
         assertThat(button("replay-confirm").isEnabled()).isTrue();
@@ -179,6 +179,8 @@ class ReplayViewTest extends KaribuTest {
                 .isEqualTo("replays?id=" + started.id());
         Div card = _get(Div.class, x -> x.withId("replay-card-" + started.id()));
         assertThat(text(card)).contains("0 of 3 sent").contains("Running…");
+        assertThat(text(_get(com.vaadin.flow.component.html.Span.class, s -> s.withId("replay-subtitle"))))
+                .isEqualTo("6 replays in the audit · 1 running");
         assertThat(UI.getCurrent().getPollInterval()).isEqualTo(ReplayView.POLL_MS);
 
         clock.advance(Duration.ofMillis(1500));
@@ -211,6 +213,8 @@ class ReplayViewTest extends KaribuTest {
         assertThat(card.getElement().getAttribute("data-state")).isEqualTo("SUCCEEDED");
         assertThat(text(card)).contains("3 of 3 sent").contains("3 records sent");
         assertThat(UI.getCurrent().getPollInterval()).isEqualTo(-1);
+        assertThat(text(_get(com.vaadin.flow.component.html.Span.class, s -> s.withId("replay-subtitle"))))
+                .isEqualTo("6 replays in the audit");
     }
 
     @Test
@@ -234,5 +238,13 @@ class ReplayViewTest extends KaribuTest {
         assertThat(_find(Button.class, b -> b.withId("replay-new"))).hasSize(1);
         Div card = _get(Div.class, x -> x.withId("replay-card-" + running));
         assertThat(_find(card, Button.class, b -> b.withText("Cancel replay"))).hasSize(1);
+    }
+
+    @Test
+    void anUnknownReplayInTheLinkStillShowsTheAudit() {
+        navigate("replays?id=no-such-replay");
+        assertThat(GridKt._size(audit())).isEqualTo(4);
+        assertThat(api.calls()).contains("replayStatus no-such-replay");
+        assertThat(_find(Div.class, d -> d.withClasses("replay-card"))).isEmpty();
     }
 }
