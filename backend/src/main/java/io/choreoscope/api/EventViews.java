@@ -54,7 +54,7 @@ final class EventViews {
         }
         return new EventView(o.topic(), o.partition(), o.offset(), o.timestamp(), o.ingestTime(), key, headers, payload,
                 encoding, truncated, size, o.contentType(), o.correlationId(), o.eventId(), o.eventType(),
-                o.sourceService(), o.causationId(), o.traceId(), o.spanId(), o.parseStatus().name(), o.parseError(), false);
+                o.sourceService(), o.causationId(), o.traceId(), o.spanId(), o.parseStatus().name(), o.parseError(), o.replayed());
     }
 
     /** The bytes as UTF-8, or null when they are not valid UTF-8. */
