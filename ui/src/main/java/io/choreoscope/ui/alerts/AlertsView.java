@@ -60,6 +60,9 @@ public class AlertsView extends Div implements BeforeEnterObserver {
     static final int HISTORY_LIMIT = 200;
     /** Silences offered in the menu, in hours. */
     static final int[] SILENCE_HOURS = {1, 4, 24};
+    /** Silence ends in the grid: {@code 11-23 01:40 UTC} (the full date in the tooltip). */
+    private static final java.time.format.DateTimeFormatter SILENCE_TIME =
+            java.time.format.DateTimeFormatter.ofPattern("MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
     private final Clock clock = Clock.systemUTC();
     private final Span subtitle = new Span();
@@ -156,20 +159,26 @@ public class AlertsView extends Div implements BeforeEnterObserver {
         outcome.getElement().setAttribute("aria-live", "polite");
 
         rules.setId("alerts-grid");
-        rules.addThemeVariants(GridVariant.LUMO_ROW_STRIPES);
+        // compact, and long names and kinds wrap: nine columns fit a laptop screen without scrolling sideways
+        rules.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
         rules.setAriaLabel("Alert rules");
-        rules.addColumn(AlertRuleView::name).setHeader("Name").setAutoWidth(true).setFlexGrow(1).setSortable(true);
-        rules.addColumn(r -> AlertTexts.kind(r.kind())).setHeader("Kind").setAutoWidth(true).setSortable(true);
-        rules.addColumn(AlertTexts::target).setHeader("Flow / subject").setAutoWidth(true).setSortable(true);
-        rules.addColumn(r -> AlertTexts.threshold(r.kind(), r.threshold())).setHeader("Threshold").setAutoWidth(true);
+        rules.addColumn(AlertRuleView::name).setHeader("Name").setWidth("9em").setFlexGrow(2).setSortable(true);
+        rules.addColumn(r -> AlertTexts.kind(r.kind())).setHeader("Kind").setWidth("9em").setFlexGrow(1)
+                .setSortable(true);
+        rules.addColumn(AlertTexts::target).setHeader("Flow / subject").setWidth("8em").setFlexGrow(1)
+                .setSortable(true);
+        rules.addColumn(r -> AlertTexts.threshold(r.kind(), r.threshold())).setHeader("Threshold").setWidth("7em")
+                .setFlexGrow(0);
         rules.addColumn(r -> AlertTexts.usesWindow(r.kind()) ? Durations.compact(r.windowMs()) : "–").setHeader("Window")
-                .setAutoWidth(true);
-        rules.addColumn(r -> r.forMs() == 0 ? "at once" : Durations.compact(r.forMs())).setHeader("For").setAutoWidth(true);
-        rules.addComponentColumn(AlertsView::stateOf).setHeader("State").setKey("state").setAutoWidth(true)
-                .setTooltipGenerator(AlertsView::stateText);
+                .setWidth("5.5em").setFlexGrow(0);
+        rules.addColumn(r -> r.forMs() == 0 ? "at once" : Durations.compact(r.forMs())).setHeader("For")
+                .setWidth("5em").setFlexGrow(0);
+        rules.addComponentColumn(AlertsView::stateOf).setHeader("State").setKey("state").setWidth("10em")
+                .setFlexGrow(1).setTooltipGenerator(AlertsView::stateText);
         rules.addColumn(r -> r.silencedUntil() == null || !r.silencedUntil().isAfter(Instant.now(clock)) ? "–"
-                : Formats.dateTime(r.silencedUntil())).setHeader("Silenced until").setAutoWidth(true);
-        rules.addColumn(r -> r.enabled() ? "Yes" : "No").setHeader("Enabled").setAutoWidth(true);
+                : SILENCE_TIME.format(r.silencedUntil())).setHeader("Silenced until").setWidth("8.5em").setFlexGrow(0)
+                .setTooltipGenerator(r -> r.silencedUntil() == null ? null : Formats.dateTime(r.silencedUntil()));
+        rules.addColumn(r -> r.enabled() ? "Yes" : "No").setHeader("Enabled").setWidth("5.5em").setFlexGrow(0);
         rules.asSingleSelect().addValueChangeListener(e -> updateActions());
         rules.addItemDoubleClickListener(e -> {
             if (permissions.canEditAlerts()) {
@@ -268,7 +277,6 @@ public class AlertsView extends Div implements BeforeEnterObserver {
             rules.setItems(list);
             rules.setAllRowsVisible(true);
             rules.setVisible(true);
-            rules.recalculateColumnWidths();
             list.stream().filter(r -> r.id() == (selectedId == null ? -1 : selectedId)).findFirst()
                     .ifPresent(rules::select);
         }
