@@ -92,25 +92,7 @@ public class PayloadViewer extends Div {
             warn.addClassName("fact-warn");
             meta.add(warn);
         }
-        headers.removeAll();
-        if (e.headers() == null || e.headers().isEmpty()) {
-            headers.add(new Span("No headers"));
-        } else {
-            for (EventView.HeaderView h : e.headers()) {
-                Span name = new Span(h.name());
-                name.addClassName("header-name");
-                Span value = new Span(PrettyJson.visible(h.value() == null ? "(no value)" : h.value()));
-                value.addClassName("header-value");
-                Div row = new Div(name, value);
-                if ("base64".equals(h.encoding())) {
-                    Span enc = new Span("base64");
-                    enc.addClassName("tag");
-                    row.add(enc);
-                }
-                row.addClassName("header-row");
-                headers.add(row);
-            }
-        }
+        showHeaders(headers, e.headers());
         shownText = e.payload() == null ? "" : e.payload();
         truncation.removeAll();
         truncation.setVisible(e.payloadTruncated());
@@ -188,6 +170,32 @@ public class PayloadViewer extends Div {
 
         public EventView getEvent() {
             return event;
+        }
+    }
+
+    /**
+     * Fills {@code target} with one row per header (name, value, a "base64" tag for binary values), or
+     * "No headers". Names and values are text with invisible characters made visible, never markup.
+     */
+    public static void showHeaders(Div target, java.util.List<EventView.HeaderView> list) {
+        target.removeAll();
+        if (list == null || list.isEmpty()) {
+            target.add(new Span("No headers"));
+            return;
+        }
+        for (EventView.HeaderView h : list) {
+            Span name = new Span(PrettyJson.visible(h.name()));
+            name.addClassName("header-name");
+            Span value = new Span(PrettyJson.visible(h.value() == null ? "(no value)" : h.value()));
+            value.addClassName("header-value");
+            Div row = new Div(name, value);
+            if ("base64".equals(h.encoding())) {
+                Span enc = new Span("base64");
+                enc.addClassName("tag");
+                row.add(enc);
+            }
+            row.addClassName("header-row");
+            target.add(row);
         }
     }
 }

@@ -9,8 +9,8 @@ import com.vaadin.flow.component.html.H4;
 import com.vaadin.flow.component.html.Pre;
 import com.vaadin.flow.component.html.Span;
 
-import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.ReplayPlanView.ReplayRecordView;
+import io.choreoscope.ui.instance.PayloadViewer;
 import io.choreoscope.ui.instance.PrettyJson;
 import io.choreoscope.ui.shell.Formats;
 
@@ -101,25 +101,7 @@ public class ReplayRecordList extends Div {
         }
         detailsTitle.setText("Record " + (records.indexOf(r) + 1) + " of " + records.size() + ": " + r.source() + " → "
                 + r.targetTopic() + " · key " + key(r));
-        headers.removeAll();
-        if (r.headers() == null || r.headers().isEmpty()) {
-            headers.add(new Span("No headers"));
-        } else {
-            for (EventView.HeaderView h : r.headers()) {
-                Span name = new Span(PrettyJson.visible(h.name()));
-                name.addClassName("header-name");
-                Span value = new Span(PrettyJson.visible(h.value() == null ? "(no value)" : h.value()));
-                value.addClassName("header-value");
-                Div row = new Div(name, value);
-                if ("base64".equals(h.encoding())) {
-                    Span enc = new Span("base64");
-                    enc.addClassName("tag");
-                    row.add(enc);
-                }
-                row.addClassName("header-row");
-                headers.add(row);
-            }
-        }
+        PayloadViewer.showHeaders(headers, r.headers());
         if (r.payload() == null) {
             payload.setText("(no payload: a tombstone)");
             payloadInfo.setText("");
