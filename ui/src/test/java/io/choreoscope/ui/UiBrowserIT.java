@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
@@ -39,7 +38,6 @@ import io.choreoscope.ui.client.SampleData;
 class UiBrowserIT {
 
     static final Path SCREENSHOTS = Paths.get("target", "screenshots");
-    static final String CHROMIUM = System.getProperty("chromium.path", "/usr/bin/chromium");
 
     static FakeChoreoscopeApi api;
     static UiServer server;
@@ -60,13 +58,8 @@ class UiBrowserIT {
         server = new UiServer();
         server.start(port, api);
         url = "http://localhost:" + port + "/";
-        playwright = Playwright.create(new Playwright.CreateOptions()
-                .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(Paths.get(CHROMIUM))
-                .setHeadless(true)
-                .setArgs(List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run")));
+        playwright = Chromium.playwright();
+        browser = Chromium.launch(playwright);
     }
 
     @AfterAll
