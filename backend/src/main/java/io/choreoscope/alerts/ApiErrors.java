@@ -3,6 +3,7 @@ package io.choreoscope.alerts;
 import io.choreoscope.model.api.ApiError;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MutableHttpResponse;
 
 /** {@link ApiError} answers for the alert and replay controllers. */
 public final class ApiErrors {
@@ -19,7 +20,7 @@ public final class ApiErrors {
         return badRequest("body is not valid JSON for this request: " + detail);
     }
 
-    public static HttpResponse<ApiError> of(HttpStatus status, String code, String message) {
+    public static MutableHttpResponse<ApiError> of(HttpStatus status, String code, String message) {
         return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), code, message));
     }
 }

@@ -30,7 +30,7 @@ public class ApiErrorHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(ApiErrorHandlers.class);
 
     static HttpResponse<ApiError> body(HttpStatus status, String code, String message) {
-        return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), code, message));
+        return ApiErrors.of(status, code, message);
     }
 
     @Error(global = true, exception = ApiException.class)
@@ -92,10 +92,9 @@ public class ApiErrorHandlers {
             return body(HttpStatus.FORBIDDEN, "forbidden", who + " may not " + request.getMethod() + " " + request.getPath()
                     + " (viewers read, operators also replay, admins also manage alert rules)");
         }
-        return HttpResponse.<ApiError>status(HttpStatus.UNAUTHORIZED)
-                .header("WWW-Authenticate", "Bearer realm=\"choreoscope\"")
-                .body(new ApiError(401, "unauthorized", "sign in first: send 'Authorization: Bearer <token>' with a token from "
-                        + "POST /api/v1/auth/login (or HTTP Basic with a local user); a token that expired must be renewed"));
+        return ApiErrors.of(HttpStatus.UNAUTHORIZED, "unauthorized", "sign in first: send 'Authorization: Bearer <token>' with a token from "
+                        + "POST /api/v1/auth/login (or HTTP Basic with a local user); a token that expired must be renewed")
+                .header("WWW-Authenticate", "Bearer realm=\"choreoscope\"");
     }
 
     @Error(global = true, exception = Throwable.class)

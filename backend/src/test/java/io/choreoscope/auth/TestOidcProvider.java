@@ -3,7 +3,6 @@ package io.choreoscope.auth;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -171,10 +170,6 @@ final class TestOidcProvider implements AutoCloseable {
         try (OutputStream o = ex.getResponseBody()) {
             o.write(b);
         }
-    }
-
-    static URI uri(String s) {
-        return URI.create(s);
     }
 
     @Override

@@ -281,12 +281,14 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
         }
     }
 
+    /** {@code b} with the signed-in user's token, when this client acts for one. */
+    private HttpRequest.Builder signed(HttpRequest.Builder b) {
+        return authorization == null ? b : b.header("Authorization", authorization);
+    }
+
     private <T> HttpResponse<T> send(String method, URI uri, Object body, Map<String, String> headers,
                                      HttpResponse.BodyHandler<T> handler) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).header("Accept", "application/json");
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
+        HttpRequest.Builder b = signed(HttpRequest.newBuilder(uri)).timeout(REQUEST_TIMEOUT).header("Accept", "application/json");
         headers.forEach(b::header);
         if (body == null) {
             b.method(method, HttpRequest.BodyPublishers.noBody());
@@ -396,11 +398,8 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
             long retryMs = LIVE_RETRY.toMillis();
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    HttpRequest.Builder rb = HttpRequest.newBuilder(base.resolve("live")).header("Accept", "text/event-stream");
-                    if (authorization != null) {
-                        rb.header("Authorization", authorization);
-                    }
-                    HttpRequest req = rb.GET().build();
+                    HttpRequest req = signed(HttpRequest.newBuilder(base.resolve("live")))
+                            .header("Accept", "text/event-stream").GET().build();
                     HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
                     if (r.statusCode() >= 400) {
                         closeQuietly(r.body());

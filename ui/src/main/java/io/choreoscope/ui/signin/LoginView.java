@@ -1,7 +1,6 @@
 package io.choreoscope.ui.signin;
 
 import java.util.List;
-import java.util.Optional;
 
 import com.vaadin.flow.component.UI;
 import com.vaadin.flow.component.button.Button;
@@ -137,9 +136,5 @@ public class LoginView extends VerticalLayout implements BeforeEnterObserver {
             return "";
         }
         return n;
-    }
-
-    Optional<String> messageText() {
-        return message.isVisible() ? Optional.of(message.getText()) : Optional.empty();
     }
 }
