@@ -4,7 +4,6 @@ import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
 
 import io.choreoscope.collectors.kafka.TapConfig;
 import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
-import io.choreoscope.storage.clickhouse.ClickHouseStore;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
@@ -15,7 +14,7 @@ public class AlertsFactory {
 
     @Singleton
     @Bean(preDestroy = "close")
-    ClickHouseKpiSource flowKpiSource(ClickHouseStore store, ClickHouseInstanceReader instances, TapConfig tap) {
-        return new ClickHouseKpiSource(new ClickHouseEventReader(store), instances, tap.getBootstrapServers());
+    ClickHouseKpiSource flowKpiSource(ClickHouseEventReader events, ClickHouseInstanceReader instances, TapConfig tap) {
+        return new ClickHouseKpiSource(events, instances, tap.getBootstrapServers());
     }
 }

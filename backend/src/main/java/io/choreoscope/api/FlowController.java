@@ -15,6 +15,8 @@ import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.QueryValue;
 import io.swagger.v3.oas.annotations.Operation;
@@ -24,6 +26,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 
 /** Flows: KPIs over a window, and each flow's learned model graph. */
 @Secured(Roles.VIEWER)
+@ExecuteOn(TaskExecutors.BLOCKING) // ClickHouse reads block: keep them off the event loop
 @Controller("/api/v1/flows")
 @Tag(name = "flows")
 public class FlowController {

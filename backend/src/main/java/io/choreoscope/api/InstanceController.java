@@ -7,11 +7,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
 
 import io.choreoscope.inference.InstanceGraphBuilder;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
+import io.choreoscope.model.SpanReader;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.Page;
@@ -28,6 +33,9 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import jakarta.inject.Named;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -35,6 +43,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 
 /** Instances: lists with filters and cursor pagination, one instance in full, raw payloads, search, stuck ones. */
 @Secured(Roles.VIEWER)
+@ExecuteOn(TaskExecutors.BLOCKING) // ClickHouse reads block: keep them off the event loop
 @Controller("/api/v1")
 @Tag(name = "instances")
 public class InstanceController {
@@ -42,13 +51,28 @@ public class InstanceController {
     public static final Duration DEFAULT_SEARCH_WINDOW = Duration.ofDays(7);
     private final ClickHouseInstanceReader instances;
     private final ClickHouseEventReader events;
-    private final InstanceSpans spans;
+    private final SpanReader spans;
+    private final ExecutorService executor;
     private final Clock clock = Clock.systemUTC();
 
-    public InstanceController(ClickHouseInstanceReader instances, ClickHouseEventReader events, InstanceSpans spans) {
+    public InstanceController(ClickHouseInstanceReader instances, ClickHouseEventReader events, SpanReader spans,
+                              @Named(TaskExecutors.BLOCKING) ExecutorService executor) {
         this.instances = instances;
         this.events = events;
         this.spans = spans;
+        this.executor = executor;
+    }
+
+    /** The result of a read started beside another; its failure is the caller's. */
+    private static <T> T joined(CompletableFuture<T> read) {
+        try {
+            return read.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
     }
 
     @Get("/instances")
@@ -87,13 +111,21 @@ public class InstanceController {
                                    @Parameter(description = "payloads are cut at this many bytes, 0..16777216, default 65536")
                                    @Nullable @QueryValue String maxPayloadBytes) {
         int max = ApiParams.maxPayloadBytes(maxPayloadBytes);
-        InstanceSnapshot s = instances.byId(correlationId)
-                .orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'"));
+        // Most requests name the instance's own ID, so its events are read while the instance row is looked up.
+        CompletableFuture<List<Observation>> likely = CompletableFuture.supplyAsync(() -> events.eventsOf(correlationId), executor);
+        Optional<InstanceSnapshot> found;
+        List<Observation> guess;
+        try {
+            found = instances.byId(correlationId);
+        } finally {
+            guess = joined(likely);
+        }
+        InstanceSnapshot s = found.orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'"));
         Set<String> ids = new LinkedHashSet<>();
         ids.add(s.correlationId());
         ids.addAll(s.linkedIds());
-        List<Observation> obs = events.eventsOf(ids);
-        List<Span> sp = spans.of(ids);
+        List<Observation> obs = ids.equals(Set.of(correlationId)) ? guess : events.eventsOf(ids);
+        List<Span> sp = spans.spansOf(ids, obs);
         InstanceGraph graph = InstanceGraphBuilder.build(s.correlationId(), obs, sp);
         List<EventView> views = new ArrayList<>(obs.size());
         for (Observation o : obs) {

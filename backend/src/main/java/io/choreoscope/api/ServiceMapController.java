@@ -12,6 +12,8 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.http.annotation.QueryValue;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -21,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /** Who talks to whom: the service dependency map, and Kafka topics with consumer-group lag. */
 @Secured(Roles.VIEWER)
+@ExecuteOn(TaskExecutors.BLOCKING) // ClickHouse and Kafka admin reads block: keep them off the event loop
 @Controller("/api/v1")
 @Tag(name = "services")
 public class ServiceMapController {

@@ -122,8 +122,8 @@ public class StorageFactory {
     }
 
     @Singleton
-    SpanReader spanReader(ClickHouseStore store) {
-        return new ClickHouseSpanReader(store);
+    SpanReader spanReader(SqlRunner sql) {
+        return new ClickHouseSpanReader(sql);
     }
 
     @Singleton

@@ -28,7 +28,6 @@ import io.choreoscope.model.api.ReplayPlanView;
 import io.choreoscope.model.api.ReplayRequest;
 import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
-import io.choreoscope.storage.clickhouse.ClickHouseStore;
 import io.micronaut.data.model.Pageable;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -65,10 +64,10 @@ public class ReplayService implements AutoCloseable {
     });
     private Producer<byte[], byte[]> producer;
 
-    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, ClickHouseStore store, TapConfig tap) {
+    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, ClickHouseEventReader events, TapConfig tap) {
         this.config = config;
         this.audits = audits;
-        this.planner = new ReplayPlanner(new ClickHouseEventReader(store), config.getMaxRecords());
+        this.planner = new ReplayPlanner(events, config.getMaxRecords());
         this.bootstrapServers = tap.getBootstrapServers();
     }
 

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -33,7 +32,9 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
  * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.ApiBenchmark 10000000 1000
  * </pre>
- * Arguments: events (default 10,000,000), measured requests (default 3000; a fifth more, at least 100, are warm-up).
+ * Arguments: events (default 10,000,000), measured requests (default 3000; a fifth more, at least 100, are warm-up),
+ * optionally a data directory to keep the generated data in and reuse on later runs. Sign-in is on (demo users):
+ * the harness signs in once as viewer and sends the token with every request.
  */
 public final class ApiBenchmark {
 
@@ -41,36 +42,18 @@ public final class ApiBenchmark {
         long n = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000L;
         int requests = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
         long ids = n / 5;
-        Path dir = Files.createTempDirectory("choreoscope-api-bench-");
+        // Optional third argument: a data directory kept between runs (generated on the first run, reused after).
+        Path dir = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("choreoscope-api-bench-");
+        boolean reuse = args.length > 2 && Files.isDirectory(dir.resolve("clickhouse"));
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0)) {
             String db = "bench";
             ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), db));
             new SchemaMigrator(store).migrate();
-            long t0 = System.nanoTime();
-            long chunk = 1_000_000;
-            for (long start = 0; start < n; start += chunk) {
-                long size = Math.min(chunk, n - start);
-                ch.query("INSERT INTO events (topic, partition, offset, ts, ingest_ts, key, header_keys, header_values, payload, "
-                        + "payload_size, content_type, correlation_id, event_id, event_type, source_service, causation_id, trace_id, "
-                        + "span_id, parse_status, parse_error) "
-                        + "SELECT 'orders', number % 8, number, now64(3) - toIntervalMillisecond((" + n + " - number) * 10), "
-                        + "now64(3) - toIntervalMillisecond((" + n + " - number) * 10), concat('order-', toString(intDiv(number, 5))), "
-                        + "['correlationId', 'eventType'], [concat('order-', toString(intDiv(number, 5))), "
-                        + "arrayElement(['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 5 + 1)], "
-                        + "concat('{\"orderId\":\"order-', toString(intDiv(number, 5)), '\",\"customer\":\"cust-', toString(number % 9973), "
-                        + "'\",\"amount\":', toString(number % 500), '.95,\"currency\":\"EUR\",\"note\":\"', repeat('x', 220), '\"}'), 330, "
-                        + "'application/json', concat('order-', toString(intDiv(number, 5))), toString(generateUUIDv4()), "
-                        + "arrayElement(['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 5 + 1), "
-                        + "arrayElement(['orders','payments','stock','shipping','delivery'], number % 5 + 1), '', '', '', 'OK', '' "
-                        + "FROM numbers(" + start + ", " + size + ")", db);
+            if (reuse) {
+                System.out.println("reusing " + ch.query("SELECT count() FROM bench.events").strip() + " events in " + dir);
+            } else {
+                generate(ch, db, n, ids);
             }
-            ch.query("INSERT INTO instances SELECT concat('order-', toString(number)), [concat('order-', toString(number))], "
-                    + "'OrderPlaced', 'COMPLETED', 'reached end event OrderDelivered (learned)', "
-                    + "now64(3) - toIntervalMillisecond((" + ids + " - number) * 50), now64(3) - toIntervalMillisecond((" + ids + " - number) * 50 - 40), "
-                    + "5, 0, 'OrderDelivered', 'delivery', '[]', '[]', "
-                    + "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 12, now64(3), now64(3), number "
-                    + "FROM numbers(" + ids + ")", db);
-            System.out.printf("generated %,d events and %,d instances in %.1f s%n", n, ids, (System.nanoTime() - t0) / 1e9);
             waitForMerges(ch);
             System.out.println("events parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'events' AND active").strip()
                     + ", instances parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'instances' AND active").strip());
@@ -82,13 +65,18 @@ public final class ApiBenchmark {
             p.put("choreoscope.tap.enabled", false);
             p.put("choreoscope.otlp.enabled", false);
             p.put("choreoscope.inference.embedded", false);
+            p.put("choreoscope.ui.enabled", false);
+            // Sign-in stays on as in production: the harness signs in once and sends the token, like the UI does.
+            p.put("choreoscope.auth.demo-users", true);
             try (ApplicationContext app = ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
                  SqlRunner sql = new SqlRunner(store)) {
                 String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1/instances/";
                 HttpClient http = HttpClient.newHttpClient();
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+                String token = signIn(http, app.getBean(EmbeddedServer.class).getURL() + "/api/v1/auth/login");
                 ClickHouseEventReader events = new ClickHouseEventReader(sql);
                 io.choreoscope.storage.clickhouse.ClickHouseInstanceReader instances = new io.choreoscope.storage.clickhouse.ClickHouseInstanceReader(sql);
-                io.choreoscope.storage.clickhouse.ClickHouseSpanReader spans = new io.choreoscope.storage.clickhouse.ClickHouseSpanReader(store);
+                io.choreoscope.storage.clickhouse.ClickHouseSpanReader spans = new io.choreoscope.storage.clickhouse.ClickHouseSpanReader(sql);
                 Random random = new Random(42);
                 long[] apiNanos = new long[requests];
                 long[] sqlNanos = new long[requests];
@@ -97,17 +85,21 @@ public final class ApiBenchmark {
                 for (int i = -warmup; i < requests; i++) {
                     String id = "order-" + (long) (random.nextDouble() * ids);
                     long a0 = System.nanoTime();
-                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + id)).build(), HttpResponse.BodyHandlers.ofByteArray());
+                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + id))
+                            .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofByteArray());
                     long a1 = System.nanoTime();
                     if (r.statusCode() != 200) {
                         throw new IllegalStateException("GET " + id + " answered " + r.statusCode() + ": " + new String(r.body()));
                     }
-                    // The same statements the endpoint runs: the instance row, its events, its spans.
+                    // The same statements the endpoint runs, the same way: the instance row and its events side by
+                    // side, then its spans.
                     String other = "order-" + (long) (random.nextDouble() * ids);
                     long s0 = System.nanoTime();
+                    var eventsRead = java.util.concurrent.CompletableFuture.supplyAsync(() -> events.eventsOf(other), pool);
                     var snap = instances.byId(other).orElseThrow();
-                    int rows = events.eventsOf(new LinkedHashSet<>(List.of(snap.correlationId()))).size();
-                    spans.spansOf(snap.correlationId());
+                    var found = eventsRead.join();
+                    int rows = found.size();
+                    spans.spansOf(List.of(snap.correlationId()), found);
                     long s1 = System.nanoTime();
                     if (rows != 5) {
                         throw new IllegalStateException(other + " has " + rows + " events");
@@ -128,6 +120,46 @@ public final class ApiBenchmark {
             }
             store.close();
         }
+    }
+
+    private static void generate(EmbeddedClickHouse ch, String db, long n, long ids) {
+        long t0 = System.nanoTime();
+        long chunk = 1_000_000;
+        for (long start = 0; start < n; start += chunk) {
+            long size = Math.min(chunk, n - start);
+            ch.query("INSERT INTO events (topic, partition, offset, ts, ingest_ts, key, header_keys, header_values, payload, "
+                    + "payload_size, content_type, correlation_id, event_id, event_type, source_service, causation_id, trace_id, "
+                    + "span_id, parse_status, parse_error) "
+                    + "SELECT 'orders', number % 8, number, now64(3) - toIntervalMillisecond((" + n + " - number) * 10), "
+                    + "now64(3) - toIntervalMillisecond((" + n + " - number) * 10), concat('order-', toString(intDiv(number, 5))), "
+                    + "['correlationId', 'eventType'], [concat('order-', toString(intDiv(number, 5))), "
+                    + "arrayElement(['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 5 + 1)], "
+                    + "concat('{\"orderId\":\"order-', toString(intDiv(number, 5)), '\",\"customer\":\"cust-', toString(number % 9973), "
+                    + "'\",\"amount\":', toString(number % 500), '.95,\"currency\":\"EUR\",\"note\":\"', repeat('x', 220), '\"}'), 330, "
+                    + "'application/json', concat('order-', toString(intDiv(number, 5))), toString(generateUUIDv4()), "
+                    + "arrayElement(['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 5 + 1), "
+                    + "arrayElement(['orders','payments','stock','shipping','delivery'], number % 5 + 1), '', '', '', 'OK', '' "
+                    + "FROM numbers(" + start + ", " + size + ")", db);
+        }
+        ch.query("INSERT INTO instances SELECT concat('order-', toString(number)), [concat('order-', toString(number))], "
+                + "'OrderPlaced', 'COMPLETED', 'reached end event OrderDelivered (learned)', "
+                + "now64(3) - toIntervalMillisecond((" + ids + " - number) * 50), now64(3) - toIntervalMillisecond((" + ids + " - number) * 50 - 40), "
+                + "5, 0, 'OrderDelivered', 'delivery', '[]', '[]', "
+                + "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 12, now64(3), now64(3), number "
+                + "FROM numbers(" + ids + ")", db);
+        System.out.printf("generated %,d events and %,d instances in %.1f s%n", n, ids, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static String signIn(HttpClient http, String loginUrl) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(loginUrl))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"viewer\",\"password\":\"viewer\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"").matcher(r.body());
+        if (r.statusCode() != 200 || !m.find()) {
+            throw new IllegalStateException("sign-in answered " + r.statusCode() + ": " + r.body());
+        }
+        return m.group(1);
     }
 
     static double[] percentiles(long[] nanos) {

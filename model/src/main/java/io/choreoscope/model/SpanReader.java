@@ -37,6 +37,13 @@ public interface SpanReader {
      */
     List<Span> spansOf(String correlationId);
 
+    /**
+     * The same join for an instance whose events the caller has already read: spans carrying any of
+     * {@code correlationIds}, and spans joined to any of {@code events} by trace context or messaging
+     * attributes. Each once, ordered as {@link #spansOf(String)}.
+     */
+    List<Span> spansOf(java.util.Collection<String> correlationIds, List<Observation> events);
+
     /** The spans joined to one stored event (see the class comment for the rules). */
     EventSpans spansJoinedTo(Observation event);
 

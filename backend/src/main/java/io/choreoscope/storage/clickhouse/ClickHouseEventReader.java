@@ -17,7 +17,10 @@ import io.choreoscope.model.ParseStatus;
 
 /**
  * Reads events back from ClickHouse, each Kafka record once ({@code FINAL} folds redelivered rows).
- * Every value is bound as a parameter. Byte columns (key, payload, header values) travel base64-
+ * Every value is bound as a parameter. Lookups by correlation ID filter in {@code PREWHERE}: the ID leads the
+ * sorting key, so every copy of a record survives the filter and {@code FINAL} still folds them, while only the
+ * rows of that ID are read in full (without it, {@code FINAL} reads every column of the whole granules first).
+ * Byte columns (key, payload, header values) travel base64-
  * encoded so that binary content survives the text protocol.
  */
 public final class ClickHouseEventReader implements EventReader {
@@ -30,7 +33,6 @@ public final class ClickHouseEventReader implements EventReader {
             + "if(isNull(payload), '!', base64Encode(assumeNotNull(payload))), content_type, correlation_id, event_id, "
             + "event_type, source_service, causation_id, trace_id, span_id, parse_status, parse_error FROM ";
 
-    private final ClickHouseStore store;
     private final SqlRunner sql;
     private final String table;
 
@@ -40,9 +42,8 @@ public final class ClickHouseEventReader implements EventReader {
 
     /** A reader sharing a connection pool. */
     public ClickHouseEventReader(SqlRunner sql) {
-        this.store = sql.store();
         this.sql = sql;
-        this.table = store.database() + ".events";
+        this.table = sql.store().database() + ".events";
     }
 
     /**
@@ -56,13 +57,13 @@ public final class ClickHouseEventReader implements EventReader {
         if (correlationIds.size() == 1) {
             return eventsOf(correlationIds.iterator().next());
         }
-        return query(SELECT + table + " FINAL WHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size())
+        return query(SELECT + table + " FINAL PREWHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size())
                 + ") ORDER BY ts, partition, offset", correlationIds.toArray());
     }
 
     @Override
     public List<Observation> eventsOf(String correlationId) {
-        return query(SELECT + table + " FINAL WHERE correlation_id = ? ORDER BY ts, partition, offset", correlationId);
+        return query(SELECT + table + " FINAL PREWHERE correlation_id = ? ORDER BY ts, partition, offset", correlationId);
     }
 
     @Override
@@ -89,7 +90,7 @@ public final class ClickHouseEventReader implements EventReader {
 
     /** The last event of a correlation ID (by timestamp, then partition and offset), if any. */
     public Optional<Observation> lastEventOf(String correlationId) {
-        return query(SELECT + table + " FINAL WHERE correlation_id = ? ORDER BY ts DESC, partition DESC, offset DESC LIMIT 1",
+        return query(SELECT + table + " FINAL PREWHERE correlation_id = ? ORDER BY ts DESC, partition DESC, offset DESC LIMIT 1",
                 correlationId).stream().findFirst();
     }
 
@@ -99,8 +100,7 @@ public final class ClickHouseEventReader implements EventReader {
      */
     public Map<String, Long> countByTopicSince(String topicRegex, Instant since) {
         Map<String, Long> out = new LinkedHashMap<>();
-        BoundQuery.list(store, "count by topic",
-                "SELECT topic, uniqExactIf((partition, offset), ts >= fromUnixTimestamp64Milli(?)) FROM " + table
+        sql.query("SELECT topic, uniqExactIf((partition, offset), ts >= fromUnixTimestamp64Milli(?)) FROM " + table
                         + " WHERE match(topic, ?) GROUP BY topic ORDER BY topic",
                 rs -> out.put(rs.getString(1), rs.getLong(2)), since.toEpochMilli(), "^(?:" + topicRegex + ")$");
         return out;
@@ -108,17 +108,17 @@ public final class ClickHouseEventReader implements EventReader {
 
     /** How many distinct records of a topic are flagged {@code replayed} (they carry the replay-ID header). */
     public long countReplayed(String topic) {
-        return BoundQuery.count(store, "SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ? AND replayed", topic);
+        return sql.count("SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ? AND replayed", topic);
     }
 
     @Override
     public long countDistinct(String topic) {
-        return BoundQuery.count(store, "SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ?", topic);
+        return sql.count("SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ?", topic);
     }
 
     @Override
     public long countVisible(String topic) {
-        return BoundQuery.count(store, "SELECT count() FROM " + table + " FINAL WHERE topic = ?", topic);
+        return sql.count("SELECT count() FROM " + table + " FINAL WHERE topic = ?", topic);
     }
 
     private List<Observation> query(String text, Object... params) {
@@ -160,6 +160,6 @@ public final class ClickHouseEventReader implements EventReader {
     }
 
     private static String emptyToNull(String s) {
-        return BoundQuery.emptyToNull(s);
+        return SqlRunner.emptyToNull(s);
     }
 }

@@ -43,9 +43,13 @@ public final class ClickHouseInstanceReader {
         this.db = sql.store().database();
     }
 
-    /** The instance known under {@code id}: its primary correlation ID, else any linked ID. */
+    /**
+     * The instance known under {@code id}: its primary correlation ID, else any linked ID. The primary ID is
+     * the sorting key, so it filters in {@code PREWHERE} (every version survives it, {@code FINAL} still keeps
+     * the newest) and only the matching rows are read in full.
+     */
     public Optional<InstanceSnapshot> byId(String id) {
-        List<InstanceSnapshot> rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL WHERE correlation_id = ?",
+        List<InstanceSnapshot> rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL PREWHERE correlation_id = ?",
                 ClickHouseInstanceReader::snapshot, id);
         if (rows.isEmpty()) {
             rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL WHERE has(linked_ids, ?) "

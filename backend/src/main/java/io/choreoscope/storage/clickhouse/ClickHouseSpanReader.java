@@ -6,11 +6,15 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
@@ -18,13 +22,15 @@ import io.choreoscope.model.SpanReader;
 
 /**
  * Reads spans back from ClickHouse, each (trace ID, span ID) once ({@code FINAL} folds re-sent
- * spans), and joins them to the {@code events} table. Every value is bound as a parameter.
+ * spans), and joins them to stored events: an instance's events are read once, by the caller or by
+ * {@link #spansOf(String)}, and their join keys go into the span statement as bound values.
  * Attribute keys and values travel base64-encoded so that any text (commas, quotes, newlines, NUL)
  * survives the text protocol.
  *
  * <p>Each join path is its own {@code SELECT} in one {@code UNION ALL}, so that each uses its own
  * index (the primary key for trace IDs, a bloom filter for the others); a span found by several
- * paths is kept once.
+ * paths is kept once. For an instance, the paths select only span identities, and the spans found are
+ * then read in full by primary key.
  */
 public final class ClickHouseSpanReader implements SpanReader {
     private static final Base64.Decoder B64 = Base64.getDecoder();
@@ -37,14 +43,24 @@ public final class ClickHouseSpanReader implements SpanReader {
     private static final Comparator<Span> BY_START = Comparator.comparing(Span::start)
             .thenComparing(Span::traceId).thenComparing(Span::spanId);
 
-    private final ClickHouseStore store;
+    /** Events whose join keys go into one statement; longer instances are read in slices. */
+    static final int EVENTS_PER_STATEMENT = 200;
+    /** Spans fetched by key in one statement. */
+    static final int KEYS_PER_STATEMENT = 500;
+
+    private final SqlRunner sql;
+    private final ClickHouseEventReader eventReader;
     private final String spans;
-    private final String events;
 
     public ClickHouseSpanReader(ClickHouseStore store) {
-        this.store = store;
-        this.spans = store.database() + ".spans";
-        this.events = store.database() + ".events";
+        this(new SqlRunner(store));
+    }
+
+    /** A reader sharing a connection pool. */
+    public ClickHouseSpanReader(SqlRunner sql) {
+        this.sql = sql;
+        this.eventReader = new ClickHouseEventReader(sql);
+        this.spans = sql.store().database() + ".spans";
     }
 
     @Override
@@ -61,17 +77,92 @@ public final class ClickHouseSpanReader implements SpanReader {
 
     @Override
     public List<Span> spansOf(String correlationId) {
-        String ofInstance = " FROM " + events + " FINAL WHERE correlation_id = ?";
-        String select = "SELECT " + COLUMNS + " FROM " + spans + " FINAL WHERE ";
-        String sql = select + "correlation_id = ?"
-                + " UNION ALL " + select + "trace_id IN (SELECT trace_id" + ofInstance + " AND trace_id != '')"
-                + " UNION ALL " + select + "hasAny(link_span_ids, (SELECT groupArray(span_id)" + ofInstance
-                + " AND span_id != ''))"
-                + " UNION ALL " + select + "messaging_message_id != '' AND (messaging_destination, messaging_message_id)"
-                + " IN (SELECT toString(topic), event_id" + ofInstance + " AND event_id != '')"
-                + " UNION ALL " + select + "kafka_offset >= 0 AND (messaging_destination, kafka_partition, kafka_offset)"
-                + " IN (SELECT toString(topic), toInt64(partition), toInt64(offset)" + ofInstance + ")";
-        return distinctByStart(query(sql, correlationId, correlationId, correlationId, correlationId, correlationId));
+        return spansOf(List.of(correlationId), eventReader.eventsOf(correlationId));
+    }
+
+    @Override
+    public List<Span> spansOf(Collection<String> correlationIds, List<Observation> events) {
+        List<Span> found = new ArrayList<>();
+        // The join keys travel as bound values; a long instance is read in slices to keep each statement small.
+        for (int from = 0; from == 0 || from < events.size(); from += EVENTS_PER_STATEMENT) {
+            List<Observation> slice = events.subList(from, Math.min(events.size(), from + EVENTS_PER_STATEMENT));
+            found.addAll(joinedTo(from == 0 ? correlationIds : List.of(), slice));
+        }
+        return distinctByStart(found);
+    }
+
+    /**
+     * Two statements. First the identities of the joined spans: a {@code SELECT} of (trace ID, span ID) per join
+     * path that has keys, in one {@code UNION ALL} (each path uses its own index). Then, only when some joined,
+     * those spans in full by primary key. Planning five full-width {@code FINAL} selects cost more than both
+     * statements together, also when no span joins at all.
+     */
+    private List<Span> joinedTo(Collection<String> correlationIds, List<Observation> events) {
+        Set<String> traceIds = new LinkedHashSet<>();
+        Set<String> spanIds = new LinkedHashSet<>();
+        List<Object> named = new ArrayList<>();
+        List<Object> coordinates = new ArrayList<>();
+        for (Observation o : events) {
+            if (o.traceId() != null) {
+                traceIds.add(o.traceId());
+            }
+            if (o.spanId() != null) {
+                spanIds.add(o.spanId());
+            }
+            if (o.eventId() != null) {
+                named.addAll(List.of(o.topic(), o.eventId()));
+            }
+            coordinates.addAll(List.of(o.topic(), (long) o.partition(), o.offset()));
+        }
+        String select = "SELECT trace_id, span_id FROM " + spans + " ";
+        List<String> parts = new ArrayList<>();
+        List<Object> params = new ArrayList<>();
+        if (!correlationIds.isEmpty()) {
+            parts.add(select + "WHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size()) + ")");
+            params.addAll(correlationIds);
+        }
+        if (!traceIds.isEmpty()) {
+            parts.add(select + "WHERE trace_id IN (" + SqlRunner.placeholders(traceIds.size()) + ")");
+            params.addAll(traceIds);
+        }
+        if (!spanIds.isEmpty()) {
+            parts.add(select + "WHERE hasAny(link_span_ids, [" + SqlRunner.placeholders(spanIds.size()) + "])");
+            params.addAll(spanIds);
+        }
+        if (!named.isEmpty()) {
+            parts.add(select + "WHERE messaging_message_id != '' AND (messaging_destination, messaging_message_id) IN ("
+                    + tuples(named.size() / 2, 2) + ")");
+            params.addAll(named);
+        }
+        if (!coordinates.isEmpty()) {
+            parts.add(select + "WHERE kafka_offset >= 0 AND (messaging_destination, kafka_partition, kafka_offset) IN ("
+                    + tuples(coordinates.size() / 3, 3) + ")");
+            params.addAll(coordinates);
+        }
+        if (parts.isEmpty()) {
+            return List.of();
+        }
+        Set<List<String>> keys = new LinkedHashSet<>(sql.query(String.join(" UNION ALL ", parts),
+                rs -> List.of(rs.getString(1), rs.getString(2)), params.toArray()));
+        return byKeys(new ArrayList<>(keys));
+    }
+
+    /** Spans by (trace ID, span ID), each once; (trace_id, span_id) is the sorting key, so it filters in PREWHERE. */
+    private List<Span> byKeys(List<List<String>> keys) {
+        List<Span> out = new ArrayList<>();
+        for (int from = 0; from < keys.size(); from += KEYS_PER_STATEMENT) {
+            List<List<String>> slice = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_STATEMENT));
+            List<Object> params = new ArrayList<>();
+            slice.forEach(params::addAll);
+            out.addAll(query("SELECT " + COLUMNS + " FROM " + spans + " FINAL PREWHERE (trace_id, span_id) IN ("
+                    + tuples(slice.size(), 2) + ")", params.toArray()));
+        }
+        return out;
+    }
+
+    /** {@code (?, ?), (?, ?)}: n tuples of the given width. */
+    private static String tuples(int n, int width) {
+        return String.join(", ", Collections.nCopies(n, "(" + SqlRunner.placeholders(width) + ")"));
     }
 
     @Override
@@ -119,7 +210,7 @@ public final class ClickHouseSpanReader implements SpanReader {
     }
 
     private List<Span> query(String sql, Object... params) {
-        return BoundQuery.list(store, "span query", sql, ClickHouseSpanReader::row, params);
+        return this.sql.query(sql, ClickHouseSpanReader::row, params);
     }
 
     private static Span row(ResultSet rs) throws SQLException {
@@ -135,7 +226,7 @@ public final class ClickHouseSpanReader implements SpanReader {
         return new Span(
                 rs.getString(1),
                 rs.getString(2),
-                BoundQuery.emptyToNull(rs.getString(3)),
+                SqlRunner.emptyToNull(rs.getString(3)),
                 rs.getString(4),
                 rs.getString(5),
                 rs.getString(6),
@@ -143,15 +234,15 @@ public final class ClickHouseSpanReader implements SpanReader {
                 rs.getLong(8),
                 rs.getString(9),
                 attributes,
-                BoundQuery.emptyToNull(rs.getString(14)),
-                BoundQuery.emptyToNull(rs.getString(15)),
-                BoundQuery.emptyToNull(rs.getString(16)),
-                BoundQuery.emptyToNull(rs.getString(17)),
-                BoundQuery.emptyToNull(rs.getString(18)),
-                BoundQuery.emptyToNull(rs.getString(19)),
-                BoundQuery.emptyToNull(rs.getString(10)),
-                BoundQuery.emptyToNull(rs.getString(20)),
-                BoundQuery.emptyToNull(rs.getString(21)));
+                SqlRunner.emptyToNull(rs.getString(14)),
+                SqlRunner.emptyToNull(rs.getString(15)),
+                SqlRunner.emptyToNull(rs.getString(16)),
+                SqlRunner.emptyToNull(rs.getString(17)),
+                SqlRunner.emptyToNull(rs.getString(18)),
+                SqlRunner.emptyToNull(rs.getString(19)),
+                SqlRunner.emptyToNull(rs.getString(10)),
+                SqlRunner.emptyToNull(rs.getString(20)),
+                SqlRunner.emptyToNull(rs.getString(21)));
     }
 
     private static String text(String base64) {

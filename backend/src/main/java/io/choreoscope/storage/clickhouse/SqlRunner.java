@@ -63,6 +63,11 @@ public final class SqlRunner implements AutoCloseable {
         }
     }
 
+    /** The first column of the first row as a long (a count). */
+    public long count(String sql, Object... params) {
+        return query(sql, rs -> rs.getLong(1), params).get(0);
+    }
+
     /** A statement without result (DDL, small inserts). */
     public void execute(String sql, Object... params) {
         Connection c = null;
@@ -132,6 +137,11 @@ public final class SqlRunner implements AutoCloseable {
     /** {@code ?, ?, ?} for an IN list of n values (n >= 1). */
     public static String placeholders(int n) {
         return String.join(", ", java.util.Collections.nCopies(n, "?"));
+    }
+
+    /** ClickHouse String columns have no null; the writers store null as the empty string. */
+    static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -139,4 +139,40 @@ class ClickHouseSpanStoreTest {
                 "ffffffffffffffff", "9999999999999999");
         assertThat(reader.spansOf("no-such-order")).isEmpty();
     }
+
+    @Test
+    void instanceWithLinkedIdsAndManyEventsJoinsSpansFromEverySlice() throws Exception {
+        // 450 events: the join keys go into the statement in slices of EVENTS_PER_STATEMENT.
+        List<Observation> stored = new java.util.ArrayList<>();
+        for (int i = 0; i < 450; i++) {
+            Observation.Builder b = Observation.builder("orders", 0, i, T.plusMillis(i)).correlationId("order-7");
+            if (i == 5) {
+                b.eventId("ev-early");
+            }
+            if (i == 430) {
+                b.traceId(TRACE).spanId("aaaaaaaaaaaaaaaa");
+            }
+            stored.add(b.build());
+        }
+        events.accept(stored);
+        writer.accept(List.of(
+                span(OTHER_TRACE, "1111111111111111", null, "CONSUMER", Map.of(), "orders", "ev-early", null, null),
+                span(OTHER_TRACE, "2222222222222222", null, "CONSUMER",
+                        Map.of("messaging.destination.partition.id", "0", "messaging.kafka.message.offset", "333"),
+                        "orders", null, null, null),
+                plain(TRACE, "aaaaaaaaaaaaaaaa", null, "PRODUCER"),
+                plain(TRACE, "3333333333333333", "aaaaaaaaaaaaaaaa", "CONSUMER"),
+                span("77777777777777777777777777777777", "7777777777777777", null, "INTERNAL", Map.of(),
+                        null, null, "legacy-7", null),
+                // Another instance's offset on the same topic: no join.
+                span(OTHER_TRACE, "4444444444444444", null, "CONSUMER",
+                        Map.of("messaging.destination.partition.id", "0", "messaging.kafka.message.offset", "450"),
+                        "orders", null, null, null)));
+
+        List<Observation> read = new ClickHouseEventReader(store).eventsOf("order-7");
+        assertThat(read).hasSize(450);
+        assertThat(reader.spansOf(List.of("order-7", "legacy-7"), read)).extracting(Span::spanId).containsExactlyInAnyOrder(
+                "1111111111111111", "2222222222222222", "aaaaaaaaaaaaaaaa", "3333333333333333", "7777777777777777");
+        assertThat(reader.spansOf(List.of("order-7"), List.of())).isEmpty();
+    }
 }
