@@ -46,7 +46,8 @@ public final class LiveEngine {
     private final ClickHouseInstanceWriter writer;
     private final Duration modelInterval;
     private final Set<String> touched = new LinkedHashSet<>();
-    private final Map<String, Instant> stateSince = new HashMap<>();
+    /** Per live instance: the state last persisted and since when it holds. */
+    private final Map<String, Since> since = new HashMap<>();
     private Set<Long> replayed;
     private boolean modelsDirty;
     private Instant lastModelWrite = Instant.EPOCH;
@@ -125,35 +126,50 @@ public final class LiveEngine {
     public List<StateChange> tick(Instant now) {
         List<StateChange> changes = engine.evaluate(now);
         for (StateChange c : changes) {
-            stateSince.put(c.correlationId(), now);
-            touched.add(c.correlationId());
+            Since s = since.get(c.correlationId());
+            if (s == null || s.state() != c.to()) {
+                touched.add(c.correlationId()); // not yet persisted in this state (an event may have persisted it)
+            }
             modelsDirty = true;
         }
-        persistTouched(now);
+        persistChanges(now);
         if (modelsDirty && !now.isBefore(lastModelWrite.plus(modelInterval))) {
             persistModels(now);
         }
         if (now.isAfter(lastPrune.plus(Duration.ofMinutes(1)))) {
-            stateSince.keySet().removeIf(id -> engine.eventTypes(id).isEmpty());
+            since.keySet().removeIf(id -> engine.eventTypes(id).isEmpty());
             lastPrune = now;
         }
         return changes;
     }
 
-    private void persistTouched(Instant now) {
+    private record Since(InstanceState state, Instant at) {
+    }
+
+    /**
+     * Persists every instance that received events (or changed state at the last evaluation) since it was last
+     * persisted, classified as of {@code now}: without waiting for the next {@link #tick}, so that an event's
+     * instance state is visible as soon as the batch that carried it is applied. A storage failure leaves
+     * the touched set in place for the next call.
+     */
+    public void persistChanges(Instant now) {
         if (touched.isEmpty()) {
             return;
         }
         Map<String, InstanceRecord> rows = new HashMap<>();
         for (String id : touched) {
-            Optional<InstanceSnapshot> s = engine.snapshot(id, now);
-            if (s.isEmpty() || rows.containsKey(s.get().correlationId())) {
+            Optional<InstanceSnapshot> found = engine.snapshot(id, now);
+            if (found.isEmpty() || rows.containsKey(found.get().correlationId())) {
                 continue;
             }
-            InstanceSnapshot snap = s.get();
-            Instant since = stateSince.computeIfAbsent(snap.correlationId(), k -> now);
+            InstanceSnapshot snap = found.get();
+            Since s = since.get(snap.correlationId());
+            if (s == null || s.state() != snap.state()) {
+                s = new Since(snap.state(), now);
+                since.put(snap.correlationId(), s);
+            }
             rows.put(snap.correlationId(), new InstanceRecord(snap, engine.eventTypes(snap.correlationId()),
-                    partitionOf(snap.correlationId(), partitionCount), since, now));
+                    partitionOf(snap.correlationId(), partitionCount), s.at(), now));
         }
         writer.write(new ArrayList<>(rows.values()));
         touched.clear();
@@ -200,12 +216,12 @@ public final class LiveEngine {
         replayed = seen;
         List<StateChange> changes = engine.evaluate(now);
         for (StateChange c : changes) {
-            stateSince.put(c.correlationId(), now);
+            since.put(c.correlationId(), new Since(c.to(), now));
             if (c.to() != stored.get(c.correlationId())) {
                 touched.add(c.correlationId()); // the state moved while nobody owned the instance
             }
         }
-        persistTouched(now);
+        persistChanges(now);
         modelsDirty = true;
         LOG.info("Inference owner {} recovered {} instances ({} events) from ClickHouse in {} ms", owner, recs.size(),
                 replayedEvents, (System.nanoTime() - t0) / 1_000_000);

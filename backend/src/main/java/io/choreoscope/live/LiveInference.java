@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Live inference inside the process that taps (the embedded layout). Batches arrive from the sink
  * after ClickHouse stored them and wait in a bounded queue; one thread owns the engine: it first
- * recovers from ClickHouse, then applies batches and ticks every {@code evaluateInterval} (states,
- * stuck detection, persistence). When the queue is full the sink waits, which pauses the tap: back-
+ * recovers from ClickHouse, then applies batches, persisting the instances they touched as soon as
+ * no further batch waits, and ticks every {@code evaluateInterval} (time-driven states such as stuck,
+ * eviction, models). When the queue is full the sink waits, which pauses the tap: back-
  * pressure instead of dropping.
  */
 public final class LiveInference implements AutoCloseable {
@@ -115,6 +116,11 @@ public final class LiveInference implements AutoCloseable {
                 Object item = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
                 if (item instanceof List<?> batch) {
                     live.apply((List<Observation>) batch);
+                    if (!(queue.peek() instanceof List<?>)) {
+                        // Caught up: make the batch's instance states visible now, not at the next tick. While
+                        // batches queue up, they are applied first and persisted together in one insert.
+                        live.persistChanges(clock.instant());
+                    }
                 } else if (item instanceof Spans s) {
                     live.applySpans(s.spans());
                 }

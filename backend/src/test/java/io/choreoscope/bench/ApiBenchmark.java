@@ -73,7 +73,7 @@ public final class ApiBenchmark {
                 String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1/instances/";
                 HttpClient http = HttpClient.newHttpClient();
                 java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
-                String token = signIn(http, app.getBean(EmbeddedServer.class).getURL() + "/api/v1/auth/login");
+                String token = BenchSignIn.token(http, app.getBean(EmbeddedServer.class).getURL().toString());
                 ClickHouseEventReader events = new ClickHouseEventReader(sql);
                 io.choreoscope.storage.clickhouse.ClickHouseInstanceReader instances = new io.choreoscope.storage.clickhouse.ClickHouseInstanceReader(sql);
                 io.choreoscope.storage.clickhouse.ClickHouseSpanReader spans = new io.choreoscope.storage.clickhouse.ClickHouseSpanReader(sql);
@@ -148,18 +148,6 @@ public final class ApiBenchmark {
                 + "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 12, now64(3), now64(3), number "
                 + "FROM numbers(" + ids + ")", db);
         System.out.printf("generated %,d events and %,d instances in %.1f s%n", n, ids, (System.nanoTime() - t0) / 1e9);
-    }
-
-    private static String signIn(HttpClient http, String loginUrl) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(loginUrl))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"viewer\",\"password\":\"viewer\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"").matcher(r.body());
-        if (r.statusCode() != 200 || !m.find()) {
-            throw new IllegalStateException("sign-in answered " + r.statusCode() + ": " + r.body());
-        }
-        return m.group(1);
     }
 
     static double[] percentiles(long[] nanos) {

@@ -41,6 +41,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class LiveLatencyBenchmark {
     private static final AtomicInteger PENDING = new AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicLong POLLS = new java.util.concurrent.atomic.AtomicLong();
     private static final String[] TYPES = {"OrderPlaced", "PaymentCaptured", "StockReserved", "OrderShipped", "OrderDelivered"};
     private static final String[] SERVICES = {"orders", "payments", "stock", "shipping", "delivery"};
 
@@ -60,6 +61,8 @@ public final class LiveLatencyBenchmark {
             p.put("choreoscope.clickhouse.url", ch.httpUrl());
             p.put("choreoscope.clickhouse.database", "live");
             p.put("choreoscope.inference.end-event-types", "OrderDelivered");
+            p.put("choreoscope.ui.enabled", false);
+            p.put("choreoscope.auth.demo-users", true);
             try (ApplicationContext app = ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
                  KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -67,6 +70,7 @@ public final class LiveLatencyBenchmark {
                          new ByteArraySerializer(), new ByteArraySerializer())) {
                 String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1/instances/";
                 HttpClient http = HttpClient.newHttpClient();
+                String token = BenchSignIn.token(http, app.getBean(EmbeddedServer.class).getURL().toString());
                 ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
                 AtomicInteger missed = new AtomicInteger();
                 ScheduledExecutorService pollers = Executors.newScheduledThreadPool(4);
@@ -104,7 +108,7 @@ public final class LiveLatencyBenchmark {
                         if (in[1] == 5) {
                             open.remove(j);
                             if (in[0] % sampleEvery == 0) {
-                                poll(pollers, http, base + id, now, latencies, missed);
+                                poll(pollers, http, token, base + id, now, latencies, missed);
                             }
                         }
                     }
@@ -121,17 +125,21 @@ public final class LiveLatencyBenchmark {
                                 + "p50 %d ms, p95 %d ms, p99 %d ms, max %d ms; not visible within 30 s: %d%n",
                         l.length, l[l.length / 2], l[(int) (l.length * 0.95)], l[Math.min(l.length - 1, (int) (l.length * 0.99))],
                         l[l.length - 1], missed.get());
+                System.out.printf("the pollers read %,d instances through the API meanwhile (%.0f/s)%n", POLLS.get(),
+                        POLLS.get() / ((System.nanoTime() - start) / 1e9));
             }
         }
     }
 
-    private static void poll(ScheduledExecutorService pollers, HttpClient http, String url, long producedAt,
+    private static void poll(ScheduledExecutorService pollers, HttpClient http, String token, String url, long producedAt,
                              ConcurrentLinkedQueue<Long> latencies, AtomicInteger missed) {
         PENDING.incrementAndGet();
         Runnable[] self = new Runnable[1];
         self[0] = () -> {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "?maxPayloadBytes=0")).build(),
+                POLLS.incrementAndGet();
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "?maxPayloadBytes=0"))
+                        .header("Authorization", "Bearer " + token).build(),
                         HttpResponse.BodyHandlers.ofString());
                 long now = System.currentTimeMillis();
                 if (r.statusCode() == 200 && r.body().contains("\"eventCount\":5")) {

@@ -1,0 +1,28 @@
+package io.choreoscope.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/**
+ * The harnesses run the application with sign-in on (as shipped) and the demo users
+ * ({@code choreoscope.auth.demo-users=true}); like the UI, they sign in once and send the token.
+ */
+final class BenchSignIn {
+    private BenchSignIn() {
+    }
+
+    /** Signs in as the demo viewer and returns the bearer token. */
+    static String token(HttpClient http, String serverUrl) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(serverUrl + "/api/v1/auth/login"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"viewer\",\"password\":\"viewer\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"").matcher(r.body());
+        if (r.statusCode() != 200 || !m.find()) {
+            throw new IllegalStateException("sign-in answered " + r.statusCode() + ": " + r.body());
+        }
+        return m.group(1);
+    }
+}

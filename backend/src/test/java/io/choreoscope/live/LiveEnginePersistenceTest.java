@@ -1,0 +1,93 @@
+package io.choreoscope.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+import io.choreoscope.harness.clickhouse.ClickHouseExtension;
+import io.choreoscope.inference.InferenceConfig;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.storage.clickhouse.ClickHouseConfig;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceWriter;
+import io.choreoscope.storage.clickhouse.ClickHouseStore;
+import io.choreoscope.storage.clickhouse.SchemaMigrator;
+import io.choreoscope.storage.clickhouse.SqlRunner;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** LiveEngine against a real ClickHouse: an applied batch is visible before any tick, with the right state since. */
+@ExtendWith(ClickHouseExtension.class)
+class LiveEnginePersistenceTest {
+    private static final Instant T = Instant.parse("2026-11-23T10:00:00Z");
+
+    private ClickHouseStore store;
+    private SqlRunner sql;
+    private LiveEngine live;
+    private ClickHouseInstanceReader reader;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase()));
+        new SchemaMigrator(store).migrate();
+        sql = new SqlRunner(store);
+        live = new LiveEngine("all", null, 12, InferenceConfig.defaults().withEndEventTypes(Set.of("OrderShipped")),
+                new ClickHouseInstanceWriter(store, sql), Duration.ofSeconds(5));
+        reader = new ClickHouseInstanceReader(sql);
+    }
+
+    @AfterEach
+    void tearDown() {
+        sql.close();
+        store.close();
+    }
+
+    private static Observation event(String id, long offset, String type, Instant at) {
+        return Observation.builder("orders", 0, offset, at).correlationId(id).eventType(type).sourceService("svc").build();
+    }
+
+    private long rowsOf(String id) {
+        return sql.count("SELECT count() FROM " + store.database() + ".instances WHERE correlation_id = ?", id);
+    }
+
+    private Instant stateSince(String id) {
+        return sql.query("SELECT toUnixTimestamp64Milli(state_since) FROM " + store.database() + ".instances FINAL WHERE correlation_id = ?",
+                rs -> Instant.ofEpochMilli(rs.getLong(1)), id).get(0);
+    }
+
+    @Test
+    void appliedEventsArePersistedWithoutATickAndATickDoesNotWriteThemAgain() {
+        live.apply(List.of(event("order-1", 0, "OrderPlaced", T)));
+        live.persistChanges(T.plusMillis(100));
+        InstanceSnapshot running = reader.byId("order-1").orElseThrow();
+        assertThat(running.state()).isEqualTo(InstanceState.RUNNING);
+        assertThat(running.eventCount()).isEqualTo(1);
+        assertThat(stateSince("order-1")).isEqualTo(T.plusMillis(100));
+
+        // The same state after another event: state since stays.
+        live.apply(List.of(event("order-1", 1, "PaymentCaptured", T.plusSeconds(1))));
+        live.persistChanges(T.plusSeconds(1).plusMillis(100));
+        assertThat(reader.byId("order-1").orElseThrow().eventCount()).isEqualTo(2);
+        assertThat(stateSince("order-1")).isEqualTo(T.plusMillis(100));
+
+        // The end event: COMPLETED at once, state since moves.
+        live.apply(List.of(event("order-1", 2, "OrderShipped", T.plusSeconds(2))));
+        live.persistChanges(T.plusSeconds(2).plusMillis(100));
+        assertThat(reader.byId("order-1").orElseThrow().state()).isEqualTo(InstanceState.COMPLETED);
+        assertThat(stateSince("order-1")).isEqualTo(T.plusSeconds(2).plusMillis(100));
+        long rows = rowsOf("order-1");
+        assertThat(rows).isEqualTo(3);
+
+        // The tick's evaluation sees the same change; the instance is already stored in that state.
+        live.tick(T.plusSeconds(3));
+        assertThat(rowsOf("order-1")).isEqualTo(rows);
+        assertThat(stateSince("order-1")).isEqualTo(T.plusSeconds(2).plusMillis(100));
+    }
+}
