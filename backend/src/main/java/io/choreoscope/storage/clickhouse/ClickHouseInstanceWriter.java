@@ -1,6 +1,5 @@
 package io.choreoscope.storage.clickhouse;
 
-import java.io.BufferedOutputStream;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,12 +43,11 @@ public final class ClickHouseInstanceWriter {
         }
         try {
             store.client().insert(store.database() + ".instances", COLUMNS, out -> {
-                BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
-                RowBinaryOutput w = new RowBinaryOutput(buffered);
+                RowBinaryOutput w = new RowBinaryOutput(out);
                 for (InstanceRecord r : rows) {
                     write(w, r);
                 }
-                buffered.flush();
+                w.flush();
             }, ClickHouseFormat.RowBinary, new InsertSettings())
                     .get(store.config().getTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .close();

@@ -1,6 +1,5 @@
 package io.choreoscope.storage.clickhouse;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -69,9 +68,9 @@ public final class ClickHouseStore implements AutoCloseable {
             throws SinkUnavailableException {
         try {
             client.insert(database() + "." + table, columns, out -> {
-                BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
-                rows.write(new RowBinaryOutput(buffered));
-                buffered.flush();
+                RowBinaryOutput w = new RowBinaryOutput(out);
+                rows.write(w);
+                w.flush();
             }, ClickHouseFormat.RowBinary, new InsertSettings())
                     .get(config.getTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .close();

@@ -11,31 +11,77 @@ import java.util.Map;
  * LowCardinality columns take plain strings in this format. Not thread-safe.
  */
 final class RowBinaryOutput {
+    private static final int BUFFER = 1 << 16;
     private final OutputStream out;
-    private final byte[] scratch = new byte[10];
+    /** Own unsynchronised buffer: a row is ~20 small writes, BufferedOutputStream locks on each. */
+    private final byte[] buf = new byte[BUFFER];
+    private int pos;
 
+    /** Buffers what is written; call {@link #flush()} at the end. */
     RowBinaryOutput(OutputStream out) {
         this.out = out;
     }
 
+    /** Writes what is buffered to the underlying stream and flushes it. */
+    void flush() throws IOException {
+        drain();
+        out.flush();
+    }
+
+    private void drain() throws IOException {
+        if (pos > 0) {
+            out.write(buf, 0, pos);
+            pos = 0;
+        }
+    }
+
+    private void ensure(int n) throws IOException {
+        if (pos + n > BUFFER) {
+            drain();
+        }
+    }
+
     void varUInt(long v) throws IOException {
-        int i = 0;
+        ensure(10);
         while ((v & ~0x7FL) != 0) {
-            scratch[i++] = (byte) ((v & 0x7F) | 0x80);
+            buf[pos++] = (byte) ((v & 0x7F) | 0x80);
             v >>>= 7;
         }
-        scratch[i++] = (byte) v;
-        out.write(scratch, 0, i);
+        buf[pos++] = (byte) v;
     }
 
     void bytes(byte[] b) throws IOException {
         varUInt(b.length);
-        out.write(b);
+        if (b.length > BUFFER - pos) {
+            drain();
+            out.write(b);
+        } else {
+            System.arraycopy(b, 0, buf, pos, b.length);
+            pos += b.length;
+        }
     }
 
-    /** A String column; null is written as the empty string. */
+    /** A String column; null is written as the empty string. ASCII text is copied without an intermediate array. */
     void string(String s) throws IOException {
-        bytes(s == null ? EMPTY : s.getBytes(StandardCharsets.UTF_8));
+        if (s == null) {
+            varUInt(0);
+            return;
+        }
+        int n = s.length();
+        if (n <= BUFFER - 10) {
+            for (int i = 0; i < n; i++) {
+                if (s.charAt(i) >= 0x80) {
+                    bytes(s.getBytes(StandardCharsets.UTF_8));
+                    return;
+                }
+            }
+            varUInt(n);
+            ensure(n);
+            s.getBytes(0, n, buf, pos); // ASCII only here: the deprecated method copies the low bytes, which is exact
+            pos += n;
+            return;
+        }
+        bytes(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -51,10 +97,11 @@ final class RowBinaryOutput {
     }
 
     void nullableBytes(byte[] b) throws IOException {
+        ensure(1);
         if (b == null) {
-            out.write(1);
+            buf[pos++] = 1;
         } else {
-            out.write(0);
+            buf[pos++] = 0;
             bytes(b);
         }
     }
@@ -64,23 +111,21 @@ final class RowBinaryOutput {
     }
 
     void int32(int v) throws IOException {
-        scratch[0] = (byte) v;
-        scratch[1] = (byte) (v >>> 8);
-        scratch[2] = (byte) (v >>> 16);
-        scratch[3] = (byte) (v >>> 24);
-        out.write(scratch, 0, 4);
+        ensure(4);
+        buf[pos++] = (byte) v;
+        buf[pos++] = (byte) (v >>> 8);
+        buf[pos++] = (byte) (v >>> 16);
+        buf[pos++] = (byte) (v >>> 24);
     }
 
     void int64(long v) throws IOException {
+        ensure(8);
         for (int i = 0; i < 8; i++) {
-            scratch[i] = (byte) (v >>> (8 * i));
+            buf[pos++] = (byte) (v >>> (8 * i));
         }
-        out.write(scratch, 0, 8);
     }
 
     void uint64(long v) throws IOException {
         int64(v);
     }
-
-    private static final byte[] EMPTY = new byte[0];
 }

@@ -70,7 +70,7 @@ public final class OtlpTraceDecoder {
     private static final Set<String> ID_FIELDS = Set.of(
             "traceId", "trace_id", "spanId", "span_id", "parentSpanId", "parent_span_id");
     private static final String[] KINDS = {"INTERNAL", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"};
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser().ignoringUnknownFields();
 
@@ -492,13 +492,14 @@ public final class OtlpTraceDecoder {
     }
 
     static String hex(ByteString bytes) {
-        char[] out = new char[bytes.size() * 2];
-        for (int i = 0; i < bytes.size(); i++) {
+        int n = bytes.size();
+        byte[] out = new byte[n * 2];
+        for (int i = 0; i < n; i++) {
             int b = bytes.byteAt(i) & 0xff;
-            out[2 * i] = HEX[b >>> 4];
-            out[2 * i + 1] = HEX[b & 0xf];
+            out[2 * i] = HEX_BYTES[b >>> 4];
+            out[2 * i + 1] = HEX_BYTES[b & 0xf];
         }
-        return new String(out);
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1); // Latin-1: a plain copy
     }
 
     private static String firstLine(String message) {

@@ -12,8 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A bounded in-memory queue in front of the span store, as the OpenTelemetry Collector keeps one:
- * requests are acknowledged once their spans are queued, and one background thread writes them in
- * large batches (by size, or when the oldest queued span waited {@code linger}). Exporters send
+ * requests are acknowledged once their spans are queued, and background writers write them in
+ * large batches (by size, or when the oldest queued span waited {@code linger}). Two writers by
+ * default: while the store finishes one insert (sorting, compressing, writing its part), the next
+ * batch is already being encoded and sent. Exporters send
  * small requests (the SDK: one at a time, up to 512 spans), so writing each request on its own would
  * cap throughput at one small insert per request.
  *
@@ -31,8 +33,12 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
     private final int batchMax;
     private final long lingerNanos;
     private final long retryMaxMillis;
+    /** Default number of writer threads. */
+    public static final int DEFAULT_WRITERS = 2;
     private final List<Span> queue = new ArrayList<>();
-    private final Thread writer;
+    private final List<Thread> writers = new ArrayList<>();
+    /** Spans taken by a writer and not yet written; they count against the capacity. */
+    private int inFlight;
     private long oldestQueuedAt;
     private boolean closing;
     private volatile int consecutiveFailures;
@@ -45,17 +51,25 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
      * @param lingerMs  longest wait of a queued span before its batch is written, ms
      */
     public SpanBuffer(SpanSink store, int capacity, int batchMax, long lingerMs) {
-        if (capacity < 1 || batchMax < 1 || lingerMs < 0) {
-            throw new IllegalArgumentException("span buffer needs capacity >= 1, batch >= 1, linger >= 0");
+        this(store, capacity, batchMax, lingerMs, DEFAULT_WRITERS);
+    }
+
+    /** As above, with {@code writers} threads writing batches side by side. */
+    public SpanBuffer(SpanSink store, int capacity, int batchMax, long lingerMs, int writers) {
+        if (capacity < 1 || batchMax < 1 || lingerMs < 0 || writers < 1) {
+            throw new IllegalArgumentException("span buffer needs capacity >= 1, batch >= 1, linger >= 0, writers >= 1");
         }
         this.store = store;
         this.capacity = capacity;
         this.batchMax = batchMax;
         this.lingerNanos = TimeUnit.MILLISECONDS.toNanos(lingerMs);
         this.retryMaxMillis = 5_000;
-        this.writer = new Thread(this::run, "otlp-span-writer");
-        writer.setDaemon(true);
-        writer.start();
+        for (int i = 1; i <= writers; i++) {
+            Thread writer = new Thread(this::run, "otlp-span-writer-" + i);
+            writer.setDaemon(true);
+            this.writers.add(writer);
+        }
+        this.writers.forEach(Thread::start);
     }
 
     @Override
@@ -67,8 +81,8 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
             if (closing) {
                 throw new SinkUnavailableException("span buffer is closing", null);
             }
-            if (queue.size() + spans.size() > capacity) {
-                throw new SinkUnavailableException("span queue full (" + queue.size() + " spans waiting"
+            if (queue.size() + inFlight + spans.size() > capacity) {
+                throw new SinkUnavailableException("span queue full (" + (queue.size() + inFlight) + " spans waiting"
                         + (lastError == null ? "" : "; store: " + lastError) + ")", null);
             }
             if (queue.isEmpty()) {
@@ -82,7 +96,7 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
     /** Spans queued and not yet written. */
     public int queued() {
         synchronized (queue) {
-            return queue.size();
+            return queue.size() + inFlight;
         }
     }
 
@@ -107,16 +121,20 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
                 if (queue.isEmpty()) {
                     return; // closing and drained
                 }
-                // The batch stays counted in the queue until written, so capacity covers it too.
-                batch = List.copyOf(queue.subList(0, Math.min(batchMax, queue.size())));
-            }
-            if (!write(batch)) {
-                return;
-            }
-            synchronized (queue) {
-                queue.subList(0, batch.size()).clear();
+                // The batch leaves the queue but stays counted in flight until written, so capacity covers it.
+                List<Span> head = queue.subList(0, Math.min(batchMax, queue.size()));
+                batch = List.copyOf(head);
+                head.clear();
+                inFlight += batch.size();
                 oldestQueuedAt = System.nanoTime();
+            }
+            boolean written = write(batch);
+            synchronized (queue) {
+                inFlight -= batch.size();
                 queue.notifyAll();
+            }
+            if (!written) {
+                return;
             }
         }
     }
@@ -141,7 +159,8 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
                 }
                 synchronized (queue) {
                     if (closing) {
-                        LOG.warn("Dropping {} queued spans at shutdown: the store is unavailable", queue.size());
+                        LOG.warn("Dropping {} spans at shutdown: the store is unavailable", batch.size() + queue.size());
+                        queue.clear();
                         return false;
                     }
                     try {
@@ -162,8 +181,11 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
             closing = true;
             queue.notifyAll();
         }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try {
-            writer.join(10_000);
+            for (Thread writer : writers) {
+                writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -96,4 +96,31 @@ class SpanBufferTest {
         assertThat(store.written()).isEqualTo(7);
         assertThatThrownBy(() -> buffer.accept(spans(1, 0))).isInstanceOf(SinkUnavailableException.class);
     }
+
+    @Test
+    void twoWritersWriteBatchesSideBySideAndInFlightSpansCountAgainstTheCapacity() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger writing = new java.util.concurrent.atomic.AtomicInteger();
+        RecordingStore written = new RecordingStore();
+        SpanSink slow = batch -> {
+            writing.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            written.accept(batch);
+        };
+        try (SpanBuffer buffer = new SpanBuffer(slow, 120, 50, 0, 2)) {
+            buffer.accept(spans(100, 0));
+            await().atMost(Duration.ofSeconds(5)).until(() -> writing.get() == 2);
+            assertThat(buffer.queued()).isEqualTo(100);
+            buffer.accept(spans(20, 100));
+            assertThatThrownBy(() -> buffer.accept(spans(1, 120)))
+                    .isInstanceOf(SinkUnavailableException.class).hasMessageContaining("queue full");
+            release.countDown();
+            await().atMost(Duration.ofSeconds(5)).until(() -> written.written() == 120);
+        }
+        assertThat(written.writes).hasSize(3);
+    }
 }
