@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * Taps every matching topic into an {@link ObservationSink}, at least once and losing nothing.
  *
  * <ul>
- *   <li>Records are normalised on the poll thread and batched by size and linger time. One batch is
+ *   <li>Records are normalised (a large poll split between the poll thread and normaliser threads, one
+ *       per core up to four, order kept) and batched by size and linger time. One batch is
  *       written while the next is read (so reading and writing use both cores); offsets are committed
  *       strictly in batch order.</li>
  *   <li>Offsets are committed only after the sink acknowledged the batch. A crash between the two
@@ -95,6 +96,17 @@ public final class KafkaTap implements AutoCloseable {
         writerThread = t;
         return t;
     });
+
+    /** Polls smaller than this are normalised on the poll thread alone. */
+    static final int PARALLEL_MIN_RECORDS = 256;
+    /** Threads normalising a large poll, the poll thread included: one per core, at most 4. */
+    private final int normalizerThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private final ExecutorService normalizers = normalizerThreads == 1 ? null
+            : Executors.newFixedThreadPool(normalizerThreads - 1, r -> {
+                Thread t = new Thread(r, "choreoscope-tap-normalizer-" + UUID.randomUUID().toString().substring(0, 8));
+                t.setDaemon(true);
+                return t;
+            });
 
     private record InFlight(List<Observation> batch, Map<TopicPartition, OffsetAndMetadata> offsets, Future<?> write,
                             long startedNanos) {
@@ -189,6 +201,9 @@ public final class KafkaTap implements AutoCloseable {
             lastErrorAt = clock.instant();
         } finally {
             writer.shutdownNow();
+            if (normalizers != null) {
+                normalizers.shutdownNow();
+            }
             state = "STOPPED";
             if (clientMetrics != null) {
                 clientMetrics.close();
@@ -212,15 +227,23 @@ public final class KafkaTap implements AutoCloseable {
             bufferStartedNanos = System.nanoTime();
         }
         Instant now = clock.instant();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            Observation o = normalizer.normalize(toRaw(r), now);
+        List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>(records.count());
+        records.forEach(read::add);
+        Observation[] normalized = normalize(read, now);
+        TopicPartition lastPartition = null;
+        for (int i = 0; i < normalized.length; i++) {
+            ConsumerRecord<byte[], byte[]> r = read.get(i);
+            Observation o = normalized[i];
             buffer.add(o);
-            pendingOffsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            if (lastPartition == null || lastPartition.partition() != r.partition() || !lastPartition.topic().equals(r.topic())) {
+                lastPartition = new TopicPartition(r.topic(), r.partition());
+            }
+            pendingOffsets.put(lastPartition, new OffsetAndMetadata(r.offset() + 1));
             perTopic.computeIfAbsent(r.topic(), t -> Counter.builder("choreoscope.tap.records")
                     .description("Records read per topic").tag("topic", t).register(meters)).increment();
             if (o.parseStatus() != ParseStatus.OK) {
-                flagged.computeIfAbsent(o.parseStatus(), s -> Counter.builder("choreoscope.tap.records.flagged")
-                        .description("Records stored with a parse problem").tag("status", s.name()).register(meters))
+                flagged.computeIfAbsent(o.parseStatus(), st -> Counter.builder("choreoscope.tap.records.flagged")
+                        .description("Records stored with a parse problem").tag("status", st.name()).register(meters))
                         .increment();
             }
             if (!o.correlated()) {
@@ -228,6 +251,41 @@ public final class KafkaTap implements AutoCloseable {
             }
         }
         pending = buffer.size() + (inFlight == null ? 0 : inFlight.batch().size());
+    }
+
+    /**
+     * Normalises records in their order. A large poll is split between the poll thread and the normaliser
+     * threads (parsing and the extraction rules are most of the tap's work per record); small polls stay on
+     * the poll thread.
+     */
+    private Observation[] normalize(List<ConsumerRecord<byte[], byte[]>> read, Instant now) {
+        Observation[] out = new Observation[read.size()];
+        int parts = normalizers == null || read.size() < PARALLEL_MIN_RECORDS ? 1 : normalizerThreads;
+        int size = (read.size() + parts - 1) / parts;
+        List<Future<?>> others = new ArrayList<>(parts - 1);
+        for (int part = 1; part < parts; part++) {
+            int from = part * size;
+            int to = Math.min(read.size(), from + size);
+            others.add(normalizers.submit(() -> normalizeRange(read, out, from, to, now)));
+        }
+        normalizeRange(read, out, 0, Math.min(read.size(), size), now);
+        for (Future<?> f : others) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("normalising records failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WakeupException();
+            }
+        }
+        return out;
+    }
+
+    private void normalizeRange(List<ConsumerRecord<byte[], byte[]>> read, Observation[] out, int from, int to, Instant now) {
+        for (int i = from; i < to; i++) {
+            out[i] = normalizer.normalize(toRaw(read.get(i)), now);
+        }
     }
 
     static RawRecord toRaw(ConsumerRecord<byte[], byte[]> r) {
