@@ -221,6 +221,12 @@ class TapIntoClickHouseTest {
         assertThat(reader.countDistinct(topic)).isEqualTo(n);
         assertThat(reader.countVisible(topic)).isEqualTo(n);
         assertThat(reader.eventsOf("c-42")).hasSize(n / 100);
+        // Polls of 1,000 records are normalised in parts on several threads: each row is still its own record.
+        assertThat(reader.eventsOf("c-42")).allSatisfy(o -> {
+            String i = new String(o.key(), java.nio.charset.StandardCharsets.UTF_8).substring(1);
+            assertThat(Integer.parseInt(i) % 100).isEqualTo(42);
+            assertThat(new String(o.payload(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"i\":" + i + "}");
+        });
         store.close();
     }
 
