@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Ordered rules per field: the first source that finds a non-empty value wins.
@@ -32,10 +34,31 @@ public final class ExtractionRules {
             "header:causationId", "header:causation-id", "cloudevents:causationid", "json:/causationId",
             "json:/causation_id");
 
+    /** Top-level fields read to recognise a structured CloudEvent in a plain JSON payload. */
+    static final Set<String> CLOUD_EVENT_FIELDS = Set.of("specversion", "id", "type");
+
     private final Map<Field, List<Source>> rules;
+    private final Set<String> topLevelNames;
 
     private ExtractionRules(Map<Field, List<Source>> rules) {
         this.rules = rules;
+        Set<String> names = new HashSet<>(CLOUD_EVENT_FIELDS);
+        for (List<Source> sources : rules.values()) {
+            for (Source s : sources) {
+                if (s instanceof Source.JsonSource j && j.topLevelName() != null) {
+                    names.add(j.topLevelName());
+                }
+            }
+        }
+        this.topLevelNames = Set.copyOf(names);
+    }
+
+    /**
+     * The top-level JSON fields any rule (or CloudEvents detection) reads: the payload scan keeps the text of
+     * these only. Any other field is still answered, from the parsed tree.
+     */
+    public Set<String> topLevelNames() {
+        return topLevelNames;
     }
 
     public static ExtractionRules defaults() {

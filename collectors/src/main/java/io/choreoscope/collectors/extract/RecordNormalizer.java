@@ -24,7 +24,7 @@ public final class RecordNormalizer {
                 .headers(r.headers())
                 .payload(r.value());
         try {
-            RecordView view = new RecordView(r);
+            RecordView view = new RecordView(r, rules.topLevelNames());
             TraceContext trace = view.traceContext();
             b.correlationId(rules.extract(Field.CORRELATION_ID, view))
                     .eventId(rules.extract(Field.EVENT_ID, view))

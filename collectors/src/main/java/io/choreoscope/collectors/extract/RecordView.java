@@ -49,8 +49,20 @@ public final class RecordView {
     private TraceContext trace;
     private String keyText;
 
+    /** Top-level fields whose text the payload scan keeps; null: all. */
+    private final java.util.Set<String> scanned;
+
     public RecordView(RawRecord record) {
+        this(record, null);
+    }
+
+    /**
+     * A view whose payload scan keeps the text of the {@code scanned} top-level fields only (null: all); other
+     * fields are answered from the parsed tree. Skipping the rest saves decoding every value of every record.
+     */
+    public RecordView(RawRecord record, java.util.Set<String> scanned) {
         this.record = record;
+        this.scanned = scanned;
     }
 
     public RawRecord record() {
@@ -99,7 +111,14 @@ public final class RecordView {
      */
     public String topLevelField(String name) {
         classify();
-        return topLevel == null ? null : topLevel.get(name);
+        if (topLevel == null) {
+            return null;
+        }
+        if (scanned == null || scanned.contains(name)) {
+            return topLevel.get(name);
+        }
+        JsonNode n = json().get(name);
+        return n != null && n.isValueNode() && !n.isNull() ? n.asText() : null;
     }
 
     /** True when the payload is a JSON object (so {@link #topLevelField} answers for it). */
@@ -215,7 +234,7 @@ public final class RecordView {
         }
         if (looksLikeJson(v)) {
             try {
-                topLevel = scanJson(v);
+                topLevel = scanJson(v, scanned);
                 status = ParseStatus.OK;
                 return;
             } catch (Exception e) {
@@ -241,7 +260,7 @@ public final class RecordView {
      *
      * @throws IOException when the bytes are not one JSON document
      */
-    private static java.util.Map<String, String> scanJson(byte[] v) throws java.io.IOException {
+    private static java.util.Map<String, String> scanJson(byte[] v, java.util.Set<String> keep) throws java.io.IOException {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(v)) {
             com.fasterxml.jackson.core.JsonToken t = p.nextToken();
             java.util.Map<String, String> fields = null;
@@ -250,7 +269,11 @@ public final class RecordView {
                 while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
                     String name = p.currentName();
                     com.fasterxml.jackson.core.JsonToken value = p.nextToken();
-                    if (value.isScalarValue()) {
+                    if (keep != null && !keep.contains(name)) {
+                        if (!value.isScalarValue()) {
+                            p.skipChildren(); // tokenised (validated), not decoded
+                        }
+                    } else if (value.isScalarValue()) {
                         if (value == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
                             fields.remove(name);
                         } else {

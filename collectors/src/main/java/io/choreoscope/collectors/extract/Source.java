@@ -96,12 +96,17 @@ public sealed interface Source {
     }
 
     record JsonSource(String spec, JsonPointer pointer) implements Source {
+        /** The field name when the pointer names a top-level field (the common case), else null. */
+        String topLevelName() {
+            return pointer.tail() != null && pointer.tail().matches() ? pointer.getMatchingProperty() : null;
+        }
+
         @Override
         public String extract(RecordView r) {
-            if (pointer.tail() != null && pointer.tail().matches() && pointer.getMatchingProperty() != null
-                    && r.isJsonObject()) {
-                // A top-level field of an object (the common case) is read without building the tree.
-                return nonEmpty(r.topLevelField(pointer.getMatchingProperty()));
+            String name = topLevelName();
+            if (name != null && r.isJsonObject()) {
+                // A top-level field of an object is read without building the tree.
+                return nonEmpty(r.topLevelField(name));
             }
             JsonNode root = r.json();
             if (root == null) {
