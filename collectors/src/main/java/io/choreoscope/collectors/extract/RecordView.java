@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -36,6 +37,7 @@ public final class RecordView {
     private static final int MAX_ERROR_CHARS = 300;
 
     private final RawRecord record;
+    private String[] lowerNames;
     private boolean classified;
     private ParseStatus status = ParseStatus.OK;
     private String error;
@@ -71,12 +73,31 @@ public final class RecordView {
 
     /** First header with that name, compared case-insensitively, as UTF-8 text; or null. */
     public String headerText(String name) {
-        for (Header h : record.headers()) {
-            if (h.name().equalsIgnoreCase(name)) {
-                return h.text();
+        if (lowerNames == null) {
+            // Rules look up ~20 names per record: lower-case the record's few header names once.
+            List<Header> headers = record.headers();
+            lowerNames = new String[headers.size()];
+            for (int i = 0; i < lowerNames.length; i++) {
+                lowerNames[i] = headers.get(i).name().toLowerCase(Locale.ROOT);
+            }
+        }
+        String wanted = isLowerCase(name) ? name : name.toLowerCase(Locale.ROOT);
+        for (int i = 0; i < lowerNames.length; i++) {
+            if (lowerNames[i].equals(wanted)) {
+                return record.headers().get(i).text();
             }
         }
         return null;
+    }
+
+    private static boolean isLowerCase(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 'A' && c <= 'Z' || c >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public String keyText() {
@@ -142,7 +163,7 @@ public final class RecordView {
     public String contentType() {
         String declared = headerText("content-type");
         if (declared == null) {
-            declared = headerText("contentType");
+            declared = headerText("contenttype");
         }
         CloudEvent ce = cloudEvent();
         if (declared == null && ce != null && ce.getDataContentType() != null) {

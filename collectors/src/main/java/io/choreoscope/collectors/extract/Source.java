@@ -89,6 +89,10 @@ public sealed interface Source {
     }
 
     record HeaderSource(String spec, String name) implements Source {
+        public HeaderSource {
+            name = name.toLowerCase(java.util.Locale.ROOT); // header names compare case-insensitively
+        }
+
         @Override
         public String extract(RecordView r) {
             return nonEmpty(r.headerText(name));

@@ -50,6 +50,11 @@ class RecordNormalizerTest {
     void headerNamesMatchCaseInsensitively() {
         assertThat(normalize(record(null, "{}", Header.of("x-correlation-id", "c-9"))).correlationId()).isEqualTo("c-9");
         assertThat(normalize(record(null, "{}", Header.of("correlation-id", "c-8"))).correlationId()).isEqualTo("c-8");
+        assertThat(normalize(record(null, "{}", Header.of("CORRELATIONID", "c-7"))).correlationId()).isEqualTo("c-7");
+        assertThat(normalize(record(null, "{}", Header.of("ContentType", "text/csv"))).contentType()).isEqualTo("text/csv");
+        RecordView view = new RecordView(record(null, "{}", Header.of("Trace-Id", "a"), Header.of("TRACE-ID", "b")));
+        assertThat(view.headerText("trace-ID")).isEqualTo("a"); // the first of that name
+        assertThat(view.headerText("traceId")).isNull();
     }
 
     @Test
