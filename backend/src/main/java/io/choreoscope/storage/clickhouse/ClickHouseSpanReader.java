@@ -112,7 +112,7 @@ public final class ClickHouseSpanReader implements SpanReader {
             if (o.eventId() != null) {
                 named.addAll(List.of(o.topic(), o.eventId()));
             }
-            coordinates.addAll(List.of(o.topic(), (long) o.partition(), o.offset()));
+            coordinates.add(coordinates(o.topic(), o.partition(), o.offset()));
         }
         String select = "SELECT trace_id, span_id FROM " + spans + " ";
         List<String> parts = new ArrayList<>();
@@ -135,8 +135,7 @@ public final class ClickHouseSpanReader implements SpanReader {
             params.addAll(named);
         }
         if (!coordinates.isEmpty()) {
-            parts.add(select + "WHERE kafka_offset >= 0 AND (messaging_destination, kafka_partition, kafka_offset) IN ("
-                    + tuples(coordinates.size() / 3, 3) + ")");
+            parts.add(select + "WHERE kafka_coordinates IN (" + SqlRunner.placeholders(coordinates.size()) + ")");
             params.addAll(coordinates);
         }
         if (parts.isEmpty()) {
@@ -160,6 +159,11 @@ public final class ClickHouseSpanReader implements SpanReader {
         return out;
     }
 
+    /** The indexed {@code kafka_coordinates} value of a record: topic/partition/offset (topic names have no '/'). */
+    static String coordinates(String topic, int partition, long offset) {
+        return topic + "/" + partition + "/" + offset;
+    }
+
     /** {@code (?, ?), (?, ?)}: n tuples of the given width. */
     private static String tuples(int n, int width) {
         return String.join(", ", Collections.nCopies(n, "(" + SqlRunner.placeholders(width) + ")"));
@@ -168,9 +172,8 @@ public final class ClickHouseSpanReader implements SpanReader {
     @Override
     public EventSpans spansJoinedTo(Observation event) {
         String eventId = orEmpty(event.eventId());
-        String namesRecord = "messaging_destination = ? AND ((? != '' AND messaging_message_id = ?)"
-                + " OR (kafka_partition = ? AND kafka_offset = ?))";
-        Object[] recordParams = {event.topic(), eventId, eventId, (long) event.partition(), event.offset()};
+        String namesRecord = "((messaging_destination = ? AND ? != '' AND messaging_message_id = ?) OR kafka_coordinates = ?)";
+        Object[] recordParams = {event.topic(), eventId, eventId, coordinates(event.topic(), event.partition(), event.offset())};
 
         Span producer = null;
         if (event.traceId() != null && event.spanId() != null) {

@@ -27,7 +27,7 @@ class ClickHouseEventStoreTest {
     void setUp() throws Exception {
         store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(),
                 ClickHouseExtension.createDatabase()));
-        assertThat(new SchemaMigrator(store).migrate()).containsExactly("V001", "V002", "V003", "V004", "V005", "V006");
+        assertThat(new SchemaMigrator(store).migrate()).containsExactly("V001", "V002", "V003", "V004", "V005", "V006", "V007");
         writer = new ClickHouseEventWriter(store);
         reader = new ClickHouseEventReader(store);
     }
