@@ -33,7 +33,9 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.ApiBenchmark 10000000 1000
  * </pre>
  * Arguments: events (default 10,000,000), measured requests (default 3000; a fifth more, at least 100, are warm-up),
- * optionally a data directory to keep the generated data in and reuse on later runs. Sign-in is on (demo users):
+ * optionally a data directory to keep the generated data in and reuse on later runs ({@code -} for a temporary one),
+ * optionally {@code spans}: one producer span per event (10M spans), named by the event's traceparent and carrying
+ * its Kafka coordinates, so that the span join finds five spans per instance. Sign-in is on (demo users):
  * the harness signs in once as viewer and sends the token with every request.
  */
 public final class ApiBenchmark {
@@ -43,16 +45,18 @@ public final class ApiBenchmark {
         int requests = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
         long ids = n / 5;
         // Optional third argument: a data directory kept between runs (generated on the first run, reused after).
-        Path dir = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("choreoscope-api-bench-");
+        Path dir = args.length > 2 && !args[2].equals("-") ? Path.of(args[2]) : Files.createTempDirectory("choreoscope-api-bench-");
         boolean reuse = args.length > 2 && Files.isDirectory(dir.resolve("clickhouse"));
+        boolean withSpans = args.length > 3 && args[3].equals("spans");
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0)) {
             String db = "bench";
             ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), db));
             new SchemaMigrator(store).migrate();
             if (reuse) {
-                System.out.println("reusing " + ch.query("SELECT count() FROM bench.events").strip() + " events in " + dir);
+                System.out.println("reusing " + ch.query("SELECT count() FROM bench.events").strip() + " events and "
+                        + ch.query("SELECT count() FROM bench.spans").strip() + " spans in " + dir);
             } else {
-                generate(ch, db, n, ids);
+                generate(ch, db, n, ids, withSpans);
             }
             waitForMerges(ch);
             System.out.println("events parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'events' AND active").strip()
@@ -99,8 +103,11 @@ public final class ApiBenchmark {
                     var snap = instances.byId(other).orElseThrow();
                     var found = eventsRead.join();
                     int rows = found.size();
-                    spans.spansOf(List.of(snap.correlationId()), found);
+                    int spanCount = spans.spansOf(List.of(snap.correlationId()), found).size();
                     long s1 = System.nanoTime();
+                    if (spanCount != (withSpans ? 5 : 0)) {
+                        throw new IllegalStateException(other + " joined " + spanCount + " spans");
+                    }
                     if (rows != 5) {
                         throw new IllegalStateException(other + " has " + rows + " events");
                     }
@@ -122,7 +129,11 @@ public final class ApiBenchmark {
         }
     }
 
-    private static void generate(EmbeddedClickHouse ch, String db, long n, long ids) {
+    /** The trace of an instance (one per correlation ID) and the producer span of each event, as SQL over {@code number}. */
+    private static final String TRACE = "lower(hex(MD5(concat('order-', toString(intDiv(number, 5))))))";
+    private static final String SPAN = "leftPad(lower(hex(cityHash64(number))), 16, '0')";
+
+    private static void generate(EmbeddedClickHouse ch, String db, long n, long ids, boolean withSpans) {
         long t0 = System.nanoTime();
         long chunk = 1_000_000;
         for (long start = 0; start < n; start += chunk) {
@@ -138,8 +149,25 @@ public final class ApiBenchmark {
                     + "'\",\"amount\":', toString(number % 500), '.95,\"currency\":\"EUR\",\"note\":\"', repeat('x', 220), '\"}'), 330, "
                     + "'application/json', concat('order-', toString(intDiv(number, 5))), toString(generateUUIDv4()), "
                     + "arrayElement(['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 5 + 1), "
-                    + "arrayElement(['orders','payments','stock','shipping','delivery'], number % 5 + 1), '', '', '', 'OK', '' "
+                    + "arrayElement(['orders','payments','stock','shipping','delivery'], number % 5 + 1), '', "
+                    + (withSpans ? TRACE + ", " + SPAN : "'', ''") + ", 'OK', '' "
                     + "FROM numbers(" + start + ", " + size + ")", db);
+        }
+        if (withSpans) {
+            // One PRODUCER span per event: the span its traceparent names, with the Kafka coordinates of the record.
+            for (long start = 0; start < n; start += chunk) {
+                long size = Math.min(chunk, n - start);
+                ch.query("INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ts, duration_ns, "
+                        + "status_code, status_message, attributes, messaging_system, messaging_destination, messaging_operation, "
+                        + "messaging_message_id, consumer_group, correlation_id, events_json, links_json) "
+                        + "SELECT " + TRACE + ", " + SPAN + ", '', "
+                        + "arrayElement(['orders','payments','stock','shipping','delivery'], number % 5 + 1), 'orders publish', 'PRODUCER', "
+                        + "now64(9) - toIntervalMillisecond((" + n + " - number) * 10), 1500000, 'UNSET', '', "
+                        + "map('messaging.system', 'kafka', 'messaging.destination.name', 'orders', 'messaging.operation.type', 'publish', "
+                        + "'messaging.destination.partition.id', toString(number % 8), 'messaging.kafka.message.offset', toString(number)), "
+                        + "'kafka', 'orders', 'publish', '', '', '', '', '' "
+                        + "FROM numbers(" + start + ", " + size + ")", db);
+            }
         }
         ch.query("INSERT INTO instances SELECT concat('order-', toString(number)), [concat('order-', toString(number))], "
                 + "'OrderPlaced', 'COMPLETED', 'reached end event OrderDelivered (learned)', "
@@ -147,7 +175,8 @@ public final class ApiBenchmark {
                 + "5, 0, 'OrderDelivered', 'delivery', '[]', '[]', "
                 + "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 12, now64(3), now64(3), number "
                 + "FROM numbers(" + ids + ")", db);
-        System.out.printf("generated %,d events and %,d instances in %.1f s%n", n, ids, (System.nanoTime() - t0) / 1e9);
+        System.out.printf("generated %,d events%s and %,d instances in %.1f s%n", n, withSpans ? " (one span each)" : "", ids,
+                (System.nanoTime() - t0) / 1e9);
     }
 
     static double[] percentiles(long[] nanos) {
