@@ -17,21 +17,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
-import com.google.protobuf.ByteString;
 import io.choreoscope.collectors.otlp.OtlpConfig;
 import io.choreoscope.collectors.otlp.OtlpReceiver;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
+import io.choreoscope.harness.otlp.OtlpRequests;
 import io.choreoscope.model.SpanSink;
 import io.choreoscope.storage.clickhouse.ClickHouseConfig;
 import io.choreoscope.storage.clickhouse.ClickHouseSpanWriter;
 import io.choreoscope.storage.clickhouse.ClickHouseStore;
 import io.choreoscope.storage.clickhouse.SchemaMigrator;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 
 /**
  * Spans per second end to end: OTLP/HTTP protobuf into the receiver, decoding, the receiver's span
@@ -79,7 +73,7 @@ public final class OtlpToClickHouseBenchmark {
             int warmup = Math.max(clientThreads, requests / 10);
             List<byte[]> bodies = new ArrayList<>(warmup + requests);
             for (int i = 0; i < warmup + requests; i++) {
-                bodies.add(request(random, spansPerRequest).toByteArray());
+                bodies.add(OtlpRequests.consumerSpans(random, spansPerRequest).toByteArray());
             }
             System.out.printf("body size: %d bytes for %d spans; ClickHouse at %s%n", bodies.get(0).length,
                     spansPerRequest, url);
@@ -189,43 +183,5 @@ public final class OtlpToClickHouseBenchmark {
             }
         }
         return b.toString();
-    }
-
-    private static ExportTraceServiceRequest request(Random random, int spans) {
-        ScopeSpans.Builder scope = ScopeSpans.newBuilder();
-        long start = System.currentTimeMillis() * 1_000_000L;
-        for (int i = 0; i < spans; i++) {
-            byte[] trace = new byte[16];
-            byte[] span = new byte[8];
-            byte[] parent = new byte[8];
-            random.nextBytes(trace);
-            random.nextBytes(span);
-            random.nextBytes(parent);
-            scope.addSpans(io.opentelemetry.proto.trace.v1.Span.newBuilder()
-                    .setTraceId(ByteString.copyFrom(trace))
-                    .setSpanId(ByteString.copyFrom(span))
-                    .setParentSpanId(ByteString.copyFrom(parent))
-                    .setName("orders process")
-                    .setKind(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_CONSUMER)
-                    .setStartTimeUnixNano(start + i * 1000L)
-                    .setEndTimeUnixNano(start + i * 1000L + 250_000L)
-                    .addAttributes(attr("messaging.system", "kafka"))
-                    .addAttributes(attr("messaging.destination.name", "orders"))
-                    .addAttributes(attr("messaging.operation.type", "process"))
-                    .addAttributes(attr("messaging.message.id", "msg-" + random.nextInt(1_000_000)))
-                    .addAttributes(attr("messaging.consumer.group.name", "billing"))
-                    .addAttributes(attr("messaging.kafka.message.offset", Integer.toString(i)))
-                    .addAttributes(attr("messaging.destination.partition.id", "3"))
-                    .addAttributes(attr("correlation.id", "order-" + random.nextInt(100_000))));
-        }
-        return ExportTraceServiceRequest.newBuilder()
-                .addResourceSpans(ResourceSpans.newBuilder()
-                        .setResource(Resource.newBuilder().addAttributes(attr("service.name", "billing")))
-                        .addScopeSpans(scope))
-                .build();
-    }
-
-    private static KeyValue attr(String key, String value) {
-        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
     }
 }

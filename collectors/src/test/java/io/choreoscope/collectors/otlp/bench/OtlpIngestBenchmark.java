@@ -1,16 +1,10 @@
 package io.choreoscope.collectors.otlp.bench;
 
-import com.google.protobuf.ByteString;
 import io.choreoscope.collectors.otlp.OtlpConfig;
 import io.choreoscope.collectors.otlp.OtlpReceiver;
+import io.choreoscope.harness.otlp.OtlpRequests;
 import io.choreoscope.model.Span;
 import io.choreoscope.model.SpanSink;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -58,7 +52,7 @@ public final class OtlpIngestBenchmark {
             List<byte[]> bodies = new ArrayList<>();
             Random random = new Random(42);
             for (int i = 0; i < 64; i++) {
-                bodies.add(request(random, spansPerRequest).toByteArray());
+                bodies.add(OtlpRequests.consumerSpans(random, spansPerRequest).toByteArray());
             }
             System.out.printf("body size: %d bytes for %d spans%n", bodies.get(0).length, spansPerRequest);
 
@@ -102,43 +96,5 @@ public final class OtlpIngestBenchmark {
             f.get();
         }
         pool.shutdown();
-    }
-
-    private static ExportTraceServiceRequest request(Random random, int spans) {
-        ScopeSpans.Builder scope = ScopeSpans.newBuilder();
-        byte[] trace = new byte[16];
-        byte[] span = new byte[8];
-        long start = System.currentTimeMillis() * 1_000_000L;
-        for (int i = 0; i < spans; i++) {
-            random.nextBytes(trace);
-            random.nextBytes(span);
-            byte[] parent = new byte[8];
-            random.nextBytes(parent);
-            scope.addSpans(io.opentelemetry.proto.trace.v1.Span.newBuilder()
-                    .setTraceId(ByteString.copyFrom(trace))
-                    .setSpanId(ByteString.copyFrom(span))
-                    .setParentSpanId(ByteString.copyFrom(parent))
-                    .setName("orders process")
-                    .setKind(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_CONSUMER)
-                    .setStartTimeUnixNano(start + i * 1000L)
-                    .setEndTimeUnixNano(start + i * 1000L + 250_000L)
-                    .addAttributes(attr("messaging.system", "kafka"))
-                    .addAttributes(attr("messaging.destination.name", "orders"))
-                    .addAttributes(attr("messaging.operation.type", "process"))
-                    .addAttributes(attr("messaging.message.id", "msg-" + random.nextInt(1_000_000)))
-                    .addAttributes(attr("messaging.consumer.group.name", "billing"))
-                    .addAttributes(attr("messaging.kafka.message.offset", Integer.toString(i)))
-                    .addAttributes(attr("messaging.destination.partition.id", "3"))
-                    .addAttributes(attr("correlation.id", "order-" + random.nextInt(100_000))));
-        }
-        return ExportTraceServiceRequest.newBuilder()
-                .addResourceSpans(ResourceSpans.newBuilder()
-                        .setResource(Resource.newBuilder().addAttributes(attr("service.name", "billing")))
-                        .addScopeSpans(scope))
-                .build();
-    }
-
-    private static KeyValue attr(String key, String value) {
-        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
     }
 }
