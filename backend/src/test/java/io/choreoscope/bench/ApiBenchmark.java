@@ -124,6 +124,7 @@ public final class ApiBenchmark {
                 System.out.printf("same SQL via pooled JDBC:                              p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
                         direct[0], direct[1], direct[2]);
                 System.out.printf("ratio API/direct: p50 %.2f, p95 %.2f, p99 %.2f%n", api[0] / direct[0], api[1] / direct[1], api[2] / direct[2]);
+                pool.shutdown();
             }
             store.close();
         }
