@@ -73,6 +73,11 @@ public final class RecordView {
 
     /** First header with that name, compared case-insensitively, as UTF-8 text; or null. */
     public String headerText(String name) {
+        return lowerCaseHeaderText(isLowerCase(name) ? name : name.toLowerCase(Locale.ROOT));
+    }
+
+    /** As {@link #headerText}, for a name already in lower case (rules keep theirs so). */
+    String lowerCaseHeaderText(String lowerCaseName) {
         if (lowerNames == null) {
             // Rules look up ~20 names per record: lower-case the record's few header names once.
             List<Header> headers = record.headers();
@@ -81,9 +86,8 @@ public final class RecordView {
                 lowerNames[i] = headers.get(i).name().toLowerCase(Locale.ROOT);
             }
         }
-        String wanted = isLowerCase(name) ? name : name.toLowerCase(Locale.ROOT);
         for (int i = 0; i < lowerNames.length; i++) {
-            if (lowerNames[i].equals(wanted)) {
+            if (lowerNames[i].equals(lowerCaseName)) {
                 return record.headers().get(i).text();
             }
         }
@@ -161,9 +165,9 @@ public final class RecordView {
 
     /** A content type: the header's, the CloudEvent's, or one derived from the payload. */
     public String contentType() {
-        String declared = headerText("content-type");
+        String declared = lowerCaseHeaderText("content-type");
         if (declared == null) {
-            declared = headerText("contenttype");
+            declared = lowerCaseHeaderText("contenttype");
         }
         CloudEvent ce = cloudEvent();
         if (declared == null && ce != null && ce.getDataContentType() != null) {
@@ -183,7 +187,7 @@ public final class RecordView {
     public TraceContext traceContext() {
         if (!traceParsed) {
             traceParsed = true;
-            trace = TraceContext.parse(headerText("traceparent"));
+            trace = TraceContext.parse(lowerCaseHeaderText("traceparent"));
         }
         return trace;
     }
@@ -213,8 +217,8 @@ public final class RecordView {
         }
         ceDecoded = true;
         classify(); // the payload status comes first so that a CloudEvent failure can refine it
-        String contentType = headerText("content-type");
-        boolean binary = headerText("ce_specversion") != null;
+        String contentType = lowerCaseHeaderText("content-type");
+        boolean binary = lowerCaseHeaderText("ce_specversion") != null;
         boolean structured = contentType != null
                 && contentType.toLowerCase(Locale.ROOT).startsWith("application/cloudevents");
         try {

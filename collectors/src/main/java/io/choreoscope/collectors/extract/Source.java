@@ -95,7 +95,7 @@ public sealed interface Source {
 
         @Override
         public String extract(RecordView r) {
-            return nonEmpty(r.headerText(name));
+            return nonEmpty(r.lowerCaseHeaderText(name));
         }
     }
 

@@ -289,10 +289,14 @@ public final class KafkaTap implements AutoCloseable {
     }
 
     static RawRecord toRaw(ConsumerRecord<byte[], byte[]> r) {
-        List<Header> headers = new ArrayList<>();
-        r.headers().forEach(h -> headers.add(new Header(h.key(), h.value())));
+        org.apache.kafka.common.header.Header[] read = r.headers().toArray();
+        Header[] headers = new Header[read.length];
+        for (int i = 0; i < read.length; i++) {
+            headers[i] = new Header(read[i].key(), read[i].value());
+        }
+        // An immutable list: the observation keeps it as it is instead of copying it.
         return new RawRecord(r.topic(), r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()), r.key(),
-                headers, r.value());
+                List.of(headers), r.value());
     }
 
     /**
