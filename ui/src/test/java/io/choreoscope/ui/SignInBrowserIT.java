@@ -3,7 +3,6 @@ package io.choreoscope.ui;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Route;
 
 import io.choreoscope.ui.client.FakeChoreoscopeApi;
@@ -28,8 +26,7 @@ import io.choreoscope.ui.client.FakeChoreoscopeApi;
  */
 class SignInBrowserIT {
     static FakeChoreoscopeApi api;
-    static UiServer server;
-    static Playwright playwright;
+    static BrowserUi ui;
     static Browser browser;
     static String url;
 
@@ -39,27 +36,15 @@ class SignInBrowserIT {
         api = FakeChoreoscopeApi.withSampleData(Instant.now())
                 .addUser("vera", "viewer-pw", List.of("viewer"))
                 .addUser("ada", "admin-pw", List.of("viewer", "operator", "admin"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        server = new UiServer();
-        server.start(port, api);
-        url = "http://localhost:" + port + "/";
-        playwright = Chromium.playwright();
-        browser = Chromium.launch(playwright);
+        ui = BrowserUi.start(api);
+        url = ui.url();
+        browser = ui.browser();
     }
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-        if (server != null) {
-            server.stop();
+        if (ui != null) {
+            ui.close();
         }
     }
 

@@ -4,7 +4,6 @@ import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertTha
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -22,7 +21,6 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.AriaRole;
 
 import io.choreoscope.model.api.FlowSummary;
@@ -40,8 +38,7 @@ class UiBrowserIT {
     static final Path SCREENSHOTS = Paths.get("target", "screenshots");
 
     static FakeChoreoscopeApi api;
-    static UiServer server;
-    static Playwright playwright;
+    static BrowserUi ui;
     static Browser browser;
     static String url;
     BrowserContext context;
@@ -51,27 +48,15 @@ class UiBrowserIT {
     static void startUiAndBrowser() throws Exception {
         Files.createDirectories(SCREENSHOTS);
         api = FakeChoreoscopeApi.withSampleData(Instant.now());
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        server = new UiServer();
-        server.start(port, api);
-        url = "http://localhost:" + port + "/";
-        playwright = Chromium.playwright();
-        browser = Chromium.launch(playwright);
+        ui = BrowserUi.start(api);
+        url = ui.url();
+        browser = ui.browser();
     }
 
     @AfterAll
     static void stopAll() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-        if (server != null) {
-            server.stop();
+        if (ui != null) {
+            ui.close();
         }
     }
 
