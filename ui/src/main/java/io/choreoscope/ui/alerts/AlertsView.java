@@ -45,6 +45,7 @@ import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
 import io.choreoscope.ui.shell.Permissions;
+import io.choreoscope.ui.shell.ViewHeader;
 
 /**
  * Alert rules and their firing history. The rules grid shows what each rule watches, its threshold with
@@ -94,22 +95,15 @@ public class AlertsView extends Div implements BeforeEnterObserver {
         H2 title = new H2("Alerts");
         subtitle.addClassName("view-subtitle");
         subtitle.setId("alerts-subtitle");
-        Div titles = new Div(title, subtitle);
-        titles.addClassName("view-titles");
+        Div titles = ViewHeader.titles(title, subtitle);
         create.setId("alerts-new");
         create.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
         create.addClickListener(e -> openEditor(null));
-        Button refresh = new Button(VaadinIcon.REFRESH.create(), e -> {
+        Button refresh = ViewHeader.refreshButton(e -> {
             loadRules(false);
             loadFirings();
         });
-        refresh.addThemeVariants(ButtonVariant.LUMO_TERTIARY, ButtonVariant.LUMO_ICON);
-        refresh.setAriaLabel("Refresh");
-        refresh.setTooltipText("Refresh");
-        Div tools = new Div(create, refresh);
-        tools.addClassName("view-tools");
-        Div header = new Div(titles, tools);
-        header.addClassName("view-header");
+        Div header = ViewHeader.of(titles, create, refresh);
 
         tabs.setId("alerts-tabs");
         tabs.addClassName("alerts-tabs");

@@ -33,6 +33,7 @@ import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
+import io.choreoscope.ui.shell.ViewHeader;
 
 /**
  * One card per flow with its KPIs over a chosen window, kept current by the live stream (server push):
@@ -60,8 +61,7 @@ public class DashboardView extends Div implements BeforeEnterObserver {
 
         H2 title = new H2("Flows");
         subtitle.addClassName("view-subtitle");
-        Div titles = new Div(title, subtitle);
-        titles.addClassName("view-titles");
+        Div titles = ViewHeader.titles(title, subtitle);
 
         window.setItems(TimeWindow.PRESETS);
         window.setItemLabelGenerator(TimeWindow::label);
@@ -80,11 +80,7 @@ public class DashboardView extends Div implements BeforeEnterObserver {
         setLiveConnected(false);
         updated.addClassName("updated-at");
         updated.setId("updated-at");
-        Div tools = new Div(liveState, updated, window);
-        tools.addClassName("view-tools");
-
-        Div header = new Div(titles, tools);
-        header.addClassName("view-header");
+        Div header = ViewHeader.of(titles, liveState, updated, window);
         cards.addClassName("card-grid");
         cards.setId("flow-cards");
         add(header, cards);

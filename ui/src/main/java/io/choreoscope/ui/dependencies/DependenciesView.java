@@ -28,6 +28,7 @@ import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
+import io.choreoscope.ui.shell.ViewHeader;
 
 /**
  * Which service talks to which through which topic, with rates, consumer delays and consumer-group lag.
@@ -56,8 +57,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         H2 title = new H2("Dependencies");
         Span subtitle = new Span("Services and topics, with rates and consumer lag");
         subtitle.addClassName("view-subtitle");
-        Div titles = new Div(title, subtitle);
-        titles.addClassName("view-titles");
+        Div titles = ViewHeader.titles(title, subtitle);
         window.setItems(TimeWindow.PRESETS);
         window.setItemLabelGenerator(TimeWindow::label);
         window.setValue(TimeWindow.LAST_HOUR);
@@ -67,10 +67,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
                 UI.getCurrent().navigate(DependenciesView.class, QueryParameters.of("window", e.getValue().from()));
             }
         });
-        Div tools = new Div(legend(), window);
-        tools.addClassName("view-tools");
-        Div header = new Div(titles, tools);
-        header.addClassName("view-header");
+        Div header = ViewHeader.of(titles, legend(), window);
 
         graph.setId("dependency-graph");
         graph.setSizeFull();

@@ -39,6 +39,7 @@ import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
+import io.choreoscope.ui.shell.ViewHeader;
 
 /**
  * The learned model of one flow as an interactive graph (layers left to right, pan and zoom). Clicking
@@ -77,16 +78,12 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         RouterLink back = new RouterLink("Dashboard", DashboardView.class);
         back.addClassName("breadcrumb");
         subtitle.addClassName("view-subtitle");
-        Div titles = new Div(back, title, subtitle);
-        titles.addClassName("view-titles");
+        Div titles = ViewHeader.titles(back, title, subtitle);
 
         Button fit = new Button("Fit to view", VaadinIcon.EXPAND_SQUARE.create(),
                 e -> graph.getElement().callJsFunction("fit"));
         fit.addThemeVariants(ButtonVariant.LUMO_TERTIARY, ButtonVariant.LUMO_SMALL);
-        Div tools = new Div(legend(), fit);
-        tools.addClassName("view-tools");
-        Div header = new Div(titles, tools);
-        header.addClassName("view-header");
+        Div header = ViewHeader.of(titles, legend(), fit);
 
         graph.setId("flow-graph");
         graph.setSizeFull();

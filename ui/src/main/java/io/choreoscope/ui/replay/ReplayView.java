@@ -34,6 +34,7 @@ import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
 import io.choreoscope.ui.shell.Permissions;
 import io.choreoscope.ui.shell.StateBadge;
+import io.choreoscope.ui.shell.ViewHeader;
 
 /**
  * The replay audit, newest first (who, when, mode, state, counts, rate, result), and the progress of the
@@ -72,19 +73,12 @@ public class ReplayView extends Div implements BeforeEnterObserver {
         H2 title = new H2("Replay");
         subtitle.addClassName("view-subtitle");
         subtitle.setId("replay-subtitle");
-        Div titles = new Div(title, subtitle);
-        titles.addClassName("view-titles");
+        Div titles = ViewHeader.titles(title, subtitle);
         redrive.setId("replay-new");
         redrive.addThemeVariants(ButtonVariant.LUMO_PRIMARY);
         redrive.addClickListener(e -> ReplayDialog.forDeadLetters().open());
-        Button refresh = new Button(VaadinIcon.REFRESH.create(), e -> load(false));
-        refresh.addThemeVariants(ButtonVariant.LUMO_TERTIARY, ButtonVariant.LUMO_ICON);
-        refresh.setAriaLabel("Refresh");
-        refresh.setTooltipText("Refresh");
-        Div tools = new Div(redrive, refresh);
-        tools.addClassName("view-tools");
-        Div header = new Div(titles, tools);
-        header.addClassName("view-header");
+        Button refresh = ViewHeader.refreshButton(e -> load(false));
+        Div header = ViewHeader.of(titles, redrive, refresh);
 
         running.setId("replay-running");
         running.addClassName("replay-running");

@@ -44,6 +44,7 @@ import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
 import io.choreoscope.ui.shell.Permissions;
+import io.choreoscope.ui.shell.ViewHeader;
 
 /**
  * Instances with no progress for longer than their expected step's bound, oldest first: age, last
@@ -76,8 +77,7 @@ public class StuckView extends Div implements BeforeEnterObserver {
         H2 title = new H2("Stuck instances");
         count.addClassName("view-subtitle");
         count.setId("stuck-count");
-        Div titles = new Div(title, count);
-        titles.addClassName("view-titles");
+        Div titles = ViewHeader.titles(title, count);
         flowFilter.setAriaLabel("Flow");
         flowFilter.setId("flow-filter");
         flowFilter.setItems(ALL_FLOWS);
@@ -88,14 +88,8 @@ public class StuckView extends Div implements BeforeEnterObserver {
                         ? QueryParameters.empty() : QueryParameters.of("flow", e.getValue()));
             }
         });
-        Button refresh = new Button(VaadinIcon.REFRESH.create(), e -> load(false));
-        refresh.addThemeVariants(ButtonVariant.LUMO_TERTIARY, ButtonVariant.LUMO_ICON);
-        refresh.setAriaLabel("Refresh");
-        refresh.setTooltipText("Refresh");
-        Div tools = new Div(flowFilter, refresh);
-        tools.addClassName("view-tools");
-        Div header = new Div(titles, tools);
-        header.addClassName("view-header");
+        Button refresh = ViewHeader.refreshButton(e -> load(false));
+        Div header = ViewHeader.of(titles, flowFilter, refresh);
 
         selection.setId("stuck-selection");
         copy.setId("stuck-copy");
