@@ -1,6 +1,5 @@
 package io.choreoscope.alerts;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,14 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 import io.choreoscope.model.api.AlertFiringView;
-import io.choreoscope.model.api.AlertKind;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
-import io.choreoscope.model.api.WebhookFormat;
 import io.micronaut.data.model.Pageable;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Singleton;
@@ -31,9 +26,6 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public class AlertService {
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
-    static final long DEFAULT_WINDOW_MS = 300_000;
-    static final long MAX_WINDOW_MS = Duration.ofDays(31).toMillis();
-    static final long MAX_FOR_MS = Duration.ofDays(1).toMillis();
 
     private final AlertRuleRepository rules;
     private final AlertFiringRepository firings;
@@ -249,81 +241,16 @@ public class AlertService {
 
     // --- validation ------------------------------------------------------------------------------
 
-    /** Checks every field and fills defaults; the first problem becomes a 400 with its reason. */
+    /** Checks every field and fills defaults ({@link AlertRuleRequest#check}); the first problem becomes a 400 with its reason. */
     static AlertRule validate(AlertRuleRequest r, Instant silencedUntil, Instant createdAt, Instant now) {
-        if (r == null) {
-            throw new InvalidRequestException("a JSON body with name, kind and threshold is required");
+        AlertRuleRequest.Checked c;
+        try {
+            c = AlertRuleRequest.check(r);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
         }
-        String name = r.name() == null ? "" : r.name().strip();
-        if (name.isEmpty() || name.length() > 200) {
-            throw new InvalidRequestException("name is required, 1..200 characters");
-        }
-        AlertKind kind = r.kind();
-        if (kind == null) {
-            throw new InvalidRequestException("kind is required, one of " + java.util.Arrays.toString(AlertKind.values()));
-        }
-        if (r.threshold() == null || r.threshold().isNaN() || r.threshold().isInfinite()) {
-            throw new InvalidRequestException("threshold is required: a number in the unit of " + kind
-                    + (kind.isPercent() ? " (percent, 0..100)" : ""));
-        }
-        double threshold = r.threshold();
-        if (threshold < 0 || (kind.isPercent() && threshold > 100)) {
-            throw new InvalidRequestException("threshold of " + kind + " must be " + (kind.isPercent() ? "0..100 (percent)" : "at least 0")
-                    + ", was " + threshold);
-        }
-        long window = r.windowMs() == null ? DEFAULT_WINDOW_MS : r.windowMs();
-        if (window < 1_000 || window > MAX_WINDOW_MS) {
-            throw new InvalidRequestException("windowMs must be 1000..2678400000 (1 s to 31 days), was " + window);
-        }
-        long forMs = r.forMs() == null ? 0 : r.forMs();
-        if (forMs < 0 || forMs > MAX_FOR_MS) {
-            throw new InvalidRequestException("forMs must be 0..86400000 (up to 1 day), was " + forMs);
-        }
-        double hysteresis = r.hysteresis() == null ? 0 : r.hysteresis();
-        if (hysteresis < 0 || Double.isNaN(hysteresis) || Double.isInfinite(hysteresis)) {
-            throw new InvalidRequestException("hysteresis must be a number at least 0, was " + r.hysteresis());
-        }
-        String flow = blankToNull(r.flow());
-        String subject = blankToNull(r.subject());
-        if (flow != null && kind.scope() != AlertKind.Scope.FLOW) {
-            throw new InvalidRequestException("flow applies to flow kinds only; " + kind + " uses subject ("
-                    + (kind.scope() == AlertKind.Scope.TOPIC ? "a topic regex" : "a consumer group") + ")");
-        }
-        if (subject != null && kind.scope() == AlertKind.Scope.FLOW) {
-            throw new InvalidRequestException("subject applies to CONSUMER_LAG_ABOVE and DEAD_LETTER_GROWTH_ABOVE only; use flow for " + kind);
-        }
-        if (flow != null && flow.length() > 500 || subject != null && subject.length() > 500) {
-            throw new InvalidRequestException("flow and subject are at most 500 characters");
-        }
-        if (subject != null && kind == AlertKind.DEAD_LETTER_GROWTH_ABOVE) {
-            try {
-                Pattern.compile(subject);
-            } catch (PatternSyntaxException e) {
-                throw new InvalidRequestException("subject must be a topic regex: " + e.getDescription() + " in '" + subject + "'");
-            }
-        }
-        String url = blankToNull(r.webhookUrl());
-        if (url != null) {
-            URI uri;
-            try {
-                uri = URI.create(url);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidRequestException("webhookUrl is not a URL: " + e.getMessage());
-            }
-            if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
-                throw new InvalidRequestException("webhookUrl must be an absolute http(s) URL, was '" + url + "'");
-            }
-            if (url.length() > 2000) {
-                throw new InvalidRequestException("webhookUrl is at most 2000 characters");
-            }
-        }
-        WebhookFormat format = r.webhookFormat() == null ? WebhookFormat.GENERIC : r.webhookFormat();
-        boolean enabled = r.enabled() == null || r.enabled();
-        return new AlertRule(null, name, flow, subject, kind, threshold, window, forMs, hysteresis, url, format, enabled,
-                silencedUntil, createdAt.truncatedTo(ChronoUnit.MICROS), now.truncatedTo(ChronoUnit.MICROS));
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
+        return new AlertRule(null, c.name(), c.flow(), c.subject(), c.kind(), c.threshold(), c.windowMs(), c.forMs(),
+                c.hysteresis(), c.webhookUrl(), c.webhookFormat(), c.enabled(), silencedUntil,
+                createdAt.truncatedTo(ChronoUnit.MICROS), now.truncatedTo(ChronoUnit.MICROS));
     }
 }

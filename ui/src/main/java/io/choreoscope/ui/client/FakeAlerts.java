@@ -6,22 +6,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 import io.choreoscope.model.api.AlertFiringView;
-import io.choreoscope.model.api.AlertKind;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.ApiError;
-import io.choreoscope.model.api.WebhookFormat;
 
 /**
  * The alert part of {@link FakeChoreoscopeApi}: rules checked with the backend's rules and messages
@@ -33,9 +28,6 @@ import io.choreoscope.model.api.WebhookFormat;
  */
 final class FakeAlerts {
 
-    static final long DEFAULT_WINDOW_MS = 300_000;
-    static final long MAX_WINDOW_MS = 31L * 24 * 3600 * 1000;
-    static final long MAX_FOR_MS = 24L * 3600 * 1000;
     /** Attempts the backend makes by default before giving up on a webhook. */
     static final int MAX_ATTEMPTS = 5;
 
@@ -187,81 +179,15 @@ final class FakeAlerts {
         return new ApiException(new ApiError(400, "bad_request", message));
     }
 
-    /** The backend's checks and defaults, with its messages; the first problem is thrown. */
+    /** The backend's checks and defaults ({@link AlertRuleRequest#check}), with its messages; the first problem is thrown. */
     static AlertRuleView validate(long id, AlertRuleRequest r, Instant silencedUntil, Instant createdAt, Instant now) {
-        if (r == null) {
-            throw badRequest("a JSON body with name, kind and threshold is required");
+        AlertRuleRequest.Checked c;
+        try {
+            c = AlertRuleRequest.check(r);
+        } catch (IllegalArgumentException e) {
+            throw badRequest(e.getMessage());
         }
-        String name = r.name() == null ? "" : r.name().strip();
-        if (name.isEmpty() || name.length() > 200) {
-            throw badRequest("name is required, 1..200 characters");
-        }
-        AlertKind kind = r.kind();
-        if (kind == null) {
-            throw badRequest("kind is required, one of " + Arrays.toString(AlertKind.values()));
-        }
-        if (r.threshold() == null || r.threshold().isNaN() || r.threshold().isInfinite()) {
-            throw badRequest("threshold is required: a number in the unit of " + kind
-                    + (kind.isPercent() ? " (percent, 0..100)" : ""));
-        }
-        double threshold = r.threshold();
-        if (threshold < 0 || (kind.isPercent() && threshold > 100)) {
-            throw badRequest("threshold of " + kind + " must be " + (kind.isPercent() ? "0..100 (percent)" : "at least 0")
-                    + ", was " + threshold);
-        }
-        long window = r.windowMs() == null ? DEFAULT_WINDOW_MS : r.windowMs();
-        if (window < 1_000 || window > MAX_WINDOW_MS) {
-            throw badRequest("windowMs must be 1000..2678400000 (1 s to 31 days), was " + window);
-        }
-        long forMs = r.forMs() == null ? 0 : r.forMs();
-        if (forMs < 0 || forMs > MAX_FOR_MS) {
-            throw badRequest("forMs must be 0..86400000 (up to 1 day), was " + forMs);
-        }
-        double hysteresis = r.hysteresis() == null ? 0 : r.hysteresis();
-        if (hysteresis < 0 || Double.isNaN(hysteresis) || Double.isInfinite(hysteresis)) {
-            throw badRequest("hysteresis must be a number at least 0, was " + r.hysteresis());
-        }
-        String flow = blankToNull(r.flow());
-        String subject = blankToNull(r.subject());
-        if (flow != null && kind.scope() != AlertKind.Scope.FLOW) {
-            throw badRequest("flow applies to flow kinds only; " + kind + " uses subject ("
-                    + (kind.scope() == AlertKind.Scope.TOPIC ? "a topic regex" : "a consumer group") + ")");
-        }
-        if (subject != null && kind.scope() == AlertKind.Scope.FLOW) {
-            throw badRequest("subject applies to CONSUMER_LAG_ABOVE and DEAD_LETTER_GROWTH_ABOVE only; use flow for " + kind);
-        }
-        if (flow != null && flow.length() > 500 || subject != null && subject.length() > 500) {
-            throw badRequest("flow and subject are at most 500 characters");
-        }
-        if (subject != null && kind == AlertKind.DEAD_LETTER_GROWTH_ABOVE) {
-            try {
-                Pattern.compile(subject);
-            } catch (PatternSyntaxException e) {
-                throw badRequest("subject must be a topic regex: " + e.getDescription() + " in '" + subject + "'");
-            }
-        }
-        String url = blankToNull(r.webhookUrl());
-        if (url != null) {
-            URI uri;
-            try {
-                uri = URI.create(url);
-            } catch (IllegalArgumentException e) {
-                throw badRequest("webhookUrl is not a URL: " + e.getMessage());
-            }
-            if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
-                throw badRequest("webhookUrl must be an absolute http(s) URL, was '" + url + "'");
-            }
-            if (url.length() > 2000) {
-                throw badRequest("webhookUrl is at most 2000 characters");
-            }
-        }
-        WebhookFormat format = r.webhookFormat() == null ? WebhookFormat.GENERIC : r.webhookFormat();
-        boolean enabled = r.enabled() == null || r.enabled();
-        return new AlertRuleView(id, name, flow, subject, kind, threshold, window, forMs, hysteresis, url, format,
-                enabled, silencedUntil, createdAt, now, List.of(), List.of());
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
+        return new AlertRuleView(id, c.name(), c.flow(), c.subject(), c.kind(), c.threshold(), c.windowMs(), c.forMs(),
+                c.hysteresis(), c.webhookUrl(), c.webhookFormat(), c.enabled(), silencedUntil, createdAt, now, List.of(), List.of());
     }
 }
