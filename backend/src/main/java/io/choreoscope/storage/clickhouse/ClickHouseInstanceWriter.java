@@ -1,11 +1,9 @@
 package io.choreoscope.storage.clickhouse;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import com.clickhouse.client.api.insert.InsertSettings;
-import com.clickhouse.data.ClickHouseFormat;
+import io.choreoscope.model.SinkUnavailableException;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceSnapshot;
@@ -42,21 +40,13 @@ public final class ClickHouseInstanceWriter {
             return;
         }
         try {
-            store.client().insert(store.database() + ".instances", COLUMNS, out -> {
-                RowBinaryOutput w = new RowBinaryOutput(out);
+            store.insertRowBinary("instances", COLUMNS, rows.size() + " instance rows", w -> {
                 for (InstanceRecord r : rows) {
                     write(w, r);
                 }
-                w.flush();
-            }, ClickHouseFormat.RowBinary, new InsertSettings())
-                    .get(store.config().getTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException("interrupted while writing " + rows.size() + " instances", e);
-        } catch (Exception e) {
-            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-            throw new StorageException("ClickHouse did not take " + rows.size() + " instance rows: " + cause.getMessage(), cause);
+            });
+        } catch (SinkUnavailableException e) {
+            throw new StorageException(e.getMessage(), e.getCause());
         }
     }
 
