@@ -90,23 +90,21 @@ public final class KafkaTap implements AutoCloseable {
     /** The one batch being written while the next is read and normalised (pipelining), or null. */
     private InFlight inFlight;
     private volatile Thread writerThread;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "choreoscope-tap-writer-" + UUID.randomUUID().toString().substring(0, 8));
-        t.setDaemon(true);
-        writerThread = t;
-        return t;
-    });
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> writerThread = daemon(r, "writer"));
 
     /** Polls smaller than this are normalised on the poll thread alone. */
     static final int PARALLEL_MIN_RECORDS = 256;
     /** Threads normalising a large poll, the poll thread included: one per core, at most 4. */
     private final int normalizerThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private final ExecutorService normalizers = normalizerThreads == 1 ? null
-            : Executors.newFixedThreadPool(normalizerThreads - 1, r -> {
-                Thread t = new Thread(r, "choreoscope-tap-normalizer-" + UUID.randomUUID().toString().substring(0, 8));
-                t.setDaemon(true);
-                return t;
-            });
+            : Executors.newFixedThreadPool(normalizerThreads - 1, r -> daemon(r, "normalizer"));
+
+    /** A daemon thread of this tap: {@code choreoscope-tap-<role>-<8 hex>}. */
+    private static Thread daemon(Runnable r, String role) {
+        Thread t = new Thread(r, "choreoscope-tap-" + role + "-" + UUID.randomUUID().toString().substring(0, 8));
+        t.setDaemon(true);
+        return t;
+    }
 
     private record InFlight(List<Observation> batch, Map<TopicPartition, OffsetAndMetadata> offsets, Future<?> write,
                             long startedNanos) {
