@@ -175,8 +175,13 @@ class DemoLauncherTest {
             assertThat(statesOf("ContentUploaded", "COMPLETED", "FAILED")).containsExactlyInAnyOrder("COMPLETED", "FAILED");
             assertThat(statesOf("UserRegistered", "COMPLETED")).containsExactly("COMPLETED");
         });
+        // Shipping drops orders: a stuck order reserved its stock and never shipped. (Its last event by time is not
+        // always StockReserved: the sample services stamp a share of their events before their cause.)
         JsonNode stuck = get("/stuck?flow=OrderPlaced");
         assertThat(stuck).isNotEmpty();
-        assertThat(stuck.get(0).get("lastEventType").asText()).isEqualTo("StockReserved");
+        List<String> types = new ArrayList<>();
+        get("/instances/" + URLEncoder.encode(stuck.get(0).get("correlationId").asText(), StandardCharsets.UTF_8)).get("events")
+                .forEach(e -> types.add(e.get("eventType").asText()));
+        assertThat(types).contains("StockReserved").doesNotContain("OrderShipped");
     }
 }
