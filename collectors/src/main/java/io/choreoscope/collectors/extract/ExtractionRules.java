@@ -38,7 +38,7 @@ public final class ExtractionRules {
     static final Set<String> CLOUD_EVENT_FIELDS = Set.of("specversion", "id", "type");
 
     private final Map<Field, List<Source>> rules;
-    private final Set<String> topLevelNames;
+    private final JsonScanner.Members topLevelNames;
 
     private ExtractionRules(Map<Field, List<Source>> rules) {
         this.rules = rules;
@@ -50,14 +50,14 @@ public final class ExtractionRules {
                 }
             }
         }
-        this.topLevelNames = Set.copyOf(names);
+        this.topLevelNames = JsonScanner.Members.of(names);
     }
 
     /**
      * The top-level JSON fields any rule (or CloudEvents detection) reads: the payload scan keeps the text of
      * these only. Any other field is still answered, from the parsed tree.
      */
-    public Set<String> topLevelNames() {
+    JsonScanner.Members topLevelNames() {
         return topLevelNames;
     }
 

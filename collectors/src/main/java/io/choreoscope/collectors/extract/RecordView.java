@@ -51,18 +51,18 @@ public final class RecordView {
     private TraceContext trace;
     private String keyText;
 
-    /** Top-level fields whose text the payload scan keeps; null: all. */
-    private final java.util.Set<String> scanned;
+    /** Top-level fields whose text the payload scan keeps. */
+    private final JsonScanner.Members scanned;
 
     public RecordView(RawRecord record) {
-        this(record, null);
+        this(record, JsonScanner.Members.ALL);
     }
 
     /**
-     * A view whose payload scan keeps the text of the {@code scanned} top-level fields only (null: all); other
-     * fields are answered from the parsed tree. Skipping the rest saves decoding every value of every record.
+     * A view whose payload scan keeps the text of the {@code scanned} top-level fields only; other fields are
+     * answered from the parsed tree. Skipping the rest saves decoding every value of every record.
      */
-    public RecordView(RawRecord record, java.util.Set<String> scanned) {
+    RecordView(RawRecord record, JsonScanner.Members scanned) {
         this.record = record;
         this.scanned = scanned;
     }
@@ -139,7 +139,7 @@ public final class RecordView {
         if (topLevel == null) {
             return null;
         }
-        if (scanned == null || scanned.contains(name)) {
+        if (scanned.contains(name)) {
             return topLevel.get(name);
         }
         JsonNode n = json().get(name);
@@ -259,10 +259,10 @@ public final class RecordView {
         }
         if (looksLikeJson(v)) {
             try {
-                topLevel = scanJson(v, scanned);
+                topLevel = JsonScanner.scan(v, scanned);
                 status = ParseStatus.OK;
                 return;
-            } catch (Exception e) {
+            } catch (JsonScanner.MalformedJson e) {
                 topLevel = null;
                 error = clip("not JSON: " + e.getMessage());
             }
@@ -275,47 +275,6 @@ public final class RecordView {
         } else {
             status = ParseStatus.BINARY;
             error = "payload is not valid UTF-8 (" + v.length + " bytes)";
-        }
-    }
-
-    /**
-     * Validates the whole document with the streaming parser (nested values are tokenised, not
-     * built) and returns an object's top-level scalar fields, or null for a valid non-object document.
-     * Like Jackson's tree, a repeated key keeps its last value.
-     *
-     * @throws IOException when the bytes are not one JSON document
-     */
-    private static java.util.Map<String, String> scanJson(byte[] v, java.util.Set<String> keep) throws java.io.IOException {
-        try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(v)) {
-            com.fasterxml.jackson.core.JsonToken t = p.nextToken();
-            java.util.Map<String, String> fields = null;
-            if (t == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-                fields = new java.util.HashMap<>();
-                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    com.fasterxml.jackson.core.JsonToken value = p.nextToken();
-                    if (keep != null && !keep.contains(name)) {
-                        if (!value.isScalarValue()) {
-                            p.skipChildren(); // tokenised (validated), not decoded
-                        }
-                    } else if (value.isScalarValue()) {
-                        if (value == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
-                            fields.remove(name);
-                        } else {
-                            fields.put(name, p.getText());
-                        }
-                    } else {
-                        fields.remove(name);
-                        p.skipChildren();
-                    }
-                }
-            } else {
-                p.skipChildren();
-            }
-            if (p.nextToken() != null) {
-                throw new com.fasterxml.jackson.core.JsonParseException(p, "trailing content after the JSON document");
-            }
-            return fields;
         }
     }
 
