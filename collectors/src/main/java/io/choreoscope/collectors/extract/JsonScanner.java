@@ -55,7 +55,7 @@ final class JsonScanner {
             if (names != null) {
                 for (String name : names) {
                     byte[] b = name.getBytes(StandardCharsets.UTF_8);
-                    int slot = hash(b, 0, b.length) & mask;
+                    int slot = b.length == 0 ? 0 : hash(b.length, b[0], b[b.length - 1]) & mask;
                     while (table[slot] != null) {
                         slot = (slot + 1) & mask;
                     }
@@ -70,7 +70,18 @@ final class JsonScanner {
         }
 
         boolean contains(String name) {
-            return names == null || names.contains(name);
+            if (names == null) {
+                return true;
+            }
+            // Rules ask with the very strings this set was built from: find those by identity first.
+            int len = name.length();
+            int slot = len == 0 ? 0 : hash(len, name.charAt(0), name.charAt(len - 1)) & mask;
+            for (; table[slot] != null; slot = (slot + 1) & mask) {
+                if (table[slot] == name) {
+                    return true;
+                }
+            }
+            return names.contains(name);
         }
 
         /** The kept name spelled by the unescaped bytes {@code v[from, to)}, or null when it is not kept. */
@@ -78,7 +89,8 @@ final class JsonScanner {
             if (names == null) {
                 return new String(v, from, to - from, StandardCharsets.UTF_8);
             }
-            for (int slot = hash(v, from, to) & mask; table[slot] != null; slot = (slot + 1) & mask) {
+            int slot = from == to ? 0 : hash(to - from, v[from], v[to - 1]) & mask;
+            for (; table[slot] != null; slot = (slot + 1) & mask) {
                 if (java.util.Arrays.equals(bytes[slot], 0, bytes[slot].length, v, from, to)) {
                     return table[slot];
                 }
@@ -86,12 +98,12 @@ final class JsonScanner {
             return null;
         }
 
-        /** Length, first and last byte: enough to tell a handful of names apart without reading each name whole. */
-        private static int hash(byte[] v, int from, int to) {
-            if (from == to) {
-                return 0;
-            }
-            int h = (to - from) * 0x9E3779B1 + v[from] * 31 + v[to - 1] * 961;
+        /**
+         * Length, first and last byte (for an ASCII name, its chars): enough to tell a handful of names apart
+         * without reading each name whole.
+         */
+        private static int hash(int length, int first, int last) {
+            int h = length * 0x9E3779B1 + first * 31 + last * 961;
             return h ^ (h >>> 15);
         }
     }

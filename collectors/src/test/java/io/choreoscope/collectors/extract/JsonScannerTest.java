@@ -40,6 +40,11 @@ class JsonScannerTest {
         Map<String, String> f = JsonScanner.scan(("{\"a\":\"1\",\"b\":2,\"c\":[3],\"caf\u00e9\":\"x\",\"\\u0065\":true,"
                 + "\"bb\":3,\"\":4}").getBytes(StandardCharsets.UTF_8), keep);
         assertThat(f).containsExactlyInAnyOrderEntriesOf(Map.of("b", "2", "caf\u00e9", "x", "e", "true"));
+        assertThat(keep.contains("b")).isTrue();
+        assertThat(keep.contains(new String("caf\u00e9".toCharArray()))).isTrue(); // equal, not the same string
+        assertThat(keep.contains("bb")).isFalse();
+        assertThat(keep.contains("")).isFalse();
+        assertThat(JsonScanner.Members.ALL.contains("anything")).isTrue();
     }
 
     @Test
