@@ -40,14 +40,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * first, and background merges are waited for before each timed phase.
  * <pre>
  * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
- * java -Xmx2g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.IngestBenchmark 1000000 4
+ * java -Xmx4g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.IngestBenchmark 3000000 4
  * </pre>
- * Arguments: events (default 1,000,000), partitions (default 4), tap batch size (default: the tap's default).
+ * Arguments: events (default 3,000,000: long enough to be sustained ingest rather than start-up; the ceiling holds
+ * all N normalised rows in memory, hence -Xmx4g), partitions (default 4), tap batch size (default: the tap's default).
  */
 public final class IngestBenchmark {
 
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 3_000_000;
         int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int tapBatch = args.length > 2 ? Integer.parseInt(args[2]) : io.choreoscope.collectors.kafka.TapConfig.DEFAULT_BATCH_MAX_RECORDS;
         Path dir = Files.createTempDirectory("choreoscope-ingest-bench-");
