@@ -86,6 +86,8 @@ class TapIntoClickHouseTest {
         byte[] big = utf8("{\"correlationId\":\"big-1\",\"eventType\":\"Huge\",\"blob\":\"" + "y".repeat(900_000) + "\"}");
         try (ApplicationContext app = TestApplication.start(prefix, db, Map.of());
              KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+            // application.yml spells the batch byte limit as a size
+            assertThat(app.getBean(io.choreoscope.collectors.kafka.TapConfig.class).getBatchMaxBytes()).isEqualTo(32L * 1024 * 1024);
             sent.put("header", send(p, rec(orders, "o-1", utf8("{\"amount\":1}"), "correlationId", "order-1", "eventType", "OrderPlaced", "sourceService", "orders")));
             sent.put("xheader", send(p, rec(orders, "o-2", utf8("{}"), "X-Correlation-ID", "order-2", "eventType", "PaymentCaptured")));
             sent.put("payload", send(p, rec(orders, null, utf8("{\"correlationId\":\"order-3\",\"type\":\"StockReserved\",\"eventId\":\"ev-3\",\"causationId\":\"ev-2\"}"))));
@@ -164,6 +166,13 @@ class TapIntoClickHouseTest {
                     .containsExactly("order-1", "OrderShipped");
             assertThat(reader.eventsOf("order-1")).extracting(Observation::eventType)
                     .containsExactly("OrderPlaced", "OrderShipped");
+
+            // The tap's metrics, under the names the README gives.
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(app.getBean(io.micronaut.runtime.server.EmbeddedServer.class).getURL() + "/prometheus")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("choreoscope_tap_batch_size_count", "choreoscope_tap_batch_bytes_count",
+                    "choreoscope_tap_records_flagged_total{", "choreoscope_tap_records_uncorrelated_total");
         }
     }
 

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Records are normalised (a large poll split between the poll thread and normaliser threads, one
- *       per core up to four, order kept) and batched by size and linger time. One batch is
+ *       per core up to four, order kept) and batched by record count, bytes and linger time. One batch is
  *       written while the next is read (so reading and writing use both cores); offsets are committed
  *       strictly in batch order.</li>
  *   <li>Offsets are committed only after the sink acknowledged the batch. A crash between the two
@@ -84,6 +84,8 @@ public final class KafkaTap implements AutoCloseable {
     private volatile int pending;
     private boolean pausedForSink;
     private long bufferStartedNanos;
+    /** Bytes of keys, values and headers in {@link #buffer}. */
+    private long bufferBytes;
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaClientMetrics clientMetrics;
     private Thread thread;
@@ -106,13 +108,14 @@ public final class KafkaTap implements AutoCloseable {
         return t;
     }
 
-    private record InFlight(List<Observation> batch, Map<TopicPartition, OffsetAndMetadata> offsets, Future<?> write,
+    private record InFlight(List<Observation> batch, long bytes, Map<TopicPartition, OffsetAndMetadata> offsets, Future<?> write,
                             long startedNanos) {
     }
 
     private final Counter uncorrelated;
     private final Counter sinkFailures;
     private final DistributionSummary batchSize;
+    private final DistributionSummary batchBytes;
     private final Timer batchLatency;
 
     public KafkaTap(TapSettings settings, RecordNormalizer normalizer, ObservationSink sink, MeterRegistry meters, Clock clock) {
@@ -127,6 +130,8 @@ public final class KafkaTap implements AutoCloseable {
                 .description("Batches the store refused (each retried until taken)").register(meters);
         this.batchSize = DistributionSummary.builder("choreoscope.tap.batch.size")
                 .description("Records per batch written to the store").register(meters);
+        this.batchBytes = DistributionSummary.builder("choreoscope.tap.batch.bytes").baseUnit("bytes")
+                .description("Bytes of keys, values and headers per batch written to the store").register(meters);
         this.batchLatency = Timer.builder("choreoscope.tap.batch.latency")
                 .description("Time for the store to acknowledge a batch").register(meters);
         meters.gauge("choreoscope.tap.sink.available", this, t -> t.consecutiveFailures == 0 ? 1 : 0);
@@ -159,7 +164,9 @@ public final class KafkaTap implements AutoCloseable {
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(settings.batchMaxRecords(), 10_000));
         // Records near 1 MB must fit in one fetch.
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        // One fetch need not hold much more than a batch (records are buffered until the batch is written).
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, (int) Math.max(4L * 1024 * 1024,
+                Math.min(64L * 1024 * 1024, settings.batchMaxBytes())));
         p.put(ConsumerConfig.EXCLUDE_INTERNAL_TOPICS_CONFIG, true);
         p.putAll(settings.consumerProperties());
         return p;
@@ -221,22 +228,33 @@ public final class KafkaTap implements AutoCloseable {
         if (records.isEmpty()) {
             return;
         }
-        if (buffer.isEmpty()) {
-            bufferStartedNanos = System.nanoTime();
-        }
         Instant now = clock.instant();
         List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>(records.count());
         records.forEach(read::add);
         Observation[] normalized = normalize(read, now);
         TopicPartition lastPartition = null;
+        // Partitions still ours after a batch was cut inside this poll (its wait may have seen a rebalance).
+        java.util.Set<TopicPartition> owned = null;
         for (int i = 0; i < normalized.length; i++) {
             ConsumerRecord<byte[], byte[]> r = read.get(i);
             Observation o = normalized[i];
+            long bytes = bytes(r);
+            if (!buffer.isEmpty() && bufferBytes + bytes > settings.batchMaxBytes()) {
+                flush(); // the batch is full by bytes: large records cut a poll into several batches
+                owned = consumer.assignment();
+            }
+            if (buffer.isEmpty()) {
+                bufferStartedNanos = System.nanoTime();
+            }
             buffer.add(o);
+            bufferBytes += bytes;
             if (lastPartition == null || lastPartition.partition() != r.partition() || !lastPartition.topic().equals(r.topic())) {
                 lastPartition = new TopicPartition(r.topic(), r.partition());
             }
-            pendingOffsets.put(lastPartition, new OffsetAndMetadata(r.offset() + 1));
+            if (owned == null || owned.contains(lastPartition)) {
+                // A revoked partition's records are still written (the store deduplicates); its offsets are not ours.
+                pendingOffsets.put(lastPartition, new OffsetAndMetadata(r.offset() + 1));
+            }
             perTopic.computeIfAbsent(r.topic(), t -> Counter.builder("choreoscope.tap.records")
                     .description("Records read per topic").tag("topic", t).register(meters)).increment();
             if (o.parseStatus() != ParseStatus.OK) {
@@ -246,6 +264,10 @@ public final class KafkaTap implements AutoCloseable {
             }
             if (!o.correlated()) {
                 uncorrelated.increment();
+            }
+            if (buffer.size() >= settings.batchMaxRecords()) {
+                flush();
+                owned = consumer.assignment();
             }
         }
         pending = buffer.size() + (inFlight == null ? 0 : inFlight.batch().size());
@@ -286,6 +308,15 @@ public final class KafkaTap implements AutoCloseable {
         }
     }
 
+    /** What a record weighs in a batch: its key, value and headers. */
+    static long bytes(ConsumerRecord<byte[], byte[]> r) {
+        long bytes = Math.max(0, r.serializedKeySize()) + Math.max(0, r.serializedValueSize());
+        for (org.apache.kafka.common.header.Header h : r.headers()) {
+            bytes += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        return bytes;
+    }
+
     static RawRecord toRaw(ConsumerRecord<byte[], byte[]> r) {
         org.apache.kafka.common.header.Header[] read = r.headers().toArray();
         Header[] headers = new Header[read.length];
@@ -307,9 +338,11 @@ public final class KafkaTap implements AutoCloseable {
         }
         List<Observation> batch = List.copyOf(buffer);
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(pendingOffsets);
+        long bytes = bufferBytes;
         buffer.clear();
         pendingOffsets.clear();
-        inFlight = new InFlight(batch, offsets, writer.submit(() -> {
+        bufferBytes = 0;
+        inFlight = new InFlight(batch, bytes, offsets, writer.submit(() -> {
             sink.accept(batch);
             return null;
         }), System.nanoTime());
@@ -358,6 +391,7 @@ public final class KafkaTap implements AutoCloseable {
         }
         batchLatency.record(System.nanoTime() - f.startedNanos(), TimeUnit.NANOSECONDS);
         batchSize.record(f.batch().size());
+        batchBytes.record(f.bytes());
         inFlight = null;
         ingested += f.batch().size();
         pending = buffer.size();

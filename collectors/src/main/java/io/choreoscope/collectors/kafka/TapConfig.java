@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.convert.format.ReadableBytes;
 
 /**
  * Configuration of the Kafka tap, under {@value #PREFIX}. Every default works against the demo's
@@ -25,6 +26,11 @@ public class TapConfig {
     public static final String DEFAULT_EXCLUDE = "_.*|choreoscope[._-].*";
     /** Default batch size, in records: large inserts keep ClickHouse parts few (see docs/BENCHMARKS.md). Two batches are in memory at most. */
     public static final int DEFAULT_BATCH_MAX_RECORDS = 50_000;
+    /**
+     * Default batch size limit, in bytes of keys, values and headers: keeps memory bounded when records are large
+     * (50,000 records near 1 MB would be 50 GB). 300-byte events fill a batch by count first.
+     */
+    public static final long DEFAULT_BATCH_MAX_BYTES = 32L * 1024 * 1024;
     /** Default longest wait of a record in a batch, in ms. */
     public static final long DEFAULT_BATCH_LINGER_MS = 500;
     /** Default first retry delay after the store failed, in ms. */
@@ -40,6 +46,7 @@ public class TapConfig {
     private String include = DEFAULT_INCLUDE;
     private String exclude = DEFAULT_EXCLUDE;
     private int batchMaxRecords = DEFAULT_BATCH_MAX_RECORDS;
+    private long batchMaxBytes = DEFAULT_BATCH_MAX_BYTES;
     private Duration batchLinger = Duration.ofMillis(DEFAULT_BATCH_LINGER_MS);
     private Duration retryInitial = Duration.ofMillis(DEFAULT_RETRY_INITIAL_MS);
     private Duration retryMax = Duration.ofMillis(DEFAULT_RETRY_MAX_MS);
@@ -47,7 +54,7 @@ public class TapConfig {
     private Map<String, String> consumer = new HashMap<>();
 
     public TapSettings toSettings() {
-        return new TapSettings(bootstrapServers, groupId, include, exclude, batchMaxRecords, batchLinger,
+        return new TapSettings(bootstrapServers, groupId, include, exclude, batchMaxRecords, batchMaxBytes, batchLinger,
                 retryInitial, retryMax, metadataMaxAge, consumer);
     }
 
@@ -63,6 +70,9 @@ public class TapConfig {
     public void setExclude(String v) { this.exclude = v; }
     public int getBatchMaxRecords() { return batchMaxRecords; }
     public void setBatchMaxRecords(int v) { this.batchMaxRecords = v; }
+    public long getBatchMaxBytes() { return batchMaxBytes; }
+    /** Bytes, or a size such as {@code 32MB}. */
+    public void setBatchMaxBytes(@ReadableBytes long v) { this.batchMaxBytes = v; }
     public Duration getBatchLinger() { return batchLinger; }
     public void setBatchLinger(Duration v) { this.batchLinger = v; }
     public Duration getRetryInitial() { return retryInitial; }
