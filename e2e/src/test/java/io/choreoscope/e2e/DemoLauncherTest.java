@@ -175,13 +175,23 @@ class DemoLauncherTest {
             assertThat(statesOf("ContentUploaded", "COMPLETED", "FAILED")).containsExactlyInAnyOrder("COMPLETED", "FAILED");
             assertThat(statesOf("UserRegistered", "COMPLETED")).containsExactly("COMPLETED");
         });
-        // Shipping drops orders: a stuck order reserved its stock and never shipped. (Its last event by time is not
-        // always StockReserved: the sample services stamp a share of their events before their cause.)
+        // Two of the demo's faults leave an order stuck, and its events say which: shipping drops a share of its input
+        // (stock reserved, never shipped), inventory dead-letters a share of its input (the payment's record on the
+        // dead-letter topic, no stock reserved). The last event by time says neither reliably: the sample services
+        // stamp a share of their events before their cause.
         JsonNode stuck = get("/stuck?flow=OrderPlaced");
         assertThat(stuck).isNotEmpty();
         List<String> types = new ArrayList<>();
+        List<String> topics = new ArrayList<>();
         get("/instances/" + URLEncoder.encode(stuck.get(0).get("correlationId").asText(), StandardCharsets.UTF_8)).get("events")
-                .forEach(e -> types.add(e.get("eventType").asText()));
-        assertThat(types).contains("StockReserved").doesNotContain("OrderShipped");
+                .forEach(e -> {
+                    types.add(e.get("eventType").asText());
+                    topics.add(e.get("topic").asText());
+                });
+        assertThat(types).doesNotContain("OrderShipped");
+        boolean droppedByShipping = types.contains("StockReserved");
+        boolean deadLetteredByInventory = !types.contains("StockReserved") && topics.contains("dead-letters");
+        assertThat(droppedByShipping || deadLetteredByInventory)
+                .as("stuck by shipping's drop or inventory's dead letter: %s on %s", types, topics).isTrue();
     }
 }
