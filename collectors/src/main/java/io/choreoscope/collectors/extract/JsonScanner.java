@@ -69,6 +69,11 @@ final class JsonScanner {
             return new Members(Set.copyOf(names));
         }
 
+        /** The names kept; null: all. */
+        Set<String> names() {
+            return names;
+        }
+
         boolean contains(String name) {
             if (names == null) {
                 return true;
