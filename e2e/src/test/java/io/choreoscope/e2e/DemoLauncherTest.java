@@ -50,9 +50,12 @@ class DemoLauncherTest {
         pb.environment().put("CHOREOSCOPE_DATA", dataDir.toString());
         pb.environment().put("CHOREOSCOPE_SKIP_BUILD", "1"); // the reactor built everything already
         // A livelier mix than the default, so each path shows up within a minute: declines and shortages
-        // (compensations), moderation rejections, and a shipping service that drops a share (stuck).
+        // (compensations), moderation rejections, and a shipping service that drops a share (stuck). The slow
+        // service (transcoding, one record at a time) gets a 100 ms mean: at 300 ms it handles about 3.3 records/s,
+        // while this rate sends it about 3.4/s, so its queue grew without bound in some runs (40 s waits), the content
+        // flow's step p99 with it, and with that its settling delay (10 x p99): its end states then took 7 minutes.
         pb.environment().put("CHOREOSCOPE_SAMPLE_ARGS",
-                "--rate 12 --decline-rate 0.15 --shortage-rate 0.15 --reject-rate 0.15 --drop-rate 0.15");
+                "--rate 12 --decline-rate 0.15 --shortage-rate 0.15 --reject-rate 0.15 --drop-rate 0.15 --slow-mean-ms 100");
         demo = pb.start();
     }
 
