@@ -153,8 +153,20 @@ public final class LiveEngine {
      * the touched set in place for the next call.
      */
     public void persistChanges(Instant now) {
+        List<InstanceRecord> rows = pendingRows(now);
+        if (!rows.isEmpty()) {
+            writer.write(rows);
+        }
+        persisted();
+    }
+
+    /**
+     * The rows {@link #persistChanges} would write as of {@code now}, for a caller that writes several engines' rows
+     * in one insert; it calls {@link #persisted()} once they are stored (until then they stay pending).
+     */
+    public List<InstanceRecord> pendingRows(Instant now) {
         if (touched.isEmpty()) {
-            return;
+            return List.of();
         }
         Map<String, InstanceRecord> rows = new HashMap<>();
         for (String id : touched) {
@@ -171,7 +183,11 @@ public final class LiveEngine {
             rows.put(snap.correlationId(), new InstanceRecord(snap, engine.eventTypes(snap.correlationId()),
                     partitionOf(snap.correlationId(), partitionCount), s.at(), now));
         }
-        writer.write(new ArrayList<>(rows.values()));
+        return new ArrayList<>(rows.values());
+    }
+
+    /** The rows of the last {@link #pendingRows} are stored. */
+    public void persisted() {
         touched.clear();
     }
 

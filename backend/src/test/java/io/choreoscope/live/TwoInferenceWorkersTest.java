@@ -140,6 +140,47 @@ class TwoInferenceWorkersTest {
         }
     }
 
+    /** A worker stores the states of what it applied once it has caught up, without waiting for its tick. */
+    @Test
+    void instanceStatesAreStoredWithoutWaitingForATick(EmbeddedKafka kafka) throws Exception {
+        String db = ClickHouseExtension.createDatabase();
+        ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), db));
+        new SchemaMigrator(store).migrate();
+        SqlRunner sql = new SqlRunner(store);
+        ClickHouseInstanceReader reader = new ClickHouseInstanceReader(sql);
+        InferenceSettings settings = new InferenceSettings();
+        settings.setTopic(KafkaExtension.uniqueName("observations"));
+        settings.setTopicPartitions(PARTITIONS);
+        settings.setGroupId(KafkaExtension.uniqueName("inference"));
+        settings.setEvaluateInterval(Duration.ofMinutes(10)); // no tick during this test
+        settings.setEndEventTypes(List.of("OrderShipped"));
+
+        List<Observation> batch = new ArrayList<>();
+        Instant base = Instant.now().minusSeconds(10);
+        for (int i = 0; i < 20; i++) {
+            batch.add(event("order-" + i, "OrderPlaced", "orders", base.plusMillis(i)));
+            if (i < 15) {
+                batch.add(event("order-" + i, "OrderShipped", "shipping", base.plusMillis(i + 100)));
+            }
+        }
+        try (ObservationPublisher publisher = new ObservationPublisher(kafka.bootstrapServers(), settings.getTopic(), PARTITIONS);
+             InferenceWorker w = worker(settings, kafka, "solo", store, sql)) {
+            w.start();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(w.partitions()).hasSize(PARTITIONS));
+            new ClickHouseEventWriter(store).accept(batch);
+            publisher.publish(batch);
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                Map<String, InstanceState> stored = stored(reader);
+                assertThat(stored).hasSize(20);
+                assertThat(stored.values().stream().filter(s -> s == InstanceState.COMPLETED)).hasSize(15);
+                assertThat(stored.values().stream().filter(s -> s == InstanceState.RUNNING)).hasSize(5);
+            });
+        } finally {
+            sql.close();
+            store.close();
+        }
+    }
+
     private static InferenceWorker worker(InferenceSettings settings, EmbeddedKafka kafka, String name, ClickHouseStore store,
                                           SqlRunner sql) {
         return new InferenceWorker(settings, kafka.bootstrapServers(), name, new ClickHouseInstanceWriter(store, sql),
