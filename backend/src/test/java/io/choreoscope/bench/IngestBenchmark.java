@@ -18,6 +18,7 @@ import io.choreoscope.collectors.extract.RecordNormalizer;
 import io.choreoscope.collectors.kafka.KafkaTap;
 import io.choreoscope.collectors.kafka.TapSettings;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
+import io.choreoscope.harness.kafka.BenchPayloads;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
@@ -58,7 +59,7 @@ public final class IngestBenchmark {
             kafka.createTopic(topic, partitions);
             byte[][] payloads = new byte[1000][];
             for (int i = 0; i < payloads.length; i++) {
-                payloads[i] = payload(i);
+                payloads[i] = BenchPayloads.order(i);
             }
             System.out.printf("payload size: %d bytes%n", payloads[0].length);
 
@@ -165,18 +166,6 @@ public final class IngestBenchmark {
         while (System.nanoTime() < until && !ch.query("SELECT count() FROM system.merges").strip().equals("0")) {
             Thread.sleep(500); // a harness waiting for background merges, not a test
         }
-    }
-
-    private static byte[] payload(int i) {
-        String base = "{\"orderId\":\"order-" + i + "\",\"customerId\":\"cust-" + (i * 7 % 9973)
-                + "\",\"amount\":" + (i % 500) + ".95,\"currency\":\"EUR\",\"items\":[{\"sku\":\"SKU-" + (i % 97)
-                + "\",\"qty\":2},{\"sku\":\"SKU-" + (i % 89) + "\",\"qty\":1}],\"shipping\":{\"country\":\"DE\","
-                + "\"city\":\"Berlin\",\"express\":false},\"placedAt\":\"2026-11-22T10:00:00Z\",\"note\":\"";
-        StringBuilder sb = new StringBuilder(base);
-        while (sb.length() < 298) {
-            sb.append('x');
-        }
-        return sb.append("\"}").toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static long count(ClickHouseStore store, String sql) throws Exception {

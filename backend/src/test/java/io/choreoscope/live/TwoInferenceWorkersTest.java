@@ -31,6 +31,8 @@ import io.choreoscope.storage.clickhouse.ClickHouseStore;
 import io.choreoscope.storage.clickhouse.InstanceQuery;
 import io.choreoscope.storage.clickhouse.SchemaMigrator;
 import io.choreoscope.storage.clickhouse.SqlRunner;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -43,6 +45,34 @@ class TwoInferenceWorkersTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int PARTITIONS = 4;
     private final AtomicLong offsets = new AtomicLong();
+    private ClickHouseStore store;
+    private SqlRunner sql;
+    private ClickHouseInstanceReader reader;
+
+    @BeforeEach
+    void storage() throws Exception {
+        store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase()));
+        new SchemaMigrator(store).migrate();
+        sql = new SqlRunner(store);
+        reader = new ClickHouseInstanceReader(sql);
+    }
+
+    @AfterEach
+    void closeStorage() {
+        sql.close();
+        store.close();
+    }
+
+    /** Worker settings on a fresh topic and group; OrderShipped ends an order. */
+    private static InferenceSettings settings(Duration evaluateInterval) {
+        InferenceSettings settings = new InferenceSettings();
+        settings.setTopic(KafkaExtension.uniqueName("observations"));
+        settings.setTopicPartitions(PARTITIONS);
+        settings.setGroupId(KafkaExtension.uniqueName("inference"));
+        settings.setEvaluateInterval(evaluateInterval);
+        settings.setEndEventTypes(List.of("OrderShipped"));
+        return settings;
+    }
 
     private Observation event(String id, String type, String service, Instant at) {
         return Observation.builder("shop-orders", 0, offsets.getAndIncrement(), at)
@@ -53,19 +83,9 @@ class TwoInferenceWorkersTest {
 
     @Test
     void everyInstanceIsOwnedByExactlyOneWorkerAndARebalanceLosesNoState(EmbeddedKafka kafka) throws Exception {
-        String db = ClickHouseExtension.createDatabase();
-        ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), db));
-        new SchemaMigrator(store).migrate();
-        SqlRunner sql = new SqlRunner(store);
         ClickHouseEventWriter eventWriter = new ClickHouseEventWriter(store);
-        ClickHouseInstanceReader reader = new ClickHouseInstanceReader(sql);
-        InferenceSettings settings = new InferenceSettings();
-        settings.setTopic(KafkaExtension.uniqueName("observations"));
-        settings.setTopicPartitions(PARTITIONS);
-        settings.setGroupId(KafkaExtension.uniqueName("inference"));
-        settings.setEvaluateInterval(Duration.ofMillis(200));
+        InferenceSettings settings = settings(Duration.ofMillis(200));
         settings.setModelInterval(Duration.ofMillis(300));
-        settings.setEndEventTypes(List.of("OrderShipped"));
 
         Instant base = Instant.now().minusSeconds(60);
         List<Observation> batch = new ArrayList<>();
@@ -82,8 +102,8 @@ class TwoInferenceWorkersTest {
         }
 
         try (ObservationPublisher publisher = new ObservationPublisher(kafka.bootstrapServers(), settings.getTopic(), PARTITIONS);
-             InferenceWorker a = worker(settings, kafka, "a", store, sql);
-             InferenceWorker b = worker(settings, kafka, "b", store, sql)) {
+             InferenceWorker a = worker(settings, kafka, "a");
+             InferenceWorker b = worker(settings, kafka, "b")) {
             a.start();
             b.start();
             await().atMost(WAIT).untilAsserted(() -> {
@@ -134,26 +154,13 @@ class TwoInferenceWorkersTest {
                         .isEqualTo(40);
             });
             assertThat(b.states().values()).hasSize(40).allMatch(s -> s == InstanceState.COMPLETED);
-        } finally {
-            sql.close();
-            store.close();
         }
     }
 
     /** A worker stores the states of what it applied once it has caught up, without waiting for its tick. */
     @Test
     void instanceStatesAreStoredWithoutWaitingForATick(EmbeddedKafka kafka) throws Exception {
-        String db = ClickHouseExtension.createDatabase();
-        ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), db));
-        new SchemaMigrator(store).migrate();
-        SqlRunner sql = new SqlRunner(store);
-        ClickHouseInstanceReader reader = new ClickHouseInstanceReader(sql);
-        InferenceSettings settings = new InferenceSettings();
-        settings.setTopic(KafkaExtension.uniqueName("observations"));
-        settings.setTopicPartitions(PARTITIONS);
-        settings.setGroupId(KafkaExtension.uniqueName("inference"));
-        settings.setEvaluateInterval(Duration.ofMinutes(10)); // no tick during this test
-        settings.setEndEventTypes(List.of("OrderShipped"));
+        InferenceSettings settings = settings(Duration.ofMinutes(10)); // no tick during this test
 
         List<Observation> batch = new ArrayList<>();
         Instant base = Instant.now().minusSeconds(10);
@@ -164,7 +171,7 @@ class TwoInferenceWorkersTest {
             }
         }
         try (ObservationPublisher publisher = new ObservationPublisher(kafka.bootstrapServers(), settings.getTopic(), PARTITIONS);
-             InferenceWorker w = worker(settings, kafka, "solo", store, sql)) {
+             InferenceWorker w = worker(settings, kafka, "solo")) {
             w.start();
             await().atMost(WAIT).untilAsserted(() -> assertThat(w.partitions()).hasSize(PARTITIONS));
             new ClickHouseEventWriter(store).accept(batch);
@@ -175,14 +182,10 @@ class TwoInferenceWorkersTest {
                 assertThat(stored.values().stream().filter(s -> s == InstanceState.COMPLETED)).hasSize(15);
                 assertThat(stored.values().stream().filter(s -> s == InstanceState.RUNNING)).hasSize(5);
             });
-        } finally {
-            sql.close();
-            store.close();
         }
     }
 
-    private static InferenceWorker worker(InferenceSettings settings, EmbeddedKafka kafka, String name, ClickHouseStore store,
-                                          SqlRunner sql) {
+    private InferenceWorker worker(InferenceSettings settings, EmbeddedKafka kafka, String name) {
         return new InferenceWorker(settings, kafka.bootstrapServers(), name, new ClickHouseInstanceWriter(store, sql),
                 new ClickHouseInstanceReader(sql), new ClickHouseEventReader(sql), Clock.systemUTC());
     }

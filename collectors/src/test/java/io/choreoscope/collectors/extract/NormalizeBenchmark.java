@@ -1,6 +1,5 @@
 package io.choreoscope.collectors.extract;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +7,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.choreoscope.harness.kafka.BenchPayloads;
 import io.choreoscope.model.Header;
 
 /**
@@ -31,7 +31,7 @@ public final class NormalizeBenchmark {
     public static void main(String[] args) throws Exception {
         byte[][] payloads = new byte[1000][];
         for (int i = 0; i < payloads.length; i++) {
-            payloads[i] = payload(i);
+            payloads[i] = BenchPayloads.order(i);
         }
         ExtractionRules rules = ExtractionRules.defaults();
         JsonScanner.Members members = rules.topLevelNames();
@@ -95,18 +95,5 @@ public final class NormalizeBenchmark {
             }
             return fields;
         }
-    }
-
-    /** The ingest benchmark's payload shape (IngestBenchmark builds the same). */
-    static byte[] payload(int i) {
-        String base = "{\"orderId\":\"order-" + i + "\",\"customerId\":\"cust-" + (i * 7 % 9973)
-                + "\",\"amount\":" + (i % 500) + ".95,\"currency\":\"EUR\",\"items\":[{\"sku\":\"SKU-" + (i % 97)
-                + "\",\"qty\":2},{\"sku\":\"SKU-" + (i % 89) + "\",\"qty\":1}],\"shipping\":{\"country\":\"DE\","
-                + "\"city\":\"Berlin\",\"express\":false},\"placedAt\":\"2026-11-22T10:00:00Z\",\"note\":\"";
-        StringBuilder sb = new StringBuilder(base);
-        while (sb.length() < 298) {
-            sb.append('x');
-        }
-        return sb.append("\"}").toString().getBytes(StandardCharsets.UTF_8);
     }
 }
