@@ -187,8 +187,8 @@ public final class KafkaTap implements AutoCloseable {
                 if (inFlight != null && inFlight.write().isDone()) {
                     completeInFlight(); // commit promptly, or start retrying a refused batch even when idle
                 }
-                if (!buffer.isEmpty() && (buffer.size() >= settings.batchMaxRecords()
-                        || System.nanoTime() - bufferStartedNanos >= settings.batchLinger().toNanos())) {
+                // Batches full by count or bytes were flushed as their records were added; this one is old enough.
+                if (!buffer.isEmpty() && System.nanoTime() - bufferStartedNanos >= settings.batchLinger().toNanos()) {
                     flush();
                 }
             }
