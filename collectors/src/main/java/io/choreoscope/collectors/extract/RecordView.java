@@ -230,7 +230,7 @@ public final class RecordView {
                     headers.add(n.startsWith("ce_") || n.equals("content-type") ? n : h.name(), h.value());
                 }
                 cloudEvent = KafkaMessageFactory.createReader(headers, record.value()).toEvent();
-            } else if (topLevelField("specversion") != null && topLevelField("id") != null && topLevelField("type") != null) {
+            } else if (hasCloudEventFields()) {
                 cloudEvent = CE_JSON.deserialize(record.value());
             }
         } catch (RuntimeException e) {
@@ -239,6 +239,16 @@ public final class RecordView {
             error = clip("not a valid CloudEvent: " + e.getMessage());
         }
         return cloudEvent;
+    }
+
+    /** Whether a JSON payload carries every field of a structured CloudEvent ({@link ExtractionRules#CLOUD_EVENT_FIELDS}). */
+    private boolean hasCloudEventFields() {
+        for (String field : ExtractionRules.CLOUD_EVENT_FIELDS) {
+            if (topLevelField(field) == null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void classify() {
