@@ -153,10 +153,7 @@ public final class LiveEngine {
      * the touched set in place for the next call.
      */
     public void persistChanges(Instant now) {
-        List<InstanceRecord> rows = pendingRows(now);
-        if (!rows.isEmpty()) {
-            writer.write(rows);
-        }
+        writer.write(pendingRows(now));
         persisted();
     }
 
