@@ -1,20 +1,20 @@
 package io.choreoscope.alerts;
 
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
-
 import io.choreoscope.collectors.kafka.TapConfig;
-import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.FlowKpiReader;
+import io.choreoscope.model.FlowModelReader;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
 
-/** The KPI source alerts read: ClickHouse and Kafka today; the flow KPIs are added at the API merge. */
+/** The KPI source alerts read: the stored events, instance states and flow models, and Kafka for consumer lag. */
 @Factory
 public class AlertsFactory {
 
     @Singleton
     @Bean(preDestroy = "close")
-    ClickHouseKpiSource flowKpiSource(ClickHouseEventReader events, ClickHouseInstanceReader instances, TapConfig tap) {
-        return new ClickHouseKpiSource(events, instances, tap.getBootstrapServers());
+    StoredKpiSource flowKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, TapConfig tap) {
+        return new StoredKpiSource(events, kpis, models, tap.getBootstrapServers());
     }
 }

@@ -12,7 +12,7 @@ import io.choreoscope.model.api.AlertKind;
  * {@link AlertKind}. A {@code flow} (or group) of null means every flow (group). A series with no data
  * in the window should be returned with a null value rather than left out when it is known to exist.
  *
- * <p>Implementations: {@link ClickHouseKpiSource} computes dead-letter growth (from the tapped events in
+ * <p>Implementations: {@link StoredKpiSource} computes dead-letter growth (from the tapped events in
  * ClickHouse) and consumer lag (Kafka admin API). The flow KPIs (completion, compensation and
  * ordering-violation rates, stuck count, p95) belong to the query API's flow KPI service; until it is
  * wired in here, they throw {@link KpiUnavailableException}. Wiring it is one adapter implementing the

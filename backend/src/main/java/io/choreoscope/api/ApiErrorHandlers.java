@@ -1,7 +1,7 @@
 package io.choreoscope.api;
 
 import io.choreoscope.model.api.ApiError;
-import io.choreoscope.storage.clickhouse.StorageException;
+import io.choreoscope.model.StorageException;
 import io.micronaut.core.convert.exceptions.ConversionErrorException;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;

@@ -11,7 +11,8 @@ import java.util.TreeSet;
 
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.flow.FlowModel;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.choreoscope.model.FlowKpiReader;
+import io.choreoscope.model.FlowModelReader;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -32,11 +33,13 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 public class FlowController {
     /** Buckets of the sparkline. */
     public static final int SPARKLINE_BUCKETS = 30;
-    private final ClickHouseInstanceReader reader;
+    private final FlowKpiReader kpis;
+    private final FlowModelReader models;
     private final Clock clock = Clock.systemUTC();
 
-    public FlowController(ClickHouseInstanceReader reader) {
-        this.reader = reader;
+    public FlowController(FlowKpiReader kpis, FlowModelReader models) {
+        this.kpis = kpis;
+        this.models = models;
     }
 
     @Get
@@ -49,11 +52,11 @@ public class FlowController {
     public List<FlowSummary> flows(@Parameter(description = "ISO-8601, now, or relative (-15m, -24h, -7d); default to - 1h") @Nullable @QueryValue String from,
                                    @Parameter(description = "ISO-8601, now, or relative; default now") @Nullable @QueryValue String to) {
         ApiParams.Range r = ApiParams.range(from, to, clock);
-        List<FlowSummary> out = new ArrayList<>(reader.flowSummaries(r.from(), r.to(), SPARKLINE_BUCKETS));
+        List<FlowSummary> out = new ArrayList<>(kpis.flowSummaries(r.from(), r.to(), SPARKLINE_BUCKETS));
         Set<String> listed = new TreeSet<>();
         out.forEach(f -> listed.add(f.flow()));
         long seconds = (r.to().toEpochMilli() - r.from().toEpochMilli()) / 1000;
-        for (String flow : reader.flowNames()) {
+        for (String flow : models.flowNames()) {
             if (!listed.contains(flow)) {
                 out.add(new FlowSummary(flow, seconds, 0, 0, 0, 0, 0, 0, 0, null, null, null, null,
                         Collections.nCopies(SPARKLINE_BUCKETS, 0L)));
@@ -69,6 +72,6 @@ public class FlowController {
     @ApiResponse(responseCode = "200", description = "the model, merged over every inference worker")
     @ApiResponse(responseCode = "404", description = "no such flow")
     public FlowModel flow(@PathVariable String flow) {
-        return reader.flowModel(flow).orElseThrow(() -> ApiException.notFound("no flow named '" + flow + "'"));
+        return models.flowModel(flow).orElseThrow(() -> ApiException.notFound("no flow named '" + flow + "'"));
     }
 }

@@ -23,9 +23,10 @@ import io.choreoscope.model.api.Page;
 import io.choreoscope.model.api.SearchHit;
 import io.choreoscope.model.flow.InstanceGraph;
 import io.choreoscope.model.flow.InstanceSnapshot;
-import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
-import io.choreoscope.storage.clickhouse.InstanceQuery;
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.InstanceReader;
+import io.choreoscope.model.SearchReader;
+import io.choreoscope.model.InstanceQuery;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
@@ -49,15 +50,17 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 public class InstanceController {
     /** Default window of value search: the last 7 days. */
     public static final Duration DEFAULT_SEARCH_WINDOW = Duration.ofDays(7);
-    private final ClickHouseInstanceReader instances;
-    private final ClickHouseEventReader events;
+    private final InstanceReader instances;
+    private final SearchReader search;
+    private final EventReader events;
     private final SpanReader spans;
     private final ExecutorService executor;
     private final Clock clock = Clock.systemUTC();
 
-    public InstanceController(ClickHouseInstanceReader instances, ClickHouseEventReader events, SpanReader spans,
+    public InstanceController(InstanceReader instances, SearchReader search, EventReader events, SpanReader spans,
                               @Named(TaskExecutors.BLOCKING) ExecutorService executor) {
         this.instances = instances;
+        this.search = search;
         this.events = events;
         this.spans = spans;
         this.executor = executor;
@@ -187,10 +190,10 @@ public class InstanceController {
         int n = ApiParams.limit(limit);
         String m = mode == null || mode.isBlank() ? "id" : mode.strip().toLowerCase(java.util.Locale.ROOT);
         return switch (m) {
-            case "id" -> instances.searchId(q, n);
+            case "id" -> search.searchId(q, n);
             case "value" -> {
                 ApiParams.Range r = ApiParams.range(from, to, clock, DEFAULT_SEARCH_WINDOW);
-                yield instances.searchValue(q, r.from(), r.to(), n);
+                yield search.searchValue(q, r.from(), r.to(), n);
             }
             default -> throw ApiException.badRequest("mode must be 'id' or 'value', was '" + mode + "'");
         };

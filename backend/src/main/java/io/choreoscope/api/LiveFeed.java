@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.choreoscope.model.api.LiveUpdate;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.choreoscope.model.StateChangeReader;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -36,7 +36,7 @@ public class LiveFeed implements AutoCloseable {
     /** Rows written a little out of order (several workers, clock skew) are still seen within this lookback. */
     private static final Duration LOOKBACK = Duration.ofSeconds(5);
 
-    private final ClickHouseInstanceReader reader;
+    private final StateChangeReader reader;
     private final Duration pollInterval;
     private final Duration heartbeat;
     private final Sinks.Many<LiveUpdate> sink = Sinks.many().multicast().directBestEffort();
@@ -45,7 +45,7 @@ public class LiveFeed implements AutoCloseable {
     private ScheduledExecutorService poller;
     private Instant watermark;
 
-    public LiveFeed(ClickHouseInstanceReader reader,
+    public LiveFeed(StateChangeReader reader,
                     @Value("${choreoscope.api.live-poll-interval:1s}") Duration pollInterval,
                     @Value("${choreoscope.api.heartbeat-interval:15s}") Duration heartbeat) {
         this.reader = reader;

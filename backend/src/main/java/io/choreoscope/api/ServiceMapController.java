@@ -7,7 +7,7 @@ import java.util.List;
 
 import io.choreoscope.model.api.TopicInfo;
 import io.choreoscope.model.flow.DependencyMap;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.choreoscope.model.DependencyReader;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -28,11 +28,11 @@ import org.slf4j.LoggerFactory;
 @Tag(name = "services")
 public class ServiceMapController {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceMapController.class);
-    private final ClickHouseInstanceReader reader;
+    private final DependencyReader reader;
     private final KafkaTopics kafka;
     private final Clock clock = Clock.systemUTC();
 
-    public ServiceMapController(ClickHouseInstanceReader reader, KafkaTopics kafka) {
+    public ServiceMapController(DependencyReader reader, KafkaTopics kafka) {
         this.reader = reader;
         this.kafka = kafka;
     }

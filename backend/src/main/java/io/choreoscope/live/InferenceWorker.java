@@ -17,10 +17,10 @@ import java.util.function.Function;
 
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.flow.InstanceState;
-import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceWriter;
-import io.choreoscope.storage.clickhouse.InstanceRecord;
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.InstanceReader;
+import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.InstanceRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -60,9 +60,9 @@ public final class InferenceWorker implements AutoCloseable {
     private final InferenceSettings settings;
     private final String bootstrapServers;
     private final String name;
-    private final ClickHouseInstanceWriter writer;
-    private final ClickHouseInstanceReader instances;
-    private final ClickHouseEventReader events;
+    private final InstanceWriter writer;
+    private final InstanceReader instances;
+    private final EventReader events;
     private final Clock clock;
     private final Map<Integer, LiveEngine> engines = new TreeMap<>();
     private final Map<Integer, Long> skipUntilOffset = new HashMap<>();
@@ -73,8 +73,8 @@ public final class InferenceWorker implements AutoCloseable {
     private KafkaConsumer<byte[], byte[]> consumer;
     private Thread thread;
 
-    public InferenceWorker(InferenceSettings settings, String bootstrapServers, String name, ClickHouseInstanceWriter writer,
-                           ClickHouseInstanceReader instances, ClickHouseEventReader events, Clock clock) {
+    public InferenceWorker(InferenceSettings settings, String bootstrapServers, String name, InstanceWriter writer,
+                           InstanceReader instances, EventReader events, Clock clock) {
         this.settings = settings;
         this.bootstrapServers = bootstrapServers;
         this.name = name;

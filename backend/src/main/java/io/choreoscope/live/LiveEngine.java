@@ -20,10 +20,10 @@ import io.choreoscope.model.Span;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
 import io.choreoscope.model.flow.StateChange;
-import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceWriter;
-import io.choreoscope.storage.clickhouse.InstanceRecord;
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.InstanceReader;
+import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.InstanceRecord;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +43,7 @@ public final class LiveEngine {
     private final Collection<Integer> partitions;
     private final int partitionCount;
     private final InferenceEngine engine;
-    private final ClickHouseInstanceWriter writer;
+    private final InstanceWriter writer;
     private final Duration modelInterval;
     private final Set<String> touched = new LinkedHashSet<>();
     /** Per live instance: the state last persisted and since when it holds. */
@@ -60,7 +60,7 @@ public final class LiveEngine {
      * @param partitionCount partitions of the correlation-ID space (for the {@code partition} column)
      */
     public LiveEngine(String owner, Collection<Integer> partitions, int partitionCount, InferenceConfig config,
-                      ClickHouseInstanceWriter writer, Duration modelInterval) {
+                      InstanceWriter writer, Duration modelInterval) {
         this.owner = owner;
         this.partitions = partitions;
         this.partitionCount = partitionCount;
@@ -203,18 +203,18 @@ public final class LiveEngine {
      * not written again. The replayed records are remembered so that a redelivery of them is skipped
      * until {@link #forgetReplayed()}. Returns the instances recovered.
      */
-    public int recover(ClickHouseInstanceReader instances, ClickHouseEventReader events, Duration window,
+    public int recover(InstanceReader instances, EventReader events, Duration window,
                        int maxInstances, Instant now) {
         long t0 = System.nanoTime();
         InferenceConfig cfg = engine.config();
-        List<ClickHouseInstanceReader.Recoverable> recs = instances.recoverable(partitions, now.minus(window),
+        List<InstanceReader.Recoverable> recs = instances.recoverable(partitions, now.minus(window),
                 now.minus(cfg.abandonAfter()), maxInstances);
         Map<String, InstanceState> stored = new HashMap<>();
         Set<Long> seen = new HashSet<>();
         long replayedEvents = 0;
         for (int i = 0; i < recs.size(); i += RECOVERY_CHUNK) {
             List<String> ids = new ArrayList<>();
-            for (ClickHouseInstanceReader.Recoverable r : recs.subList(i, Math.min(recs.size(), i + RECOVERY_CHUNK))) {
+            for (InstanceReader.Recoverable r : recs.subList(i, Math.min(recs.size(), i + RECOVERY_CHUNK))) {
                 stored.put(r.correlationId(), r.state());
                 ids.addAll(r.linkedIds().isEmpty() ? List.of(r.correlationId()) : r.linkedIds());
             }

@@ -14,9 +14,9 @@ import java.util.function.Function;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
 import io.choreoscope.model.flow.InstanceState;
-import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceWriter;
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.InstanceReader;
+import io.choreoscope.model.InstanceWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +33,8 @@ public final class LiveInference implements AutoCloseable {
 
     private final InferenceSettings settings;
     private final LiveEngine live;
-    private final ClickHouseInstanceReader instances;
-    private final ClickHouseEventReader events;
+    private final InstanceReader instances;
+    private final EventReader events;
     private final Clock clock;
     private final BlockingQueue<Object> queue;
     private final BlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(64);
@@ -42,8 +42,8 @@ public final class LiveInference implements AutoCloseable {
     private final CompletableFuture<Integer> recovered = new CompletableFuture<>();
     private volatile boolean running = true;
 
-    public LiveInference(InferenceSettings settings, ClickHouseInstanceWriter writer, ClickHouseInstanceReader instances,
-                         ClickHouseEventReader events, Clock clock) {
+    public LiveInference(InferenceSettings settings, InstanceWriter writer, InstanceReader instances,
+                         EventReader events, Clock clock) {
         this.settings = settings;
         this.live = new LiveEngine("all", null, settings.getTopicPartitions(), settings.engineConfig(), writer,
                 settings.getModelInterval());

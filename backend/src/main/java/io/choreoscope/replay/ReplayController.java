@@ -11,7 +11,7 @@ import io.choreoscope.model.api.ApiError;
 import io.choreoscope.model.api.ReplayPlanView;
 import io.choreoscope.model.api.ReplayRequest;
 import io.choreoscope.model.api.ReplayStatus;
-import io.choreoscope.storage.clickhouse.StorageException;
+import io.choreoscope.model.StorageException;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;

@@ -11,7 +11,7 @@ import io.choreoscope.alerts.InvalidRequestException;
 import io.choreoscope.alerts.NotFoundException;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.api.ReplayRequest;
-import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.model.EventReader;
 
 /**
  * Turns a replay request into the exact records to send, reading the originals from the event store.
@@ -24,10 +24,10 @@ final class ReplayPlanner {
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     private static final int PAGE = 1_000;
 
-    private final ClickHouseEventReader events;
+    private final EventReader events;
     private final int maxRecords;
 
-    ReplayPlanner(ClickHouseEventReader events, int maxRecords) {
+    ReplayPlanner(EventReader events, int maxRecords) {
         this.events = events;
         this.maxRecords = maxRecords;
     }

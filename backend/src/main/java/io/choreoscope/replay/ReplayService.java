@@ -27,7 +27,7 @@ import io.choreoscope.model.api.ReplayMode;
 import io.choreoscope.model.api.ReplayPlanView;
 import io.choreoscope.model.api.ReplayRequest;
 import io.choreoscope.model.api.ReplayStatus;
-import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.model.EventReader;
 import io.micronaut.data.model.Pageable;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -64,7 +64,7 @@ public class ReplayService implements AutoCloseable {
     });
     private Producer<byte[], byte[]> producer;
 
-    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, ClickHouseEventReader events, TapConfig tap) {
+    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, EventReader events, TapConfig tap) {
         this.config = config;
         this.audits = audits;
         this.planner = new ReplayPlanner(events, config.getMaxRecords());

@@ -16,7 +16,7 @@ import jakarta.inject.Singleton;
 /** KPI values set by the test, per kind and series; replaces the real source in the alert API test. */
 @Singleton
 @Requires(property = "spec.name", value = "AlertsApiTest")
-@Replaces(ClickHouseKpiSource.class)
+@Replaces(StoredKpiSource.class)
 public class FakeKpiSource implements FlowKpiSource {
     private final Map<AlertKind, Map<String, Double>> values = new ConcurrentHashMap<>();
 

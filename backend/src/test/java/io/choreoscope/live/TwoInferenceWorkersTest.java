@@ -24,11 +24,12 @@ import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
 import io.choreoscope.storage.clickhouse.ClickHouseConfig;
 import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.storage.clickhouse.ClickHouseFlowModelReader;
 import io.choreoscope.storage.clickhouse.ClickHouseEventWriter;
 import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
 import io.choreoscope.storage.clickhouse.ClickHouseInstanceWriter;
 import io.choreoscope.storage.clickhouse.ClickHouseStore;
-import io.choreoscope.storage.clickhouse.InstanceQuery;
+import io.choreoscope.model.InstanceQuery;
 import io.choreoscope.storage.clickhouse.SchemaMigrator;
 import io.choreoscope.storage.clickhouse.SqlRunner;
 import org.junit.jupiter.api.AfterEach;
@@ -48,6 +49,7 @@ class TwoInferenceWorkersTest {
     private ClickHouseStore store;
     private SqlRunner sql;
     private ClickHouseInstanceReader reader;
+    private ClickHouseFlowModelReader models;
 
     @BeforeEach
     void storage() throws Exception {
@@ -55,6 +57,7 @@ class TwoInferenceWorkersTest {
         new SchemaMigrator(store).migrate();
         sql = new SqlRunner(store);
         reader = new ClickHouseInstanceReader(sql);
+        models = new ClickHouseFlowModelReader(sql);
     }
 
     @AfterEach
@@ -139,7 +142,7 @@ class TwoInferenceWorkersTest {
             a.close();
             await().atMost(WAIT).untilAsserted(() -> assertThat(b.partitions()).hasSize(PARTITIONS));
             assertThat(b.states()).isEqualTo(held);
-            assertThat(reader.flowModel("OrderPlaced").orElseThrow().instances()).isEqualTo(40);
+            assertThat(models.flowModel("OrderPlaced").orElseThrow().instances()).isEqualTo(40);
 
             // ...and continues them: the open orders ship, including those a used to own.
             List<Observation> shipped = new ArrayList<>();
@@ -150,7 +153,7 @@ class TwoInferenceWorkersTest {
             publisher.publish(shipped);
             await().atMost(WAIT).untilAsserted(() -> {
                 assertThat(stored(reader).values()).hasSize(40).allMatch(s -> s == InstanceState.COMPLETED);
-                assertThat(reader.flowModel("OrderPlaced").orElseThrow().transition("PaymentCaptured", "OrderShipped").count())
+                assertThat(models.flowModel("OrderPlaced").orElseThrow().transition("PaymentCaptured", "OrderShipped").count())
                         .isEqualTo(40);
             });
             assertThat(b.states().values()).hasSize(40).allMatch(s -> s == InstanceState.COMPLETED);

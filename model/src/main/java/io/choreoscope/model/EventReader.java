@@ -1,19 +1,50 @@
 package io.choreoscope.model;
 
+import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Reads stored observations back. Every implementation shows each Kafka record once, however often
- * it was delivered to the sink.
+ * it was delivered to the sink. Reads that cannot be answered throw {@link StorageException}.
  */
 public interface EventReader {
 
     /** The events of one correlation ID, ordered by timestamp, then partition and offset. */
     List<Observation> eventsOf(String correlationId);
 
+    /**
+     * The events of several correlation IDs (an instance and its linked IDs), each record once, ordered by
+     * timestamp, then partition and offset. At most 1000 IDs per call; an empty collection reads nothing.
+     */
+    List<Observation> eventsOf(Collection<String> correlationIds);
+
+    /** The last event of a correlation ID (by timestamp, then partition and offset), if any. */
+    Optional<Observation> lastEventOf(String correlationId);
+
     /** The event stored for those coordinates, if any. */
     Optional<Observation> event(String topic, int partition, long offset);
+
+    /** All events of a topic, each once, in partition/offset order; at most {@code limit}. */
+    List<Observation> eventsOfTopic(String topic, int limit);
+
+    /**
+     * Events of a topic after the given coordinates, each once, in partition/offset order; at most
+     * {@code limit}. Start with partition -1 to read from the beginning; pass the last row's coordinates
+     * to read the next page.
+     */
+    List<Observation> eventsOfTopicAfter(String topic, int afterPartition, long afterOffset, int limit);
+
+    /**
+     * For every stored topic whose whole name matches {@code topicRegex} (RE2 syntax), how many distinct
+     * records have a timestamp at or after {@code since}; topics with none in that time count 0. Sorted by topic.
+     */
+    Map<String, Long> countByTopicSince(String topicRegex, Instant since);
+
+    /** How many distinct records of a topic are flagged replayed (they carry the replay-ID header). */
+    long countReplayed(String topic);
 
     /** How many distinct records (by topic, partition, offset) are stored for a topic. */
     long countDistinct(String topic);

@@ -7,6 +7,11 @@ import java.util.List;
  * (and live inference): collectors know nothing else of what lies behind it.
  */
 public interface ObservationSink {
+    /**
+     * The name under which the storage module offers its own {@link ObservationSink} and {@link SpanSink}
+     * (they write to the store and nothing else); the server wraps them in the sinks collectors see.
+     */
+    String STORE = "store";
 
     /**
      * Makes a batch durable. Returns only when every observation in the batch is stored; the caller

@@ -1,5 +1,6 @@
 package io.choreoscope.storage.clickhouse;
 
+import io.choreoscope.model.StorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,11 +1,10 @@
-package io.choreoscope.ingest;
+package io.choreoscope.storage.clickhouse;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Map;
 
-import io.choreoscope.storage.clickhouse.ClickHouseStore;
 import io.micronaut.core.async.publisher.Publishers;
 import io.micronaut.health.HealthStatus;
 import io.micronaut.management.health.indicator.HealthIndicator;

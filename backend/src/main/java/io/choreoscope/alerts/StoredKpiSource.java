@@ -1,7 +1,5 @@
 package io.choreoscope.alerts;
 
-import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
-
 import io.choreoscope.model.api.FlowSummary;
 
 import java.time.Duration;
@@ -17,8 +15,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
-import io.choreoscope.storage.clickhouse.StorageException;
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.FlowKpiReader;
+import io.choreoscope.model.FlowModelReader;
+import io.choreoscope.model.StorageException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
@@ -38,19 +38,21 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * learned flow model; dead-letter growth from the events the tap stored; consumer lag from Kafka (admin
  * API for committed and end offsets, then the timestamp of the first unconsumed record).
  */
-public final class ClickHouseKpiSource implements FlowKpiSource, AutoCloseable {
+public final class StoredKpiSource implements FlowKpiSource, AutoCloseable {
     /** Stuck instances are counted among those started in the last 31 days (the API's longest window). */
     static final Duration STUCK_LOOKBACK = Duration.ofDays(31);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
 
-    private final ClickHouseEventReader events;
-    private final ClickHouseInstanceReader instances;
+    private final EventReader events;
+    private final FlowKpiReader kpis;
+    private final FlowModelReader models;
     private final String bootstrapServers;
     private Admin admin;
 
-    public ClickHouseKpiSource(ClickHouseEventReader events, ClickHouseInstanceReader instances, String bootstrapServers) {
+    public StoredKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, String bootstrapServers) {
         this.events = events;
-        this.instances = instances;
+        this.kpis = kpis;
+        this.models = models;
         this.bootstrapServers = bootstrapServers;
     }
 
@@ -81,10 +83,10 @@ public final class ClickHouseKpiSource implements FlowKpiSource, AutoCloseable {
     @Override
     public List<KpiReading> orderingViolationRatePercent(String flow, Duration window, Instant now) {
         // The learned model's rate (over its whole history, not the window: the model is cumulative).
-        List<String> flows = flow == null ? instances.flowNames() : List.of(flow);
+        List<String> flows = flow == null ? models.flowNames() : List.of(flow);
         List<KpiReading> out = new ArrayList<>();
         for (String f : flows) {
-            out.add(new KpiReading(f, instances.flowModel(f).map(m -> 100 * m.orderingViolationRate()).orElse(null)));
+            out.add(new KpiReading(f, models.flowModel(f).map(m -> 100 * m.orderingViolationRate()).orElse(null)));
         }
         return out;
     }
@@ -206,7 +208,7 @@ public final class ClickHouseKpiSource implements FlowKpiSource, AutoCloseable {
                                      java.util.function.Function<FlowSummary, Double> value) {
         List<KpiReading> out = new ArrayList<>();
         try {
-            for (FlowSummary f : instances.flowSummaries(now.minus(window), now, 1)) {
+            for (FlowSummary f : kpis.flowSummaries(now.minus(window), now, 1)) {
                 if (flow == null || flow.equals(f.flow())) {
                     out.add(new KpiReading(f.flow(), value.apply(f)));
                 }

@@ -1,11 +1,10 @@
-package io.choreoscope.ingest;
+package io.choreoscope.storage.clickhouse;
 
 import java.sql.SQLException;
 
 import io.choreoscope.model.ObservationSink;
 import io.choreoscope.model.SinkUnavailableException;
 import io.choreoscope.model.SpanSink;
-import io.choreoscope.storage.clickhouse.SchemaMigrator;
 
 /**
  * Makes sure the schema is migrated before the first write through any sink it guards. The

@@ -1,4 +1,4 @@
-package io.choreoscope.storage.clickhouse;
+package io.choreoscope.model;
 
 /** A read from ClickHouse failed; the message says which and why. */
 public class StorageException extends RuntimeException {

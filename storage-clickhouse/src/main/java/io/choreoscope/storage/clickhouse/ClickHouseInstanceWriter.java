@@ -3,7 +3,10 @@ package io.choreoscope.storage.clickhouse;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.choreoscope.model.InstanceRecord;
+import io.choreoscope.model.InstanceWriter;
 import io.choreoscope.model.SinkUnavailableException;
+import io.choreoscope.model.StorageException;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceSnapshot;
@@ -15,7 +18,7 @@ import io.choreoscope.model.flow.InstanceSnapshot;
  * processes (a partition moving to another worker) the later writer wins as long as clocks agree to
  * within the time between two writes of one instance.
  */
-public final class ClickHouseInstanceWriter {
+public final class ClickHouseInstanceWriter implements InstanceWriter {
     static final List<String> COLUMNS = List.of("correlation_id", "linked_ids", "flow", "state", "reason",
             "started_at", "last_event_at", "event_count", "dropped_events", "last_event_type", "last_service",
             "expected_next", "deviations", "event_types", "partition", "state_since", "updated_at", "version");
@@ -35,6 +38,7 @@ public final class ClickHouseInstanceWriter {
     }
 
     /** Writes instance rows; returns when ClickHouse acknowledged them. */
+    @Override
     public void write(List<InstanceRecord> rows) {
         if (rows.isEmpty()) {
             return;
@@ -83,6 +87,7 @@ public final class ClickHouseInstanceWriter {
     }
 
     /** Replaces the flow models of one owner (a partition, or {@code all} for the embedded engine). */
+    @Override
     public void writeFlowModels(String owner, List<FlowModel> models, java.time.Instant now) {
         for (FlowModel m : models) {
             sql.execute("INSERT INTO " + store.database() + ".flow_models (flow, owner, instances, model, updated_at, version) "
@@ -92,6 +97,7 @@ public final class ClickHouseInstanceWriter {
     }
 
     /** Replaces the dependency map of one owner. */
+    @Override
     public void writeDependencyMap(String owner, DependencyMap map, java.time.Instant now) {
         sql.execute("INSERT INTO " + store.database() + ".dependency_maps (owner, map, updated_at, version) "
                 + "VALUES (?, ?, " + SqlRunner.TS + ", ?)", owner, Json.write(map), now.toEpochMilli(), nextVersion());

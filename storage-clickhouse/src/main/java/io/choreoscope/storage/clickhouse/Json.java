@@ -1,5 +1,6 @@
 package io.choreoscope.storage.clickhouse;
 
+import io.choreoscope.model.StorageException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;

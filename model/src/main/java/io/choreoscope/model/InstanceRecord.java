@@ -1,4 +1,4 @@
-package io.choreoscope.storage.clickhouse;
+package io.choreoscope.model;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.choreoscope.inference;
+package io.choreoscope.model.flow;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,9 +12,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import io.choreoscope.model.flow.DependencyMap;
-import io.choreoscope.model.flow.DeviationKind;
-import io.choreoscope.model.flow.FlowModel;
+
+
+
 
 /**
  * Merges partial results of several engines (one per partition of the correlation-ID space) into one.

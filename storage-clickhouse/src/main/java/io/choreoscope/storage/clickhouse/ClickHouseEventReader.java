@@ -50,6 +50,7 @@ public final class ClickHouseEventReader implements EventReader {
      * The events of several correlation IDs (an instance and its linked IDs), each record once, ordered by
      * timestamp, then partition and offset. At most 1000 IDs per call.
      */
+    @Override
     public List<Observation> eventsOf(java.util.Collection<String> correlationIds) {
         if (correlationIds.isEmpty()) {
             return List.of();
@@ -74,6 +75,7 @@ public final class ClickHouseEventReader implements EventReader {
     }
 
     /** All events of a topic, each once, in partition/offset order; at most {@code limit}. */
+    @Override
     public List<Observation> eventsOfTopic(String topic, int limit) {
         return query(SELECT + table + " FINAL WHERE topic = ? ORDER BY partition, offset LIMIT ?", topic, limit);
     }
@@ -83,12 +85,14 @@ public final class ClickHouseEventReader implements EventReader {
      * {@code limit}. Start with partition -1 to read from the beginning; pass the last row's coordinates
      * to read the next page.
      */
+    @Override
     public List<Observation> eventsOfTopicAfter(String topic, int afterPartition, long afterOffset, int limit) {
         return query(SELECT + table + " FINAL WHERE topic = ? AND (toInt64(partition) > ? OR (toInt64(partition) = ? AND offset > ?))"
                 + " ORDER BY partition, offset LIMIT ?", topic, (long) afterPartition, (long) afterPartition, afterOffset, limit);
     }
 
     /** The last event of a correlation ID (by timestamp, then partition and offset), if any. */
+    @Override
     public Optional<Observation> lastEventOf(String correlationId) {
         return query(SELECT + table + " FINAL PREWHERE correlation_id = ? ORDER BY ts DESC, partition DESC, offset DESC LIMIT 1",
                 correlationId).stream().findFirst();
@@ -98,6 +102,7 @@ public final class ClickHouseEventReader implements EventReader {
      * For every stored topic whose whole name matches {@code topicRegex} (RE2 syntax), how many distinct
      * records have a timestamp at or after {@code since}; topics with none in that time count 0.
      */
+    @Override
     public Map<String, Long> countByTopicSince(String topicRegex, Instant since) {
         Map<String, Long> out = new LinkedHashMap<>();
         sql.query("SELECT topic, uniqExactIf((partition, offset), ts >= fromUnixTimestamp64Milli(?)) FROM " + table
@@ -107,6 +112,7 @@ public final class ClickHouseEventReader implements EventReader {
     }
 
     /** How many distinct records of a topic are flagged {@code replayed} (they carry the replay-ID header). */
+    @Override
     public long countReplayed(String topic) {
         return sql.count("SELECT uniqExact(partition, offset) FROM " + table + " WHERE topic = ? AND replayed", topic);
     }

@@ -1,0 +1,98 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.choreoscope.model.DependencyReader;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.flow.ModelMerge;
+
+/** The dependency map from {@code events_per_minute} (PRODUCES) and {@code dependency_maps} (CONSUMES, merged over owners). */
+public final class ClickHouseDependencyReader implements DependencyReader {
+
+    private final SqlRunner sql;
+    private final String db;
+
+    public ClickHouseDependencyReader(SqlRunner sql) {
+        this.sql = sql;
+        this.db = sql.store().database();
+    }
+
+    /**
+     * The service dependency map: PRODUCES edges counted from the stored events of the window (per-minute
+     * aggregates); CONSUMES edges (consumer groups, consumer spans) as live inference learned them, merged
+     * over every owner.
+     */
+    @Override
+    public DependencyMap dependencies(Instant from, Instant to) {
+        double windowSeconds = Math.max(1, (to.toEpochMilli() - from.toEpochMilli()) / 1000.0);
+        List<DependencyMap> parts = sql.query("SELECT map FROM " + db + ".dependency_maps FINAL",
+                rs -> Json.read(rs.getString(1), DependencyMap.class));
+        DependencyMap learned = ModelMerge.dependencies(parts);
+        Set<DependencyMap.Node> nodes = new java.util.HashSet<>();
+        List<DependencyMap.Edge> edges = new ArrayList<>();
+        sql.query("SELECT source_service, topic, groupUniqArray(event_type), sum(events) FROM " + db
+                + ".events_per_minute WHERE minute >= toStartOfMinute(" + SqlRunner.TS + ") AND minute < " + SqlRunner.TS
+                + " AND source_service != '' GROUP BY source_service, topic ORDER BY source_service, topic", rs -> {
+                    String service = rs.getString(1);
+                    String topic = rs.getString(2);
+                    List<String> types = new ArrayList<>(java.util.Arrays.asList(strings(rs.getString(3))));
+                    types.remove("");
+                    long count = rs.getLong(4);
+                    nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, service));
+                    nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, topic));
+                    edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES, service, topic, Set.copyOf(types),
+                            count, count / windowSeconds, Double.NaN, Double.NaN, Set.of("observation")));
+                    return null;
+                }, from, to);
+        for (DependencyMap.Edge e : learned.edges()) {
+            if (e.role() == DependencyMap.EdgeRole.CONSUMES) {
+                edges.add(e);
+                nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, e.service()));
+                nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, e.topic()));
+            }
+        }
+        List<DependencyMap.Node> ns = new ArrayList<>(nodes);
+        ns.sort(java.util.Comparator.comparing((DependencyMap.Node n) -> n.kind()).thenComparing(DependencyMap.Node::name));
+        return new DependencyMap(ns, edges);
+    }
+
+    /** Events per second tapped per topic over the last 5 minutes. */
+    @Override
+    public Map<String, Double> topicRates() {
+        Map<String, Double> out = new HashMap<>();
+        sql.query("SELECT topic, sum(events) FROM " + db + ".events_per_minute WHERE minute >= toStartOfMinute(now() - INTERVAL 5 MINUTE) "
+                + "GROUP BY topic", rs -> out.put(rs.getString(1), rs.getLong(2) / 300.0));
+        return out;
+    }
+
+    private static String[] strings(String clickHouseArray) {
+        // arrays of strings come back as ['a','b'] text; event types never contain quotes in practice, but be safe
+        String s = clickHouseArray.strip();
+        if (s.length() <= 2) {
+            return new String[0];
+        }
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = null;
+        for (int i = 1; i < s.length() - 1; i++) {
+            char c = s.charAt(i);
+            if (cur == null) {
+                if (c == '\'') {
+                    cur = new StringBuilder();
+                }
+            } else if (c == '\\' && i + 1 < s.length() - 1) {
+                cur.append(s.charAt(++i));
+            } else if (c == '\'') {
+                out.add(cur.toString());
+                cur = null;
+            } else {
+                cur.append(c);
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+}

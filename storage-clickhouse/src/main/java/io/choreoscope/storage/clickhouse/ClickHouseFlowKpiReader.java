@@ -1,0 +1,86 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.choreoscope.model.FlowKpiReader;
+import io.choreoscope.model.api.FlowSummary;
+
+/** Flow KPIs computed from {@code instances} ({@code FINAL}). Every value is bound as a parameter. */
+public final class ClickHouseFlowKpiReader implements FlowKpiReader {
+    private static final String TERMINAL = ClickHouseInstanceReader.TERMINAL;
+
+    private final SqlRunner sql;
+    private final String db;
+
+    public ClickHouseFlowKpiReader(SqlRunner sql) {
+        this.sql = sql;
+        this.db = sql.store().database();
+    }
+
+    /**
+     * KPIs per flow of the instances started in [{@code from}, {@code to}), with a sparkline of
+     * {@code buckets} equal buckets. Throughput counts the events of those instances.
+     */
+    @Override
+    public List<FlowSummary> flowSummaries(Instant from, Instant to, int buckets) {
+        long windowMs = Math.max(1, to.toEpochMilli() - from.toEpochMilli());
+        long bucketMs = Math.max(1, (windowMs + buckets - 1) / buckets);
+        Map<String, long[]> spark = new HashMap<>();
+        sql.query("SELECT flow, intDiv(toUnixTimestamp64Milli(started_at) - ?, ?) AS b, count() FROM " + db
+                + ".instances FINAL WHERE started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS
+                + " GROUP BY flow, b", rs -> {
+                    long[] s = spark.computeIfAbsent(rs.getString(1), k -> new long[buckets]);
+                    int b = (int) Math.min(buckets - 1, Math.max(0, rs.getLong(2)));
+                    s[b] += rs.getLong(3);
+                    return null;
+                }, from.toEpochMilli(), bucketMs, from, to);
+        return sql.query("SELECT flow, count(), countIf(state = 'RUNNING'), countIf(state = 'COMPLETED'), "
+                + "countIf(state = 'COMPENSATED'), countIf(state = 'FAILED'), countIf(state = 'STUCK'), sum(event_count), "
+                + "countIf(state IN " + TERMINAL + "), "
+                + "quantilesIf(0.5, 0.95, 0.99)(toUnixTimestamp64Milli(last_event_at) - toUnixTimestamp64Milli(started_at), state IN " + TERMINAL + ") "
+                + "FROM " + db + ".instances FINAL WHERE started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS
+                + " GROUP BY flow ORDER BY flow", rs -> {
+                    String flow = rs.getString(1);
+                    long completed = rs.getLong(4);
+                    long compensated = rs.getLong(5);
+                    long failed = rs.getLong(6);
+                    long stuck = rs.getLong(7);
+                    long finished = rs.getLong(9);
+                    long decided = completed + compensated + failed + stuck;
+                    Long p50 = null;
+                    Long p95 = null;
+                    Long p99 = null;
+                    if (finished > 0) {
+                        double[] q = doubles(rs.getString(10));
+                        p50 = Math.round(q[0]);
+                        p95 = Math.round(q[1]);
+                        p99 = Math.round(q[2]);
+                    }
+                    long[] s = spark.getOrDefault(flow, new long[buckets]);
+                    List<Long> sparkline = new ArrayList<>();
+                    for (long v : s) {
+                        sparkline.add(v);
+                    }
+                    return new FlowSummary(flow, windowMs / 1000, rs.getLong(8) * 1000.0 / windowMs, rs.getLong(2),
+                            rs.getLong(3), completed, compensated, failed, stuck,
+                            decided == 0 ? null : (double) completed / decided, p50, p95, p99, sparkline);
+                }, from, to);
+    }
+
+    private static double[] doubles(String array) {
+        String s = array.replace("[", "").replace("]", "").strip();
+        if (s.isEmpty()) {
+            return new double[] {Double.NaN, Double.NaN, Double.NaN};
+        }
+        String[] parts = s.split(",");
+        double[] out = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = Double.parseDouble(parts[i].strip());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,136 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.choreoscope.model.InstanceQuery;
+import io.choreoscope.model.InstanceReader;
+import io.choreoscope.model.flow.Deviation;
+import io.choreoscope.model.flow.ExpectedStep;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.InstanceState;
+
+/**
+ * Reads what live inference persisted in {@code instances}: each instance once ({@code FINAL}, the newest
+ * version). Every value is bound as a parameter.
+ */
+public final class ClickHouseInstanceReader implements InstanceReader {
+    private static final String COLUMNS = "correlation_id, toJSONString(linked_ids), flow, state, reason, "
+            + "toUnixTimestamp64Milli(started_at), toUnixTimestamp64Milli(last_event_at), event_count, dropped_events, "
+            + "last_event_type, last_service, expected_next, deviations";
+    /** The finished states, as an SQL list. */
+    static final String TERMINAL = "('COMPLETED', 'COMPENSATED', 'FAILED')";
+    private static final TypeReference<List<ExpectedStep>> STEPS = new TypeReference<>() { };
+    private static final TypeReference<List<Deviation>> DEVIATIONS = new TypeReference<>() { };
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
+
+    private final SqlRunner sql;
+    private final String db;
+
+    public ClickHouseInstanceReader(SqlRunner sql) {
+        this.sql = sql;
+        this.db = sql.store().database();
+    }
+
+    /**
+     * The instance known under {@code id}: its primary correlation ID, else any linked ID. The primary ID is
+     * the sorting key, so it filters in {@code PREWHERE} (every version survives it, {@code FINAL} still keeps
+     * the newest) and only the matching rows are read in full.
+     */
+    @Override
+    public Optional<InstanceSnapshot> byId(String id) {
+        List<InstanceSnapshot> rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL PREWHERE correlation_id = ?",
+                ClickHouseInstanceReader::snapshot, id);
+        if (rows.isEmpty()) {
+            rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL WHERE has(linked_ids, ?) "
+                    + "ORDER BY last_event_at DESC LIMIT 1", ClickHouseInstanceReader::snapshot, id);
+        }
+        return rows.stream().findFirst();
+    }
+
+    /** Instances matching a query, newest last event first; at most {@code q.limit()}. */
+    @Override
+    public List<InstanceSnapshot> find(InstanceQuery q) {
+        StringBuilder where = new StringBuilder(" WHERE last_event_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS);
+        List<Object> params = new ArrayList<>(List.of(q.from(), q.to()));
+        if (q.flow() != null) {
+            where.append(" AND flow = ?");
+            params.add(q.flow());
+        }
+        if (q.state() != null) {
+            where.append(" AND state = ?");
+            params.add(q.state().name());
+        }
+        if (q.eventType() != null) {
+            where.append(" AND has(event_types, ?)");
+            params.add(q.eventType());
+        }
+        if (q.service() != null) {
+            where.append(" AND correlation_id IN (SELECT correlation_id FROM ").append(db)
+                    .append(".events WHERE source_service = ? AND ts >= ").append(SqlRunner.TS)
+                    .append(" AND ts < ").append(SqlRunner.TS).append(")");
+            params.add(q.service());
+            params.add(q.from());
+            params.add(q.to());
+        }
+        if (q.afterLastEvent() != null) {
+            where.append(" AND (last_event_at < ").append(SqlRunner.TS)
+                    .append(" OR (last_event_at = ").append(SqlRunner.TS).append(" AND correlation_id < ?))");
+            params.add(q.afterLastEvent());
+            params.add(q.afterLastEvent());
+            params.add(q.afterId());
+        }
+        params.add(q.limit());
+        return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL" + where
+                + " ORDER BY last_event_at DESC, correlation_id DESC LIMIT ?", ClickHouseInstanceReader::snapshot, params.toArray());
+    }
+
+    /** Stuck instances, oldest last event first. */
+    @Override
+    public List<InstanceSnapshot> stuck(String flow, int limit) {
+        if (flow == null) {
+            return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL WHERE state = 'STUCK' "
+                    + "ORDER BY last_event_at, correlation_id LIMIT ?", ClickHouseInstanceReader::snapshot, limit);
+        }
+        return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL WHERE state = 'STUCK' AND flow = ? "
+                + "ORDER BY last_event_at, correlation_id LIMIT ?", ClickHouseInstanceReader::snapshot, flow, limit);
+    }
+
+    /**
+     * Instances a live engine should hold again after a restart or a rebalance: of the given partitions
+     * (null: all), those not finished with a last event after {@code abandonCut}, plus finished ones with
+     * a last event after {@code recentCut}; newest first, at most {@code max}.
+     */
+    @Override
+    public List<Recoverable> recoverable(Collection<Integer> partitions, Instant recentCut, Instant abandonCut, int max) {
+        List<Object> params = new ArrayList<>(List.of(recentCut, abandonCut));
+        String part = "";
+        if (partitions != null) {
+            if (partitions.isEmpty()) {
+                return List.of();
+            }
+            part = " AND partition IN (" + SqlRunner.placeholders(partitions.size()) + ")";
+            params.addAll(partitions);
+        }
+        params.add(max);
+        return sql.query("SELECT correlation_id, toJSONString(linked_ids), state, toUnixTimestamp64Milli(last_event_at) FROM "
+                + db + ".instances FINAL WHERE (last_event_at >= " + SqlRunner.TS + " OR state NOT IN " + TERMINAL
+                + ") AND last_event_at >= " + SqlRunner.TS + part + " ORDER BY last_event_at DESC LIMIT ?",
+                rs -> new Recoverable(rs.getString(1), Json.read(rs.getString(2), STRINGS),
+                        InstanceState.valueOf(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4))), params.toArray());
+    }
+
+    private static InstanceSnapshot snapshot(ResultSet rs) throws SQLException {
+        return new InstanceSnapshot(rs.getString(1), Set.copyOf(Json.read(rs.getString(2), STRINGS)), rs.getString(3),
+                InstanceState.valueOf(rs.getString(4)), rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)),
+                Instant.ofEpochMilli(rs.getLong(7)), rs.getInt(8), rs.getInt(9), rs.getString(10),
+                SqlRunner.emptyToNull(rs.getString(11)), Json.read(rs.getString(12), STEPS), Json.read(rs.getString(13), DEVIATIONS));
+    }
+}

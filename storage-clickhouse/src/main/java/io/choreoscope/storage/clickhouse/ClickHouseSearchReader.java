@@ -1,0 +1,68 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.choreoscope.model.SearchReader;
+import io.choreoscope.model.api.SearchHit;
+
+/** Search by instance ID over {@code instances}, by value over {@code events}. Every value is bound as a parameter. */
+public final class ClickHouseSearchReader implements SearchReader {
+
+    private final SqlRunner sql;
+    private final String db;
+
+    public ClickHouseSearchReader(SqlRunner sql) {
+        this.sql = sql;
+        this.db = sql.store().database();
+    }
+
+    /** Instances whose primary or linked ID equals {@code q}, then those whose primary ID starts with it. */
+    @Override
+    public List<SearchHit> searchId(String q, int limit) {
+        List<SearchHit> hits = new ArrayList<>(sql.query("SELECT correlation_id, flow, state, last_event_type, "
+                + "toUnixTimestamp64Milli(last_event_at) FROM " + db + ".instances FINAL WHERE correlation_id = ? OR has(linked_ids, ?) LIMIT ?",
+                rs -> hit(rs, "correlationId", q), q, q, limit));
+        if (hits.size() < limit) {
+            String like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            for (SearchHit h : sql.query("SELECT correlation_id, flow, state, last_event_type, toUnixTimestamp64Milli(last_event_at) FROM "
+                    + db + ".instances FINAL WHERE correlation_id LIKE ? AND correlation_id != ? ORDER BY correlation_id LIMIT ?",
+                    rs -> hit(rs, "correlationId", rs.getString(1)), like, q, limit - hits.size())) {
+                hits.add(h);
+            }
+        }
+        return hits;
+    }
+
+    /**
+     * Events in [{@code from}, {@code to}) with {@code q} (case-insensitive substring) in a header value, the
+     * payload, the key or the event ID; newest first, one hit per event, at most {@code limit}.
+     */
+    @Override
+    public List<SearchHit> searchValue(String q, Instant from, Instant to, int limit) {
+        return sql.query("SELECT e.correlation_id, i.flow, i.state, e.event_type, toUnixTimestamp64Milli(e.ts), "
+                + "multiIf(positionCaseInsensitiveUTF8(e.event_id, ?) > 0, 'eventId', "
+                + "positionCaseInsensitiveUTF8(ifNull(e.key, ''), ?) > 0, 'key', "
+                + "arrayExists(v -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, e.header_values), "
+                + "concat('header:', arrayFirst((k, v) -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, e.header_keys, e.header_values)), 'payload') AS field, "
+                + "multiIf(field = 'eventId', e.event_id, field = 'key', ifNull(e.key, ''), startsWith(field, 'header:'), "
+                + "ifNull(arrayFirst(v -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, e.header_values), ''), "
+                + "substring(ifNull(e.payload, ''), greatest(1, toInt64(positionCaseInsensitiveUTF8(ifNull(e.payload, ''), ?)) - 80), 200)) "
+                + "FROM (SELECT * FROM " + db + ".events WHERE ts >= " + SqlRunner.TS + " AND ts < " + SqlRunner.TS
+                + " AND (positionCaseInsensitiveUTF8(event_id, ?) > 0 OR positionCaseInsensitiveUTF8(ifNull(key, ''), ?) > 0 "
+                + "OR arrayExists(v -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, header_values) "
+                + "OR positionCaseInsensitiveUTF8(ifNull(payload, ''), ?) > 0) ORDER BY ts DESC LIMIT 1 BY topic, partition, offset LIMIT ?) AS e "
+                + "LEFT JOIN (SELECT correlation_id, flow, state FROM " + db + ".instances FINAL) AS i ON i.correlation_id = e.correlation_id "
+                + "ORDER BY e.ts DESC", rs -> hit(rs, rs.getString(6), rs.getString(7)),
+                q, q, q, q, q, q, from, to, q, q, q, q, limit);
+    }
+
+    private static SearchHit hit(ResultSet rs, String field, String value) throws SQLException {
+        String v = value == null ? null : value.length() > 200 ? value.substring(0, 200) : value;
+        return new SearchHit(rs.getString(1), SqlRunner.emptyToNull(rs.getString(2)), SqlRunner.emptyToNull(rs.getString(3)),
+                SqlRunner.emptyToNull(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)), field, v);
+    }
+}
