@@ -1,5 +1,7 @@
 package io.choreoscope.alerts;
 
+import io.choreoscope.http.ApiException;
+import io.choreoscope.http.ApiParams;
 import io.micronaut.security.annotation.Secured;
 import io.choreoscope.auth.Roles;
 import java.time.Instant;
@@ -34,8 +36,6 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 @Controller("/api/v1/alerts")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AlertController {
-    static final int DEFAULT_LIMIT = 50;
-    static final int MAX_LIMIT = 500;
 
     private final AlertService alerts;
 
@@ -84,39 +84,18 @@ public class AlertController {
     @Post("/rules/{id}/silence")
     public AlertRuleView silence(@PathVariable long id, @QueryValue @Nullable String until) {
         if (until == null || until.isBlank()) {
-            throw new InvalidRequestException("until is required: an ISO-8601 instant such as 2026-11-22T18:00:00Z");
+            throw ApiException.badRequest("until is required: an ISO-8601 instant such as 2026-11-22T18:00:00Z");
         }
         try {
             return alerts.silence(id, Instant.parse(until.strip()));
         } catch (DateTimeParseException e) {
-            throw new InvalidRequestException("until must be an ISO-8601 instant such as 2026-11-22T18:00:00Z, was '" + until + "'");
+            throw ApiException.badRequest("until must be an ISO-8601 instant such as 2026-11-22T18:00:00Z, was '" + until + "'");
         }
     }
 
     /** The firing history, newest first; {@code ruleId} narrows it to one rule. */
     @Get("/firings")
     public List<AlertFiringView> firings(@QueryValue @Nullable Long ruleId, @QueryValue @Nullable Integer limit) {
-        int n = limit == null ? DEFAULT_LIMIT : limit;
-        if (n < 1 || n > MAX_LIMIT) {
-            throw new InvalidRequestException("limit must be 1.." + MAX_LIMIT + ", was " + n);
-        }
-        return alerts.firings(ruleId, n);
+        return alerts.firings(ruleId, ApiParams.limit(limit));
     }
-
-    @Error(exception = InvalidRequestException.class)
-    public HttpResponse<ApiError> badRequest(HttpRequest<?> request, InvalidRequestException e) {
-        return ApiErrors.badRequest(e.getMessage());
-    }
-
-    @Error(exception = NotFoundException.class)
-    public HttpResponse<ApiError> notFound(HttpRequest<?> request, NotFoundException e) {
-        return ApiErrors.of(HttpStatus.NOT_FOUND, "not_found", e.getMessage());
-    }
-
-    @Error(exception = io.micronaut.core.convert.exceptions.ConversionErrorException.class)
-    public HttpResponse<ApiError> unreadable(HttpRequest<?> request, Exception e) {
-        return ApiErrors.badRequest("request not understood: " + e.getMessage());
-    }
-
-
 }

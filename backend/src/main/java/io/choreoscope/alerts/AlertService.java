@@ -1,5 +1,6 @@
 package io.choreoscope.alerts;
 
+import io.choreoscope.http.ApiException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,10 +101,10 @@ public class AlertService {
         AlertRule rule = find(id);
         Instant now = clock.instant();
         if (until == null) {
-            throw new InvalidRequestException("until is required: an ISO-8601 instant such as 2026-11-22T18:00:00Z");
+            throw ApiException.badRequest("until is required: an ISO-8601 instant such as 2026-11-22T18:00:00Z");
         }
         if (until.isAfter(now.plus(Duration.ofDays(366)))) {
-            throw new InvalidRequestException("until must be within a year from now, was " + until);
+            throw ApiException.badRequest("until must be within a year from now, was " + until);
         }
         return view(rules.update(rule.withSilencedUntil(until.isAfter(now) ? until : null, now)));
     }
@@ -112,7 +113,7 @@ public class AlertService {
     public AlertFiringView testFire(long id) {
         AlertRule rule = find(id);
         if (rule.webhookUrl() == null) {
-            throw new InvalidRequestException("rule " + id + " has no webhookUrl to test");
+            throw ApiException.badRequest("rule " + id + " has no webhookUrl to test");
         }
         Instant now = clock.instant();
         AlertFiring f = firings.save(new AlertFiring(null, id, rule.name(), rule.kind(), "test", rule.threshold(), null,
@@ -223,7 +224,7 @@ public class AlertService {
     }
 
     private AlertRule find(long id) {
-        return rules.findById(id).orElseThrow(() -> new NotFoundException("no alert rule with id " + id));
+        return rules.findById(id).orElseThrow(() -> ApiException.notFound("no alert rule with id " + id));
     }
 
     private AlertRuleView view(AlertRule r) {
@@ -247,7 +248,7 @@ public class AlertService {
         try {
             c = AlertRuleRequest.check(r);
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(e.getMessage());
+            throw ApiException.badRequest(e.getMessage());
         }
         return new AlertRule(null, c.name(), c.flow(), c.subject(), c.kind(), c.threshold(), c.windowMs(), c.forMs(),
                 c.hysteresis(), c.webhookUrl(), c.webhookFormat(), c.enabled(), silencedUntil,

@@ -1,5 +1,7 @@
 package io.choreoscope.api;
 
+import io.choreoscope.http.ApiException;
+import io.choreoscope.http.ApiParams;
 import io.micronaut.security.annotation.Secured;
 import io.choreoscope.auth.Roles;
 import java.time.Clock;

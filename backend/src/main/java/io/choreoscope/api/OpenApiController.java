@@ -1,5 +1,6 @@
 package io.choreoscope.api;
 
+import io.choreoscope.http.ApiException;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import java.io.IOException;

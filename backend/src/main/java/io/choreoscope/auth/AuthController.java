@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
-import io.choreoscope.api.ApiException;
+import io.choreoscope.http.ApiException;
 import io.choreoscope.model.api.AuthSettings;
 import io.choreoscope.model.api.LoginRequest;
 import io.choreoscope.model.api.SignedIn;

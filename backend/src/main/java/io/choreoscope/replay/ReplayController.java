@@ -1,12 +1,11 @@
 package io.choreoscope.replay;
 
+import io.choreoscope.http.ApiParams;
 import io.micronaut.security.annotation.Secured;
 import io.choreoscope.auth.Roles;
 import java.util.List;
 
-import io.choreoscope.alerts.ApiErrors;
-import io.choreoscope.alerts.InvalidRequestException;
-import io.choreoscope.alerts.NotFoundException;
+import io.choreoscope.http.ApiException;
 import io.choreoscope.model.api.ApiError;
 import io.choreoscope.model.api.ReplayPlanView;
 import io.choreoscope.model.api.ReplayRequest;
@@ -39,7 +38,6 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 @Requires(property = ReplayConfig.PREFIX + ".enabled", notEquals = "false")
 public class ReplayController {
     public static final String USER_HEADER = "X-Choreoscope-User";
-    static final int MAX_LIMIT = 500;
 
     private final ReplayService replays;
 
@@ -72,11 +70,7 @@ public class ReplayController {
     /** The audit of every replay, newest first. */
     @Get
     public List<ReplayStatus> history(@QueryValue @Nullable Integer limit) {
-        int n = limit == null ? 50 : limit;
-        if (n < 1 || n > MAX_LIMIT) {
-            throw new InvalidRequestException("limit must be 1.." + MAX_LIMIT + ", was " + n);
-        }
-        return replays.history(n);
+        return replays.history(ApiParams.limit(limit));
     }
 
     static String user(String header) {
@@ -85,28 +79,5 @@ public class ReplayController {
         }
         String u = header.strip();
         return u.length() > 200 ? u.substring(0, 200) : u;
-    }
-
-    @Error(exception = InvalidRequestException.class)
-    public HttpResponse<ApiError> badRequest(HttpRequest<?> request, InvalidRequestException e) {
-        return ApiErrors.badRequest(e.getMessage());
-    }
-
-    @Error(exception = NotFoundException.class)
-    public HttpResponse<ApiError> notFound(HttpRequest<?> request, NotFoundException e) {
-        return ApiErrors.of(HttpStatus.NOT_FOUND, "not_found", e.getMessage());
-    }
-
-    @Error(exception = StorageException.class)
-    public HttpResponse<ApiError> storage(HttpRequest<?> request, StorageException e) {
-        return ApiErrors.of(HttpStatus.SERVICE_UNAVAILABLE, "storage_unavailable",
-                "the event store (ClickHouse) did not answer, so nothing was replayed; try again shortly");
-    }
-
-
-
-    @Error(exception = io.micronaut.core.convert.exceptions.ConversionErrorException.class)
-    public HttpResponse<ApiError> unreadable(HttpRequest<?> request, Exception e) {
-        return ApiErrors.badRequest("request not understood: " + e.getMessage());
     }
 }

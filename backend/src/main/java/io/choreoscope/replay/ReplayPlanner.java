@@ -7,8 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-import io.choreoscope.alerts.InvalidRequestException;
-import io.choreoscope.alerts.NotFoundException;
+import io.choreoscope.http.ApiException;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.api.ReplayRequest;
 import io.choreoscope.model.EventReader;
@@ -34,48 +33,48 @@ final class ReplayPlanner {
 
     List<PlannedRecord> plan(ReplayRequest r, String replayId, Instant now) {
         if (r.mode() == null) {
-            throw new InvalidRequestException("mode is required, one of EVENT, STUCK_LAST_EVENT, DEAD_LETTER");
+            throw ApiException.badRequest("mode is required, one of EVENT, STUCK_LAST_EVENT, DEAD_LETTER");
         }
         String override = blankToNull(r.targetTopic());
         if (override != null && !TOPIC.matcher(override).matches()) {
-            throw new InvalidRequestException("targetTopic '" + override + "' is not a valid Kafka topic name");
+            throw ApiException.badRequest("targetTopic '" + override + "' is not a valid Kafka topic name");
         }
         String at = now.toString();
         List<PlannedRecord> out = new ArrayList<>();
         switch (r.mode()) {
             case EVENT -> {
                 if (r.events() == null || r.events().isEmpty()) {
-                    throw new InvalidRequestException("events is required for mode EVENT: [{\"topic\",\"partition\",\"offset\"}, ...]");
+                    throw ApiException.badRequest("events is required for mode EVENT: [{\"topic\",\"partition\",\"offset\"}, ...]");
                 }
                 checkSize(r.events().size());
                 for (ReplayRequest.EventRef e : new LinkedHashSet<>(r.events())) {
                     if (e.topic() == null || e.topic().isBlank()) {
-                        throw new InvalidRequestException("every event needs topic, partition and offset");
+                        throw ApiException.badRequest("every event needs topic, partition and offset");
                     }
-                    Observation o = events.event(e.topic(), e.partition(), e.offset()).orElseThrow(() -> new NotFoundException(
+                    Observation o = events.event(e.topic(), e.partition(), e.offset()).orElseThrow(() -> ApiException.notFound(
                             "no stored event at " + e.topic() + "/" + e.partition() + "/" + e.offset()));
                     out.add(copy(o, override != null ? override : o.topic(), false, replayId, at));
                 }
             }
             case STUCK_LAST_EVENT -> {
                 if (r.correlationIds() == null || r.correlationIds().isEmpty()) {
-                    throw new InvalidRequestException("correlationIds is required for mode STUCK_LAST_EVENT");
+                    throw ApiException.badRequest("correlationIds is required for mode STUCK_LAST_EVENT");
                 }
                 checkSize(r.correlationIds().size());
                 for (String id : new LinkedHashSet<>(r.correlationIds())) {
                     Optional<Observation> last = id == null ? Optional.empty() : events.lastEventOf(id);
-                    Observation o = last.orElseThrow(() -> new NotFoundException("no stored events for correlation ID '" + id + "'"));
+                    Observation o = last.orElseThrow(() -> ApiException.notFound("no stored events for correlation ID '" + id + "'"));
                     out.add(copy(o, override != null ? override : o.topic(), false, replayId, at));
                 }
             }
             case DEAD_LETTER -> {
                 String dlt = blankToNull(r.deadLetterTopic());
                 if (dlt == null) {
-                    throw new InvalidRequestException("deadLetterTopic is required for mode DEAD_LETTER");
+                    throw ApiException.badRequest("deadLetterTopic is required for mode DEAD_LETTER");
                 }
                 List<Observation> all = allOf(dlt);
                 if (all.isEmpty()) {
-                    throw new NotFoundException("no stored events on dead-letter topic '" + dlt + "'");
+                    throw ApiException.notFound("no stored events on dead-letter topic '" + dlt + "'");
                 }
                 int unknown = 0;
                 String firstUnknown = null;
@@ -88,18 +87,18 @@ final class ReplayPlanner {
                         continue;
                     }
                     if (!TOPIC.matcher(target).matches()) {
-                        throw new InvalidRequestException("record " + o.coordinates() + " names original topic '" + target
+                        throw ApiException.badRequest("record " + o.coordinates() + " names original topic '" + target
                                 + "', which is not a valid topic name; replay it alone with mode EVENT and a targetTopic");
                     }
                     out.add(copy(o, target, true, replayId, at));
                 }
                 if (unknown > 0) {
-                    throw new InvalidRequestException(unknown + " of " + all.size() + " records on '" + dlt
+                    throw ApiException.badRequest(unknown + " of " + all.size() + " records on '" + dlt
                             + "' carry no original-topic header (kafka_dlt-original-topic, x-original-topic or "
                             + "__connect.errors.topic), the first at " + firstUnknown + ": choose a targetTopic for them");
                 }
             }
-            default -> throw new InvalidRequestException("unknown mode " + r.mode());
+            default -> throw ApiException.badRequest("unknown mode " + r.mode());
         }
         return out;
     }
@@ -123,7 +122,7 @@ final class ReplayPlanner {
 
     private void checkSize(int n) {
         if (n > maxRecords) {
-            throw new InvalidRequestException("a replay may send at most " + maxRecords
+            throw ApiException.badRequest("a replay may send at most " + maxRecords
                     + " records (choreoscope.replay.max-records); this one has more: split it");
         }
     }

@@ -18,8 +18,7 @@ import java.util.concurrent.Executors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.choreoscope.alerts.InvalidRequestException;
-import io.choreoscope.alerts.NotFoundException;
+import io.choreoscope.http.ApiException;
 import io.choreoscope.collectors.kafka.TapConfig;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.api.EventView;
@@ -79,11 +78,11 @@ public class ReplayService implements AutoCloseable {
      */
     public ReplayPlanView replay(ReplayRequest request, String user) {
         if (request == null) {
-            throw new InvalidRequestException("a JSON body with mode and what to replay is required");
+            throw ApiException.badRequest("a JSON body with mode and what to replay is required");
         }
         double rate = request.ratePerSecond() == null ? config.getDefaultRate() : request.ratePerSecond();
         if (!(rate > 0) || rate > config.getMaxRate()) {
-            throw new InvalidRequestException("ratePerSecond must be above 0 and at most " + config.getMaxRate()
+            throw ApiException.badRequest("ratePerSecond must be above 0 and at most " + config.getMaxRate()
                     + " (choreoscope.replay.max-rate), was " + request.ratePerSecond());
         }
         String id = UUID.randomUUID().toString();
@@ -115,7 +114,7 @@ public class ReplayService implements AutoCloseable {
             return job.status();
         }
         return audits.findByReplayId(id).map(ReplayService::toStatus)
-                .orElseThrow(() -> new NotFoundException("no replay with id " + id));
+                .orElseThrow(() -> ApiException.notFound("no replay with id " + id));
     }
 
     /** Stops a running replay; answers its status (a finished one is left as it is). */

@@ -1,5 +1,6 @@
-package io.choreoscope.api;
+package io.choreoscope.http;
 
+import io.choreoscope.model.api.Page;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,9 +20,9 @@ import io.choreoscope.model.flow.InstanceState;
  * ({@code -15m}, {@code -24h}, {@code -7d}, also {@code s} and {@code w}); the default window is the last hour.
  */
 public final class ApiParams {
-    public static final int MIN_LIMIT = 1;
-    public static final int MAX_LIMIT = 500;
-    public static final int DEFAULT_LIMIT = 50;
+    public static final int MIN_LIMIT = Page.MIN_LIMIT;
+    public static final int MAX_LIMIT = Page.MAX_LIMIT;
+    public static final int DEFAULT_LIMIT = Page.DEFAULT_LIMIT;
     public static final int MAX_RANGE_DAYS = 31;
     public static final Duration DEFAULT_WINDOW = Duration.ofHours(1);
     /** Longest search string, in characters. */
@@ -35,6 +36,19 @@ public final class ApiParams {
     public record Range(Instant from, Instant to) {
     }
 
+    /**
+     * A {@code limit} that Micronaut already read as a number (the alert and replay endpoints): the default when
+     * absent, else it must be {@value #MIN_LIMIT}..{@value #MAX_LIMIT}.
+     */
+    public static int limit(Integer value) {
+        int n = value == null ? DEFAULT_LIMIT : value;
+        if (n < MIN_LIMIT || n > MAX_LIMIT) {
+            throw ApiException.badRequest("limit must be " + MIN_LIMIT + ".." + MAX_LIMIT + ", was " + n);
+        }
+        return n;
+    }
+
+    /** A {@code limit} query parameter as text: the default when absent, else a whole number {@value #MIN_LIMIT}..{@value #MAX_LIMIT}. */
     public static int limit(String value) {
         if (value == null || value.isBlank()) {
             return DEFAULT_LIMIT;

@@ -1,8 +1,12 @@
-package io.choreoscope.api;
+package io.choreoscope.http;
 
 import io.micronaut.http.HttpStatus;
 
-/** A request the API refuses, with the status and a reason for the person who sent it. */
+/**
+ * The one error type of the REST API: a request it refuses or cannot answer, with the status, a short
+ * machine-readable code and a reason for the person who sent it. {@link ApiErrorHandlers} turns it into an
+ * {@link io.choreoscope.model.api.ApiError} body. No stack trace is kept: it is an answer, not a fault.
+ */
 public final class ApiException extends RuntimeException {
     private final HttpStatus status;
     private final String code;
@@ -13,10 +17,12 @@ public final class ApiException extends RuntimeException {
         this.code = code;
     }
 
+    /** 400: the message says what is wrong with the request and how to fix it. */
     public static ApiException badRequest(String message) {
         return new ApiException(HttpStatus.BAD_REQUEST, "bad_request", message);
     }
 
+    /** 404: an ID or name the API does not know; the message names it. */
     public static ApiException notFound(String message) {
         return new ApiException(HttpStatus.NOT_FOUND, "not_found", message);
     }

@@ -1,4 +1,4 @@
-package io.choreoscope.api;
+package io.choreoscope.http;
 
 import io.choreoscope.model.api.ApiError;
 import io.choreoscope.model.StorageException;
@@ -6,12 +6,12 @@ import io.micronaut.core.convert.exceptions.ConversionErrorException;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
 import io.micronaut.http.codec.CodecException;
 import io.micronaut.http.exceptions.HttpStatusException;
 import io.micronaut.json.JsonSyntaxException;
-import io.choreoscope.alerts.ApiErrors;
 import io.micronaut.security.authentication.Authentication;
 import io.micronaut.security.authentication.AuthorizationException;
 import io.micronaut.web.router.exceptions.UnsatisfiedRouteException;
@@ -29,8 +29,14 @@ import org.slf4j.LoggerFactory;
 public class ApiErrorHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(ApiErrorHandlers.class);
 
-    static HttpResponse<ApiError> body(HttpStatus status, String code, String message) {
-        return ApiErrors.of(status, code, message);
+    static MutableHttpResponse<ApiError> body(HttpStatus status, String code, String message) {
+        return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), code, message));
+    }
+
+    /** The body could not be read as the request's JSON; the first line of the parser's message says where. */
+    static HttpResponse<ApiError> unreadableBody(Exception e) {
+        String detail = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+        return body(HttpStatus.BAD_REQUEST, "bad_request", "body is not valid JSON for this request: " + detail);
     }
 
     @Error(global = true, exception = ApiException.class)
@@ -45,12 +51,12 @@ public class ApiErrorHandlers {
 
     @Error(global = true, exception = CodecException.class)
     public HttpResponse<ApiError> unreadableBody(HttpRequest<?> request, CodecException e) {
-        return ApiErrors.unreadableBody(e);
+        return unreadableBody(e);
     }
 
     @Error(global = true, exception = JsonSyntaxException.class)
     public HttpResponse<ApiError> invalidJson(HttpRequest<?> request, JsonSyntaxException e) {
-        return ApiErrors.unreadableBody(e);
+        return unreadableBody(e);
     }
 
     @Error(global = true, exception = UnsatisfiedRouteException.class)
@@ -92,7 +98,7 @@ public class ApiErrorHandlers {
             return body(HttpStatus.FORBIDDEN, "forbidden", who + " may not " + request.getMethod() + " " + request.getPath()
                     + " (viewers read, operators also replay, admins also manage alert rules)");
         }
-        return ApiErrors.of(HttpStatus.UNAUTHORIZED, "unauthorized", "sign in first: send 'Authorization: Bearer <token>' with a token from "
+        return body(HttpStatus.UNAUTHORIZED, "unauthorized", "sign in first: send 'Authorization: Bearer <token>' with a token from "
                         + "POST /api/v1/auth/login (or HTTP Basic with a local user); a token that expired must be renewed")
                 .header("WWW-Authenticate", "Bearer realm=\"choreoscope\"");
     }
