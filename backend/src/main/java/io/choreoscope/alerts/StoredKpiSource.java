@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.choreoscope.collectors.kafka.KafkaConnection;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.FlowKpiReader;
 import io.choreoscope.model.FlowModelReader;
@@ -46,14 +47,14 @@ public final class StoredKpiSource implements FlowKpiSource, AutoCloseable {
     private final EventReader events;
     private final FlowKpiReader kpis;
     private final FlowModelReader models;
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private Admin admin;
 
-    public StoredKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, String bootstrapServers) {
+    public StoredKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, KafkaConnection kafka) {
         this.events = events;
         this.kpis = kpis;
         this.models = models;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
     }
 
     @Override
@@ -125,7 +126,7 @@ public final class StoredKpiSource implements FlowKpiSource, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new KpiUnavailableException("interrupted while reading consumer lag", e);
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            throw new KpiUnavailableException("consumer lag from Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
+            throw new KpiUnavailableException("consumer lag from Kafka at " + kafka.getBootstrapServers() + ": " + e.getMessage(), e);
         }
     }
 
@@ -161,7 +162,7 @@ public final class StoredKpiSource implements FlowKpiSource, AutoCloseable {
     /** Reads the first unconsumed record of each partition (without a group) for its timestamp. */
     private Instant oldestTimestamps(Collection<TopicPartition> partitions, Map<TopicPartition, Long> from) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(kafka.clientProperties());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(1 << 20));
@@ -187,7 +188,7 @@ public final class StoredKpiSource implements FlowKpiSource, AutoCloseable {
     private synchronized Admin admin() {
         if (admin == null) {
             Properties p = new Properties();
-            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            p.putAll(kafka.clientProperties());
             p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
             p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
             admin = Admin.create(p);

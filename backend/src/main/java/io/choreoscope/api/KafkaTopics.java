@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-import io.choreoscope.collectors.kafka.TapConfig;
+import io.choreoscope.collectors.kafka.KafkaConnection;
 import io.choreoscope.model.api.TopicInfo;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -25,25 +25,26 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Topics, end offsets and consumer-group lag from the Kafka admin API of the tapped cluster
- * ({@code choreoscope.tap.bootstrap-servers}). The admin client is created on first use, so the API
+ * ({@code choreoscope.kafka}). The admin client is created on first use, so the API
  * starts without Kafka; each call waits at most {@value #TIMEOUT_SECONDS} s.
  */
 @Singleton
 public class KafkaTopics implements AutoCloseable {
     public static final int TIMEOUT_SECONDS = 10;
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private Admin admin;
 
-    public KafkaTopics(TapConfig tap) {
-        this.bootstrapServers = tap.getBootstrapServers();
+    public KafkaTopics(KafkaConnection kafka) {
+        this.kafka = kafka;
     }
 
     private synchronized Admin admin() {
         if (admin == null) {
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    AdminClientConfig.CLIENT_ID_CONFIG, "choreoscope-api",
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_SECONDS * 1000,
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_SECONDS * 1000));
+            Map<String, Object> p = kafka.clientProperties();
+            p.put(AdminClientConfig.CLIENT_ID_CONFIG, "choreoscope-api");
+            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_SECONDS * 1000);
+            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_SECONDS * 1000);
+            admin = Admin.create(p);
         }
         return admin;
     }

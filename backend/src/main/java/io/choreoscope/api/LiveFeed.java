@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.choreoscope.model.api.LiveUpdate;
 import io.choreoscope.model.StateChangeReader;
-import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -46,11 +45,10 @@ public class LiveFeed implements AutoCloseable {
     private Instant watermark;
 
     public LiveFeed(StateChangeReader reader,
-                    @Value("${choreoscope.api.live-poll-interval:1s}") Duration pollInterval,
-                    @Value("${choreoscope.api.heartbeat-interval:15s}") Duration heartbeat) {
+                    ApiConfig config) {
         this.reader = reader;
-        this.pollInterval = pollInterval;
-        this.heartbeat = heartbeat;
+        this.pollInterval = config.getLivePollInterval();
+        this.heartbeat = config.getHeartbeatInterval();
     }
 
     /** Updates as they happen, and a heartbeat every {@code choreoscope.api.heartbeat-interval} (default 15 s). */

@@ -14,7 +14,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
-import io.micronaut.context.annotation.Value;
+import io.choreoscope.config.DataConfig;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.security.token.jwt.signature.SignatureGeneratorConfiguration;
 import io.micronaut.security.token.jwt.signature.secret.SecretSignature;
@@ -34,7 +34,8 @@ public class TokenSigning {
 
     @Singleton
     @Named("generator")
-    SignatureGeneratorConfiguration choreoscopeTokens(AuthConfig config, @Value("${choreoscope.data-dir:./data}") String dataDir) {
+    SignatureGeneratorConfiguration choreoscopeTokens(AuthConfig config, DataConfig data) {
+        String dataDir = data.getDataDir();
         String secret = config.getTokenSecret();
         if (secret == null || secret.isBlank()) {
             secret = persistedSecret(Paths.get(dataDir, "auth", "token-secret"));

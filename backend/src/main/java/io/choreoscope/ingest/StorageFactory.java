@@ -2,7 +2,7 @@ package io.choreoscope.ingest;
 
 import java.time.Clock;
 
-import io.choreoscope.collectors.kafka.TapConfig;
+import io.choreoscope.collectors.kafka.KafkaConnection;
 import io.choreoscope.live.InferenceSettings;
 import io.choreoscope.live.InferenceWorker;
 import io.choreoscope.live.LiveInference;
@@ -90,8 +90,8 @@ public class StorageFactory {
     @Singleton
     @Bean(preDestroy = "close")
     @Requires(property = InferenceSettings.PREFIX + ".publish", value = "true")
-    ObservationPublisher observationPublisher(InferenceSettings settings, TapConfig tap) {
-        return new ObservationPublisher(settings.getBootstrapServers() == null ? tap.getBootstrapServers()
+    ObservationPublisher observationPublisher(InferenceSettings settings, KafkaConnection kafka) {
+        return new ObservationPublisher(settings.getBootstrapServers() == null ? kafka.getBootstrapServers()
                 : settings.getBootstrapServers(), settings.getTopic(), settings.getTopicPartitions());
     }
 
@@ -99,10 +99,10 @@ public class StorageFactory {
     @Context
     @Bean(preDestroy = "close")
     @Requires(property = InferenceSettings.PREFIX + ".worker", value = "true")
-    InferenceWorker inferenceWorker(InferenceSettings settings, TapConfig tap, InstanceWriter writer,
+    InferenceWorker inferenceWorker(InferenceSettings settings, KafkaConnection kafka, InstanceWriter writer,
                                     InstanceReader instances, EventReader events) {
         InferenceWorker worker = new InferenceWorker(settings, settings.getBootstrapServers() == null
-                ? tap.getBootstrapServers() : settings.getBootstrapServers(), java.util.UUID.randomUUID().toString().substring(0, 8),
+                ? kafka.getBootstrapServers() : settings.getBootstrapServers(), java.util.UUID.randomUUID().toString().substring(0, 8),
                 writer, instances, events, Clock.systemUTC());
         worker.start();
         return worker;

@@ -4,7 +4,6 @@ import java.util.ServiceLoader;
 
 import io.choreoscope.model.UiLauncher;
 import io.micronaut.context.annotation.Requires;
-import io.micronaut.context.annotation.Value;
 import io.micronaut.runtime.event.annotation.EventListener;
 import io.micronaut.runtime.server.event.ServerStartupEvent;
 import jakarta.annotation.PreDestroy;
@@ -18,14 +17,14 @@ import org.slf4j.LoggerFactory;
  * is on the classpath. The UI calls this process's own API over HTTP, as any client would.
  */
 @Singleton
-@Requires(property = "choreoscope.ui.enabled", notEquals = "false")
+@Requires(property = UiConfig.PREFIX + ".enabled", notEquals = "false")
 public class UiRunner {
     private static final Logger LOG = LoggerFactory.getLogger(UiRunner.class);
     private final int port;
     private AutoCloseable ui;
 
-    public UiRunner(@Value("${choreoscope.ui.port:8080}") int port) {
-        this.port = port;
+    public UiRunner(UiConfig config) {
+        this.port = config.getPort();
     }
 
     @EventListener

@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.choreoscope.http.ApiException;
-import io.choreoscope.collectors.kafka.TapConfig;
+import io.choreoscope.collectors.kafka.KafkaConnection;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.ReplayMode;
@@ -53,7 +53,7 @@ public class ReplayService implements AutoCloseable {
     private final ReplayConfig config;
     private final ReplayAuditRepository audits;
     private final ReplayPlanner planner;
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final Clock clock = Clock.systemUTC();
     private final Map<String, ReplayJob> jobs = new ConcurrentHashMap<>();
     private final ExecutorService runner = Executors.newCachedThreadPool(r -> {
@@ -63,11 +63,11 @@ public class ReplayService implements AutoCloseable {
     });
     private Producer<byte[], byte[]> producer;
 
-    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, EventReader events, TapConfig tap) {
+    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, EventReader events, KafkaConnection kafka) {
         this.config = config;
         this.audits = audits;
         this.planner = new ReplayPlanner(events, config.getMaxRecords());
-        this.bootstrapServers = tap.getBootstrapServers();
+        this.kafka = kafka;
     }
 
     /**
@@ -200,7 +200,7 @@ public class ReplayService implements AutoCloseable {
     private synchronized Producer<byte[], byte[]> producer() {
         if (producer == null) {
             Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            p.putAll(kafka.clientProperties());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.put(ProducerConfig.LINGER_MS_CONFIG, "5");

@@ -24,11 +24,11 @@ public class KafkaTapService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTapService.class);
     private final KafkaTap tap;
 
-    public KafkaTapService(TapConfig config, ExtractionConfig extraction, ObservationSink sink, MeterRegistry meters) {
-        this.tap = new KafkaTap(config.toSettings(), new RecordNormalizer(extraction.toRules()), sink, meters,
+    public KafkaTapService(TapConfig config, KafkaConnection kafka, ExtractionConfig extraction, ObservationSink sink, MeterRegistry meters) {
+        this.tap = new KafkaTap(config.toSettings(kafka), new RecordNormalizer(extraction.toRules()), sink, meters,
                 Clock.systemUTC());
         tap.start();
-        LOG.info("Kafka tap started against {}", config.getBootstrapServers());
+        LOG.info("Kafka tap started against {}", kafka.getBootstrapServers());
     }
 
     public TapStatus status() {

@@ -9,15 +9,13 @@ import io.micronaut.core.convert.format.ReadableBytes;
 
 /**
  * Configuration of the Kafka tap, under {@value #PREFIX}. Every default works against the demo's
- * broker on first start.
+ * broker on first start. Where Kafka is and how to connect to it is {@link KafkaConnection}'s.
  */
 @ConfigurationProperties(TapConfig.PREFIX)
 public class TapConfig {
     public static final String PREFIX = "choreoscope.tap";
     /** Default: the tap runs. */
     public static final boolean DEFAULT_ENABLED = true;
-    /** Default broker: the demo's embedded Kafka. */
-    public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     /** Default consumer group of the tap. */
     public static final String DEFAULT_GROUP_ID = "choreoscope-tap";
     /** Default: every topic... */
@@ -41,7 +39,6 @@ public class TapConfig {
     public static final long DEFAULT_METADATA_MAX_AGE_MS = 2_000;
 
     private boolean enabled = DEFAULT_ENABLED;
-    private String bootstrapServers = DEFAULT_BOOTSTRAP_SERVERS;
     private String groupId = DEFAULT_GROUP_ID;
     private String include = DEFAULT_INCLUDE;
     private String exclude = DEFAULT_EXCLUDE;
@@ -53,15 +50,16 @@ public class TapConfig {
     private Duration metadataMaxAge = Duration.ofMillis(DEFAULT_METADATA_MAX_AGE_MS);
     private Map<String, String> consumer = new HashMap<>();
 
-    public TapSettings toSettings() {
-        return new TapSettings(bootstrapServers, groupId, include, exclude, batchMaxRecords, batchMaxBytes, batchLinger,
-                retryInitial, retryMax, metadataMaxAge, consumer);
+    /** The tap's settings on that connection: its connection properties, then the tap's own consumer properties. */
+    public TapSettings toSettings(KafkaConnection kafka) {
+        Map<String, String> consumerProperties = new HashMap<>(kafka.getProperties());
+        consumerProperties.putAll(consumer);
+        return new TapSettings(kafka.getBootstrapServers(), groupId, include, exclude, batchMaxRecords, batchMaxBytes, batchLinger,
+                retryInitial, retryMax, metadataMaxAge, consumerProperties);
     }
 
     public boolean isEnabled() { return enabled; }
     public void setEnabled(boolean enabled) { this.enabled = enabled; }
-    public String getBootstrapServers() { return bootstrapServers; }
-    public void setBootstrapServers(String v) { this.bootstrapServers = v; }
     public String getGroupId() { return groupId; }
     public void setGroupId(String v) { this.groupId = v; }
     public String getInclude() { return include; }
@@ -81,7 +79,10 @@ public class TapConfig {
     public void setRetryMax(Duration v) { this.retryMax = v; }
     public Duration getMetadataMaxAge() { return metadataMaxAge; }
     public void setMetadataMaxAge(Duration v) { this.metadataMaxAge = v; }
-    /** Extra Kafka consumer properties, e.g. {@code security.protocol}; they win over the tap's own. */
+    /**
+     * Extra properties of the tap's consumer only (tuning; connection and security properties belong in
+     * {@code choreoscope.kafka.properties}); they win over the tap's own and over the connection's.
+     */
     public Map<String, String> getConsumer() { return consumer; }
     public void setConsumer(Map<String, String> v) { this.consumer = v; }
 }
