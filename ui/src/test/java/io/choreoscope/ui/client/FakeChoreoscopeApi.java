@@ -39,7 +39,8 @@ import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
 
 /**
- * An in-memory {@link ChoreoscopeApi} for browserless tests, browser tests and the UI-only demo. Every
+ * An in-memory {@link ChoreoscopeApi} for browserless tests, browser tests, other modules' tests
+ * (through the ui test-jar) and the dev launcher ({@code io.choreoscope.ui.DevUiServer}). Every
  * piece of data can be replaced from a test; {@link #updateFlow} and {@link #emit} push live updates to
  * subscribers exactly like the real {@code /live} stream, so "the dashboard updates live" can be shown
  * without a backend. Thread-safe (coarse locking: it is a fake).
