@@ -106,10 +106,15 @@ public final class UiServer {
                 }
             }
         }
+        serve(port, new HttpChoreoscopeApi(api), "API " + api);
+    }
+
+    /** Runs the UI on {@code api} until the JVM is stopped (Ctrl-C); {@code what} says on what, for people. */
+    static void serve(int port, ChoreoscopeApi api, String what) throws Exception {
         UiServer server = new UiServer();
-        server.start(port, new HttpChoreoscopeApi(api));
+        server.start(port, api);
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "choreoscope-ui-stop"));
-        System.out.println("choreoscope UI on " + server.url() + " (API " + api + ")");
+        System.out.println("choreoscope UI on " + server.url() + " (" + what + ")");
         Thread.currentThread().join();
     }
 

@@ -27,10 +27,6 @@ public final class DevUiServer {
         }
         FakeChoreoscopeApi api = FakeChoreoscopeApi.withSampleData(Instant.now());
         new TrafficSimulator(api).start();
-        UiServer server = new UiServer();
-        server.start(port, api);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "choreoscope-dev-ui-stop"));
-        System.out.println("choreoscope UI on " + server.url() + " (sample data, no backend)");
-        Thread.currentThread().join();
+        UiServer.serve(port, api, "sample data, no backend");
     }
 }

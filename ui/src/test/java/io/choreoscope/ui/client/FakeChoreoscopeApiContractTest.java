@@ -4,8 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +11,6 @@ import java.util.Set;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.TopicInfo;
-import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.EdgeKind;
 import io.choreoscope.model.flow.ExpectedStep;
 import io.choreoscope.model.flow.InstanceGraph;
@@ -109,31 +106,10 @@ class FakeChoreoscopeApiContractTest extends ChoreoscopeApiContract {
             Instant now = Instant.now();
             api.putModel(SampleData.model(FLOW, orders));
             api.putFlow(SampleData.summary(FLOW, orders, now));
-            api.setDependencies(dependencies());
+            api.setDependencies(SampleData.dependencies(orders));
             long records = orders.stream().mapToLong(o -> o.events().size()).sum();
             api.setTopics(List.of(new TopicInfo(TOPIC, PARTITIONS, records, records / 300.0,
                     List.of(new TopicInfo.ConsumerGroupLag("choreoscope-tap", "Stable", 0)))));
-        }
-
-        /** PRODUCES edges counted from the records, as the backend counts them. */
-        private DependencyMap dependencies() {
-            Map<String, Long> counts = new LinkedHashMap<>();
-            Map<String, Set<String>> types = new HashMap<>();
-            for (InstanceDetail o : orders) {
-                for (EventView e : o.events()) {
-                    counts.merge(e.sourceService(), 1L, Long::sum);
-                    types.computeIfAbsent(e.sourceService(), s -> new LinkedHashSet<>()).add(e.eventType());
-                }
-            }
-            Set<DependencyMap.Node> nodes = new LinkedHashSet<>();
-            List<DependencyMap.Edge> edges = new ArrayList<>();
-            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, TOPIC));
-            counts.forEach((service, n) -> {
-                nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, service));
-                edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES, service, TOPIC, types.get(service), n,
-                        n / 3600.0, Double.NaN, Double.NaN, Set.of("observation")));
-            });
-            return new DependencyMap(new ArrayList<>(nodes), edges);
         }
     }
 }

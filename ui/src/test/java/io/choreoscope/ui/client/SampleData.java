@@ -135,7 +135,7 @@ public final class SampleData {
             api.putModel(model(flow, of));
             api.putFlow(summary(flow, of, now));
         }
-        api.setDependencies(d.dependencies());
+        api.setDependencies(dependencies(d.made));
         api.setTopics(topics());
         d.deadLetters(api);
         d.alerts(api);
@@ -476,11 +476,12 @@ public final class SampleData {
                 sorted.isEmpty() ? null : (long) pct(sorted, 0.99), spark);
     }
 
-    private DependencyMap dependencies() {
+    /** PRODUCES edges counted from the instances' events, CONSUMES edges from their consumer spans. */
+    static DependencyMap dependencies(List<InstanceDetail> instances) {
         Map<String, long[]> produces = new TreeMap<>();
         Map<String, Set<String>> producedTypes = new HashMap<>();
         Map<String, long[]> consumes = new TreeMap<>();
-        for (InstanceDetail d : made) {
+        for (InstanceDetail d : instances) {
             for (EventView e : d.events()) {
                 String k = e.sourceService() + "\u0000" + e.topic();
                 produces.computeIfAbsent(k, x -> new long[1])[0]++;
