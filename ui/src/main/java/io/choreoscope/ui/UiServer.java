@@ -1,6 +1,5 @@
 package io.choreoscope.ui;
 
-import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -11,9 +10,7 @@ import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import com.github.mvysny.vaadinboot.VaadinBoot;
 
 import io.choreoscope.ui.client.ChoreoscopeApi;
-import io.choreoscope.ui.client.FakeChoreoscopeApi;
 import io.choreoscope.ui.client.HttpChoreoscopeApi;
-import io.choreoscope.ui.client.TrafficSimulator;
 
 /**
  * Runs the Vaadin UI on Jetty (vaadin-boot). Embeddable: {@code new UiServer().start(8080, api)}, later
@@ -21,8 +18,8 @@ import io.choreoscope.ui.client.TrafficSimulator;
  * so several servers may run in one JVM.
  *
  * <p>Command line: {@code --port 8080} (default 8080), {@code --api http://localhost:8081/api/v1}
- * (default), or {@code --demo-data} to run against built-in sample data with simulated traffic and no
- * backend at all.
+ * (default). To run the UI on sample data without a backend, use the dev launcher in the test sources
+ * ({@code io.choreoscope.ui.DevUiServer}, see ui/README.md).
  */
 public final class UiServer {
 
@@ -95,34 +92,29 @@ public final class UiServer {
     public static void main(String[] args) throws Exception {
         int port = DEFAULT_PORT;
         String api = DEFAULT_API;
-        boolean demo = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
                 case "--api" -> api = value(args, ++i, "--api");
-                case "--demo-data" -> demo = true;
                 case "-h", "--help" -> {
-                    System.out.println("usage: UiServer [--port 8080] [--api " + DEFAULT_API + "] [--demo-data]");
+                    System.out.println("usage: UiServer [--port 8080] [--api " + DEFAULT_API + "]");
                     return;
                 }
                 default -> {
-                    System.err.println("unknown option '" + args[i] + "' (use --port, --api or --demo-data)");
+                    System.err.println("unknown option '" + args[i] + "' (use --port or --api)");
                     System.exit(2);
                 }
             }
         }
-        ChoreoscopeApi client;
-        if (demo) {
-            FakeChoreoscopeApi fake = FakeChoreoscopeApi.withSampleData(Instant.now());
-            new TrafficSimulator(fake).start();
-            client = fake;
-        } else {
-            client = new HttpChoreoscopeApi(api);
-        }
+        serve(port, new HttpChoreoscopeApi(api), "API " + api);
+    }
+
+    /** Runs the UI on {@code api} until the JVM is stopped (Ctrl-C); {@code what} says on what, for people. */
+    static void serve(int port, ChoreoscopeApi api, String what) throws Exception {
         UiServer server = new UiServer();
-        server.start(port, client);
+        server.start(port, api);
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "choreoscope-ui-stop"));
-        System.out.println("choreoscope UI on " + server.url() + (demo ? " (sample data)" : " (API " + api + ")"));
+        System.out.println("choreoscope UI on " + server.url() + " (" + what + ")");
         Thread.currentThread().join();
     }
 

@@ -16,12 +16,20 @@ public final class Formats {
     private Formats() {
     }
 
-    /** {@code 850 ms}, {@code 1.2 s}, {@code 4 min 12 s}, {@code 2 h 5 min}, {@code 3 d 4 h}; {@code -} for null/NaN. */
-    public static String duration(Double ms) {
-        if (ms == null || ms.isNaN() || ms.isInfinite()) {
+    /**
+     * A duration for people: {@code 850 ms}, {@code 1.2 s}, {@code 4 min 12 s}, {@code 2 h 5 min}, {@code 3 d 4 h}.
+     * The one writer of durations in the views (forms write theirs with {@link Durations#compact}).
+     *
+     * @param ms milliseconds, of any numeric type (API records carry latencies as {@code double}, {@code long}
+     *           or a nullable {@code Long}); negative counts as 0
+     * @return {@code –} for null, NaN or infinity (no value, e.g. a latency without samples)
+     */
+    public static String duration(Number ms) {
+        double v = ms == null ? Double.NaN : ms.doubleValue();
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
             return "–";
         }
-        double v = Math.max(0, ms);
+        v = Math.max(0, v);
         if (v < 1000) {
             return String.format(Locale.ROOT, "%.0f ms", v);
         }
@@ -38,14 +46,7 @@ public final class Formats {
         return (s / 86_400) + " d " + (s % 86_400 / 3600) + " h";
     }
 
-    public static String duration(Long ms) {
-        return ms == null ? "–" : duration((double) ms);
-    }
-
-    public static String duration(long ms) {
-        return duration((double) ms);
-    }
-
+    /** {@link #duration} from {@code from} to {@code to}; {@code –} when either is null. */
     public static String between(Instant from, Instant to) {
         return from == null || to == null ? "–" : duration(Duration.between(from, to).toMillis());
     }

@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +38,8 @@ import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
 
 /**
- * An in-memory {@link ChoreoscopeApi} for browserless tests, browser tests and the UI-only demo. Every
+ * An in-memory {@link ChoreoscopeApi} for browserless tests, browser tests, other modules' tests
+ * (through the ui test-jar) and the dev launcher ({@code io.choreoscope.ui.DevUiServer}). Every
  * piece of data can be replaced from a test; {@link #updateFlow} and {@link #emit} push live updates to
  * subscribers exactly like the real {@code /live} stream, so "the dashboard updates live" can be shown
  * without a backend. Thread-safe (coarse locking: it is a fake).
@@ -135,9 +135,14 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         return new AuthSettings(on, !users.isEmpty(), List.copyOf(ssoProviders));
     }
 
+    /** As the backend: a 400 while sign-in is off (no users and no single sign-on), else 401 for a wrong name or password. */
     @Override
     public SignedIn login(String username, String password) {
         enter("login");
+        if (users.isEmpty() && ssoProviders.isEmpty()) {
+            throw new ApiException(new ApiError(400, "auth_disabled",
+                    "sign-in is off (choreoscope.auth.enabled=false): no token is needed"));
+        }
         Map.Entry<String, List<String>> u = username == null ? null : users.get(username);
         if (u == null || !u.getKey().equals(password)) {
             throw new ApiException(new ApiError(401, "unauthorized", "unknown user or wrong password"));
@@ -335,7 +340,8 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
                 }
             }
         }
-        all.sort(Comparator.comparing(InstanceSnapshot::startedAt).reversed());
+        // as the backend: newest last event first, ties by correlation ID, descending
+        all.sort(Comparator.comparing(InstanceSnapshot::lastEventAt).thenComparing(InstanceSnapshot::correlationId).reversed());
         int from = q.cursor() == null ? 0 : Integer.parseInt(q.cursor());
         int limit = q.limit() > 0 ? q.limit() : DEFAULT_LIMIT;
         int to = Math.min(all.size(), from + limit);
@@ -354,7 +360,12 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         for (EventView e : d.events()) {
             byte[] bytes = e.payload() == null ? new byte[0] : e.payload().getBytes(StandardCharsets.UTF_8);
             if (bytes.length > max) {
-                String head = new String(bytes, 0, max, StandardCharsets.UTF_8);
+                // as the backend: a character the cut would split is left out whole
+                int end = max;
+                while (end > 0 && (bytes[end] & 0xC0) == 0x80) {
+                    end--;
+                }
+                String head = new String(bytes, 0, end, StandardCharsets.UTF_8);
                 cut.add(new EventView(e.topic(), e.partition(), e.offset(), e.timestamp(), e.ingestTime(), e.key(),
                         e.headers(), head, e.payloadEncoding(), true, bytes.length, e.contentType(),
                         e.correlationId(), e.eventId(), e.eventType(), e.sourceService(), e.causationId(),
@@ -371,8 +382,9 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         enter("payload " + topic + "/" + partition + "/" + offset);
         Optional<EventView> found = findEvent(topic, partition, offset);
         if (found.isPresent()) {
-            String p = found.get().payload() == null ? "" : found.get().payload();
-            return new RawPayload(found.get().contentType(), p.getBytes(StandardCharsets.UTF_8));
+            EventView e = found.get();
+            String p = e.payload() == null ? "" : e.payload();
+            return new RawPayload(contentType(e), p.getBytes(StandardCharsets.UTF_8));
         }
         throw ApiException.notFound("No event at " + topic + "/" + partition + "/" + offset + ".");
     }
@@ -385,33 +397,37 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         }
         String q = query.trim();
         int max = limit > 0 ? limit : DEFAULT_LIMIT;
-        List<SearchHit> exact = new ArrayList<>();
-        List<SearchHit> more = new ArrayList<>();
+        List<SearchHit> all = new ArrayList<>();
         synchronized (this) {
-            for (InstanceDetail d : instances.values()) {
-                InstanceSnapshot s = d.snapshot();
-                EventView last = d.events().isEmpty() ? null : d.events().get(d.events().size() - 1);
-                if (mode == SearchMode.VALUE) {
-                    SearchHit h = valueHit(d, q.toLowerCase(Locale.ROOT));
-                    if (h != null) {
-                        more.add(h);
-                    }
-                    continue;
-                }
-                for (String id : ids(s)) {
-                    if (id.equals(q)) {
-                        exact.add(hit(s, last, "correlationId", id));
-                        break;
-                    } else if (id.startsWith(q)) {
-                        more.add(hit(s, last, "correlationId", id));
-                        break;
+            if (mode == SearchMode.VALUE) {
+                // as the backend: one hit per matching event, newest first
+                String lower = q.toLowerCase(Locale.ROOT);
+                for (InstanceDetail d : instances.values()) {
+                    for (EventView e : d.events()) {
+                        SearchHit h = valueHit(d.snapshot(), e, lower);
+                        if (h != null) {
+                            all.add(h);
+                        }
                     }
                 }
+                all.sort(Comparator.comparing(SearchHit::timestamp, Comparator.nullsLast(Comparator.reverseOrder())));
+            } else {
+                // as the backend: the instance a primary or linked ID names exactly, then primary IDs starting with
+                // the query, by ID
+                List<SearchHit> prefix = new ArrayList<>();
+                for (InstanceDetail d : instances.values()) {
+                    InstanceSnapshot s = d.snapshot();
+                    EventView last = d.events().isEmpty() ? null : d.events().get(d.events().size() - 1);
+                    if (s.correlationId().equals(q) || s.linkedIds().contains(q)) {
+                        all.add(hit(s, last, "correlationId", q));
+                    } else if (s.correlationId().startsWith(q)) {
+                        prefix.add(hit(s, last, "correlationId", s.correlationId()));
+                    }
+                }
+                prefix.sort(Comparator.comparing(SearchHit::correlationId));
+                all.addAll(prefix);
             }
         }
-        List<SearchHit> all = new ArrayList<>(exact);
-        more.sort(Comparator.comparing(SearchHit::timestamp, Comparator.nullsLast(Comparator.reverseOrder())));
-        all.addAll(more);
         return List.copyOf(all.subList(0, Math.min(max, all.size())));
     }
 
@@ -564,6 +580,17 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         return out;
     }
 
+    /** The content type the backend answers a raw payload with: the record's own, else what its parse found. */
+    private static String contentType(EventView e) {
+        if (e.contentType() != null) {
+            return e.contentType();
+        }
+        if ("base64".equals(e.payloadEncoding())) {
+            return "application/octet-stream";
+        }
+        return "OK".equals(e.parseStatus()) ? "application/json" : "text/plain";
+    }
+
     private synchronized InstanceDetail find(String id) {
         InstanceDetail d = instances.get(id);
         if (d != null) {
@@ -577,47 +604,45 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         return null;
     }
 
-    private static List<String> ids(InstanceSnapshot s) {
-        List<String> ids = new ArrayList<>();
-        ids.add(s.correlationId());
-        List<String> linked = new ArrayList<>(s.linkedIds());
-        Collections.sort(linked);
-        for (String l : linked) {
-            if (!l.equals(s.correlationId())) {
-                ids.add(l);
-            }
-        }
-        return ids;
-    }
-
     private static SearchHit hit(InstanceSnapshot s, EventView last, String field, String value) {
         return new SearchHit(s.correlationId(), s.flow(), s.state().name(),
                 last == null ? s.lastEventType() : last.eventType(), s.lastEventAt(), field, cut(value));
     }
 
-    private static SearchHit valueHit(InstanceDetail d, String q) {
-        InstanceSnapshot s = d.snapshot();
-        for (EventView e : d.events()) {
+    /**
+     * Where {@code q} (lower case) occurs in one event, looked for as the backend does: event ID, key, the first
+     * header value, then the payload (shown from 80 characters before the match, 200 characters long); null when
+     * nowhere.
+     */
+    private static SearchHit valueHit(InstanceSnapshot s, EventView e, String q) {
+        String field = null;
+        String value = null;
+        if (contains(e.eventId(), q)) {
+            field = "eventId";
+            value = e.eventId();
+        } else if (contains(e.key(), q)) {
+            field = "key";
+            value = e.key();
+        } else {
             for (EventView.HeaderView h : e.headers()) {
-                if (h.value() != null && h.value().toLowerCase(Locale.ROOT).contains(q)) {
-                    return new SearchHit(s.correlationId(), s.flow(), s.state().name(), e.eventType(), e.timestamp(),
-                            "header:" + h.name(), cut(h.value()));
+                if (contains(h.value(), q)) {
+                    field = "header:" + h.name();
+                    value = h.value();
+                    break;
                 }
             }
-            if (e.key() != null && e.key().toLowerCase(Locale.ROOT).contains(q)) {
-                return new SearchHit(s.correlationId(), s.flow(), s.state().name(), e.eventType(), e.timestamp(),
-                        "key", cut(e.key()));
-            }
-            if (e.payload() != null) {
-                int at = e.payload().toLowerCase(Locale.ROOT).indexOf(q);
-                if (at >= 0) {
-                    int from = Math.max(0, at - 40);
-                    return new SearchHit(s.correlationId(), s.flow(), s.state().name(), e.eventType(), e.timestamp(),
-                            "payload", cut(e.payload().substring(from, Math.min(e.payload().length(), at + q.length() + 80))));
-                }
+            if (field == null && contains(e.payload(), q)) {
+                int from = Math.max(0, e.payload().toLowerCase(Locale.ROOT).indexOf(q) - 80);
+                field = "payload";
+                value = e.payload().substring(from, Math.min(e.payload().length(), from + 200));
             }
         }
-        return null;
+        return field == null ? null
+                : new SearchHit(s.correlationId(), s.flow(), s.state().name(), e.eventType(), e.timestamp(), field, cut(value));
+    }
+
+    private static boolean contains(String text, String lowerCaseQuery) {
+        return text != null && text.toLowerCase(Locale.ROOT).contains(lowerCaseQuery);
     }
 
     private static String cut(String s) {

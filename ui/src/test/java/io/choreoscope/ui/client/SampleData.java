@@ -34,6 +34,7 @@ import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceGraph;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.ui.shell.Formats;
 
 /**
  * Deterministic sample data for the fake: three choreographed flows (an order saga with payment,
@@ -134,7 +135,7 @@ public final class SampleData {
             api.putModel(model(flow, of));
             api.putFlow(summary(flow, of, now));
         }
-        api.setDependencies(d.dependencies());
+        api.setDependencies(dependencies(d.made));
         api.setTopics(topics());
         d.deadLetters(api);
         d.alerts(api);
@@ -351,9 +352,9 @@ public final class SampleData {
             case COMPENSATED -> "Compensated: " + String.join(" and ", path.subList(path.size() - 2, path.size()))
                     + " undid the earlier steps after " + path.get(2) + ".";
             case FAILED -> "Ended at the failure event " + last + " with no compensation after it.";
-            case STUCK -> "No progress for " + minutes(Duration.between(t, now)) + " while waiting for "
+            case STUCK -> "No progress for " + Formats.between(t, now) + " while waiting for "
                     + (expected.isEmpty() ? "the next step" : expected.get(0).eventType()) + " (bound "
-                    + (expected.isEmpty() ? "5 min" : seconds(expected.get(0).boundMs())) + ").";
+                    + Formats.duration(expected.isEmpty() ? 300_000 : expected.get(0).boundMs()) + ").";
             case RUNNING -> "Waiting for " + (expected.isEmpty() ? "the next step" : expected.get(0).eventType()) + ".";
         };
         Set<String> ids = new LinkedHashSet<>(linked);
@@ -475,11 +476,12 @@ public final class SampleData {
                 sorted.isEmpty() ? null : (long) pct(sorted, 0.99), spark);
     }
 
-    private DependencyMap dependencies() {
+    /** PRODUCES edges counted from the instances' events, CONSUMES edges from their consumer spans. */
+    static DependencyMap dependencies(List<InstanceDetail> instances) {
         Map<String, long[]> produces = new TreeMap<>();
         Map<String, Set<String>> producedTypes = new HashMap<>();
         Map<String, long[]> consumes = new TreeMap<>();
-        for (InstanceDetail d : made) {
+        for (InstanceDetail d : instances) {
             for (EventView e : d.events()) {
                 String k = e.sourceService() + "\u0000" + e.topic();
                 produces.computeIfAbsent(k, x -> new long[1])[0]++;
@@ -548,13 +550,5 @@ public final class SampleData {
         byte[] b = new byte[bytes];
         rnd.nextBytes(b);
         return HexFormat.of().formatHex(b);
-    }
-
-    private static String minutes(Duration d) {
-        return d.toMinutes() + " min";
-    }
-
-    private static String seconds(long ms) {
-        return ms >= 60_000 ? (ms / 60_000) + " min" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
     }
 }

@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import io.choreoscope.model.api.FlowSummary;
 
 /**
- * Makes a {@link FakeChoreoscopeApi} look alive for the UI-only demo: every {@link #PERIOD_MS} ms one
- * flow gets a few more instances and events, and a {@code flows} live update goes out, like the
- * backend's tick. Not used by tests (they mutate the fake themselves).
+ * Makes a {@link FakeChoreoscopeApi} look alive for the dev launcher ({@code io.choreoscope.ui.DevUiServer}):
+ * every {@link #PERIOD_MS} ms one flow gets a few more instances and events, and a {@code flows} live update
+ * goes out, like the backend's tick. Not used by tests (they mutate the fake themselves).
  */
 public final class TrafficSimulator {
 

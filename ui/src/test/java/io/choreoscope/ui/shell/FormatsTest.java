@@ -1,0 +1,45 @@
+package io.choreoscope.ui.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+
+import org.junit.jupiter.api.Test;
+
+class FormatsTest {
+
+    @Test
+    void durationsUseTheLargestUnitThatFitsAndTheNextOne() {
+        assertThat(Formats.duration(0)).isEqualTo("0 ms");
+        assertThat(Formats.duration(850)).isEqualTo("850 ms");
+        assertThat(Formats.duration(1_200)).isEqualTo("1.2 s");
+        assertThat(Formats.duration(59_940)).isEqualTo("59.9 s");
+        assertThat(Formats.duration(252_000)).isEqualTo("4 min 12 s");
+        assertThat(Formats.duration(7_500_000)).isEqualTo("2 h 5 min");
+        assertThat(Formats.duration(273_600_000)).isEqualTo("3 d 4 h");
+    }
+
+    @Test
+    void durationsTakeWhateverNumberTheApiRecordsCarry() {
+        assertThat(Formats.duration(1_200L)).isEqualTo("1.2 s");
+        assertThat(Formats.duration(Long.valueOf(1_200))).isEqualTo("1.2 s");
+        assertThat(Formats.duration(1_200.0)).isEqualTo("1.2 s");
+        assertThat(Formats.duration(Double.valueOf(12.4))).isEqualTo("12 ms");
+    }
+
+    @Test
+    void noValueIsADashAndANegativeDurationIsZero() {
+        assertThat(Formats.duration((Long) null)).isEqualTo("–");
+        assertThat(Formats.duration(Double.NaN)).isEqualTo("–");
+        assertThat(Formats.duration(Double.POSITIVE_INFINITY)).isEqualTo("–");
+        assertThat(Formats.duration(-5)).isEqualTo("0 ms");
+    }
+
+    @Test
+    void betweenIsTheDurationFromOneInstantToAnother() {
+        Instant t = Instant.parse("2026-11-22T10:00:00Z");
+        assertThat(Formats.between(t, t.plusMillis(4_200))).isEqualTo("4.2 s");
+        assertThat(Formats.between(null, t)).isEqualTo("–");
+        assertThat(Formats.between(t, null)).isEqualTo("–");
+    }
+}
