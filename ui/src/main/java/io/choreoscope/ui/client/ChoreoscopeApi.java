@@ -29,9 +29,9 @@ import io.choreoscope.model.flow.InstanceSnapshot;
  */
 public interface ChoreoscopeApi {
 
-    /** Default and largest {@code limit} the API accepts. */
-    int DEFAULT_LIMIT = 50;
-    int MAX_LIMIT = 500;
+    /** Default and largest {@code limit} the API accepts (defined once, on the model's {@link Page}). */
+    int DEFAULT_LIMIT = Page.DEFAULT_LIMIT;
+    int MAX_LIMIT = Page.MAX_LIMIT;
 
     /** {@code GET /flows}: one summary per flow over the window. */
     List<FlowSummary> flows(TimeWindow window);
