@@ -8,7 +8,7 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 
 /**
  * Replay, under {@value #PREFIX}. Records are produced to the tapped cluster
- * ({@code choreoscope.tap.bootstrap-servers}).
+ * ({@code choreoscope.kafka}).
  */
 @ConfigurationProperties(ReplayConfig.PREFIX)
 public class ReplayConfig {
