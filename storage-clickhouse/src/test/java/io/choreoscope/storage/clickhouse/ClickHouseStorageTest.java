@@ -5,6 +5,7 @@ import java.util.Deque;
 
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
 import io.choreoscope.harness.contract.EventStoreContract;
+import io.choreoscope.harness.contract.InstanceStoreContract;
 import io.choreoscope.harness.contract.SpanStoreContract;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
@@ -56,6 +57,17 @@ class ClickHouseStorageTest {
             SqlRunner sql = freshDatabase();
             return new SpanStore(new ClickHouseSpanWriter(sql.store()), new ClickHouseSpanReader(sql),
                     new ClickHouseEventWriter(sql.store()), new ClickHouseEventReader(sql));
+        }
+    }
+
+    @Nested
+    class Instances extends InstanceStoreContract {
+        @Override
+        protected InstanceStore storage() {
+            SqlRunner sql = freshDatabase();
+            return new InstanceStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseInstanceReader(sql),
+                    new ClickHouseStateChangeReader(sql), new ClickHouseSearchReader(sql), new ClickHouseFlowKpiReader(sql),
+                    new ClickHouseEventWriter(sql.store()));
         }
     }
 }
