@@ -230,6 +230,25 @@ public abstract class InstanceStoreContract {
     }
 
     @Test
+    protected void findByServiceMatchesInstancesWithAnEventOfThatServiceInTheWindow() throws Exception {
+        events.accept(List.of(
+                event("orders", 0, "order-1", T.plusSeconds(60), "orders"),
+                event("payments", 0, "pay-1", T.plusSeconds(120), "payments"), // under order-1's linked ID
+                event("orders", 1, "order-2", T.plusSeconds(60), "orders"),
+                event("payments", 1, "order-2", T.minusSeconds(60), "payments"), // before the window
+                event("shipping", 0, "order-3", T.plusSeconds(60), "shipping")));
+        write(instance("order-1").linked("pay-1").last(T.plusSeconds(120)),
+                instance("order-2").started(T.minusSeconds(60)).last(T.plusSeconds(60)),
+                instance("order-3").last(T.plusSeconds(60)));
+
+        assertThat(ids(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), null, "payments", null, null, 10))))
+                .containsExactly("order-1");
+        assertThat(ids(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), null, "orders", null, null, 10))))
+                .containsExactly("order-1", "order-2");
+        assertThat(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), null, "nobody", null, null, 10))).isEmpty();
+    }
+
+    @Test
     protected void findPagesThroughEveryMatchWithTheCursorWithoutGapsOrRepeats() {
         write(instance("a").last(T.plusSeconds(1)), instance("b").last(T.plusSeconds(2)),
                 instance("c").last(T.plusSeconds(2)), instance("d").last(T.plusSeconds(2)),
