@@ -365,6 +365,13 @@ public abstract class InstanceStoreContract {
     }
 
     @Test
+    protected void searchIdShowsEachInstanceOnce() {
+        write(instance("pay-1x").linked("pay-1"));
+
+        assertThat(search.searchId("pay-1", 10)).extracting(SearchHit::correlationId).containsExactly("pay-1x");
+    }
+
+    @Test
     protected void searchIdTakesWildcardsAndQuotesLiterally() {
         write(instance("a_b"), instance("axb"), instance("100%"), instance("1000"), instance("o'brien"));
 
