@@ -5,6 +5,7 @@ import java.util.Deque;
 
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
 import io.choreoscope.harness.contract.EventStoreContract;
+import io.choreoscope.harness.contract.FlowModelStoreContract;
 import io.choreoscope.harness.contract.InstanceStoreContract;
 import io.choreoscope.harness.contract.SpanStoreContract;
 import org.junit.jupiter.api.AfterEach;
@@ -68,6 +69,16 @@ class ClickHouseStorageTest {
             return new InstanceStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseInstanceReader(sql),
                     new ClickHouseStateChangeReader(sql), new ClickHouseSearchReader(sql), new ClickHouseFlowKpiReader(sql),
                     new ClickHouseEventWriter(sql.store()));
+        }
+    }
+
+    @Nested
+    class FlowModels extends FlowModelStoreContract {
+        @Override
+        protected FlowModelStore storage() {
+            SqlRunner sql = freshDatabase();
+            return new FlowModelStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseFlowModelReader(sql),
+                    new ClickHouseDependencyReader(sql), new ClickHouseEventWriter(sql.store()));
         }
     }
 }
