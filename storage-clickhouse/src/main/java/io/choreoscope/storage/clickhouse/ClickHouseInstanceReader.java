@@ -73,9 +73,15 @@ public final class ClickHouseInstanceReader implements InstanceReader {
             params.add(q.eventType());
         }
         if (q.service() != null) {
+            // The instance's events carry its primary or a linked ID; linked_ids holds both.
             where.append(" AND correlation_id IN (SELECT correlation_id FROM ").append(db)
+                    .append(".instances ARRAY JOIN linked_ids AS linked WHERE last_event_at >= ").append(SqlRunner.TS)
+                    .append(" AND started_at < ").append(SqlRunner.TS)
+                    .append(" AND linked IN (SELECT correlation_id FROM ").append(db)
                     .append(".events WHERE source_service = ? AND ts >= ").append(SqlRunner.TS)
-                    .append(" AND ts < ").append(SqlRunner.TS).append(")");
+                    .append(" AND ts < ").append(SqlRunner.TS).append("))");
+            params.add(q.from());
+            params.add(q.to());
             params.add(q.service());
             params.add(q.from());
             params.add(q.to());

@@ -29,8 +29,9 @@ public final class ClickHouseSearchReader implements SearchReader {
         if (hits.size() < limit) {
             String like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
             for (SearchHit h : sql.query("SELECT correlation_id, flow, state, last_event_type, toUnixTimestamp64Milli(last_event_at) FROM "
-                    + db + ".instances FINAL WHERE correlation_id LIKE ? AND correlation_id != ? ORDER BY correlation_id LIMIT ?",
-                    rs -> hit(rs, "correlationId", rs.getString(1)), like, q, limit - hits.size())) {
+                    + db + ".instances FINAL WHERE correlation_id LIKE ? AND correlation_id != ? AND NOT has(linked_ids, ?) "
+                    + "ORDER BY correlation_id LIMIT ?",
+                    rs -> hit(rs, "correlationId", rs.getString(1)), like, q, q, limit - hits.size())) {
                 hits.add(h);
             }
         }

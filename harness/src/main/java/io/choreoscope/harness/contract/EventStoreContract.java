@@ -1,0 +1,382 @@
+package io.choreoscope.harness.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.Header;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.ObservationSink;
+import io.choreoscope.model.ParseStatus;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The event store's contract: what an {@link ObservationSink} stores, an {@link EventReader} over the same storage
+ * reads back, each Kafka record once however often it was delivered. One suite, run against every storage: a
+ * subclass supplies a fresh, empty storage per test (see {@code ClickHouseStorageTest}).
+ *
+ * <p>Fixtures keep record times to the millisecond, what a Kafka timestamp carries.
+ */
+public abstract class EventStoreContract {
+    private static final Instant T = Instant.parse("2026-11-22T10:00:00.123Z");
+    private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    /** The seams under test, over one storage. */
+    public record EventStore(ObservationSink sink, EventReader reader) {
+    }
+
+    /** A fresh, empty storage; called before each test. The subclass closes what it opened. */
+    protected abstract EventStore storage();
+
+    private ObservationSink sink;
+    private EventReader reader;
+
+    @BeforeEach
+    void openStorage() {
+        EventStore s = storage();
+        sink = s.sink();
+        reader = s.reader();
+    }
+
+    /** A JSON record on partition 1 with every field set, {@code offset} ms after T. */
+    private static Observation event(String topic, long offset, String correlationId) {
+        return Observation.builder(topic, 1, offset, T.plusMillis(offset))
+                .ingestTime(T.plusSeconds(5))
+                .key(("k" + offset).getBytes(StandardCharsets.UTF_8))
+                .headers(List.of(Header.of("correlationId", correlationId), new Header("empty", null),
+                        Header.of("dup", "a,b"), Header.of("dup", "c")))
+                .payload(("{\"n\":" + offset + "}").getBytes(StandardCharsets.UTF_8))
+                .contentType("application/json")
+                .correlationId(correlationId)
+                .eventId("e" + offset)
+                .eventType("OrderPlaced")
+                .sourceService("orders")
+                .causationId(offset > 0 ? "e" + (offset - 1) : null)
+                .traceId(TRACE)
+                .spanId("00f067aa0ba902b7")
+                .build();
+    }
+
+    /** A bare record: coordinates, time and correlation ID only. */
+    private static Observation at(String topic, int partition, long offset, Instant ts, String correlationId) {
+        return Observation.builder(topic, partition, offset, ts).correlationId(correlationId).build();
+    }
+
+    private static List<String> coordinates(List<Observation> events) {
+        return events.stream().map(Observation::coordinates).toList();
+    }
+
+    @Test
+    protected void storedEventReadsBackFieldForField() throws Exception {
+        Observation o = event("orders", 3, "order-1");
+
+        sink.accept(List.of(o));
+
+        Observation back = reader.event("orders", 1, 3).orElseThrow();
+        assertThat(back).usingRecursiveComparison().isEqualTo(o);
+        assertThat(reader.eventsOf("order-1")).hasSize(1);
+    }
+
+    @Test
+    protected void binaryNullAndHostileValuesSurviveUnchanged() throws Exception {
+        byte[] binary = {(byte) 0xC3, 0x28, 0, (byte) 0xFF, ',', '!'};
+        String hostile = "x'); DROP TABLE events; -- <script>alert(1)</script>";
+        Observation o = Observation.builder("raw", 0, 9, T)
+                .ingestTime(T)
+                .headers(List.of(new Header("bin", binary), Header.of("correlationId", hostile)))
+                .payload(binary)
+                .correlationId(hostile)
+                .parseStatus(ParseStatus.BINARY)
+                .parseError("payload is not valid UTF-8 (6 bytes)")
+                .build();
+        Observation tombstone = Observation.builder("raw", 0, 10, T).ingestTime(T)
+                .parseStatus(ParseStatus.NULL_VALUE).parseError("null value (tombstone)").build();
+
+        sink.accept(List.of(o, tombstone));
+
+        assertThat(reader.eventsOf(hostile)).singleElement().usingRecursiveComparison().isEqualTo(o);
+        Observation t = reader.event("raw", 0, 10).orElseThrow();
+        assertThat(t.payload()).isNull();
+        assertThat(t.key()).isNull();
+        assertThat(t.parseStatus()).isEqualTo(ParseStatus.NULL_VALUE);
+        assertThat(reader.countVisible("raw")).isEqualTo(2);
+    }
+
+    @Test
+    protected void emptyValuesStayEmptyAndNullValuesStayNull() throws Exception {
+        Observation o = Observation.builder("raw", 0, 1, T)
+                .key(new byte[0])
+                .payload(new byte[0])
+                .headers(List.of(new Header("none", null), new Header("blank", new byte[0]), Header.of("none", "2nd")))
+                .parseStatus(ParseStatus.EMPTY)
+                .build();
+
+        sink.accept(List.of(o));
+
+        Observation back = reader.event("raw", 0, 1).orElseThrow();
+        assertThat(back.key()).isEmpty();
+        assertThat(back.payload()).isEmpty();
+        assertThat(back.headers()).containsExactly(new Header("none", null), new Header("blank", new byte[0]),
+                Header.of("none", "2nd"));
+        assertThat(back.correlationId()).isNull();
+        assertThat(back.contentType()).isNull();
+    }
+
+    @Test
+    protected void htmlAndSqlTextIsStoredVerbatim() throws Exception {
+        String sql = "'; DELETE FROM events WHERE '1'='1' -- \\' \"";
+        String html = "<img src=x onerror=\"alert('x')\">&amp;</img>";
+        String unicode = "Zürich ☃ \uD83D\uDE00, a\tb\nc";
+        Observation o = Observation.builder("text", 0, 1, T)
+                .key(sql.getBytes(StandardCharsets.UTF_8))
+                .headers(List.of(Header.of(html, sql), Header.of("unicode", unicode)))
+                .payload(html.getBytes(StandardCharsets.UTF_8))
+                .contentType(html)
+                .correlationId(sql)
+                .eventId(html)
+                .eventType(unicode)
+                .sourceService(sql)
+                .causationId(html)
+                .parseStatus(ParseStatus.NOT_JSON)
+                .parseError(sql)
+                .build();
+
+        sink.accept(List.of(o));
+
+        assertThat(reader.event("text", 0, 1)).get().usingRecursiveComparison().isEqualTo(o);
+        assertThat(reader.eventsOf(sql)).singleElement().usingRecursiveComparison().isEqualTo(o);
+    }
+
+    @Test
+    protected void everyLookupValueIsBoundNotInterpolated() throws Exception {
+        String quoted = "o'brien\" OR '1'='1";
+        sink.accept(List.of(at("orders", 0, 0, T, "order-1"), at("orders", 0, 1, T, quoted)));
+
+        assertThat(coordinates(reader.eventsOf(quoted))).containsExactly("orders/0/1");
+        assertThat(coordinates(reader.eventsOf(List.of(quoted, "x' OR ''='")))).containsExactly("orders/0/1");
+        assertThat(reader.lastEventOf(quoted)).get().extracting(Observation::offset).isEqualTo(1L);
+        assertThat(reader.eventsOf("' OR '1'='1")).isEmpty();
+        assertThat(reader.eventsOfTopic("orders' OR '1'='1", 10)).isEmpty();
+        assertThat(reader.event("orders' --", 0, 0)).isEmpty();
+        assertThat(reader.eventsOfTopicAfter("x') OR ('1'='1", -1, 0, 10)).isEmpty();
+        assertThat(reader.countDistinct("orders' OR '1'='1")).isZero();
+        assertThat(reader.countVisible("orders' OR '1'='1")).isZero();
+        assertThat(reader.countReplayed("orders' OR '1'='1")).isZero();
+        assertThat(reader.countByTopicSince("ord'ers", T.minusSeconds(1))).isEmpty();
+    }
+
+    @Test
+    protected void redeliveredBatchesShowEachRecordOnce() throws Exception {
+        List<Observation> batch = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            batch.add(event("redelivered", i, "c-" + (i % 50)));
+        }
+
+        sink.accept(batch);
+        sink.accept(batch.subList(100, 300)); // a crash redelivers part of it
+        sink.accept(batch);
+
+        assertThat(reader.countDistinct("redelivered")).isEqualTo(500);
+        assertThat(reader.countVisible("redelivered")).isEqualTo(500);
+        assertThat(reader.eventsOf("c-7")).hasSize(10)
+                .extracting(Observation::offset).isSorted();
+        assertThat(reader.eventsOf(List.of("c-7", "c-8"))).hasSize(20).doesNotHaveDuplicates();
+        assertThat(reader.eventsOfTopic("redelivered", 1000)).hasSize(500);
+        assertThat(reader.countByTopicSince("redelivered", T)).containsExactly(Map.entry("redelivered", 500L));
+    }
+
+    @Test
+    protected void eventsOfACorrelationIdAreOrderedByTimestampThenPartitionThenOffset() throws Exception {
+        sink.accept(List.of(
+                at("payments", 0, 7, T.plusSeconds(2), "order-1"),
+                at("orders", 2, 5, T, "order-1"),
+                at("orders", 1, 9, T, "order-1"),
+                at("orders", 1, 8, T, "order-1"),
+                at("orders", 0, 3, T.plusSeconds(1), "order-1"),
+                at("orders", 0, 4, T, "order-2")));
+
+        assertThat(coordinates(reader.eventsOf("order-1")))
+                .containsExactly("orders/1/8", "orders/1/9", "orders/2/5", "orders/0/3", "payments/0/7");
+        assertThat(reader.eventsOf("order-3")).isEmpty();
+    }
+
+    @Test
+    protected void eventsOfSeveralIdsReadEachRecordOnceInOneTimeOrder() throws Exception {
+        sink.accept(List.of(
+                at("orders", 0, 1, T, "order-1"),
+                at("payments", 0, 1, T.plusSeconds(1), "pay-1"),
+                at("orders", 0, 2, T.plusSeconds(2), "order-1"),
+                at("shipping", 0, 1, T.plusSeconds(3), "ship-1"),
+                at("orders", 0, 3, T.plusSeconds(4), "order-2")));
+
+        assertThat(coordinates(reader.eventsOf(List.of("order-1", "pay-1", "ship-1"))))
+                .containsExactly("orders/0/1", "payments/0/1", "orders/0/2", "shipping/0/1");
+        assertThat(coordinates(reader.eventsOf(List.of("pay-1")))).containsExactly("payments/0/1");
+        assertThat(reader.eventsOf(List.<String>of())).isEmpty();
+    }
+
+    @Test
+    protected void eventsOfAThousandIdsFindsTheStoredOnes() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            ids.add("id-" + i);
+        }
+        sink.accept(List.of(at("orders", 0, 1, T, "id-0"), at("orders", 0, 2, T, "id-999"),
+                at("orders", 0, 3, T, "id-1000")));
+
+        assertThat(coordinates(reader.eventsOf(ids))).containsExactly("orders/0/1", "orders/0/2");
+    }
+
+    @Test
+    protected void lastEventIsTheLatestByTimestampThenPartitionThenOffset() throws Exception {
+        sink.accept(List.of(
+                at("orders", 1, 8, T.plusSeconds(1), "order-1"),
+                at("orders", 2, 1, T.plusSeconds(1), "order-1"),
+                at("orders", 2, 0, T.plusSeconds(1), "order-1"),
+                at("orders", 3, 9, T, "order-1"),
+                at("orders", 0, 99, T.plusSeconds(9), "order-2")));
+
+        assertThat(reader.lastEventOf("order-1")).get().extracting(Observation::coordinates).isEqualTo("orders/2/1");
+        assertThat(reader.lastEventOf("order-3")).isEmpty();
+    }
+
+    @Test
+    protected void eventIsFoundByItsCoordinatesOnly() throws Exception {
+        sink.accept(List.of(at("orders", 0, 5, T, "a"), at("orders", 1, 5, T, "b"), at("payments", 0, 5, T, "c")));
+
+        assertThat(reader.event("orders", 1, 5)).get().extracting(Observation::correlationId).isEqualTo("b");
+        assertThat(reader.event("payments", 0, 5)).get().extracting(Observation::correlationId).isEqualTo("c");
+        assertThat(reader.event("orders", 2, 5)).isEmpty();
+        assertThat(reader.event("orders", 0, 6)).isEmpty();
+        assertThat(reader.event("shipping", 0, 5)).isEmpty();
+    }
+
+    @Test
+    protected void uncorrelatedRecordsAreStoredAndCounted() throws Exception {
+        sink.accept(List.of(Observation.builder("noise", 0, 0, T).payload(new byte[] {1}).build()));
+
+        assertThat(reader.event("noise", 0, 0)).get().satisfies(o -> assertThat(o.correlated()).isFalse());
+        assertThat(reader.countDistinct("noise")).isOne();
+        assertThat(reader.eventsOfTopic("noise", 10)).hasSize(1);
+    }
+
+    @Test
+    protected void eventsOfATopicAreInPartitionOffsetOrderUpToTheLimit() throws Exception {
+        sink.accept(List.of(
+                at("orders", 1, 0, T, "a"),
+                at("orders", 0, 2, T.minusSeconds(5), "b"),
+                at("orders", 0, 1, T.plusSeconds(5), "c"),
+                at("orders-dlq", 0, 0, T, "d"),
+                at("payments", 0, 0, T, "e")));
+
+        assertThat(coordinates(reader.eventsOfTopic("orders", 10))).containsExactly("orders/0/1", "orders/0/2", "orders/1/0");
+        assertThat(coordinates(reader.eventsOfTopic("orders", 2))).containsExactly("orders/0/1", "orders/0/2");
+        assertThat(reader.eventsOfTopic("shipping", 10)).isEmpty();
+    }
+
+    @Test
+    protected void pagingATopicAfterTheLastRowReadsEveryRecordOnce() throws Exception {
+        List<Observation> batch = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            for (int o = 0; o < 5; o++) {
+                batch.add(at("orders", p, o, T.plusMillis(o), "c"));
+            }
+        }
+        sink.accept(batch);
+        sink.accept(batch.subList(3, 9)); // redelivered across a partition boundary
+        sink.accept(List.of(at("orders-dlq", 0, 0, T, "c")));
+
+        List<String> read = new ArrayList<>();
+        int partition = -1;
+        long offset = 0;
+        int pages = 0;
+        while (true) {
+            List<Observation> page = reader.eventsOfTopicAfter("orders", partition, offset, 4);
+            if (page.isEmpty()) {
+                break;
+            }
+            assertThat(page).hasSizeLessThanOrEqualTo(4);
+            read.addAll(coordinates(page));
+            Observation last = page.get(page.size() - 1);
+            partition = last.partition();
+            offset = last.offset();
+            pages++;
+        }
+        assertThat(pages).isEqualTo(4);
+        assertThat(read).containsExactlyElementsOf(coordinates(batch));
+        assertThat(coordinates(reader.eventsOfTopicAfter("orders", 1, 3, 3)))
+                .containsExactly("orders/1/4", "orders/2/0", "orders/2/1");
+        assertThat(reader.eventsOfTopicAfter("orders", 2, 4, 10)).isEmpty();
+    }
+
+    @Test
+    protected void countsByTopicSinceMatchWholeTopicNamesAndCountZeroForQuietTopics() throws Exception {
+        sink.accept(List.of(
+                at("orders", 0, 0, T.minusSeconds(60), "a"),
+                at("orders", 0, 1, T, "a"),
+                at("orders", 1, 0, T.plusSeconds(1), "b"),
+                at("payments", 0, 0, T.minusSeconds(60), "a"),
+                at("orders.DLT", 0, 0, T, "a"),
+                at("new-orders", 0, 0, T, "a"),
+                at("shipping", 0, 0, T, "a")));
+
+        assertThat(reader.countByTopicSince("orders|payments", T))
+                .containsExactly(Map.entry("orders", 2L), Map.entry("payments", 0L));
+        assertThat(reader.countByTopicSince(".*orders.*", T)).containsExactly(
+                Map.entry("new-orders", 1L), Map.entry("orders", 2L), Map.entry("orders.DLT", 1L));
+        assertThat(reader.countByTopicSince("orders\\.DLT", T.minusSeconds(600)))
+                .containsExactly(Map.entry("orders.DLT", 1L));
+        assertThat(reader.countByTopicSince("billing", T)).isEmpty();
+    }
+
+    @Test
+    protected void replayedCountCountsRecordsCarryingTheReplayIdHeaderOnce() throws Exception {
+        Observation replayed = Observation.builder("orders", 0, 10, T)
+                .headers(List.of(Header.of(Observation.REPLAY_ID_HEADER, "r-1"), Header.of("choreoscope-replay-of", "orders/0/1")))
+                .build();
+        Observation otherCase = Observation.builder("orders", 0, 11, T)
+                .headers(List.of(Header.of("Choreoscope-Replay-Id", "r-1"))).build();
+        Observation elsewhere = Observation.builder("payments", 0, 0, T)
+                .headers(List.of(Header.of(Observation.REPLAY_ID_HEADER, "r-1"))).build();
+
+        sink.accept(List.of(at("orders", 0, 1, T, "a"), replayed, otherCase, elsewhere));
+        sink.accept(List.of(replayed));
+
+        assertThat(reader.countReplayed("orders")).isOne();
+        assertThat(reader.event("orders", 0, 10)).get().satisfies(o -> assertThat(o.replayed()).isTrue());
+        assertThat(reader.countReplayed("shipping")).isZero();
+    }
+
+    @Test
+    protected void countsOfAnUnknownTopicAreZero() {
+        assertThat(reader.countDistinct("nothing")).isZero();
+        assertThat(reader.countVisible("nothing")).isZero();
+        assertThat(reader.countReplayed("nothing")).isZero();
+    }
+
+    @Test
+    protected void anEmptyBatchStoresNothing() throws Exception {
+        sink.accept(List.of());
+
+        assertThat(reader.countByTopicSince(".*", Instant.EPOCH)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ParseStatus.class)
+    protected void everyRecordIsKeptWithItsParseStatusAndError(ParseStatus status) throws Exception {
+        Observation flagged = Observation.builder("flagged", 0, 0, T).correlationId("c").parseStatus(status)
+                .parseError(status == ParseStatus.OK ? null : "why: " + status).build();
+
+        sink.accept(List.of(flagged));
+
+        assertThat(reader.eventsOf("c")).singleElement().usingRecursiveComparison().isEqualTo(flagged);
+    }
+}

@@ -1,0 +1,253 @@
+package io.choreoscope.harness.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.choreoscope.model.DependencyReader;
+import io.choreoscope.model.FlowModelReader;
+import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.ObservationSink;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.flow.DependencyMap.Edge;
+import io.choreoscope.model.flow.DependencyMap.EdgeRole;
+import io.choreoscope.model.flow.DependencyMap.Node;
+import io.choreoscope.model.flow.DependencyMap.NodeKind;
+import io.choreoscope.model.flow.DeviationKind;
+import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.model.flow.ModelMerge;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The flow-model store's contract: what {@link InstanceWriter#writeFlowModels} and
+ * {@link InstanceWriter#writeDependencyMap} persist per owner, {@link FlowModelReader} and {@link DependencyReader}
+ * read back merged over the owners as {@link ModelMerge} merges them; PRODUCES edges come from the events stored
+ * through the {@link ObservationSink}. One suite, run against every storage: a subclass supplies a fresh, empty
+ * storage per test (see {@code ClickHouseStorageTest}).
+ *
+ * <p>Dependency windows start and end on whole minutes: stores may count produced records per minute.
+ */
+public abstract class FlowModelStoreContract {
+    private static final Instant T = Instant.parse("2026-11-22T10:00:00Z");
+
+    /** The seams under test, over one storage. */
+    public record FlowModelStore(InstanceWriter writer, FlowModelReader flows, DependencyReader dependencies,
+                                 ObservationSink events) {
+    }
+
+    /** A fresh, empty storage; called before each test. The subclass closes what it opened. */
+    protected abstract FlowModelStore storage();
+
+    private InstanceWriter writer;
+    private FlowModelReader flows;
+    private DependencyReader dependencies;
+    private ObservationSink events;
+
+    @BeforeEach
+    void openStorage() {
+        FlowModelStore s = storage();
+        writer = s.writer();
+        flows = s.flows();
+        dependencies = s.dependencies();
+        events = s.events();
+    }
+
+    /**
+     * What one owner learned of the order flow from {@code placed} instances: {@code paid} of them paid and
+     * the rest failed; p50 latencies in ms as given, p95 and p99 twice and thrice that.
+     */
+    private static FlowModel orders(long placed, long paid, double paidP50, double failedP50) {
+        long failed = placed - paid;
+        return new FlowModel("OrderPlaced", placed,
+                List.of(new FlowModel.Node("OrderPlaced", placed), new FlowModel.Node("PaymentCaptured", paid),
+                        new FlowModel.Node("PaymentFailed", failed)),
+                List.of(new FlowModel.Transition("OrderPlaced", "PaymentCaptured", paid, (double) paid / placed,
+                                paidP50, 2 * paidP50, 3 * paidP50),
+                        new FlowModel.Transition("OrderPlaced", "PaymentFailed", failed, (double) failed / placed,
+                                failedP50, 2 * failedP50, 3 * failedP50)),
+                Map.of("OrderPlaced", placed), Map.of("PaymentCaptured", paid, "PaymentFailed", failed),
+                List.of("PaymentCaptured"), Map.of(DeviationKind.OUT_OF_ORDER, 1L, DeviationKind.DUPLICATE, 2L), 1.0 / placed);
+    }
+
+    private static FlowModel signup(long instances) {
+        return new FlowModel("SignupStarted", instances, List.of(new FlowModel.Node("SignupStarted", instances)),
+                List.of(), Map.of("SignupStarted", instances), Map.of("SignupStarted", instances), List.of(), Map.of(), 0);
+    }
+
+    private static Edge consumes(String service, String topic, long count, double rate, double p50Ms, String evidence,
+                                 String... eventTypes) {
+        return new Edge(EdgeRole.CONSUMES, service, topic, Set.of(eventTypes), count, rate, p50Ms, 2 * p50Ms, Set.of(evidence));
+    }
+
+    private static DependencyMap map(Edge... edges) {
+        List<Node> nodes = new ArrayList<>();
+        for (Edge e : edges) {
+            nodes.add(new Node(NodeKind.SERVICE, e.service()));
+            nodes.add(new Node(NodeKind.TOPIC, e.topic()));
+        }
+        return new DependencyMap(nodes.stream().distinct().toList(), List.of(edges));
+    }
+
+    private static Observation produced(String topic, int partition, long offset, Instant ts, String service, String type) {
+        return Observation.builder(topic, partition, offset, ts).correlationId("c-" + offset).sourceService(service)
+                .eventType(type).build();
+    }
+
+    private static List<Edge> edges(DependencyMap m, EdgeRole role) {
+        return m.edges().stream().filter(e -> e.role() == role).toList();
+    }
+
+    // --- FlowModelReader ---
+
+    @Test
+    protected void flowModelOfOneOwnerReadsBackEqual() {
+        FlowModel m = orders(10, 7, 120.5, 80.25);
+
+        writer.writeFlowModels("all", List.of(m, signup(3)), T);
+
+        assertThat(flows.flowModel("OrderPlaced")).contains(m);
+        assertThat(flows.flowModel("SignupStarted")).contains(signup(3));
+        assertThat(flows.flowModelsOf("all")).isEqualTo(Map.of("OrderPlaced", m, "SignupStarted", signup(3)));
+    }
+
+    @Test
+    protected void flowModelIsMergedOverOwnersAsModelMergeDoes() {
+        FlowModel p0 = orders(10, 7, 100, 50);
+        FlowModel p1 = orders(30, 27, 200, 60);
+
+        writer.writeFlowModels("p0", List.of(p0), T);
+        writer.writeFlowModels("p1", List.of(p1, signup(4)), T);
+
+        FlowModel merged = flows.flowModel("OrderPlaced").orElseThrow();
+        assertThat(merged).isEqualTo(ModelMerge.flow(List.of(p0, p1)));
+        assertThat(merged.instances()).isEqualTo(40);
+        assertThat(merged.transition("OrderPlaced", "PaymentCaptured").count()).isEqualTo(34);
+        assertThat(flows.flowModel("SignupStarted")).contains(signup(4));
+        assertThat(flows.flowModelsOf("p0")).isEqualTo(Map.of("OrderPlaced", p0));
+        assertThat(flows.flowModelsOf("p1")).isEqualTo(Map.of("OrderPlaced", p1, "SignupStarted", signup(4)));
+    }
+
+    @Test
+    protected void writingAnOwnersModelsReplacesThatOwnersModelOfEachFlowOnly() {
+        writer.writeFlowModels("p0", List.of(orders(10, 7, 100, 50), signup(1)), T);
+        writer.writeFlowModels("p1", List.of(orders(5, 5, 100, 0)), T);
+
+        FlowModel newer = orders(12, 8, 110, 55);
+        writer.writeFlowModels("p0", List.of(newer), T.plusSeconds(30));
+
+        assertThat(flows.flowModelsOf("p0")).isEqualTo(Map.of("OrderPlaced", newer, "SignupStarted", signup(1)));
+        assertThat(flows.flowModelsOf("p1")).isEqualTo(Map.of("OrderPlaced", orders(5, 5, 100, 0)));
+        assertThat(flows.flowModel("OrderPlaced")).contains(ModelMerge.flow(List.of(newer, orders(5, 5, 100, 0))));
+        assertThat(flows.flowModel("SignupStarted")).contains(signup(1));
+    }
+
+    @Test
+    protected void flowNamesAreSortedAndEachOnce() {
+        writer.writeFlowModels("p1", List.of(signup(1), orders(2, 1, 1, 1)), T);
+        writer.writeFlowModels("p0", List.of(orders(2, 1, 1, 1)), T);
+        writer.writeFlowModels("p0", List.of(orders(3, 1, 1, 1)), T);
+
+        assertThat(flows.flowNames()).containsExactly("OrderPlaced", "SignupStarted");
+    }
+
+    @Test
+    protected void unknownFlowsAndOwnersHaveNoModels() {
+        writer.writeFlowModels("p0", List.of(signup(1)), T);
+
+        assertThat(flows.flowModel("NoSuchFlow")).isEmpty();
+        assertThat(flows.flowModel("SignupStarted' OR '1'='1")).isEmpty();
+        assertThat(flows.flowModelsOf("p9")).isEmpty();
+    }
+
+    @Test
+    protected void nothingPersistedReadsEmpty() {
+        writer.writeFlowModels("p0", List.of(), T);
+
+        assertThat(flows.flowNames()).isEmpty();
+        assertThat(dependencies.dependencies(T, T.plusSeconds(600)).edges()).isEmpty();
+        assertThat(dependencies.dependencies(T, T.plusSeconds(600)).nodes()).isEmpty();
+    }
+
+    // --- DependencyReader ---
+
+    @Test
+    protected void consumesEdgesAreMergedOverOwnersAndAnOwnersNewestMapWins() {
+        writer.writeDependencyMap("p0", map(consumes("billing", "orders", 100, 1.0, 50, "span", "OrderPlaced")), T);
+        writer.writeDependencyMap("p0", map(consumes("billing", "orders", 10, 0.1, 20, "span", "OrderPlaced"),
+                consumes("shipping", "payments", 4, 0.04, Double.NaN, "consumer-group", "PaymentCaptured")), T.plusSeconds(1));
+        writer.writeDependencyMap("p1", map(consumes("billing", "orders", 30, 0.3, 40, "consumer-group", "OrderAmended")), T);
+
+        DependencyMap m = dependencies.dependencies(T, T.plusSeconds(600));
+
+        assertThat(edges(m, EdgeRole.CONSUMES)).containsExactlyInAnyOrderElementsOf(ModelMerge.dependencies(List.of(
+                map(consumes("billing", "orders", 10, 0.1, 20, "span", "OrderPlaced"),
+                        consumes("shipping", "payments", 4, 0.04, Double.NaN, "consumer-group", "PaymentCaptured")),
+                map(consumes("billing", "orders", 30, 0.3, 40, "consumer-group", "OrderAmended")))).edges());
+        Edge billing = edges(m, EdgeRole.CONSUMES).stream().filter(e -> e.service().equals("billing")).findFirst().orElseThrow();
+        assertThat(billing.count()).isEqualTo(40);
+        assertThat(billing.ratePerSecond()).isCloseTo(0.4, within(1e-9));
+        assertThat(billing.p50Ms()).isCloseTo((20 * 10 + 40 * 30) / 40.0, within(1e-9));
+        assertThat(billing.eventTypes()).containsExactlyInAnyOrder("OrderPlaced", "OrderAmended");
+        assertThat(billing.evidence()).containsExactlyInAnyOrder("span", "consumer-group");
+        assertThat(m.nodes()).containsExactly(new Node(NodeKind.SERVICE, "billing"), new Node(NodeKind.SERVICE, "shipping"),
+                new Node(NodeKind.TOPIC, "orders"), new Node(NodeKind.TOPIC, "payments"));
+    }
+
+    @Test
+    protected void producesEdgesCountTheStoredEventsOfTheWindowWithTheirRate() throws Exception {
+        Instant from = T;
+        Instant to = T.plus(Duration.ofMinutes(10));
+        events.accept(List.of(
+                produced("orders", 0, 0, from, "orders", "OrderPlaced"),
+                produced("orders", 1, 0, from.plusSeconds(90), "orders", "OrderPlaced"),
+                produced("orders", 0, 1, to.minusMillis(1), "orders", "OrderAmended"),
+                produced("orders", 0, 2, from.minusMillis(1), "orders", "OrderPlaced"),
+                produced("orders", 0, 3, to, "orders", "OrderPlaced"),
+                produced("payments", 0, 0, from.plusSeconds(30), "payments", "PaymentCaptured"),
+                produced("payments", 0, 1, from.plusSeconds(31), null, "PaymentCaptured"),
+                produced("orders", 2, 0, from.plusSeconds(40), "backoffice", null)));
+        // A learned PRODUCES edge is not shown: produced records are counted from the stored events.
+        writer.writeDependencyMap("all", map(new Edge(EdgeRole.PRODUCES, "legacy", "orders", Set.of("OrderPlaced"), 99, 9,
+                Double.NaN, Double.NaN, Set.of("span"))), T);
+
+        DependencyMap m = dependencies.dependencies(from, to);
+
+        assertThat(edges(m, EdgeRole.PRODUCES)).containsExactlyInAnyOrder(
+                new Edge(EdgeRole.PRODUCES, "backoffice", "orders", Set.of(), 1, 1 / 600.0, Double.NaN, Double.NaN, Set.of("observation")),
+                new Edge(EdgeRole.PRODUCES, "orders", "orders", Set.of("OrderPlaced", "OrderAmended"), 3, 3 / 600.0,
+                        Double.NaN, Double.NaN, Set.of("observation")),
+                new Edge(EdgeRole.PRODUCES, "payments", "payments", Set.of("PaymentCaptured"), 1, 1 / 600.0,
+                        Double.NaN, Double.NaN, Set.of("observation")));
+        assertThat(m.nodes()).containsExactly(new Node(NodeKind.SERVICE, "backoffice"), new Node(NodeKind.SERVICE, "orders"),
+                new Node(NodeKind.SERVICE, "payments"), new Node(NodeKind.TOPIC, "orders"), new Node(NodeKind.TOPIC, "payments"));
+        assertThat(dependencies.dependencies(to, to.plus(Duration.ofMinutes(10))).edges()).singleElement()
+                .satisfies(e -> assertThat(e.count()).isOne());
+    }
+
+    @Test
+    protected void topicRatesAreEventsPerSecondOverTheLastFiveMinutes() throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        List<Observation> batch = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            batch.add(produced("orders", 0, i, now.minusSeconds(10 + i), "orders", "OrderPlaced"));
+        }
+        batch.add(produced("payments", 0, 0, now.minusSeconds(5), null, null));
+        batch.add(produced("archive", 0, 0, now.minus(Duration.ofMinutes(30)), "orders", "OrderPlaced"));
+        events.accept(batch);
+
+        Map<String, Double> rates = dependencies.topicRates();
+
+        assertThat(rates).containsOnlyKeys("orders", "payments");
+        assertThat(rates.get("orders")).isCloseTo(30 / 300.0, within(1e-9));
+        assertThat(rates.get("payments")).isCloseTo(1 / 300.0, within(1e-9));
+    }
+}

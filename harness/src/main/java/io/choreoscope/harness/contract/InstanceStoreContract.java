@@ -1,0 +1,496 @@
+package io.choreoscope.harness.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import io.choreoscope.model.FlowKpiReader;
+import io.choreoscope.model.Header;
+import io.choreoscope.model.InstanceQuery;
+import io.choreoscope.model.InstanceReader;
+import io.choreoscope.model.InstanceReader.Recoverable;
+import io.choreoscope.model.InstanceRecord;
+import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.ObservationSink;
+import io.choreoscope.model.SearchReader;
+import io.choreoscope.model.StateChangeReader;
+import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.api.LiveUpdate;
+import io.choreoscope.model.api.SearchHit;
+import io.choreoscope.model.flow.Deviation;
+import io.choreoscope.model.flow.DeviationKind;
+import io.choreoscope.model.flow.ExpectedStep;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.InstanceState;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The instance store's contract: what an {@link InstanceWriter} persists, an {@link InstanceReader} reads back as
+ * the newest write left it, and the {@link StateChangeReader}, {@link SearchReader} and {@link FlowKpiReader} over
+ * the same storage see the same instances (with the events stored through the {@link ObservationSink}, for the
+ * filters and searches that read events). One suite, run against every storage: a subclass supplies a fresh,
+ * empty storage per test (see {@code ClickHouseStorageTest}).
+ */
+public abstract class InstanceStoreContract {
+    private static final Instant T = Instant.parse("2026-11-22T10:00:00Z");
+    private static final Duration HOUR = Duration.ofHours(1);
+
+    /** The seams under test, over one storage. */
+    public record InstanceStore(InstanceWriter writer, InstanceReader reader, StateChangeReader stateChanges,
+                                SearchReader search, FlowKpiReader kpis, ObservationSink events) {
+    }
+
+    /** A fresh, empty storage; called before each test. The subclass closes what it opened. */
+    protected abstract InstanceStore storage();
+
+    private InstanceWriter writer;
+    private InstanceReader reader;
+    private StateChangeReader stateChanges;
+    private SearchReader search;
+    private FlowKpiReader kpis;
+    private ObservationSink events;
+
+    @BeforeEach
+    void openStorage() {
+        InstanceStore s = storage();
+        writer = s.writer();
+        reader = s.reader();
+        stateChanges = s.stateChanges();
+        search = s.search();
+        kpis = s.kpis();
+        events = s.events();
+    }
+
+    /**
+     * An instance row to write. Defaults: flow OrderPlaced, RUNNING, one OrderPlaced event, started and last event
+     * at T, partition 0, state since and written at its last event.
+     */
+    private static Row instance(String id) {
+        return new Row(id);
+    }
+
+    private static final class Row {
+        private final String id;
+        private final Set<String> linked = new HashSet<>();
+        private String flow = "OrderPlaced";
+        private InstanceState state = InstanceState.RUNNING;
+        private Instant started = T;
+        private Instant last = T;
+        private List<String> types = List.of("OrderPlaced");
+        private int partition;
+        private Instant stateSince;
+        private Instant updatedAt;
+
+        private Row(String id) {
+            this.id = id;
+            linked.add(id);
+        }
+
+        Row linked(String... ids) { linked.addAll(Arrays.asList(ids)); return this; }
+        Row flow(String v) { flow = v; return this; }
+        Row state(InstanceState v) { state = v; return this; }
+        Row started(Instant v) { started = v; return last.isBefore(v) ? last(v) : this; }
+        Row last(Instant v) { last = v; return this; }
+        Row types(String... v) { types = List.of(v); return this; }
+        Row partition(int v) { partition = v; return this; }
+        Row stateSince(Instant v) { stateSince = v; return this; }
+        Row updatedAt(Instant v) { updatedAt = v; return this; }
+
+        InstanceRecord record() {
+            Instant since = stateSince != null ? stateSince : last;
+            InstanceSnapshot s = new InstanceSnapshot(id, linked, flow, state, state + " since " + since, started, last,
+                    types.size(), 0, types.get(types.size() - 1), "orders", List.of(), List.of());
+            return new InstanceRecord(s, types, partition, since, updatedAt != null ? updatedAt : since);
+        }
+    }
+
+    private void write(Row... rows) {
+        writer.write(Arrays.stream(rows).map(Row::record).toList());
+    }
+
+    private static Observation event(String topic, long offset, String correlationId, Instant ts, String service) {
+        return Observation.builder(topic, 0, offset, ts).correlationId(correlationId).sourceService(service)
+                .eventType("Something").build();
+    }
+
+    private static InstanceQuery window(Instant from, Instant to, int limit) {
+        return new InstanceQuery(null, null, from, to, null, null, null, null, limit);
+    }
+
+    private static InstanceQuery lastHour() {
+        return window(T, T.plus(HOUR), 500);
+    }
+
+    private static List<String> ids(List<InstanceSnapshot> rows) {
+        return rows.stream().map(InstanceSnapshot::correlationId).toList();
+    }
+
+    // --- InstanceWriter and InstanceReader ---
+
+    @Test
+    protected void writtenInstanceReadsBackFieldForField() {
+        InstanceSnapshot s = new InstanceSnapshot("order-1", Set.of("order-1", "pay-1", "ship-1"), "OrderPlaced",
+                InstanceState.RUNNING, "waiting for OrderShipped (bound 30000 ms)", T, T.plusMillis(2_345), 4, 2,
+                "PaymentCaptured", null,
+                List.of(new ExpectedStep("OrderShipped", 0.75, 30_000, true), new ExpectedStep("OrderCancelled", 0.25, 60_000, false)),
+                List.of(new Deviation(DeviationKind.SKIPPED_STEP, "PaymentCaptured", "OrderPlaced -> PaymentCaptured skips StockReserved"),
+                        new Deviation(DeviationKind.DUPLICATE, "PaymentCaptured", "payments/0/7 delivered twice")));
+
+        writer.write(List.of(new InstanceRecord(s, List.of("OrderPlaced", "PaymentCaptured"), 3, T, T.plusSeconds(3))));
+
+        assertThat(reader.byId("order-1")).contains(s);
+    }
+
+    @Test
+    protected void newestWriteOfAnInstanceWins() {
+        write(instance("order-1").types("OrderPlaced"));
+        write(instance("order-1").state(InstanceState.STUCK).types("OrderPlaced", "PaymentCaptured"));
+        write(instance("order-1").state(InstanceState.COMPLETED).types("OrderPlaced", "PaymentCaptured", "OrderShipped"));
+
+        InstanceSnapshot s = reader.byId("order-1").orElseThrow();
+        assertThat(s.state()).isEqualTo(InstanceState.COMPLETED);
+        assertThat(s.eventCount()).isEqualTo(3);
+        assertThat(ids(reader.find(lastHour()))).containsExactly("order-1");
+        assertThat(reader.stuck(null, 10)).isEmpty();
+        assertThat(reader.recoverable(null, T.plus(HOUR), T.minus(HOUR), 10)).isEmpty();
+    }
+
+    @Test
+    protected void laterRowOfOneBatchWins() {
+        write(instance("order-1"), instance("order-1").state(InstanceState.FAILED), instance("order-2"));
+
+        assertThat(reader.byId("order-1").orElseThrow().state()).isEqualTo(InstanceState.FAILED);
+        assertThat(ids(reader.find(lastHour()))).containsExactly("order-2", "order-1");
+    }
+
+    @Test
+    protected void anEmptyWriteWritesNothing() {
+        writer.write(List.of());
+
+        assertThat(reader.find(lastHour())).isEmpty();
+    }
+
+    @Test
+    protected void byIdFindsAnInstanceByItsPrimaryIdBeforeAnyLinkedId() {
+        write(instance("order-1").linked("pay-1"),
+                instance("pay-1").flow("PaymentRequested"),
+                instance("order-2").linked("ship-9").last(T.plusSeconds(1)),
+                instance("order-3").linked("ship-9").last(T.plusSeconds(2)));
+
+        assertThat(reader.byId("order-1")).get().extracting(InstanceSnapshot::linkedIds).isEqualTo(Set.of("order-1", "pay-1"));
+        assertThat(reader.byId("pay-1")).get().extracting(InstanceSnapshot::flow).isEqualTo("PaymentRequested");
+        assertThat(reader.byId("ship-9")).get().extracting(InstanceSnapshot::correlationId).isEqualTo("order-3");
+        assertThat(reader.byId("order-4")).isEmpty();
+        assertThat(reader.byId("order-1' OR '1'='1")).isEmpty();
+    }
+
+    @Test
+    protected void findReturnsInstancesActiveInTheWindowNewestLastEventFirst() {
+        write(instance("ended-before").started(T.minus(HOUR)).last(T.minusMillis(1)),
+                instance("last-at-from").started(T.minus(HOUR)).last(T),
+                instance("inside").started(T.plusSeconds(600)).last(T.plusSeconds(1200)),
+                instance("spanning").started(T.minus(HOUR)).last(T.plus(HOUR).plus(HOUR)),
+                instance("started-at-to").started(T.plus(HOUR)).last(T.plus(HOUR)),
+                instance("tie-a").started(T.plusSeconds(300)).last(T.plusSeconds(1800)),
+                instance("tie-b").started(T.plusSeconds(300)).last(T.plusSeconds(1800)));
+
+        assertThat(ids(reader.find(lastHour()))).containsExactly("spanning", "tie-b", "tie-a", "inside", "last-at-from");
+        assertThat(ids(reader.find(window(T, T.plus(HOUR), 2)))).containsExactly("spanning", "tie-b");
+        assertThat(reader.find(window(T.minus(Duration.ofDays(30)), T.minus(Duration.ofDays(29)), 10))).isEmpty();
+    }
+
+    @Test
+    protected void findFiltersByFlowStateAndEventType() {
+        write(instance("o-1").state(InstanceState.COMPLETED).types("OrderPlaced", "PaymentCaptured", "OrderShipped"),
+                instance("o-2").state(InstanceState.FAILED).types("OrderPlaced", "PaymentFailed").last(T.plusSeconds(1)),
+                instance("s-1").flow("SignupStarted").types("SignupStarted").last(T.plusSeconds(2)));
+
+        assertThat(ids(reader.find(new InstanceQuery("OrderPlaced", null, T, T.plus(HOUR), null, null, null, null, 10))))
+                .containsExactly("o-2", "o-1");
+        assertThat(ids(reader.find(new InstanceQuery(null, InstanceState.FAILED, T, T.plus(HOUR), null, null, null, null, 10))))
+                .containsExactly("o-2");
+        assertThat(ids(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), "PaymentCaptured", null, null, null, 10))))
+                .containsExactly("o-1");
+        assertThat(ids(reader.find(new InstanceQuery("SignupStarted", InstanceState.RUNNING, T, T.plus(HOUR), "SignupStarted", null, null, null, 10))))
+                .containsExactly("s-1");
+        assertThat(reader.find(new InstanceQuery("SignupStarted", InstanceState.FAILED, T, T.plus(HOUR), null, null, null, null, 10)))
+                .isEmpty();
+        assertThat(reader.find(new InstanceQuery("Other", null, T, T.plus(HOUR), null, null, null, null, 10))).isEmpty();
+        assertThat(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), "Order'Placed", null, null, null, 10))).isEmpty();
+    }
+
+    @Test
+    protected void findByServiceMatchesInstancesWithAnEventOfThatServiceInTheWindow() throws Exception {
+        events.accept(List.of(
+                event("orders", 0, "order-1", T.plusSeconds(60), "orders"),
+                event("payments", 0, "pay-1", T.plusSeconds(120), "payments"), // under order-1's linked ID
+                event("orders", 1, "order-2", T.plusSeconds(60), "orders"),
+                event("payments", 1, "order-2", T.minusSeconds(60), "payments"), // before the window
+                event("shipping", 0, "order-3", T.plusSeconds(60), "shipping")));
+        write(instance("order-1").linked("pay-1").last(T.plusSeconds(120)),
+                instance("order-2").started(T.minusSeconds(60)).last(T.plusSeconds(60)),
+                instance("order-3").last(T.plusSeconds(60)));
+
+        assertThat(ids(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), null, "payments", null, null, 10))))
+                .containsExactly("order-1");
+        assertThat(ids(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), null, "orders", null, null, 10))))
+                .containsExactly("order-1", "order-2");
+        assertThat(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), null, "nobody", null, null, 10))).isEmpty();
+    }
+
+    @Test
+    protected void findPagesThroughEveryMatchWithTheCursorWithoutGapsOrRepeats() {
+        write(instance("a").last(T.plusSeconds(1)), instance("b").last(T.plusSeconds(2)),
+                instance("c").last(T.plusSeconds(2)), instance("d").last(T.plusSeconds(2)),
+                instance("e").last(T.plusSeconds(3)), instance("f").last(T.plusSeconds(4)),
+                instance("g").last(T.plusSeconds(5)));
+
+        List<String> paged = new ArrayList<>();
+        Instant afterLast = null;
+        String afterId = null;
+        int pages = 0;
+        while (true) {
+            List<InstanceSnapshot> page = reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), null, null,
+                    afterLast, afterId, 3));
+            if (page.isEmpty()) {
+                break;
+            }
+            paged.addAll(ids(page));
+            afterLast = page.get(page.size() - 1).lastEventAt();
+            afterId = page.get(page.size() - 1).correlationId();
+            pages++;
+        }
+        assertThat(paged).containsExactly("g", "f", "e", "d", "c", "b", "a");
+        assertThat(pages).isEqualTo(3);
+    }
+
+    @Test
+    protected void stuckListsStuckInstancesOfOneOrEveryFlowOldestFirst() {
+        write(instance("s-3").state(InstanceState.STUCK).last(T.plusSeconds(3)),
+                instance("s-1").state(InstanceState.STUCK).last(T.plusSeconds(1)),
+                instance("signup").flow("SignupStarted").state(InstanceState.STUCK).last(T.plusSeconds(2)),
+                instance("running").last(T),
+                instance("unstuck").state(InstanceState.STUCK));
+        write(instance("unstuck").state(InstanceState.COMPLETED).last(T.plusSeconds(9)));
+
+        assertThat(ids(reader.stuck(null, 10))).containsExactly("s-1", "signup", "s-3");
+        assertThat(ids(reader.stuck("OrderPlaced", 10))).containsExactly("s-1", "s-3");
+        assertThat(ids(reader.stuck("OrderPlaced", 1))).containsExactly("s-1");
+        assertThat(reader.stuck("Other", 10)).isEmpty();
+    }
+
+    @Test
+    protected void recoverableAreUnfinishedSinceTheAbandonCutAndFinishedSinceTheRecentCut() {
+        Instant abandonCut = T;
+        Instant recentCut = T.plus(HOUR);
+        write(instance("running-new").last(T.plusSeconds(5400)).linked("pay-1"),
+                instance("stuck-old").state(InstanceState.STUCK).last(T.plusSeconds(1800)).partition(1),
+                instance("running-abandoned").last(T.minusMillis(1)),
+                instance("completed-recent").state(InstanceState.COMPLETED).last(T.plusSeconds(4800)),
+                instance("failed-old").state(InstanceState.FAILED).last(T.plusSeconds(1800)).partition(1),
+                instance("compensated-at-cut").state(InstanceState.COMPENSATED).last(recentCut).partition(2),
+                instance("running-at-cut").last(abandonCut).partition(2));
+
+        List<Recoverable> all = reader.recoverable(null, recentCut, abandonCut, 100);
+        assertThat(all).extracting(Recoverable::correlationId).containsExactly(
+                "running-new", "completed-recent", "compensated-at-cut", "stuck-old", "running-at-cut");
+        Recoverable first = all.get(0);
+        assertThat(first.linkedIds()).containsExactlyInAnyOrder("running-new", "pay-1");
+        assertThat(first.state()).isEqualTo(InstanceState.RUNNING);
+        assertThat(first.lastEventAt()).isEqualTo(T.plusSeconds(5400));
+        assertThat(all.get(3).state()).isEqualTo(InstanceState.STUCK);
+
+        assertThat(reader.recoverable(List.of(0), recentCut, abandonCut, 100)).extracting(Recoverable::correlationId)
+                .containsExactly("running-new", "completed-recent");
+        assertThat(reader.recoverable(List.of(1, 2), recentCut, abandonCut, 100)).extracting(Recoverable::correlationId)
+                .containsExactly("compensated-at-cut", "stuck-old", "running-at-cut");
+        assertThat(reader.recoverable(List.of(), recentCut, abandonCut, 100)).isEmpty();
+        assertThat(reader.recoverable(List.of(7), recentCut, abandonCut, 100)).isEmpty();
+        assertThat(reader.recoverable(null, recentCut, abandonCut, 2)).extracting(Recoverable::correlationId)
+                .containsExactly("running-new", "completed-recent");
+    }
+
+    // --- StateChangeReader ---
+
+    @Test
+    protected void stateChangesSinceAreRawOldestFirstAndEachChangeOnce() {
+        write(instance("a").stateSince(T.plusSeconds(1)),
+                instance("b").stateSince(T.plusSeconds(2)).types("OrderPlaced"),
+                instance("before").stateSince(T.minusSeconds(10)),
+                instance("unchanged").stateSince(T.minusSeconds(10)));
+        write(instance("b").stateSince(T.plusSeconds(2)).types("OrderPlaced", "PaymentCaptured").updatedAt(T.plusSeconds(3)),
+                instance("unchanged").stateSince(T.minusSeconds(10)).updatedAt(T.plusSeconds(4)),
+                instance("a").state(InstanceState.COMPLETED).stateSince(T.plusSeconds(5)));
+
+        assertThat(stateChanges.stateChangesSince(T, 100)).containsExactly(
+                new LiveUpdate("instance", "a", "OrderPlaced", "RUNNING", T.plusSeconds(1)),
+                new LiveUpdate("instance", "b", "OrderPlaced", "RUNNING", T.plusSeconds(2)),
+                new LiveUpdate("instance", "a", "OrderPlaced", "COMPLETED", T.plusSeconds(5)));
+        assertThat(stateChanges.stateChangesSince(T, 2)).extracting(LiveUpdate::at)
+                .containsExactly(T.plusSeconds(1), T.plusSeconds(2));
+        assertThat(stateChanges.stateChangesSince(T.plusSeconds(2), 100)).extracting(LiveUpdate::at)
+                .containsExactly(T.plusSeconds(2), T.plusSeconds(5));
+        assertThat(stateChanges.stateChangesSince(T.plusSeconds(6), 100)).isEmpty();
+    }
+
+    // --- SearchReader ---
+
+    @Test
+    protected void searchIdFindsExactPrimaryOrLinkedIdsThenPrimaryIdPrefixes() {
+        write(instance("order-1").linked("pay-77").state(InstanceState.COMPLETED).types("OrderPlaced", "OrderShipped")
+                        .last(T.plusSeconds(3)),
+                instance("order-10"), instance("order-11"), instance("order-2"), instance("pay-7"));
+
+        List<SearchHit> exact = search.searchId("order-1", 10);
+        assertThat(exact.get(0)).isEqualTo(new SearchHit("order-1", "OrderPlaced", "COMPLETED", "OrderShipped",
+                T.plusSeconds(3), "correlationId", "order-1"));
+        assertThat(exact).extracting(SearchHit::correlationId).containsExactly("order-1", "order-10", "order-11");
+        assertThat(exact).extracting(SearchHit::matchedValue).containsExactly("order-1", "order-10", "order-11");
+        assertThat(search.searchId("pay-77", 10)).extracting(SearchHit::correlationId, SearchHit::matchedValue)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("order-1", "pay-77"));
+        assertThat(search.searchId("pay-7", 10)).extracting(SearchHit::correlationId).containsExactly("pay-7");
+        assertThat(search.searchId("order", 2)).hasSize(2);
+        assertThat(search.searchId("order-1", 1)).extracting(SearchHit::correlationId).containsExactly("order-1");
+        assertThat(search.searchId("nothing", 10)).isEmpty();
+    }
+
+    @Test
+    protected void searchIdShowsEachInstanceOnce() {
+        write(instance("pay-1x").linked("pay-1"));
+
+        assertThat(search.searchId("pay-1", 10)).extracting(SearchHit::correlationId).containsExactly("pay-1x");
+    }
+
+    @Test
+    protected void searchIdTakesWildcardsAndQuotesLiterally() {
+        write(instance("a_b"), instance("axb"), instance("100%"), instance("1000"), instance("o'brien"));
+
+        assertThat(search.searchId("a_", 10)).extracting(SearchHit::correlationId).containsExactly("a_b");
+        assertThat(search.searchId("100%", 10)).extracting(SearchHit::correlationId).containsExactly("100%");
+        assertThat(search.searchId("%", 10)).isEmpty();
+        assertThat(search.searchId("o'b", 10)).extracting(SearchHit::correlationId).containsExactly("o'brien");
+        assertThat(search.searchId("' OR '1'='1", 10)).isEmpty();
+    }
+
+    @Test
+    protected void searchValueFindsEventIdKeyHeaderOrPayloadCaseInsensitivelyNewestFirst() throws Exception {
+        events.accept(List.of(
+                Observation.builder("orders", 0, 1, T.plusSeconds(60)).correlationId("order-1").eventType("PaymentFailed")
+                        .payload("{\"reason\":\"Needle-in-haystack\"}".getBytes(StandardCharsets.UTF_8)).build(),
+                Observation.builder("orders", 0, 2, T.plusSeconds(120)).correlationId("order-2")
+                        .headers(List.of(Header.of("trace", "none"), Header.of("note", "has a NEEDLE"))).build(),
+                Observation.builder("orders", 0, 3, T.plusSeconds(180)).correlationId("order-3")
+                        .key("needle-key".getBytes(StandardCharsets.UTF_8)).build(),
+                Observation.builder("orders", 0, 4, T.plusSeconds(240)).correlationId("order-4").eventId("id-needle").build(),
+                Observation.builder("orders", 0, 5, T.plusSeconds(300)).correlationId("order-5")
+                        .payload("no match here".getBytes(StandardCharsets.UTF_8)).build()));
+        write(instance("order-1").state(InstanceState.COMPENSATED).last(T.plusSeconds(60)));
+
+        List<SearchHit> hits = search.searchValue("needle", T, T.plus(HOUR), 10);
+        assertThat(hits).extracting(SearchHit::correlationId).containsExactly("order-4", "order-3", "order-2", "order-1");
+        assertThat(hits).extracting(SearchHit::matchedField).containsExactly("eventId", "key", "header:note", "payload");
+        assertThat(hits).extracting(SearchHit::matchedValue)
+                .containsExactly("id-needle", "needle-key", "has a NEEDLE", "{\"reason\":\"Needle-in-haystack\"}");
+        assertThat(hits.get(3)).isEqualTo(new SearchHit("order-1", "OrderPlaced", "COMPENSATED", "PaymentFailed",
+                T.plusSeconds(60), "payload", "{\"reason\":\"Needle-in-haystack\"}"));
+        assertThat(search.searchValue("NEEDLE", T, T.plus(HOUR), 2)).extracting(SearchHit::correlationId)
+                .containsExactly("order-4", "order-3");
+        assertThat(search.searchValue("zzz-nothing", T, T.plus(HOUR), 10)).isEmpty();
+    }
+
+    @Test
+    protected void searchValueKeepsToTheWindowAndShowsEachEventOnce() throws Exception {
+        Observation inside = Observation.builder("orders", 0, 1, T).correlationId("inside")
+                .payload("needle".getBytes(StandardCharsets.UTF_8)).build();
+        events.accept(List.of(inside,
+                Observation.builder("orders", 0, 2, T.minusMillis(1)).correlationId("before")
+                        .payload("needle".getBytes(StandardCharsets.UTF_8)).build(),
+                Observation.builder("orders", 0, 3, T.plus(HOUR)).correlationId("at-end")
+                        .payload("needle".getBytes(StandardCharsets.UTF_8)).build()));
+        events.accept(List.of(inside));
+
+        assertThat(search.searchValue("needle", T, T.plus(HOUR), 10)).extracting(SearchHit::correlationId)
+                .containsExactly("inside");
+    }
+
+    @Test
+    protected void searchValueExcerptsLongValuesAroundTheMatchAndTakesQuotesLiterally() throws Exception {
+        String payload = "x".repeat(500) + "O'Brien said \"needle\"" + "y".repeat(500);
+        events.accept(List.of(Observation.builder("orders", 0, 1, T).payload(payload.getBytes(StandardCharsets.UTF_8)).build(),
+                Observation.builder("orders", 0, 2, T).correlationId("h")
+                        .headers(List.of(Header.of("long", "z".repeat(300) + "needle"))).build()));
+
+        List<SearchHit> hits = search.searchValue("o'brien said \"NEEDLE", T, T.plus(HOUR), 10);
+        assertThat(hits).singleElement().satisfies(h -> {
+            assertThat(h.matchedField()).isEqualTo("payload");
+            assertThat(h.matchedValue()).contains("O'Brien said \"needle").hasSizeLessThanOrEqualTo(200);
+            assertThat(h.flow()).isNull();
+            assertThat(h.state()).isNull();
+        });
+        assertThat(search.searchValue("needle", T, T.plus(HOUR), 10)).allSatisfy(
+                h -> assertThat(h.matchedValue()).hasSizeLessThanOrEqualTo(200));
+        assertThat(search.searchValue("%", T, T.plus(HOUR), 10)).isEmpty();
+    }
+
+    // --- FlowKpiReader ---
+
+    @Test
+    protected void flowSummariesCountTheInstancesStartedInTheWindowPerFlow() {
+        Instant to = T.plusSeconds(100);
+        write(instance("c-1").started(T.plusSeconds(5)));
+        write(instance("c-1").state(InstanceState.COMPLETED).started(T.plusSeconds(5)).last(T.plusSeconds(6))
+                        .types("OrderPlaced", "PaymentCaptured", "OrderShipped"),
+                instance("c-2").state(InstanceState.COMPLETED).started(T.plusSeconds(15)).last(T.plusSeconds(17))
+                        .types("OrderPlaced", "PaymentCaptured", "OrderShipped"),
+                instance("f-1").state(InstanceState.FAILED).started(T.plusSeconds(25)).last(T.plusSeconds(28))
+                        .types("OrderPlaced", "PaymentFailed"),
+                instance("s-1").state(InstanceState.STUCK).started(T.plusSeconds(35)),
+                instance("p-1").state(InstanceState.COMPENSATED).started(T.plusSeconds(45)).last(T.plusSeconds(47))
+                        .types("OrderPlaced", "PaymentFailed", "OrderCancelled"),
+                instance("r-1").started(T.plusSeconds(95)),
+                instance("before").state(InstanceState.COMPLETED).started(T.minusSeconds(1)),
+                instance("at-end").started(to),
+                instance("signup").flow("SignupStarted").types("SignupStarted").started(T.plusSeconds(50)));
+
+        List<FlowSummary> flows = kpis.flowSummaries(T, to, 10);
+
+        assertThat(flows).extracting(FlowSummary::flow).containsExactly("OrderPlaced", "SignupStarted");
+        FlowSummary orders = flows.get(0);
+        assertThat(orders.windowSeconds()).isEqualTo(100);
+        assertThat(orders.started()).isEqualTo(6);
+        assertThat(List.of(orders.running(), orders.completed(), orders.compensated(), orders.failed(), orders.stuck()))
+                .containsExactly(1L, 2L, 1L, 1L, 1L);
+        assertThat(orders.completionRate()).isCloseTo(2.0 / 5, within(1e-9));
+        assertThat(orders.eventsPerSecond()).isCloseTo(13 / 100.0, within(1e-9));
+        assertThat(orders.p50Ms()).isEqualTo(2000L);
+        assertThat(orders.p95Ms()).isBetween(2000L, 3000L);
+        assertThat(orders.p99Ms()).isBetween(orders.p95Ms(), 3000L);
+        assertThat(orders.sparkline()).containsExactly(1L, 1L, 1L, 1L, 1L, 0L, 0L, 0L, 0L, 1L);
+
+        FlowSummary signup = flows.get(1);
+        assertThat(signup.started()).isOne();
+        assertThat(signup.running()).isOne();
+        assertThat(signup.completionRate()).isNull();
+        assertThat(signup.p50Ms()).isNull();
+        assertThat(signup.eventsPerSecond()).isCloseTo(0.01, within(1e-9));
+        assertThat(signup.sparkline()).containsExactly(0L, 0L, 0L, 0L, 0L, 1L, 0L, 0L, 0L, 0L);
+    }
+
+    @Test
+    protected void flowSummariesOfAWindowWithoutInstancesCountNothing() {
+        write(instance("order-1"));
+
+        assertThat(kpis.flowSummaries(T.minus(Duration.ofDays(20)), T.minus(Duration.ofDays(19)), 30))
+                .allSatisfy(f -> assertThat(f.started()).isZero());
+    }
+}

@@ -1,0 +1,84 @@
+package io.choreoscope.storage.clickhouse;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+import io.choreoscope.harness.clickhouse.ClickHouseExtension;
+import io.choreoscope.harness.contract.EventStoreContract;
+import io.choreoscope.harness.contract.FlowModelStoreContract;
+import io.choreoscope.harness.contract.InstanceStoreContract;
+import io.choreoscope.harness.contract.SpanStoreContract;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Every storage contract against the real ClickHouse engine, each test on a fresh database with the schema
+ * migrated (about a quarter of a second each).
+ */
+@ExtendWith(ClickHouseExtension.class)
+class ClickHouseStorageTest {
+    private final Deque<AutoCloseable> open = new ArrayDeque<>();
+
+    /** A new database with the current schema, and a connection pool on it; both closed after the test. */
+    private SqlRunner freshDatabase() {
+        ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(),
+                ClickHouseExtension.createDatabase()));
+        open.push(store);
+        try {
+            new SchemaMigrator(store).migrate();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot migrate the test database: " + e.getMessage(), e);
+        }
+        SqlRunner sql = new SqlRunner(store);
+        open.push(sql);
+        return sql;
+    }
+
+    @AfterEach
+    void closeDatabases() throws Exception {
+        while (!open.isEmpty()) {
+            open.pop().close();
+        }
+    }
+
+    @Nested
+    class Events extends EventStoreContract {
+        @Override
+        protected EventStore storage() {
+            SqlRunner sql = freshDatabase();
+            return new EventStore(new ClickHouseEventWriter(sql.store()), new ClickHouseEventReader(sql));
+        }
+    }
+
+    @Nested
+    class Spans extends SpanStoreContract {
+        @Override
+        protected SpanStore storage() {
+            SqlRunner sql = freshDatabase();
+            return new SpanStore(new ClickHouseSpanWriter(sql.store()), new ClickHouseSpanReader(sql),
+                    new ClickHouseEventWriter(sql.store()), new ClickHouseEventReader(sql));
+        }
+    }
+
+    @Nested
+    class Instances extends InstanceStoreContract {
+        @Override
+        protected InstanceStore storage() {
+            SqlRunner sql = freshDatabase();
+            return new InstanceStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseInstanceReader(sql),
+                    new ClickHouseStateChangeReader(sql), new ClickHouseSearchReader(sql), new ClickHouseFlowKpiReader(sql),
+                    new ClickHouseEventWriter(sql.store()));
+        }
+    }
+
+    @Nested
+    class FlowModels extends FlowModelStoreContract {
+        @Override
+        protected FlowModelStore storage() {
+            SqlRunner sql = freshDatabase();
+            return new FlowModelStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseFlowModelReader(sql),
+                    new ClickHouseDependencyReader(sql), new ClickHouseEventWriter(sql.store()));
+        }
+    }
+}
