@@ -9,9 +9,10 @@ import io.choreoscope.model.flow.DependencyMap;
 public interface DependencyReader {
 
     /**
-     * The service dependency map of [{@code from}, {@code to}): PRODUCES edges counted from the stored events of
-     * the window (rates in records per second over the window), CONSUMES edges as live inference learned them,
-     * merged over every owner. Nodes sorted by kind, then name.
+     * The service dependency map of [{@code from}, {@code to}): PRODUCES edges counted from per-minute aggregates
+     * of the stored events (the window is taken in whole minutes, from the minute of {@code from}; a record the tap
+     * delivered twice may count twice there), with rates in records per second over the window; CONSUMES edges as
+     * live inference learned them, merged over every owner. Nodes sorted by kind, then name.
      */
     DependencyMap dependencies(Instant from, Instant to);
 

@@ -25,8 +25,9 @@ public interface InstanceReader {
 
     /**
      * Instances a live engine should hold again after a restart or a rebalance: of the given partitions
-     * (null: all; empty: none), those not finished with a last event at or after {@code abandonCut}, plus
-     * finished ones with a last event at or after {@code recentCut}; newest first, at most {@code max}.
+     * (null: all; empty: none), those with a last event at or after {@code abandonCut} that are either not
+     * finished or had their last event at or after {@code recentCut} (callers pass a {@code recentCut} later
+     * than {@code abandonCut}); newest first, at most {@code max}.
      */
     List<Recoverable> recoverable(Collection<Integer> partitions, Instant recentCut, Instant abandonCut, int max);
 
