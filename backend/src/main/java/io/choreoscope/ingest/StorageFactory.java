@@ -76,7 +76,10 @@ public class StorageFactory {
         };
     }
 
-    /** Live inference in this process: role {@code all} (choreoscope.inference.embedded, default true). */
+    /**
+     * Live inference in this process: role {@code all} (choreoscope.inference.embedded, default true). The live loop
+     * over the in-process queue the sinks above fill; they wait while it is full.
+     */
     @Singleton
     @Bean(preDestroy = "close")
     @Requires(property = InferenceSettings.PREFIX + ".embedded", notEquals = "false")
@@ -95,7 +98,7 @@ public class StorageFactory {
                 : settings.getBootstrapServers(), settings.getTopic(), settings.getTopicPartitions());
     }
 
-    /** A remote inference worker: role {@code inference}. */
+    /** A remote inference worker: role {@code inference}. The same live loop, over this worker's Kafka partitions. */
     @Context
     @Bean(preDestroy = "close")
     @Requires(property = InferenceSettings.PREFIX + ".worker", value = "true")

@@ -1,0 +1,267 @@
+package io.choreoscope.live;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.InstanceReader;
+import io.choreoscope.model.InstanceRecord;
+import io.choreoscope.model.InstanceWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live-inference loop, the same for both layouts: one thread drives a {@link LiveEngine} per partition its
+ * {@link InferenceSource} assigns (one engine for everything in the embedded layout, one per Kafka partition in a
+ * worker). Each turn it
+ * <ol>
+ *   <li>waits for input until the next tick at most, and applies it to the engines in order;</li>
+ *   <li>when that input may have moved instance states and the source is not {@linkplain InferenceSource#behind()
+ *       behind}, persists the instances touched since the last write, in one insert for all engines; a failed write
+ *       stays pending for the tick;</li>
+ *   <li>runs the reads queued by {@link #onEngines};</li>
+ *   <li>every {@code evaluateInterval}: each engine ticks (evaluates states, stuck detection, eviction, persists what
+ *       changed, writes models every {@code modelInterval}), then the source is told what is
+ *       {@linkplain InferenceSource#persisted persisted} (a Kafka source commits offsets there, never before).</li>
+ * </ol>
+ * A failed step is retried at the next turn or stops the loop, as the source decides (a failed tick is not
+ * rescheduled: the next turn ticks again at once). A clean stop applies what the
+ * source still holds, flushes every engine (states and models), tells the source it is persisted, then closes the
+ * source; a crash persists nothing. Engines are created, recovered from ClickHouse and dropped when the source
+ * (re)assigns partitions, see {@link InferenceSource.Assignments}.
+ */
+final class LiveLoop implements InferenceSource.Assignments {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveLoop.class);
+    /** Reads waiting for the loop thread; more are refused at once rather than queued without bound. */
+    private static final int MAX_TASKS = 64;
+
+    private final String name;
+    private final InferenceSource source;
+    private final InferenceSettings settings;
+    private final InstanceWriter writer;
+    private final InstanceReader instances;
+    private final EventReader events;
+    private final Clock clock;
+    private final LongSupplier nanoTime;
+    private final long intervalNanos;
+    private final Map<Integer, LiveEngine> engines = new TreeMap<>();
+    private final BlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(MAX_TASKS);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile boolean crashed;
+    private volatile Thread thread;
+    private boolean failed;
+    private long nextTick;
+
+    /**
+     * @param name thread name, also used in log lines
+     * @param clock the time engines evaluate and persist at
+     */
+    LiveLoop(String name, InferenceSource source, InferenceSettings settings, InstanceWriter writer,
+             InstanceReader instances, EventReader events, Clock clock) {
+        this(name, source, settings, writer, instances, events, clock, System::nanoTime);
+    }
+
+    /** @param nanoTime monotonic time that schedules the ticks, in ns ({@link System#nanoTime()}, or a test's) */
+    LiveLoop(String name, InferenceSource source, InferenceSettings settings, InstanceWriter writer,
+             InstanceReader instances, EventReader events, Clock clock, LongSupplier nanoTime) {
+        this.name = name;
+        this.source = source;
+        this.settings = settings;
+        this.writer = writer;
+        this.instances = instances;
+        this.events = events;
+        this.clock = clock;
+        this.nanoTime = nanoTime;
+        this.intervalNanos = settings.getEvaluateInterval().toNanos();
+    }
+
+    /** Starts the loop on a daemon thread of its own. */
+    void start() {
+        Thread t = new Thread(this::run, name);
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    /**
+     * Asks the loop to stop after the current turn. Clean ({@code crash} false): apply what the source still holds,
+     * persist every engine, let the source acknowledge it. As a crash: persist and acknowledge nothing more.
+     */
+    void stop(boolean crash) {
+        crashed = crash;
+        running = false;
+    }
+
+    /** Waits up to {@code timeout} for the loop to end; true if it ended (or never started). */
+    boolean await(Duration timeout) throws InterruptedException {
+        return thread == null || stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs {@code f} on the loop thread between two turns, over the engines by partition; for reads of engine state
+     * (tests, health). Fails at once when {@value #MAX_TASKS} reads already wait.
+     */
+    <T> CompletableFuture<T> onEngines(Function<Map<Integer, LiveEngine>, T> f) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Map<Integer, LiveEngine> view = Collections.unmodifiableMap(engines);
+        if (!tasks.offer(() -> {
+            try {
+                result.complete(f.apply(view));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        })) {
+            result.completeExceptionally(new IllegalStateException("inference thread busy"));
+        }
+        return result;
+    }
+
+    private void run() {
+        try {
+            if (open()) {
+                while ((running || source.pending()) && step()) {
+                    // one turn per iteration
+                }
+            }
+        } finally {
+            finish();
+        }
+    }
+
+    /** Opens the source and schedules the first tick; false if the source cannot start. */
+    boolean open() {
+        try {
+            source.open(this);
+        } catch (RuntimeException e) {
+            LOG.error("{} could not start; stopping", name, e);
+            failed = true;
+            return false;
+        }
+        nextTick = nanoTime.getAsLong() + intervalNanos;
+        return true;
+    }
+
+    /** One turn of the loop (see the class comment). Returns false when the loop must stop. */
+    boolean step() {
+        try {
+            long waitNanos = Math.max(0, nextTick - nanoTime.getAsLong());
+            boolean touched = false;
+            for (InferenceSource.Input input : source.poll(Duration.ofNanos(waitNanos))) {
+                input.applyTo(engines);
+                touched |= input.touchesInstances();
+            }
+            if (touched && !source.behind()) {
+                persistChanges(); // caught up: make the states visible now, not at the next tick
+            }
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run();
+            }
+            if (nanoTime.getAsLong() >= nextTick) {
+                Instant now = clock.instant();
+                for (LiveEngine e : engines.values()) {
+                    e.tick(now);
+                }
+                source.persisted(List.copyOf(engines.keySet()), now);
+                nextTick = nanoTime.getAsLong() + intervalNanos;
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (RuntimeException e) {
+            if (source.continueAfter(e)) {
+                return true;
+            }
+            failed = true;
+            return false;
+        }
+    }
+
+    /**
+     * Persists the instances every engine touched since its last write, in one insert. Offsets are not acknowledged
+     * here (only after a tick). A failed write stays pending for the tick.
+     */
+    private void persistChanges() {
+        Instant now = clock.instant();
+        List<InstanceRecord> rows = new ArrayList<>();
+        for (LiveEngine e : engines.values()) {
+            rows.addAll(e.pendingRows(now));
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        try {
+            writer.write(rows);
+            engines.values().forEach(LiveEngine::persisted);
+        } catch (RuntimeException e) {
+            LOG.warn("{} could not store {} instance states ({}); the next tick writes them", name, rows.size(),
+                    e.toString());
+        }
+    }
+
+    /** After the last turn: persist (on a clean stop), then close the source, then drop the engines. */
+    void finish() {
+        try {
+            if (!crashed && !failed) {
+                try {
+                    Instant now = clock.instant();
+                    for (LiveEngine e : engines.values()) {
+                        e.flush(now);
+                    }
+                    source.persisted(List.copyOf(engines.keySet()), now);
+                } catch (RuntimeException e) {
+                    LOG.warn("{} could not persist its state on stop: {}", name, e.toString());
+                }
+            }
+            // Engines stay until the source is closed: closing a Kafka consumer revokes its partitions, which
+            // persists and commits them once more (unless crashed).
+            source.close(crashed);
+        } finally {
+            engines.clear();
+            stopped.countDown();
+        }
+    }
+
+    @Override
+    public int assigned(int partition) {
+        LiveEngine engine = partition == InferenceSource.ALL_PARTITIONS
+                ? new LiveEngine("all", null, settings.getTopicPartitions(), settings.engineConfig(), writer,
+                        settings.getModelInterval())
+                : new LiveEngine("p" + partition, List.of(partition), settings.getTopicPartitions(),
+                        settings.engineConfig(), writer, settings.getModelInterval());
+        int recovered = engine.recover(instances, events, settings.getRecoveryWindow(),
+                settings.getRecoveryMaxInstances(), clock.instant());
+        engines.put(partition, engine);
+        return recovered;
+    }
+
+    @Override
+    public boolean revoked(int partition) {
+        LiveEngine engine = engines.remove(partition);
+        if (engine == null || crashed) {
+            return false;
+        }
+        engine.flush(clock.instant());
+        return true;
+    }
+
+    @Override
+    public void lost(int partition) {
+        engines.remove(partition);
+    }
+}

@@ -1,0 +1,455 @@
+package io.choreoscope.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import io.choreoscope.model.EventReader;
+import io.choreoscope.model.InstanceQuery;
+import io.choreoscope.model.InstanceReader;
+import io.choreoscope.model.InstanceRecord;
+import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.Observation;
+import io.choreoscope.model.StorageException;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The one live-inference loop, turn by turn, over both kinds of source: the real in-process queue of the embedded
+ * layout and a fake shaped like the Kafka source (two partitions assigned on open, a poll per delivered batch,
+ * behind while batches wait). Every case runs the same loop code over each; a log records, in order, what reached
+ * storage and what the source was told. Ticks are driven by a fake monotonic clock, so nothing here waits.
+ */
+class LiveLoopTest {
+    private static final Instant T = Instant.parse("2026-11-23T10:00:00Z");
+    private static final Duration EVALUATE_INTERVAL = Duration.ofSeconds(1);
+
+    private final List<String> log = new ArrayList<>();
+    private final AtomicLong nanos = new AtomicLong();
+    private final MutableClock clock = new MutableClock(T);
+    private final RecordingWriter writer = new RecordingWriter();
+    private long offset;
+
+    /** A source under test and how to hand it a batch (as the sink or the topic would). */
+    interface Feed {
+        InferenceSource source();
+
+        void deliver(List<Observation> batch) throws InterruptedException;
+    }
+
+    static Stream<String> sources() {
+        return Stream.of("in-process queue", "Kafka-shaped partitions");
+    }
+
+    private Feed feed(String kind) {
+        return kind.equals("in-process queue") ? new QueueFeed(clock) : new PartitionFeed();
+    }
+
+    private LiveLoop loop;
+    private Feed feed;
+
+    @BeforeEach
+    void clearLog() {
+        log.clear();
+    }
+
+    private void start(String kind) {
+        InferenceSettings settings = new InferenceSettings();
+        settings.setTopicPartitions(2);
+        settings.setEvaluateInterval(EVALUATE_INTERVAL);
+        settings.setEndEventTypes(List.of("OrderShipped"));
+        settings.setStuckFloor(Duration.ofSeconds(1));
+        settings.setDefaultBound(Duration.ofSeconds(1));
+        feed = feed(kind);
+        loop = new LiveLoop("test-loop", new Recording(feed.source()), settings, writer, new NoInstances(),
+                new NoEvents(), clock, nanos::get);
+        assertThat(loop.open()).isTrue();
+    }
+
+    private Observation event(String id, String type, Instant at) {
+        return Observation.builder("orders", 0, offset++, at).correlationId(id).eventType(type).sourceService("svc").build();
+    }
+
+    /** The log without the writes of flow models (a tick writes them when due; the stop test looks at them). */
+    private List<String> withoutModels() {
+        return log.stream().filter(l -> !l.startsWith("models ")).toList();
+    }
+
+    /** Makes the next {@link LiveLoop#step()} tick. */
+    private void tickDue() {
+        nanos.addAndGet(EVALUATE_INTERVAL.toNanos());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sources")
+    void appliedBatchesAreStoredOnceNothingMoreWaitsInOneInsert(String kind) throws Exception {
+        start(kind);
+        feed.deliver(List.of(event("order-1", "OrderPlaced", T)));
+        feed.deliver(List.of(event("order-2", "OrderPlaced", T)));
+
+        assertThat(loop.step()).isTrue(); // order-1 applied; order-2 waits
+        assertThat(log).isEmpty();
+        assertThat(loop.step()).isTrue(); // order-2 applied; caught up
+        assertThat(log).containsExactly("write order-1=RUNNING order-2=RUNNING");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sources")
+    void statesMoveOnlyAtTheTickAndAreStoredBeforeTheSourceIsToldTheyArePersisted(String kind) throws Exception {
+        start(kind);
+        List<Observation> learn = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            learn.add(event("done-" + i, "OrderPlaced", T.plusSeconds(i)));
+            learn.add(event("done-" + i, "OrderShipped", T.plusSeconds(i).plusMillis(500)));
+        }
+        learn.add(event("open", "OrderPlaced", T.plusSeconds(20)));
+        feed.deliver(learn);
+        clock.set(T.plusSeconds(20).plusMillis(100));
+        loop.step();
+        assertThat(log).hasSize(1).allMatch(l -> l.contains("open=RUNNING"));
+        log.clear();
+
+        // Long past the learned bound of OrderPlaced -> OrderShipped: only the tick's evaluation sees it.
+        clock.set(T.plusSeconds(60));
+        feed.deliver(List.of()); // an empty batch, so that the turn does not wait for the tick
+        loop.step();
+        assertThat(log).isEmpty();
+        tickDue();
+        loop.step();
+        assertThat(withoutModels()).containsExactly("write open=STUCK", "persisted");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sources")
+    void whatArrivesWhileBehindIsStoredByTheTickThenAcknowledged(String kind) throws Exception {
+        start(kind);
+        feed.deliver(List.of(event("order-1", "OrderPlaced", T)));
+        feed.deliver(List.of(event("order-2", "OrderPlaced", T)));
+        tickDue();
+        loop.step(); // order-1 applied while order-2 waits; the tick stores it
+        assertThat(withoutModels()).containsExactly("write order-1=RUNNING", "persisted");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sources")
+    void aFailedWriteIsNeverAcknowledged(String kind) throws Exception {
+        start(kind);
+        writer.failing = true;
+        feed.deliver(List.of(event("order-1", "OrderPlaced", T)));
+        loop.step(); // the caught-up write fails and stays pending
+        tickDue();
+        loop.step(); // the tick's write fails: the source hears of the failure, not of persistence
+        assertThat(log).containsExactly("failed: write refused");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sources")
+    void aCleanStopAppliesWhatWaitsStoresItThenAcknowledgesThenCloses(String kind) throws Exception {
+        start(kind);
+        feed.deliver(List.of(event("order-1", "OrderPlaced", T)));
+        feed.deliver(List.of(event("order-2", "OrderPlaced", T)));
+        loop.step();
+        loop.stop(false);
+        loop.step();
+        loop.finish();
+        // The batches first, then every engine's final tick and models, then the acknowledgement, then the close.
+        assertThat(log.get(0)).isEqualTo("write order-1=RUNNING order-2=RUNNING");
+        assertThat(log.subList(1, log.size() - 2)).isNotEmpty().allMatch(l -> l.startsWith("models "));
+        assertThat(log.subList(log.size() - 2, log.size())).containsExactly("persisted", "closed");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sources")
+    void aCrashStoresAndAcknowledgesNothingMore(String kind) throws Exception {
+        start(kind);
+        feed.deliver(List.of(event("order-1", "OrderPlaced", T)));
+        feed.deliver(List.of(event("order-2", "OrderPlaced", T)));
+        loop.step();
+        loop.stop(true);
+        loop.finish();
+        assertThat(log).containsExactly("closed crashed");
+    }
+
+    // --- the two sources -------------------------------------------------------------------------------------
+
+    /** The real in-process source; its queue holds the batches. */
+    private static final class QueueFeed implements Feed {
+        private final InProcessSource source;
+
+        QueueFeed(Clock clock) {
+            source = new InProcessSource(64, clock);
+        }
+
+        @Override
+        public InferenceSource source() {
+            return source;
+        }
+
+        @Override
+        public void deliver(List<Observation> batch) throws InterruptedException {
+            source.offer(new InferenceSource.Observations(InferenceSource.ALL_PARTITIONS, batch));
+        }
+    }
+
+    /**
+     * Shaped like {@link KafkaPartitionSource}: owns partitions 0 and 1 from the start, a poll returns one delivered
+     * batch split by partition, behind while more batches wait, stops on a failure.
+     */
+    private static final class PartitionFeed implements Feed, InferenceSource {
+        private final Deque<List<Input>> polls = new ArrayDeque<>();
+
+        @Override
+        public InferenceSource source() {
+            return this;
+        }
+
+        @Override
+        public void deliver(List<Observation> batch) {
+            Map<Integer, List<Observation>> byPartition = new TreeMap<>();
+            for (Observation o : batch) {
+                byPartition.computeIfAbsent(LiveEngine.partitionOf(o.correlationId(), 2), p -> new ArrayList<>()).add(o);
+            }
+            List<Input> poll = new ArrayList<>();
+            byPartition.forEach((p, b) -> poll.add(new Observations(p, b)));
+            polls.add(poll);
+        }
+
+        @Override
+        public void open(Assignments assignments) {
+            assignments.assigned(0);
+            assignments.assigned(1);
+        }
+
+        @Override
+        public List<Input> poll(Duration maxWait) {
+            List<Input> next = polls.poll();
+            return next == null ? List.of() : next;
+        }
+
+        @Override
+        public boolean behind() {
+            return !polls.isEmpty();
+        }
+
+        @Override
+        public void persisted(Collection<Integer> partitions, Instant now) {
+            assertThat(partitions).containsExactly(0, 1);
+        }
+
+        @Override
+        public boolean pending() {
+            return false;
+        }
+
+        @Override
+        public boolean continueAfter(RuntimeException failure) {
+            return false;
+        }
+
+        @Override
+        public void close(boolean crashed) {
+        }
+    }
+
+    /** Logs what the loop tells a source, then passes it on. */
+    private final class Recording implements InferenceSource {
+        private final InferenceSource delegate;
+
+        Recording(InferenceSource delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void open(Assignments assignments) {
+            delegate.open(assignments);
+        }
+
+        @Override
+        public List<Input> poll(Duration maxWait) throws InterruptedException {
+            return delegate.poll(maxWait);
+        }
+
+        @Override
+        public boolean behind() {
+            return delegate.behind();
+        }
+
+        @Override
+        public void persisted(Collection<Integer> partitions, Instant now) {
+            log.add("persisted");
+            delegate.persisted(partitions, now);
+        }
+
+        @Override
+        public boolean pending() {
+            return delegate.pending();
+        }
+
+        @Override
+        public boolean continueAfter(RuntimeException failure) {
+            log.add("failed: " + failure.getMessage());
+            return delegate.continueAfter(failure);
+        }
+
+        @Override
+        public void close(boolean crashed) {
+            log.add(crashed ? "closed crashed" : "closed");
+            delegate.close(crashed);
+        }
+    }
+
+    // --- storage fakes -----------------------------------------------------------------------------------------
+
+    /** Logs every non-empty write of instance rows ({@code write id=STATE ...}, by ID) and of models. */
+    private final class RecordingWriter implements InstanceWriter {
+        boolean failing;
+
+        @Override
+        public void write(List<InstanceRecord> rows) {
+            if (rows.isEmpty()) {
+                return;
+            }
+            if (failing) {
+                throw new StorageException("write refused", null);
+            }
+            log.add("write " + rows.stream().map(InstanceRecord::snapshot)
+                    .map(s -> s.correlationId() + "=" + s.state()).sorted().collect(Collectors.joining(" ")));
+        }
+
+        @Override
+        public void writeFlowModels(String owner, List<FlowModel> models, Instant now) {
+            if (failing) {
+                throw new StorageException("write refused", null);
+            }
+            log.add("models " + owner);
+        }
+
+        @Override
+        public void writeDependencyMap(String owner, DependencyMap map, Instant now) {
+            if (failing) {
+                throw new StorageException("write refused", null);
+            }
+        }
+    }
+
+    /** Nothing stored before: recovery finds nothing. */
+    private static final class NoInstances implements InstanceReader {
+        @Override
+        public Optional<InstanceSnapshot> byId(String id) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<InstanceSnapshot> find(InstanceQuery q) {
+            return List.of();
+        }
+
+        @Override
+        public List<InstanceSnapshot> stuck(String flow, int limit) {
+            return List.of();
+        }
+
+        @Override
+        public List<Recoverable> recoverable(Collection<Integer> partitions, Instant recentCut, Instant abandonCut, int max) {
+            return List.of();
+        }
+    }
+
+    private static final class NoEvents implements EventReader {
+        // only eventsOf(Collection) is read by recovery, and never with IDs here
+        @Override
+        public List<Observation> eventsOf(String correlationId) {
+            return List.of();
+        }
+
+        @Override
+        public List<Observation> eventsOf(Collection<String> correlationIds) {
+            return List.of();
+        }
+
+        @Override
+        public Optional<Observation> lastEventOf(String correlationId) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<Observation> event(String topic, int partition, long offset) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<Observation> eventsOfTopic(String topic, int limit) {
+            return List.of();
+        }
+
+        @Override
+        public List<Observation> eventsOfTopicAfter(String topic, int afterPartition, long afterOffset, int limit) {
+            return List.of();
+        }
+
+        @Override
+        public Map<String, Long> countByTopicSince(String topicRegex, Instant since) {
+            return Map.of();
+        }
+
+        @Override
+        public long countReplayed(String topic) {
+            return 0;
+        }
+
+        @Override
+        public long countDistinct(String topic) {
+            return 0;
+        }
+
+        @Override
+        public long countVisible(String topic) {
+            return 0;
+        }
+    }
+
+    private static final class MutableClock extends Clock {
+        private Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void set(Instant t) {
+            now = t;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
