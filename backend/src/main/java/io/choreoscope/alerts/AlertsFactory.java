@@ -1,6 +1,6 @@
 package io.choreoscope.alerts;
 
-import io.choreoscope.collectors.kafka.KafkaConnection;
+import io.choreoscope.collectors.kafka.KafkaConfig;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.FlowKpiReader;
 import io.choreoscope.model.FlowModelReader;
@@ -14,7 +14,7 @@ public class AlertsFactory {
 
     @Singleton
     @Bean(preDestroy = "close")
-    StoredKpiSource flowKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, KafkaConnection kafka) {
+    StoredKpiSource flowKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, KafkaConfig kafka) {
         return new StoredKpiSource(events, kpis, models, kafka);
     }
 }

@@ -15,7 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.choreoscope.collectors.kafka.KafkaConnection;
+import io.choreoscope.collectors.kafka.KafkaConfig;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.FlowKpiReader;
 import io.choreoscope.model.FlowModelReader;
@@ -47,10 +47,10 @@ public final class StoredKpiSource implements FlowKpiSource, AutoCloseable {
     private final EventReader events;
     private final FlowKpiReader kpis;
     private final FlowModelReader models;
-    private final KafkaConnection kafka;
+    private final KafkaConfig kafka;
     private Admin admin;
 
-    public StoredKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, KafkaConnection kafka) {
+    public StoredKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, KafkaConfig kafka) {
         this.events = events;
         this.kpis = kpis;
         this.models = models;

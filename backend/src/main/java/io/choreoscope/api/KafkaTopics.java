@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-import io.choreoscope.collectors.kafka.KafkaConnection;
+import io.choreoscope.collectors.kafka.KafkaConfig;
 import io.choreoscope.model.api.TopicInfo;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -31,10 +31,10 @@ import org.apache.kafka.common.TopicPartition;
 @Singleton
 public class KafkaTopics implements AutoCloseable {
     public static final int TIMEOUT_SECONDS = 10;
-    private final KafkaConnection kafka;
+    private final KafkaConfig kafka;
     private Admin admin;
 
-    public KafkaTopics(KafkaConnection kafka) {
+    public KafkaTopics(KafkaConfig kafka) {
         this.kafka = kafka;
     }
 

@@ -1,9 +1,10 @@
 package io.choreoscope.ingest;
 
 import java.time.Clock;
+import java.util.Map;
 
-import io.choreoscope.collectors.kafka.KafkaConnection;
-import io.choreoscope.live.InferenceSettings;
+import io.choreoscope.collectors.kafka.KafkaConfig;
+import io.choreoscope.live.InferenceConfig;
 import io.choreoscope.live.InferenceWorker;
 import io.choreoscope.live.LiveInference;
 import io.choreoscope.live.ObservationPublisher;
@@ -82,8 +83,8 @@ public class StorageFactory {
      */
     @Singleton
     @Bean(preDestroy = "close")
-    @Requires(property = InferenceSettings.PREFIX + ".embedded", notEquals = "false")
-    LiveInference liveInference(InferenceSettings settings, InstanceWriter writer, InstanceReader instances, EventReader events) {
+    @Requires(property = InferenceConfig.PREFIX + ".embedded", notEquals = "false")
+    LiveInference liveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances, EventReader events) {
         LiveInference live = new LiveInference(settings, writer, instances, events, Clock.systemUTC());
         live.start();
         return live;
@@ -92,22 +93,32 @@ public class StorageFactory {
     /** Publishing observations for remote inference workers: role {@code collector}. */
     @Singleton
     @Bean(preDestroy = "close")
-    @Requires(property = InferenceSettings.PREFIX + ".publish", value = "true")
-    ObservationPublisher observationPublisher(InferenceSettings settings, KafkaConnection kafka) {
-        return new ObservationPublisher(settings.getBootstrapServers() == null ? kafka.getBootstrapServers()
-                : settings.getBootstrapServers(), settings.getTopic(), settings.getTopicPartitions());
+    @Requires(property = InferenceConfig.PREFIX + ".publish", value = "true")
+    ObservationPublisher observationPublisher(InferenceConfig settings, KafkaConfig kafka) {
+        return new ObservationPublisher(observationsConnection(settings, kafka), settings.getTopic(), settings.getTopicPartitions());
     }
 
     /** A remote inference worker: role {@code inference}. The same live loop, over this worker's Kafka partitions. */
     @Context
     @Bean(preDestroy = "close")
-    @Requires(property = InferenceSettings.PREFIX + ".worker", value = "true")
-    InferenceWorker inferenceWorker(InferenceSettings settings, KafkaConnection kafka, InstanceWriter writer,
+    @Requires(property = InferenceConfig.PREFIX + ".worker", value = "true")
+    InferenceWorker inferenceWorker(InferenceConfig settings, KafkaConfig kafka, InstanceWriter writer,
                                     InstanceReader instances, EventReader events) {
-        InferenceWorker worker = new InferenceWorker(settings, settings.getBootstrapServers() == null
-                ? kafka.getBootstrapServers() : settings.getBootstrapServers(), java.util.UUID.randomUUID().toString().substring(0, 8),
-                writer, instances, events, Clock.systemUTC());
+        InferenceWorker worker = new InferenceWorker(settings, observationsConnection(settings, kafka),
+                java.util.UUID.randomUUID().toString().substring(0, 8), writer, instances, events, Clock.systemUTC());
         worker.start();
         return worker;
+    }
+
+    /**
+     * The connection to the observations topic: {@code choreoscope.kafka} (with its security properties), on other
+     * bootstrap servers when {@code choreoscope.inference.bootstrap-servers} names them.
+     */
+    static Map<String, Object> observationsConnection(InferenceConfig settings, KafkaConfig kafka) {
+        Map<String, Object> connection = kafka.clientProperties();
+        if (settings.getBootstrapServers() != null) {
+            connection.put("bootstrap.servers", settings.getBootstrapServers());
+        }
+        return connection;
     }
 }

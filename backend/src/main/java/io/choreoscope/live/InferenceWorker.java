@@ -26,24 +26,28 @@ public final class InferenceWorker implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration WAKEUP_TIMEOUT = Duration.ofSeconds(10);
 
-    private final InferenceSettings settings;
-    private final String bootstrapServers;
+    private final InferenceConfig settings;
+    private final Map<String, ?> connection;
     private final KafkaPartitionSource source;
     private final LiveLoop loop;
     private final Clock clock;
 
-    public InferenceWorker(InferenceSettings settings, String bootstrapServers, String name, InstanceWriter writer,
+    /**
+     * @param connection Kafka client properties of the connection to the observations topic (bootstrap servers,
+     *                   security)
+     */
+    public InferenceWorker(InferenceConfig settings, Map<String, ?> connection, String name, InstanceWriter writer,
                            InstanceReader instances, EventReader events, Clock clock) {
         this.settings = settings;
-        this.bootstrapServers = bootstrapServers;
-        this.source = new KafkaPartitionSource(settings, bootstrapServers, name);
+        this.connection = connection;
+        this.source = new KafkaPartitionSource(settings, connection, name);
         this.loop = new LiveLoop("choreoscope-inference-" + name, source, settings, writer, instances, events, clock);
         this.clock = clock;
     }
 
     /** Creates the observations topic if missing, then joins the group on a thread of its own. */
     public synchronized void start() {
-        ObservationPublisher.ensureTopic(bootstrapServers, settings.getTopic(), settings.getTopicPartitions());
+        ObservationPublisher.ensureTopic(connection, settings.getTopic(), settings.getTopicPartitions());
         loop.start();
     }
 

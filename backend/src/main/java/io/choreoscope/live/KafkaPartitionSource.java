@@ -46,23 +46,22 @@ final class KafkaPartitionSource implements InferenceSource {
     /** Records past the end offset at assignment that may still have been replayed by recovery. */
     private static final long REPLAY_SLACK = 10_000;
 
-    private final InferenceSettings settings;
-    private final String bootstrapServers;
+    private final InferenceConfig settings;
+    private final Map<String, ?> connection;
     private final String name;
     private final Map<Integer, Long> skipUntilOffset = new HashMap<>();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private Assignments assignments;
     private int lastPollCount;
 
-    KafkaPartitionSource(InferenceSettings settings, String bootstrapServers, String name) {
+    KafkaPartitionSource(InferenceConfig settings, Map<String, ?> connection, String name) {
         this.settings = settings;
-        this.bootstrapServers = bootstrapServers;
+        this.connection = connection;
         this.name = name;
     }
 
     private Map<String, Object> consumerProperties() {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> p = new HashMap<>(connection);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.getGroupId());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "choreoscope-inference-" + name);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

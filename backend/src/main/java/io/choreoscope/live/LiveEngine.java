@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import io.choreoscope.inference.InferenceConfig;
+import io.choreoscope.inference.InferenceSettings;
 import io.choreoscope.inference.InferenceEngine;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
@@ -59,7 +59,7 @@ public final class LiveEngine {
      * @param partitions     partitions this engine owns (null: all)
      * @param partitionCount partitions of the correlation-ID space (for the {@code partition} column)
      */
-    public LiveEngine(String owner, Collection<Integer> partitions, int partitionCount, InferenceConfig config,
+    public LiveEngine(String owner, Collection<Integer> partitions, int partitionCount, InferenceSettings config,
                       InstanceWriter writer, Duration modelInterval) {
         this.owner = owner;
         this.partitions = partitions;
@@ -206,7 +206,7 @@ public final class LiveEngine {
     public int recover(InstanceReader instances, EventReader events, Duration window,
                        int maxInstances, Instant now) {
         long t0 = System.nanoTime();
-        InferenceConfig cfg = engine.config();
+        InferenceSettings cfg = engine.config();
         List<InstanceReader.Recoverable> recs = instances.recoverable(partitions, now.minus(window),
                 now.minus(cfg.abandonAfter()), maxInstances);
         Map<String, InstanceState> stored = new HashMap<>();

@@ -29,7 +29,7 @@ public final class LiveInference implements AutoCloseable {
     private final LiveLoop loop;
     private final Clock clock;
 
-    public LiveInference(InferenceSettings settings, InstanceWriter writer, InstanceReader instances,
+    public LiveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances,
                          EventReader events, Clock clock) {
         this.source = new InProcessSource(settings.getQueueBatches(), clock);
         this.loop = new LiveLoop("choreoscope-inference", source, settings, writer, instances, events, clock);

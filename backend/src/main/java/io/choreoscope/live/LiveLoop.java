@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  *       changed, writes models every {@code modelInterval}), then the source is told what is
  *       {@linkplain InferenceSource#persisted persisted} (a Kafka source commits offsets there, never before).</li>
  * </ol>
- * A failed step is retried at the next turn or stops the loop, as the source decides (a failed tick is not
- * rescheduled: the next turn ticks again at once). A clean stop applies what the
+ * A failed step is retried at the next turn or stops the loop, as the source decides (a failed tick is tried again
+ * at the next tick, one {@code evaluateInterval} later). A clean stop applies what the
  * source still holds, flushes every engine (states and models), tells the source it is persisted, then closes the
  * source; a crash persists nothing. Engines are created, recovered from ClickHouse and dropped when the source
  * (re)assigns partitions, see {@link InferenceSource.Assignments}.
@@ -50,7 +50,7 @@ final class LiveLoop implements InferenceSource.Assignments {
 
     private final String name;
     private final InferenceSource source;
-    private final InferenceSettings settings;
+    private final InferenceConfig settings;
     private final InstanceWriter writer;
     private final InstanceReader instances;
     private final EventReader events;
@@ -70,13 +70,13 @@ final class LiveLoop implements InferenceSource.Assignments {
      * @param name thread name, also used in log lines
      * @param clock the time engines evaluate and persist at
      */
-    LiveLoop(String name, InferenceSource source, InferenceSettings settings, InstanceWriter writer,
+    LiveLoop(String name, InferenceSource source, InferenceConfig settings, InstanceWriter writer,
              InstanceReader instances, EventReader events, Clock clock) {
         this(name, source, settings, writer, instances, events, clock, System::nanoTime);
     }
 
     /** @param nanoTime monotonic time that schedules the ticks, in ns ({@link System#nanoTime()}, or a test's) */
-    LiveLoop(String name, InferenceSource source, InferenceSettings settings, InstanceWriter writer,
+    LiveLoop(String name, InferenceSource source, InferenceConfig settings, InstanceWriter writer,
              InstanceReader instances, EventReader events, Clock clock, LongSupplier nanoTime) {
         this.name = name;
         this.source = source;
@@ -172,12 +172,14 @@ final class LiveLoop implements InferenceSource.Assignments {
                 task.run();
             }
             if (nanoTime.getAsLong() >= nextTick) {
+                // Scheduled before the tick runs: a tick that fails (ClickHouse down) is tried again one interval
+                // later, not at once in a busy loop.
+                nextTick = nanoTime.getAsLong() + intervalNanos;
                 Instant now = clock.instant();
                 for (LiveEngine e : engines.values()) {
                     e.tick(now);
                 }
                 source.persisted(List.copyOf(engines.keySet()), now);
-                nextTick = nanoTime.getAsLong() + intervalNanos;
             }
             return true;
         } catch (InterruptedException e) {

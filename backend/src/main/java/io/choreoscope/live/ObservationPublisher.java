@@ -2,6 +2,7 @@ package io.choreoscope.live;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -32,11 +33,15 @@ public final class ObservationPublisher implements AutoCloseable {
     private final String topic;
     private final KafkaProducer<byte[], byte[]> producer;
 
-    public ObservationPublisher(String bootstrapServers, String topic, int partitions) {
+    /**
+     * @param connection Kafka client properties of the connection (bootstrap servers, security), as
+     *                   {@code choreoscope.kafka} gives them
+     */
+    public ObservationPublisher(Map<String, ?> connection, String topic, int partitions) {
         this.topic = topic;
-        ensureTopic(bootstrapServers, topic, partitions);
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ensureTopic(connection, topic, partitions);
+        Map<String, Object> p = new HashMap<>(connection);
+        p.putAll(Map.of(
                 ProducerConfig.CLIENT_ID_CONFIG, "choreoscope-observations",
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -44,15 +49,16 @@ public final class ObservationPublisher implements AutoCloseable {
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000),
-                new ByteArraySerializer(), new ByteArraySerializer());
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000));
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Creates the topic when missing (replication 1 is for the demo; production creates it beforehand). */
-    static void ensureTopic(String bootstrapServers, String topic, int partitions) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000))) {
+    static void ensureTopic(Map<String, ?> connection, String topic, int partitions) {
+        Map<String, Object> p = new HashMap<>(connection);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        try (Admin admin = Admin.create(p)) {
             if (!admin.listTopics().names().get(20, TimeUnit.SECONDS).contains(topic)) {
                 admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
                 LOG.info("Created topic {} with {} partitions", topic, partitions);

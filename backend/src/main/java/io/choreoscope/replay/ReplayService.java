@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.choreoscope.http.ApiException;
-import io.choreoscope.collectors.kafka.KafkaConnection;
+import io.choreoscope.collectors.kafka.KafkaConfig;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.ReplayMode;
@@ -53,7 +53,7 @@ public class ReplayService implements AutoCloseable {
     private final ReplayConfig config;
     private final ReplayAuditRepository audits;
     private final ReplayPlanner planner;
-    private final KafkaConnection kafka;
+    private final KafkaConfig kafka;
     private final Clock clock = Clock.systemUTC();
     private final Map<String, ReplayJob> jobs = new ConcurrentHashMap<>();
     private final ExecutorService runner = Executors.newCachedThreadPool(r -> {
@@ -63,7 +63,7 @@ public class ReplayService implements AutoCloseable {
     });
     private Producer<byte[], byte[]> producer;
 
-    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, EventReader events, KafkaConnection kafka) {
+    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, EventReader events, KafkaConfig kafka) {
         this.config = config;
         this.audits = audits;
         this.planner = new ReplayPlanner(events, config.getMaxRecords());

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
-import io.choreoscope.inference.InferenceConfig;
+import io.choreoscope.inference.InferenceSettings;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
@@ -38,7 +38,7 @@ class LiveEnginePersistenceTest {
         store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase()));
         new SchemaMigrator(store).migrate();
         sql = new SqlRunner(store);
-        live = new LiveEngine("all", null, 12, InferenceConfig.defaults().withEndEventTypes(Set.of("OrderShipped")),
+        live = new LiveEngine("all", null, 12, InferenceSettings.defaults().withEndEventTypes(Set.of("OrderShipped")),
                 new ClickHouseInstanceWriter(store, sql), Duration.ofSeconds(5));
         reader = new ClickHouseInstanceReader(sql);
     }

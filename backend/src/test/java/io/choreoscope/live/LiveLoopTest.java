@@ -72,7 +72,7 @@ class LiveLoopTest {
     }
 
     private void start(String kind) {
-        InferenceSettings settings = new InferenceSettings();
+        InferenceConfig settings = new InferenceConfig();
         settings.setTopicPartitions(2);
         settings.setEvaluateInterval(EVALUATE_INTERVAL);
         settings.setEndEventTypes(List.of("OrderShipped"));
@@ -157,6 +157,26 @@ class LiveLoopTest {
         loop.step(); // the caught-up write fails and stays pending
         tickDue();
         loop.step(); // the tick's write fails: the source hears of the failure, not of persistence
+        assertThat(log).containsExactly("failed: write refused");
+    }
+
+    /** The in-process source retries failed steps (a worker stops instead): the retry waits for the next tick. */
+    @org.junit.jupiter.api.Test
+    void aFailedTickIsTriedAgainAtTheNextTickNotAtOnce() throws Exception {
+        start("in-process queue");
+        writer.failing = true;
+        feed.deliver(List.of(event("order-1", "OrderPlaced", T)));
+        loop.step(); // the caught-up write fails and stays pending
+        tickDue();
+        loop.step(); // the tick's write fails
+        assertThat(log).containsExactly("failed: write refused");
+        log.clear();
+
+        feed.deliver(List.of()); // an empty batch, so that the turn does not wait
+        loop.step();
+        assertThat(log).as("no tick is due yet, so nothing is tried").isEmpty();
+        tickDue();
+        loop.step();
         assertThat(log).containsExactly("failed: write refused");
     }
 

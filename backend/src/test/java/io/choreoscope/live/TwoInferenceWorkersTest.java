@@ -67,8 +67,8 @@ class TwoInferenceWorkersTest {
     }
 
     /** Worker settings on a fresh topic and group; OrderShipped ends an order. */
-    private static InferenceSettings settings(Duration evaluateInterval) {
-        InferenceSettings settings = new InferenceSettings();
+    private static InferenceConfig settings(Duration evaluateInterval) {
+        InferenceConfig settings = new InferenceConfig();
         settings.setTopic(KafkaExtension.uniqueName("observations"));
         settings.setTopicPartitions(PARTITIONS);
         settings.setGroupId(KafkaExtension.uniqueName("inference"));
@@ -87,7 +87,7 @@ class TwoInferenceWorkersTest {
     @Test
     void everyInstanceIsOwnedByExactlyOneWorkerAndARebalanceLosesNoState(EmbeddedKafka kafka) throws Exception {
         ClickHouseEventWriter eventWriter = new ClickHouseEventWriter(store);
-        InferenceSettings settings = settings(Duration.ofMillis(200));
+        InferenceConfig settings = settings(Duration.ofMillis(200));
         settings.setModelInterval(Duration.ofMillis(300));
 
         Instant base = Instant.now().minusSeconds(60);
@@ -104,7 +104,7 @@ class TwoInferenceWorkersTest {
             }
         }
 
-        try (ObservationPublisher publisher = new ObservationPublisher(kafka.bootstrapServers(), settings.getTopic(), PARTITIONS);
+        try (ObservationPublisher publisher = new ObservationPublisher(Map.of("bootstrap.servers", kafka.bootstrapServers()), settings.getTopic(), PARTITIONS);
              InferenceWorker a = worker(settings, kafka, "a");
              InferenceWorker b = worker(settings, kafka, "b")) {
             a.start();
@@ -163,7 +163,7 @@ class TwoInferenceWorkersTest {
     /** A worker stores the states of what it applied once it has caught up, without waiting for its tick. */
     @Test
     void instanceStatesAreStoredWithoutWaitingForATick(EmbeddedKafka kafka) throws Exception {
-        InferenceSettings settings = settings(Duration.ofMinutes(10)); // no tick during this test
+        InferenceConfig settings = settings(Duration.ofMinutes(10)); // no tick during this test
 
         List<Observation> batch = new ArrayList<>();
         Instant base = Instant.now().minusSeconds(10);
@@ -173,7 +173,7 @@ class TwoInferenceWorkersTest {
                 batch.add(event("order-" + i, "OrderShipped", "shipping", base.plusMillis(i + 100)));
             }
         }
-        try (ObservationPublisher publisher = new ObservationPublisher(kafka.bootstrapServers(), settings.getTopic(), PARTITIONS);
+        try (ObservationPublisher publisher = new ObservationPublisher(Map.of("bootstrap.servers", kafka.bootstrapServers()), settings.getTopic(), PARTITIONS);
              InferenceWorker w = worker(settings, kafka, "solo")) {
             w.start();
             await().atMost(WAIT).untilAsserted(() -> assertThat(w.partitions()).hasSize(PARTITIONS));
@@ -188,8 +188,8 @@ class TwoInferenceWorkersTest {
         }
     }
 
-    private InferenceWorker worker(InferenceSettings settings, EmbeddedKafka kafka, String name) {
-        return new InferenceWorker(settings, kafka.bootstrapServers(), name, new ClickHouseInstanceWriter(store, sql),
+    private InferenceWorker worker(InferenceConfig settings, EmbeddedKafka kafka, String name) {
+        return new InferenceWorker(settings, Map.of("bootstrap.servers", kafka.bootstrapServers()), name, new ClickHouseInstanceWriter(store, sql),
                 new ClickHouseInstanceReader(sql), new ClickHouseEventReader(sql), Clock.systemUTC());
     }
 

@@ -1,6 +1,6 @@
 package io.choreoscope.benchmarks;
 
-import io.choreoscope.inference.InferenceConfig;
+import io.choreoscope.inference.InferenceSettings;
 import io.choreoscope.inference.InferenceEngine;
 import io.choreoscope.model.Observation;
 
@@ -34,7 +34,7 @@ public final class HeapPerInstance {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         for (int k : new int[] {3, 3, 5, 8, 20}) { // the first round warms class loading and caches up: ignore it
-            InferenceEngine engine = new InferenceEngine(InferenceConfig.defaults());
+            InferenceEngine engine = new InferenceEngine(InferenceSettings.defaults());
             long base = usedAfterGc(); // empty engine, no log alive
             List<Observation> log = Workload.saga(n, k, 3);
             for (Observation o : log) {

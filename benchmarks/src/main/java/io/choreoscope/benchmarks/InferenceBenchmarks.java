@@ -1,6 +1,6 @@
 package io.choreoscope.benchmarks;
 
-import io.choreoscope.inference.InferenceConfig;
+import io.choreoscope.inference.InferenceSettings;
 import io.choreoscope.inference.InferenceEngine;
 import io.choreoscope.inference.InstanceGraphBuilder;
 import io.choreoscope.model.Observation;
@@ -51,7 +51,7 @@ public class InferenceBenchmarks {
     @OutputTimeUnit(TimeUnit.SECONDS)
     @OperationsPerInvocation(APPLY_OBSERVATIONS)
     public InferenceEngine applyObservation(ApplyLog s) {
-        InferenceEngine engine = new InferenceEngine(InferenceConfig.defaults());
+        InferenceEngine engine = new InferenceEngine(InferenceSettings.defaults());
         for (Observation o : s.log) {
             engine.apply(o);
         }
@@ -104,7 +104,7 @@ public class InferenceBenchmarks {
 
         @Setup(Level.Trial)
         public void setUp() {
-            engine = new InferenceEngine(InferenceConfig.defaults());
+            engine = new InferenceEngine(InferenceSettings.defaults());
             for (Observation o : Workload.saga(100_000, 5, 2)) {
                 engine.apply(o);
             }

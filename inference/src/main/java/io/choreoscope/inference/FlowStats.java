@@ -60,7 +60,7 @@ final class FlowStats {
     final List<EndSet> learnedEndSets = new ArrayList<>();
     /** What settled instances taught (shared with the engine, read-only here); null before any settled. */
     Settled settled;
-    /** Idle time after which an instance of this flow settles (adaptive, see {@link InferenceConfig}). */
+    /** Idle time after which an instance of this flow settles (adaptive, see {@link InferenceSettings}). */
     long settleMs;
 
     FlowStats(String flow) {
@@ -122,7 +122,7 @@ final class FlowStats {
     }
 
     /** Builds the derived indexes of a view, its settling delay, and the learned ends and compensations. */
-    void finish(Settled learning, InferenceConfig cfg, boolean[] failureType, Interner types) {
+    void finish(Settled learning, InferenceSettings cfg, boolean[] failureType, Interner types) {
         double slowestP99 = -1;
         for (Trans t : trans.values()) {
             outTotals.computeIfAbsent(t.from, x -> new long[1])[0] += t.count;
@@ -148,7 +148,7 @@ final class FlowStats {
      * at least {@code minEndRatio} of the settled instances whose types include it (untracked sets count as
      * including it, so an overflow can only hide an end set, never invent one).
      */
-    void learn(Settled learning, InferenceConfig cfg, boolean[] failureType, Interner types) {
+    void learn(Settled learning, InferenceSettings cfg, boolean[] failureType, Interner types) {
         settled = learning;
         learnedEnds.clear();
         learnedCompensations.clear();
@@ -196,7 +196,7 @@ final class FlowStats {
     }
 
     /** True when settled instances show {@code type} more than once often enough for a repeat to be expected. */
-    boolean repeats(int type, InferenceConfig cfg) {
+    boolean repeats(int type, InferenceSettings cfg) {
         if (settled == null) {
             return false;
         }
@@ -210,7 +210,7 @@ final class FlowStats {
     }
 
     /** True when a -> b occurred often enough, absolutely and relative to everything out of a. */
-    boolean established(int a, int b, InferenceConfig cfg) {
+    boolean established(int a, int b, InferenceSettings cfg) {
         Trans t = get(a, b);
         if (t == null || t.count < cfg.minTransitionCount()) {
             return false;

@@ -40,18 +40,18 @@ import java.util.TreeMap;
  * <p><b>Bad input.</b> Observations without a correlation ID are counted ({@code uncorrelated}) and used for
  * the dependency map, never for instances. A missing event type becomes {@code (unknown)}. Duplicate
  * deliveries (same event ID, or same topic/partition/offset, within one instance) are counted, never added
- * twice. Events beyond {@link InferenceConfig#maxEventsPerInstance()} are counted as dropped.
+ * twice. Events beyond {@link InferenceSettings#maxEventsPerInstance()} are counted as dropped.
  *
  * <p><b>Memory.</b> Per live instance: one map entry per ID, a small object and 32 bytes per kept event
  * (see docs/BENCHMARKS.md for the measured bytes per instance). Flow statistics are per flow and event type,
- * not per instance. Finished instances are evicted {@link InferenceConfig#retention()} after their last
- * event; any instance idle for {@link InferenceConfig#abandonAfter()} is evicted too.
+ * not per instance. Finished instances are evicted {@link InferenceSettings#retention()} after their last
+ * event; any instance idle for {@link InferenceSettings#abandonAfter()} is evicted too.
  */
 public final class InferenceEngine {
     /** Event type used when a record carries none. */
     public static final String UNKNOWN_TYPE = "(unknown)";
 
-    private final InferenceConfig cfg;
+    private final InferenceSettings cfg;
     private final Interner types = new Interner(UNKNOWN_TYPE);
     private final Interner services = new Interner(null);
     private final Interner topics = new Interner("");
@@ -69,7 +69,7 @@ public final class InferenceEngine {
     private long observations, uncorrelated, duplicates, droppedOverCap, lateEvents, evictions, merges;
     private int liveInstances;
 
-    public InferenceEngine(InferenceConfig config) {
+    public InferenceEngine(InferenceSettings config) {
         this.cfg = config;
         this.compensationRules = new NameRules(config.compensationPatterns());
         this.failureRules = new NameRules(config.failurePatterns());
@@ -77,7 +77,7 @@ public final class InferenceEngine {
         typeId(UNKNOWN_TYPE);
     }
 
-    public InferenceConfig config() {
+    public InferenceSettings config() {
         return cfg;
     }
 

@@ -60,7 +60,7 @@ class IncrementalEqualsBatchTest {
     }
 
     static Result run(List<LinkedObservation> log, Random chunking, Instant now) {
-        InferenceEngine engine = new InferenceEngine(InferenceConfig.defaults()
+        InferenceEngine engine = new InferenceEngine(InferenceSettings.defaults()
                 .withModelThresholds(3, 2, 0.02, 3, 0.8));
         if (chunking == null) {
             engine.applyLinked(log);

@@ -28,7 +28,7 @@ class InferenceEngineTest {
     static final String SHIPPED = "OrderShipped";
 
     /** Samples needed for a learned bound lowered to 10 so that small fixtures learn; floor 1 s. */
-    static final InferenceConfig CFG = InferenceConfig.defaults()
+    static final InferenceSettings CFG = InferenceSettings.defaults()
             .withStuckBounds(3, Duration.ofSeconds(1), Duration.ofMinutes(5), 10);
 
     /** n happy instances "h0".."h(n-1)" starting at {@code start} s: placed, +1 s paid, +2 s reserved, +3 s shipped. */

@@ -86,7 +86,7 @@ class RunningExampleDfgTest {
     void directlyFollowsStartAndEndCountsMatchTheProcessMiningDefinition() throws Exception {
         List<Observation> log = runningExample();
         assertThat(log).hasSize(42);
-        InferenceEngine engine = new InferenceEngine(InferenceConfig.defaults());
+        InferenceEngine engine = new InferenceEngine(InferenceSettings.defaults());
         engine.apply(log);
 
         assertThat(engine.flowModels()).hasSize(1);
@@ -100,7 +100,7 @@ class RunningExampleDfgTest {
 
     @Test
     void loopsStayInTheModelAsCycles() throws Exception {
-        InferenceEngine engine = new InferenceEngine(InferenceConfig.defaults());
+        InferenceEngine engine = new InferenceEngine(InferenceSettings.defaults());
         engine.apply(runningExample());
         FlowModel m = engine.flowModel("register request").orElseThrow();
         // decide -> reinitiate request -> check ticket -> decide is a cycle
@@ -113,14 +113,14 @@ class RunningExampleDfgTest {
     void arrivalOrderDoesNotChangeTheCounts() throws Exception {
         List<Observation> log = runningExample();
         Collections.shuffle(log, new Random(42));
-        InferenceEngine engine = new InferenceEngine(InferenceConfig.defaults());
+        InferenceEngine engine = new InferenceEngine(InferenceSettings.defaults());
         engine.apply(log);
         assertThat(dfgOf(engine.flowModel("register request").orElseThrow())).isEqualTo(EXPECTED_DFG);
     }
 
     @Test
     void latencyPercentilesAreInMillisecondsWithinOnePercent() throws Exception {
-        InferenceEngine engine = new InferenceEngine(InferenceConfig.defaults());
+        InferenceEngine engine = new InferenceEngine(InferenceSettings.defaults());
         engine.apply(runningExample());
         FlowModel.Transition t = engine.flowModel("register request").orElseThrow()
                 .transition("register request", "examine thoroughly");

@@ -24,7 +24,7 @@ public class KafkaTapService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTapService.class);
     private final KafkaTap tap;
 
-    public KafkaTapService(TapConfig config, KafkaConnection kafka, ExtractionConfig extraction, ObservationSink sink, MeterRegistry meters) {
+    public KafkaTapService(TapConfig config, KafkaConfig kafka, ExtractionConfig extraction, ObservationSink sink, MeterRegistry meters) {
         this.tap = new KafkaTap(config.toSettings(kafka), new RecordNormalizer(extraction.toRules()), sink, meters,
                 Clock.systemUTC());
         tap.start();

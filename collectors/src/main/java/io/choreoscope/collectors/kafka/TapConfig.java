@@ -9,7 +9,7 @@ import io.micronaut.core.convert.format.ReadableBytes;
 
 /**
  * Configuration of the Kafka tap, under {@value #PREFIX}. Every default works against the demo's
- * broker on first start. Where Kafka is and how to connect to it is {@link KafkaConnection}'s.
+ * broker on first start. Where Kafka is and how to connect to it is {@link KafkaConfig}'s.
  */
 @ConfigurationProperties(TapConfig.PREFIX)
 public class TapConfig {
@@ -51,7 +51,7 @@ public class TapConfig {
     private Map<String, String> consumer = new HashMap<>();
 
     /** The tap's settings on that connection: its connection properties, then the tap's own consumer properties. */
-    public TapSettings toSettings(KafkaConnection kafka) {
+    public TapSettings toSettings(KafkaConfig kafka) {
         Map<String, String> consumerProperties = new HashMap<>(kafka.getProperties());
         consumerProperties.putAll(consumer);
         return new TapSettings(kafka.getBootstrapServers(), groupId, include, exclude, batchMaxRecords, batchMaxBytes, batchLinger,

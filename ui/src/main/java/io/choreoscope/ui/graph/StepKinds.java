@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * Which event types are compensations or failures, by name. The same default globs as the backend's
- * inference ({@code InferenceConfig.DEFAULT_COMPENSATION_PATTERNS} / {@code DEFAULT_FAILURE_PATTERNS}),
+ * inference ({@code InferenceSettings.DEFAULT_COMPENSATION_PATTERNS} / {@code DEFAULT_FAILURE_PATTERNS}),
  * because the API's flow model does not flag them; used only to colour the graphs.
  */
 public final class StepKinds {

@@ -6,15 +6,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.choreoscope.inference.InferenceConfig;
+import io.choreoscope.inference.InferenceSettings;
 import io.micronaut.context.annotation.ConfigurationProperties;
 
 /**
  * Live inference, under {@value #PREFIX}: where it runs, how often it evaluates and persists, how it
- * recovers, and the engine knobs most often changed (the rest keep {@link InferenceConfig#defaults()}).
+ * recovers, and the engine knobs most often changed (the rest keep {@link InferenceSettings#defaults()}).
  */
-@ConfigurationProperties(InferenceSettings.PREFIX)
-public class InferenceSettings {
+@ConfigurationProperties(InferenceConfig.PREFIX)
+public class InferenceConfig {
     public static final String PREFIX = "choreoscope.inference";
     /** Default: inference runs inside the process that taps (role {@code all}). */
     public static final boolean DEFAULT_EMBEDDED = true;
@@ -53,15 +53,15 @@ public class InferenceSettings {
     private int queueBatches = DEFAULT_QUEUE_BATCHES;
     private List<String> endEventTypes = List.of();
     private Map<String, String> flowAliases = new HashMap<>();
-    private Duration stuckFloor = InferenceConfig.DEFAULT_STUCK_FLOOR;
-    private Duration defaultBound = InferenceConfig.DEFAULT_BOUND;
-    private Duration retention = InferenceConfig.DEFAULT_RETENTION;
-    private Duration settleAfter = InferenceConfig.DEFAULT_SETTLE_AFTER;
-    private Duration abandonAfter = InferenceConfig.DEFAULT_ABANDON_AFTER;
+    private Duration stuckFloor = InferenceSettings.DEFAULT_STUCK_FLOOR;
+    private Duration defaultBound = InferenceSettings.DEFAULT_BOUND;
+    private Duration retention = InferenceSettings.DEFAULT_RETENTION;
+    private Duration settleAfter = InferenceSettings.DEFAULT_SETTLE_AFTER;
+    private Duration abandonAfter = InferenceSettings.DEFAULT_ABANDON_AFTER;
 
     /** The engine configuration these settings describe. */
-    public InferenceConfig engineConfig() {
-        InferenceConfig d = InferenceConfig.defaults();
+    public InferenceSettings engineConfig() {
+        InferenceSettings d = InferenceSettings.defaults();
         return d.withEndEventTypes(Set.copyOf(endEventTypes))
                 .withFlowAliases(Map.copyOf(flowAliases))
                 .withStuckBounds(d.stuckFactor(), stuckFloor, defaultBound, d.minLatencySamples())
@@ -87,7 +87,7 @@ public class InferenceSettings {
 
     public String getGroupId() { return groupId; }
     public void setGroupId(String v) { groupId = v; }
-    /** Kafka of the observations topic; null means the tap's {@code choreoscope.tap.bootstrap-servers}. */
+    /** Bootstrap servers of the observations topic when it is on another cluster; null (default): those of {@code choreoscope.kafka}, with its properties either way. */
     public String getBootstrapServers() { return bootstrapServers; }
     public void setBootstrapServers(String v) { bootstrapServers = v; }
     public Duration getEvaluateInterval() { return evaluateInterval; }

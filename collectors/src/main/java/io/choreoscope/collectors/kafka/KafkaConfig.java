@@ -11,8 +11,8 @@ import io.micronaut.context.annotation.ConfigurationProperties;
  * connect with it. {@code bootstrap-servers} falls back to the older key {@code choreoscope.tap.bootstrap-servers}
  * (environment variable {@code CHOREOSCOPE_TAP_BOOTSTRAP_SERVERS}), which keeps working.
  */
-@ConfigurationProperties(KafkaConnection.PREFIX)
-public class KafkaConnection {
+@ConfigurationProperties(KafkaConfig.PREFIX)
+public class KafkaConfig {
     public static final String PREFIX = "choreoscope.kafka";
     /** Default broker: the demo's embedded Kafka. */
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";

@@ -52,7 +52,7 @@ import java.util.Set;
  * @param joinBufferEntries        bound on each buffer joining records to consumer spans for the dependency map
  *                                 (oldest entries dropped first). Default 100 000.
  */
-public record InferenceConfig(
+public record InferenceSettings(
         Map<String, String> flowAliases,
         Set<String> endEventTypes,
         List<String> compensationPatterns,
@@ -100,7 +100,7 @@ public record InferenceConfig(
     public static final double DEFAULT_MIN_NEXT_PROBABILITY = 0.05;
     public static final int DEFAULT_JOIN_BUFFER_ENTRIES = 100_000;
 
-    public InferenceConfig {
+    public InferenceSettings {
         flowAliases = Map.copyOf(Objects.requireNonNull(flowAliases, "flowAliases"));
         endEventTypes = Set.copyOf(Objects.requireNonNull(endEventTypes, "endEventTypes"));
         compensationPatterns = List.copyOf(compensationPatterns);
@@ -130,8 +130,8 @@ public record InferenceConfig(
     }
 
     /** The documented defaults. */
-    public static InferenceConfig defaults() {
-        return new InferenceConfig(Map.of(), Set.of(), DEFAULT_COMPENSATION_PATTERNS, DEFAULT_FAILURE_PATTERNS,
+    public static InferenceSettings defaults() {
+        return new InferenceSettings(Map.of(), Set.of(), DEFAULT_COMPENSATION_PATTERNS, DEFAULT_FAILURE_PATTERNS,
                 Map.of(), DEFAULT_STUCK_FACTOR, DEFAULT_STUCK_FLOOR, DEFAULT_BOUND, DEFAULT_MIN_LATENCY_SAMPLES,
                 DEFAULT_RETENTION, DEFAULT_ABANDON_AFTER, DEFAULT_SETTLE_AFTER, DEFAULT_SETTLE_FACTOR,
                 DEFAULT_SETTLE_FLOOR, DEFAULT_MAX_EVENTS_PER_INSTANCE,
@@ -140,62 +140,62 @@ public record InferenceConfig(
                 DEFAULT_JOIN_BUFFER_ENTRIES);
     }
 
-    public InferenceConfig withFlowAliases(Map<String, String> v) {
-        return new InferenceConfig(v, endEventTypes, compensationPatterns, failurePatterns, stepSla, stuckFactor,
+    public InferenceSettings withFlowAliases(Map<String, String> v) {
+        return new InferenceSettings(v, endEventTypes, compensationPatterns, failurePatterns, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
-    public InferenceConfig withEndEventTypes(Set<String> v) {
-        return new InferenceConfig(flowAliases, v, compensationPatterns, failurePatterns, stepSla, stuckFactor,
+    public InferenceSettings withEndEventTypes(Set<String> v) {
+        return new InferenceSettings(flowAliases, v, compensationPatterns, failurePatterns, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
-    public InferenceConfig withPatterns(List<String> compensation, List<String> failure) {
-        return new InferenceConfig(flowAliases, endEventTypes, compensation, failure, stepSla, stuckFactor,
+    public InferenceSettings withPatterns(List<String> compensation, List<String> failure) {
+        return new InferenceSettings(flowAliases, endEventTypes, compensation, failure, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
-    public InferenceConfig withStepSla(Map<String, Duration> v) {
-        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, v, stuckFactor,
+    public InferenceSettings withStepSla(Map<String, Duration> v) {
+        return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, v, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
     /** Stuck bound parameters: k, floor, default bound and the samples needed to trust a p99. */
-    public InferenceConfig withStuckBounds(double k, Duration floor, Duration defaultBound, int minLatencySamples) {
-        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla, k,
+    public InferenceSettings withStuckBounds(double k, Duration floor, Duration defaultBound, int minLatencySamples) {
+        return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla, k,
                 floor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
     /** Lifetimes: retention of finished instances, abandonment of idle ones, settling for learning. */
-    public InferenceConfig withLifetimes(Duration retention, Duration abandonAfter, Duration settleAfter) {
-        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+    public InferenceSettings withLifetimes(Duration retention, Duration abandonAfter, Duration settleAfter) {
+        return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
-    public InferenceConfig withMaxEventsPerInstance(int v) {
-        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+    public InferenceSettings withMaxEventsPerInstance(int v) {
+        return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, v, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
                 minTransitionProbability, minNextProbability, joinBufferEntries);
     }
 
     /** Thresholds of the model: when a flow, a transition or an end is trusted. */
-    public InferenceConfig withModelThresholds(int minInstancesForModel, int minTransitionCount,
+    public InferenceSettings withModelThresholds(int minInstancesForModel, int minTransitionCount,
                                                double minTransitionProbability, int minEndSamples,
                                                double minEndRatio) {
-        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+        return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
@@ -205,8 +205,8 @@ public record InferenceConfig(
      * Adaptive settling: an instance settles once idle for {@code min(settleAfter, max(floor, factor x p99))},
      * p99 being the slowest learned step of its flow.
      */
-    public InferenceConfig withSettling(double factor, Duration floor) {
-        return new InferenceConfig(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+    public InferenceSettings withSettling(double factor, Duration floor) {
+        return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 factor, floor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
