@@ -46,7 +46,8 @@ public class ApiErrorHandlers {
 
     @Error(global = true, exception = ConversionErrorException.class)
     public HttpResponse<ApiError> conversion(HttpRequest<?> request, ConversionErrorException e) {
-        return body(HttpStatus.BAD_REQUEST, "bad_request", "parameter '" + e.getArgument().getName() + "' has the wrong type");
+        String detail = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+        return body(HttpStatus.BAD_REQUEST, "bad_request", "parameter '" + e.getArgument().getName() + "' has the wrong type: " + detail);
     }
 
     @Error(global = true, exception = CodecException.class)
