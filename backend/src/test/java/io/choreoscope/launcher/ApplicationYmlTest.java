@@ -113,6 +113,23 @@ class ApplicationYmlTest {
                 && k.matches(".*\\.(inference|api|tap|kafka|clickhouse|alerts|replay|otlp|ui|auth)\\..*"));
     }
 
+    /** The environment as the server resolves it from application.yml plus {@code extra} (no bean is created). */
+    private static String resolved(String key, Map<String, Object> extra) {
+        try (io.micronaut.context.ApplicationContext ctx = io.micronaut.context.ApplicationContext.builder().properties(extra).build()) {
+            ctx.getEnvironment().start();
+            return ctx.getEnvironment().getProperty(key, String.class).orElse(null);
+        }
+    }
+
+    @Test
+    void kafkaBootstrapServersDefaultToTheDemoBrokerAndFollowTheOlderTapKey() {
+        assertThat(resolved("choreoscope.kafka.bootstrap-servers", Map.of())).isEqualTo("localhost:9092");
+        assertThat(resolved("choreoscope.kafka.bootstrap-servers", Map.of("choreoscope.tap.bootstrap-servers", "kafka-1:9093")))
+                .isEqualTo("kafka-1:9093");
+        assertThat(resolved("choreoscope.kafka.bootstrap-servers", Map.of("choreoscope.tap.bootstrap-servers", "kafka-1:9093",
+                "choreoscope.kafka.bootstrap-servers", "kafka-2:9094"))).isEqualTo("kafka-2:9094");
+    }
+
     @Test
     void theCheckKnowsEveryConcern() {
         // The check above passes vacuously if no configuration class were found: these must be.
