@@ -442,6 +442,34 @@ public abstract class InstanceStoreContract {
         assertThat(search.searchValue("%", T, T.plus(HOUR), 10)).isEmpty();
     }
 
+    /**
+     * JDBC escape sequences ({@code {fn ...}}, {@code {d '...'}}) in IDs and searched values are data: the instance,
+     * its search by ID and a value search find exactly what was stored.
+     */
+    @Test
+    protected void jdbcEscapeSequencesInIdsAndValuesAreFoundVerbatim() throws Exception {
+        String id = "a{fn now()}b";
+        String date = "{d '2020-01-01'}";
+        events.accept(List.of(
+                Observation.builder("orders", 0, 1, T.plusSeconds(1)).correlationId(id)
+                        .payload(("{\"since\":\"" + date + "\"}").getBytes(StandardCharsets.UTF_8)).build(),
+                Observation.builder("orders", 0, 2, T.plusSeconds(2)).correlationId(id)
+                        .headers(List.of(Header.of("since", "from " + date))).build(),
+                Observation.builder("orders", 0, 3, T.plusSeconds(3)).correlationId("other")
+                        .payload("{\"f\":\"{fn now()}\"}".getBytes(StandardCharsets.UTF_8)).build()));
+        write(instance(id).linked("{fn link()}").last(T.plusSeconds(2)), instance("anow()b"));
+
+        assertThat(reader.byId(id)).get().extracting(InstanceSnapshot::correlationId).isEqualTo(id);
+        assertThat(reader.byId("{fn link()}")).get().extracting(InstanceSnapshot::correlationId).isEqualTo(id);
+        assertThat(search.searchId(id, 10)).extracting(SearchHit::correlationId).containsExactly(id);
+        assertThat(search.searchId("a{fn", 10)).extracting(SearchHit::correlationId).containsExactly(id);
+        assertThat(search.searchValue(date, T, T.plus(HOUR), 10)).extracting(SearchHit::matchedField, SearchHit::matchedValue)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("header:since", "from " + date),
+                        org.assertj.core.groups.Tuple.tuple("payload", "{\"since\":\"" + date + "\"}"));
+        assertThat(search.searchValue("{fn now()}", T, T.plus(HOUR), 10)).extracting(SearchHit::correlationId)
+                .containsExactly("other");
+    }
+
     // --- FlowKpiReader ---
 
     @Test

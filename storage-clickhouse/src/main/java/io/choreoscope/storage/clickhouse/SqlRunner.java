@@ -15,7 +15,8 @@ import java.util.concurrent.BlockingQueue;
  * Runs parameter-bound queries on a small pool of JDBC connections. Opening a clickhouse-jdbc 0.9
  * connection builds a new HTTP client, which costs more than a point query; reusing a few keeps the
  * API's per-request overhead low. A connection that failed is closed, not returned to the pool.
- * Every value is bound as a parameter, never put into SQL text.
+ * Every value is bound as a parameter, never put into SQL text, and reaches ClickHouse as it is (no JDBC
+ * escape processing, see {@link ClickHouseStore#prepare}).
  */
 public final class SqlRunner implements AutoCloseable {
     /** A DateTime64(3) value bound as epoch milliseconds: use in SQL text in place of {@code ?}. */
@@ -47,7 +48,7 @@ public final class SqlRunner implements AutoCloseable {
         try {
             c = borrow();
             List<T> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = ClickHouseStore.prepare(c, sql)) {
                 bind(ps, params);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -75,7 +76,7 @@ public final class SqlRunner implements AutoCloseable {
         boolean ok = false;
         try {
             c = borrow();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = ClickHouseStore.prepare(c, sql)) {
                 bind(ps, params);
                 ps.execute();
             }
