@@ -1,5 +1,6 @@
 package io.choreoscope.storage.clickhouse;
 
+import io.choreoscope.model.QueryLimitException;
 import io.choreoscope.model.StorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -43,12 +44,23 @@ public final class SqlRunner implements AutoCloseable {
 
     /** Rows of a query, mapped. */
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
+        return query(null, sql, mapper, params);
+    }
+
+    /**
+     * Rows of a query that ClickHouse stops at {@code limits}, mapped. A query stopped there throws
+     * {@link QueryLimitException} saying which limit; no partial result is returned.
+     *
+     * @param limits null for the server's own (usually none)
+     * @param sql    without a SETTINGS clause of its own
+     */
+    <T> List<T> query(QueryLimits limits, String sql, RowMapper<T> mapper, Object... params) {
         Connection c = null;
         boolean ok = false;
         try {
             c = borrow();
             List<T> out = new ArrayList<>();
-            try (PreparedStatement ps = ClickHouseStore.prepare(c, sql)) {
+            try (PreparedStatement ps = ClickHouseStore.prepare(c, limits == null ? sql : sql + limits.settingsClause())) {
                 bind(ps, params);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -59,6 +71,11 @@ public final class SqlRunner implements AutoCloseable {
             ok = true;
             return out;
         } catch (SQLException e) {
+            String reason = limits == null ? null : limits.reasonOf(e);
+            if (reason != null) {
+                ok = true; // the server refused this query; the connection is fine
+                throw new QueryLimitException("ClickHouse stopped the query because " + reason, e);
+            }
             throw new StorageException("ClickHouse query failed: " + e.getMessage(), e);
         } finally {
             release(c, ok);
