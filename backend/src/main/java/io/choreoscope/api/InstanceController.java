@@ -29,8 +29,10 @@ import io.choreoscope.model.EventReader;
 import io.choreoscope.model.InstanceReader;
 import io.choreoscope.model.SearchReader;
 import io.choreoscope.model.InstanceQuery;
+import io.choreoscope.model.QueryLimitException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -178,6 +180,8 @@ public class InstanceController {
     @Operation(summary = "Search by correlation ID (exact, then prefix) or by any header, key, event ID or payload value (substring)")
     @ApiResponse(responseCode = "200", description = "hits, at most limit")
     @ApiResponse(responseCode = "400", description = "missing q, bad mode, limit or time range")
+    @ApiResponse(responseCode = "422", description = "value search only: the scan reached the server's limit on time or data "
+            + "read before it covered the window (error query_limit); narrow from/to")
     public List<SearchHit> search(@Parameter(description = "what to look for, 1..200 characters") @Nullable @QueryValue String q,
                                   @Parameter(description = "id (default) or value") @Nullable @QueryValue String mode,
                                   @Nullable @QueryValue String limit,
@@ -195,7 +199,14 @@ public class InstanceController {
             case "id" -> search.searchId(q, n);
             case "value" -> {
                 ApiParams.Range r = ApiParams.range(from, to, clock, DEFAULT_SEARCH_WINDOW);
-                yield search.searchValue(q, r.from(), r.to(), n);
+                try {
+                    yield search.searchValue(q, r.from(), r.to(), n);
+                } catch (QueryLimitException e) {
+                    // 422, not 5xx: retrying the same scan (as clients and proxies do on 5xx) cannot succeed.
+                    throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "query_limit", "value search from " + r.from()
+                            + " to " + r.to() + " stopped before it had read the whole window (" + e.getMessage()
+                            + "); narrow the window with from/to (for example from=-1h) or search by correlation ID (mode=id)");
+                }
             }
             default -> throw ApiException.badRequest("mode must be 'id' or 'value', was '" + mode + "'");
         };

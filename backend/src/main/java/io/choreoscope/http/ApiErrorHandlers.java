@@ -1,6 +1,7 @@
 package io.choreoscope.http;
 
 import io.choreoscope.model.api.ApiError;
+import io.choreoscope.model.QueryLimitException;
 import io.choreoscope.model.StorageException;
 import io.micronaut.core.convert.exceptions.ConversionErrorException;
 import io.micronaut.http.HttpRequest;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns every failure into an {@link ApiError} body: refused parameters 400 with the reason, unknown IDs and
- * paths 404, storage down 503, anything else 500 with a generic sentence. No stack trace ever leaves the
- * server; unexpected errors are logged here with theirs.
+ * paths 404, a read stopped at the storage's cost limit 422, storage down 503, anything else 500 with a generic
+ * sentence. No stack trace ever leaves the server; unexpected errors are logged here with theirs.
  */
 @Controller
 @Hidden
@@ -63,6 +64,13 @@ public class ApiErrorHandlers {
     @Error(global = true, exception = UnsatisfiedRouteException.class)
     public HttpResponse<ApiError> unsatisfied(HttpRequest<?> request, UnsatisfiedRouteException e) {
         return body(HttpStatus.BAD_REQUEST, "bad_request", "parameter '" + e.getArgument().getName() + "' is required");
+    }
+
+    /** A read the storage stopped at its cost limit: asking for less may work, retrying the same will not. */
+    @Error(global = true, exception = QueryLimitException.class)
+    public HttpResponse<ApiError> queryLimit(HttpRequest<?> request, QueryLimitException e) {
+        return body(HttpStatus.UNPROCESSABLE_ENTITY, "query_limit", "the request asked for more than the server reads in one "
+                + "query (" + e.getMessage() + "); ask for less, for example a shorter time window");
     }
 
     @Error(global = true, exception = StorageException.class)

@@ -14,7 +14,9 @@ public interface SearchReader {
     /**
      * Events in [{@code from}, {@code to}) with {@code q} (case-insensitive substring) in a header value, the
      * payload, the key or the event ID; newest first, one hit per event, at most {@code limit}. Each hit names
-     * the field that matched and an excerpt of at most 200 characters.
+     * the field that matched and an excerpt of at most 200 characters. The storage may bound the cost of this scan
+     * (time, rows or bytes read): a search that reaches such a bound throws {@link QueryLimitException} rather than
+     * answer from part of the window.
      */
     List<SearchHit> searchValue(String q, Instant from, Instant to, int limit);
 }

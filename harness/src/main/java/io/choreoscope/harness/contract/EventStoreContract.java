@@ -173,6 +173,34 @@ public abstract class EventStoreContract {
         assertThat(reader.countByTopicSince("ord'ers", T.minusSeconds(1))).isEmpty();
     }
 
+    /**
+     * JDBC escape sequences ({@code {fn ...}}, {@code {d '...'}}, {@code {ts '...'}}) are data like any other text:
+     * a driver that rewrites them inside bound values would look up, or store, another value.
+     */
+    @Test
+    protected void jdbcEscapeSequencesInValuesAreStoredAndFoundVerbatim() throws Exception {
+        String id = "a{fn now()}b";
+        String date = "{d '2020-01-01'}";
+        Observation o = Observation.builder("escapes", 0, 1, T)
+                .ingestTime(T)
+                .key("{ts '2020-01-01 10:00:00'}".getBytes(StandardCharsets.UTF_8))
+                .headers(List.of(Header.of("since", date), Header.of("fn", "{fn ucase('x')}")))
+                .payload(("{\"since\":\"" + date + "\",\"f\":\"{fn now()}\"}").getBytes(StandardCharsets.UTF_8))
+                .correlationId(id)
+                .eventId("{fn user()}")
+                .eventType("OrderPlaced")
+                .build();
+
+        sink.accept(List.of(o, at("escapes", 0, 2, T, "anow()b")));
+
+        assertThat(reader.eventsOf(id)).singleElement().usingRecursiveComparison().isEqualTo(o);
+        assertThat(coordinates(reader.eventsOf(List.of(id, "x{fn y}")))).containsExactly("escapes/0/1");
+        assertThat(reader.lastEventOf(id)).get().extracting(Observation::offset).isEqualTo(1L);
+        assertThat(reader.event("escapes", 0, 1)).get().usingRecursiveComparison().isEqualTo(o);
+        assertThat(reader.eventsOf("{fn now()}")).isEmpty();
+        assertThat(reader.countDistinct("{fn escapes}")).isZero();
+    }
+
     @Test
     protected void redeliveredBatchesShowEachRecordOnce() throws Exception {
         List<Observation> batch = new ArrayList<>();

@@ -168,6 +168,22 @@ public abstract class FlowModelStoreContract {
         assertThat(flows.flowModelsOf("p9")).isEmpty();
     }
 
+    /** JDBC escape sequences in a flow name are data: the model document and the name read back unchanged. */
+    @Test
+    protected void flowNamesWithJdbcEscapeSequencesReadBackVerbatim() {
+        String name = "Order{ts '2020-01-01 10:00:00'}{fn now()}";
+        FlowModel m = new FlowModel(name, 2, List.of(new FlowModel.Node(name, 2), new FlowModel.Node("{d '2020-01-01'}", 1)),
+                List.of(new FlowModel.Transition(name, "{d '2020-01-01'}", 1, 0.5, 10, 20, 30)),
+                Map.of(name, 2L), Map.of("{d '2020-01-01'}", 1L), List.of("{d '2020-01-01'}"), Map.of(), 0);
+
+        writer.writeFlowModels("{fn owner()}", List.of(m), T);
+
+        assertThat(flows.flowNames()).containsExactly(name);
+        assertThat(flows.flowModel(name)).contains(m);
+        assertThat(flows.flowModelsOf("{fn owner()}")).isEqualTo(Map.of(name, m));
+        assertThat(flows.flowModel("Ordernow()")).isEmpty();
+    }
+
     @Test
     protected void nothingPersistedReadsEmpty() {
         writer.writeFlowModels("p0", List.of(), T);

@@ -343,6 +343,65 @@ public abstract class InstanceStoreContract {
         assertThat(stateChanges.stateChangesSince(T.plusSeconds(6), 100)).isEmpty();
     }
 
+    @Test
+    protected void pagingStateChangesWithTheCursorReadsEveryChangeOnceInOrder() {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            // Ten instances per millisecond: pages of four end inside a millisecond.
+            rows.add(instance("i-%02d".formatted(i)).stateSince(T.plusMillis(1 + i / 10)));
+        }
+        rows.add(instance("before").stateSince(T.minusMillis(1)));
+        write(rows.toArray(Row[]::new));
+        // A second change of i-03 at the same millisecond: the first page ends on it and must hold both.
+        write(instance("i-03").state(InstanceState.COMPLETED).stateSince(T.plusMillis(1)));
+
+        List<LiveUpdate> all = stateChanges.stateChangesSince(T, 1000);
+        List<LiveUpdate> paged = new ArrayList<>();
+        List<LiveUpdate> page = stateChanges.stateChangesSince(T, 4);
+        int pages = 0;
+        while (!page.isEmpty()) {
+            assertThat(page.size()).isBetween(1, 5);
+            paged.addAll(page);
+            pages++;
+            page = stateChanges.stateChangesAfter(StateChangeReader.Cursor.after(page.get(page.size() - 1)), 4);
+        }
+
+        assertThat(all).hasSize(31).doesNotHaveDuplicates();
+        assertThat(all).extracting(LiveUpdate::at).isSorted();
+        assertThat(paged).isEqualTo(all);
+        assertThat(pages).isEqualTo(8);
+    }
+
+    @Test
+    protected void aPageKeepsEveryChangeOfItsLastInstanceAtTheSameMillisecond() {
+        write(instance("a").stateSince(T.plusMillis(1)), instance("b").stateSince(T.plusMillis(1)));
+        write(instance("a").state(InstanceState.STUCK).stateSince(T.plusMillis(1)));
+        write(instance("a").state(InstanceState.FAILED).stateSince(T.plusMillis(1)));
+
+        assertThat(stateChanges.stateChangesSince(T, 1)).extracting(LiveUpdate::correlationId, LiveUpdate::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", "FAILED"),
+                        org.assertj.core.groups.Tuple.tuple("a", "RUNNING"),
+                        org.assertj.core.groups.Tuple.tuple("a", "STUCK"));
+        assertThat(stateChanges.stateChangesAfter(new StateChangeReader.Cursor(T.plusMillis(1), "a"), 1))
+                .extracting(LiveUpdate::correlationId).containsExactly("b");
+    }
+
+    @Test
+    protected void theCursorOrdersByChangeTimeThenCorrelationId() {
+        write(instance("b").stateSince(T.plusMillis(1)), instance("a").stateSince(T.plusMillis(2)),
+                instance("c").stateSince(T.plusMillis(2)), instance("o'b").stateSince(T.plusMillis(3)));
+
+        assertThat(stateChanges.stateChangesAfter(new StateChangeReader.Cursor(T.plusMillis(1), "b"), 10))
+                .extracting(LiveUpdate::correlationId).containsExactly("a", "c", "o'b");
+        assertThat(stateChanges.stateChangesAfter(new StateChangeReader.Cursor(T.plusMillis(1), "a"), 10))
+                .extracting(LiveUpdate::correlationId).containsExactly("b", "a", "c", "o'b");
+        assertThat(stateChanges.stateChangesAfter(new StateChangeReader.Cursor(T.plusMillis(2), "a"), 1))
+                .extracting(LiveUpdate::correlationId).containsExactly("c");
+        assertThat(stateChanges.stateChangesAfter(new StateChangeReader.Cursor(T.plusMillis(2), "' OR '1'='1"), 10))
+                .extracting(LiveUpdate::correlationId).containsExactly("a", "c", "o'b");
+        assertThat(stateChanges.stateChangesAfter(new StateChangeReader.Cursor(T.plusMillis(3), "o'b"), 10)).isEmpty();
+    }
+
     // --- SearchReader ---
 
     @Test
@@ -440,6 +499,34 @@ public abstract class InstanceStoreContract {
         assertThat(search.searchValue("needle", T, T.plus(HOUR), 10)).allSatisfy(
                 h -> assertThat(h.matchedValue()).hasSizeLessThanOrEqualTo(200));
         assertThat(search.searchValue("%", T, T.plus(HOUR), 10)).isEmpty();
+    }
+
+    /**
+     * JDBC escape sequences ({@code {fn ...}}, {@code {d '...'}}) in IDs and searched values are data: the instance,
+     * its search by ID and a value search find exactly what was stored.
+     */
+    @Test
+    protected void jdbcEscapeSequencesInIdsAndValuesAreFoundVerbatim() throws Exception {
+        String id = "a{fn now()}b";
+        String date = "{d '2020-01-01'}";
+        events.accept(List.of(
+                Observation.builder("orders", 0, 1, T.plusSeconds(1)).correlationId(id)
+                        .payload(("{\"since\":\"" + date + "\"}").getBytes(StandardCharsets.UTF_8)).build(),
+                Observation.builder("orders", 0, 2, T.plusSeconds(2)).correlationId(id)
+                        .headers(List.of(Header.of("since", "from " + date))).build(),
+                Observation.builder("orders", 0, 3, T.plusSeconds(3)).correlationId("other")
+                        .payload("{\"f\":\"{fn now()}\"}".getBytes(StandardCharsets.UTF_8)).build()));
+        write(instance(id).linked("{fn link()}").last(T.plusSeconds(2)), instance("anow()b"));
+
+        assertThat(reader.byId(id)).get().extracting(InstanceSnapshot::correlationId).isEqualTo(id);
+        assertThat(reader.byId("{fn link()}")).get().extracting(InstanceSnapshot::correlationId).isEqualTo(id);
+        assertThat(search.searchId(id, 10)).extracting(SearchHit::correlationId).containsExactly(id);
+        assertThat(search.searchId("a{fn", 10)).extracting(SearchHit::correlationId).containsExactly(id);
+        assertThat(search.searchValue(date, T, T.plus(HOUR), 10)).extracting(SearchHit::matchedField, SearchHit::matchedValue)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("header:since", "from " + date),
+                        org.assertj.core.groups.Tuple.tuple("payload", "{\"since\":\"" + date + "\"}"));
+        assertThat(search.searchValue("{fn now()}", T, T.plus(HOUR), 10)).extracting(SearchHit::correlationId)
+                .containsExactly("other");
     }
 
     // --- FlowKpiReader ---

@@ -22,6 +22,15 @@ public class ClickHouseConfig {
     public static final int DEFAULT_RAW_TTL_DAYS = 30;
     /** Default longest wait for one insert or query. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Default longest run of one value search (ClickHouse's {@code max_execution_time}): 10 s, well inside
+     * {@link #DEFAULT_TIMEOUT} so that ClickHouse answers with the reason before the connection gives up.
+     */
+    public static final Duration DEFAULT_SEARCH_MAX_EXECUTION_TIME = Duration.ofSeconds(10);
+    /** Default most rows one value search may read, over every table it reads ({@code max_rows_to_read}): 200 million. */
+    public static final long DEFAULT_SEARCH_MAX_ROWS_TO_READ = 200_000_000L;
+    /** Default most (uncompressed) bytes one value search may read ({@code max_bytes_to_read}): 16 GiB. */
+    public static final long DEFAULT_SEARCH_MAX_BYTES_TO_READ = 16L << 30;
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
     private String url = DEFAULT_URL;
@@ -30,6 +39,9 @@ public class ClickHouseConfig {
     private String password = "";
     private int rawTtlDays = DEFAULT_RAW_TTL_DAYS;
     private Duration timeout = DEFAULT_TIMEOUT;
+    private Duration searchMaxExecutionTime = DEFAULT_SEARCH_MAX_EXECUTION_TIME;
+    private long searchMaxRowsToRead = DEFAULT_SEARCH_MAX_ROWS_TO_READ;
+    private long searchMaxBytesToRead = DEFAULT_SEARCH_MAX_BYTES_TO_READ;
 
     public ClickHouseConfig() {
     }
@@ -73,6 +85,39 @@ public class ClickHouseConfig {
 
     public Duration getTimeout() { return timeout; }
     public void setTimeout(Duration timeout) { this.timeout = timeout; }
+
+    /**
+     * How long one value search may run before ClickHouse stops it (a search scans payloads of up to 31 days).
+     * Keep it below {@code timeout}. Must be at least 1 ms.
+     */
+    public Duration getSearchMaxExecutionTime() { return searchMaxExecutionTime; }
+
+    public void setSearchMaxExecutionTime(Duration v) {
+        if (v == null || v.toMillis() < 1) {
+            throw new IllegalArgumentException(PREFIX + ".search-max-execution-time must be at least 1ms, was " + v);
+        }
+        this.searchMaxExecutionTime = v;
+    }
+
+    /** How many rows one value search may read before ClickHouse stops it; 0 for no limit. */
+    public long getSearchMaxRowsToRead() { return searchMaxRowsToRead; }
+
+    public void setSearchMaxRowsToRead(long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException(PREFIX + ".search-max-rows-to-read must be 0 (no limit) or more, was " + v);
+        }
+        this.searchMaxRowsToRead = v;
+    }
+
+    /** How many uncompressed bytes one value search may read before ClickHouse stops it; 0 for no limit. */
+    public long getSearchMaxBytesToRead() { return searchMaxBytesToRead; }
+
+    public void setSearchMaxBytesToRead(long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException(PREFIX + ".search-max-bytes-to-read must be 0 (no limit) or more, was " + v);
+        }
+        this.searchMaxBytesToRead = v;
+    }
 
     /** JDBC URL of the same endpoint. */
     public String jdbcUrl() {

@@ -14,10 +14,12 @@ public final class ClickHouseSearchReader implements SearchReader {
 
     private final SqlRunner sql;
     private final String db;
+    private final QueryLimits limits;
 
     public ClickHouseSearchReader(SqlRunner sql) {
         this.sql = sql;
         this.db = sql.store().database();
+        this.limits = QueryLimits.valueSearch(sql.store().config());
     }
 
     /** Instances whose primary or linked ID equals {@code q}, then those whose primary ID starts with it. */
@@ -40,11 +42,14 @@ public final class ClickHouseSearchReader implements SearchReader {
 
     /**
      * Events in [{@code from}, {@code to}) with {@code q} (case-insensitive substring) in a header value, the
-     * payload, the key or the event ID; newest first, one hit per event, at most {@code limit}.
+     * payload, the key or the event ID; newest first, one hit per event, at most {@code limit}. The scan reads
+     * every payload of the window (the table is ordered by correlation ID, not time), so ClickHouse stops it at the
+     * configured {@link QueryLimits#valueSearch value-search limits} and it throws
+     * {@link io.choreoscope.model.QueryLimitException} there.
      */
     @Override
     public List<SearchHit> searchValue(String q, Instant from, Instant to, int limit) {
-        return sql.query("SELECT e.correlation_id, i.flow, i.state, e.event_type, toUnixTimestamp64Milli(e.ts), "
+        return sql.query(limits, "SELECT e.correlation_id, i.flow, i.state, e.event_type, toUnixTimestamp64Milli(e.ts), "
                 + "multiIf(positionCaseInsensitiveUTF8(e.event_id, ?) > 0, 'eventId', "
                 + "positionCaseInsensitiveUTF8(ifNull(e.key, ''), ?) > 0, 'key', "
                 + "arrayExists(v -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, e.header_values), "

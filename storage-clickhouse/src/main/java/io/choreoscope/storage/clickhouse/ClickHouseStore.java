@@ -3,6 +3,7 @@ package io.choreoscope.storage.clickhouse;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -100,9 +101,39 @@ public final class ClickHouseStore implements AutoCloseable {
         return DriverManager.getConnection(config.jdbcUrl(), p);
     }
 
+    /**
+     * A prepared statement whose bound values reach ClickHouse as they are. clickhouse-jdbc 0.9 puts bound
+     * values into the SQL text and then, with JDBC escape processing on (the JDBC default), rewrites
+     * {@code {fn ...}}, {@code {d '...'}} and {@code {ts '...'}} anywhere in that text, bound values included:
+     * a correlation ID {@code a{fn now()}b} would be looked up as {@code anow()b}. Our SQL uses no escape
+     * syntax, so processing is off; every statement that carries SQL or values is created through these methods.
+     */
+    static PreparedStatement prepare(Connection c, String sql) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        try {
+            ps.setEscapeProcessing(false);
+            return ps;
+        } catch (SQLException | RuntimeException e) {
+            ps.close();
+            throw e;
+        }
+    }
+
+    /** A plain statement without JDBC escape processing (see {@link #prepare}). */
+    static Statement statement(Connection c) throws SQLException {
+        Statement s = c.createStatement();
+        try {
+            s.setEscapeProcessing(false);
+            return s;
+        } catch (SQLException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
     /** Creates the database when missing. */
     public void ensureDatabase() throws SQLException {
-        try (Connection c = connect("default"); Statement s = c.createStatement()) {
+        try (Connection c = connect("default"); Statement s = statement(c)) {
             s.execute("CREATE DATABASE IF NOT EXISTS " + config.getDatabase());
         }
     }

@@ -38,13 +38,13 @@ public final class SchemaMigrator {
         store.ensureDatabase();
         List<String> appliedNow = new ArrayList<>();
         try (Connection c = store.connect()) {
-            try (Statement s = c.createStatement()) {
+            try (Statement s = ClickHouseStore.statement(c)) {
                 s.execute("CREATE TABLE IF NOT EXISTS " + store.database() + ".schema_migrations "
                         + "(version String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
                         + "ENGINE = ReplacingMergeTree ORDER BY version");
             }
             Set<String> done = new HashSet<>();
-            try (Statement s = c.createStatement();
+            try (Statement s = ClickHouseStore.statement(c);
                  ResultSet rs = s.executeQuery("SELECT version FROM " + store.database() + ".schema_migrations FINAL")) {
                 while (rs.next()) {
                     done.add(rs.getString(1));
@@ -56,13 +56,13 @@ public final class SchemaMigrator {
                     continue;
                 }
                 for (String sql : statements(resource(file))) {
-                    try (Statement s = c.createStatement()) {
+                    try (Statement s = ClickHouseStore.statement(c)) {
                         s.execute(sql);
                     } catch (SQLException e) {
                         throw new SQLException("Migration " + file + " failed: " + e.getMessage(), e);
                     }
                 }
-                try (PreparedStatement ps = c.prepareStatement(
+                try (PreparedStatement ps = ClickHouseStore.prepare(c,
                         "INSERT INTO " + store.database() + ".schema_migrations (version) VALUES (?)")) {
                     ps.setString(1, version);
                     ps.executeUpdate();

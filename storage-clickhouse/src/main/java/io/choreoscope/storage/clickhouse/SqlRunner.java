@@ -1,5 +1,6 @@
 package io.choreoscope.storage.clickhouse;
 
+import io.choreoscope.model.QueryLimitException;
 import io.choreoscope.model.StorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,7 +16,8 @@ import java.util.concurrent.BlockingQueue;
  * Runs parameter-bound queries on a small pool of JDBC connections. Opening a clickhouse-jdbc 0.9
  * connection builds a new HTTP client, which costs more than a point query; reusing a few keeps the
  * API's per-request overhead low. A connection that failed is closed, not returned to the pool.
- * Every value is bound as a parameter, never put into SQL text.
+ * Every value is bound as a parameter, never put into SQL text, and reaches ClickHouse as it is (no JDBC
+ * escape processing, see {@link ClickHouseStore#prepare}).
  */
 public final class SqlRunner implements AutoCloseable {
     /** A DateTime64(3) value bound as epoch milliseconds: use in SQL text in place of {@code ?}. */
@@ -42,12 +44,23 @@ public final class SqlRunner implements AutoCloseable {
 
     /** Rows of a query, mapped. */
     public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
+        return query(null, sql, mapper, params);
+    }
+
+    /**
+     * Rows of a query that ClickHouse stops at {@code limits}, mapped. A query stopped there throws
+     * {@link QueryLimitException} saying which limit; no partial result is returned.
+     *
+     * @param limits null for the server's own (usually none)
+     * @param sql    without a SETTINGS clause of its own
+     */
+    <T> List<T> query(QueryLimits limits, String sql, RowMapper<T> mapper, Object... params) {
         Connection c = null;
         boolean ok = false;
         try {
             c = borrow();
             List<T> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = ClickHouseStore.prepare(c, limits == null ? sql : sql + limits.settingsClause())) {
                 bind(ps, params);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -58,6 +71,11 @@ public final class SqlRunner implements AutoCloseable {
             ok = true;
             return out;
         } catch (SQLException e) {
+            String reason = limits == null ? null : limits.reasonOf(e);
+            if (reason != null) {
+                ok = true; // the server refused this query; the connection is fine
+                throw new QueryLimitException("ClickHouse stopped the query because " + reason, e);
+            }
             throw new StorageException("ClickHouse query failed: " + e.getMessage(), e);
         } finally {
             release(c, ok);
@@ -75,7 +93,7 @@ public final class SqlRunner implements AutoCloseable {
         boolean ok = false;
         try {
             c = borrow();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = ClickHouseStore.prepare(c, sql)) {
                 bind(ps, params);
                 ps.execute();
             }

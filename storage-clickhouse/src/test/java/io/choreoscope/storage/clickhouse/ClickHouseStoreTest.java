@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
 import io.choreoscope.model.Observation;
+import io.choreoscope.model.QueryLimitException;
 import io.choreoscope.model.SinkUnavailableException;
 import io.choreoscope.model.Span;
 import io.choreoscope.model.StorageException;
@@ -18,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * What only ClickHouse has, outside the storage contracts ({@link ClickHouseStorageTest}): the versioned schema
- * migration, and how an unreachable server is reported.
+ * migration, how an unreachable server is reported, and the limits ClickHouse puts on a value search.
  */
 @ExtendWith(ClickHouseExtension.class)
 class ClickHouseStoreTest {
@@ -58,5 +62,72 @@ class ClickHouseStoreTest {
             assertThatThrownBy(() -> new ClickHouseInstanceWriter(nowhere, sql).writeDependencyMap("all",
                     new DependencyMap(List.of(), List.of()), T)).isInstanceOf(StorageException.class);
         }
+    }
+
+    /** A migrated database holding 200 events with "needle" in the payload, read with the limits {@code limits} set. */
+    private static void withSearchableEvents(Consumer<ClickHouseConfig> limits, Consumer<SqlRunner> test)
+            throws Exception {
+        ClickHouseConfig config = new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase());
+        limits.accept(config);
+        try (ClickHouseStore store = new ClickHouseStore(config); SqlRunner sql = new SqlRunner(store)) {
+            new SchemaMigrator(store).migrate();
+            List<Observation> events = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                events.add(Observation.builder("orders", 0, i, T.plusMillis(i)).correlationId("order-" + i)
+                        .payload(("{\"note\":\"needle " + "x".repeat(100) + i + "\"}").getBytes(StandardCharsets.UTF_8)).build());
+            }
+            new ClickHouseEventWriter(store).accept(events);
+            test.accept(sql);
+        }
+    }
+
+    @Test
+    void valueSearchWithinTheDefaultLimitsAnswers() throws Exception {
+        withSearchableEvents(c -> { }, sql ->
+                assertThat(new ClickHouseSearchReader(sql).searchValue("needle", T, T.plusSeconds(60), 500)).hasSize(200));
+    }
+
+    @Test
+    void valueSearchThatWouldReadMoreRowsThanAllowedFailsWithTheLimitNamed() throws Exception {
+        withSearchableEvents(c -> c.setSearchMaxRowsToRead(50), sql ->
+                assertThatThrownBy(() -> new ClickHouseSearchReader(sql).searchValue("needle", T, T.plusSeconds(60), 10))
+                        .isInstanceOf(QueryLimitException.class)
+                        .hasMessageContaining("more than 50 rows"));
+    }
+
+    @Test
+    void valueSearchThatWouldReadMoreBytesThanAllowedFailsWithTheLimitNamed() throws Exception {
+        withSearchableEvents(c -> c.setSearchMaxBytesToRead(1_000), sql ->
+                assertThatThrownBy(() -> new ClickHouseSearchReader(sql).searchValue("needle", T, T.plusSeconds(60), 10))
+                        .isInstanceOf(QueryLimitException.class)
+                        .hasMessageContaining("more than 1000 bytes"));
+    }
+
+    @Test
+    void aSearchStoppedAtALimitLeavesTheConnectionsUsable() throws Exception {
+        withSearchableEvents(c -> c.setSearchMaxRowsToRead(50), sql -> {
+            ClickHouseSearchReader search = new ClickHouseSearchReader(sql);
+            for (int i = 0; i < SqlRunner.POOL_SIZE + 1; i++) {
+                assertThatThrownBy(() -> search.searchValue("needle", T, T.plusSeconds(60), 10))
+                        .isInstanceOf(QueryLimitException.class);
+            }
+            // Only value search is bounded, and the pooled connections still answer.
+            assertThat(new ClickHouseEventReader(sql).eventsOfTopic("orders", 500)).hasSize(200);
+        });
+    }
+
+    @Test
+    void timeAndReadLimitsAreRecognisedByTheirClickHouseErrors() {
+        QueryLimits limits = new QueryLimits(Duration.ofMillis(2500), 10, 20);
+        assertThat(limits.reasonOf(new java.sql.SQLException("Code: 159. DB::Exception: Timeout exceeded (TIMEOUT_EXCEEDED)", "HY000", 159)))
+                .isEqualTo("it would run longer than 2500 ms, the longest allowed");
+        assertThat(limits.reasonOf(new java.sql.SQLException("Estimated query execution time is too long (TOO_SLOW)")))
+                .contains("2500 ms");
+        assertThat(limits.reasonOf(new java.sql.SQLException("x", "HY000", 158))).contains("10 rows");
+        assertThat(limits.reasonOf(new java.sql.SQLException("x", "HY000", 307))).contains("20 bytes");
+        assertThat(limits.reasonOf(new java.sql.SQLException("Code: 60. Unknown table (UNKNOWN_TABLE)", "HY000", 60))).isNull();
+        assertThat(new QueryLimits(Duration.ofSeconds(10), 0, 0).settingsClause())
+                .isEqualTo(" SETTINGS max_execution_time = 10.000, timeout_overflow_mode = 'throw', max_rows_to_read = 0, "
+                        + "max_bytes_to_read = 0, read_overflow_mode = 'throw'");
     }
 }
