@@ -1,10 +1,8 @@
-package io.choreoscope.ui.client;
+package io.choreoscope.ui.instance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
-
-import io.choreoscope.ui.instance.PrettyJson;
 
 class PrettyJsonTest {
 
