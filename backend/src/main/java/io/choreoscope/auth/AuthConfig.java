@@ -118,8 +118,10 @@ public class AuthConfig {
         }
 
         /**
-         * Group (claim value) to choreoscope role, e.g. {@code sre-team: operator}. A claim value that is itself
-         * a role name (viewer, operator, admin) counts as that role.
+         * Group (claim value) to choreoscope role, e.g. {@code sre-team: operator}; keys match claim values
+         * exactly. Only groups listed here grant roles: a group that is merely called {@code admin} grants
+         * nothing unless mapped ({@code admin: admin}), since whoever may name groups at the provider is not
+         * thereby choreoscope's admin. Default: empty (only {@link #getDefaultRole()} can grant a role).
          */
         public Map<String, String> getRoleMapping() {
             return roleMapping;
@@ -139,15 +141,16 @@ public class AuthConfig {
             this.defaultRole = defaultRole;
         }
 
-        /** The roles the values of the roles claim grant, expanded. */
+        /**
+         * The roles the values of the roles claim grant through {@link #getRoleMapping()}, expanded; the default
+         * role when none is mapped; empty when none is mapped and no default is set.
+         */
         public List<String> rolesFor(List<String> claimValues) {
             java.util.Set<String> granted = new java.util.HashSet<>();
             for (String v : claimValues) {
                 String mapped = roleMapping.get(v);
                 if (mapped != null) {
                     granted.add(mapped);
-                } else if (Roles.isRole(v)) {
-                    granted.add(v);
                 }
             }
             if (granted.isEmpty() && defaultRole != null) {
