@@ -243,6 +243,14 @@ class ApiEndpointsTest {
     }
 
     @Test
+    void healthShowsItsDetailsToEveryoneWhenSignInIsOff() {
+        // These tests run with choreoscope.auth.enabled=false: every caller may do everything, health details too.
+        ApiClient.Answer health = new ApiClient(api.base().replace("/api/v1", "")).get("/health");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.body().at("/details/clickhouse/details/url").asText()).isEqualTo(ClickHouseExtension.engine().httpUrl());
+    }
+
+    @Test
     void searchFindsCorrelationIdsExactlyThenByPrefixAndValuesInHeadersAndPayloads() {
         JsonNode exact = api.ok("/search?q=order-1");
         assertThat(exact.get(0).get("correlationId").asText()).isEqualTo("order-1");
