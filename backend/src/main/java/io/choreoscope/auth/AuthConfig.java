@@ -18,6 +18,7 @@ public class AuthConfig {
     private Duration tokenTtl = Duration.ofHours(12);
     private String tokenSecret;
     private boolean demoUsers;
+    private String adminPassword;
     private String uiUrl = "http://localhost:8080";
     private String publicApiUrl = "http://localhost:8081";
     private Oidc oidc = new Oidc();
@@ -60,6 +61,21 @@ public class AuthConfig {
 
     public void setDemoUsers(boolean demoUsers) {
         this.demoUsers = demoUsers;
+    }
+
+    /**
+     * The password of the initial admin (user {@code admin}), made only when sign-in is on and nothing else lets
+     * anyone sign in: no local user, no single sign-on client, no demo users. application.yml fills it from
+     * {@code CHOREOSCOPE_ADMIN_PASSWORD}. Unset (the default): a random password is made at the first start and
+     * printed once in the log. Either way only its hash is kept, in {@code <data-dir>/auth/admin-password-hash}.
+     */
+    @Nullable
+    public String getAdminPassword() {
+        return adminPassword;
+    }
+
+    public void setAdminPassword(@Nullable String adminPassword) {
+        this.adminPassword = adminPassword == null || adminPassword.isEmpty() ? null : adminPassword;
     }
 
     /** Where browsers reach the UI; single sign-on returns there. */
