@@ -141,8 +141,15 @@ public class InstanceController {
         return new InstanceDetail(s, views, sp, graph);
     }
 
+    /**
+     * The raw payload as a download. It keeps the record's own content type, so the headers make sure no
+     * browser renders or runs it from the API's origin: {@code nosniff}, {@code attachment}, and a CSP that
+     * sandboxes it and allows it to load nothing (a {@code text/html} record would otherwise be a page of the
+     * producer's making, with scripts, served from choreoscope's own origin).
+     */
     @Get("/events/{topic}/{partition}/{offset}/payload")
-    @Operation(summary = "The whole raw payload of one stored record, with its content type")
+    @Operation(summary = "The whole raw payload of one stored record, with its content type, as an attachment "
+            + "(X-Content-Type-Options: nosniff, Content-Security-Policy: sandbox; default-src 'none')")
     @ApiResponse(responseCode = "200", description = "the bytes")
     @ApiResponse(responseCode = "400", description = "partition or offset not a number")
     @ApiResponse(responseCode = "404", description = "no such record, or it has no payload (tombstone)")
@@ -173,7 +180,20 @@ public class InstanceController {
         } else if (EventViews.utf8(o.payload()) != null) {
             type = o.parseStatus() == io.choreoscope.model.ParseStatus.OK ? MediaType.APPLICATION_JSON_TYPE : MediaType.TEXT_PLAIN_TYPE;
         }
-        return HttpResponse.ok(o.payload()).contentType(type);
+        return HttpResponse.ok(o.payload()).contentType(type)
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Content-Security-Policy", PAYLOAD_CSP)
+                .header("Content-Disposition", "attachment; filename=\"" + downloadName(topic, p, off, type) + "\"");
+    }
+
+    /** Sandboxed, and allowed to load nothing: a payload is data, never a page. */
+    static final String PAYLOAD_CSP = "sandbox; default-src 'none'";
+
+    /** {@code <topic>-<partition>-<offset>.json|.txt|.bin}, with anything but {@code [A-Za-z0-9._-]} in the topic as {@code _}. */
+    static String downloadName(String topic, int partition, long offset, MediaType type) {
+        String ext = type.getSubtype().equals("json") || type.getSubtype().endsWith("+json") ? ".json"
+                : type.getType().equals("text") ? ".txt" : ".bin";
+        return topic.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + partition + "-" + offset + ext;
     }
 
     @Get("/search")

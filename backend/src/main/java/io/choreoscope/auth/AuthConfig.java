@@ -18,6 +18,7 @@ public class AuthConfig {
     private Duration tokenTtl = Duration.ofHours(12);
     private String tokenSecret;
     private boolean demoUsers;
+    private String adminPassword;
     private String uiUrl = "http://localhost:8080";
     private String publicApiUrl = "http://localhost:8081";
     private Oidc oidc = new Oidc();
@@ -60,6 +61,21 @@ public class AuthConfig {
 
     public void setDemoUsers(boolean demoUsers) {
         this.demoUsers = demoUsers;
+    }
+
+    /**
+     * The password of the initial admin (user {@code admin}), made only when sign-in is on and nothing else lets
+     * anyone sign in: no local user, no single sign-on client, no demo users. application.yml fills it from
+     * {@code CHOREOSCOPE_ADMIN_PASSWORD}. Unset (the default): a random password is made at the first start and
+     * printed once in the log. Either way only its hash is kept, in {@code <data-dir>/auth/admin-password-hash}.
+     */
+    @Nullable
+    public String getAdminPassword() {
+        return adminPassword;
+    }
+
+    public void setAdminPassword(@Nullable String adminPassword) {
+        this.adminPassword = adminPassword == null || adminPassword.isEmpty() ? null : adminPassword;
     }
 
     /** Where browsers reach the UI; single sign-on returns there. */
@@ -118,8 +134,10 @@ public class AuthConfig {
         }
 
         /**
-         * Group (claim value) to choreoscope role, e.g. {@code sre-team: operator}. A claim value that is itself
-         * a role name (viewer, operator, admin) counts as that role.
+         * Group (claim value) to choreoscope role, e.g. {@code sre-team: operator}; keys match claim values
+         * exactly. Only groups listed here grant roles: a group that is merely called {@code admin} grants
+         * nothing unless mapped ({@code admin: admin}), since whoever may name groups at the provider is not
+         * thereby choreoscope's admin. Default: empty (only {@link #getDefaultRole()} can grant a role).
          */
         public Map<String, String> getRoleMapping() {
             return roleMapping;
@@ -139,15 +157,16 @@ public class AuthConfig {
             this.defaultRole = defaultRole;
         }
 
-        /** The roles the values of the roles claim grant, expanded. */
+        /**
+         * The roles the values of the roles claim grant through {@link #getRoleMapping()}, expanded; the default
+         * role when none is mapped; empty when none is mapped and no default is set.
+         */
         public List<String> rolesFor(List<String> claimValues) {
             java.util.Set<String> granted = new java.util.HashSet<>();
             for (String v : claimValues) {
                 String mapped = roleMapping.get(v);
                 if (mapped != null) {
                     granted.add(mapped);
-                } else if (Roles.isRole(v)) {
-                    granted.add(v);
                 }
             }
             if (granted.isEmpty() && defaultRole != null) {

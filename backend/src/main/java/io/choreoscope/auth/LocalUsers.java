@@ -12,18 +12,23 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.choreoscope.config.DataConfig;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.exceptions.ConfigurationException;
-import jakarta.inject.Singleton;
+import io.micronaut.security.oauth2.configuration.OauthClientConfiguration;
+import jakarta.inject.Inject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The local users (configured ones, plus the demo's when {@code choreoscope.auth.demo-users} is true) and the
- * check of their passwords. A password that matched is remembered for a few minutes as a SHA-256 digest,
- * so that HTTP Basic clients, which send it on every request, do not pay PBKDF2 each time.
+ * The local users (configured ones, plus the demo's when {@code choreoscope.auth.demo-users} is true, or else the
+ * {@link InitialAdmin} when nothing at all lets anyone sign in) and the check of their passwords. Made when the
+ * application starts, so a bad user entry stops the start and the initial admin's password is printed then. A
+ * password that matched is remembered for a few minutes as a SHA-256 digest, so that HTTP Basic clients, which
+ * send it on every request, do not pay PBKDF2 each time.
  */
-@Singleton
+@Context
 @Requires(property = "micronaut.security.enabled", notEquals = "false")
 public class LocalUsers {
     private static final Logger LOG = LoggerFactory.getLogger(LocalUsers.class);
@@ -41,8 +46,15 @@ public class LocalUsers {
     private final Map<String, Long> verified = new ConcurrentHashMap<>();
     private final Clock clock;
 
-    public LocalUsers(Collection<LocalUser> configured, AuthConfig config) {
+    @Inject
+    public LocalUsers(Collection<LocalUser> configured, AuthConfig config, DataConfig data,
+                      Collection<OauthClientConfiguration> singleSignOn) {
         this(configured, config, Clock.systemUTC());
+        boolean sso = singleSignOn.stream().anyMatch(OauthClientConfiguration::isEnabled);
+        if (users.isEmpty() && !sso) {
+            String hash = InitialAdmin.passwordHash(InitialAdmin.hashFile(data.getDataDir()), config.getAdminPassword());
+            users.put(InitialAdmin.NAME, new Entry(hash, Roles.expand(List.of(Roles.ADMIN))));
+        }
     }
 
     LocalUsers(Collection<LocalUser> configured, AuthConfig config, Clock clock) {

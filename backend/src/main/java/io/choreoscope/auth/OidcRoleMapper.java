@@ -20,8 +20,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Turns a verified ID token into a choreoscope user: the name from {@code choreoscope.auth.oidc.username-claim}
- * (then email, then subject), the roles from the groups claim through {@code choreoscope.auth.oidc.role-mapping}.
- * Someone whose groups grant no role (and no default role is set) is refused with a reason.
+ * (then email, then subject), the roles from the groups claim through {@code choreoscope.auth.oidc.role-mapping}
+ * only (a group named like a role grants nothing unless mapped). Someone whose groups grant no role (and no
+ * default role is set) is refused with a reason.
  */
 @Singleton
 @Replaces(DefaultOpenIdAuthenticationMapper.class)

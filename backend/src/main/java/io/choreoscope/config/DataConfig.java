@@ -4,8 +4,9 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 
 /**
  * Where this process keeps its own files, under {@value #PREFIX}: the embedded config store
- * ({@code <data-dir>/config}, see application.yml's datasource) and the generated token key
- * ({@code <data-dir>/auth/token-secret}).
+ * ({@code <data-dir>/config}, see application.yml's datasource), the generated token key
+ * ({@code <data-dir>/auth/token-secret}) and the initial admin's password hash
+ * ({@code <data-dir>/auth/admin-password-hash}).
  */
 @ConfigurationProperties(DataConfig.PREFIX)
 public class DataConfig {

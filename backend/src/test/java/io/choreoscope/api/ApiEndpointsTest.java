@@ -222,6 +222,35 @@ class ApiEndpointsTest {
     }
 
     @Test
+    void rawPayloadIsAnAttachmentThatBrowsersNeitherSniffNorRun(EmbeddedKafka kafka) throws Exception {
+        // A record that says it is HTML: opened from the API's origin it must not run as a page.
+        String html = topic.substring(0, topic.length() - "-orders".length()) + "-html";
+        kafka.createTopic(html, 1);
+        org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> rec = new org.apache.kafka.clients.producer.ProducerRecord<>(
+                html, null, "<html><script>fetch('/api/v1/flows')</script></html>".getBytes(StandardCharsets.UTF_8));
+        rec.headers().add("content-type", "text/html".getBytes(StandardCharsets.UTF_8));
+        long offset = producer.send(rec).get().offset();
+        String path = "/events/" + html + "/0/" + offset + "/payload";
+        await().atMost(WAIT).until(() -> api.raw(path).statusCode() == 200);
+
+        HttpResponse<byte[]> r = api.raw(path);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("<script>");
+        assertThat(r.headers().firstValue("content-type").orElse("")).as("the record's own type, as before").contains("text/html");
+        assertThat(r.headers().firstValue("x-content-type-options")).hasValue("nosniff");
+        assertThat(r.headers().firstValue("content-disposition").orElse(""))
+                .startsWith("attachment").contains("filename=\"" + html + "-0-" + offset + ".txt\"");
+        assertThat(r.headers().firstValue("content-security-policy")).hasValue("sandbox; default-src 'none'");
+    }
+
+    @Test
+    void healthShowsItsDetailsToEveryoneWhenSignInIsOff() {
+        // These tests run with choreoscope.auth.enabled=false: every caller may do everything, health details too.
+        ApiClient.Answer health = new ApiClient(api.base().replace("/api/v1", "")).get("/health");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.body().at("/details/clickhouse/details/url").asText()).isEqualTo(ClickHouseExtension.engine().httpUrl());
+    }
+
+    @Test
     void searchFindsCorrelationIdsExactlyThenByPrefixAndValuesInHeadersAndPayloads() {
         JsonNode exact = api.ok("/search?q=order-1");
         assertThat(exact.get(0).get("correlationId").asText()).isEqualTo("order-1");

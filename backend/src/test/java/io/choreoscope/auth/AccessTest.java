@@ -234,6 +234,24 @@ class AccessTest {
     }
 
     @Test
+    void healthShowsItsStatusToEveryoneAndItsDetailsOnlyToSignedInUsers() throws Exception {
+        String clickHouseUrl = ClickHouseExtension.engine().httpUrl();
+        HttpResponse<String> anonymous = send("GET", "/health", null, null);
+        assertThat(anonymous.statusCode()).as("probes need no credentials").isEqualTo(200);
+        JsonNode status = JSON.readTree(anonymous.body());
+        assertThat(status.get("status").asText()).isEqualTo("UP");
+        assertThat(status.path("details").isContainerNode()).as(anonymous.body()).isFalse();
+        assertThat(anonymous.body()).doesNotContain(clickHouseUrl).doesNotContain("jdbc:");
+
+        for (String auth : List.of(tokens.get(Roles.VIEWER),
+                "Basic " + Base64.getEncoder().encodeToString("viewer-user:pw-viewer".getBytes(StandardCharsets.UTF_8)))) {
+            HttpResponse<String> signedIn = send("GET", "/health", auth, null);
+            assertThat(signedIn.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(signedIn.body()).at("/details/clickhouse/details/url").asText()).isEqualTo(clickHouseUrl);
+        }
+    }
+
+    @Test
     void onlyOperatorsReplayAndTheAuditNamesTheSignedInUserWhateverTheHeaderSays() throws Exception {
         String topic = prefix + "-orders";
         KafkaExtension.kafka().createTopic(topic, 1);

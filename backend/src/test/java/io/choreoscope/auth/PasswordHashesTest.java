@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -31,21 +30,9 @@ class PasswordHashesTest {
     }
 
     @Test
-    void rolesIncludeTheLowerOnesAndGroupsMapToRoles() {
+    void rolesIncludeTheLowerOnes() {
         assertThat(Roles.expand(List.of("admin"))).containsExactly("viewer", "operator", "admin");
         assertThat(Roles.expand(List.of("OPERATOR", "viewer"))).containsExactly("viewer", "operator");
         assertThat(Roles.expand(List.of("root", "superuser"))).isEmpty();
-
-        AuthConfig.Oidc oidc = new AuthConfig.Oidc();
-        oidc.setRoleMapping(Map.of("sre", "operator", "platform-leads", "admin"));
-        assertThat(oidc.rolesFor(List.of("staff", "sre"))).containsExactly("viewer", "operator");
-        assertThat(oidc.rolesFor(List.of("platform-leads"))).contains("admin");
-        assertThat(oidc.rolesFor(List.of("viewer"))).as("a group named like a role").containsExactly("viewer");
-        assertThat(oidc.rolesFor(List.of("staff"))).isEmpty();
-        oidc.setDefaultRole("viewer");
-        assertThat(oidc.rolesFor(List.of("staff"))).containsExactly("viewer");
-        assertThat(OidcRoleMapper.claimValues("a b,c")).containsExactly("a", "b", "c");
-        assertThat(OidcRoleMapper.claimValues(List.of("x", "y"))).containsExactly("x", "y");
-        assertThat(OidcRoleMapper.claimValues(42)).isEmpty();
     }
 }

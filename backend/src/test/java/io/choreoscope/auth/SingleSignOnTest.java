@@ -143,6 +143,15 @@ class SingleSignOnTest {
     }
 
     @Test
+    void aGroupNamedLikeARoleGrantsNothingWhenTheMappingDoesNotListIt() throws Exception {
+        // Only sre-team is mapped: groups called admin or operator are ordinary, unmapped groups.
+        String back = signIn(Map.of("sub", "u-9", "preferred_username", "mallory", "groups", List.of("admin", "operator")));
+        assertThat(back).as("no code, no token: refused").startsWith(UI + "/login?error=");
+        String reason = URLDecoder.decode(back.substring(back.indexOf("error=") + 6), StandardCharsets.UTF_8);
+        assertThat(reason).contains("mallory").contains("no choreoscope role").contains("admin");
+    }
+
+    @Test
     void theSignInPageLearnsAboutTheProvider() throws Exception {
         JsonNode s = JSON.readTree(api("GET", "/api/v1/auth/settings", null, null).body());
         assertThat(s.get("enabled").asBoolean()).isTrue();

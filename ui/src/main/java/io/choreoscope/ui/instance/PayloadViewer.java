@@ -19,7 +19,8 @@ import io.choreoscope.ui.client.RawPayload;
 import io.choreoscope.ui.shell.Formats;
 
 /**
- * Shows one event: its identity, headers and payload. JSON is indented; everything is set as text (so
+ * Shows one event: its identity, headers and payload. JSON is indented within {@link PrettyJson}'s bounds (a
+ * note says when the end of a very large or deep payload is shown as received); everything is set as text (so
  * markup in data is shown, never run) with invisible control characters made visible. A payload cut by
  * the API shows how much is missing and a "Show all" button, which fires {@link ShowAllEvent}: the view
  * fetches the whole payload and hands it to {@link #showFull}.
@@ -137,12 +138,14 @@ public class PayloadViewer extends Div {
         boolean json = PrettyJson.looksLikeJson(shownText);
         prettyToggle.setVisible(json);
         prettyToggle.setText(pretty ? "Show raw" : "Pretty-print");
-        String text = json && pretty ? PrettyJson.format(shownText) : shownText;
-        payload.setText(PrettyJson.visible(text));
+        PrettyJson.Formatted text = json && pretty ? PrettyJson.formatted(shownText) : new PrettyJson.Formatted(shownText, -1);
+        payload.setText(PrettyJson.visible(text.text()));
         String enc = event == null || event.payloadEncoding() == null ? "text" : event.payloadEncoding();
         payloadInfo.setText((event == null || event.contentType() == null ? "" : event.contentType() + " · ")
                 + ("base64".equals(enc) ? "binary, shown as base64 · " : "")
-                + Formats.bytes(event == null ? 0 : event.payloadSize()));
+                + Formats.bytes(event == null ? 0 : event.payloadSize())
+                + (text.partlyRaw() ? " · indented up to " + Formats.count(PrettyJson.MAX_FORMATTED_CHARS)
+                        + " characters, the rest as received" : ""));
     }
 
     public Registration addShowAllListener(ComponentEventListener<ShowAllEvent> l) {

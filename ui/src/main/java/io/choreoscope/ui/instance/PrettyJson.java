@@ -4,11 +4,40 @@ package io.choreoscope.ui.instance;
  * Indents JSON for reading. Works on a stream of characters, so it also formats JSON that was cut in
  * the middle (a truncated payload) and leaves anything that is not JSON as it was. Control characters
  * outside strings are kept; inside strings they stay escaped as the producer wrote them.
+ *
+ * <p>Memory is bounded whatever the input: indentation stops growing at {@link #MAX_INDENT_DEPTH}, and
+ * once the output reaches {@link #MAX_FORMATTED_CHARS} the rest of the input follows as it was. Without
+ * these bounds 64 KiB of {@code [} asked for about 4x10^9 characters and ran the server out of heap
+ * when an instance page showed such a payload. Time is linear in the input's length.
  */
 public final class PrettyJson {
 
     /** Indentation per level, in spaces. */
     public static final int INDENT = 2;
+
+    /**
+     * Deepest nesting level that is indented further (32, so at most 64 spaces of indentation a line):
+     * values nested deeper are indented like this level. Their content is shown in full.
+     */
+    public static final int MAX_INDENT_DEPTH = 32;
+
+    /**
+     * Characters of indented output (1 Mi characters, about 1 MiB of ASCII): once the output is this long,
+     * the rest of the input is appended as it was (raw). The result of {@link #format} is therefore shorter
+     * than {@code MAX_FORMATTED_CHARS + text.length() + 2 * INDENT * MAX_INDENT_DEPTH + 8} characters.
+     */
+    public static final int MAX_FORMATTED_CHARS = 1 << 20;
+
+    /**
+     * The output of {@link #formatted}: {@code text} is the whole input, indented up to character
+     * {@code rawFrom} of the input and as it was from there on; {@code rawFrom} is -1 when all of it is indented.
+     */
+    public record Formatted(String text, int rawFrom) {
+        /** True when the end of the input is shown raw because the output reached {@link #MAX_FORMATTED_CHARS}. */
+        public boolean partlyRaw() {
+            return rawFrom >= 0;
+        }
+    }
 
     private PrettyJson() {
     }
@@ -27,16 +56,28 @@ public final class PrettyJson {
         return false;
     }
 
-    /** The indented text, or {@code text} unchanged when it does not look like JSON. */
+    /**
+     * The indented text, or {@code text} unchanged when it does not look like JSON; bounded as the class
+     * says. Null stays null.
+     */
     public static String format(String text) {
+        return formatted(text).text();
+    }
+
+    /** As {@link #format}, and whether the output reached {@link #MAX_FORMATTED_CHARS} (the rest shown raw). */
+    public static Formatted formatted(String text) {
         if (!looksLikeJson(text)) {
-            return text;
+            return new Formatted(text, -1);
         }
-        StringBuilder out = new StringBuilder(text.length() + text.length() / 4);
+        StringBuilder out = new StringBuilder(Math.min(MAX_FORMATTED_CHARS, text.length() + text.length() / 4) + 16);
         int depth = 0;
         boolean inString = false;
         boolean escaped = false;
         for (int i = 0; i < text.length(); i++) {
+            if (out.length() >= MAX_FORMATTED_CHARS) {
+                out.append(text, i, text.length());
+                return new Formatted(out.toString(), i);
+            }
             char c = text.charAt(i);
             if (inString) {
                 out.append(c);
@@ -79,7 +120,7 @@ public final class PrettyJson {
                 default -> out.append(c);
             }
         }
-        return out.toString();
+        return new Formatted(out.toString(), -1);
     }
 
     private static int nextNonBlank(String s, int from) {
@@ -92,7 +133,9 @@ public final class PrettyJson {
 
     private static void newline(StringBuilder out, int depth) {
         out.append('\n');
-        out.append(" ".repeat(depth * INDENT));
+        for (int n = Math.min(depth, MAX_INDENT_DEPTH) * INDENT; n > 0; n--) {
+            out.append(' ');
+        }
     }
 
     /**

@@ -21,7 +21,7 @@ import io.choreoscope.ui.shell.Formats;
  */
 public class ReplayRecordList extends Div {
 
-    /** Characters of a payload shown in the details; the rest is cut with a note. */
+    /** Characters of a payload shown in the details, counted after indenting (which {@link PrettyJson} bounds); the rest is cut with a note. */
     public static final int MAX_PAYLOAD_CHARS = 16 * 1024;
     /** Characters of a payload shown in its grid cell. */
     static final int CELL_CHARS = 120;

@@ -5,6 +5,9 @@ import static com.github.mvysny.kaributesting.v10.LocatorJ._find;
 import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import com.github.mvysny.kaributesting.v10.GridKt;
@@ -18,6 +21,7 @@ import com.vaadin.flow.component.html.H2;
 import com.vaadin.flow.component.tabs.TabSheet;
 
 import io.choreoscope.model.api.EventView;
+import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.ReplayMode;
 import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.ui.KaribuTest;
@@ -25,6 +29,7 @@ import io.choreoscope.ui.client.SampleData;
 import io.choreoscope.ui.graph.GraphData;
 import io.choreoscope.ui.graph.GraphView;
 import io.choreoscope.ui.replay.ReplayDialog;
+import io.choreoscope.ui.replay.ReplayRecordList;
 import io.choreoscope.ui.shell.Permissions;
 import io.choreoscope.ui.shell.Notice;
 import io.choreoscope.ui.shell.StateBadge;
@@ -106,6 +111,34 @@ class InstanceViewTest extends KaribuTest {
         assertThat(viewer.payloadText().length()).isGreaterThan(cutLength);
         assertThat(viewer.payloadText().trim()).endsWith("}");
         assertThat(api.calls()).anyMatch(c -> c.startsWith("payload orders/"));
+    }
+
+    @Test
+    void anInstanceWhoseFirstEventIsSixtyFourKibOfBracketsOpensWithTheFormattingBounded() {
+        // The record that ran the demo's JVM out of heap as soon as its instance page opened.
+        String brackets = "[".repeat(65_536);
+        var d = api.instance(SampleData.COMPENSATED_ORDER, Integer.MAX_VALUE);
+        List<EventView> events = new ArrayList<>(d.events());
+        EventView e = events.get(0);
+        events.set(0, new EventView(e.topic(), e.partition(), e.offset(), e.timestamp(), e.ingestTime(), e.key(), e.headers(),
+                brackets, "text", false, brackets.length(), "application/json", e.correlationId(), e.eventId(), e.eventType(),
+                e.sourceService(), e.causationId(), e.traceId(), e.spanId(), "NOT_JSON", "unexpected end of input at byte 65536", false));
+        api.putInstance(new InstanceDetail(d.snapshot(), events, d.spans(), d.graph()));
+
+        navigate("instances/" + SampleData.COMPENSATED_ORDER);
+        PayloadViewer viewer = openEvents();
+
+        assertThat(viewer.event().offset()).isEqualTo(e.offset());
+        assertThat(viewer.payloadText()).startsWith("[\n  [\n    [");
+        assertThat(viewer.payloadText().length()).isLessThan(PrettyJson.MAX_FORMATTED_CHARS + brackets.length() + 200);
+        assertThat(text(viewer)).contains("indented up to");
+
+        // the other place payloads are indented: the records of a replay's dry run
+        _click((Button) GridKt._getCellComponent(eventsGrid(), 0, "replay"));
+        roundtrip();
+        ReplayDialog dialog = _get(ReplayDialog.class);
+        assertThat(dialog.preview().records()).singleElement().satisfies(r -> assertThat(r.payload()).isEqualTo(brackets));
+        assertThat(dialog.preview().payloadText()).startsWith("[\n  [").hasSize(ReplayRecordList.MAX_PAYLOAD_CHARS);
     }
 
     @Test
