@@ -32,6 +32,7 @@ public class AlertService {
     private final AlertFiringRepository firings;
     private final FlowKpiSource kpis;
     private final WebhookNotifier notifier;
+    private final WebhookAddressPolicy addresses;
     private final AlertsConfig config;
     private final AlertEvaluator evaluator = new AlertEvaluator();
     private final Clock clock;
@@ -48,6 +49,7 @@ public class AlertService {
         this.firings = firings;
         this.kpis = kpis;
         this.notifier = notifier;
+        this.addresses = WebhookAddressPolicy.from(config.getWebhook());
         this.config = config;
         this.clock = clock;
     }
@@ -64,23 +66,54 @@ public class AlertService {
 
     // --- rules -----------------------------------------------------------------------------------
 
+    /**
+     * Every rule; {@code showWebhookUrls} false (callers who are not admins) masks each webhook URL to its
+     * scheme and host ({@link #maskedWebhookUrl}), since a URL such as Slack's is itself the secret.
+     */
+    public List<AlertRuleView> rules(boolean showWebhookUrls) {
+        return rules.listOrderById().stream().map(r -> view(r, showWebhookUrls)).toList();
+    }
+
+    /** One rule, its webhook URL masked unless {@code showWebhookUrls}; 404 when unknown. */
+    public AlertRuleView rule(long id, boolean showWebhookUrls) {
+        return view(find(id), showWebhookUrls);
+    }
+
     public List<AlertRuleView> rules() {
-        return rules.listOrderById().stream().map(this::view).toList();
+        return rules(true);
     }
 
     public AlertRuleView rule(long id) {
-        return view(find(id));
+        return rule(id, true);
+    }
+
+    /**
+     * {@code url} with only its scheme and host, e.g. {@code https://hooks.slack.com/…}; null stays null, an
+     * unparsable URL becomes {@code …}.
+     */
+    static String maskedWebhookUrl(String url) {
+        if (url == null) {
+            return null;
+        }
+        try {
+            java.net.URI u = java.net.URI.create(url);
+            return u.getScheme() == null || u.getHost() == null ? "…" : u.getScheme() + "://" + u.getHost() + "/…";
+        } catch (IllegalArgumentException e) {
+            return "…";
+        }
     }
 
     public AlertRuleView create(AlertRuleRequest request) {
         Instant now = clock.instant();
         AlertRule rule = validate(request, null, now, now);
+        checkWebhookAddress(rule);
         return view(rules.save(rule));
     }
 
     public AlertRuleView update(long id, AlertRuleRequest request) {
         AlertRule old = find(id);
         AlertRule rule = validate(request, old.silencedUntil(), old.createdAt(), clock.instant()).withId(id);
+        checkWebhookAddress(rule);
         boolean semanticsChanged = old.kind() != rule.kind() || !java.util.Objects.equals(old.flow(), rule.flow())
                 || !java.util.Objects.equals(old.subject(), rule.subject());
         if (!rule.enabled() || semanticsChanged) {
@@ -227,9 +260,23 @@ public class AlertService {
         return rules.findById(id).orElseThrow(() -> ApiException.notFound("no alert rule with id " + id));
     }
 
+    /** 400 with the reason when the rule's webhook resolves to an address webhooks may not call. */
+    private void checkWebhookAddress(AlertRule rule) {
+        if (rule.webhookUrl() != null) {
+            String refused = addresses.refusal(rule.webhookUrl());
+            if (refused != null) {
+                throw ApiException.badRequest(refused);
+            }
+        }
+    }
+
     private AlertRuleView view(AlertRule r) {
+        return view(r, true);
+    }
+
+    private AlertRuleView view(AlertRule r, boolean showWebhookUrl) {
         return new AlertRuleView(r.id(), r.name(), r.flow(), r.subject(), r.kind(), r.threshold(), r.windowMs(), r.forMs(),
-                r.hysteresis(), r.webhookUrl(), r.webhookFormat(), r.enabled(), r.silencedUntil(), r.createdAt(),
+                r.hysteresis(), showWebhookUrl ? r.webhookUrl() : maskedWebhookUrl(r.webhookUrl()), r.webhookFormat(), r.enabled(), r.silencedUntil(), r.createdAt(),
                 r.updatedAt(), evaluator.series(r.id(), AlertEvaluator.State.FIRING),
                 evaluator.series(r.id(), AlertEvaluator.State.PENDING));
     }

@@ -1,6 +1,7 @@
 package io.choreoscope.alerts;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -27,11 +28,16 @@ public class AlertsConfig {
     public static final Duration DEFAULT_WEBHOOK_INITIAL_BACKOFF = Duration.ofMillis(500);
     /** Default longest wait between two attempts: 30 s. */
     public static final Duration DEFAULT_WEBHOOK_MAX_BACKOFF = Duration.ofSeconds(30);
+    /**
+     * Default hosts and networks webhooks may call although they are not public: none. Loopback, private,
+     * link-local (cloud metadata), unspecified and multicast addresses are refused (see {@link WebhookAddressPolicy}).
+     */
+    public static final List<String> DEFAULT_WEBHOOK_ALLOWED_HOSTS = List.of();
 
     private boolean enabled = DEFAULT_ENABLED;
     private Duration evaluationInterval = DEFAULT_EVALUATION_INTERVAL;
     private String deadLetterTopics = DEFAULT_DEAD_LETTER_TOPICS;
-    private final Webhook webhook = new Webhook();
+    private Webhook webhook = new Webhook();
 
     public boolean isEnabled() { return enabled; }
     public void setEnabled(boolean enabled) { this.enabled = enabled; }
@@ -57,6 +63,9 @@ public class AlertsConfig {
 
     public Webhook getWebhook() { return webhook; }
 
+    /** Set by Micronaut with the bound {@code webhook} settings; without it they would never reach the notifier. */
+    public void setWebhook(Webhook webhook) { this.webhook = webhook; }
+
     /** Webhook delivery, under {@code choreoscope.alerts.webhook}. */
     @ConfigurationProperties("webhook")
     public static class Webhook {
@@ -64,6 +73,7 @@ public class AlertsConfig {
         private int maxAttempts = DEFAULT_WEBHOOK_MAX_ATTEMPTS;
         private Duration initialBackoff = DEFAULT_WEBHOOK_INITIAL_BACKOFF;
         private Duration maxBackoff = DEFAULT_WEBHOOK_MAX_BACKOFF;
+        private List<String> allowedHosts = DEFAULT_WEBHOOK_ALLOWED_HOSTS;
 
         public Duration getTimeout() { return timeout; }
         public void setTimeout(Duration timeout) { this.timeout = timeout; }
@@ -80,5 +90,14 @@ public class AlertsConfig {
         public void setInitialBackoff(Duration v) { this.initialBackoff = v; }
         public Duration getMaxBackoff() { return maxBackoff; }
         public void setMaxBackoff(Duration v) { this.maxBackoff = v; }
+
+        /** Host names (exact) or CIDR blocks (e.g. {@code 10.1.0.0/16}) webhooks may call although not public. */
+        public List<String> getAllowedHosts() { return allowedHosts; }
+
+        public void setAllowedHosts(List<String> v) {
+            List<String> hosts = v == null ? List.of() : List.copyOf(v);
+            new WebhookAddressPolicy(hosts); // bad CIDR blocks fail the start with the reason
+            this.allowedHosts = hosts;
+        }
     }
 }

@@ -5,8 +5,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +21,13 @@ import org.slf4j.LoggerFactory;
  * help). The wait before attempt n+1 is {@code initialBackoff * 2^(n-1)}, at most {@code maxBackoff};
  * after {@code maxAttempts} attempts the delivery is given up and reported, never thrown.
  * Deliveries run asynchronously; the future completes with the outcome.
+ *
+ * <p>Before every attempt the URL's host is resolved again and checked by the {@link WebhookAddressPolicy}
+ * (a refused address ends the delivery, not retried), so a name rebound to an internal address after the rule
+ * was saved is not called. The HTTP client then resolves through the same JVM address cache
+ * ({@code networkaddress.cache.ttl}, 30 s by default), so it connects to the address just checked.
+ * Redirects are not followed. The receiver's answer body is never read: only its status is kept, and the
+ * outcome names a fixed reason, never what the receiver or the network said.
  */
 public final class WebhookNotifier {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookNotifier.class);
@@ -29,7 +38,7 @@ public final class WebhookNotifier {
      * @param delivered  the receiver answered 2xx
      * @param attempts   calls made
      * @param lastStatus last HTTP status, 0 when no answer came
-     * @param detail     the last error, or null when delivered
+     * @param detail     the last error as a short fixed reason (e.g. {@code HTTP 503}, {@code timed out}), or null when delivered
      */
     public record Delivery(boolean delivered, int attempts, int lastStatus, String detail) {
         /** One line for the firing history, e.g. {@code delivered (200) after 2 attempts}. */
@@ -49,9 +58,18 @@ public final class WebhookNotifier {
     private final int maxAttempts;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
+    private final WebhookAddressPolicy policy;
 
+    /** A notifier that calls public addresses only. */
     public WebhookNotifier(Duration timeout, int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+        this(timeout, maxAttempts, initialBackoff, maxBackoff, new WebhookAddressPolicy(List.of()));
+    }
+
+    public WebhookNotifier(Duration timeout, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+                           WebhookAddressPolicy policy) {
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.policy = policy;
         this.timeout = timeout;
         this.maxAttempts = maxAttempts;
         this.initialBackoff = initialBackoff;
@@ -59,7 +77,8 @@ public final class WebhookNotifier {
     }
 
     public static WebhookNotifier from(AlertsConfig.Webhook c) {
-        return new WebhookNotifier(c.getTimeout(), c.getMaxAttempts(), c.getInitialBackoff(), c.getMaxBackoff());
+        return new WebhookNotifier(c.getTimeout(), c.getMaxAttempts(), c.getInitialBackoff(), c.getMaxBackoff(),
+                WebhookAddressPolicy.from(c));
     }
 
     /** Posts {@code json} to {@code url}, retrying as described above. */
@@ -73,28 +92,31 @@ public final class WebhookNotifier {
                     .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
                     .build();
         } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(new Delivery(false, 0, 0, "bad webhook URL: " + e.getMessage()));
+            return CompletableFuture.completedFuture(new Delivery(false, 0, 0, "bad webhook URL"));
         }
         return attempt(request, 1);
     }
 
     private CompletableFuture<Delivery> attempt(HttpRequest request, int n) {
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        String refused = policy.refusal(request.uri().toString());
+        if (refused != null) {
+            LOG.warn("Webhook {} not called: {}", request.uri().getHost(), refused);
+            return CompletableFuture.completedFuture(new Delivery(false, n - 1, 0, "refused: not a public address"));
+        }
+        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
                 .handle((response, error) -> {
                     if (error == null && response.statusCode() / 100 == 2) {
                         return CompletableFuture.completedFuture(new Delivery(true, n, response.statusCode(), null));
                     }
                     int status = error == null ? response.statusCode() : 0;
-                    String detail = error == null
-                            ? "HTTP " + status + (response.body().isBlank() ? "" : ": " + response.body().strip())
-                            : describe(error);
+                    String detail = error == null ? "HTTP " + status : describe(error);
                     boolean retriable = error != null || status >= 500 || status == 408 || status == 429;
                     if (!retriable || n >= maxAttempts) {
-                        LOG.warn("Webhook {} not delivered after {} attempt(s): {}", request.uri(), n, detail);
+                        LOG.warn("Webhook {} not delivered after {} attempt(s): {}", request.uri().getHost(), n, detail);
                         return CompletableFuture.completedFuture(new Delivery(false, n, status, detail));
                     }
                     long delay = backoffMillis(n);
-                    LOG.info("Webhook {} attempt {} failed ({}); retrying in {} ms", request.uri(), n, detail, delay);
+                    LOG.info("Webhook {} attempt {} failed ({}); retrying in {} ms", request.uri().getHost(), n, detail, delay);
                     return CompletableFuture.supplyAsync(() -> null,
                                     CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
                             .thenCompose(ignored -> attempt(request, n + 1));
@@ -112,7 +134,9 @@ public final class WebhookNotifier {
     private static String describe(Throwable error) {
         Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
-        String what = e instanceof IOException ? "unreachable" : "error";
-        return what + " (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
+        if (e instanceof HttpTimeoutException) {
+            return "timed out";
+        }
+        return (e instanceof IOException ? "unreachable" : "error") + " (" + e.getClass().getSimpleName() + ")";
     }
 }

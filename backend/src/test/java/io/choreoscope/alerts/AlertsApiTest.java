@@ -45,7 +45,8 @@ class AlertsApiTest {
                 "choreoscope.tap.enabled", false,
                 "choreoscope.otlp.enabled", false,
                 "choreoscope.alerts.enabled", false,
-                "choreoscope.alerts.webhook.initial-backoff", "20ms"));
+                "choreoscope.alerts.webhook.initial-backoff", "20ms",
+                "choreoscope.alerts.webhook.allowed-hosts", WebhookReceiver.ALLOWED_HOSTS));
         alerts = server.getApplicationContext().getBean(AlertService.class);
         kpis = server.getApplicationContext().getBean(FakeKpiSource.class);
     }
@@ -152,6 +153,19 @@ class AlertsApiTest {
         assertThat(receiver.json().get(0).get("status").asText()).isEqualTo("firing");
         assertThat(receiver.json().get(0).get("series").asText()).isEqualTo("silence.DLT");
         kpis.set(AlertKind.DEAD_LETTER_GROWTH_ABOVE, "silence.DLT", 0.0);
+        call("DELETE", "/api/v1/alerts/rules/" + id, null);
+    }
+
+    @Test
+    void theFiringRecordKeepsTheReceiversStatusButNotItsAnswer() throws Exception {
+        receiver.answer(400);
+        long id = createRule("{\"name\":\"refused\",\"kind\":\"CONSUMER_LAG_ABOVE\",\"threshold\":30,"
+                + "\"webhookUrl\":\"" + receiver.url() + "\"}");
+        JsonNode f = ok(call("POST", "/api/v1/alerts/rules/" + id + "/test", null));
+        assertThat(receiver.bodies()).hasSize(1);
+        assertThat(f.get("notificationStatus").asText()).isEqualTo("failed after 1 attempt: HTTP 400");
+        JsonNode stored = ok(call("GET", "/api/v1/alerts/firings?ruleId=" + id, null)).get(0);
+        assertThat(stored.toString()).doesNotContain("nope");
         call("DELETE", "/api/v1/alerts/rules/" + id, null);
     }
 

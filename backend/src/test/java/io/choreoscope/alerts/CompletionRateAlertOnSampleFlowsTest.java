@@ -52,6 +52,7 @@ class CompletionRateAlertOnSampleFlowsTest {
         // The ends are configured rather than learned, so the test does not wait for the learning window.
         try (ApplicationContext app = TestApplication.start(prefix, ClickHouseExtension.createDatabase(), Map.of(
                 "choreoscope.alerts.evaluation-interval", "1s",
+                "choreoscope.alerts.webhook.allowed-hosts", WebhookReceiver.ALLOWED_HOSTS,
                 "choreoscope.inference.end-event-types", "OrderShipped,OrderCancelled"));
              WebhookReceiver receiver = new WebhookReceiver()) {
             String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1";

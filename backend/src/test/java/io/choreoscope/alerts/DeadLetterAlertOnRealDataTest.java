@@ -42,6 +42,7 @@ class DeadLetterAlertOnRealDataTest {
         Map<String, Object> p = TestApplication.properties(prefix, ClickHouseExtension.createDatabase());
         p.put("choreoscope.otlp.enabled", false);
         p.put("choreoscope.alerts.evaluation-interval", "1s");
+        p.put("choreoscope.alerts.webhook.allowed-hosts", WebhookReceiver.ALLOWED_HOSTS);
         HttpClient http = HttpClient.newHttpClient();
         try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, p);
              WebhookReceiver receiver = new WebhookReceiver()) {

@@ -3,11 +3,34 @@ package io.choreoscope.alerts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 class WebhookNotifierTest {
-    private final WebhookNotifier notifier = new WebhookNotifier(Duration.ofSeconds(2), 4, Duration.ofMillis(20), Duration.ofMillis(50));
+    private final WebhookNotifier notifier = new WebhookNotifier(Duration.ofSeconds(2), 4, Duration.ofMillis(20), Duration.ofMillis(50),
+            new WebhookAddressPolicy(List.of(WebhookReceiver.ALLOWED_HOSTS)));
+
+    @Test
+    void theReceiversAnswerBodyIsNeitherKeptNorReported() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver().answer(500, 500, 500, 500)) {
+            WebhookNotifier.Delivery d = notifier.post(receiver.url(), "{}").join();
+            assertThat(d.detail()).isEqualTo("HTTP 500");
+            assertThat(d.summary()).isEqualTo("failed after 4 attempts: HTTP 500");
+        }
+    }
+
+    @Test
+    void aLoopbackReceiverIsNotCalledWhenTheAllowListDoesNotNameIt() throws Exception {
+        WebhookNotifier strict = new WebhookNotifier(Duration.ofSeconds(2), 4, Duration.ofMillis(20), Duration.ofMillis(50));
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            WebhookNotifier.Delivery d = strict.post(receiver.url(), "{}").join();
+            assertThat(d.delivered()).isFalse();
+            assertThat(d.attempts()).isZero();
+            assertThat(d.summary()).isEqualTo("failed after 0 attempts: refused: not a public address");
+            assertThat(receiver.bodies()).isEmpty();
+        }
+    }
 
     @Test
     void serverErrorsAreRetriedUntilTheReceiverTakesTheBody() throws Exception {

@@ -23,6 +23,12 @@ final class WebhookReceiver implements AutoCloseable {
     private final List<String> bodies = java.util.Collections.synchronizedList(new ArrayList<>());
     private final ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
 
+    /**
+     * The {@code choreoscope.alerts.webhook.allowed-hosts} entry tests set where they start the app: webhooks
+     * refuse loopback addresses unless listed, and this receiver listens on 127.0.0.1.
+     */
+    static final String ALLOWED_HOSTS = "127.0.0.1/32";
+
     WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
