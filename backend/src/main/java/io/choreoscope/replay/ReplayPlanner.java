@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import io.choreoscope.collectors.kafka.TapConfig;
 import io.choreoscope.http.ApiException;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.api.ReplayRequest;
@@ -17,18 +18,33 @@ import io.choreoscope.model.EventReader;
  * The same plan is shown by a dry run and sent by a real run. Refuses (400/404, with the reason)
  * requests that name nothing, name unknown events, exceed the size bound, or redrive dead letters
  * whose original topic is unknown and no target topic was chosen.
+ * <p>Every destination, however it was chosen (the {@code targetTopic} override, the record's own topic, a
+ * dead-letter header), must be allowed: never one of choreoscope's own or Kafka's internal topics
+ * ({@link #OWN_TOPICS}), and always a match of the allowed pattern ({@code choreoscope.replay.allowed-topics},
+ * by default the topics the tap taps). Otherwise the whole request is refused with 400 and nothing is sent.
  */
 final class ReplayPlanner {
     /** Kafka's own rule for topic names. */
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     private static final int PAGE = 1_000;
+    /**
+     * Topics a replay never writes to, whatever the configuration: choreoscope's own ({@code choreoscope.observations}
+     * and the like; a replay there would forge observations) and internal ones ({@code __consumer_offsets},
+     * {@code _schemas}...). The same names the tap never taps by default.
+     */
+    static final Pattern OWN_TOPICS = Pattern.compile(TapConfig.DEFAULT_EXCLUDE);
 
     private final EventReader events;
     private final int maxRecords;
+    private final Pattern allowed;
 
-    ReplayPlanner(EventReader events, int maxRecords) {
+    /**
+     * @param allowed topics a replay may write to (whole name); {@link #OWN_TOPICS} are refused even when it matches them
+     */
+    ReplayPlanner(EventReader events, int maxRecords, Pattern allowed) {
         this.events = events;
         this.maxRecords = maxRecords;
+        this.allowed = allowed;
     }
 
     List<PlannedRecord> plan(ReplayRequest r, String replayId, Instant now) {
@@ -53,7 +69,7 @@ final class ReplayPlanner {
                     }
                     Observation o = events.event(e.topic(), e.partition(), e.offset()).orElseThrow(() -> ApiException.notFound(
                             "no stored event at " + e.topic() + "/" + e.partition() + "/" + e.offset()));
-                    out.add(copy(o, override != null ? override : o.topic(), false, replayId, at));
+                    out.add(copy(o, target(o, override), false, replayId, at));
                 }
             }
             case STUCK_LAST_EVENT -> {
@@ -64,7 +80,7 @@ final class ReplayPlanner {
                 for (String id : new LinkedHashSet<>(r.correlationIds())) {
                     Optional<Observation> last = id == null ? Optional.empty() : events.lastEventOf(id);
                     Observation o = last.orElseThrow(() -> ApiException.notFound("no stored events for correlation ID '" + id + "'"));
-                    out.add(copy(o, override != null ? override : o.topic(), false, replayId, at));
+                    out.add(copy(o, target(o, override), false, replayId, at));
                 }
             }
             case DEAD_LETTER -> {
@@ -90,6 +106,9 @@ final class ReplayPlanner {
                         throw ApiException.badRequest("record " + o.coordinates() + " names original topic '" + target
                                 + "', which is not a valid topic name; replay it alone with mode EVENT and a targetTopic");
                     }
+                    checkTarget(target, original != null
+                            ? "record " + o.coordinates() + "'s dead-letter header names original topic '" + target + "'"
+                            : "targetTopic '" + target + "'");
                     out.add(copy(o, target, true, replayId, at));
                 }
                 if (unknown > 0) {
@@ -117,6 +136,27 @@ final class ReplayPlanner {
             Observation last = page.get(page.size() - 1);
             partition = last.partition();
             offset = last.offset();
+        }
+    }
+
+    private String target(Observation o, String override) {
+        if (override != null) {
+            checkTarget(override, "targetTopic '" + override + "'");
+            return override;
+        }
+        checkTarget(o.topic(), "record " + o.coordinates() + " would go back to its own topic '" + o.topic() + "'");
+        return o.topic();
+    }
+
+    /** Refuses (400) a destination that is choreoscope's own or internal, or not allowed; {@code how} says how it was chosen. */
+    private void checkTarget(String topic, String how) {
+        if (OWN_TOPICS.matcher(topic).matches()) {
+            throw ApiException.badRequest(how + ": replays into choreoscope's own or Kafka's internal topics ("
+                    + OWN_TOPICS.pattern() + ") are refused");
+        }
+        if (!allowed.matcher(topic).matches()) {
+            throw ApiException.badRequest(how + ": the topic is not one replays may write to (choreoscope.replay.allowed-topics '"
+                    + allowed.pattern() + "', by default the tapped topics)");
         }
     }
 

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.choreoscope.http.ApiException;
 import io.choreoscope.collectors.kafka.KafkaConfig;
+import io.choreoscope.collectors.kafka.TapConfig;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.ReplayMode;
@@ -63,11 +64,20 @@ public class ReplayService implements AutoCloseable {
     });
     private Producer<byte[], byte[]> producer;
 
-    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, EventReader events, KafkaConfig kafka) {
+    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, EventReader events, KafkaConfig kafka, TapConfig tap) {
         this.config = config;
         this.audits = audits;
-        this.planner = new ReplayPlanner(events, config.getMaxRecords());
+        this.planner = new ReplayPlanner(events, config.getMaxRecords(), allowedTopics(config, tap, kafka));
         this.kafka = kafka;
+    }
+
+    /** {@code choreoscope.replay.allowed-topics}, or when it is unset the tap's subscription (include but not exclude). */
+    static java.util.regex.Pattern allowedTopics(ReplayConfig config, TapConfig tap, KafkaConfig kafka) {
+        String configured = config.getAllowedTopics();
+        if (configured != null && !configured.isBlank()) {
+            return java.util.regex.Pattern.compile(configured);
+        }
+        return tap.toSettings(kafka).topicPattern();
     }
 
     /**
