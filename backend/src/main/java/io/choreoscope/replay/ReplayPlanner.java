@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import io.choreoscope.collectors.kafka.TapConfig;
@@ -37,17 +39,29 @@ final class ReplayPlanner {
     private final EventReader events;
     private final int maxRecords;
     private final Pattern allowed;
+    private final Function<String, Set<String>> redriven;
 
     /**
-     * @param allowed topics a replay may write to (whole name); {@link #OWN_TOPICS} are refused even when it matches them
+     * @param allowed  topics a replay may write to (whole name); {@link #OWN_TOPICS} are refused even when it matches them
+     * @param redriven for a dead-letter topic, the {@code topic/partition/offset} of its records an earlier redrive sent
      */
-    ReplayPlanner(EventReader events, int maxRecords, Pattern allowed) {
+    ReplayPlanner(EventReader events, int maxRecords, Pattern allowed, Function<String, Set<String>> redriven) {
         this.events = events;
         this.maxRecords = maxRecords;
         this.allowed = allowed;
+        this.redriven = redriven;
     }
 
-    List<PlannedRecord> plan(ReplayRequest r, String replayId, Instant now) {
+    /**
+     * What a request sends.
+     *
+     * @param records the records, in order
+     * @param skipped dead-letter records left out because an earlier redrive already sent them (0 in other modes)
+     */
+    record Plan(List<PlannedRecord> records, int skipped) {
+    }
+
+    Plan plan(ReplayRequest r, String replayId, Instant now) {
         if (r.mode() == null) {
             throw ApiException.badRequest("mode is required, one of EVENT, STUCK_LAST_EVENT, DEAD_LETTER");
         }
@@ -57,6 +71,7 @@ final class ReplayPlanner {
         }
         String at = now.toString();
         List<PlannedRecord> out = new ArrayList<>();
+        int skipped = 0;
         switch (r.mode()) {
             case EVENT -> {
                 if (r.events() == null || r.events().isEmpty()) {
@@ -94,7 +109,12 @@ final class ReplayPlanner {
                 }
                 int unknown = 0;
                 String firstUnknown = null;
+                Set<String> done = redriven.apply(dlt);
                 for (Observation o : all) {
+                    if (done.contains(o.coordinates())) {
+                        skipped++; // the idempotency key: this dead-lettered record was already redriven
+                        continue;
+                    }
                     String original = ReplayHeaders.originalTopic(o);
                     String target = original != null ? original : override;
                     if (target == null) {
@@ -112,14 +132,14 @@ final class ReplayPlanner {
                     out.add(copy(o, target, true, replayId, at));
                 }
                 if (unknown > 0) {
-                    throw ApiException.badRequest(unknown + " of " + all.size() + " records on '" + dlt
+                    throw ApiException.badRequest(unknown + " of " + (all.size() - skipped) + " records to redrive from '" + dlt
                             + "' carry no original-topic header (kafka_dlt-original-topic, x-original-topic or "
                             + "__connect.errors.topic), the first at " + firstUnknown + ": choose a targetTopic for them");
                 }
             }
             default -> throw ApiException.badRequest("unknown mode " + r.mode());
         }
-        return out;
+        return new Plan(out, skipped);
     }
 
     private List<Observation> allOf(String topic) {

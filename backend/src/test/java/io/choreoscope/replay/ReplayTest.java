@@ -329,6 +329,39 @@ class ReplayTest {
     }
 
     @Test
+    void aSecondRedriveOfTheSameDeadLetterTopicSendsOnlyTheRecordsNotSentBefore() throws Exception {
+        String dlt = prefix + "-again.DLT";
+        String orders = prefix + "-again";
+        for (String t : List.of(dlt, orders)) {
+            kafka.createTopic(t, 1);
+        }
+        send(dlt, "a-1", "{\"n\":1}", "kafka_dlt-original-topic", orders, "correlationId", "again-1");
+        send(dlt, "a-2", "{\"n\":2}", "kafka_dlt-original-topic", orders, "correlationId", "again-2");
+        await().atMost(WAIT).until(() -> reader.countVisible(dlt) == 2);
+        String redrive = "{\"mode\":\"DEAD_LETTER\",\"deadLetterTopic\":\"" + dlt + "\"";
+
+        HttpResponse<String> first = post("/api/v1/replays", redrive + "}", "bob");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(JSON.readTree(first.body()).get("status").get("sent").asInt()).isEqualTo(2);
+        send(dlt, "a-3", "{\"n\":3}", "kafka_dlt-original-topic", orders, "correlationId", "again-3");
+        await().atMost(WAIT).until(() -> reader.countVisible(dlt) == 3);
+
+        HttpResponse<String> dry = post("/api/v1/replays", redrive + ",\"dryRun\":true}", "bob");
+        assertThat(dry.statusCode()).as(dry.body()).isEqualTo(200);
+        JsonNode plan = JSON.readTree(dry.body());
+        assertThat(plan.get("records")).hasSize(1);
+        assertThat(plan.get("records").get(0).get("source").asText()).isEqualTo(dlt + "/0/2");
+        assertThat(plan.get("status").get("message").asText()).contains("1 records would be sent").contains("2 skipped");
+
+        HttpResponse<String> second = post("/api/v1/replays", redrive + "}", "bob");
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+        assertThat(JSON.readTree(second.body()).get("status").get("sent").asInt()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> reader.countVisible(orders) == 3);
+        assertThat(reader.eventsOf("again-3")).extracting(Observation::topic).containsExactlyInAnyOrder(dlt, orders);
+        assertThat(reader.eventsOf("again-1")).extracting(Observation::topic).containsExactlyInAnyOrder(dlt, orders);
+    }
+
+    @Test
     void badReplayRequestsAreRefusedWithTheirReason() throws Exception {
         assertError(post("/api/v1/replays", "{}", null), 400, "mode is required");
         assertError(post("/api/v1/replays", "{\"mode\":\"EVENT\"}", null), 400, "events is required");
