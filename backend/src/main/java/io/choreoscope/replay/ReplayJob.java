@@ -35,6 +35,7 @@ final class ReplayJob implements Runnable {
     private final Producer<byte[], byte[]> producer;
     private final Clock clock;
     private final AtomicInteger sent = new AtomicInteger();
+    private final java.util.Queue<PlannedRecord> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicInteger errors = new AtomicInteger();
     private final List<String> errorSamples = new ArrayList<>();
     private final CountDownLatch cancelled = new CountDownLatch(1);
@@ -76,6 +77,7 @@ final class ReplayJob implements Runnable {
                 try {
                     producer.send(toRecord(r), (metadata, e) -> {
                         if (e == null) {
+                            acknowledged.add(r);
                             sent.incrementAndGet();
                         } else {
                             fail(r, e);
@@ -124,6 +126,11 @@ final class ReplayJob implements Runnable {
         } finally {
             done.countDown();
         }
+    }
+
+    /** The records Kafka acknowledged so far (all of them once the job is done). */
+    List<PlannedRecord> acknowledged() {
+        return List.copyOf(acknowledged);
     }
 
     private String firstError() {

@@ -5,8 +5,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
+import io.choreoscope.collectors.kafka.TapConfig;
 import io.choreoscope.http.ApiException;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.api.ReplayRequest;
@@ -17,21 +20,48 @@ import io.choreoscope.model.EventReader;
  * The same plan is shown by a dry run and sent by a real run. Refuses (400/404, with the reason)
  * requests that name nothing, name unknown events, exceed the size bound, or redrive dead letters
  * whose original topic is unknown and no target topic was chosen.
+ * <p>Every destination, however it was chosen (the {@code targetTopic} override, the record's own topic, a
+ * dead-letter header), must be allowed: never one of choreoscope's own or Kafka's internal topics
+ * ({@link #OWN_TOPICS}), and always a match of the allowed pattern ({@code choreoscope.replay.allowed-topics},
+ * by default the topics the tap taps). Otherwise the whole request is refused with 400 and nothing is sent.
  */
 final class ReplayPlanner {
     /** Kafka's own rule for topic names. */
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     private static final int PAGE = 1_000;
+    /**
+     * Topics a replay never writes to, whatever the configuration: choreoscope's own ({@code choreoscope.observations}
+     * and the like; a replay there would forge observations) and internal ones ({@code __consumer_offsets},
+     * {@code _schemas}...). The same names the tap never taps by default.
+     */
+    static final Pattern OWN_TOPICS = Pattern.compile(TapConfig.DEFAULT_EXCLUDE);
 
     private final EventReader events;
     private final int maxRecords;
+    private final Pattern allowed;
+    private final Function<String, Set<String>> redriven;
 
-    ReplayPlanner(EventReader events, int maxRecords) {
+    /**
+     * @param allowed  topics a replay may write to (whole name); {@link #OWN_TOPICS} are refused even when it matches them
+     * @param redriven for a dead-letter topic, the {@code topic/partition/offset} of its records an earlier redrive sent
+     */
+    ReplayPlanner(EventReader events, int maxRecords, Pattern allowed, Function<String, Set<String>> redriven) {
         this.events = events;
         this.maxRecords = maxRecords;
+        this.allowed = allowed;
+        this.redriven = redriven;
     }
 
-    List<PlannedRecord> plan(ReplayRequest r, String replayId, Instant now) {
+    /**
+     * What a request sends.
+     *
+     * @param records the records, in order
+     * @param skipped dead-letter records left out because an earlier redrive already sent them (0 in other modes)
+     */
+    record Plan(List<PlannedRecord> records, int skipped) {
+    }
+
+    Plan plan(ReplayRequest r, String replayId, Instant now) {
         if (r.mode() == null) {
             throw ApiException.badRequest("mode is required, one of EVENT, STUCK_LAST_EVENT, DEAD_LETTER");
         }
@@ -41,6 +71,7 @@ final class ReplayPlanner {
         }
         String at = now.toString();
         List<PlannedRecord> out = new ArrayList<>();
+        int skipped = 0;
         switch (r.mode()) {
             case EVENT -> {
                 if (r.events() == null || r.events().isEmpty()) {
@@ -53,7 +84,7 @@ final class ReplayPlanner {
                     }
                     Observation o = events.event(e.topic(), e.partition(), e.offset()).orElseThrow(() -> ApiException.notFound(
                             "no stored event at " + e.topic() + "/" + e.partition() + "/" + e.offset()));
-                    out.add(copy(o, override != null ? override : o.topic(), false, replayId, at));
+                    out.add(copy(o, target(o, override), false, replayId, at));
                 }
             }
             case STUCK_LAST_EVENT -> {
@@ -64,7 +95,7 @@ final class ReplayPlanner {
                 for (String id : new LinkedHashSet<>(r.correlationIds())) {
                     Optional<Observation> last = id == null ? Optional.empty() : events.lastEventOf(id);
                     Observation o = last.orElseThrow(() -> ApiException.notFound("no stored events for correlation ID '" + id + "'"));
-                    out.add(copy(o, override != null ? override : o.topic(), false, replayId, at));
+                    out.add(copy(o, target(o, override), false, replayId, at));
                 }
             }
             case DEAD_LETTER -> {
@@ -78,7 +109,12 @@ final class ReplayPlanner {
                 }
                 int unknown = 0;
                 String firstUnknown = null;
+                Set<String> done = redriven.apply(dlt);
                 for (Observation o : all) {
+                    if (done.contains(o.coordinates())) {
+                        skipped++; // the idempotency key: this dead-lettered record was already redriven
+                        continue;
+                    }
                     String original = ReplayHeaders.originalTopic(o);
                     String target = original != null ? original : override;
                     if (target == null) {
@@ -90,17 +126,20 @@ final class ReplayPlanner {
                         throw ApiException.badRequest("record " + o.coordinates() + " names original topic '" + target
                                 + "', which is not a valid topic name; replay it alone with mode EVENT and a targetTopic");
                     }
+                    checkTarget(target, original != null
+                            ? "record " + o.coordinates() + "'s dead-letter header names original topic '" + target + "'"
+                            : "targetTopic '" + target + "'");
                     out.add(copy(o, target, true, replayId, at));
                 }
                 if (unknown > 0) {
-                    throw ApiException.badRequest(unknown + " of " + all.size() + " records on '" + dlt
+                    throw ApiException.badRequest(unknown + " of " + (all.size() - skipped) + " records to redrive from '" + dlt
                             + "' carry no original-topic header (kafka_dlt-original-topic, x-original-topic or "
                             + "__connect.errors.topic), the first at " + firstUnknown + ": choose a targetTopic for them");
                 }
             }
             default -> throw ApiException.badRequest("unknown mode " + r.mode());
         }
-        return out;
+        return new Plan(out, skipped);
     }
 
     private List<Observation> allOf(String topic) {
@@ -117,6 +156,27 @@ final class ReplayPlanner {
             Observation last = page.get(page.size() - 1);
             partition = last.partition();
             offset = last.offset();
+        }
+    }
+
+    private String target(Observation o, String override) {
+        if (override != null) {
+            checkTarget(override, "targetTopic '" + override + "'");
+            return override;
+        }
+        checkTarget(o.topic(), "record " + o.coordinates() + " would go back to its own topic '" + o.topic() + "'");
+        return o.topic();
+    }
+
+    /** Refuses (400) a destination that is choreoscope's own or internal, or not allowed; {@code how} says how it was chosen. */
+    private void checkTarget(String topic, String how) {
+        if (OWN_TOPICS.matcher(topic).matches()) {
+            throw ApiException.badRequest(how + ": replays into choreoscope's own or Kafka's internal topics ("
+                    + OWN_TOPICS.pattern() + ") are refused");
+        }
+        if (!allowed.matcher(topic).matches()) {
+            throw ApiException.badRequest(how + ": the topic is not one replays may write to (choreoscope.replay.allowed-topics '"
+                    + allowed.pattern() + "', by default the tapped topics)");
         }
     }
 

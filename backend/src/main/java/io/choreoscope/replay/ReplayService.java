@@ -20,6 +20,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.choreoscope.http.ApiException;
 import io.choreoscope.collectors.kafka.KafkaConfig;
+import io.choreoscope.collectors.kafka.TapConfig;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.ReplayMode;
@@ -52,6 +53,7 @@ public class ReplayService implements AutoCloseable {
 
     private final ReplayConfig config;
     private final ReplayAuditRepository audits;
+    private final RedrivenRecordRepository redriven;
     private final ReplayPlanner planner;
     private final KafkaConfig kafka;
     private final Clock clock = Clock.systemUTC();
@@ -63,11 +65,23 @@ public class ReplayService implements AutoCloseable {
     });
     private Producer<byte[], byte[]> producer;
 
-    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, EventReader events, KafkaConfig kafka) {
+    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, RedrivenRecordRepository redriven, EventReader events,
+                         KafkaConfig kafka, TapConfig tap) {
         this.config = config;
         this.audits = audits;
-        this.planner = new ReplayPlanner(events, config.getMaxRecords());
+        this.redriven = redriven;
+        this.planner = new ReplayPlanner(events, config.getMaxRecords(), allowedTopics(config, tap, kafka),
+                dlt -> new java.util.HashSet<>(redriven.findSourceByDeadLetterTopic(dlt)));
         this.kafka = kafka;
+    }
+
+    /** {@code choreoscope.replay.allowed-topics}, or when it is unset the tap's subscription (include but not exclude). */
+    static java.util.regex.Pattern allowedTopics(ReplayConfig config, TapConfig tap, KafkaConfig kafka) {
+        String configured = config.getAllowedTopics();
+        if (configured != null && !configured.isBlank()) {
+            return java.util.regex.Pattern.compile(configured);
+        }
+        return tap.toSettings(kafka).topicPattern();
     }
 
     /**
@@ -88,14 +102,18 @@ public class ReplayService implements AutoCloseable {
         String id = UUID.randomUUID().toString();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         boolean dryRun = Boolean.TRUE.equals(request.dryRun());
-        List<PlannedRecord> plan = planner.plan(request, id, now);
+        ReplayPlanner.Plan planned = planner.plan(request, id, now);
+        List<PlannedRecord> plan = planned.records();
+        String skipped = planned.skipped() > 0 ? ", " + planned.skipped() + " skipped (already redriven)" : "";
         ReplayAudit audit = audits.save(new ReplayAudit(null, id, user, now, request.mode().name(), describe(request),
                 dryRun, (dryRun ? ReplayStatus.State.DRY_RUN : ReplayStatus.State.RUNNING).name(), plan.size(), 0, 0,
-                dryRun ? now : null, dryRun ? "dry run: " + plan.size() + " records would be sent" : null));
+                dryRun ? now : null, dryRun ? "dry run: " + plan.size() + " records would be sent" + skipped : null));
         if (dryRun) {
             return new ReplayPlanView(toStatus(audit), views(plan, plan.size()));
         }
-        ReplayJob job = new ReplayJob(id, request.mode(), user, now, plan, rate, producer(), clock, () -> finished(id));
+        String deadLetterTopic = request.mode() == ReplayMode.DEAD_LETTER ? request.deadLetterTopic().strip() : null;
+        ReplayJob job = new ReplayJob(id, request.mode(), user, now, plan, rate, producer(), clock,
+                () -> finished(id, deadLetterTopic, now));
         jobs.put(id, job);
         LOG.info("Replay {} by {}: {} {} records at {}/s", id, user, plan.size(), request.mode(), rate);
         runner.execute(job);
@@ -140,15 +158,41 @@ public class ReplayService implements AutoCloseable {
         }).toList();
     }
 
-    private void finished(String id) {
+    private void finished(String id, String deadLetterTopic, Instant plannedAt) {
         ReplayJob job = jobs.get(id);
         ReplayStatus s = job.status();
+        if (deadLetterTopic != null) {
+            remember(job.acknowledged(), deadLetterTopic, id, plannedAt);
+        }
         try {
             audits.findByReplayId(id).ifPresent(a -> audits.update(a.finished(s)));
         } catch (RuntimeException e) {
             LOG.error("Replay {} ended ({}) but its audit could not be updated: {}", id, s.message(), e.getMessage());
         }
         LOG.info("Replay {} {}: {}", id, s.state(), s.message());
+    }
+
+    /**
+     * Keeps the idempotency key of every dead-lettered record Kafka acknowledged, so the next redrive skips it.
+     * Written before the job counts as done (its POST answers after this). A key already kept (two redrives of
+     * the same topic at once) is left as it is.
+     */
+    private void remember(List<PlannedRecord> sentRecords, String deadLetterTopic, String id, Instant plannedAt) {
+        List<RedrivenRecord> keys = sentRecords.stream().map(r -> new RedrivenRecord(r.source(), deadLetterTopic, id, plannedAt)).toList();
+        try {
+            redriven.saveAll(keys);
+        } catch (RuntimeException batch) {
+            for (RedrivenRecord k : keys) {
+                try {
+                    if (!redriven.existsById(k.source())) {
+                        redriven.save(k);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("Replay {}: could not keep that {} was redriven ({}); a later redrive would send it again",
+                            id, k.source(), e.getMessage());
+                }
+            }
+        }
     }
 
     static ReplayStatus toStatus(ReplayAudit a) {

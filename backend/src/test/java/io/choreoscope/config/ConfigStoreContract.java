@@ -22,6 +22,8 @@ import io.choreoscope.alerts.AlertRuleRepository;
 import io.choreoscope.model.api.WebhookFormat;
 import io.choreoscope.replay.ReplayAudit;
 import io.choreoscope.replay.ReplayAuditRepository;
+import io.choreoscope.replay.RedrivenRecord;
+import io.choreoscope.replay.RedrivenRecordRepository;
 import io.choreoscope.model.api.ReplayMode;
 import io.choreoscope.model.api.ReplayStatus;
 import io.micronaut.context.ApplicationContext;
@@ -47,6 +49,7 @@ abstract class ConfigStoreContract {
     protected AlertRuleRepository rules;
     protected AlertFiringRepository firings;
     protected ReplayAuditRepository audits;
+    protected RedrivenRecordRepository redriven;
 
     /** {@code datasources.default.*} for the database under test. */
     protected abstract Map<String, Object> datasource();
@@ -61,6 +64,7 @@ abstract class ConfigStoreContract {
         rules = context.getBean(AlertRuleRepository.class);
         firings = context.getBean(AlertFiringRepository.class);
         audits = context.getBean(ReplayAuditRepository.class);
+        redriven = context.getBean(RedrivenRecordRepository.class);
     }
 
     @AfterAll
@@ -75,6 +79,19 @@ abstract class ConfigStoreContract {
         firings.deleteAll();
         rules.deleteAll();
         audits.deleteAll();
+        redriven.deleteAll();
+    }
+
+    @Test
+    void redrivenRecordsAreFoundByTheirDeadLetterTopicAndKeptOnce() {
+        redriven.saveAll(List.of(new RedrivenRecord("orders.DLT/0/0", "orders.DLT", "r1", T0),
+                new RedrivenRecord("orders.DLT/1/7", "orders.DLT", "r1", T0),
+                new RedrivenRecord("payments.DLT/0/0", "payments.DLT", "r2", T0)));
+        assertThat(redriven.findSourceByDeadLetterTopic("orders.DLT")).containsExactlyInAnyOrder("orders.DLT/0/0", "orders.DLT/1/7");
+        assertThat(redriven.findById("payments.DLT/0/0").orElseThrow().redrivenAt()).isEqualTo(T0);
+        assertThat(redriven.findSourceByDeadLetterTopic("none.DLT")).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> redriven.save(new RedrivenRecord("orders.DLT/0/0", "orders.DLT", "r3", T0)))
+                .isInstanceOf(RuntimeException.class);
     }
 
     private static AlertRule rule(String name, String flow, AlertKind kind, boolean enabled) {

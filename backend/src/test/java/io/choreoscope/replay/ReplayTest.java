@@ -299,6 +299,69 @@ class ReplayTest {
     }
 
     @Test
+    void replaysIntoChoreoscopesOwnInternalOrUntappedTopicsAreRefusedHoweverTheTargetWasChosen() throws Exception {
+        String orders = prefix + "-targets-orders";
+        String ownDlt = prefix + "-targets-own.DLT";
+        String untappedDlt = prefix + "-targets-untapped.DLT";
+        for (String t : List.of(orders, ownDlt, untappedDlt)) {
+            kafka.createTopic(t, 1);
+        }
+        send(orders, "o-1", "{\"n\":1}", "correlationId", "targets-1");
+        send(ownDlt, "o-2", "{\"n\":2}", "kafka_dlt-original-topic", "choreoscope.observations", "correlationId", "targets-2");
+        send(untappedDlt, "o-3", "{\"n\":3}", "x-original-topic", "not-tapped", "correlationId", "targets-3");
+        await().atMost(WAIT).until(() -> reader.countVisible(orders) == 1 && reader.countVisible(ownDlt) == 1
+                && reader.countVisible(untappedDlt) == 1);
+        String event = "{\"mode\":\"EVENT\",\"dryRun\":true,\"events\":[{\"topic\":\"" + orders + "\",\"partition\":0,\"offset\":0}]";
+
+        assertError(post("/api/v1/replays", event + ",\"targetTopic\":\"choreoscope.observations\"}", null),
+                400, "targetTopic 'choreoscope.observations': replays into choreoscope's own or Kafka's internal topics");
+        assertError(post("/api/v1/replays", event + ",\"targetTopic\":\"__consumer_offsets\"}", null),
+                400, "choreoscope's own or Kafka's internal topics");
+        assertError(post("/api/v1/replays", "{\"mode\":\"STUCK_LAST_EVENT\",\"dryRun\":true,\"correlationIds\":[\"targets-1\"],"
+                + "\"targetTopic\":\"not-tapped\"}", null), 400, "targetTopic 'not-tapped': the topic is not one replays may write to");
+        assertError(post("/api/v1/replays", "{\"mode\":\"DEAD_LETTER\",\"dryRun\":true,\"deadLetterTopic\":\"" + ownDlt + "\"}", null),
+                400, "record " + ownDlt + "/0/0's dead-letter header names original topic 'choreoscope.observations'");
+        assertError(post("/api/v1/replays", "{\"mode\":\"DEAD_LETTER\",\"dryRun\":true,\"deadLetterTopic\":\"" + untappedDlt + "\"}", null),
+                400, "original topic 'not-tapped': the topic is not one replays may write to");
+        HttpResponse<String> allowed = post("/api/v1/replays", event + "}", null);
+        assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
+        assertThat(JSON.readTree(allowed.body()).get("records").get(0).get("targetTopic").asText()).isEqualTo(orders);
+    }
+
+    @Test
+    void aSecondRedriveOfTheSameDeadLetterTopicSendsOnlyTheRecordsNotSentBefore() throws Exception {
+        String dlt = prefix + "-again.DLT";
+        String orders = prefix + "-again";
+        for (String t : List.of(dlt, orders)) {
+            kafka.createTopic(t, 1);
+        }
+        send(dlt, "a-1", "{\"n\":1}", "kafka_dlt-original-topic", orders, "correlationId", "again-1");
+        send(dlt, "a-2", "{\"n\":2}", "kafka_dlt-original-topic", orders, "correlationId", "again-2");
+        await().atMost(WAIT).until(() -> reader.countVisible(dlt) == 2);
+        String redrive = "{\"mode\":\"DEAD_LETTER\",\"deadLetterTopic\":\"" + dlt + "\"";
+
+        HttpResponse<String> first = post("/api/v1/replays", redrive + "}", "bob");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(JSON.readTree(first.body()).get("status").get("sent").asInt()).isEqualTo(2);
+        send(dlt, "a-3", "{\"n\":3}", "kafka_dlt-original-topic", orders, "correlationId", "again-3");
+        await().atMost(WAIT).until(() -> reader.countVisible(dlt) == 3);
+
+        HttpResponse<String> dry = post("/api/v1/replays", redrive + ",\"dryRun\":true}", "bob");
+        assertThat(dry.statusCode()).as(dry.body()).isEqualTo(200);
+        JsonNode plan = JSON.readTree(dry.body());
+        assertThat(plan.get("records")).hasSize(1);
+        assertThat(plan.get("records").get(0).get("source").asText()).isEqualTo(dlt + "/0/2");
+        assertThat(plan.get("status").get("message").asText()).contains("1 records would be sent").contains("2 skipped");
+
+        HttpResponse<String> second = post("/api/v1/replays", redrive + "}", "bob");
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+        assertThat(JSON.readTree(second.body()).get("status").get("sent").asInt()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> reader.countVisible(orders) == 3);
+        assertThat(reader.eventsOf("again-3")).extracting(Observation::topic).containsExactlyInAnyOrder(dlt, orders);
+        assertThat(reader.eventsOf("again-1")).extracting(Observation::topic).containsExactlyInAnyOrder(dlt, orders);
+    }
+
+    @Test
     void badReplayRequestsAreRefusedWithTheirReason() throws Exception {
         assertError(post("/api/v1/replays", "{}", null), 400, "mode is required");
         assertError(post("/api/v1/replays", "{\"mode\":\"EVENT\"}", null), 400, "events is required");
