@@ -18,6 +18,7 @@ import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.Status;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
@@ -37,14 +38,20 @@ public class AuthController {
 
     private final AuthConfig config;
     private final BeanProvider<LocalUsers> users;
+    private final BeanProvider<SignInGuard> guard;
     private final BeanProvider<TokenIssuer> tokens;
     private final BeanProvider<SsoCodes> codes;
+    private final BeanProvider<TokenRevocations> revocations;
     private final Collection<OauthClientConfiguration> providers;
 
-    public AuthController(AuthConfig config, BeanProvider<LocalUsers> users, BeanProvider<TokenIssuer> tokens,
-                          BeanProvider<SsoCodes> codes, Collection<OauthClientConfiguration> providers) {
+    public AuthController(AuthConfig config, BeanProvider<LocalUsers> users, BeanProvider<SignInGuard> guard,
+                          BeanProvider<TokenIssuer> tokens,
+                          BeanProvider<SsoCodes> codes, BeanProvider<TokenRevocations> revocations,
+                          Collection<OauthClientConfiguration> providers) {
+        this.revocations = revocations;
         this.config = config;
         this.users = users;
+        this.guard = guard;
         this.tokens = tokens;
         this.codes = codes;
         this.providers = providers;
@@ -67,17 +74,21 @@ public class AuthController {
         return new AuthSettings(true, users.isPresent() && users.get().any(), sso);
     }
 
-    /** Password sign-in of a local user: 200 with a bearer token, 401 when name or password is wrong. */
+    /**
+     * Password sign-in of a local user: 200 with a bearer token, 401 when name or password is wrong, 429 with
+     * Retry-After when the caller's address or the user name tried too often, the name is locked, or the server is
+     * busy checking passwords (sign-in limits, docs/ACCESS.md).
+     */
     @Post("/login")
     @Secured(SecurityRule.IS_ANONYMOUS)
-    public SignedIn login(@Body @Nullable LoginRequest request) {
+    public SignedIn login(HttpRequest<?> http, @Body @Nullable LoginRequest request) {
         if (!config.isEnabled()) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "auth_disabled", "sign-in is off (choreoscope.auth.enabled=false): no token is needed");
         }
         if (request == null || blank(request.username()) || request.password() == null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "bad_request", "username and password are required");
         }
-        LocalUsers.User u = users.get().authenticate(request.username(), request.password())
+        LocalUsers.User u = guard.get().authenticate(guard.get().clientAddress(http), request.username(), request.password())
                 .orElseThrow(() -> new ApiException(HttpStatus.UNAUTHORIZED, "unauthorized", "unknown user or wrong password"));
         return tokens.get().issue(u.name(), u.roles());
     }
@@ -95,6 +106,28 @@ public class AuthController {
         return codes.get().take(request.code().strip())
                 .orElseThrow(() -> new ApiException(HttpStatus.UNAUTHORIZED, "unauthorized",
                         "this sign-in code is unknown, used or expired (codes last " + SsoCodes.TTL.toSeconds() + " s); sign in again"));
+    }
+
+    /**
+     * Signs out the token this request carries: from now on that token is refused (401) although it has not expired.
+     * 204; 400 when the caller did not use a token (HTTP Basic has no session to end).
+     */
+    @Post("/logout")
+    @Secured(SecurityRule.IS_AUTHENTICATED)
+    @Status(HttpStatus.NO_CONTENT)
+    public void logout(HttpRequest<?> request) {
+        if (!config.isEnabled()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "auth_disabled", "sign-in is off (choreoscope.auth.enabled=false): there is no session");
+        }
+        Authentication a = request.getUserPrincipal(Authentication.class).orElseThrow(
+                () -> new ApiException(HttpStatus.UNAUTHORIZED, "unauthorized", "not signed in"));
+        Object sid = a.getAttributes().get(TokenRevocations.CLAIM);
+        if (sid == null) {
+            throw ApiException.badRequest("only a token from POST /api/v1/auth/login can be signed out; HTTP Basic "
+                    + "credentials are sent with every request and end when the client stops sending them");
+        }
+        revocations.get().revoke(sid.toString(), TokenRevocationValidator.instant(a.getAttributes().get("exp")), a.getName(),
+                TokenRevocationValidator.instant(a.getAttributes().get("iat")));
     }
 
     /** The caller: name and roles. */

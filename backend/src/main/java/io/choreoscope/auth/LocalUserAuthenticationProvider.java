@@ -8,19 +8,25 @@ import io.micronaut.security.authentication.AuthenticationResponse;
 import io.micronaut.security.authentication.provider.HttpRequestAuthenticationProvider;
 import jakarta.inject.Singleton;
 
-/** Signs in {@link LocalUsers} for HTTP Basic and for {@code POST /api/v1/auth/login}. */
+/**
+ * Signs in {@link LocalUsers} for HTTP Basic, through the {@link SignInGuard} (a throttled check answers 429 with
+ * Retry-After). {@code POST /api/v1/auth/login} calls the guard itself.
+ */
 @Singleton
 @Requires(property = "micronaut.security.enabled", notEquals = "false")
 public class LocalUserAuthenticationProvider<B> implements HttpRequestAuthenticationProvider<B> {
-    private final LocalUsers users;
+    private final SignInGuard guard;
 
-    public LocalUserAuthenticationProvider(LocalUsers users) {
-        this.users = users;
+    public LocalUserAuthenticationProvider(SignInGuard guard) {
+        this.guard = guard;
     }
 
     @Override
     public AuthenticationResponse authenticate(HttpRequest<B> request, AuthenticationRequest<String, String> auth) {
-        return users.authenticate(auth.getIdentity(), auth.getSecret())
+        if (auth.getIdentity() == null || auth.getSecret() == null) {
+            return AuthenticationResponse.failure(AuthenticationFailureReason.CREDENTIALS_DO_NOT_MATCH);
+        }
+        return guard.authenticate(guard.clientAddress(request), auth.getIdentity(), auth.getSecret())
                 .map(u -> AuthenticationResponse.success(u.name(), u.roles()))
                 .orElseGet(() -> AuthenticationResponse.failure(AuthenticationFailureReason.CREDENTIALS_DO_NOT_MATCH));
     }

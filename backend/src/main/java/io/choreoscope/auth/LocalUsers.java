@@ -87,10 +87,34 @@ public class LocalUsers {
         return !users.isEmpty();
     }
 
-    /** The user when {@code name} and {@code password} match; empty otherwise (unknown name or wrong password alike). */
+    /**
+     * The user when {@code name} and {@code password} matched within the last {@link #VERIFIED_TTL}; empty otherwise.
+     * Costs one SHA-256, never a PBKDF2, so callers may answer it before any throttling.
+     */
+    public Optional<User> remembered(String name, String password) {
+        if (name == null || password == null) {
+            return Optional.empty();
+        }
+        Entry e = users.get(name);
+        if (e == null) {
+            return Optional.empty();
+        }
+        Long until = verified.get(digest(name, password, e.hash));
+        return until != null && until > clock.millis() ? Optional.of(new User(name, e.roles)) : Optional.empty();
+    }
+
+    /**
+     * The user when {@code name} and {@code password} match; empty otherwise (unknown name or wrong password alike).
+     * Unless {@link #remembered} answers, this costs one PBKDF2 (tens of milliseconds of a core) whether or not the
+     * name exists: run it through {@link SignInGuard}, which bounds how often and how many at once.
+     */
     public Optional<User> authenticate(String name, String password) {
         if (name == null || password == null) {
             return Optional.empty();
+        }
+        Optional<User> known = remembered(name, password);
+        if (known.isPresent()) {
+            return known;
         }
         Entry e = users.get(name);
         if (e == null) {
@@ -98,19 +122,13 @@ public class LocalUsers {
             PasswordHashes.matches(password.toCharArray(), DUMMY_HASH);
             return Optional.empty();
         }
-        String key = digest(name, password, e.hash);
-        long now = clock.millis();
-        Long until = verified.get(key);
-        if (until != null && until > now) {
-            return Optional.of(new User(name, e.roles));
-        }
         if (!PasswordHashes.matches(password.toCharArray(), e.hash)) {
             return Optional.empty();
         }
         if (verified.size() >= VERIFIED_MAX) {
             verified.clear();
         }
-        verified.put(key, now + VERIFIED_TTL.toMillis());
+        verified.put(digest(name, password, e.hash), clock.millis() + VERIFIED_TTL.toMillis());
         return Optional.of(new User(name, e.roles));
     }
 

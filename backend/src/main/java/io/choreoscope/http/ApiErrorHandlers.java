@@ -42,7 +42,11 @@ public class ApiErrorHandlers {
 
     @Error(global = true, exception = ApiException.class)
     public HttpResponse<ApiError> refused(HttpRequest<?> request, ApiException e) {
-        return body(e.status(), e.code(), e.getMessage());
+        MutableHttpResponse<ApiError> r = body(e.status(), e.code(), e.getMessage());
+        if (e.retryAfter() != null) {
+            r.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+        }
+        return r;
     }
 
     @Error(global = true, exception = ConversionErrorException.class)
@@ -77,6 +81,16 @@ public class ApiErrorHandlers {
     public HttpResponse<ApiError> storage(HttpRequest<?> request, StorageException e) {
         LOG.warn("{} {} failed: storage unavailable: {}", request.getMethod(), request.getPath(), e.getMessage());
         return body(HttpStatus.SERVICE_UNAVAILABLE, "storage_unavailable", "ClickHouse did not answer; try again shortly");
+    }
+
+    /**
+     * A read stopped because its client went away ({@link ClientDisconnect}): nobody reads this answer, and it is no
+     * fault, so it is logged at debug level only.
+     */
+    @Error(global = true, exception = java.util.concurrent.CancellationException.class)
+    public HttpResponse<ApiError> cancelled(HttpRequest<?> request, java.util.concurrent.CancellationException e) {
+        LOG.debug("{} {} cancelled: the client went away", request.getMethod(), request.getPath());
+        return body(HttpStatus.SERVICE_UNAVAILABLE, "cancelled", "the request was cancelled");
     }
 
     @Error(global = true, exception = HttpStatusException.class)

@@ -10,11 +10,25 @@ import io.micronaut.http.HttpStatus;
 public final class ApiException extends RuntimeException {
     private final HttpStatus status;
     private final String code;
+    private final java.time.Duration retryAfter;
 
     public ApiException(HttpStatus status, String code, String message) {
+        this(status, code, message, null);
+    }
+
+    private ApiException(HttpStatus status, String code, String message, java.time.Duration retryAfter) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
+        this.retryAfter = retryAfter;
+    }
+
+    /**
+     * 429: the caller asked too often or the server is busy with such requests; answered with {@code Retry-After}
+     * (whole seconds, at least 1).
+     */
+    public static ApiException tooManyRequests(String code, String message, java.time.Duration retryAfter) {
+        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, code, message, retryAfter);
     }
 
     /** 400: the message says what is wrong with the request and how to fix it. */
@@ -33,5 +47,15 @@ public final class ApiException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** When to try again (the {@code Retry-After} header), or null. */
+    public java.time.Duration retryAfter() {
+        return retryAfter;
+    }
+
+    /** {@link #retryAfter()} in whole seconds, rounded up, at least 1. */
+    public long retryAfterSeconds() {
+        return retryAfter == null ? 0 : Math.max(1, (retryAfter.toMillis() + 999) / 1000);
     }
 }
