@@ -132,6 +132,13 @@ public interface ChoreoscopeApi {
     /** {@code POST /auth/sso/exchange}: the token behind a single sign-on's one-time code. */
     SignedIn exchangeSsoCode(String code);
 
+    /**
+     * {@code POST /auth/logout}: ends the session of the token this client sends (see {@link #as}); the API refuses that
+     * token from then on. Clients without a token (and fakes without sign-in) do nothing.
+     */
+    default void logout() {
+    }
+
     /** This API as the user whose bearer {@code token} it sends with every call. */
     ChoreoscopeApi as(String token);
 }

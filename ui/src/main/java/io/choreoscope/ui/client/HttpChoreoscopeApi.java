@@ -111,6 +111,13 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public void logout() {
+        if (authorization != null) {
+            call("POST", path("auth/logout", Map.of()), null, Map.of(), null);
+        }
+    }
+
+    @Override
     public SignedIn exchangeSsoCode(String code) {
         return call("POST", path("auth/sso/exchange", Map.of()), new SsoCodeExchange(code), Map.of(), new TypeReference<>() { });
     }

@@ -85,7 +85,16 @@ public final class SignIn {
 
     /** Forgets the session's user and what they may do. */
     public static void signOut(VaadinSession session) {
+        State s = session.getAttribute(State.class);
         session.setAttribute(State.class, null);
+        if (s != null && !s.expired(Instant.now())) {
+            try {
+                // The API refuses the token from now on, so a copy of it (a log, a heap dump) is worth nothing.
+                s.api().logout();
+            } catch (ApiException e) {
+                // The session ends anyway; the token then lasts until it expires (choreoscope.auth.token-ttl).
+            }
+        }
         Permissions.setForSession(session, Permissions.READ_ONLY);
     }
 }
