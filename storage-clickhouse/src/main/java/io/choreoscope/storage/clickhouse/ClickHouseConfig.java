@@ -31,6 +31,8 @@ public class ClickHouseConfig {
     public static final long DEFAULT_SEARCH_MAX_ROWS_TO_READ = 200_000_000L;
     /** Default most (uncompressed) bytes one value search may read ({@code max_bytes_to_read}): 16 GiB. */
     public static final long DEFAULT_SEARCH_MAX_BYTES_TO_READ = 16L << 30;
+    /** Default: how long one ClickHouse health check answers {@code /health}. */
+    public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(5);
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
     private String url = DEFAULT_URL;
@@ -42,6 +44,7 @@ public class ClickHouseConfig {
     private Duration searchMaxExecutionTime = DEFAULT_SEARCH_MAX_EXECUTION_TIME;
     private long searchMaxRowsToRead = DEFAULT_SEARCH_MAX_ROWS_TO_READ;
     private long searchMaxBytesToRead = DEFAULT_SEARCH_MAX_BYTES_TO_READ;
+    private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
 
     public ClickHouseConfig() {
     }
@@ -117,6 +120,20 @@ public class ClickHouseConfig {
             throw new IllegalArgumentException(PREFIX + ".search-max-bytes-to-read must be 0 (no limit) or more, was " + v);
         }
         this.searchMaxBytesToRead = v;
+    }
+
+    /**
+     * How long the result of one ClickHouse check ({@code SELECT version()}) answers {@code /health}; default 5 s. Probes
+     * and anonymous callers may call {@code /health} as often as they like: ClickHouse sees at most one check per
+     * interval. 0 checks on every call.
+     */
+    public Duration getHealthCheckInterval() { return healthCheckInterval; }
+
+    public void setHealthCheckInterval(Duration v) {
+        if (v == null || v.isNegative()) {
+            throw new IllegalArgumentException(PREFIX + ".health-check-interval must be 0 or more, was " + v);
+        }
+        this.healthCheckInterval = v;
     }
 
     /** JDBC URL of the same endpoint. */
