@@ -11,8 +11,12 @@ public class UiConfig {
     /** Default port of the UI. */
     public static final int DEFAULT_PORT = 8080;
 
+    /** Default: the session cookie is {@code Secure} only on requests that came over TLS. */
+    public static final boolean DEFAULT_SECURE_COOKIES = false;
+
     private boolean enabled = DEFAULT_ENABLED;
     private int port = DEFAULT_PORT;
+    private boolean secureCookies = DEFAULT_SECURE_COOKIES;
 
     /** Whether the UI starts (it also needs the ui module on the classpath, as the launcher has it). */
     public boolean isEnabled() { return enabled; }
@@ -20,4 +24,10 @@ public class UiConfig {
     /** The port the UI listens on. */
     public int getPort() { return port; }
     public void setPort(int v) { this.port = v; }
+    /**
+     * true when browsers reach the UI only over HTTPS through a TLS proxy (the UI itself serves plain HTTP): the session
+     * cookie then always carries {@code Secure}. Default false: {@code Secure} only on requests that came over TLS.
+     */
+    public boolean isSecureCookies() { return secureCookies; }
+    public void setSecureCookies(boolean v) { this.secureCookies = v; }
 }

@@ -21,10 +21,12 @@ import org.slf4j.LoggerFactory;
 public class UiRunner {
     private static final Logger LOG = LoggerFactory.getLogger(UiRunner.class);
     private final int port;
+    private final boolean secureCookies;
     private AutoCloseable ui;
 
     public UiRunner(UiConfig config) {
         this.port = config.getPort();
+        this.secureCookies = config.isSecureCookies();
     }
 
     @EventListener
@@ -39,7 +41,7 @@ public class UiRunner {
         }
         String api = "http://localhost:" + event.getSource().getPort() + "/api/v1";
         try {
-            ui = launcher.start(port, api);
+            ui = launcher.start(port, api, secureCookies);
             LOG.info("UI listening on http://localhost:{}/ (API {})", port, api);
         } catch (Exception e) {
             // The API and the collectors keep running: a UI that cannot bind must not take them down.

@@ -15,5 +15,19 @@ public interface UiLauncher {
      * @return closes the UI
      * @throws Exception when the UI cannot start (port in use, ...)
      */
-    AutoCloseable start(int port, String apiBaseUrl) throws Exception;
+    default AutoCloseable start(int port, String apiBaseUrl) throws Exception {
+        return start(port, apiBaseUrl, false);
+    }
+
+    /**
+     * Starts the UI and returns once it accepts requests.
+     *
+     * @param port          TCP port of the UI
+     * @param apiBaseUrl    the REST API the UI calls
+     * @param secureCookies true when browsers reach the UI only over HTTPS (a TLS proxy in front): the session cookie
+     *                      then always carries {@code Secure}; false: only when the request itself came over TLS
+     * @return closes the UI
+     * @throws Exception when the UI cannot start
+     */
+    AutoCloseable start(int port, String apiBaseUrl, boolean secureCookies) throws Exception;
 }

@@ -5,7 +5,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.eclipse.jetty.ee10.servlet.SessionHandler;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.http.HttpCookie;
 
 import com.github.mvysny.vaadinboot.VaadinBoot;
 
@@ -43,6 +45,19 @@ public final class UiServer {
      * @throws Exception when Jetty cannot start (port in use, ...)
      */
     public synchronized void start(int port, ChoreoscopeApi api) throws Exception {
+        start(port, api, false);
+    }
+
+    /**
+     * Starts the UI and returns once it accepts requests. The session cookie (the browser's only credential: the
+     * user's token stays in the session on the server) is {@code HttpOnly} (no script reads it), {@code SameSite=Lax}
+     * (not sent with cross-site subrequests or form posts; Lax, not Strict, because single sign-on comes back to
+     * {@code /sso} by a cross-site redirect that must find the session) and {@code Secure} when the request came over
+     * TLS or, with {@code secureCookies}, always (for a TLS proxy in front of plain-HTTP Jetty).
+     *
+     * @param secureCookies true when browsers reach the UI only over HTTPS
+     */
+    public synchronized void start(int port, ChoreoscopeApi api, boolean secureCookies) throws Exception {
         if (boot != null) {
             throw new IllegalStateException("already started on port " + this.port);
         }
@@ -58,6 +73,12 @@ public final class UiServer {
             protected void onStarted(WebAppContext context) throws java.io.IOException {
                 super.onStarted(context);
                 context.getServletContext().setAttribute(UiServices.attributeName(), services);
+                // No session exists before the first request, so the cookie's attributes set here apply to every one.
+                SessionHandler sessions = context.getSessionHandler();
+                sessions.setHttpOnly(true);
+                sessions.setSameSite(HttpCookie.SameSite.LAX);
+                sessions.setSecureRequestOnly(true);
+                sessions.setSecureCookies(secureCookies);
             }
         };
         b.setPort(port);
