@@ -2,6 +2,8 @@ package io.choreoscope.api;
 
 import io.choreoscope.http.ApiException;
 import io.choreoscope.http.ApiParams;
+import io.choreoscope.http.ClientDisconnect;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.security.annotation.Secured;
 import io.choreoscope.auth.Roles;
 import java.time.Clock;
@@ -206,7 +208,8 @@ public class InstanceController {
                                   @Parameter(description = "id (default) or value") @Nullable @QueryValue String mode,
                                   @Nullable @QueryValue String limit,
                                   @Parameter(description = "value mode only: window start, default 7 days before to") @Nullable @QueryValue String from,
-                                  @Parameter(description = "value mode only: window end, default now") @Nullable @QueryValue String to) {
+                                  @Parameter(description = "value mode only: window end, default now") @Nullable @QueryValue String to,
+                                  HttpRequest<?> request) {
         if (q == null || q.isBlank()) {
             throw ApiException.badRequest("q is required: a correlation ID, its prefix, or a value to find");
         }
@@ -220,7 +223,8 @@ public class InstanceController {
             case "value" -> {
                 ApiParams.Range r = ApiParams.range(from, to, clock, DEFAULT_SEARCH_WINDOW);
                 try {
-                    yield search.searchValue(q, r.from(), r.to(), n);
+                    // A scan may read for seconds: a client that disconnects stops it on ClickHouse too.
+                    yield ClientDisconnect.cancelOnDisconnect(request, cancel -> search.searchValue(q, r.from(), r.to(), n, cancel));
                 } catch (QueryLimitException e) {
                     // 422, not 5xx: retrying the same scan (as clients and proxies do on 5xx) cannot succeed.
                     throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "query_limit", "value search from " + r.from()

@@ -18,5 +18,13 @@ public interface SearchReader {
      * (time, rows or bytes read): a search that reaches such a bound throws {@link QueryLimitException} rather than
      * answer from part of the window.
      */
-    List<SearchHit> searchValue(String q, Instant from, Instant to, int limit);
+    default List<SearchHit> searchValue(String q, Instant from, Instant to, int limit) {
+        return searchValue(q, from, to, limit, Cancellation.none());
+    }
+
+    /**
+     * {@link #searchValue(String, Instant, Instant, int)} that stops when {@code cancel} is cancelled: the storage stops
+     * the scan it started (on the database server too) and this throws {@link java.util.concurrent.CancellationException}.
+     */
+    List<SearchHit> searchValue(String q, Instant from, Instant to, int limit, Cancellation cancel);
 }

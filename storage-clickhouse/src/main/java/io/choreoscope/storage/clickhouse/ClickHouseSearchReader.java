@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.choreoscope.model.Cancellation;
 import io.choreoscope.model.SearchReader;
 import io.choreoscope.model.api.SearchHit;
 
@@ -45,11 +46,12 @@ public final class ClickHouseSearchReader implements SearchReader {
      * payload, the key or the event ID; newest first, one hit per event, at most {@code limit}. The scan reads
      * every payload of the window (the table is ordered by correlation ID, not time), so ClickHouse stops it at the
      * configured {@link QueryLimits#valueSearch value-search limits} and it throws
-     * {@link io.choreoscope.model.QueryLimitException} there.
+     * {@link io.choreoscope.model.QueryLimitException} there. Cancelling {@code cancel} kills the query on the server
+     * ({@code KILL QUERY} by its query ID) and throws {@link java.util.concurrent.CancellationException}.
      */
     @Override
-    public List<SearchHit> searchValue(String q, Instant from, Instant to, int limit) {
-        return sql.query(limits, "SELECT e.correlation_id, i.flow, i.state, e.event_type, toUnixTimestamp64Milli(e.ts), "
+    public List<SearchHit> searchValue(String q, Instant from, Instant to, int limit, Cancellation cancel) {
+        return sql.query(limits, cancel, "SELECT e.correlation_id, i.flow, i.state, e.event_type, toUnixTimestamp64Milli(e.ts), "
                 + "multiIf(positionCaseInsensitiveUTF8(e.event_id, ?) > 0, 'eventId', "
                 + "positionCaseInsensitiveUTF8(ifNull(e.key, ''), ?) > 0, 'key', "
                 + "arrayExists(v -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, e.header_values), "

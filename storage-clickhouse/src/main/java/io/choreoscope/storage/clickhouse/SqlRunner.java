@@ -1,5 +1,6 @@
 package io.choreoscope.storage.clickhouse;
 
+import io.choreoscope.model.Cancellation;
 import io.choreoscope.model.QueryLimitException;
 import io.choreoscope.model.StorageException;
 import java.sql.Connection;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 
 /**
  * Runs parameter-bound queries on a small pool of JDBC connections. Opening a clickhouse-jdbc 0.9
@@ -55,6 +57,15 @@ public final class SqlRunner implements AutoCloseable {
      * @param sql    without a SETTINGS clause of its own
      */
     <T> List<T> query(QueryLimits limits, String sql, RowMapper<T> mapper, Object... params) {
+        return query(limits, Cancellation.none(), sql, mapper, params);
+    }
+
+    /**
+     * Like {@link #query(QueryLimits, String, RowMapper, Object...)}, and stopped when {@code cancel} is cancelled: the
+     * statement is cancelled (clickhouse-jdbc sends {@code KILL QUERY WHERE query_id = ...} for the query it runs, so
+     * ClickHouse stops the scan too) and this throws {@link CancellationException}.
+     */
+    <T> List<T> query(QueryLimits limits, Cancellation cancel, String sql, RowMapper<T> mapper, Object... params) {
         Connection c = null;
         boolean ok = false;
         try {
@@ -62,15 +73,27 @@ public final class SqlRunner implements AutoCloseable {
             List<T> out = new ArrayList<>();
             try (PreparedStatement ps = ClickHouseStore.prepare(c, limits == null ? sql : sql + limits.settingsClause())) {
                 bind(ps, params);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(mapper.map(rs));
+                try (Cancellation.Registration r = cancel.onCancel(() -> cancelQuietly(ps))) {
+                    if (cancel.isCancelled()) {
+                        ok = true;
+                        throw new CancellationException("the read was cancelled before it started");
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.add(mapper.map(rs));
+                        }
                     }
                 }
             }
             ok = true;
             return out;
         } catch (SQLException e) {
+            if (cancel.isCancelled()) {
+                ok = true; // ClickHouse killed the query at our request; the connection is fine
+                CancellationException ce = new CancellationException("the read was cancelled: " + e.getMessage());
+                ce.initCause(e);
+                throw ce;
+            }
             String reason = limits == null ? null : limits.reasonOf(e);
             if (reason != null) {
                 ok = true; // the server refused this query; the connection is fine
@@ -79,6 +102,14 @@ public final class SqlRunner implements AutoCloseable {
             throw new StorageException("ClickHouse query failed: " + e.getMessage(), e);
         } finally {
             release(c, ok);
+        }
+    }
+
+    private static void cancelQuietly(PreparedStatement ps) {
+        try {
+            ps.cancel();
+        } catch (SQLException | RuntimeException e) {
+            // the query may have ended meanwhile; nothing left to stop
         }
     }
 
