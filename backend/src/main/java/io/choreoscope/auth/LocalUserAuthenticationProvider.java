@@ -5,16 +5,17 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.security.authentication.AuthenticationFailureReason;
 import io.micronaut.security.authentication.AuthenticationRequest;
 import io.micronaut.security.authentication.AuthenticationResponse;
-import io.micronaut.security.authentication.provider.HttpRequestAuthenticationProvider;
+import io.micronaut.security.authentication.provider.HttpRequestExecutorAuthenticationProvider;
 import jakarta.inject.Singleton;
 
 /**
  * Signs in {@link LocalUsers} for HTTP Basic, through the {@link SignInGuard} (a throttled check answers 429 with
- * Retry-After). {@code POST /api/v1/auth/login} calls the guard itself.
+ * Retry-After). {@code POST /api/v1/auth/login} calls the guard itself. An executor provider, so Micronaut calls it on
+ * the blocking pool: a plain provider would run on the event loop, which must never wait for a PBKDF2.
  */
 @Singleton
 @Requires(property = "micronaut.security.enabled", notEquals = "false")
-public class LocalUserAuthenticationProvider<B> implements HttpRequestAuthenticationProvider<B> {
+public class LocalUserAuthenticationProvider<B> implements HttpRequestExecutorAuthenticationProvider<B> {
     private final SignInGuard guard;
 
     public LocalUserAuthenticationProvider(SignInGuard guard) {
