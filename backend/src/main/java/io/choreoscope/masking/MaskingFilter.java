@@ -56,8 +56,8 @@ public class MaskingFilter implements Ordered {
         MutableHttpResponse<Object> r = (MutableHttpResponse<Object>) response;
         if (body instanceof Publisher<?> stream) {
             r.body(Flux.from(stream).map(item -> item instanceof Event<?> e
-                    ? Event.of(masking.body(e.getData())).name(e.getName()).id(e.getId())
-                    : masking.body(item)));
+                    ? Event.of(masking.item(e.getData())).name(e.getName()).id(e.getId())
+                    : masking.item(item)));
         } else {
             r.body(masking.body(body));
         }

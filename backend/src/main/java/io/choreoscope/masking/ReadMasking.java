@@ -92,9 +92,14 @@ public class ReadMasking {
 
     /** The first value of the request (a path segment or query value) that a pattern finds something in, or null. */
     public String maskedValueIn(HttpRequest<?> request) {
-        for (String segment : request.getPath().split("/")) {
-            String v = java.net.URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
-            if (!v.equals(masker.text(v))) {
+        for (String segment : (request.getPath() + "/" + request.getUri().getRawPath()).split("/")) {
+            String v;
+            try {
+                v = java.net.URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException notEncoded) {
+                v = segment;
+            }
+            if (!v.equals(masker.text(v)) || !segment.equals(masker.text(segment))) {
                 return v;
             }
         }
@@ -124,6 +129,21 @@ public class ReadMasking {
             return masker.text(s.toString());
         }
         return tree(json.valueToTree(body));
+    }
+
+    /**
+     * One item of a stream (the live feed's updates) as a masked caller sees it, of its own type: the stream's
+     * encoder expects the type the endpoint declares.
+     */
+    public Object item(Object item) {
+        if (item == null || item instanceof byte[] || item instanceof CharSequence) {
+            return body(item);
+        }
+        try {
+            return json.treeToValue(tree(json.valueToTree(item)), item.getClass());
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot mask a " + item.getClass().getSimpleName(), e);
+        }
     }
 
     /** A JSON document as a masked caller sees it. */

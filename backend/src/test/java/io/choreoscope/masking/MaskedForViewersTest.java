@@ -338,7 +338,7 @@ class MaskedForViewersTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> String.join("\n", operatorLines).contains(LIVE_ID));
             Thread.sleep(1000);
             String seen = String.join("\n", viewerLines);
-            assertThat(seen).contains("event:instance").contains("***");
+            assertThat(seen).contains("instance").contains("\"correlationId\":\"***\"");
             assertThat(secretsIn(seen)).isEmpty();
         } finally {
             viewer.cancel(true);

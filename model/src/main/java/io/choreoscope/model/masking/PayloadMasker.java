@@ -43,8 +43,9 @@ public final class PayloadMasker {
     public static final Map<String, String> BUILTIN = Map.of(
             // 13..19 digits, optionally grouped by single spaces or dashes, not inside a longer run of digits
             "card-number", "(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])",
-            // a local part of at most 64 characters (RFC 5321), '@', then a domain of 2..10 labels
-            "email", "[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){1,9}");
+            // a whole run of local-part characters, '@', then a domain of 2..10 labels; the run is taken whole and
+            // only where it starts (possessive, after a lookbehind), so a megabyte of letters costs one pass
+            "email", "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){1,9}");
 
     /** No rules: shows everything. */
     public static final PayloadMasker NONE = new PayloadMasker(List.of(), Set.of(), List.of(), DEFAULT_MAX_SCAN_CHARS);
