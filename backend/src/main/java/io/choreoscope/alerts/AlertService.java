@@ -54,6 +54,14 @@ public class AlertService {
         this.clock = clock;
     }
 
+    /** What webhook bodies pass through before they leave: masked for receivers, who have no role. */
+    private java.util.function.UnaryOperator<String> webhookMasking = java.util.function.UnaryOperator.identity();
+
+    @jakarta.inject.Inject
+    void masking(io.choreoscope.masking.ReadMasking masking) {
+        this.webhookMasking = masking::webhook;
+    }
+
     /** Open firings in the store become FIRING series again, so a restart neither re-fires nor forgets them. */
     @PostConstruct
     void restore() {
@@ -151,8 +159,8 @@ public class AlertService {
         Instant now = clock.instant();
         AlertFiring f = firings.save(new AlertFiring(null, id, rule.name(), rule.kind(), "test", rule.threshold(), null,
                 null, now, now, null, "test", true, false, null));
-        WebhookNotifier.Delivery d = notifier.post(rule.webhookUrl(),
-                AlertMessages.body(rule, AlertMessages.Status.TEST, "test", null, now, now, f.id())).join();
+        WebhookNotifier.Delivery d = notifier.post(rule.webhookUrl(), webhookMasking.apply(
+                AlertMessages.body(rule, AlertMessages.Status.TEST, "test", null, now, now, f.id()))).join();
         return view(firings.update(f.withNotificationStatus(d.summary())));
     }
 
@@ -235,7 +243,7 @@ public class AlertService {
             return CompletableFuture.completedFuture(null);
         }
         String body = AlertMessages.body(rule, status, f.series(), value, f.firedAt(), resolvedAt, f.id());
-        return notifier.post(rule.webhookUrl(), body).thenAccept(d -> {
+        return notifier.post(rule.webhookUrl(), webhookMasking.apply(body)).thenAccept(d -> {
             try {
                 firings.findById(f.id()).ifPresent(current ->
                         firings.update(current.withNotificationStatus(status.name().toLowerCase() + " " + d.summary())));

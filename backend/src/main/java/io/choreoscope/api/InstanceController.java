@@ -33,6 +33,8 @@ import io.choreoscope.model.SearchReader;
 import io.choreoscope.model.InstanceQuery;
 import io.choreoscope.model.QueryLimitException;
 import io.micronaut.core.annotation.Nullable;
+import io.choreoscope.masking.ReadMasking;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -61,10 +63,12 @@ public class InstanceController {
     private final EventReader events;
     private final SpanReader spans;
     private final ExecutorService executor;
+    private final ReadMasking masking;
     private final Clock clock = Clock.systemUTC();
 
     public InstanceController(InstanceReader instances, SearchReader search, EventReader events, SpanReader spans,
-                              @Named(TaskExecutors.BLOCKING) ExecutorService executor) {
+                              @Named(TaskExecutors.BLOCKING) ExecutorService executor, ReadMasking masking) {
+        this.masking = masking;
         this.instances = instances;
         this.search = search;
         this.events = events;
@@ -115,6 +119,7 @@ public class InstanceController {
     @Operation(summary = "One instance in full: state with reason, expected next steps and deviations, its events in "
             + "order with payloads and headers, its spans and its instance graph. Any linked ID works.")
     @ApiResponse(responseCode = "200", description = "the instance")
+    @ApiResponse(responseCode = "403", description = "masked_value: the ID holds a value masked for the caller's role")
     @ApiResponse(responseCode = "404", description = "no instance known under this ID")
     public InstanceDetail instance(@PathVariable String correlationId,
                                    @Parameter(description = "payloads are cut at this many bytes, 0..16777216, default 65536")
@@ -202,9 +207,12 @@ public class InstanceController {
     @Operation(summary = "Search by correlation ID (exact, then prefix) or by any header, key, event ID or payload value (substring)")
     @ApiResponse(responseCode = "200", description = "hits, at most limit")
     @ApiResponse(responseCode = "400", description = "missing q, bad mode, limit or time range")
+    @ApiResponse(responseCode = "403", description = "masked_value: q holds a value masked for the caller's role; callers who "
+            + "see values masked only get hits whose matched field still holds q once masked")
     @ApiResponse(responseCode = "422", description = "value search only: the scan reached the server's limit on time or data "
             + "read before it covered the window (error query_limit); narrow from/to")
-    public List<SearchHit> search(@Parameter(description = "what to look for, 1..200 characters") @Nullable @QueryValue String q,
+    public List<SearchHit> search(HttpRequest<?> request,
+                                  @Parameter(description = "what to look for, 1..200 characters") @Nullable @QueryValue String q,
                                   @Parameter(description = "id (default) or value") @Nullable @QueryValue String mode,
                                   @Nullable @QueryValue String limit,
                                   @Parameter(description = "value mode only: window start, default 7 days before to") @Nullable @QueryValue String from,
@@ -218,7 +226,7 @@ public class InstanceController {
         }
         int n = ApiParams.limit(limit);
         String m = mode == null || mode.isBlank() ? "id" : mode.strip().toLowerCase(java.util.Locale.ROOT);
-        return switch (m) {
+        List<SearchHit> hits = switch (m) {
             case "id" -> search.searchId(q, n);
             case "value" -> {
                 ApiParams.Range r = ApiParams.range(from, to, clock, DEFAULT_SEARCH_WINDOW);
@@ -234,6 +242,8 @@ public class InstanceController {
             }
             default -> throw ApiException.badRequest("mode must be 'id' or 'value', was '" + mode + "'");
         };
+        // A hit must not tell a caller who sees values masked that a record holds a masked value.
+        return masking.masks(request) ? masking.visibleHits(q, hits, events) : hits;
     }
 
     @Get("/stuck")

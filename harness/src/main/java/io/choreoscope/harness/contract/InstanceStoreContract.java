@@ -461,7 +461,8 @@ public abstract class InstanceStoreContract {
         assertThat(hits).extracting(SearchHit::matchedValue)
                 .containsExactly("id-needle", "needle-key", "has a NEEDLE", "{\"reason\":\"Needle-in-haystack\"}");
         assertThat(hits.get(3)).isEqualTo(new SearchHit("order-1", "OrderPlaced", "COMPENSATED", "PaymentFailed",
-                T.plusSeconds(60), "payload", "{\"reason\":\"Needle-in-haystack\"}"));
+                T.plusSeconds(60), "payload", "{\"reason\":\"Needle-in-haystack\"}", "orders", 0, 1L));
+        assertThat(hits).extracting(SearchHit::offset).as("each hit names its event").containsExactly(4L, 3L, 2L, 1L);
         assertThat(search.searchValue("NEEDLE", T, T.plus(HOUR), 2)).extracting(SearchHit::correlationId)
                 .containsExactly("order-4", "order-3");
         assertThat(search.searchValue("zzz-nothing", T, T.plus(HOUR), 10)).isEmpty();

@@ -58,13 +58,15 @@ public final class ClickHouseSearchReader implements SearchReader {
                 + "concat('header:', arrayFirst((k, v) -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, e.header_keys, e.header_values)), 'payload') AS field, "
                 + "multiIf(field = 'eventId', e.event_id, field = 'key', ifNull(e.key, ''), startsWith(field, 'header:'), "
                 + "ifNull(arrayFirst(v -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, e.header_values), ''), "
-                + "substring(ifNull(e.payload, ''), greatest(1, toInt64(positionCaseInsensitiveUTF8(ifNull(e.payload, ''), ?)) - 80), 200)) "
+                + "substring(ifNull(e.payload, ''), greatest(1, toInt64(positionCaseInsensitiveUTF8(ifNull(e.payload, ''), ?)) - 80), 200)), "
+                + "e.topic, e.partition, e.offset "
                 + "FROM (SELECT * FROM " + db + ".events WHERE ts >= " + SqlRunner.TS + " AND ts < " + SqlRunner.TS
                 + " AND (positionCaseInsensitiveUTF8(event_id, ?) > 0 OR positionCaseInsensitiveUTF8(ifNull(key, ''), ?) > 0 "
                 + "OR arrayExists(v -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, header_values) "
                 + "OR positionCaseInsensitiveUTF8(ifNull(payload, ''), ?) > 0) ORDER BY ts DESC LIMIT 1 BY topic, partition, offset LIMIT ?) AS e "
                 + "LEFT JOIN (SELECT correlation_id, flow, state FROM " + db + ".instances FINAL) AS i ON i.correlation_id = e.correlation_id "
-                + "ORDER BY e.ts DESC", rs -> hit(rs, rs.getString(6), rs.getString(7)),
+                + "ORDER BY e.ts DESC", rs -> hit(rs, rs.getString(6), rs.getString(7))
+                        .withCoordinates(rs.getString(8), rs.getInt(9), rs.getLong(10)),
                 q, q, q, q, q, q, from, to, q, q, q, q, limit);
     }
 

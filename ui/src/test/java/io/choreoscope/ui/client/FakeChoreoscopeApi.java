@@ -638,7 +638,8 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
             }
         }
         return field == null ? null
-                : new SearchHit(s.correlationId(), s.flow(), s.state().name(), e.eventType(), e.timestamp(), field, cut(value));
+                : new SearchHit(s.correlationId(), s.flow(), s.state().name(), e.eventType(), e.timestamp(), field, cut(value),
+                        e.topic(), e.partition(), e.offset());
     }
 
     private static boolean contains(String text, String lowerCaseQuery) {
