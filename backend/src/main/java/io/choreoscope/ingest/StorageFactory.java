@@ -1,7 +1,11 @@
 package io.choreoscope.ingest;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.ToDoubleFunction;
 
 import io.choreoscope.collectors.kafka.KafkaConfig;
 import io.choreoscope.live.InferenceConfig;
@@ -11,10 +15,14 @@ import io.choreoscope.live.ObservationPublisher;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.InstanceReader;
 import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
 import io.choreoscope.model.SinkUnavailableException;
 import io.choreoscope.model.SpanSink;
 import io.choreoscope.selftracing.SelfTracing;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
@@ -28,7 +36,9 @@ import jakarta.inject.Singleton;
  * Wires what happens to a stored batch: the sinks the collectors see write to the store (the
  * {@value ObservationSink#STORE} sinks of the storage module, which migrate the schema before their first write) inside
  * a self-tracing span, then hand the batch to live inference in this process (role {@code all}) and/or to
- * the observations topic for remote inference workers (role {@code collector}). The {@link SpanSink} bean
+ * the observations topic for remote inference workers (role {@code collector}). A batch handed to live inference in
+ * this process may be committed by the tap only once inference persisted what it touched
+ * ({@link ObservationSink#acceptForCommit}); a crash before that makes the tap read it again. The {@link SpanSink} bean
  * is what starts the OTLP receiver. Storage is reached only through the model's interfaces.
  */
 @Factory
@@ -41,14 +51,28 @@ public class StorageFactory {
         if (live == null && publisher == null) {
             return stored;
         }
-        return batch -> {
-            stored.accept(batch);
-            if (publisher != null) {
-                publisher.publish(batch);
+        return new ObservationSink() {
+            @Override
+            public void accept(List<Observation> batch) throws SinkUnavailableException {
+                acceptForCommit(batch);
             }
-            if (live != null) {
+
+            /**
+             * Stored, then published (the observations topic is durable once Kafka acknowledged it), then queued for
+             * live inference: committable once inference has persisted the instances the batch touched, so that a
+             * crash with batches still queued loses none of them (the tap reads them again).
+             */
+            @Override
+            public CompletionStage<Void> acceptForCommit(List<Observation> batch) throws SinkUnavailableException {
+                stored.accept(batch);
+                if (publisher != null) {
+                    publisher.publish(batch);
+                }
+                if (live == null) {
+                    return CompletableFuture.completedFuture(null);
+                }
                 try {
-                    live.offer(batch);
+                    return live.offer(batch);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new SinkUnavailableException("interrupted while handing a batch to live inference", e);
@@ -84,11 +108,29 @@ public class StorageFactory {
     @Singleton
     @Bean(preDestroy = "close")
     @Requires(property = InferenceConfig.PREFIX + ".embedded", notEquals = "false")
-    LiveInference liveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances, EventReader events) {
+    LiveInference liveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances, EventReader events,
+                                MeterRegistry meters) {
         LiveInference live = new LiveInference(settings, writer, instances, events, Clock.systemUTC());
+        registerMeters(meters, live, LiveInference::evictedOverCap, LiveInference::liveInstances);
         live.start();
         return live;
     }
+
+    /** The live-instance cap's figures: instances evicted over it, and instances held. */
+    private static <T> void registerMeters(MeterRegistry meters, T live, ToDoubleFunction<T> evictedOverCap,
+                                           ToDoubleFunction<T> held) {
+        FunctionCounter.builder(EVICTED_METER, live, evictedOverCap).tag("reason", "cap")
+                .description("Live instances evicted because choreoscope.inference.max-live-instances was reached "
+                        + "(least recently active first; written to ClickHouse with their state)")
+                .register(meters);
+        Gauge.builder(LIVE_METER, live, held).description("Live instances held by inference in this process")
+                .register(meters);
+    }
+
+    /** Counter of instances evicted over the live-instance cap (tag reason=cap). */
+    public static final String EVICTED_METER = "choreoscope.inference.instances.evicted";
+    /** Gauge of live instances held. */
+    public static final String LIVE_METER = "choreoscope.inference.instances.live";
 
     /** Publishing observations for remote inference workers: role {@code collector}. */
     @Singleton
@@ -103,9 +145,10 @@ public class StorageFactory {
     @Bean(preDestroy = "close")
     @Requires(property = InferenceConfig.PREFIX + ".worker", value = "true")
     InferenceWorker inferenceWorker(InferenceConfig settings, KafkaConfig kafka, InstanceWriter writer,
-                                    InstanceReader instances, EventReader events) {
+                                    InstanceReader instances, EventReader events, MeterRegistry meters) {
         InferenceWorker worker = new InferenceWorker(settings, observationsConnection(settings, kafka),
                 java.util.UUID.randomUUID().toString().substring(0, 8), writer, instances, events, Clock.systemUTC());
+        registerMeters(meters, worker, InferenceWorker::evictedOverCap, InferenceWorker::liveInstances);
         worker.start();
         return worker;
     }

@@ -3,6 +3,7 @@ package io.choreoscope.live;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -10,6 +11,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.choreoscope.model.Observation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,14 +21,19 @@ import org.slf4j.LoggerFactory;
  * recovers the one engine from ClickHouse, retrying with backoff (200 ms doubling to 5 s) until ClickHouse answers,
  * as there is no other worker to take over. Records the tap stored before a restart but had not committed come
  * again; the engine skips them until the first tick one minute after recovery. A failed step is retried at the next
- * turn. Nothing to acknowledge: the tap commits its own offsets once the sink returned.
+ * turn. Each observation batch comes with a stage ({@link #offerObservations}) that completes once the engine has
+ * applied it and a tick persisted what it touched ({@link #persisted}); the tap commits the batch's offsets only
+ * then. So a crash with batches queued or applied but not persisted loses nothing: the tap reads them again after
+ * the restart, and the engine applies those of instances recovery did not already rebuild.
  */
 final class InProcessSource implements InferenceSource {
     private static final Logger LOG = LoggerFactory.getLogger(InProcessSource.class);
     /** How long after recovery the tap's redeliveries of replayed records are expected. */
     private static final Duration REPLAY_WINDOW = Duration.ofMinutes(1);
 
-    private final BlockingQueue<Input> queue;
+    private final BlockingQueue<Queued> queue;
+    /** Stages of the observation batches polled (applied by the loop) since the last {@link #persisted}, in order. */
+    private final List<CompletableFuture<Void>> applied = new ArrayList<>();
     private final Clock clock;
     private final CompletableFuture<Integer> recovered = new CompletableFuture<>();
     private volatile boolean accepting = true;
@@ -39,10 +46,28 @@ final class InProcessSource implements InferenceSource {
         this.clock = clock;
     }
 
+    private record Queued(Input input, CompletableFuture<Void> persisted) {
+    }
+
     /** Queues an input; waits while the queue is full. Returns without queuing once the source stopped accepting. */
     void offer(Input input) throws InterruptedException {
+        enqueue(input, null);
+    }
+
+    /**
+     * Queues a batch of observations like {@link #offer}; the stage completes once a tick persisted what the engine
+     * applied from it. It stays incomplete when the source stops accepting first, or the process stops before.
+     */
+    CompletableFuture<Void> offerObservations(List<Observation> batch) throws InterruptedException {
+        CompletableFuture<Void> persisted = new CompletableFuture<>();
+        enqueue(new Observations(ALL_PARTITIONS, batch), persisted);
+        return persisted;
+    }
+
+    private void enqueue(Input input, CompletableFuture<Void> persisted) throws InterruptedException {
+        Queued q = new Queued(input, persisted);
         while (accepting) {
-            if (queue.offer(input, 200, TimeUnit.MILLISECONDS)) {
+            if (queue.offer(q, 200, TimeUnit.MILLISECONDS)) {
                 return;
             }
         }
@@ -86,18 +111,28 @@ final class InProcessSource implements InferenceSource {
             replayOver = false;
             return List.of(new ReplayOver(ALL_PARTITIONS));
         }
-        Input input = queue.poll(maxWait.toNanos(), TimeUnit.NANOSECONDS);
-        return input == null ? List.of() : List.of(input);
+        Queued q = queue.poll(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        if (q == null) {
+            return List.of();
+        }
+        if (q.persisted() != null) {
+            applied.add(q.persisted()); // the loop applies what poll returns before its next tick
+        }
+        return List.of(q.input());
     }
 
     @Override
     public boolean behind() {
-        Input next = queue.peek();
-        return next != null && next.touchesInstances();
+        Queued next = queue.peek();
+        return next != null && next.input().touchesInstances();
     }
 
     @Override
     public void persisted(Collection<Integer> partitions, Instant now) {
+        for (CompletableFuture<Void> p : applied) {
+            p.complete(null); // in queue order: the tap commits strictly in batch order
+        }
+        applied.clear();
         if (replayedUntil != null && now.isAfter(replayedUntil)) {
             replayOver = true; // delivered by the next poll, before any further batch
             replayedUntil = null;

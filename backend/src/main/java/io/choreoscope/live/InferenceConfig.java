@@ -36,6 +36,10 @@ public class InferenceConfig {
     public static final Duration DEFAULT_RECOVERY_WINDOW = Duration.ofHours(1);
     /** Default cap on instances replayed by one recovery, newest first. */
     public static final int DEFAULT_RECOVERY_MAX_INSTANCES = 200_000;
+    /** Default first delay before an inference worker retries a failed step (doubling per failure, with jitter), 500 ms. */
+    public static final Duration DEFAULT_RETRY_INITIAL = Duration.ofMillis(500);
+    /** Default cap on that delay, 30 s. */
+    public static final Duration DEFAULT_RETRY_MAX = Duration.ofSeconds(30);
     /** Default bound on observation batches queued for the embedded engine; the tap waits when it is full. */
     public static final int DEFAULT_QUEUE_BATCHES = 64;
 
@@ -51,6 +55,9 @@ public class InferenceConfig {
     private Duration recoveryWindow = DEFAULT_RECOVERY_WINDOW;
     private int recoveryMaxInstances = DEFAULT_RECOVERY_MAX_INSTANCES;
     private int queueBatches = DEFAULT_QUEUE_BATCHES;
+    private int maxLiveInstances = InferenceSettings.DEFAULT_MAX_LIVE_INSTANCES;
+    private Duration retryInitial = DEFAULT_RETRY_INITIAL;
+    private Duration retryMax = DEFAULT_RETRY_MAX;
     private List<String> endEventTypes = List.of();
     private Map<String, String> flowAliases = new HashMap<>();
     private Duration stuckFloor = InferenceSettings.DEFAULT_STUCK_FLOOR;
@@ -65,7 +72,8 @@ public class InferenceConfig {
         return d.withEndEventTypes(Set.copyOf(endEventTypes))
                 .withFlowAliases(Map.copyOf(flowAliases))
                 .withStuckBounds(d.stuckFactor(), stuckFloor, defaultBound, d.minLatencySamples())
-                .withLifetimes(retention, abandonAfter, settleAfter);
+                .withLifetimes(retention, abandonAfter, settleAfter)
+                .withMaxLiveInstances(maxLiveInstances);
     }
 
     public boolean isEmbedded() { return embedded; }
@@ -100,6 +108,20 @@ public class InferenceConfig {
     public void setRecoveryMaxInstances(int v) { recoveryMaxInstances = v; }
     public int getQueueBatches() { return queueBatches; }
     public void setQueueBatches(int v) { queueBatches = Math.max(1, v); }
+    /** Cap on live instances per engine (least recently active evicted first, persisted); default {@value InferenceSettings#DEFAULT_MAX_LIVE_INSTANCES}. */
+    public int getMaxLiveInstances() { return maxLiveInstances; }
+
+    public void setMaxLiveInstances(int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(PREFIX + ".max-live-instances must be at least 1, was " + v);
+        }
+        maxLiveInstances = v;
+    }
+
+    public Duration getRetryInitial() { return retryInitial; }
+    public void setRetryInitial(Duration v) { retryInitial = v; }
+    public Duration getRetryMax() { return retryMax; }
+    public void setRetryMax(Duration v) { retryMax = v; }
     public List<String> getEndEventTypes() { return endEventTypes; }
     public void setEndEventTypes(List<String> v) { endEventTypes = v == null ? List.of() : v; }
     public Map<String, String> getFlowAliases() { return flowAliases; }

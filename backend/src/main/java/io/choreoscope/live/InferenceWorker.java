@@ -40,7 +40,7 @@ public final class InferenceWorker implements AutoCloseable {
                            InstanceReader instances, EventReader events, Clock clock) {
         this.settings = settings;
         this.connection = connection;
-        this.source = new KafkaPartitionSource(settings, connection, name);
+        this.source = new KafkaPartitionSource(settings, connection, name, clock);
         this.loop = new LiveLoop("choreoscope-inference-" + name, source, settings, writer, instances, events, clock);
         this.clock = clock;
     }
@@ -64,6 +64,29 @@ public final class InferenceWorker implements AutoCloseable {
             es.values().forEach(e -> out.putAll(e.states(now)));
             return out;
         }).orTimeout(60, TimeUnit.SECONDS).join();
+    }
+
+    /**
+     * What the worker is doing: RUNNING; RETRYING while a failed step waits its backoff or its partitions are being
+     * rebuilt, until a tick persisted and committed again; STOPPED once its loop ended.
+     */
+    public WorkerHealth health() {
+        WorkerHealth h = source.health();
+        if (loop.ended()) {
+            return new WorkerHealth("STOPPED", h.consecutiveFailures(), h.retries(), h.lastError(), h.lastErrorAt(),
+                    h.failingSince(), null);
+        }
+        return h;
+    }
+
+    /** Instances evicted over the live-instance cap since start (any thread; a metric). */
+    public long evictedOverCap() {
+        return loop.evictedOverCap();
+    }
+
+    /** Live instances held after the last turn of the loop (any thread; a metric). */
+    public long liveInstances() {
+        return loop.liveInstances();
     }
 
     /** Partitions owned now (read on the worker thread). */

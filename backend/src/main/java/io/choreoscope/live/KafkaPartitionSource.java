@@ -1,5 +1,6 @@
 package io.choreoscope.live;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -7,6 +8,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 import io.choreoscope.model.Observation;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -35,8 +39,15 @@ import org.slf4j.LoggerFactory;
  *       persisted and re-reads the rest.</li>
  * </ul>
  * A poll of fewer than {@value #MAX_POLL_RECORDS} records has caught up with the topic. Positions are committed
- * when the loop says the partitions are persisted (after each tick and on a clean stop). A failed step stops the
- * worker: its partitions go to the other workers, which recover them from ClickHouse.
+ * when the loop says the partitions are persisted (after each tick and on a clean stop).
+ *
+ * <p>A failed step (ClickHouse unreachable for a write, a read or a recovery; Kafka refusing a call) does not end the
+ * worker. It drops every engine without persisting, pauses its partitions (still polling, so it stays in the group
+ * and keeps them) and waits a backoff ({@code retry-initial} doubling to {@code retry-max}, with jitter). Then it
+ * does what a restarted worker would: rebuilds each partition's engine from ClickHouse and re-reads the partition
+ * from its committed offset, skipping records the recovery already replayed. As committed offsets never run ahead of
+ * persisted state, nothing is lost, and nothing is applied twice. A failed retry waits a longer backoff. The worker
+ * reports RETRYING in {@link #health} from the failure until a tick has persisted and committed again.
  */
 final class KafkaPartitionSource implements InferenceSource {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaPartitionSource.class);
@@ -50,14 +61,29 @@ final class KafkaPartitionSource implements InferenceSource {
     private final Map<String, ?> connection;
     private final String name;
     private final Map<Integer, Long> skipUntilOffset = new HashMap<>();
+    private final Clock clock;
+    private final RetryBackoff backoff;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile WorkerHealth health = new WorkerHealth("RUNNING", 0, 0, null, null, null, null);
     private Assignments assignments;
     private int lastPollCount;
+    /** A step failed: engines are dropped, partitions paused until {@link #retryAtNanos}, then rebuilt. */
+    private boolean retryPending;
+    private long retryAtNanos;
+    private long retries;
 
-    KafkaPartitionSource(InferenceConfig settings, Map<String, ?> connection, String name) {
+    KafkaPartitionSource(InferenceConfig settings, Map<String, ?> connection, String name, Clock clock) {
         this.settings = settings;
         this.connection = connection;
         this.name = name;
+        this.clock = clock;
+        this.backoff = new RetryBackoff(settings.getRetryInitial(), settings.getRetryMax(),
+                () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** What the worker is doing (any thread). */
+    WorkerHealth health() {
+        return health;
     }
 
     private Map<String, Object> consumerProperties() {
@@ -82,7 +108,16 @@ final class KafkaPartitionSource implements InferenceSource {
 
     @Override
     public List<Input> poll(Duration maxWait) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(maxWait.compareTo(MAX_POLL_WAIT) < 0 ? maxWait : MAX_POLL_WAIT);
+        Duration wait = maxWait.compareTo(MAX_POLL_WAIT) < 0 ? maxWait : MAX_POLL_WAIT;
+        if (retryPending) {
+            lastPollCount = 0;
+            if (System.nanoTime() < retryAtNanos) {
+                pollPaused(wait);
+                return List.of();
+            }
+            retry(); // throws when it fails too: the loop calls continueAfter again
+        }
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(wait);
         lastPollCount = records.count();
         if (records.isEmpty()) {
             return List.of();
@@ -115,6 +150,9 @@ final class KafkaPartitionSource implements InferenceSource {
 
     @Override
     public void persisted(Collection<Integer> partitions, Instant now) {
+        if (retryPending) {
+            return; // nothing held: the engines were dropped and are rebuilt at the retry
+        }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (Integer p : partitions) {
             TopicPartition tp = new TopicPartition(settings.getTopic(), p);
@@ -125,7 +163,17 @@ final class KafkaPartitionSource implements InferenceSource {
                 consumer.commitSync(offsets);
             } catch (RuntimeException e) {
                 LOG.warn("Worker {} could not commit ({}); records will be read again and skipped as replayed", name, e.toString());
+                return;
             }
+        }
+        if (backoff.failures() > 0) {
+            LOG.info("Inference worker {} recovered after {} failed attempts ({} retries since start): partitions {} "
+                    + "persisted and committed again", name, backoff.failures(), retries, partitions);
+            backoff.reset();
+        }
+        WorkerHealth h = health;
+        if (!"RUNNING".equals(h.state()) || h.failingSince() != null) {
+            health = new WorkerHealth("RUNNING", 0, retries, h.lastError(), h.lastErrorAt(), null, null);
         }
     }
 
@@ -136,11 +184,83 @@ final class KafkaPartitionSource implements InferenceSource {
 
     @Override
     public boolean continueAfter(RuntimeException failure) {
-        if (!(failure instanceof WakeupException)) { // a wakeup is how a stop that took too long ends
-            LOG.error("Inference worker {} stopped by an unexpected error; its partitions go to the other workers", name,
-                    failure);
+        if (failure instanceof WakeupException) {
+            return false; // a wakeup is how a stop that took too long ends
         }
-        return false;
+        Duration delay = backoff.next();
+        Instant now = clock.instant();
+        retryAtNanos = System.nanoTime() + delay.toNanos();
+        retryPending = true;
+        WorkerHealth h = health;
+        String error = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+        health = new WorkerHealth("RETRYING", backoff.failures(), retries, error, now,
+                h.failingSince() == null ? now : h.failingSince(), now.plus(delay));
+        if (backoff.failures() == 1 || backoff.failures() % 10 == 0) {
+            LOG.warn("Inference worker {} step failed (attempt {}): {}. Dropping its engines, pausing its partitions; "
+                    + "rebuilding them from ClickHouse and their committed offsets in {} ms", name, backoff.failures(),
+                    error, delay.toMillis(), failure);
+        }
+        try {
+            dropAndPause();
+        } catch (RuntimeException e) {
+            LOG.warn("Worker {} could not pause its partitions ({}); the retry re-reads them anyway", name, e.toString());
+        }
+        return true;
+    }
+
+    /** Drops every engine without persisting (rebuilt at the retry) and pauses every owned partition. */
+    private void dropAndPause() {
+        skipUntilOffset.clear();
+        if (consumer == null) {
+            return;
+        }
+        Set<TopicPartition> owned = consumer.assignment();
+        for (TopicPartition tp : owned) {
+            assignments.lost(tp.partition());
+        }
+        consumer.pause(owned);
+    }
+
+    /** Polls with every partition paused, to stay in the group while waiting. Records are not expected; if a
+     * partition came in unpaused, its records are read again later. */
+    private void pollPaused(Duration wait) {
+        consumer.pause(consumer.assignment());
+        ConsumerRecords<byte[], byte[]> unexpected = consumer.poll(wait);
+        for (TopicPartition tp : unexpected.partitions()) {
+            consumer.seek(tp, unexpected.records(tp).get(0).offset());
+        }
+    }
+
+    /**
+     * What a restarted worker does, in place: rebuilds every owned partition's engine from ClickHouse and re-reads
+     * the partition from its committed offset. Throws when that fails (the loop then backs off again).
+     */
+    private void retry() {
+        retries++;
+        health = new WorkerHealth("RETRYING", backoff.failures(), retries, health.lastError(), health.lastErrorAt(),
+                health.failingSince(), null);
+        Set<TopicPartition> owned = consumer.assignment();
+        for (TopicPartition tp : owned) {
+            assignments.lost(tp.partition()); // engines a failed earlier retry rebuilt in part
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = owned.isEmpty() ? Map.of() : consumer.committed(owned);
+        Map<TopicPartition, Long> ends = owned.isEmpty() ? Map.of() : consumer.endOffsets(owned);
+        Map<Integer, TopicPartition> byPartition = new TreeMap<>();
+        owned.forEach(tp -> byPartition.put(tp.partition(), tp));
+        for (TopicPartition tp : byPartition.values()) {
+            assignments.assigned(tp.partition());
+            OffsetAndMetadata c = committed.get(tp);
+            if (c != null) {
+                consumer.seek(tp, c);
+            } else {
+                consumer.seekToBeginning(List.of(tp));
+            }
+            skipUntilOffset.put(tp.partition(), ends.getOrDefault(tp, 0L) + REPLAY_SLACK);
+        }
+        consumer.resume(owned);
+        retryPending = false;
+        LOG.info("Inference worker {} retry {}: rebuilt partitions {} from ClickHouse; re-reading them from their "
+                + "committed offsets", name, retries, byPartition.keySet());
     }
 
     @Override
@@ -188,6 +308,10 @@ final class KafkaPartitionSource implements InferenceSource {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (retryPending) {
+                consumer.pause(partitions); // rebuilt with the others at the retry
+                return;
+            }
             Map<TopicPartition, Long> ends = partitions.isEmpty() ? Map.of() : consumer.endOffsets(partitions);
             for (TopicPartition tp : partitions) {
                 assignments.assigned(tp.partition());

@@ -1,6 +1,7 @@
 package io.choreoscope.live;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.choreoscope.inference.InferenceSettings;
 import io.choreoscope.inference.InferenceEngine;
@@ -46,6 +48,10 @@ public final class LiveEngine {
     private final InstanceWriter writer;
     private final Duration modelInterval;
     private final Set<String> touched = new LinkedHashSet<>();
+    /** Rows of instances evicted over the live-instance cap, waiting to be written with the next pending rows. */
+    private final Map<String, InstanceRecord> evictedRows = new HashMap<>();
+    private final Clock clock;
+    private final AtomicLong evictedOverCap;
     /** Per live instance: the state last persisted and since when it holds. */
     private final Map<String, Since> since = new HashMap<>();
     private Set<Long> replayed;
@@ -61,6 +67,17 @@ public final class LiveEngine {
      */
     public LiveEngine(String owner, Collection<Integer> partitions, int partitionCount, InferenceSettings config,
                       InstanceWriter writer, Duration modelInterval) {
+        this(owner, partitions, partitionCount, config, writer, modelInterval, Clock.systemUTC(), new AtomicLong());
+    }
+
+    /**
+     * @param clock          the time instances evicted over the cap are classified at
+     * @param evictedOverCap incremented for every instance evicted over the live-instance cap (a metric)
+     */
+    public LiveEngine(String owner, Collection<Integer> partitions, int partitionCount, InferenceSettings config,
+                      InstanceWriter writer, Duration modelInterval, Clock clock, AtomicLong evictedOverCap) {
+        this.clock = clock;
+        this.evictedOverCap = evictedOverCap;
         this.owner = owner;
         this.partitions = partitions;
         this.partitionCount = partitionCount;
@@ -106,6 +123,23 @@ public final class LiveEngine {
             }
         }
         modelsDirty |= !fresh.isEmpty();
+        keepEvicted(clock.instant());
+    }
+
+    /**
+     * Takes the instances the engine evicted over its live-instance cap as rows to write with the next pending rows,
+     * so that they stay queryable in ClickHouse with the state they had. They are held as rows (not as instances)
+     * only until the next write.
+     */
+    private void keepEvicted(Instant now) {
+        for (InferenceEngine.Evicted e : engine.drainEvicted(now)) {
+            InstanceSnapshot snap = e.snapshot();
+            Since s = since.remove(snap.correlationId());
+            Instant stateSince = s != null && s.state() == snap.state() ? s.at() : now;
+            evictedRows.put(snap.correlationId(), new InstanceRecord(snap, e.eventTypes(),
+                    partitionOf(snap.correlationId(), partitionCount), stateSince, now));
+            evictedOverCap.incrementAndGet();
+        }
     }
 
     public void applySpans(List<Span> spans) {
@@ -162,7 +196,7 @@ public final class LiveEngine {
      * in one insert; it calls {@link #persisted()} once they are stored (until then they stay pending).
      */
     public List<InstanceRecord> pendingRows(Instant now) {
-        if (touched.isEmpty()) {
+        if (touched.isEmpty() && evictedRows.isEmpty()) {
             return List.of();
         }
         Map<String, InstanceRecord> rows = new HashMap<>();
@@ -180,12 +214,14 @@ public final class LiveEngine {
             rows.put(snap.correlationId(), new InstanceRecord(snap, engine.eventTypes(snap.correlationId()),
                     partitionOf(snap.correlationId(), partitionCount), s.at(), now));
         }
+        evictedRows.forEach(rows::putIfAbsent); // an ID live again since its eviction is written as it is now
         return new ArrayList<>(rows.values());
     }
 
     /** The rows of the last {@link #pendingRows} are stored. */
     public void persisted() {
         touched.clear();
+        evictedRows.clear();
     }
 
     /** Writes flow models and the dependency map now. */
@@ -209,13 +245,13 @@ public final class LiveEngine {
         InferenceSettings cfg = engine.config();
         List<InstanceReader.Recoverable> recs = instances.recoverable(partitions, now.minus(window),
                 now.minus(cfg.abandonAfter()), maxInstances);
-        Map<String, InstanceState> stored = new HashMap<>();
+        Map<String, InstanceReader.Recoverable> stored = new HashMap<>();
         Set<Long> seen = new HashSet<>();
         long replayedEvents = 0;
         for (int i = 0; i < recs.size(); i += RECOVERY_CHUNK) {
             List<String> ids = new ArrayList<>();
             for (InstanceReader.Recoverable r : recs.subList(i, Math.min(recs.size(), i + RECOVERY_CHUNK))) {
-                stored.put(r.correlationId(), r.state());
+                stored.put(r.correlationId(), r);
                 ids.addAll(r.linkedIds().isEmpty() ? List.of(r.correlationId()) : r.linkedIds());
             }
             List<Observation> batch = events.eventsOf(new LinkedHashSet<>(ids));
@@ -225,19 +261,34 @@ public final class LiveEngine {
             for (Observation o : batch) {
                 seen.add(coordinates(o));
             }
+            keepEvicted(now); // more to recover than the cap holds: the least recent are written back as they are
         }
         replayed = seen;
         List<StateChange> changes = engine.evaluate(now);
         for (StateChange c : changes) {
             since.put(c.correlationId(), new Since(c.to(), now));
-            if (c.to() != stored.get(c.correlationId())) {
+            InstanceReader.Recoverable row = stored.get(c.correlationId());
+            if (row == null || c.to() != row.state()) {
                 touched.add(c.correlationId()); // the state moved while nobody owned the instance
             }
         }
+        // A row older than its stored events (they were stored, then the process died before the instance was
+        // written again) is written again, also when its state did not move: the redelivered records are skipped as
+        // replayed, so nothing else would ever update it.
+        for (InstanceReader.Recoverable row : stored.values()) {
+            engine.snapshot(row.correlationId(), now).ifPresent(s -> {
+                if (s.eventCount() != row.eventCount() || !s.lastEventAt().equals(row.lastEventAt())) {
+                    touched.add(s.correlationId());
+                }
+            });
+        }
         persistChanges(now);
         modelsDirty = true;
-        LOG.info("Inference owner {} recovered {} instances ({} events) from ClickHouse in {} ms", owner, recs.size(),
-                replayedEvents, (System.nanoTime() - t0) / 1_000_000);
+        // Read by operators and the fault suite after a crash: what was rebuilt, and from how far back.
+        LOG.info("Inference owner {} recovered {} instances from {} events since {} (unfinished ones of any age up to {})"
+                        + " from ClickHouse in {} ms; records not yet persisted by inference are read again from Kafka",
+                owner, recs.size(), replayedEvents, now.minus(window), now.minus(cfg.abandonAfter()),
+                (System.nanoTime() - t0) / 1_000_000);
         return recs.size();
     }
 

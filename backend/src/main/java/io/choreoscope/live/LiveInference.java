@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 import io.choreoscope.model.EventReader;
@@ -45,9 +46,13 @@ public final class LiveInference implements AutoCloseable {
         return source.recovered();
     }
 
-    /** Hands a stored batch to the engine; waits while the queue is full. */
-    public void offer(List<Observation> batch) throws InterruptedException {
-        source.offer(new InferenceSource.Observations(InferenceSource.ALL_PARTITIONS, batch));
+    /**
+     * Hands a stored batch to the engine; waits while the queue is full. The stage completes once the engine has
+     * applied the batch and persisted the instances it touched (at the next tick after it was applied); it stays
+     * incomplete if the process stops first.
+     */
+    public CompletionStage<Void> offer(List<Observation> batch) throws InterruptedException {
+        return source.offerObservations(batch);
     }
 
     /** Hands stored spans to the engine (dependency map); waits while the queue is full. */
@@ -60,9 +65,29 @@ public final class LiveInference implements AutoCloseable {
         return loop.onEngines(engines -> f.apply(engines.get(InferenceSource.ALL_PARTITIONS)));
     }
 
+    /** Instances evicted over the live-instance cap since start (any thread; a metric). */
+    public long evictedOverCap() {
+        return loop.evictedOverCap();
+    }
+
+    /** Live instances held after the last turn of the loop (any thread; a metric). */
+    public long liveInstances() {
+        return loop.liveInstances();
+    }
+
     /** Live instances and their states, read on the inference thread. */
     public Map<String, InstanceState> states() {
         return onEngine(l -> l.states(clock.instant())).join();
+    }
+
+    /**
+     * Stops as a kill -9 would: what is queued is not applied, nothing more is persisted, no queued batch becomes
+     * committable. Returns at once (the loop ends after its current turn; {@link #close} waits for it). For tests
+     * and the fault suite; the process is expected to go away after it.
+     */
+    public void crash() {
+        source.stopAccepting();
+        loop.stop(true);
     }
 
     /** Applies what is queued, persists, and stops (waits up to 30 s). */

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import io.choreoscope.model.EventReader;
@@ -60,6 +61,10 @@ final class LiveLoop implements InferenceSource.Assignments {
     private final Map<Integer, LiveEngine> engines = new TreeMap<>();
     private final BlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(MAX_TASKS);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Instances evicted over the live-instance cap by any engine of this loop, since start (read by metrics). */
+    private final AtomicLong evictedOverCap = new AtomicLong();
+    /** Live instances held by the engines after the last turn (read by metrics). */
+    private final AtomicLong liveInstances = new AtomicLong();
     private volatile boolean running = true;
     private volatile boolean crashed;
     private volatile Thread thread;
@@ -102,8 +107,25 @@ final class LiveLoop implements InferenceSource.Assignments {
      * persist every engine, let the source acknowledge it. As a crash: persist and acknowledge nothing more.
      */
     void stop(boolean crash) {
-        crashed = crash;
+        if (crash) {
+            crashed = true; // a later clean stop (the context closing after a simulated crash) does not undo it
+        }
         running = false;
+    }
+
+    /** Instances evicted over the live-instance cap since start (any thread). */
+    long evictedOverCap() {
+        return evictedOverCap.get();
+    }
+
+    /** Live instances held by the engines after the last turn (any thread). */
+    long liveInstances() {
+        return liveInstances.get();
+    }
+
+    /** Whether the loop has ended (stopped, or failed for good). */
+    boolean ended() {
+        return thread != null && stopped.getCount() == 0;
     }
 
     /** Waits up to {@code timeout} for the loop to end; true if it ended (or never started). */
@@ -133,7 +155,7 @@ final class LiveLoop implements InferenceSource.Assignments {
     private void run() {
         try {
             if (open()) {
-                while ((running || source.pending()) && step()) {
+                while ((running || (!crashed && source.pending())) && step()) {
                     // one turn per iteration
                 }
             }
@@ -167,6 +189,11 @@ final class LiveLoop implements InferenceSource.Assignments {
             if (touched && !source.behind()) {
                 persistChanges(); // caught up: make the states visible now, not at the next tick
             }
+            long held = 0;
+            for (LiveEngine e : engines.values()) {
+                held += e.engine().counters().liveInstances();
+            }
+            liveInstances.set(held);
             Runnable task;
             while ((task = tasks.poll()) != null) {
                 task.run();
@@ -243,9 +270,9 @@ final class LiveLoop implements InferenceSource.Assignments {
     public int assigned(int partition) {
         LiveEngine engine = partition == InferenceSource.ALL_PARTITIONS
                 ? new LiveEngine("all", null, settings.getTopicPartitions(), settings.engineConfig(), writer,
-                        settings.getModelInterval())
+                        settings.getModelInterval(), clock, evictedOverCap)
                 : new LiveEngine("p" + partition, List.of(partition), settings.getTopicPartitions(),
-                        settings.engineConfig(), writer, settings.getModelInterval());
+                        settings.engineConfig(), writer, settings.getModelInterval(), clock, evictedOverCap);
         int recovered = engine.recover(instances, events, settings.getRecoveryWindow(),
                 settings.getRecoveryMaxInstances(), clock.instant());
         engines.put(partition, engine);

@@ -208,6 +208,39 @@ class LiveLoopTest {
         assertThat(log).containsExactly("closed crashed");
     }
 
+    /**
+     * The tap may commit a batch handed to the in-process source only once a tick persisted what it touched; a batch
+     * still queued, or applied and not yet persisted, at a crash is never committable (the tap reads it again).
+     */
+    @org.junit.jupiter.api.Test
+    void aQueuedBatchBecomesCommittableOnlyOnceATickPersistedIt() throws Exception {
+        InferenceConfig settings = new InferenceConfig();
+        settings.setEvaluateInterval(EVALUATE_INTERVAL);
+        InProcessSource source = new InProcessSource(64, clock);
+        loop = new LiveLoop("test-loop", source, settings, writer, new NoInstances(), new NoEvents(), clock, nanos::get);
+        assertThat(loop.open()).isTrue();
+        java.util.concurrent.CompletableFuture<Void> first = source.offerObservations(List.of(event("order-1", "OrderPlaced", T)));
+        java.util.concurrent.CompletableFuture<Void> second = source.offerObservations(List.of(event("order-2", "OrderPlaced", T)));
+        loop.step(); // order-1 applied
+        loop.step(); // order-2 applied, caught up: written, but no tick yet
+        assertThat(log).containsExactly("write order-1=RUNNING order-2=RUNNING");
+        assertThat(first).isNotDone();
+        assertThat(second).isNotDone();
+        tickDue();
+        source.offerObservations(List.of()); // a turn that does not wait
+        loop.step();
+        assertThat(first).isDone();
+        assertThat(second).isDone();
+
+        java.util.concurrent.CompletableFuture<Void> applied = source.offerObservations(List.of(event("order-3", "OrderPlaced", T)));
+        java.util.concurrent.CompletableFuture<Void> queued = source.offerObservations(List.of(event("order-4", "OrderPlaced", T)));
+        loop.step(); // order-3 applied, order-4 still queued
+        loop.stop(true);
+        loop.finish();
+        assertThat(applied).isNotDone();
+        assertThat(queued).isNotDone();
+    }
+
     // --- the two sources -------------------------------------------------------------------------------------
 
     /** The real in-process source; its queue holds the batches. */

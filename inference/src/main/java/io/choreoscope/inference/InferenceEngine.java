@@ -19,6 +19,8 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +47,11 @@ import java.util.TreeMap;
  * <p><b>Memory.</b> Per live instance: one map entry per ID, a small object and 32 bytes per kept event
  * (see docs/BENCHMARKS.md for the measured bytes per instance). Flow statistics are per flow and event type,
  * not per instance. Finished instances are evicted {@link InferenceSettings#retention()} after their last
- * event; any instance idle for {@link InferenceSettings#abandonAfter()} is evicted too.
+ * event; any instance idle for {@link InferenceSettings#abandonAfter()} is evicted too. At most
+ * {@link InferenceSettings#maxLiveInstances()} instances are live: a new one beyond the cap evicts the least recently
+ * active (by arrival of its last observation, not by event time, which a producer chooses); evicted instances wait,
+ * with their events, until {@link #drainEvicted} hands their snapshots out (so at most one batch's worth), and their
+ * counts stay in the flow models. A flood of unique correlation IDs therefore holds the cap, not the flood.
  */
 public final class InferenceEngine {
     /** Event type used when a record carries none. */
@@ -61,12 +67,16 @@ public final class InferenceEngine {
     private boolean[] compensationType = new boolean[16];
     private boolean[] configuredEnd = new boolean[16];
     private final HashMap<String, Instance> byId = new HashMap<>();
+    /** Live instances, least recently active first (access order: applying an observation moves it last). */
+    private final LinkedHashMap<Instance, Boolean> recency = new LinkedHashMap<>(16, 0.75f, true);
+    /** Evicted over the cap, not yet handed out by {@link #drainEvicted}; still counted in the views. */
+    private final List<Instance> overCap = new ArrayList<>();
     private final HashMap<String, FlowStats> evicted = new HashMap<>();
     /** flow -> what its settled instances taught (ends, end sets, compensations, repeats). */
     private final HashMap<String, Settled> learning = new HashMap<>();
     private final DependencyTracker dependencies;
     private Map<String, FlowStats> views;
-    private long observations, uncorrelated, duplicates, droppedOverCap, lateEvents, evictions, merges;
+    private long observations, uncorrelated, duplicates, droppedOverCap, lateEvents, evictions, merges, evictedOverCap;
     private int liveInstances;
 
     public InferenceEngine(InferenceSettings config) {
@@ -119,6 +129,10 @@ public final class InferenceEngine {
             return;
         }
         Instance in = instanceFor(o.correlationId(), linkIds);
+        recency.put(in, Boolean.TRUE); // most recently active now
+        while (liveInstances > cfg.maxLiveInstances()) {
+            evictLeastRecent();
+        }
         if (in.settled) {
             learn(in, -1);
             in.settled = false;
@@ -224,6 +238,7 @@ public final class InferenceEngine {
     private void merge(Instance target, Instance other) {
         merges++;
         liveInstances--;
+        recency.remove(other);
         if (target.settled) {
             learn(target, -1);
             target.settled = false;
@@ -255,6 +270,64 @@ public final class InferenceEngine {
             byId.put(id, target);
             target.addId(id);
         }
+    }
+
+    /** Takes the least recently active instance out of the live ones; {@link #drainEvicted} accounts for it. */
+    private void evictLeastRecent() {
+        Iterator<Instance> it = recency.keySet().iterator();
+        Instance in = it.next();
+        it.remove();
+        for (String id : in.ids) {
+            if (byId.get(id) == in) {
+                byId.remove(id);
+            }
+        }
+        liveInstances--;
+        overCap.add(in);
+        views = null;
+    }
+
+    /** An instance evicted over the cap: its snapshot as of the drain and its event types in time order. */
+    public record Evicted(InstanceSnapshot snapshot, List<String> eventTypes) {
+    }
+
+    /**
+     * Hands out, once, the instances evicted over {@link InferenceSettings#maxLiveInstances()} since the last call,
+     * classified as of {@code now}, and folds their counts into the flow models as a time eviction does. Callers
+     * persist them (they are no longer live: {@link #snapshot} does not know them). Linear in the events held when
+     * any were evicted, else constant.
+     */
+    public List<Evicted> drainEvicted(Instant now) {
+        if (overCap.isEmpty()) {
+            return List.of();
+        }
+        Map<String, FlowStats> v = views();
+        long nowMs = now.toEpochMilli();
+        List<Evicted> out = new ArrayList<>(overCap.size());
+        for (Instance in : overCap) {
+            if (in.size == 0) {
+                continue;
+            }
+            FlowStats fs = v.get(flowOf(in));
+            List<String> eventTypes = new ArrayList<>(in.size);
+            for (int i = 0; i < in.size; i++) {
+                eventTypes.add(types.name(in.type(i)));
+            }
+            out.add(new Evicted(snapshotOf(in, v, nowMs), eventTypes));
+            FlowStats acc = evicted.computeIfAbsent(fs.flow, FlowStats::new);
+            acc.add(in);
+            for (Deviation d : deviations(in, fs)) {
+                acc.deviations[d.kind().ordinal()]++;
+            }
+            if (!in.settled) {
+                learn(in, +1);
+            }
+            evictions++;
+            evictedOverCap++;
+        }
+        overCap.clear();
+        views = null;
+        return out;
     }
 
     // ------------------------------------------------------------------ learning tables
@@ -291,6 +364,11 @@ public final class InferenceEngine {
                 continue; // visit each instance once, under the ID it was created with
             }
             v.computeIfAbsent(flowOf(in), FlowStats::new).add(in);
+        }
+        for (Instance in : overCap) {
+            if (in.size > 0) {
+                v.computeIfAbsent(flowOf(in), FlowStats::new).add(in);
+            }
         }
         for (FlowStats s : v.values()) {
             s.finish(learning.get(s.flow), cfg, failureType, types);
@@ -361,6 +439,7 @@ public final class InferenceEngine {
             for (String id : in.ids) {
                 byId.remove(id);
             }
+            recency.remove(in);
             liveInstances--;
             evictions++;
         }
@@ -646,6 +725,6 @@ public final class InferenceEngine {
 
     public InferenceCounters counters() {
         return new InferenceCounters(observations, uncorrelated, duplicates, droppedOverCap, lateEvents,
-                liveInstances, evictions, merges);
+                liveInstances, evictions, merges, evictedOverCap);
     }
 }

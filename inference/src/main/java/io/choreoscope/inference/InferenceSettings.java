@@ -51,6 +51,11 @@ import java.util.Set;
  *                                 probability (and established). Default 0.05.
  * @param joinBufferEntries        bound on each buffer joining records to consumer spans for the dependency map
  *                                 (oldest entries dropped first). Default 100 000.
+ * @param maxLiveInstances         cap on live instances held: a new instance beyond it evicts the least recently
+ *                                 active one (the one whose last observation arrived longest ago), whose snapshot
+ *                                 the engine hands out once ({@link InferenceEngine#drainEvicted}) so that it can be
+ *                                 persisted; its counts stay in the flow models. At least 1. Default 500 000
+ *                                 (about 225 MB at five events per instance, see docs/BENCHMARKS.md).
  */
 public record InferenceSettings(
         Map<String, String> flowAliases,
@@ -74,7 +79,8 @@ public record InferenceSettings(
         int minTransitionCount,
         double minTransitionProbability,
         double minNextProbability,
-        int joinBufferEntries) {
+        int joinBufferEntries,
+        int maxLiveInstances) {
 
     /** Default compensation naming rules. */
     public static final List<String> DEFAULT_COMPENSATION_PATTERNS = List.of(
@@ -99,6 +105,7 @@ public record InferenceSettings(
     public static final double DEFAULT_MIN_TRANSITION_PROBABILITY = 0.02;
     public static final double DEFAULT_MIN_NEXT_PROBABILITY = 0.05;
     public static final int DEFAULT_JOIN_BUFFER_ENTRIES = 100_000;
+    public static final int DEFAULT_MAX_LIVE_INSTANCES = 500_000;
 
     public InferenceSettings {
         flowAliases = Map.copyOf(Objects.requireNonNull(flowAliases, "flowAliases"));
@@ -124,6 +131,9 @@ public record InferenceSettings(
         if (maxEventsPerInstance < 2 || maxEventsPerInstance > 65_535) {
             throw new IllegalArgumentException("maxEventsPerInstance must be in 2..65535, was " + maxEventsPerInstance);
         }
+        if (maxLiveInstances < 1) {
+            throw new IllegalArgumentException("maxLiveInstances must be >= 1, was " + maxLiveInstances);
+        }
         if (joinBufferEntries < 0) {
             throw new IllegalArgumentException("joinBufferEntries must be >= 0, was " + joinBufferEntries);
         }
@@ -137,35 +147,35 @@ public record InferenceSettings(
                 DEFAULT_SETTLE_FLOOR, DEFAULT_MAX_EVENTS_PER_INSTANCE,
                 DEFAULT_MIN_END_SAMPLES, DEFAULT_MIN_END_RATIO, DEFAULT_MIN_INSTANCES_FOR_MODEL,
                 DEFAULT_MIN_TRANSITION_COUNT, DEFAULT_MIN_TRANSITION_PROBABILITY, DEFAULT_MIN_NEXT_PROBABILITY,
-                DEFAULT_JOIN_BUFFER_ENTRIES);
+                DEFAULT_JOIN_BUFFER_ENTRIES, DEFAULT_MAX_LIVE_INSTANCES);
     }
 
     public InferenceSettings withFlowAliases(Map<String, String> v) {
         return new InferenceSettings(v, endEventTypes, compensationPatterns, failurePatterns, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
     }
 
     public InferenceSettings withEndEventTypes(Set<String> v) {
         return new InferenceSettings(flowAliases, v, compensationPatterns, failurePatterns, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
     }
 
     public InferenceSettings withPatterns(List<String> compensation, List<String> failure) {
         return new InferenceSettings(flowAliases, endEventTypes, compensation, failure, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
     }
 
     public InferenceSettings withStepSla(Map<String, Duration> v) {
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, v, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
     }
 
     /** Stuck bound parameters: k, floor, default bound and the samples needed to trust a p99. */
@@ -173,7 +183,7 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla, k,
                 floor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
     }
 
     /** Lifetimes: retention of finished instances, abandonment of idle ones, settling for learning. */
@@ -181,14 +191,14 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
     }
 
     public InferenceSettings withMaxEventsPerInstance(int v) {
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, v, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
-                minTransitionProbability, minNextProbability, joinBufferEntries);
+                minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
     }
 
     /** Thresholds of the model: when a flow, a transition or an end is trusted. */
@@ -198,7 +208,7 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
     }
 
     /**
@@ -209,6 +219,14 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 factor, floor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+    }
+
+    /** Cap on live instances; the least recently active is evicted first. */
+    public InferenceSettings withMaxLiveInstances(int v) {
+        return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+                stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, v);
     }
 }

@@ -31,7 +31,12 @@ public interface InstanceReader {
      */
     List<Recoverable> recoverable(Collection<Integer> partitions, Instant recentCut, Instant abandonCut, int max);
 
-    /** An instance to bring back into a live engine: its IDs and stored state. */
-    record Recoverable(String correlationId, List<String> linkedIds, InstanceState state, Instant lastEventAt) {
+    /**
+     * An instance to bring back into a live engine: its IDs and stored state, with the last event time and event
+     * count of its stored row (a row older than the stored events, because the crash came before it was written
+     * again, is written again by the recovery).
+     */
+    record Recoverable(String correlationId, List<String> linkedIds, InstanceState state, Instant lastEventAt,
+                       int eventCount) {
     }
 }

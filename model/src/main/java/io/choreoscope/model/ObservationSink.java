@@ -1,6 +1,8 @@
 package io.choreoscope.model;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Where collectors hand normalised records. The single write seam between collectors and storage
@@ -21,4 +23,20 @@ public interface ObservationSink {
      *                                  and retries; nothing may be dropped)
      */
     void accept(List<Observation> batch) throws SinkUnavailableException;
+
+    /**
+     * Makes a batch durable like {@link #accept}, and says when what lies behind the store is durable too. Returns
+     * once the batch is stored; the stage completes once everything the sink feeds from it (live inference in the
+     * same process) has persisted its own state, so that no crash after the stage completed can lose what the batch
+     * changed. A caller that commits source offsets (the Kafka tap) commits the batch's offsets when the stage
+     * completes, not when this returns: after a crash the uncommitted records are delivered again and the sink
+     * rebuilds from them what was not persisted. The stage never completes exceptionally; a sink that stops leaves
+     * it incomplete (nothing is committed). Default: {@link #accept}, then an already completed stage.
+     *
+     * @throws SinkUnavailableException as {@link #accept}
+     */
+    default CompletionStage<Void> acceptForCommit(List<Observation> batch) throws SinkUnavailableException {
+        accept(batch);
+        return CompletableFuture.completedFuture(null);
+    }
 }

@@ -3,6 +3,7 @@ package io.choreoscope.collectors.kafka;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -48,8 +50,12 @@ import org.slf4j.LoggerFactory;
  *       per core up to four, order kept) and batched by record count, bytes and linger time. One batch is
  *       written while the next is read (so reading and writing use both cores); offsets are committed
  *       strictly in batch order.</li>
- *   <li>Offsets are committed only after the sink acknowledged the batch. A crash between the two
- *       redelivers the batch; stores deduplicate on (topic, partition, offset).</li>
+ *   <li>Offsets are committed only after the sink acknowledged the batch and everything behind it is durable
+ *       ({@link ObservationSink#acceptForCommit}: in the embedded layout, once live inference persisted what the
+ *       batch changed). A crash before the commit redelivers the batch; stores deduplicate on (topic, partition,
+ *       offset) and live inference rebuilds from the redelivered records what it had not persisted. At most
+ *       {@value #MAX_UNCOMMITTED_BATCHES} stored batches wait for their commit; beyond that the tap pauses its
+ *       partitions until the oldest may be committed.</li>
  *   <li>When the sink refuses a batch, the tap keeps it, pauses every assigned partition (so memory
  *       stays at one batch), keeps polling to stay in the group, and retries with exponential backoff
  *       until the sink takes it. Then it resumes by itself.</li>
@@ -108,9 +114,23 @@ public final class KafkaTap implements AutoCloseable {
         return t;
     }
 
-    private record InFlight(List<Observation> batch, long bytes, Map<TopicPartition, OffsetAndMetadata> offsets, Future<?> write,
-                            long startedNanos) {
+    private record InFlight(List<Observation> batch, long bytes, Map<TopicPartition, OffsetAndMetadata> offsets,
+                            Future<CompletionStage<Void>> write, long startedNanos) {
     }
+
+    /** A stored batch whose offsets wait until the sink says it may be committed. */
+    private record Uncommitted(Map<TopicPartition, OffsetAndMetadata> offsets, CompletionStage<Void> committable) {
+        boolean ready() {
+            return committable.toCompletableFuture().isDone();
+        }
+    }
+
+    /** Stored batches that may not be committed yet, oldest first (at most {@value #MAX_UNCOMMITTED_BATCHES}). */
+    private final ArrayDeque<Uncommitted> uncommitted = new ArrayDeque<>();
+    /** Stored batches waiting for their commit before the tap pauses. */
+    static final int MAX_UNCOMMITTED_BATCHES = 1024;
+    /** How long a clean stop or a revocation waits for stored batches to become committable, 10 s. */
+    private static final Duration COMMIT_WAIT = Duration.ofSeconds(10);
 
     private final Counter uncorrelated;
     private final Counter sinkFailures;
@@ -187,6 +207,7 @@ public final class KafkaTap implements AutoCloseable {
                 if (inFlight != null && inFlight.write().isDone()) {
                     completeInFlight(); // commit promptly, or start retrying a refused batch even when idle
                 }
+                commitCommittable();
                 // Batches full by count or bytes were flushed as their records were added; this one is old enough.
                 if (!buffer.isEmpty() && System.nanoTime() - bufferStartedNanos >= settings.batchLinger().toNanos()) {
                     flush();
@@ -195,8 +216,8 @@ public final class KafkaTap implements AutoCloseable {
             if (!aborted && !buffer.isEmpty()) {
                 flush();
             }
-            if (!aborted) {
-                completeInFlight();
+            if (!aborted && completeInFlight()) {
+                awaitCommittable(COMMIT_WAIT);
             }
         } catch (WakeupException e) {
             // close() or abort() interrupted a poll: fall through to shutdown
@@ -342,10 +363,10 @@ public final class KafkaTap implements AutoCloseable {
         buffer.clear();
         pendingOffsets.clear();
         bufferBytes = 0;
-        inFlight = new InFlight(batch, bytes, offsets, writer.submit(() -> {
-            sink.accept(batch);
-            return null;
-        }), System.nanoTime());
+        if (uncommitted.size() >= MAX_UNCOMMITTED_BATCHES) {
+            waitForOldestCommittable();
+        }
+        inFlight = new InFlight(batch, bytes, offsets, writer.submit(() -> sink.acceptForCommit(batch)), System.nanoTime());
     }
 
     /**
@@ -359,8 +380,9 @@ public final class KafkaTap implements AutoCloseable {
         }
         InFlight f = inFlight;
         Exception failure = null;
+        CompletionStage<Void> committable = null;
         try {
-            f.write().get();
+            committable = f.write().get();
         } catch (ExecutionException e) {
             failure = e.getCause() instanceof Exception ex ? ex : e;
         } catch (InterruptedException e) {
@@ -380,7 +402,7 @@ public final class KafkaTap implements AutoCloseable {
                 return false;
             }
             try {
-                sink.accept(f.batch());
+                committable = sink.acceptForCommit(f.batch());
                 failure = null;
             } catch (Exception e) {
                 failure = e;
@@ -400,17 +422,68 @@ public final class KafkaTap implements AutoCloseable {
         }
         consecutiveFailures = 0;
         state = "RUNNING";
-        try {
-            consumer.commitSync(f.offsets());
-        } catch (RuntimeException e) {
-            // After a rebalance the new owner reads these records again; the store deduplicates them.
-            LOG.warn("Offset commit failed ({}); records may be read again and will be deduplicated", e.toString());
-        }
+        uncommitted.add(new Uncommitted(f.offsets(), committable));
+        commitCommittable();
         if (pausedForSink) {
             consumer.resume(consumer.paused());
             pausedForSink = false;
         }
         return true;
+    }
+
+    /**
+     * Commits, in batch order, the offsets of every stored batch the sink says may be committed, up to the first that
+     * may not yet.
+     */
+    private void commitCommittable() {
+        if (uncommitted.isEmpty() || !uncommitted.peekFirst().ready()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        while (!uncommitted.isEmpty() && uncommitted.peekFirst().ready()) {
+            offsets.putAll(uncommitted.pollFirst().offsets()); // later batches carry higher offsets
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (RuntimeException e) {
+            // After a rebalance the new owner reads these records again; the store deduplicates them.
+            LOG.warn("Offset commit failed ({}); records may be read again and will be deduplicated", e.toString());
+        }
+    }
+
+    /** Waits up to {@code max} for every stored batch to become committable, committing as they do. */
+    private void awaitCommittable(Duration max) {
+        long until = System.nanoTime() + max.toNanos();
+        commitCommittable();
+        while (!uncommitted.isEmpty() && !aborted && System.nanoTime() < until) {
+            try {
+                uncommitted.peekFirst().committable().toCompletableFuture()
+                        .get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            commitCommittable();
+        }
+        if (!uncommitted.isEmpty()) {
+            LOG.info("{} stored batches not yet committable after {} s; their records will be read again",
+                    uncommitted.size(), max.toSeconds());
+        }
+    }
+
+    /** Too many stored batches wait for their commit: pause (still polling, to stay in the group) until the oldest may. */
+    private void waitForOldestCommittable() {
+        LOG.warn("{} stored batches wait for live inference to persist them; tap paused", uncommitted.size());
+        consumer.pause(consumer.assignment());
+        while (running && !aborted && !uncommitted.isEmpty() && !uncommitted.peekFirst().ready()) {
+            waitWhilePaused(100);
+        }
+        commitCommittable();
+        if (!pausedForSink) {
+            consumer.resume(consumer.paused());
+        }
     }
 
     private void onSinkFailure(Exception e, int batchRecords) {
@@ -448,11 +521,16 @@ public final class KafkaTap implements AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Commit the batch in flight while the partitions are still ours.
-            completeInFlight();
+            // Commit the batch in flight, and what the sink has made durable, while the partitions are still ours.
+            if (completeInFlight()) {
+                awaitCommittable(COMMIT_WAIT);
+            }
             // Their buffered records are still written (duplicates are deduplicated by the store), but
             // their offsets are no longer ours to commit.
             partitions.forEach(pendingOffsets::remove);
+            for (Uncommitted u : uncommitted) {
+                partitions.forEach(u.offsets()::remove);
+            }
         }
 
         @Override

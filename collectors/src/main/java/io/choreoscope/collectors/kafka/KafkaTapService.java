@@ -35,6 +35,14 @@ public class KafkaTapService implements AutoCloseable {
         return tap.status();
     }
 
+    /**
+     * Stops as a crash would: nothing more is written or committed, uncommitted records are read again by the next
+     * tap of the group. For tests and the fault suite.
+     */
+    public void abort() {
+        tap.abort();
+    }
+
     @PreDestroy
     @Override
     public void close() {

@@ -293,7 +293,7 @@ public abstract class InstanceStoreContract {
     protected void recoverableAreUnfinishedSinceTheAbandonCutAndFinishedSinceTheRecentCut() {
         Instant abandonCut = T;
         Instant recentCut = T.plus(HOUR);
-        write(instance("running-new").last(T.plusSeconds(5400)).linked("pay-1"),
+        write(instance("running-new").last(T.plusSeconds(5400)).linked("pay-1").types("OrderPlaced", "PaymentCaptured"),
                 instance("stuck-old").state(InstanceState.STUCK).last(T.plusSeconds(1800)).partition(1),
                 instance("running-abandoned").last(T.minusMillis(1)),
                 instance("completed-recent").state(InstanceState.COMPLETED).last(T.plusSeconds(4800)),
@@ -308,6 +308,8 @@ public abstract class InstanceStoreContract {
         assertThat(first.linkedIds()).containsExactlyInAnyOrder("running-new", "pay-1");
         assertThat(first.state()).isEqualTo(InstanceState.RUNNING);
         assertThat(first.lastEventAt()).isEqualTo(T.plusSeconds(5400));
+        assertThat(first.eventCount()).isEqualTo(2);
+        assertThat(all.get(1).eventCount()).isEqualTo(1);
         assertThat(all.get(3).state()).isEqualTo(InstanceState.STUCK);
 
         assertThat(reader.recoverable(List.of(0), recentCut, abandonCut, 100)).extracting(Recoverable::correlationId)

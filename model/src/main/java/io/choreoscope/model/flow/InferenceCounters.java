@@ -14,7 +14,10 @@ package io.choreoscope.model.flow;
  * @param liveInstances    instances held now
  * @param evictedInstances instances evicted so far (their counts stay in the flow models)
  * @param merges           instance merges made by linking rules
+ * @param evictedOverCap   of the evicted instances, those evicted because the live-instance cap was reached (least
+ *                         recently active first), not by time
  */
 public record InferenceCounters(long observations, long uncorrelated, long duplicates, long droppedOverCap,
-                                long lateEvents, long liveInstances, long evictedInstances, long merges) {
+                                long lateEvents, long liveInstances, long evictedInstances, long merges,
+                                long evictedOverCap) {
 }

@@ -126,11 +126,13 @@ public final class ClickHouseInstanceReader implements InstanceReader {
             params.addAll(partitions);
         }
         params.add(max);
-        return sql.query("SELECT correlation_id, toJSONString(linked_ids), state, toUnixTimestamp64Milli(last_event_at) FROM "
+        return sql.query("SELECT correlation_id, toJSONString(linked_ids), state, toUnixTimestamp64Milli(last_event_at), "
+                + "event_count FROM "
                 + db + ".instances FINAL WHERE (last_event_at >= " + SqlRunner.TS + " OR state NOT IN " + TERMINAL
                 + ") AND last_event_at >= " + SqlRunner.TS + part + " ORDER BY last_event_at DESC LIMIT ?",
                 rs -> new Recoverable(rs.getString(1), Json.read(rs.getString(2), STRINGS),
-                        InstanceState.valueOf(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4))), params.toArray());
+                        InstanceState.valueOf(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5)),
+                params.toArray());
     }
 
     private static InstanceSnapshot snapshot(ResultSet rs) throws SQLException {
