@@ -191,13 +191,17 @@ final class ReplayJob implements Runnable {
             end = ReplayStatus.State.PARTIALLY_FAILED;
             message = s + " of " + total + " records sent, " + e + " failed: " + firstError();
         }
-        finishedAt = clock.instant();
-        state = end; // last: a reader that sees a final state sees its time and message too
         try {
+            // The last records are written before the state turns final: whoever sees it final finds them all.
             listener.progress(this, drain());
-            listener.finished(this);
         } finally {
-            done.countDown();
+            finishedAt = clock.instant();
+            state = end; // last: a reader that sees a final state sees its time and message too
+            try {
+                listener.finished(this);
+            } finally {
+                done.countDown();
+            }
         }
     }
 
