@@ -152,13 +152,13 @@ class ReplayBoundsAndAuditTest {
         assertThat(a.get("requestedAt").asText()).isNotBlank();
         assertThat(audit(a.get("id").asText()).request()).contains("\"mode\":\"EVENT\"");
 
-        HttpResponse<String> intoOwn = post("/api/v1/replays", "{\"mode\":\"STUCK_LAST_EVENT\",\"correlationIds\":[\"x\"],"
+        HttpResponse<String> unknown = post("/api/v1/replays", "{\"mode\":\"STUCK_LAST_EVENT\",\"correlationIds\":[\"never-seen-x\"],"
                 + "\"targetTopic\":\"choreoscope.observations\"}", "trudy");
-        assertThat(intoOwn.statusCode()).isEqualTo(400);
-        JsonNode own = newestOf("trudy");
-        assertThat(own.get("state").asText()).isEqualTo("REFUSED");
-        assertThat(own.get("message").asText()).contains("choreoscope's own or Kafka's internal topics");
-        assertThat(audit(own.get("id").asText()).request()).contains("choreoscope.observations");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        JsonNode notFound = newestOf("trudy");
+        assertThat(notFound.get("state").asText()).isEqualTo("REFUSED");
+        assertThat(notFound.get("message").asText()).contains("404 not_found").contains("never-seen-x");
+        assertThat(audit(notFound.get("id").asText()).request()).contains("choreoscope.observations");
 
         HttpResponse<String> unreadable = post("/api/v1/replays", "{\"mode\":\"SOMETHING\",\"events\":[]}", "oscar");
         assertThat(unreadable.statusCode()).isEqualTo(400);
