@@ -22,19 +22,31 @@ final class EventViews {
     private EventViews() {
     }
 
+    /**
+     * An event read with only a prefix of its payload ({@link io.choreoscope.model.EventReader#eventPage}): the prefix
+     * is shown as text when it is valid UTF-8 up to a character the cut may have split (then dropped), else base64.
+     * (A payload whose invalid bytes all lie past the prefix is shown as text; the raw endpoint has the whole.)
+     */
+    static EventView of(io.choreoscope.model.EventExcerpt x, int maxPayloadBytes) {
+        Observation o = x.event();
+        byte[] p = o.payload();
+        if (p == null) {
+            return of(o, maxPayloadBytes);
+        }
+        byte[] cut = p.length > maxPayloadBytes ? Arrays.copyOf(p, maxPayloadBytes) : p;
+        boolean truncated = cut.length < x.payloadSize();
+        String text = truncated ? lenientText(cut) : utf8(cut);
+        return view(o, text != null ? text : Base64.getEncoder().encodeToString(cut), text != null ? "text" : "base64",
+                truncated, x.payloadSize());
+    }
+
+    /** A prefix as text when it is valid UTF-8 but for a last character the cut split; else null. */
+    private static String lenientText(byte[] cut) {
+        int end = completeLength(cut);
+        return utf8(end == cut.length ? cut : Arrays.copyOf(cut, end));
+    }
+
     static EventView of(Observation o, int maxPayloadBytes) {
-        List<EventView.HeaderView> headers = new ArrayList<>();
-        for (Header h : o.headers()) {
-            String text = h.value() == null ? null : utf8(h.value());
-            headers.add(h.value() == null ? new EventView.HeaderView(h.name(), null, "text")
-                    : text != null ? new EventView.HeaderView(h.name(), text, "text")
-                    : new EventView.HeaderView(h.name(), Base64.getEncoder().encodeToString(h.value()), "base64"));
-        }
-        String key = null;
-        if (o.key() != null) {
-            String k = utf8(o.key());
-            key = k != null ? k : "base64:" + Base64.getEncoder().encodeToString(o.key());
-        }
         byte[] p = o.payload();
         String payload = null;
         String encoding = null;
@@ -51,6 +63,22 @@ final class EventViews {
                 payload = Base64.getEncoder().encodeToString(cut);
                 encoding = "base64";
             }
+        }
+        return view(o, payload, encoding, truncated, size);
+    }
+
+    private static EventView view(Observation o, String payload, String encoding, boolean truncated, long size) {
+        List<EventView.HeaderView> headers = new ArrayList<>();
+        for (Header h : o.headers()) {
+            String text = h.value() == null ? null : utf8(h.value());
+            headers.add(h.value() == null ? new EventView.HeaderView(h.name(), null, "text")
+                    : text != null ? new EventView.HeaderView(h.name(), text, "text")
+                    : new EventView.HeaderView(h.name(), Base64.getEncoder().encodeToString(h.value()), "base64"));
+        }
+        String key = null;
+        if (o.key() != null) {
+            String k = utf8(o.key());
+            key = k != null ? k : "base64:" + Base64.getEncoder().encodeToString(o.key());
         }
         return new EventView(o.topic(), o.partition(), o.offset(), o.timestamp(), o.ingestTime(), key, headers, payload,
                 encoding, truncated, size, o.contentType(), o.correlationId(), o.eventId(), o.eventType(),
@@ -69,6 +97,11 @@ final class EventViews {
 
     /** A cut of valid UTF-8 text, dropping a character split by the cut. */
     private static String lenientPrefix(byte[] cut) {
+        return new String(cut, 0, completeLength(cut), StandardCharsets.UTF_8);
+    }
+
+    /** The length of {@code cut} without a last UTF-8 character the cut split (all of it when none was split). */
+    private static int completeLength(byte[] cut) {
         int end = cut.length;
         // step back over continuation bytes of a split character
         int i = end;
@@ -82,6 +115,6 @@ final class EventViews {
                 end = i - 1;
             }
         }
-        return new String(cut, 0, end, StandardCharsets.UTF_8);
+        return end;
     }
 }

@@ -21,6 +21,9 @@ import io.choreoscope.inference.InstanceGraphBuilder;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
 import io.choreoscope.model.SpanReader;
+import io.choreoscope.model.EventExcerpt;
+import io.choreoscope.model.EventPosition;
+import io.choreoscope.model.api.EventPage;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.Page;
@@ -58,6 +61,17 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 public class InstanceController {
     /** Default window of value search: the last 7 days. */
     public static final Duration DEFAULT_SEARCH_WINDOW = Duration.ofDays(7);
+    /**
+     * Most payload bytes one page of an instance's events carries (16 MiB): a page holds at most
+     * {@code 16 MiB / maxPayloadBytes} events, whatever the limit (and always at least one).
+     */
+    public static final long PAGE_PAYLOAD_BUDGET = 16L * 1024 * 1024;
+    /**
+     * Most events the instance graph and the span join of {@code GET /instances/{id}} cover (the first ones, read
+     * without payloads); an instance with more shows the graph of its first 2,000 events. The snapshot (state,
+     * counts) is the whole instance's whatever this bound.
+     */
+    public static final int GRAPH_MAX_EVENTS = 2_000;
     private final InstanceReader instances;
     private final SearchReader search;
     private final EventReader events;
@@ -116,36 +130,84 @@ public class InstanceController {
     }
 
     @Get("/instances/{correlationId}")
-    @Operation(summary = "One instance in full: state with reason, expected next steps and deviations, its events in "
-            + "order with payloads and headers, its spans and its instance graph. Any linked ID works.")
+    @Operation(summary = "One instance: state with reason, expected next steps and deviations (of the whole instance), "
+            + "the first page of its events in order with payloads and headers, the total count and the cursor of the next "
+            + "page, its spans and its instance graph. Any linked ID works.")
     @ApiResponse(responseCode = "200", description = "the instance")
+    @ApiResponse(responseCode = "400", description = "bad maxPayloadBytes or limit")
     @ApiResponse(responseCode = "403", description = "masked_value: the ID holds a value masked for the caller's role")
     @ApiResponse(responseCode = "404", description = "no instance known under this ID")
     public InstanceDetail instance(@PathVariable String correlationId,
                                    @Parameter(description = "payloads are cut at this many bytes, 0..16777216, default 65536")
-                                   @Nullable @QueryValue String maxPayloadBytes) {
+                                   @Nullable @QueryValue String maxPayloadBytes,
+                                   @Parameter(description = "events on the first page, 1..500, default 50 (fewer when "
+                                           + "limit x maxPayloadBytes would pass 16 MiB)")
+                                   @Nullable @QueryValue String limit) {
         int max = ApiParams.maxPayloadBytes(maxPayloadBytes);
-        // Most requests name the instance's own ID, so its events are read while the instance row is looked up.
-        CompletableFuture<List<Observation>> likely = CompletableFuture.supplyAsync(() -> events.eventsOf(correlationId), executor);
-        Optional<InstanceSnapshot> found;
-        List<Observation> guess;
-        try {
-            found = instances.byId(correlationId);
-        } finally {
-            guess = joined(likely);
+        int n = pageSize(ApiParams.limit(limit), max);
+        InstanceSnapshot s = instances.byId(correlationId)
+                .orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'"));
+        List<String> ids = idsOf(s);
+        // The page, the count and the graph's events are independent reads: run them side by side.
+        CompletableFuture<List<EventExcerpt>> page = CompletableFuture.supplyAsync(() -> events.eventPage(ids, null, n + 1, max), executor);
+        CompletableFuture<Long> total = CompletableFuture.supplyAsync(() -> events.countEventsOf(ids), executor);
+        List<Observation> heads = events.eventPage(ids, null, GRAPH_MAX_EVENTS, 0).stream().map(EventExcerpt::event).toList();
+        List<Span> sp = spans.spansOf(ids, heads);
+        InstanceGraph graph = InstanceGraphBuilder.build(s.correlationId(), heads, sp);
+        EventPage first = page(joined(page), n, max, joined(total));
+        return new InstanceDetail(s, first.events(), sp, graph, first.total(), first.nextCursor());
+    }
+
+    @Get("/instances/{correlationId}/events")
+    @Operation(summary = "One page of an instance's events in order (timestamp, partition, offset, topic), with payloads "
+            + "cut at maxPayloadBytes (the cut happens in the database), the instance's total count and the next cursor")
+    @ApiResponse(responseCode = "200", description = "one page; pass nextCursor back as cursor for the next, null on the last")
+    @ApiResponse(responseCode = "400", description = "bad cursor, limit or maxPayloadBytes")
+    @ApiResponse(responseCode = "404", description = "no instance known under this ID")
+    public EventPage instanceEvents(@PathVariable String correlationId,
+                                    @Nullable @QueryValue String cursor,
+                                    @Parameter(description = "1..500, default 50 (fewer when limit x maxPayloadBytes would pass 16 MiB)")
+                                    @Nullable @QueryValue String limit,
+                                    @Parameter(description = "payloads are cut at this many bytes, 0..16777216, default 65536")
+                                    @Nullable @QueryValue String maxPayloadBytes) {
+        int max = ApiParams.maxPayloadBytes(maxPayloadBytes);
+        int n = pageSize(ApiParams.limit(limit), max);
+        EventPosition after = ApiParams.eventCursor(cursor);
+        InstanceSnapshot s = instances.byId(correlationId)
+                .orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'"));
+        List<String> ids = idsOf(s);
+        CompletableFuture<Long> total = CompletableFuture.supplyAsync(() -> events.countEventsOf(ids), executor);
+        List<EventExcerpt> rows = events.eventPage(ids, after, n + 1, max);
+        return page(rows, n, max, joined(total));
+    }
+
+    /**
+     * Events on one page: the limit asked, but never more than {@link #PAGE_PAYLOAD_BUDGET} bytes of payload in all
+     * ({@code limit x maxPayloadBytes}), and at least one.
+     */
+    static int pageSize(int limit, int maxPayloadBytes) {
+        return maxPayloadBytes == 0 ? limit : (int) Math.max(1, Math.min(limit, PAGE_PAYLOAD_BUDGET / maxPayloadBytes));
+    }
+
+    /** The first {@code n} of {@code rows} (read with one more, to know whether a next page exists). */
+    private static EventPage page(List<EventExcerpt> rows, int n, int max, long total) {
+        String next = null;
+        if (rows.size() > n) {
+            rows = rows.subList(0, n);
+            next = ApiParams.encode(EventPosition.of(rows.get(n - 1).event()));
         }
-        InstanceSnapshot s = found.orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'"));
+        List<EventView> views = new ArrayList<>(rows.size());
+        for (EventExcerpt x : rows) {
+            views.add(EventViews.of(x, max));
+        }
+        return new EventPage(views, total, next);
+    }
+
+    private static List<String> idsOf(InstanceSnapshot s) {
         Set<String> ids = new LinkedHashSet<>();
         ids.add(s.correlationId());
         ids.addAll(s.linkedIds());
-        List<Observation> obs = ids.equals(Set.of(correlationId)) ? guess : events.eventsOf(ids);
-        List<Span> sp = spans.spansOf(ids, obs);
-        InstanceGraph graph = InstanceGraphBuilder.build(s.correlationId(), obs, sp);
-        List<EventView> views = new ArrayList<>(obs.size());
-        for (Observation o : obs) {
-            views.add(EventViews.of(o, max));
-        }
-        return new InstanceDetail(s, views, sp, graph);
+        return List.copyOf(ids);
     }
 
     /**

@@ -151,6 +151,33 @@ public final class ApiParams {
         }
     }
 
+    /** The opaque cursor of an instance's next page of events: base64url of {@code ms:partition:offset:topic}. */
+    public static String encode(io.choreoscope.model.EventPosition p) {
+        String raw = p.timestamp().toEpochMilli() + ":" + p.partition() + ":" + p.offset() + ":" + p.topic();
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The position a cursor from {@link #encode(io.choreoscope.model.EventPosition)} names; null for none; 400 for a bad one. */
+    public static io.choreoscope.model.EventPosition eventCursor(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            if (value.length() > 1_000) {
+                throw new IllegalArgumentException("too long");
+            }
+            String[] f = new String(Base64.getUrlDecoder().decode(value.strip()), StandardCharsets.UTF_8).split(":", 4);
+            int partition = Integer.parseInt(f[1]);
+            long offset = Long.parseLong(f[2]);
+            if (partition < 0 || offset < 0 || f[3].isEmpty()) {
+                throw new IllegalArgumentException("negative");
+            }
+            return new io.choreoscope.model.EventPosition(Instant.ofEpochMilli(Long.parseLong(f[0])), partition, offset, f[3]);
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("cursor is not one this API issued; pass back nextCursor unchanged");
+        }
+    }
+
     public static int maxPayloadBytes(String value) {
         if (value == null || value.isBlank()) {
             return 64 * 1024;

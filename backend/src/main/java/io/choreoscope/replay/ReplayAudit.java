@@ -10,18 +10,22 @@ import io.micronaut.data.annotation.Id;
 import io.micronaut.data.annotation.MappedEntity;
 
 /**
- * The audit of one replay (table {@code replay_audit}): who asked, when, what, and how it went. Written
- * when the replay is accepted (or refused after planning), updated when it ends. Dry runs are audited too.
+ * The audit of one replay request (table {@code replay_audit}): who asked, when, what, and how it went. Written
+ * when the request is accepted, or when it is refused (state {@code REFUSED}, the reason in {@code result});
+ * updated with the progress every few seconds while it runs ({@code heartbeatAt}) and when it ends. Dry runs are
+ * audited too. The records it sent are in {@link SentRecord} ({@code replay_sent_record}).
  *
- * @param replayId    the replay's ID, also sent in the {@code choreoscope-replay-id} header
- * @param requestedBy the user name from the request ({@code anonymous} until authentication exists)
- * @param mode        {@link ReplayMode} name
- * @param request     what was asked, as JSON (cut to 4000 characters)
- * @param status      {@link ReplayStatus.State} name
- * @param total       records planned
- * @param sent        records Kafka acknowledged
- * @param errors      records that could not be sent
- * @param result      a sentence: the outcome, or the first errors
+ * @param replayId      the replay's ID, also sent in the {@code choreoscope-replay-id} header
+ * @param requestedBy   the signed-in user (with sign-in off the {@code X-Choreoscope-User} header, or {@code anonymous})
+ * @param mode          {@link ReplayMode} name, or {@code NONE} for a refused request that named none
+ * @param request       what was asked, as JSON (cut to 4000 characters)
+ * @param status        {@link ReplayStatus.State} name
+ * @param total         records planned (0 when refused)
+ * @param sent          records Kafka acknowledged
+ * @param errors        records that could not be sent
+ * @param result        a sentence: the outcome, the reason of a refusal, or the first errors
+ * @param heartbeatAt   last time the process running it wrote its progress; null once finished or never run
+ * @param recordsPruned true when its list of sent records was deleted to keep the audit within its bound
  */
 @MappedEntity(value = "replay_audit", escape = false)
 public record ReplayAudit(
@@ -37,11 +41,42 @@ public record ReplayAudit(
         int sent,
         int errors,
         @Nullable Instant finishedAt,
-        @Nullable String result) {
+        @Nullable String result,
+        @Nullable Instant heartbeatAt,
+        boolean recordsPruned) {
+
+    /** The row as it is first written (no heartbeat yet, nothing pruned). */
+    public ReplayAudit(Long id, String replayId, String requestedBy, Instant requestedAt, String mode, String request,
+                       boolean dryRun, String status, int total, int sent, int errors, Instant finishedAt, String result) {
+        this(id, replayId, requestedBy, requestedAt, mode, request, dryRun, status, total, sent, errors, finishedAt, result,
+                null, false);
+    }
 
     public ReplayAudit finished(ReplayStatus s) {
         return new ReplayAudit(id, replayId, requestedBy, requestedAt, mode, request, dryRun, s.state().name(),
-                s.total(), s.sent(), s.errors(), s.finishedAt(), cut(s.message(), 4000));
+                s.total(), s.sent(), s.errors(), s.finishedAt(), cut(s.message(), 4000), null, recordsPruned);
+    }
+
+    /** The row with the progress of a running replay and the time it was written. */
+    public ReplayAudit progress(ReplayStatus s, Instant now) {
+        return new ReplayAudit(id, replayId, requestedBy, requestedAt, mode, request, dryRun, status,
+                s.total(), s.sent(), s.errors(), finishedAt, result, now, recordsPruned);
+    }
+
+    /** The row of a replay whose process stopped while it ran: final state INTERRUPTED with what it had written. */
+    public ReplayAudit interrupted(Instant now) {
+        return new ReplayAudit(id, replayId, requestedBy, requestedAt, mode, request, dryRun,
+                ReplayStatus.State.INTERRUPTED.name(), total, sent, errors, now,
+                cut("interrupted: the process running it stopped (last progress "
+                        + (heartbeatAt == null ? "never written" : "at " + heartbeatAt) + ") after " + sent + " of " + total
+                        + " records were sent" + (errors > 0 ? " (" + errors + " failed)" : "")
+                        + "; the records listed as sent are those Kafka acknowledged up to then", 4000),
+                null, recordsPruned);
+    }
+
+    public ReplayAudit pruned() {
+        return new ReplayAudit(id, replayId, requestedBy, requestedAt, mode, request, dryRun, status, total, sent, errors,
+                finishedAt, result, heartbeatAt, true);
     }
 
     static String cut(String s, int max) {

@@ -15,4 +15,7 @@ public interface ReplayAuditRepository extends CrudRepository<ReplayAudit, Long>
     Optional<ReplayAudit> findByReplayId(String replayId);
 
     List<ReplayAudit> listOrderByIdDesc(Pageable page);
+
+    /** Audit rows in a state, e.g. every {@code RUNNING} one when looking for replays whose process died. */
+    List<ReplayAudit> findByStatus(String status);
 }

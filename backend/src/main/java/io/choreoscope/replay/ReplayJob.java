@@ -18,24 +18,41 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * Sends a planned replay at a bounded rate, and can be cancelled. Records are sent in plan order, one
- * every {@code 1/rate} seconds at most; acknowledgements are counted as they arrive (at most 1000 in
- * flight). Cancel stops issuing records at once; those already handed to the producer still complete
- * and are counted. A failed record is counted and described, and the job goes on with the next one.
+ * every {@code 1/rate} seconds at most, and each also waits for a slot of the total replay rate shared by every
+ * job ({@link ReplayRateLimiter}); acknowledgements are counted as they arrive (at most 1000 in flight).
+ * Cancel stops issuing records at once; those already handed to the producer still complete and are counted.
+ * A failed record is counted and described, and the job goes on with the next one.
+ * <p>Every {@link #HEARTBEAT} (also while it waits for its rate) and once at the end, the job hands its
+ * {@link Listener} the records acknowledged since the last call, on the job's own thread: the audit writes them
+ * and the progress there. The plan (payloads included) is let go when the job ends.
  */
 final class ReplayJob implements Runnable {
     private static final int MAX_ERROR_SAMPLES = 10;
     private static final int MAX_IN_FLIGHT = 1_000;
+    /** How often a running job reports its progress (and proves it is alive) to the audit. */
+    static final java.time.Duration HEARTBEAT = java.time.Duration.ofSeconds(2);
+
+    /** What the audit does with a job's progress. Called on the job's thread; must not throw. */
+    interface Listener {
+        /** The records Kafka acknowledged since the last call (maybe none), and the status now. */
+        void progress(ReplayJob job, List<SentRecord> newlySent);
+
+        /** The job ended (after the last {@link #progress}); its status is final. */
+        void finished(ReplayJob job);
+    }
 
     private final String id;
     private final ReplayMode mode;
     private final String requestedBy;
     private final Instant requestedAt;
-    private final List<PlannedRecord> records;
+    private volatile List<PlannedRecord> records;
+    private final int total;
     private final double ratePerSecond;
+    private final ReplayRateLimiter totalRate;
     private final Producer<byte[], byte[]> producer;
     private final Clock clock;
     private final AtomicInteger sent = new AtomicInteger();
-    private final java.util.Queue<PlannedRecord> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.Queue<SentRecord> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicInteger errors = new AtomicInteger();
     private final List<String> errorSamples = new ArrayList<>();
     private final CountDownLatch cancelled = new CountDownLatch(1);
@@ -43,19 +60,27 @@ final class ReplayJob implements Runnable {
     private volatile ReplayStatus.State state = ReplayStatus.State.RUNNING;
     private volatile Instant finishedAt;
     private volatile String message;
-    private final Runnable onFinish;
+    private final Listener listener;
+    private long lastProgress;
 
     ReplayJob(String id, ReplayMode mode, String requestedBy, Instant requestedAt, List<PlannedRecord> records,
-              double ratePerSecond, Producer<byte[], byte[]> producer, Clock clock, Runnable onFinish) {
+              double ratePerSecond, ReplayRateLimiter totalRate, Producer<byte[], byte[]> producer, Clock clock,
+              Listener listener) {
         this.id = id;
         this.mode = mode;
         this.requestedBy = requestedBy;
         this.requestedAt = requestedAt;
         this.records = records;
+        this.total = records.size();
         this.ratePerSecond = ratePerSecond;
+        this.totalRate = totalRate;
         this.producer = producer;
         this.clock = clock;
-        this.onFinish = onFinish;
+        this.listener = listener;
+    }
+
+    String id() {
+        return id;
     }
 
     @Override
@@ -63,21 +88,25 @@ final class ReplayJob implements Runnable {
         Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
         long intervalNanos = (long) (1_000_000_000L / ratePerSecond);
         long next = System.nanoTime();
+        lastProgress = next;
         int issued = 0;
         try {
             for (PlannedRecord r : records) {
-                long wait = next - System.nanoTime();
                 // Waiting on the cancel latch paces the records and wakes up at once on cancel.
-                if (wait > 0 ? cancelled.await(wait, TimeUnit.NANOSECONDS) : cancelled.getCount() == 0) {
+                if (pause(next - System.nanoTime())) {
                     break;
                 }
                 next = Math.max(next, System.nanoTime() - intervalNanos) + intervalNanos;
+                if (pause(totalRate.reserve(System.nanoTime()))) {
+                    break;
+                }
                 inFlight.acquire();
                 issued++;
                 try {
                     producer.send(toRecord(r), (metadata, e) -> {
                         if (e == null) {
-                            acknowledged.add(r);
+                            acknowledged.add(new SentRecord(null, id, r.source(), metadata.topic(), metadata.partition(),
+                                    metadata.offset(), keyText(r.key())));
                             sent.incrementAndGet();
                         } else {
                             fail(r, e);
@@ -88,6 +117,7 @@ final class ReplayJob implements Runnable {
                     fail(r, e);
                     inFlight.release();
                 }
+                heartbeatIfDue();
             }
             producer.flush();
             inFlight.acquire(MAX_IN_FLIGHT); // every callback has run
@@ -97,19 +127,61 @@ final class ReplayJob implements Runnable {
                 errorSamples.add("interrupted after issuing " + issued + " records");
             }
         } finally {
+            records = null; // the plan holds the payloads: let it go as soon as nothing more is sent
             finish(issued);
         }
+    }
+
+    /** Waits {@code nanos} (nothing when not positive), reporting progress meanwhile; true when cancelled. */
+    private boolean pause(long nanos) throws InterruptedException {
+        long until = System.nanoTime() + nanos;
+        while (true) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                return cancelled.getCount() == 0;
+            }
+            long toHeartbeat = lastProgress + HEARTBEAT.toNanos() - System.nanoTime();
+            if (cancelled.await(Math.max(1, Math.min(left, toHeartbeat)), TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+            heartbeatIfDue();
+        }
+    }
+
+    private void heartbeatIfDue() {
+        long now = System.nanoTime();
+        if (now - lastProgress >= HEARTBEAT.toNanos()) {
+            lastProgress = now;
+            listener.progress(this, drain());
+        }
+    }
+
+    private List<SentRecord> drain() {
+        List<SentRecord> out = new ArrayList<>();
+        for (SentRecord r; (r = acknowledged.poll()) != null; ) {
+            out.add(r);
+        }
+        return out;
+    }
+
+    static String keyText(byte[] key) {
+        if (key == null) {
+            return null;
+        }
+        String text = ReplayService.text(key);
+        String shown = text != null ? text : "base64:" + java.util.Base64.getEncoder().encodeToString(key);
+        return shown.length() <= SentRecord.MAX_KEY_CHARS ? shown : shown.substring(0, SentRecord.MAX_KEY_CHARS - 1) + "…";
     }
 
     private void finish(int issued) {
         int s = sent.get();
         int e = errors.get();
-        boolean wasCancelled = cancelled.getCount() == 0 && issued < records.size();
+        boolean wasCancelled = cancelled.getCount() == 0 && issued < total;
         ReplayStatus.State end;
         if (wasCancelled) {
             end = ReplayStatus.State.CANCELLED;
-            message = "cancelled after " + s + " of " + records.size() + " records were sent" + (e > 0 ? " (" + e + " failed)" : "");
-        } else if (e == 0 && s == records.size()) {
+            message = "cancelled after " + s + " of " + total + " records were sent" + (e > 0 ? " (" + e + " failed)" : "");
+        } else if (e == 0 && s == total) {
             end = ReplayStatus.State.SUCCEEDED;
             message = s + " records sent";
         } else if (s == 0) {
@@ -117,20 +189,20 @@ final class ReplayJob implements Runnable {
             message = "no record could be sent (" + e + " failed): " + firstError();
         } else {
             end = ReplayStatus.State.PARTIALLY_FAILED;
-            message = s + " of " + records.size() + " records sent, " + e + " failed: " + firstError();
+            message = s + " of " + total + " records sent, " + e + " failed: " + firstError();
         }
-        finishedAt = clock.instant();
-        state = end; // last: a reader that sees a final state sees its time and message too
         try {
-            onFinish.run();
+            // The last records are written before the state turns final: whoever sees it final finds them all.
+            listener.progress(this, drain());
         } finally {
-            done.countDown();
+            finishedAt = clock.instant();
+            state = end; // last: a reader that sees a final state sees its time and message too
+            try {
+                listener.finished(this);
+            } finally {
+                done.countDown();
+            }
         }
-    }
-
-    /** The records Kafka acknowledged so far (all of them once the job is done). */
-    List<PlannedRecord> acknowledged() {
-        return List.copyOf(acknowledged);
     }
 
     private String firstError() {
@@ -171,7 +243,7 @@ final class ReplayJob implements Runnable {
         synchronized (errorSamples) {
             samples = List.copyOf(errorSamples);
         }
-        return new ReplayStatus(id, mode, state, false, requestedBy, requestedAt, finishedAt, records.size(), sent.get(),
+        return new ReplayStatus(id, mode, state, false, requestedBy, requestedAt, finishedAt, total, sent.get(),
                 errors.get(), ratePerSecond, message, samples);
     }
 }

@@ -29,6 +29,7 @@ import io.choreoscope.model.api.ReplayRequest;
 import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.model.EventReader;
 import io.micronaut.data.model.Pageable;
+import io.micronaut.http.HttpStatus;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -40,9 +41,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Plans, audits, runs and reports replays. Each request is planned from the event store (the same plan
- * a dry run shows), audited in the config store ({@code replay_audit}: who, when, what, and at the end
- * the result), then sent by a {@link ReplayJob} on its own thread through one shared idempotent
- * producer ({@code acks=all}) to the tapped cluster.
+ * a dry run shows), audited in the config store ({@code replay_audit}: who, when, what, the progress while it
+ * runs and at the end the result; refused requests too, with the reason), then sent by a {@link ReplayJob} on
+ * its own thread through one shared idempotent producer ({@code acks=all}) to the tapped cluster. Every record
+ * Kafka acknowledged is kept in {@code replay_sent_record}.
+ * <p>Bounds: at most {@code choreoscope.replay.max-concurrent} replays run at once (429 past it), all of them
+ * together at most {@code choreoscope.replay.total-rate} records/s; a job's plan is let go when it ends; the lists of
+ * sent records hold at most {@code choreoscope.replay.audit-max-sent-records} rows (oldest replays' lists pruned).
  */
 @Singleton
 public class ReplayService implements AutoCloseable {
@@ -57,7 +62,11 @@ public class ReplayService implements AutoCloseable {
     private final ReplayPlanner planner;
     private final KafkaConfig kafka;
     private final Clock clock = Clock.systemUTC();
+    /** Running jobs only: a job leaves when it ends (its plan holds the payloads); the audit keeps the rest. */
     private final Map<String, ReplayJob> jobs = new ConcurrentHashMap<>();
+    private final java.util.concurrent.Semaphore running;
+    private final ReplayRateLimiter totalRate;
+    private final SentRecordRepository sent;
     private final ExecutorService runner = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "replay");
         t.setDaemon(true);
@@ -65,9 +74,12 @@ public class ReplayService implements AutoCloseable {
     });
     private Producer<byte[], byte[]> producer;
 
-    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, RedrivenRecordRepository redriven, EventReader events,
-                         KafkaConfig kafka, TapConfig tap) {
+    public ReplayService(ReplayConfig config, ReplayAuditRepository audits, RedrivenRecordRepository redriven,
+                         SentRecordRepository sent, EventReader events, KafkaConfig kafka, TapConfig tap) {
         this.config = config;
+        this.sent = sent;
+        this.running = new java.util.concurrent.Semaphore(config.getMaxConcurrent());
+        this.totalRate = new ReplayRateLimiter(config.getTotalRate());
         this.audits = audits;
         this.redriven = redriven;
         this.planner = new ReplayPlanner(events, config.getMaxRecords(), allowedTopics(config, tap, kafka),
@@ -86,46 +98,96 @@ public class ReplayService implements AutoCloseable {
 
     /**
      * Plans the request; a dry run answers with the plan, a real run starts sending and answers with the
-     * status after at most {@code choreoscope.replay.sync-wait}.
+     * status after at most {@code choreoscope.replay.sync-wait}. A refused request (any {@link ApiException}:
+     * bad input, a destination not allowed, too many replays running) is audited as {@code REFUSED} with the
+     * reason, then the refusal is thrown on.
      *
      * @param user who asks ({@code anonymous} when unknown)
      */
     public ReplayPlanView replay(ReplayRequest request, String user) {
-        if (request == null) {
-            throw ApiException.badRequest("a JSON body with mode and what to replay is required");
-        }
-        double rate = request.ratePerSecond() == null ? config.getDefaultRate() : request.ratePerSecond();
-        if (!(rate > 0) || rate > config.getMaxRate()) {
-            throw ApiException.badRequest("ratePerSecond must be above 0 and at most " + config.getMaxRate()
-                    + " (choreoscope.replay.max-rate), was " + request.ratePerSecond());
-        }
         String id = UUID.randomUUID().toString();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        boolean dryRun = Boolean.TRUE.equals(request.dryRun());
-        ReplayPlanner.Plan planned = planner.plan(request, id, now);
-        List<PlannedRecord> plan = planned.records();
-        String skipped = planned.skipped() > 0 ? ", " + planned.skipped() + " skipped (already redriven)" : "";
-        ReplayAudit audit = audits.save(new ReplayAudit(null, id, user, now, request.mode().name(), describe(request),
-                dryRun, (dryRun ? ReplayStatus.State.DRY_RUN : ReplayStatus.State.RUNNING).name(), plan.size(), 0, 0,
-                dryRun ? now : null, dryRun ? "dry run: " + plan.size() + " records would be sent" + skipped : null));
-        if (dryRun) {
-            return new ReplayPlanView(toStatus(audit), views(plan, plan.size()));
-        }
-        String deadLetterTopic = request.mode() == ReplayMode.DEAD_LETTER ? request.deadLetterTopic().strip() : null;
-        ReplayJob job = new ReplayJob(id, request.mode(), user, now, plan, rate, producer(), clock,
-                () -> finished(id, deadLetterTopic, now));
-        jobs.put(id, job);
-        LOG.info("Replay {} by {}: {} {} records at {}/s", id, user, plan.size(), request.mode(), rate);
-        runner.execute(job);
+        boolean slot = false;
         try {
-            job.awaitDone(config.getSyncWait().toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (request == null) {
+                throw ApiException.badRequest("a JSON body with mode and what to replay is required");
+            }
+            double rate = request.ratePerSecond() == null ? config.getDefaultRate() : request.ratePerSecond();
+            if (!(rate > 0) || rate > config.getMaxRate()) {
+                throw ApiException.badRequest("ratePerSecond must be above 0 and at most " + config.getMaxRate()
+                        + " (choreoscope.replay.max-rate), was " + request.ratePerSecond());
+            }
+            boolean dryRun = Boolean.TRUE.equals(request.dryRun());
+            if (!dryRun) {
+                // Reserved before planning, which reads (and holds) the records to send.
+                if (!running.tryAcquire()) {
+                    throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "too_many_replays", config.getMaxConcurrent()
+                            + " replays are running, as many as choreoscope.replay.max-concurrent allows (" + jobs.keySet()
+                            + "); wait for one to finish or cancel one, then ask again");
+                }
+                slot = true;
+            }
+            ReplayPlanner.Plan planned = planner.plan(request, id, now);
+            List<PlannedRecord> plan = planned.records();
+            String skipped = planned.skipped() > 0 ? ", " + planned.skipped() + " skipped (already redriven)" : "";
+            ReplayAudit audit = audits.save(new ReplayAudit(null, id, user, now, request.mode().name(), describe(request),
+                    dryRun, (dryRun ? ReplayStatus.State.DRY_RUN : ReplayStatus.State.RUNNING).name(), plan.size(), 0, 0,
+                    dryRun ? now : null, dryRun ? "dry run: " + plan.size() + " records would be sent" + skipped : null));
+            if (dryRun) {
+                return new ReplayPlanView(toStatus(audit), views(plan, plan.size()));
+            }
+            String deadLetterTopic = request.mode() == ReplayMode.DEAD_LETTER ? request.deadLetterTopic().strip() : null;
+            List<ReplayPlanView.ReplayRecordView> shown = views(plan, RECORDS_SHOWN);
+            ReplayJob job = new ReplayJob(id, request.mode(), user, now, plan, rate, totalRate, producer(), clock,
+                    new AuditListener(deadLetterTopic, now));
+            jobs.put(id, job);
+            LOG.info("Replay {} by {}: {} {} records at {}/s", id, user, plan.size(), request.mode(), rate);
+            runner.execute(job);
+            slot = false; // the job releases it when it ends
+            try {
+                job.awaitDone(config.getSyncWait().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new ReplayPlanView(job.status(), shown);
+        } catch (ApiException refused) {
+            refused(id, user, now, request, refused);
+            throw refused;
+        } finally {
+            if (slot) {
+                running.release();
+            }
         }
-        return new ReplayPlanView(job.status(), views(plan, RECORDS_SHOWN));
     }
 
-    /** The status of a replay: live while it runs (or since this process ran it), else from the audit. */
+    /** Audits a refused request: who, when, what was asked, and why it was refused (status and reason). */
+    void refused(String id, String user, Instant at, ReplayRequest request, ApiException why) {
+        String mode = request == null || request.mode() == null ? "NONE" : request.mode().name();
+        try {
+            audits.save(new ReplayAudit(null, id, user, at, mode, request == null ? "(no body)" : describe(request),
+                    request != null && Boolean.TRUE.equals(request.dryRun()), ReplayStatus.State.REFUSED.name(), 0, 0, 0, at,
+                    ReplayAudit.cut("refused (" + why.status().getCode() + " " + why.code() + "): " + why.getMessage(), 4000)));
+        } catch (RuntimeException e) {
+            LOG.error("Replay request by {} was refused ({}) but the refusal could not be audited: {}", user, why.getMessage(),
+                    e.toString());
+        }
+    }
+
+    /** A request whose body could not even be read (bad JSON, unknown mode): audited as refused with the body as sent. */
+    public void refusedUnreadable(String user, String body, ApiException why) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        try {
+            audits.save(new ReplayAudit(null, UUID.randomUUID().toString(), user, now, "NONE",
+                    body == null || body.isBlank() ? "(no body)" : ReplayAudit.cut(body, 4000), false,
+                    ReplayStatus.State.REFUSED.name(), 0, 0, 0, now,
+                    ReplayAudit.cut("refused (" + why.status().getCode() + " " + why.code() + "): " + why.getMessage(), 4000)));
+        } catch (RuntimeException e) {
+            LOG.error("Replay request by {} was refused ({}) but the refusal could not be audited: {}", user, why.getMessage(),
+                    e.toString());
+        }
+    }
+
+    /** The status of a replay: live while it runs in this process, else from the audit. */
     public ReplayStatus status(String id) {
         ReplayJob job = jobs.get(id);
         if (job != null) {
@@ -139,7 +201,7 @@ public class ReplayService implements AutoCloseable {
     public ReplayStatus cancel(String id) {
         ReplayJob job = jobs.get(id);
         if (job == null) {
-            return status(id); // finished before this process started, or unknown (404)
+            return status(id); // finished, ran in a process that stopped, or unknown (404)
         }
         job.cancel();
         try {
@@ -158,26 +220,125 @@ public class ReplayService implements AutoCloseable {
         }).toList();
     }
 
-    private void finished(String id, String deadLetterTopic, Instant plannedAt) {
-        ReplayJob job = jobs.get(id);
-        ReplayStatus s = job.status();
-        if (deadLetterTopic != null) {
-            remember(job.acknowledged(), deadLetterTopic, id, plannedAt);
+    /**
+     * The records a replay sent, in the order Kafka acknowledged them, after the row {@code afterId} (0: from the
+     * first); at most {@code limit}. 404 when the replay is unknown.
+     */
+    public List<SentRecord> sentRecords(String id, long afterId, int limit) {
+        if (audits.findByReplayId(id).isEmpty()) {
+            throw ApiException.notFound("no replay with id " + id);
         }
+        return sent.findByReplayIdAndIdGreaterThanOrderById(id, afterId, Pageable.from(0, limit));
+    }
+
+    /** Replays this process holds (running ones only: a finished replay is let go, its audit stays). */
+    int jobsHeld() {
+        return jobs.size();
+    }
+
+    /**
+     * Marks {@code INTERRUPTED} every {@code RUNNING} audit row that no process wrote progress to for
+     * {@code choreoscope.replay.interrupted-after}: its process stopped (a crash, a kill) while it ran. Rows of
+     * replays running here are left alone. Runs at start and then periodically ({@link ReplayInterruptionSweep}).
+     *
+     * @return how many rows were marked
+     */
+    public int markInterrupted() {
+        Instant now = clock.instant();
+        Instant staleBefore = now.minus(config.getInterruptedAfter());
+        int marked = 0;
+        for (ReplayAudit a : audits.findByStatus(ReplayStatus.State.RUNNING.name())) {
+            Instant alive = a.heartbeatAt() != null ? a.heartbeatAt() : a.requestedAt();
+            if (jobs.containsKey(a.replayId()) || !alive.isBefore(staleBefore)) {
+                continue;
+            }
+            audits.update(a.interrupted(now.truncatedTo(ChronoUnit.MILLIS)));
+            marked++;
+            LOG.warn("Replay {} by {} was interrupted: its process stopped while it ran (last progress {}, {} of {} sent)",
+                    a.replayId(), a.requestedBy(), alive, a.sent(), a.total());
+        }
+        return marked;
+    }
+
+    /** Writes a job's progress to the audit, on the job's thread; a failure is logged, the job goes on. */
+    private final class AuditListener implements ReplayJob.Listener {
+        private final String deadLetterTopic;
+        private final Instant plannedAt;
+
+        AuditListener(String deadLetterTopic, Instant plannedAt) {
+            this.deadLetterTopic = deadLetterTopic;
+            this.plannedAt = plannedAt;
+        }
+
+        @Override
+        public void progress(ReplayJob job, List<SentRecord> newlySent) {
+            String id = job.id();
+            if (!newlySent.isEmpty()) {
+                try {
+                    sent.saveAll(newlySent);
+                } catch (RuntimeException e) {
+                    LOG.error("Replay {}: {} sent records could not be written to the audit: {}", id, newlySent.size(), e.toString());
+                }
+                if (deadLetterTopic != null) {
+                    remember(newlySent, deadLetterTopic, id, plannedAt);
+                }
+            }
+            ReplayStatus s = job.status();
+            if (!s.finished()) {
+                try {
+                    audits.findByReplayId(id).ifPresent(a -> audits.update(a.progress(s, clock.instant())));
+                } catch (RuntimeException e) {
+                    LOG.warn("Replay {}: progress could not be written to the audit: {}", id, e.toString());
+                }
+            }
+        }
+
+        @Override
+        public void finished(ReplayJob job) {
+            String id = job.id();
+            ReplayStatus s = job.status();
+            try {
+                audits.findByReplayId(id).ifPresent(a -> audits.update(a.finished(s)));
+            } catch (RuntimeException e) {
+                LOG.error("Replay {} ended ({}) but its audit could not be updated: {}", id, s.message(), e.getMessage());
+            } finally {
+                jobs.remove(id); // the plan and its payloads go with it; the audit keeps the summary
+                running.release();
+            }
+            pruneSentRecords();
+            LOG.info("Replay {} {}: {}", id, s.state(), s.message());
+        }
+    }
+
+    /**
+     * Keeps the audit's lists of sent records within {@code choreoscope.replay.audit-max-sent-records} rows: deletes
+     * the whole list of the oldest replay while there are more (never that of a running replay), and marks its
+     * audit row {@code recordsPruned}.
+     */
+    synchronized void pruneSentRecords() {
         try {
-            audits.findByReplayId(id).ifPresent(a -> audits.update(a.finished(s)));
+            while (sent.count() > config.getAuditMaxSentRecords()) {
+                List<SentRecord> oldest = sent.listOrderById(Pageable.from(0, 1));
+                if (oldest.isEmpty() || jobs.containsKey(oldest.get(0).replayId())) {
+                    return;
+                }
+                String victim = oldest.get(0).replayId();
+                sent.deleteByReplayId(victim);
+                audits.findByReplayId(victim).ifPresent(a -> audits.update(a.pruned()));
+                LOG.info("Replay audit: the list of records sent by replay {} was deleted to stay within {} rows "
+                        + "(choreoscope.replay.audit-max-sent-records); its summary stays", victim, config.getAuditMaxSentRecords());
+            }
         } catch (RuntimeException e) {
-            LOG.error("Replay {} ended ({}) but its audit could not be updated: {}", id, s.message(), e.getMessage());
+            LOG.warn("Replay audit: pruning the lists of sent records failed: {}", e.toString());
         }
-        LOG.info("Replay {} {}: {}", id, s.state(), s.message());
     }
 
     /**
      * Keeps the idempotency key of every dead-lettered record Kafka acknowledged, so the next redrive skips it.
-     * Written before the job counts as done (its POST answers after this). A key already kept (two redrives of
-     * the same topic at once) is left as it is.
+     * Written as the records are acknowledged (with the progress), so a redrive stopped by a crash is not sent
+     * again for what it had sent. A key already kept (two redrives of the same topic at once) is left as it is.
      */
-    private void remember(List<PlannedRecord> sentRecords, String deadLetterTopic, String id, Instant plannedAt) {
+    private void remember(List<SentRecord> sentRecords, String deadLetterTopic, String id, Instant plannedAt) {
         List<RedrivenRecord> keys = sentRecords.stream().map(r -> new RedrivenRecord(r.source(), deadLetterTopic, id, plannedAt)).toList();
         try {
             redriven.saveAll(keys);
@@ -196,7 +357,9 @@ public class ReplayService implements AutoCloseable {
     }
 
     static ReplayStatus toStatus(ReplayAudit a) {
-        return new ReplayStatus(a.replayId(), ReplayMode.valueOf(a.mode()), ReplayStatus.State.valueOf(a.status()), a.dryRun(),
+        ReplayMode mode = java.util.Arrays.stream(ReplayMode.values()).filter(m -> m.name().equals(a.mode())).findFirst()
+                .orElse(null); // NONE: a refused request that named no mode
+        return new ReplayStatus(a.replayId(), mode, ReplayStatus.State.valueOf(a.status()), a.dryRun(),
                 a.requestedBy(), a.requestedAt(), a.finishedAt(), a.total(), a.sent(), a.errors(), 0, a.result(), List.of());
     }
 
@@ -229,7 +392,7 @@ public class ReplayService implements AutoCloseable {
     }
 
     /** Strict UTF-8 decoding: null when the bytes are not text (or null). */
-    private static String text(byte[] b) {
+    static String text(byte[] b) {
         if (b == null) {
             return null;
         }

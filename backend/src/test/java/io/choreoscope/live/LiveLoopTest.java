@@ -439,6 +439,17 @@ class LiveLoopTest {
         }
 
         @Override
+        public List<io.choreoscope.model.EventExcerpt> eventPage(Collection<String> correlationIds,
+                                                                io.choreoscope.model.EventPosition after, int limit, int maxPayloadBytes) {
+            return List.of();
+        }
+
+        @Override
+        public long countEventsOf(Collection<String> correlationIds) {
+            return 0;
+        }
+
+        @Override
         public Optional<Observation> lastEventOf(String correlationId) {
             return Optional.empty();
         }

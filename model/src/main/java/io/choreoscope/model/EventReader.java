@@ -21,6 +21,17 @@ public interface EventReader {
      */
     List<Observation> eventsOf(Collection<String> correlationIds);
 
+    /**
+     * One page of the events of several correlation IDs (an instance and its linked IDs), each record once, in the
+     * order of {@link EventPosition} (timestamp, partition, offset, topic), strictly after {@code after} (null: from
+     * the first), at most {@code limit}. Each payload is read only up to {@code maxPayloadBytes} (0: none of it);
+     * the excerpt carries the stored size. At most 1000 IDs; an empty collection reads nothing.
+     */
+    List<EventExcerpt> eventPage(Collection<String> correlationIds, EventPosition after, int limit, int maxPayloadBytes);
+
+    /** How many records (each once) the given correlation IDs hold in all. At most 1000 IDs. */
+    long countEventsOf(Collection<String> correlationIds);
+
     /** The last event of a correlation ID (by timestamp, then partition and offset), if any. */
     Optional<Observation> lastEventOf(String correlationId);
 

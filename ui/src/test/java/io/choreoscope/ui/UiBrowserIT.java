@@ -142,6 +142,23 @@ class UiBrowserIT {
     }
 
     @Test
+    void anInstanceWithManyEventsShowsTheFirstPageAndLoadsMore() {
+        SampleData.putManyEvents(api, "ord-many-events", 120);
+        page.navigate(url + "instances/ord-many-events");
+        assertThat(page.locator("#instance-state")).isVisible();
+        page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("Events & payloads (50 of 120)")).click();
+        Locator more = page.locator("#load-more-events");
+        assertThat(more).isVisible();
+        more.click();
+        assertThat(page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("Events & payloads (100 of 120)")))
+                .isVisible();
+        more.click();
+        assertThat(page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("Events & payloads (120)"))).isVisible();
+        assertThat(more).isHidden();
+        shot("instance-many-events");
+    }
+
+    @Test
     void theFlowGraphRendersAndANodeClickShowsItsDetails() {
         page.navigate(url + "flows/" + SampleData.ORDER_FLOW);
         Locator graph = page.locator("#flow-graph[data-rendered=true]");

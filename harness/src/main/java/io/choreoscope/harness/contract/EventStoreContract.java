@@ -252,6 +252,57 @@ public abstract class EventStoreContract {
     }
 
     @Test
+    protected void pagingAnInstancesEventsVisitsEachOnceInOrderWithRedeliveriesAndTies() throws Exception {
+        List<Observation> all = new ArrayList<>();
+        for (int i = 0; i < 230; i++) {
+            // ties: four records per millisecond, over two topics and two partitions; two correlation IDs
+            all.add(at(i % 2 == 0 ? "orders" : "payments", (i / 2) % 2, i, T.plusMillis(i / 4), i % 3 == 0 ? "pay-9" : "order-9"));
+        }
+        all.add(at("orders", 0, 999, T, "someone-else"));
+        sink.accept(all);
+        sink.accept(all.subList(50, 120)); // redelivered
+        List<String> expected = new ArrayList<>(coordinates(reader.eventsOf(List.of("order-9", "pay-9"))));
+        assertThat(expected).hasSize(230);
+
+        List<String> seen = new ArrayList<>();
+        io.choreoscope.model.EventPosition after = null;
+        for (int pages = 0; pages < 100; pages++) {
+            List<io.choreoscope.model.EventExcerpt> page = reader.eventPage(List.of("order-9", "pay-9"), after, 17, 0);
+            page.forEach(x -> seen.add(x.event().coordinates()));
+            if (page.size() < 17) {
+                break;
+            }
+            after = io.choreoscope.model.EventPosition.of(page.get(page.size() - 1).event());
+        }
+        assertThat(seen).as("every event once, in the order of eventsOf").containsExactlyElementsOf(expected);
+        assertThat(reader.countEventsOf(List.of("order-9", "pay-9"))).isEqualTo(230);
+        assertThat(reader.countEventsOf(List.of("nobody"))).isZero();
+        assertThat(reader.eventPage(List.of(), null, 10, 10)).isEmpty();
+    }
+
+    @Test
+    protected void anEventPageReadsOnlyThePrefixOfEachPayloadAndTellsTheWholeSize() throws Exception {
+        byte[] big = new byte[200_000];
+        new java.util.Random(9).nextBytes(big);
+        sink.accept(List.of(
+                Observation.builder("orders", 0, 1, T).correlationId("big-1").payload(big).build(),
+                Observation.builder("orders", 0, 2, T.plusMillis(1)).correlationId("big-1")
+                        .payload("{\"short\":true}".getBytes(StandardCharsets.UTF_8)).build(),
+                Observation.builder("orders", 0, 3, T.plusMillis(2)).correlationId("big-1").build())); // tombstone
+
+        List<io.choreoscope.model.EventExcerpt> page = reader.eventPage(List.of("big-1"), null, 10, 1000);
+        assertThat(page).hasSize(3);
+        assertThat(page.get(0).event().payload()).isEqualTo(java.util.Arrays.copyOf(big, 1000));
+        assertThat(page.get(0).payloadSize()).isEqualTo(200_000);
+        assertThat(page.get(0).payloadTruncated()).isTrue();
+        assertThat(new String(page.get(1).event().payload(), StandardCharsets.UTF_8)).isEqualTo("{\"short\":true}");
+        assertThat(page.get(1).payloadTruncated()).isFalse();
+        assertThat(page.get(2).event().payload()).isNull();
+        assertThat(page.get(2).payloadTruncated()).isFalse();
+        assertThat(reader.eventPage(List.of("big-1"), null, 10, 0).get(0).event().payload()).isEmpty();
+    }
+
+    @Test
     protected void eventsOfAThousandIdsFindsTheStoredOnes() throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {

@@ -36,7 +36,11 @@ public record ReplayStatus(String id, ReplayMode mode, State state, boolean dryR
         /** Stopped on request; {@code sent} says how far it got. */
         CANCELLED,
         /** Nothing was sent: the answer lists what would have been. */
-        DRY_RUN
+        DRY_RUN,
+        /** The request was refused (bad request, not allowed, too many replays running); {@code message} says why. */
+        REFUSED,
+        /** The process running it stopped (a crash) before it ended; {@code sent} says how far it got. */
+        INTERRUPTED
     }
 
     public boolean finished() {

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.choreoscope.model.EventExcerpt;
+import io.choreoscope.model.EventPosition;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
@@ -32,6 +34,15 @@ public final class ClickHouseEventReader implements EventReader {
             + "arrayStringConcat(arrayMap(x -> if(isNull(x), '!', base64Encode(assumeNotNull(x))), header_values), ','), "
             + "if(isNull(payload), '!', base64Encode(assumeNotNull(payload))), content_type, correlation_id, event_id, "
             + "event_type, source_service, causation_id, trace_id, span_id, parse_status, parse_error FROM ";
+
+    /**
+     * The same columns, but the payload cut in ClickHouse to a bound prefix ({@code substring}, parameter 1) and its
+     * stored size after the last column: the bytes past the prefix never leave the server.
+     */
+    private static final String SELECT_EXCERPT = SELECT.replace(
+            "if(isNull(payload), '!', base64Encode(assumeNotNull(payload)))",
+            "if(isNull(payload), '!', base64Encode(substring(assumeNotNull(payload), 1, toUInt64(?))))")
+            .replace(" FROM ", ", payload_size FROM ");
 
     private final SqlRunner sql;
     private final String table;
@@ -89,6 +100,42 @@ public final class ClickHouseEventReader implements EventReader {
     public List<Observation> eventsOfTopicAfter(String topic, int afterPartition, long afterOffset, int limit) {
         return query(SELECT + table + " FINAL WHERE topic = ? AND (toInt64(partition) > ? OR (toInt64(partition) = ? AND offset > ?))"
                 + " ORDER BY partition, offset LIMIT ?", topic, (long) afterPartition, (long) afterPartition, afterOffset, limit);
+    }
+
+    @Override
+    public List<EventExcerpt> eventPage(java.util.Collection<String> correlationIds, EventPosition after, int limit,
+                                        int maxPayloadBytes) {
+        if (correlationIds.isEmpty()) {
+            return List.of();
+        }
+        if (limit < 1 || maxPayloadBytes < 0) {
+            throw new IllegalArgumentException("limit must be at least 1 and maxPayloadBytes not negative");
+        }
+        List<Object> params = new ArrayList<>();
+        params.add((long) maxPayloadBytes);
+        params.addAll(correlationIds);
+        String where = "";
+        if (after != null) {
+            // Lexicographic on (ms, partition, offset, topic): the order of the page, so pages neither skip nor repeat.
+            where = " WHERE (toUnixTimestamp64Milli(ts), toInt64(partition), offset, toString(topic)) > (toInt64(?), toInt64(?), toUInt64(?), ?)";
+            params.add(after.timestamp().toEpochMilli());
+            params.add((long) after.partition());
+            params.add(after.offset());
+            params.add(after.topic());
+        }
+        params.add((long) limit);
+        return sql.query(SELECT_EXCERPT + table + " FINAL PREWHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size())
+                + ")" + where + " ORDER BY ts, partition, offset, topic LIMIT ?",
+                rs -> new EventExcerpt(row(rs), rs.getLong(20)), params.toArray());
+    }
+
+    @Override
+    public long countEventsOf(java.util.Collection<String> correlationIds) {
+        if (correlationIds.isEmpty()) {
+            return 0;
+        }
+        return sql.count("SELECT count() FROM " + table + " FINAL PREWHERE correlation_id IN ("
+                + SqlRunner.placeholders(correlationIds.size()) + ")", correlationIds.toArray());
     }
 
     /** The last event of a correlation ID (by timestamp, then partition and offset), if any. */

@@ -9,6 +9,7 @@ import io.choreoscope.model.api.AlertFiringView;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.api.EventPage;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.Page;
 import io.choreoscope.model.api.ReplayPlanView;
@@ -48,6 +49,15 @@ public interface ChoreoscopeApi {
      * @param maxPayloadBytes payloads longer than this are cut (the API default is 64 KiB); 0 for the API default
      */
     InstanceDetail instance(String correlationId, int maxPayloadBytes);
+
+    /**
+     * {@code GET /instances/{correlationId}/events}: one page of an instance's events, after {@code cursor} (the
+     * {@code nextCursor} of the detail or of the previous page; null for the first page).
+     *
+     * @param limit           events on the page; 0 for the API default (50)
+     * @param maxPayloadBytes payloads longer than this are cut; 0 for the API default (64 KiB)
+     */
+    EventPage instanceEvents(String correlationId, String cursor, int limit, int maxPayloadBytes);
 
     /** {@code GET /events/{topic}/{partition}/{offset}/payload}: the whole raw payload. */
     RawPayload payload(String topic, int partition, long offset);

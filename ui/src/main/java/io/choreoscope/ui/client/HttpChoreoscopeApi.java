@@ -37,6 +37,7 @@ import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.ApiError;
 import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.api.EventPage;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.LiveUpdate;
 import io.choreoscope.model.api.Page;
@@ -157,6 +158,13 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     public InstanceDetail instance(String correlationId, int maxPayloadBytes) {
         return get(path("instances/" + segment(correlationId),
                 params("maxPayloadBytes", maxPayloadBytes > 0 ? maxPayloadBytes : null)), new TypeReference<>() { });
+    }
+
+    @Override
+    public EventPage instanceEvents(String correlationId, String cursor, int limit, int maxPayloadBytes) {
+        return get(path("instances/" + segment(correlationId) + "/events", params("cursor", cursor,
+                "limit", limit > 0 ? limit : null, "maxPayloadBytes", maxPayloadBytes > 0 ? maxPayloadBytes : null)),
+                new TypeReference<>() { });
     }
 
     @Override

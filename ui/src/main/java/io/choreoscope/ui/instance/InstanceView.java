@@ -64,6 +64,12 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
     private PayloadViewer viewer;
     private Grid<EventView> events;
     private Grid.Column<EventView> replayColumn;
+    /** The events shown so far: the detail's first page, then each page "Load more" fetched. */
+    private final List<EventView> shown = new java.util.ArrayList<>();
+    private String nextEvents;
+    private final Loader moreLoader = new Loader();
+    private Button loadMore;
+    private com.vaadin.flow.component.tabs.Tab eventsTabHandle;
     private TabSheet tabs;
     private Permissions permissions = Permissions.ALL;
 
@@ -139,7 +145,7 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         tabs.addClassName("instance-tabs");
         tabs.add("Timeline", timelineTab);
         tabs.add("Graph", graphTab(loaded.model()));
-        tabs.add("Events & payloads (" + detail.events().size() + ")", eventsTab());
+        eventsTabHandle = tabs.add(eventsTabTitle(), eventsTab());
         content.add(tabs);
     }
 
@@ -316,7 +322,10 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         events = new Grid<>();
         events.setId("events-grid");
         events.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_ROW_STRIPES);
-        List<EventView> list = detail.events();
+        shown.clear();
+        shown.addAll(detail.events());
+        nextEvents = detail.eventsNextCursor();
+        List<EventView> list = shown;
         events.addColumn(e -> Formats.time(e.timestamp())).setHeader("Time (UTC)").setAutoWidth(true).setFlexGrow(0);
         events.addColumn(e -> {
             int i = list.indexOf(e);
@@ -339,8 +348,42 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         if (!list.isEmpty()) {
             events.select(list.get(0));
         }
-        wrap.add(events, viewer);
+        loadMore = new Button("Load more events", VaadinIcon.ANGLE_DOUBLE_DOWN.create(), e -> loadMoreEvents());
+        loadMore.setId("load-more-events");
+        loadMore.addThemeVariants(ButtonVariant.LUMO_SMALL);
+        loadMore.setVisible(nextEvents != null);
+        wrap.add(events, loadMore, viewer);
         return wrap;
+    }
+
+    /** "Events & payloads (50 of 1,200)" while pages remain, "(5)" when all are shown. */
+    private String eventsTabTitle() {
+        long total = Math.max(detail.eventsTotal(), shown.isEmpty() ? detail.events().size() : shown.size());
+        int n = shown.isEmpty() ? detail.events().size() : shown.size();
+        return "Events & payloads (" + (n < total ? n + " of " + total : String.valueOf(total)) + ")";
+    }
+
+    /** Appends the next page of events to the list; the selection and the payload shown stay. */
+    private void loadMoreEvents() {
+        String cursor = nextEvents;
+        if (cursor == null) {
+            return;
+        }
+        String id = detail.snapshot().correlationId();
+        loadMore.setEnabled(false);
+        moreLoader.load(api -> api.instanceEvents(id, cursor, 0, 0), page -> {
+            shown.addAll(page.events());
+            nextEvents = page.nextCursor();
+            events.getDataProvider().refreshAll();
+            loadMore.setEnabled(true);
+            loadMore.setVisible(nextEvents != null);
+            if (eventsTabHandle != null) {
+                eventsTabHandle.setLabel(eventsTabTitle());
+            }
+        }, err -> {
+            loadMore.setEnabled(true);
+            Notification.show("Could not load more events: " + err.getMessage(), 5000, Notification.Position.BOTTOM_START);
+        });
     }
 
     private Button replayButton(EventView e) {

@@ -292,6 +292,28 @@ public abstract class ChoreoscopeApiContract {
     }
 
     @Test
+    void anInstancesEventsArePagedWithTheTotalAndACursorThatVisitsEachOnce() {
+        InstanceDetail d = api.instance("order-3", 0);
+        assertThat(d.eventsTotal()).isEqualTo(3);
+        assertThat(d.eventsNextCursor()).as("one page holds them all").isNull();
+        java.util.List<EventView> paged = new java.util.ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            io.choreoscope.model.api.EventPage p = api.instanceEvents("order-3", cursor, 1, 0);
+            assertThat(p.total()).isEqualTo(3);
+            assertThat(p.events()).hasSize(1);
+            paged.addAll(p.events());
+            cursor = p.nextCursor();
+            pages++;
+        } while (cursor != null && pages < 10);
+        assertThat(pages).isEqualTo(3);
+        assertThat(paged).extracting(EventView::offset).containsExactlyElementsOf(d.events().stream().map(EventView::offset).toList());
+        assertThat(failure(() -> api.instanceEvents("order-3", "not a cursor", 1, 0)).status()).isEqualTo(400);
+        assertThat(failure(() -> api.instanceEvents("no such/id", null, 1, 0)).isNotFound()).isTrue();
+    }
+
+    @Test
     void aStuckInstanceSaysWhatItWaitsFor() {
         InstanceSnapshot s = api.instance("stuck-1", 0).snapshot();
         assertThat(s.state()).isEqualTo(InstanceState.STUCK);

@@ -23,6 +23,7 @@ import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.api.EventPage;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.LiveUpdate;
 import io.choreoscope.model.api.Page;
@@ -355,9 +356,34 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         if (d == null) {
             throw ApiException.notFound("No instance with correlation ID '" + correlationId + "'.");
         }
+        EventPage first = page(d, null, 0, maxPayloadBytes);
+        return new InstanceDetail(d.snapshot(), first.events(), d.spans(), d.graph(), first.total(), first.nextCursor());
+    }
+
+    @Override
+    public EventPage instanceEvents(String correlationId, String cursor, int limit, int maxPayloadBytes) {
+        enter("instanceEvents " + correlationId + " " + cursor);
+        InstanceDetail d = find(correlationId);
+        if (d == null) {
+            throw ApiException.notFound("No instance with correlation ID '" + correlationId + "'.");
+        }
+        return page(d, cursor, limit, maxPayloadBytes);
+    }
+
+    /** As the backend: pages of {@code limit} (default 50) events; the cursor here is the index of the next event. */
+    private static EventPage page(InstanceDetail d, String cursor, int limit, int maxPayloadBytes) {
         int max = maxPayloadBytes > 0 ? maxPayloadBytes : DEFAULT_MAX_PAYLOAD_BYTES;
+        int n = limit > 0 ? limit : DEFAULT_LIMIT;
+        int from;
+        try {
+            from = cursor == null ? 0 : Integer.parseInt(cursor);
+        } catch (NumberFormatException e) {
+            throw new ApiException(new io.choreoscope.model.api.ApiError(400, "bad_request", "cursor is not one this API issued; pass back nextCursor unchanged"));
+        }
+        List<EventView> all = d.events();
+        int to = Math.min(all.size(), from + n);
         List<EventView> cut = new ArrayList<>();
-        for (EventView e : d.events()) {
+        for (EventView e : all.subList(Math.min(from, to), to)) {
             byte[] bytes = e.payload() == null ? new byte[0] : e.payload().getBytes(StandardCharsets.UTF_8);
             if (bytes.length > max) {
                 // as the backend: a character the cut would split is left out whole
@@ -374,7 +400,7 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
                 cut.add(e);
             }
         }
-        return new InstanceDetail(d.snapshot(), cut, d.spans(), d.graph());
+        return new EventPage(cut, all.size(), to < all.size() ? String.valueOf(to) : null);
     }
 
     @Override

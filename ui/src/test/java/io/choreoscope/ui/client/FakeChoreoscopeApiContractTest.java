@@ -93,7 +93,7 @@ class FakeChoreoscopeApiContractTest extends ChoreoscopeApiContract {
             OrderEvent last = sent.get(sent.size() - 1);
             InstanceSnapshot snapshot = new InstanceSnapshot(id, Set.of(id), first.eventType(), state, reason, first.at(),
                     last.at(), sent.size(), 0, last.eventType(), last.service(), expected, List.of());
-            orders.add(new InstanceDetail(snapshot, events, List.of(), new InstanceGraph(id, nodes, edges, 0, 0)));
+            orders.add(InstanceDetail.whole(snapshot, events, List.of(), new InstanceGraph(id, nodes, edges, 0, 0)));
         }
 
         private static EventView.HeaderView header(String name, String value) {

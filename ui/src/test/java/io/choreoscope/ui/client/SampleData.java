@@ -122,6 +122,26 @@ public final class SampleData {
     }
 
     /** Fills {@code api} with the sample data as of {@code now}. */
+    /**
+     * Puts an instance {@code id} with {@code n} events (copies of the completed order's first event on successive
+     * offsets, a second apart) into the fake: more than one page of events (the API answers 50 a page).
+     */
+    public static void putManyEvents(FakeChoreoscopeApi api, String id, int n) {
+        InstanceDetail d = api.instance(COMPLETED_ORDER, Integer.MAX_VALUE);
+        EventView e = d.events().get(0);
+        List<EventView> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            events.add(new EventView(e.topic(), e.partition(), 10_000 + i, e.timestamp().plusSeconds(i), e.ingestTime(),
+                    e.key(), e.headers(), "{\"n\":" + i + "}", "text", false, 8, e.contentType(), id, "ev-" + i,
+                    e.eventType(), e.sourceService(), e.causationId(), e.traceId(), e.spanId(), e.parseStatus(), e.parseError(),
+                    false));
+        }
+        InstanceSnapshot s = d.snapshot();
+        InstanceSnapshot many = new InstanceSnapshot(id, java.util.Set.of(id), s.flow(), s.state(), s.reason(), s.startedAt(),
+                s.lastEventAt(), n, 0, s.lastEventType(), s.lastService(), s.expectedNext(), s.deviations());
+        api.putInstance(InstanceDetail.whole(many, events, List.of(), new InstanceGraph(id, List.of(), List.of(), 0, 0)));
+    }
+
     public static void fill(FakeChoreoscopeApi api, Instant now) {
         SampleData d = new SampleData(now);
         d.makeOrders();
@@ -361,7 +381,7 @@ public final class SampleData {
         ids.add(id);
         InstanceSnapshot snap = new InstanceSnapshot(id, ids, flow, state, reason, start, t, events.size(), 0,
                 last, STEPS.get(last).service(), expected, deviations);
-        made.add(new InstanceDetail(snap, events, spans, new InstanceGraph(id, nodes, edges, 0, 0)));
+        made.add(InstanceDetail.whole(snap, events, spans, new InstanceGraph(id, nodes, edges, 0, 0)));
     }
 
     private static List<ExpectedStep> expected(String last) {

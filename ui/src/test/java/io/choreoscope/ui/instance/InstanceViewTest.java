@@ -43,6 +43,39 @@ class InstanceViewTest extends KaribuTest {
     }
 
     @Test
+    void anInstanceWithMoreEventsThanAPageShowsTheFirstPageAndLoadsTheRestOnRequest() {
+        SampleData.putManyEvents(api, "ord-many", 120);
+        navigate("instances/ord-many");
+        TabSheet tabs = _get(TabSheet.class, t -> t.withId("instance-tabs"));
+        assertThat(tabs.getTabAt(2).getLabel()).isEqualTo("Events & payloads (50 of 120)");
+        openEvents();
+        @SuppressWarnings("unchecked")
+        var grid = (com.vaadin.flow.component.grid.Grid<EventView>) _get(com.vaadin.flow.component.grid.Grid.class,
+                g -> g.withId("events-grid"));
+        assertThat(GridKt._size(grid)).isEqualTo(50);
+        EventView selected = grid.asSingleSelect().getValue();
+        Button more = _get(Button.class, b -> b.withId("load-more-events"));
+
+        _click(more);
+        roundtrip();
+        assertThat(GridKt._size(grid)).isEqualTo(100);
+        assertThat(tabs.getTabAt(2).getLabel()).isEqualTo("Events & payloads (100 of 120)");
+        assertThat(grid.asSingleSelect().getValue()).as("the selection stays").isEqualTo(selected);
+
+        _click(more);
+        roundtrip();
+        assertThat(GridKt._size(grid)).isEqualTo(120);
+        assertThat(tabs.getTabAt(2).getLabel()).isEqualTo("Events & payloads (120)");
+        assertThat(more.isVisible()).as("nothing more to load").isFalse();
+        List<Long> offsets = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            offsets.add(GridKt._get(grid, i).offset());
+        }
+        assertThat(offsets).as("each event once, in order").isSorted().doesNotHaveDuplicates();
+        assertThat(api.calls()).filteredOn(c -> c.startsWith("instanceEvents ord-many")).hasSize(2);
+    }
+
+    @Test
     void aStuckInstanceShowsStateReasonAndOverdueExpectedStep() {
         navigate("instances/" + SampleData.STUCK_ORDER);
         assertThat(_get(H2.class, h -> h.withId("instance-id")).getText()).isEqualTo(SampleData.STUCK_ORDER);
@@ -123,7 +156,7 @@ class InstanceViewTest extends KaribuTest {
         events.set(0, new EventView(e.topic(), e.partition(), e.offset(), e.timestamp(), e.ingestTime(), e.key(), e.headers(),
                 brackets, "text", false, brackets.length(), "application/json", e.correlationId(), e.eventId(), e.eventType(),
                 e.sourceService(), e.causationId(), e.traceId(), e.spanId(), "NOT_JSON", "unexpected end of input at byte 65536", false));
-        api.putInstance(new InstanceDetail(d.snapshot(), events, d.spans(), d.graph()));
+        api.putInstance(InstanceDetail.whole(d.snapshot(), events, d.spans(), d.graph()));
 
         navigate("instances/" + SampleData.COMPENSATED_ORDER);
         PayloadViewer viewer = openEvents();
