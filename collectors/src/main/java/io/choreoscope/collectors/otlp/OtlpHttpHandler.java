@@ -32,8 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * method, token, content type and declared length before the body, collects the body within {@code max-body-bytes}
  * and the receiver's byte budget, and answers with what {@link OtlpReceiver#export} decided.
  *
- * <p>The read deadline: from the connection's first byte (or the end of the previous answer) to the request's last
- * byte, at most {@code read-timeout}; past it the client gets 408 and the connection is closed. Refused requests
+ * <p>The read deadline: from the connection's opening, or from the first byte of a later request on a kept-alive
+ * connection, to the request's last byte, at most {@code read-timeout}; past it the client gets 408 and the
+ * connection is closed. (A kept-alive connection waiting for its next request is closed by {@code idle-timeout}.)
+ * A tiny handler before the HTTP codec tells this one when raw bytes arrive, since the codec passes nothing on
+ * until a request's headers are complete. Refused requests
  * whose body is still coming (401, 404, 405, 415, 429) have it read and dropped (bounded by {@code max-body-bytes}),
  * so that the client reads its answer instead of a reset; a 413 closes the connection.
  */
@@ -65,8 +68,30 @@ final class OtlpHttpHandler extends ChannelInboundHandlerAdapter {
         OtlpConfig config = receiver.config();
         pipeline.addLast(new IdleStateHandler(0, 0, config.getIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast(new ConnectionGuard(connections, config.getMaxConnections()));
+        OtlpHttpHandler handler = new OtlpHttpHandler(receiver);
+        pipeline.addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                handler.bytesArrived();
+                ctx.fireChannelRead(msg);
+            }
+        });
         pipeline.addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, 64 * 1024));
-        pipeline.addLast(new OtlpHttpHandler(receiver));
+        pipeline.addLast(handler);
+    }
+
+    private ChannelHandlerContext context;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
+    }
+
+    /** Raw bytes came in (on the event loop): a request has begun, so its deadline runs unless it already does. */
+    void bytesArrived() {
+        if (deadline == null && !busy && context != null) {
+            armDeadline(context);
+        }
     }
 
     @Override
@@ -85,15 +110,12 @@ final class OtlpHttpHandler extends ChannelInboundHandlerAdapter {
     private void armDeadline(ChannelHandlerContext ctx) {
         cancelDeadline();
         deadline = ctx.executor().schedule(() -> {
+            deadline = null;
             if (busy || !ctx.channel().isActive()) {
                 return;
             }
-            if (request == null && bodyBytes == 0) {
-                ctx.close(); // not even a request line in time
-            } else {
-                answer(ctx, OtlpReceiver.Answer.error(408, OtlpReceiver.RPC_DEADLINE_EXCEEDED, "request not received within "
-                        + receiver.config().getReadTimeout().toMillis() + " ms (choreoscope.otlp.read-timeout)"), true);
-            }
+            answer(ctx, OtlpReceiver.Answer.error(408, OtlpReceiver.RPC_DEADLINE_EXCEEDED, "request not received within "
+                    + receiver.config().getReadTimeout().toMillis() + " ms (choreoscope.otlp.read-timeout)"), true);
         }, receiver.config().getReadTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -265,7 +287,6 @@ final class OtlpHttpHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             busy = false;
-            armDeadline(ctx);
             ctx.channel().config().setAutoRead(true);
             ctx.read();
         });
