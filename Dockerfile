@@ -9,5 +9,5 @@ FROM eclipse-temurin:17-jre
 WORKDIR /app
 COPY --from=build /src/backend/target/choreoscope-backend.jar /app/choreoscope-backend.jar
 COPY --from=build /src/backend/target/lib /app/lib
-EXPOSE 8080 8081 4318
+EXPOSE 8080 8081 4317 4318
 ENTRYPOINT ["java", "-cp", "/app/choreoscope-backend.jar:/app/lib/*", "io.choreoscope.launcher.Application"]

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.ToDoubleFunction;
 
 import io.choreoscope.collectors.kafka.KafkaConfig;
+import io.choreoscope.collectors.otlp.OtlpConfig;
 import io.choreoscope.live.InferenceConfig;
 import io.choreoscope.live.InferenceWorker;
 import io.choreoscope.live.LiveInference;
@@ -81,9 +82,42 @@ public class StorageFactory {
         };
     }
 
+    /**
+     * The span sink the OTLP receiver writes to, by default (durable mode off): the store, then live inference.
+     */
     @Singleton
     @Primary
+    @Requires(property = OtlpConfig.PREFIX + ".durable", notEquals = "true")
     SpanSink spanSink(@Named(ObservationSink.STORE) SpanSink store, SelfTracing tracing, @Nullable LiveInference live) {
+        return storedSpans(store, tracing, live);
+    }
+
+    /**
+     * Durable mode ({@code choreoscope.otlp.durable=true}): the receiver writes through to the span topic and
+     * acknowledges a request once Kafka has its spans; {@link SpanTopicStore} stores them.
+     */
+    @Singleton
+    @Primary
+    @Bean(preDestroy = "close")
+    @Requires(property = OtlpConfig.PREFIX + ".durable", value = "true")
+    SpanTopicPublisher durableSpanSink(OtlpConfig otlp, KafkaConfig kafka) {
+        return new SpanTopicPublisher(kafka.clientProperties(), otlp.getDurableTopic(), otlp.getDurablePartitions());
+    }
+
+    /** Durable mode's storing side, beside the receiver: the span topic into the store, committed after each write. */
+    @Context
+    @Bean(preDestroy = "close")
+    @Requires(property = OtlpConfig.PREFIX + ".durable", value = "true")
+    @Requires(property = OtlpConfig.PREFIX + ".enabled", notEquals = "false")
+    SpanTopicStore spanTopicStore(OtlpConfig otlp, KafkaConfig kafka, @Named(ObservationSink.STORE) SpanSink store,
+                                  SelfTracing tracing, @Nullable LiveInference live) {
+        SpanTopicStore consumer = new SpanTopicStore(kafka.clientProperties(), otlp.getDurableTopic(),
+                otlp.getDurableGroupId(), storedSpans(store, tracing, live));
+        consumer.start();
+        return consumer;
+    }
+
+    private static SpanSink storedSpans(SpanSink store, SelfTracing tracing, @Nullable LiveInference live) {
         SpanSink stored = batch -> tracing.traceWrite("spans", batch.size(), () -> store.accept(batch));
         if (live == null) {
             return stored;

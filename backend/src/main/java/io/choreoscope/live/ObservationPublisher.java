@@ -54,7 +54,7 @@ public final class ObservationPublisher implements AutoCloseable {
     }
 
     /** Creates the topic when missing (replication 1 is for the demo; production creates it beforehand). */
-    static void ensureTopic(Map<String, ?> connection, String topic, int partitions) {
+    public static void ensureTopic(Map<String, ?> connection, String topic, int partitions) {
         Map<String, Object> p = new HashMap<>(connection);
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);

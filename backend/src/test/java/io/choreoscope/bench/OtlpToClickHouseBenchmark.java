@@ -64,6 +64,7 @@ public final class OtlpToClickHouseBenchmark {
         SpanSink sink = new ClickHouseSpanWriter(store);
         OtlpConfig config = new OtlpConfig();
         config.setPort(0);
+        config.setGrpcPort(-1);
         config.setHost("127.0.0.1");
         OtlpReceiver receiver = new OtlpReceiver(config, sink, null);
         receiver.start();

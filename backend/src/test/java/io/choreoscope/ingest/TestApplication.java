@@ -31,6 +31,7 @@ public final class TestApplication {
         Map<String, Object> p = new HashMap<>();
         p.put("micronaut.server.port", -1);
         p.put("choreoscope.otlp.port", 0);
+        p.put("choreoscope.otlp.grpc-port", 0);
         p.put("choreoscope.otlp.host", "127.0.0.1");
         p.put("choreoscope.tap.bootstrap-servers", KafkaExtension.kafka().bootstrapServers());
         p.put("choreoscope.tap.group-id", KafkaExtension.uniqueName("tap"));

@@ -58,6 +58,7 @@ class SelfTracingTest {
         Map<String, Object> p = new HashMap<>();
         p.put("choreoscope.tap.enabled", false);
         p.put("choreoscope.otlp.port", 0);
+        p.put("choreoscope.otlp.grpc-port", 0);
         p.put("choreoscope.otlp.host", "127.0.0.1");
         p.put("choreoscope.clickhouse.url", ClickHouseExtension.engine().httpUrl());
         p.put("choreoscope.clickhouse.database", ClickHouseExtension.createDatabase());

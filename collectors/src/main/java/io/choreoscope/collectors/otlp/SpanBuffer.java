@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * cap throughput at one small insert per request.
  *
  * <p>When the store refuses a batch, the batch is kept and retried with backoff while new requests
- * fill the queue; once the queue holds {@code capacity} spans, {@link #accept} throws
- * {@link SinkUnavailableException} and the receiver answers 503 with Retry-After: back-pressure on the
+ * fill the queue; once the queue holds {@code capacity} spans, or their estimated heap size
+ * ({@link #estimatedBytes(Span)}) no longer fits the receiver's {@link ByteBudget}, {@link #accept} throws
+ * {@link QueueFullException} and the receiver answers 429 with Retry-After: back-pressure on the
  * exporters, memory stays bounded. The trade-off, as with the Collector's memory queue: spans queued
  * but not yet written are lost if the process crashes.
  */
@@ -35,7 +36,10 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
     private final long retryMaxMillis;
     /** Default number of writer threads. */
     public static final int DEFAULT_WRITERS = 2;
+    private final ByteBudget budget;
     private final List<Span> queue = new ArrayList<>();
+    /** Estimated bytes of each queued span, parallel to {@code queue}. */
+    private final List<Long> queuedBytes = new ArrayList<>();
     private final List<Thread> writers = new ArrayList<>();
     /** Spans taken by a writer and not yet written; they count against the capacity. */
     private int inFlight;
@@ -51,15 +55,24 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
      * @param lingerMs  longest wait of a queued span before its batch is written, ms
      */
     public SpanBuffer(SpanSink store, int capacity, int batchMax, long lingerMs) {
-        this(store, capacity, batchMax, lingerMs, DEFAULT_WRITERS);
+        this(store, capacity, batchMax, lingerMs, DEFAULT_WRITERS, new ByteBudget(Long.MAX_VALUE));
     }
 
     /** As above, with {@code writers} threads writing batches side by side. */
     public SpanBuffer(SpanSink store, int capacity, int batchMax, long lingerMs, int writers) {
+        this(store, capacity, batchMax, lingerMs, writers, new ByteBudget(Long.MAX_VALUE));
+    }
+
+    /**
+     * As above, with {@code writers} threads writing batches side by side, and queued spans counted against
+     * {@code budget} (released once written).
+     */
+    public SpanBuffer(SpanSink store, int capacity, int batchMax, long lingerMs, int writers, ByteBudget budget) {
         if (capacity < 1 || batchMax < 1 || lingerMs < 0 || writers < 1) {
             throw new IllegalArgumentException("span buffer needs capacity >= 1, batch >= 1, linger >= 0, writers >= 1");
         }
         this.store = store;
+        this.budget = budget;
         this.capacity = capacity;
         this.batchMax = batchMax;
         this.lingerNanos = TimeUnit.MILLISECONDS.toNanos(lingerMs);
@@ -82,13 +95,27 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
                 throw new SinkUnavailableException("span buffer is closing", null);
             }
             if (queue.size() + inFlight + spans.size() > capacity) {
-                throw new SinkUnavailableException("span queue full (" + (queue.size() + inFlight) + " spans waiting"
-                        + (lastError == null ? "" : "; store: " + lastError) + ")", null);
+                throw new QueueFullException("span queue full (" + (queue.size() + inFlight) + " spans waiting"
+                        + (lastError == null ? "" : "; store: " + lastError) + ")");
+            }
+            long[] sizes = new long[spans.size()];
+            long total = 0;
+            for (int i = 0; i < sizes.length; i++) {
+                sizes[i] = estimatedBytes(spans.get(i));
+                total += sizes[i];
+            }
+            if (!budget.tryReserve(total)) {
+                throw new QueueFullException("span queue over its byte budget (" + budget.used() + " of "
+                        + budget.limit() + " bytes in use, choreoscope.otlp.max-queue-bytes"
+                        + (lastError == null ? "" : "; store: " + lastError) + ")");
             }
             if (queue.isEmpty()) {
                 oldestQueuedAt = System.nanoTime();
             }
             queue.addAll(spans);
+            for (long size : sizes) {
+                queuedBytes.add(size);
+            }
             queue.notifyAll();
         }
     }
@@ -100,6 +127,26 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
         }
     }
 
+    /**
+     * Estimated heap bytes of one span as queued: object headers and fields (about 200 bytes), two bytes per
+     * character of its strings (an upper bound: Latin-1 strings take one), and about 64 bytes per attribute entry.
+     */
+    public static long estimatedBytes(Span s) {
+        long bytes = 200;
+        bytes += 2L * (len(s.traceId()) + len(s.spanId()) + len(s.parentSpanId()) + len(s.service()) + len(s.name())
+                + len(s.messagingSystem()) + len(s.messagingDestination()) + len(s.messagingOperation())
+                + len(s.messagingMessageId()) + len(s.consumerGroup()) + len(s.correlationId())
+                + len(s.statusMessage()) + len(s.eventsJson()) + len(s.linksJson()));
+        for (var e : s.attributes().entrySet()) {
+            bytes += 64 + 2L * (len(e.getKey()) + len(e.getValue()));
+        }
+        return bytes;
+    }
+
+    private static int len(String s) {
+        return s == null ? 0 : s.length();
+    }
+
     public int consecutiveFailures() {
         return consecutiveFailures;
     }
@@ -107,6 +154,7 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
     private void run() {
         while (true) {
             List<Span> batch;
+            long batchBytes = 0;
             synchronized (queue) {
                 try {
                     while (!closing && (queue.isEmpty()
@@ -122,13 +170,20 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
                     return; // closing and drained
                 }
                 // The batch leaves the queue but stays counted in flight until written, so capacity covers it.
-                List<Span> head = queue.subList(0, Math.min(batchMax, queue.size()));
+                int n = Math.min(batchMax, queue.size());
+                List<Span> head = queue.subList(0, n);
                 batch = List.copyOf(head);
                 head.clear();
+                List<Long> headBytes = queuedBytes.subList(0, n);
+                for (long size : headBytes) {
+                    batchBytes += size;
+                }
+                headBytes.clear();
                 inFlight += batch.size();
                 oldestQueuedAt = System.nanoTime();
             }
             boolean written = write(batch);
+            budget.release(batchBytes);
             synchronized (queue) {
                 inFlight -= batch.size();
                 queue.notifyAll();
@@ -160,7 +215,11 @@ public final class SpanBuffer implements SpanSink, AutoCloseable {
                 synchronized (queue) {
                     if (closing) {
                         LOG.warn("Dropping {} spans at shutdown: the store is unavailable", batch.size() + queue.size());
+                        for (long size : queuedBytes) {
+                            budget.release(size);
+                        }
                         queue.clear();
+                        queuedBytes.clear();
                         return false;
                     }
                     try {

@@ -62,6 +62,7 @@ class OtlpReceiverTest {
                 // write-through: each answer follows the store's (see SpanBufferTest for the queue)
                 "choreoscope.otlp.buffer-spans", 0,
                 "choreoscope.otlp.port", 0,
+                "choreoscope.otlp.grpc-port", 0,
                 "choreoscope.otlp.host", "127.0.0.1",
                 "choreoscope.otlp.max-body-bytes", 64 * 1024));
         sink = context.getBean(CapturingSpanSink.class);
@@ -286,6 +287,7 @@ class OtlpReceiverTest {
                 // write-through: each answer follows the store's (see SpanBufferTest for the queue)
                 "choreoscope.otlp.buffer-spans", 0,
                 "choreoscope.otlp.port", 0,
+                "choreoscope.otlp.grpc-port", 0,
                 "choreoscope.otlp.host", "127.0.0.1",
                 "choreoscope.otlp.threads", 2,
                 "choreoscope.otlp.max-pending-requests", 1))) {

@@ -44,6 +44,7 @@ public final class OtlpIngestBenchmark {
         SpanSink countingSink = batch -> stored.addAndGet(batch.size());
         OtlpConfig config = new OtlpConfig();
         config.setPort(0);
+        config.setGrpcPort(-1);
         config.setHost("127.0.0.1");
         OtlpReceiver receiver = new OtlpReceiver(config, countingSink, null);
         receiver.start();
