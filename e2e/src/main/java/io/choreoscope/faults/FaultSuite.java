@@ -18,11 +18,15 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.ConsumerGroupState;
 
 /**
  * The fault suite: choreoscope as a real process (or processes) on a real Kafka broker and ClickHouse engine,
@@ -30,7 +34,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * counted against the {@link Oracle}. Not a timed assertion: it measures and prints.
  * <pre>
  * ./choreoscope faults [--faults e,b,c,a,d] [--records 20000] [--rate 200] [--clickhouse-down 60]
- *                      [--hostile 50] [--recovery-timeout 300] [--work-dir DIR] [--session-timeout-ms MS]
+ *                      [--hostile 50] [--kill-burst 30000] [--recovery-timeout 300] [--work-dir DIR]
+ *                      [--session-timeout-ms MS]
  * </pre>
  * Each fault gets its own traffic (correlation IDs {@code fx-<run>-<letter>-...}) of about {@code --records} records
  * at {@code --rate} records/s; the fault starts a third of the way in; the traffic goes on until the records are sent
@@ -48,12 +53,29 @@ public final class FaultSuite implements AutoCloseable {
      * @param recoveryTimeout  how long to wait, after a fault's end, for the API to show the oracle's figures
      * @param workDir          where Kafka, ClickHouse and the app keep their data and logs
      * @param root             the checkout (for the packaged backend)
+     * @param killBurstRecords records sent as fast as possible right before the kill -9 of fault a (the app is killed
+     *                         the moment the broker acknowledged the last of them, so that batches are still queued)
      * @param extraProperties  more configuration for every app process (e.g. a shorter Kafka session timeout)
      */
-    public record Options(long records, double rate, Duration clickHouseDown, int hostileRecords,
+    public record Options(long records, double rate, Duration clickHouseDown, int hostileRecords, long killBurstRecords,
                           Duration recoveryTimeout, Path workDir, Path root, Map<String, String> extraProperties) {
     }
 
+    private static final String USAGE = """
+            usage: ./choreoscope faults [--faults e,b,c,a,d] [--records 20000] [--rate 200] [--clickhouse-down 60]
+                                        [--hostile 50] [--kill-burst 30000] [--recovery-timeout 300] [--work-dir DIR]
+                                        [--session-timeout-ms MS]
+              --faults             which faults, in this order: a kill -9 the app, b stop ClickHouse, c restart Kafka,
+                                   d kill -9 one of two inference workers, e hostile records
+              --records            records of steady load per fault (whole instances, about 3 records each)
+              --rate               records per second of the steady load
+              --clickhouse-down    seconds ClickHouse stays stopped (b)
+              --hostile            hostile records in the burst (e)
+              --kill-burst         records sent at full speed right before the kill (a)
+              --recovery-timeout   seconds to wait after a fault's end for the oracle's figures
+              --work-dir           where Kafka, ClickHouse and the app keep data and logs (default: a new temp dir)
+              --session-timeout-ms Kafka consumer session timeout of the app (default Kafka's 45 s)
+            Exit code 0 when every fault ended with the oracle's figures, 1 otherwise.""";
     private static final String EMBEDDED_PREFIX = "fault.";
     private static final String REMOTE_PREFIX = "fault.remote.";
 
@@ -94,12 +116,15 @@ public final class FaultSuite implements AutoCloseable {
         p.put("choreoscope.kafka.bootstrap-servers", kafka.bootstrapServers());
         p.put("choreoscope.clickhouse.url", clickHouse.httpUrl());
         p.put("choreoscope.inference.end-event-types", String.join(",", OrderTraffic.END_EVENTS));
+        // The stuck bound before a step has 20 latency samples (default 5 min): with one engine per partition (fault d)
+        // a small run never reaches 20 samples per engine, and its stuck instances would stay RUNNING for 5 minutes.
+        p.put("choreoscope.inference.default-bound", "10s");
         p.putAll(options.extraProperties());
         return p;
     }
 
     /** The layout a fault runs on, started if needed (the other one stopped, so they never share the two cores). */
-    private AppProcess layoutFor(Fault fault) throws InterruptedException {
+    private AppProcess layoutFor(Fault fault) throws Exception {
         boolean wantRemote = fault == Fault.KILL_WORKER;
         List<AppProcess> stop = wantRemote ? embedded : remote;
         for (AppProcess p : stop) {
@@ -132,8 +157,28 @@ public final class FaultSuite implements AutoCloseable {
             remote.get(2).start();
             remote.get(1).awaitHealthy(Duration.ofMinutes(3));
             remote.get(2).awaitHealthy(Duration.ofMinutes(3));
+            awaitStableGroup("choreoscope-inference", 2, Duration.ofMinutes(3));
         }
         return remote.get(0);
+    }
+
+    /**
+     * Waits until the inference workers' consumer group is stable with {@code members} members that all hold
+     * partitions, so that the traffic starts after the start-up rebalance and only the fault moves partitions.
+     */
+    private void awaitStableGroup(String group, int members, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = kafka.admin()) {
+            while (System.nanoTime() < deadline) {
+                ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get(20, TimeUnit.SECONDS).get(group);
+                if (d.state() == ConsumerGroupState.STABLE && d.members().size() == members
+                        && d.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+                    return;
+                }
+                Thread.sleep(500);
+            }
+        }
+        throw new IllegalStateException("consumer group " + group + " not stable with " + members + " members within " + timeout);
     }
 
     /** Runs one fault under load and counts what the API shows against the oracle. */
@@ -152,10 +197,13 @@ public final class FaultSuite implements AutoCloseable {
             long trafficStart = System.nanoTime();
             traffic.start(idPrefix, options.rate());
             Thread.sleep(Math.round(trafficSeconds * 1000 / 3));
+            if (fault == Fault.KILL_APP) {
+                traffic.burst(options.killBurstRecords());
+                notes.add(options.killBurstRecords() + " records sent at full speed, killed right after their acknowledgement");
+            }
             faultStart = System.nanoTime();
             log("(" + fault.letter() + ") " + fault.description() + " ...");
-            inject(fault, prefix, idPrefix, oracle, notes);
-            faultEnd = System.nanoTime();
+            faultEnd = inject(fault, prefix, idPrefix, oracle, notes);
             log("(" + fault.letter() + ") fault over after " + seconds(faultEnd - faultStart) + " s");
             long until = Math.max(trafficStart + Math.round(trafficSeconds * 1e9), faultEnd + 2_000_000_000L);
             while (System.nanoTime() < until) {
@@ -188,15 +236,18 @@ public final class FaultSuite implements AutoCloseable {
         return result;
     }
 
-    private void inject(Fault fault, String topicPrefix, String idPrefix, Oracle oracle, List<String> notes)
+    /** Injects the fault; returns when it ended ({@link System#nanoTime()}). */
+    private long inject(Fault fault, String topicPrefix, String idPrefix, Oracle oracle, List<String> notes)
             throws Exception {
         switch (fault) {
             case KILL_APP -> {
                 AppProcess app = embedded.get(0);
                 app.kill();
                 app.start();
-                notes.add("restarted at once after the kill; recovery counts from the restart command");
+                long end = System.nanoTime();
+                notes.add("restarted at once after the kill; recovery counts from the restart command, start-up included");
                 app.awaitHealthy(Duration.ofMinutes(3));
+                return end;
             }
             case CLICKHOUSE_DOWN -> {
                 clickHouse.stop();
@@ -215,6 +266,7 @@ public final class FaultSuite implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException(fault.name());
         }
+        return System.nanoTime();
     }
 
     /** True when the API shows every given instance as the oracle says (listing for judged ones, detail for hostile). */
@@ -307,6 +359,7 @@ public final class FaultSuite implements AutoCloseable {
         ApiReader.Listing listing = reader.instances(OrderTraffic.FLOW, windowStart);
         long wrong = 0;
         Map<String, Long> wrongByState = new HashMap<>();
+        List<String> examples = new ArrayList<>();
         for (Oracle.Instance i : instances) {
             if (i.hostile() || !i.complete()) {
                 continue;
@@ -316,10 +369,13 @@ public final class FaultSuite implements AutoCloseable {
                 wrong++;
                 String shown = l == null ? "not listed" : l.state() + "/" + l.eventCount() + " events";
                 wrongByState.merge(i.expectedState() + " shown as " + shown, 1L, Long::sum);
+                if (examples.size() < 3) {
+                    examples.add(i.correlationId());
+                }
             }
         }
         if (!wrongByState.isEmpty()) {
-            notes.add("wrong: " + wrongByState);
+            notes.add("wrong: " + wrongByState + ", e.g. " + examples);
         }
         if (listing.repeated() > 0) {
             notes.add(listing.repeated() + " instances listed more than once");
@@ -366,6 +422,7 @@ public final class FaultSuite implements AutoCloseable {
         double rate = 200;
         Duration down = Duration.ofSeconds(60);
         int hostile = 50;
+        long killBurst = 30_000;
         Duration timeout = Duration.ofMinutes(5);
         Path workDir = null;
         Map<String, String> extra = new HashMap<>();
@@ -378,9 +435,14 @@ public final class FaultSuite implements AutoCloseable {
                     case "--rate" -> rate = Double.parseDouble(args[++i]);
                     case "--clickhouse-down" -> down = Duration.ofSeconds(Long.parseLong(args[++i]));
                     case "--hostile" -> hostile = Integer.parseInt(args[++i]);
+                    case "--kill-burst" -> killBurst = Long.parseLong(args[++i]);
                     case "--recovery-timeout" -> timeout = Duration.ofSeconds(Long.parseLong(args[++i]));
                     case "--work-dir" -> workDir = Path.of(args[++i]);
                     case "--session-timeout-ms" -> extra.put("choreoscope.kafka.properties.session.timeout.ms", args[++i]);
+                    case "-h", "--help" -> {
+                        System.out.println(USAGE);
+                        return;
+                    }
                     case "--faults" -> {
                         faults = new LinkedHashSet<>();
                         for (String f : args[++i].split(",")) {
@@ -394,9 +456,7 @@ public final class FaultSuite implements AutoCloseable {
                 throw new IllegalArgumentException("--records must be at least 30, --rate and --hostile above 0");
             }
         } catch (RuntimeException e) {
-            System.err.println("faults: " + e.getMessage() + "\nusage: ./choreoscope faults [--faults e,b,c,a,d] "
-                    + "[--records 20000] [--rate 200] [--clickhouse-down 60] [--hostile 50] [--recovery-timeout 300] "
-                    + "[--work-dir DIR] [--session-timeout-ms MS]");
+            System.err.println("faults: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
             return;
         }
@@ -404,7 +464,7 @@ public final class FaultSuite implements AutoCloseable {
         Path dir = workDir != null ? workDir : Files.createTempDirectory("choreoscope-faults-");
         log("work dir " + dir + "; " + records + " records per fault at " + rate + " records/s; faults " + faults);
         List<FaultResult> results = new ArrayList<>();
-        try (FaultSuite suite = start(new Options(records, rate, down, hostile, timeout, dir, root, extra))) {
+        try (FaultSuite suite = start(new Options(records, rate, down, hostile, killBurst, timeout, dir, root, extra))) {
             for (Fault f : faults) {
                 try {
                     results.add(suite.run(f));

@@ -177,6 +177,19 @@ public final class OrderTraffic implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code records} more records (whole instances) as fast as the producer takes them, beside the steady load,
+     * and returns once the broker acknowledged all of them.
+     */
+    public void burst(long records) {
+        long instances = Math.max(1, Math.round(records / RECORDS_PER_INSTANCE));
+        for (long k = 0; k < instances; k++) {
+            long n = sequence.getAndIncrement();
+            send(idPrefix + String.format("%07d", n), n);
+        }
+        producer.flush();
+    }
+
     static void header(ProducerRecord<byte[], byte[]> record, String name, String value) {
         record.headers().add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8)));
     }

@@ -34,7 +34,7 @@ class FaultSuiteTest {
     static void start() throws Exception {
         Path root = Path.of("..").toAbsolutePath().normalize();
         Path dir = Files.createTempDirectory("choreoscope-faults-test-");
-        suite = FaultSuite.start(new FaultSuite.Options(600, 100, Duration.ofSeconds(10), 10, Duration.ofSeconds(90),
+        suite = FaultSuite.start(new FaultSuite.Options(600, 100, Duration.ofSeconds(10), 10, 6000, Duration.ofSeconds(90),
                 dir, root, Map.of("choreoscope.kafka.properties.session.timeout.ms", "10000")));
     }
 
