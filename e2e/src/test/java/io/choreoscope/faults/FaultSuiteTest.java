@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The CI-sized fault suite: the same {@link FaultSuite} as {@code ./choreoscope faults}, with about 600 records per
- * fault, ClickHouse down for 10 s instead of 60 and a Kafka session timeout of 10 s (so a killed worker's partitions
- * move within the test's time). Each fault must end with the oracle's figures: nothing lost, nothing duplicated,
- * every state right, within the recovery timeout. The app runs as a real process (the packaged backend jar).
+ * The CI-sized fault suite: the same {@link FaultSuite} as {@code ./choreoscope faults}, with about 450 records per
+ * fault, ClickHouse down for 10 s instead of 60, a 6,000-record burst before the kill -9, and a Kafka session timeout
+ * of 6 s (the broker's minimum, so that a killed worker's partitions move within the test's time). Each fault must
+ * end with the oracle's figures: nothing lost, nothing duplicated, every state right, within the recovery timeout. The app runs as a real process (the packaged backend jar).
  * <p>
  * {@link #killMinusNineOfTheAppLosesNothing()} is tagged {@value #KILL9_TAG}: excluded by the e2e pom
  * ({@code faults.excludedGroups}) until the kill -9 recovery of issue 20 item 1 is merged; run it with
@@ -34,8 +34,8 @@ class FaultSuiteTest {
     static void start() throws Exception {
         Path root = Path.of("..").toAbsolutePath().normalize();
         Path dir = Files.createTempDirectory("choreoscope-faults-test-");
-        suite = FaultSuite.start(new FaultSuite.Options(600, 100, Duration.ofSeconds(10), 10, 6000, Duration.ofSeconds(90),
-                dir, root, Map.of("choreoscope.kafka.properties.session.timeout.ms", "10000")));
+        suite = FaultSuite.start(new FaultSuite.Options(450, 100, Duration.ofSeconds(10), 10, 6000, Duration.ofSeconds(90),
+                dir, root, Map.of("choreoscope.kafka.properties.session.timeout.ms", "6000")));
     }
 
     @AfterAll
@@ -46,7 +46,7 @@ class FaultSuiteTest {
     }
 
     private static void assertClean(FaultResult r) {
-        assertThat(r.recordsProduced()).as("records produced").isGreaterThan(300);
+        assertThat(r.recordsProduced()).as("records produced").isGreaterThan(200);
         assertThat(r.failedSends()).as("sends that failed").isZero();
         assertThat(r.lost()).as("records lost").isZero();
         assertThat(r.duplicates()).as("records or instances duplicated").isZero();
