@@ -163,6 +163,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the broker cleanly and starts it again on the same ports and data (a broker restart as an operator does
+     * one); returns once it answers again.
+     */
+    public synchronized void restart() {
+        close();
+        startServer();
+    }
+
     @Override
     public synchronized void close() {
         if (server != null) {
