@@ -11,7 +11,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -20,14 +19,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * fault, ClickHouse down for 10 s instead of 60, a 6,000-record burst before the kill -9, and a Kafka session timeout
  * of 6 s (the broker's minimum, so that a killed worker's partitions move within the test's time). Each fault must
  * end with the oracle's figures: nothing lost, nothing duplicated, every state right, within the recovery timeout. The app runs as a real process (the packaged backend jar).
- * <p>
- * {@link #killMinusNineOfTheAppLosesNothing()} is tagged {@value #KILL9_TAG}: excluded by the e2e pom
- * ({@code faults.excludedGroups}) until the kill -9 recovery of issue 20 item 1 is merged; run it with
- * {@code -Dfaults.excludedGroups=}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultSuiteTest {
-    static final String KILL9_TAG = "kill9-recovery";
     private static FaultSuite suite;
 
     @BeforeAll
@@ -89,7 +83,6 @@ class FaultSuiteTest {
 
     @Test
     @Order(4)
-    @Tag(KILL9_TAG)
     void killMinusNineOfTheAppLosesNothing() throws Exception {
         assertClean(run(Fault.KILL_APP));
     }
