@@ -278,8 +278,7 @@ public class InstanceController {
                                   @Parameter(description = "id (default) or value") @Nullable @QueryValue String mode,
                                   @Nullable @QueryValue String limit,
                                   @Parameter(description = "value mode only: window start, default 7 days before to") @Nullable @QueryValue String from,
-                                  @Parameter(description = "value mode only: window end, default now") @Nullable @QueryValue String to,
-                                  HttpRequest<?> request) {
+                                  @Parameter(description = "value mode only: window end, default now") @Nullable @QueryValue String to) {
         if (q == null || q.isBlank()) {
             throw ApiException.badRequest("q is required: a correlation ID, its prefix, or a value to find");
         }
