@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import io.choreoscope.live.ObservationPublisher;
 import io.choreoscope.model.SinkUnavailableException;
@@ -48,22 +46,11 @@ public final class SpanTopicPublisher implements SpanSink, AutoCloseable {
 
     @Override
     public void accept(List<Span> spans) throws SinkUnavailableException {
-        List<Future<?>> acks = new ArrayList<>(spans.size());
-        try {
-            for (Span s : spans) {
-                acks.add(producer.send(new ProducerRecord<>(topic, s.traceId().getBytes(StandardCharsets.US_ASCII),
-                        SpanCodec.encode(s))));
-            }
-            for (Future<?> f : acks) {
-                f.get(30, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SinkUnavailableException("interrupted while publishing spans", e);
-        } catch (Exception e) {
-            throw new SinkUnavailableException("Kafka did not take " + spans.size() + " spans on " + topic + ": "
-                    + e.getMessage(), e);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(spans.size());
+        for (Span s : spans) {
+            records.add(new ProducerRecord<>(topic, s.traceId().getBytes(StandardCharsets.US_ASCII), SpanCodec.encode(s)));
         }
+        ObservationPublisher.sendAcked(producer, topic, records, "spans");
     }
 
     @Override

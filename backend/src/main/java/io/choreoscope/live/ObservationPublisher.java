@@ -73,11 +73,24 @@ public final class ObservationPublisher implements AutoCloseable {
     }
 
     public void publish(List<Observation> batch) throws SinkUnavailableException {
-        List<Future<?>> acks = new ArrayList<>(batch.size());
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.size());
+        for (Observation o : batch) {
+            byte[] key = o.correlated() ? o.correlationId().getBytes(StandardCharsets.UTF_8) : null;
+            records.add(new ProducerRecord<>(topic, key, ObservationCodec.encode(o)));
+        }
+        sendAcked(producer, topic, records, "observations");
+    }
+
+    /**
+     * Sends {@code records} to {@code topic} and returns once Kafka acknowledged every one (30 s each at most);
+     * anything else is a {@link SinkUnavailableException} naming how many {@code what} the topic did not take.
+     */
+    public static void sendAcked(KafkaProducer<byte[], byte[]> producer, String topic,
+                                 List<ProducerRecord<byte[], byte[]>> records, String what) throws SinkUnavailableException {
+        List<Future<?>> acks = new ArrayList<>(records.size());
         try {
-            for (Observation o : batch) {
-                byte[] key = o.correlated() ? o.correlationId().getBytes(StandardCharsets.UTF_8) : null;
-                acks.add(producer.send(new ProducerRecord<>(topic, key, ObservationCodec.encode(o))));
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                acks.add(producer.send(r));
             }
             producer.flush();
             for (Future<?> f : acks) {
@@ -85,9 +98,9 @@ public final class ObservationPublisher implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SinkUnavailableException("interrupted while publishing observations", e);
+            throw new SinkUnavailableException("interrupted while publishing " + what, e);
         } catch (Exception e) {
-            throw new SinkUnavailableException("Kafka did not take " + batch.size() + " observations on " + topic + ": "
+            throw new SinkUnavailableException("Kafka did not take " + records.size() + " " + what + " on " + topic + ": "
                     + e.getMessage(), e);
         }
     }
