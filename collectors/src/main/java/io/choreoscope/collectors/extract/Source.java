@@ -20,6 +20,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  *   <li>{@code key-regex:REGEX}, {@code topic-regex:REGEX}: the first capture group (or the whole
  *       match when the regex has no group) of a regex found in the key or topic</li>
  *   <li>{@code traceparent}: the W3C trace ID of the {@code traceparent} header</li>
+ *   <li>{@code routing-key}, {@code routing-key-regex:REGEX}: RabbitMQ's routing key, which is the record key of a
+ *       RabbitMQ message (the same as {@code key} and {@code key-regex})</li>
  * </ul>
  * A source that does not match answers null, and the next rule is tried. Empty values never match.
  */
@@ -49,12 +51,12 @@ public sealed interface Source {
                 case "header" -> new HeaderSource(s, requireArg(s, arg));
                 case "json" -> new JsonSource(s, JsonPointer.compile(requireArg(s, arg)));
                 case "cloudevents", "ce" -> new CloudEventSource(s, requireArg(s, arg).toLowerCase(Locale.ROOT));
-                case "key" -> new KeySource(s);
-                case "key-regex" -> new KeyRegexSource(s, Pattern.compile(requireArg(s, arg)));
+                case "key", "routing-key" -> new KeySource(s); // a RabbitMQ message's routing key is its key
+                case "key-regex", "routing-key-regex" -> new KeyRegexSource(s, Pattern.compile(requireArg(s, arg)));
                 case "topic-regex" -> new TopicRegexSource(s, Pattern.compile(requireArg(s, arg)));
                 case "traceparent" -> new TraceparentSource(s);
                 default -> throw new IllegalArgumentException("unknown extraction rule '" + spec
-                        + "': use header:NAME, json:/POINTER, cloudevents:ATTR, key, key-regex:REGEX, topic-regex:REGEX or traceparent");
+                        + "': use header:NAME, json:/POINTER, cloudevents:ATTR, key, key-regex:REGEX, routing-key, routing-key-regex:REGEX, topic-regex:REGEX or traceparent");
             };
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException("bad regex in extraction rule '" + spec + "': " + e.getDescription(), e);

@@ -60,7 +60,10 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
     private final int epmdPort;
     private final int distPort;
     private final String nodeName;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            // HTTP/1.1: the JDK client otherwise offers an h2c upgrade, which the management plugin (cowboy) answers
+            // by closing the connection on requests with a body.
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private Thread shutdownHook;
     private volatile boolean running;
 
@@ -179,6 +182,17 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /** Creates a virtual host where {@code guest} may do everything; tests keep apart by using one each. */
+    public void createVhost(String vhost) {
+        management("PUT", "/vhosts/" + segment(vhost), "{}");
+        management("PUT", "/permissions/" + segment(vhost) + "/" + USER, "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}");
+    }
+
+    /** An AMQP URI of {@code vhost} (guest/guest). */
+    public String amqpUri(String vhost) {
+        return "amqp://" + USER + ":" + PASSWORD + "@" + LOOPBACK + ":" + amqpPort + "/" + segment(vhost);
     }
 
     /** A path segment for the management API (a virtual host, exchange or queue name). */

@@ -1,0 +1,152 @@
+package io.choreoscope.collectors.rabbitmq;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The few calls the RabbitMQ tap makes to the management API (HTTP, basic authentication). Every call has a 10 s
+ * timeout and answers at most {@value #MAX_BODY_BYTES} bytes; a failure is an {@link IOException} naming the call.
+ */
+public final class ManagementClient {
+    /** Largest response read, 16 MB (thousands of exchanges or queues). */
+    static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String base;
+    private final String authorization;
+    private final HttpClient http = HttpClient.newBuilder()
+            // HTTP/1.1: the JDK client otherwise offers an h2c upgrade, which the management plugin (cowboy) answers
+            // by closing the connection on requests with a body.
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** An exchange: its name ({@code ""} for the default one) and type (direct, fanout, topic, headers...). */
+    public record Exchange(String vhost, String name, String type) {
+    }
+
+    /** A queue: messages ready and unacknowledged, and its consumers. */
+    public record Queue(String vhost, String name, long messages, long messagesUnacknowledged, int consumers) {
+    }
+
+    /** A binding from an exchange to a queue. */
+    public record Binding(String vhost, String exchange, String queue, String routingKey) {
+    }
+
+    public ManagementClient(String baseUrl, String username, String password) {
+        this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.authorization = "Basic " + Base64.getEncoder()
+                .encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Every virtual host's name. */
+    public List<String> vhosts() throws IOException {
+        List<String> out = new ArrayList<>();
+        for (JsonNode v : get("/api/vhosts")) {
+            out.add(v.path("name").asText());
+        }
+        return out;
+    }
+
+    /**
+     * Switches the firehose tracer of a virtual host on when it is off (it is off after every broker restart).
+     * Keeps the virtual host's description and tags. Returns true when it was off.
+     */
+    public boolean ensureTracing(String vhost) throws IOException {
+        JsonNode v = get("/api/vhosts/" + segment(vhost));
+        if (v.path("tracing").asBoolean(false)) {
+            return false;
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("tracing", true);
+        if (v.hasNonNull("description")) {
+            body.put("description", v.get("description").asText());
+        }
+        if (v.path("tags").isArray()) {
+            List<String> tags = new ArrayList<>();
+            v.get("tags").forEach(t -> tags.add(t.asText()));
+            body.put("tags", String.join(",", tags));
+        }
+        send("PUT", "/api/vhosts/" + segment(vhost), body.toString());
+        return true;
+    }
+
+    public List<Exchange> exchanges(String vhost) throws IOException {
+        List<Exchange> out = new ArrayList<>();
+        for (JsonNode x : get("/api/exchanges/" + segment(vhost) + "?columns=name,type,vhost")) {
+            out.add(new Exchange(vhost, x.path("name").asText(), x.path("type").asText()));
+        }
+        return out;
+    }
+
+    public List<Queue> queues(String vhost) throws IOException {
+        List<Queue> out = new ArrayList<>();
+        for (JsonNode q : get("/api/queues/" + segment(vhost)
+                + "?columns=name,messages_ready,messages_unacknowledged,consumers")) {
+            out.add(new Queue(vhost, q.path("name").asText(), q.path("messages_ready").asLong(),
+                    q.path("messages_unacknowledged").asLong(), q.path("consumers").asInt()));
+        }
+        return out;
+    }
+
+    /** Bindings from exchanges to queues (exchange-to-exchange bindings are left out). */
+    public List<Binding> bindings(String vhost) throws IOException {
+        List<Binding> out = new ArrayList<>();
+        for (JsonNode b : get("/api/bindings/" + segment(vhost))) {
+            if ("queue".equals(b.path("destination_type").asText())) {
+                out.add(new Binding(vhost, b.path("source").asText(), b.path("destination").asText(),
+                        b.path("routing_key").asText()));
+            }
+        }
+        return out;
+    }
+
+    /** A name as one path segment ({@code /} becomes {@code %2F}). */
+    static String segment(String name) {
+        return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private JsonNode get(String path) throws IOException {
+        return JSON.readTree(send("GET", path, null));
+    }
+
+    private byte[] send(String method, String path, String body) throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", authorization).header("Accept", "application/json");
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        try {
+            HttpResponse<java.io.InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            byte[] read;
+            try (java.io.InputStream in = r.body()) {
+                read = in.readNBytes(MAX_BODY_BYTES + 1);
+            }
+            if (read.length > MAX_BODY_BYTES) {
+                throw new IOException(method + " " + path + ": response larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            if (r.statusCode() >= 300) {
+                String text = new String(read, 0, Math.min(read.length, 300), StandardCharsets.UTF_8);
+                throw new IOException("management API " + method + " " + path + " answered " + r.statusCode() + ": " + text);
+            }
+            return read;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + method + " " + path, e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("bad management address " + base + path + ": " + e.getMessage(), e);
+        }
+    }
+}

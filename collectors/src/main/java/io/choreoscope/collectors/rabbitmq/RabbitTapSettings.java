@@ -1,0 +1,35 @@
+package io.choreoscope.collectors.rabbitmq;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What the RabbitMQ tap runs with; built by {@link RabbitMqConfig#toSettings()}, where each default is documented.
+ *
+ * @param vhosts  virtual hosts to tap; {@code *} means every one
+ * @param exclude exchanges left out (whole-name match)
+ */
+public record RabbitTapSettings(String host, int port, boolean tls, String username, String password,
+                                String managementUrl, List<String> vhosts, Pattern exclude, String queue,
+                                String queueType, int prefetch, int batchMaxRecords, long batchMaxBytes,
+                                Duration batchLinger, Duration retryInitial, Duration retryMax,
+                                Duration reconnectInitial, Duration reconnectMax, Duration discoveryInterval) {
+
+    /** Whether every virtual host is tapped. */
+    public boolean allVhosts() {
+        return vhosts.contains("*");
+    }
+
+    /** Whether messages published to this exchange are left out. */
+    public boolean excluded(String exchange) {
+        return !exchange.isEmpty() && exclude.matcher(exchange).matches();
+    }
+
+    @Override
+    public String toString() {
+        // Never print the password.
+        return "RabbitTapSettings[" + (tls ? "amqps://" : "amqp://") + username + "@" + host + ":" + port + ", vhosts "
+                + vhosts + ", management " + managementUrl + ", queue " + queue + " (" + queueType + ")]";
+    }
+}

@@ -1,0 +1,32 @@
+package io.choreoscope.model;
+
+/**
+ * Which bus a stored topic name is on. Kafka topics are stored under their own name; a RabbitMQ exchange is stored
+ * under {@code rabbitmq:<exchange>} (virtual host {@code /}) or {@code rabbitmq:<vhost>:<exchange>}, and the default
+ * exchange under the name RabbitMQ shows for it, {@code amq.default}. Kafka topic names cannot hold {@code :}, so the
+ * two never collide.
+ */
+public final class Topics {
+    /** Bus name of Kafka topics. */
+    public static final String KAFKA = "kafka";
+    /** Bus name of RabbitMQ exchanges. */
+    public static final String RABBITMQ = "rabbitmq";
+    /** Prefix of every topic name that stands for a RabbitMQ exchange. */
+    public static final String RABBITMQ_PREFIX = "rabbitmq:";
+    /** The name RabbitMQ's management UI gives the default (nameless) exchange. */
+    public static final String DEFAULT_EXCHANGE = "amq.default";
+
+    private Topics() {
+    }
+
+    /** The topic name of an exchange ({@code ""}, the default exchange, becomes {@value #DEFAULT_EXCHANGE}). */
+    public static String rabbitMq(String vhost, String exchange) {
+        String x = exchange == null || exchange.isEmpty() ? DEFAULT_EXCHANGE : exchange;
+        return vhost == null || vhost.equals("/") ? RABBITMQ_PREFIX + x : RABBITMQ_PREFIX + vhost + ":" + x;
+    }
+
+    /** {@value #RABBITMQ} for a topic that stands for an exchange, else {@value #KAFKA}. */
+    public static String bus(String topic) {
+        return topic != null && topic.startsWith(RABBITMQ_PREFIX) ? RABBITMQ : KAFKA;
+    }
+}
