@@ -83,9 +83,11 @@ public final class RabbitMqTap implements AutoCloseable {
     private final Map<String, Counter> perTopic = new ConcurrentHashMap<>();
     private final Map<ParseStatus, Counter> flagged = new ConcurrentHashMap<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Thread writerThread;
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "choreoscope-rabbitmq-writer");
         t.setDaemon(true);
+        writerThread = t;
         return t;
     });
 
@@ -477,7 +479,9 @@ public final class RabbitMqTap implements AutoCloseable {
                 v.disconnect(true);
             }
         }
-        awaitStop();
+        if (Thread.currentThread() != writerThread) {
+            awaitStop(); // from the writer (a sink that aborts), waiting would wait for itself
+        }
     }
 
     private void awaitStop() {
