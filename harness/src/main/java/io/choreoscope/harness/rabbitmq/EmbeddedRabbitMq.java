@@ -123,6 +123,15 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
         return "http://" + LOOPBACK + ":" + managementPort;
     }
 
+    /** The broker's OS process ID (the Erlang VM), for measuring its CPU time. */
+    public long pid() {
+        try {
+            return Long.parseLong(Files.readString(pidFile()).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("no readable pid file " + pidFile(), e);
+        }
+    }
+
     public String nodeName() {
         return nodeName;
     }
