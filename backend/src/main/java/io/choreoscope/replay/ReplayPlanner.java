@@ -170,6 +170,11 @@ final class ReplayPlanner {
 
     /** Refuses (400) a destination that is choreoscope's own or internal, or not allowed; {@code how} says how it was chosen. */
     private void checkTarget(String topic, String how) {
+        if (io.choreoscope.model.Topics.RABBITMQ.equals(io.choreoscope.model.Topics.bus(topic))) {
+            // A RabbitMQ exchange is no Kafka topic (Kafka refuses the name); publishing to RabbitMQ is not built yet.
+            throw ApiException.badRequest(how + ": '" + topic + "' is a RabbitMQ exchange; replay to RabbitMQ is not "
+                    + "supported yet (docs/ALERTS_AND_REPLAY.md)");
+        }
         if (OWN_TOPICS.matcher(topic).matches()) {
             throw ApiException.badRequest(how + ": replays into choreoscope's own or Kafka's internal topics ("
                     + OWN_TOPICS.pattern() + ") are refused");

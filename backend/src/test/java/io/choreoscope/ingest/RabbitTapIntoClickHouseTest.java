@@ -184,6 +184,28 @@ class RabbitTapIntoClickHouseTest {
             assertThat(d.get("graph").get("nodes")).hasSize(2);
             assertThat(d.get("graph").get("edges")).hasSize(1);
             assertThat(d.get("graph").toString()).contains("OrderPlaced", "OrderShipped");
+            List<String> buses = new ArrayList<>();
+            d.get("events").forEach(e -> buses.add(e.path("bus").asText()));
+            assertThat(buses).containsExactlyInAnyOrder("kafka", "rabbitmq");
+
+            // The exchange with its bound queue: one message waits there (no consumer), which is its lag.
+            JsonNode exchanges = api.ok("/exchanges");
+            JsonNode shipping = null;
+            for (JsonNode x : exchanges) {
+                assertThat(x.path("name").asText()).doesNotStartWith("amq.");
+                if (x.path("name").asText().equals("shipping")) {
+                    shipping = x;
+                }
+            }
+            assertThat(shipping).isNotNull();
+            assertThat(shipping.path("type").asText()).isEqualTo("topic");
+            assertThat(shipping.path("bus").asText()).isEqualTo("rabbitmq");
+            assertThat(shipping.path("topic").asText()).isEqualTo("rabbitmq:" + vhost + ":shipping");
+            JsonNode queue = shipping.path("queues").get(0);
+            assertThat(queue.path("name").asText()).isEqualTo("shipping-service");
+            assertThat(queue.path("consumers").asInt()).isZero();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(api.ok("/exchanges").toString())
+                    .contains("\"lag\":1"));
         }
     }
 }

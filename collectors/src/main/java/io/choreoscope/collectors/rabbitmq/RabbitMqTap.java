@@ -185,6 +185,18 @@ public final class RabbitMqTap implements AutoCloseable {
                 consecutiveFailures, lastError, lastErrorAt, managementProblem, pending);
     }
 
+    /** The virtual hosts the tap taps now (with {@code *}: those found so far). */
+    public List<String> vhosts() {
+        synchronized (vhosts) {
+            return List.copyOf(vhosts.keySet());
+        }
+    }
+
+    /** Whether messages of this exchange are left out. */
+    public boolean excluded(String exchange) {
+        return settings.excluded(exchange);
+    }
+
     /** The management API the tap reads (for exchange listings and queue depths). */
     public ManagementClient management() {
         return management;

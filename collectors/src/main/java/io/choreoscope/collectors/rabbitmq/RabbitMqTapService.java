@@ -33,6 +33,16 @@ public class RabbitMqTapService implements AutoCloseable {
         return tap.status();
     }
 
+    /** The virtual hosts tapped now. */
+    public java.util.List<String> tappedVhosts() {
+        return tap.vhosts();
+    }
+
+    /** Whether messages of this exchange are left out by configuration. */
+    public boolean excluded(String exchange) {
+        return tap.excluded(exchange);
+    }
+
     public ManagementClient management() {
         return tap.management();
     }

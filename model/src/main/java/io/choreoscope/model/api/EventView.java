@@ -8,12 +8,28 @@ import java.util.List;
  * ({@code payloadEncoding = "base64"}). Payloads longer than the request's {@code maxPayloadBytes}
  * (default 64 KiB) are cut, with {@code payloadTruncated = true} and {@code payloadSize} the full size;
  * {@code GET /api/v1/events/{topic}/{partition}/{offset}/payload} returns the whole raw value.
+ *
+ * <p>{@code bus} is {@code kafka} or {@code rabbitmq} ({@link io.choreoscope.model.Topics#bus}): a RabbitMQ message's
+ * topic is its exchange ({@code rabbitmq:<exchange>}), its partition 0 and its offset the identity hash
+ * (docs/RABBITMQ.md).
  */
 public record EventView(String topic, int partition, long offset, Instant timestamp, Instant ingestTime,
                         String key, List<HeaderView> headers, String payload, String payloadEncoding,
                         boolean payloadTruncated, long payloadSize, String contentType, String correlationId,
                         String eventId, String eventType, String sourceService, String causationId,
-                        String traceId, String spanId, String parseStatus, String parseError, boolean replayed) {
+                        String traceId, String spanId, String parseStatus, String parseError, boolean replayed,
+                        String bus) {
+
+    /** An event whose bus follows from its topic name. */
+    public EventView(String topic, int partition, long offset, Instant timestamp, Instant ingestTime,
+                     String key, List<HeaderView> headers, String payload, String payloadEncoding,
+                     boolean payloadTruncated, long payloadSize, String contentType, String correlationId,
+                     String eventId, String eventType, String sourceService, String causationId,
+                     String traceId, String spanId, String parseStatus, String parseError, boolean replayed) {
+        this(topic, partition, offset, timestamp, ingestTime, key, headers, payload, payloadEncoding, payloadTruncated,
+                payloadSize, contentType, correlationId, eventId, eventType, sourceService, causationId, traceId, spanId,
+                parseStatus, parseError, replayed, io.choreoscope.model.Topics.bus(topic));
+    }
 
     /** A header; binary values are base64 with {@code encoding = "base64"}, else {@code "text"}. */
     public record HeaderView(String name, String value, String encoding) {

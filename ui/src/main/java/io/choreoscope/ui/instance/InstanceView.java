@@ -333,7 +333,7 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         }).setHeader("After previous").setAutoWidth(true).setFlexGrow(0);
         events.addColumn(EventView::eventType).setHeader("Event").setFlexGrow(2);
         events.addColumn(EventView::sourceService).setHeader("Service").setFlexGrow(1);
-        events.addColumn(e -> e.topic() + " / " + e.partition() + " / " + e.offset()).setHeader("Topic / part. / offset")
+        events.addColumn(BusLabel::of).setHeader("Bus · topic or exchange")
                 .setFlexGrow(1);
         events.addColumn(e -> Formats.bytes(e.payloadSize()) + (e.payloadTruncated() ? " (cut)" : ""))
                 .setHeader("Payload").setAutoWidth(true).setFlexGrow(0);
