@@ -158,6 +158,7 @@ public final class SampleFlows {
     private static void apply(SampleFlowsSettings.Builder b, String name, String value) throws UsageException {
         switch (name) {
             case "--bootstrap-servers" -> b.bootstrapServers(value);
+            case "--rabbitmq-uri" -> io.choreoscope.samples.service.RabbitBus.configure(value);
             case "--otlp-endpoint" -> b.otlpEndpoint(value);
             case "--rate" -> b.rate(Double.parseDouble(value));
             case "--duration" -> b.duration(duration(value));
@@ -234,6 +235,8 @@ public final class SampleFlows {
                   --bootstrap-servers HOST:PORT  Kafka (default %s)
                   --otlp-endpoint URL            OTLP/HTTP traces endpoint (default %s)
                   --no-tracing                   create and export no spans
+                  --rabbitmq-uri URI             the order saga's shipping step publishes to RabbitMQ (exchange
+                                                 "shipping") instead of Kafka (default: off, all on Kafka)
                   --topic-prefix P               prefix of topic and consumer group names (default none)
                   --partitions N                 partitions of topics created here (default %d)
                 Load

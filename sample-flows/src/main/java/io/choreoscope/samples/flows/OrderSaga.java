@@ -71,7 +71,10 @@ public final class OrderSaga implements Choreography {
                                 : emit(topics.inventory(), in.next(STOCK_RESERVED, "inventory",
                                         obj().put("reservationId", "res-" + shortId(rnd)))))),
                 new ServiceSpec("shipping", codec, List.of(topics.inventory()), Map.of(
-                        STOCK_RESERVED, (in, rnd) -> emit(topics.shipping(), in.next(ORDER_SHIPPED, "shipping",
+                        // With RabbitMQ on (the demo), shipping announces over RabbitMQ: one transaction, two buses.
+                        STOCK_RESERVED, (in, rnd) -> emit(io.choreoscope.samples.service.RabbitBus.enabled()
+                                        ? io.choreoscope.samples.service.RabbitBus.PREFIX + "shipping" : topics.shipping(),
+                                in.next(ORDER_SHIPPED, "shipping",
                                 obj().put("trackingNumber", "TRK" + shortId(rnd)))))));
     }
 

@@ -277,6 +277,20 @@ public final class SampleService implements AutoCloseable {
             span.setAttribute(FAULT, "duplicate");
         }
         published.incrementAndGet();
+        if (out.topic().startsWith(RabbitBus.PREFIX) && RabbitBus.get() != null) {
+            // This step runs over RabbitMQ (the demo's shipping step): same event, AMQP properties and headers.
+            span.setAttribute(MESSAGING_SYSTEM, "rabbitmq");
+            span.setAttribute(DESTINATION, out.topic().substring(RabbitBus.PREFIX.length()));
+            try {
+                RabbitBus.get().publish(record, e.eventId(), e.correlationId(), e.type(), spec.name());
+            } catch (java.io.IOException | RuntimeException ex) {
+                span.recordException(ex);
+                span.setStatus(StatusCode.ERROR, String.valueOf(ex.getMessage()));
+                LOG.log(System.Logger.Level.WARNING, spec.name() + " could not publish to " + out.topic() + ": " + ex);
+            }
+            span.end();
+            return;
+        }
         send(record, span);
         if (duplicate) {
             ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(record.topic(), null, record.timestamp(),
