@@ -71,6 +71,9 @@ public class ExchangeController {
                     }
                     List<ExchangeInfo.QueueLag> lags = new ArrayList<>();
                     bound.getOrDefault(x.name(), Map.of()).forEach((queue, keys) -> {
+                        if (queue.equals(tap.get().tapQueue())) {
+                            return; // the tap's own queue (bound to the default exchange like every queue)
+                        }
                         ManagementClient.Queue q = queues.get(queue);
                         long ready = q == null ? 0 : q.messages();
                         long unacked = q == null ? 0 : q.messagesUnacknowledged();

@@ -193,6 +193,7 @@ class RabbitTapIntoClickHouseTest {
             JsonNode shipping = null;
             for (JsonNode x : exchanges) {
                 assertThat(x.path("name").asText()).doesNotStartWith("amq.");
+                assertThat(x.path("queues").toString()).doesNotContain("choreoscope.tap");
                 if (x.path("name").asText().equals("shipping")) {
                     shipping = x;
                 }

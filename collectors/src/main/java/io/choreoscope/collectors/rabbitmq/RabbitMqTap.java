@@ -192,6 +192,11 @@ public final class RabbitMqTap implements AutoCloseable {
         }
     }
 
+    /** The tap's own queue's name (in every tapped virtual host). */
+    public String queue() {
+        return settings.queue();
+    }
+
     /** Whether messages of this exchange are left out. */
     public boolean excluded(String exchange) {
         return settings.excluded(exchange);

@@ -43,6 +43,11 @@ public class RabbitMqTapService implements AutoCloseable {
         return tap.excluded(exchange);
     }
 
+    /** The tap's own queue (left out of listings: it is no service's). */
+    public String tapQueue() {
+        return tap.queue();
+    }
+
     public ManagementClient management() {
         return tap.management();
     }
