@@ -14,7 +14,7 @@ cytoscape.use(dagre);
 
 /** Smallest label size on screen, in CSS px, that "fit" keeps for ELK-laid-out flow maps. */
 const MIN_LABEL_PX = 11;
-const NODE_FONT = 14;
+const NODE_FONT = 12;
 const EDGE_FONT = 12;
 const elk = new ELK();
 
@@ -294,15 +294,13 @@ class ChoreoGraph extends HTMLElement {
     });
     const edges = g.edges.filter((e) => e.data.source !== e.data.target).map((e) => {
       const main = (' ' + (e.classes || '') + ' ').includes(' main ');
-      const label = e.data.label || '';
-      const longest = Math.max(0, ...label.split('\n').map((l) => l.length));
+      // labels are drawn on the line (between layers, see nodeNodeBetweenLayers), not given to ELK: label dummy
+      // nodes would add a layer per label and make the map twice as wide
       return {
         id: e.data.id, sources: [e.data.source], targets: [e.data.target],
-        labels: label ? [{ text: label, width: longest * EDGE_FONT * 0.6 + 8, height: EDGE_FONT * 1.4 * label.split('\n').length }] : [],
         layoutOptions: {
           'elk.layered.priority.straightness': main ? '20' : '1',
           'elk.layered.priority.direction': main ? '20' : '0',
-          'elk.edgeLabels.placement': 'CENTER',
         },
       };
     });
@@ -311,11 +309,9 @@ class ChoreoGraph extends HTMLElement {
       layoutOptions: {
         'elk.algorithm': 'layered',
         'elk.direction': 'RIGHT',
-        'elk.layered.spacing.nodeNodeBetweenLayers': '36',
-        'elk.spacing.nodeNode': '34',
+        'elk.layered.spacing.nodeNodeBetweenLayers': '64',
+        'elk.spacing.nodeNode': '36',
         'elk.spacing.edgeNode': '18',
-        'elk.spacing.edgeLabel': '4',
-        'elk.layered.edgeLabels.sideSelection': 'ALWAYS_UP',
         'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',
         'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
         'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',

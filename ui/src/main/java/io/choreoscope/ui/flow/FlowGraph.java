@@ -109,12 +109,18 @@ public final class FlowGraph {
                     classes.add("bottleneck");
                 }
             } else {
-                label = Formats.count(t.count()) + " · " + Formats.percent(share(model, t));
+                label = Formats.count(t.count()) + " · " + shortPercent(share(model, t));
                 width = GraphData.widthFor(t.count(), maxCount);
             }
             edges.add(new GraphData.Edge(id, t.from(), t.to(), label, width, classes));
         }
         return new GraphData(nodes, edges, "LR");
+    }
+
+    /** A share as a whole percentage ("63%"), or "<1%": edge labels stay short so the map stays narrow. */
+    static String shortPercent(double share) {
+        double pct = 100 * share;
+        return pct > 0 && pct < 1 ? "<1%" : Math.round(pct) + "%";
     }
 
     /** Share of the instances that take {@code t} (the transition's instance count when known, else its count). */
@@ -218,23 +224,37 @@ public final class FlowGraph {
         return out;
     }
 
-    /** Long CamelCase names broken into lines of about 16 characters, so boxes stay narrow. */
+    /** Longest line of a step's name in the map, in characters; longer names break at word boundaries. */
+    static final int LINE_CHARS = 12;
+
+    /**
+     * A step's name broken into lines of at most {@link #LINE_CHARS} characters at CamelCase, dot, dash and underscore
+     * boundaries (a word longer than that stays whole), so that boxes stay narrow and the map fits at a readable size.
+     */
     static String wrap(String type) {
-        if (type.length() <= 18) {
+        if (type.length() <= LINE_CHARS) {
             return type;
         }
+        List<String> words = new ArrayList<>();
+        int begin = 0;
+        for (int i = 1; i < type.length(); i++) {
+            char c = type.charAt(i);
+            char p = type.charAt(i - 1);
+            if ((Character.isUpperCase(c) && Character.isLowerCase(p)) || p == '.' || p == '_' || p == '-' || p == ' ') {
+                words.add(type.substring(begin, i));
+                begin = i;
+            }
+        }
+        words.add(type.substring(begin));
         StringBuilder out = new StringBuilder();
         int line = 0;
-        for (int i = 0; i < type.length(); i++) {
-            char c = type.charAt(i);
-            boolean boundary = i > 0 && (Character.isUpperCase(c) && Character.isLowerCase(type.charAt(i - 1))
-                    || type.charAt(i - 1) == '.' || type.charAt(i - 1) == '_' || type.charAt(i - 1) == '-');
-            if (boundary && line >= 8 && type.length() - i >= 4) {
+        for (String w : words) {
+            if (line > 0 && line + w.length() > LINE_CHARS) {
                 out.append('\n');
                 line = 0;
             }
-            out.append(c);
-            line++;
+            out.append(w);
+            line += w.length();
         }
         return out.toString();
     }

@@ -340,13 +340,14 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             head.addClassName("variant-head");
             Span path = new Span(String.join(" → ", v.steps()) + (v.complete() ? "" : " → …"));
             path.addClassName("variant-steps");
-            Button b = new Button();
-            b.getElement().appendChild(head.getElement(), path.getElement());
-            b.addClassName("variant-item");
-            b.addThemeVariants(ButtonVariant.LUMO_TERTIARY);
-            b.setId("variant-" + rank);
-            b.addClickListener(e -> selectVariant(rank, v));
-            variantsPanel.add(b);
+            Div item = new Div(head, path);
+            item.addClassName("variant-item");
+            item.setId("variant-" + rank);
+            item.getElement().setAttribute("role", "button");
+            item.getElement().setAttribute("tabindex", "0");
+            item.addClickListener(e -> selectVariant(rank, v));
+            item.getElement().addEventListener("keydown", e -> selectVariant(rank, v)).setFilter("event.key === 'Enter'");
+            variantsPanel.add(item);
         }
     }
 

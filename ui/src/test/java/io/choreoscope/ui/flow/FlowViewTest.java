@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 
 import com.github.mvysny.kaributesting.v10.GridKt;
 import com.vaadin.flow.component.ComponentUtil;
-import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.html.Div;
 import com.vaadin.flow.component.html.Input;
 import com.vaadin.flow.component.html.Span;
@@ -109,7 +108,7 @@ class FlowViewTest extends KaribuTest {
         var variants = api.variants(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR, 500);
         Div panel = _get(Div.class, d -> d.withId("variants-panel"));
         assertThat(text(panel)).contains(String.join(" → ", variants.get(0).steps()));
-        _click(_get(panel, Button.class, b -> b.withId("variant-1")));
+        _click(_get(panel, Div.class, b -> b.withId("variant-1")));
         roundtrip();
         Div details = _get(Div.class, d -> d.withId("selection-details"));
         assertThat(text(details)).contains("Variant #1").contains("Its instances");
