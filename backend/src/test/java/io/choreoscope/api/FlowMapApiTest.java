@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Flow maps through the API against the running application (real Kafka, real ClickHouse, the tap, live inference):
  * the model of a time window, path and step filtering with what it hides, variants and their instances. One noisy
  * order log is produced once for the class: 20 happy orders, 3 compensated, one shipped twice, one shipped before it
- * was paid, all in the last few minutes; and one happy order two hours ago.
+ * was paid, all in the last few minutes; one happy order two hours ago; and, around a "deploy" three and a half
+ * hours ago, five happy orders before it and five that skip the payment after it.
  */
 @ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
 class FlowMapApiTest {
@@ -64,9 +65,18 @@ class FlowMapApiTest {
         saga.event("ooo-1", "OrderShipped", "shipping", o.plusMillis(100), "{}");
         saga.event("ooo-1", "PaymentCaptured", "payments", o.plusMillis(200), "{}");
         saga.completed("old-1", Instant.now().minus(Duration.ofHours(2)));
+        // a deploy between two old windows: before it shipping follows payment, after it payment is skipped
+        Instant beforeDeploy = Instant.now().minus(Duration.ofMinutes(270));
+        Instant afterDeploy = Instant.now().minus(Duration.ofMinutes(210));
+        for (int i = 1; i <= 5; i++) {
+            saga.completed("before-" + i, beforeDeploy.plusSeconds(i));
+            saga.event("after-" + i, "OrderPlaced", "orders", afterDeploy.plusSeconds(i), "{}");
+            saga.event("after-" + i, "OrderShipped", "shipping", afterDeploy.plusSeconds(i).plusMillis(100), "{}");
+        }
         saga.flush();
         await().atMost(WAIT).untilAsserted(() -> {
             assertThat(api.ok("/instances?limit=500&from=-3h").get("items")).hasSize(26);
+            assertThat(api.ok("/instances?limit=500&from=-5h").get("items")).hasSize(36);
             assertThat(api.ok("/instances?state=COMPENSATED&limit=500&from=-3h").get("items")).hasSize(3);
             assertThat(api.get("/flows/OrderPlaced").status()).isEqualTo(200);
         });
@@ -114,7 +124,7 @@ class FlowMapApiTest {
 
         JsonNode lifetime = api.ok("/flows/OrderPlaced");
         assertThat(lifetime.get("from").isNull()).isTrue();
-        assertThat(lifetime.get("instances").asLong()).isEqualTo(26);
+        assertThat(lifetime.get("instances").asLong()).isEqualTo(36);
     }
 
     @Test
@@ -176,5 +186,100 @@ class FlowMapApiTest {
         List<String> out = new ArrayList<>();
         variant.get("steps").forEach(s -> out.add(s.asText()));
         return out;
+    }
+
+    @Test
+    void theEventLogExportsAsXesWithEveryEventOfTheWindowAndAsCsv() throws Exception {
+        var r = api.raw("/flows/OrderPlaced/export?format=xes&from=-1h");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/xml");
+        assertThat(r.headers().firstValue("Content-Disposition").orElse("")).startsWith("attachment; filename=\"OrderPlaced-")
+                .endsWith(".xes\"");
+        var doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new java.io.ByteArrayInputStream(r.body()));
+        Map<String, List<String>> traces = new HashMap<>();
+        var traceNodes = doc.getElementsByTagName("trace");
+        for (int i = 0; i < traceNodes.getLength(); i++) {
+            var trace = (org.w3c.dom.Element) traceNodes.item(i);
+            String caseId = null;
+            List<String> activities = new ArrayList<>();
+            for (var n = trace.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof org.w3c.dom.Element e && e.getTagName().equals("string") && e.getAttribute("key").equals("concept:name")) {
+                    caseId = e.getAttribute("value");
+                }
+                if (n instanceof org.w3c.dom.Element e && e.getTagName().equals("event")) {
+                    String activity = null;
+                    String time = null;
+                    var attrs = e.getChildNodes();
+                    for (int k = 0; k < attrs.getLength(); k++) {
+                        if (attrs.item(k) instanceof org.w3c.dom.Element a) {
+                            if (a.getAttribute("key").equals("concept:name")) {
+                                activity = a.getAttribute("value");
+                            }
+                            if (a.getAttribute("key").equals("time:timestamp")) {
+                                time = a.getAttribute("value");
+                            }
+                        }
+                    }
+                    assertThat(java.time.OffsetDateTime.parse(time).toInstant()).isAfterOrEqualTo(base);
+                    activities.add(activity);
+                }
+            }
+            traces.put(caseId, activities);
+        }
+        assertThat(traces).hasSize(25).doesNotContainKey("old-1");
+        for (int i = 1; i <= 20; i++) {
+            assertThat(traces.get("ok-" + i)).containsExactly("OrderPlaced", "PaymentCaptured", "OrderShipped");
+        }
+        assertThat(traces.get("comp-2")).containsExactly("OrderPlaced", "PaymentFailed", "OrderCancelled");
+        assertThat(traces.get("dup-1")).containsExactly("OrderPlaced", "PaymentCaptured", "OrderShipped", "OrderShipped");
+        assertThat(traces.get("ooo-1")).containsExactly("OrderPlaced", "OrderShipped", "PaymentCaptured");
+
+        var csv = api.raw("/flows/OrderPlaced/export?format=csv&from=-1h");
+        assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
+        String[] lines = new String(csv.body(), java.nio.charset.StandardCharsets.UTF_8).split("\r\n");
+        assertThat(lines[0]).isEqualTo("case_id,activity,timestamp,resource");
+        assertThat(lines).hasSize(1 + 60 + 9 + 4 + 3);
+        assertThat(lines).contains(lines[0]).anyMatch(l -> l.startsWith("\"comp-1\",\"PaymentFailed\",") && l.endsWith(",\"payments\""));
+    }
+
+    @Test
+    void theMapExportsAsValidBpmnMermaidAndDotFilteredLikeTheMap() throws Exception {
+        var r = api.raw("/flows/OrderPlaced/export?format=bpmn&from=-1h&minStepShare=0.1&minPathShare=0.1");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Disposition").orElse("")).endsWith(".bpmn\"");
+        assertThat(BpmnCheck.check(r.body())).containsExactlyInAnyOrder("OrderPlaced", "PaymentCaptured", "OrderShipped",
+                "PaymentFailed", "OrderCancelled");
+
+        String mermaid = api.get("/flows/OrderPlaced/export?format=mermaid&from=-1h&minStepShare=0.1&minPathShare=0.1").text();
+        assertThat(mermaid).startsWith("flowchart LR\n").contains("[\"OrderPlaced\"]");
+        assertThat(mermaid.lines().filter(l -> l.contains("-->"))).hasSize(4);
+        String dot = api.get("/flows/OrderPlaced/export?format=dot&from=-1h").text();
+        assertThat(dot).startsWith("digraph \"OrderPlaced\" {").contains("\"OrderShipped\" -> \"OrderShipped\"");
+        assertThat(dot.lines().filter(l -> l.contains(" -> "))).hasSize(7);
+
+        assertThat(api.get("/flows/OrderPlaced/export?format=pdf").status()).isEqualTo(400);
+        assertThat(api.get("/flows/OrderPlaced/export").status()).isEqualTo(400);
+        assertThat(api.get("/flows/NoSuchFlow/export?format=csv").status()).isEqualTo(404);
+    }
+
+    @Test
+    void comparingTheWindowsAroundADeployFindsExactlyTheSkippedStep() {
+        JsonNode c = api.ok("/flows/OrderPlaced/compare?from1=-5h&to1=-4h&from2=-4h&to2=-3h");
+        assertThat(c.get("before").get("instances").asLong()).isEqualTo(5);
+        assertThat(c.get("after").get("instances").asLong()).isEqualTo(5);
+        Map<String, String> changes = new HashMap<>();
+        for (String kind : List.of("steps", "transitions")) {
+            c.get(kind).forEach(i -> {
+                if (!i.get("change").asText().equals("SAME")) {
+                    changes.put(i.get("from").asText() + (i.get("to").isNull() ? "" : "->" + i.get("to").asText()),
+                            i.get("change").asText());
+                }
+            });
+        }
+        assertThat(changes).isEqualTo(Map.of("PaymentCaptured", "GONE", "OrderPlaced->PaymentCaptured", "GONE",
+                "PaymentCaptured->OrderShipped", "GONE", "OrderPlaced->OrderShipped", "ADDED"));
+        assertThat(api.get("/flows/OrderPlaced/compare?from1=-5h").status()).isEqualTo(400);
+        assertThat(api.get("/flows/OrderPlaced/compare?from1=-5h&from2=-4h&minShareChange=7").status()).isEqualTo(400);
     }
 }

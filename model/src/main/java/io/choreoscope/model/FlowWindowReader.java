@@ -26,6 +26,24 @@ public interface FlowWindowReader {
     /** The variants of the window, most frequent first (ties by ID); at most {@code limit}. */
     List<Variant> variants(String flow, Instant from, Instant to, int limit);
 
+    /**
+     * The event log of the window, for process-mining tools: every event of every instance started in it (duplicates
+     * counted once, as in {@link #model}), by instance (newest start last), each instance's events in order. At most
+     * {@code maxEvents}: a window with more throws {@link QueryLimitException} (ask for a shorter window).
+     */
+    List<LogEvent> eventLog(String flow, Instant from, Instant to, int maxEvents);
+
+    /**
+     * One event of an event log.
+     *
+     * @param caseId    the instance's primary correlation ID
+     * @param activity  the event type
+     * @param timestamp the event's timestamp
+     * @param resource  the service that produced it (empty when unknown)
+     */
+    record LogEvent(String caseId, String activity, Instant timestamp, String resource) {
+    }
+
     /** Correlation IDs of the window's instances of one variant, newest last event first; at most {@code limit}. */
     List<String> variantInstances(String flow, Instant from, Instant to, String variantId, int limit);
 }

@@ -46,12 +46,12 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
 
     /**
      * One row per instance started in the window: {@code cid}, {@code state} and {@code evs}, its events as
-     * (ts, partition, offset, topic, event_type) in order. Parameters: flow, from, to, flow, from, to.
+     * (ts, partition, offset, topic, event_type, source_service) in order. Parameters: flow, from, to, flow, from, to.
      */
     private String traces() {
         String window = "flow = ? AND started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS;
         return "SELECT cid, any(state) AS state, arraySort(groupArray(ev)) AS evs FROM ("
-                + " SELECT l.cid AS cid, l.state AS state, min((e.ts, e.partition, e.offset, e.topic, e.event_type)) AS ev"
+                + " SELECT l.cid AS cid, l.state AS state, min((e.ts, e.partition, e.offset, e.topic, e.event_type, e.source_service)) AS ev"
                 + " FROM " + db + ".events AS e"
                 + " INNER JOIN (SELECT correlation_id AS cid, state, arrayJoin(linked_ids) AS lid FROM " + db
                 + ".instances FINAL WHERE " + window + ") AS l ON e.correlation_id = l.lid"
@@ -147,6 +147,19 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
                 + " WHERE lower(hex(cityHash64(arrayMap(x -> toString(x.5), evs)))) = ?"
                 + " ORDER BY evs[-1].1 DESC, cid DESC LIMIT ?";
         return sql.query(LIMITS, q, rs -> rs.getString(1), windowParams(flow, from, to, variantId, limit));
+    }
+
+    @Override
+    public List<LogEvent> eventLog(String flow, Instant from, Instant to, int maxEvents) {
+        String q = "SELECT cid, toString(ev.5), toUnixTimestamp64Milli(ev.1), toString(ev.6) FROM (" + traces() + ")"
+                + " ARRAY JOIN evs AS ev ORDER BY evs[1].1, cid, ev LIMIT ?";
+        List<LogEvent> out = sql.query(LIMITS, q, rs -> new LogEvent(rs.getString(1), rs.getString(2),
+                Instant.ofEpochMilli(rs.getLong(3)), rs.getString(4)), windowParams(flow, from, to, maxEvents + 1));
+        if (out.size() > maxEvents) {
+            throw new io.choreoscope.model.QueryLimitException("the window holds more than " + maxEvents
+                    + " events, the most one export carries; export a shorter window", null);
+        }
+        return out;
     }
 
     private static double[] doubles(ResultSet rs, int column) throws SQLException {

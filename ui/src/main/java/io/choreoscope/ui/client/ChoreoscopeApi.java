@@ -50,6 +50,12 @@ public interface ChoreoscopeApi {
     /** {@code GET /flows/{flow}/variants?from&limit}: the window's variants, most frequent first. */
     List<io.choreoscope.model.flow.Variant> variants(String flow, TimeWindow window, int limit);
 
+    /**
+     * {@code GET /flows/{flow}/export?format&from&minStepShare&minPathShare}: the map ({@code bpmn}, {@code mermaid},
+     * {@code dot}, filtered like the map) or the window's event log ({@code xes}, {@code csv}) as a file.
+     */
+    RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare);
+
     /** {@code GET /flows/{flow}/variants/{id}/instances?from&limit}: one variant's instances, newest first. */
     List<InstanceSnapshot> variantInstances(String flow, String variantId, TimeWindow window, int limit);
 

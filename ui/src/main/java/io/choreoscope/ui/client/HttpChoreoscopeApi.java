@@ -162,6 +162,18 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare) {
+        URI uri = path("flows/" + segment(flow) + "/export", params("format", format,
+                "from", window == null || window.lifetime() ? null : window.from(),
+                "minStepShare", minStepShare, "minPathShare", minPathShare));
+        HttpResponse<byte[]> r = send("GET", uri, null, Map.of(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() >= 400) {
+            throw error(uri, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return new RawPayload(r.headers().firstValue("Content-Type").orElse("application/octet-stream"), r.body());
+    }
+
+    @Override
     public List<InstanceSnapshot> variantInstances(String flow, String variantId, TimeWindow window, int limit) {
         return get(path("flows/" + segment(flow) + "/variants/" + segment(variantId) + "/instances", params("from",
                 window == null || window.lifetime() ? null : window.from(), "limit", limit > 0 ? limit : null)),

@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import com.vaadin.flow.component.Component;
+import com.vaadin.flow.component.html.Anchor;
 import com.vaadin.flow.component.html.Input;
 import com.vaadin.flow.component.radiobutton.RadioButtonGroup;
 import com.vaadin.flow.component.select.Select;
@@ -86,6 +87,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     private final Div variantsPanel = new Div();
     private final Loader variantLoader = new Loader();
     private String flow;
+    /** The API as the signed-in user, for downloads (which run outside the UI's request). */
+    private ChoreoscopeApi api;
     /** The whole (unfiltered) model of the window; {@link #model} is what the map shows. */
     private FlowModel whole;
     private FlowModel model;
@@ -197,9 +200,42 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         steps.addClassName("slider-field");
         Div paths = new Div(new Span("Paths ≥ "), pathValue, pathSlider);
         paths.addClassName("slider-field");
-        Div bar = new Div(window, mode, steps, paths, hiddenNote);
+        Div exports = new Div(new Span("Export: "));
+        exports.addClassName("flow-exports");
+        exports.setId("flow-exports");
+        for (String format : EXPORT_FORMATS) {
+            Anchor a = new Anchor(new com.vaadin.flow.server.StreamResource(flowFileName(format), () -> exportStream(format)),
+                    format.toUpperCase(java.util.Locale.ROOT));
+            a.getElement().setAttribute("download", true);
+            a.setId("export-" + format);
+            a.getElement().setAttribute("title", format.equals("xes") || format.equals("csv")
+                    ? "The window's event log (case, activity, timestamp, resource)" : "The map as shown");
+            exports.add(a);
+        }
+        Div bar = new Div(window, mode, steps, paths, hiddenNote, exports);
         bar.addClassName("flow-controls");
         return bar;
+    }
+
+    /** Formats offered for download (the API's {@code /export}). */
+    static final List<String> EXPORT_FORMATS = List.of("bpmn", "mermaid", "dot", "xes", "csv");
+
+    private String flowFileName(String format) {
+        String ext = switch (format) {
+            case "mermaid" -> "mmd";
+            default -> format;
+        };
+        return "flow." + ext;
+    }
+
+    /** The export as the API answers it, for the current window and sliders; an error becomes a short text file. */
+    java.io.InputStream exportStream(String format) {
+        try {
+            var raw = api.export(flow, window.getValue(), format, shareOf(stepSlider), shareOf(pathSlider));
+            return new java.io.ByteArrayInputStream(raw.bytes());
+        } catch (ApiException e) {
+            return new java.io.ByteArrayInputStream(("Export failed: " + e.getMessage()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     private static Input slider(String id, String label) {
@@ -236,6 +272,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     @Override
     public void beforeEnter(BeforeEnterEvent event) {
         flow = event.getRouteParameters().get(FLOW_PARAMETER).orElse("");
+        api = io.choreoscope.ui.UiServices.current().api();
         title.setText(flow);
         String w = event.getLocation().getQueryParameters().getSingleParameter("window").orElse(null);
         window.setValue(w == null ? TimeWindow.LAST_HOUR : "lifetime".equals(w) ? TimeWindow.LIFETIME : TimeWindow.parse(w));

@@ -356,6 +356,26 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         }
     }
 
+    /** The fake's export: the filtered map's transitions as Mermaid-like text, or the instances' events as CSV. */
+    @Override
+    public RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare) {
+        enter("export " + flow + " " + format);
+        FlowModel m = io.choreoscope.model.flow.FlowFilter.apply(flow(flow, window), minStepShare, minPathShare);
+        StringBuilder b = new StringBuilder();
+        if (format.equals("csv") || format.equals("xes")) {
+            b.append("case_id,activity,timestamp,resource\n");
+            synchronized (this) {
+                instances.values().stream().filter(d -> d.snapshot().flow().equals(flow)).forEach(d -> d.events().forEach(e ->
+                        b.append(d.snapshot().correlationId()).append(',').append(e.eventType()).append(',')
+                                .append(e.timestamp()).append(",\n")));
+            }
+        } else {
+            b.append("flowchart LR\n");
+            m.transitions().forEach(t -> b.append("    ").append(t.from()).append(" --> ").append(t.to()).append('\n'));
+        }
+        return new RawPayload("text/plain", b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     @Override
     public List<InstanceSnapshot> variantInstances(String flow, String variantId, TimeWindow window, int limit) {
         enter("variant instances " + flow + " " + variantId);

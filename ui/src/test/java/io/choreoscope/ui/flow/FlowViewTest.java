@@ -79,6 +79,19 @@ class FlowViewTest extends KaribuTest {
     }
 
     @Test
+    void theExportLinksDownloadWhatTheApiExportsForTheWindowAndSliders() throws Exception {
+        navigate("flows/OrderPlaced");
+        assertThat(FlowView.EXPORT_FORMATS).allMatch(f -> _find(com.vaadin.flow.component.html.Anchor.class,
+                a -> a.withId("export-" + f)).size() == 1);
+        slide("path-slider", 30);
+        String mermaid = new String(_get(FlowView.class).exportStream("mermaid").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        FlowModel shown = FlowFilter.apply(api.flow(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR), 0.05, 0.30);
+        assertThat(mermaid.lines().filter(l -> l.contains("-->"))).hasSize(shown.transitions().size());
+        assertThat(api.calls()).contains("export OrderPlaced mermaid");
+    }
+
+    @Test
     void theWindowPickerLoadsAnotherWindowOrTheLifetimeModel() {
         navigate("flows/OrderPlaced?window=lifetime");
         assertThat(_get(FlowView.class).window()).isEqualTo(TimeWindow.LIFETIME);
