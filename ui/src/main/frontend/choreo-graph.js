@@ -2,10 +2,21 @@
 // The server sets the `graph` property to a JSON string {nodes, edges, rankDir} (see GraphData.java)
 // and `selected` to an element ID. Clicks are sent back as `graph-node-click` / `graph-edge-click`
 // events with detail.id. Labels are drawn on a canvas: data never becomes HTML.
+// With the `layout` property set to `elk` (flow maps), ELK's layered algorithm places the nodes instead:
+// nodes of class `start` in the first layer, `end` in the last, edges of class `main` kept straight, the
+// input order of the nodes (main path first) breaking cycles; edges that point back are drawn as arcs, and
+// "fit" never zooms out so far that a label is drawn smaller than MIN_LABEL_PX (the graph scrolls instead).
 import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
+import ELK from 'elkjs/lib/elk.bundled.js';
 
 cytoscape.use(dagre);
+
+/** Smallest label size on screen, in CSS px, that "fit" keeps for ELK-laid-out flow maps. */
+const MIN_LABEL_PX = 11;
+const NODE_FONT = 12;
+const EDGE_FONT = 12;
+const elk = new ELK();
 
 // Resolves any CSS colour (variables, color-mix, hsl) to rgb(), which cytoscape understands.
 function resolveColor(host, cssValue, fallback) {
@@ -24,6 +35,44 @@ class ChoreoGraph extends HTMLElement {
     this._graph = null;
     this._selected = '';
     this._cy = null;
+    this._layout = 'dagre';
+    this._renderSeq = 0;
+  }
+
+  set layout(name) {
+    const next = name || 'dagre';
+    if (next !== this._layout) {
+      this._layout = next;
+      this._render();
+    }
+  }
+
+  get layout() {
+    return this._layout;
+  }
+
+  /**
+   * What the browser tests measure: the zoom, the smallest node and edge label on screen (px), the number of
+   * nodes and edges drawn, and each node's model position (x grows to the right).
+   */
+  metrics() {
+    if (!this._cy) {
+      return null;
+    }
+    const z = this._cy.zoom();
+    const fontOf = (el) => parseFloat(el.style('font-size')) || 0;
+    const sizes = (col) => col.map((el) => fontOf(el) * z);
+    const positions = {};
+    this._cy.nodes().forEach((n) => { positions[n.id()] = { x: n.position('x'), y: n.position('y'), w: n.width() }; });
+    const labelled = this._cy.edges().filter((e) => (e.data('label') || '') !== '');
+    return {
+      zoom: z,
+      minNodeLabelPx: Math.min(...sizes(this._cy.nodes())),
+      minEdgeLabelPx: labelled.length ? Math.min(...sizes(labelled)) : null,
+      nodes: this._cy.nodes().length,
+      edges: this._cy.edges().length,
+      positions,
+    };
   }
 
   connectedCallback() {
@@ -112,6 +161,17 @@ class ChoreoGraph extends HTMLElement {
       this._cy.zoom(1.25);
       this._cy.center();
     }
+    if (this._layout === 'elk') {
+      // never shrink text below MIN_LABEL_PX: start at the left and let the graph scroll instead
+      const floor = MIN_LABEL_PX / Math.min(NODE_FONT, EDGE_FONT);
+      if (this._cy.zoom() < floor) {
+        this._cy.zoom(floor);
+        const bb = this._cy.elements().boundingBox();
+        const h = this._container.clientHeight;
+        const y = bb.h * floor < h ? (h - bb.h * floor) / 2 - bb.y1 * floor : 24 - bb.y1 * floor;
+        this._cy.pan({ x: 24 - bb.x1 * floor, y });
+      }
+    }
   }
 
   _colors() {
@@ -182,6 +242,15 @@ class ChoreoGraph extends HTMLElement {
       { selector: 'edge.unexpected', style: { 'line-color': k.failed, 'target-arrow-color': k.failed,
         'line-style': 'dashed' } },
       { selector: 'edge.dim', style: { 'opacity': 0.35 } },
+      { selector: 'node.elk', style: { 'font-size': NODE_FONT } },
+      { selector: 'edge.elk', style: { 'font-size': EDGE_FONT, 'text-background-padding': 3 } },
+      { selector: 'edge.back', style: { 'curve-style': 'unbundled-bezier', 'control-point-distances': 'data(arc)',
+        'control-point-weights': 0.5, 'line-style': 'dashed' } },
+      { selector: 'edge.loop', style: { 'curve-style': 'bezier', 'loop-direction': '0deg', 'loop-sweep': '-60deg',
+        'control-point-step-size': 60 } },
+      { selector: 'edge.bottleneck', style: { 'line-color': k.failed, 'target-arrow-color': k.failed, 'color': k.failed,
+        'font-weight': 'bold' } },
+      { selector: 'node.bottleneck', style: { 'border-color': k.failed, 'border-width': 4 } },
       { selector: 'edge:selected', style: { 'line-color': k.primary, 'target-arrow-color': k.primary,
         'overlay-color': k.primary, 'overlay-opacity': 0.12, 'overlay-padding': 4 } },
     ];
@@ -191,16 +260,105 @@ class ChoreoGraph extends HTMLElement {
     if (!this.isConnected || !this._container || !this._graph) {
       return;
     }
+    const g = this._graph;
+    const seq = ++this._renderSeq;
+    if (this._layout === 'elk') {
+      this.removeAttribute('data-rendered');
+      this._elkPositions(g).then((pos) => {
+        if (seq === this._renderSeq) {
+          this._draw(g, pos);
+        }
+      }, (err) => {
+        console.error('ELK layout failed, falling back to dagre', err);
+        if (seq === this._renderSeq) {
+          this._draw(g, null);
+        }
+      });
+      return;
+    }
+    this._draw(g, null);
+  }
+
+  /** Node centres from ELK layered, by node ID. */
+  async _elkPositions(g) {
+    const scale = NODE_FONT / 12; // GraphData sizes boxes for 12 px text
+    const children = g.nodes.map((n) => {
+      const cls = ' ' + (n.classes || '') + ' ';
+      const opts = {};
+      if (cls.includes(' start ')) {
+        opts['elk.layered.layering.layerConstraint'] = 'FIRST';
+      } else if (cls.includes(' end ')) {
+        opts['elk.layered.layering.layerConstraint'] = 'LAST';
+      }
+      return { id: n.data.id, width: n.data.w * scale, height: n.data.h * scale, layoutOptions: opts };
+    });
+    const edges = g.edges.filter((e) => e.data.source !== e.data.target).map((e) => {
+      const main = (' ' + (e.classes || '') + ' ').includes(' main ');
+      // labels are drawn on the line (between layers, see nodeNodeBetweenLayers), not given to ELK: label dummy
+      // nodes would add a layer per label and make the map twice as wide
+      return {
+        id: e.data.id, sources: [e.data.source], targets: [e.data.target],
+        layoutOptions: {
+          'elk.layered.priority.straightness': main ? '20' : '1',
+          'elk.layered.priority.direction': main ? '20' : '0',
+        },
+      };
+    });
+    const laid = await elk.layout({
+      id: 'root',
+      layoutOptions: {
+        'elk.algorithm': 'layered',
+        'elk.direction': 'RIGHT',
+        'elk.layered.spacing.nodeNodeBetweenLayers': '64',
+        'elk.spacing.nodeNode': '36',
+        'elk.spacing.edgeNode': '18',
+        'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',
+        'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+        'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+        'elk.layered.nodePlacement.bk.fixedAlignment': 'BALANCED',
+        'elk.layered.crossingMinimization.semiInteractive': 'false',
+      },
+      children,
+      edges,
+    });
+    const pos = {};
+    laid.children.forEach((c) => { pos[c.id] = { x: c.x + c.width / 2, y: c.y + c.height / 2 }; });
+    return pos;
+  }
+
+  _draw(g, pos) {
     if (this._cy) {
       this._cy.destroy();
     }
-    const g = this._graph;
+    const elkMode = pos !== null;
+    const scale = NODE_FONT / 12;
+    const nodes = g.nodes.map((n) => elkMode
+      ? { data: { ...n.data, w: n.data.w * scale, h: n.data.h * scale }, classes: (n.classes || '') + ' elk',
+        position: pos[n.data.id] }
+      : n);
+    const edges = g.edges.map((e) => {
+      if (!elkMode) {
+        return e;
+      }
+      let classes = (e.classes || '') + ' elk';
+      const a = pos[e.data.source];
+      const b = pos[e.data.target];
+      let arc = 0;
+      if (e.data.source === e.data.target) {
+        classes += ' loop';
+      } else if (a && b && b.x <= a.x + 1) {
+        // back edge (loop, out-of-order pair): an arc above the line, higher for longer spans
+        classes += ' back';
+        arc = -Math.min(160, 40 + Math.abs(a.x - b.x) * 0.18);
+      }
+      return { data: { ...e.data, arc }, classes };
+    });
     this._cy = cytoscape({
       container: this._container,
-      elements: { nodes: g.nodes, edges: g.edges },
+      elements: { nodes, edges },
       style: this._style(),
-      layout: { name: 'dagre', rankDir: g.rankDir || 'LR', nodeSep: 28, rankSep: g.rankSep || 80, edgeSep: 14,
-        fit: false },
+      layout: elkMode ? { name: 'preset', fit: false }
+        : { name: 'dagre', rankDir: g.rankDir || 'LR', nodeSep: 28, rankSep: g.rankSep || 80, edgeSep: 14, fit: false },
       minZoom: 0.2,
       maxZoom: 3,
       wheelSensitivity: 0.25,

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.flow.FlowFilter;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.FlowKpiReader;
 import io.choreoscope.model.FlowModelReader;
@@ -39,9 +40,12 @@ public class FlowController {
     private final FlowModelReader models;
     private final Clock clock = Clock.systemUTC();
 
-    public FlowController(FlowKpiReader kpis, FlowModelReader models) {
+    private final FlowMaps flowMaps;
+
+    public FlowController(FlowKpiReader kpis, FlowModelReader models, FlowMaps flowMaps) {
         this.kpis = kpis;
         this.models = models;
+        this.flowMaps = flowMaps;
     }
 
     @Get
@@ -69,11 +73,21 @@ public class FlowController {
     }
 
     @Get("/{flow}")
-    @Operation(summary = "A flow's learned model: event types, directly-follows transitions with counts, probabilities "
-            + "and latency percentiles, starts, ends, deviation counts")
-    @ApiResponse(responseCode = "200", description = "the model, merged over every inference worker")
+    @Operation(summary = "A flow's model: event types, directly-follows transitions with counts, probabilities "
+            + "and latency percentiles, starts, ends, deviation counts; for a time window and filtered when asked",
+            description = "Without from and to: the live lifetime model learned by inference. With from or to: the model "
+                    + "of the instances started in [from, to), computed from the stored events (exact counts; per step and "
+                    + "transition also the instances that have it). minStepShare / minPathShare (0..1) hide steps and "
+                    + "transitions that fewer instances have, keeping the map connected; `hidden` says what was left out. "
+                    + "The web UI uses " + FlowFilter.DEFAULT_MIN_STEP_SHARE + " and " + FlowFilter.DEFAULT_MIN_PATH_SHARE + ".")
+    @ApiResponse(responseCode = "200", description = "the model (the live one merged over every inference worker)")
+    @ApiResponse(responseCode = "400", description = "bad time range or share")
     @ApiResponse(responseCode = "404", description = "no such flow")
-    public FlowModel flow(@PathVariable String flow) {
-        return models.flowModel(flow).orElseThrow(() -> ApiException.notFound("no flow named '" + flow + "'"));
+    public FlowModel flow(@PathVariable String flow,
+                          @Parameter(description = "window start: ISO-8601, now, or relative (-15m, -24h, -7d); default to - 1h when to is given") @Nullable @QueryValue String from,
+                          @Parameter(description = "window end (exclusive); default now when from is given") @Nullable @QueryValue String to,
+                          @Parameter(description = "0..1: hide steps fewer than this share of the instances have; default 0") @Nullable @QueryValue String minStepShare,
+                          @Parameter(description = "0..1: hide transitions fewer than this share of the instances take; default 0") @Nullable @QueryValue String minPathShare) {
+        return flowMaps.map(flow, from, to, minStepShare, minPathShare, clock);
     }
 }

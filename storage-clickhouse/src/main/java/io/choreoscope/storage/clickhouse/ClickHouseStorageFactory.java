@@ -4,6 +4,7 @@ import io.choreoscope.model.DependencyReader;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.FlowKpiReader;
 import io.choreoscope.model.FlowModelReader;
+import io.choreoscope.model.FlowWindowReader;
 import io.choreoscope.model.InstanceReader;
 import io.choreoscope.model.InstanceWriter;
 import io.choreoscope.model.ObservationSink;
@@ -88,6 +89,11 @@ public class ClickHouseStorageFactory {
     @Singleton
     FlowModelReader flowModelReader(SqlRunner sql) {
         return new ClickHouseFlowModelReader(sql);
+    }
+
+    @Singleton
+    FlowWindowReader flowWindowReader(SqlRunner sql) {
+        return new ClickHouseFlowWindowReader(sql);
     }
 
     @Singleton

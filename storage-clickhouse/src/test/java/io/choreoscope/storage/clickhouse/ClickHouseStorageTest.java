@@ -6,6 +6,7 @@ import java.util.Deque;
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
 import io.choreoscope.harness.contract.EventStoreContract;
 import io.choreoscope.harness.contract.FlowModelStoreContract;
+import io.choreoscope.harness.contract.FlowWindowContract;
 import io.choreoscope.harness.contract.InstanceStoreContract;
 import io.choreoscope.harness.contract.SpanStoreContract;
 import org.junit.jupiter.api.AfterEach;
@@ -79,6 +80,16 @@ class ClickHouseStorageTest {
             SqlRunner sql = freshDatabase();
             return new FlowModelStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseFlowModelReader(sql),
                     new ClickHouseDependencyReader(sql), new ClickHouseEventWriter(sql.store()));
+        }
+    }
+
+    @Nested
+    class FlowWindows extends FlowWindowContract {
+        @Override
+        protected FlowWindowStore storage() {
+            SqlRunner sql = freshDatabase();
+            return new FlowWindowStore(new ClickHouseEventWriter(sql.store()), new ClickHouseInstanceWriter(sql.store(), sql),
+                    new ClickHouseFlowWindowReader(sql));
         }
     }
 }

@@ -40,6 +40,25 @@ public interface ChoreoscopeApi {
     /** {@code GET /flows/{flow}}: the learned model; {@link ApiException#isNotFound()} for an unknown flow. */
     FlowModel flow(String flow);
 
+    /**
+     * {@code GET /flows/{flow}?from}: the model of the instances started in the window, from the stored events, with
+     * per-step and per-transition instance counts (unfiltered: the UI filters with {@code FlowFilter}); a window that
+     * is null or {@link TimeWindow#LIFETIME} answers the live lifetime model like {@link #flow(String)}.
+     */
+    FlowModel flow(String flow, TimeWindow window);
+
+    /** {@code GET /flows/{flow}/variants?from&limit}: the window's variants, most frequent first. */
+    List<io.choreoscope.model.flow.Variant> variants(String flow, TimeWindow window, int limit);
+
+    /**
+     * {@code GET /flows/{flow}/export?format&from&minStepShare&minPathShare}: the map ({@code bpmn}, {@code mermaid},
+     * {@code dot}, filtered like the map) or the window's event log ({@code xes}, {@code csv}) as a file.
+     */
+    RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare);
+
+    /** {@code GET /flows/{flow}/variants/{id}/instances?from&limit}: one variant's instances, newest first. */
+    List<InstanceSnapshot> variantInstances(String flow, String variantId, TimeWindow window, int limit);
+
     /** {@code GET /instances}: newest first, one page. */
     Page<InstanceSnapshot> instances(InstanceQuery query);
 

@@ -147,6 +147,40 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public FlowModel flow(String flow, TimeWindow window) {
+        if (window == null || window.lifetime()) {
+            return flow(flow);
+        }
+        return get(path("flows/" + segment(flow), params("from", window.from())), new TypeReference<>() { });
+    }
+
+    @Override
+    public List<io.choreoscope.model.flow.Variant> variants(String flow, TimeWindow window, int limit) {
+        return get(path("flows/" + segment(flow) + "/variants", params("from",
+                window == null || window.lifetime() ? null : window.from(), "limit", limit > 0 ? limit : null)),
+                new TypeReference<>() { });
+    }
+
+    @Override
+    public RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare) {
+        URI uri = path("flows/" + segment(flow) + "/export", params("format", format,
+                "from", window == null || window.lifetime() ? null : window.from(),
+                "minStepShare", minStepShare, "minPathShare", minPathShare));
+        HttpResponse<byte[]> r = send("GET", uri, null, Map.of(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() >= 400) {
+            throw error(uri, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return new RawPayload(r.headers().firstValue("Content-Type").orElse("application/octet-stream"), r.body());
+    }
+
+    @Override
+    public List<InstanceSnapshot> variantInstances(String flow, String variantId, TimeWindow window, int limit) {
+        return get(path("flows/" + segment(flow) + "/variants/" + segment(variantId) + "/instances", params("from",
+                window == null || window.lifetime() ? null : window.from(), "limit", limit > 0 ? limit : null)),
+                new TypeReference<>() { });
+    }
+
+    @Override
     public Page<InstanceSnapshot> instances(InstanceQuery q) {
         Map<String, Object> p = params("flow", q.flow(), "state", q.state() == null ? null : q.state().name(),
                 "from", q.from(), "to", q.to(), "eventType", q.eventType(), "service", q.service(),

@@ -18,6 +18,14 @@ public record TimeWindow(String from, String label, Duration duration) {
     public static final TimeWindow LAST_24_HOURS = new TimeWindow("-24h", "Last 24 hours", Duration.ofHours(24));
     public static final TimeWindow LAST_7_DAYS = new TimeWindow("-7d", "Last 7 days", Duration.ofDays(7));
 
+    /** Not a window: everything live inference has learned since it started (the flow page's lifetime model). */
+    public static final TimeWindow LIFETIME = new TimeWindow("", "Lifetime (live model)", null);
+
+    /** Whether this is {@link #LIFETIME} (no window). */
+    public boolean lifetime() {
+        return from == null || from.isBlank();
+    }
+
     /** The windows offered by the pickers; the API's default (the last hour) is {@link #LAST_HOUR}. */
     public static final List<TimeWindow> PRESETS =
             List.of(LAST_15_MINUTES, LAST_HOUR, LAST_6_HOURS, LAST_24_HOURS, LAST_7_DAYS);

@@ -1,8 +1,13 @@
 package io.choreoscope.ui.flow;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.ui.graph.GraphData;
@@ -10,11 +15,25 @@ import io.choreoscope.ui.graph.StepKinds;
 import io.choreoscope.ui.shell.Formats;
 
 /**
- * Turns a {@link FlowModel} into what the graph draws: event types as boxes (count, and how many
- * instances are stuck there), transitions as arrows labelled with count and p95 latency, as thick as
- * their volume; starts, ends, compensations, failures and stuck points get their own classes.
+ * Turns a {@link FlowModel} into what the graph draws: event types as boxes, transitions as arrows. In the
+ * {@link Mode#FREQUENCY frequency} view arrows are labelled with count and share of instances and are as thick as
+ * their volume, boxes show occurrences; in the {@link Mode#PERFORMANCE performance} view arrows show p50/p95 latency
+ * and are as thick as their p95, boxes show the median wait before the step, and the slowest step and transition
+ * are marked {@code bottleneck}. Starts, ends, compensations, failures and stuck points get their own classes.
+ *
+ * <p>Nodes come in main-path order (from the most frequent start, always following the most frequent transition
+ * first), and the transitions of that path get the class {@code main}: the layered layout keeps them on one straight
+ * line and breaks cycles against this order.
  */
 public final class FlowGraph {
+
+    /** What labels and thickness show. */
+    public enum Mode {
+        /** Counts and shares; thickness by count. */
+        FREQUENCY,
+        /** Latencies; thickness by p95; the slowest step and transition highlighted. */
+        PERFORMANCE
+    }
 
     private FlowGraph() {
     }
@@ -25,29 +44,50 @@ public final class FlowGraph {
     }
 
     public static GraphData build(FlowModel model, Map<String, Long> stuckByType) {
+        return build(model, stuckByType, Mode.FREQUENCY);
+    }
+
+    public static GraphData build(FlowModel model, Map<String, Long> stuckByType, Mode mode) {
+        List<String> order = mainPathOrder(model);
+        Set<String> mainEdges = mainPath(model, order.isEmpty() ? null : order.get(0));
+        Map<String, FlowModel.Node> byType = new HashMap<>();
+        model.nodes().forEach(n -> byType.put(n.eventType(), n));
+        Map<String, Double> wait = waits(model);
+        String slowestStep = wait.entrySet().stream().max(Map.Entry.comparingByValue()).filter(e -> e.getValue() > 0)
+                .map(Map.Entry::getKey).orElse(null);
         List<GraphData.Node> nodes = new ArrayList<>();
-        for (FlowModel.Node n : model.nodes()) {
+        for (String type : order) {
+            FlowModel.Node n = byType.get(type);
             List<String> classes = new ArrayList<>();
-            if (model.startCounts().containsKey(n.eventType())) {
+            if (model.startCounts().containsKey(type)) {
                 classes.add("start");
             }
-            if (model.learnedEnds().contains(n.eventType())) {
+            if (model.learnedEnds().contains(type)) {
                 classes.add("end");
             }
-            if (StepKinds.isCompensation(n.eventType())) {
+            if (StepKinds.isCompensation(type)) {
                 classes.add("compensation");
-            } else if (StepKinds.isFailure(n.eventType())) {
+            } else if (StepKinds.isFailure(type)) {
                 classes.add("failure");
             }
-            long stuck = stuckByType.getOrDefault(n.eventType(), 0L);
-            String label = n.eventType() + "\n" + Formats.count(n.count()) + "×";
+            String label = wrap(type) + "\n";
+            if (mode == Mode.PERFORMANCE) {
+                label += wait.containsKey(type) ? "waits " + Formats.duration(wait.get(type)) : "start";
+                if (type.equals(slowestStep)) {
+                    classes.add("bottleneck");
+                }
+            } else {
+                label += Formats.count(n.count()) + "×";
+            }
+            long stuck = stuckByType.getOrDefault(type, 0L);
             if (stuck > 0) {
                 classes.add("stuck");
                 label += "\n" + Formats.count(stuck) + " stuck here";
             }
-            nodes.add(new GraphData.Node(n.eventType(), label, classes));
+            nodes.add(new GraphData.Node(type, label, classes));
         }
-        long max = model.transitions().stream().mapToLong(FlowModel.Transition::count).max().orElse(1);
+        long maxCount = model.transitions().stream().mapToLong(FlowModel.Transition::count).max().orElse(1);
+        double maxP95 = model.transitions().stream().mapToDouble(FlowModel.Transition::p95Ms).max().orElse(0);
         List<GraphData.Edge> edges = new ArrayList<>();
         for (FlowModel.Transition t : model.transitions()) {
             List<String> classes = new ArrayList<>();
@@ -56,10 +96,166 @@ public final class FlowGraph {
             } else if (StepKinds.isFailure(t.to())) {
                 classes.add("failure");
             }
-            edges.add(new GraphData.Edge(edgeId(t.from(), t.to()), t.from(), t.to(),
-                    Formats.count(t.count()) + " · p95 " + Formats.duration(t.p95Ms()),
-                    GraphData.widthFor(t.count(), max), classes));
+            String id = edgeId(t.from(), t.to());
+            if (mainEdges.contains(id)) {
+                classes.add("main");
+            }
+            String label;
+            double width;
+            if (mode == Mode.PERFORMANCE) {
+                label = "p50 " + Formats.duration(t.p50Ms()) + " · p95 " + Formats.duration(t.p95Ms());
+                width = GraphData.widthFor(Math.round(t.p95Ms()), Math.round(maxP95));
+                if (maxP95 > 0 && t.p95Ms() >= maxP95) {
+                    classes.add("bottleneck");
+                }
+            } else {
+                label = Formats.count(t.count()) + " · " + shortPercent(share(model, t));
+                width = GraphData.widthFor(t.count(), maxCount);
+            }
+            edges.add(new GraphData.Edge(id, t.from(), t.to(), label, width, classes));
         }
         return new GraphData(nodes, edges, "LR");
+    }
+
+    /** A share as a whole percentage ("63%"), or "<1%": edge labels stay short so the map stays narrow. */
+    static String shortPercent(double share) {
+        double pct = 100 * share;
+        return pct > 0 && pct < 1 ? "<1%" : Math.round(pct) + "%";
+    }
+
+    /** Share of the instances that take {@code t} (the transition's instance count when known, else its count). */
+    static double share(FlowModel model, FlowModel.Transition t) {
+        if (model.instances() <= 0) {
+            return 0;
+        }
+        return Math.min(1.0, (double) (t.instances() > 0 ? t.instances() : t.count()) / model.instances());
+    }
+
+    /** Count-weighted median wait before each step with an incoming transition (p50 of the transitions into it), ms. */
+    static Map<String, Double> waits(FlowModel model) {
+        Map<String, double[]> acc = new HashMap<>();
+        for (FlowModel.Transition t : model.transitions()) {
+            if (t.from().equals(t.to())) {
+                continue;
+            }
+            double[] a = acc.computeIfAbsent(t.to(), k -> new double[2]);
+            a[0] += t.p50Ms() * t.count();
+            a[1] += t.count();
+        }
+        Map<String, Double> out = new HashMap<>();
+        acc.forEach((k, a) -> out.put(k, a[1] == 0 ? 0 : a[0] / a[1]));
+        return out;
+    }
+
+    /**
+     * Event types in main-path order: depth-first from the starts (most frequent first), following the most
+     * frequent transition first; types no start reaches follow, most frequent first.
+     */
+    static List<String> mainPathOrder(FlowModel model) {
+        Map<String, List<FlowModel.Transition>> out = outgoing(model);
+        Set<String> seen = new LinkedHashSet<>();
+        List<String> starts = model.startCounts().entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .map(Map.Entry::getKey).toList();
+        Set<String> types = new HashSet<>();
+        model.nodes().forEach(n -> types.add(n.eventType()));
+        for (String s : starts) {
+            if (types.contains(s)) {
+                visit(s, out, seen);
+            }
+        }
+        model.nodes().stream().sorted(Comparator.comparingLong(FlowModel.Node::count).reversed()
+                .thenComparing(FlowModel.Node::eventType)).forEach(n -> visit(n.eventType(), out, seen));
+        return new ArrayList<>(seen);
+    }
+
+    private static void visit(String start, Map<String, List<FlowModel.Transition>> out, Set<String> seen) {
+        // iterative depth-first search (a flow may have hundreds of steps)
+        List<String> stack = new ArrayList<>();
+        stack.add(start);
+        while (!stack.isEmpty()) {
+            String x = stack.remove(stack.size() - 1);
+            if (!seen.add(x)) {
+                continue;
+            }
+            List<FlowModel.Transition> next = out.getOrDefault(x, List.of());
+            for (int i = next.size() - 1; i >= 0; i--) {
+                if (!seen.contains(next.get(i).to())) {
+                    stack.add(next.get(i).to());
+                }
+            }
+        }
+    }
+
+    /** The edges of the main path: from {@code start}, the most frequent transition to a step not yet on it. */
+    private static Set<String> mainPath(FlowModel model, String start) {
+        Set<String> ids = new HashSet<>();
+        if (start == null) {
+            return ids;
+        }
+        Map<String, List<FlowModel.Transition>> out = outgoing(model);
+        Set<String> on = new HashSet<>();
+        String x = start;
+        on.add(x);
+        while (true) {
+            FlowModel.Transition best = null;
+            for (FlowModel.Transition t : out.getOrDefault(x, List.of())) {
+                if (!on.contains(t.to())) {
+                    best = t;
+                    break;
+                }
+            }
+            if (best == null) {
+                return ids;
+            }
+            ids.add(edgeId(best.from(), best.to()));
+            x = best.to();
+            on.add(x);
+        }
+    }
+
+    private static Map<String, List<FlowModel.Transition>> outgoing(FlowModel model) {
+        Map<String, List<FlowModel.Transition>> out = new HashMap<>();
+        for (FlowModel.Transition t : model.transitions()) {
+            out.computeIfAbsent(t.from(), k -> new ArrayList<>()).add(t);
+        }
+        out.values().forEach(l -> l.sort(Comparator.comparingLong(FlowModel.Transition::count).reversed()
+                .thenComparing(FlowModel.Transition::to)));
+        return out;
+    }
+
+    /** Longest line of a step's name in the map, in characters; longer names break at word boundaries. */
+    static final int LINE_CHARS = 12;
+
+    /**
+     * A step's name broken into lines of at most {@link #LINE_CHARS} characters at CamelCase, dot, dash and underscore
+     * boundaries (a word longer than that stays whole), so that boxes stay narrow and the map fits at a readable size.
+     */
+    static String wrap(String type) {
+        if (type.length() <= LINE_CHARS) {
+            return type;
+        }
+        List<String> words = new ArrayList<>();
+        int begin = 0;
+        for (int i = 1; i < type.length(); i++) {
+            char c = type.charAt(i);
+            char p = type.charAt(i - 1);
+            if ((Character.isUpperCase(c) && Character.isLowerCase(p)) || p == '.' || p == '_' || p == '-' || p == ' ') {
+                words.add(type.substring(begin, i));
+                begin = i;
+            }
+        }
+        words.add(type.substring(begin));
+        StringBuilder out = new StringBuilder();
+        int line = 0;
+        for (String w : words) {
+            if (line > 0 && line + w.length() > LINE_CHARS) {
+                out.append('\n');
+                line = 0;
+            }
+            out.append(w);
+            line += w.length();
+        }
+        return out.toString();
     }
 }

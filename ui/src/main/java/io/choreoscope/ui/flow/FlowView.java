@@ -7,6 +7,16 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import com.vaadin.flow.component.Component;
+import com.vaadin.flow.component.html.Anchor;
+import com.vaadin.flow.component.html.Input;
+import com.vaadin.flow.component.radiobutton.RadioButtonGroup;
+import com.vaadin.flow.component.select.Select;
+import com.vaadin.flow.data.value.ValueChangeMode;
+import com.vaadin.flow.router.QueryParameters;
+import io.choreoscope.model.flow.FlowFilter;
+import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.Variant;
+import io.choreoscope.ui.client.TimeWindow;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.button.ButtonVariant;
 import com.vaadin.flow.component.details.Details;
@@ -42,9 +52,12 @@ import io.choreoscope.ui.shell.Notice;
 import io.choreoscope.ui.shell.ViewHeader;
 
 /**
- * The learned model of one flow as an interactive graph (layers left to right, pan and zoom). Clicking
- * a step or a transition, in the graph or in the tables under it (keyboard), shows its figures and the
- * instances that passed through it.
+ * The model of one flow as an interactive map (ELK layered: starts left, ends right, the main path straight; pan and
+ * zoom), for a time window ({@code ?window=-1h}, default the last hour; or the live lifetime model), filtered by two
+ * sliders (steps and paths by share of instances, {@link FlowFilter}, the same code as the API's) with a note of what
+ * is hidden, in a frequency or a performance view. Beside it the window's variants: clicking one lists its
+ * instances. Clicking a step or a transition, in the map or in the tables under it (keyboard), shows its figures and
+ * the instances that passed through it.
  */
 @Route(value = "flows/:flow", layout = MainLayout.class)
 public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitle {
@@ -64,13 +77,32 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     private final Div tables = new Div();
     private final Loader modelLoader = new Loader();
     private final Loader instanceLoader = new Loader();
+    private final Select<TimeWindow> window = new Select<>();
+    private final RadioButtonGroup<FlowGraph.Mode> mode = new RadioButtonGroup<>();
+    private final Input stepSlider = slider("step-slider", "Steps: hide event types fewer instances have");
+    private final Input pathSlider = slider("path-slider", "Paths: hide transitions fewer instances take");
+    private final Span stepValue = new Span();
+    private final Span pathValue = new Span();
+    private final Span hiddenNote = new Span();
+    private final Div variantsPanel = new Div();
+    private final Loader variantLoader = new Loader();
     private String flow;
+    /** The API as the signed-in user, for downloads (which run outside the UI's request). */
+    private ChoreoscopeApi api;
+    /** The whole (unfiltered) model of the window; {@link #model} is what the map shows. */
+    private FlowModel whole;
     private FlowModel model;
+    private List<Variant> variants = List.of();
     private Map<String, Long> stuckByType = Map.of();
     private String selected;
 
-    /** The model and the stuck instances, loaded together. */
-    record Loaded(FlowModel model, List<InstanceSnapshot> stuck) {
+    /** Most variants read per window (the API's largest page); enough for an exact hidden count on most flows. */
+    static final int VARIANT_LIMIT = ChoreoscopeApi.MAX_LIMIT;
+    /** Variants listed beside the map. */
+    static final int VARIANTS_SHOWN = 10;
+
+    /** The model, the stuck instances and the variants, loaded together. */
+    record Loaded(FlowModel model, List<InstanceSnapshot> stuck, List<Variant> variants) {
     }
 
     public FlowView() {
@@ -86,13 +118,18 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         Div header = ViewHeader.of(titles, legend(), fit);
 
         graph.setId("flow-graph");
+        graph.useLayeredLayout();
         graph.setSizeFull();
         graph.addNodeClickListener(e -> selectNode(e.getId()));
         graph.addEdgeClickListener(e -> selectEdge(e.getId()));
         graphArea.addClassNames("graph-card", "card");
         details.addClassNames("details-panel", "card");
         details.setId("selection-details");
-        Div body = new Div(graphArea, details);
+        variantsPanel.addClassNames("variants-panel", "card");
+        variantsPanel.setId("variants-panel");
+        Div side = new Div(variantsPanel, details);
+        side.addClassName("flow-side");
+        Div body = new Div(graphArea, side);
         body.addClassName("flow-body");
 
         steps.addThemeVariants(GridVariant.LUMO_COMPACT);
@@ -127,7 +164,104 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         transitionsDetails.setOpened(true);
         tables.add(stepsDetails, transitionsDetails);
         tables.addClassNames("flow-tables", "card");
-        add(header, body, tables);
+        add(header, controls(), body, tables);
+    }
+
+    private Component controls() {
+        List<TimeWindow> windows = new java.util.ArrayList<>(TimeWindow.PRESETS);
+        windows.add(TimeWindow.LIFETIME);
+        window.setItems(windows);
+        window.setItemLabelGenerator(TimeWindow::label);
+        window.setValue(TimeWindow.LAST_HOUR);
+        window.setAriaLabel("Time window");
+        window.setId("window-select");
+        window.addValueChangeListener(e -> {
+            if (e.isFromClient() && e.getValue() != null) {
+                getUI().ifPresent(ui -> ui.navigate(FlowView.class,
+                        new com.vaadin.flow.router.RouteParameters(FLOW_PARAMETER, flow),
+                        QueryParameters.of("window", e.getValue().lifetime() ? "lifetime" : e.getValue().from())));
+            }
+        });
+        mode.setItems(FlowGraph.Mode.values());
+        mode.setItemLabelGenerator(m -> m == FlowGraph.Mode.FREQUENCY ? "Frequency" : "Performance");
+        mode.setValue(FlowGraph.Mode.FREQUENCY);
+        mode.setId("view-mode");
+        mode.setAriaLabel("Show counts or latencies");
+        mode.addValueChangeListener(e -> redraw());
+        stepSlider.setValue(Long.toString(Math.round(100 * FlowFilter.DEFAULT_MIN_STEP_SHARE)));
+        pathSlider.setValue(Long.toString(Math.round(100 * FlowFilter.DEFAULT_MIN_PATH_SHARE)));
+        stepSlider.addValueChangeListener(e -> redraw());
+        pathSlider.addValueChangeListener(e -> redraw());
+        stepValue.setId("step-value");
+        pathValue.setId("path-value");
+        hiddenNote.setId("hidden-note");
+        hiddenNote.addClassName("hidden-note");
+        Div steps = new Div(new Span("Steps ≥ "), stepValue, stepSlider);
+        steps.addClassName("slider-field");
+        Div paths = new Div(new Span("Paths ≥ "), pathValue, pathSlider);
+        paths.addClassName("slider-field");
+        Div exports = new Div(new Span("Export: "));
+        exports.addClassName("flow-exports");
+        exports.setId("flow-exports");
+        for (String format : EXPORT_FORMATS) {
+            Anchor a = new Anchor(new com.vaadin.flow.server.StreamResource(flowFileName(format), () -> exportStream(format)),
+                    format.toUpperCase(java.util.Locale.ROOT));
+            a.getElement().setAttribute("download", true);
+            a.setId("export-" + format);
+            a.getElement().setAttribute("title", format.equals("xes") || format.equals("csv")
+                    ? "The window's event log (case, activity, timestamp, resource)" : "The map as shown");
+            exports.add(a);
+        }
+        Div bar = new Div(window, mode, steps, paths, hiddenNote, exports);
+        bar.addClassName("flow-controls");
+        return bar;
+    }
+
+    /** Formats offered for download (the API's {@code /export}). */
+    static final List<String> EXPORT_FORMATS = List.of("bpmn", "mermaid", "dot", "xes", "csv");
+
+    private String flowFileName(String format) {
+        String ext = switch (format) {
+            case "mermaid" -> "mmd";
+            default -> format;
+        };
+        return "flow." + ext;
+    }
+
+    /** The export as the API answers it, for the current window and sliders; an error becomes a short text file. */
+    java.io.InputStream exportStream(String format) {
+        try {
+            var raw = api.export(flow, window.getValue(), format, shareOf(stepSlider), shareOf(pathSlider));
+            return new java.io.ByteArrayInputStream(raw.bytes());
+        } catch (ApiException e) {
+            return new java.io.ByteArrayInputStream(("Export failed: " + e.getMessage()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    private static Input slider(String id, String label) {
+        Input in = new Input(ValueChangeMode.ON_CHANGE);
+        in.setType("range");
+        in.getElement().setAttribute("min", "0");
+        in.getElement().setAttribute("max", "50");
+        in.getElement().setAttribute("step", "1");
+        in.getElement().setAttribute("aria-label", label);
+        in.getElement().setAttribute("title", label);
+        in.setId(id);
+        return in;
+    }
+
+    /** A slider's value as a share 0..0.5; anything unreadable is 0 (the browser only sends numbers in range). */
+    private static double shareOf(Input slider) {
+        try {
+            return Math.max(0, Math.min(50, Integer.parseInt(slider.getValue().strip()))) / 100.0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The window picked, for tests. */
+    TimeWindow window() {
+        return window.getValue();
     }
 
     @Override
@@ -138,7 +272,10 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     @Override
     public void beforeEnter(BeforeEnterEvent event) {
         flow = event.getRouteParameters().get(FLOW_PARAMETER).orElse("");
+        api = io.choreoscope.ui.UiServices.current().api();
         title.setText(flow);
+        String w = event.getLocation().getQueryParameters().getSingleParameter("window").orElse(null);
+        window.setValue(w == null ? TimeWindow.LAST_HOUR : "lifetime".equals(w) ? TimeWindow.LIFETIME : TimeWindow.parse(w));
         load();
     }
 
@@ -149,7 +286,10 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         tables.setVisible(false);
         subtitle.setText("");
         String f = flow;
-        modelLoader.load(api -> new Loaded(api.flow(f), api.stuck(f, ChoreoscopeApi.MAX_LIMIT)), this::show,
+        TimeWindow w = window.getValue();
+        variantsPanel.removeAll();
+        modelLoader.load(api -> new Loaded(api.flow(f, w), api.stuck(f, ChoreoscopeApi.MAX_LIMIT),
+                        w.lifetime() ? List.of() : api.variants(f, w, VARIANT_LIMIT)), this::show,
                 e -> {
                     graphArea.removeAll();
                     graphArea.add(e.isNotFound()
@@ -161,26 +301,130 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     }
 
     private void show(Loaded loaded) {
-        this.model = loaded.model();
+        this.whole = loaded.model();
+        this.variants = loaded.variants();
         this.stuckByType = loaded.stuck().stream()
                 .collect(Collectors.groupingBy(InstanceSnapshot::lastEventType, TreeMap::new, Collectors.counting()));
-        long stuckTotal = loaded.stuck().size();
-        subtitle.setText(Formats.count(model.instances()) + " instances · " + model.nodes().size() + " steps · "
-                + model.transitions().size() + " transitions"
-                + (stuckTotal > 0 ? " · " + Formats.count(stuckTotal) + " stuck now" : ""));
-        graphArea.removeAll();
         details.setVisible(true);
-        if (model.nodes().isEmpty()) {
-            graphArea.add(Notice.empty(VaadinIcon.SITEMAP, "Nothing learned yet",
-                    "This flow has no events in its model yet."));
+        showVariants();
+        redraw();
+    }
+
+    /** Filters the window's model with the sliders and draws it; no API call. */
+    private void redraw() {
+        if (whole == null) {
             return;
         }
-        graph.setData(FlowGraph.build(model, stuckByType));
+        double step = shareOf(stepSlider);
+        double path = shareOf(pathSlider);
+        stepValue.setText(Math.round(step * 100) + "%");
+        pathValue.setText(Math.round(path * 100) + "%");
+        model = FlowFilter.apply(whole, step, path, variants.isEmpty() ? null : variants);
+        String note = FlowFilter.describe(model.hidden());
+        hiddenNote.setText(note.isEmpty() ? "Nothing hidden" : note);
+        long stuckTotal = stuckByType.values().stream().mapToLong(Long::longValue).sum();
+        subtitle.setText(Formats.count(whole.instances()) + " instances"
+                + (whole.from() == null ? " (lifetime)" : " started in the window") + " · " + model.nodes().size()
+                + " of " + whole.nodes().size() + " steps · " + model.transitions().size() + " of "
+                + whole.transitions().size() + " transitions shown"
+                + (stuckTotal > 0 ? " · " + Formats.count(stuckTotal) + " stuck now" : ""));
+        graphArea.removeAll();
+        if (model.nodes().isEmpty()) {
+            graphArea.add(Notice.empty(VaadinIcon.SITEMAP, whole.from() == null ? "Nothing learned yet"
+                            : "No instance started in this window",
+                    whole.from() == null ? "This flow has no events in its model yet."
+                            : "Pick a longer window, or the lifetime model."));
+            tables.setVisible(false);
+            return;
+        }
+        graph.setData(FlowGraph.build(model, stuckByType, mode.getValue() == null ? FlowGraph.Mode.FREQUENCY : mode.getValue()));
         graphArea.add(graph);
         steps.setItems(model.nodes());
         transitions.setItems(model.transitions());
         tables.setVisible(true);
-        showOverview();
+        if (selected == null) {
+            showOverview();
+        }
+    }
+
+    /** The window's most frequent variants, beside the map; a click lists the variant's instances. */
+    private void showVariants() {
+        variantsPanel.removeAll();
+        H3 h = new H3("Variants");
+        variantsPanel.add(h);
+        if (window.getValue().lifetime()) {
+            Paragraph p = new Paragraph("Pick a time window to see the variants of its instances.");
+            p.addClassName("muted");
+            variantsPanel.add(p);
+            return;
+        }
+        if (variants.isEmpty()) {
+            Paragraph p = new Paragraph("No instance started in this window.");
+            p.addClassName("muted");
+            variantsPanel.add(p);
+            return;
+        }
+        long listed = variants.stream().mapToLong(Variant::count).sum();
+        Paragraph sum = new Paragraph(Formats.count(variants.size()) + (listed < whole.instances() ? "+" : "")
+                + " variants; the most frequent first");
+        sum.addClassName("muted");
+        variantsPanel.add(sum);
+        for (int i = 0; i < Math.min(VARIANTS_SHOWN, variants.size()); i++) {
+            Variant v = variants.get(i);
+            int rank = i + 1;
+            Span head = new Span("#" + rank + " · " + Formats.percent(v.share()) + " · " + Formats.count(v.count())
+                    + " instances · p95 " + Formats.duration(v.p95Ms()));
+            head.addClassName("variant-head");
+            Span path = new Span(String.join(" → ", v.steps()) + (v.complete() ? "" : " → …"));
+            path.addClassName("variant-steps");
+            Div item = new Div(head, path);
+            item.addClassName("variant-item");
+            item.setId("variant-" + rank);
+            item.getElement().setAttribute("role", "button");
+            item.getElement().setAttribute("tabindex", "0");
+            item.addClickListener(e -> selectVariant(rank, v));
+            item.getElement().addEventListener("keydown", e -> selectVariant(rank, v)).setFilter("event.key === 'Enter'");
+            variantsPanel.add(item);
+        }
+    }
+
+    /** Shows one variant's figures and its instances. */
+    void selectVariant(int rank, Variant v) {
+        selected = "variant:" + v.id();
+        graph.select(null);
+        details.removeAll();
+        Span kind = new Span("Variant #" + rank);
+        kind.addClassName("eyebrow");
+        H3 h = new H3(String.join(" → ", v.steps()));
+        h.addClassName("selection-title");
+        Div facts = new Div(fact("Instances", Formats.count(v.count())), fact("Share", Formats.percent(v.share())),
+                fact("Steps", Formats.count(v.length())), fact("Duration p50", Formats.duration(v.p50Ms())),
+                fact("Duration p95", Formats.duration(v.p95Ms())));
+        for (Map.Entry<InstanceState, Long> o : new TreeMap<>(v.outcomes()).entrySet()) {
+            facts.add(fact(o.getKey().name().toLowerCase(java.util.Locale.ROOT), Formats.count(o.getValue())));
+        }
+        facts.addClassName("facts");
+        details.add(kind, h, facts, new H3("Its instances"));
+        Div slot = new Div(Notice.loading("Loading instances…"));
+        slot.addClassName("instances-slot");
+        details.add(slot);
+        String f = flow;
+        TimeWindow w = window.getValue();
+        variantLoader.load(api -> api.variantInstances(f, v.id(), w, INSTANCE_LIMIT), list -> {
+            slot.removeAll();
+            if (list.isEmpty()) {
+                slot.add(Notice.empty(VaadinIcon.INBOX, "No instances", "None in the stored window."));
+                return;
+            }
+            InstanceList l = new InstanceList(clock, false);
+            l.setId("variant-instances");
+            l.show(list);
+            l.setHeight("320px");
+            slot.add(l);
+        }, (ApiException e) -> {
+            slot.removeAll();
+            slot.add(Notice.error("Could not load the instances", e, null));
+        });
     }
 
     private void showOverview() {

@@ -13,13 +13,15 @@ import com.vaadin.flow.component.dependency.NpmPackage;
 import com.vaadin.flow.shared.Registration;
 
 /**
- * A directed graph drawn by cytoscape with the dagre layout (layers left to right), with pan and zoom.
+ * A directed graph drawn by cytoscape with the dagre layout (layers left to right), or ELK layered
+ * ({@link #useLayeredLayout()}), with pan and zoom.
  * Clicking a node or an edge fires {@link NodeClickEvent} / {@link EdgeClickEvent} with its ID; the
  * client element is {@code src/main/frontend/choreo-graph.js}.
  */
 @Tag("choreo-graph")
 @NpmPackage(value = "cytoscape", version = "3.34.4")
 @NpmPackage(value = "cytoscape-dagre", version = "4.0.1")
+@NpmPackage(value = "elkjs", version = "0.12.1")
 @JsModule("./choreo-graph.js")
 public class GraphView extends Component implements HasSize, HasStyle {
 
@@ -28,6 +30,14 @@ public class GraphView extends Component implements HasSize, HasStyle {
     public GraphView() {
         addClassName("graph-view");
         getElement().setAttribute("role", "img");
+    }
+
+    /**
+     * Lays the graph out with ELK layered instead of dagre (flow maps): starts in the first column, ends in the
+     * last, edges of class {@code main} straight, back edges as arcs, and "fit" that keeps labels at least 11 px.
+     */
+    public void useLayeredLayout() {
+        getElement().setProperty("layout", "elk");
     }
 
     /** Draws {@code data} (replacing what was there) and lays it out again. */

@@ -217,6 +217,34 @@ public abstract class ChoreoscopeApiContract {
     }
 
     @Test
+    void aWindowsModelAndVariantsCountTheInstancesStartedInIt() {
+        long all = COMPLETED + 1 + STUCK_ORDERS.size();
+        FlowModel m = api.flow(FLOW, TimeWindow.LAST_HOUR);
+        assertThat(m.instances()).isEqualTo(all);
+        assertThat(m.from()).isNotNull();
+        Map<String, Long> instances = new HashMap<>();
+        m.transitions().forEach(t -> instances.put(t.from() + "->" + t.to(), t.instances()));
+        assertThat(instances).containsOnly(
+                Map.entry("OrderPlaced->PaymentCaptured", (long) COMPLETED),
+                Map.entry("PaymentCaptured->OrderShipped", (long) COMPLETED),
+                Map.entry("OrderPlaced->PaymentFailed", 1L),
+                Map.entry("PaymentFailed->OrderCancelled", 1L));
+        assertThat(m.nodes()).contains(new FlowModel.Node("OrderPlaced", all, all));
+        assertThat(api.flow(FLOW, TimeWindow.LIFETIME).from()).isNull();
+
+        List<io.choreoscope.model.flow.Variant> v = api.variants(FLOW, TimeWindow.LAST_HOUR, 10);
+        assertThat(v).hasSize(3);
+        assertThat(v.get(0).steps()).containsExactly("OrderPlaced", "PaymentCaptured", "OrderShipped");
+        assertThat(v.get(0).count()).isEqualTo(COMPLETED);
+        assertThat(v.get(0).share()).isEqualTo((double) COMPLETED / all);
+        assertThat(v.get(0).outcomes()).containsEntry(io.choreoscope.model.flow.InstanceState.COMPLETED, (long) COMPLETED);
+        assertThat(v.get(1).steps()).containsExactly("OrderPlaced");
+        assertThat(v.get(1).count()).isEqualTo(STUCK_ORDERS.size());
+        assertThat(ids(api.variantInstances(FLOW, v.get(1).id(), TimeWindow.LAST_HOUR, 10)))
+                .containsExactlyInAnyOrderElementsOf(STUCK_ORDERS);
+    }
+
+    @Test
     void anUnknownFlowIsNotFound() {
         ApiException e = failure(() -> api.flow("NoSuchFlow"));
         assertThat(e.isNotFound()).isTrue();

@@ -325,6 +325,78 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public FlowModel flow(String flow, TimeWindow window) {
+        if (window == null || window.lifetime()) {
+            return flow(flow);
+        }
+        enter("flow " + flow + " " + window.from());
+        synchronized (this) {
+            FlowModel lifetime = models.get(flow);
+            Instant to = clock.instant();
+            Instant from = to.minus(window.duration());
+            List<InstanceDetail> in = startedIn(flow, from, to);
+            if (lifetime == null && in.isEmpty()) {
+                throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
+            }
+            return FakeWindows.model(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds());
+        }
+    }
+
+    @Override
+    public List<io.choreoscope.model.flow.Variant> variants(String flow, TimeWindow window, int limit) {
+        enter("variants " + flow);
+        synchronized (this) {
+            Instant to = clock.instant();
+            Instant from = window == null || window.lifetime() ? Instant.EPOCH : to.minus(window.duration());
+            List<io.choreoscope.model.flow.Variant> all = FakeWindows.variants(startedIn(flow, from, to));
+            if (all.isEmpty() && !models.containsKey(flow)) {
+                throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
+            }
+            return List.copyOf(all.subList(0, Math.min(all.size(), limit > 0 ? limit : DEFAULT_LIMIT)));
+        }
+    }
+
+    /** The fake's export: the filtered map's transitions as Mermaid-like text, or the instances' events as CSV. */
+    @Override
+    public RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare) {
+        enter("export " + flow + " " + format);
+        FlowModel m = io.choreoscope.model.flow.FlowFilter.apply(flow(flow, window), minStepShare, minPathShare);
+        StringBuilder b = new StringBuilder();
+        if (format.equals("csv") || format.equals("xes")) {
+            b.append("case_id,activity,timestamp,resource\n");
+            synchronized (this) {
+                instances.values().stream().filter(d -> d.snapshot().flow().equals(flow)).forEach(d -> d.events().forEach(e ->
+                        b.append(d.snapshot().correlationId()).append(',').append(e.eventType()).append(',')
+                                .append(e.timestamp()).append(",\n")));
+            }
+        } else {
+            b.append("flowchart LR\n");
+            m.transitions().forEach(t -> b.append("    ").append(t.from()).append(" --> ").append(t.to()).append('\n'));
+        }
+        return new RawPayload("text/plain", b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public List<InstanceSnapshot> variantInstances(String flow, String variantId, TimeWindow window, int limit) {
+        enter("variant instances " + flow + " " + variantId);
+        synchronized (this) {
+            Instant to = clock.instant();
+            Instant from = window == null || window.lifetime() ? Instant.EPOCH : to.minus(window.duration());
+            return startedIn(flow, from, to).stream()
+                    .filter(d -> FakeWindows.id(d.events().stream().map(io.choreoscope.model.api.EventView::eventType).toList())
+                            .equals(variantId))
+                    .map(InstanceDetail::snapshot)
+                    .sorted(java.util.Comparator.comparing(InstanceSnapshot::lastEventAt).reversed())
+                    .limit(limit > 0 ? limit : 20).toList();
+        }
+    }
+
+    private List<InstanceDetail> startedIn(String flow, Instant from, Instant to) {
+        return instances.values().stream().filter(d -> d.snapshot().flow().equals(flow)
+                && !d.snapshot().startedAt().isBefore(from) && d.snapshot().startedAt().isBefore(to)).toList();
+    }
+
+    @Override
     public Page<InstanceSnapshot> instances(InstanceQuery q) {
         enter("instances" + (q.flow() == null ? "" : " flow=" + q.flow())
                 + (q.state() == null ? "" : " state=" + q.state())

@@ -2,6 +2,8 @@ package io.choreoscope.ui.flow;
 
 import static com.github.mvysny.kaributesting.v10.LocatorJ._find;
 import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._click;
+import static com.github.mvysny.kaributesting.v10.LocatorJ._setValue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
@@ -9,6 +11,13 @@ import org.junit.jupiter.api.Test;
 import com.github.mvysny.kaributesting.v10.GridKt;
 import com.vaadin.flow.component.ComponentUtil;
 import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.component.html.Input;
+import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.radiobutton.RadioButtonGroup;
+
+import io.choreoscope.model.flow.FlowFilter;
+import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.ui.client.TimeWindow;
 
 import io.choreoscope.ui.KaribuTest;
 import io.choreoscope.ui.client.SampleData;
@@ -24,23 +33,108 @@ class FlowViewTest extends KaribuTest {
         roundtrip();
     }
 
+    private static void slide(String id, int percent) {
+        _setValue(_get(Input.class, s -> s.withId(id)), Integer.toString(percent));
+        roundtrip();
+    }
+
     @Test
-    void drawsEveryStepAndTransitionWithCountsLatencyAndVolume() {
+    void withTheSlidersAtZeroDrawsEveryStepAndTransitionOfTheWindowWithCountsShareAndVolume() {
         navigate("flows/OrderPlaced");
+        slide("step-slider", 0);
+        slide("path-slider", 0);
         GraphData g = _get(GraphView.class).getData();
-        var model = api.flow(SampleData.ORDER_FLOW);
+        FlowModel model = api.flow(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR);
         assertThat(g.nodes()).hasSize(model.nodes().size());
         assertThat(g.edges()).hasSize(model.transitions().size());
         GraphData.Edge main = g.edge(FlowGraph.edgeId("OrderPlaced", "PaymentCaptured"));
         GraphData.Edge rare = g.edge(FlowGraph.edgeId("OrderPlaced", "PaymentDeclined"));
-        assertThat(main.label()).contains("p95");
+        assertThat(main.label()).contains(Long.toString(model.transition("OrderPlaced", "PaymentCaptured").count())).contains("%");
         assertThat(main.width()).isGreaterThan(rare.width());
-        assertThat(g.rankDir()).isEqualTo("LR");
+        assertThat(main.classes()).contains("main");
+        assertThat(g.nodes().get(0).id()).isEqualTo("OrderPlaced");
+        assertThat(text(_get(Span.class, s -> s.withId("hidden-note")))).isEqualTo("Nothing hidden");
+    }
+
+    @Test
+    void byDefaultShowsTheLastHourFilteredAtFivePercentAndSaysWhatIsHidden() {
+        navigate("flows/OrderPlaced");
+        assertThat(_get(FlowView.class).window()).isEqualTo(TimeWindow.LAST_HOUR);
+        assertThat(api.calls()).contains("flow OrderPlaced -1h", "variants OrderPlaced");
+        FlowModel whole = api.flow(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR);
+        FlowModel expected = FlowFilter.apply(whole, FlowFilter.DEFAULT_MIN_STEP_SHARE, FlowFilter.DEFAULT_MIN_PATH_SHARE,
+                api.variants(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR, 500));
+        GraphData g = _get(GraphView.class).getData();
+        assertThat(g.edges()).hasSize(expected.transitions().size());
+        assertThat(expected.hidden().transitions()).isPositive();
+        assertThat(text(_get(Span.class, s -> s.withId("hidden-note")))).isEqualTo(FlowFilter.describe(expected.hidden()))
+                .contains("rare transition").contains("of instances");
+        assertThat(text(_get(Span.class, s -> s.withId("path-value")))).isEqualTo("5%");
+        // stricter sliders hide more, without another call to the API
+        int calls = api.calls().size();
+        slide("step-slider", 30);
+        slide("path-slider", 30);
+        assertThat(_get(GraphView.class).getData().edges().size()).isLessThan(g.edges().size());
+        assertThat(api.calls()).hasSize(calls);
+    }
+
+    @Test
+    void theExportLinksDownloadWhatTheApiExportsForTheWindowAndSliders() throws Exception {
+        navigate("flows/OrderPlaced");
+        assertThat(FlowView.EXPORT_FORMATS).allMatch(f -> _find(com.vaadin.flow.component.html.Anchor.class,
+                a -> a.withId("export-" + f)).size() == 1);
+        slide("path-slider", 30);
+        String mermaid = new String(_get(FlowView.class).exportStream("mermaid").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        FlowModel shown = FlowFilter.apply(api.flow(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR), 0.05, 0.30);
+        assertThat(mermaid.lines().filter(l -> l.contains("-->"))).hasSize(shown.transitions().size());
+        assertThat(api.calls()).contains("export OrderPlaced mermaid");
+    }
+
+    @Test
+    void theWindowPickerLoadsAnotherWindowOrTheLifetimeModel() {
+        navigate("flows/OrderPlaced?window=lifetime");
+        assertThat(_get(FlowView.class).window()).isEqualTo(TimeWindow.LIFETIME);
+        assertThat(api.calls()).contains("flow OrderPlaced");
+        assertThat(text(_get(Div.class, d -> d.withId("variants-panel")))).contains("Pick a time window");
+        navigate("flows/OrderPlaced?window=-24h");
+        assertThat(api.calls()).contains("flow OrderPlaced -24h");
+    }
+
+    @Test
+    void thePerformanceViewShowsLatenciesAndMarksTheBottleneck() {
+        navigate("flows/OrderPlaced");
+        @SuppressWarnings("unchecked")
+        RadioButtonGroup<FlowGraph.Mode> mode = _get(RadioButtonGroup.class, r -> r.withId("view-mode"));
+        _setValue(mode, FlowGraph.Mode.PERFORMANCE);
+        roundtrip();
+        GraphData g = _get(GraphView.class).getData();
+        assertThat(g.edges()).allMatch(e -> e.label().startsWith("p50 ") && e.label().contains(" · p95 "));
+        assertThat(g.edges().stream().filter(e -> e.classes().contains("bottleneck"))).isNotEmpty();
+        assertThat(g.nodes().stream().filter(n -> n.classes().contains("bottleneck"))).hasSize(1);
+        assertThat(g.node("PaymentCaptured").label()).contains("waits");
+    }
+
+    @Test
+    void theVariantsBesideTheMapListTheirInstancesWhenClicked() {
+        navigate("flows/OrderPlaced");
+        var variants = api.variants(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR, 500);
+        Div panel = _get(Div.class, d -> d.withId("variants-panel"));
+        assertThat(text(panel)).contains(String.join(" → ", variants.get(0).steps()));
+        _click(_get(panel, Div.class, b -> b.withId("variant-1")));
+        roundtrip();
+        Div details = _get(Div.class, d -> d.withId("selection-details"));
+        assertThat(text(details)).contains("Variant #1").contains("Its instances");
+        assertThat(api.calls()).contains("variant instances OrderPlaced " + variants.get(0).id());
+        InstanceList list = _get(details, InstanceList.class);
+        assertThat(GridKt._size(list)).isEqualTo((int) Math.min(variants.get(0).count(), FlowView.INSTANCE_LIMIT));
     }
 
     @Test
     void highlightsCompensationsFailuresAndStuckPoints() {
         navigate("flows/OrderPlaced");
+        slide("step-slider", 0);
+        slide("path-slider", 0);
         GraphData g = _get(GraphView.class).getData();
         assertThat(g.node("PaymentCaptured").classes()).contains("stuck");
         assertThat(g.node("PaymentCaptured").label()).contains("stuck here");
