@@ -20,6 +20,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  *   <li>{@code key-regex:REGEX}, {@code topic-regex:REGEX}: the first capture group (or the whole
  *       match when the regex has no group) of a regex found in the key or topic</li>
  *   <li>{@code traceparent}: the W3C trace ID of the {@code traceparent} header</li>
+ *   <li>{@code schema:name}, {@code schema:subject}: the Avro record's or Protobuf message's full name (JSON
+ *       Schema: its title), or the registry subject, of a payload decoded through a schema</li>
  * </ul>
  * A source that does not match answers null, and the next rule is tried. Empty values never match.
  */
@@ -53,8 +55,9 @@ public sealed interface Source {
                 case "key-regex" -> new KeyRegexSource(s, Pattern.compile(requireArg(s, arg)));
                 case "topic-regex" -> new TopicRegexSource(s, Pattern.compile(requireArg(s, arg)));
                 case "traceparent" -> new TraceparentSource(s);
+                case "schema" -> new SchemaFieldSource(s, schemaField(s, requireArg(s, arg)));
                 default -> throw new IllegalArgumentException("unknown extraction rule '" + spec
-                        + "': use header:NAME, json:/POINTER, cloudevents:ATTR, key, key-regex:REGEX, topic-regex:REGEX or traceparent");
+                        + "': use header:NAME, json:/POINTER, cloudevents:ATTR, key, key-regex:REGEX, topic-regex:REGEX, traceparent or schema:name|subject");
             };
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException("bad regex in extraction rule '" + spec + "': " + e.getDescription(), e);
@@ -71,6 +74,14 @@ public sealed interface Source {
             throw new IllegalArgumentException("extraction rule '" + spec + "' needs an argument after ':'");
         }
         return arg;
+    }
+
+    private static String schemaField(String spec, String arg) {
+        String a = arg.toLowerCase(Locale.ROOT);
+        if (!a.equals("name") && !a.equals("subject")) {
+            throw new IllegalArgumentException("extraction rule '" + spec + "': use schema:name or schema:subject");
+        }
+        return a;
     }
 
     private static String nonEmpty(String v) {
@@ -146,6 +157,18 @@ public sealed interface Source {
         @Override
         public String extract(RecordView r) {
             return firstGroup(pattern, r.record().topic());
+        }
+    }
+
+    /** The decoded payload's schema name or subject. */
+    record SchemaFieldSource(String spec, String field) implements Source {
+        @Override
+        public String extract(RecordView r) {
+            io.choreoscope.model.SchemaRef ref = r.schema();
+            if (ref == null) {
+                return null;
+            }
+            return nonEmpty(field.equals("name") ? ref.name() : ref.subject());
         }
     }
 
