@@ -19,10 +19,14 @@ public class SchemaConfig {
     /** Default most values (fields, items, entries) in a decoded payload: 100 000. */
     public static final int DEFAULT_MAX_VALUES = 100_000;
 
+    /** Default pause between background re-decodes of records flagged SCHEMA_UNAVAILABLE: 30 s. */
+    public static final java.time.Duration DEFAULT_REDECODE_INTERVAL = java.time.Duration.ofSeconds(30);
+
     private List<String> directories = List.of();
     private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
     private int maxDepth = DEFAULT_MAX_DEPTH;
     private int maxValues = DEFAULT_MAX_VALUES;
+    private java.time.Duration redecodeInterval = DEFAULT_REDECODE_INTERVAL;
 
     /** Directories of schema files ({@code .avsc}, {@code .proto}, {@code .schema.json}); default none. */
     public List<String> getDirectories() { return directories; }
@@ -33,4 +37,7 @@ public class SchemaConfig {
     public void setMaxDepth(int v) { maxDepth = v; }
     public int getMaxValues() { return maxValues; }
     public void setMaxValues(int v) { maxValues = v; }
+    /** Pause between background re-decodes (read by the server's SchemaRedecoder through this key). */
+    public java.time.Duration getRedecodeInterval() { return redecodeInterval; }
+    public void setRedecodeInterval(java.time.Duration v) { redecodeInterval = v; }
 }
