@@ -11,6 +11,7 @@ import java.util.List;
 
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
+import io.choreoscope.model.SchemaRef;
 import io.choreoscope.model.api.EventView;
 
 /**
@@ -37,7 +38,7 @@ final class EventViews {
         boolean truncated = cut.length < x.payloadSize();
         String text = truncated ? lenientText(cut) : utf8(cut);
         return view(o, text != null ? text : Base64.getEncoder().encodeToString(cut), text != null ? "text" : "base64",
-                truncated, x.payloadSize());
+                truncated, x.payloadSize(), maxPayloadBytes);
     }
 
     /** A prefix as text when it is valid UTF-8 but for a last character the cut split; else null. */
@@ -64,10 +65,11 @@ final class EventViews {
                 encoding = "base64";
             }
         }
-        return view(o, payload, encoding, truncated, size);
+        return view(o, payload, encoding, truncated, size, maxPayloadBytes);
     }
 
-    private static EventView view(Observation o, String payload, String encoding, boolean truncated, long size) {
+    private static EventView view(Observation o, String payload, String encoding, boolean truncated, long size,
+                                  int maxPayloadBytes) {
         List<EventView.HeaderView> headers = new ArrayList<>();
         for (Header h : o.headers()) {
             String text = h.value() == null ? null : utf8(h.value());
@@ -82,7 +84,21 @@ final class EventViews {
         }
         return new EventView(o.topic(), o.partition(), o.offset(), o.timestamp(), o.ingestTime(), key, headers, payload,
                 encoding, truncated, size, o.contentType(), o.correlationId(), o.eventId(), o.eventType(),
-                o.sourceService(), o.causationId(), o.traceId(), o.spanId(), o.parseStatus().name(), o.parseError(), o.replayed());
+                o.sourceService(), o.causationId(), o.traceId(), o.spanId(), o.parseStatus().name(), o.parseError(), o.replayed(),
+                decoded(o.decodedPayload(), maxPayloadBytes), schema(o.schema()));
+    }
+
+    /** The decoded JSON cut at {@code maxBytes} (on a character boundary), or null. */
+    private static String decoded(String json, int maxBytes) {
+        if (json == null) {
+            return null;
+        }
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        return b.length <= maxBytes ? json : lenientPrefix(Arrays.copyOf(b, maxBytes));
+    }
+
+    private static EventView.SchemaView schema(SchemaRef s) {
+        return s == null ? null : new EventView.SchemaView(s.format(), s.id(), s.name(), s.subject(), s.version());
     }
 
     /** The bytes as UTF-8, or null when they are not valid UTF-8. */

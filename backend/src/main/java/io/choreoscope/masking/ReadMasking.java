@@ -172,8 +172,14 @@ public class ReadMasking {
                 Map.Entry<String, JsonNode> f = fields.next();
                 String name = masker.text(f.getKey());
                 JsonNode v = f.getValue();
-                if (eventView && f.getKey().equals("payload") && v.isTextual()) {
+                if (eventView && f.getKey().equals("payload") && v.isTextual() && o.path("decodedPayload").isTextual()) {
+                    // Avro or Protobuf bytes cannot be masked field by field: the masked decoded JSON stands for them.
+                    out.put(name, PayloadMasker.MASK);
+                } else if (eventView && f.getKey().equals("payload") && v.isTextual()) {
                     out.put(name, eventPayload(v.textValue(), o.path("payloadEncoding").asText(), o.path("payloadTruncated").asBoolean()));
+                } else if (eventView && f.getKey().equals("decodedPayload") && v.isTextual()) {
+                    // A schema-decoded payload is JSON text: the same pointer and pattern rules as a JSON payload.
+                    out.put(name, masker.payloadText(v.textValue()));
                 } else if (eventView && f.getKey().equals("key") && v.isTextual()) {
                     out.put(name, key(v.textValue()));
                 } else if (eventView && f.getKey().equals("headers") && v.isArray()) {
@@ -288,7 +294,9 @@ public class ReadMasking {
         } else if (field.equals("key")) {
             seen = o.key() == null ? null : masker.text(new String(o.key(), StandardCharsets.UTF_8));
         } else if (field.equals("payload")) {
-            seen = o.payload() == null ? null : new String(masker.payload(o.payload()), StandardCharsets.UTF_8);
+            // Value search matched the decoded JSON of a schema-framed payload, else the payload itself.
+            seen = o.decodedPayload() != null ? masker.payloadText(o.decodedPayload())
+                    : o.payload() == null ? null : new String(masker.payload(o.payload()), StandardCharsets.UTF_8);
         } else if (field.startsWith("header:")) {
             String name = field.substring("header:".length());
             for (Header hd : o.headers()) {

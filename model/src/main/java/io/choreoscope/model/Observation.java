@@ -29,6 +29,9 @@ import java.util.Objects;
  * @param spanId        W3C parent span ID (16 hex chars) from {@code traceparent}, or null
  * @param parseStatus   how the value could be read
  * @param parseError    human-readable detail when {@code parseStatus != OK}, else null
+ * @param decodedPayload the payload as JSON text when it was decoded through a schema (Avro, Protobuf, JSON
+ *                      Schema wire formats), else null; {@code payload} always keeps the original bytes
+ * @param schema        the schema the payload names (and, when resolved, its subject and version), else null
  */
 public record Observation(
         String topic,
@@ -48,7 +51,9 @@ public record Observation(
         String traceId,
         String spanId,
         ParseStatus parseStatus,
-        String parseError) {
+        String parseError,
+        String decodedPayload,
+        SchemaRef schema) {
 
     public Observation {
         Objects.requireNonNull(topic, "topic");
@@ -109,6 +114,8 @@ public record Observation(
         b.spanId = spanId;
         b.parseStatus = parseStatus;
         b.parseError = parseError;
+        b.decodedPayload = decodedPayload;
+        b.schema = schema;
         return b;
     }
 
@@ -132,6 +139,8 @@ public record Observation(
         private String spanId;
         private ParseStatus parseStatus = ParseStatus.OK;
         private String parseError;
+        private String decodedPayload;
+        private SchemaRef schema;
 
         private Builder(String topic, int partition, long offset, Instant timestamp) {
             this.topic = topic;
@@ -155,6 +164,8 @@ public record Observation(
         public Builder spanId(String v) { spanId = v; return this; }
         public Builder parseStatus(ParseStatus v) { parseStatus = v; return this; }
         public Builder parseError(String v) { parseError = v; return this; }
+        public Builder decodedPayload(String v) { decodedPayload = v; return this; }
+        public Builder schema(SchemaRef v) { schema = v; return this; }
 
         public String correlationId() { return correlationId; }
         public String eventId() { return eventId; }
@@ -167,7 +178,7 @@ public record Observation(
         public Observation build() {
             return new Observation(topic, partition, offset, timestamp, ingestTime, key, headers, payload,
                     contentType, correlationId, eventId, eventType, sourceService, causationId, traceId,
-                    spanId, parseStatus, parseError);
+                    spanId, parseStatus, parseError, decodedPayload, schema);
         }
     }
 }

@@ -18,5 +18,14 @@ public enum ParseStatus {
     /** The record claims to be a CloudEvent but does not parse as one. */
     MALFORMED_CLOUDEVENT,
     /** An extraction rule failed on this record (for example a regex or pointer error). */
-    RULE_ERROR
+    RULE_ERROR,
+    /**
+     * The payload names a schema (Confluent or Apicurio ID, Avro fingerprint) but no schema source could be reached
+     * (registry down, timeout, refused). Decoded again once the source is back: see docs/SCHEMAS.md.
+     */
+    SCHEMA_UNAVAILABLE,
+    /** The payload names a schema that its source does not know (unknown ID, subject or fingerprint). */
+    SCHEMA_NOT_FOUND,
+    /** The schema was found but the body does not decode with it (corrupt, truncated, wrong schema, over a bound). */
+    DECODE_ERROR
 }

@@ -22,9 +22,13 @@ public final class ExtractionRules {
     /** Default event ID rules. */
     public static final List<String> DEFAULT_EVENT_ID = List.of(
             "header:eventId", "header:event-id", "header:messageId", "cloudevents:id", "json:/eventId", "json:/id");
-    /** Default event type rules. */
+    /**
+     * Default event type rules. Without a header or CloudEvents type, a payload decoded through a schema takes the
+     * Avro record's (or Protobuf message's) full name before any payload field.
+     */
     public static final List<String> DEFAULT_EVENT_TYPE = List.of(
-            "header:eventType", "header:event-type", "header:type", "cloudevents:type", "json:/eventType", "json:/type");
+            "header:eventType", "header:event-type", "header:type", "cloudevents:type", "schema:name",
+            "json:/eventType", "json:/type");
     /** Default source service rules. */
     public static final List<String> DEFAULT_SOURCE_SERVICE = List.of(
             "header:sourceService", "header:source-service", "header:service", "header:source",

@@ -1,20 +1,32 @@
 package io.choreoscope.collectors.extract;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+
+import io.choreoscope.collectors.schema.DecodedPayload;
+import io.choreoscope.collectors.schema.PayloadDecoder;
 
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ParseStatus;
 
 /**
- * Turns a raw Kafka record into an {@link Observation}: classifies the payload and applies the
+ * Turns a raw Kafka record into an {@link Observation}: decodes a schema-framed payload (see {@link PayloadDecoder}),
+ * classifies the payload and applies the
  * extraction rules. Never throws for a record's content: whatever goes wrong is written into the
  * observation's parse status and error, and the raw record is kept whole.
  */
 public final class RecordNormalizer {
     private final ExtractionRules rules;
+    private final PayloadDecoder decoder;
 
     public RecordNormalizer(ExtractionRules rules) {
+        this(rules, PayloadDecoder.NONE);
+    }
+
+    /** A normalizer that first decodes schema-framed payloads (Avro, Protobuf, JSON Schema) with {@code decoder}. */
+    public RecordNormalizer(ExtractionRules rules, PayloadDecoder decoder) {
         this.rules = rules;
+        this.decoder = decoder;
     }
 
     public Observation normalize(RawRecord r, Instant ingestTime) {
@@ -24,7 +36,14 @@ public final class RecordNormalizer {
                 .headers(r.headers())
                 .payload(r.value());
         try {
-            RecordView view = new RecordView(r, rules.topLevelNames());
+            DecodedPayload decoded = decoder.decode(r);
+            if (decoded != null) {
+                b.schema(decoded.schema());
+                if (decoded.json() != null) {
+                    b.decodedPayload(new String(decoded.json(), StandardCharsets.UTF_8));
+                }
+            }
+            RecordView view = new RecordView(r, rules.topLevelNames(), decoded);
             TraceContext trace = view.traceContext();
             b.correlationId(rules.extract(Field.CORRELATION_ID, view))
                     .eventId(rules.extract(Field.EVENT_ID, view))

@@ -13,7 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.choreoscope.model.Header;
+import io.choreoscope.collectors.schema.DecodedPayload;
 import io.choreoscope.model.ParseStatus;
+import io.choreoscope.model.SchemaRef;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
@@ -53,6 +55,8 @@ public final class RecordView {
 
     /** Top-level fields whose text the payload scan keeps. */
     private final JsonScanner.Members scanned;
+    /** The payload decoded through its schema, or null when it carried no schema framing. */
+    private final DecodedPayload decoded;
 
     public RecordView(RawRecord record) {
         this(record, JsonScanner.Members.ALL);
@@ -63,8 +67,27 @@ public final class RecordView {
      * answered from the parsed tree. Skipping the rest saves decoding every value of every record.
      */
     RecordView(RawRecord record, JsonScanner.Members scanned) {
+        this(record, scanned, null);
+    }
+
+    /**
+     * A view of a schema-framed record: the rules read {@code decoded}'s JSON instead of the raw value, and its status
+     * (schema unavailable, not found, decode error) is the record's.
+     */
+    RecordView(RawRecord record, JsonScanner.Members scanned, DecodedPayload decoded) {
         this.record = record;
         this.scanned = scanned;
+        this.decoded = decoded;
+    }
+
+    /** The schema the payload names, or null when it carried no schema framing. */
+    public SchemaRef schema() {
+        return decoded == null ? null : decoded.schema();
+    }
+
+    /** The JSON the rules read: the decoded payload for a schema-framed record, else the raw value. */
+    private byte[] jsonBytes() {
+        return decoded != null ? decoded.json() : record.value();
     }
 
     public RawRecord record() {
@@ -121,7 +144,7 @@ public final class RecordView {
             treeParsed = true;
             if (status == ParseStatus.OK || topLevel != null) {
                 try {
-                    json = JSON.readTree(record.value());
+                    json = JSON.readTree(jsonBytes());
                 } catch (Exception e) {
                     json = null; // cannot happen: classify() read the same bytes as valid JSON
                 }
@@ -175,6 +198,14 @@ public final class RecordView {
         }
         if (declared != null) {
             return declared;
+        }
+        if (decoded != null) {
+            return switch (decoded.schema().format()) {
+                case SchemaRef.AVRO -> "application/vnd.apache.avro+binary";
+                case SchemaRef.PROTOBUF -> "application/x-protobuf";
+                case SchemaRef.JSON -> "application/json";
+                default -> "application/octet-stream";
+            };
         }
         return switch (status()) {
             case OK -> "application/json";
@@ -256,7 +287,12 @@ public final class RecordView {
             return;
         }
         classified = true;
-        byte[] v = record.value();
+        if (decoded != null && decoded.status() != ParseStatus.OK) {
+            status = decoded.status();
+            error = decoded.error();
+            return;
+        }
+        byte[] v = jsonBytes();
         if (v == null) {
             status = ParseStatus.NULL_VALUE;
             error = "null value (tombstone)";

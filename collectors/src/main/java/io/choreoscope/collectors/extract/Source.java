@@ -22,6 +22,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  *   <li>{@code traceparent}: the W3C trace ID of the {@code traceparent} header</li>
  *   <li>{@code routing-key}, {@code routing-key-regex:REGEX}: RabbitMQ's routing key, which is the record key of a
  *       RabbitMQ message (the same as {@code key} and {@code key-regex})</li>
+ *   <li>{@code schema:name}, {@code schema:subject}: the Avro record's or Protobuf message's full name (JSON
+ *       Schema: its title), or the registry subject, of a payload decoded through a schema</li>
  * </ul>
  * A source that does not match answers null, and the next rule is tried. Empty values never match.
  */
@@ -55,8 +57,9 @@ public sealed interface Source {
                 case "key-regex", "routing-key-regex" -> new KeyRegexSource(s, Pattern.compile(requireArg(s, arg)));
                 case "topic-regex" -> new TopicRegexSource(s, Pattern.compile(requireArg(s, arg)));
                 case "traceparent" -> new TraceparentSource(s);
+                case "schema" -> new SchemaFieldSource(s, schemaField(s, requireArg(s, arg)));
                 default -> throw new IllegalArgumentException("unknown extraction rule '" + spec
-                        + "': use header:NAME, json:/POINTER, cloudevents:ATTR, key, key-regex:REGEX, routing-key, routing-key-regex:REGEX, topic-regex:REGEX or traceparent");
+                        + "': use header:NAME, json:/POINTER, cloudevents:ATTR, key, key-regex:REGEX, routing-key, routing-key-regex:REGEX, topic-regex:REGEX, traceparent or schema:name|subject");
             };
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException("bad regex in extraction rule '" + spec + "': " + e.getDescription(), e);
@@ -73,6 +76,14 @@ public sealed interface Source {
             throw new IllegalArgumentException("extraction rule '" + spec + "' needs an argument after ':'");
         }
         return arg;
+    }
+
+    private static String schemaField(String spec, String arg) {
+        String a = arg.toLowerCase(Locale.ROOT);
+        if (!a.equals("name") && !a.equals("subject")) {
+            throw new IllegalArgumentException("extraction rule '" + spec + "': use schema:name or schema:subject");
+        }
+        return a;
     }
 
     private static String nonEmpty(String v) {
@@ -148,6 +159,18 @@ public sealed interface Source {
         @Override
         public String extract(RecordView r) {
             return firstGroup(pattern, r.record().topic());
+        }
+    }
+
+    /** The decoded payload's schema name or subject. */
+    record SchemaFieldSource(String spec, String field) implements Source {
+        @Override
+        public String extract(RecordView r) {
+            io.choreoscope.model.SchemaRef ref = r.schema();
+            if (ref == null) {
+                return null;
+            }
+            return nonEmpty(field.equals("name") ? ref.name() : ref.subject());
         }
     }
 

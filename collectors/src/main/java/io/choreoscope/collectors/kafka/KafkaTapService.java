@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import io.choreoscope.collectors.extract.ExtractionConfig;
 import io.choreoscope.collectors.extract.RecordNormalizer;
+import io.choreoscope.collectors.schema.PayloadDecoder;
 import io.choreoscope.model.ObservationSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
@@ -24,8 +25,9 @@ public class KafkaTapService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTapService.class);
     private final KafkaTap tap;
 
-    public KafkaTapService(TapConfig config, KafkaConfig kafka, ExtractionConfig extraction, ObservationSink sink, MeterRegistry meters) {
-        this.tap = new KafkaTap(config.toSettings(kafka), new RecordNormalizer(extraction.toRules()), sink, meters,
+    public KafkaTapService(TapConfig config, KafkaConfig kafka, ExtractionConfig extraction, PayloadDecoder decoder,
+                           ObservationSink sink, MeterRegistry meters) {
+        this.tap = new KafkaTap(config.toSettings(kafka), new RecordNormalizer(extraction.toRules(), decoder), sink, meters,
                 Clock.systemUTC());
         tap.start();
         LOG.info("Kafka tap started against {}", kafka.getBootstrapServers());

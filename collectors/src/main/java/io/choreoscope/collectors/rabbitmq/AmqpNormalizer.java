@@ -44,6 +44,15 @@ public final class AmqpNormalizer {
         this.normalizer = new RecordNormalizer(withAmqpDefaults(rules));
     }
 
+    /**
+     * @param rules   the configured rules (the Kafka tap's); the AMQP property rules are put first
+     * @param decoder decodes Avro, Protobuf and JSON Schema bodies as the Kafka tap does (docs/SCHEMAS.md); a registry's
+     *                {@code topics} regex sees the stored topic name, {@code rabbitmq:[vhost:]exchange}
+     */
+    public AmqpNormalizer(ExtractionRules rules, io.choreoscope.collectors.schema.PayloadDecoder decoder) {
+        this.normalizer = new RecordNormalizer(withAmqpDefaults(rules), decoder);
+    }
+
     /** {@code rules} with the AMQP property rules tried first. */
     public static ExtractionRules withAmqpDefaults(ExtractionRules rules) {
         return rules.withRulesFirst(Field.CORRELATION_ID, List.of(CORRELATION_ID_PROPERTY))

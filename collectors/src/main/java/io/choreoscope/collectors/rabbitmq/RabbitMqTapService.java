@@ -3,6 +3,7 @@ package io.choreoscope.collectors.rabbitmq;
 import java.time.Clock;
 
 import io.choreoscope.collectors.extract.ExtractionConfig;
+import io.choreoscope.collectors.schema.PayloadDecoder;
 import io.choreoscope.model.ObservationSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
@@ -22,9 +23,11 @@ public class RabbitMqTapService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqTapService.class);
     private final RabbitMqTap tap;
 
-    public RabbitMqTapService(RabbitMqConfig config, ExtractionConfig extraction, ObservationSink sink, MeterRegistry meters) {
+    public RabbitMqTapService(RabbitMqConfig config, ExtractionConfig extraction, PayloadDecoder decoder,
+                              ObservationSink sink, MeterRegistry meters) {
         RabbitTapSettings settings = config.toSettings();
-        this.tap = new RabbitMqTap(settings, new AmqpNormalizer(extraction.toRules()), sink, meters, Clock.systemUTC());
+        this.tap = new RabbitMqTap(settings, new AmqpNormalizer(extraction.toRules(), decoder), sink, meters,
+                Clock.systemUTC());
         tap.start();
         LOG.info("RabbitMQ tap started: {}", settings);
     }

@@ -16,6 +16,7 @@ import io.choreoscope.model.EventReader;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ParseStatus;
+import io.choreoscope.model.SchemaRef;
 
 /**
  * Reads events back from ClickHouse, each Kafka record once ({@code FINAL} folds redelivered rows).
@@ -28,12 +29,13 @@ import io.choreoscope.model.ParseStatus;
 public final class ClickHouseEventReader implements EventReader {
     private static final Base64.Decoder B64 = Base64.getDecoder();
     /** '!' is outside the base64 alphabet, so it marks a null header value unambiguously. */
-    private static final String SELECT = "SELECT topic, partition, offset, toUnixTimestamp64Milli(ts), "
+    static final String SELECT = "SELECT topic, partition, offset, toUnixTimestamp64Milli(ts), "
             + "toUnixTimestamp64Milli(ingest_ts), if(isNull(key), '!', base64Encode(assumeNotNull(key))), "
             + "arrayStringConcat(arrayMap(x -> base64Encode(x), header_keys), ','), "
             + "arrayStringConcat(arrayMap(x -> if(isNull(x), '!', base64Encode(assumeNotNull(x))), header_values), ','), "
             + "if(isNull(payload), '!', base64Encode(assumeNotNull(payload))), content_type, correlation_id, event_id, "
-            + "event_type, source_service, causation_id, trace_id, span_id, parse_status, parse_error FROM ";
+            + "event_type, source_service, causation_id, trace_id, span_id, parse_status, parse_error, decoded, schema_format, "
+            + "schema_id, schema_name, schema_subject, schema_version FROM ";
 
     /**
      * The same columns, but the payload cut in ClickHouse to a bound prefix ({@code substring}, parameter 1) and its
@@ -42,6 +44,7 @@ public final class ClickHouseEventReader implements EventReader {
     private static final String SELECT_EXCERPT = SELECT.replace(
             "if(isNull(payload), '!', base64Encode(assumeNotNull(payload)))",
             "if(isNull(payload), '!', base64Encode(substring(assumeNotNull(payload), 1, toUInt64(?))))")
+            .replace(", decoded, ", ", substring(decoded, 1, toUInt64(?)), ")
             .replace(" FROM ", ", payload_size FROM ");
 
     private final SqlRunner sql;
@@ -113,6 +116,7 @@ public final class ClickHouseEventReader implements EventReader {
         }
         List<Object> params = new ArrayList<>();
         params.add((long) maxPayloadBytes);
+        params.add((long) maxPayloadBytes);
         params.addAll(correlationIds);
         String where = "";
         if (after != null) {
@@ -126,7 +130,7 @@ public final class ClickHouseEventReader implements EventReader {
         params.add((long) limit);
         return sql.query(SELECT_EXCERPT + table + " FINAL PREWHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size())
                 + ")" + where + " ORDER BY ts, partition, offset, topic LIMIT ?",
-                rs -> new EventExcerpt(row(rs), rs.getLong(20)), params.toArray());
+                rs -> new EventExcerpt(row(rs), rs.getLong(26)), params.toArray());
     }
 
     @Override
@@ -178,7 +182,7 @@ public final class ClickHouseEventReader implements EventReader {
         return sql.query(text, ClickHouseEventReader::row, params);
     }
 
-    private static Observation row(ResultSet rs) throws SQLException {
+    static Observation row(ResultSet rs) throws SQLException {
         List<Header> headers = new ArrayList<>();
         String keys = rs.getString(7);
         String values = rs.getString(8);
@@ -205,7 +209,18 @@ public final class ClickHouseEventReader implements EventReader {
                 .spanId(emptyToNull(rs.getString(17)))
                 .parseStatus(ParseStatus.valueOf(rs.getString(18)))
                 .parseError(emptyToNull(rs.getString(19)))
+                .decodedPayload(emptyToNull(rs.getString(20)))
+                .schema(schema(rs))
                 .build();
+    }
+
+    private static SchemaRef schema(ResultSet rs) throws SQLException {
+        String format = rs.getString(21);
+        if (format == null || format.isEmpty()) {
+            return null;
+        }
+        return new SchemaRef(format, rs.getString(22), emptyToNull(rs.getString(23)), emptyToNull(rs.getString(24)),
+                rs.getInt(25));
     }
 
     private static byte[] bytesOrNull(String b64) {

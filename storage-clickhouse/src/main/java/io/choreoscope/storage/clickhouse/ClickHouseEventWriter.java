@@ -5,6 +5,7 @@ import java.util.List;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
+import io.choreoscope.model.SchemaRef;
 import io.choreoscope.model.SinkUnavailableException;
 
 /**
@@ -15,7 +16,8 @@ import io.choreoscope.model.SinkUnavailableException;
 public final class ClickHouseEventWriter implements ObservationSink {
     static final List<String> COLUMNS = List.of("topic", "partition", "offset", "ts", "ingest_ts", "key",
             "header_keys", "header_values", "payload", "payload_size", "content_type", "correlation_id", "event_id",
-            "event_type", "source_service", "causation_id", "trace_id", "span_id", "parse_status", "parse_error");
+            "event_type", "source_service", "causation_id", "trace_id", "span_id", "parse_status", "parse_error",
+            "decoded", "schema_format", "schema_id", "schema_name", "schema_subject", "schema_version");
 
     private final ClickHouseStore store;
 
@@ -63,5 +65,12 @@ public final class ClickHouseEventWriter implements ObservationSink {
         w.string(o.spanId());
         w.string(o.parseStatus().name());
         w.string(o.parseError());
+        w.string(o.decodedPayload());
+        SchemaRef schema = o.schema();
+        w.string(schema == null ? null : schema.format());
+        w.string(schema == null ? null : schema.id());
+        w.string(schema == null ? null : schema.name());
+        w.string(schema == null ? null : schema.subject());
+        w.uint32(schema == null ? 0 : Math.max(0, schema.version()));
     }
 }

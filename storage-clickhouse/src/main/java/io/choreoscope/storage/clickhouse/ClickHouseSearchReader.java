@@ -43,7 +43,8 @@ public final class ClickHouseSearchReader implements SearchReader {
 
     /**
      * Events in [{@code from}, {@code to}) with {@code q} (case-insensitive substring) in a header value, the
-     * payload, the key or the event ID; newest first, one hit per event, at most {@code limit}. The scan reads
+     * payload (its decoded JSON when it was decoded through a schema: Avro and Protobuf values are searchable), the
+     * key or the event ID; newest first, one hit per event, at most {@code limit}. The scan reads
      * every payload of the window (the table is ordered by correlation ID, not time), so ClickHouse stops it at the
      * configured {@link QueryLimits#valueSearch value-search limits} and it throws
      * {@link io.choreoscope.model.QueryLimitException} there. Cancelling {@code cancel} kills the query on the server
@@ -58,12 +59,12 @@ public final class ClickHouseSearchReader implements SearchReader {
                 + "concat('header:', arrayFirst((k, v) -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, e.header_keys, e.header_values)), 'payload') AS field, "
                 + "multiIf(field = 'eventId', e.event_id, field = 'key', ifNull(e.key, ''), startsWith(field, 'header:'), "
                 + "ifNull(arrayFirst(v -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, e.header_values), ''), "
-                + "substring(ifNull(e.payload, ''), greatest(1, toInt64(positionCaseInsensitiveUTF8(ifNull(e.payload, ''), ?)) - 80), 200)), "
+                + "substring(if(e.decoded != '', e.decoded, ifNull(e.payload, '')), greatest(1, toInt64(positionCaseInsensitiveUTF8(if(e.decoded != '', e.decoded, ifNull(e.payload, '')), ?)) - 80), 200)), "
                 + "e.topic, e.partition, e.offset "
                 + "FROM (SELECT * FROM " + db + ".events WHERE ts >= " + SqlRunner.TS + " AND ts < " + SqlRunner.TS
                 + " AND (positionCaseInsensitiveUTF8(event_id, ?) > 0 OR positionCaseInsensitiveUTF8(ifNull(key, ''), ?) > 0 "
                 + "OR arrayExists(v -> positionCaseInsensitiveUTF8(ifNull(v, ''), ?) > 0, header_values) "
-                + "OR positionCaseInsensitiveUTF8(ifNull(payload, ''), ?) > 0) ORDER BY ts DESC LIMIT 1 BY topic, partition, offset LIMIT ?) AS e "
+                + "OR positionCaseInsensitiveUTF8(if(decoded != '', decoded, ifNull(payload, '')), ?) > 0) ORDER BY ts DESC LIMIT 1 BY topic, partition, offset LIMIT ?) AS e "
                 + "LEFT JOIN (SELECT correlation_id, flow, state FROM " + db + ".instances FINAL) AS i ON i.correlation_id = e.correlation_id "
                 + "ORDER BY e.ts DESC", rs -> hit(rs, rs.getString(6), rs.getString(7))
                         .withCoordinates(rs.getString(8), rs.getInt(9), rs.getLong(10)),

@@ -2,6 +2,7 @@ package io.choreoscope.storage.clickhouse;
 
 import io.choreoscope.model.DependencyReader;
 import io.choreoscope.model.EventReader;
+import io.choreoscope.model.FlaggedEventStore;
 import io.choreoscope.model.FlowKpiReader;
 import io.choreoscope.model.FlowModelReader;
 import io.choreoscope.model.FlowWindowReader;
@@ -109,6 +110,11 @@ public class ClickHouseStorageFactory {
     @Singleton
     StateChangeReader stateChangeReader(SqlRunner sql) {
         return new ClickHouseStateChangeReader(sql);
+    }
+
+    @Singleton
+    FlaggedEventStore flaggedEventStore(SqlRunner sql) {
+        return new ClickHouseFlaggedEvents(sql);
     }
 
     @Singleton

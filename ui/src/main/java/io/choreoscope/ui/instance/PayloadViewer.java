@@ -35,6 +35,9 @@ public class PayloadViewer extends Div {
     private final Pre payload = new Pre();
     private final Div truncation = new Div();
     private final Button prettyToggle = new Button();
+    /** Switches a schema-decoded payload between its JSON view and the raw bytes as received. */
+    private final Button decodedToggle = new Button();
+    private boolean showDecoded = true;
     private final Span payloadInfo = new Span();
     private EventView event;
     private String shownText = "";
@@ -56,8 +59,16 @@ public class PayloadViewer extends Div {
             pretty = !pretty;
             render();
         });
+        decodedToggle.addThemeVariants(ButtonVariant.LUMO_TERTIARY, ButtonVariant.LUMO_SMALL);
+        decodedToggle.setId("payload-decoded-toggle");
+        decodedToggle.setVisible(false);
+        decodedToggle.addClickListener(e -> {
+            showDecoded = !showDecoded;
+            shownText = payloadShown(event);
+            render();
+        });
         payloadInfo.addClassName("muted");
-        Div payloadHead = new Div(new H4("Payload"), payloadInfo, prettyToggle);
+        Div payloadHead = new Div(new H4("Payload"), payloadInfo, prettyToggle, decodedToggle);
         payloadHead.addClassName("payload-head");
         add(meta, new H4("Headers"), headers, payloadHead, truncation, payload);
         setVisible(false);
@@ -88,13 +99,23 @@ public class PayloadViewer extends Div {
                 fact("Timestamp", Formats.dateTime(e.timestamp())), fact("Key", e.key()),
                 fact("Event ID", e.eventId()), fact("Causation ID", e.causationId()),
                 fact("Trace / span", (e.traceId() == null ? "–" : e.traceId()) + " / " + (e.spanId() == null ? "–" : e.spanId())));
+        if (e.schema() != null) {
+            EventView.SchemaView sc = e.schema();
+            Div schema = fact("Schema", (sc.subject() == null ? "(subject unknown)" : sc.subject())
+                    + (sc.version() > 0 ? " v" + sc.version() : "") + " · " + sc.format() + " · id " + sc.id()
+                    + (sc.name() == null ? "" : " · " + sc.name()));
+            schema.setId("payload-schema");
+            meta.add(schema);
+        }
         if (e.parseStatus() != null && !"OK".equalsIgnoreCase(e.parseStatus())) {
             Div warn = fact("Parse status", e.parseStatus() + (e.parseError() == null ? "" : ": " + e.parseError()));
             warn.addClassName("fact-warn");
             meta.add(warn);
         }
         showHeaders(headers, e.headers());
-        shownText = e.payload() == null ? "" : e.payload();
+        showDecoded = true;
+        decodedToggle.setVisible(e.decodedPayload() != null);
+        shownText = payloadShown(e);
         truncation.removeAll();
         truncation.setVisible(e.payloadTruncated());
         if (e.payloadTruncated()) {
@@ -134,7 +155,20 @@ public class PayloadViewer extends Div {
         truncation.setVisible(true);
     }
 
+    /** The decoded JSON of a schema-framed payload (unless the raw bytes were asked for), else the payload. */
+    private String payloadShown(EventView e) {
+        if (e == null) {
+            return "";
+        }
+        if (e.decodedPayload() != null && showDecoded) {
+            return e.decodedPayload();
+        }
+        return e.payload() == null ? "" : e.payload();
+    }
+
     private void render() {
+        boolean decoded = event != null && event.decodedPayload() != null && showDecoded;
+        decodedToggle.setText(showDecoded ? "Show raw bytes" : "Show decoded");
         boolean json = PrettyJson.looksLikeJson(shownText);
         prettyToggle.setVisible(json);
         prettyToggle.setText(pretty ? "Show raw" : "Pretty-print");
@@ -142,7 +176,8 @@ public class PayloadViewer extends Div {
         payload.setText(PrettyJson.visible(text.text()));
         String enc = event == null || event.payloadEncoding() == null ? "text" : event.payloadEncoding();
         payloadInfo.setText((event == null || event.contentType() == null ? "" : event.contentType() + " · ")
-                + ("base64".equals(enc) ? "binary, shown as base64 · " : "")
+                + (decoded ? "decoded with its " + event.schema().format() + " schema · "
+                        : "base64".equals(enc) ? "binary, shown as base64 · " : "")
                 + Formats.bytes(event == null ? 0 : event.payloadSize())
                 + (text.partlyRaw() ? " · indented up to " + Formats.count(PrettyJson.MAX_FORMATTED_CHARS)
                         + " characters, the rest as received" : ""));
