@@ -50,7 +50,16 @@ class SampleFlowsStuckCausesTest {
             try (SampleFlowsRunner runner = SampleFlowsRunner.start(settings)) {
                 await().atMost(WAIT).until(() -> runner.service("shipping").orElseThrow().droppedCount() >= 3
                         && runner.service("inventory").orElseThrow().deadLetteredCount() >= 3);
+                // no new instances, but the services stay up: every stuck instance is stuck by an injected fault
+                // (a service stopped mid-flow would leave instances no one received)
+                runner.generator().orElseThrow().close();
+                assertCauses(api);
             }
+        }
+    }
+
+    private static void assertCauses(ApiClient api) throws Exception {
+        {
             // both faults' instances are stuck and explained (spans may land a little after the state changes)
             await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
                 JsonNode groups = api.ok("/stuck/causes?flow=OrderPlaced");

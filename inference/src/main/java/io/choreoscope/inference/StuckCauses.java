@@ -27,7 +27,8 @@ import io.choreoscope.model.flow.StuckCause.Kind;
  *   <li>{@link Kind#DEAD_LETTERED}: one of the instance's records is on a dead-letter topic (a topic whose name has a
  *       {@code dlt}, {@code dlq} or {@code dead-letter} part, or a record with a dead-letter header such as
  *       {@code x-original-topic} or {@code kafka_dlt-original-topic}); the service is the one whose producer span
- *       sent it, else the waiting service; the detail carries the exception header.</li>
+ *       sent it, else the one whose consumer span on the original topic failed, else the waiting service; the detail
+ *       carries the exception header.</li>
  *   <li>{@link Kind#ERROR_SPAN}: a CONSUMER span of the waiting service (any service when none is known) on the last
  *       event's topic ended with status ERROR: its status message and the exception event.</li>
  *   <li>{@link Kind#CONSUMED_NO_OUTPUT}: such a span exists without error: the service received the last event and
@@ -98,6 +99,7 @@ public final class StuckCauses {
                 .max(Comparator.comparing(Observation::timestamp)).orElse(null);
         if (dead != null) {
             String by = producerService(dead, spans);
+            by = by != null ? by : failedConsumer(dead, spans);
             by = by != null ? by : waiting;
             String reason = null;
             for (String h : EXCEPTION_HEADERS) {
@@ -215,6 +217,25 @@ public final class StuckCauses {
         }
         for (Span sp : spans) {
             if (o.spanId().equals(sp.spanId()) && (o.traceId() == null || o.traceId().equals(sp.traceId()))) {
+                return sp.service();
+            }
+        }
+        return null;
+    }
+
+    /** The service whose CONSUMER span on the dead letter's original topic ended in error (it gave up on the record). */
+    private static String failedConsumer(Observation dead, List<Span> spans) {
+        String original = null;
+        for (String h : ORIGINAL_TOPIC_HEADERS) {
+            Header header = dead.header(h);
+            if (header != null) {
+                original = header.text();
+                break;
+            }
+        }
+        for (Span sp : spans) {
+            if ("CONSUMER".equalsIgnoreCase(sp.kind()) && error(sp) && sp.service() != null
+                    && (original == null || original.equals(sp.messagingDestination()))) {
                 return sp.service();
             }
         }

@@ -69,6 +69,17 @@ class StuckCausesTest {
     }
 
     @Test
+    void withoutTheDeadLettersProducerSpanTheServiceWhoseConsumerFailedSentIt() {
+        List<Observation> events = new ArrayList<>(SAGA.subList(0, 2));
+        events.add(record("shop.dead-letters", 7, "PaymentCaptured", "4444444444444444",
+                Header.of("x-original-topic", "payments")));
+        StuckCause c = StuckCauses.explain(stuckAt("PaymentCaptured", "StockReserved"), List.of(), events,
+                List.of(consumer("inventory", "payments", "2222222222222222", "ERROR", "boom", null)), NONE_ASKED);
+        assertThat(c.service()).isEqualTo("inventory");
+        assertThat(c.detail()).isEqualTo("dead-lettered by inventory: (no reason header) (shop.dead-letters)");
+    }
+
+    @Test
     void aDeadLetterTopicIsKnownByItsNameToo() {
         assertThat(StuckCauses.deadLetter(record("orders.DLT", 0, "X", null))).isTrue();
         assertThat(StuckCauses.deadLetter(record("payments-dlq", 0, "X", null))).isTrue();
