@@ -79,16 +79,21 @@ class SampleFlowsServiceMapTest {
                 }
             }
             int consumersChecked = 0;
+            int withSpans = 0;
             for (JsonNode e : map.get("edges")) {
                 if (e.get("role").asText().equals("CONSUMES")) {
                     double produced = producedPerTopic.getOrDefault(e.get("topic").asText(), 0.0);
                     assertThat(e.get("ratePerSecond").asDouble()).as("%s", e)
                             .isBetween(0.9 * produced, 1.1 * produced);
-                    assertThat(e.get("evidence").toString()).as("%s", e).contains("span").contains("consumer-group");
+                    // every consumer commits offsets; spans only where it reacted to a record of the window (payments
+                    // reacts to inventory's rare StockShortage only, so its edge may have the group alone)
+                    assertThat(e.get("evidence").toString()).as("%s", e).contains("consumer-group");
                     consumersChecked++;
+                    withSpans += e.get("evidence").toString().contains("span") ? 1 : 0;
                 }
             }
             assertThat(consumersChecked).isGreaterThanOrEqualTo(services.size() - 3);
+            assertThat(withSpans).isGreaterThanOrEqualTo(services.size() - 4);
         }
     }
 
