@@ -30,6 +30,7 @@ import io.choreoscope.model.api.Page;
 import io.choreoscope.model.api.SearchHit;
 import io.choreoscope.model.flow.InstanceGraph;
 import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.services.StuckDiagnosis;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.InstanceReader;
 import io.choreoscope.model.SearchReader;
@@ -78,11 +79,14 @@ public class InstanceController {
     private final SpanReader spans;
     private final ExecutorService executor;
     private final ReadMasking masking;
+    private final StuckDiagnosis diagnosis;
     private final Clock clock = Clock.systemUTC();
 
     public InstanceController(InstanceReader instances, SearchReader search, EventReader events, SpanReader spans,
-                              @Named(TaskExecutors.BLOCKING) ExecutorService executor, ReadMasking masking) {
+                              @Named(TaskExecutors.BLOCKING) ExecutorService executor, ReadMasking masking,
+                              StuckDiagnosis diagnosis) {
         this.masking = masking;
+        this.diagnosis = diagnosis;
         this.instances = instances;
         this.search = search;
         this.events = events;
@@ -126,7 +130,7 @@ public class InstanceController {
             InstanceSnapshot last = rows.get(n - 1);
             next = new ApiParams.Cursor(last.lastEventAt(), last.correlationId()).encode();
         }
-        return new Page<>(List.copyOf(rows), next);
+        return new Page<>(rows.stream().map(diagnosis::live).toList(), next);
     }
 
     @Get("/instances/{correlationId}")
@@ -145,8 +149,8 @@ public class InstanceController {
                                    @Nullable @QueryValue String limit) {
         int max = ApiParams.maxPayloadBytes(maxPayloadBytes);
         int n = pageSize(ApiParams.limit(limit), max);
-        InstanceSnapshot s = instances.byId(correlationId)
-                .orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'"));
+        InstanceSnapshot s = diagnosis.diagnose(instances.byId(correlationId)
+                .orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'")));
         List<String> ids = idsOf(s);
         // The page, the count and the graph's events are independent reads: run them side by side.
         CompletableFuture<List<EventExcerpt>> page = CompletableFuture.supplyAsync(() -> events.eventPage(ids, null, n + 1, max), executor);
@@ -308,10 +312,10 @@ public class InstanceController {
     }
 
     @Get("/stuck")
-    @Operation(summary = "Stuck instances, oldest last event first")
+    @Operation(summary = "Stuck instances, oldest last event first, each with the services it waits on and its cause")
     @ApiResponse(responseCode = "200", description = "stuck instances, at most limit")
     @ApiResponse(responseCode = "400", description = "bad limit")
     public List<InstanceSnapshot> stuck(@Nullable @QueryValue String flow, @Nullable @QueryValue String limit) {
-        return instances.stuck(ApiParams.text("flow", flow), ApiParams.limit(limit));
+        return diagnosis.diagnoseAll(instances.stuck(ApiParams.text("flow", flow), ApiParams.limit(limit)));
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import io.choreoscope.model.api.TopicInfo;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.DependencyReader;
+import io.choreoscope.services.ServiceMap;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -32,21 +33,26 @@ public class ServiceMapController {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceMapController.class);
     private final DependencyReader reader;
     private final KafkaTopics kafka;
+    private final ServiceMap map;
     private final Clock clock = Clock.systemUTC();
 
-    public ServiceMapController(DependencyReader reader, KafkaTopics kafka) {
+    public ServiceMapController(DependencyReader reader, KafkaTopics kafka, ServiceMap map) {
         this.reader = reader;
         this.kafka = kafka;
+        this.map = map;
     }
 
     @Get("/dependencies")
-    @Operation(summary = "Service dependency map: service -> topic (PRODUCES, counted from the events of the window) "
-            + "and topic -> service (CONSUMES, from consumer groups and consumer spans as live inference learned them)")
+    @Operation(summary = "Service dependency map over the window: one node per service (source-service values, "
+            + "CloudEvents sources, span service names, consumer groups and configured aliases resolved to one name); "
+            + "service -> topic (PRODUCES, from stored records and producer spans) and topic -> service (CONSUMES, from "
+            + "consumer spans and Kafka consumer groups); every edge lists its evidence kinds, and every rate is records "
+            + "per second over the window (from the start of the minute of 'from' to 'to')")
     @ApiResponse(responseCode = "200", description = "the map")
     @ApiResponse(responseCode = "400", description = "bad time range")
     public DependencyMap dependencies(@Nullable @QueryValue String from, @Nullable @QueryValue String to) {
         ApiParams.Range r = ApiParams.range(from, to, clock);
-        return reader.dependencies(r.from(), r.to());
+        return map.dependencies(r.from(), r.to());
     }
 
     @Get("/topics")

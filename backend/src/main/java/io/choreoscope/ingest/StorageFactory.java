@@ -20,6 +20,7 @@ import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
 import io.choreoscope.model.SinkUnavailableException;
 import io.choreoscope.model.SpanSink;
+import io.choreoscope.model.service.ServiceIdentity;
 import io.choreoscope.selftracing.SelfTracing;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -47,8 +48,10 @@ public class StorageFactory {
     @Singleton
     @Primary
     ObservationSink observationSink(@Named(ObservationSink.STORE) ObservationSink store, SelfTracing tracing,
-                                    @Nullable LiveInference live, @Nullable ObservationPublisher publisher) {
-        ObservationSink stored = batch -> tracing.traceWrite("events", batch.size(), () -> store.accept(batch));
+                                    @Nullable LiveInference live, @Nullable ObservationPublisher publisher,
+                                    ServiceIdentity identity) {
+        ObservationSink stored = named(identity,
+                batch -> tracing.traceWrite("events", batch.size(), () -> store.accept(batch)));
         if (live == null && publisher == null) {
             return stored;
         }
@@ -64,7 +67,8 @@ public class StorageFactory {
              * crash with batches still queued loses none of them (the tap reads them again).
              */
             @Override
-            public CompletionStage<Void> acceptForCommit(List<Observation> batch) throws SinkUnavailableException {
+            public CompletionStage<Void> acceptForCommit(List<Observation> raw) throws SinkUnavailableException {
+                List<Observation> batch = identity.observations(raw);
                 stored.accept(batch);
                 if (publisher != null) {
                     publisher.publish(batch);
@@ -83,13 +87,22 @@ public class StorageFactory {
     }
 
     /**
+     * Resolves each record's source service to its one service name ({@link ServiceIdentity}: CloudEvents source URIs,
+     * aliases) before anything stores or infers from it, so stored rows, instances and the map use the same name.
+     */
+    private static ObservationSink named(ServiceIdentity identity, ObservationSink next) {
+        return batch -> next.accept(identity.observations(batch));
+    }
+
+    /**
      * The span sink the OTLP receiver writes to, by default (durable mode off): the store, then live inference.
      */
     @Singleton
     @Primary
     @Requires(property = OtlpConfig.PREFIX + ".durable", notEquals = "true")
-    SpanSink spanSink(@Named(ObservationSink.STORE) SpanSink store, SelfTracing tracing, @Nullable LiveInference live) {
-        return storedSpans(store, tracing, live);
+    SpanSink spanSink(@Named(ObservationSink.STORE) SpanSink store, SelfTracing tracing, @Nullable LiveInference live,
+                      ServiceIdentity identity) {
+        return storedSpans(store, tracing, live, identity);
     }
 
     /**
@@ -110,22 +123,25 @@ public class StorageFactory {
     @Requires(property = OtlpConfig.PREFIX + ".durable", value = "true")
     @Requires(property = OtlpConfig.PREFIX + ".enabled", notEquals = "false")
     SpanTopicStore spanTopicStore(OtlpConfig otlp, KafkaConfig kafka, @Named(ObservationSink.STORE) SpanSink store,
-                                  SelfTracing tracing, @Nullable LiveInference live) {
+                                  SelfTracing tracing, @Nullable LiveInference live, ServiceIdentity identity) {
         SpanTopicStore consumer = new SpanTopicStore(kafka.clientProperties(), otlp.getDurableTopic(),
-                otlp.getDurableGroupId(), storedSpans(store, tracing, live));
+                otlp.getDurableGroupId(), storedSpans(store, tracing, live, identity));
         consumer.start();
         return consumer;
     }
 
-    private static SpanSink storedSpans(SpanSink store, SelfTracing tracing, @Nullable LiveInference live) {
-        SpanSink stored = batch -> tracing.traceWrite("spans", batch.size(), () -> store.accept(batch));
+    private static SpanSink storedSpans(SpanSink store, SelfTracing tracing, @Nullable LiveInference live,
+                                        ServiceIdentity identity) {
+        SpanSink named = batch -> tracing.traceWrite("spans", batch.size(), () -> store.accept(batch));
+        SpanSink stored = batch -> named.accept(identity.spans(batch));
         if (live == null) {
             return stored;
         }
         // Spans feed the embedded engine's dependency map (consumer spans name consumers). In the distributed
         // layout spans are stored only; workers learn consumers from consumer groups. (Partial: see docs/API.md.)
-        return batch -> {
-            stored.accept(batch);
+        return raw -> {
+            List<io.choreoscope.model.Span> batch = identity.spans(raw);
+            named.accept(batch);
             try {
                 live.offerSpans(batch);
             } catch (InterruptedException e) {

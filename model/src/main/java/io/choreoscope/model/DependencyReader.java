@@ -11,10 +11,34 @@ public interface DependencyReader {
     /**
      * The service dependency map of [{@code from}, {@code to}): PRODUCES edges counted from per-minute aggregates
      * of the stored events (the window is taken in whole minutes, from the minute of {@code from}; a record the tap
-     * delivered twice may count twice there), with rates in records per second over the window; CONSUMES edges as
+     * delivered twice may count twice there), with rates in records per second over {@link #windowSeconds}; CONSUMES edges as
      * live inference learned them, merged over every owner. Nodes sorted by kind, then name.
      */
     DependencyMap dependencies(Instant from, Instant to);
+
+    /**
+     * Messaging edges counted from the stored spans of [{@code from}, {@code to}), on the same basis as the PRODUCES
+     * edges of {@link #dependencies}: the window starts at the minute of {@code from}, a span counts in the minute of
+     * its start, and rates are records per second over that window ({@link #windowSeconds}). A PRODUCER span with a
+     * messaging destination makes a PRODUCES edge (its service -> the topic), a CONSUMER span a CONSUMES edge (the
+     * topic -> its service); evidence {@code span}, service names as the spans report them, no event types, NaN delays.
+     */
+    DependencyMap spanDependencies(Instant from, Instant to);
+
+    /**
+     * Consumer group -> the service its CONSUMER spans of [{@code from}, {@code to}) report (the most frequent one
+     * when several do). Groups no span reports are absent.
+     */
+    Map<String, String> consumerGroupServices(Instant from, Instant to);
+
+    /**
+     * The seconds {@link #dependencies} and {@link #spanDependencies} divide counts by: from the start of the minute
+     * of {@code from} to {@code to}, at least 1.
+     */
+    static double windowSeconds(Instant from, Instant to) {
+        long start = from.truncatedTo(java.time.temporal.ChronoUnit.MINUTES).toEpochMilli();
+        return Math.max(1, (to.toEpochMilli() - start) / 1000.0);
+    }
 
     /** Events per second tapped per topic over the last 5 minutes; topics without events in that time are absent. */
     Map<String, Double> topicRates();

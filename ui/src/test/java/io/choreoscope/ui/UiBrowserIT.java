@@ -216,6 +216,25 @@ class UiBrowserIT {
     }
 
     @Test
+    void stuckInstancesAreGroupedByCauseAndTheInstancePageSaysWhoAndWhy() {
+        page.navigate(url + "stuck");
+        Locator groups = page.locator("#stuck-causes vaadin-button.cause-group");
+        assertThat(groups.first()).isVisible();
+        assertThat(page.locator("#stuck-grid")).containsText("consumed and produced nothing");
+        String label = groups.first().innerText();
+        long inGroup = Long.parseLong(label.substring(0, label.indexOf(' ')));
+        groups.first().click();
+        assertThat(page.locator("#stuck-causes vaadin-button.cause-group[theme~=primary]")).hasCount(1);
+        page.waitForCondition(() -> ((Number) page.locator("#stuck-grid").evaluate("g => g.items ? g.items.length : g.size"))
+                .longValue() == inGroup);
+        shot("stuck-causes");
+        page.navigate(url + "instances/" + SampleData.STUCK_ORDER);
+        assertThat(page.locator("#instance-waiting-on")).containsText("Waiting on ");
+        assertThat(page.locator("#instance-cause")).containsText("Why: ");
+        shot("instance-cause");
+    }
+
+    @Test
     void stuckDependenciesAndDarkThemeRender() throws IOException {
         page.navigate(url + "stuck");
         assertThat(page.locator("#stuck-grid")).isVisible();

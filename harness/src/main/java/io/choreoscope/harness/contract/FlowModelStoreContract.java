@@ -16,6 +16,8 @@ import io.choreoscope.model.FlowModelReader;
 import io.choreoscope.model.InstanceWriter;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
+import io.choreoscope.model.Span;
+import io.choreoscope.model.SpanSink;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.DependencyMap.Edge;
 import io.choreoscope.model.flow.DependencyMap.EdgeRole;
@@ -41,7 +43,7 @@ public abstract class FlowModelStoreContract {
 
     /** The seams under test, over one storage. */
     public record FlowModelStore(InstanceWriter writer, FlowModelReader flows, DependencyReader dependencies,
-                                 ObservationSink events) {
+                                 ObservationSink events, SpanSink spans) {
     }
 
     /** A fresh, empty storage; called before each test. The subclass closes what it opened. */
@@ -51,6 +53,7 @@ public abstract class FlowModelStoreContract {
     private FlowModelReader flows;
     private DependencyReader dependencies;
     private ObservationSink events;
+    private SpanSink spans;
 
     @BeforeEach
     void openStorage() {
@@ -59,6 +62,7 @@ public abstract class FlowModelStoreContract {
         flows = s.flows();
         dependencies = s.dependencies();
         events = s.events();
+        spans = s.spans();
     }
 
     /**
@@ -265,5 +269,40 @@ public abstract class FlowModelStoreContract {
         assertThat(rates).containsOnlyKeys("orders", "payments");
         assertThat(rates.get("orders")).isCloseTo(30 / 300.0, within(1e-9));
         assertThat(rates.get("payments")).isCloseTo(1 / 300.0, within(1e-9));
+    }
+
+    private static int spanIds;
+
+    private static Span messagingSpan(String kind, String service, String topic, String group, Instant start) {
+        String id = String.format("%016x", ++spanIds);
+        return new Span(String.format("%032x", spanIds), id, null, service, kind + " " + topic, kind, start, 1_000_000,
+                "OK", Map.of(), "kafka", topic, null, null, group, null);
+    }
+
+    @Test
+    protected void spanDependenciesCountMessagingSpansOfTheWindowOnTheProducesBasis() throws Exception {
+        Instant from = T;
+        Instant to = T.plus(Duration.ofMinutes(10));
+        List<Span> batch = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            batch.add(messagingSpan("PRODUCER", "orders", "orders", null, from.plusSeconds(60L * i)));
+            batch.add(messagingSpan("CONSUMER", "billing", "orders", "billing-group", from.plusSeconds(60L * i + 1)));
+        }
+        batch.add(messagingSpan("CONSUMER", "billing", "orders", "billing-group", from.minusMillis(1))); // before
+        batch.add(messagingSpan("CONSUMER", "billing", "orders", "billing-group", to)); // after
+        batch.add(messagingSpan("INTERNAL", "billing", "orders", null, from.plusSeconds(5))); // not messaging
+        batch.add(messagingSpan("CONSUMER", "x'); DROP TABLE spans; --", "<b>t</b>", "g'1", from.plusSeconds(7)));
+        spans.accept(batch);
+
+        DependencyMap m = dependencies.spanDependencies(from, to);
+
+        assertThat(m.edges()).containsExactlyInAnyOrder(
+                new Edge(EdgeRole.CONSUMES, "billing", "orders", Set.of(), 6, 6 / 600.0, Double.NaN, Double.NaN, Set.of("span")),
+                new Edge(EdgeRole.CONSUMES, "x'); DROP TABLE spans; --", "<b>t</b>", Set.of(), 1, 1 / 600.0, Double.NaN,
+                        Double.NaN, Set.of("span")),
+                new Edge(EdgeRole.PRODUCES, "orders", "orders", Set.of(), 6, 6 / 600.0, Double.NaN, Double.NaN, Set.of("span")));
+        assertThat(dependencies.consumerGroupServices(from, to))
+                .isEqualTo(Map.of("billing-group", "billing", "g'1", "x'); DROP TABLE spans; --"));
+        assertThat(dependencies.spanDependencies(to.plus(Duration.ofHours(1)), to.plus(Duration.ofHours(2))).edges()).isEmpty();
     }
 }

@@ -20,14 +20,54 @@ import java.util.Set;
  * @param lastService     producing service of the latest event, or null
  * @param expectedNext    expected next steps (empty when terminal), most likely first
  * @param deviations      deviations from the flow model, in time order
+ * @param waitingOn       RUNNING or STUCK: the services expected to produce the expected next steps (learned from which
+ *                        service produces each event type), most likely first; empty when unknown or terminal
+ * @param cause           STUCK: why, from the evidence (dead letters, spans, consumer activity); null otherwise or when
+ *                        not worked out (the API works it out when it serves a stuck instance)
  */
 public record InstanceSnapshot(String correlationId, Set<String> linkedIds, String flow, InstanceState state,
                                String reason, Instant startedAt, Instant lastEventAt, int eventCount,
                                int droppedEvents, String lastEventType, String lastService,
-                               List<ExpectedStep> expectedNext, List<Deviation> deviations) {
+                               List<ExpectedStep> expectedNext, List<Deviation> deviations,
+                               List<String> waitingOn, StuckCause cause) {
+    private static final java.util.regex.Pattern FROZEN_IDLE = java.util.regex.Pattern.compile("^idle -?\\d+ ms; ");
+
     public InstanceSnapshot {
         linkedIds = Set.copyOf(linkedIds);
         expectedNext = List.copyOf(expectedNext);
         deviations = List.copyOf(deviations);
+        waitingOn = waitingOn == null ? List.of() : List.copyOf(waitingOn);
+    }
+
+    /** Without waiting-on services and cause (worked out later, see {@link #withDiagnosis}). */
+    public InstanceSnapshot(String correlationId, Set<String> linkedIds, String flow, InstanceState state,
+                            String reason, Instant startedAt, Instant lastEventAt, int eventCount,
+                            int droppedEvents, String lastEventType, String lastService,
+                            List<ExpectedStep> expectedNext, List<Deviation> deviations) {
+        this(correlationId, linkedIds, flow, state, reason, startedAt, lastEventAt, eventCount, droppedEvents,
+                lastEventType, lastService, expectedNext, deviations, List.of(), null);
+    }
+
+    /** This snapshot with the services it waits on and the cause of being stuck. */
+    public InstanceSnapshot withDiagnosis(List<String> waitingOn, StuckCause cause) {
+        return new InstanceSnapshot(correlationId, linkedIds, flow, state, reason, startedAt, lastEventAt, eventCount,
+                droppedEvents, lastEventType, lastService, expectedNext, deviations, waitingOn, cause);
+    }
+
+    /**
+     * This snapshot with its reason as of {@code now}: a RUNNING or STUCK instance that expects a next step says how
+     * long it has been idle now ({@code now - lastEventAt}, in ms), not when its state last changed. Other states,
+     * whose reason does not age, are returned as they are.
+     */
+    public InstanceSnapshot asOf(Instant now) {
+        if ((state != InstanceState.STUCK && state != InstanceState.RUNNING) || expectedNext.isEmpty()
+                || reason == null || lastEventAt == null || now == null) {
+            return this;
+        }
+        String rest = FROZEN_IDLE.matcher(reason).replaceFirst("");
+        long idle = Math.max(0, now.toEpochMilli() - lastEventAt.toEpochMilli());
+        return new InstanceSnapshot(correlationId, linkedIds, flow, state, "idle " + idle + " ms; " + rest, startedAt,
+                lastEventAt, eventCount, droppedEvents, lastEventType, lastService, expectedNext, deviations, waitingOn,
+                cause);
     }
 }

@@ -29,7 +29,7 @@ public final class ClickHouseDependencyReader implements DependencyReader {
      */
     @Override
     public DependencyMap dependencies(Instant from, Instant to) {
-        double windowSeconds = Math.max(1, (to.toEpochMilli() - from.toEpochMilli()) / 1000.0);
+        double windowSeconds = DependencyReader.windowSeconds(from, to);
         List<DependencyMap> parts = sql.query("SELECT map FROM " + db + ".dependency_maps FINAL",
                 rs -> Json.read(rs.getString(1), DependencyMap.class));
         DependencyMap learned = ModelMerge.dependencies(parts);
@@ -59,6 +59,47 @@ public final class ClickHouseDependencyReader implements DependencyReader {
         List<DependencyMap.Node> ns = new ArrayList<>(nodes);
         ns.sort(java.util.Comparator.comparing((DependencyMap.Node n) -> n.kind()).thenComparing(DependencyMap.Node::name));
         return new DependencyMap(ns, edges);
+    }
+
+    /**
+     * Counted from the spans table, without FINAL: a span an exporter re-sent counts twice until the merge folds it
+     * (rare, and the same drift as the per-minute event counts). The start-time skip index bounds the scan to the
+     * window's granules.
+     */
+    @Override
+    public DependencyMap spanDependencies(Instant from, Instant to) {
+        double windowSeconds = DependencyReader.windowSeconds(from, to);
+        Set<DependencyMap.Node> nodes = new java.util.HashSet<>();
+        List<DependencyMap.Edge> edges = new ArrayList<>();
+        sql.query("SELECT kind, service, messaging_destination, count() FROM " + db + ".spans"
+                + " WHERE kind IN ('PRODUCER', 'CONSUMER') AND messaging_destination != ''"
+                + " AND start_ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(start_ts) < " + SqlRunner.TS
+                + " GROUP BY kind, service, messaging_destination ORDER BY kind, service, messaging_destination", rs -> {
+                    DependencyMap.EdgeRole role = "PRODUCER".equals(rs.getString(1))
+                            ? DependencyMap.EdgeRole.PRODUCES : DependencyMap.EdgeRole.CONSUMES;
+                    String service = rs.getString(2);
+                    String topic = rs.getString(3);
+                    long count = rs.getLong(4);
+                    nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, service));
+                    nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, topic));
+                    edges.add(new DependencyMap.Edge(role, service, topic, Set.of(), count, count / windowSeconds,
+                            Double.NaN, Double.NaN, Set.of("span")));
+                    return null;
+                }, from, to);
+        List<DependencyMap.Node> ns = new ArrayList<>(nodes);
+        ns.sort(java.util.Comparator.comparing((DependencyMap.Node n) -> n.kind()).thenComparing(DependencyMap.Node::name));
+        return new DependencyMap(ns, edges);
+    }
+
+    @Override
+    public Map<String, String> consumerGroupServices(Instant from, Instant to) {
+        Map<String, String> out = new HashMap<>();
+        sql.query("SELECT consumer_group, argMax(service, n) FROM (SELECT consumer_group, service, count() AS n FROM "
+                + db + ".spans WHERE kind = 'CONSUMER' AND consumer_group != ''"
+                + " AND start_ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(start_ts) < " + SqlRunner.TS
+                + " GROUP BY consumer_group, service) GROUP BY consumer_group",
+                rs -> out.put(rs.getString(1), rs.getString(2)), from, to);
+        return out;
     }
 
     /** Events per second tapped per topic over the last 5 minutes. */

@@ -79,7 +79,8 @@ class ClickHouseStorageTest {
         protected FlowModelStore storage() {
             SqlRunner sql = freshDatabase();
             return new FlowModelStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseFlowModelReader(sql),
-                    new ClickHouseDependencyReader(sql), new ClickHouseEventWriter(sql.store()));
+                    new ClickHouseDependencyReader(sql), new ClickHouseEventWriter(sql.store()),
+                    new ClickHouseSpanWriter(sql.store()));
         }
     }
 

@@ -193,6 +193,19 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         });
         label.addClassName("callout-title");
         c.add(label, new Span(s.reason() == null ? "" : s.reason()));
+        if (!s.waitingOn().isEmpty()) {
+            Span waiting = new Span("Waiting on " + String.join(", ", s.waitingOn()));
+            waiting.setId("instance-waiting-on");
+            waiting.addClassName("callout-line");
+            c.add(waiting);
+        }
+        if (s.cause() != null) {
+            Span cause = new Span("Why: " + s.cause().detail());
+            cause.setId("instance-cause");
+            cause.addClassName("callout-line");
+            cause.setTitle(String.join("; ", s.cause().evidence()));
+            c.add(cause);
+        }
         return c;
     }
 

@@ -47,8 +47,9 @@ import io.choreoscope.ui.shell.Permissions;
 import io.choreoscope.ui.shell.ViewHeader;
 
 /**
- * Instances with no progress for longer than their expected step's bound, oldest first: age, last
- * event, last service and what they wait for. Filter by flow ({@code ?flow=} in the URL), select many
+ * Instances with no progress for longer than their expected step's bound, oldest first: age, the service they
+ * wait on, why they are stuck, last event, last service and what they wait for. Above the list the instances are
+ * grouped by cause ({@link CauseGroups}): a group filters the list, and can be replayed as a whole. Filter by flow ({@code ?flow=} in the URL), select many
  * (checkboxes, Shift+click, or Space on a row) and copy their IDs or replay their last events (after a
  * dry-run preview). Refreshed when an instance changes state on the live stream.
  */
@@ -68,6 +69,9 @@ public class StuckView extends Div implements BeforeEnterObserver {
     private final Button replay = new Button("Replay last events", VaadinIcon.ROTATE_LEFT.create());
     private final Button clear = new Button("Clear selection");
     private final Loader loader = new Loader();
+    private final CauseGroups causes = new CauseGroups(this::filterByCause, StuckView::replayGroup);
+    private List<InstanceSnapshot> all = List.of();
+    private String causeFilter;
     private final Loader flowsLoader = new Loader();
     private LiveSubscription live;
     private String flow;
@@ -113,6 +117,10 @@ public class StuckView extends Div implements BeforeEnterObserver {
                 .setHeader("Age").setAutoWidth(true).setTooltipGenerator(s -> "Last event at "
                         + Formats.dateTime(s.lastEventAt()))
                 .setComparator((a, b) -> b.lastEventAt().compareTo(a.lastEventAt()));
+        grid.addColumn(StuckView::waitingOn).setHeader("Waiting on").setAutoWidth(true).setSortable(true)
+                .setKey("waiting-on");
+        grid.addColumn(StuckView::cause).setHeader("Why").setAutoWidth(true).setSortable(true).setKey("cause")
+                .setTooltipGenerator(s -> s.cause() == null ? "" : s.cause().detail());
         grid.addColumn(InstanceSnapshot::lastEventType).setHeader("Last event").setAutoWidth(true).setSortable(true);
         grid.addColumn(InstanceSnapshot::lastService).setHeader("Last service").setAutoWidth(true).setSortable(true);
         grid.addColumn(StuckView::expected).setHeader("Expected next").setFlexGrow(3).setWidth("22em")
@@ -121,7 +129,9 @@ public class StuckView extends Div implements BeforeEnterObserver {
         grid.addSelectionListener(e -> updateSelection());
         grid.setVisible(false);
         updateSelection();
-        add(header, status, bulk, grid);
+        causes.setId("stuck-causes");
+        causes.addClassName("cause-groups");
+        add(header, status, causes, bulk, grid);
     }
 
     @Override
@@ -209,10 +219,14 @@ public class StuckView extends Div implements BeforeEnterObserver {
                             : "No instance of " + flow + " is stuck."));
             return;
         }
-        grid.setItems(stuck);
+        all = stuck;
+        causes.show(stuck, causeFilter);
+        List<InstanceSnapshot> shown = causeFilter == null ? stuck
+                : stuck.stream().filter(s -> causeFilter.equals(CauseGroups.key(s))).toList();
+        grid.setItems(shown);
         // short lists take their own height; long ones scroll inside a fixed box
-        grid.setAllRowsVisible(stuck.size() <= 20);
-        grid.setHeight(stuck.size() <= 20 ? null : "640px");
+        grid.setAllRowsVisible(shown.size() <= 20);
+        grid.setHeight(shown.size() <= 20 ? null : "640px");
         grid.setVisible(true);
         // keep the person's selection across refreshes
         stuck.stream().filter(s -> selected.contains(s.correlationId())).forEach(grid::select);
@@ -240,6 +254,26 @@ public class StuckView extends Div implements BeforeEnterObserver {
         if (!ids.isEmpty()) {
             ReplayDialog.forLastEvents(ids).open();
         }
+    }
+
+    /** Shows only the instances of one cause group ({@link CauseGroups#key}); null shows all. */
+    void filterByCause(String key) {
+        causeFilter = key;
+        show(all);
+    }
+
+    private static void replayGroup(List<String> ids) {
+        if (!ids.isEmpty()) {
+            ReplayDialog.forLastEvents(ids).open();
+        }
+    }
+
+    static String waitingOn(InstanceSnapshot s) {
+        return s.waitingOn().isEmpty() ? "–" : String.join(", ", s.waitingOn());
+    }
+
+    static String cause(InstanceSnapshot s) {
+        return s.cause() == null ? "–" : s.cause().groupLabel();
     }
 
     static String expected(InstanceSnapshot s) {

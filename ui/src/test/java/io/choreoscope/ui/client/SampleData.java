@@ -34,6 +34,7 @@ import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceGraph;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.StuckCause;
 import io.choreoscope.ui.shell.Formats;
 
 /**
@@ -379,9 +380,31 @@ public final class SampleData {
         };
         Set<String> ids = new LinkedHashSet<>(linked);
         ids.add(id);
-        InstanceSnapshot snap = new InstanceSnapshot(id, ids, flow, state, reason, start, t, events.size(), 0,
-                last, STEPS.get(last).service(), expected, deviations);
+        InstanceSnapshot snap = diagnosed(new InstanceSnapshot(id, ids, flow, state, reason, start, t, events.size(), 0,
+                last, STEPS.get(last).service(), expected, deviations), t);
         made.add(InstanceDetail.whole(snap, events, spans, new InstanceGraph(id, nodes, edges, 0, 0)));
+    }
+
+    /**
+     * Waiting-on services (the producers of the expected steps) for running and stuck instances, and for stuck ones a
+     * cause: every third dead-lettered by the waiting service, the rest consumed and silent.
+     */
+    private static InstanceSnapshot diagnosed(InstanceSnapshot s, Instant lastAt) {
+        if (s.state() != InstanceState.STUCK && s.state() != InstanceState.RUNNING) {
+            return s;
+        }
+        List<String> waiting = s.expectedNext().stream().map(e -> STEPS.get(e.eventType()))
+                .filter(java.util.Objects::nonNull).map(Step::service).distinct().toList();
+        if (s.state() != InstanceState.STUCK || waiting.isEmpty()) {
+            return s.withDiagnosis(waiting, null);
+        }
+        String service = waiting.get(0);
+        StuckCause cause = Math.floorMod(s.correlationId().hashCode(), 3) == 0
+                ? new StuckCause(StuckCause.Kind.DEAD_LETTERED, service, "dead-lettered by " + service
+                        + ": <b>simulated</b> failure (dead-letters)", List.of("record dead-letters/0/1"))
+                : new StuckCause(StuckCause.Kind.CONSUMED_NO_OUTPUT, service, service + " consumed " + s.lastEventType()
+                        + " at " + lastAt + " and produced nothing since", List.of("span 00ff"));
+        return s.withDiagnosis(waiting, cause);
     }
 
     private static List<ExpectedStep> expected(String last) {

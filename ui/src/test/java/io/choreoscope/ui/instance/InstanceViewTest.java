@@ -24,6 +24,7 @@ import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.api.ReplayMode;
 import io.choreoscope.model.api.ReplayStatus;
+import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.ui.KaribuTest;
 import io.choreoscope.ui.client.SampleData;
 import io.choreoscope.ui.graph.GraphData;
@@ -83,6 +84,20 @@ class InstanceViewTest extends KaribuTest {
         assertThat(text(_get(Div.class, d -> d.withId("instance-reason")))).contains("waiting for StockReserved");
         assertThat(text(_get(Div.class, d -> d.withId("expected-next"))))
                 .contains("StockReserved").contains("86.0%").contains("overdue by");
+    }
+
+    @Test
+    void aStuckInstanceSaysWhoItWaitsOnAndWhyAsText() {
+        navigate("instances/" + SampleData.STUCK_ORDER);
+        InstanceSnapshot s = api.instance(SampleData.STUCK_ORDER, 0).snapshot();
+        assertThat(s.cause()).isNotNull();
+        assertThat(_get(com.vaadin.flow.component.html.Span.class, x -> x.withId("instance-waiting-on")).getText())
+                .isEqualTo("Waiting on " + String.join(", ", s.waitingOn()));
+        com.vaadin.flow.component.html.Span cause = _get(com.vaadin.flow.component.html.Span.class,
+                x -> x.withId("instance-cause"));
+        assertThat(cause.getText()).isEqualTo("Why: " + s.cause().detail());
+        // a service's exception message is shown as text, never as markup
+        assertThat(cause.getElement().getChildren()).allMatch(com.vaadin.flow.dom.Element::isTextNode);
     }
 
     @Test

@@ -45,6 +45,54 @@ class StuckViewTest extends KaribuTest {
     }
 
     @Test
+    void theWaitingOnServiceAndTheCauseAreColumns() {
+        navigate("stuck");
+        Grid<InstanceSnapshot> grid = grid();
+        for (int i = 0; i < GridKt._size(grid); i++) {
+            InstanceSnapshot s = GridKt._get(grid, i);
+            assertThat(s.waitingOn()).isNotEmpty();
+            List<String> row = GridKt._getFormattedRow(grid, i);
+            assertThat(row).contains(String.join(", ", s.waitingOn()), s.cause().groupLabel());
+        }
+    }
+
+    @Test
+    void stuckInstancesAreGroupedByCauseAndAGroupFiltersTheList() {
+        navigate("stuck");
+        var stuck = api.stuck(null, 500);
+        var groups = _find(Button.class, b -> b.withClasses("cause-group"));
+        java.util.Map<String, Long> expected = stuck.stream().collect(java.util.stream.Collectors.groupingBy(
+                s -> s.cause().groupKey(), java.util.stream.Collectors.counting()));
+        assertThat(groups).hasSize(expected.size()).hasSizeGreaterThanOrEqualTo(2);
+        Button largest = groups.get(0);
+        String key = largest.getElement().getAttribute("data-cause");
+        long n = expected.get(key);
+        assertThat(expected.values()).allMatch(c -> c <= n);
+        assertThat(largest.getText()).startsWith(n + " stuck: ");
+
+        _click(largest);
+        assertThat(GridKt._size(grid())).isEqualTo((int) n);
+        for (int i = 0; i < n; i++) {
+            assertThat(GridKt._get(grid(), i).cause().groupKey()).isEqualTo(key);
+        }
+        _click(_find(Button.class, b -> b.withClasses("cause-group")).get(0));
+        assertThat(GridKt._size(grid())).isEqualTo(stuck.size());
+    }
+
+    @Test
+    void aCauseGroupIsReplayedAfterADryRun() {
+        navigate("stuck");
+        Button replayGroup = _find(Button.class, b -> b.withClasses("cause-group-replay")).get(0);
+        String key = replayGroup.getElement().getAttribute("data-cause");
+        long n = api.stuck(null, 500).stream().filter(s -> s.cause().groupKey().equals(key)).count();
+        _click(replayGroup);
+        roundtrip();
+        ReplayDialog dialog = _get(ReplayDialog.class);
+        assertThat(dialog.preview().records()).hasSize((int) n);
+        assertThat(api.replays(1).get(0).mode()).isEqualTo(ReplayMode.STUCK_LAST_EVENT);
+    }
+
+    @Test
     void filtersByFlowFromTheUrl() {
         navigate("stuck?flow=" + SampleData.SIGNUP_FLOW);
         assertThat(api.calls()).contains("stuck " + SampleData.SIGNUP_FLOW);
@@ -125,6 +173,7 @@ class StuckViewTest extends KaribuTest {
         navigate("stuck");
         grid().select(GridKt._get(grid(), 0));
         assertThat(_find(Button.class, b -> b.withId("stuck-replay"))).isEmpty();
+        assertThat(_find(Button.class, b -> b.withClasses("cause-group-replay"))).isEmpty();
         assertThat(_find(Button.class, b -> b.withId("stuck-copy"))).hasSize(1);
     }
 }
