@@ -61,11 +61,20 @@ final class ReplayJob implements Runnable {
     private volatile Instant finishedAt;
     private volatile String message;
     private final Listener listener;
+    /** Publishes the records whose target is a RabbitMQ exchange; null when RabbitMQ is not configured. */
+    private final RabbitReplayPublisher rabbit;
     private long lastProgress;
 
     ReplayJob(String id, ReplayMode mode, String requestedBy, Instant requestedAt, List<PlannedRecord> records,
               double ratePerSecond, ReplayRateLimiter totalRate, Producer<byte[], byte[]> producer, Clock clock,
               Listener listener) {
+        this(id, mode, requestedBy, requestedAt, records, ratePerSecond, totalRate, producer, clock, listener, null);
+    }
+
+    ReplayJob(String id, ReplayMode mode, String requestedBy, Instant requestedAt, List<PlannedRecord> records,
+              double ratePerSecond, ReplayRateLimiter totalRate, Producer<byte[], byte[]> producer, Clock clock,
+              Listener listener, RabbitReplayPublisher rabbit) {
+        this.rabbit = rabbit;
         this.id = id;
         this.mode = mode;
         this.requestedBy = requestedBy;
@@ -100,6 +109,12 @@ final class ReplayJob implements Runnable {
                 if (pause(totalRate.reserve(System.nanoTime()))) {
                     break;
                 }
+                if (rabbit != null && io.choreoscope.model.Topics.RABBITMQ.equals(io.choreoscope.model.Topics.bus(r.targetTopic()))) {
+                    issued++;
+                    publishToRabbit(r);
+                    heartbeatIfDue();
+                    continue;
+                }
                 inFlight.acquire();
                 issued++;
                 try {
@@ -129,6 +144,17 @@ final class ReplayJob implements Runnable {
         } finally {
             records = null; // the plan holds the payloads: let it go as soon as nothing more is sent
             finish(issued);
+        }
+    }
+
+    /** Publishes one record to RabbitMQ and waits for its confirm (the publisher paces itself: one at a time). */
+    private void publishToRabbit(PlannedRecord r) throws InterruptedException {
+        try {
+            long seq = rabbit.publish(r);
+            acknowledged.add(new SentRecord(null, id, r.source(), r.targetTopic(), 0, seq, keyText(r.key())));
+            sent.incrementAndGet();
+        } catch (java.io.IOException | RuntimeException e) {
+            fail(r, e);
         }
     }
 

@@ -40,12 +40,23 @@ final class ReplayPlanner {
     private final int maxRecords;
     private final Pattern allowed;
     private final Function<String, Set<String>> redriven;
+    private final Function<Observation, String> rabbitRefusal;
 
     /**
      * @param allowed  topics a replay may write to (whole name); {@link #OWN_TOPICS} are refused even when it matches them
      * @param redriven for a dead-letter topic, the {@code topic/partition/offset} of its records an earlier redrive sent
      */
     ReplayPlanner(EventReader events, int maxRecords, Pattern allowed, Function<String, Set<String>> redriven) {
+        this(events, maxRecords, allowed, redriven, o -> "replay to RabbitMQ needs choreoscope.rabbitmq.uri to be set");
+    }
+
+    /**
+     * @param rabbitRefusal for a stored RabbitMQ message going back to its own exchange: why that is refused, or null when
+     *                      it is allowed
+     */
+    ReplayPlanner(EventReader events, int maxRecords, Pattern allowed, Function<String, Set<String>> redriven,
+                  Function<Observation, String> rabbitRefusal) {
+        this.rabbitRefusal = rabbitRefusal;
         this.events = events;
         this.maxRecords = maxRecords;
         this.allowed = allowed;
@@ -164,6 +175,14 @@ final class ReplayPlanner {
             checkTarget(override, "targetTopic '" + override + "'");
             return override;
         }
+        if (io.choreoscope.model.Topics.RABBITMQ.equals(io.choreoscope.model.Topics.bus(o.topic()))) {
+            String refusal = rabbitRefusal.apply(o);
+            if (refusal != null) {
+                throw ApiException.badRequest("record " + o.coordinates() + " would go back to RabbitMQ exchange '" + o.topic()
+                        + "': " + refusal);
+            }
+            return o.topic();
+        }
         checkTarget(o.topic(), "record " + o.coordinates() + " would go back to its own topic '" + o.topic() + "'");
         return o.topic();
     }
@@ -171,9 +190,9 @@ final class ReplayPlanner {
     /** Refuses (400) a destination that is choreoscope's own or internal, or not allowed; {@code how} says how it was chosen. */
     private void checkTarget(String topic, String how) {
         if (io.choreoscope.model.Topics.RABBITMQ.equals(io.choreoscope.model.Topics.bus(topic))) {
-            // A RabbitMQ exchange is no Kafka topic (Kafka refuses the name); publishing to RabbitMQ is not built yet.
-            throw ApiException.badRequest(how + ": '" + topic + "' is a RabbitMQ exchange; replay to RabbitMQ is not "
-                    + "supported yet (docs/ALERTS_AND_REPLAY.md)");
+            // Only a stored RabbitMQ message goes back to its own exchange (target above); nothing else is sent there.
+            throw ApiException.badRequest(how + ": '" + topic + "' is a RabbitMQ exchange; only a RabbitMQ message is "
+                    + "replayed there, to its own exchange (docs/ALERTS_AND_REPLAY.md)");
         }
         if (OWN_TOPICS.matcher(topic).matches()) {
             throw ApiException.badRequest(how + ": replays into choreoscope's own or Kafka's internal topics ("

@@ -21,6 +21,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.choreoscope.http.ApiException;
 import io.choreoscope.collectors.kafka.KafkaConfig;
 import io.choreoscope.collectors.kafka.TapConfig;
+import io.choreoscope.collectors.rabbitmq.RabbitMqConfig;
+import io.choreoscope.collectors.rabbitmq.RabbitTapSettings;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.api.EventView;
 import io.choreoscope.model.api.ReplayMode;
@@ -73,9 +75,13 @@ public class ReplayService implements AutoCloseable {
         return t;
     });
     private Producer<byte[], byte[]> producer;
+    private final RabbitMqConfig rabbitMq;
+    private RabbitReplayPublisher rabbitPublisher;
 
     public ReplayService(ReplayConfig config, ReplayAuditRepository audits, RedrivenRecordRepository redriven,
-                         SentRecordRepository sent, EventReader events, KafkaConfig kafka, TapConfig tap) {
+                         SentRecordRepository sent, EventReader events, KafkaConfig kafka, TapConfig tap,
+                       RabbitMqConfig rabbitMq) {
+        this.rabbitMq = rabbitMq;
         this.config = config;
         this.sent = sent;
         this.running = new java.util.concurrent.Semaphore(config.getMaxConcurrent());
@@ -83,7 +89,7 @@ public class ReplayService implements AutoCloseable {
         this.audits = audits;
         this.redriven = redriven;
         this.planner = new ReplayPlanner(events, config.getMaxRecords(), allowedTopics(config, tap, kafka),
-                dlt -> new java.util.HashSet<>(redriven.findSourceByDeadLetterTopic(dlt)));
+                dlt -> new java.util.HashSet<>(redriven.findSourceByDeadLetterTopic(dlt)), this::rabbitRefusal);
         this.kafka = kafka;
     }
 
@@ -139,7 +145,7 @@ public class ReplayService implements AutoCloseable {
             String deadLetterTopic = request.mode() == ReplayMode.DEAD_LETTER ? request.deadLetterTopic().strip() : null;
             List<ReplayPlanView.ReplayRecordView> shown = views(plan, RECORDS_SHOWN);
             ReplayJob job = new ReplayJob(id, request.mode(), user, now, plan, rate, totalRate, producer(), clock,
-                    new AuditListener(deadLetterTopic, now));
+                    new AuditListener(deadLetterTopic, now), rabbitPublisher(plan));
             jobs.put(id, job);
             LOG.info("Replay {} by {}: {} {} records at {}/s", id, user, plan.size(), request.mode(), rate);
             runner.execute(job);
@@ -404,6 +410,59 @@ public class ReplayService implements AutoCloseable {
         }
     }
 
+    /**
+     * Why a stored RabbitMQ message may not go back to its exchange, or null when it may: RabbitMQ must be configured
+     * ({@code choreoscope.rabbitmq.uri}); the topic must match {@code choreoscope.replay.allowed-topics} when that is
+     * set, else the exchange must be one the RabbitMQ tap taps (a tapped vhost, not excluded).
+     */
+    String rabbitRefusal(io.choreoscope.model.Observation o) {
+        RabbitTapSettings settings;
+        try {
+            settings = rabbitSettings();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (settings == null) {
+            return "replay to RabbitMQ needs choreoscope.rabbitmq.uri to be set";
+        }
+        RabbitReplayPublisher.Destination d = RabbitReplayPublisher.destination(o);
+        if (d == null) {
+            return "the stored message names no exchange (no amqp:exchange header)";
+        }
+        String configured = config.getAllowedTopics();
+        if (configured != null && !configured.isBlank()) {
+            return java.util.regex.Pattern.compile(configured).matcher(o.topic()).matches() ? null
+                    : "the topic is not one replays may write to (choreoscope.replay.allowed-topics '" + configured + "')";
+        }
+        if (settings.excluded(d.exchange())) {
+            return "the exchange is one the RabbitMQ tap leaves out (choreoscope.rabbitmq.exclude '"
+                    + settings.exclude().pattern() + "'), so replays do not write to it";
+        }
+        if (!settings.allVhosts() && !settings.vhosts().contains(d.vhost())) {
+            return "vhost '" + d.vhost() + "' is not one the RabbitMQ tap taps (choreoscope.rabbitmq.vhosts " + settings.vhosts() + ")";
+        }
+        return null;
+    }
+
+    /** The RabbitMQ tap's settings, or null when RabbitMQ is not configured. */
+    private RabbitTapSettings rabbitSettings() {
+        String uri = rabbitMq.getUri();
+        return uri == null || uri.isBlank() ? null : rabbitMq.toSettings();
+    }
+
+    /** The RabbitMQ publisher when the plan sends anything to RabbitMQ (opened on first use), else null. */
+    private synchronized RabbitReplayPublisher rabbitPublisher(List<PlannedRecord> plan) {
+        boolean any = plan.stream().anyMatch(r -> io.choreoscope.model.Topics.RABBITMQ.equals(
+                io.choreoscope.model.Topics.bus(r.targetTopic())));
+        if (!any) {
+            return null;
+        }
+        if (rabbitPublisher == null) {
+            rabbitPublisher = new RabbitReplayPublisher(rabbitSettings());
+        }
+        return rabbitPublisher;
+    }
+
     private synchronized Producer<byte[], byte[]> producer() {
         if (producer == null) {
             Properties p = new Properties();
@@ -430,6 +489,10 @@ public class ReplayService implements AutoCloseable {
             if (producer != null) {
                 producer.close(java.time.Duration.ofSeconds(10));
                 producer = null;
+            }
+            if (rabbitPublisher != null) {
+                rabbitPublisher.close();
+                rabbitPublisher = null;
             }
         }
     }

@@ -34,7 +34,8 @@ import io.choreoscope.model.Topics;
  * crashed before its ack) has the same identity and the store shows it once. Two messages collapse into one when they
  * share the vhost, exchange, routing keys and message ID, or, without a message ID, when every property and every
  * body byte is equal (for example two identical publishes within the same second of the {@code timestamp} property,
- * or both without one): publishers that want such messages counted apart set a message ID.
+ * or both without one): publishers that want such messages counted apart set a message ID. A copy sent by a replay
+ * (header {@code choreoscope-replay-id}) has that ID in its identity too, so it never replaces the original.
  *
  * <p>The record's timestamp is the broker header {@code timestamp_in_ms} when a plugin or policy set one, else the
  * time the tap received the copy (ms). It is not part of the identity, so a redelivery keeps the row it replaces.
@@ -137,6 +138,12 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
             update(d, k);
         }
         Object messageId = properties.get("message_id");
+        Object replayId = applicationHeaders().get(io.choreoscope.model.Observation.REPLAY_ID_HEADER);
+        if (replayId != null) {
+            // A replayed copy keeps the message ID: it must not take the original's row.
+            update(d, "replay");
+            update(d, text(replayId));
+        }
         if (messageId != null && !text(messageId).isEmpty()) {
             update(d, "message_id");
             update(d, text(messageId));
