@@ -49,6 +49,9 @@ class UiBrowserIT {
 
     @BeforeAll
     static void startUiAndBrowser() throws Exception {
+        // Assertions wait up to 15 s for a view's first render (Playwright's 5 s default failed twice on a 2-core
+        // machine at load average 13: a view that renders in ~1 s on a quiet machine).
+        com.microsoft.playwright.assertions.PlaywrightAssertions.setDefaultAssertionTimeout(15_000);
         Files.createDirectories(SCREENSHOTS);
         api = FakeChoreoscopeApi.withSampleData(Instant.now());
         ui = BrowserUi.start(api);
