@@ -148,7 +148,7 @@ class AccessTest {
 
     private static String concrete(String path) {
         return path.replace("{topic}", "t").replace("{partition}", "0").replace("{offset}", "0").replace("{id}", "999999")
-                .replace("{correlationId}", "nobody").replace("{flow}", "NoSuchFlow");
+                .replace("{correlationId}", "nobody").replace("{flow}", "NoSuchFlow").replace("{variant}", "0");
     }
 
     @Test
