@@ -262,6 +262,7 @@ class MaskedForViewersTest {
         ids.put("partition", List.of("0"));
         ids.put("offset", records.stream().map(m -> Long.toString(m.offset())).toList());
         ids.put("flow", List.of("OrderPlaced", "PaymentCaptured", "OrderShipped"));
+        ids.put("variant", List.of("0"));
         List<String> requests = new ArrayList<>();
         for (String path : getOperations()) {
             if (path.equals("/api/v1/live")) {
