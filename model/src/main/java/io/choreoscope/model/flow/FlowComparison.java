@@ -18,7 +18,8 @@ import java.util.TreeSet;
  * @param steps             every step of either window with its change, biggest share change first
  * @param transitions       every transition of either window with its change, biggest share change first
  * @param minShareChange    share changes at least this (absolute, 0..1) are {@link Change#CHANGED}
- * @param minP95Change      p95 changes at least this factor (e.g. 0.5 = 50% slower or faster) are {@link Change#CHANGED}
+ * @param minP95Change      p95 changes at least this factor (e.g. 0.5 = 50% slower or faster) and at least
+ *                          {@link #MIN_P95_CHANGE_MS} are {@link Change#CHANGED}
  */
 public record FlowComparison(String flow, Window before, Window after, List<Item> steps, List<Item> transitions,
                              double minShareChange, double minP95Change) {
@@ -26,6 +27,11 @@ public record FlowComparison(String flow, Window before, Window after, List<Item
     public static final double DEFAULT_MIN_SHARE_CHANGE = 0.05;
     /** Default: p95 at least 50% higher or lower. */
     public static final double DEFAULT_MIN_P95_CHANGE = 0.5;
+    /**
+     * A p95 change must also be at least this many ms to count: latencies of a few ms double from one window to the
+     * next by noise alone (a 4 ms p95 becoming 9 ms is not a change anyone should be shown).
+     */
+    public static final double MIN_P95_CHANGE_MS = 100;
 
     public FlowComparison {
         steps = List.copyOf(steps);
@@ -111,7 +117,8 @@ public record FlowComparison(String flow, Window before, Window after, List<Item
             } else {
                 boolean share = minShareChange > 0 && Math.abs(sa - sb) >= minShareChange;
                 double lo = Math.max(1, Math.min(a.p95Ms(), b.p95Ms()));
-                boolean p95 = minP95Change > 0 && Math.abs(a.p95Ms() - b.p95Ms()) / lo >= minP95Change;
+                double moved = Math.abs(a.p95Ms() - b.p95Ms());
+                boolean p95 = minP95Change > 0 && moved >= MIN_P95_CHANGE_MS && moved / lo >= minP95Change;
                 c = share || p95 ? Change.CHANGED : Change.SAME;
             }
             transitions.add(new Item(k.get(0), k.get(1), c, b == null ? 0 : b.count(), a == null ? 0 : a.count(), sb, sa,
