@@ -29,6 +29,15 @@ function resolveColor(host, cssValue, fallback) {
   return rgb && rgb !== '' ? rgb : fallback;
 }
 
+// Text for XML (SVG export): escaped, and characters XML 1.0 forbids replaced by U+FFFD so the file stays well-formed.
+function xml(value) {
+  return String(value == null ? '' : value)
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (m, pre) => (pre || '') + '\uFFFD')
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
 class ChoreoGraph extends HTMLElement {
   constructor() {
     super();
@@ -251,6 +260,17 @@ class ChoreoGraph extends HTMLElement {
       { selector: 'edge.bottleneck', style: { 'line-color': k.failed, 'target-arrow-color': k.failed, 'color': k.failed,
         'font-weight': 'bold' } },
       { selector: 'node.bottleneck', style: { 'border-color': k.failed, 'border-width': 4 } },
+      // comparison of two windows: told by line style and by the label's text too (NEW, GONE, a -> b), not by colour only
+      { selector: 'node.added', style: { 'border-color': k.completed, 'border-width': 4, 'border-style': 'solid' } },
+      { selector: 'node.gone', style: { 'border-color': k.failed, 'border-width': 3, 'border-style': 'dashed',
+        'background-color': k.failureBg } },
+      { selector: 'node.changed', style: { 'border-color': k.compensated, 'border-width': 4, 'border-style': 'double' } },
+      { selector: 'edge.added', style: { 'line-color': k.completed, 'target-arrow-color': k.completed, 'line-style': 'solid',
+        'color': k.completed, 'font-weight': 'bold' } },
+      { selector: 'edge.gone', style: { 'line-color': k.failed, 'target-arrow-color': k.failed, 'line-style': 'dashed',
+        'line-dash-pattern': [8, 5], 'color': k.failed, 'font-weight': 'bold' } },
+      { selector: 'edge.changed', style: { 'line-color': k.compensated, 'target-arrow-color': k.compensated,
+        'line-style': 'dotted', 'color': k.compensated, 'font-weight': 'bold' } },
       { selector: 'edge:selected', style: { 'line-color': k.primary, 'target-arrow-color': k.primary,
         'overlay-color': k.primary, 'overlay-opacity': 0.12, 'overlay-padding': 4 } },
     ];
@@ -368,6 +388,10 @@ class ChoreoGraph extends HTMLElement {
     this._cy.autoungrabify(true);
     this._cy.on('tap', 'node', (e) => this._fire('graph-node-click', e.target.id()));
     this._cy.on('tap', 'edge', (e) => this._fire('graph-edge-click', e.target.id()));
+    // hover tips (data.tip, plain text: set as textContent, never parsed as HTML)
+    this._cy.on('mouseover', 'node, edge', (e) => this._showTip(e.target));
+    this._cy.on('mouseout', 'node, edge', () => this._hideTip());
+    this._cy.on('viewport', () => this._hideTip());
     this._applySelection();
     this._userMoved = false;
     this._fitAll();
@@ -380,6 +404,164 @@ class ChoreoGraph extends HTMLElement {
     this.setAttribute('data-nodes', String(g.nodes.length));
     this.setAttribute('data-edges', String(g.edges.length));
     this.setAttribute('data-rendered', 'true');
+  }
+
+  _showTip(el) {
+    const tip = el.data('tip');
+    if (!tip) {
+      this._hideTip();
+      return;
+    }
+    if (!this._tip) {
+      this._tip = document.createElement('div');
+      this._tip.className = 'choreo-graph-tip';
+      this._tip.setAttribute('role', 'tooltip');
+      this.appendChild(this._tip);
+    }
+    this._tip.textContent = tip;
+    const p = el.isNode() ? el.renderedPosition() : el.renderedMidpoint();
+    const box = this.getBoundingClientRect();
+    this._tip.style.left = Math.max(4, Math.min(p.x + 14, box.width - 280)) + 'px';
+    this._tip.style.top = Math.max(4, p.y + 14) + 'px';
+    this._tip.hidden = false;
+    this.setAttribute('data-tip', el.id());
+  }
+
+  _hideTip() {
+    if (this._tip) {
+      this._tip.hidden = true;
+    }
+    this.removeAttribute('data-tip');
+  }
+
+  /** The tip text shown now, or '' (browser tests). */
+  tipText() {
+    return this._tip && !this._tip.hidden ? this._tip.textContent : '';
+  }
+
+  /**
+   * The whole graph as it is drawn now (positions, colours, line styles, labels) as a standalone SVG document: boxes
+   * as rounded rects, arrows as paths (arcs and loops included) with arrowheads, labels as text. Every label is
+   * escaped, characters XML 1.0 does not allow are replaced, so the file is well-formed whatever the event types are.
+   */
+  toSvg(title) {
+    if (!this._cy) {
+      return '';
+    }
+    const cy = this._cy;
+    const k = this._colors();
+    const bb = cy.elements().boundingBox({ includeLabels: true, includeOverlays: false });
+    const pad = 16;
+    const x0 = bb.x1 - pad;
+    const y0 = bb.y1 - pad;
+    const w = Math.ceil(bb.w + 2 * pad);
+    const h = Math.ceil(bb.h + 2 * pad);
+    const num = (v) => (Math.round(v * 100) / 100).toString();
+    const px = (v) => parseFloat(v) || 0;
+    const font = 'Inter, Roboto, Segoe UI, Helvetica, Arial, sans-serif';
+    const out = [];
+    out.push('<?xml version="1.0" encoding="UTF-8"?>');
+    out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="${num(x0)} ${num(y0)} ${w} ${h}" `
+      + `font-family="${xml(font)}">`);
+    out.push(`<title>${xml(title || 'choreoscope flow map')}</title>`);
+    out.push(`<rect x="${num(x0)}" y="${num(y0)}" width="${w}" height="${h}" fill="${xml(k.base)}"/>`);
+    const dash = (style, width) => style === 'dashed' ? ` stroke-dasharray="${num(width * 3 + 3)} ${num(width * 2 + 2)}"`
+      : style === 'dotted' ? ` stroke-dasharray="${num(width)} ${num(width * 1.6 + 1)}"` : '';
+    const textLines = (label, cx, cy0, size, color, weight, bg) => {
+      const lines = String(label || '').split('\n');
+      const lh = size * 1.3;
+      const top = cy0 - (lines.length - 1) * lh / 2;
+      const parts = [];
+      if (bg) {
+        const longest = Math.max(...lines.map((l) => l.length));
+        const bw = longest * size * 0.58 + 6;
+        const bh = lines.length * lh + 4;
+        parts.push(`<rect x="${num(cx - bw / 2)}" y="${num(cy0 - bh / 2)}" width="${num(bw)}" height="${num(bh)}" rx="3" `
+          + `fill="${xml(bg)}" fill-opacity="0.9"/>`);
+      }
+      parts.push(`<text x="${num(cx)}" y="${num(top)}" font-size="${num(size)}" fill="${xml(color)}" text-anchor="middle" `
+        + `dominant-baseline="central"${weight && weight !== 'normal' ? ` font-weight="${xml(weight)}"` : ''}>`
+        + lines.map((l, i) => `<tspan x="${num(cx)}" dy="${i === 0 ? 0 : num(lh)}">${xml(l)}</tspan>`).join('')
+        + '</text>');
+      return parts.join('');
+    };
+    cy.edges().forEach((e) => {
+      const color = e.style('line-color');
+      const width = px(e.style('width'));
+      const opacity = px(e.style('opacity')) || 1;
+      const s = e.sourceEndpoint();
+      const t = e.targetEndpoint();
+      const cps = e.controlPoints() || [];
+      let d = `M ${num(s.x)} ${num(s.y)}`;
+      let last = s;
+      if (cps.length === 1) {
+        d += ` Q ${num(cps[0].x)} ${num(cps[0].y)} ${num(t.x)} ${num(t.y)}`;
+        last = cps[0];
+      } else if (cps.length > 1) {
+        for (let i = 0; i < cps.length; i++) {
+          const end = i === cps.length - 1 ? t : { x: (cps[i].x + cps[i + 1].x) / 2, y: (cps[i].y + cps[i + 1].y) / 2 };
+          d += ` Q ${num(cps[i].x)} ${num(cps[i].y)} ${num(end.x)} ${num(end.y)}`;
+        }
+        last = cps[cps.length - 1];
+      } else {
+        d += ` L ${num(t.x)} ${num(t.y)}`;
+      }
+      out.push(`<g class="edge" opacity="${num(opacity)}"><title>${xml(e.id())}</title>`);
+      out.push(`<path d="${d}" fill="none" stroke="${xml(color)}" stroke-width="${num(width)}"`
+        + `${dash(e.style('line-style'), width)}/>`);
+      // arrowhead at the target, along the last segment
+      const ang = Math.atan2(t.y - last.y, t.x - last.x);
+      const size = Math.max(7, width * 1.6 + 5);
+      const a = (da) => `${num(t.x - size * Math.cos(ang + da))},${num(t.y - size * Math.sin(ang + da))}`;
+      out.push(`<polygon points="${num(t.x)},${num(t.y)} ${a(0.45)} ${a(-0.45)}" fill="${xml(e.style('target-arrow-color'))}"/>`);
+      const label = e.data('label');
+      if (label) {
+        const m = e.midpoint();
+        out.push(textLines(label, m.x, m.y, px(e.style('font-size')) || 12, e.style('color'), e.style('font-weight'), k.base));
+      }
+      out.push('</g>');
+    });
+    cy.nodes().forEach((n) => {
+      const p = n.position();
+      const nw = n.width();
+      const nh = n.height();
+      const bw = px(n.style('border-width'));
+      out.push(`<g class="node" opacity="${num(px(n.style('opacity')) || 1)}"><title>${xml(n.id())}</title>`);
+      out.push(`<rect x="${num(p.x - nw / 2)}" y="${num(p.y - nh / 2)}" width="${num(nw)}" height="${num(nh)}" rx="6" `
+        + `fill="${xml(n.style('background-color'))}" stroke="${xml(n.style('border-color'))}" stroke-width="${num(bw)}"`
+        + `${dash(n.style('border-style'), bw)}/>`);
+      out.push(textLines(n.data('label'), p.x, p.y, px(n.style('font-size')) || 12, n.style('color'), n.style('font-weight'), null));
+      out.push('</g>');
+    });
+    out.push('</svg>');
+    return out.join('\n');
+  }
+
+  /** The whole graph as a PNG blob (2x, the page's background), or null when nothing is drawn. */
+  toPngBlob() {
+    if (!this._cy) {
+      return null;
+    }
+    return this._cy.png({ output: 'blob', full: true, scale: 2, maxWidth: 8000, maxHeight: 8000, bg: this._colors().base });
+  }
+
+  /** Saves the drawn graph as `svg` or `png` under `name` (a download, made in the browser). */
+  download(format, name) {
+    const blob = format === 'png' ? this.toPngBlob()
+      : new Blob([this.toSvg(name)], { type: 'image/svg+xml;charset=utf-8' });
+    if (!blob) {
+      return false;
+    }
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.style.display = 'none';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30000);
+    return true;
   }
 
   _restyle() {

@@ -47,6 +47,13 @@ public interface ChoreoscopeApi {
      */
     FlowModel flow(String flow, TimeWindow window);
 
+    /**
+     * {@code GET /flows/{flow}?from&to}: the model of the instances started in [from, to) (absolute bounds), unfiltered,
+     * as {@link #flow(String, TimeWindow)}; the flow page's comparison reads two of these and compares them with
+     * {@code FlowComparison}, the code {@code /flows/{flow}/compare} runs.
+     */
+    FlowModel flow(String flow, java.time.Instant from, java.time.Instant to);
+
     /** {@code GET /flows/{flow}/variants?from&limit}: the window's variants, most frequent first. */
     List<io.choreoscope.model.flow.Variant> variants(String flow, TimeWindow window, int limit);
 

@@ -155,6 +155,12 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public FlowModel flow(String flow, java.time.Instant from, java.time.Instant to) {
+        return get(path("flows/" + segment(flow), params("from", from.toString(), "to", to.toString())),
+                new TypeReference<>() { });
+    }
+
+    @Override
     public List<io.choreoscope.model.flow.Variant> variants(String flow, TimeWindow window, int limit) {
         return get(path("flows/" + segment(flow) + "/variants", params("from",
                 window == null || window.lifetime() ? null : window.from(), "limit", limit > 0 ? limit : null)),

@@ -7,6 +7,9 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import com.vaadin.flow.component.Component;
+import com.vaadin.flow.component.datetimepicker.DateTimePicker;
+import io.choreoscope.model.flow.FlowComparison;
+import java.time.Instant;
 import com.vaadin.flow.component.html.Anchor;
 import com.vaadin.flow.component.html.Input;
 import com.vaadin.flow.component.radiobutton.RadioButtonGroup;
@@ -75,6 +78,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     private final Grid<FlowModel.Node> steps = new Grid<>();
     private final Grid<FlowModel.Transition> transitions = new Grid<>();
     private final Div tables = new Div();
+    private final Details stepsDetails = new Details("Steps", steps);
+    private final Details transitionsDetails = new Details("Transitions", transitions);
     private final Loader modelLoader = new Loader();
     private final Loader instanceLoader = new Loader();
     private final Select<TimeWindow> window = new Select<>();
@@ -86,6 +91,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     private final Span hiddenNote = new Span();
     private final Div variantsPanel = new Div();
     private final Loader variantLoader = new Loader();
+    private final Compare cmp = new Compare();
     private String flow;
     /** The API as the signed-in user, for downloads (which run outside the UI's request). */
     private ChoreoscopeApi api;
@@ -158,13 +164,11 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
                 selectEdge(FlowGraph.edgeId(e.getValue().from(), e.getValue().to()));
             }
         });
-        Details stepsDetails = new Details("Steps", steps);
         stepsDetails.setOpened(true);
-        Details transitionsDetails = new Details("Transitions", transitions);
         transitionsDetails.setOpened(true);
-        tables.add(stepsDetails, transitionsDetails);
+        tables.add(cmp.differencesDetails, stepsDetails, transitionsDetails);
         tables.addClassNames("flow-tables", "card");
-        add(header, controls(), body, tables);
+        add(header, controls(), cmp.bar(), body, tables);
     }
 
     private Component controls() {
@@ -212,9 +216,31 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
                     ? "The window's event log (case, activity, timestamp, resource)" : "The map as shown");
             exports.add(a);
         }
+        for (String format : IMAGE_FORMATS) {
+            // made in the browser from the drawn graph (what is on screen, comparison marks included): no server trip
+            Button b = new Button(format.toUpperCase(java.util.Locale.ROOT));
+            b.addThemeVariants(ButtonVariant.LUMO_TERTIARY_INLINE, ButtonVariant.LUMO_SMALL);
+            b.setId("export-" + format);
+            b.getElement().setAttribute("title", "The map as drawn now, as " + format.toUpperCase(java.util.Locale.ROOT));
+            b.getElement().executeJs("this.addEventListener('click', () => { const g = document.getElementById('flow-graph');"
+                    + " if (g && g.download) { g.download($0, this.dataset.file || ('flow.' + $0)); } })", format);
+            imageButtons.add(b);
+            exports.add(b);
+        }
         Div bar = new Div(window, mode, steps, paths, hiddenNote, exports);
         bar.addClassName("flow-controls");
         return bar;
+    }
+
+    /** Images of the drawn map offered for download, made in the browser ({@code choreo-graph.js}). */
+    static final List<String> IMAGE_FORMATS = List.of("svg", "png");
+    private final List<Button> imageButtons = new java.util.ArrayList<>();
+
+    /** A download's file name for {@code flow}: letters, digits, dot, dash and underscore kept, at most 80. */
+    static String imageFileName(String flow, String format) {
+        String safe = flow == null ? "" : flow.replaceAll("[^A-Za-z0-9._-]", "_");
+        safe = safe.length() > 80 ? safe.substring(0, 80) : safe;
+        return (safe.isEmpty() || safe.startsWith(".") ? "flow" : safe) + "." + format;
     }
 
     /** Formats offered for download (the API's {@code /export}). */
@@ -274,8 +300,11 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         flow = event.getRouteParameters().get(FLOW_PARAMETER).orElse("");
         api = io.choreoscope.ui.UiServices.current().api();
         title.setText(flow);
+        imageButtons.forEach(b -> b.getElement().setAttribute("data-file",
+                imageFileName(flow, b.getId().orElse("export-svg").substring("export-".length()))));
         String w = event.getLocation().getQueryParameters().getSingleParameter("window").orElse(null);
         window.setValue(w == null ? TimeWindow.LAST_HOUR : "lifetime".equals(w) ? TimeWindow.LIFETIME : TimeWindow.parse(w));
+        cmp.fromUrl(event.getLocation().getQueryParameters().getSingleParameter("compare").orElse(null));
         load();
     }
 
@@ -307,11 +336,20 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
                 .collect(Collectors.groupingBy(InstanceSnapshot::lastEventType, TreeMap::new, Collectors.counting()));
         details.setVisible(true);
         showVariants();
-        redraw();
+        if (cmp.windows != null) {
+            cmp.load();
+        } else {
+            redraw();
+        }
     }
 
     /** Filters the window's model with the sliders and draws it; no API call. */
     private void redraw() {
+        if (cmp.active()) {
+            cmp.redraw();
+            return;
+        }
+        cmp.leave();
         if (whole == null) {
             return;
         }
@@ -341,6 +379,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         graphArea.add(graph);
         steps.setItems(model.nodes());
         transitions.setItems(model.transitions());
+        stepsDetails.setVisible(true);
+        transitionsDetails.setVisible(true);
         tables.setVisible(true);
         if (selected == null) {
             showOverview();
@@ -454,6 +494,10 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
 
     /** Shows a step's details and the instances that contain it. */
     void selectNode(String eventType) {
+        if (cmp.active()) {
+            cmp.select(eventType, false);
+            return;
+        }
         if (model == null) {
             return;
         }
@@ -505,6 +549,10 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
 
     /** Shows a transition's latency figures and the instances that reached its target. */
     void selectEdge(String edgeId) {
+        if (cmp.active()) {
+            cmp.select(edgeId, true);
+            return;
+        }
         if (model == null) {
             return;
         }
@@ -601,5 +649,364 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         Div d = new Div(l, v);
         d.addClassName("fact");
         return d;
+    }
+
+    /**
+     * The comparison of two windows on the map (issue 15, item 6): a preset (the last 15 minutes, hour or day against
+     * the one before it; {@code ?compare=15m|1h|24h}), before and after a moment such as a deploy, or two custom
+     * windows, all in UTC. Both windows' models are read from the API and compared by {@link FlowComparison#of}, the
+     * code {@code GET /flows/{flow}/compare} runs, with its default thresholds. The map shows what the sliders keep in
+     * either window, each step and transition marked NEW, GONE or CHANGED in colour, line style <em>and</em> text, with
+     * a legend; resting the pointer on one shows both windows' figures, clicking shows them beside the map, and the
+     * table under the map lists every difference (also the rare ones the sliders keep off the map).
+     */
+    final class Compare {
+        final Select<CompareWindows.Preset> preset = new Select<>();
+        final DateTimePicker from1 = picker("compare-from1", "Before: from (UTC)");
+        final DateTimePicker to1 = picker("compare-to1", "Before: to (UTC)");
+        final DateTimePicker from2 = picker("compare-from2", "After: from (UTC)");
+        final DateTimePicker to2 = picker("compare-to2", "After: to (UTC)");
+        final DateTimePicker moment = picker("compare-moment", "Moment (UTC)");
+        final Select<java.time.Duration> span = new Select<>();
+        final Button apply = new Button("Compare");
+        final Span error = new Span();
+        final Div custom = new Div(from1, to1, from2, to2);
+        final Div around = new Div(moment, span);
+        final Div legend = compareLegend();
+        final Grid<FlowComparison.Item> differences = new Grid<>();
+        final Details differencesDetails = new Details("Differences between the windows", differences);
+        final Loader loader = new Loader();
+        CompareWindows windows;
+        FlowModel before;
+        FlowModel after;
+        FlowComparison comparison;
+
+        Compare() {
+            preset.setItems(CompareWindows.Preset.values());
+            preset.setItemLabelGenerator(CompareWindows.Preset::label);
+            preset.setValue(CompareWindows.Preset.OFF);
+            preset.setId("compare-select");
+            preset.setAriaLabel("Compare two windows");
+            preset.addValueChangeListener(e -> {
+                if (e.isFromClient() && e.getValue() != null) {
+                    picked(e.getValue());
+                }
+            });
+            span.setItems(java.time.Duration.ofMinutes(15), java.time.Duration.ofHours(1), java.time.Duration.ofHours(6),
+                    java.time.Duration.ofHours(24));
+            span.setItemLabelGenerator(d -> Formats.duration(d.toMillis()) + " each side");
+            span.setValue(java.time.Duration.ofHours(1));
+            span.setId("compare-span");
+            span.setAriaLabel("Length of each window");
+            apply.setId("compare-apply");
+            apply.addThemeVariants(ButtonVariant.LUMO_SMALL, ButtonVariant.LUMO_PRIMARY);
+            apply.addClickListener(e -> applyFields());
+            error.setId("compare-error");
+            error.addClassName("compare-error");
+            error.getElement().setAttribute("role", "alert");
+            custom.addClassName("compare-fields");
+            custom.setId("compare-custom");
+            around.addClassName("compare-fields");
+            around.setId("compare-around");
+            differences.addThemeVariants(GridVariant.LUMO_COMPACT);
+            differences.addColumn(i -> CompareGraph.changeText(i.change())).setHeader("Change");
+            differences.addColumn(i -> i.to() == null ? i.from() : FlowGraph.edgeId(i.from(), i.to()))
+                    .setHeader("Step or transition").setFlexGrow(4);
+            differences.addColumn(i -> Formats.count(i.countBefore()) + " · " + Formats.percent(i.shareBefore()))
+                    .setHeader("Before");
+            differences.addColumn(i -> Formats.count(i.countAfter()) + " · " + Formats.percent(i.shareAfter()))
+                    .setHeader("After");
+            differences.addColumn(i -> CompareGraph.signedPoints(i.shareDelta())).setHeader("Share change");
+            differences.addColumn(i -> i.to() == null ? "" : p95(i.countBefore(), i.p95Before()) + " → "
+                    + p95(i.countAfter(), i.p95After())).setHeader("p95");
+            differences.setAllRowsVisible(true);
+            differences.setId("compare-table");
+            differences.asSingleSelect().addValueChangeListener(e -> {
+                FlowComparison.Item i = e.getValue();
+                if (i != null) {
+                    select(i.to() == null ? i.from() : FlowGraph.edgeId(i.from(), i.to()), i.to() != null);
+                }
+            });
+            differencesDetails.setOpened(true);
+            differencesDetails.setVisible(false);
+            legend.setVisible(false);
+            showFields();
+        }
+
+        private static String p95(long count, double ms) {
+            return count == 0 ? "–" : Formats.duration(ms);
+        }
+
+        Component bar() {
+            Div bar = new Div(new Span("Compare:"), preset, custom, around, apply, error, legend);
+            bar.addClassNames("flow-controls", "compare-bar");
+            bar.setId("compare-bar");
+            return bar;
+        }
+
+        /** Whether the map shows a comparison (both windows loaded). */
+        boolean active() {
+            return windows != null && comparison != null;
+        }
+
+        /** Sets the picker from {@code ?compare=}: a preset's value starts it, anything else leaves it off. */
+        void fromUrl(String value) {
+            windows = null;
+            comparison = null;
+            java.util.Optional<CompareWindows.Preset> p = value == null ? java.util.Optional.empty()
+                    : CompareWindows.Preset.ofUrlValue(value);
+            preset.setValue(p.orElse(CompareWindows.Preset.OFF));
+            p.flatMap(CompareWindows.Preset::length).ifPresent(d -> windows = CompareWindows.preceding(d, clock.instant()));
+            showFields();
+        }
+
+        private void picked(CompareWindows.Preset p) {
+            error.setText("");
+            showFields();
+            if (p.length().isPresent()) {
+                windows = CompareWindows.preceding(p.length().get(), clock.instant());
+                url(p.urlValue());
+                load();
+            } else if (p == CompareWindows.Preset.OFF) {
+                windows = null;
+                comparison = null;
+                selected = null;
+                url(null);
+                FlowView.this.redraw();
+            } else {
+                // moment or custom windows: filled with a sensible start, compared when "Compare" is pressed
+                Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+                if (p == CompareWindows.Preset.AROUND_MOMENT && moment.getValue() == null) {
+                    moment.setValue(local(now.minus(java.time.Duration.ofMinutes(30))));
+                }
+                if (p == CompareWindows.Preset.CUSTOM && from1.getValue() == null) {
+                    from1.setValue(local(now.minus(java.time.Duration.ofHours(2))));
+                    to1.setValue(local(now.minus(java.time.Duration.ofHours(1))));
+                    from2.setValue(local(now.minus(java.time.Duration.ofHours(1))));
+                    to2.setValue(local(now));
+                }
+            }
+        }
+
+        private void showFields() {
+            CompareWindows.Preset p = preset.getValue();
+            custom.setVisible(p == CompareWindows.Preset.CUSTOM);
+            around.setVisible(p == CompareWindows.Preset.AROUND_MOMENT);
+            apply.setVisible(p == CompareWindows.Preset.CUSTOM || p == CompareWindows.Preset.AROUND_MOMENT);
+        }
+
+        /** Compares the windows the fields name; a bad pair is said next to them and nothing is loaded. */
+        void applyFields() {
+            try {
+                windows = preset.getValue() == CompareWindows.Preset.AROUND_MOMENT
+                        ? CompareWindows.around(instant(moment, "The moment"), span.getValue())
+                        : new CompareWindows(instant(from1, "Before: from"), instant(to1, "Before: to"),
+                                instant(from2, "After: from"), instant(to2, "After: to"));
+            } catch (IllegalArgumentException e) {
+                error.setText(e.getMessage());
+                return;
+            }
+            error.setText("");
+            url(null);
+            load();
+        }
+
+        private Instant instant(DateTimePicker p, String name) {
+            if (p.getValue() == null) {
+                throw new IllegalArgumentException(name + " is empty or not a date and time.");
+            }
+            return p.getValue().toInstant(java.time.ZoneOffset.UTC);
+        }
+
+        private static java.time.LocalDateTime local(Instant t) {
+            return java.time.LocalDateTime.ofInstant(t, java.time.ZoneOffset.UTC);
+        }
+
+        /** Keeps {@code ?compare=} in the address (to share the view) without reloading the page. */
+        private void url(String compareValue) {
+            java.util.Map<String, String> q = new java.util.LinkedHashMap<>();
+            TimeWindow w = window.getValue();
+            if (w != null) {
+                q.put("window", w.lifetime() ? "lifetime" : w.from());
+            }
+            if (compareValue != null) {
+                q.put("compare", compareValue);
+            }
+            getUI().ifPresent(ui -> ui.getPage().getHistory().replaceState(null, new com.vaadin.flow.router.Location(
+                    com.vaadin.flow.router.RouteConfiguration.forSessionScope().getUrl(FlowView.class,
+                            new com.vaadin.flow.router.RouteParameters(FLOW_PARAMETER, flow)), QueryParameters.simple(q))));
+        }
+
+        /** Reads both windows' models, then draws the comparison. */
+        void load() {
+            CompareWindows w = windows;
+            String f = flow;
+            if (w == null) {
+                return;
+            }
+            comparison = null;
+            graphArea.removeAll();
+            graphArea.add(Notice.loading("Loading both windows…"));
+            loader.load(api -> List.of(api.flow(f, w.from1(), w.to1()), api.flow(f, w.from2(), w.to2())), r -> {
+                if (w != windows) {
+                    return; // another pair was picked meanwhile
+                }
+                before = r.get(0);
+                after = r.get(1);
+                comparison = FlowComparison.of(before, after, FlowComparison.DEFAULT_MIN_SHARE_CHANGE,
+                        FlowComparison.DEFAULT_MIN_P95_CHANGE);
+                selected = null;
+                FlowView.this.redraw();
+            }, e -> {
+                graphArea.removeAll();
+                graphArea.add(Notice.error("Could not load the windows to compare", e, this::load));
+            });
+        }
+
+        /** Draws the comparison filtered by the sliders; no API call. */
+        void redraw() {
+            double step = shareOf(stepSlider);
+            double path = shareOf(pathSlider);
+            stepValue.setText(Math.round(step * 100) + "%");
+            pathValue.setText(Math.round(path * 100) + "%");
+            FlowModel shown = CompareGraph.union(FlowFilter.apply(before, step, path), FlowFilter.apply(after, step, path));
+            model = shown;
+            java.util.Set<String> onMap = new java.util.HashSet<>();
+            shown.nodes().forEach(n -> onMap.add(n.eventType()));
+            shown.transitions().forEach(t -> onMap.add(FlowGraph.edgeId(t.from(), t.to())));
+            List<FlowComparison.Item> diffs = comparison.differences();
+            long offMap = diffs.stream().filter(i -> !onMap.contains(key(i))).count();
+            hiddenNote.setText(offMap == 0 ? "Every difference is on the map"
+                    : offMap + (offMap == 1 ? " difference is" : " differences are")
+                    + " among rare steps or transitions the sliders hide; the table lists all");
+            subtitle.setText("Before: " + Formats.count(comparison.before().instances()) + " instances started "
+                    + CompareWindows.range(windows.from1(), windows.to1()) + " · after: "
+                    + Formats.count(comparison.after().instances()) + " started "
+                    + CompareWindows.range(windows.from2(), windows.to2()) + " UTC · " + summary(comparison));
+            graphArea.removeAll();
+            variantsPanel.setVisible(false);
+            legend.setVisible(true);
+            if (shown.nodes().isEmpty()) {
+                graphArea.add(Notice.empty(VaadinIcon.SITEMAP, "No instance started in either window",
+                        "Pick other windows."));
+                tables.setVisible(false);
+                return;
+            }
+            graph.setData(CompareGraph.build(shown, comparison, mode.getValue() == null ? FlowGraph.Mode.FREQUENCY
+                    : mode.getValue()));
+            graphArea.add(graph);
+            differences.setItems(diffs);
+            differencesDetails.setSummaryText("Differences between the windows (" + diffs.size() + ")");
+            differencesDetails.setVisible(true);
+            stepsDetails.setVisible(false);
+            transitionsDetails.setVisible(false);
+            tables.setVisible(true);
+            if (selected == null) {
+                overview();
+            }
+        }
+
+        /** Back to one window: the comparison's parts are hidden. */
+        void leave() {
+            legend.setVisible(false);
+            differencesDetails.setVisible(false);
+            variantsPanel.setVisible(true);
+        }
+
+        private static String key(FlowComparison.Item i) {
+            return i.to() == null ? i.from() : FlowGraph.edgeId(i.from(), i.to());
+        }
+
+        /** "steps: 1 new, 1 gone · transitions: 1 new, 2 gone, 3 changed" (changes only); "no differences". */
+        static String summary(FlowComparison c) {
+            String steps = counts(c.steps());
+            String transitions = counts(c.transitions());
+            if (steps.isEmpty() && transitions.isEmpty()) {
+                return "no differences";
+            }
+            return (steps.isEmpty() ? "" : "steps: " + steps) + (steps.isEmpty() || transitions.isEmpty() ? "" : " · ")
+                    + (transitions.isEmpty() ? "" : "transitions: " + transitions);
+        }
+
+        private static String counts(List<FlowComparison.Item> items) {
+            List<String> parts = new java.util.ArrayList<>();
+            for (FlowComparison.Change c : List.of(FlowComparison.Change.ADDED, FlowComparison.Change.GONE,
+                    FlowComparison.Change.CHANGED)) {
+                long n = items.stream().filter(i -> i.change() == c).count();
+                if (n > 0) {
+                    parts.add(n + " " + CompareGraph.changeText(c).toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            return String.join(", ", parts);
+        }
+
+        private void overview() {
+            details.removeAll();
+            Span kind = new Span("Comparison");
+            kind.addClassName("eyebrow");
+            H3 h = new H3("Before and after");
+            Div facts = new Div(fact("Before (UTC)", CompareWindows.range(windows.from1(), windows.to1())),
+                    fact("Instances before", Formats.count(comparison.before().instances())),
+                    fact("After (UTC)", CompareWindows.range(windows.from2(), windows.to2())),
+                    fact("Instances after", Formats.count(comparison.after().instances())));
+            facts.addClassName("facts");
+            Paragraph p = new Paragraph("NEW: only after. GONE: only before. CHANGED: the share of instances moved by "
+                    + Math.round(100 * comparison.minShareChange()) + " points or more, or a transition's p95 by "
+                    + Math.round(100 * comparison.minP95Change()) + "% or more. Rest the pointer on a box or an arrow "
+                    + "for both windows' figures, or click it.");
+            p.addClassName("muted");
+            details.add(kind, h, facts, p);
+        }
+
+        /** Shows both windows' figures of a step ({@code transition} false) or a transition, by map ID. */
+        void select(String id, boolean transition) {
+            FlowComparison.Item i = (transition ? comparison.transitions() : comparison.steps()).stream()
+                    .filter(x -> key(x).equals(id)).findFirst().orElse(null);
+            if (i == null) {
+                return;
+            }
+            selected = id;
+            graph.select(id);
+            details.removeAll();
+            Span kind = new Span(transition ? "Transition · compared" : "Step · compared");
+            kind.addClassName("eyebrow");
+            H3 h = new H3(id);
+            h.addClassName("selection-title");
+            HorizontalLayout tags = new HorizontalLayout(tag(CompareGraph.changeText(i.change()),
+                    "tag-" + CompareGraph.changeClass(i.change())));
+            tags.addClassName("tags");
+            Div facts = new Div(fact("Before", Formats.count(i.countBefore()) + "× · " + Formats.percent(i.shareBefore())
+                            + " of instances"),
+                    fact("After", Formats.count(i.countAfter()) + "× · " + Formats.percent(i.shareAfter()) + " of instances"),
+                    fact("Share change", CompareGraph.signedPoints(i.shareDelta())));
+            if (transition) {
+                facts.add(fact("p95 before", p95(i.countBefore(), i.p95Before())),
+                        fact("p95 after", p95(i.countAfter(), i.p95After())),
+                        fact("p95 change", i.countBefore() == 0 || i.countAfter() == 0 ? "–"
+                                : CompareGraph.signedPercent(i.p95Before(), i.p95After())));
+            }
+            facts.addClassName("facts");
+            details.add(kind, h, tags, facts);
+        }
+
+        private static DateTimePicker picker(String id, String label) {
+            DateTimePicker p = new DateTimePicker(label);
+            p.setId(id);
+            p.setStep(java.time.Duration.ofMinutes(1));
+            return p;
+        }
+
+        private static Div compareLegend() {
+            Div l = new Div(legendItem("NEW: only after", "legend-added"), legendItem("GONE: only before", "legend-gone"),
+                    legendItem("CHANGED: share or p95 moved", "legend-changed"), legendItem("same", "legend-same"));
+            l.addClassNames("graph-legend", "compare-legend");
+            l.setId("compare-legend");
+            return l;
+        }
+    }
+
+    /** The comparison part, for tests. */
+    Compare compare() {
+        return cmp;
     }
 }

@@ -39,11 +39,17 @@ public record GraphData(List<Node> nodes, List<Edge> edges, String rankDir, int 
      * @param id      unique ID (for clicks)
      * @param label   text, lines separated by {@code \n}
      * @param classes style classes (see {@code choreo-graph.js}: start, end, compensation, failure, stuck,
-     *                visited, expected, dim, unexpected, service, topic)
+     *                visited, expected, dim, unexpected, service, topic, added, gone, changed)
+     * @param tip     text shown while the pointer rests on the box (plain text, lines separated by {@code \n}); null
+     *                for none
      */
-    public record Node(String id, String label, List<String> classes) {
+    public record Node(String id, String label, List<String> classes, String tip) {
         public Node {
             classes = List.copyOf(classes);
+        }
+
+        public Node(String id, String label, List<String> classes) {
+            this(id, label, classes, null);
         }
     }
 
@@ -51,10 +57,16 @@ public record GraphData(List<Node> nodes, List<Edge> edges, String rankDir, int 
      * An arrow.
      *
      * @param width line width in px (volume)
+     * @param tip   text shown while the pointer rests on the arrow (plain text); null for none
      */
-    public record Edge(String id, String source, String target, String label, double width, List<String> classes) {
+    public record Edge(String id, String source, String target, String label, double width, List<String> classes,
+                       String tip) {
         public Edge {
             classes = List.copyOf(classes);
+        }
+
+        public Edge(String id, String source, String target, String label, double width, List<String> classes) {
+            this(id, source, target, label, width, classes, null);
         }
     }
 
@@ -80,6 +92,9 @@ public record GraphData(List<Node> nodes, List<Edge> edges, String rankDir, int 
             data.put("label", n.label());
             data.put("w", Math.max(70, Math.round(longest * 7.4 + 28)));
             data.put("h", 18 + lines.length * 16);
+            if (n.tip() != null) {
+                data.put("tip", n.tip());
+            }
             ns.add(Map.of("data", data, "classes", String.join(" ", n.classes())));
         }
         List<Object> es = new ArrayList<>();
@@ -90,6 +105,9 @@ public record GraphData(List<Node> nodes, List<Edge> edges, String rankDir, int 
             data.put("target", e.target());
             data.put("label", e.label() == null ? "" : e.label());
             data.put("width", e.width());
+            if (e.tip() != null) {
+                data.put("tip", e.tip());
+            }
             es.add(Map.of("data", data, "classes", String.join(" ", e.classes())));
         }
         try {

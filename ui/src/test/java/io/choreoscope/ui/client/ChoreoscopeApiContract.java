@@ -130,6 +130,8 @@ public abstract class ChoreoscopeApiContract {
     private Fixture fixture;
     private ChoreoscopeApi api;
     private String topic;
+    /** When the orders start: the first completed order is placed a second later. */
+    private Instant base;
 
     /** Starts the implementation under test (once for the class) and answers its fixture. */
     protected abstract Fixture fixture();
@@ -148,7 +150,7 @@ public abstract class ChoreoscopeApiContract {
         fixture = fixture();
         api = fixture.api();
         topic = fixture.topic();
-        Instant base = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
+        base = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
         for (int i = 1; i <= COMPLETED; i++) {
             fixture.completedOrder("order-" + i, base.plusSeconds(i));
         }
@@ -242,6 +244,22 @@ public abstract class ChoreoscopeApiContract {
         assertThat(v.get(1).count()).isEqualTo(STUCK_ORDERS.size());
         assertThat(ids(api.variantInstances(FLOW, v.get(1).id(), TimeWindow.LAST_HOUR, 10)))
                 .containsExactlyInAnyOrderElementsOf(STUCK_ORDERS);
+    }
+
+    @Test
+    void aWindowWithBoundsCountsOnlyTheInstancesStartedInIt() {
+        // orders 1..6 start in the first window, the rest (and the compensated and stuck ones) in the second
+        FlowModel first = api.flow(FLOW, base, base.plusMillis(6_500));
+        assertThat(first.instances()).isEqualTo(6);
+        assertThat(first.from()).isEqualTo(base);
+        assertThat(first.transitions()).extracting(t -> t.from() + "->" + t.to())
+                .containsExactlyInAnyOrder("OrderPlaced->PaymentCaptured", "PaymentCaptured->OrderShipped");
+        FlowModel second = api.flow(FLOW, base.plusMillis(6_500), base.plusSeconds(60));
+        assertThat(second.instances()).isEqualTo(COMPLETED - 6 + 1 + STUCK_ORDERS.size());
+        assertThat(second.transitions()).extracting(t -> t.from() + "->" + t.to())
+                .contains("OrderPlaced->PaymentFailed");
+        ApiException e = failure(() -> api.flow(FLOW, base, base));
+        assertThat(e.status()).isEqualTo(400);
     }
 
     @Test

@@ -343,6 +343,22 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public FlowModel flow(String flow, Instant from, Instant to) {
+        enter("flow " + flow + " " + from + " " + to);
+        if (!from.isBefore(to)) {
+            throw new ApiException(new io.choreoscope.model.api.ApiError(400, "bad_request", "from must be before to"));
+        }
+        synchronized (this) {
+            FlowModel lifetime = models.get(flow);
+            List<InstanceDetail> in = startedIn(flow, from, to);
+            if (lifetime == null && in.isEmpty()) {
+                throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
+            }
+            return FakeWindows.model(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds());
+        }
+    }
+
+    @Override
     public List<io.choreoscope.model.flow.Variant> variants(String flow, TimeWindow window, int limit) {
         enter("variants " + flow);
         synchronized (this) {

@@ -143,6 +143,20 @@ public final class SampleData {
         api.putInstance(InstanceDetail.whole(many, events, List.of(), new InstanceGraph(id, List.of(), List.of(), 0, 0)));
     }
 
+    /**
+     * Adds {@code count} completed orders of the order flow that took {@code path}, started one a minute from
+     * {@code firstStart} on (for comparisons between windows); IDs {@code idPrefix-0}, {@code idPrefix-1}, ...
+     */
+    public static void placeOrders(FakeChoreoscopeApi api, Instant now, String idPrefix, List<String> path,
+                                   Instant firstStart, int count) {
+        SampleData d = new SampleData(now);
+        for (int i = 0; i < count; i++) {
+            d.instance(idPrefix + "-" + i, ORDER_FLOW, path, firstStart.plusSeconds(60L * i), InstanceState.COMPLETED,
+                    Set.of(), List.of(), 0);
+        }
+        d.made.forEach(api::putInstance);
+    }
+
     public static void fill(FakeChoreoscopeApi api, Instant now) {
         SampleData d = new SampleData(now);
         d.makeOrders();
