@@ -191,6 +191,60 @@ class UiBrowserIT {
     }
 
     /**
+     * Issue 15 items 6 and 7 in the browser: the last hour against the hour before (20 orders there shipped straight
+     * after the payment) draws the map with the marks and the legend, a hover tip gives both windows' figures, and the
+     * view downloads as a well-formed SVG naming every drawn step and as a PNG.
+     */
+    @Test
+    void comparingTwoWindowsMarksTheMapAndTheViewDownloadsAsSvgAndPng() throws Exception {
+        SampleData.placeOrders(api, Instant.now(), "before-deploy", List.of("OrderPlaced", "PaymentCaptured", "OrderShipped"),
+                Instant.now().minus(java.time.Duration.ofMinutes(110)), 20);
+        page.navigate(url + "flows/" + SampleData.ORDER_FLOW + "?compare=1h");
+        Locator graph = page.locator("#flow-graph[data-rendered=true]");
+        assertThat(graph).isVisible();
+        assertThat(page.locator("#compare-legend")).containsText("GONE: only before");
+        assertThat(page.locator("#compare-table")).isVisible();
+        assertThat(page.locator("#compare-table")).containsText("PaymentCaptured → OrderShipped");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> at = (Map<String, Object>) page.evaluate(
+                "id => document.querySelector('#flow-graph').positionOf(id)", "StockReserved");
+        page.mouse().move(((Number) at.get("x")).doubleValue(), ((Number) at.get("y")).doubleValue());
+        assertThat(page.locator("#flow-graph .choreo-graph-tip")).containsText("Before: 0×");
+        shot("flow-compare");
+
+        com.microsoft.playwright.Download svgFile = page.waitForDownload(() -> page.locator("#export-svg").click());
+        assertThat(svgFile.suggestedFilename()).isEqualTo("OrderPlaced.svg");
+        javax.xml.parsers.DocumentBuilderFactory f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        f.setNamespaceAware(true);
+        org.w3c.dom.Document svg = f.newDocumentBuilder().parse(svgFile.path().toFile()); // throws unless well-formed
+        assertThat(svg.getDocumentElement().getLocalName()).isEqualTo("svg");
+        assertThat(svg.getDocumentElement().getNamespaceURI()).isEqualTo("http://www.w3.org/2000/svg");
+        org.w3c.dom.NodeList texts = svg.getElementsByTagNameNS("http://www.w3.org/2000/svg", "text");
+        StringBuilder words = new StringBuilder();
+        for (int i = 0; i < texts.getLength(); i++) {
+            words.append(texts.item(i).getTextContent()).append('\n');
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) page.evaluate("() => document.querySelector('#flow-graph').metrics()");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> drawn = (Map<String, Object>) m.get("positions");
+        assertThat(drawn).containsKeys("OrderPlaced", "PaymentCaptured", "StockReserved", "OrderShipped");
+        String flat = words.toString().replace("\n", "");
+        for (String step : drawn.keySet()) {
+            assertThat(flat).as("the SVG names the step " + step).contains(step);
+        }
+        assertThat(words.toString()).contains("GONE").contains("NEW");
+        assertThat(svg.getElementsByTagNameNS("http://www.w3.org/2000/svg", "rect").getLength()).isGreaterThan(drawn.size());
+
+        com.microsoft.playwright.Download pngFile = page.waitForDownload(() -> page.locator("#export-png").click());
+        assertThat(pngFile.suggestedFilename()).isEqualTo("OrderPlaced.png");
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(pngFile.path().toFile());
+        assertThat(png).as("a PNG the JDK can read").isNotNull();
+        assertThat(png.getWidth()).isGreaterThan(300);
+    }
+
+    /**
      * What a person must be able to read on the flow map after "fit": the start step leftmost, the end step
      * rightmost (in the last column), at most 12 transitions, and no label drawn smaller than 11 px (measured from the drawn graph:
      * font size times zoom).
