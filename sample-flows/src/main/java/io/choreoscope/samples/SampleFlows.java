@@ -65,6 +65,8 @@ public final class SampleFlows {
         }, "sample-flows-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         err.println("sample-flows: running " + settings.mix() + " at " + settings.rate() + " instances/s; Ctrl-C to stop");
+        runner.deploy().flatMap(d -> d.at()).ifPresent(at -> err.println("sample-flows: simulated deploy of the order saga at "
+                + at + " (from then on shipping ships straight after the payment; no StockReserved)"));
         try {
             boolean finite = !settings.duration().isZero() && runner.generator().isPresent();
             long end = finite ? System.nanoTime() + settings.duration().toNanos() + TimeUnit.SECONDS.toNanos(DRAIN_SECONDS)
@@ -179,6 +181,7 @@ public final class SampleFlows {
             case "--dlt-rate" -> b.dltRate(Double.parseDouble(value));
             case "--topic-prefix" -> b.topicPrefix(value);
             case "--partitions" -> b.partitions(Integer.parseInt(value));
+            case "--deploy-at" -> b.deployAt(deployAt(value, java.time.Instant.now()));
             default -> throw new UsageException("unknown option " + name);
         }
     }
@@ -223,6 +226,23 @@ public final class SampleFlows {
         return m;
     }
 
+    /**
+     * {@code --deploy-at}: {@code +D} (a duration as {@code --duration} takes it, from {@code now}) or an ISO-8601
+     * instant such as {@code 2026-12-02T21:00:00Z}.
+     */
+    static java.time.Instant deployAt(String value, java.time.Instant now) throws UsageException {
+        String v = value.strip();
+        if (v.startsWith("+")) {
+            return now.plus(duration(v.substring(1)));
+        }
+        try {
+            return java.time.Instant.parse(v);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new UsageException("option --deploy-at: '" + value + "' is neither +DURATION (+10m) nor an ISO-8601 "
+                    + "instant (2026-12-02T21:00:00Z)");
+        }
+    }
+
     /** The {@code --help} text, with every default. */
     public static String usage() {
         SampleFlowsSettings d = SampleFlowsSettings.defaults();
@@ -258,6 +278,9 @@ public final class SampleFlows {
                   --out-of-order-skew-ms MS      how far before (default %d)
                   --failing-service S            service that fails randomly (default %s)
                   --dlt-rate P                   share of its events that fail and go to dead-letters (default %s)
+                  --deploy-at +D|INSTANT         simulate a deploy of the order saga then (+10m = ten minutes from
+                                                 start, or 2026-12-02T21:00:00Z): shipping ships straight after the
+                                                 payment, the stock step disappears (default: no deploy)
                   --help                         this text
                 Probabilities P are between 0 and 1. Services: orders, payments, inventory, shipping, accounts,
                 email, analytics, crm, welcome-campaign, uploads, moderation, transcoding, publishing.

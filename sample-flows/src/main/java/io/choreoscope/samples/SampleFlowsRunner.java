@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import io.choreoscope.samples.flows.Choreography;
 import io.choreoscope.samples.flows.ContentPipeline;
 import io.choreoscope.samples.flows.OrderSaga;
+import io.choreoscope.samples.flows.SimulatedDeploy;
 import io.choreoscope.samples.flows.SignupFanOut;
 import io.choreoscope.samples.load.LoadGenerator;
 import io.choreoscope.samples.service.Reaction;
@@ -37,6 +38,8 @@ public final class SampleFlowsRunner implements AutoCloseable {
 
     private final SampleFlowsSettings settings;
     private final Topics topics;
+    /** The order saga's simulated deploy; null when the settings name none. */
+    private final SimulatedDeploy deploy;
     private final Map<Flow, Choreography> flows = new EnumMap<>(Flow.class);
     private final Map<String, SampleService> services = new LinkedHashMap<>();
     private final List<ServiceTelemetry> telemetry = new ArrayList<>();
@@ -44,6 +47,8 @@ public final class SampleFlowsRunner implements AutoCloseable {
 
     private SampleFlowsRunner(SampleFlowsSettings settings) {
         this.settings = settings;
+        this.deploy = settings.deployAt() == null ? null
+                : new SimulatedDeploy(java.time.Clock.systemUTC(), settings.deployAt());
         this.topics = new Topics(settings.topicPrefix());
     }
 
@@ -93,7 +98,7 @@ public final class SampleFlowsRunner implements AutoCloseable {
 
     private Choreography choreography(Flow flow) {
         return switch (flow) {
-            case ORDERS -> new OrderSaga(topics, settings.declineRate(), settings.shortageRate());
+            case ORDERS -> new OrderSaga(topics, settings.declineRate(), settings.shortageRate(), deploy);
             case SIGNUP -> new SignupFanOut(topics);
             case CONTENT -> new ContentPipeline(topics, settings.rejectRate());
         };
@@ -142,6 +147,14 @@ public final class SampleFlowsRunner implements AutoCloseable {
         Reaction.Emit first = c.firstEvent(ThreadLocalRandom.current());
         services.get(c.entryService()).publish(first, Context.root(), -1);
         return first.event().correlationId();
+    }
+
+    /**
+     * The order saga's simulated deploy, to switch at run time ({@link SimulatedDeploy#deployNow()}); empty unless the
+     * settings name a {@code deployAt}.
+     */
+    public Optional<SimulatedDeploy> deploy() {
+        return Optional.ofNullable(deploy);
     }
 
     public Topics topics() {

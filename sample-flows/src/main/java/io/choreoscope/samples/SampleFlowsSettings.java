@@ -1,6 +1,7 @@
 package io.choreoscope.samples;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -40,6 +41,10 @@ import io.choreoscope.samples.service.ServiceFaults;
  * @param topicPrefix       prefix of every topic and consumer group name; default empty (topics {@code orders}, ...)
  * @param partitions        partitions of topics created here; default {@value #DEFAULT_PARTITIONS}. Existing topics
  *                          are left as they are
+ * @param deployAt          when the order saga's simulated deploy happens ({@link
+ *                          io.choreoscope.samples.flows.SimulatedDeploy}: shipping then ships straight after the
+ *                          payment, the stock step disappears); default null, meaning no simulated deploy at all.
+ *                          {@link Instant#MAX} makes it switchable at run time without a schedule
  */
 public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, boolean tracing,
                                   double rate, Duration duration, Map<Flow, Double> mix,
@@ -48,7 +53,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
                                   String slowService, LatencyDistribution slowLatency,
                                   double duplicateRate, double outOfOrderRate, long outOfOrderSkewMs,
                                   String failingService, double dltRate,
-                                  String topicPrefix, int partitions) {
+                                  String topicPrefix, int partitions, Instant deployAt) {
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_OTLP_ENDPOINT = "http://localhost:4318/v1/traces";
@@ -111,7 +116,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
                 DEFAULT_DROP_SERVICE, DEFAULT_DROP_RATE,
                 DEFAULT_SLOW_SERVICE, new LatencyDistribution(LatencyDistribution.Shape.LOGNORMAL, DEFAULT_SLOW_MEAN_MS),
                 DEFAULT_DUPLICATE_RATE, DEFAULT_OUT_OF_ORDER_RATE, DEFAULT_OUT_OF_ORDER_SKEW_MS,
-                DEFAULT_FAILING_SERVICE, DEFAULT_DLT_RATE, "", DEFAULT_PARTITIONS);
+                DEFAULT_FAILING_SERVICE, DEFAULT_DLT_RATE, "", DEFAULT_PARTITIONS, null);
     }
 
     /** The faults {@code service} injects under these settings. */
@@ -160,6 +165,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         private double dltRate;
         private String topicPrefix;
         private int partitions;
+        private Instant deployAt;
 
         private Builder(SampleFlowsSettings s) {
             bootstrapServers = s.bootstrapServers;
@@ -182,6 +188,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
             dltRate = s.dltRate;
             topicPrefix = s.topicPrefix;
             partitions = s.partitions;
+            deployAt = s.deployAt;
         }
 
         public Builder bootstrapServers(String v) { bootstrapServers = v; return this; }
@@ -206,6 +213,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         public Builder dltRate(double v) { dltRate = v; return this; }
         public Builder topicPrefix(String v) { topicPrefix = v; return this; }
         public Builder partitions(int v) { partitions = v; return this; }
+        public Builder deployAt(Instant v) { deployAt = v; return this; }
 
         public LatencyDistribution slowLatency() { return slowLatency; }
 
@@ -213,7 +221,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         public SampleFlowsSettings build() {
             return new SampleFlowsSettings(bootstrapServers, otlpEndpoint, tracing, rate, duration, mix,
                     declineRate, shortageRate, rejectRate, dropService, dropRate, slowService, slowLatency,
-                    duplicateRate, outOfOrderRate, outOfOrderSkewMs, failingService, dltRate, topicPrefix, partitions);
+                    duplicateRate, outOfOrderRate, outOfOrderSkewMs, failingService, dltRate, topicPrefix, partitions, deployAt);
         }
     }
 }

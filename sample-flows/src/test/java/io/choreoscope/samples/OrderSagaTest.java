@@ -83,6 +83,40 @@ class OrderSagaTest {
     }
 
     @Test
+    void aSimulatedDeploySwitchedAtRunTimeShipsStraightAfterThePayment(EmbeddedKafka kafka) throws Exception {
+        try (SampleFlowsRunner runner = orders(kafka, b -> b.deployAt(java.time.Instant.MAX));
+             EventLog log = log(kafka, runner)) {
+            String before = runner.startInstance(Flow.ORDERS);
+            await().atMost(Duration.ofSeconds(20)).until(() -> types(instance(log, before)).contains(ORDER_SHIPPED));
+            assertThat(types(instance(log, before))).containsExactly(ORDER_PLACED, PAYMENT_CAPTURED, STOCK_RESERVED, ORDER_SHIPPED);
+
+            runner.deploy().orElseThrow().deployNow();
+            String after = runner.startInstance(Flow.ORDERS);
+            await().atMost(Duration.ofSeconds(20)).until(() -> types(instance(log, after)).contains(ORDER_SHIPPED));
+            List<Seen> events = instance(log, after);
+            assertThat(types(events)).containsExactly(ORDER_PLACED, PAYMENT_CAPTURED, ORDER_SHIPPED);
+            assertThat(events.get(2).header("sourceService")).isEqualTo("shipping");
+            assertThat(events.get(2).header("causationId")).isEqualTo(events.get(1).header("eventId"));
+
+            runner.deploy().orElseThrow().rollBack();
+            String rolledBack = runner.startInstance(Flow.ORDERS);
+            await().atMost(Duration.ofSeconds(20)).until(() -> types(instance(log, rolledBack)).contains(ORDER_SHIPPED));
+            assertThat(types(instance(log, rolledBack))).containsExactly(ORDER_PLACED, PAYMENT_CAPTURED, STOCK_RESERVED,
+                    ORDER_SHIPPED);
+        }
+    }
+
+    @Test
+    void withoutADeployShippingDoesNotReadPayments(EmbeddedKafka kafka) {
+        try (SampleFlowsRunner runner = orders(kafka, b -> b)) {
+            assertThat(runner.deploy()).isEmpty();
+        }
+        assertThat(new io.choreoscope.samples.flows.OrderSaga(new Topics(""), 0, 0).services())
+                .filteredOn(s -> s.name().equals("shipping")).singleElement()
+                .satisfies(s -> assertThat(s.reactions()).containsOnlyKeys(STOCK_RESERVED));
+    }
+
+    @Test
     void declinedPaymentCancelsTheOrder(EmbeddedKafka kafka) throws Exception {
         try (SampleFlowsRunner runner = orders(kafka, b -> b.declineRate(1)); EventLog log = log(kafka, runner)) {
             String id = runner.startInstance(Flow.ORDERS);

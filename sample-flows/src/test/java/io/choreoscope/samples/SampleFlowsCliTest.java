@@ -38,12 +38,12 @@ class SampleFlowsCliTest {
                 "--slow-service", "crm", "--slow-mean-ms", "800", "--slow-distribution", "exponential",
                 "--duplicate-rate", "0.06", "--out-of-order-rate", "0.07", "--out-of-order-skew-ms", "500",
                 "--failing-service", "shipping", "--dlt-rate", "0.08",
-                "--topic-prefix", "demo.", "--partitions", "6", "--no-tracing"});
+                "--topic-prefix", "demo.", "--partitions", "6", "--no-tracing", "--deploy-at", "2026-12-02T21:00:00Z"});
 
         assertThat(s).isEqualTo(new SampleFlowsSettings("kafka:9093", "http://collector:4318/v1/traces", false,
                 12.5, Duration.ofSeconds(90), Map.of(Flow.ORDERS, 3.0, Flow.CONTENT, 1.0), 0.2, 0.3, 0.4,
                 "payments", 0.5, "crm", new LatencyDistribution(LatencyDistribution.Shape.EXPONENTIAL, 800),
-                0.06, 0.07, 500, "shipping", 0.08, "demo.", 6));
+                0.06, 0.07, 500, "shipping", 0.08, "demo.", 6, java.time.Instant.parse("2026-12-02T21:00:00Z")));
         assertThat(s.faultsFor("payments").dropRate()).isEqualTo(0.5);
         assertThat(s.faultsFor("orders").dropRate()).isZero();
         assertThat(s.faultsFor("shipping").failureRate()).isEqualTo(0.08);
@@ -80,6 +80,17 @@ class SampleFlowsCliTest {
         assertThat(run("--rate").err).contains("option --rate needs a value");
         assertThat(run("--slow-distribution", "gaussian").err).contains("use lognormal or exponential");
         assertThat(run("--rate", "-1").code).isEqualTo(2);
+    }
+
+    @Test
+    void aSimulatedDeployIsScheduledFromStartOrAtAnInstantAndOffByDefault() throws Exception {
+        java.time.Instant now = java.time.Instant.parse("2026-12-02T20:00:00Z");
+        assertThat(SampleFlows.deployAt("+10m", now)).isEqualTo(now.plus(Duration.ofMinutes(10)));
+        assertThat(SampleFlows.deployAt("2026-12-02T21:00:00Z", now)).isEqualTo(java.time.Instant.parse("2026-12-02T21:00:00Z"));
+        assertThat(SampleFlows.parse(new String[0]).deployAt()).isNull();
+        assertThat(run("--deploy-at", "tomorrow").err).contains("neither +DURATION (+10m) nor an ISO-8601 instant");
+        assertThat(run("--deploy-at", "+soon").err).contains("is not a duration");
+        assertThat(run("--help").out).contains("--deploy-at");
     }
 
     @Test

@@ -27,6 +27,10 @@ import io.choreoscope.samples.wire.SampleEvent;
  * orders    PaymentDeclined | PaymentRefunded -> OrderCancelled                   -> orders
  * </pre>
  * Ends: OrderShipped (completed) or OrderCancelled (compensated when a refund came first).
+ *
+ * <p>After a {@link SimulatedDeploy} ("v2: the stock check moved into shipping"): inventory ignores PaymentCaptured
+ * and shipping reacts to it with OrderShipped, so {@code PaymentCaptured -> OrderShipped} replaces
+ * {@code PaymentCaptured -> StockReserved -> OrderShipped} (and the shortage branch no longer happens).
  */
 public final class OrderSaga implements Choreography {
     public static final String ORDER_PLACED = "OrderPlaced";
@@ -44,11 +48,21 @@ public final class OrderSaga implements Choreography {
     private final double declineRate;
     private final double shortageRate;
     private final EventCodec codec = new HeaderCodec();
+    private final SimulatedDeploy deploy;
 
     public OrderSaga(Topics topics, double declineRate, double shortageRate) {
+        this(topics, declineRate, shortageRate, null);
+    }
+
+    /**
+     * A saga whose behaviour changes when {@code deploy} happens (see the class comment); null for none (then shipping
+     * does not read the payments topic at all, exactly as without this option).
+     */
+    public OrderSaga(Topics topics, double declineRate, double shortageRate, SimulatedDeploy deploy) {
         this.topics = topics;
         this.declineRate = declineRate;
         this.shortageRate = shortageRate;
+        this.deploy = deploy;
     }
 
     @Override
@@ -66,16 +80,27 @@ public final class OrderSaga implements Choreography {
                                         obj().put("paymentId", "pay-" + shortId(rnd)))),
                         STOCK_UNAVAILABLE, (in, rnd) -> emit(topics.payments(), in.next(PAYMENT_REFUNDED, "payments", null)))),
                 new ServiceSpec("inventory", codec, List.of(topics.payments()), Map.of(
-                        PAYMENT_CAPTURED, (in, rnd) -> rnd.nextDouble() < shortageRate
+                        PAYMENT_CAPTURED, (in, rnd) -> deployed() ? List.of() : rnd.nextDouble() < shortageRate
                                 ? emit(topics.inventory(), in.next(STOCK_UNAVAILABLE, "inventory", null))
                                 : emit(topics.inventory(), in.next(STOCK_RESERVED, "inventory",
                                         obj().put("reservationId", "res-" + shortId(rnd)))))),
-                new ServiceSpec("shipping", codec, List.of(topics.inventory()), Map.of(
-                        // With RabbitMQ on (the demo), shipping announces over RabbitMQ: one transaction, two buses.
-                        STOCK_RESERVED, (in, rnd) -> emit(io.choreoscope.samples.service.RabbitBus.enabled()
-                                        ? io.choreoscope.samples.service.RabbitBus.PREFIX + "shipping" : topics.shipping(),
-                                in.next(ORDER_SHIPPED, "shipping",
-                                obj().put("trackingNumber", "TRK" + shortId(rnd)))))));
+                deploy == null
+                        ? new ServiceSpec("shipping", codec, List.of(topics.inventory()), Map.of(STOCK_RESERVED, this::ship))
+                        // with a deploy to simulate, shipping also reads payments: after it, it ships after the payment
+                        : new ServiceSpec("shipping", codec, List.of(topics.inventory(), topics.payments()), Map.of(
+                                STOCK_RESERVED, this::ship,
+                                PAYMENT_CAPTURED, (in, rnd) -> deployed() ? ship(in, rnd) : List.of())));
+    }
+
+    private boolean deployed() {
+        return deploy != null && deploy.deployed();
+    }
+
+    private List<Reaction.Emit> ship(SampleEvent in, RandomGenerator rnd) {
+        // With RabbitMQ on (the demo), shipping announces over RabbitMQ: one transaction, two buses.
+        return emit(io.choreoscope.samples.service.RabbitBus.enabled()
+                        ? io.choreoscope.samples.service.RabbitBus.PREFIX + "shipping" : topics.shipping(),
+                in.next(ORDER_SHIPPED, "shipping", obj().put("trackingNumber", "TRK" + shortId(rnd))));
     }
 
     @Override
