@@ -686,6 +686,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             preset.setItemLabelGenerator(CompareWindows.Preset::label);
             preset.setValue(CompareWindows.Preset.OFF);
             preset.setId("compare-select");
+            preset.setWidth("19em");
             preset.setAriaLabel("Compare two windows");
             preset.addValueChangeListener(e -> {
                 if (e.isFromClient() && e.getValue() != null) {
@@ -952,7 +953,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             facts.addClassName("facts");
             Paragraph p = new Paragraph("NEW: only after. GONE: only before. CHANGED: the share of instances moved by "
                     + Math.round(100 * comparison.minShareChange()) + " points or more, or a transition's p95 by "
-                    + Math.round(100 * comparison.minP95Change()) + "% or more. Rest the pointer on a box or an arrow "
+                    + Math.round(100 * comparison.minP95Change()) + "% and " + Math.round(FlowComparison.MIN_P95_CHANGE_MS)
+                    + " ms or more. Rest the pointer on a box or an arrow "
                     + "for both windows' figures, or click it.");
             p.addClassName("muted");
             details.add(kind, h, facts, p);
