@@ -84,14 +84,19 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
 
     @Override
     public FlowModel model(String flow, Instant from, Instant to) {
-        // kind 0: a directly-follows pair with its latency; 1: an event (node); 2: first event; 3: last event.
-        String q = "SELECT it.1 AS kind, toString(it.2) AS a, toString(it.3) AS b, count() AS n, uniqExact(cid) AS inst,"
-                + " toJSONString(quantilesExactIf(0.5, 0.95, 0.99)(it.4, it.1 = 0)) AS q FROM (" + traces() + ")"
+        // kind 0: a directly-follows pair with its latency; 1: an event (node); 2: first event; 3: last event. The 5th
+        // element is 1 on the first occurrence of its pair or step within the instance (arrayEnumerateUniq), so the
+        // instances having it are a plain sum: no uniqExact over correlation IDs (measured in docs/BENCHMARKS.md).
+        String q = "SELECT it.1 AS kind, toString(it.2) AS a, toString(it.3) AS b, count() AS n, sum(it.5) AS inst,"
+                + " toJSONString(quantilesExactIf(0.5, 0.95, 0.99)(it.4, it.1 = 0)) AS q FROM ("
+                + " SELECT evs, arrayMap(x -> x.5, evs) AS types FROM (" + traces() + "))"
                 + " ARRAY JOIN arrayConcat("
-                + "arrayMap(i -> (toUInt8(0), evs[i].5, evs[i + 1].5,"
-                + " toInt64(toUnixTimestamp64Milli(evs[i + 1].1) - toUnixTimestamp64Milli(evs[i].1))), range(1, length(evs))),"
-                + " arrayMap(x -> (toUInt8(1), x.5, x.5, toInt64(0)), evs),"
-                + " [(toUInt8(2), evs[1].5, evs[1].5, toInt64(0)), (toUInt8(3), evs[-1].5, evs[-1].5, toInt64(0))]) AS it"
+                + "arrayMap((i, u) -> (toUInt8(0), types[i], types[i + 1],"
+                + " toInt64(toUnixTimestamp64Milli(evs[i + 1].1) - toUnixTimestamp64Milli(evs[i].1)), toUInt8(u = 1)),"
+                + " range(1, length(evs)), arrayEnumerateUniq(arrayPopBack(types), arrayPopFront(types))),"
+                + " arrayMap((t, u) -> (toUInt8(1), t, t, toInt64(0), toUInt8(u = 1)), types, arrayEnumerateUniq(types)),"
+                + " [(toUInt8(2), types[1], types[1], toInt64(0), toUInt8(1)),"
+                + " (toUInt8(3), types[-1], types[-1], toInt64(0), toUInt8(1))]) AS it"
                 + " GROUP BY kind, a, b ORDER BY kind, a, b";
         List<FlowModel.Node> nodes = new ArrayList<>();
         List<Object[]> pairs = new ArrayList<>();
