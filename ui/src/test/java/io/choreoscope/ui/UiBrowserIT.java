@@ -242,6 +242,18 @@ class UiBrowserIT {
         java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(pngFile.path().toFile());
         assertThat(png).as("a PNG the JDK can read").isNotNull();
         assertThat(png.getWidth()).isGreaterThan(300);
+
+        // hostile step names (markup, quotes, control characters, a lone surrogate) still give a well-formed SVG
+        String hostile = "Order<script>&\"'\u0001\uD800";
+        page.evaluate("name => { const g = document.querySelector('#flow-graph'); g.removeAttribute('data-rendered');"
+                + " g.graph = JSON.stringify({nodes: [{data: {id: name, label: name + '\\n1x', w: 200, h: 50}, classes: 'start'},"
+                + " {data: {id: 'B', label: 'B', w: 80, h: 34}, classes: 'end'}], edges: [{data: {id: 'e', source: name,"
+                + " target: 'B', label: name, width: 2}, classes: ''}], rankDir: 'LR', rankSep: 80}); }", hostile);
+        assertThat(page.locator("#flow-graph[data-rendered=true]")).isVisible();
+        String hostileSvg = (String) page.evaluate("() => document.querySelector('#flow-graph').toSvg('x<y')");
+        org.w3c.dom.Document parsed = f.newDocumentBuilder().parse(new org.xml.sax.InputSource(new java.io.StringReader(hostileSvg)));
+        assertThat(parsed.getElementsByTagNameNS("http://www.w3.org/2000/svg", "script").getLength()).isZero();
+        assertThat(parsed.getDocumentElement().getTextContent()).contains("Order<script>&\"'");
     }
 
     /**
