@@ -243,6 +243,16 @@ class UiBrowserIT {
         assertThat(png).as("a PNG the JDK can read").isNotNull();
         assertThat(png.getWidth()).isGreaterThan(300);
 
+        // the custom windows: picked from the list, four date-time fields and a Compare button appear
+        page.locator("#compare-select").click();
+        page.getByRole(AriaRole.OPTION, new Page.GetByRoleOptions().setName("Two custom windows…")).click();
+        assertThat(page.locator("#compare-custom")).isVisible();
+        assertThat(page.locator("#compare-apply")).isVisible();
+        page.locator("#compare-apply").click();
+        assertThat(page.locator("#compare-legend")).isVisible();
+        assertThat(page.locator("#flow-graph[data-rendered=true]")).isVisible();
+        shot("flow-compare-custom");
+
         // hostile step names (markup, quotes, control characters, a lone surrogate) still give a well-formed SVG
         String hostile = "Order<script>&\"'\u0001\uD800";
         page.evaluate("name => { const g = document.querySelector('#flow-graph'); g.removeAttribute('data-rendered');"
