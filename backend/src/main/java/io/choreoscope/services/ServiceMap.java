@@ -28,13 +28,12 @@ import jakarta.inject.Singleton;
  *   <li>{@code consumer-group}: a CONSUMES edge for each Kafka consumer group with committed offsets on a topic,
  *       shown under the service whose consumer spans report that group (else under the group's name, through the
  *       aliases), counting every record produced to the topic in the window (a group reads them all), with the
- *       group's lag now ({@link ConsumerLags}: records behind and the age of the oldest unconsumed record). A group
- *       that is behind shows even when nothing was produced in the window (count 0). The tap's and inference's own
- *       groups are left out. When Kafka does not answer the map is served without this evidence (and says nothing
+ *       group's lag now ({@link ConsumerLags}: records behind and the age of the oldest unconsumed record), on every
+ *       topic with records or spans in the window. The tap's and inference's own groups are left out. When Kafka does not answer the map is served without this evidence (and says nothing
  *       false);</li>
  *   <li>{@code queue}: RabbitMQ, a CONSUMES edge exchange -> service for each queue bound to a tapped exchange that
  *       the broker routed messages of the window to (the tap's {@code amqp:routed_queue} headers; their count is the
- *       edge's), or that holds messages now; the service is named by the client-provided connection names of the
+ *       edge's), or that holds messages now while the exchange had traffic in the window; the service is named by the client-provided connection names of the
  *       queue's consumers (one edge each), else by the queue. The edge lists the queue and carries its depth (ready
  *       plus unacknowledged) as lag, with the head message's age when the broker reports its timestamp. Queues bound
  *       only to the default exchange show only when messages were routed to them through it.</li>
@@ -93,15 +92,19 @@ public class ServiceMap {
         boolean anyQueue = now.lags().stream().anyMatch(l -> l.queue() != null);
         Map<String, Map<String, Long>> routed = anyQueue ? reader.routedQueues(from, to) : Map.of();
         Map<String, DependencyMap.Lag> topicLag = new HashMap<>();
+        Set<String> seen = new HashSet<>(); // topics with traffic in the window: records or spans
+        topics.forEach(n -> seen.add(n.name()));
         for (ConsumerLag l : now.lags()) {
+            if (!seen.contains(l.topic())) {
+                continue; // no traffic to show (and perhaps a topic the tap leaves out)
+            }
             DependencyMap.Lag lag = new DependencyMap.Lag(l.records(), l.seconds());
             Set<String> types = typesPerTopic.getOrDefault(l.topic(), Set.of());
             if (l.queue() == null) { // a Kafka consumer group
-                Long produced = producedPerTopic.get(l.topic());
-                if (ownGroups.contains(l.consumer()) || (produced == null && l.records() == 0)) {
-                    continue; // ours, or no traffic to show
+                if (ownGroups.contains(l.consumer())) {
+                    continue;
                 }
-                long count = produced == null ? 0 : produced;
+                long count = producedPerTopic.getOrDefault(l.topic(), 0L);
                 edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES,
                         groupServices.getOrDefault(l.consumer(), l.consumer()), l.topic(), types, count, count / window,
                         Double.NaN, Double.NaN, Set.of("consumer-group"), Set.of(), lag));
