@@ -1,20 +1,18 @@
 package io.choreoscope.alerts;
 
-import io.choreoscope.collectors.kafka.KafkaConfig;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.FlowKpiReader;
 import io.choreoscope.model.FlowModelReader;
-import io.micronaut.context.annotation.Bean;
+import io.choreoscope.services.ConsumerLags;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
 
-/** The KPI source alerts read: the stored events, instance states and flow models, and Kafka for consumer lag. */
+/** The KPI source alerts read: the stored events, instance states and flow models, and consumer lag as the dependency map reads it. */
 @Factory
 public class AlertsFactory {
 
     @Singleton
-    @Bean(preDestroy = "close")
-    StoredKpiSource flowKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, KafkaConfig kafka) {
-        return new StoredKpiSource(events, kpis, models, kafka);
+    StoredKpiSource flowKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, ConsumerLags lags) {
+        return new StoredKpiSource(events, kpis, models, lags);
     }
 }

@@ -5,56 +5,40 @@ import io.choreoscope.model.api.FlowSummary;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
-import io.choreoscope.collectors.kafka.KafkaConfig;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.FlowKpiReader;
 import io.choreoscope.model.FlowModelReader;
 import io.choreoscope.model.StorageException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ConsumerGroupListing;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import io.choreoscope.model.Topics;
+import io.choreoscope.model.lag.ConsumerLag;
+import io.choreoscope.services.ConsumerLags;
 
 /**
  * Every alert KPI, from the same sources the REST API answers from: flow KPIs (completion and
  * compensation rates, p95 duration, stuck count) from the persisted instance states, exactly as
  * {@code GET /api/v1/flows} computes them over the rule's window; the ordering-violation rate from the
- * learned flow model; dead-letter growth from the events the tap stored; consumer lag from Kafka (admin
- * API for committed and end offsets, then the timestamp of the first unconsumed record).
+ * learned flow model; dead-letter growth from the events the tap stored; consumer lag from {@link ConsumerLags}, the
+ * same reading the dependency map shows on its edges.
  */
-public final class StoredKpiSource implements FlowKpiSource, AutoCloseable {
+public final class StoredKpiSource implements FlowKpiSource {
     /** Stuck instances are counted among those started in the last 31 days (the API's longest window). */
     static final Duration STUCK_LOOKBACK = Duration.ofDays(31);
-    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
 
     private final EventReader events;
     private final FlowKpiReader kpis;
     private final FlowModelReader models;
-    private final KafkaConfig kafka;
-    private Admin admin;
+    private final ConsumerLags lags;
 
-    public StoredKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, KafkaConfig kafka) {
+    public StoredKpiSource(EventReader events, FlowKpiReader kpis, FlowModelReader models, ConsumerLags lags) {
         this.events = events;
         this.kpis = kpis;
         this.models = models;
-        this.kafka = kafka;
+        this.lags = lags;
     }
 
     @Override
@@ -105,103 +89,36 @@ public final class StoredKpiSource implements FlowKpiSource, AutoCloseable {
         }
     }
 
+    /**
+     * Per Kafka consumer group (or the one named): the largest age over its topics of the oldest record it has not
+     * consumed, from {@link ConsumerLags}, the reading the dependency map's edges show. A named group Kafka does not
+     * list (no committed offsets) reads 0; a group whose lagging records could not be read has no value.
+     */
     @Override
     public List<KpiReading> consumerLagSeconds(String consumerGroup, Instant now) {
-        try {
-            Admin a = admin();
-            List<String> groups = new ArrayList<>();
-            if (consumerGroup != null) {
-                groups.add(consumerGroup);
-            } else {
-                for (ConsumerGroupListing g : a.listConsumerGroups().all().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    groups.add(g.groupId());
-                }
+        ConsumerLags.Snapshot snapshot = lags.current();
+        if (!snapshot.answered(Topics.KAFKA)) {
+            throw new KpiUnavailableException("consumer lag: " + snapshot.failures().get(Topics.KAFKA));
+        }
+        Map<String, Double> byGroup = new TreeMap<>();
+        Set<String> seen = new java.util.TreeSet<>();
+        for (ConsumerLag l : snapshot.lags()) {
+            if (l.queue() != null || (consumerGroup != null && !consumerGroup.equals(l.consumer()))) {
+                continue;
             }
-            List<KpiReading> out = new ArrayList<>();
-            for (String group : new java.util.TreeSet<>(groups)) {
-                out.add(new KpiReading(group, lagSeconds(a, group, now)));
+            seen.add(l.consumer());
+            if (l.seconds() != null) {
+                byGroup.merge(l.consumer(), l.seconds(), Math::max);
             }
-            return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KpiUnavailableException("interrupted while reading consumer lag", e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            throw new KpiUnavailableException("consumer lag from Kafka at " + kafka.getBootstrapServers() + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Age of the oldest record {@code group} has not consumed, over its committed partitions; 0 when caught up. */
-    private double lagSeconds(Admin a, String group, Instant now) throws ExecutionException, InterruptedException, TimeoutException {
-        Map<TopicPartition, OffsetAndMetadata> committed = a.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        committed.forEach((tp, om) -> {
-            if (om != null) {
-                latest.put(tp, OffsetSpec.latest());
-            }
-        });
-        if (latest.isEmpty()) {
-            return 0;
+        List<KpiReading> out = new ArrayList<>();
+        for (String group : seen) {
+            out.add(new KpiReading(group, byGroup.get(group)));
         }
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = a.listOffsets(latest).all()
-                .get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        Map<TopicPartition, Long> behind = new HashMap<>();
-        ends.forEach((tp, end) -> {
-            long c = committed.get(tp).offset();
-            if (c < end.offset()) {
-                behind.put(tp, c);
-            }
-        });
-        if (behind.isEmpty()) {
-            return 0;
+        if (consumerGroup != null && seen.isEmpty()) {
+            out.add(new KpiReading(consumerGroup, 0.0));
         }
-        Instant oldest = oldestTimestamps(behind.keySet(), behind);
-        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, now).toMillis() / 1000.0);
-    }
-
-    /** Reads the first unconsumed record of each partition (without a group) for its timestamp. */
-    private Instant oldestTimestamps(Collection<TopicPartition> partitions, Map<TopicPartition, Long> from) {
-        Properties p = new Properties();
-        p.putAll(kafka.clientProperties());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(1 << 20));
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 << 10));
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(partitions);
-            from.forEach(consumer::seek);
-            Map<TopicPartition, Instant> first = new HashMap<>();
-            long deadline = System.nanoTime() + KAFKA_TIMEOUT.toNanos();
-            while (first.size() < partitions.size() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                    if (!first.containsKey(tp)) {
-                        first.put(tp, Instant.ofEpochMilli(r.timestamp()));
-                        consumer.pause(List.of(tp));
-                    }
-                }
-            }
-            return first.values().stream().min(Instant::compareTo).orElse(null);
-        }
-    }
-
-    private synchronized Admin admin() {
-        if (admin == null) {
-            Properties p = new Properties();
-            p.putAll(kafka.clientProperties());
-            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
-            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
-            admin = Admin.create(p);
-        }
-        return admin;
-    }
-
-    @Override
-    public synchronized void close() {
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-            admin = null;
-        }
+        return out;
     }
 
     /** One reading per flow (or for the one flow asked), computed from the flow's KPIs over the window. */

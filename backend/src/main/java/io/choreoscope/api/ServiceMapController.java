@@ -10,7 +10,9 @@ import java.util.List;
 import io.choreoscope.model.api.TopicInfo;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.DependencyReader;
+import io.choreoscope.services.ConsumerLags;
 import io.choreoscope.services.ServiceMap;
+import io.choreoscope.model.Topics;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -34,20 +36,24 @@ public class ServiceMapController {
     private final DependencyReader reader;
     private final KafkaTopics kafka;
     private final ServiceMap map;
+    private final ConsumerLags lags;
     private final Clock clock = Clock.systemUTC();
 
-    public ServiceMapController(DependencyReader reader, KafkaTopics kafka, ServiceMap map) {
+    public ServiceMapController(DependencyReader reader, KafkaTopics kafka, ServiceMap map, ConsumerLags lags) {
         this.reader = reader;
         this.kafka = kafka;
         this.map = map;
+        this.lags = lags;
     }
 
     @Get("/dependencies")
     @Operation(summary = "Service dependency map over the window: one node per service (source-service values, "
             + "CloudEvents sources, span service names, consumer groups and configured aliases resolved to one name); "
             + "service -> topic (PRODUCES, from stored records and producer spans) and topic -> service (CONSUMES, from "
-            + "consumer spans and Kafka consumer groups); every edge lists its evidence kinds, and every rate is records "
-            + "per second over the window (from the start of the minute of 'from' to 'to')")
+            + "consumer spans and Kafka consumer groups; RabbitMQ: exchange -> service through each bound queue); every "
+            + "edge lists its evidence kinds, and every rate is records per second over the window (from the start of the "
+            + "minute of 'from' to 'to'); CONSUMES edges carry the consumer's lag now (records not consumed and the age "
+            + "of the oldest in seconds; RabbitMQ: the queue's depth), summed per topic in topicLag")
     @ApiResponse(responseCode = "200", description = "the map")
     @ApiResponse(responseCode = "400", description = "bad time range")
     public DependencyMap dependencies(@Nullable @QueryValue String from, @Nullable @QueryValue String to) {
@@ -60,8 +66,14 @@ public class ServiceMapController {
     @ApiResponse(responseCode = "200", description = "topics by name")
     @ApiResponse(responseCode = "503", description = "Kafka did not answer")
     public List<TopicInfo> topics() {
+        ConsumerLags.Snapshot now = lags.current();
+        if (!now.answered(Topics.KAFKA)) {
+            LOG.warn("Kafka did not answer the lag read: {}", now.failures().get(Topics.KAFKA));
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "kafka_unavailable",
+                    "Kafka did not answer within " + KafkaTopics.TIMEOUT_SECONDS + " s; try again shortly");
+        }
         try {
-            return kafka.topics(reader.topicRates());
+            return kafka.topics(reader.topicRates(), now.lags());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "kafka_unavailable", "interrupted");

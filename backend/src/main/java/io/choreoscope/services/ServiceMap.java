@@ -9,15 +9,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-import io.choreoscope.api.KafkaTopics;
 import io.choreoscope.collectors.kafka.TapConfig;
 import io.choreoscope.live.InferenceConfig;
 import io.choreoscope.model.DependencyReader;
+import io.choreoscope.model.Topics;
 import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.lag.ConsumerLag;
 import io.choreoscope.model.service.ServiceIdentity;
 import jakarta.inject.Singleton;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The service dependency map as served: one node per service ({@link ServiceIdentity}), every edge with all its
@@ -28,32 +27,35 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code span}: PRODUCES and CONSUMES edges counted from the stored PRODUCER and CONSUMER spans of the window;</li>
  *   <li>{@code consumer-group}: a CONSUMES edge for each Kafka consumer group with committed offsets on a topic,
  *       shown under the service whose consumer spans report that group (else under the group's name, through the
- *       aliases), counting every record produced to the topic in the window (a group reads them all). The tap's and
- *       inference's own groups are left out. Kafka's group listing is cached for {@value #GROUPS_TTL_MS} ms; when
- *       Kafka does not answer the map is served without this evidence (and says nothing false).</li>
+ *       aliases), counting every record produced to the topic in the window (a group reads them all), with the
+ *       group's lag now ({@link ConsumerLags}: records behind and the age of the oldest unconsumed record), on every
+ *       topic with records or spans in the window. The tap's and inference's own groups are left out. When Kafka does not answer the map is served without this evidence (and says nothing
+ *       false);</li>
+ *   <li>{@code queue}: RabbitMQ, a CONSUMES edge exchange -> service for each queue bound to a tapped exchange that
+ *       the broker routed messages of the window to (the tap's {@code amqp:routed_queue} headers; their count is the
+ *       edge's), or that holds messages now while the exchange had traffic in the window; the service is named by the client-provided connection names of the
+ *       queue's consumers (one edge each), else by the queue. The edge lists the queue and carries its depth (ready
+ *       plus unacknowledged) as lag, with the head message's age when the broker reports its timestamp. Queues bound
+ *       only to the default exchange show only when messages were routed to them through it.</li>
  * </ul>
+ * Each topic's lag ({@link DependencyMap#topicLag}) sums the lags of its CONSUMES edges: records added, seconds the
+ * largest.
  * Live inference's learned CONSUMES edges add only their delay percentiles (p50/p99 from the record's timestamp to
  * the consumer span's start) and event types; their counts are since the engine started, another basis, and are not
  * used. Edges that share role, service and topic after renaming are merged ({@link ServiceIdentity#canonical}).
  */
 @Singleton
 public class ServiceMap {
-    private static final Logger LOG = LoggerFactory.getLogger(ServiceMap.class);
-    /** How long a consumer-group listing from Kafka is reused, ms. */
-    public static final long GROUPS_TTL_MS = 10_000;
-
     private final DependencyReader reader;
     private final ServiceIdentity identity;
-    private final KafkaTopics kafka;
+    private final ConsumerLags lags;
     private final Set<String> ownGroups;
-    private Map<String, Set<String>> groups = Map.of();
-    private long groupsAt; // 0: never listed (now - 0 is far beyond the TTL)
 
-    public ServiceMap(DependencyReader reader, ServiceIdentity identity, KafkaTopics kafka, TapConfig tap,
+    public ServiceMap(DependencyReader reader, ServiceIdentity identity, ConsumerLags lags, TapConfig tap,
                       InferenceConfig inference) {
         this.reader = reader;
         this.identity = identity;
-        this.kafka = kafka;
+        this.lags = lags;
         this.ownGroups = Set.of(tap.getGroupId(), inference.getGroupId());
     }
 
@@ -86,40 +88,41 @@ public class ServiceMap {
             edges.add(new DependencyMap.Edge(e.role(), e.service(), e.topic(), types, e.count(), e.ratePerSecond(),
                     e.p50Ms(), e.p99Ms(), e.evidence()));
         }
-        consumerGroups().forEach((topic, groupIds) -> {
-            Long produced = producedPerTopic.get(topic);
-            if (produced == null) {
-                return; // nothing produced to it in the window: no traffic to show
+        ConsumerLags.Snapshot now = lags.current();
+        boolean anyQueue = now.lags().stream().anyMatch(l -> l.queue() != null);
+        Map<String, Map<String, Long>> routed = anyQueue ? reader.routedQueues(from, to) : Map.of();
+        Map<String, DependencyMap.Lag> topicLag = new HashMap<>();
+        Set<String> seen = new HashSet<>(); // topics with traffic in the window: records or spans
+        topics.forEach(n -> seen.add(n.name()));
+        for (ConsumerLag l : now.lags()) {
+            if (!seen.contains(l.topic())) {
+                continue; // no traffic to show (and perhaps a topic the tap leaves out)
             }
-            for (String group : groupIds) {
-                if (ownGroups.contains(group)) {
+            DependencyMap.Lag lag = new DependencyMap.Lag(l.records(), l.seconds());
+            Set<String> types = typesPerTopic.getOrDefault(l.topic(), Set.of());
+            if (l.queue() == null) { // a Kafka consumer group
+                if (ownGroups.contains(l.consumer())) {
                     continue;
                 }
-                String service = groupServices.getOrDefault(group, group);
-                edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES, service, topic,
-                        typesPerTopic.getOrDefault(topic, Set.of()), produced, produced / window, Double.NaN, Double.NaN,
-                        Set.of("consumer-group")));
+                long count = producedPerTopic.getOrDefault(l.topic(), 0L);
+                edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES,
+                        groupServices.getOrDefault(l.consumer(), l.consumer()), l.topic(), types, count, count / window,
+                        Double.NaN, Double.NaN, Set.of("consumer-group"), Set.of(), lag));
+            } else { // a RabbitMQ queue bound to an exchange
+                long count = routed.getOrDefault(l.topic(), Map.of()).getOrDefault(l.queue(), 0L);
+                boolean defaultExchange = l.topic().endsWith(":" + Topics.DEFAULT_EXCHANGE);
+                if (count == 0 && (defaultExchange || l.records() == 0)) {
+                    continue; // nothing routed to it in the window, nothing waiting in it
+                }
+                Set<String> services = l.clients().isEmpty() ? Set.of(l.queue()) : l.clients();
+                for (String service : services) {
+                    edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES, service, l.topic(), types, count,
+                            count / window, Double.NaN, Double.NaN, Set.of("queue"), Set.of(l.queue()), lag));
+                }
             }
-        });
-        return identity.canonical(new DependencyMap(new ArrayList<>(topics), edges), window);
-    }
-
-    private synchronized Map<String, Set<String>> consumerGroups() {
-        long now = System.currentTimeMillis();
-        if (now - groupsAt < GROUPS_TTL_MS) {
-            return groups;
+            topics.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, l.topic()));
+            topicLag.merge(l.topic(), lag, DependencyMap.Lag::plus);
         }
-        try {
-            groups = kafka.consumerGroupsByTopic();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Map.of();
-        } catch (Exception e) {
-            LOG.warn("Kafka did not list consumer groups; the dependency map is served without consumer-group "
-                    + "evidence: {}", e.toString());
-            groups = Map.of();
-        }
-        groupsAt = now;
-        return groups;
+        return identity.canonical(new DependencyMap(new ArrayList<>(topics), edges, topicLag), window);
     }
 }

@@ -32,6 +32,13 @@ public interface DependencyReader {
     Map<String, String> consumerGroupServices(Instant from, Instant to);
 
     /**
+     * RabbitMQ: exchange topic ({@code rabbitmq:[vhost:]exchange}) -> queue -> messages of [{@code from}, {@code to})
+     * the broker routed to that queue (the tap's {@code amqp:routed_queue} headers), on the same basis as the PRODUCES
+     * edges of {@link #dependencies} (from the minute of {@code from}; a message the tap stored twice counts twice).
+     */
+    Map<String, Map<String, Long>> routedQueues(Instant from, Instant to);
+
+    /**
      * The seconds {@link #dependencies} and {@link #spanDependencies} divide counts by: from the start of the minute
      * of {@code from} to {@code to}, at least 1.
      */

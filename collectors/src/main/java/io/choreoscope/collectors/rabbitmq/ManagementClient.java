@@ -112,6 +112,61 @@ public final class ManagementClient {
         return out;
     }
 
+    /**
+     * A queue's depth for lag: messages ready and unacknowledged, and the timestamp property of its head message
+     * (seconds since the epoch, as the broker reports {@code head_message_timestamp}; null when it reports none).
+     */
+    public record QueueDepth(String vhost, String name, long messages, long messagesUnacknowledged, int consumers,
+                             java.time.Instant headTimestamp) {
+    }
+
+    /** A consumer of a queue and the broker's name of its connection. */
+    public record Consumer(String vhost, String queue, String connection) {
+    }
+
+    /** Queues with depth and head-message timestamp. */
+    public List<QueueDepth> queueDepths(String vhost) throws IOException {
+        List<QueueDepth> out = new ArrayList<>();
+        for (JsonNode q : get("/api/queues/" + segment(vhost)
+                + "?columns=name,messages_ready,messages_unacknowledged,consumers,head_message_timestamp")) {
+            JsonNode head = q.path("head_message_timestamp");
+            out.add(new QueueDepth(vhost, q.path("name").asText(), q.path("messages_ready").asLong(),
+                    q.path("messages_unacknowledged").asLong(), q.path("consumers").asInt(),
+                    head.isNumber() && head.asLong() > 0 ? java.time.Instant.ofEpochSecond(head.asLong()) : null));
+        }
+        return out;
+    }
+
+    /** Every consumer in the virtual host: its queue and its connection's broker name. */
+    public List<Consumer> consumers(String vhost) throws IOException {
+        List<Consumer> out = new ArrayList<>();
+        for (JsonNode c : get("/api/consumers/" + segment(vhost))) {
+            out.add(new Consumer(vhost, c.path("queue").path("name").asText(),
+                    c.path("channel_details").path("connection_name").asText()));
+        }
+        return out;
+    }
+
+    /**
+     * Connections of the virtual host: the broker's name -> the name the client gave it (the client property
+     * {@code connection_name}, as {@code ConnectionFactory.newConnection(name)} sets it). Connections that gave no name
+     * are absent.
+     */
+    public java.util.Map<String, String> connectionNames(String vhost) throws IOException {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        for (JsonNode c : get("/api/vhosts/" + segment(vhost) + "/connections?columns=name,user_provided_name,"
+                + "client_properties.connection_name")) {
+            String given = c.path("client_properties").path("connection_name").asText("");
+            if (given.isBlank()) {
+                given = c.path("user_provided_name").asText("");
+            }
+            if (!given.isBlank()) {
+                out.put(c.path("name").asText(), given);
+            }
+        }
+        return out;
+    }
+
     /** A name as one path segment ({@code /} becomes {@code %2F}). */
     static String segment(String name) {
         return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");

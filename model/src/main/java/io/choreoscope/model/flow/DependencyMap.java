@@ -1,20 +1,49 @@
 package io.choreoscope.model.flow;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Which service talks to which, through which topic: producer service -> topic -> consumer service.
  * Messaging is first class: a topic is a node, never folded into a "kafka" box.
  *
- * @param nodes services and topics
- * @param edges PRODUCES edges (service -> topic) and CONSUMES edges (topic -> service)
+ * @param nodes    services and topics
+ * @param edges    PRODUCES edges (service -> topic) and CONSUMES edges (topic -> service)
+ * @param topicLag per topic, the lag of its CONSUMES edges now, summed: records added up over the consumers, seconds
+ *                 the largest (the oldest record some consumer has not read); topics without a known lag are absent
  */
-public record DependencyMap(List<Node> nodes, List<Edge> edges) {
+public record DependencyMap(List<Node> nodes, List<Edge> edges, Map<String, Lag> topicLag) {
 
     public DependencyMap {
         nodes = List.copyOf(nodes);
         edges = List.copyOf(edges);
+        topicLag = topicLag == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(topicLag));
+    }
+
+    /** A map without lag figures. */
+    public DependencyMap(List<Node> nodes, List<Edge> edges) {
+        this(nodes, edges, Map.of());
+    }
+
+    /**
+     * How far consumers are behind, now (not over the map's window).
+     *
+     * @param records records not consumed yet (Kafka: end minus committed offsets; RabbitMQ: queue depth, ready plus
+     *                unacknowledged)
+     * @param seconds age of the oldest record not consumed yet, seconds; 0 when caught up; null when unknown
+     */
+    public record Lag(long records, Double seconds) {
+        /** Both figures together: records added, seconds the larger (unknown only when both are unknown). */
+        public Lag plus(Lag other) {
+            if (other == null) {
+                return this;
+            }
+            Double s = seconds == null ? other.seconds : other.seconds == null ? seconds
+                    : Double.valueOf(Math.max(seconds, other.seconds));
+            return new Lag(records + other.records, s);
+        }
     }
 
     /** Kind of node. */
@@ -50,13 +79,25 @@ public record DependencyMap(List<Node> nodes, List<Edge> edges) {
      * @param p50Ms         CONSUMES only: median delay from the record's timestamp to the start of the consumer
      *                      span, in ms; NaN when no span was joined
      * @param p99Ms         as {@code p50Ms}, 99th percentile
-     * @param evidence      where the edge comes from: {@code observation}, {@code consumer-group}, {@code span}
+     * @param evidence      where the edge comes from: {@code observation}, {@code consumer-group}, {@code span},
+     *                      {@code queue} (a RabbitMQ queue bound to the exchange, and its consumers)
+     * @param queues        RabbitMQ CONSUMES only: the queues the service reads the exchange through; else empty
+     * @param lag           CONSUMES only: the consumer's lag now (Kafka consumer group, RabbitMQ queue depth); null
+     *                      when not known (no consumer group or queue behind the edge, or the bus did not answer)
      */
     public record Edge(EdgeRole role, String service, String topic, Set<String> eventTypes, long count,
-                       double ratePerSecond, double p50Ms, double p99Ms, Set<String> evidence) {
+                       double ratePerSecond, double p50Ms, double p99Ms, Set<String> evidence, Set<String> queues,
+                       Lag lag) {
         public Edge {
             eventTypes = Set.copyOf(eventTypes);
             evidence = Set.copyOf(evidence);
+            queues = queues == null ? Set.of() : Set.copyOf(queues);
+        }
+
+        /** An edge without queues or lag. */
+        public Edge(EdgeRole role, String service, String topic, Set<String> eventTypes, long count,
+                    double ratePerSecond, double p50Ms, double p99Ms, Set<String> evidence) {
+            this(role, service, topic, eventTypes, count, ratePerSecond, p50Ms, p99Ms, evidence, Set.of(), null);
         }
     }
 }

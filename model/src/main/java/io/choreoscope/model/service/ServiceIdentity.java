@@ -252,7 +252,8 @@ public final class ServiceIdentity {
      * The map with one node per service: every service end renamed through {@link #name(String)}, edges that then
      * share role, service and topic merged. Counts of one evidence kind add up (two raw names of one producer);
      * across evidence kinds the edge keeps the largest count (spans and observations count the same records), so
-     * the rate stays on one basis. Evidence kinds and event types are united; delay percentiles are the larger. An
+     * the rate stays on one basis. Evidence kinds, event types and queues are united; delay percentiles are the larger;
+     * lags add up ({@link DependencyMap.Lag#plus}: two consumer groups of one service on one topic). An
      * edge without evidence (it brings delay percentiles or types only) adds to a matching edge and is dropped alone.
      *
      * @param windowSeconds the window the counts were taken over (&gt; 0); rates are recomputed as count / window
@@ -291,7 +292,7 @@ public final class ServiceIdentity {
         }
         List<DependencyMap.Node> ns = new ArrayList<>(nodes);
         ns.sort(Comparator.comparing(DependencyMap.Node::kind).thenComparing(DependencyMap.Node::name));
-        return new DependencyMap(ns, edges);
+        return new DependencyMap(ns, edges, raw.topicLag());
     }
 
     private static final class Merged {
@@ -301,6 +302,8 @@ public final class ServiceIdentity {
         final Map<String, Long> countByEvidence = new HashMap<>();
         final Set<String> types = new TreeSet<>();
         final Set<String> evidence = new TreeSet<>();
+        final Set<String> queues = new TreeSet<>();
+        DependencyMap.Lag lag;
         double p50 = Double.NaN;
         double p99 = Double.NaN;
 
@@ -313,6 +316,8 @@ public final class ServiceIdentity {
         void add(DependencyMap.Edge e) {
             types.addAll(e.eventTypes());
             evidence.addAll(e.evidence());
+            queues.addAll(e.queues());
+            lag = lag == null ? e.lag() : lag.plus(e.lag());
             // An edge with several evidence kinds counted the same records under each: credit each kind once.
             for (String kind : e.evidence().isEmpty() ? Set.of("") : e.evidence()) {
                 countByEvidence.merge(kind, e.count(), Long::sum);
@@ -327,7 +332,8 @@ public final class ServiceIdentity {
 
         DependencyMap.Edge edge(double window) {
             long count = countByEvidence.values().stream().mapToLong(Long::longValue).max().orElse(0);
-            return new DependencyMap.Edge(role, service, topic, types, count, count / window, p50, p99, evidence);
+            return new DependencyMap.Edge(role, service, topic, types, count, count / window, p50, p99, evidence, queues,
+                    lag);
         }
     }
 }

@@ -144,6 +144,25 @@ class ServiceIdentityTest {
         assertThat(m.edges()).singleElement().satisfies(e -> assertThat(e.count()).isEqualTo(60));
     }
 
+    @Test
+    void lagAndQueuesSurviveRenamingAndTwoGroupsOfOneServiceAddUp() {
+        ServiceIdentity id = new ServiceIdentity(Map.of("crm-a", "crm", "crm-b", "crm"), null);
+        DependencyMap raw = new DependencyMap(List.of(), List.of(
+                edge(EdgeRole.CONSUMES, "crm", 117, "span"),
+                new Edge(EdgeRole.CONSUMES, "crm-a", "signups", Set.of(), 120, 2, Double.NaN, Double.NaN,
+                        Set.of("consumer-group"), Set.of(), new DependencyMap.Lag(4, 2.5)),
+                new Edge(EdgeRole.CONSUMES, "crm-b", "signups", Set.of(), 120, 2, Double.NaN, Double.NaN,
+                        Set.of("queue"), Set.of("crm-in"), new DependencyMap.Lag(3, 8.0))),
+                Map.of("signups", new DependencyMap.Lag(7, 8.0)));
+        DependencyMap m = id.canonical(raw, 60);
+        assertThat(m.edges()).singleElement().satisfies(e -> {
+            assertThat(e.service()).isEqualTo("crm");
+            assertThat(e.lag()).isEqualTo(new DependencyMap.Lag(7, 8.0));
+            assertThat(e.queues()).containsExactly("crm-in");
+        });
+        assertThat(m.topicLag()).containsEntry("signups", new DependencyMap.Lag(7, 8.0));
+    }
+
     private static Edge edge(EdgeRole role, String service, long count, String evidence) {
         return new Edge(role, service, "signups", Set.of(), count, count / 999.0, Double.NaN, Double.NaN, Set.of(evidence));
     }

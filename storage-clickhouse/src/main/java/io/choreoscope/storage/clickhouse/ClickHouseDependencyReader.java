@@ -102,6 +102,21 @@ public final class ClickHouseDependencyReader implements DependencyReader {
         return out;
     }
 
+    /**
+     * Without FINAL, like the per-minute counts: the time skip index bounds the scan to the window, and only
+     * RabbitMQ topics (prefix {@code rabbitmq:}) are read.
+     */
+    @Override
+    public Map<String, Map<String, Long>> routedQueues(Instant from, Instant to) {
+        Map<String, Map<String, Long>> out = new HashMap<>();
+        sql.query("SELECT topic, queue, count() FROM " + db + ".events ARRAY JOIN arrayFilter((v, k) -> k = "
+                + "'amqp:routed_queue', header_values, header_keys) AS queue WHERE startsWith(topic, 'rabbitmq:')"
+                + " AND ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(ts) < " + SqlRunner.TS
+                + " AND queue IS NOT NULL GROUP BY topic, queue", rs -> out.computeIfAbsent(rs.getString(1),
+                        t -> new HashMap<>()).put(rs.getString(2), rs.getLong(3)), from, to);
+        return out;
+    }
+
     /** Events per second tapped per topic over the last 5 minutes. */
     @Override
     public Map<String, Double> topicRates() {

@@ -72,6 +72,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         graph.setId("dependency-graph");
         graph.setSizeFull();
         graph.addNodeClickListener(e -> showNode(e.getId()));
+        graph.addEdgeClickListener(e -> showEdge(e.getId()));
         graphArea.addClassNames("graph-card", "card", "dependency-graph-card");
         side.addClassNames("details-panel", "card");
         side.setId("dependency-details");
@@ -128,8 +129,9 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         }
         side.removeAll();
         side.add(new H3("Select a service or a topic"));
-        Paragraph p = new Paragraph("Click a box to list what it produces and consumes. Edge labels show "
-                + "records per second and, for consumers, the p99 delay from record to processing.");
+        Paragraph p = new Paragraph("Click a box to list what it produces and consumes, or an arrow for its figures. "
+                + "Edge labels show records per second and, for consumers, the p99 delay from record to processing "
+                + "and the lag now: records not consumed yet and the age of the oldest (RabbitMQ: the queue's depth).");
         p.addClassName("muted");
         side.add(p);
         topicsArea.removeAll();
@@ -169,7 +171,9 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             what.addClassName("dep-what");
             Span figures = new Span(Formats.count(e.count()) + " records · " + Formats.rate(e.ratePerSecond())
                     + (!produces && !Double.isNaN(e.p50Ms()) ? " · delay p50 " + Formats.duration(e.p50Ms()) + ", p99 "
-                    + Formats.duration(e.p99Ms()) : ""));
+                    + Formats.duration(e.p99Ms()) : "")
+                    + (e.queues().isEmpty() ? "" : " · via queue " + String.join(", ", e.queues()))
+                    + (!produces && e.lag() != null ? " · " + DependencyGraph.lagText(e.lag()) : ""));
             figures.addClassName("muted");
             row.add(what, figures);
             if (!e.eventTypes().isEmpty()) {
@@ -178,6 +182,38 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
                 row.add(types);
             }
             side.add(row);
+        }
+    }
+
+    /** An arrow's figures: its service and topic, rate, queue and lag, with what the lag means. */
+    void showEdge(String id) {
+        if (map == null) {
+            return;
+        }
+        for (DependencyMap.Edge e : map.edges()) {
+            if (!DependencyGraph.edgeId(e).equals(id)) {
+                continue;
+            }
+            side.removeAll();
+            boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
+            Span eyebrow = new Span(produces ? "Produces" : "Consumes");
+            eyebrow.addClassName("eyebrow");
+            side.add(eyebrow, new H3(produces ? e.service() + " → " + e.topic() : e.topic() + " → " + e.service()));
+            side.add(new Paragraph(Formats.count(e.count()) + " records · " + Formats.rate(e.ratePerSecond())
+                    + " · evidence: " + String.join(", ", e.evidence().stream().sorted().toList())));
+            if (!e.queues().isEmpty()) {
+                side.add(new Paragraph("Through queue " + String.join(", ", e.queues())));
+            }
+            if (!produces) {
+                Paragraph lag = new Paragraph(e.lag() == null ? "Lag unknown: no consumer group or queue behind this "
+                        + "edge, or the broker did not answer."
+                        : "Lag now: " + DependencyGraph.lagText(e.lag()) + (e.queues().isEmpty()
+                        ? " (records the consumer group has not consumed; the age of the oldest)"
+                        : " (messages ready and unacknowledged in the queue)"));
+                lag.addClassName("edge-lag");
+                side.add(lag);
+            }
+            return;
         }
     }
 

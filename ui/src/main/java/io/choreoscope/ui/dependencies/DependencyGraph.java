@@ -12,8 +12,9 @@ import io.choreoscope.ui.shell.Formats;
 
 /**
  * The dependency map as a graph: services and topics as nodes (a topic is a node of its own, never folded
- * into a "kafka" box), producing and consuming edges labelled with their rate, consumer delay and, on
- * topics, the largest consumer-group lag.
+ * into a "kafka" box), producing and consuming edges labelled with their rate, consumer delay, the RabbitMQ queue
+ * they go through and the consumer's lag now (records and the age of the oldest unconsumed record; edges behind by
+ * more than {@link LagLevels#WARN} records drawn red), and on topics the lag summed over their consumers.
  */
 public final class DependencyGraph {
 
@@ -43,13 +44,16 @@ public final class DependencyGraph {
             if (n.kind() == DependencyMap.NodeKind.SERVICE) {
                 nodes.add(new GraphData.Node(serviceId(n.name()), n.name(), List.of("service")));
             } else {
-                long l = lag.getOrDefault(n.name(), 0L);
+                // the map's own lag (summed over the topic's consumers, with the oldest record's age) when it has one
+                DependencyMap.Lag summed = map.topicLag().get(n.name());
+                long l = summed != null ? summed.records() : lag.getOrDefault(n.name(), 0L);
                 List<String> classes = new ArrayList<>(List.of("topic"));
                 if (l > LagLevels.WARN) {
                     classes.add("stuck");
                 }
-                nodes.add(new GraphData.Node(topicId(n.name()), n.name() + (l > 0 ? "\nlag " + Formats.count(l) : ""),
-                        classes));
+                String text = l > 0 ? "\nlag " + Formats.count(l)
+                        + (summed != null && summed.seconds() != null ? " · " + seconds(summed.seconds()) : "") : "";
+                nodes.add(new GraphData.Node(topicId(n.name()), n.name() + text, classes));
             }
         }
         double max = map.edges().stream().mapToDouble(DependencyMap.Edge::count).max().orElse(1);
@@ -60,12 +64,35 @@ public final class DependencyGraph {
             if (!produces && !Double.isNaN(e.p99Ms())) {
                 label += " · p99 " + Formats.duration(e.p99Ms());
             }
+            if (!e.queues().isEmpty()) {
+                label += " · via " + String.join(", ", e.queues());
+            }
+            List<String> classes = new ArrayList<>(List.of(produces ? "produces" : "consumes"));
+            if (!produces && e.lag() != null) {
+                label += " · " + lagText(e.lag());
+                if (e.lag().records() > LagLevels.WARN) {
+                    classes.add("bottleneck");
+                }
+            }
             edges.add(new GraphData.Edge(edgeId(e), produces ? serviceId(e.service()) : topicId(e.topic()),
                     produces ? topicId(e.topic()) : serviceId(e.service()), label,
-                    GraphData.widthFor(e.count(), (long) max), List.of(produces ? "produces" : "consumes")));
+                    GraphData.widthFor(e.count(), (long) max), classes));
         }
         // service -> topic -> service chains are long: top to bottom with tight layers reads better
         return new GraphData(nodes, edges, "TB", 45);
+    }
+
+    /** "lag 340 · 12 s", "lag 0", or "lag 6 · age unknown" when the bus does not say how old the oldest record is. */
+    static String lagText(DependencyMap.Lag lag) {
+        if (lag.records() == 0) {
+            return "lag 0";
+        }
+        return "lag " + Formats.count(lag.records()) + " · " + (lag.seconds() == null ? "age unknown"
+                : seconds(lag.seconds()));
+    }
+
+    private static String seconds(double s) {
+        return Formats.duration(s * 1000);
     }
 
     /** Lag thresholds for colours, in records. */

@@ -1,0 +1,89 @@
+package io.choreoscope.ui.dependencies;
+
+import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import com.vaadin.flow.component.ComponentUtil;
+import com.vaadin.flow.component.html.Div;
+
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.flow.DependencyMap.EdgeRole;
+import io.choreoscope.model.flow.DependencyMap.NodeKind;
+import io.choreoscope.ui.KaribuTest;
+import io.choreoscope.ui.graph.GraphData;
+import io.choreoscope.ui.graph.GraphView;
+
+/** Issues 16 (lag on the map) and 17 (RabbitMQ on the map): lag and queues on the edges, the sum on the topic. */
+class DependencyLagViewTest extends KaribuTest {
+    private static final String EXCHANGE = "rabbitmq:notifications";
+
+    private static DependencyMap map() {
+        List<DependencyMap.Node> nodes = List.of(new DependencyMap.Node(NodeKind.SERVICE, "orders"),
+                new DependencyMap.Node(NodeKind.SERVICE, "billing"), new DependencyMap.Node(NodeKind.SERVICE, "archive"),
+                new DependencyMap.Node(NodeKind.SERVICE, "mailer"), new DependencyMap.Node(NodeKind.TOPIC, "orders"),
+                new DependencyMap.Node(NodeKind.TOPIC, EXCHANGE));
+        List<DependencyMap.Edge> edges = List.of(
+                new DependencyMap.Edge(EdgeRole.PRODUCES, "orders", "orders", Set.of("OrderPlaced"), 600, 10,
+                        Double.NaN, Double.NaN, Set.of("observation")),
+                new DependencyMap.Edge(EdgeRole.CONSUMES, "billing", "orders", Set.of("OrderPlaced"), 600, 10,
+                        Double.NaN, Double.NaN, Set.of("consumer-group"), Set.of(), new DependencyMap.Lag(0, 0.0)),
+                new DependencyMap.Edge(EdgeRole.CONSUMES, "archive", "orders", Set.of("OrderPlaced"), 600, 10,
+                        Double.NaN, Double.NaN, Set.of("consumer-group"), Set.of(),
+                        new DependencyMap.Lag(4_210, 42.0)),
+                new DependencyMap.Edge(EdgeRole.PRODUCES, "orders", EXCHANGE, Set.of("OrderPlaced"), 60, 1,
+                        Double.NaN, Double.NaN, Set.of("observation")),
+                new DependencyMap.Edge(EdgeRole.CONSUMES, "mailer", EXCHANGE, Set.of("OrderPlaced"), 60, 1,
+                        Double.NaN, Double.NaN, Set.of("queue"), Set.of("mail-in"), new DependencyMap.Lag(6, null)));
+        return new DependencyMap(nodes, edges, Map.of("orders", new DependencyMap.Lag(4_210, 42.0),
+                EXCHANGE, new DependencyMap.Lag(6, null)));
+    }
+
+    @Test
+    void consumesEdgesShowLagInRecordsAndSecondsAndTheTopicTheSum() {
+        api.setDependencies(map());
+        navigate("dependencies");
+        GraphData g = _get(GraphView.class).getData();
+        GraphData.Edge archive = g.edge("CONSUMES:archive:orders");
+        assertThat(archive.label()).contains("lag 4,210 · 42.0 s");
+        assertThat(archive.classes()).contains("bottleneck");
+        GraphData.Edge billing = g.edge("CONSUMES:billing:orders");
+        assertThat(billing.label()).contains("lag 0");
+        assertThat(billing.classes()).doesNotContain("bottleneck");
+        assertThat(g.edge("PRODUCES:orders:orders").label()).doesNotContain("lag");
+        assertThat(g.node("topic:orders").label()).contains("lag 4,210 · 42.0 s");
+        assertThat(g.node("topic:orders").classes()).contains("stuck");
+    }
+
+    @Test
+    void rabbitMqEdgesNameTheirQueueAndItsDepth() {
+        api.setDependencies(map());
+        navigate("dependencies");
+        GraphData g = _get(GraphView.class).getData();
+        assertThat(g.edge("CONSUMES:mailer:" + EXCHANGE).label()).contains("via mail-in").contains("lag 6 · age unknown");
+        assertThat(g.node("topic:" + EXCHANGE).label()).contains("lag 6");
+
+        GraphView graph = _get(GraphView.class);
+        ComponentUtil.fireEvent(graph, new GraphView.EdgeClickEvent(graph, true, "CONSUMES:mailer:" + EXCHANGE));
+        roundtrip();
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
+                .contains("Through queue mail-in").contains("Lag now: lag 6 · age unknown")
+                .contains("messages ready and unacknowledged in the queue");
+    }
+
+    @Test
+    void clickingATopicListsItsConsumersWithTheirLag() {
+        api.setDependencies(map());
+        navigate("dependencies");
+        GraphView graph = _get(GraphView.class);
+        ComponentUtil.fireEvent(graph, new GraphView.NodeClickEvent(graph, true, "topic:orders"));
+        roundtrip();
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
+                .contains("consumed by archive").contains("lag 4,210 · 42.0 s").contains("consumed by billing");
+    }
+}
