@@ -177,6 +177,7 @@ public final class SampleFlows {
             case "--out-of-order-skew-ms" -> b.outOfOrderSkewMs(Long.parseLong(value));
             case "--failing-service" -> b.failingService(value);
             case "--dlt-rate" -> b.dltRate(Double.parseDouble(value));
+            case "--sku-fault-rate" -> b.skuFaultRate(Double.parseDouble(value));
             case "--topic-prefix" -> b.topicPrefix(value);
             case "--partitions" -> b.partitions(Integer.parseInt(value));
             default -> throw new UsageException("unknown option " + name);
@@ -258,13 +259,14 @@ public final class SampleFlows {
                   --out-of-order-skew-ms MS      how far before (default %d)
                   --failing-service S            service that fails randomly (default %s)
                   --dlt-rate P                   share of its events that fail and go to dead-letters (default %s)
+                  --sku-fault-rate P             share of kettle-5 orders shipping fails on (default %s)
                   --help                         this text
                 Probabilities P are between 0 and 1. Services: orders, payments, inventory, shipping, accounts,
                 email, analytics, crm, welcome-campaign, uploads, moderation, transcoding, publishing.
                 """.formatted(d.bootstrapServers(), d.otlpEndpoint(), d.partitions(), fmt(d.rate()),
                 fmt(d.declineRate()), fmt(d.shortageRate()), fmt(d.rejectRate()), d.dropService(), fmt(d.dropRate()),
                 d.slowService(), fmt(d.slowLatency().meanMs()), fmt(d.duplicateRate()), fmt(d.outOfOrderRate()),
-                d.outOfOrderSkewMs(), d.failingService(), fmt(d.dltRate()));
+                d.outOfOrderSkewMs(), d.failingService(), fmt(d.dltRate()), fmt(d.skuFaultRate()));
     }
 
     private static String fmt(double v) {

@@ -93,7 +93,7 @@ public final class SampleFlowsRunner implements AutoCloseable {
 
     private Choreography choreography(Flow flow) {
         return switch (flow) {
-            case ORDERS -> new OrderSaga(topics, settings.declineRate(), settings.shortageRate());
+            case ORDERS -> new OrderSaga(topics, settings.declineRate(), settings.shortageRate(), settings.skuFaultRate());
             case SIGNUP -> new SignupFanOut(topics);
             case CONTENT -> new ContentPipeline(topics, settings.rejectRate());
         };

@@ -38,17 +38,29 @@ public final class OrderSaga implements Choreography {
     public static final String ORDER_SHIPPED = "OrderShipped";
     public static final String ORDER_CANCELLED = "OrderCancelled";
 
-    private static final String[] SKUS = {"book-42", "lamp-7", "mug-3", "chair-11", "kettle-5"};
+    /** The SKU shipping fails on (its carrier takes no kettles), {@code skuFaultRate} of the time. */
+    public static final String FAULTY_SKU = "kettle-5";
+    private static final String[] SKUS = {"book-42", "lamp-7", "mug-3", "chair-11", FAULTY_SKU};
 
     private final Topics topics;
     private final double declineRate;
     private final double shortageRate;
+    private final double skuFaultRate;
     private final EventCodec codec = new HeaderCodec();
 
     public OrderSaga(Topics topics, double declineRate, double shortageRate) {
+        this(topics, declineRate, shortageRate, 0);
+    }
+
+    /**
+     * @param skuFaultRate share of the orders of {@link #FAULTY_SKU} whose StockReserved shipping fails on (the
+     *                     record is dead-lettered): a fault that depends on a payload value
+     */
+    public OrderSaga(Topics topics, double declineRate, double shortageRate, double skuFaultRate) {
         this.topics = topics;
         this.declineRate = declineRate;
         this.shortageRate = shortageRate;
+        this.skuFaultRate = skuFaultRate;
     }
 
     @Override
@@ -72,10 +84,17 @@ public final class OrderSaga implements Choreography {
                                         obj().put("reservationId", "res-" + shortId(rnd)))))),
                 new ServiceSpec("shipping", codec, List.of(topics.inventory()), Map.of(
                         // With RabbitMQ on (the demo), shipping announces over RabbitMQ: one transaction, two buses.
-                        STOCK_RESERVED, (in, rnd) -> emit(io.choreoscope.samples.service.RabbitBus.enabled()
+                        STOCK_RESERVED, (in, rnd) -> FAULTY_SKU.equals(in.data().path("sku").asText())
+                                && rnd.nextDouble() < skuFaultRate ? failOn(in)
+                                : emit(io.choreoscope.samples.service.RabbitBus.enabled()
                                         ? io.choreoscope.samples.service.RabbitBus.PREFIX + "shipping" : topics.shipping(),
                                 in.next(ORDER_SHIPPED, "shipping",
                                 obj().put("trackingNumber", "TRK" + shortId(rnd)))))));
+    }
+
+    private static List<Reaction.Emit> failOn(SampleEvent in) {
+        throw new io.choreoscope.samples.service.SimulatedFailure("shipping cannot ship " + FAULTY_SKU + " of "
+                + in.correlationId() + ": no carrier takes kettles (simulated failure)");
     }
 
     @Override
