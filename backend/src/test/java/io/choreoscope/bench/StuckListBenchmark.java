@@ -98,6 +98,10 @@ public final class StuckListBenchmark {
                             kinds, digest);
                 }
             }
+        } finally {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
