@@ -354,10 +354,12 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
             }
             Instant to = clock.instant();
             Instant from = to.minus(window == null || window.lifetime() ? java.time.Duration.ofHours(24) : window.duration());
-            long stuck = instances.values().stream().filter(d -> flow.equals(d.snapshot().flow())
-                    && (d.snapshot().state() == InstanceState.STUCK || d.snapshot().state() == InstanceState.FAILED)).count();
-            long completed = instances.values().stream().filter(d -> flow.equals(d.snapshot().flow())
-                    && d.snapshot().state() == InstanceState.COMPLETED).count();
+            java.util.function.Predicate<InstanceSnapshot> inWindow = x -> flow.equals(x.flow()) && x.startedAt() != null
+                    && !x.startedAt().isBefore(from) && x.startedAt().isBefore(to);
+            long stuck = instances.values().stream().map(InstanceDetail::snapshot).filter(inWindow)
+                    .filter(x -> x.state() == InstanceState.STUCK || x.state() == InstanceState.FAILED).count();
+            long completed = instances.values().stream().map(InstanceDetail::snapshot).filter(inWindow)
+                    .filter(x -> x.state() == InstanceState.COMPLETED).count();
             return new io.choreoscope.model.api.SuspectReport(flow, from, to, stuck, completed, false, 5000, 3, 0.1, 2.0,
                     suspects.getOrDefault(flow, List.of()));
         }
