@@ -13,7 +13,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import io.choreoscope.api.FlowSuspectsController;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
+import io.choreoscope.inference.StuckCauses;
+import io.choreoscope.inference.Suspects;
+import io.choreoscope.model.SuspectReader;
+import io.choreoscope.model.api.Suspect;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.InstanceRecord;
 import io.choreoscope.model.Observation;
@@ -32,6 +37,7 @@ import io.choreoscope.storage.clickhouse.ClickHouseInstanceWriter;
 import io.choreoscope.storage.clickhouse.ClickHouseSpanReader;
 import io.choreoscope.storage.clickhouse.ClickHouseSpanWriter;
 import io.choreoscope.storage.clickhouse.ClickHouseStore;
+import io.choreoscope.storage.clickhouse.ClickHouseSuspectReader;
 import io.choreoscope.storage.clickhouse.SchemaMigrator;
 import io.choreoscope.storage.clickhouse.SqlRunner;
 
@@ -97,6 +103,22 @@ public final class StuckListBenchmark {
                             Arrays.toString(Arrays.stream(measured).map(Math::rint).toArray()), sorted[sorted.length / 2],
                             kinds, digest);
                 }
+                // GET /flows/{flow}/suspects over the same data: the one storage read and the ranking
+                ClickHouseSuspectReader suspects = new ClickHouseSuspectReader(sql);
+                double[] ms = new double[6];
+                List<Suspect> ranked = List.of();
+                for (int run = 0; run < ms.length; run++) {
+                    long s0 = System.nanoTime();
+                    SuspectReader.Counts counts = suspects.valueCounts("OrderPlaced", t0.minusSeconds(60), Instant.now(),
+                            FlowSuspectsController.MAX_INSTANCES, Suspects.MIN_INSTANCES, FlowSuspectsController.MAX_VALUES,
+                            StuckCauses.deadLetterTopicRegex());
+                    ranked = Suspects.rank(counts);
+                    ms[run] = (System.nanoTime() - s0) / 1e6;
+                }
+                System.out.printf("suspects (%d stuck vs %d completed read): runs (ms, after 1 warm-up of %.0f): %s; first: %s%n",
+                        stuck, Math.min(completed, FlowSuspectsController.MAX_INSTANCES), ms[0],
+                        Arrays.toString(Arrays.stream(Arrays.copyOfRange(ms, 1, ms.length)).map(Math::rint).toArray()),
+                        ranked.isEmpty() ? "none" : ranked.get(0).step() + " " + ranked.get(0).sentence());
             }
         } finally {
             try (var paths = Files.walk(dir)) {
@@ -125,7 +147,9 @@ public final class StuckListBenchmark {
                 Instant at = start.plusMillis(k * 40L);
                 records.add(Observation.builder(TOPICS[k], i % 4, offset++, at).correlationId(id).eventId(id + "-" + k)
                         .eventType(TYPES[k]).sourceService(SERVICES[k]).traceId(trace).spanId(spanId)
-                        .payload(("{\"orderId\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8)).build());
+                        .payload(("{\"orderId\":\"" + id + "\",\"sku\":\"" + (isStuck && i % 2 == 0 ? "kettle-5" : "sku-" + i % 7)
+                                + "\",\"customer\":{\"id\":\"c-" + i % 997 + "\",\"tier\":\"" + (i % 3 == 0 ? "gold" : "basic")
+                                + "\"}}").getBytes(StandardCharsets.UTF_8)).build());
                 spanRows.add(span(trace, spanId, null, SERVICES[k], "PRODUCER", TOPICS[k], at, "UNSET"));
                 boolean consumed = k < steps - 1 || isStuck && i % 3 == 0;
                 if (consumed && k < 3) {
