@@ -52,8 +52,8 @@ import io.choreoscope.storage.clickhouse.SqlRunner;
  * the causes by kind and a digest of every instance's waiting-on services and cause (clock times in the details
  * blanked), so two builds can be shown to answer the same.
  * <pre>
- * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
- * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.StuckListBenchmark 500 20000
+ * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=target/test-cp.txt -Dmdep.includeScope=test
+ * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat backend/target/test-cp.txt) io.choreoscope.bench.StuckListBenchmark 500 20000
  * </pre>
  */
 public final class StuckListBenchmark {
