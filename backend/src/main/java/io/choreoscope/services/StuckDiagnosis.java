@@ -9,10 +9,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.LinkedHashSet;
 
 import io.choreoscope.inference.StuckCauses;
 import io.choreoscope.model.DependencyReader;
-import io.choreoscope.model.EventExcerpt;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
@@ -70,38 +73,65 @@ public class StuckDiagnosis {
 
     /** As {@link #live}, and for a stuck instance its cause. */
     public InstanceSnapshot diagnose(InstanceSnapshot s) {
-        return diagnose(s, new HashMap<>());
+        return diagnoseAll(List.of(s)).get(0);
     }
 
-    private InstanceSnapshot diagnose(InstanceSnapshot s, Map<String, long[]> activityCache) {
-        InstanceSnapshot live = live(s);
-        if (s.state() != InstanceState.STUCK) {
-            return live;
-        }
-        List<String> ids = new ArrayList<>(s.linkedIds());
-        if (!ids.contains(s.correlationId())) {
-            ids.add(0, s.correlationId());
-        }
-        List<Observation> records = events.eventPage(ids, null, MAX_EVENTS, 0).stream().map(EventExcerpt::event).toList();
-        List<Span> joined = spans.spansOf(ids, records);
-        StuckCause cause = StuckCauses.explain(live, live.waitingOn(), records, joined,
-                (service, topic, at) -> activityCache.computeIfAbsent(service + '\u0000' + topic + '\u0000'
-                        + at.getEpochSecond() / 60, k -> activity(service, topic, at)));
-        return live.withDiagnosis(live.waitingOn(), cause);
-    }
-
-    /** Each diagnosed ({@link #diagnose}), sharing the consumer-activity reads. */
+    /**
+     * Each diagnosed ({@link #diagnose}), in the same order, with a constant number of batched reads whatever the
+     * number of stuck instances: one read of all their records ({@link EventReader#firstEventsOfEach}), one join of
+     * all their spans ({@link SpanReader#spansOfEach}), and, only when some instance gets that far, one read of
+     * consumer spans per minute for all their topics; the producers per event type come from a map cached
+     * {@value #PRODUCERS_TTL_MS} ms. Each read is a few statements at most (IDs and keys bound in slices of 1000).
+     */
     public List<InstanceSnapshot> diagnoseAll(List<InstanceSnapshot> list) {
-        Map<String, long[]> cache = new HashMap<>();
-        return list.stream().map(s -> diagnose(s, cache)).toList();
+        List<InstanceSnapshot> out = new ArrayList<>(list.stream().map(this::live).toList());
+        List<Integer> stuck = new ArrayList<>();
+        List<List<String>> idsOf = new ArrayList<>();
+        Set<String> allIds = new LinkedHashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            InstanceSnapshot s = list.get(i);
+            if (s.state() != InstanceState.STUCK) {
+                continue;
+            }
+            List<String> ids = new ArrayList<>(s.linkedIds());
+            if (!ids.contains(s.correlationId())) {
+                ids.add(0, s.correlationId());
+            }
+            stuck.add(i);
+            idsOf.add(ids);
+            allIds.addAll(ids);
+        }
+        if (stuck.isEmpty()) {
+            return out;
+        }
+        Map<String, List<Observation>> recordsById = new HashMap<>();
+        for (Observation o : events.firstEventsOfEach(allIds, MAX_EVENTS)) {
+            recordsById.computeIfAbsent(o.correlationId(), k -> new ArrayList<>()).add(o);
+        }
+        List<List<Observation>> recordsOf = new ArrayList<>();
+        List<SpanReader.Joinable> joins = new ArrayList<>();
+        for (List<String> ids : idsOf) {
+            List<Observation> records = new ArrayList<>();
+            new LinkedHashSet<>(ids).forEach(id -> records.addAll(recordsById.getOrDefault(id, List.of())));
+            records.sort(EVENT_ORDER);
+            List<Observation> first = records.size() > MAX_EVENTS ? List.copyOf(records.subList(0, MAX_EVENTS)) : records;
+            recordsOf.add(first);
+            joins.add(new SpanReader.Joinable(ids, first));
+        }
+        List<List<Span>> spansOf = spans.spansOfEach(joins);
+        Activity activity = new Activity(recordsOf, clock.instant());
+        for (int k = 0; k < stuck.size(); k++) {
+            InstanceSnapshot live = out.get(stuck.get(k));
+            StuckCause cause = StuckCauses.explain(live, live.waitingOn(), recordsOf.get(k), spansOf.get(k), activity);
+            out.set(stuck.get(k), live.withDiagnosis(live.waitingOn(), cause));
+        }
+        return out;
     }
 
     /** Stuck instances grouped by cause kind and service, largest group first. */
     public List<StuckCauseGroup> groups(List<InstanceSnapshot> stuck) {
-        Map<String, long[]> cache = new HashMap<>();
         Map<String, List<InstanceSnapshot>> byKey = new LinkedHashMap<>();
-        for (InstanceSnapshot s : stuck) {
-            InstanceSnapshot d = diagnose(s, cache);
+        for (InstanceSnapshot d : diagnoseAll(stuck)) {
             if (d.cause() != null) {
                 byKey.computeIfAbsent(d.cause().groupKey(), k -> new ArrayList<>()).add(d);
             }
@@ -116,21 +146,74 @@ public class StuckDiagnosis {
         return out;
     }
 
-    private long[] activity(String service, String topic, Instant at) {
-        long before = consumed(dependencies.spanDependencies(at.minus(Duration.ofHours(1)), at), service, topic);
-        long since = consumed(dependencies.spanDependencies(at, clock.instant().plusSeconds(60)), service, topic);
-        return new long[] {before, since};
-    }
+    /** The order of {@link EventReader#eventPage}: timestamp, partition, offset, topic. */
+    private static final Comparator<Observation> EVENT_ORDER = Comparator.comparing(Observation::timestamp)
+            .thenComparingInt(Observation::partition).thenComparingLong(Observation::offset)
+            .thenComparing(Observation::topic, Comparator.nullsFirst(Comparator.naturalOrder()));
 
-    private long consumed(DependencyMap m, String service, String topic) {
-        long n = 0;
-        for (DependencyMap.Edge e : m.edges()) {
-            if (e.role() == DependencyMap.EdgeRole.CONSUMES && e.topic().equals(topic)
-                    && service.equals(identity.name(e.service()))) {
-                n += e.count();
+    /**
+     * Consumer spans of a service on a topic in the hour before a time and from it to now (as
+     * {@link DependencyReader#spanDependencies} counts them over those windows), answered from one read of
+     * per-minute counts for every topic of the listed instances, made on the first question.
+     */
+    private final class Activity implements StuckCauses.ConsumerActivity {
+        private final List<List<Observation>> records;
+        private final Instant until;
+        /** identity name + NUL + topic -> minute (epoch s) -> count */
+        private Map<String, TreeMap<Long, Long>> perMinute;
+
+        Activity(List<List<Observation>> records, Instant now) {
+            this.records = records;
+            this.until = now.plusSeconds(60);
+        }
+
+        @Override
+        public long[] consumerSpans(String service, String topic, Instant at) {
+            if (perMinute == null) {
+                load();
+            }
+            TreeMap<Long, Long> minutes = perMinute.getOrDefault(service + '\u0000' + topic, new TreeMap<>());
+            Instant from = at.minus(Duration.ofHours(1));
+            return new long[] {sum(minutes, from, at), sum(minutes, at, until)};
+        }
+
+        /** Minutes m with minute(from) <= m < to: the window of {@link DependencyReader#spanDependencies}. */
+        private long sum(TreeMap<Long, Long> minutes, Instant from, Instant to) {
+            long start = from.getEpochSecond() - Math.floorMod(from.getEpochSecond(), 60);
+            long n = 0;
+            for (Map.Entry<Long, Long> e : minutes.tailMap(start, true).entrySet()) {
+                if (!Instant.ofEpochSecond(e.getKey()).isBefore(to)) {
+                    break;
+                }
+                n += e.getValue();
+            }
+            return n;
+        }
+
+        private void load() {
+            Set<String> topics = new TreeSet<>();
+            Instant earliest = null;
+            for (List<Observation> rs : records) {
+                for (Observation o : rs) {
+                    if (o.topic() != null && o.timestamp() != null) {
+                        topics.add(o.topic());
+                        earliest = earliest == null || o.timestamp().isBefore(earliest) ? o.timestamp() : earliest;
+                    }
+                }
+            }
+            perMinute = new HashMap<>();
+            if (earliest == null) {
+                return;
+            }
+            for (DependencyReader.MinuteCount c : dependencies.consumerSpansPerMinute(topics,
+                    earliest.minus(Duration.ofHours(1)), until)) {
+                String name = identity.name(c.service());
+                if (name != null) {
+                    perMinute.computeIfAbsent(name + '\u0000' + c.topic(), k -> new TreeMap<>())
+                            .merge(c.minute().getEpochSecond(), c.count(), Long::sum);
+                }
             }
         }
-        return n;
     }
 
     private synchronized Map<String, List<String>> producers(Instant now) {

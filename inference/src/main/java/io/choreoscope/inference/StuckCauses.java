@@ -66,6 +66,11 @@ public final class StuckCauses {
     private StuckCauses() {
     }
 
+    /** The pattern a dead-letter topic's whole name matches (Java and RE2 syntax alike). */
+    public static String deadLetterTopicRegex() {
+        return DEAD_LETTER_TOPIC.pattern();
+    }
+
     /** Whether a record sits on a dead-letter topic, by the topic's name or the dead-letter headers it carries. */
     public static boolean deadLetter(Observation o) {
         if (o.topic() != null && DEAD_LETTER_TOPIC.matcher(o.topic()).matches()) {

@@ -1,6 +1,7 @@
 package io.choreoscope.model;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import io.choreoscope.model.flow.DependencyMap;
@@ -24,6 +25,18 @@ public interface DependencyReader {
      * topic -> its service); evidence {@code span}, service names as the spans report them, no event types, NaN delays.
      */
     DependencyMap spanDependencies(Instant from, Instant to);
+
+    /** CONSUMER spans of one service (as the spans name it) on one topic that started in one minute. */
+    record MinuteCount(String service, String topic, Instant minute, long count) {
+    }
+
+    /**
+     * CONSUMER spans per service, topic and minute of their start, for the given topics, on the basis of
+     * {@link #spanDependencies}: minutes from the minute of {@code from}, each minute before {@code to}. Summing the
+     * minutes m with {@code minute(from) <= m < to} gives the CONSUMES count {@link #spanDependencies} answers for
+     * [from, to). Empty topics: nothing read.
+     */
+    List<MinuteCount> consumerSpansPerMinute(java.util.Collection<String> topics, Instant from, Instant to);
 
     /**
      * Consumer group -> the service its CONSUMER spans of [{@code from}, {@code to}) report (the most frequent one

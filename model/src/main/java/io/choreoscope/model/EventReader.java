@@ -29,6 +29,20 @@ public interface EventReader {
      */
     List<EventExcerpt> eventPage(Collection<String> correlationIds, EventPosition after, int limit, int maxPayloadBytes);
 
+    /**
+     * For many correlation IDs at once (the instances of a listing): the first {@code perIdLimit} records of each ID
+     * in the order of {@link EventPosition}, each record once, payloads not read (empty, as {@code eventPage} with
+     * {@code maxPayloadBytes} 0). Any number of IDs; implementations read them in a few batched statements. The
+     * first n records of an instance (several IDs) are the first n of the union of its IDs' answers.
+     */
+    default List<Observation> firstEventsOfEach(Collection<String> correlationIds, int perIdLimit) {
+        List<Observation> out = new java.util.ArrayList<>();
+        for (String id : new java.util.LinkedHashSet<>(correlationIds)) {
+            eventPage(List.of(id), null, perIdLimit, 0).forEach(e -> out.add(e.event()));
+        }
+        return out;
+    }
+
     /** How many records (each once) the given correlation IDs hold in all. At most 1000 IDs. */
     long countEventsOf(Collection<String> correlationIds);
 

@@ -44,6 +44,22 @@ public interface SpanReader {
      */
     List<Span> spansOf(java.util.Collection<String> correlationIds, List<Observation> events);
 
+    /** An instance to join spans to: its correlation IDs and its records, already read. */
+    record Joinable(java.util.Collection<String> correlationIds, List<Observation> events) {
+        public Joinable {
+            correlationIds = List.copyOf(correlationIds);
+            events = List.copyOf(events);
+        }
+    }
+
+    /**
+     * {@link #spansOf(java.util.Collection, List)} for each instance, answers in the same order and each equal to
+     * that call's. Implementations read all of them in a few batched statements (a listing of stuck instances).
+     */
+    default List<List<Span>> spansOfEach(List<Joinable> instances) {
+        return instances.stream().map(j -> spansOf(j.correlationIds(), j.events())).toList();
+    }
+
     /** The spans joined to one stored event (see the class comment for the rules). */
     EventSpans spansJoinedTo(Observation event);
 

@@ -179,6 +179,7 @@ public final class SampleFlows {
             case "--out-of-order-skew-ms" -> b.outOfOrderSkewMs(Long.parseLong(value));
             case "--failing-service" -> b.failingService(value);
             case "--dlt-rate" -> b.dltRate(Double.parseDouble(value));
+            case "--sku-fault-rate" -> b.skuFaultRate(Double.parseDouble(value));
             case "--topic-prefix" -> b.topicPrefix(value);
             case "--partitions" -> b.partitions(Integer.parseInt(value));
             case "--deploy-at" -> b.deployAt(deployAt(value, java.time.Instant.now()));
@@ -278,6 +279,7 @@ public final class SampleFlows {
                   --out-of-order-skew-ms MS      how far before (default %d)
                   --failing-service S            service that fails randomly (default %s)
                   --dlt-rate P                   share of its events that fail and go to dead-letters (default %s)
+                  --sku-fault-rate P             share of kettle-5 orders shipping fails on (default %s)
                   --deploy-at +D|INSTANT         simulate a deploy of the order saga then (+10m = ten minutes from
                                                  start, or 2026-12-02T21:00:00Z): shipping ships straight after the
                                                  payment, the stock step disappears (default: no deploy)
@@ -287,7 +289,7 @@ public final class SampleFlows {
                 """.formatted(d.bootstrapServers(), d.otlpEndpoint(), d.partitions(), fmt(d.rate()),
                 fmt(d.declineRate()), fmt(d.shortageRate()), fmt(d.rejectRate()), d.dropService(), fmt(d.dropRate()),
                 d.slowService(), fmt(d.slowLatency().meanMs()), fmt(d.duplicateRate()), fmt(d.outOfOrderRate()),
-                d.outOfOrderSkewMs(), d.failingService(), fmt(d.dltRate()));
+                d.outOfOrderSkewMs(), d.failingService(), fmt(d.dltRate()), fmt(d.skuFaultRate()));
     }
 
     private static String fmt(double v) {

@@ -98,7 +98,7 @@ public final class SampleFlowsRunner implements AutoCloseable {
 
     private Choreography choreography(Flow flow) {
         return switch (flow) {
-            case ORDERS -> new OrderSaga(topics, settings.declineRate(), settings.shortageRate(), deploy);
+            case ORDERS -> new OrderSaga(topics, settings.declineRate(), settings.shortageRate(), settings.skuFaultRate(), deploy);
             case SIGNUP -> new SignupFanOut(topics);
             case CONTENT -> new ContentPipeline(topics, settings.rejectRate());
         };

@@ -38,6 +38,9 @@ import io.choreoscope.samples.service.ServiceFaults;
  * @param failingService    service that fails randomly and dead-letters the record; default
  *                          {@value #DEFAULT_FAILING_SERVICE}
  * @param dltRate           share of its events that fail; default {@value #DEFAULT_DLT_RATE}
+ * @param skuFaultRate      share of the orders of {@code kettle-5} ({@link io.choreoscope.samples.flows.OrderSaga#FAULTY_SKU})
+ *                          that shipping fails on and dead-letters: a fault that depends on a payload value; default
+ *                          {@value #DEFAULT_SKU_FAULT_RATE}
  * @param topicPrefix       prefix of every topic and consumer group name; default empty (topics {@code orders}, ...)
  * @param partitions        partitions of topics created here; default {@value #DEFAULT_PARTITIONS}. Existing topics
  *                          are left as they are
@@ -52,7 +55,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
                                   String dropService, double dropRate,
                                   String slowService, LatencyDistribution slowLatency,
                                   double duplicateRate, double outOfOrderRate, long outOfOrderSkewMs,
-                                  String failingService, double dltRate,
+                                  String failingService, double dltRate, double skuFaultRate,
                                   String topicPrefix, int partitions, Instant deployAt) {
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
@@ -72,6 +75,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
     public static final long DEFAULT_OUT_OF_ORDER_SKEW_MS = 2_000;
     public static final String DEFAULT_FAILING_SERVICE = "inventory";
     public static final double DEFAULT_DLT_RATE = 0.01;
+    public static final double DEFAULT_SKU_FAULT_RATE = 0.3;
     public static final int DEFAULT_PARTITIONS = 3;
 
     public SampleFlowsSettings {
@@ -96,6 +100,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         ServiceFaults.probability("duplicate rate", duplicateRate);
         ServiceFaults.probability("out-of-order rate", outOfOrderRate);
         ServiceFaults.probability("dlt rate", dltRate);
+        ServiceFaults.probability("sku fault rate", skuFaultRate);
         require(outOfOrderSkewMs >= 0, "out-of-order skew must be >= 0 ms, was " + outOfOrderSkewMs);
         require(slowLatency != null, "slow latency is required");
         require(partitions >= 1, "partitions must be >= 1, was " + partitions);
@@ -116,7 +121,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
                 DEFAULT_DROP_SERVICE, DEFAULT_DROP_RATE,
                 DEFAULT_SLOW_SERVICE, new LatencyDistribution(LatencyDistribution.Shape.LOGNORMAL, DEFAULT_SLOW_MEAN_MS),
                 DEFAULT_DUPLICATE_RATE, DEFAULT_OUT_OF_ORDER_RATE, DEFAULT_OUT_OF_ORDER_SKEW_MS,
-                DEFAULT_FAILING_SERVICE, DEFAULT_DLT_RATE, "", DEFAULT_PARTITIONS, null);
+                DEFAULT_FAILING_SERVICE, DEFAULT_DLT_RATE, DEFAULT_SKU_FAULT_RATE, "", DEFAULT_PARTITIONS, null);
     }
 
     /** The faults {@code service} injects under these settings. */
@@ -129,7 +134,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
 
     /** Settings with no faults at all (every instance takes its happy path unless the business rates say otherwise). */
     public SampleFlowsSettings withoutFaults() {
-        return toBuilder().dropRate(0).dltRate(0).duplicateRate(0).outOfOrderRate(0)
+        return toBuilder().dropRate(0).dltRate(0).skuFaultRate(0).duplicateRate(0).outOfOrderRate(0)
                 .slowLatency(LatencyDistribution.NONE).build();
     }
 
@@ -163,6 +168,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         private long outOfOrderSkewMs;
         private String failingService;
         private double dltRate;
+        private double skuFaultRate;
         private String topicPrefix;
         private int partitions;
         private Instant deployAt;
@@ -186,6 +192,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
             outOfOrderSkewMs = s.outOfOrderSkewMs;
             failingService = s.failingService;
             dltRate = s.dltRate;
+            skuFaultRate = s.skuFaultRate;
             topicPrefix = s.topicPrefix;
             partitions = s.partitions;
             deployAt = s.deployAt;
@@ -211,6 +218,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         public Builder outOfOrderSkewMs(long v) { outOfOrderSkewMs = v; return this; }
         public Builder failingService(String v) { failingService = v; return this; }
         public Builder dltRate(double v) { dltRate = v; return this; }
+        public Builder skuFaultRate(double v) { skuFaultRate = v; return this; }
         public Builder topicPrefix(String v) { topicPrefix = v; return this; }
         public Builder partitions(int v) { partitions = v; return this; }
         public Builder deployAt(Instant v) { deployAt = v; return this; }
@@ -221,7 +229,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         public SampleFlowsSettings build() {
             return new SampleFlowsSettings(bootstrapServers, otlpEndpoint, tracing, rate, duration, mix,
                     declineRate, shortageRate, rejectRate, dropService, dropRate, slowService, slowLatency,
-                    duplicateRate, outOfOrderRate, outOfOrderSkewMs, failingService, dltRate, topicPrefix, partitions, deployAt);
+                    duplicateRate, outOfOrderRate, outOfOrderSkewMs, failingService, dltRate, skuFaultRate, topicPrefix, partitions, deployAt);
         }
     }
 }

@@ -37,13 +37,13 @@ class SampleFlowsCliTest {
                 "--drop-service", "payments", "--drop-rate", "0.5",
                 "--slow-service", "crm", "--slow-mean-ms", "800", "--slow-distribution", "exponential",
                 "--duplicate-rate", "0.06", "--out-of-order-rate", "0.07", "--out-of-order-skew-ms", "500",
-                "--failing-service", "shipping", "--dlt-rate", "0.08",
+                "--failing-service", "shipping", "--dlt-rate", "0.08", "--sku-fault-rate", "0.09",
                 "--topic-prefix", "demo.", "--partitions", "6", "--no-tracing", "--deploy-at", "2026-12-02T21:00:00Z"});
 
         assertThat(s).isEqualTo(new SampleFlowsSettings("kafka:9093", "http://collector:4318/v1/traces", false,
                 12.5, Duration.ofSeconds(90), Map.of(Flow.ORDERS, 3.0, Flow.CONTENT, 1.0), 0.2, 0.3, 0.4,
                 "payments", 0.5, "crm", new LatencyDistribution(LatencyDistribution.Shape.EXPONENTIAL, 800),
-                0.06, 0.07, 500, "shipping", 0.08, "demo.", 6, java.time.Instant.parse("2026-12-02T21:00:00Z")));
+                0.06, 0.07, 500, "shipping", 0.08, 0.09, "demo.", 6, java.time.Instant.parse("2026-12-02T21:00:00Z")));
         assertThat(s.faultsFor("payments").dropRate()).isEqualTo(0.5);
         assertThat(s.faultsFor("orders").dropRate()).isZero();
         assertThat(s.faultsFor("shipping").failureRate()).isEqualTo(0.08);

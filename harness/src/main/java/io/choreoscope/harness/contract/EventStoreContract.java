@@ -281,6 +281,35 @@ public abstract class EventStoreContract {
     }
 
     @Test
+    protected void firstEventsOfManyIdsAreEachIdsFirstPageInOneCall() throws Exception {
+        List<Observation> all = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int id = 0; id < 1200; id++) { // more IDs than one statement may bind
+            ids.add("many-" + id);
+            for (int i = 0; i < 1 + id % 4; i++) {
+                all.add(at("orders", id % 3, id * 10L + i, T.plusMillis(i * 7L % 5), "many-" + id));
+            }
+        }
+        all.add(at("orders", 0, 999_999, T, "someone-else"));
+        sink.accept(all);
+        sink.accept(all.subList(100, 400)); // redelivered
+        ids.add("many-7"); // asked twice: answered once
+        ids.add("nobody");
+
+        List<Observation> read = reader.firstEventsOfEach(ids, 2);
+        java.util.Map<String, List<String>> byId = new java.util.TreeMap<>();
+        read.forEach(o -> byId.computeIfAbsent(o.correlationId(), k -> new ArrayList<>()).add(o.coordinates()));
+        assertThat(byId).hasSize(1200).doesNotContainKeys("someone-else", "nobody");
+        for (String id : List.of("many-0", "many-3", "many-7", "many-1198", "many-1199")) {
+            assertThat(byId.get(id)).as(id).containsExactlyElementsOf(
+                    reader.eventPage(List.of(id), null, 2, 0).stream().map(e -> e.event().coordinates()).toList());
+        }
+        assertThat(read).hasSize(300 * (1 + 2 + 2 + 2)); // 1, 2, 3 or 4 records per ID, at most 2 each
+        assertThat(read).allSatisfy(o -> assertThat(o.payload()).isNullOrEmpty());
+        assertThat(reader.firstEventsOfEach(List.of(), 5)).isEmpty();
+    }
+
+    @Test
     protected void anEventPageReadsOnlyThePrefixOfEachPayloadAndTellsTheWholeSize() throws Exception {
         byte[] big = new byte[200_000];
         new java.util.Random(9).nextBytes(big);

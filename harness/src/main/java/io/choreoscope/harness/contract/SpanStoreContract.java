@@ -287,4 +287,57 @@ public abstract class SpanStoreContract {
         assertThat(reader.spansOf(List.of("order-7"), List.of())).isEmpty();
         assertThat(reader.spansOf(List.of("legacy-7"), List.of())).extracting(Span::spanId).containsExactly("7777777777777777");
     }
+
+    @Test
+    protected void spansOfManyInstancesAtOnceEqualEachInstancesOwnJoin() throws Exception {
+        // Instances sharing a trace, a linked ID, spans joined by every path; more keys than one statement binds.
+        List<Observation> stored = new ArrayList<>();
+        List<Span> spans = new ArrayList<>();
+        List<SpanReader.Joinable> instances = new ArrayList<>();
+        for (int n = 0; n < 300; n++) {
+            String trace = String.format("%032x", n % 50 + 1); // six instances per trace
+            String producer = String.format("%016x", n + 1);
+            Observation traced = Observation.builder("orders", 0, n * 2L, T).correlationId("o-" + n)
+                    .traceId(trace).spanId(producer).build();
+            Observation named = Observation.builder("payments", 1, n * 2L + 1, T).correlationId("p-" + n)
+                    .eventId("ev-" + n).build();
+            stored.add(traced);
+            stored.add(named);
+            spans.add(plain(trace, producer, null, "PRODUCER"));
+            if (n % 3 == 0) {
+                spans.add(span(OTHER_TRACE, String.format("%016x", 10_000 + n), null, "CONSUMER", Map.of(), null, null,
+                        null, linkTo(trace, producer)));
+            }
+            if (n % 4 == 0) {
+                spans.add(span(OTHER_TRACE, String.format("%016x", 20_000 + n), null, "CONSUMER", Map.of(), "payments",
+                        "ev-" + n, null, null));
+            }
+            if (n % 5 == 0) {
+                spans.add(atOffset(OTHER_TRACE, String.format("%016x", 30_000 + n), "orders",
+                        "messaging.destination.partition.id", 0, n * 2L));
+            }
+            if (n % 7 == 0) {
+                spans.add(span("77777777777777777777777777777777", String.format("%016x", 40_000 + n), null, "INTERNAL",
+                        Map.of(), null, null, "p-" + n, null));
+            }
+            instances.add(new SpanReader.Joinable(List.of("o-" + n, "p-" + n, "shared"), List.of(traced, named)));
+        }
+        spans.add(span("88888888888888888888888888888888", "8888888888888888", null, "INTERNAL", Map.of(), null, null,
+                "shared", null));
+        instances.add(new SpanReader.Joinable(List.of("nobody"), List.of()));
+        events.accept(stored);
+        sink.accept(spans);
+
+        List<List<Span>> each = reader.spansOfEach(instances);
+        assertThat(each).hasSize(instances.size());
+        for (int i = 0; i < instances.size(); i++) {
+            SpanReader.Joinable j = instances.get(i);
+            assertThat(each.get(i)).as("instance " + i).containsExactlyElementsOf(reader.spansOf(j.correlationIds(), j.events()));
+        }
+        assertThat(each.get(0)).extracting(Span::spanId).contains("0000000000000001", "8888888888888888",
+                String.format("%016x", 10_000), String.format("%016x", 20_000), String.format("%016x", 30_000),
+                String.format("%016x", 40_000));
+        assertThat(each.get(300)).isEmpty();
+        assertThat(reader.spansOfEach(List.of())).isEmpty();
+    }
 }

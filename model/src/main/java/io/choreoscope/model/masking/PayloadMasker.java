@@ -135,6 +135,36 @@ public final class PayloadMasker {
         return !pointers.isEmpty() || !headers.isEmpty() || !patterns.isEmpty();
     }
 
+    /**
+     * True when the value at {@code pointer} (an RFC 6901 pointer into a JSON payload, like {@code /customer/email}) is
+     * hidden: a masking pointer names it or one of its ancestors ({@code *} matching any one key). A pointer that does
+     * not parse counts as hidden.
+     */
+    public boolean maskedPointer(String pointer) {
+        if (pointers.isEmpty()) {
+            return false;
+        }
+        String[] path;
+        try {
+            path = parsePointer(pointer);
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
+        for (String[] p : pointers) {
+            if (p.length > path.length) {
+                continue;
+            }
+            boolean match = true;
+            for (int i = 0; i < p.length && match; i++) {
+                match = p[i].equals("*") || p[i].equals(path[i]);
+            }
+            if (match) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True when the value of a header of this name (any case) is hidden whole. */
     public boolean maskedHeader(String name) {
         return name != null && headers.contains(name.strip().toLowerCase(Locale.ROOT));

@@ -42,16 +42,27 @@ public final class OrderSaga implements Choreography {
     public static final String ORDER_SHIPPED = "OrderShipped";
     public static final String ORDER_CANCELLED = "OrderCancelled";
 
-    private static final String[] SKUS = {"book-42", "lamp-7", "mug-3", "chair-11", "kettle-5"};
+    /** The SKU shipping fails on (its carrier takes no kettles), {@code skuFaultRate} of the time. */
+    public static final String FAULTY_SKU = "kettle-5";
+    private static final String[] SKUS = {"book-42", "lamp-7", "mug-3", "chair-11", FAULTY_SKU};
 
     private final Topics topics;
     private final double declineRate;
     private final double shortageRate;
+    private final double skuFaultRate;
     private final EventCodec codec = new HeaderCodec();
     private final SimulatedDeploy deploy;
 
     public OrderSaga(Topics topics, double declineRate, double shortageRate) {
-        this(topics, declineRate, shortageRate, null);
+        this(topics, declineRate, shortageRate, 0, null);
+    }
+
+    /**
+     * @param skuFaultRate share of the orders of {@link #FAULTY_SKU} whose StockReserved shipping fails on (the
+     *                     record is dead-lettered): a fault that depends on a payload value
+     */
+    public OrderSaga(Topics topics, double declineRate, double shortageRate, double skuFaultRate) {
+        this(topics, declineRate, shortageRate, skuFaultRate, null);
     }
 
     /**
@@ -59,9 +70,19 @@ public final class OrderSaga implements Choreography {
      * does not read the payments topic at all, exactly as without this option).
      */
     public OrderSaga(Topics topics, double declineRate, double shortageRate, SimulatedDeploy deploy) {
+        this(topics, declineRate, shortageRate, 0, deploy);
+    }
+
+    /**
+     * @param skuFaultRate share of the orders of {@link #FAULTY_SKU} whose StockReserved shipping fails on
+     * @param deploy       the simulated deploy, null for none
+     */
+    public OrderSaga(Topics topics, double declineRate, double shortageRate, double skuFaultRate,
+                     SimulatedDeploy deploy) {
         this.topics = topics;
         this.declineRate = declineRate;
         this.shortageRate = shortageRate;
+        this.skuFaultRate = skuFaultRate;
         this.deploy = deploy;
     }
 
@@ -97,10 +118,19 @@ public final class OrderSaga implements Choreography {
     }
 
     private List<Reaction.Emit> ship(SampleEvent in, RandomGenerator rnd) {
+        // A fault that depends on a payload value: shipping fails on some kettle-5 orders (dead-lettered).
+        if (FAULTY_SKU.equals(in.data().path("sku").asText()) && rnd.nextDouble() < skuFaultRate) {
+            return failOn(in);
+        }
         // With RabbitMQ on (the demo), shipping announces over RabbitMQ: one transaction, two buses.
         return emit(io.choreoscope.samples.service.RabbitBus.enabled()
                         ? io.choreoscope.samples.service.RabbitBus.PREFIX + "shipping" : topics.shipping(),
                 in.next(ORDER_SHIPPED, "shipping", obj().put("trackingNumber", "TRK" + shortId(rnd))));
+    }
+
+    private static List<Reaction.Emit> failOn(SampleEvent in) {
+        throw new io.choreoscope.samples.service.SimulatedFailure("shipping cannot ship " + FAULTY_SKU + " of "
+                + in.correlationId() + ": no carrier takes kettles (simulated failure)");
     }
 
     @Override

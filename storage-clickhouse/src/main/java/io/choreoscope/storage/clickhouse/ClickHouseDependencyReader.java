@@ -92,6 +92,23 @@ public final class ClickHouseDependencyReader implements DependencyReader {
     }
 
     @Override
+    public List<MinuteCount> consumerSpansPerMinute(java.util.Collection<String> topics, Instant from, Instant to) {
+        List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(topics));
+        if (distinct.isEmpty()) {
+            return List.of();
+        }
+        List<Object> params = new ArrayList<>(distinct);
+        params.add(from);
+        params.add(to);
+        return sql.query("SELECT service, messaging_destination, toUnixTimestamp(toStartOfMinute(start_ts)) AS m, count() FROM "
+                + db + ".spans WHERE kind = 'CONSUMER' AND messaging_destination IN (" + SqlRunner.placeholders(distinct.size())
+                + ") AND start_ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(start_ts) < " + SqlRunner.TS
+                + " GROUP BY service, messaging_destination, m ORDER BY service, messaging_destination, m",
+                rs -> new MinuteCount(rs.getString(1), rs.getString(2), Instant.ofEpochSecond(rs.getLong(3)), rs.getLong(4)),
+                params.toArray());
+    }
+
+    @Override
     public Map<String, String> consumerGroupServices(Instant from, Instant to) {
         Map<String, String> out = new HashMap<>();
         sql.query("SELECT consumer_group, argMax(service, n) FROM (SELECT consumer_group, service, count() AS n FROM "

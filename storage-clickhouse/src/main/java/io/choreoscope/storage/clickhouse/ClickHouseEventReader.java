@@ -133,6 +133,29 @@ public final class ClickHouseEventReader implements EventReader {
                 rs -> new EventExcerpt(row(rs), rs.getLong(26)), params.toArray());
     }
 
+    /** IDs bound in one statement of {@link #firstEventsOfEach}. */
+    static final int IDS_PER_STATEMENT = 1000;
+
+    /** One statement per {@value #IDS_PER_STATEMENT} IDs: {@code LIMIT n BY correlation_id}, payloads cut to nothing. */
+    @Override
+    public List<Observation> firstEventsOfEach(java.util.Collection<String> correlationIds, int perIdLimit) {
+        if (perIdLimit < 1) {
+            throw new IllegalArgumentException("perIdLimit must be at least 1");
+        }
+        List<String> ids = new ArrayList<>(new java.util.LinkedHashSet<>(correlationIds));
+        List<Observation> out = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += IDS_PER_STATEMENT) {
+            List<String> slice = ids.subList(from, Math.min(ids.size(), from + IDS_PER_STATEMENT));
+            List<Object> params = new ArrayList<>(List.of(0L, 0L));
+            params.addAll(slice);
+            params.add((long) perIdLimit);
+            out.addAll(sql.query(SELECT_EXCERPT + table + " FINAL PREWHERE correlation_id IN ("
+                    + SqlRunner.placeholders(slice.size()) + ") ORDER BY correlation_id, ts, partition, offset, topic"
+                    + " LIMIT ? BY correlation_id", ClickHouseEventReader::row, params.toArray()));
+        }
+        return out;
+    }
+
     @Override
     public long countEventsOf(java.util.Collection<String> correlationIds) {
         if (correlationIds.isEmpty()) {

@@ -146,6 +146,94 @@ public final class ClickHouseSpanReader implements SpanReader {
         return byKeys(new ArrayList<>(keys));
     }
 
+    /** Join-key values bound in one statement of {@link #spansOfEach}. */
+    static final int JOIN_KEYS_PER_STATEMENT = 1000;
+
+    /**
+     * The join of {@link #spansOf(Collection, List)} for many instances in a few statements: every instance's join
+     * keys go into the same identity selects, each of which also answers the key value that matched (correlation ID,
+     * trace ID, linked span ID, topic and message ID, coordinates); the spans are then read in full once and handed to
+     * every instance that owns a matching key. Statements: one per {@value #JOIN_KEYS_PER_STATEMENT} distinct keys,
+     * plus one per {@value #KEYS_PER_STATEMENT} spans found.
+     */
+    @Override
+    public List<List<Span>> spansOfEach(List<Joinable> instances) {
+        Map<List<String>, Set<Integer>> owners = new LinkedHashMap<>();
+        for (int i = 0; i < instances.size(); i++) {
+            Joinable j = instances.get(i);
+            for (String id : j.correlationIds()) {
+                own(owners, "c", id, "", i);
+            }
+            for (Observation o : j.events()) {
+                if (o.traceId() != null) {
+                    own(owners, "t", o.traceId(), "", i);
+                }
+                if (o.spanId() != null) {
+                    own(owners, "l", o.spanId(), "", i);
+                }
+                if (o.topic() == null) {
+                    continue;
+                }
+                if (o.eventId() != null) {
+                    own(owners, "m", o.topic(), o.eventId(), i);
+                }
+                own(owners, "k", coordinates(o.topic(), o.partition(), o.offset()), "", i);
+            }
+        }
+        List<List<String>> keys = new ArrayList<>(owners.keySet());
+        Map<List<String>, Set<Integer>> spanOwners = new LinkedHashMap<>();
+        for (int from = 0; from < keys.size(); from += JOIN_KEYS_PER_STATEMENT) {
+            List<List<String>> slice = keys.subList(from, Math.min(keys.size(), from + JOIN_KEYS_PER_STATEMENT));
+            Map<String, List<List<String>>> byTag = new LinkedHashMap<>();
+            slice.forEach(k -> byTag.computeIfAbsent(k.get(0), t -> new ArrayList<>()).add(k));
+            String select = "SELECT trace_id, span_id, ";
+            List<String> parts = new ArrayList<>();
+            List<Object> params = new ArrayList<>();
+            byTag.forEach((tag, ks) -> {
+                String in = SqlRunner.placeholders(ks.size());
+                switch (tag) {
+                    case "c" -> parts.add(select + "'c', correlation_id, '' FROM " + spans + " WHERE correlation_id IN (" + in + ")");
+                    case "t" -> parts.add(select + "'t', trace_id, '' FROM " + spans + " WHERE trace_id IN (" + in + ")");
+                    case "l" -> parts.add(select + "'l', arrayJoin(arrayIntersect(link_span_ids, [" + in + "])), '' FROM "
+                            + spans + " WHERE hasAny(link_span_ids, [" + in + "])");
+                    case "k" -> parts.add(select + "'k', kafka_coordinates, '' FROM " + spans + " WHERE kafka_coordinates IN (" + in + ")");
+                    default -> parts.add(select + "'m', messaging_destination, messaging_message_id FROM " + spans
+                            + " WHERE messaging_message_id != '' AND (messaging_destination, messaging_message_id) IN ("
+                            + tuples(ks.size(), 2) + ")");
+                }
+                int copies = "l".equals(tag) ? 2 : 1;
+                for (int c = 0; c < copies; c++) {
+                    for (List<String> k : ks) {
+                        params.add(k.get(1));
+                        if ("m".equals(tag)) {
+                            params.add(k.get(2));
+                        }
+                    }
+                }
+            });
+            sql.query(String.join(" UNION ALL ", parts), rs -> {
+                Set<Integer> who = owners.get(List.of(rs.getString(3), rs.getString(4), rs.getString(5)));
+                if (who != null) {
+                    spanOwners.computeIfAbsent(List.of(rs.getString(1), rs.getString(2)), k -> new java.util.TreeSet<>())
+                            .addAll(who);
+                }
+                return null;
+            }, params.toArray());
+        }
+        List<List<Span>> found = new ArrayList<>();
+        instances.forEach(j -> found.add(new ArrayList<>()));
+        for (Span sp : byKeys(new ArrayList<>(spanOwners.keySet()))) {
+            for (int i : spanOwners.getOrDefault(List.of(sp.traceId(), sp.spanId()), Set.of())) {
+                found.get(i).add(sp);
+            }
+        }
+        return found.stream().map(ClickHouseSpanReader::distinctByStart).toList();
+    }
+
+    private static void own(Map<List<String>, Set<Integer>> owners, String tag, String a, String b, int instance) {
+        owners.computeIfAbsent(List.of(tag, a, b), k -> new java.util.TreeSet<>()).add(instance);
+    }
+
     /** Spans by (trace ID, span ID), each once; (trace_id, span_id) is the sorting key, so it filters in PREWHERE. */
     private List<Span> byKeys(List<List<String>> keys) {
         List<Span> out = new ArrayList<>();

@@ -103,6 +103,11 @@ public class ClickHouseStorageFactory {
     }
 
     @Singleton
+    io.choreoscope.model.SuspectReader suspectReader(SqlRunner sql) {
+        return new ClickHouseSuspectReader(sql);
+    }
+
+    @Singleton
     DependencyReader dependencyReader(SqlRunner sql) {
         return new ClickHouseDependencyReader(sql);
     }

@@ -94,6 +94,12 @@ public interface ChoreoscopeApi {
     /** {@code GET /stuck}: stuck instances, oldest last event first; {@code flow} null for all flows. */
     List<InstanceSnapshot> stuck(String flow, int limit);
 
+    /**
+     * {@code GET /flows/{flow}/suspects?from}: values over-represented among the flow's stuck or failed instances
+     * started in the window (the lifetime window asks for the last 24 hours); not found for an unknown flow.
+     */
+    io.choreoscope.model.api.SuspectReport suspects(String flow, TimeWindow window);
+
     /** {@code GET /dependencies}: producer service -> topic -> consumer service. */
     DependencyMap dependencies(TimeWindow window);
 

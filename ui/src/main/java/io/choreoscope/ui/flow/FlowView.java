@@ -83,6 +83,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     private final Loader modelLoader = new Loader();
     private final Loader instanceLoader = new Loader();
     private final Select<TimeWindow> window = new Select<>();
+    /** Issue 16: what the flow's stuck instances have in common; a panel of its own that loads by itself. */
+    private final io.choreoscope.ui.suspects.SuspectsPanel suspects = new io.choreoscope.ui.suspects.SuspectsPanel();
     private final RadioButtonGroup<FlowGraph.Mode> mode = new RadioButtonGroup<>();
     private final Input stepSlider = slider("step-slider", "Steps: hide event types fewer instances have");
     private final Input pathSlider = slider("path-slider", "Paths: hide transitions fewer instances take");
@@ -168,7 +170,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         transitionsDetails.setOpened(true);
         tables.add(cmp.differencesDetails, stepsDetails, transitionsDetails);
         tables.addClassNames("flow-tables", "card");
-        add(header, controls(), cmp.bar(), body, tables);
+        add(header, controls(), cmp.bar(), body, tables, suspects);
     }
 
     private Component controls() {
@@ -317,6 +319,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         String f = flow;
         TimeWindow w = window.getValue();
         variantsPanel.removeAll();
+        suspects.show(f, w);
         modelLoader.load(api -> new Loaded(api.flow(f, w), api.stuck(f, ChoreoscopeApi.MAX_LIMIT),
                         w.lifetime() ? List.of() : api.variants(f, w, VARIANT_LIMIT)), this::show,
                 e -> {

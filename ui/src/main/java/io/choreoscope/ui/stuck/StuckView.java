@@ -70,11 +70,16 @@ public class StuckView extends Div implements BeforeEnterObserver {
     private final Button clear = new Button("Clear selection");
     private final Loader loader = new Loader();
     private final CauseGroups causes = new CauseGroups(this::filterByCause, StuckView::replayGroup);
+    private final io.choreoscope.ui.suspects.SuspectsPanel suspects = new io.choreoscope.ui.suspects.SuspectsPanel();
     private List<InstanceSnapshot> all = List.of();
     private String causeFilter;
     private final Loader flowsLoader = new Loader();
     private LiveSubscription live;
     private String flow;
+    /** A load of the list is in flight (UI thread only). */
+    private boolean loading;
+    /** The live stream changed something while a load was in flight: load once more when it ends (UI thread only). */
+    private boolean stale;
 
     public StuckView() {
         addClassNames("view", "stuck-view");
@@ -131,7 +136,7 @@ public class StuckView extends Div implements BeforeEnterObserver {
         updateSelection();
         causes.setId("stuck-causes");
         causes.addClassName("cause-groups");
-        add(header, status, causes, bulk, grid);
+        add(header, status, causes, suspects, bulk, grid);
     }
 
     @Override
@@ -146,6 +151,8 @@ public class StuckView extends Div implements BeforeEnterObserver {
         flowsLoader.load(api -> api.flows(TimeWindow.LAST_24_HOURS), this::offerFlows, e -> { });
         applyPermissions(Permissions.current());
         load(true);
+        // one flow: what its stuck instances have in common over the last 24 hours (loads beside the list)
+        suspects.show(flow, TimeWindow.LAST_24_HOURS);
     }
 
     /** Hides the replay action when the person may not replay. */
@@ -162,7 +169,7 @@ public class StuckView extends Div implements BeforeEnterObserver {
             public void onUpdate(LiveUpdate u) {
                 if ("instance".equals(u.type()) && (flow == null || flow.equals(u.flow()))) {
                     try {
-                        ui.access(() -> load(false));
+                        ui.access(StuckView.this::refreshFromLive);
                     } catch (UIDetachedException gone) {
                         // navigated away
                     }
@@ -191,17 +198,43 @@ public class StuckView extends Div implements BeforeEnterObserver {
         flowFilter.setValue(flow == null ? ALL_FLOWS : flow);
     }
 
+    /**
+     * A change on the live stream: reload, but never start a load while one is in flight. Under load every event
+     * changes an instance; a reload per change made each answer stale before it arrived (the loader applies only the
+     * latest), so the list never showed and the calls piled up on the server. Changes during a load cause one more.
+     */
+    void refreshFromLive() {
+        if (loading) {
+            stale = true;
+        } else {
+            load(false);
+        }
+    }
+
+    private void loaded() {
+        loading = false;
+        if (stale) {
+            stale = false;
+            load(false);
+        }
+    }
+
     private void load(boolean showLoading) {
+        loading = true;
         if (showLoading) {
             status.removeAll();
             status.add(Notice.loading("Loading stuck instances…"));
             grid.setVisible(false);
         }
         String f = flow;
-        loader.load(api -> api.stuck(f, ChoreoscopeApi.MAX_LIMIT), this::show, e -> {
+        loader.load(api -> api.stuck(f, ChoreoscopeApi.MAX_LIMIT), list -> {
+            show(list);
+            loaded();
+        }, e -> {
             status.removeAll();
             status.add(Notice.error("Could not load the stuck instances", e, () -> load(true)));
             grid.setVisible(false);
+            loaded();
         });
     }
 

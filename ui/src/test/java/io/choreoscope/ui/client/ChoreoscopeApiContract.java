@@ -462,6 +462,18 @@ public abstract class ChoreoscopeApiContract {
     // --- stuck, dependencies, topics -----------------------------------------------------------------------
 
     @Test
+    void suspectsCompareTheStuckWithTheCompletedInstancesOfTheWindow() {
+        io.choreoscope.model.api.SuspectReport r = api.suspects(FLOW, TimeWindow.LAST_HOUR);
+        assertThat(r.flow()).isEqualTo(FLOW);
+        assertThat(r.stuckInstances()).isEqualTo(STUCK_ORDERS.size());
+        assertThat(r.completedInstances()).isEqualTo(COMPLETED);
+        // two stuck orders share customer carol: below the three instances a suspect needs
+        assertThat(r.minInstances()).isEqualTo(3);
+        assertThat(r.suspects()).isEmpty();
+        assertThat(failure(() -> api.suspects("NoSuchFlow", TimeWindow.LAST_HOUR)).isNotFound()).isTrue();
+    }
+
+    @Test
     void stuckListsTheStuckInstancesOldestLastEventFirst() {
         assertThat(ids(api.stuck(null, 0))).containsExactlyElementsOf(STUCK_ORDERS);
         assertThat(ids(api.stuck(FLOW, 0))).containsExactlyElementsOf(STUCK_ORDERS);

@@ -342,6 +342,29 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         }
     }
 
+    /** What {@link #suspects} answers per flow (tests set it); flows without an entry answer no suspects. */
+    public final Map<String, List<io.choreoscope.model.api.Suspect>> suspects = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public io.choreoscope.model.api.SuspectReport suspects(String flow, TimeWindow window) {
+        enter("suspects " + flow + " " + (window == null || window.lifetime() ? "-24h" : window.from()));
+        synchronized (this) {
+            if (!models.containsKey(flow) && instances.values().stream().noneMatch(d -> flow.equals(d.snapshot().flow()))) {
+                throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
+            }
+            Instant to = clock.instant();
+            Instant from = to.minus(window == null || window.lifetime() ? java.time.Duration.ofHours(24) : window.duration());
+            java.util.function.Predicate<InstanceSnapshot> inWindow = x -> flow.equals(x.flow()) && x.startedAt() != null
+                    && !x.startedAt().isBefore(from) && x.startedAt().isBefore(to);
+            long stuck = instances.values().stream().map(InstanceDetail::snapshot).filter(inWindow)
+                    .filter(x -> x.state() == InstanceState.STUCK || x.state() == InstanceState.FAILED).count();
+            long completed = instances.values().stream().map(InstanceDetail::snapshot).filter(inWindow)
+                    .filter(x -> x.state() == InstanceState.COMPLETED).count();
+            return new io.choreoscope.model.api.SuspectReport(flow, from, to, stuck, completed, false, 5000, 3, 0.1, 2.0,
+                    suspects.getOrDefault(flow, List.of()));
+        }
+    }
+
     @Override
     public FlowModel flow(String flow, Instant from, Instant to) {
         enter("flow " + flow + " " + from + " " + to);

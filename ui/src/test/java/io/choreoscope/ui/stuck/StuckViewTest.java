@@ -130,6 +130,21 @@ class StuckViewTest extends KaribuTest {
                 .containsExactly(first.correlationId());
     }
 
+    @Test
+    void manyLiveChangesDuringALoadCauseOneMoreLoadNotOneEach() {
+        navigate("stuck");
+        long before = api.calls().stream().filter(c -> c.startsWith("stuck")).count();
+        for (int i = 0; i < 20; i++) {
+            // each change arrives while the load it started (or the one before) is still in flight
+            api.emit(new io.choreoscope.model.api.LiveUpdate("instance", "x" + i, SampleData.ORDER_FLOW, "RUNNING", null));
+        }
+        roundtrip();
+        roundtrip();
+        long after = api.calls().stream().filter(c -> c.startsWith("stuck")).count();
+        assertThat(after - before).as(api.calls().toString()).isBetween(1L, 2L);
+        assertThat(GridKt._size(grid())).isEqualTo(api.stuck(null, 500).size());
+    }
+
     private static String coordinates(EventView e) {
         return e.topic() + "/" + e.partition() + "/" + e.offset();
     }
