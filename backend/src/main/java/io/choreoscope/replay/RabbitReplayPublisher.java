@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import io.choreoscope.collectors.rabbitmq.AmqpRecord;
 import io.choreoscope.collectors.rabbitmq.RabbitTapSettings;
 import io.choreoscope.model.Header;
@@ -178,20 +177,8 @@ final class RabbitReplayPublisher implements RabbitSender, AutoCloseable {
 
     /** A connection to one virtual host of the tapped broker, without automatic recovery (a failed channel is replaced). */
     static Connection connect(RabbitTapSettings settings, String vhost, String name) throws IOException {
-        ConnectionFactory f = new ConnectionFactory();
-        f.setHost(settings.host());
-        f.setPort(settings.port());
-        f.setUsername(settings.username());
-        f.setPassword(settings.password());
-        f.setVirtualHost(vhost);
-        f.setConnectionTimeout(5_000);
-        f.setAutomaticRecoveryEnabled(false);
         try {
-            if (settings.tls()) {
-                f.useSslProtocol(javax.net.ssl.SSLContext.getDefault());
-                f.enableHostnameVerification();
-            }
-            return f.newConnection(name);
+            return settings.connectionFactory(vhost).newConnection(name);
         } catch (TimeoutException | java.security.NoSuchAlgorithmException e) {
             throw new IOException("could not connect to RabbitMQ vhost '" + vhost + "': " + e.getMessage(), e);
         }

@@ -376,21 +376,11 @@ public final class RabbitMqTap implements AutoCloseable {
             } catch (IOException e) {
                 managementProblem = e.getMessage(); // the consumer is still worth starting
             }
-            ConnectionFactory f = new ConnectionFactory();
-            f.setHost(settings.host());
-            f.setPort(settings.port());
-            f.setUsername(settings.username());
-            f.setPassword(settings.password());
-            f.setVirtualHost(vhost);
-            f.setAutomaticRecoveryEnabled(false); // the tap reconnects itself: delivery tags must not outlive a channel
-            f.setTopologyRecoveryEnabled(false);
-            f.setConnectionTimeout(5_000);
-            f.setRequestedHeartbeat(10);
             try {
-                if (settings.tls()) {
-                    f.useSslProtocol(javax.net.ssl.SSLContext.getDefault());
-                    f.enableHostnameVerification();
-                }
+                // No automatic recovery: the tap reconnects itself, delivery tags must not outlive a channel.
+                ConnectionFactory f = settings.connectionFactory(vhost);
+                f.setTopologyRecoveryEnabled(false);
+                f.setRequestedHeartbeat(10);
                 Connection c = f.newConnection("choreoscope-tap");
                 Channel ch = c.createChannel();
                 Map<String, Object> args = new HashMap<>();
