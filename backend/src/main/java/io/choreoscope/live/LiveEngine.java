@@ -25,6 +25,7 @@ import io.choreoscope.model.flow.StateChange;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.InstanceReader;
 import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.InstanceRecord;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
@@ -56,6 +57,12 @@ public final class LiveEngine {
     private final Map<String, Since> since = new HashMap<>();
     private Set<Long> replayed;
     private boolean modelsDirty;
+    /**
+     * Flows this engine persisted a model of at its last model write. A flow that is no longer among the engine's
+     * models was only ever named by an event that arrived before its instance's start (a RabbitMQ OrderShipped before
+     * its order's Kafka events): it is retracted, so it is not listed as an empty flow.
+     */
+    private Set<String> persistedFlows = Set.of();
     private Instant lastModelWrite = Instant.EPOCH;
     private Instant lastPrune = Instant.EPOCH;
     private long applied;
@@ -226,7 +233,17 @@ public final class LiveEngine {
 
     /** Writes flow models and the dependency map now. */
     public void persistModels(Instant now) {
-        writer.writeFlowModels(owner, engine.flowModels(), now);
+        List<FlowModel> models = engine.flowModels();
+        writer.writeFlowModels(owner, models, now);
+        Set<String> flows = new HashSet<>();
+        models.forEach(m -> flows.add(m.flow()));
+        Set<String> gone = new java.util.TreeSet<>(persistedFlows);
+        gone.removeAll(flows);
+        if (!gone.isEmpty()) {
+            writer.retractFlowModels(owner, gone, now);
+            LOG.debug("Owner {} retracted flows {}: their instances now belong to other flows", owner, gone);
+        }
+        persistedFlows = flows;
         writer.writeDependencyMap(owner, engine.dependencyMap(), now);
         lastModelWrite = now;
         modelsDirty = false;

@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import io.choreoscope.collectors.rabbitmq.AmqpRecord;
 import io.choreoscope.collectors.rabbitmq.RabbitTapSettings;
 import io.choreoscope.model.Header;
@@ -37,7 +36,7 @@ import io.choreoscope.model.Topics;
  * and the next record opens a new one; connections (one per virtual host) are opened on first use and closed with the
  * service.
  */
-final class RabbitReplayPublisher implements AutoCloseable {
+final class RabbitReplayPublisher implements RabbitSender, AutoCloseable {
     static final long CONFIRM_TIMEOUT_MS = 10_000;
     private static final java.util.Set<String> ROUTING_FACTS = java.util.Set.of(AmqpRecord.VHOST, AmqpRecord.EXCHANGE,
             AmqpRecord.ROUTING_KEY, AmqpRecord.ROUTED_QUEUE, AmqpRecord.USER);
@@ -83,7 +82,8 @@ final class RabbitReplayPublisher implements AutoCloseable {
      * @return the publish sequence number on the channel (what the audit keeps as "offset")
      * @throws IOException naming the reason when the broker refused, returned or did not confirm the message
      */
-    synchronized long publish(PlannedRecord r) throws IOException, InterruptedException {
+    @Override
+    public synchronized long publish(PlannedRecord r) throws IOException, InterruptedException {
         Destination d = destination(r.headers());
         if (d == null) {
             throw new IOException("the stored record names no exchange (no " + AmqpRecord.EXCHANGE + " header)");
@@ -163,29 +163,22 @@ final class RabbitReplayPublisher implements AutoCloseable {
         if (ch != null && ch.isOpen()) {
             return ch;
         }
+        Connection c = connections.get(vhost);
+        if (c == null || !c.isOpen()) {
+            c = connect(settings, vhost, "choreoscope-replay");
+            connections.put(vhost, c);
+        }
+        ch = c.createChannel();
+        ch.confirmSelect();
+        ch.addReturnListener(ret -> returned.set(ret.getReplyCode() + " " + ret.getReplyText()));
+        channels.put(vhost, ch);
+        return ch;
+    }
+
+    /** A connection to one virtual host of the tapped broker, without automatic recovery (a failed channel is replaced). */
+    static Connection connect(RabbitTapSettings settings, String vhost, String name) throws IOException {
         try {
-            Connection c = connections.get(vhost);
-            if (c == null || !c.isOpen()) {
-                ConnectionFactory f = new ConnectionFactory();
-                f.setHost(settings.host());
-                f.setPort(settings.port());
-                f.setUsername(settings.username());
-                f.setPassword(settings.password());
-                f.setVirtualHost(vhost);
-                f.setConnectionTimeout(5_000);
-                f.setAutomaticRecoveryEnabled(false); // a failed channel is replaced on the next record
-                if (settings.tls()) {
-                    f.useSslProtocol(javax.net.ssl.SSLContext.getDefault());
-                    f.enableHostnameVerification();
-                }
-                c = f.newConnection("choreoscope-replay");
-                connections.put(vhost, c);
-            }
-            ch = c.createChannel();
-            ch.confirmSelect();
-            ch.addReturnListener(ret -> returned.set(ret.getReplyCode() + " " + ret.getReplyText()));
-            channels.put(vhost, ch);
-            return ch;
+            return settings.connectionFactory(vhost).newConnection(name);
         } catch (TimeoutException | java.security.NoSuchAlgorithmException e) {
             throw new IOException("could not connect to RabbitMQ vhost '" + vhost + "': " + e.getMessage(), e);
         }

@@ -62,7 +62,7 @@ final class ReplayJob implements Runnable {
     private volatile String message;
     private final Listener listener;
     /** Publishes the records whose target is a RabbitMQ exchange; null when RabbitMQ is not configured. */
-    private final RabbitReplayPublisher rabbit;
+    private final RabbitSender rabbit;
     private long lastProgress;
 
     ReplayJob(String id, ReplayMode mode, String requestedBy, Instant requestedAt, List<PlannedRecord> records,
@@ -73,7 +73,7 @@ final class ReplayJob implements Runnable {
 
     ReplayJob(String id, ReplayMode mode, String requestedBy, Instant requestedAt, List<PlannedRecord> records,
               double ratePerSecond, ReplayRateLimiter totalRate, Producer<byte[], byte[]> producer, Clock clock,
-              Listener listener, RabbitReplayPublisher rabbit) {
+              Listener listener, RabbitSender rabbit) {
         this.rabbit = rabbit;
         this.id = id;
         this.mode = mode;
@@ -143,7 +143,13 @@ final class ReplayJob implements Runnable {
             }
         } finally {
             records = null; // the plan holds the payloads: let it go as soon as nothing more is sent
-            finish(issued);
+            try {
+                finish(issued);
+            } finally {
+                if (rabbit != null) {
+                    rabbit.jobEnded();
+                }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.choreoscope.replay;
 
+import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -114,6 +115,7 @@ public class ReplayService implements AutoCloseable {
         String id = UUID.randomUUID().toString();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         boolean slot = false;
+        RabbitDeadLetterRedrive deadLetters = null;
         try {
             if (request == null) {
                 throw ApiException.badRequest("a JSON body with mode and what to replay is required");
@@ -133,7 +135,14 @@ public class ReplayService implements AutoCloseable {
                 }
                 slot = true;
             }
-            ReplayPlanner.Plan planned = planner.plan(request, id, now);
+            ReplayPlanner.Plan planned;
+            if (request.mode() == ReplayMode.DEAD_LETTER && request.deadLetterTopic() != null
+                    && io.choreoscope.model.Topics.RABBITMQ.equals(io.choreoscope.model.Topics.bus(request.deadLetterTopic().strip()))) {
+                deadLetters = openDeadLetterQueue(request);
+                planned = planDeadLetterQueue(deadLetters, request.deadLetterTopic().strip(), id, now, dryRun);
+            } else {
+                planned = planner.plan(request, id, now);
+            }
             List<PlannedRecord> plan = planned.records();
             String skipped = planned.skipped() > 0 ? ", " + planned.skipped() + " skipped (already redriven)" : "";
             ReplayAudit audit = audits.save(new ReplayAudit(null, id, user, now, request.mode().name(), describe(request),
@@ -145,7 +154,8 @@ public class ReplayService implements AutoCloseable {
             String deadLetterTopic = request.mode() == ReplayMode.DEAD_LETTER ? request.deadLetterTopic().strip() : null;
             List<ReplayPlanView.ReplayRecordView> shown = views(plan, RECORDS_SHOWN);
             ReplayJob job = new ReplayJob(id, request.mode(), user, now, plan, rate, totalRate, producer(), clock,
-                    new AuditListener(deadLetterTopic, now), rabbitPublisher(plan));
+                    new AuditListener(deadLetterTopic, now), deadLetters != null ? deadLetters : rabbitPublisher(plan));
+            deadLetters = null; // the job closes it when it ends
             jobs.put(id, job);
             LOG.info("Replay {} by {}: {} {} records at {}/s", id, user, plan.size(), request.mode(), rate);
             runner.execute(job);
@@ -163,7 +173,105 @@ public class ReplayService implements AutoCloseable {
             if (slot) {
                 running.release();
             }
+            if (deadLetters != null) {
+                deadLetters.close(); // a dry run or a refusal: every message held goes back to the queue
+            }
         }
+    }
+
+    /**
+     * Opens a RabbitMQ dead-letter queue named {@code rabbitmq:[vhost:]queue} and takes up to
+     * {@code choreoscope.replay.max-records} messages off it, unacknowledged. 400 when RabbitMQ is not configured, a
+     * targetTopic is given (the x-death header names every message's destination) or the vhost is not tapped; 404 when the
+     * queue does not exist or is empty.
+     */
+    private RabbitDeadLetterRedrive openDeadLetterQueue(ReplayRequest request) {
+        String dlt = request.deadLetterTopic().strip();
+        if (request.targetTopic() != null && !request.targetTopic().isBlank()) {
+            throw ApiException.badRequest("a RabbitMQ dead-letter queue is redriven to the exchange and routing key each "
+                    + "message's x-death header names; targetTopic is not used there");
+        }
+        RabbitTapSettings settings;
+        try {
+            settings = rabbitSettings();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        if (settings == null) {
+            throw ApiException.badRequest("redriving RabbitMQ dead-letter queue '" + dlt + "' needs choreoscope.rabbitmq.uri to be set");
+        }
+        RabbitDeadLetterRedrive.QueueRef ref = RabbitDeadLetterRedrive.QueueRef.parse(dlt);
+        if (ref.queue().isBlank()) {
+            throw ApiException.badRequest("deadLetterTopic '" + dlt + "' names no queue: rabbitmq:[vhost:]queue");
+        }
+        if (!settings.allVhosts() && !settings.vhosts().contains(ref.vhost())) {
+            throw ApiException.badRequest("vhost '" + ref.vhost() + "' is not one the RabbitMQ tap taps (choreoscope.rabbitmq.vhosts "
+                    + settings.vhosts() + ")");
+        }
+        RabbitDeadLetterRedrive r;
+        try {
+            r = RabbitDeadLetterRedrive.open(settings, ref, config.getMaxRecords());
+        } catch (IOException e) {
+            String why = String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+            if (why.contains("NOT_FOUND")) {
+                throw ApiException.notFound("no queue '" + ref.queue() + "' in RabbitMQ vhost '" + ref.vhost() + "'");
+            }
+            throw new ApiException(HttpStatus.BAD_GATEWAY, "rabbitmq_unavailable", "could not read dead-letter queue '"
+                    + ref.queue() + "' in vhost '" + ref.vhost() + "': " + (e.getMessage() == null ? e : e.getMessage()));
+        }
+        if (r.held().isEmpty()) {
+            r.close();
+            throw ApiException.notFound("dead-letter queue '" + ref.queue() + "' in vhost '" + ref.vhost() + "' holds no messages");
+        }
+        return r;
+    }
+
+    /**
+     * The plan of a dead-letter queue redrive: every held message with an x-death to its original exchange; one an earlier
+     * redrive already sent (its idempotency key is kept) is skipped and, in a real run, acknowledged off the queue.
+     * Refuses (400) when a message carries no x-death or would go to an exchange replays may not write to.
+     */
+    private ReplayPlanner.Plan planDeadLetterQueue(RabbitDeadLetterRedrive dlq, String dlt, String replayId, Instant now,
+                                                   boolean dryRun) {
+        java.util.Set<String> done = new java.util.HashSet<>(redriven.findSourceByDeadLetterTopic(dlt));
+        List<PlannedRecord> out = new ArrayList<>();
+        List<RabbitDeadLetterRedrive.Held> skipped = new ArrayList<>();
+        int unknown = 0;
+        String firstUnknown = null;
+        String at = now.toString();
+        for (RabbitDeadLetterRedrive.Held h : dlq.held()) {
+            if (h.origin() == null) {
+                unknown++;
+                firstUnknown = firstUnknown == null ? RabbitDeadLetterRedrive.describe(h) : firstUnknown;
+                continue;
+            }
+            if (!done.add(h.key())) {
+                skipped.add(h); // the idempotency key: already redriven (or held twice)
+                continue;
+            }
+            String topic = io.choreoscope.model.Topics.rabbitMq(dlq.source().vhost(), h.origin().exchange());
+            String refusal = rabbitRefusal(topic, new RabbitReplayPublisher.Destination(dlq.source().vhost(), h.origin().exchange()));
+            if (refusal != null) {
+                throw ApiException.badRequest("message " + h.key() + "'s x-death names exchange '" + h.origin().exchange()
+                        + "': " + refusal);
+            }
+            out.add(dlq.planned(h, replayId, at));
+        }
+        if (unknown > 0) {
+            throw ApiException.badRequest(unknown + " of " + dlq.held().size() + " messages of dead-letter queue '" + dlt
+                    + "' carry no x-death header naming an exchange, the first " + firstUnknown
+                    + ": move them with RabbitMQ's own tools");
+        }
+        if (!dryRun) {
+            for (RabbitDeadLetterRedrive.Held h : skipped) {
+                try {
+                    dlq.acknowledge(h);
+                } catch (IOException e) {
+                    LOG.warn("Could not take already redriven message {} off '{}': {}", h.key(), dlt, e.toString());
+                }
+            }
+        }
+        return new ReplayPlanner.Plan(out, skipped.size());
     }
 
     /** Audits a refused request: who, when, what was asked, and why it was refused (status and reason). */
@@ -416,6 +524,15 @@ public class ReplayService implements AutoCloseable {
      * set, else the exchange must be one the RabbitMQ tap taps (a tapped vhost, not excluded).
      */
     String rabbitRefusal(io.choreoscope.model.Observation o) {
+        RabbitReplayPublisher.Destination d = RabbitReplayPublisher.destination(o);
+        if (d == null) {
+            return "the stored message names no exchange (no amqp:exchange header)";
+        }
+        return rabbitRefusal(o.topic(), d);
+    }
+
+    /** {@link #rabbitRefusal(io.choreoscope.model.Observation)} for a topic and its exchange. */
+    String rabbitRefusal(String topic, RabbitReplayPublisher.Destination d) {
         RabbitTapSettings settings;
         try {
             settings = rabbitSettings();
@@ -425,13 +542,9 @@ public class ReplayService implements AutoCloseable {
         if (settings == null) {
             return "replay to RabbitMQ needs choreoscope.rabbitmq.uri to be set";
         }
-        RabbitReplayPublisher.Destination d = RabbitReplayPublisher.destination(o);
-        if (d == null) {
-            return "the stored message names no exchange (no amqp:exchange header)";
-        }
         String configured = config.getAllowedTopics();
         if (configured != null && !configured.isBlank()) {
-            return java.util.regex.Pattern.compile(configured).matcher(o.topic()).matches() ? null
+            return java.util.regex.Pattern.compile(configured).matcher(topic).matches() ? null
                     : "the topic is not one replays may write to (choreoscope.replay.allowed-topics '" + configured + "')";
         }
         if (settings.excluded(d.exchange())) {

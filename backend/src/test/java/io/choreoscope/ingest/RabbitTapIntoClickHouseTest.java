@@ -143,17 +143,9 @@ class RabbitTapIntoClickHouseTest {
     @Test
     void anInstanceWhoseEventsCrossKafkaAndRabbitMqIsOneInstance(EmbeddedRabbitMq rabbit, EmbeddedKafka kafka) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("buses");
-        rabbit.createVhost(vhost);
         String prefix = KafkaExtension.uniqueName("buses");
         String orders = prefix + "-orders";
-        kafka.createTopic(orders, 1);
-        String db = ClickHouseExtension.createDatabase();
-        Map<String, Object> extra = Map.of(
-                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
-                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
-                "choreoscope.rabbitmq.vhosts", List.of(vhost),
-                "choreoscope.rabbitmq.batch-linger", "100ms");
-        try (ApplicationContext app = TestApplication.start(prefix, db, extra);
+        try (ApplicationContext app = startBothBuses(rabbit, kafka, vhost, prefix, Map.of());
              KafkaProducer<byte[], byte[]> p = kafka.producer()) {
             ApiClient api = new ApiClient(app.getBean(EmbeddedServer.class).getURL() + "/api/v1");
             ApiClient root = new ApiClient(app.getBean(EmbeddedServer.class).getURL().toString());
@@ -208,5 +200,74 @@ class RabbitTapIntoClickHouseTest {
             await().atMost(WAIT).untilAsserted(() -> assertThat(api.ok("/exchanges").toString())
                     .contains("\"lag\":1"));
         }
+    }
+
+    /**
+     * The demo's defect: an OrderShipped published on RabbitMQ reaches inference before its order's Kafka event (the
+     * shipping service was quicker than the Kafka tap). Its instance is named by it at first, and that model is
+     * persisted; once OrderPlaced (stamped earlier, and the cause of the shipment) arrives, the instance belongs to the
+     * OrderPlaced flow, and OrderShipped must no longer be listed as a flow of its own (it was: an empty card).
+     */
+    @Test
+    void anEventArrivingBeforeItsInstancesStartLeavesNoFlowOfItsOwn(EmbeddedRabbitMq rabbit, EmbeddedKafka kafka) throws Exception {
+        String vhost = RabbitMqExtension.uniqueName("early");
+        String prefix = KafkaExtension.uniqueName("early");
+        String orders = prefix + "-orders";
+        try (ApplicationContext app = startBothBuses(rabbit, kafka, vhost, prefix,
+                Map.of("choreoscope.inference.model-interval", "200ms"));
+             KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+            ApiClient api = new ApiClient(app.getBean(EmbeddedServer.class).getURL() + "/api/v1");
+            ApiClient root = new ApiClient(app.getBean(EmbeddedServer.class).getURL().toString());
+            await().atMost(WAIT).until(() -> root.get("/health").text().contains("\"connectedVhosts\":1"));
+            long placedAt = System.currentTimeMillis() - 5_000;
+
+            try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
+                ch.exchangeDeclare("shipping", BuiltinExchangeType.TOPIC, true);
+                ch.basicPublish("shipping", "order.shipped", new AMQP.BasicProperties.Builder().correlationId("order-e")
+                        .messageId("e2").type("OrderShipped").appId("shipping")
+                        .headers(Map.of("causationId", "e1")).build(), utf8("{\"carrier\":\"post\"}"));
+            }
+            // Alone, OrderShipped names its instance's flow, and that flow's model is persisted.
+            await().atMost(WAIT).untilAsserted(() -> assertThat(flowNames(api)).contains("OrderShipped"));
+
+            ProducerRecord<byte[], byte[]> placed = new ProducerRecord<>(orders, null, placedAt, utf8("order-e"),
+                    utf8("{\"eventType\":\"OrderPlaced\",\"eventId\":\"e1\"}"));
+            placed.headers().add("correlationId", utf8("order-e")).add("sourceService", utf8("orders"));
+            p.send(placed).get();
+
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonNode d = api.ok("/instances/order-e");
+                assertThat(d.get("events")).hasSize(2);
+                assertThat(d.path("snapshot").path("flow").asText()).isEqualTo("OrderPlaced");
+            });
+            await().atMost(WAIT).untilAsserted(() -> assertThat(flowNames(api))
+                    .contains("OrderPlaced").doesNotContain("OrderShipped"));
+            assertThat(api.get("/flows/OrderShipped").status()).isEqualTo(404);
+            JsonNode model = api.ok("/flows/OrderPlaced");
+            assertThat(model.path("instances").asLong()).isEqualTo(1);
+            assertThat(model.toString()).contains("OrderShipped");
+        }
+    }
+
+    /**
+     * The whole application tapping the Kafka topic {@code <prefix>-orders} (created here, one partition) and the RabbitMQ
+     * virtual host {@code vhost} (created here), storing into a fresh ClickHouse database.
+     */
+    private static ApplicationContext startBothBuses(EmbeddedRabbitMq rabbit, EmbeddedKafka kafka, String vhost,
+                                                     String prefix, Map<String, Object> more) throws Exception {
+        rabbit.createVhost(vhost);
+        kafka.createTopic(prefix + "-orders", 1);
+        Map<String, Object> extra = new java.util.HashMap<>(more);
+        extra.put("choreoscope.rabbitmq.uri", rabbit.amqpUri());
+        extra.put("choreoscope.rabbitmq.management-url", rabbit.managementUrl());
+        extra.put("choreoscope.rabbitmq.vhosts", List.of(vhost));
+        extra.put("choreoscope.rabbitmq.batch-linger", "100ms");
+        return TestApplication.start(prefix, ClickHouseExtension.createDatabase(), extra);
+    }
+
+    private static List<String> flowNames(ApiClient api) {
+        List<String> names = new ArrayList<>();
+        api.ok("/flows").forEach(f -> names.add(f.path("flow").asText()));
+        return names;
     }
 }

@@ -396,6 +396,14 @@ class LiveLoopTest {
         }
 
         @Override
+        public void retractFlowModels(String owner, java.util.Collection<String> flows, Instant now) {
+            if (failing) {
+                throw new StorageException("write refused", null);
+            }
+            log.add("retract " + owner + " " + flows);
+        }
+
+        @Override
         public void writeDependencyMap(String owner, DependencyMap map, Instant now) {
             if (failing) {
                 throw new StorageException("write refused", null);

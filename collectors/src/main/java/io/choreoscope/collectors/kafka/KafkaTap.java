@@ -3,15 +3,12 @@ package io.choreoscope.collectors.kafka;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -21,14 +18,11 @@ import java.util.concurrent.TimeUnit;
 
 import io.choreoscope.collectors.extract.RawRecord;
 import io.choreoscope.collectors.extract.RecordNormalizer;
+import io.choreoscope.collectors.batch.BatchPipeline;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
-import io.choreoscope.model.ParseStatus;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -74,31 +68,17 @@ public final class KafkaTap implements AutoCloseable {
     private final MeterRegistry meters;
     private final Clock clock;
 
-    private final List<Observation> buffer = new ArrayList<>();
-    private final Map<TopicPartition, OffsetAndMetadata> pendingOffsets = new HashMap<>();
-    private final Map<String, Counter> perTopic = new ConcurrentHashMap<>();
-    private final Map<ParseStatus, Counter> flagged = new ConcurrentHashMap<>();
+    /** Batches, writes, retries and commits; the tap reads, normalises and commits offsets. */
+    private final BatchPipeline<TopicPartition, OffsetAndMetadata> pipeline;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private volatile boolean running;
     private volatile boolean aborted;
     private volatile String state = "STARTING";
-    private volatile long ingested;
-    private volatile int consecutiveFailures;
-    private volatile String lastError;
-    private volatile Instant lastErrorAt;
-    private volatile int pending;
     private boolean pausedForSink;
-    private long bufferStartedNanos;
-    /** Bytes of keys, values and headers in {@link #buffer}. */
-    private long bufferBytes;
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaClientMetrics clientMetrics;
     private Thread thread;
-    /** The one batch being written while the next is read and normalised (pipelining), or null. */
-    private InFlight inFlight;
-    private volatile Thread writerThread;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> writerThread = daemon(r, "writer"));
 
     /** Polls smaller than this are normalised on the poll thread alone. */
     static final int PARALLEL_MIN_RECORDS = 256;
@@ -114,29 +94,10 @@ public final class KafkaTap implements AutoCloseable {
         return t;
     }
 
-    private record InFlight(List<Observation> batch, long bytes, Map<TopicPartition, OffsetAndMetadata> offsets,
-                            Future<CompletionStage<Void>> write, long startedNanos) {
-    }
-
-    /** A stored batch whose offsets wait until the sink says it may be committed. */
-    private record Uncommitted(Map<TopicPartition, OffsetAndMetadata> offsets, CompletionStage<Void> committable) {
-        boolean ready() {
-            return committable.toCompletableFuture().isDone();
-        }
-    }
-
-    /** Stored batches that may not be committed yet, oldest first (at most {@value #MAX_UNCOMMITTED_BATCHES}). */
-    private final ArrayDeque<Uncommitted> uncommitted = new ArrayDeque<>();
     /** Stored batches waiting for their commit before the tap pauses. */
     static final int MAX_UNCOMMITTED_BATCHES = 1024;
     /** How long a clean stop or a revocation waits for stored batches to become committable, 10 s. */
     private static final Duration COMMIT_WAIT = Duration.ofSeconds(10);
-
-    private final Counter uncorrelated;
-    private final Counter sinkFailures;
-    private final DistributionSummary batchSize;
-    private final DistributionSummary batchBytes;
-    private final Timer batchLatency;
 
     public KafkaTap(TapSettings settings, RecordNormalizer normalizer, ObservationSink sink, MeterRegistry meters, Clock clock) {
         this.settings = settings;
@@ -144,18 +105,14 @@ public final class KafkaTap implements AutoCloseable {
         this.sink = sink;
         this.meters = meters;
         this.clock = clock;
-        this.uncorrelated = Counter.builder("choreoscope.tap.records.uncorrelated")
-                .description("Records stored without a correlation ID").register(meters);
-        this.sinkFailures = Counter.builder("choreoscope.tap.sink.failures")
-                .description("Batches the store refused (each retried until taken)").register(meters);
-        this.batchSize = DistributionSummary.builder("choreoscope.tap.batch.size")
-                .description("Records per batch written to the store").register(meters);
-        this.batchBytes = DistributionSummary.builder("choreoscope.tap.batch.bytes").baseUnit("bytes")
-                .description("Bytes of keys, values and headers per batch written to the store").register(meters);
-        this.batchLatency = Timer.builder("choreoscope.tap.batch.latency")
-                .description("Time for the store to acknowledge a batch").register(meters);
-        meters.gauge("choreoscope.tap.sink.available", this, t -> t.consecutiveFailures == 0 ? 1 : 0);
-        meters.gauge("choreoscope.tap.pending.records", this, t -> t.pending);
+        this.pipeline = new BatchPipeline<>(
+                new BatchPipeline.Names(LOG, "choreoscope.tap", "records", "topic", true,
+                        "choreoscope-tap-writer-" + UUID.randomUUID().toString().substring(0, 8)),
+                new BatchPipeline.Bounds(settings.batchMaxRecords(), settings.batchMaxBytes(), settings.batchLinger(),
+                        settings.retryInitial(), settings.retryMax(), MAX_UNCOMMITTED_BATCHES),
+                sink, meters, clock);
+        pipeline.bind(new PipelineTap(), () -> running, () -> aborted);
+        meters.gauge("choreoscope.tap.sink.available", this, t -> t.pipeline.consecutiveFailures() == 0 ? 1 : 0);
     }
 
     /** Starts the poll thread. */
@@ -170,7 +127,8 @@ public final class KafkaTap implements AutoCloseable {
     }
 
     public TapStatus status() {
-        return new TapStatus(state, ingested, consecutiveFailures, lastError, lastErrorAt, pending);
+        return new TapStatus(state, pipeline.ingested(), pipeline.consecutiveFailures(), pipeline.lastError(),
+                pipeline.lastErrorAt(), pipeline.pending());
     }
 
     private Map<String, Object> consumerProperties() {
@@ -204,29 +162,16 @@ public final class KafkaTap implements AutoCloseable {
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
                 add(records);
-                if (inFlight != null && inFlight.write().isDone()) {
-                    completeInFlight(); // commit promptly, or start retrying a refused batch even when idle
-                }
-                commitCommittable();
-                // Batches full by count or bytes were flushed as their records were added; this one is old enough.
-                if (!buffer.isEmpty() && System.nanoTime() - bufferStartedNanos >= settings.batchLinger().toNanos()) {
-                    flush();
-                }
+                pipeline.tick();
             }
-            if (!aborted && !buffer.isEmpty()) {
-                flush();
-            }
-            if (!aborted && completeInFlight()) {
-                awaitCommittable(COMMIT_WAIT);
-            }
+            pipeline.drain(COMMIT_WAIT);
         } catch (WakeupException e) {
             // close() or abort() interrupted a poll: fall through to shutdown
         } catch (RuntimeException e) {
             LOG.error("Kafka tap stopped by an unexpected error; uncommitted records will be read again on restart", e);
-            lastError = e.toString();
-            lastErrorAt = clock.instant();
+            pipeline.noteError(e.toString());
         } finally {
-            writer.shutdownNow();
+            pipeline.shutdown();
             if (normalizers != null) {
                 normalizers.shutdownNow();
             }
@@ -260,38 +205,25 @@ public final class KafkaTap implements AutoCloseable {
             ConsumerRecord<byte[], byte[]> r = read.get(i);
             Observation o = normalized[i];
             long bytes = bytes(r);
-            if (!buffer.isEmpty() && bufferBytes + bytes > settings.batchMaxBytes()) {
-                flush(); // the batch is full by bytes: large records cut a poll into several batches
+            if (pipeline.fullWith(bytes)) {
+                pipeline.flush(); // the batch is full by bytes: large records cut a poll into several batches
                 owned = consumer.assignment();
             }
-            if (buffer.isEmpty()) {
-                bufferStartedNanos = System.nanoTime();
-            }
-            buffer.add(o);
-            bufferBytes += bytes;
+            pipeline.startIfEmpty();
+            pipeline.add(o, bytes);
             if (lastPartition == null || lastPartition.partition() != r.partition() || !lastPartition.topic().equals(r.topic())) {
                 lastPartition = new TopicPartition(r.topic(), r.partition());
             }
             if (owned == null || owned.contains(lastPartition)) {
                 // A revoked partition's records are still written (the store deduplicates); its offsets are not ours.
-                pendingOffsets.put(lastPartition, new OffsetAndMetadata(r.offset() + 1));
+                pipeline.commits().put(lastPartition, new OffsetAndMetadata(r.offset() + 1));
             }
-            perTopic.computeIfAbsent(r.topic(), t -> Counter.builder("choreoscope.tap.records")
-                    .description("Records read per topic").tag("topic", t).register(meters)).increment();
-            if (o.parseStatus() != ParseStatus.OK) {
-                flagged.computeIfAbsent(o.parseStatus(), st -> Counter.builder("choreoscope.tap.records.flagged")
-                        .description("Records stored with a parse problem").tag("status", st.name()).register(meters))
-                        .increment();
-            }
-            if (!o.correlated()) {
-                uncorrelated.increment();
-            }
-            if (buffer.size() >= settings.batchMaxRecords()) {
-                flush();
+            if (pipeline.full()) {
+                pipeline.flush();
                 owned = consumer.assignment();
             }
         }
-        pending = buffer.size() + (inFlight == null ? 0 : inFlight.batch().size());
+        pipeline.notePending();
     }
 
     /**
@@ -349,156 +281,51 @@ public final class KafkaTap implements AutoCloseable {
                 List.of(headers), r.value());
     }
 
-    /**
-     * Waits for the batch in flight (retrying it until the sink takes it), commits it, then starts
-     * writing the buffer in the background.
-     */
-    private void flush() {
-        if (!completeInFlight()) {
-            return;
+    /** What the pipeline asks of the consumer: pause and resume it, poll while paused, commit offsets. */
+    private final class PipelineTap implements BatchPipeline.Tap<TopicPartition, OffsetAndMetadata> {
+        @Override
+        public void refused() {
+            state = "RETRYING";
+            if (!pausedForSink) {
+                consumer.pause(consumer.assignment());
+                pausedForSink = true;
+            }
         }
-        List<Observation> batch = List.copyOf(buffer);
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(pendingOffsets);
-        long bytes = bufferBytes;
-        buffer.clear();
-        pendingOffsets.clear();
-        bufferBytes = 0;
-        if (uncommitted.size() >= MAX_UNCOMMITTED_BATCHES) {
-            waitForOldestCommittable();
-        }
-        inFlight = new InFlight(batch, bytes, offsets, writer.submit(() -> sink.acceptForCommit(batch)), System.nanoTime());
-    }
 
-    /**
-     * Finishes the batch in flight: waits for its write, retries it with backoff while the sink refuses
-     * it (partitions paused), then commits its offsets. Returns false when the tap is stopping or
-     * aborted before the batch was taken; its offsets are then never committed, so nothing is lost.
-     */
-    private boolean completeInFlight() {
-        if (inFlight == null) {
-            return true;
+        @Override
+        public void idle(long millis) {
+            waitWhilePaused(millis);
         }
-        InFlight f = inFlight;
-        Exception failure = null;
-        CompletionStage<Void> committable = null;
-        try {
-            committable = f.write().get();
-        } catch (ExecutionException e) {
-            failure = e.getCause() instanceof Exception ex ? ex : e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+
+        @Override
+        public void stored() {
+            state = "RUNNING";
+            if (pausedForSink) {
+                consumer.resume(consumer.paused());
+                pausedForSink = false;
+            }
         }
-        long backoffMs = settings.retryInitial().toMillis();
-        while (failure != null) {
-            if (aborted) {
-                return false;
-            }
-            onSinkFailure(failure, f.batch().size());
-            waitWhilePaused(backoffMs);
-            backoffMs = Math.min(backoffMs * 2, settings.retryMax().toMillis());
-            if (!running || aborted) {
-                // Stopping during an outage: nothing of this batch was committed, so nothing is lost.
-                return false;
-            }
+
+        @Override
+        public void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
             try {
-                committable = sink.acceptForCommit(f.batch());
-                failure = null;
-            } catch (Exception e) {
-                failure = e;
+                consumer.commitSync(offsets);
+            } catch (RuntimeException e) {
+                // After a rebalance the new owner reads these records again; the store deduplicates them.
+                LOG.warn("Offset commit failed ({}); records may be read again and will be deduplicated", e.toString());
             }
         }
-        if (aborted) {
-            return false; // a crash after the write and before the commit
-        }
-        batchLatency.record(System.nanoTime() - f.startedNanos(), TimeUnit.NANOSECONDS);
-        batchSize.record(f.batch().size());
-        batchBytes.record(f.bytes());
-        inFlight = null;
-        ingested += f.batch().size();
-        pending = buffer.size();
-        if (consecutiveFailures > 0) {
-            LOG.info("Store is back after {} failed attempts; tap resumes", consecutiveFailures);
-        }
-        consecutiveFailures = 0;
-        state = "RUNNING";
-        uncommitted.add(new Uncommitted(f.offsets(), committable));
-        commitCommittable();
-        if (pausedForSink) {
-            consumer.resume(consumer.paused());
-            pausedForSink = false;
-        }
-        return true;
-    }
 
-    /**
-     * Commits, in batch order, the offsets of every stored batch the sink says may be committed, up to the first that
-     * may not yet.
-     */
-    private void commitCommittable() {
-        if (uncommitted.isEmpty() || !uncommitted.peekFirst().ready()) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        while (!uncommitted.isEmpty() && uncommitted.peekFirst().ready()) {
-            offsets.putAll(uncommitted.pollFirst().offsets()); // later batches carry higher offsets
-        }
-        try {
-            consumer.commitSync(offsets);
-        } catch (RuntimeException e) {
-            // After a rebalance the new owner reads these records again; the store deduplicates them.
-            LOG.warn("Offset commit failed ({}); records may be read again and will be deduplicated", e.toString());
-        }
-    }
-
-    /** Waits up to {@code max} for every stored batch to become committable, committing as they do. */
-    private void awaitCommittable(Duration max) {
-        long until = System.nanoTime() + max.toNanos();
-        commitCommittable();
-        while (!uncommitted.isEmpty() && !aborted && System.nanoTime() < until) {
-            try {
-                uncommitted.peekFirst().committable().toCompletableFuture()
-                        .get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
-                break;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            commitCommittable();
-        }
-        if (!uncommitted.isEmpty()) {
-            LOG.info("{} stored batches not yet committable after {} s; their records will be read again",
-                    uncommitted.size(), max.toSeconds());
-        }
-    }
-
-    /** Too many stored batches wait for their commit: pause (still polling, to stay in the group) until the oldest may. */
-    private void waitForOldestCommittable() {
-        LOG.warn("{} stored batches wait for live inference to persist them; tap paused", uncommitted.size());
-        consumer.pause(consumer.assignment());
-        while (running && !aborted && !uncommitted.isEmpty() && !uncommitted.peekFirst().ready()) {
-            waitWhilePaused(100);
-        }
-        commitCommittable();
-        if (!pausedForSink) {
-            consumer.resume(consumer.paused());
-        }
-    }
-
-    private void onSinkFailure(Exception e, int batchRecords) {
-        consecutiveFailures++;
-        sinkFailures.increment();
-        lastError = e.getMessage() == null ? e.toString() : e.getMessage();
-        lastErrorAt = clock.instant();
-        state = "RETRYING";
-        if (consecutiveFailures == 1 || consecutiveFailures % 10 == 0) {
-            LOG.warn("Store refused a batch of {} records (attempt {}): {}. Tap paused; retrying.",
-                    batchRecords, consecutiveFailures, lastError);
-        }
-        if (!pausedForSink) {
+        @Override
+        public void pauseForCommits(int waiting) {
             consumer.pause(consumer.assignment());
-            pausedForSink = true;
+        }
+
+        @Override
+        public void resumeAfterCommits() {
+            if (!pausedForSink) {
+                consumer.resume(consumer.paused());
+            }
         }
     }
 
@@ -522,15 +349,13 @@ public final class KafkaTap implements AutoCloseable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             // Commit the batch in flight, and what the sink has made durable, while the partitions are still ours.
-            if (completeInFlight()) {
-                awaitCommittable(COMMIT_WAIT);
+            if (pipeline.completeInFlight()) {
+                pipeline.awaitCommittable(COMMIT_WAIT);
             }
             // Their buffered records are still written (duplicates are deduplicated by the store), but
             // their offsets are no longer ours to commit.
-            partitions.forEach(pendingOffsets::remove);
-            for (Uncommitted u : uncommitted) {
-                partitions.forEach(u.offsets()::remove);
-            }
+            partitions.forEach(pipeline.commits()::remove);
+            pipeline.forEachUncommitted(offsets -> partitions.forEach(offsets::remove));
         }
 
         @Override
@@ -556,7 +381,7 @@ public final class KafkaTap implements AutoCloseable {
     public void abort() {
         aborted = true;
         running = false;
-        if (Thread.currentThread() != thread && Thread.currentThread() != writerThread) {
+        if (Thread.currentThread() != thread && !pipeline.onWriterThread()) {
             awaitStop();
         }
     }

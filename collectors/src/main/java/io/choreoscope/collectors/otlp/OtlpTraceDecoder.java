@@ -311,7 +311,7 @@ public final class OtlpTraceDecoder {
                 statusCode(status.getCodeValue()),
                 attributes,
                 attributes.get("messaging.system"),
-                first(attributes, "messaging.destination.name", "messaging.destination"),
+                destination(attributes),
                 first(attributes, "messaging.operation.type", "messaging.operation"),
                 attributes.get("messaging.message.id"),
                 first(attributes, "messaging.consumer.group.name", "messaging.kafka.consumer.group"),
@@ -332,6 +332,23 @@ public final class OtlpTraceDecoder {
             case 2 -> "ERROR";
             default -> "UNSET";
         };
+    }
+
+    /**
+     * The span's messaging destination as choreoscope names it. A RabbitMQ span ({@code messaging.system=rabbitmq})
+     * names an exchange; it is stored as the topic the RabbitMQ tap gives that exchange ({@code rabbitmq:[vhost:]exchange},
+     * the default exchange, empty or {@code <default>}, as {@code amq.default}), so RabbitMQ spans join RabbitMQ events as
+     * Kafka spans join Kafka records. No semantic convention names the virtual host: it is read from {@code
+     * messaging.rabbitmq.vhost} when an instrumentation sets it, else {@code /}. The raw attributes are kept as they came.
+     */
+    static String destination(Map<String, String> attributes) {
+        String d = first(attributes, "messaging.destination.name", "messaging.destination");
+        if (d == null || !"rabbitmq".equalsIgnoreCase(attributes.get("messaging.system"))
+                || d.startsWith(io.choreoscope.model.Topics.RABBITMQ_PREFIX)) {
+            return d;
+        }
+        String exchange = d.equals("<default>") ? "" : d;
+        return io.choreoscope.model.Topics.rabbitMq(attributes.getOrDefault("messaging.rabbitmq.vhost", "/"), exchange);
     }
 
     private static String first(Map<String, String> attributes, String key, String olderKey) {

@@ -3,22 +3,14 @@ package io.choreoscope.collectors.rabbitmq;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -26,13 +18,11 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import io.choreoscope.collectors.batch.BatchPipeline;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
-import io.choreoscope.model.ParseStatus;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +54,7 @@ public final class RabbitMqTap implements AutoCloseable {
     static final String FIREHOSE = "amq.rabbitmq.trace";
     static final String PUBLISH_KEYS = "publish.#";
     /** How long a clean stop waits for stored batches to become committable, 10 s. */
-    private static final long COMMIT_WAIT_MS = 10_000;
+    private static final java.time.Duration COMMIT_WAIT = java.time.Duration.ofSeconds(10);
     /** Stored batches waiting for their acknowledgement before the tap stops reading. */
     static final int MAX_UNACKED_BATCHES = 256;
 
@@ -77,41 +67,19 @@ public final class RabbitMqTap implements AutoCloseable {
 
     private final LinkedBlockingQueue<Delivery> inbox = new LinkedBlockingQueue<>();
     private final Map<String, VhostTap> vhosts = new LinkedHashMap<>();
-    private final List<Observation> buffer = new ArrayList<>();
-    private final Map<VhostTap, Ack> bufferAcks = new HashMap<>();
-    private final ArrayDeque<Unacked> unacked = new ArrayDeque<>();
-    private final Map<String, Counter> perTopic = new ConcurrentHashMap<>();
-    private final Map<ParseStatus, Counter> flagged = new ConcurrentHashMap<>();
+    /** Batches, writes, retries and acknowledges (per channel, the highest delivery tag of a batch). */
+    private final BatchPipeline<VhostTap, Ack> pipeline;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile Thread writerThread;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "choreoscope-rabbitmq-writer");
-        t.setDaemon(true);
-        writerThread = t;
-        return t;
-    });
 
     private volatile boolean running;
     private volatile boolean aborted;
     private volatile String state = "STARTING";
-    private volatile long ingested;
-    private volatile int consecutiveFailures;
-    private volatile String lastError;
-    private volatile Instant lastErrorAt;
     private volatile String managementProblem;
-    private volatile int pending;
-    private long bufferBytes;
-    private long bufferStartedNanos;
     private long nextDiscoveryNanos;
-    private InFlight inFlight;
     private Thread thread;
 
-    private final Counter uncorrelated;
     private final Counter excluded;
-    private final Counter sinkFailures;
     private final Counter reconnects;
-    private final DistributionSummary batchSize;
-    private final Timer batchLatency;
 
     /** One delivery of a firehose copy, with the connection generation it came on (its tag is only valid there). */
     private record Delivery(VhostTap source, long generation, long tag, Map<String, Object> headers, byte[] body,
@@ -122,16 +90,6 @@ public final class RabbitMqTap implements AutoCloseable {
     private record Ack(long generation, long tag) {
     }
 
-    private record InFlight(List<Observation> batch, Map<VhostTap, Ack> acks, Future<CompletionStage<Void>> write,
-                            long startedNanos) {
-    }
-
-    private record Unacked(Map<VhostTap, Ack> acks, CompletionStage<Void> committable) {
-        boolean ready() {
-            return committable.toCompletableFuture().isDone();
-        }
-    }
-
     public RabbitMqTap(RabbitTapSettings settings, AmqpNormalizer normalizer, ObservationSink sink, MeterRegistry meters,
                        Clock clock) {
         this.settings = settings;
@@ -140,20 +98,18 @@ public final class RabbitMqTap implements AutoCloseable {
         this.meters = meters;
         this.clock = clock;
         this.management = new ManagementClient(settings.managementUrl(), settings.username(), settings.password());
-        this.uncorrelated = Counter.builder("choreoscope.rabbitmq.tap.messages.uncorrelated")
-                .description("RabbitMQ messages stored without a correlation ID").register(meters);
+        this.pipeline = new BatchPipeline<>(
+                new BatchPipeline.Names(LOG, "choreoscope.rabbitmq.tap", "messages", "exchange", false,
+                        "choreoscope-rabbitmq-writer"),
+                new BatchPipeline.Bounds(settings.batchMaxRecords(), settings.batchMaxBytes(), settings.batchLinger(),
+                        settings.retryInitial(), settings.retryMax(), MAX_UNACKED_BATCHES),
+                sink, meters, clock);
+        pipeline.bind(new PipelineTap(), () -> running, () -> aborted);
         this.excluded = Counter.builder("choreoscope.rabbitmq.tap.messages.excluded")
                 .description("RabbitMQ messages of excluded exchanges, acknowledged and not stored").register(meters);
-        this.sinkFailures = Counter.builder("choreoscope.rabbitmq.tap.sink.failures")
-                .description("Batches the store refused (each retried until taken)").register(meters);
         this.reconnects = Counter.builder("choreoscope.rabbitmq.tap.reconnects")
                 .description("Connections to RabbitMQ lost and attempted again").register(meters);
-        this.batchSize = DistributionSummary.builder("choreoscope.rabbitmq.tap.batch.size")
-                .description("Messages per batch written to the store").register(meters);
-        this.batchLatency = Timer.builder("choreoscope.rabbitmq.tap.batch.latency")
-                .description("Time for the store to acknowledge a batch").register(meters);
         meters.gauge("choreoscope.rabbitmq.tap.connected", this, t -> t.connectedCount());
-        meters.gauge("choreoscope.rabbitmq.tap.pending.messages", this, t -> t.pending);
     }
 
     /** Starts the tap's thread; connecting happens there, with backoff. */
@@ -181,8 +137,9 @@ public final class RabbitMqTap implements AutoCloseable {
                 }
             }
         }
-        return new RabbitTapStatus(state, ingested, connectedCount(), down, (long) reconnects.count(),
-                consecutiveFailures, lastError, lastErrorAt, managementProblem, pending);
+        return new RabbitTapStatus(state, pipeline.ingested(), connectedCount(), down, (long) reconnects.count(),
+                pipeline.consecutiveFailures(), pipeline.lastError(), pipeline.lastErrorAt(), managementProblem,
+                pipeline.pending());
     }
 
     /** The virtual hosts the tap taps now (with {@code *}: those found so far). */
@@ -225,32 +182,19 @@ public final class RabbitMqTap implements AutoCloseable {
                 Delivery d = inbox.poll(50, TimeUnit.MILLISECONDS);
                 while (d != null && running) {
                     add(d);
-                    d = buffer.size() >= settings.batchMaxRecords() ? null : inbox.poll();
+                    d = pipeline.full() ? null : inbox.poll();
                 }
-                if (inFlight != null && inFlight.write().isDone()) {
-                    completeInFlight();
-                }
-                ackCommittable();
-                boolean lingered = System.nanoTime() - bufferStartedNanos >= settings.batchLinger().toNanos();
-                if ((!buffer.isEmpty() || !bufferAcks.isEmpty()) && lingered) {
-                    flush();
-                }
+                pipeline.tick();
                 state = currentState();
             }
-            if (!aborted) {
-                flush();
-                if (completeInFlight()) {
-                    awaitCommittable();
-                }
-            }
+            pipeline.drain(COMMIT_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.error("RabbitMQ tap stopped by an unexpected error; unacknowledged messages will be read again", e);
-            lastError = e.toString();
-            lastErrorAt = clock.instant();
+            pipeline.noteError(e.toString());
         } finally {
-            writer.shutdownNow();
+            pipeline.shutdown();
             synchronized (vhosts) {
                 for (VhostTap v : vhosts.values()) {
                     v.disconnect(aborted);
@@ -267,14 +211,12 @@ public final class RabbitMqTap implements AutoCloseable {
         synchronized (vhosts) {
             known = vhosts.size();
         }
-        return connectedCount() < known ? "RECONNECTING" : consecutiveFailures > 0 ? "RETRYING" : "RUNNING";
+        return connectedCount() < known ? "RECONNECTING" : pipeline.consecutiveFailures() > 0 ? "RETRYING" : "RUNNING";
     }
 
     private void add(Delivery d) {
-        if (buffer.isEmpty() && bufferAcks.isEmpty()) {
-            bufferStartedNanos = System.nanoTime();
-        }
-        bufferAcks.put(d.source(), new Ack(d.generation(), d.tag()));
+        pipeline.startIfEmpty();
+        pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
         AmqpRecord message = AmqpRecord.fromFirehose(d.headers(), d.body(), d.received());
         if (settings.excluded(message.exchange())) {
             excluded.increment();
@@ -282,145 +224,38 @@ public final class RabbitMqTap implements AutoCloseable {
         }
         Observation o = normalizer.normalize(message, clock.instant());
         long bytes = (d.body() == null ? 0 : d.body().length) + message.routingKey().length() + 64L * o.headers().size();
-        if (!buffer.isEmpty() && bufferBytes + bytes > settings.batchMaxBytes()) {
+        if (pipeline.fullWith(bytes)) {
             // Full by bytes: cut before this message. Its tag goes with it into the next batch, so this batch does not
             // acknowledge its channel at all; the next batch's acknowledgement (multiple) covers the earlier tags.
-            bufferAcks.remove(d.source());
-            flush();
-            bufferAcks.put(d.source(), new Ack(d.generation(), d.tag()));
-            bufferStartedNanos = System.nanoTime();
+            pipeline.commits().remove(d.source());
+            pipeline.flush();
+            pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
+            pipeline.restartLinger();
         }
-        buffer.add(o);
-        bufferBytes += bytes;
-        perTopic.computeIfAbsent(o.topic(), t -> Counter.builder("choreoscope.rabbitmq.tap.messages")
-                .description("Messages read per exchange").tag("topic", t).register(meters)).increment();
-        if (o.parseStatus() != ParseStatus.OK) {
-            flagged.computeIfAbsent(o.parseStatus(), st -> Counter.builder("choreoscope.rabbitmq.tap.messages.flagged")
-                    .description("Messages stored with a parse problem").tag("status", st.name()).register(meters))
-                    .increment();
+        pipeline.add(o, bytes);
+        if (pipeline.full()) {
+            pipeline.flush();
         }
-        if (!o.correlated()) {
-            uncorrelated.increment();
-        }
-        if (buffer.size() >= settings.batchMaxRecords()) {
-            flush();
-        }
-        pending = buffer.size() + (inFlight == null ? 0 : inFlight.batch().size());
+        pipeline.notePending();
     }
 
-    /** Waits for the batch in flight (retrying it until the sink takes it), then starts writing the buffer. */
-    private void flush() {
-        if (!completeInFlight()) {
-            return;
+    /** What the pipeline asks of the broker connections: reconnect while waiting, acknowledge. */
+    private final class PipelineTap implements BatchPipeline.Tap<VhostTap, Ack> {
+        @Override
+        public void refused() {
+            state = currentState(); // the broker stops sending at the prefetch bound: it holds the rest
         }
-        if (buffer.isEmpty() && bufferAcks.isEmpty()) {
-            return;
-        }
-        List<Observation> batch = List.copyOf(buffer);
-        Map<VhostTap, Ack> acks = new HashMap<>(bufferAcks);
-        buffer.clear();
-        bufferAcks.clear();
-        bufferBytes = 0;
-        while (unacked.size() >= MAX_UNACKED_BATCHES && running && !aborted) {
-            ackCommittable();
-            sleepQuietly(20);
-        }
-        long started = System.nanoTime();
-        Future<CompletionStage<Void>> write = batch.isEmpty()
-                ? java.util.concurrent.CompletableFuture.completedFuture(java.util.concurrent.CompletableFuture.completedFuture(null))
-                : writer.submit(() -> sink.acceptForCommit(batch));
-        inFlight = new InFlight(batch, acks, write, started);
-    }
 
-    /**
-     * Finishes the batch in flight: waits for its write, retries it with backoff while the sink refuses it, then queues
-     * its acknowledgement. Returns false when the tap stops first (the batch is then never acknowledged: nothing lost).
-     */
-    private boolean completeInFlight() {
-        if (inFlight == null) {
-            return true;
-        }
-        InFlight f = inFlight;
-        Exception failure = null;
-        CompletionStage<Void> committable = null;
-        try {
-            committable = f.write().get();
-        } catch (ExecutionException e) {
-            failure = e.getCause() instanceof Exception ex ? ex : e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        long backoff = settings.retryInitial().toMillis();
-        while (failure != null) {
-            if (!running || aborted) {
-                return false;
-            }
-            consecutiveFailures++;
-            sinkFailures.increment();
-            lastError = failure.getMessage() == null ? failure.toString() : failure.getMessage();
-            lastErrorAt = clock.instant();
-            state = currentState();
-            if (consecutiveFailures == 1 || consecutiveFailures % 10 == 0) {
-                LOG.warn("Store refused a batch of {} RabbitMQ messages (attempt {}): {}. Retrying; the broker holds the rest.",
-                        f.batch().size(), consecutiveFailures, lastError);
-            }
-            sleepQuietly(backoff);
-            backoff = Math.min(backoff * 2, settings.retryMax().toMillis());
+        @Override
+        public void idle(long millis) {
+            sleepQuietly(millis);
             connectWhereDown(); // the broker may go away while the store is down too
             state = currentState();
-            if (!running || aborted) {
-                return false;
-            }
-            try {
-                committable = sink.acceptForCommit(f.batch());
-                failure = null;
-            } catch (Exception e) {
-                failure = e;
-            }
         }
-        if (aborted) {
-            return false;
-        }
-        if (consecutiveFailures > 0) {
-            LOG.info("Store is back after {} failed attempts; RabbitMQ tap resumes", consecutiveFailures);
-        }
-        consecutiveFailures = 0;
-        if (!f.batch().isEmpty()) {
-            batchLatency.record(System.nanoTime() - f.startedNanos(), TimeUnit.NANOSECONDS);
-            batchSize.record(f.batch().size());
-        }
-        inFlight = null;
-        ingested += f.batch().size();
-        pending = buffer.size();
-        unacked.add(new Unacked(f.acks(), committable));
-        ackCommittable();
-        return true;
-    }
 
-    /** Acknowledges, in batch order, every stored batch the sink says may be committed. */
-    private void ackCommittable() {
-        Map<VhostTap, Ack> acks = new HashMap<>();
-        while (!unacked.isEmpty() && unacked.peekFirst().ready()) {
-            unacked.pollFirst().acks().forEach((v, a) -> acks.merge(v, a,
-                    (x, y) -> y.generation() > x.generation() || y.tag() > x.tag() && y.generation() == x.generation() ? y : x));
-        }
-        acks.forEach(VhostTap::ack);
-    }
-
-    private void awaitCommittable() {
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMMIT_WAIT_MS);
-        while (!unacked.isEmpty() && System.nanoTime() < until) {
-            try {
-                unacked.peekFirst().committable().toCompletableFuture()
-                        .get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                break;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            ackCommittable();
+        @Override
+        public void commit(Map<VhostTap, Ack> acks) {
+            acks.forEach(VhostTap::ack);
         }
     }
 
@@ -496,7 +331,7 @@ public final class RabbitMqTap implements AutoCloseable {
                 v.disconnect(true);
             }
         }
-        if (Thread.currentThread() != writerThread) {
+        if (!pipeline.onWriterThread()) {
             awaitStop(); // from the writer (a sink that aborts), waiting would wait for itself
         }
     }
@@ -541,21 +376,11 @@ public final class RabbitMqTap implements AutoCloseable {
             } catch (IOException e) {
                 managementProblem = e.getMessage(); // the consumer is still worth starting
             }
-            ConnectionFactory f = new ConnectionFactory();
-            f.setHost(settings.host());
-            f.setPort(settings.port());
-            f.setUsername(settings.username());
-            f.setPassword(settings.password());
-            f.setVirtualHost(vhost);
-            f.setAutomaticRecoveryEnabled(false); // the tap reconnects itself: delivery tags must not outlive a channel
-            f.setTopologyRecoveryEnabled(false);
-            f.setConnectionTimeout(5_000);
-            f.setRequestedHeartbeat(10);
             try {
-                if (settings.tls()) {
-                    f.useSslProtocol(javax.net.ssl.SSLContext.getDefault());
-                    f.enableHostnameVerification();
-                }
+                // No automatic recovery: the tap reconnects itself, delivery tags must not outlive a channel.
+                ConnectionFactory f = settings.connectionFactory(vhost);
+                f.setTopologyRecoveryEnabled(false);
+                f.setRequestedHeartbeat(10);
                 Connection c = f.newConnection("choreoscope-tap");
                 Channel ch = c.createChannel();
                 Map<String, Object> args = new HashMap<>();
@@ -576,8 +401,7 @@ public final class RabbitMqTap implements AutoCloseable {
                 c.addShutdownListener(cause -> {
                     if (!cause.isInitiatedByApplication()) {
                         LOG.warn("Lost RabbitMQ connection to virtual host '{}': {}", vhost, cause.getMessage());
-                        lastError = "virtual host '" + vhost + "': " + cause.getMessage();
-                        lastErrorAt = clock.instant();
+                        pipeline.noteError("virtual host '" + vhost + "': " + cause.getMessage());
                     }
                 });
                 if (everConnected) {
@@ -590,9 +414,9 @@ public final class RabbitMqTap implements AutoCloseable {
                 backoffMs = settings.reconnectInitial().toMillis();
             } catch (Exception e) {
                 reconnects.increment();
-                lastError = "virtual host '" + vhost + "': " + (e.getMessage() == null ? e.toString() : e.getMessage());
-                lastErrorAt = clock.instant();
-                LOG.warn("Cannot tap RabbitMQ virtual host '{}' ({}); next attempt in {} ms", vhost, lastError, backoffMs);
+                pipeline.noteError("virtual host '" + vhost + "': " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                LOG.warn("Cannot tap RabbitMQ virtual host '{}' ({}); next attempt in {} ms", vhost, pipeline.lastError(),
+                        backoffMs);
                 nextAttemptNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
                 backoffMs = Math.min(backoffMs * 2, settings.reconnectMax().toMillis());
                 disconnect(true);

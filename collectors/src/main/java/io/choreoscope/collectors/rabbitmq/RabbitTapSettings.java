@@ -26,6 +26,26 @@ public record RabbitTapSettings(String host, int port, boolean tls, String usern
         return !exchange.isEmpty() && exclude.matcher(exchange).matches();
     }
 
+    /**
+     * A connection factory for one virtual host of this broker, for the tap and for replays: these credentials, a 5 s
+     * connect timeout, no automatic recovery (callers reconnect themselves), TLS with hostname verification when asked.
+     */
+    public com.rabbitmq.client.ConnectionFactory connectionFactory(String vhost) throws java.security.NoSuchAlgorithmException {
+        com.rabbitmq.client.ConnectionFactory f = new com.rabbitmq.client.ConnectionFactory();
+        f.setHost(host);
+        f.setPort(port);
+        f.setUsername(username);
+        f.setPassword(password);
+        f.setVirtualHost(vhost);
+        f.setConnectionTimeout(5_000);
+        f.setAutomaticRecoveryEnabled(false);
+        if (tls) {
+            f.useSslProtocol(javax.net.ssl.SSLContext.getDefault());
+            f.enableHostnameVerification();
+        }
+        return f;
+    }
+
     @Override
     public String toString() {
         // Never print the password.

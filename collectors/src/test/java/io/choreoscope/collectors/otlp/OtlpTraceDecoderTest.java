@@ -115,6 +115,33 @@ class OtlpTraceDecoderTest {
         assertThat(s.statusCode()).isEqualTo("UNSET");
     }
 
+    /** RabbitMQ spans name the exchange; they are stored under the topic the RabbitMQ tap gives it, so they join its events. */
+    @Test
+    void rabbitMqSpansNameTheTappedExchangeTopic() throws Exception {
+        Span publish = decoder.convert(request(service("shipping"), span(TRACE, SPAN)
+                .addAttributes(attr("messaging.system", "rabbitmq"))
+                .addAttributes(attr("messaging.destination.name", "shipping"))
+                .addAttributes(attr("messaging.rabbitmq.destination.routing_key", "order.shipped")).build())).spans().get(0);
+        Span inVhost = decoder.convert(request(service("notify"), span(TRACE, SPAN)
+                .addAttributes(attr("messaging.system", "rabbitmq"))
+                .addAttributes(attr("messaging.rabbitmq.vhost", "shop"))
+                .addAttributes(attr("messaging.destination", "shipping")).build())).spans().get(0);
+        Span defaultExchange = decoder.convert(request(service("notify"), span(TRACE, SPAN)
+                .addAttributes(attr("messaging.system", "rabbitmq"))
+                .addAttributes(attr("messaging.destination.name", "<default>")).build())).spans().get(0);
+        Span kafka = decoder.convert(request(service("orders"), span(TRACE, SPAN)
+                .addAttributes(attr("messaging.system", "kafka"))
+                .addAttributes(attr("messaging.destination.name", "shipping")).build())).spans().get(0);
+
+        assertThat(publish.messagingSystem()).isEqualTo("rabbitmq");
+        assertThat(publish.messagingDestination()).isEqualTo(io.choreoscope.model.Topics.rabbitMq("/", "shipping"))
+                .isEqualTo("rabbitmq:shipping");
+        assertThat(publish.attributes()).containsEntry("messaging.destination.name", "shipping");
+        assertThat(inVhost.messagingDestination()).isEqualTo("rabbitmq:shop:shipping");
+        assertThat(defaultExchange.messagingDestination()).isEqualTo("rabbitmq:amq.default");
+        assertThat(kafka.messagingDestination()).isEqualTo("shipping");
+    }
+
     @Test
     void correlationIdComesFromConfiguredAttributesInOrder() {
         var proto = span(TRACE, SPAN).addAttributes(attr("correlation_id", "late"))

@@ -163,6 +163,35 @@ public abstract class FlowModelStoreContract {
         assertThat(flows.flowNames()).containsExactly("OrderPlaced", "SignupStarted");
     }
 
+    /**
+     * A flow an owner retracts (its only instance turned out to start elsewhere) is no longer listed, read or merged
+     * for that owner; another owner's model of it stays, and a later model of it from the same owner counts again.
+     */
+    @Test
+    protected void aRetractedFlowIsNoLongerListedForItsOwner() {
+        writer.writeFlowModels("p0", List.of(orders(4, 3, 100, 50), signup(1)), T);
+        writer.writeFlowModels("p1", List.of(signup(2)), T);
+        assertThat(flows.flowNames()).containsExactly("OrderPlaced", "SignupStarted");
+
+        writer.retractFlowModels("p0", List.of("SignupStarted"), T.plusSeconds(5));
+
+        assertThat(flows.flowModelsOf("p0")).isEqualTo(Map.of("OrderPlaced", orders(4, 3, 100, 50)));
+        assertThat(flows.flowModel("SignupStarted")).contains(signup(2));
+        assertThat(flows.flowNames()).containsExactly("OrderPlaced", "SignupStarted");
+
+        writer.retractFlowModels("p1", List.of("SignupStarted"), T.plusSeconds(6));
+
+        assertThat(flows.flowNames()).containsExactly("OrderPlaced");
+        assertThat(flows.flowModel("SignupStarted")).isEmpty();
+        assertThat(flows.flowModelsOf("p1")).isEmpty();
+
+        writer.writeFlowModels("p1", List.of(signup(3)), T.plusSeconds(7));
+        writer.retractFlowModels("p0", List.of(), T.plusSeconds(8));
+
+        assertThat(flows.flowNames()).containsExactly("OrderPlaced", "SignupStarted");
+        assertThat(flows.flowModel("SignupStarted")).contains(signup(3));
+    }
+
     @Test
     protected void unknownFlowsAndOwnersHaveNoModels() {
         writer.writeFlowModels("p0", List.of(signup(1)), T);

@@ -8,7 +8,11 @@ import io.choreoscope.model.FlowModelReader;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.ModelMerge;
 
-/** Reads {@code flow_models}: one row per flow and owner, merged over owners on read. */
+/**
+ * Reads {@code flow_models}: one row per flow and owner, merged over owners on read. A row with {@code instances = 0}
+ * is a retraction ({@link ClickHouseInstanceWriter#retractFlowModels}): that owner no longer has the flow. The latest
+ * row of each (flow, owner) is chosen first ({@code FINAL} in a subquery), then retractions are left out.
+ */
 public final class ClickHouseFlowModelReader implements FlowModelReader {
 
     private final SqlRunner sql;
@@ -22,13 +26,15 @@ public final class ClickHouseFlowModelReader implements FlowModelReader {
     /** Names of the flows with a persisted model. */
     @Override
     public List<String> flowNames() {
-        return sql.query("SELECT DISTINCT flow FROM " + db + ".flow_models ORDER BY flow", rs -> rs.getString(1));
+        return sql.query("SELECT DISTINCT flow FROM (SELECT flow, instances FROM " + db + ".flow_models FINAL) "
+                + "WHERE instances > 0 ORDER BY flow", rs -> rs.getString(1));
     }
 
     /** The model of {@code flow}, merged over every owner; empty when no owner has one. */
     @Override
     public Optional<FlowModel> flowModel(String flow) {
-        List<FlowModel> parts = sql.query("SELECT model FROM " + db + ".flow_models FINAL WHERE flow = ?",
+        List<FlowModel> parts = sql.query("SELECT model FROM (SELECT model, instances FROM " + db
+                        + ".flow_models FINAL WHERE flow = ?) WHERE instances > 0",
                 rs -> Json.read(rs.getString(1), FlowModel.class), flow);
         return Optional.ofNullable(ModelMerge.flow(parts));
     }
@@ -37,7 +43,8 @@ public final class ClickHouseFlowModelReader implements FlowModelReader {
     @Override
     public Map<String, FlowModel> flowModelsOf(String owner) {
         Map<String, FlowModel> out = new java.util.TreeMap<>();
-        sql.query("SELECT flow, model FROM " + db + ".flow_models FINAL WHERE owner = ?",
+        sql.query("SELECT flow, model FROM (SELECT flow, model, instances FROM " + db
+                        + ".flow_models FINAL WHERE owner = ?) WHERE instances > 0",
                 rs -> out.put(rs.getString(1), Json.read(rs.getString(2), FlowModel.class)), owner);
         return out;
     }

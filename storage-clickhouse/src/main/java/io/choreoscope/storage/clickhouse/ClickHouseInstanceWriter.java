@@ -96,6 +96,18 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
         }
     }
 
+    /**
+     * Retracts flows of one owner: a row with {@code instances = 0} and no model replaces the owner's row of each
+     * (ReplacingMergeTree keeps the highest version); readers skip such rows.
+     */
+    @Override
+    public void retractFlowModels(String owner, java.util.Collection<String> flows, java.time.Instant now) {
+        for (String flow : new java.util.TreeSet<>(flows)) {
+            sql.execute("INSERT INTO " + store.database() + ".flow_models (flow, owner, instances, model, updated_at, version) "
+                    + "VALUES (?, ?, 0, '', " + SqlRunner.TS + ", ?)", flow, owner, now.toEpochMilli(), nextVersion());
+        }
+    }
+
     /** Replaces the dependency map of one owner. */
     @Override
     public void writeDependencyMap(String owner, DependencyMap map, java.time.Instant now) {

@@ -1,0 +1,181 @@
+package io.choreoscope.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.GetResponse;
+import io.choreoscope.api.ApiClient;
+import io.choreoscope.harness.clickhouse.ClickHouseExtension;
+import io.choreoscope.harness.kafka.KafkaExtension;
+import io.choreoscope.harness.rabbitmq.EmbeddedRabbitMq;
+import io.choreoscope.harness.rabbitmq.RabbitMqExtension;
+import io.choreoscope.ingest.TestApplication;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Redrive of a RabbitMQ dead-letter queue through the REST API, all real: a consumer rejects, RabbitMQ dead-letters to a
+ * queue with {@code x-death}, the redrive sends each message back to its original exchange and routing key, and the
+ * original queue gets each message once; a message already redriven is not sent again, one that died again is.
+ */
+@ExtendWith({RabbitMqExtension.class, KafkaExtension.class, ClickHouseExtension.class})
+class RabbitDeadLetterRedriveTest {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static HttpResponse<String> post(ApiClient root, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(root.base() + "/api/v1/replays"))
+                .header("Content-Type", "application/json").header(ReplayController.USER_HEADER, "carol")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        return root.http().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode ok(HttpResponse<String> r) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private static String redrive(String dlq, boolean dryRun) {
+        return "{\"mode\":\"DEAD_LETTER\",\"deadLetterTopic\":\"" + dlq + "\",\"dryRun\":" + dryRun + ",\"ratePerSecond\":100}";
+    }
+
+    @Test
+    void deadLetteredMessagesGoBackToTheirOriginalExchangeOnceEach(EmbeddedRabbitMq rabbit) throws Exception {
+        String vhost = RabbitMqExtension.uniqueName("dlq");
+        rabbit.createVhost(vhost);
+        String db = ClickHouseExtension.createDatabase();
+        Map<String, Object> extra = Map.of(
+                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
+                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
+                "choreoscope.rabbitmq.vhosts", List.of(vhost),
+                "choreoscope.alerts.enabled", false);
+        ConnectionFactory f = new ConnectionFactory();
+        f.setUri(rabbit.amqpUri(vhost));
+        try (ApplicationContext app = TestApplication.start(KafkaExtension.uniqueName("dlq"), db, extra);
+             Connection c = f.newConnection("test"); Channel ch = c.createChannel(); Channel billing = c.createChannel()) {
+            ApiClient root = new ApiClient(app.getBean(EmbeddedServer.class).getURL().toString());
+            ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
+            ch.exchangeDeclare("orders.dlx", BuiltinExchangeType.FANOUT, true);
+            ch.queueDeclare("orders-dlq", true, false, false, null);
+            ch.queueBind("orders-dlq", "orders.dlx", "");
+            ch.queueDeclare("billing", true, false, false, Map.of("x-dead-letter-exchange", "orders.dlx"));
+            ch.queueBind("billing", "orders", "order.#");
+
+            // The billing service: rejects (without requeue: RabbitMQ dead-letters) while it is broken.
+            AtomicBoolean broken = new AtomicBoolean(true);
+            List<AMQP.BasicProperties> accepted = Collections.synchronizedList(new ArrayList<>());
+            List<String> acceptedBodies = Collections.synchronizedList(new ArrayList<>());
+            billing.basicConsume("billing", false, new DefaultConsumer(billing) {
+                @Override
+                public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body)
+                        throws java.io.IOException {
+                    if (broken.get()) {
+                        getChannel().basicReject(env.getDeliveryTag(), false);
+                    } else {
+                        accepted.add(props);
+                        acceptedBodies.add(env.getRoutingKey() + " " + new String(body, StandardCharsets.UTF_8));
+                        getChannel().basicAck(env.getDeliveryTag(), false);
+                    }
+                }
+            });
+            ch.confirmSelect();
+            ch.basicPublish("orders", "order.placed", new AMQP.BasicProperties.Builder().messageId("o-1")
+                    .correlationId("order-1").headers(Map.of("tenant", "t1")).build(), "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
+            ch.basicPublish("orders", "order.placed", new AMQP.BasicProperties.Builder().correlationId("order-2").build(),
+                    "{\"n\":2}".getBytes(StandardCharsets.UTF_8));
+            ch.basicPublish("orders", "order.paid", null, "{\"n\":3}".getBytes(StandardCharsets.UTF_8));
+            ch.waitForConfirmsOrDie(10_000);
+            await().atMost(WAIT).until(() -> ch.messageCount("orders-dlq") == 3);
+
+            // A copy of a dead-lettered message as it is now (first death), to bring back after it was redriven.
+            GetResponse copy = ch.basicGet("orders-dlq", false);
+            ch.basicNack(copy.getEnvelope().getDeliveryTag(), false, true);
+            String dlq = "rabbitmq:" + vhost + ":orders-dlq";
+            String topic = "rabbitmq:" + vhost + ":orders";
+
+            // Dry run: the plan names each original exchange and routing key; the messages stay in the queue.
+            JsonNode dry = ok(post(root, redrive(dlq, true)));
+            assertThat(dry.get("status").get("state").asText()).isEqualTo("DRY_RUN");
+            assertThat(dry.get("records")).hasSize(3);
+            List<String> keys = new ArrayList<>();
+            for (JsonNode r : dry.get("records")) {
+                assertThat(r.get("targetTopic").asText()).isEqualTo(topic);
+                assertThat(r.get("source").asText()).startsWith(topic + "/0/").endsWith("#1");
+                assertThat(r.get("headers").toString()).contains("x-death", ReplayHeaders.REPLAY_ID);
+                keys.add(r.get("key").asText());
+            }
+            assertThat(keys).containsExactlyInAnyOrder("order.placed", "order.placed", "order.paid");
+            await().atMost(WAIT).until(() -> ch.messageCount("orders-dlq") == 3);
+
+            // Redriven while billing is still broken: each dies again (its x-death count goes to 2) and is back.
+            JsonNode first = ok(post(root, redrive(dlq, false)));
+            assertThat(first.get("status").get("state").asText()).as(first.toString()).isEqualTo("SUCCEEDED");
+            assertThat(first.get("status").get("sent").asInt()).isEqualTo(3);
+            await().atMost(WAIT).until(() -> ch.messageCount("orders-dlq") == 3);
+            JsonNode again = ok(post(root, redrive(dlq, true)));
+            assertThat(again.get("records")).hasSize(3).allSatisfy(r -> assertThat(r.get("source").asText()).endsWith("#2"));
+
+            // Billing fixed: the second redrive delivers each message to billing, once.
+            broken.set(false);
+            JsonNode second = ok(post(root, redrive(dlq, false)));
+            assertThat(second.get("status").get("state").asText()).as(second.toString()).isEqualTo("SUCCEEDED");
+            String replayId = second.get("status").get("id").asText();
+            await().atMost(WAIT).until(() -> acceptedBodies.size() >= 3 && ch.messageCount("orders-dlq") == 0);
+            assertThat(acceptedBodies).containsExactlyInAnyOrder(
+                    "order.placed {\"n\":1}", "order.placed {\"n\":2}", "order.paid {\"n\":3}");
+            for (AMQP.BasicProperties p : accepted) {
+                assertThat(p.getHeaders()).containsKeys("x-death", ReplayHeaders.REPLAY_ID);
+                assertThat(String.valueOf(p.getHeaders().get(ReplayHeaders.REPLAY_ID))).isEqualTo(replayId);
+            }
+            AMQP.BasicProperties one = accepted.stream().filter(p -> "o-1".equals(p.getMessageId())).findFirst().orElseThrow();
+            assertThat(one.getCorrelationId()).isEqualTo("order-1");
+            assertThat(String.valueOf(one.getHeaders().get("tenant"))).isEqualTo("t1");
+            JsonNode sent = JSON.readTree(root.get("/api/v1/replays/" + replayId + "/records").text());
+            assertThat(sent).hasSize(3).allSatisfy(r -> assertThat(r.get("targetTopic").asText()).isEqualTo(topic));
+
+            // The copy of a first death, already redriven: skipped (taken off the queue), not sent again.
+            ch.basicPublish("", "orders-dlq", copy.getProps(), copy.getBody());
+            ch.waitForConfirmsOrDie(10_000);
+            await().atMost(WAIT).until(() -> ch.messageCount("orders-dlq") == 1);
+            JsonNode skip = ok(post(root, redrive(dlq, true)));
+            assertThat(skip.get("records")).isEmpty();
+            assertThat(skip.get("status").get("message").asText()).contains("1 skipped (already redriven)");
+            JsonNode done = ok(post(root, redrive(dlq, false)));
+            assertThat(done.get("status").get("sent").asInt()).isZero();
+            await().atMost(WAIT).until(() -> ch.messageCount("orders-dlq") == 0);
+            assertThat(acceptedBodies).hasSize(3);
+
+            // An empty dead-letter queue, and one that does not exist: 404 with the reason.
+            HttpResponse<String> empty = post(root, redrive(dlq, false));
+            assertThat(empty.statusCode()).isEqualTo(404);
+            assertThat(empty.body()).contains("holds no messages");
+            HttpResponse<String> missing = post(root, redrive("rabbitmq:" + vhost + ":no-such-queue", true));
+            assertThat(missing.statusCode()).as(missing.body()).isEqualTo(404);
+            assertThat(missing.body()).contains("no queue 'no-such-queue'");
+            // The audit lists the redrives, with who asked.
+            assertThat(root.get("/api/v1/replays").text()).contains(replayId, "carol");
+        }
+    }
+}
