@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.convert.format.MapFormat;
 
 /**
  * Replay, under {@value #PREFIX}. Records are produced to the tapped cluster
@@ -93,7 +94,7 @@ public class ReplayConfig {
 
     /** Extra Kafka producer properties (e.g. {@code security.protocol}); they win over replay's own. */
     public Map<String, String> getProducer() { return producer; }
-    public void setProducer(Map<String, String> v) { this.producer = v; }
+    public void setProducer(@MapFormat(transformation = MapFormat.MapTransformation.FLAT) Map<String, String> v) { this.producer = v; }
 
     /** Replays running at once in this process, at least 1. */
     public int getMaxConcurrent() { return maxConcurrent; }

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.convert.format.MapFormat;
 
 /**
  * The one Kafka connection of choreoscope, under {@value #PREFIX}: the tap's consumer, replay's producer, the
@@ -29,7 +30,7 @@ public class KafkaConfig {
      * {@code sasl.mechanism}, {@code sasl.jaas.config}, {@code ssl.truststore.location}...); none by default.
      */
     public Map<String, String> getProperties() { return properties; }
-    public void setProperties(Map<String, String> v) { this.properties = v == null ? new HashMap<>() : v; }
+    public void setProperties(@MapFormat(transformation = MapFormat.MapTransformation.FLAT) Map<String, String> v) { this.properties = v == null ? new HashMap<>() : v; }
 
     /** What a Kafka client needs to connect: the bootstrap servers and every connection property. */
     public Map<String, Object> clientProperties() {

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.convert.format.MapFormat;
 import io.micronaut.core.convert.format.ReadableBytes;
 
 /**
@@ -84,5 +85,5 @@ public class TapConfig {
      * {@code choreoscope.kafka.properties}); they win over the tap's own and over the connection's.
      */
     public Map<String, String> getConsumer() { return consumer; }
-    public void setConsumer(Map<String, String> v) { this.consumer = v; }
+    public void setConsumer(@MapFormat(transformation = MapFormat.MapTransformation.FLAT) Map<String, String> v) { this.consumer = v; }
 }
