@@ -257,12 +257,58 @@ public final class StuckCauses {
         }
         Matcher type = EXCEPTION_TYPE.matcher(eventsJson);
         Matcher message = EXCEPTION_MESSAGE.matcher(eventsJson);
-        String t = type.find() ? type.group(1) : null;
-        String m = message.find() ? message.group(1) : null;
+        String t = type.find() ? unescape(type.group(1)) : null;
+        String m = message.find() ? unescape(message.group(1)) : null;
         if (t == null && m == null) {
             return null;
         }
         return t == null ? m : m == null ? t : t + ": " + m;
+    }
+
+    /**
+     * The text of a JSON string's body (the span events as the OTLP receiver stores them are JSON): escapes resolved,
+     * control characters (a multi-line message's line breaks) as spaces, so the detail stays one line. A broken escape
+     * is kept as written.
+     */
+    static String unescape(String body) {
+        if (body.indexOf('\\') < 0) {
+            return body;
+        }
+        StringBuilder b = new StringBuilder(body.length());
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (c != '\\' || i + 1 >= body.length()) {
+                b.append(c);
+                continue;
+            }
+            char e = body.charAt(++i);
+            switch (e) {
+                case 'b', 'f', 'n', 'r', 't' -> b.append(' ');
+                case 'u' -> {
+                    int code = i + 4 < body.length() ? hex4(body, i + 1) : -1;
+                    if (code < 0) {
+                        b.append("\\u");
+                    } else {
+                        b.append(Character.isISOControl(code) ? ' ' : (char) code);
+                        i += 4;
+                    }
+                }
+                default -> b.append(e); // \" \\ \/
+            }
+        }
+        return b.toString();
+    }
+
+    private static int hex4(String s, int from) {
+        int v = 0;
+        for (int k = from; k < from + 4; k++) {
+            int d = Character.digit(s.charAt(k), 16);
+            if (d < 0) {
+                return -1;
+            }
+            v = v * 16 + d;
+        }
+        return v;
     }
 
     private static String duration(long ms) {

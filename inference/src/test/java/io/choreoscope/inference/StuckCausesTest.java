@@ -102,6 +102,19 @@ class StuckCausesTest {
     }
 
     @Test
+    void anExceptionMessageIsShownAsItsTextNotAsItsJsonEscapes() {
+        // as the OTLP receiver stores span events: JSON, so quotes, line breaks and non-ASCII arrive escaped
+        String events = "[{\"name\":\"exception\",\"timeUnixNano\":\"1\",\"attributes\":{\"exception.type\":"
+                + "\"java.lang.IllegalArgumentException\",\"exception.message\":"
+                + "\"bad sku \\\"kettle-5\\\"\\nat line 2\\u0009caf\\u00e9 a\\\\b \\/ \\u12\"}}]";
+        StuckCause c = StuckCauses.explain(stuckAt("StockReserved", "OrderShipped"), SHIPPING, SAGA,
+                List.of(consumer("shipping", "inventory", "3333333333333333", "ERROR", "handler failed", events)), NONE_ASKED);
+
+        assertThat(c.detail()).isEqualTo("shipping failed on StockReserved: handler failed "
+                + "(java.lang.IllegalArgumentException: bad sku \"kettle-5\" at line 2 caf\u00e9 a\\b / \\u12)");
+    }
+
+    @Test
     void theWaitingServiceConsumedTheLastEventAndProducedNothing() {
         StuckCause c = StuckCauses.explain(stuckAt("StockReserved", "OrderShipped"), SHIPPING, SAGA,
                 List.of(consumer("shipping", "inventory", "3333333333333333", "UNSET", null, null),

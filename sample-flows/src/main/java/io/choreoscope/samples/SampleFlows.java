@@ -105,6 +105,9 @@ public final class SampleFlows {
                 if (s.deadLetteredCount() > 0) {
                     b.append(" dlt=").append(s.deadLetteredCount());
                 }
+                if (s.erroredCount() > 0) {
+                    b.append(" errors=").append(s.erroredCount());
+                }
                 b.append(',');
             }
         }
@@ -180,6 +183,8 @@ public final class SampleFlows {
             case "--failing-service" -> b.failingService(value);
             case "--dlt-rate" -> b.dltRate(Double.parseDouble(value));
             case "--sku-fault-rate" -> b.skuFaultRate(Double.parseDouble(value));
+            case "--error-service" -> b.errorService(value);
+            case "--error-rate" -> b.errorRate(Double.parseDouble(value));
             case "--topic-prefix" -> b.topicPrefix(value);
             case "--partitions" -> b.partitions(Integer.parseInt(value));
             case "--deploy-at" -> b.deployAt(deployAt(value, java.time.Instant.now()));
@@ -280,6 +285,9 @@ public final class SampleFlows {
                   --failing-service S            service that fails randomly (default %s)
                   --dlt-rate P                   share of its events that fail and go to dead-letters (default %s)
                   --sku-fault-rate P             share of kettle-5 orders shipping fails on (default %s)
+                  --error-service S              service that fails and gives up on events: error span, no
+                                                 output, no dead letter (default %s)
+                  --error-rate P                 share of its events it fails on that way (default %s)
                   --deploy-at +D|INSTANT         simulate a deploy of the order saga then (+10m = ten minutes from
                                                  start, or 2026-12-02T21:00:00Z): shipping ships straight after the
                                                  payment, the stock step disappears (default: no deploy)
@@ -289,7 +297,8 @@ public final class SampleFlows {
                 """.formatted(d.bootstrapServers(), d.otlpEndpoint(), d.partitions(), fmt(d.rate()),
                 fmt(d.declineRate()), fmt(d.shortageRate()), fmt(d.rejectRate()), d.dropService(), fmt(d.dropRate()),
                 d.slowService(), fmt(d.slowLatency().meanMs()), fmt(d.duplicateRate()), fmt(d.outOfOrderRate()),
-                d.outOfOrderSkewMs(), d.failingService(), fmt(d.dltRate()), fmt(d.skuFaultRate()));
+                d.outOfOrderSkewMs(), d.failingService(), fmt(d.dltRate()), fmt(d.skuFaultRate()),
+                d.errorService(), fmt(d.errorRate()));
     }
 
     private static String fmt(double v) {

@@ -41,6 +41,10 @@ import io.choreoscope.samples.service.ServiceFaults;
  * @param skuFaultRate      share of the orders of {@code kettle-5} ({@link io.choreoscope.samples.flows.OrderSaga#FAULTY_SKU})
  *                          that shipping fails on and dead-letters: a fault that depends on a payload value; default
  *                          {@value #DEFAULT_SKU_FAULT_RATE}
+ * @param errorService      service whose handler fails and gives up on the record: its CONSUMER span ends with status
+ *                          ERROR and an exception event, it publishes nothing and dead-letters nothing (the instance is
+ *                          stuck with an error span as its cause); default {@value #DEFAULT_ERROR_SERVICE}
+ * @param errorRate         share of its events it fails on that way; default {@value #DEFAULT_ERROR_RATE}
  * @param topicPrefix       prefix of every topic and consumer group name; default empty (topics {@code orders}, ...)
  * @param partitions        partitions of topics created here; default {@value #DEFAULT_PARTITIONS}. Existing topics
  *                          are left as they are
@@ -56,6 +60,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
                                   String slowService, LatencyDistribution slowLatency,
                                   double duplicateRate, double outOfOrderRate, long outOfOrderSkewMs,
                                   String failingService, double dltRate, double skuFaultRate,
+                                  String errorService, double errorRate,
                                   String topicPrefix, int partitions, Instant deployAt) {
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
@@ -76,6 +81,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
     public static final String DEFAULT_FAILING_SERVICE = "inventory";
     public static final double DEFAULT_DLT_RATE = 0.01;
     public static final double DEFAULT_SKU_FAULT_RATE = 0.3;
+    public static final String DEFAULT_ERROR_SERVICE = "payments";
+    public static final double DEFAULT_ERROR_RATE = 0.01;
     public static final int DEFAULT_PARTITIONS = 3;
 
     public SampleFlowsSettings {
@@ -101,6 +108,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         ServiceFaults.probability("out-of-order rate", outOfOrderRate);
         ServiceFaults.probability("dlt rate", dltRate);
         ServiceFaults.probability("sku fault rate", skuFaultRate);
+        ServiceFaults.probability("error rate", errorRate);
         require(outOfOrderSkewMs >= 0, "out-of-order skew must be >= 0 ms, was " + outOfOrderSkewMs);
         require(slowLatency != null, "slow latency is required");
         require(partitions >= 1, "partitions must be >= 1, was " + partitions);
@@ -108,6 +116,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         dropService = dropService == null ? "" : dropService;
         slowService = slowService == null ? "" : slowService;
         failingService = failingService == null ? "" : failingService;
+        errorService = errorService == null ? "" : errorService;
     }
 
     public static SampleFlowsSettings defaults() {
@@ -121,7 +130,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
                 DEFAULT_DROP_SERVICE, DEFAULT_DROP_RATE,
                 DEFAULT_SLOW_SERVICE, new LatencyDistribution(LatencyDistribution.Shape.LOGNORMAL, DEFAULT_SLOW_MEAN_MS),
                 DEFAULT_DUPLICATE_RATE, DEFAULT_OUT_OF_ORDER_RATE, DEFAULT_OUT_OF_ORDER_SKEW_MS,
-                DEFAULT_FAILING_SERVICE, DEFAULT_DLT_RATE, DEFAULT_SKU_FAULT_RATE, "", DEFAULT_PARTITIONS, null);
+                DEFAULT_FAILING_SERVICE, DEFAULT_DLT_RATE, DEFAULT_SKU_FAULT_RATE,
+                DEFAULT_ERROR_SERVICE, DEFAULT_ERROR_RATE, "", DEFAULT_PARTITIONS, null);
     }
 
     /** The faults {@code service} injects under these settings. */
@@ -129,12 +139,13 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         return new ServiceFaults(service.equals(dropService) ? dropRate : 0,
                 service.equals(slowService) ? slowLatency : LatencyDistribution.NONE,
                 service.equals(failingService) ? dltRate : 0,
+                service.equals(errorService) ? errorRate : 0,
                 duplicateRate, outOfOrderRate, outOfOrderSkewMs);
     }
 
     /** Settings with no faults at all (every instance takes its happy path unless the business rates say otherwise). */
     public SampleFlowsSettings withoutFaults() {
-        return toBuilder().dropRate(0).dltRate(0).skuFaultRate(0).duplicateRate(0).outOfOrderRate(0)
+        return toBuilder().dropRate(0).dltRate(0).skuFaultRate(0).errorRate(0).duplicateRate(0).outOfOrderRate(0)
                 .slowLatency(LatencyDistribution.NONE).build();
     }
 
@@ -169,6 +180,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         private String failingService;
         private double dltRate;
         private double skuFaultRate;
+        private String errorService;
+        private double errorRate;
         private String topicPrefix;
         private int partitions;
         private Instant deployAt;
@@ -193,6 +206,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
             failingService = s.failingService;
             dltRate = s.dltRate;
             skuFaultRate = s.skuFaultRate;
+            errorService = s.errorService;
+            errorRate = s.errorRate;
             topicPrefix = s.topicPrefix;
             partitions = s.partitions;
             deployAt = s.deployAt;
@@ -219,6 +234,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         public Builder failingService(String v) { failingService = v; return this; }
         public Builder dltRate(double v) { dltRate = v; return this; }
         public Builder skuFaultRate(double v) { skuFaultRate = v; return this; }
+        public Builder errorService(String v) { errorService = v; return this; }
+        public Builder errorRate(double v) { errorRate = v; return this; }
         public Builder topicPrefix(String v) { topicPrefix = v; return this; }
         public Builder partitions(int v) { partitions = v; return this; }
         public Builder deployAt(Instant v) { deployAt = v; return this; }
@@ -229,7 +246,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         public SampleFlowsSettings build() {
             return new SampleFlowsSettings(bootstrapServers, otlpEndpoint, tracing, rate, duration, mix,
                     declineRate, shortageRate, rejectRate, dropService, dropRate, slowService, slowLatency,
-                    duplicateRate, outOfOrderRate, outOfOrderSkewMs, failingService, dltRate, skuFaultRate, topicPrefix, partitions, deployAt);
+                    duplicateRate, outOfOrderRate, outOfOrderSkewMs, failingService, dltRate, skuFaultRate, errorService, errorRate, topicPrefix, partitions, deployAt);
         }
     }
 }

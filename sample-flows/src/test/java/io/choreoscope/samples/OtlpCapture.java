@@ -18,13 +18,18 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 
 /** A minimal OTLP/HTTP protobuf traces receiver in this JVM: keeps every span it is sent, with its service name. */
 final class OtlpCapture implements AutoCloseable {
 
     /** A received span, IDs as lowercase hex ({@code parentSpanId} empty for a root). */
     record Received(String service, String traceId, String spanId, String parentSpanId, String name, Span.SpanKind kind,
-                    Map<String, Object> attributes) {
+                    Map<String, Object> attributes, Status.StatusCode status, String statusMessage, List<Event> events) {
+    }
+
+    /** A span event, such as the {@code exception} event {@code recordException} adds. */
+    record Event(String name, Map<String, Object> attributes) {
     }
 
     private final HttpServer server;
@@ -68,16 +73,25 @@ final class OtlpCapture implements AutoCloseable {
                     .findFirst().orElse(null);
             for (ScopeSpans ss : rs.getScopeSpansList()) {
                 for (Span s : ss.getSpansList()) {
-                    Map<String, Object> attrs = new java.util.LinkedHashMap<>();
-                    for (KeyValue kv : s.getAttributesList()) {
-                        attrs.put(kv.getKey(), value(kv.getValue()));
+                    List<Event> events = new ArrayList<>();
+                    for (Span.Event e : s.getEventsList()) {
+                        events.add(new Event(e.getName(), attributes(e.getAttributesList())));
                     }
                     spans.add(new Received(service, hex.formatHex(s.getTraceId().toByteArray()),
                             hex.formatHex(s.getSpanId().toByteArray()), hex.formatHex(s.getParentSpanId().toByteArray()),
-                            s.getName(), s.getKind(), attrs));
+                            s.getName(), s.getKind(), attributes(s.getAttributesList()), s.getStatus().getCode(),
+                            s.getStatus().getMessage(), List.copyOf(events)));
                 }
             }
         }
+    }
+
+    private static Map<String, Object> attributes(List<KeyValue> kvs) {
+        Map<String, Object> attrs = new java.util.LinkedHashMap<>();
+        for (KeyValue kv : kvs) {
+            attrs.put(kv.getKey(), value(kv.getValue()));
+        }
+        return attrs;
     }
 
     private static Object value(AnyValue v) {

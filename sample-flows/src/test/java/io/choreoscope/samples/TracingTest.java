@@ -91,6 +91,41 @@ class TracingTest {
     }
 
     @Test
+    void theErrorFaultEndsTheConsumerSpanWithErrorAndAnExceptionAndPublishesNothing(EmbeddedKafka kafka) throws Exception {
+        String prefix = KafkaExtension.uniqueName("erring") + ".";
+        try (OtlpCapture otlp = new OtlpCapture();
+             SampleFlowsRunner runner = SampleFlowsRunner.start(SampleFlowsSettings.defaults().withoutFaults().toBuilder()
+                     .bootstrapServers(kafka.bootstrapServers()).topicPrefix(prefix)
+                     .partitions(1).rate(0).declineRate(0).shortageRate(0)
+                     .tracing(true).otlpEndpoint(otlp.endpoint())
+                     .errorService("inventory").errorRate(1)
+                     .only(Flow.ORDERS).build())) {
+            String id = runner.startInstance(Flow.ORDERS);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> otlp.spans().stream().anyMatch(s -> "inventory".equals(s.service())
+                    && s.kind() == SpanKind.SPAN_KIND_CONSUMER && id.equals(s.attributes().get("correlation.id"))));
+            Received process = only(otlp.spans().stream().filter(s -> id.equals(s.attributes().get("correlation.id"))).toList(),
+                    "inventory", SpanKind.SPAN_KIND_CONSUMER);
+            assertThat(process.status()).isEqualTo(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR);
+            assertThat(process.statusMessage()).isEqualTo(io.choreoscope.samples.service.SampleService.ERROR_STATUS);
+            assertThat(process.attributes()).containsEntry("sample.fault", "error");
+            assertThat(process.events()).singleElement().satisfies(e -> {
+                assertThat(e.name()).isEqualTo("exception");
+                assertThat(e.attributes()).containsEntry("exception.type", "io.choreoscope.samples.service.SimulatedFailure")
+                        .containsKey("exception.stacktrace");
+                assertThat((String) e.attributes().get("exception.message"))
+                        .startsWith("inventory could not handle PaymentCaptured ").contains(id, "not dead-lettered");
+            });
+            assertThat(runner.service("inventory").orElseThrow().erroredCount()).isEqualTo(1);
+
+            // it gave up: published nothing (no StockReserved), dead-lettered nothing; the span ends after both would
+            assertThat(runner.service("inventory").orElseThrow().publishedCount()).isZero();
+            assertThat(runner.service("inventory").orElseThrow().deadLetteredCount()).isZero();
+            assertThat(otlp.spans()).noneMatch(s -> "inventory".equals(s.service()) && s.kind() == SpanKind.SPAN_KIND_PRODUCER);
+        }
+    }
+
+    @Test
     void unreachableCollectorDoesNotStopTheServices(EmbeddedKafka kafka) throws Exception {
         String deadEndpoint = "http://127.0.0.1:" + freePort() + "/v1/traces";
         SampleFlowsRunner runner = tracedOrders(kafka, KafkaExtension.uniqueName("untraced") + ".", deadEndpoint);

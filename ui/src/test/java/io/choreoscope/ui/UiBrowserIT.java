@@ -26,6 +26,8 @@ import com.microsoft.playwright.options.AriaRole;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.flow.FlowFilter;
 import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.StuckCause;
 import io.choreoscope.ui.client.TimeWindow;
 import io.choreoscope.ui.client.FakeChoreoscopeApi;
 import io.choreoscope.ui.client.SampleData;
@@ -294,11 +296,19 @@ class UiBrowserIT {
         }
     }
 
+    /**
+     * Issue 16 in the browser: the stuck list groups by cause (each kind the sample data has: dead-lettered, error span,
+     * consumed and silent) and filters by a group; an instance page says who it waits on and why, markup in the cause
+     * shown as text.
+     */
     @Test
     void stuckInstancesAreGroupedByCauseAndTheInstancePageSaysWhoAndWhy() {
         page.navigate(url + "stuck");
         Locator groups = page.locator("#stuck-causes vaadin-button.cause-group");
         assertThat(groups.first()).isVisible();
+        assertThat(page.locator("#stuck-causes")).containsText("stuck: dead-lettered by ");
+        assertThat(page.locator("#stuck-causes")).containsText(" failed (error span)");
+        assertThat(page.locator("#stuck-causes")).containsText(" consumed and produced nothing");
         assertThat(page.locator("#stuck-grid")).containsText("consumed and produced nothing");
         String label = groups.first().innerText();
         long inGroup = Long.parseLong(label.substring(0, label.indexOf(' ')));
@@ -311,6 +321,47 @@ class UiBrowserIT {
         assertThat(page.locator("#instance-waiting-on")).containsText("Waiting on ");
         assertThat(page.locator("#instance-cause")).containsText("Why: ");
         shot("instance-cause");
+
+        InstanceSnapshot failed = api.stuck(null, 500).stream()
+                .filter(s -> s.cause() != null && s.cause().kind() == StuckCause.Kind.ERROR_SPAN).findFirst().orElseThrow();
+        page.navigate(url + "instances/" + failed.correlationId());
+        assertThat(page.locator("#instance-waiting-on")).hasText("Waiting on " + String.join(", ", failed.waitingOn()));
+        assertThat(page.locator("#instance-cause")).hasText("Why: " + failed.cause().detail());
+        assertThat(page.locator("#instance-cause *")).hasCount(0);
+        shot("instance-cause-error-span");
+    }
+
+    /**
+     * Issue 16 item 5 in the browser: the flow page and the stuck list of one flow show what the flow's stuck instances
+     * have in common (the sample data's warehouse), with the figures; the stuck list of all flows does not.
+     */
+    @Test
+    void theFlowPageAndTheStuckListOfOneFlowShowWhatStuckInstancesHaveInCommon() {
+        io.choreoscope.model.api.SuspectReport report = api.suspects(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR);
+        assertThat(report.suspects()).isNotEmpty();
+        io.choreoscope.model.api.Suspect first = report.suspects().get(0);
+        assertThat(first.value()).isEqualTo(SampleData.SUSPECT_WAREHOUSE);
+
+        page.navigate(url + "flows/" + SampleData.ORDER_FLOW);
+        Locator panel = page.locator("#suspects");
+        Locator sentence = panel.locator(".suspects-step[data-step=OrderPlaced] .suspect-sentence").first();
+        assertThat(sentence).hasText(first.sentence());
+        assertThat(sentence).isVisible();
+        assertThat(panel.locator(".suspect").first()).containsText(String.format(java.util.Locale.ROOT, "%.1f× · %d stuck, %d completed",
+                first.lift(), first.stuckInstances(), first.completedInstances()));
+        assertThat(page.locator("#suspects-summary")).containsText(report.stuckInstances() + " stuck or failed vs "
+                + report.completedInstances() + " completed");
+        panel.scrollIntoViewIfNeeded();
+        panel.screenshot(new Locator.ScreenshotOptions().setPath(SCREENSHOTS.resolve("flow-suspects.png")));
+        shot("flow-with-suspects");
+
+        page.navigate(url + "stuck?flow=" + SampleData.ORDER_FLOW);
+        assertThat(page.locator("#suspects .suspect-sentence").first()).hasText(first.sentence());
+        shot("stuck-one-flow-suspects");
+
+        page.navigate(url + "stuck");
+        assertThat(page.locator("#stuck-grid")).isVisible();
+        assertThat(page.locator("#suspects")).isHidden();
     }
 
     @Test

@@ -34,7 +34,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * For each consumed event it handles, it opens a CONSUMER span whose parent is the producer span named by the
  * record's {@code traceparent}, injects its faults, reacts, and publishes each reply under a PRODUCER span whose
  * context goes out as {@code traceparent}. A record it cannot read, or whose processing fails, goes to the
- * dead-letter topic; nothing a record does stops the service.
+ * dead-letter topic, except under the error fault, which gives up on it with an error span and nothing else; nothing a
+ * record does stops the service.
  *
  * <p>Offsets are committed after each polled batch is handled (at-least-once, like most real services).
  */
@@ -52,8 +53,11 @@ public final class SampleService implements AutoCloseable {
     static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
     static final AttributeKey<String> CORRELATION_ID = AttributeKey.stringKey("correlation.id");
     static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey("event.type");
-    /** Which fault the sample injected on this span, if any: dropped, failed, duplicate, out-of-order. */
+    /** Which fault the sample injected on this span, if any: dropped, error, failed, duplicate, out-of-order. */
     static final AttributeKey<String> FAULT = AttributeKey.stringKey("sample.fault");
+
+    /** Status description of a CONSUMER span the error fault failed (the exception event says more). */
+    public static final String ERROR_STATUS = "downstream call timed out";
 
     /** How long one poll blocks (ms); bounds how quickly a service notices it is closed. */
     public static final long POLL_MS = 200;
@@ -74,6 +78,7 @@ public final class SampleService implements AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong errored = new AtomicLong();
 
     /**
      * @param groupId         consumer group (unused for a producer-only spec)
@@ -177,6 +182,10 @@ public final class SampleService implements AutoCloseable {
             if (delay > 0 && stopped.await(delay, TimeUnit.MILLISECONDS)) {
                 return; // closing: leave the record uncommitted for the next run
             }
+            if (rnd.nextDouble() < faults.errorRate()) {
+                giveUp(span, event);
+                return;
+            }
             if (rnd.nextDouble() < faults.failureRate()) {
                 throw new SimulatedFailure(spec.name() + " failed to handle " + event.type() + " " + event.eventId()
                         + " of " + event.correlationId() + " (simulated failure)");
@@ -215,6 +224,23 @@ public final class SampleService implements AutoCloseable {
                     .setAttribute(EVENT_TYPE, event.type());
         }
         return b;
+    }
+
+    /**
+     * The error fault: the handler fails and the service gives up on the record without dead-lettering it (a handler
+     * that logs and skips). The CONSUMER span gets what OpenTelemetry instrumentations record for a failed handler: an
+     * {@code exception} event ({@link Span#recordException}) and status ERROR with a short description; the caller
+     * ends it. Nothing is published, and the offset is committed with the batch.
+     */
+    private void giveUp(Span span, SampleEvent event) {
+        errored.incrementAndGet();
+        SimulatedFailure e = new SimulatedFailure(spec.name() + " could not handle " + event.type() + " "
+                + event.eventId() + " of " + event.correlationId() + ": " + ERROR_STATUS
+                + " after 3 attempts (simulated error, not dead-lettered)");
+        span.setAttribute(FAULT, "error");
+        span.recordException(e);
+        span.setStatus(StatusCode.ERROR, ERROR_STATUS);
+        LOG.log(System.Logger.Level.DEBUG, () -> e.getMessage());
     }
 
     /** Marks the consumer span failed, dead-letters the record under a child PRODUCER span, ends the consumer span. */
@@ -338,6 +364,11 @@ public final class SampleService implements AutoCloseable {
     /** Handled events it silently dropped (drop fault). */
     public long droppedCount() {
         return dropped.get();
+    }
+
+    /** Handled events it gave up on with an error span and no output (error fault). */
+    public long erroredCount() {
+        return errored.get();
     }
 
     /** Records it sent to the dead-letter topic. */

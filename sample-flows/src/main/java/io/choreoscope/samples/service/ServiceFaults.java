@@ -6,19 +6,23 @@ package io.choreoscope.samples.service;
  * @param dropRate          share of handled events the service silently ignores (no reaction: the instance gets stuck)
  * @param latency           simulated processing time per handled event
  * @param failureRate       share of handled events whose processing fails; the record goes to the dead-letter topic
+ * @param errorRate         share of handled events whose processing fails and is given up on: the CONSUMER span ends
+ *                          with status ERROR and the exception recorded, nothing is published or dead-lettered, the
+ *                          offset is committed (a handler that logs and skips): the instance gets stuck
  * @param duplicateRate     share of publishes sent twice (same record, same event ID), like a producer retry
  * @param outOfOrderRate    share of publishes stamped {@code outOfOrderSkewMs} before their cause, like a service
  *                          with a lagging clock: ordered by timestamp, the two events of the instance are swapped
  * @param outOfOrderSkewMs  how far back such a publish is stamped (ms)
  */
-public record ServiceFaults(double dropRate, LatencyDistribution latency, double failureRate, double duplicateRate,
-                            double outOfOrderRate, long outOfOrderSkewMs) {
+public record ServiceFaults(double dropRate, LatencyDistribution latency, double failureRate, double errorRate,
+                            double duplicateRate, double outOfOrderRate, long outOfOrderSkewMs) {
 
-    public static final ServiceFaults NONE = new ServiceFaults(0, LatencyDistribution.NONE, 0, 0, 0, 0);
+    public static final ServiceFaults NONE = new ServiceFaults(0, LatencyDistribution.NONE, 0, 0, 0, 0, 0);
 
     public ServiceFaults {
         probability("drop rate", dropRate);
         probability("failure rate", failureRate);
+        probability("error rate", errorRate);
         probability("duplicate rate", duplicateRate);
         probability("out-of-order rate", outOfOrderRate);
         if (latency == null) {

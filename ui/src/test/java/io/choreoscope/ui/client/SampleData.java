@@ -44,7 +44,9 @@ import io.choreoscope.ui.shell.Formats;
  * from the instances, a dependency map and topics with lag. The same seed always gives the same data.
  * Also: alert rules (one firing, one pending, one silenced, one disabled) with a firing history, two
  * dead-letter topics to redrive (one of whose records names no original topic and one carries markup),
- * and a replay audit.
+ * and a replay audit. Stuck orders carry each cause kind but the consumer-activity ones (dead-lettered, error span,
+ * consumed and silent), and most were placed for warehouse {@value #SUSPECT_WAREHOUSE}, a value over-represented among
+ * them, which the fake serves as the order flow's suspect.
  */
 public final class SampleData {
 
@@ -74,6 +76,9 @@ public final class SampleData {
     public static final String HOSTILE_NOTE = "<img src=x onerror=alert(1)>";
     /** Name of the sample rule that is firing for {@link #ORDER_FLOW}. */
     public static final String FIRING_RULE = "Orders completing";
+    /** The warehouse most stuck orders were placed for ({@code /warehouse} of OrderPlaced): the order flow's suspect. */
+    public static final String SUSPECT_WAREHOUSE = "north-3";
+    private static final String OTHER_WAREHOUSE = "south-1";
 
     private record Step(String type, String service, String topic) {
     }
@@ -117,6 +122,8 @@ public final class SampleData {
     private final Instant now;
     private final Map<String, Long> offsets = new HashMap<>();
     private final List<InstanceDetail> made = new ArrayList<>();
+    /** Order ID -> the warehouse its OrderPlaced names. */
+    private final Map<String, String> warehouses = new HashMap<>();
 
     private SampleData(Instant now) {
         this.now = now;
@@ -172,9 +179,46 @@ public final class SampleData {
         }
         api.setDependencies(dependencies(d.made));
         api.setTopics(topics());
+        api.suspects.put(ORDER_FLOW, d.warehouseSuspects());
         d.deadLetters(api);
         d.alerts(api);
         d.pastReplays(api);
+    }
+
+    /**
+     * The suspects among the order warehouses, with the figures and thresholds docs/INFERENCE.md gives ("What stuck
+     * instances have in common"): stuck or failed orders (b of B) against completed ones (g of G), lift =
+     * (b/B) / ((g+1)/(G+1)), listed when b >= 3, b/B >= 10% and lift >= 2.
+     */
+    private List<io.choreoscope.model.api.Suspect> warehouseSuspects() {
+        List<io.choreoscope.model.api.Suspect> out = new ArrayList<>();
+        for (String w : List.of(SUSPECT_WAREHOUSE, OTHER_WAREHOUSE)) {
+            long bigB = 0;
+            long b = 0;
+            long bigG = 0;
+            long g = 0;
+            for (InstanceDetail i : made) {
+                InstanceSnapshot s = i.snapshot();
+                if (!ORDER_FLOW.equals(s.flow())) {
+                    continue;
+                }
+                boolean holds = w.equals(warehouses.get(s.correlationId()));
+                if (s.state() == InstanceState.STUCK || s.state() == InstanceState.FAILED) {
+                    bigB++;
+                    b += holds ? 1 : 0;
+                } else if (s.state() == InstanceState.COMPLETED) {
+                    bigG++;
+                    g += holds ? 1 : 0;
+                }
+            }
+            double stuckShare = bigB == 0 ? 0 : (double) b / bigB;
+            double lift = stuckShare / ((g + 1.0) / (bigG + 1.0));
+            if (b >= 3 && stuckShare >= 0.1 && lift >= 2) {
+                out.add(new io.choreoscope.model.api.Suspect("OrderPlaced", io.choreoscope.model.SuspectReader.Source.PAYLOAD,
+                        "/warehouse", w, b, stuckShare, g, bigG == 0 ? 0 : (double) g / bigG, lift));
+            }
+        }
+        return out;
     }
 
     // --- dead letters, alerts, replays -----------------------------------------------------------------
@@ -338,6 +382,15 @@ public final class SampleData {
     private void instance(String id, String flow, List<String> path, Instant start, InstanceState state,
                           Set<String> linked, List<Deviation> deviations, long extraGapMs) {
         String traceId = hex(16);
+        // most stuck or failed orders (4 in 5) were placed for north-3, few others (1 in 7); by the ID's hash, not
+        // drawn from rnd, so the rest of the data stays what it was
+        String warehouse = null;
+        if (flow.equals(ORDER_FLOW)) {
+            int h = Math.floorMod(id.hashCode(), 35);
+            boolean bad = state == InstanceState.STUCK || state == InstanceState.FAILED;
+            warehouse = (bad ? h % 5 != 0 : h % 7 == 0) ? SUSPECT_WAREHOUSE : OTHER_WAREHOUSE;
+            warehouses.put(id, warehouse);
+        }
         List<EventView> events = new ArrayList<>();
         List<Span> spans = new ArrayList<>();
         List<InstanceGraph.Node> nodes = new ArrayList<>();
@@ -365,7 +418,8 @@ public final class SampleData {
             spans.add(new Span(traceId, hex(8), null, s.service(), s.topic() + " publish", "PRODUCER",
                     t.minusMillis(3), (2 + rnd.nextInt(6)) * 1_000_000L, "OK", Map.of(), "kafka", s.topic(),
                     "publish", eventId, null, id));
-            String payload = payload(id, s.type(), linked, path.size() > 3 && id.equals(LARGE_PAYLOAD_ORDER) && i == 0);
+            String payload = payload(id, s.type(), linked, path.size() > 3 && id.equals(LARGE_PAYLOAD_ORDER) && i == 0,
+                    i == 0 ? warehouse : null);
             events.add(new EventView(s.topic(), partition, offset, t, t.plusMillis(40 + rnd.nextInt(60)), id,
                     List.of(new EventView.HeaderView("correlationId", id, "text"),
                             new EventView.HeaderView("eventType", s.type(), "text"),
@@ -401,7 +455,8 @@ public final class SampleData {
 
     /**
      * Waiting-on services (the producers of the expected steps) for running and stuck instances, and for stuck ones a
-     * cause: every third dead-lettered by the waiting service, the rest consumed and silent.
+     * cause: by a hash of the ID, a third dead-lettered by the waiting service, a third failed with an error span, the
+     * rest consumed and silent.
      */
     private static InstanceSnapshot diagnosed(InstanceSnapshot s, Instant lastAt) {
         if (s.state() != InstanceState.STUCK && s.state() != InstanceState.RUNNING) {
@@ -413,11 +468,15 @@ public final class SampleData {
             return s.withDiagnosis(waiting, null);
         }
         String service = waiting.get(0);
-        StuckCause cause = Math.floorMod(s.correlationId().hashCode(), 3) == 0
-                ? new StuckCause(StuckCause.Kind.DEAD_LETTERED, service, "dead-lettered by " + service
-                        + ": <b>simulated</b> failure (dead-letters)", List.of("record dead-letters/0/1"))
-                : new StuckCause(StuckCause.Kind.CONSUMED_NO_OUTPUT, service, service + " consumed " + s.lastEventType()
-                        + " at " + lastAt + " and produced nothing since", List.of("span 00ff"));
+        StuckCause cause = switch (Math.floorMod(s.correlationId().hashCode(), 3)) {
+            case 0 -> new StuckCause(StuckCause.Kind.DEAD_LETTERED, service, "dead-lettered by " + service
+                    + ": <b>simulated</b> failure (dead-letters)", List.of("record dead-letters/0/1"));
+            case 1 -> new StuckCause(StuckCause.Kind.ERROR_SPAN, service, service + " failed on " + s.lastEventType()
+                    + ": downstream call timed out (java.net.SocketTimeoutException: Read timed out <after 3 attempts>)",
+                    List.of("span 0e0e status ERROR"));
+            default -> new StuckCause(StuckCause.Kind.CONSUMED_NO_OUTPUT, service, service + " consumed "
+                    + s.lastEventType() + " at " + lastAt + " and produced nothing since", List.of("span 00ff"));
+        };
         return s.withDiagnosis(waiting, cause);
     }
 
@@ -434,9 +493,12 @@ public final class SampleData {
         };
     }
 
-    private String payload(String id, String type, Set<String> linked, boolean large) {
+    private String payload(String id, String type, Set<String> linked, boolean large, String warehouse) {
         StringBuilder b = new StringBuilder();
         b.append("{\"type\":\"").append(type).append("\",\"orderId\":\"").append(id).append('"');
+        if (warehouse != null) {
+            b.append(",\"warehouse\":\"").append(warehouse).append('"');
+        }
         if (!linked.isEmpty()) {
             b.append(",\"paymentId\":\"").append(linked.iterator().next()).append('"');
         }

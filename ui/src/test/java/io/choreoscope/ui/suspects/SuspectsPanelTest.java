@@ -50,6 +50,7 @@ class SuspectsPanelTest extends KaribuTest {
 
     @Test
     void withNoSuspectsThePanelSaysSo() {
+        api.suspects.remove(SampleData.ORDER_FLOW);
         navigate("flows/" + SampleData.ORDER_FLOW);
         SuspectsPanel panel = _get(SuspectsPanel.class);
         assertThat(panel.sentences()).isEmpty();
