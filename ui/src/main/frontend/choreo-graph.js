@@ -302,12 +302,16 @@ class ChoreoGraph extends HTMLElement {
   /** Node centres from ELK layered, by node ID. */
   async _elkPositions(g) {
     const scale = NODE_FONT / 12; // GraphData sizes boxes for 12 px text
+    // ELK refuses a FIRST node that an edge enters, or a LAST node that an edge leaves (UnsupportedConfigurationException,
+    // and the map fell back to dagre): such a start or end is laid out where its edges put it
+    const entered = new Set(g.edges.filter((e) => e.data.source !== e.data.target).map((e) => e.data.target));
+    const left = new Set(g.edges.filter((e) => e.data.source !== e.data.target).map((e) => e.data.source));
     const children = g.nodes.map((n) => {
       const cls = ' ' + (n.classes || '') + ' ';
       const opts = {};
-      if (cls.includes(' start ')) {
+      if (cls.includes(' start ') && !entered.has(n.data.id)) {
         opts['elk.layered.layering.layerConstraint'] = 'FIRST';
-      } else if (cls.includes(' end ')) {
+      } else if (cls.includes(' end ') && !left.has(n.data.id)) {
         opts['elk.layered.layering.layerConstraint'] = 'LAST';
       }
       return { id: n.data.id, width: n.data.w * scale, height: n.data.h * scale, layoutOptions: opts };

@@ -12,22 +12,43 @@ import java.util.Set;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 
+import org.camunda.bpm.model.bpmn.Bpmn;
+import org.camunda.bpm.model.bpmn.BpmnModelInstance;
+import org.camunda.bpm.model.bpmn.instance.FlowNode;
+import org.camunda.bpm.model.bpmn.instance.SequenceFlow;
+import org.camunda.bpm.model.bpmn.instance.Task;
+
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * Structural checks of an exported BPMN 2.0 document, as a BPMN tool needs it to open: the definitions in the BPMN
- * model namespace, unique IDs, every sequence flow between existing flow nodes and listed as their outgoing and
- * incoming, one start event, and a diagram shape for every flow node and an edge for every flow. (A maintained
- * validator, Camunda's BPMN model API, is not resolvable from this machine's Maven mirror; see docs/API.md.)
+ * Checks of an exported BPMN 2.0 document, as a BPMN tool needs it to open. First a maintained BPMN library, Camunda's
+ * BPMN model API ({@code camunda-bpmn-model}, as Camunda Modeler's engine reads BPMN): the document is parsed against
+ * the OMG BPMN 2.0 schema (BPMN, BPMNDI, DC, DI) and validated. Then what a schema cannot say: the definitions in the
+ * BPMN model namespace, unique IDs, every sequence flow between existing flow nodes and listed as their outgoing
+ * and incoming, one start event, only the kinds of flow node the export writes, and a diagram shape for every flow
+ * node and an edge for every flow.
  */
 final class BpmnCheck {
     static final String MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL";
     static final String DI = "http://www.omg.org/spec/BPMN/20100524/DI";
 
+    /**
+     * Camunda's BPMN model API reads the document (against the BPMN 2.0 schema) and validates it.
+     *
+     * @throws org.camunda.bpm.model.xml.ModelParseException      when it is not schema-valid BPMN 2.0 (or not XML)
+     * @throws org.camunda.bpm.model.xml.ModelValidationException when the read model does not validate
+     */
+    static BpmnModelInstance validate(byte[] xml) {
+        BpmnModelInstance model = Bpmn.readModelFromStream(new ByteArrayInputStream(xml));
+        Bpmn.validateModel(model);
+        return model;
+    }
+
     /** The task names, after every check passed. */
     static List<String> check(byte[] xml) throws Exception {
+        BpmnModelInstance model = validate(xml);
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);
         Document d = f.newDocumentBuilder().parse(new ByteArrayInputStream(xml));
@@ -71,6 +92,11 @@ final class BpmnCheck {
             assertThat(edges).contains(id);
         }
         assertThat(shapes).containsAll(nodes.keySet());
+        // the library read the same process: every flow node and sequence flow, the tasks by name
+        assertThat(model.getModelElementsByType(SequenceFlow.class)).hasSize(flows.getLength());
+        assertThat(model.getModelElementsByType(FlowNode.class)).hasSize(nodes.size());
+        assertThat(model.getModelElementsByType(Task.class).stream().map(Task::getName).toList())
+                .containsExactlyInAnyOrderElementsOf(tasks);
         return tasks;
     }
 

@@ -1,6 +1,7 @@
 package io.choreoscope.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.util.Map;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 
+import org.camunda.bpm.model.xml.ModelException;
 import org.junit.jupiter.api.Test;
 
 import io.choreoscope.model.FlowWindowReader.LogEvent;
@@ -40,6 +42,32 @@ class FlowExportTest {
         // EVIL and C each have two successors (split) and two predecessors (join; C loops to itself)
         assertThat(xml.split("<bpmn:exclusiveGateway ", -1)).hasSize(5);
         assertThat(xml).doesNotContain("<script>");
+    }
+
+    /**
+     * The library check fails where an exporter's bug would break the document for BPMN tools: a sequence flow to a
+     * node that is not there, two elements with one ID, an element BPMN does not have, a diagram shape without its
+     * bounds. The unbroken export passes the same check.
+     */
+    @Test
+    void bpmnBrokenAsABuggyExporterWouldIsRefusedByTheLibrary() {
+        String xml = FlowExport.bpmn(model());
+        BpmnCheck.validate(xml.getBytes(StandardCharsets.UTF_8));
+        java.util.regex.Matcher flow = java.util.regex.Pattern.compile("<bpmn:sequenceFlow id=\"([^\"]+)\"").matcher(xml);
+        assertThat(flow.find()).isTrue();
+        String first = flow.group(1);
+        assertThat(flow.find()).isTrue();
+        String second = flow.group(1);
+        Map<String, String> broken = Map.of(
+                "dangling target", xml.replaceFirst("targetRef=\"[^\"]+\"", "targetRef=\"Missing_1\""),
+                "duplicate id", xml.replace("id=\"" + second + "\"", "id=\"" + first + "\""),
+                "unknown element", xml.replace("<bpmn:exclusiveGateway ", "<bpmn:exclusiveGate ")
+                        .replace("</bpmn:exclusiveGateway>", "</bpmn:exclusiveGate>"),
+                "shape without bounds", xml.replaceFirst("<dc:Bounds [^>]*/>", ""));
+        broken.forEach((what, doc) -> assertThatThrownBy(() -> BpmnCheck.validate(doc.getBytes(StandardCharsets.UTF_8)))
+                .as(what).isInstanceOf(ModelException.class));
+        assertThatThrownBy(() -> BpmnCheck.validate(broken.get("dangling target").getBytes(StandardCharsets.UTF_8)))
+                .hasStackTraceContaining("Missing_1");
     }
 
     @Test

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * choreoscope as a real, separate JVM ({@code io.choreoscope.launcher.Application} from the packaged backend, as
  * {@code ./choreoscope server} runs it), so that {@link #kill()} is a real {@code kill -9}. Its output goes to
- * {@code <dir>/app.log} (appended over restarts). No UI; the demo's users (viewer/viewer ...).
+ * {@code <dir>/app.log} (appended over restarts). No UI unless {@link #withUi()} asked for it; the demo's users
+ * (viewer/viewer ...).
  */
 public final class AppProcess implements AutoCloseable {
     private final Path root;
@@ -24,6 +25,8 @@ public final class AppProcess implements AutoCloseable {
     private final String roles;
     private final int apiPort;
     private final Map<String, String> properties;
+    private final int otlpPort;
+    private int uiPort;
     private Process process;
 
     /**
@@ -39,7 +42,8 @@ public final class AppProcess implements AutoCloseable {
         this.apiPort = freePort();
         this.properties = new TreeMap<>(properties);
         this.properties.put("micronaut.server.port", String.valueOf(apiPort));
-        this.properties.put("choreoscope.otlp.port", String.valueOf(freePort()));
+        this.otlpPort = freePort();
+        this.properties.put("choreoscope.otlp.port", String.valueOf(otlpPort));
         this.properties.put("choreoscope.data-dir", this.dir.toString());
         this.properties.put("choreoscope.ui.enabled", "false");
         this.properties.put("choreoscope.auth.demo-users", "true");
@@ -47,6 +51,27 @@ public final class AppProcess implements AutoCloseable {
 
     public String apiUrl() {
         return "http://127.0.0.1:" + apiPort;
+    }
+
+    /** The OTLP/HTTP traces endpoint, where instrumented services send their spans. */
+    public String otlpTracesUrl() {
+        return "http://127.0.0.1:" + otlpPort + "/v1/traces";
+    }
+
+    /** Serves the web UI too, on a free port (call before {@link #start}); see {@link #uiUrl()}. */
+    public synchronized AppProcess withUi() {
+        uiPort = freePort();
+        properties.put("choreoscope.ui.enabled", "true");
+        properties.put("choreoscope.ui.port", String.valueOf(uiPort));
+        return this;
+    }
+
+    /** The web UI's address, ending in {@code /}; only after {@link #withUi()}. */
+    public String uiUrl() {
+        if (uiPort == 0) {
+            throw new IllegalStateException("no UI: call withUi() before start()");
+        }
+        return "http://localhost:" + uiPort + "/";
     }
 
     public String roles() {

@@ -4,6 +4,7 @@ import java.net.ServerSocket;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.Playwright;
+import io.choreoscope.ui.browser.Chromium;
 import io.choreoscope.ui.client.ChoreoscopeApi;
 
 /** The UI served on a free port over a given API, and Debian's Chromium to drive it: what the browser tests share. */

@@ -28,6 +28,7 @@ import io.choreoscope.model.flow.FlowFilter;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.StuckCause;
+import io.choreoscope.ui.browser.FlowMapChecks;
 import io.choreoscope.ui.client.TimeWindow;
 import io.choreoscope.ui.client.FakeChoreoscopeApi;
 import io.choreoscope.ui.client.SampleData;
@@ -176,7 +177,7 @@ class UiBrowserIT {
                 api.variants(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR, 500));
         assertThat(graph).hasAttribute("data-nodes", String.valueOf(shown.nodes().size()));
         shot("flow");
-        assertMapIsReadable(page, "OrderPlaced", "OrderShipped", shown.transitions().size());
+        FlowMapChecks.assertMapIsReadable(page, "OrderPlaced", "OrderShipped", shown.transitions().size());
         assertThat(page.locator("#hidden-note")).hasText(FlowFilter.describe(shown.hidden()));
         @SuppressWarnings("unchecked")
         Map<String, Object> at = (Map<String, Object>) page.evaluate(
@@ -266,34 +267,6 @@ class UiBrowserIT {
         org.w3c.dom.Document parsed = f.newDocumentBuilder().parse(new org.xml.sax.InputSource(new java.io.StringReader(hostileSvg)));
         assertThat(parsed.getElementsByTagNameNS("http://www.w3.org/2000/svg", "script").getLength()).isZero();
         assertThat(parsed.getDocumentElement().getTextContent()).contains("Order<script>&\"'");
-    }
-
-    /**
-     * What a person must be able to read on the flow map after "fit": the start step leftmost, the end step
-     * rightmost (in the last column), at most 12 transitions, and no label drawn smaller than 11 px (measured from the drawn graph:
-     * font size times zoom).
-     */
-    @SuppressWarnings("unchecked")
-    static void assertMapIsReadable(Page page, String start, String end, int transitions) {
-        Map<String, Object> m = (Map<String, Object>) page.evaluate("() => document.querySelector('#flow-graph').metrics()");
-        assertThat(((Number) m.get("edges")).intValue()).isEqualTo(transitions).isLessThanOrEqualTo(12);
-        assertThat(((Number) m.get("minNodeLabelPx")).doubleValue()).isGreaterThanOrEqualTo(11.0);
-        assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).isGreaterThanOrEqualTo(11.0);
-        Map<String, Map<String, Number>> pos = (Map<String, Map<String, Number>>) m.get("positions");
-        System.out.println("flow map metrics: " + m);
-        // ELK aligns the boxes of a layer on their left edges: compare those
-        java.util.function.Function<Map<String, Number>, Double> left = p -> p.get("x").doubleValue() - p.get("w").doubleValue() / 2;
-        double startX = left.apply(pos.get(start));
-        double endX = left.apply(pos.get(end));
-        for (Map.Entry<String, Map<String, Number>> e : pos.entrySet()) {
-            double x = left.apply(e.getValue());
-            if (!e.getKey().equals(start)) {
-                assertThat(x).as(e.getKey() + " right of the start " + start).isGreaterThan(startX);
-            }
-            if (!e.getKey().equals(end)) {
-                assertThat(x).as(e.getKey() + " not right of the end " + end).isLessThanOrEqualTo(endX);
-            }
-        }
     }
 
     /**

@@ -19,7 +19,8 @@ import io.choreoscope.ui.shell.Formats;
  * {@link Mode#FREQUENCY frequency} view arrows are labelled with count and share of instances and are as thick as
  * their volume, boxes show occurrences; in the {@link Mode#PERFORMANCE performance} view arrows show p50/p95 latency
  * and are as thick as their p95, boxes show the median wait before the step, and the slowest step and transition
- * are marked {@code bottleneck}. Starts, ends, compensations, failures and stuck points get their own classes.
+ * are marked {@code bottleneck}. Starts ({@link #isStart}), ends, compensations, failures and stuck points get their
+ * own classes.
  *
  * <p>Nodes come in main-path order (from the most frequent start, always following the most frequent transition
  * first), and the transitions of that path get the class {@code main}: the layered layout keeps them on one straight
@@ -59,7 +60,7 @@ public final class FlowGraph {
         for (String type : order) {
             FlowModel.Node n = byType.get(type);
             List<String> classes = new ArrayList<>();
-            if (model.startCounts().containsKey(type)) {
+            if (isStart(model, n)) {
                 classes.add("start");
             }
             if (model.learnedEnds().contains(type)) {
@@ -115,6 +116,17 @@ public final class FlowGraph {
             edges.add(new GraphData.Edge(id, t.from(), t.to(), label, width, classes));
         }
         return new GraphData(nodes, edges, "LR");
+    }
+
+    /**
+     * Whether a step is drawn as a start (first column, start border): it begins at least half of the instances it
+     * occurs in. A step that begins a few instances only because a lagging clock stamped it before its cause (real
+     * traffic, the demo's noise) is drawn where its transitions put it, not pulled into the first column.
+     */
+    static boolean isStart(FlowModel model, FlowModel.Node step) {
+        long starts = model.startCounts().getOrDefault(step.eventType(), 0L);
+        long occurrences = step.instances() > 0 ? step.instances() : step.count();
+        return starts > 0 && 2 * starts >= occurrences;
     }
 
     /** A share as a whole percentage ("63%"), or "<1%": edge labels stay short so the map stays narrow. */

@@ -1,4 +1,4 @@
-package io.choreoscope.ui;
+package io.choreoscope.ui.browser;
 
 import java.nio.file.Paths;
 import java.util.List;
@@ -10,19 +10,20 @@ import com.microsoft.playwright.Playwright;
 
 /**
  * Playwright driving Debian's Chromium ({@code -Dchromium.path}, default /usr/bin/chromium), never a
- * downloaded browser, with the flags this machine's closed network needs.
+ * downloaded browser, with the flags this machine's closed network needs. In the ui test-jar: the e2e module's
+ * browser test drives the real application's UI with it.
  */
-final class Chromium {
-    static final String PATH = System.getProperty("chromium.path", "/usr/bin/chromium");
+public final class Chromium {
+    public static final String PATH = System.getProperty("chromium.path", "/usr/bin/chromium");
 
     private Chromium() {
     }
 
-    static Playwright playwright() {
+    public static Playwright playwright() {
         return Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
     }
 
-    static Browser launch(Playwright playwright) {
+    public static Browser launch(Playwright playwright) {
         return playwright.chromium().launch(new BrowserType.LaunchOptions()
                 .setExecutablePath(Paths.get(PATH))
                 .setHeadless(true)
