@@ -62,7 +62,8 @@ public record FlowSchemas(String flow, Instant from, Instant to, List<Step> step
         List<Step> steps = new ArrayList<>();
         bySteps.forEach((step, list) -> {
             List<StepSchema> sorted = new ArrayList<>(list);
-            sorted.sort(Comparator.comparing(StepSchema::firstSeen).thenComparing(r -> r.schema().id()));
+            sorted.sort(Comparator.comparing(StepSchema::firstSeen).thenComparingInt(r -> r.schema().version())
+                    .thenComparing(r -> r.schema().id()));
             List<Version> versions = sorted.stream().map(r -> new Version(r.schema().format(), r.schema().id(),
                     r.schema().name(), r.schema().subject(), r.schema().version(), r.records(), r.firstSeen(),
                     r.lastSeen())).toList();
