@@ -38,7 +38,7 @@ class ContentPipelineTest {
     }
 
     static List<JsonNode> instance(EventLog log, String contentId) {
-        return EventLog.causalOrder(log.all().stream().map(Seen::avro)
+        return EventLog.causalOrder(log.all().stream().<JsonNode>map(Seen::avro)
                 .filter(j -> contentId.equals(j.path("correlationId").asText())).toList(),
                 j -> j.get("eventId").asText(), j -> j.get("causationId").isNull() ? null : j.get("causationId").asText());
     }
