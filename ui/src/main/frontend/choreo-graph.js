@@ -197,6 +197,7 @@ class ChoreoGraph extends HTMLElement {
       compensated: c('var(--cs-compensated)', '#d97706'),
       failed: c('var(--cs-failed)', '#dc2626'),
       stuck: c('var(--cs-stuck)', '#7c3aed'),
+      schema: c('var(--cs-schema)', '#0e7490'),
       running: c('var(--cs-running)', '#2563eb'),
       nodeBg: c('var(--cs-node-bg)', '#fff'),
       visitedBg: c('var(--cs-visited-bg)', '#e8f0fe'),
@@ -223,6 +224,8 @@ class ChoreoGraph extends HTMLElement {
         'background-color': k.compensationBg } },
       { selector: 'node.failure', style: { 'border-color': k.failed, 'border-width': 2.5,
         'background-color': k.failureBg } },
+      // a step whose schema changed inside the window (issue 18); its label says so too
+      { selector: 'node.schema-changed', style: { 'border-color': k.schema, 'border-width': 4, 'border-style': 'dashed' } },
       { selector: 'node.stuck', style: { 'border-color': k.stuck, 'border-width': 4,
         'underlay-color': k.stuck, 'underlay-opacity': 0.18, 'underlay-padding': 7, 'underlay-shape': 'round-rectangle' } },
       { selector: 'node.visited', style: { 'border-color': k.running, 'border-width': 3,

@@ -160,6 +160,28 @@ class SchemaPayloadsIntoClickHouseTest {
                 assertThat(hits).hasSize(1);
                 assertThat(hits.get(0).get("correlationId").asText()).isEqualTo("e2e-1");
 
+                // Schemas in the flow: the order step was written with v1 then v2 of its subject (changed), the
+                // Protobuf and JSON Schema steps with one schema each.
+                await().atMost(WAIT).untilAsserted(() -> {
+                    JsonNode view = api.ok("/flows/com.acme.orders.OrderPlaced/schemas?from=-1h");
+                    JsonNode steps = view.get("steps");
+                    assertThat(steps).as(view.toString()).hasSize(3);
+                    JsonNode placed = steps.get(0);
+                    assertThat(placed.get("step").asText()).isEqualTo("com.acme.orders.OrderPlaced");
+                    assertThat(placed.get("changed").asBoolean()).isTrue();
+                    assertThat(placed.get("versions")).hasSize(2);
+                    assertThat(placed.get("versions").get(0).get("version").asInt()).isEqualTo(1);
+                    assertThat(placed.get("versions").get(0).get("id").asText()).isEqualTo(Integer.toString(v1));
+                    assertThat(placed.get("versions").get(1).get("version").asInt()).isEqualTo(2);
+                    assertThat(placed.get("versions").get(1).get("subject").asText()).isEqualTo(orders + "-value");
+                    assertThat(placed.get("changedAt").asText()).isEqualTo(placed.get("versions").get(1).get("firstSeen").asText());
+                    Map<String, String> formats = new HashMap<>();
+                    steps.forEach(st -> formats.put(st.get("step").asText(), st.get("changed").asBoolean() + " "
+                            + st.get("versions").get(0).get("format").asText() + " " + st.get("versions").size()));
+                    assertThat(formats).containsEntry("acme.shipping.ParcelShipped", "false protobuf 1")
+                            .containsEntry("PaymentCaptured", "false json 1");
+                });
+
                 // The raw bytes are what was sent (replay and download use them).
                 assertThat(api.raw("/events/" + orders + "/0/" + mv1.offset() + "/payload").body()).isEqualTo(placedV1);
 

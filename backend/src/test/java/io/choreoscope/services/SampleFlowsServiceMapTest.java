@@ -40,10 +40,15 @@ class SampleFlowsServiceMapTest {
     private static final Set<String> PRODUCER_ONLY = Set.of("accounts", "uploads");
 
     @Test
-    void everySampleServiceIsOneNodeAndConsumersSeeTheProducedRate(EmbeddedKafka kafka) throws Exception {
+    void everySampleServiceIsOneNodeAndConsumersSeeTheProducedRate(EmbeddedKafka kafka,
+                                                                    @org.junit.jupiter.api.io.TempDir java.nio.file.Path schemas)
+            throws Exception {
         String prefix = KafkaExtension.uniqueName("svcmap");
         Instant from = Instant.now().truncatedTo(ChronoUnit.MINUTES);
-        try (ApplicationContext app = TestApplication.start(prefix, ClickHouseExtension.createDatabase(), Map.of())) {
+        // the content pipeline publishes Avro: its schema files, as the demo has them
+        Map<String, Object> props = Map.of("choreoscope.schemas.directories",
+                java.util.List.of(SampleSchemaFiles.into(schemas).toString()));
+        try (ApplicationContext app = TestApplication.start(prefix, ClickHouseExtension.createDatabase(), props)) {
             String otlp = "http://127.0.0.1:" + app.getBean(OtlpReceiver.class).port() + OtlpReceiver.TRACES_PATH;
             SampleFlowsSettings settings = SampleFlowsSettings.defaults().withoutFaults().toBuilder()
                     .bootstrapServers(kafka.bootstrapServers()).otlpEndpoint(otlp).tracing(true)

@@ -67,6 +67,10 @@ public final class SampleFlows {
         err.println("sample-flows: running " + settings.mix() + " at " + settings.rate() + " instances/s; Ctrl-C to stop");
         runner.deploy().flatMap(d -> d.at()).ifPresent(at -> err.println("sample-flows: simulated deploy of the order saga at "
                 + at + " (from then on shipping ships straight after the payment; no StockReserved)"));
+        if (settings.mix().getOrDefault(Flow.CONTENT, 0.0) > 0) {
+            runner.contentSchemaV2At().ifPresent(at -> err.println("sample-flows: the content pipeline's uploads moves to "
+                    + "ContentUploaded schema v2 (Avro, adds language) at " + at));
+        }
         try {
             boolean finite = !settings.duration().isZero() && runner.generator().isPresent();
             long end = finite ? System.nanoTime() + settings.duration().toNanos() + TimeUnit.SECONDS.toNanos(DRAIN_SECONDS)
@@ -188,6 +192,7 @@ public final class SampleFlows {
             case "--topic-prefix" -> b.topicPrefix(value);
             case "--partitions" -> b.partitions(Integer.parseInt(value));
             case "--deploy-at" -> b.deployAt(deployAt(value, java.time.Instant.now()));
+            case "--content-schema-v2-after" -> b.contentSchemaV2After("never".equals(value.strip()) ? null : duration(value));
             default -> throw new UsageException("unknown option " + name);
         }
     }
@@ -291,6 +296,8 @@ public final class SampleFlows {
                   --deploy-at +D|INSTANT         simulate a deploy of the order saga then (+10m = ten minutes from
                                                  start, or 2026-12-02T21:00:00Z): shipping ships straight after the
                                                  payment, the stock step disappears (default: no deploy)
+                  --content-schema-v2-after D|never  when uploads moves to the Avro schema ContentUploaded v2
+                                                 (adds the optional language), from start (default 2m)
                   --help                         this text
                 Probabilities P are between 0 and 1. Services: orders, payments, inventory, shipping, accounts,
                 email, analytics, crm, welcome-campaign, uploads, moderation, transcoding, publishing.

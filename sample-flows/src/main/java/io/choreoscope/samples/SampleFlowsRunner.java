@@ -40,6 +40,8 @@ public final class SampleFlowsRunner implements AutoCloseable {
     private final Topics topics;
     /** The order saga's simulated deploy; null when the settings name none. */
     private final SimulatedDeploy deploy;
+    /** When the content pipeline's uploads moves to ContentUploaded v2; null never. */
+    private final java.time.Instant contentSchemaV2At;
     private final Map<Flow, Choreography> flows = new EnumMap<>(Flow.class);
     private final Map<String, SampleService> services = new LinkedHashMap<>();
     private final List<ServiceTelemetry> telemetry = new ArrayList<>();
@@ -50,6 +52,8 @@ public final class SampleFlowsRunner implements AutoCloseable {
         this.deploy = settings.deployAt() == null ? null
                 : new SimulatedDeploy(java.time.Clock.systemUTC(), settings.deployAt());
         this.topics = new Topics(settings.topicPrefix());
+        this.contentSchemaV2At = settings.contentSchemaV2After() == null ? null
+                : java.time.Instant.now().plus(settings.contentSchemaV2After());
     }
 
     /**
@@ -100,7 +104,7 @@ public final class SampleFlowsRunner implements AutoCloseable {
         return switch (flow) {
             case ORDERS -> new OrderSaga(topics, settings.declineRate(), settings.shortageRate(), settings.skuFaultRate(), deploy);
             case SIGNUP -> new SignupFanOut(topics);
-            case CONTENT -> new ContentPipeline(topics, settings.rejectRate());
+            case CONTENT -> new ContentPipeline(topics, settings.rejectRate(), contentSchemaV2At);
         };
     }
 
@@ -155,6 +159,11 @@ public final class SampleFlowsRunner implements AutoCloseable {
      */
     public Optional<SimulatedDeploy> deploy() {
         return Optional.ofNullable(deploy);
+    }
+
+    /** When the content pipeline's uploads service moves to {@code ContentUploaded} schema v2; empty: never. */
+    public Optional<java.time.Instant> contentSchemaV2At() {
+        return Optional.ofNullable(contentSchemaV2At);
     }
 
     public Topics topics() {

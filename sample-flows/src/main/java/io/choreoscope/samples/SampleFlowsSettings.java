@@ -52,6 +52,9 @@ import io.choreoscope.samples.service.ServiceFaults;
  *                          io.choreoscope.samples.flows.SimulatedDeploy}: shipping then ships straight after the
  *                          payment, the stock step disappears); default null, meaning no simulated deploy at all.
  *                          {@link Instant#MAX} makes it switchable at run time without a schedule
+ * @param contentSchemaV2After how long after the start the content pipeline's uploads service moves to
+ *                          {@code ContentUploaded} schema v2 (adds the optional {@code language}); default
+ *                          {@link #DEFAULT_CONTENT_SCHEMA_V2_AFTER}, {@link Duration#ZERO} from the start, null never
  */
 public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, boolean tracing,
                                   double rate, Duration duration, Map<Flow, Double> mix,
@@ -61,7 +64,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
                                   double duplicateRate, double outOfOrderRate, long outOfOrderSkewMs,
                                   String failingService, double dltRate, double skuFaultRate,
                                   String errorService, double errorRate,
-                                  String topicPrefix, int partitions, Instant deployAt) {
+                                  String topicPrefix, int partitions, Instant deployAt,
+                                  Duration contentSchemaV2After) {
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_OTLP_ENDPOINT = "http://localhost:4318/v1/traces";
@@ -84,6 +88,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
     public static final String DEFAULT_ERROR_SERVICE = "payments";
     public static final double DEFAULT_ERROR_RATE = 0.01;
     public static final int DEFAULT_PARTITIONS = 3;
+    /** The content pipeline's schema change happens this long after the start: inside the flow page's default hour. */
+    public static final Duration DEFAULT_CONTENT_SCHEMA_V2_AFTER = Duration.ofMinutes(2);
 
     public SampleFlowsSettings {
         require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers must not be empty");
@@ -112,6 +118,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         require(outOfOrderSkewMs >= 0, "out-of-order skew must be >= 0 ms, was " + outOfOrderSkewMs);
         require(slowLatency != null, "slow latency is required");
         require(partitions >= 1, "partitions must be >= 1, was " + partitions);
+        require(contentSchemaV2After == null || !contentSchemaV2After.isNegative(),
+                "content schema v2 time must be >= 0, was " + contentSchemaV2After);
         topicPrefix = topicPrefix == null ? "" : topicPrefix;
         dropService = dropService == null ? "" : dropService;
         slowService = slowService == null ? "" : slowService;
@@ -131,7 +139,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
                 DEFAULT_SLOW_SERVICE, new LatencyDistribution(LatencyDistribution.Shape.LOGNORMAL, DEFAULT_SLOW_MEAN_MS),
                 DEFAULT_DUPLICATE_RATE, DEFAULT_OUT_OF_ORDER_RATE, DEFAULT_OUT_OF_ORDER_SKEW_MS,
                 DEFAULT_FAILING_SERVICE, DEFAULT_DLT_RATE, DEFAULT_SKU_FAULT_RATE,
-                DEFAULT_ERROR_SERVICE, DEFAULT_ERROR_RATE, "", DEFAULT_PARTITIONS, null);
+                DEFAULT_ERROR_SERVICE, DEFAULT_ERROR_RATE, "", DEFAULT_PARTITIONS, null,
+                DEFAULT_CONTENT_SCHEMA_V2_AFTER);
     }
 
     /** The faults {@code service} injects under these settings. */
@@ -185,6 +194,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         private String topicPrefix;
         private int partitions;
         private Instant deployAt;
+        private Duration contentSchemaV2After;
 
         private Builder(SampleFlowsSettings s) {
             bootstrapServers = s.bootstrapServers;
@@ -211,6 +221,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
             topicPrefix = s.topicPrefix;
             partitions = s.partitions;
             deployAt = s.deployAt;
+            contentSchemaV2After = s.contentSchemaV2After;
         }
 
         public Builder bootstrapServers(String v) { bootstrapServers = v; return this; }
@@ -239,6 +250,7 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         public Builder topicPrefix(String v) { topicPrefix = v; return this; }
         public Builder partitions(int v) { partitions = v; return this; }
         public Builder deployAt(Instant v) { deployAt = v; return this; }
+        public Builder contentSchemaV2After(Duration v) { contentSchemaV2After = v; return this; }
 
         public LatencyDistribution slowLatency() { return slowLatency; }
 
@@ -246,7 +258,8 @@ public record SampleFlowsSettings(String bootstrapServers, String otlpEndpoint, 
         public SampleFlowsSettings build() {
             return new SampleFlowsSettings(bootstrapServers, otlpEndpoint, tracing, rate, duration, mix,
                     declineRate, shortageRate, rejectRate, dropService, dropRate, slowService, slowLatency,
-                    duplicateRate, outOfOrderRate, outOfOrderSkewMs, failingService, dltRate, skuFaultRate, errorService, errorRate, topicPrefix, partitions, deployAt);
+                    duplicateRate, outOfOrderRate, outOfOrderSkewMs, failingService, dltRate, skuFaultRate, errorService, errorRate, topicPrefix, partitions, deployAt,
+                    contentSchemaV2After);
         }
     }
 }

@@ -20,20 +20,25 @@ import io.choreoscope.samples.service.LatencyDistribution;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The content pipeline against real Kafka: correlation in a payload field only. */
+/** The content pipeline against real Kafka: Avro single-object records, correlation in a payload field only. */
 @ExtendWith(KafkaExtension.class)
 class ContentPipelineTest {
 
     static SampleFlowsRunner content(EmbeddedKafka kafka, UnaryOperator<SampleFlowsSettings.Builder> tweak) {
+        return content(kafka, tweak, null);
+    }
+
+    static SampleFlowsRunner content(EmbeddedKafka kafka, UnaryOperator<SampleFlowsSettings.Builder> tweak,
+                                     Duration schemaV2After) {
         return SampleFlowsRunner.start(tweak.apply(SampleFlowsSettings.defaults().withoutFaults().toBuilder()
                 .bootstrapServers(kafka.bootstrapServers())
                 .topicPrefix(KafkaExtension.uniqueName("content") + ".")
                 .partitions(1).rate(0).tracing(false).rejectRate(0)
-                .only(Flow.CONTENT)).build());
+                .only(Flow.CONTENT)).contentSchemaV2After(schemaV2After).build());
     }
 
     static List<JsonNode> instance(EventLog log, String contentId) {
-        return EventLog.causalOrder(log.all().stream().map(Seen::json)
+        return EventLog.causalOrder(log.all().stream().<JsonNode>map(Seen::avro)
                 .filter(j -> contentId.equals(j.path("correlationId").asText())).toList(),
                 j -> j.get("eventId").asText(), j -> j.get("causationId").isNull() ? null : j.get("causationId").asText());
     }
@@ -60,11 +65,31 @@ class ContentPipelineTest {
             for (int i = 1; i < events.size(); i++) {
                 assertThat(events.get(i).get("causationId").asText()).isEqualTo(events.get(i - 1).get("eventId").asText());
             }
-            assertThat(events.get(0).get("data").get("contentId").asText()).isEqualTo(id);
+            assertThat(events.get(0).get("contentId").asText()).isEqualTo(id);
+            assertThat(events.get(0).has("language")).as("v1 until the schema change").isFalse();
+            assertThat(events.get(2).get("renditions")).hasSize(3);
             // no correlation or event headers: the payload is the only place to find them
             assertThat(log.all()).allSatisfy(s -> assertThat(s.headers())
                     .doesNotContainKeys("correlationId", "eventType", "eventId", "causationId", "sourceService",
                             "ce_correlationid", "ce_type"));
+        }
+    }
+
+    @Test
+    void uploadsMovesToSchemaV2WithTheOptionalLanguageAndEveryConsumerStillReadsIt(EmbeddedKafka kafka) throws Exception {
+        try (SampleFlowsRunner runner = content(kafka, b -> b, Duration.ZERO);
+             EventLog log = new EventLog(kafka, runner.topics().of(Flow.CONTENT))) {
+            String id = runner.startInstance(Flow.CONTENT);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> types(instance(log, id)).contains(CONTENT_PUBLISHED));
+            List<JsonNode> events = instance(log, id);
+            assertThat(events.get(0).get("language").asText()).isNotEmpty();
+            // the first record names v2's fingerprint, the others their only version
+            Seen first = log.all().stream().filter(s -> id.equals(s.avro().get("correlationId").asText())
+                    && CONTENT_UPLOADED.equals(s.avro().get("eventType").asText())).findFirst().orElseThrow();
+            org.apache.avro.Schema v2 = EventLog.AVRO_SCHEMAS.get(java.nio.ByteBuffer.wrap(first.value(), 2, 8)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
+            assertThat(v2.getField("language")).isNotNull();
         }
     }
 

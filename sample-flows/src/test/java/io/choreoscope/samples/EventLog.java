@@ -28,6 +28,19 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class EventLog implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Every schema file of the content pipeline, by CRC-64-AVRO fingerprint. */
+    static final Map<Long, org.apache.avro.Schema> AVRO_SCHEMAS = new java.util.HashMap<>();
+
+    static {
+        for (String f : io.choreoscope.samples.flows.ContentPipeline.SCHEMAS) {
+            try (var in = EventLog.class.getClassLoader().getResourceAsStream("schemas/" + f)) {
+                org.apache.avro.Schema s = new org.apache.avro.Schema.Parser().parse(in);
+                AVRO_SCHEMAS.put(org.apache.avro.SchemaNormalization.parsingFingerprint64(s), s);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
 
     /** One record as seen on the wire. */
     record Seen(String topic, long offset, long timestamp, Map<String, String> headers, byte[] value) {
@@ -40,6 +53,31 @@ final class EventLog implements AutoCloseable {
                 return MAPPER.readTree(value);
             } catch (java.io.IOException e) {
                 throw new AssertionError("not JSON on " + topic + "@" + offset, e);
+            }
+        }
+
+        /**
+         * The record read as Avro single-object encoding with Apache Avro directly (writer schema found by fingerprint
+         * among the schema files), as JSON, with {@code eventType} set to the record's name.
+         */
+        com.fasterxml.jackson.databind.node.ObjectNode avro() {
+            if (value == null || value.length < 10 || value[0] != (byte) 0xC3 || value[1] != 0x01) {
+                throw new AssertionError("not Avro single-object on " + topic + "@" + offset);
+            }
+            long fp = java.nio.ByteBuffer.wrap(value, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            org.apache.avro.Schema schema = AVRO_SCHEMAS.get(fp);
+            if (schema == null) {
+                throw new AssertionError("unknown fingerprint on " + topic + "@" + offset);
+            }
+            try {
+                Object r = new org.apache.avro.generic.GenericDatumReader<>(schema).read(null,
+                        org.apache.avro.io.DecoderFactory.get().binaryDecoder(value, 10, value.length - 10, null));
+                var o = (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(
+                        org.apache.avro.generic.GenericData.get().toString(r));
+                o.put("eventType", schema.getFullName());
+                return o;
+            } catch (java.io.IOException e) {
+                throw new AssertionError("bad Avro body on " + topic + "@" + offset, e);
             }
         }
 

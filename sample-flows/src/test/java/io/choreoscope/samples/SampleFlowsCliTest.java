@@ -31,6 +31,8 @@ class SampleFlowsCliTest {
         assertThat(s.errorRate()).isEqualTo(0.01);
         assertThat(s.faultsFor("payments").errorRate()).isEqualTo(0.01);
         assertThat(s.withoutFaults().faultsFor("payments").errorRate()).isZero();
+        assertThat(s.contentSchemaV2After()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(SampleFlows.parse(new String[] {"--content-schema-v2-after", "never"}).contentSchemaV2After()).isNull();
     }
 
     @Test
@@ -44,12 +46,14 @@ class SampleFlowsCliTest {
                 "--duplicate-rate", "0.06", "--out-of-order-rate", "0.07", "--out-of-order-skew-ms", "500",
                 "--failing-service", "shipping", "--dlt-rate", "0.08", "--sku-fault-rate", "0.09",
                 "--error-service", "email", "--error-rate", "0.11",
-                "--topic-prefix", "demo.", "--partitions", "6", "--no-tracing", "--deploy-at", "2026-12-02T21:00:00Z"});
+                "--topic-prefix", "demo.", "--partitions", "6", "--no-tracing", "--deploy-at", "2026-12-02T21:00:00Z",
+                "--content-schema-v2-after", "30s"});
 
         assertThat(s).isEqualTo(new SampleFlowsSettings("kafka:9093", "http://collector:4318/v1/traces", false,
                 12.5, Duration.ofSeconds(90), Map.of(Flow.ORDERS, 3.0, Flow.CONTENT, 1.0), 0.2, 0.3, 0.4,
                 "payments", 0.5, "crm", new LatencyDistribution(LatencyDistribution.Shape.EXPONENTIAL, 800),
-                0.06, 0.07, 500, "shipping", 0.08, 0.09, "email", 0.11, "demo.", 6, java.time.Instant.parse("2026-12-02T21:00:00Z")));
+                0.06, 0.07, 500, "shipping", 0.08, 0.09, "email", 0.11, "demo.", 6, java.time.Instant.parse("2026-12-02T21:00:00Z"),
+                Duration.ofSeconds(30)));
         assertThat(s.faultsFor("payments").dropRate()).isEqualTo(0.5);
         assertThat(s.faultsFor("orders").dropRate()).isZero();
         assertThat(s.faultsFor("shipping").failureRate()).isEqualTo(0.08);
@@ -68,7 +72,7 @@ class SampleFlowsCliTest {
                 "(default 0.1)", "--shortage-rate", "(default 0.05)", "--drop-rate", "(default 0.02)",
                 "--duplicate-rate", "(default 0.01)", "--out-of-order-rate", "--slow-mean-ms", "(default 300)",
                 "--dlt-rate", "--no-tracing", "--duration", "--sku-fault-rate", "(default 0.3)",
-                "--error-service", "(default payments)", "--error-rate");
+                "--error-service", "(default payments)", "--error-rate", "--content-schema-v2-after");
     }
 
     @Test
@@ -87,6 +91,7 @@ class SampleFlowsCliTest {
         assertThat(run("--mix", "orders=0").err).contains("at least one flow a weight > 0");
         assertThat(run("--duration", "soon").err).contains("is not a duration");
         assertThat(run("--rate").err).contains("option --rate needs a value");
+        assertThat(run("--content-schema-v2-after", "later").err).contains("is not a duration");
         assertThat(run("--slow-distribution", "gaussian").err).contains("use lognormal or exponential");
         assertThat(run("--rate", "-1").code).isEqualTo(2);
         assertThat(run("--error-rate", "1.5").err).contains("error rate must be between 0 and 1, was 1.5");

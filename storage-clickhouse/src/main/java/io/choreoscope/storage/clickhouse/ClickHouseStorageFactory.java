@@ -108,6 +108,11 @@ public class ClickHouseStorageFactory {
     }
 
     @Singleton
+    io.choreoscope.model.FlowSchemaReader flowSchemaReader(SqlRunner sql) {
+        return new ClickHouseFlowSchemaReader(sql);
+    }
+
+    @Singleton
     DependencyReader dependencyReader(SqlRunner sql) {
         return new ClickHouseDependencyReader(sql);
     }

@@ -100,6 +100,12 @@ public interface ChoreoscopeApi {
      */
     io.choreoscope.model.api.SuspectReport suspects(String flow, TimeWindow window);
 
+    /**
+     * {@code GET /flows/{flow}/schemas?from}: the schemas each step of the flow was written with over the window (the
+     * lifetime window asks for the last 24 hours), changed steps marked; not found for an unknown flow.
+     */
+    io.choreoscope.model.api.FlowSchemas schemas(String flow, TimeWindow window);
+
     /** {@code GET /dependencies}: producer service -> topic -> consumer service. */
     DependencyMap dependencies(TimeWindow window);
 

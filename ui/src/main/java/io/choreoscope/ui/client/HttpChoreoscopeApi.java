@@ -231,6 +231,13 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public io.choreoscope.model.api.FlowSchemas schemas(String flow, TimeWindow window) {
+        return get(path("flows/" + segment(flow) + "/schemas", params("from",
+                window == null || window.lifetime() ? TimeWindow.LAST_24_HOURS.from() : window.from())),
+                new TypeReference<>() { });
+    }
+
+    @Override
     public List<InstanceSnapshot> stuck(String flow, int limit) {
         return get(path("stuck", params("flow", flow, "limit", limit > 0 ? limit : null)), new TypeReference<>() { });
     }

@@ -85,6 +85,10 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     private final Select<TimeWindow> window = new Select<>();
     /** Issue 16: what the flow's stuck instances have in common; a panel of its own that loads by itself. */
     private final io.choreoscope.ui.suspects.SuspectsPanel suspects = new io.choreoscope.ui.suspects.SuspectsPanel();
+    /** Issue 18: the schemas per step; loads by itself and marks the map and the steps table when it arrives. */
+    private final SchemasPanel schemas = new SchemasPanel(this::schemasLoaded);
+    /** The window's schemas per step; null until they arrived (or when they could not be read). */
+    private io.choreoscope.model.api.FlowSchemas schemaView;
     private final RadioButtonGroup<FlowGraph.Mode> mode = new RadioButtonGroup<>();
     private final Input stepSlider = slider("step-slider", "Steps: hide event types fewer instances have");
     private final Input pathSlider = slider("path-slider", "Paths: hide transitions fewer instances take");
@@ -144,6 +148,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         steps.addColumn(FlowModel.Node::eventType).setHeader("Step (event type)").setFlexGrow(3);
         steps.addColumn(n -> Formats.count(n.count())).setHeader("Occurrences");
         steps.addColumn(n -> Formats.count(stuckByType.getOrDefault(n.eventType(), 0L))).setHeader("Stuck here");
+        steps.addColumn(n -> SchemasPanel.columnText(schemaView, n.eventType())).setHeader("Schema").setFlexGrow(3);
         steps.setAllRowsVisible(true);
         steps.setId("steps-table");
         steps.asSingleSelect().addValueChangeListener(e -> {
@@ -170,7 +175,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         transitionsDetails.setOpened(true);
         tables.add(cmp.differencesDetails, stepsDetails, transitionsDetails);
         tables.addClassNames("flow-tables", "card");
-        add(header, controls(), cmp.bar(), body, tables, suspects);
+        add(header, controls(), cmp.bar(), body, tables, schemas, suspects);
     }
 
     private Component controls() {
@@ -320,6 +325,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         TimeWindow w = window.getValue();
         variantsPanel.removeAll();
         suspects.show(f, w);
+        schemaView = null;
+        schemas.show(f, w);
         modelLoader.load(api -> new Loaded(api.flow(f, w), api.stuck(f, ChoreoscopeApi.MAX_LIMIT),
                         w.lifetime() ? List.of() : api.variants(f, w, VARIANT_LIMIT)), this::show,
                 e -> {
@@ -378,7 +385,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             tables.setVisible(false);
             return;
         }
-        graph.setData(FlowGraph.build(model, stuckByType, mode.getValue() == null ? FlowGraph.Mode.FREQUENCY : mode.getValue()));
+        graph.setData(SchemasPanel.mark(FlowGraph.build(model, stuckByType,
+                mode.getValue() == null ? FlowGraph.Mode.FREQUENCY : mode.getValue()), schemaView));
         graphArea.add(graph);
         steps.setItems(model.nodes());
         transitions.setItems(model.transitions());
@@ -387,6 +395,16 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         tables.setVisible(true);
         if (selected == null) {
             showOverview();
+        }
+    }
+
+    /** The window's schemas arrived: the steps table's schema column and the map's marks follow them. */
+    private void schemasLoaded(io.choreoscope.model.api.FlowSchemas s) {
+        schemaView = s;
+        if (whole != null && !cmp.active() && !SchemasPanel.changedSteps(s).isEmpty()) {
+            redraw();
+        } else {
+            steps.getDataProvider().refreshAll();
         }
     }
 
@@ -534,9 +552,16 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         if (stuck > 0) {
             tags.add(tag(Formats.count(stuck) + " stuck here", "tag-stuck"));
         }
+        if (SchemasPanel.changedSteps(schemaView).contains(eventType)) {
+            tags.add(tag("Schema changed", "tag-schema-changed"));
+        }
         Div facts = new Div(fact("Occurrences", Formats.count(node.count())),
                 fact("Started here", Formats.count(model.startCounts().getOrDefault(eventType, 0L))),
                 fact("Ended here", Formats.count(model.endCounts().getOrDefault(eventType, 0L))));
+        String schemaText = SchemasPanel.columnText(schemaView, eventType);
+        if (!schemaText.isEmpty()) {
+            facts.add(fact("Schema", schemaText));
+        }
         facts.addClassName("facts");
         details.add(kind, h, tags, facts);
         List<FlowModel.Transition> out = model.transitions().stream().filter(t -> t.from().equals(eventType)).toList();
@@ -625,7 +650,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     private static Component legend() {
         Div l = new Div(legendItem("Start", "legend-start"), legendItem("End", "legend-end"),
                 legendItem("Compensation", "legend-compensation"), legendItem("Failure", "legend-failure"),
-                legendItem("Stuck", "legend-stuck"));
+                legendItem("Stuck", "legend-stuck"), legendItem("Schema changed", "legend-schema-changed"));
         l.addClassName("graph-legend");
         return l;
     }
@@ -1008,6 +1033,11 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             l.setId("compare-legend");
             return l;
         }
+    }
+
+    /** The schemas panel, for tests. */
+    SchemasPanel schemas() {
+        return schemas;
     }
 
     /** The comparison part, for tests. */

@@ -474,6 +474,15 @@ public abstract class ChoreoscopeApiContract {
     }
 
     @Test
+    void schemasOfAFlowWithoutSchemaPayloadsListNoStepAndAnUnknownFlowIsNotFound() {
+        io.choreoscope.model.api.FlowSchemas s = api.schemas(FLOW, TimeWindow.LAST_HOUR);
+        assertThat(s.flow()).isEqualTo(FLOW);
+        assertThat(s.steps()).isEmpty();
+        assertThat(s.truncated()).isFalse();
+        assertThat(failure(() -> api.schemas("NoSuchFlow", TimeWindow.LAST_HOUR)).isNotFound()).isTrue();
+    }
+
+    @Test
     void stuckListsTheStuckInstancesOldestLastEventFirst() {
         assertThat(ids(api.stuck(null, 0))).containsExactlyElementsOf(STUCK_ORDERS);
         assertThat(ids(api.stuck(FLOW, 0))).containsExactlyElementsOf(STUCK_ORDERS);

@@ -365,6 +365,23 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         }
     }
 
+    /** The schema rows {@link #schemas} answers per flow (tests set them); flows without an entry answer no steps. */
+    public final Map<String, List<io.choreoscope.model.FlowSchemaReader.StepSchema>> schemaRows =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public io.choreoscope.model.api.FlowSchemas schemas(String flow, TimeWindow window) {
+        enter("schemas " + flow + " " + (window == null || window.lifetime() ? "-24h" : window.from()));
+        synchronized (this) {
+            if (!models.containsKey(flow) && instances.values().stream().noneMatch(d -> flow.equals(d.snapshot().flow()))) {
+                throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
+            }
+            Instant to = clock.instant();
+            Instant from = to.minus(window == null || window.lifetime() ? java.time.Duration.ofHours(24) : window.duration());
+            return io.choreoscope.model.api.FlowSchemas.of(flow, from, to, schemaRows.getOrDefault(flow, List.of()), false);
+        }
+    }
+
     @Override
     public FlowModel flow(String flow, Instant from, Instant to) {
         enter("flow " + flow + " " + from + " " + to);
