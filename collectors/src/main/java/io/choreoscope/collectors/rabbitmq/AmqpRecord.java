@@ -87,6 +87,52 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
                 texts(h.get("routed_queues")), text(h.get("user")), body, ts);
     }
 
+    /**
+     * Reads a message delivered to the tap's queue through its binding to the exchange the message was published to
+     * (the tap-queue mechanism): the delivery names that exchange and the routing key, the properties are the message's
+     * own. The {@code CC} header's keys (sender-selected distribution) are routing keys too, as the firehose reports
+     * them. The broker does not say which queues the message reached ({@link #withRoutedQueues}) nor who published it.
+     */
+    public static AmqpRecord fromTapQueue(String vhost, String exchange, String routingKey,
+                                          com.rabbitmq.client.BasicProperties props, byte[] body, Instant received) {
+        Map<String, Object> p = new java.util.LinkedHashMap<>();
+        if (props != null) {
+            put(p, "content_type", props.getContentType());
+            put(p, "content_encoding", props.getContentEncoding());
+            put(p, "headers", props.getHeaders());
+            put(p, "delivery_mode", props.getDeliveryMode());
+            put(p, "priority", props.getPriority());
+            put(p, "correlation_id", props.getCorrelationId());
+            put(p, "reply_to", props.getReplyTo());
+            put(p, "expiration", props.getExpiration());
+            put(p, "message_id", props.getMessageId());
+            put(p, "timestamp", props.getTimestamp());
+            put(p, "type", props.getType());
+            put(p, "user_id", props.getUserId());
+            put(p, "app_id", props.getAppId());
+        }
+        List<String> keys = new ArrayList<>();
+        keys.add(routingKey == null ? "" : routingKey);
+        Map<String, Object> headers = props == null || props.getHeaders() == null ? Map.of() : props.getHeaders();
+        keys.addAll(texts(headers.get("CC")));
+        Instant ts = received;
+        if (headers.get("timestamp_in_ms") instanceof Number n && n.longValue() > 0) {
+            ts = Instant.ofEpochMilli(n.longValue());
+        }
+        return new AmqpRecord(vhost, exchange, keys, p, List.of(), null, body, ts);
+    }
+
+    /** This message with these queues reached (not part of the identity). */
+    public AmqpRecord withRoutedQueues(List<String> queues) {
+        return new AmqpRecord(vhost, exchange, routingKeys, properties, queues, user, body, timestamp);
+    }
+
+    private static void put(Map<String, Object> m, String name, Object v) {
+        if (v != null) {
+            m.put(name, v);
+        }
+    }
+
     /** The topic this message is stored under. */
     public String topic() {
         return Topics.rabbitMq(vhost, exchange);
