@@ -53,6 +53,11 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
     public static final String ROUTING_KEY = PROPERTY_PREFIX + "routing_key";
     public static final String ROUTED_QUEUE = PROPERTY_PREFIX + "routed_queue";
     public static final String USER = PROPERTY_PREFIX + "user";
+    /**
+     * The header a quorum queue adds to a message it delivers again: it is the tap queue's, not the message's, and left
+     * out (it would change a redelivered message's identity).
+     */
+    static final String REDELIVERY_COUNT = "x-delivery-count";
     /** The AMQP basic properties, in the order they are written, by their AMQP names. */
     public static final List<String> PROPERTY_NAMES = List.of("content_type", "content_encoding", "delivery_mode",
             "priority", "correlation_id", "reply_to", "expiration", "message_id", "timestamp", "type", "user_id", "app_id");
@@ -92,14 +97,20 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
      * (the tap-queue mechanism): the delivery names that exchange and the routing key, the properties are the message's
      * own. The {@code CC} header's keys (sender-selected distribution) are routing keys too, as the firehose reports
      * them. The broker does not say which queues the message reached ({@link #withRoutedQueues}) nor who published it.
+     * The {@code x-delivery-count} header a quorum tap queue adds on redelivery is dropped.
      */
     public static AmqpRecord fromTapQueue(String vhost, String exchange, String routingKey,
                                           com.rabbitmq.client.BasicProperties props, byte[] body, Instant received) {
         Map<String, Object> p = new java.util.LinkedHashMap<>();
+        Map<String, Object> own = props == null ? null : props.getHeaders();
+        if (own != null && own.containsKey(REDELIVERY_COUNT)) {
+            own = new java.util.LinkedHashMap<>(own);
+            own.remove(REDELIVERY_COUNT);
+        }
         if (props != null) {
             put(p, "content_type", props.getContentType());
             put(p, "content_encoding", props.getContentEncoding());
-            put(p, "headers", props.getHeaders());
+            put(p, "headers", own);
             put(p, "delivery_mode", props.getDeliveryMode());
             put(p, "priority", props.getPriority());
             put(p, "correlation_id", props.getCorrelationId());
@@ -113,7 +124,7 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
         }
         List<String> keys = new ArrayList<>();
         keys.add(routingKey == null ? "" : routingKey);
-        Map<String, Object> headers = props == null || props.getHeaders() == null ? Map.of() : props.getHeaders();
+        Map<String, Object> headers = own == null ? Map.of() : own;
         keys.addAll(texts(headers.get("CC")));
         Instant ts = received;
         if (headers.get("timestamp_in_ms") instanceof Number n && n.longValue() > 0) {
