@@ -41,8 +41,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * The broker's CPU time (utime + stime of the Erlang VM from /proc) per phase gives the mechanism's broker-side cost per
  * message. A warm-up round of N/5 runs each path first, not counted.
  * <pre>
- * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
- * java -Xmx2g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.RabbitTapBenchmark 200000 quorum tap-queue
+ * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=$PWD/backend/target/bench-cp.txt -Dmdep.includeScope=test
+ * java -Xmx2g -cp backend/target/test-classes:backend/target/classes:$(cat backend/target/bench-cp.txt) io.choreoscope.bench.RabbitTapBenchmark 200000 quorum tap-queue
  * </pre>
  * Arguments: messages (default 300,000), the tap queue's type (quorum, the default, or classic), the mechanism
  * ({@code firehose}, the default, or {@code tap-queue}).
