@@ -34,16 +34,18 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  *   <li><b>ceiling</b>: N messages of about 300 bytes published to a topic exchange, routed to one queue and read by a
  *       plain consumer (manual acks, multiple every 500, prefetch 2,000), with the firehose off: publish start to last
  *       message consumed;</li>
- *   <li><b>tap</b>: the same N messages again with the firehose on and the RabbitMQ tap writing into ClickHouse while
- *       the plain consumer still reads its queue: publish start to all N queryable ({@code FINAL}) in ClickHouse.</li>
+ *   <li><b>tap</b>: the same N messages again with the RabbitMQ tap on (the firehose tracer, or the tap queue bound to
+ *       the exchange) writing into ClickHouse while the plain consumer still reads its queue: publish start to all N
+ *       queryable ({@code FINAL}) in ClickHouse.</li>
  * </ol>
- * The broker's CPU time (utime + stime of the Erlang VM from /proc) per phase gives the firehose's broker-side cost per
+ * The broker's CPU time (utime + stime of the Erlang VM from /proc) per phase gives the mechanism's broker-side cost per
  * message. A warm-up round of N/5 runs each path first, not counted.
  * <pre>
- * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
- * java -Xmx2g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.RabbitTapBenchmark 300000 quorum
+ * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=$PWD/backend/target/bench-cp.txt -Dmdep.includeScope=test
+ * java -Xmx2g -cp backend/target/test-classes:backend/target/classes:$(cat backend/target/bench-cp.txt) io.choreoscope.bench.RabbitTapBenchmark 200000 quorum tap-queue
  * </pre>
- * Arguments: messages (default 300,000), the tap queue's type (quorum, the default, or classic).
+ * Arguments: messages (default 300,000), the tap queue's type (quorum, the default, or classic), the mechanism
+ * ({@code firehose}, the default, or {@code tap-queue}).
  */
 public final class RabbitTapBenchmark {
     private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -51,6 +53,7 @@ public final class RabbitTapBenchmark {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
         String queueType = args.length > 1 ? args[1] : RabbitMqConfig.DEFAULT_QUEUE_TYPE;
+        String mechanism = args.length > 2 ? args[2] : RabbitMqConfig.DEFAULT_MECHANISM;
         Path dir = Files.createTempDirectory("choreoscope-rabbit-bench-");
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0);
              EmbeddedRabbitMq rabbit = EmbeddedRabbitMq.start()) {
@@ -77,7 +80,7 @@ public final class RabbitTapBenchmark {
             System.out.printf("ceiling (plain consumer, firehose off): %,d in %.2f s = %,.0f msg/s; broker CPU %.2f s = %.1f us/msg%n",
                     n, ceilingSecs, ceiling, ceilingCpu, 1e6 * ceilingCpu / n);
 
-            // The tap: firehose on, tap queue (quorum) read by the RabbitMQ tap into ClickHouse.
+            // The tap: the firehose on and bound to the tap queue, or the tap queue bound to "bench"; read into ClickHouse.
             ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), "bench"));
             new SchemaMigrator(store).migrate();
             ClickHouseEventReader reader = new ClickHouseEventReader(store);
@@ -85,7 +88,8 @@ public final class RabbitTapBenchmark {
             cfg.setUri(rabbit.amqpUri());
             cfg.setManagementUrl(rabbit.managementUrl());
             cfg.setQueueType(queueType);
-            System.out.printf("tap queue type: %s%n", queueType);
+            cfg.setMechanism(mechanism);
+            System.out.printf("mechanism: %s, tap queue type: %s%n", mechanism, queueType);
             try (RabbitMqTap tap = new RabbitMqTap(cfg.toSettings(), new AmqpNormalizer(ExtractionRules.defaults()),
                     new ClickHouseEventWriter(store), new SimpleMeterRegistry(), Clock.systemUTC())) {
                 tap.start();
@@ -100,10 +104,10 @@ public final class RabbitTapBenchmark {
                 double tapCpu = (cpuTicks(rabbit.pid()) - cpu1) / (double) CLOCK_TICKS;
                 double tapSecs = r[1];
                 double tapRate = n / tapSecs;
-                System.out.printf("plain consumer with the firehose on: %,d in %.2f s = %,.0f msg/s (%.0f%% of its rate without)%n",
+                System.out.printf("plain consumer with the tap on: %,d in %.2f s = %,.0f msg/s (%.0f%% of its rate without)%n",
                         n, r[0], n / r[0], 100 * ceilingSecs / r[0]);
                 System.out.printf("tap: %,d queryable in ClickHouse in %.2f s = %,.0f msg/s = %.0f%% of the ceiling; "
-                        + "broker CPU %.2f s = %.1f us/msg (+%.1f us/msg for the firehose and tap queue)%n",
+                        + "broker CPU %.2f s = %.1f us/msg (+%.1f us/msg for the tap's mechanism and queue)%n",
                         n, tapSecs, tapRate, 100 * tapRate / ceiling, tapCpu, 1e6 * tapCpu / n,
                         1e6 * (tapCpu - ceilingCpu) / n);
                 System.out.printf("distinct visible rows: %,d (expected %,d warm + %,d timed)%n",

@@ -23,6 +23,7 @@ import io.choreoscope.collectors.extract.ExtractionRules;
 import io.choreoscope.collectors.rabbitmq.AmqpNormalizer;
 import io.choreoscope.collectors.rabbitmq.RabbitMqConfig;
 import io.choreoscope.collectors.rabbitmq.RabbitMqTap;
+import io.choreoscope.collectors.rabbitmq.RabbitTapSettings.Mechanism;
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
 import io.choreoscope.harness.kafka.KafkaExtension;
@@ -42,6 +43,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The RabbitMQ tap writing into ClickHouse, all real: at least once and shown once, and one model across buses. */
 @ExtendWith({RabbitMqExtension.class, KafkaExtension.class, ClickHouseExtension.class})
@@ -52,8 +55,9 @@ class RabbitTapIntoClickHouseTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static RabbitMqConfig config(EmbeddedRabbitMq rabbit, String vhost) {
+    private static RabbitMqConfig config(EmbeddedRabbitMq rabbit, String vhost, Mechanism mechanism) {
         RabbitMqConfig c = new RabbitMqConfig();
+        c.setMechanism(mechanism.configName());
         c.setUri(rabbit.amqpUri());
         c.setManagementUrl(rabbit.managementUrl());
         c.setVhosts(List.of(vhost));
@@ -71,10 +75,11 @@ class RabbitTapIntoClickHouseTest {
     /**
      * The tap dies after a batch reached ClickHouse and before its acknowledgement: the broker redelivers that batch
      * to the next tap, which writes it again, and every message still shows exactly once (half have a message ID,
-     * half are identified by the hash of their content).
+     * half are identified by the hash of their content). With both mechanisms.
      */
-    @Test
-    void tapKilledMidBatchLosesNothingAndShowsNothingTwice(EmbeddedRabbitMq rabbit) throws Exception {
+    @ParameterizedTest
+    @EnumSource(Mechanism.class)
+    void tapKilledMidBatchLosesNothingAndShowsNothingTwice(Mechanism mechanism, EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("crash");
         rabbit.createVhost(vhost);
         String db = ClickHouseExtension.createDatabase();
@@ -93,14 +98,17 @@ class RabbitTapIntoClickHouseTest {
                 first.get().abort(); // the write landed; the acknowledgement will never be sent
             }
         };
-        RabbitMqTap tap1 = new RabbitMqTap(config(rabbit, vhost).toSettings(), new AmqpNormalizer(ExtractionRules.defaults()),
-                crashing, new SimpleMeterRegistry(), Clock.systemUTC());
+        // Declared before the tap starts: the tap queue is bound to the exchanges there are when it connects.
+        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
+            ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
+        }
+        RabbitMqTap tap1 = new RabbitMqTap(config(rabbit, vhost, mechanism).toSettings(),
+                new AmqpNormalizer(ExtractionRules.defaults()), crashing, new SimpleMeterRegistry(), Clock.systemUTC());
         first.set(tap1);
         tap1.start();
         await().atMost(WAIT).until(() -> tap1.status().connectedVhosts() == 1);
         int n = 3_000;
         try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
-            ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
             ch.confirmSelect();
             for (int i = 0; i < n; i++) {
                 AMQP.BasicProperties.Builder p = new AMQP.BasicProperties.Builder().correlationId("c-" + (i % 100));
@@ -120,7 +128,7 @@ class RabbitTapIntoClickHouseTest {
         };
         String topic = Topics.rabbitMq(vhost, "orders");
         ClickHouseEventReader reader = new ClickHouseEventReader(store);
-        try (RabbitMqTap tap2 = new RabbitMqTap(config(rabbit, vhost).toSettings(),
+        try (RabbitMqTap tap2 = new RabbitMqTap(config(rabbit, vhost, mechanism).toSettings(),
                 new AmqpNormalizer(ExtractionRules.defaults()), counting, new SimpleMeterRegistry(), Clock.systemUTC())) {
             tap2.start();
             await().atMost(WAIT).untilAsserted(() -> assertThat(reader.countVisible(topic)).isEqualTo(n));

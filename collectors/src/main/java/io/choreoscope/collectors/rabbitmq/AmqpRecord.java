@@ -53,6 +53,11 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
     public static final String ROUTING_KEY = PROPERTY_PREFIX + "routing_key";
     public static final String ROUTED_QUEUE = PROPERTY_PREFIX + "routed_queue";
     public static final String USER = PROPERTY_PREFIX + "user";
+    /**
+     * The header a quorum queue adds to a message it delivers again: it is the tap queue's, not the message's, and left
+     * out (it would change a redelivered message's identity).
+     */
+    static final String REDELIVERY_COUNT = "x-delivery-count";
     /** The AMQP basic properties, in the order they are written, by their AMQP names. */
     public static final List<String> PROPERTY_NAMES = List.of("content_type", "content_encoding", "delivery_mode",
             "priority", "correlation_id", "reply_to", "expiration", "message_id", "timestamp", "type", "user_id", "app_id");
@@ -85,6 +90,58 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
         }
         return new AmqpRecord(text(h.get("vhost")), text(h.get("exchange_name")), texts(h.get("routing_keys")), props,
                 texts(h.get("routed_queues")), text(h.get("user")), body, ts);
+    }
+
+    /**
+     * Reads a message delivered to the tap's queue through its binding to the exchange the message was published to
+     * (the tap-queue mechanism): the delivery names that exchange and the routing key, the properties are the message's
+     * own. The {@code CC} header's keys (sender-selected distribution) are routing keys too, as the firehose reports
+     * them. The broker does not say which queues the message reached ({@link #withRoutedQueues}) nor who published it.
+     * The {@code x-delivery-count} header a quorum tap queue adds on redelivery is dropped.
+     */
+    public static AmqpRecord fromTapQueue(String vhost, String exchange, String routingKey,
+                                          com.rabbitmq.client.BasicProperties props, byte[] body, Instant received) {
+        Map<String, Object> p = new java.util.LinkedHashMap<>();
+        Map<String, Object> own = props == null ? null : props.getHeaders();
+        if (own != null && own.containsKey(REDELIVERY_COUNT)) {
+            own = new java.util.LinkedHashMap<>(own);
+            own.remove(REDELIVERY_COUNT);
+        }
+        if (props != null) {
+            put(p, "content_type", props.getContentType());
+            put(p, "content_encoding", props.getContentEncoding());
+            put(p, "headers", own);
+            put(p, "delivery_mode", props.getDeliveryMode());
+            put(p, "priority", props.getPriority());
+            put(p, "correlation_id", props.getCorrelationId());
+            put(p, "reply_to", props.getReplyTo());
+            put(p, "expiration", props.getExpiration());
+            put(p, "message_id", props.getMessageId());
+            put(p, "timestamp", props.getTimestamp());
+            put(p, "type", props.getType());
+            put(p, "user_id", props.getUserId());
+            put(p, "app_id", props.getAppId());
+        }
+        List<String> keys = new ArrayList<>();
+        keys.add(routingKey == null ? "" : routingKey);
+        Map<String, Object> headers = own == null ? Map.of() : own;
+        keys.addAll(texts(headers.get("CC")));
+        Instant ts = received;
+        if (headers.get("timestamp_in_ms") instanceof Number n && n.longValue() > 0) {
+            ts = Instant.ofEpochMilli(n.longValue());
+        }
+        return new AmqpRecord(vhost, exchange, keys, p, List.of(), null, body, ts);
+    }
+
+    /** This message with these queues reached (not part of the identity). */
+    public AmqpRecord withRoutedQueues(List<String> queues) {
+        return new AmqpRecord(vhost, exchange, routingKeys, properties, queues, user, body, timestamp);
+    }
+
+    private static void put(Map<String, Object> m, String name, Object v) {
+        if (v != null) {
+            m.put(name, v);
+        }
     }
 
     /** The topic this message is stored under. */

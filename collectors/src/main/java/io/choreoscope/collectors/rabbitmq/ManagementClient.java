@@ -113,6 +113,30 @@ public final class ManagementClient {
     }
 
     /**
+     * A binding as the tap-queue mechanism needs it: source exchange, destination (a queue, or an exchange when
+     * {@code toExchange}), routing key and arguments (values as text; a headers exchange's match).
+     */
+    public record Route(String source, String destination, boolean toExchange, String routingKey,
+                        java.util.Map<String, String> arguments) {
+    }
+
+    /** Every binding of the virtual host whose source is a named exchange (queue and exchange destinations). */
+    public List<Route> routes(String vhost) throws IOException {
+        List<Route> out = new ArrayList<>();
+        for (JsonNode b : get("/api/bindings/" + segment(vhost))) {
+            String source = b.path("source").asText();
+            if (source.isEmpty()) {
+                continue; // the default exchange's implicit bindings: one per queue, nothing to bind to
+            }
+            java.util.Map<String, String> args = new java.util.TreeMap<>();
+            b.path("arguments").fields().forEachRemaining(e -> args.put(e.getKey(), e.getValue().asText()));
+            out.add(new Route(source, b.path("destination").asText(), "exchange".equals(b.path("destination_type").asText()),
+                    b.path("routing_key").asText(), java.util.Map.copyOf(args)));
+        }
+        return out;
+    }
+
+    /**
      * A queue's depth for lag: messages ready and unacknowledged, and the timestamp property of its head message
      * (seconds since the epoch, as the broker reports {@code head_message_timestamp}; null when it reports none).
      */

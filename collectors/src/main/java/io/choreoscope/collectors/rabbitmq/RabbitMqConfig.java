@@ -19,7 +19,12 @@ public class RabbitMqConfig {
     public static final List<String> DEFAULT_VHOSTS = List.of("/");
     /** Default exchanges left out (regex on the exchange name): the broker's own and choreoscope's. The default exchange is tapped. */
     public static final String DEFAULT_EXCLUDE = "amq\\..*|choreoscope[._-].*";
-    /** Default name of the tap's own queue in each virtual host (bound to {@code amq.rabbitmq.trace}). */
+    /**
+     * Default mechanism: {@code firehose} (the broker's tracer, sees everything, costs the broker most) or {@code
+     * tap-queue} (the tap's queue bound to each exchange). Why this default: docs/RABBITMQ.md.
+     */
+    public static final String DEFAULT_MECHANISM = RabbitTapSettings.Mechanism.FIREHOSE.configName();
+    /** Default name of the tap's own queue in each virtual host (bound to {@code amq.rabbitmq.trace}, or to each exchange). */
     public static final String DEFAULT_QUEUE = "choreoscope.tap";
     /** Default type of the tap queue: quorum, which keeps every copy on disk (firehose copies are transient). */
     public static final String DEFAULT_QUEUE_TYPE = "quorum";
@@ -46,6 +51,7 @@ public class RabbitMqConfig {
     private String username;
     private String password;
     private String managementUrl;
+    private String mechanism = DEFAULT_MECHANISM;
     private List<String> vhosts = DEFAULT_VHOSTS;
     private String exclude = DEFAULT_EXCLUDE;
     private String queue = DEFAULT_QUEUE;
@@ -103,7 +109,11 @@ public class RabbitMqConfig {
         if (!queueType.equals("quorum") && !queueType.equals("classic")) {
             throw new IllegalArgumentException(PREFIX + ".queue-type must be quorum or classic");
         }
-        return new RabbitTapSettings(u.getHost(), port, tls, user, pass, mgmt, List.copyOf(vhosts),
+        RabbitTapSettings.Mechanism how = RabbitTapSettings.Mechanism.parse(mechanism);
+        if (how == null) {
+            throw new IllegalArgumentException(PREFIX + ".mechanism must be firehose or tap-queue");
+        }
+        return new RabbitTapSettings(u.getHost(), port, tls, user, pass, mgmt, how, List.copyOf(vhosts),
                 java.util.regex.Pattern.compile(exclude), queue, queueType, prefetch, batchMaxRecords, batchMaxBytes,
                 batchLinger, retryInitial, retryMax, reconnectInitial, reconnectMax, discoveryInterval);
     }
@@ -120,6 +130,9 @@ public class RabbitMqConfig {
     /** Management API base address; default {@code http://<uri host>:15672} ({@code https://...:15671} for amqps). */
     public String getManagementUrl() { return managementUrl; }
     public void setManagementUrl(String v) { managementUrl = v; }
+    /** {@code firehose} or {@code tap-queue} (docs/RABBITMQ.md, "How it taps"). */
+    public String getMechanism() { return mechanism; }
+    public void setMechanism(String v) { mechanism = v; }
     public List<String> getVhosts() { return vhosts; }
     public void setVhosts(List<String> v) { vhosts = v; }
     public String getExclude() { return exclude; }

@@ -27,11 +27,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Taps every message published to every exchange of the configured virtual hosts through RabbitMQ's firehose
- * tracer, into an {@link ObservationSink}, at least once and shown once. Why the firehose: docs/RABBITMQ.md.
+ * Taps every message published to every exchange of the configured virtual hosts, into an {@link ObservationSink},
+ * at least once and shown once, by one of two mechanisms ({@link RabbitTapSettings.Mechanism}; which and why:
+ * docs/RABBITMQ.md, "How it taps"). Both fill the same durable queue, and everything after it (batches,
+ * acknowledgements, identity, health) is one path.
  *
  * <ul>
- *   <li>Per virtual host: the tracer is switched on through the management API (and again whenever it is found off,
+ *   <li><b>tap-queue</b>, per virtual host: the tap's queue is bound to every exchange not excluded (fanout: any key,
+ *       topic: {@code #}, headers: {@code x-match: all} without conditions, direct: every routing key the exchange's
+ *       other bindings use), read from the management API on connect and every {@code discovery-interval}, so new
+ *       exchanges and keys are followed within that; bindings no longer wanted are removed ({@link TapQueueTopology}).
+ *       The broker delivers the message itself (exchange and routing key in the delivery); the queues it reached are
+ *       reckoned from the bindings read. The default exchange cannot be bound.</li>
+ *   <li><b>firehose</b>, per virtual host: the tracer is switched on through the management API (and again whenever it is found off,
  *       as after a broker restart), a durable queue ({@code choreoscope.tap}, quorum by default, so the transient
  *       firehose copies survive a broker restart) is bound to {@code amq.rabbitmq.trace} with {@code publish.#}, and
  *       one connection consumes it with manual acknowledgements and a bounded prefetch. Every exchange, including
@@ -53,6 +61,9 @@ public final class RabbitMqTap implements AutoCloseable {
     /** The firehose exchange and what the tap binds: every publish, not the deliveries. */
     static final String FIREHOSE = "amq.rabbitmq.trace";
     static final String PUBLISH_KEYS = "publish.#";
+    /** The firehose mechanism's one binding of the tap's queue. */
+    private static final TapQueueTopology.TapBinding FIREHOSE_BINDING =
+            new TapQueueTopology.TapBinding(FIREHOSE, PUBLISH_KEYS, Map.of());
     /** How long a clean stop waits for stored batches to become committable, 10 s. */
     private static final java.time.Duration COMMIT_WAIT = java.time.Duration.ofSeconds(10);
     /** Stored batches waiting for their acknowledgement before the tap stops reading. */
@@ -81,9 +92,12 @@ public final class RabbitMqTap implements AutoCloseable {
     private final Counter excluded;
     private final Counter reconnects;
 
-    /** One delivery of a firehose copy, with the connection generation it came on (its tag is only valid there). */
-    private record Delivery(VhostTap source, long generation, long tag, Map<String, Object> headers, byte[] body,
-                            Instant received) {
+    /**
+     * One delivery to the tap's queue (a firehose copy when it came from {@link #FIREHOSE}, else the message itself),
+     * with the connection generation it came on (its tag is only valid there).
+     */
+    private record Delivery(VhostTap source, long generation, long tag, String exchange, String routingKey,
+                            AMQP.BasicProperties props, byte[] body, Instant received) {
     }
 
     /** The highest delivery tag of one connection generation in a batch. */
@@ -137,9 +151,15 @@ public final class RabbitMqTap implements AutoCloseable {
                 }
             }
         }
-        return new RabbitTapStatus(state, pipeline.ingested(), connectedCount(), down, (long) reconnects.count(),
-                pipeline.consecutiveFailures(), pipeline.lastError(), pipeline.lastErrorAt(), managementProblem,
-                pipeline.pending());
+        List<String> untapped = new ArrayList<>();
+        synchronized (vhosts) {
+            for (VhostTap v : vhosts.values()) {
+                v.untapped.forEach(x -> untapped.add(x + " in " + v.vhost));
+            }
+        }
+        return new RabbitTapStatus(state, settings.mechanism().configName(), pipeline.ingested(), connectedCount(), down,
+                (long) reconnects.count(), pipeline.consecutiveFailures(), pipeline.lastError(), pipeline.lastErrorAt(),
+                managementProblem, pipeline.pending(), List.copyOf(untapped));
     }
 
     /** The virtual hosts the tap taps now (with {@code *}: those found so far). */
@@ -217,7 +237,9 @@ public final class RabbitMqTap implements AutoCloseable {
     private void add(Delivery d) {
         pipeline.startIfEmpty();
         pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
-        AmqpRecord message = AmqpRecord.fromFirehose(d.headers(), d.body(), d.received());
+        AmqpRecord message = d.exchange().equals(FIREHOSE)
+                ? AmqpRecord.fromFirehose(d.props().getHeaders(), d.body(), d.received())
+                : d.source().fromTapQueue(d); // also a message left in the queue by the other mechanism
         if (settings.excluded(message.exchange())) {
             excluded.increment();
             return;
@@ -278,7 +300,11 @@ public final class RabbitMqTap implements AutoCloseable {
                 current = List.copyOf(vhosts.values());
             }
             for (VhostTap v : current) {
-                if (management.ensureTracing(v.vhost)) {
+                if (settings.mechanism() == RabbitTapSettings.Mechanism.TAP_QUEUE) {
+                    if (v.connected()) {
+                        v.syncBindings();
+                    }
+                } else if (management.ensureTracing(v.vhost)) {
                     LOG.info("Switched the firehose tracer on in virtual host '{}'", v.vhost);
                 }
             }
@@ -355,6 +381,11 @@ public final class RabbitMqTap implements AutoCloseable {
         final String vhost;
         volatile Connection connection;
         volatile Channel channel;
+        /** A second channel for binding and unbinding: a binding to an exchange deleted meanwhile closes it, not the consumer's. */
+        Channel topologyChannel;
+        /** The bindings last read (tap-queue mechanism), for the queues a message reached. Tap thread only. */
+        TapQueueTopology topology;
+        volatile List<String> untapped = List.of();
         volatile long generation;
         long backoffMs = settings.reconnectInitial().toMillis();
         long nextAttemptNanos;
@@ -371,10 +402,13 @@ public final class RabbitMqTap implements AutoCloseable {
 
         void connect() {
             disconnect(true);
-            try {
-                management.ensureTracing(vhost);
-            } catch (IOException e) {
-                managementProblem = e.getMessage(); // the consumer is still worth starting
+            boolean firehose = settings.mechanism() == RabbitTapSettings.Mechanism.FIREHOSE;
+            if (firehose) {
+                try {
+                    management.ensureTracing(vhost);
+                } catch (IOException e) {
+                    managementProblem = e.getMessage(); // the consumer is still worth starting
+                }
             }
             try {
                 // No automatic recovery: the tap reconnects itself, delivery tags must not outlive a channel.
@@ -386,17 +420,25 @@ public final class RabbitMqTap implements AutoCloseable {
                 Map<String, Object> args = new HashMap<>();
                 args.put("x-queue-type", settings.queueType());
                 ch.queueDeclare(settings.queue(), true, false, false, args);
-                ch.queueBind(settings.queue(), FIREHOSE, PUBLISH_KEYS);
+                if (firehose) {
+                    ch.queueBind(settings.queue(), FIREHOSE, PUBLISH_KEYS);
+                }
+                connection = c;
+                try {
+                    syncBindings(); // tap-queue: bind every exchange now; both: drop the other mechanism's bindings
+                    managementProblem = null;
+                } catch (IOException e) {
+                    managementProblem = e.getMessage(); // what is bound already still flows
+                }
                 ch.basicQos(settings.prefetch());
                 long gen = ++generation;
                 ch.basicConsume(settings.queue(), false, "choreoscope-tap", new DefaultConsumer(ch) {
                     @Override
                     public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
-                        inbox.add(new Delivery(VhostTap.this, gen, env.getDeliveryTag(), props.getHeaders(), body,
-                                clock.instant()));
+                        inbox.add(new Delivery(VhostTap.this, gen, env.getDeliveryTag(), env.getExchange(),
+                                env.getRoutingKey(), props, body, clock.instant()));
                     }
                 });
-                connection = c;
                 channel = ch;
                 c.addShutdownListener(cause -> {
                     if (!cause.isInitiatedByApplication()) {
@@ -407,8 +449,8 @@ public final class RabbitMqTap implements AutoCloseable {
                 if (everConnected) {
                     LOG.info("Reconnected to RabbitMQ virtual host '{}'", vhost);
                 } else {
-                    LOG.info("Tapping every exchange of RabbitMQ virtual host '{}' through queue {} ({})", vhost,
-                            settings.queue(), settings.queueType());
+                    LOG.info("Tapping every exchange of RabbitMQ virtual host '{}' through queue {} ({}, {})", vhost,
+                            settings.queue(), settings.queueType(), settings.mechanism().configName());
                 }
                 everConnected = true;
                 backoffMs = settings.reconnectInitial().toMillis();
@@ -421,6 +463,64 @@ public final class RabbitMqTap implements AutoCloseable {
                 backoffMs = Math.min(backoffMs * 2, settings.reconnectMax().toMillis());
                 disconnect(true);
             }
+        }
+
+        /**
+         * Reads the virtual host's exchanges and bindings and brings the tap queue's bindings in line: with the
+         * tap-queue mechanism, binds what {@link TapQueueTopology} wants and unbinds the rest (the firehose binding
+         * too); with the firehose, unbinds everything but the firehose binding (left by the other mechanism).
+         */
+        void syncBindings() throws IOException {
+            TapQueueTopology t = new TapQueueTopology(management.exchanges(vhost), management.routes(vhost),
+                    settings.queue(), settings::excluded);
+            if (settings.mechanism() == RabbitTapSettings.Mechanism.FIREHOSE) {
+                t.presentExcept(FIREHOSE_BINDING).forEach(b -> change(b, false));
+                return;
+            }
+            List<TapQueueTopology.TapBinding> add = t.toBind();
+            add.forEach(b -> change(b, true));
+            t.toUnbind().forEach(b -> change(b, false));
+            if (!add.isEmpty()) {
+                LOG.debug("Tap queue of virtual host '{}' bound to {} more exchange keys", vhost, add.size());
+            }
+            List<String> cannot = t.untapped();
+            if (!cannot.isEmpty() && !cannot.equals(untapped)) {
+                LOG.warn("RabbitMQ virtual host '{}': exchanges of types the tap queue cannot be bound to, not tapped: {}",
+                        vhost, cannot);
+            }
+            untapped = cannot;
+            topology = t;
+        }
+
+        private void change(TapQueueTopology.TapBinding b, boolean bind) {
+            Connection c = connection;
+            if (c == null || !c.isOpen()) {
+                return;
+            }
+            try {
+                Channel ch = topologyChannel;
+                if (ch == null || !ch.isOpen()) {
+                    ch = c.createChannel();
+                    topologyChannel = ch;
+                }
+                Map<String, Object> args = new HashMap<>(b.arguments());
+                if (bind) {
+                    ch.queueBind(settings.queue(), b.exchange(), b.routingKey(), args);
+                } else {
+                    ch.queueUnbind(settings.queue(), b.exchange(), b.routingKey(), args);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Typically the exchange was deleted since the read: the next read settles it.
+                LOG.debug("Could not {} the tap queue and exchange '{}' key '{}' in virtual host '{}': {}",
+                        bind ? "bind" : "unbind", b.exchange(), b.routingKey(), vhost, e.toString());
+            }
+        }
+
+        /** A message delivered through one of the tap queue's bindings, with the queues it reached by the bindings read. */
+        AmqpRecord fromTapQueue(Delivery d) {
+            AmqpRecord m = AmqpRecord.fromTapQueue(vhost, d.exchange(), d.routingKey(), d.props(), d.body(), d.received());
+            TapQueueTopology t = topology;
+            return t == null ? m : m.withRoutedQueues(t.routedQueues(m.exchange(), m.routingKeys(), m.applicationHeaders()));
         }
 
         /** Acknowledges everything up to {@code ack}'s tag, if it belongs to the open channel's generation. */
@@ -441,6 +541,7 @@ public final class RabbitMqTap implements AutoCloseable {
             Connection c = connection;
             connection = null;
             channel = null;
+            topologyChannel = null;
             if (c != null) {
                 if (abort) {
                     c.abort(1_000);

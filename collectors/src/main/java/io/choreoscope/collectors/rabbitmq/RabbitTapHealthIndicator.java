@@ -29,6 +29,7 @@ public class RabbitTapHealthIndicator implements HealthIndicator {
         RabbitTapStatus s = tap.status();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("state", s.state());
+        details.put("mechanism", s.mechanism());
         details.put("messagesIngested", s.messagesIngested());
         details.put("pendingMessages", s.pendingMessages());
         details.put("connectedVhosts", s.connectedVhosts());
@@ -38,6 +39,9 @@ public class RabbitTapHealthIndicator implements HealthIndicator {
         if (s.lastError() != null) {
             details.put("lastError", s.lastError());
             details.put("lastErrorAt", s.lastErrorAt().toString());
+        }
+        if (!s.untappedExchanges().isEmpty()) {
+            details.put("untappedExchanges", s.untappedExchanges());
         }
         if (s.managementProblem() != null) {
             details.put("managementProblem", s.managementProblem());

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param state               STARTING, RUNNING, RECONNECTING (some virtual host is not connected), RETRYING (the store
  *                            refused a batch), STOPPED
+ * @param mechanism           {@code firehose} or {@code tap-queue}
  * @param messagesIngested    messages handed to the sink and acknowledged by it since start
  * @param connectedVhosts     virtual hosts with a live consumer
  * @param disconnectedVhosts  virtual hosts being reconnected
@@ -17,8 +18,11 @@ import java.util.List;
  * @param lastErrorAt         when it happened, or null
  * @param managementProblem   why the management API cannot be used now, or null
  * @param pendingMessages     messages read and not yet acknowledged by the sink
+ * @param untappedExchanges   tap-queue: exchanges of a type the tap's queue cannot be bound to ({@code name (type) in
+ *                            vhost}), at most 20 per virtual host; empty with the firehose
  */
-public record RabbitTapStatus(String state, long messagesIngested, int connectedVhosts, List<String> disconnectedVhosts,
+public record RabbitTapStatus(String state, String mechanism, long messagesIngested, int connectedVhosts, List<String> disconnectedVhosts,
                               long reconnectAttempts, int consecutiveFailures, String lastError, Instant lastErrorAt,
-                              String managementProblem, int pendingMessages) {
+                              String managementProblem, int pendingMessages,
+                              List<String> untappedExchanges) {
 }

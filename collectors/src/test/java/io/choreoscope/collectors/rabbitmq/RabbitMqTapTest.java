@@ -25,6 +25,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.choreoscope.collectors.extract.ExtractionRules;
 import io.choreoscope.collectors.extract.Field;
+import io.choreoscope.collectors.rabbitmq.RabbitTapSettings.Mechanism;
 import io.choreoscope.harness.rabbitmq.EmbeddedRabbitMq;
 import io.choreoscope.harness.rabbitmq.RabbitMqExtension;
 import io.choreoscope.model.Observation;
@@ -37,10 +38,14 @@ import io.cloudevents.jackson.JsonFormat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The RabbitMQ tap against a real broker. The store is a recording sink (our own interface); what is asserted is what
- * the tap hands it. Each test has its own virtual host, so tests do not see each other's messages.
+ * the tap hands it. Each test has its own virtual host, so tests do not see each other's messages. Tests about what
+ * the tap sees run with both mechanisms; extraction, bad input and the outage are the same path after the queue and
+ * run with the firehose (the default).
  */
 @ExtendWith(RabbitMqExtension.class)
 class RabbitMqTapTest {
@@ -81,7 +86,14 @@ class RabbitMqTapTest {
     }
 
     private static RabbitMqTap tap(EmbeddedRabbitMq rabbit, String vhost, ExtractionRules rules, ObservationSink sink) {
+        return tap(rabbit, vhost, rules, sink, Mechanism.FIREHOSE);
+    }
+
+    private static RabbitMqTap tap(EmbeddedRabbitMq rabbit, String vhost, ExtractionRules rules, ObservationSink sink,
+                                   Mechanism mechanism) {
         RabbitMqConfig c = new RabbitMqConfig();
+        c.setMechanism(mechanism.configName());
+        c.setDiscoveryInterval(Duration.ofMillis(300));
         c.setUri(rabbit.amqpUri());
         c.setManagementUrl(rabbit.managementUrl());
         c.setVhosts(List.of(vhost));
@@ -110,58 +122,177 @@ class RabbitMqTapTest {
         return new AMQP.BasicProperties.Builder().messageId(messageId).build();
     }
 
-    @Test
-    void everyExchangeTypeTheDefaultExchangeAndOneCreatedAfterStartAreTapped(EmbeddedRabbitMq rabbit) throws Exception {
+    /**
+     * Every exchange type, with both mechanisms. The firehose also sees the default exchange and a direct exchange's
+     * message with a key no queue binds (unroutable); the tap queue sees neither (it cannot bind the default exchange,
+     * and it binds only the keys others bind). The queues a message reached: reported by the firehose, reckoned from
+     * the bindings by the tap queue, the same here.
+     */
+    @ParameterizedTest
+    @EnumSource(Mechanism.class)
+    void everyExchangeTypeIsTapped(Mechanism mechanism, EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("types");
         rabbit.createVhost(vhost);
         RecordingSink sink = new RecordingSink();
+        boolean firehose = mechanism == Mechanism.FIREHOSE;
         try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
             ch.exchangeDeclare("orders.direct", BuiltinExchangeType.DIRECT, true);
             ch.exchangeDeclare("orders.fanout", BuiltinExchangeType.FANOUT, true);
             ch.exchangeDeclare("orders.topic", BuiltinExchangeType.TOPIC, true);
             ch.exchangeDeclare("orders.headers", BuiltinExchangeType.HEADERS, true);
+            // Exchange to exchange: orders.topic -> archive (fanout) -> queue archive.
+            ch.exchangeDeclare("archive", BuiltinExchangeType.FANOUT, true);
             ch.queueDeclare("billing", true, false, false, null);
+            ch.queueDeclare("archive", true, false, false, null);
             ch.queueBind("billing", "orders.direct", "order.placed");
             ch.queueBind("billing", "orders.topic", "order.*");
             ch.queueBind("billing", "orders.fanout", "");
             ch.queueBind("billing", "orders.headers", "", Map.of("x-match", "any", "kind", "order"));
-            try (RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), sink)) {
+            ch.exchangeBind("archive", "orders.topic", "order.#");
+            ch.queueBind("archive", "archive", "");
+            try (RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), sink, mechanism)) {
                 ch.basicPublish("orders.direct", "order.placed", id("direct-1"), utf8("{}"));
-                // Routed nowhere: still published, still tapped (the firehose sees publishes, not routes).
+                // Routed nowhere: the firehose sees the publish; the tap queue is not bound to that key.
                 ch.basicPublish("orders.direct", "order.unbound", id("direct-unrouted"), utf8("{}"));
                 ch.basicPublish("orders.fanout", "", id("fanout-1"), utf8("{}"));
                 ch.basicPublish("orders.topic", "order.paid", id("topic-1"), utf8("{}"));
+                ch.basicPublish("orders.topic", "payment.paid", id("topic-unrouted"), utf8("{}"));
                 ch.basicPublish("orders.headers", "", new AMQP.BasicProperties.Builder().messageId("headers-1")
                         .headers(Map.of("kind", "order")).build(), utf8("{}"));
+                ch.basicPublish("orders.headers", "", new AMQP.BasicProperties.Builder().messageId("headers-unrouted")
+                        .headers(Map.of("kind", "refund")).build(), utf8("{}"));
                 ch.basicPublish("", "billing", id("default-1"), utf8("{}"));
                 ch.basicPublish("amq.topic", "x", id("excluded-1"), utf8("{}"));
-                // An exchange declared while the tap runs is tapped from its first message.
-                ch.exchangeDeclare("late.topic", BuiltinExchangeType.TOPIC, true);
-                ch.queueBind("billing", "late.topic", "#");
-                ch.basicPublish("late.topic", "shipment.sent", id("late-1"), utf8("{}"));
+                ch.basicPublish("orders.fanout", "", id("last"), utf8("{}"));
 
-                await().atMost(WAIT).until(() -> sink.byEventId().containsKey("late-1") && sink.got.size() >= 7);
+                int expected = firehose ? 9 : 7;
+                await().atMost(WAIT).until(() -> sink.byEventId().containsKey("last") && sink.got.size() >= expected);
                 Map<String, Observation> got = sink.byEventId();
                 String prefix = "rabbitmq:" + vhost + ":";
                 assertThat(got.get("direct-1").topic()).isEqualTo(prefix + "orders.direct");
                 assertThat(new String(got.get("direct-1").key(), StandardCharsets.UTF_8)).isEqualTo("order.placed");
-                assertThat(got.get("direct-1").header(AmqpRecord.ROUTED_QUEUE).text()).isEqualTo("billing");
-                assertThat(got.get("direct-unrouted").header(AmqpRecord.ROUTED_QUEUE)).isNull();
+                assertThat(routed(got.get("direct-1"))).containsExactly("billing");
                 assertThat(got.get("fanout-1").topic()).isEqualTo(prefix + "orders.fanout");
+                assertThat(routed(got.get("fanout-1"))).containsExactly("billing");
                 assertThat(got.get("topic-1").topic()).isEqualTo(prefix + "orders.topic");
+                assertThat(routed(got.get("topic-1"))).containsExactlyInAnyOrder("billing", "archive");
+                assertThat(routed(got.get("topic-unrouted"))).isEmpty();
                 assertThat(got.get("headers-1").topic()).isEqualTo(prefix + "orders.headers");
                 assertThat(got.get("headers-1").header("kind").text()).isEqualTo("order");
-                assertThat(got.get("default-1").topic()).isEqualTo(prefix + "amq.default");
-                assertThat(got.get("late-1").topic()).isEqualTo(prefix + "late.topic");
+                assertThat(routed(got.get("headers-1"))).containsExactly("billing");
+                assertThat(routed(got.get("headers-unrouted"))).isEmpty();
                 assertThat(got).doesNotContainKey("excluded-1");
-                assertThat(sink.got).hasSize(7);
+                if (firehose) {
+                    assertThat(routed(got.get("direct-unrouted"))).isEmpty();
+                    assertThat(got.get("default-1").topic()).isEqualTo(prefix + "amq.default");
+                } else {
+                    assertThat(got).doesNotContainKeys("direct-unrouted", "default-1");
+                }
+                assertThat(sink.got).hasSize(expected);
                 assertThat(sink.got).allSatisfy(o -> {
                     assertThat(o.partition()).isZero();
                     assertThat(o.offset()).isNotNegative();
                     assertThat(o.header(AmqpRecord.VHOST).text()).isEqualTo(vhost);
                 });
+                assertThat(tap.status().mechanism()).isEqualTo(mechanism.configName());
             }
         }
+    }
+
+    /**
+     * An exchange declared while the tap runs, and a direct routing key bound while it runs, are tapped: the firehose
+     * from their first message, the tap queue within the management poll ({@code discovery-interval}, 300 ms here);
+     * from the first message seen on, none is missed. A direct key no one binds any more is unbound from the tap queue.
+     */
+    @ParameterizedTest
+    @EnumSource(Mechanism.class)
+    void anExchangeAndABindingCreatedAfterStartAreFollowed(Mechanism mechanism, EmbeddedRabbitMq rabbit) throws Exception {
+        String vhost = RabbitMqExtension.uniqueName("late");
+        rabbit.createVhost(vhost);
+        RecordingSink sink = new RecordingSink();
+        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
+            ch.exchangeDeclare("orders.direct", BuiltinExchangeType.DIRECT, true);
+            ch.queueDeclare("billing", true, false, false, null);
+            ch.queueBind("billing", "orders.direct", "order.placed");
+            try (RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), sink, mechanism)) {
+                ch.exchangeDeclare("late.topic", BuiltinExchangeType.TOPIC, true);
+                ch.queueBind("billing", "late.topic", "#");
+                ch.queueBind("billing", "orders.direct", "order.cancelled");
+                long t0 = System.nanoTime();
+                int lateSent = publishUntilSeen(ch, sink, "late.topic", "shipment.sent", "late-");
+                int keySent = publishUntilSeen(ch, sink, "orders.direct", "order.cancelled", "key-");
+                double secs = (System.nanoTime() - t0) / 1e9;
+                assertThat(secs).as("followed within seconds").isLessThan(10);
+                for (int i = 0; i < 20; i++) {
+                    ch.basicPublish("late.topic", "shipment.sent", id("late-after-" + i), utf8("{}"));
+                    ch.basicPublish("orders.direct", "order.cancelled", id("key-after-" + i), utf8("{}"));
+                }
+                await().atMost(WAIT).until(() -> sink.byEventId().keySet().stream()
+                        .filter(k -> k.contains("-after-")).count() == 40);
+                Map<String, Observation> got = sink.byEventId();
+                assertThat(got.get("late-after-0").topic()).isEqualTo("rabbitmq:" + vhost + ":late.topic");
+                assertThat(got.get("key-after-0").topic()).isEqualTo("rabbitmq:" + vhost + ":orders.direct");
+                assertThat(lateSent + keySent).isPositive();
+
+                if (mechanism == Mechanism.TAP_QUEUE) {
+                    ManagementClient m = new ManagementClient(rabbit.managementUrl(), EmbeddedRabbitMq.USER,
+                            EmbeddedRabbitMq.PASSWORD);
+                    assertThat(tapKeys(m, vhost, "orders.direct")).containsExactlyInAnyOrder("order.placed", "order.cancelled");
+                    ch.queueUnbind("billing", "orders.direct", "order.cancelled");
+                    await().atMost(WAIT).until(() -> tapKeys(m, vhost, "orders.direct").equals(Set.of("order.placed")));
+                }
+            }
+        }
+    }
+
+    /**
+     * RabbitMQ's headers exchange: a binding without conditions matches every message with {@code x-match: all} and
+     * none with {@code x-match: any}, which is why the tap queue binds with {@code all} ({@link TapQueueTopology}
+     * reckons the same).
+     */
+    @Test
+    void aHeadersBindingWithoutConditionsMatchesEveryMessageWithAllAndNoneWithAny(EmbeddedRabbitMq rabbit) throws Exception {
+        String vhost = RabbitMqExtension.uniqueName("headers");
+        rabbit.createVhost(vhost);
+        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
+            ch.exchangeDeclare("h", BuiltinExchangeType.HEADERS, true);
+            ch.queueDeclare("all", true, false, false, null);
+            ch.queueDeclare("any", true, false, false, null);
+            ch.queueBind("all", "h", "", Map.of("x-match", "all"));
+            ch.queueBind("any", "h", "", Map.of("x-match", "any"));
+            ch.confirmSelect();
+            ch.basicPublish("h", "", new AMQP.BasicProperties.Builder().headers(Map.of("kind", "order")).build(), utf8("1"));
+            ch.basicPublish("h", "", null, utf8("2"));
+            ch.basicPublish("h", "k", new AMQP.BasicProperties.Builder().headers(Map.of("x-other", 1)).build(), utf8("3"));
+            ch.waitForConfirmsOrDie(10_000);
+            await().atMost(WAIT).until(() -> ch.messageCount("all") == 3);
+            assertThat(ch.messageCount("any")).isZero();
+        }
+        assertThat(TapQueueTopology.headersMatch(Map.of("x-match", "all"), Map.of("kind", "order"))).isTrue();
+        assertThat(TapQueueTopology.headersMatch(Map.of("x-match", "all"), Map.of())).isTrue();
+        assertThat(TapQueueTopology.headersMatch(Map.of("x-match", "any"), Map.of("kind", "order"))).isFalse();
+    }
+
+    /** Publishes with IDs prefix0, prefix1... until the sink has one of them (at most 10 s); returns how many were sent. */
+    private static int publishUntilSeen(Channel ch, RecordingSink sink, String exchange, String key, String prefix)
+            throws Exception {
+        int[] sent = {0};
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            ch.basicPublish(exchange, key, id(prefix + sent[0]++), utf8("{}"));
+            return sink.got.stream().anyMatch(o -> o.eventId() != null && o.eventId().startsWith(prefix));
+        });
+        return sent[0];
+    }
+
+    /** The routing keys binding the tap queue to an exchange, as the management API shows them. */
+    private static Set<String> tapKeys(ManagementClient m, String vhost, String exchange) throws Exception {
+        return m.routes(vhost).stream()
+                .filter(r -> r.source().equals(exchange) && r.destination().equals(RabbitMqConfig.DEFAULT_QUEUE))
+                .map(ManagementClient.Route::routingKey).collect(Collectors.toSet());
+    }
+
+    private static List<String> routed(Observation o) {
+        return o.headers().stream().filter(h -> h.name().equals(AmqpRecord.ROUTED_QUEUE)).map(h -> h.text()).toList();
     }
 
     @Test
