@@ -18,11 +18,11 @@ import io.choreoscope.model.flow.InstanceState;
 import io.choreoscope.model.flow.Variant;
 
 /**
- * Windowed flow models and variants, computed in ClickHouse from the stored events and {@code instances} (the measured
- * query of STACK.md: per instance, the sorted sequence of its events, then {@code ARRAY JOIN} the consecutive pairs
- * and {@code GROUP BY} them). The instances are those of the flow started in the window ({@code instances FINAL});
- * their events are found under every linked ID, through the primary key of {@code event_sequences} (the events of
- * each correlation ID, kept at insert from {@code events}; migration V009). A record stored twice (a redelivered batch not merged yet) or an event sent twice (same event
+ * Windowed flow models and variants, computed in ClickHouse from {@code events} and {@code instances} (the measured
+ * query of STACK.md: per instance, {@code arraySort} the {@code groupArray} of its events, then {@code ARRAY JOIN}
+ * the consecutive pairs and {@code GROUP BY} them). The instances are those of the flow started in the window
+ * ({@code instances FINAL}); their events are found under every linked ID, through the primary key of
+ * {@code events}. A record stored twice (a redelivered batch not merged yet) or an event sent twice (same event
  * ID) counts once: the copy that sorts first. Every value is bound as a parameter. Each query runs at most
  * {@link #MAX_EXECUTION_TIME}; ClickHouse stops it then and this throws {@code QueryLimitException}.
  */
@@ -49,24 +49,25 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
      * (ts, partition, offset, topic, event_type, source_service, event_id) in order (timestamp, partition, offset,
      * topic). Parameters: flow, from, to, flow, from, to.
      *
-     * <p>The events come from {@code event_sequences} (migration V009), one row per stored correlation ID holding the
-     * set of its events, kept at insert: the window's IDs are found through its primary key, their rows (several per
-     * ID while parts are not merged) are joined to their instance (several linked IDs make one instance) and united
-     * ({@code groupUniqArrayArray}: two copies of one record, a batch stored twice, are one tuple). Two records with
-     * one non-empty event ID: the first by time, partition, offset, topic is kept (sorted by event ID, each ID's
-     * first). Before V009 the same was grouped from the rows of {@code events} at every query, about as costly as
-     * the whole model (docs/BENCHMARKS.md); the answers are the same.
+     * <p>Events are grouped per stored correlation ID first (one pass over the primary-key ranges of the window's
+     * IDs), then the small per-ID arrays are joined to their instance (several linked IDs make one instance). Two
+     * copies of one record (same coordinates, a batch stored twice before ClickHouse merged it) are identical
+     * tuples: {@code arrayDistinct}. Two records with one non-empty event ID: the first by time, partition, offset,
+     * topic is kept (sorted by event ID, each ID's first). Measured 2.4 times faster than deduplicating with a
+     * GROUP BY over a per-row key (docs/BENCHMARKS.md).
      */
     private String traces() {
         String window = "flow = ? AND started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS;
         return "SELECT cid, state, arraySort(x -> (x.1, x.2, x.3, x.4), arrayFilter((x, i) -> x.7 = '' OR i = 1"
                 + " OR byId[i - 1].7 != x.7, byId, arrayEnumerate(byId))) AS evs FROM ("
                 + " SELECT l.cid AS cid, any(l.state) AS state,"
-                + " arraySort(x -> (x.7, x.1, x.2, x.3, x.4), groupUniqArrayArray(s.evs)) AS byId FROM ("
-                + "  SELECT correlation_id AS id, evs FROM " + db + ".event_sequences WHERE correlation_id IN ("
-                + "SELECT arrayJoin(linked_ids) FROM " + db + ".instances FINAL WHERE " + window + ")) AS s"
+                + " arraySort(x -> (x.7, x.1, x.2, x.3, x.4), arrayDistinct(groupArrayArray(g.evs))) AS byId FROM ("
+                + "  SELECT correlation_id AS id,"
+                + "  groupArray((ts, partition, offset, topic, event_type, source_service, event_id)) AS evs"
+                + "  FROM " + db + ".events WHERE correlation_id IN (SELECT arrayJoin(linked_ids) FROM " + db
+                + ".instances FINAL WHERE " + window + ") GROUP BY correlation_id) AS g"
                 + " INNER JOIN (SELECT correlation_id AS cid, state, arrayJoin(linked_ids) AS lid FROM " + db
-                + ".instances FINAL WHERE " + window + ") AS l ON s.id = l.lid GROUP BY cid)";
+                + ".instances FINAL WHERE " + window + ") AS l ON g.id = l.lid GROUP BY cid)";
     }
 
     private static Object[] windowParams(String flow, Instant from, Instant to, Object... more) {
@@ -83,25 +84,19 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
 
     @Override
     public FlowModel model(String flow, Instant from, Instant to) {
-        // Instances are grouped by their sequence of steps first (a few hundred variants for many thousands of
-        // instances), each variant keeping its count and, per position, the latencies of all its instances
-        // (groupArrayForEach of the per-instance differences). Then per variant, kind 0: a directly-follows pair with
-        // its latencies; 1: an event (node); 2: first event; 3: last event. The 4th element is true on the first
-        // occurrence of its pair or step within the sequence (arrayEnumerateUniq), so the instances having it are
-        // the sum of the counts of the variants where it is true. Percentiles are exact (quantilesExact over every
-        // latency, as with one row per pair occurrence; measured in docs/BENCHMARKS.md).
-        String q = "SELECT it.1 AS kind, it.2 AS a, it.3 AS b, sum(n) AS c, sum(if(it.4, n, 0)) AS inst,"
-                + " toJSONString(quantilesExactArray(0.5, 0.95, 0.99)(it.5)) AS q FROM ("
-                + " SELECT types, count() AS n, groupArrayForEach(d) AS lats FROM ("
-                + "  SELECT arrayMap(x -> toString(x.5), evs) AS types,"
-                + "  arrayPopFront(arrayDifference(arrayMap(x -> toUnixTimestamp64Milli(x.1), evs))) AS d FROM ("
-                + traces() + ")) GROUP BY types)"
+        // kind 0: a directly-follows pair with its latency; 1: an event (node); 2: first event; 3: last event. The 5th
+        // element is 1 on the first occurrence of its pair or step within the instance (arrayEnumerateUniq), so the
+        // instances having it are a plain sum: no uniqExact over correlation IDs (measured in docs/BENCHMARKS.md).
+        String q = "SELECT it.1 AS kind, toString(it.2) AS a, toString(it.3) AS b, count() AS n, sum(it.5) AS inst,"
+                + " toJSONString(quantilesExactIf(0.5, 0.95, 0.99)(it.4, it.1 = 0)) AS q FROM ("
+                + " SELECT evs, arrayMap(x -> x.5, evs) AS types FROM (" + traces() + "))"
                 + " ARRAY JOIN arrayConcat("
-                + "arrayMap((i, u) -> (toUInt8(0), types[i], types[i + 1], u = 1, lats[i]),"
-                + " range(1, length(types)), arrayEnumerateUniq(arrayPopBack(types), arrayPopFront(types))),"
-                + " arrayMap((t, u) -> (toUInt8(1), t, t, u = 1, emptyArrayInt64()), types, arrayEnumerateUniq(types)),"
-                + " [(toUInt8(2), types[1], types[1], true, emptyArrayInt64()),"
-                + " (toUInt8(3), types[-1], types[-1], true, emptyArrayInt64())]) AS it"
+                + "arrayMap((i, u) -> (toUInt8(0), types[i], types[i + 1],"
+                + " toInt64(toUnixTimestamp64Milli(evs[i + 1].1) - toUnixTimestamp64Milli(evs[i].1)), toUInt8(u = 1)),"
+                + " range(1, length(evs)), arrayEnumerateUniq(arrayPopBack(types), arrayPopFront(types))),"
+                + " arrayMap((t, u) -> (toUInt8(1), t, t, toInt64(0), toUInt8(u = 1)), types, arrayEnumerateUniq(types)),"
+                + " [(toUInt8(2), types[1], types[1], toInt64(0), toUInt8(1)),"
+                + " (toUInt8(3), types[-1], types[-1], toInt64(0), toUInt8(1))]) AS it"
                 + " GROUP BY kind, a, b ORDER BY kind, a, b";
         List<FlowModel.Node> nodes = new ArrayList<>();
         List<Object[]> pairs = new ArrayList<>();
