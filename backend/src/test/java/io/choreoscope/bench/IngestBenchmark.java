@@ -106,7 +106,10 @@ public final class IngestBenchmark {
                 double produceSecs = produce(kafka, topic, partitions, n, k);
                 System.out.printf("%s: produced %,d events in %.2f s (%,.0f events/s)%n", k.name(), n, produceSecs, n / produceSecs);
                 waitForMerges(ch);
+                Instant from = Instant.now();
                 double ingestSecs = tap(kafka, ch, topic, k.db("bench"), n, tapBatch, k.normalizer());
+                // Wall-clock bounds of the timed phase, to cut a profile (JFR) of the whole run to it.
+                System.out.printf("%s: timed phase from %s to %s%n", k.name(), from, Instant.now());
                 ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), k.db("bench")));
                 long distinct = count(store, "SELECT count() FROM " + k.db("bench") + ".events FINAL");
                 long correlated = count(store, "SELECT count() FROM " + k.db("bench") + ".events WHERE correlation_id != ''");
