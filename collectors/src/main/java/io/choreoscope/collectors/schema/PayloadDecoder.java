@@ -35,7 +35,7 @@ import io.choreoscope.model.SchemaRef;
  * </ol>
  * Anything else answers null and the record is classified as before (JSON, text, binary).
  *
- * Avro bodies are read straight into their JSON text ({@link AvroJson}: no generic record, no tree, and a record's
+ * <p>Avro bodies are read straight into their JSON text ({@link AvroJson}: no generic record, no tree, and a record's
  * top-level fields handed to the rules so that they do not scan that text again); Protobuf and JSON Schema bodies go
  * through a Jackson tree.
  *
