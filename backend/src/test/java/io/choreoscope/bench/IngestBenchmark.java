@@ -13,10 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.choreoscope.collectors.extract.ExtractionRules;
+import io.choreoscope.collectors.extract.Field;
 import io.choreoscope.collectors.extract.RawRecord;
 import io.choreoscope.collectors.extract.RecordNormalizer;
 import io.choreoscope.collectors.kafka.KafkaTap;
 import io.choreoscope.collectors.kafka.TapSettings;
+import io.choreoscope.collectors.schema.DirectorySchemaSource;
+import io.choreoscope.collectors.schema.PayloadDecoder;
+import io.choreoscope.collectors.schema.SchemaConfig;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.harness.kafka.BenchPayloads;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
@@ -27,97 +31,299 @@ import io.choreoscope.storage.clickhouse.ClickHouseEventWriter;
 import io.choreoscope.storage.clickhouse.ClickHouseStore;
 import io.choreoscope.storage.clickhouse.SchemaMigrator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Issue 2's ingest benchmark (a harness, not a test): N JSON events of about 300 bytes with a
- * correlation header are produced into a real embedded broker; then the real tap ingests them into a
- * real ClickHouse and the clock runs until all N are queryable. In the same run, the same rows are
- * loaded by a plain bulk insert (the writer alone, batches of 100k, no Kafka, no normalisation):
- * the ceiling on this machine. A warm-up round (a fifth of N on another topic and database, same code) runs
- * first, and background merges are waited for before each timed phase.
+ * Issue 2's ingest benchmark (a harness, not a test): N events of about 300 bytes are produced into a real embedded
+ * broker; then the real tap ingests them into a real ClickHouse and the clock runs until all N are queryable. In the
+ * same run, the same rows are loaded by a plain bulk insert (the writer alone, batches of 100k, no Kafka, no
+ * normalisation): the ceiling on this machine. A warm-up round (a fifth of N on another topic and database, same code)
+ * runs first, and background merges are waited for before each timed phase.
+ * <p>
+ * Payload kinds, each on its own topic and database of the same broker and ClickHouse, timed one after the other in
+ * the order given:
+ * <ul>
+ *   <li>{@code json}: the JSON order of {@link BenchPayloads#order} with a {@code correlationId} and an
+ *       {@code eventType} header (the default rules read both);</li>
+ *   <li>{@code avro}: the same order as an Avro single-object record ({@code C3 01}, fingerprint, body; schema
+ *       {@link BenchPayloads#ORDER_AVSC} from a schema file, note padded to about 300 bytes), no headers: the tap
+ *       decodes it, stores its JSON view beside the raw bytes, takes the correlation ID by {@code json:/orderId} from
+ *       the decoded record and the event type from the schema. The order IDs follow the JSON kind's correlation IDs
+ *       (five events per ID).</li>
+ * </ul>
+ * The ceiling is measured for each kind's rows (an Avro row carries its decoded JSON too).
  * <pre>
  * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
  * java -Xmx4g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.IngestBenchmark 3000000 4
+ * java -Xmx5g -cp ... io.choreoscope.bench.IngestBenchmark 3000000 4 0 json,avro
  * </pre>
  * Arguments: events (default 3,000,000: long enough to be sustained ingest rather than start-up; the ceiling holds
- * all N normalised rows in memory, hence -Xmx4g), partitions (default 4), tap batch size (default: the tap's default).
+ * all N normalised rows of one kind in memory, hence -Xmx4g, -Xmx5g with Avro), partitions (default 4), tap batch
+ * size (default, or 0: the tap's default), payload kinds in order (default {@code json}).
  */
 public final class IngestBenchmark {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 3_000_000;
         int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 4;
-        int tapBatch = args.length > 2 ? Integer.parseInt(args[2]) : io.choreoscope.collectors.kafka.TapConfig.DEFAULT_BATCH_MAX_RECORDS;
+        int tapBatch = args.length > 2 && Integer.parseInt(args[2]) > 0 ? Integer.parseInt(args[2])
+                : io.choreoscope.collectors.kafka.TapConfig.DEFAULT_BATCH_MAX_RECORDS;
+        List<String> kinds = List.of((args.length > 3 ? args[3] : "json").split(","));
         Path dir = Files.createTempDirectory("choreoscope-ingest-bench-");
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0);
              EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
-            String topic = "bench-events";
-            kafka.createTopic(topic, partitions);
-            byte[][] payloads = new byte[1000][];
-            for (int i = 0; i < payloads.length; i++) {
-                payloads[i] = BenchPayloads.order(i);
+            List<Kind> runs = new ArrayList<>();
+            for (String k : kinds) {
+                runs.add(switch (k.strip()) {
+                    case "json" -> new JsonOrders();
+                    case "avro" -> new AvroOrders(dir.resolve("schemas"));
+                    default -> throw new IllegalArgumentException("payload kind " + k + ": use json or avro");
+                });
             }
-            System.out.printf("payload size: %d bytes%n", payloads[0].length);
+            for (Kind k : runs) {
+                System.out.printf("%s payload size: %d bytes on average%n", k.name(), k.averageSize());
+            }
 
             // Warm-up: the same path on a smaller topic and database, so that the timed run measures the JIT-compiled
             // steady state (as a long-running tap is), not the first seconds of a cold JVM. Not counted.
             int warm = Math.max(1, n / 5);
-            produce(kafka, "bench-warmup", partitions, warm, payloads);
-            tap(kafka, ch, "bench-warmup", "warmup", warm, tapBatch);
-            waitForMerges(ch);
+            for (Kind k : runs) {
+                produce(kafka, k.topic("bench-warmup"), partitions, warm, k);
+                tap(kafka, ch, k.topic("bench-warmup"), k.db("warmup"), warm, tapBatch, k.normalizer());
+                waitForMerges(ch);
+            }
 
-            double produceSecs = produce(kafka, topic, partitions, n, payloads);
-            System.out.printf("produced %,d events in %.2f s (%,.0f events/s)%n", n, produceSecs, n / produceSecs);
-            waitForMerges(ch);
-            double ingestSecs = tap(kafka, ch, topic, "bench", n, tapBatch);
-            ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), "bench"));
-            long distinct = count(store, "SELECT count() FROM bench.events FINAL");
-            double ingestRate = n / ingestSecs;
-            System.out.printf("tap batch size: %,d records%n", tapBatch);
-            System.out.printf("tap ingest: %,d events queryable in %.2f s = %,.0f events/s (distinct visible: %,d)%n",
-                    n, ingestSecs, ingestRate, distinct);
-            waitForMerges(ch);
+            java.util.Map<String, Double> rates = new java.util.LinkedHashMap<>();
+            for (Kind k : runs) {
+                String topic = k.topic("bench-events");
+                double produceSecs = produce(kafka, topic, partitions, n, k);
+                System.out.printf("%s: produced %,d events in %.2f s (%,.0f events/s)%n", k.name(), n, produceSecs, n / produceSecs);
+                waitForMerges(ch);
+                Instant from = Instant.now();
+                double ingestSecs = tap(kafka, ch, topic, k.db("bench"), n, tapBatch, k.normalizer());
+                // Wall-clock bounds of the timed phase, to cut a profile (JFR) of the whole run to it.
+                System.out.printf("%s: timed phase from %s to %s%n", k.name(), from, Instant.now());
+                ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), k.db("bench")));
+                long distinct = count(store, "SELECT count() FROM " + k.db("bench") + ".events FINAL");
+                long correlated = count(store, "SELECT count() FROM " + k.db("bench") + ".events WHERE correlation_id != ''");
+                store.close();
+                double ingestRate = n / ingestSecs;
+                rates.put(k.name(), ingestRate);
+                System.out.printf("%s: tap batch size: %,d records%n", k.name(), tapBatch);
+                System.out.printf("%s: tap ingest: %,d events queryable in %.2f s = %,.0f events/s (distinct visible: %,d, correlated: %,d)%n",
+                        k.name(), n, ingestSecs, ingestRate, distinct, correlated);
+                waitForMerges(ch);
+            }
 
             // Ceiling: the same rows (normalised beforehand, outside the clock) by plain bulk insert.
-            ClickHouseStore ceilingStore = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), "ceiling"));
-            new SchemaMigrator(ceilingStore).migrate();
-            ClickHouseEventWriter ceilingWriter = new ClickHouseEventWriter(ceilingStore);
-            RecordNormalizer normalizer = new RecordNormalizer(ExtractionRules.defaults());
-            int batch = 100_000;
-            List<List<Observation>> batches = new ArrayList<>();
-            Instant now = Instant.now();
-            for (int start = 0; start < n; start += batch) {
-                List<Observation> b = new ArrayList<>(batch);
-                for (int i = start; i < Math.min(n, start + batch); i++) {
-                    b.add(normalizer.normalize(new RawRecord(topic, i % partitions, i, now, null,
-                            List.of(Header.of("correlationId", "order-" + (i / 5)), Header.of("eventType", "OrderPlaced")),
-                            payloads[i % payloads.length]), now));
+            for (Kind k : runs) {
+                ClickHouseStore ceilingStore = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), k.db("ceiling")));
+                new SchemaMigrator(ceilingStore).migrate();
+                ClickHouseEventWriter ceilingWriter = new ClickHouseEventWriter(ceilingStore);
+                RecordNormalizer normalizer = k.normalizer();
+                String topic = k.topic("bench-events");
+                int batch = 100_000;
+                List<List<Observation>> batches = new ArrayList<>();
+                Instant now = Instant.now();
+                for (int start = 0; start < n; start += batch) {
+                    List<Observation> b = new ArrayList<>(batch);
+                    for (int i = start; i < Math.min(n, start + batch); i++) {
+                        b.add(normalizer.normalize(k.raw(topic, i % partitions, i, now), now));
+                    }
+                    batches.add(b);
                 }
-                batches.add(b);
+                waitForMerges(ch);
+                long c0 = System.nanoTime();
+                for (List<Observation> b : batches) {
+                    ceilingWriter.accept(b);
+                }
+                double ceilingSecs = (System.nanoTime() - c0) / 1e9;
+                batches = null;
+                double ceilingRate = n / ceilingSecs;
+                System.out.printf("%s: ceiling (plain bulk insert, %,d-row batches): %,d rows in %.2f s = %,.0f rows/s%n",
+                        k.name(), batch, n, ceilingSecs, ceilingRate);
+                System.out.printf("%s: ratio: %.0f%% of the ceiling%n", k.name(), 100 * rates.get(k.name()) / ceilingRate);
+                ceilingStore.close();
+                waitForMerges(ch);
             }
-            long c0 = System.nanoTime();
-            for (List<Observation> b : batches) {
-                ceilingWriter.accept(b);
+            if (rates.containsKey("json") && rates.containsKey("avro")) {
+                System.out.printf("avro / json tap ingest: %.0f%%%n", 100 * rates.get("avro") / rates.get("json"));
             }
-            double ceilingSecs = (System.nanoTime() - c0) / 1e9;
-            double ceilingRate = n / ceilingSecs;
-            System.out.printf("ceiling (plain bulk insert, %,d-row batches): %,d rows in %.2f s = %,.0f rows/s%n",
-                    batch, n, ceilingSecs, ceilingRate);
-            System.out.printf("ratio: %.0f%% of the ceiling%n", 100 * ingestRate / ceilingRate);
-            store.close();
-            ceilingStore.close();
         }
     }
 
-    /** Produces n events (a correlationId and an eventType header each) and returns the seconds it took. */
-    private static double produce(EmbeddedKafka kafka, String topic, int partitions, int n, byte[][] payloads) throws Exception {
-        if (!topic.equals("bench-events")) {
-            kafka.createTopic(topic, partitions);
+    /** One kind of payload: how it is produced, what the tap sees, how the tap normalises it. */
+    private interface Kind {
+        String name();
+
+        /** The record the producer sends as event {@code i}. */
+        ProducerRecord<byte[], byte[]> record(String topic, int i);
+
+        /** Event {@code i} as the tap reads it (for the ceiling's rows). */
+        RawRecord raw(String topic, int partition, int i, Instant now);
+
+        RecordNormalizer normalizer();
+
+        int averageSize();
+
+        default String topic(String base) {
+            return name().equals("json") ? base : base + "-" + name();
         }
+
+        default String db(String base) {
+            return name().equals("json") ? base : base + "_" + name();
+        }
+    }
+
+    /** The JSON orders with a correlationId and an eventType header, as since issue 2. */
+    private static final class JsonOrders implements Kind {
+        private final byte[][] payloads = new byte[1000][];
+
+        JsonOrders() {
+            for (int i = 0; i < payloads.length; i++) {
+                payloads[i] = BenchPayloads.order(i);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "json";
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> record(String topic, int i) {
+            ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, payloads[i % payloads.length]);
+            r.headers().add("correlationId", ("order-" + (i / 5)).getBytes(StandardCharsets.UTF_8));
+            r.headers().add("eventType", "OrderPlaced".getBytes(StandardCharsets.UTF_8));
+            return r;
+        }
+
+        @Override
+        public RawRecord raw(String topic, int partition, int i, Instant now) {
+            return new RawRecord(topic, partition, i, now, null,
+                    List.of(Header.of("correlationId", "order-" + (i / 5)), Header.of("eventType", "OrderPlaced")),
+                    payloads[i % payloads.length]);
+        }
+
+        @Override
+        public RecordNormalizer normalizer() {
+            return new RecordNormalizer(ExtractionRules.defaults());
+        }
+
+        @Override
+        public int averageSize() {
+            return payloads[0].length;
+        }
+    }
+
+    /**
+     * The same orders as Avro single-object records, no headers; the schema is a file in a schema directory, as a
+     * team without a registry configures it.
+     */
+    private static final class AvroOrders implements Kind {
+        private final Schema schema = new Schema.Parser().parse(BenchPayloads.ORDER_AVSC);
+        private final BinaryMessageEncoder<GenericRecord> encoder = new BinaryMessageEncoder<>(GenericData.get(), schema);
+        private final GenericRecord[] templates = new GenericRecord[1000];
+        private final Path schemaDir;
+
+        AvroOrders(Path schemaDir) throws Exception {
+            this.schemaDir = schemaDir;
+            Files.createDirectories(schemaDir);
+            Files.writeString(schemaDir.resolve("order.avsc"), BenchPayloads.ORDER_AVSC);
+            Schema item = schema.getField("items").schema().getElementType();
+            Schema shipping = schema.getField("shipping").schema();
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            for (int i = 0; i < templates.length; i++) {
+                com.fasterxml.jackson.databind.JsonNode order = json.readTree(BenchPayloads.order(i));
+                GenericRecord r = new GenericData.Record(schema);
+                r.put("orderId", "order-0");
+                r.put("customerId", order.get("customerId").asText());
+                r.put("amount", order.get("amount").asDouble());
+                r.put("currency", order.get("currency").asText());
+                List<GenericRecord> items = new ArrayList<>();
+                for (com.fasterxml.jackson.databind.JsonNode it : order.get("items")) {
+                    GenericRecord a = new GenericData.Record(item);
+                    a.put("sku", it.get("sku").asText());
+                    a.put("qty", it.get("qty").asInt());
+                    items.add(a);
+                }
+                r.put("items", items);
+                GenericRecord s = new GenericData.Record(shipping);
+                s.put("country", order.get("shipping").get("country").asText());
+                s.put("city", order.get("shipping").get("city").asText());
+                s.put("express", order.get("shipping").get("express").asBoolean());
+                r.put("shipping", s);
+                r.put("placedAt", order.get("placedAt").asText());
+                // Avro is denser than JSON: pad the note so that an order with a six-digit ID is 300 bytes.
+                r.put("note", "");
+                r.put("orderId", "order-123456");
+                int bare = encode(r).length;
+                r.put("note", "x".repeat(BenchPayloads.SIZE - bare - 1)); // the note's length prefix grows by one byte
+                templates[i] = r;
+            }
+        }
+
+        private byte[] encode(GenericRecord r) {
+            try {
+                java.nio.ByteBuffer b = encoder.encode(r);
+                byte[] out = new byte[b.remaining()];
+                b.get(out);
+                return out;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        private synchronized byte[] payload(int i) {
+            GenericRecord r = templates[i % templates.length];
+            r.put("orderId", "order-" + (i / 5));
+            return encode(r);
+        }
+
+        @Override
+        public String name() {
+            return "avro";
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> record(String topic, int i) {
+            return new ProducerRecord<>(topic, null, payload(i));
+        }
+
+        @Override
+        public RawRecord raw(String topic, int partition, int i, Instant now) {
+            return new RawRecord(topic, partition, i, now, null, List.of(), payload(i));
+        }
+
+        @Override
+        public RecordNormalizer normalizer() {
+            SchemaConfig defaults = new SchemaConfig();
+            return new RecordNormalizer(
+                    ExtractionRules.defaults().withRulesFirst(Field.CORRELATION_ID, List.of("json:/orderId")),
+                    new PayloadDecoder(List.of(new DirectorySchemaSource(List.of(schemaDir))), defaults.getMaxPayloadBytes(),
+                            defaults.getMaxDepth(), defaults.getMaxValues()));
+        }
+
+        @Override
+        public int averageSize() {
+            long sum = 0;
+            for (int i = 0; i < 1000; i++) {
+                sum += payload(i * 997).length;
+            }
+            return (int) (sum / 1000);
+        }
+    }
+
+    /** Produces n events of a kind and returns the seconds it took. */
+    private static double produce(EmbeddedKafka kafka, String topic, int partitions, int n, Kind kind) throws Exception {
+        kafka.createTopic(topic, partitions);
         long p0 = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(java.util.Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -126,10 +332,7 @@ public final class IngestBenchmark {
                 ProducerConfig.ACKS_CONFIG, "1",
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
-                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, payloads[i % payloads.length]);
-                r.headers().add("correlationId", ("order-" + (i / 5)).getBytes(StandardCharsets.UTF_8));
-                r.headers().add("eventType", "OrderPlaced".getBytes(StandardCharsets.UTF_8));
-                producer.send(r);
+                producer.send(kind.record(topic, i));
             }
             producer.flush();
         }
@@ -137,8 +340,8 @@ public final class IngestBenchmark {
     }
 
     /** Runs the real tap on {@code topic} into database {@code db} until all n events are queryable; returns the seconds. */
-    private static double tap(EmbeddedKafka kafka, EmbeddedClickHouse ch, String topic, String db, int n, int tapBatch)
-            throws Exception {
+    private static double tap(EmbeddedKafka kafka, EmbeddedClickHouse ch, String topic, String db, int n, int tapBatch,
+            RecordNormalizer normalizer) throws Exception {
         ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), db));
         new SchemaMigrator(store).migrate();
         ClickHouseEventWriter writer = new ClickHouseEventWriter(store);
@@ -146,7 +349,7 @@ public final class IngestBenchmark {
                 .withBatch(tapBatch, Duration.ofMillis(io.choreoscope.collectors.kafka.TapConfig.DEFAULT_BATCH_LINGER_MS));
         long t0 = System.nanoTime();
         long t1;
-        try (KafkaTap tap = new KafkaTap(settings, new RecordNormalizer(ExtractionRules.defaults()), writer,
+        try (KafkaTap tap = new KafkaTap(settings, normalizer, writer,
                 new SimpleMeterRegistry(), Clock.systemUTC())) {
             tap.start();
             long count;

@@ -36,7 +36,7 @@ public final class RecordNormalizer {
                 .headers(r.headers())
                 .payload(r.value());
         try {
-            DecodedPayload decoded = decoder.decode(r);
+            DecodedPayload decoded = decoder.decode(r, rules.topLevelNames().names());
             if (decoded != null) {
                 b.schema(decoded.schema());
                 if (decoded.json() != null) {

@@ -72,7 +72,9 @@ public final class RecordView {
 
     /**
      * A view of a schema-framed record: the rules read {@code decoded}'s JSON instead of the raw value, and its status
-     * (schema unavailable, not found, decode error) is the record's.
+     * (schema unavailable, not found, decode error) is the record's. When {@code decoded} brings its top-level fields
+     * ({@link DecodedPayload#topLevel()}), they must have been kept for {@code scanned}'s names: the view answers
+     * from them and does not scan the JSON.
      */
     RecordView(RawRecord record, JsonScanner.Members scanned, DecodedPayload decoded) {
         this.record = record;
@@ -290,6 +292,12 @@ public final class RecordView {
         if (decoded != null && decoded.status() != ParseStatus.OK) {
             status = decoded.status();
             error = decoded.error();
+            return;
+        }
+        if (decoded != null && decoded.topLevel() != null) {
+            // An Avro record read straight into JSON: its fields came with it, the JSON need not be scanned again.
+            topLevel = decoded.topLevel();
+            status = ParseStatus.OK;
             return;
         }
         byte[] v = jsonBytes();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -17,9 +18,6 @@ import io.choreoscope.collectors.extract.RawRecord;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.ParseStatus;
 import io.choreoscope.model.SchemaRef;
-import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
 
 /**
  * The one decoding step both taps call before the extraction rules: recognises a schema-framed payload, finds its
@@ -37,9 +35,13 @@ import org.apache.avro.io.DecoderFactory;
  * </ol>
  * Anything else answers null and the record is classified as before (JSON, text, binary).
  *
+ * <p>Avro bodies are read straight into their JSON text ({@link AvroJson}: no generic record, no tree, and a record's
+ * top-level fields handed to the rules so that they do not scan that text again); Protobuf and JSON Schema bodies go
+ * through a Jackson tree.
+ *
  * <p>Bounds: a payload over {@code maxPayloadBytes} is not decoded ({@code DECODE_ERROR}); the decoded value may nest
  * at most {@code maxDepth} levels and hold at most {@code maxNodes} values (Avro arrays and maps count as they are
- * read, so a hostile block count cannot allocate more); Avro string and byte lengths are capped at
+ * read, so a hostile block count cannot make the read go on); Avro string and byte lengths are capped at
  * {@code maxPayloadBytes} through Avro's own limits. Decoding is linear in the payload's bytes, so these bound its
  * time too. Never throws for a record's content: every failure is a flagged {@link DecodedPayload}.
  *
@@ -58,6 +60,8 @@ public final class PayloadDecoder {
     private final int maxDepth;
     private final int maxNodes;
     private final ObjectMapper json;
+    /** Avro readers with their decoder and output buffer, one per thread (taps normalise on several). */
+    private final ThreadLocal<AvroJson> avroJson;
 
     /**
      * @param sources         asked in order; the first that knows a key answers
@@ -71,6 +75,7 @@ public final class PayloadDecoder {
         this.maxDepth = maxDepth;
         this.maxNodes = maxNodes;
         AvroLimits.capAt(maxPayloadBytes);
+        this.avroJson = ThreadLocal.withInitial(() -> new AvroJson(maxDepth, maxNodes));
         this.json = JsonMapper.builder()
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
@@ -90,6 +95,17 @@ public final class PayloadDecoder {
      *         reason it could not be had
      */
     public DecodedPayload decode(RawRecord r) {
+        return decode(r, null);
+    }
+
+    /**
+     * As {@link #decode(RawRecord)}; an Avro record at the root also yields, in {@link DecodedPayload#topLevel()},
+     * its scalar fields named in {@code keepTopLevel} (as the rules' JSON scan would keep them), so that the rules
+     * need not scan the decoded JSON again.
+     *
+     * @param keepTopLevel top-level field names the rules read, or null for none
+     */
+    public DecodedPayload decode(RawRecord r, Set<String> keepTopLevel) {
         byte[] v = r.value();
         if (sources.isEmpty() || v == null || v.length == 0) {
             return null;
@@ -152,23 +168,25 @@ public final class PayloadDecoder {
                     ? failed(ref, ParseStatus.SCHEMA_UNAVAILABLE, "schema " + id + " unavailable: " + unavailable)
                     : failed(ref, ParseStatus.SCHEMA_NOT_FOUND, "no schema source knows schema " + id);
         }
-        return decodeBody(schema, key, v, bodyStart, r);
+        return decodeBody(schema, key, v, bodyStart, r, keepTopLevel);
     }
 
-    private DecodedPayload decodeBody(ResolvedSchema schema, SchemaKey key, byte[] v, int start, RawRecord r) {
+    private DecodedPayload decodeBody(ResolvedSchema schema, SchemaKey key, byte[] v, int start, RawRecord r,
+            Set<String> keepTopLevel) {
         String id = key.label();
         String name = null;
         try {
             switch (schema.format()) {
                 case SchemaRef.AVRO -> {
                     name = schema.avro().getFullName();
-                    BoundedDatumReader reader = new BoundedDatumReader(schema.avro(), maxNodes);
-                    BinaryDecoder in = DecoderFactory.get().binaryDecoder(v, start, v.length - start, null);
-                    Object datum = reader.read(null, in);
-                    if (!in.isEnd()) {
-                        throw new IllegalArgumentException("bytes left over after the record: the body does not match its schema");
+                    AvroJson.Result view;
+                    try {
+                        view = avroJson.get().read(schema.avroPlan(), v, start, keepTopLevel);
+                    } catch (StackOverflowError e) {
+                        throw new IllegalArgumentException("nested too deep to decode");
                     }
-                    return ok(schema, id, name, new PayloadJson(maxDepth, maxNodes).toJson(datum));
+                    SchemaRef ref = new SchemaRef(schema.format(), id, name, schema.subject(), schema.version());
+                    return new DecodedPayload(view.json(), ref, ParseStatus.OK, null, view.topLevel());
                 }
                 case SchemaRef.PROTOBUF -> {
                     MessageType message;
@@ -296,34 +314,5 @@ public final class PayloadDecoder {
             }
         }
         return null;
-    }
-
-    /** An Avro reader that counts array items and map entries as it reads them and stops past a bound. */
-    private static final class BoundedDatumReader extends GenericDatumReader<Object> {
-        private final int maxItems;
-        private int items;
-
-        BoundedDatumReader(org.apache.avro.Schema schema, int maxItems) {
-            super(schema);
-            this.maxItems = maxItems;
-        }
-
-        @Override
-        protected void addToArray(Object array, long pos, Object e) {
-            count();
-            super.addToArray(array, pos, e);
-        }
-
-        @Override
-        protected void addToMap(Object map, Object key, Object value) {
-            count();
-            super.addToMap(map, key, value);
-        }
-
-        private void count() {
-            if (++items > maxItems) {
-                throw new IllegalArgumentException("more than " + maxItems + " array items or map entries");
-            }
-        }
     }
 }

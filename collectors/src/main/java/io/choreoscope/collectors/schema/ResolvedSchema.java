@@ -39,6 +39,7 @@ public final class ResolvedSchema {
     private final Schema proto;
     private final List<MessageType> protoMessages;
     private final String jsonTitle;
+    private volatile AvroJson.Plan avroPlan;
     private final java.util.concurrent.ConcurrentHashMap<String, com.squareup.wire.ProtoAdapter<Object>> protoAdapters =
             new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -109,6 +110,16 @@ public final class ResolvedSchema {
     /** The Avro schema, or null for another format. */
     org.apache.avro.Schema avro() {
         return avro;
+    }
+
+    /** The Avro schema compiled for {@link AvroJson}, built on first use (a race builds two equal plans). */
+    AvroJson.Plan avroPlan() {
+        AvroJson.Plan p = avroPlan;
+        if (p == null) {
+            p = new AvroJson.Plan(avro);
+            avroPlan = p;
+        }
+        return p;
     }
 
     /** The linked Protobuf schema, or null for another format. */

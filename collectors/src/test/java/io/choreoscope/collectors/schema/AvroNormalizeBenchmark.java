@@ -27,15 +27,7 @@ import org.apache.avro.message.BinaryMessageEncoder;
  */
 public final class AvroNormalizeBenchmark {
     private static final int PER_ROUND = 500_000;
-    static final String ORDER = """
-            {"type":"record","name":"OrderPlaced","namespace":"bench","fields":[
-             {"name":"orderId","type":"string"},{"name":"customerId","type":"string"},{"name":"amount","type":"double"},
-             {"name":"currency","type":"string"},
-             {"name":"items","type":{"type":"array","items":{"type":"record","name":"Item","fields":[
-               {"name":"sku","type":"string"},{"name":"qty","type":"int"}]}}},
-             {"name":"shipping","type":{"type":"record","name":"Shipping","fields":[{"name":"country","type":"string"},
-               {"name":"city","type":"string"},{"name":"express","type":"boolean"}]}},
-             {"name":"placedAt","type":"string"},{"name":"note","type":"string"}]}""";
+    static final String ORDER = BenchPayloads.ORDER_AVSC;
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("bench-schemas");

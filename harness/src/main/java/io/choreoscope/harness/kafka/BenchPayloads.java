@@ -9,6 +9,19 @@ import java.nio.charset.StandardCharsets;
 public final class BenchPayloads {
     /** Bytes of every payload. */
     public static final int SIZE = 300;
+    /**
+     * The same order as an Avro schema ({@code .avsc} text), for the benchmarks that send it Avro-encoded (Avro is
+     * denser than JSON: they pad {@code note} so that an encoded order is about {@link #SIZE} bytes too).
+     */
+    public static final String ORDER_AVSC = """
+            {"type":"record","name":"OrderPlaced","namespace":"bench","fields":[
+             {"name":"orderId","type":"string"},{"name":"customerId","type":"string"},{"name":"amount","type":"double"},
+             {"name":"currency","type":"string"},
+             {"name":"items","type":{"type":"array","items":{"type":"record","name":"Item","fields":[
+               {"name":"sku","type":"string"},{"name":"qty","type":"int"}]}}},
+             {"name":"shipping","type":{"type":"record","name":"Shipping","fields":[{"name":"country","type":"string"},
+               {"name":"city","type":"string"},{"name":"express","type":"boolean"}]}},
+             {"name":"placedAt","type":"string"},{"name":"note","type":"string"}]}""";
 
     private BenchPayloads() {
     }
