@@ -69,7 +69,7 @@ class DemoFlowMapBrowserTest {
     /** What the README's screenshot must match: the demo after ten minutes. */
     static final Duration DEMO_TIME = Duration.ofMinutes(10);
     /** The same orders, sent in this time. */
-    static final Duration TRAFFIC = Duration.ofSeconds(80);
+    static final Duration TRAFFIC = Duration.ofSeconds(40);
     static final String FLOW = "OrderPlaced";
     static final Path SCREENSHOT = Path.of("target", "screenshots", "demo-flow-order-saga.png");
     static final Path README_SCREENSHOT = Path.of("..", "docs", "screenshots", "demo-flow-order-saga.png");
