@@ -51,7 +51,9 @@ public final class ApiBenchmark {
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0)) {
             String db = "bench";
             ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), db));
-            new SchemaMigrator(store).migrate();
+            long m0 = System.nanoTime();
+            List<String> applied = new SchemaMigrator(store).migrate();
+            System.out.printf("migrations %s applied in %.1f s%n", applied, (System.nanoTime() - m0) / 1e9);
             if (reuse) {
                 System.out.println("reusing " + ch.query("SELECT count() FROM bench.events").strip() + " events and "
                         + ch.query("SELECT count() FROM bench.spans").strip() + " spans in " + dir);
@@ -155,6 +157,7 @@ public final class ApiBenchmark {
                     + "FROM numbers(" + start + ", " + size + ")", db);
         }
         if (withSpans) {
+            long s0 = System.nanoTime();
             // One PRODUCER span per event: the span its traceparent names, with the Kafka coordinates of the record.
             for (long start = 0; start < n; start += chunk) {
                 long size = Math.min(chunk, n - start);
@@ -169,6 +172,9 @@ public final class ApiBenchmark {
                         + "'kafka', 'orders', 'publish', '', '', '', '', '' "
                         + "FROM numbers(" + start + ", " + size + ")", db);
             }
+            System.out.printf("inserted %,d spans in %.1f s (%s)%n", n, (System.nanoTime() - s0) / 1e9,
+                    ch.query("SELECT count() FROM system.tables WHERE database = 'bench' AND name = 'span_keys_mv'").strip().equals("1")
+                            ? "span_keys view on" : "no span_keys view");
         }
         ch.query("INSERT INTO instances SELECT concat('order-', toString(number)), [concat('order-', toString(number))], "
                 + "'OrderPlaced', 'COMPLETED', 'reached end event OrderDelivered (learned)', "

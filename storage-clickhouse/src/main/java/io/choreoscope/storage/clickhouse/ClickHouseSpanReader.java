@@ -27,10 +27,11 @@ import io.choreoscope.model.SpanReader;
  * Attribute keys and values travel base64-encoded so that any text (commas, quotes, newlines, NUL)
  * survives the text protocol.
  *
- * <p>Each join path is its own {@code SELECT} in one {@code UNION ALL}, so that each uses its own
- * index (the primary key for trace IDs, a bloom filter for the others); a span found by several
- * paths is kept once. For an instance, the paths select only span identities, and the spans found are
- * then read in full by primary key.
+ * <p>Every join path is a primary-key read: trace IDs over {@code spans} (sorted by trace and span ID), the
+ * other keys an event knows (correlation ID, linked span ID, topic and message ID, Kafka coordinates) over
+ * {@code span_keys}, a lookup table a materialized view fills at span insert (migration V010). A span found by
+ * several paths is kept once. For an instance, the paths select only span identities, and the spans found
+ * are then read in full by primary key from {@code spans FINAL}, which stays the source of truth.
  */
 public final class ClickHouseSpanReader implements SpanReader {
     private static final Base64.Decoder B64 = Base64.getDecoder();
@@ -51,6 +52,7 @@ public final class ClickHouseSpanReader implements SpanReader {
     private final SqlRunner sql;
     private final ClickHouseEventReader eventReader;
     private final String spans;
+    private final String spanKeys;
 
     public ClickHouseSpanReader(ClickHouseStore store) {
         this(new SqlRunner(store));
@@ -61,6 +63,7 @@ public final class ClickHouseSpanReader implements SpanReader {
         this.sql = sql;
         this.eventReader = new ClickHouseEventReader(sql);
         this.spans = sql.store().database() + ".spans";
+        this.spanKeys = sql.store().database() + ".span_keys";
     }
 
     @Override
@@ -92,51 +95,30 @@ public final class ClickHouseSpanReader implements SpanReader {
     }
 
     /**
-     * Two statements. First the identities of the joined spans: a {@code SELECT} of (trace ID, span ID) per join
-     * path that has keys, in one {@code UNION ALL} (each path uses its own index). Then, only when some joined,
-     * those spans in full by primary key. Planning five full-width {@code FINAL} selects cost more than both
-     * statements together, also when no span joins at all.
+     * Two statements. First the identities of the joined spans: those of the events' traces from {@code spans} (its
+     * sorting key starts with trace_id), and those named by the other join keys from {@code span_keys} (migration V010,
+     * keyed by them), both primary-key reads in one {@code UNION ALL}. Then, only when some joined, those spans in full
+     * by primary key. Planning full-width {@code FINAL} selects per join path cost more than both statements together,
+     * also when no span joins at all.
      */
     private List<Span> joinedTo(Collection<String> correlationIds, List<Observation> events) {
         Set<String> traceIds = new LinkedHashSet<>();
-        Set<String> spanIds = new LinkedHashSet<>();
-        List<Object> named = new ArrayList<>();
-        List<Object> coordinates = new ArrayList<>();
+        Set<SpanKey> named = new LinkedHashSet<>();
+        correlationIds.forEach(id -> SpanKey.correlation(id, named));
         for (Observation o : events) {
             if (o.traceId() != null) {
                 traceIds.add(o.traceId());
             }
-            if (o.spanId() != null) {
-                spanIds.add(o.spanId());
-            }
-            if (o.eventId() != null) {
-                named.addAll(List.of(o.topic(), o.eventId()));
-            }
-            coordinates.add(coordinates(o.topic(), o.partition(), o.offset()));
+            SpanKey.ofEvent(o, named);
         }
-        String select = "SELECT trace_id, span_id FROM " + spans + " ";
         List<String> parts = new ArrayList<>();
         List<Object> params = new ArrayList<>();
-        if (!correlationIds.isEmpty()) {
-            parts.add(select + "WHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size()) + ")");
-            params.addAll(correlationIds);
-        }
         if (!traceIds.isEmpty()) {
-            parts.add(select + "WHERE trace_id IN (" + SqlRunner.placeholders(traceIds.size()) + ")");
+            parts.add("SELECT trace_id, span_id FROM " + spans + " WHERE trace_id IN (" + SqlRunner.placeholders(traceIds.size()) + ")");
             params.addAll(traceIds);
         }
-        if (!spanIds.isEmpty()) {
-            parts.add(select + "WHERE hasAny(link_span_ids, [" + SqlRunner.placeholders(spanIds.size()) + "])");
-            params.addAll(spanIds);
-        }
         if (!named.isEmpty()) {
-            parts.add(select + "WHERE messaging_message_id != '' AND (messaging_destination, messaging_message_id) IN ("
-                    + tuples(named.size() / 2, 2) + ")");
-            params.addAll(named);
-        }
-        if (!coordinates.isEmpty()) {
-            parts.add(select + "WHERE kafka_coordinates IN (" + SqlRunner.placeholders(coordinates.size()) + ")");
-            params.addAll(coordinates);
+            parts.add("SELECT trace_id, span_id FROM " + spanKeys + " WHERE " + SpanKey.in(named, params));
         }
         if (parts.isEmpty()) {
             return List.of();
@@ -146,73 +128,96 @@ public final class ClickHouseSpanReader implements SpanReader {
         return byKeys(new ArrayList<>(keys));
     }
 
+    /**
+     * A row key of {@code span_keys} (V010): what an event or instance knows that names a span, other than its trace.
+     * {@code kind} is one of the table's enum names, written into SQL text as a constant; the values are bound.
+     */
+    record SpanKey(String kind, String key, String key2) {
+        /** The correlation ID key; none for an empty ID (a span without correlation ID is not kept under one). */
+        static void correlation(String id, Set<SpanKey> out) {
+            if (id != null && !id.isEmpty()) {
+                out.add(new SpanKey("correlation", id, ""));
+            }
+        }
+
+        /** The keys an event names spans by: its producer span ID (links), its topic and event ID, its coordinates. */
+        static void ofEvent(Observation o, Set<SpanKey> out) {
+            if (o.spanId() != null && !o.spanId().isEmpty()) {
+                out.add(new SpanKey("link", o.spanId(), ""));
+            }
+            namingRecord(o, out);
+        }
+
+        /** The keys of spans whose messaging attributes name the record: its topic and event ID, its coordinates. */
+        static void namingRecord(Observation o, Set<SpanKey> out) {
+            if (o.topic() == null) {
+                return;
+            }
+            if (o.eventId() != null && !o.eventId().isEmpty()) {
+                out.add(new SpanKey("message", o.topic(), o.eventId()));
+            }
+            out.add(new SpanKey("record", coordinates(o.topic(), o.partition(), o.offset()), ""));
+        }
+
+        /** {@code (kind, key, key2) IN (('record', ?, ?), ...)}, the values appended to {@code params}. */
+        static String in(Collection<SpanKey> keys, List<Object> params) {
+            List<String> tuples = new ArrayList<>(keys.size());
+            for (SpanKey k : keys) {
+                tuples.add("('" + k.kind() + "', ?, ?)");
+                params.add(k.key());
+                params.add(k.key2());
+            }
+            return "(kind, key, key2) IN (" + String.join(", ", tuples) + ")";
+        }
+    }
+
     /** Join-key values bound in one statement of {@link #spansOfEach}. */
     static final int JOIN_KEYS_PER_STATEMENT = 1000;
 
     /**
      * The join of {@link #spansOf(Collection, List)} for many instances in a few statements: every instance's join
-     * keys go into the same identity selects, each of which also answers the key value that matched (correlation ID,
-     * trace ID, linked span ID, topic and message ID, coordinates); the spans are then read in full once and handed to
-     * every instance that owns a matching key. Statements: one per {@value #JOIN_KEYS_PER_STATEMENT} distinct keys,
-     * plus one per {@value #KEYS_PER_STATEMENT} spans found.
+     * keys go into the same identity selects (trace IDs over {@code spans}, the other keys over {@code span_keys}),
+     * each of which also answers the key that matched; the spans are then read in full once and handed to every
+     * instance that owns a matching key. Statements: one per {@value #JOIN_KEYS_PER_STATEMENT} distinct keys, plus one
+     * per {@value #KEYS_PER_STATEMENT} spans found.
      */
     @Override
     public List<List<Span>> spansOfEach(List<Joinable> instances) {
-        Map<List<String>, Set<Integer>> owners = new LinkedHashMap<>();
+        // Owners by key: a SpanKey, or a trace ID as SpanKey("trace", id, "").
+        Map<SpanKey, Set<Integer>> owners = new LinkedHashMap<>();
         for (int i = 0; i < instances.size(); i++) {
             Joinable j = instances.get(i);
-            for (String id : j.correlationIds()) {
-                own(owners, "c", id, "", i);
-            }
+            Set<SpanKey> keys = new LinkedHashSet<>();
+            j.correlationIds().forEach(id -> SpanKey.correlation(id, keys));
             for (Observation o : j.events()) {
                 if (o.traceId() != null) {
-                    own(owners, "t", o.traceId(), "", i);
+                    keys.add(new SpanKey("trace", o.traceId(), ""));
                 }
-                if (o.spanId() != null) {
-                    own(owners, "l", o.spanId(), "", i);
-                }
-                if (o.topic() == null) {
-                    continue;
-                }
-                if (o.eventId() != null) {
-                    own(owners, "m", o.topic(), o.eventId(), i);
-                }
-                own(owners, "k", coordinates(o.topic(), o.partition(), o.offset()), "", i);
+                SpanKey.ofEvent(o, keys);
+            }
+            for (SpanKey k : keys) {
+                owners.computeIfAbsent(k, x -> new java.util.TreeSet<>()).add(i);
             }
         }
-        List<List<String>> keys = new ArrayList<>(owners.keySet());
+        List<SpanKey> keys = new ArrayList<>(owners.keySet());
         Map<List<String>, Set<Integer>> spanOwners = new LinkedHashMap<>();
         for (int from = 0; from < keys.size(); from += JOIN_KEYS_PER_STATEMENT) {
-            List<List<String>> slice = keys.subList(from, Math.min(keys.size(), from + JOIN_KEYS_PER_STATEMENT));
-            Map<String, List<List<String>>> byTag = new LinkedHashMap<>();
-            slice.forEach(k -> byTag.computeIfAbsent(k.get(0), t -> new ArrayList<>()).add(k));
-            String select = "SELECT trace_id, span_id, ";
+            List<SpanKey> slice = keys.subList(from, Math.min(keys.size(), from + JOIN_KEYS_PER_STATEMENT));
+            List<String> traces = slice.stream().filter(k -> k.kind().equals("trace")).map(SpanKey::key).toList();
+            List<SpanKey> named = slice.stream().filter(k -> !k.kind().equals("trace")).toList();
             List<String> parts = new ArrayList<>();
             List<Object> params = new ArrayList<>();
-            byTag.forEach((tag, ks) -> {
-                String in = SqlRunner.placeholders(ks.size());
-                switch (tag) {
-                    case "c" -> parts.add(select + "'c', correlation_id, '' FROM " + spans + " WHERE correlation_id IN (" + in + ")");
-                    case "t" -> parts.add(select + "'t', trace_id, '' FROM " + spans + " WHERE trace_id IN (" + in + ")");
-                    case "l" -> parts.add(select + "'l', arrayJoin(arrayIntersect(link_span_ids, [" + in + "])), '' FROM "
-                            + spans + " WHERE hasAny(link_span_ids, [" + in + "])");
-                    case "k" -> parts.add(select + "'k', kafka_coordinates, '' FROM " + spans + " WHERE kafka_coordinates IN (" + in + ")");
-                    default -> parts.add(select + "'m', messaging_destination, messaging_message_id FROM " + spans
-                            + " WHERE messaging_message_id != '' AND (messaging_destination, messaging_message_id) IN ("
-                            + tuples(ks.size(), 2) + ")");
-                }
-                int copies = "l".equals(tag) ? 2 : 1;
-                for (int c = 0; c < copies; c++) {
-                    for (List<String> k : ks) {
-                        params.add(k.get(1));
-                        if ("m".equals(tag)) {
-                            params.add(k.get(2));
-                        }
-                    }
-                }
-            });
+            if (!traces.isEmpty()) {
+                // Distinct names for the answered key: the JDBC driver reads a repeated column name as its first column.
+                parts.add("SELECT trace_id, span_id, 'trace' AS key_kind, trace_id AS key_value, '' AS key_value2 FROM " + spans + " WHERE trace_id IN ("
+                        + SqlRunner.placeholders(traces.size()) + ")");
+                params.addAll(traces);
+            }
+            if (!named.isEmpty()) {
+                parts.add("SELECT trace_id, span_id, toString(kind) AS key_kind, key AS key_value, key2 AS key_value2 FROM " + spanKeys + " WHERE " + SpanKey.in(named, params));
+            }
             sql.query(String.join(" UNION ALL ", parts), rs -> {
-                Set<Integer> who = owners.get(List.of(rs.getString(3), rs.getString(4), rs.getString(5)));
+                Set<Integer> who = owners.get(new SpanKey(rs.getString(3), rs.getString(4), rs.getString(5)));
                 if (who != null) {
                     spanOwners.computeIfAbsent(List.of(rs.getString(1), rs.getString(2)), k -> new java.util.TreeSet<>())
                             .addAll(who);
@@ -228,10 +233,6 @@ public final class ClickHouseSpanReader implements SpanReader {
             }
         }
         return found.stream().map(ClickHouseSpanReader::distinctByStart).toList();
-    }
-
-    private static void own(Map<List<String>, Set<Integer>> owners, String tag, String a, String b, int instance) {
-        owners.computeIfAbsent(List.of(tag, a, b), k -> new java.util.TreeSet<>()).add(instance);
     }
 
     /** Spans by (trace ID, span ID), each once; (trace_id, span_id) is the sorting key, so it filters in PREWHERE. */
@@ -257,18 +258,28 @@ public final class ClickHouseSpanReader implements SpanReader {
         return String.join(", ", Collections.nCopies(n, "(" + SqlRunner.placeholders(width) + ")"));
     }
 
+    /**
+     * The producer span, and the consumers in one {@code UNION ALL}. The spans that name the record by messaging
+     * attributes, and those that link to the producer span, are found through {@code span_keys} (V010) by primary key;
+     * the conditions on the span's own columns are kept beside that, so each path answers what it says.
+     */
     @Override
     public EventSpans spansJoinedTo(Observation event) {
         String eventId = orEmpty(event.eventId());
-        String namesRecord = "((messaging_destination = ? AND ? != '' AND messaging_message_id = ?) OR kafka_coordinates = ?)";
-        Object[] recordParams = {event.topic(), eventId, eventId, coordinates(event.topic(), event.partition(), event.offset())};
+        Set<SpanKey> recordKeys = new LinkedHashSet<>();
+        SpanKey.namingRecord(event, recordKeys);
+        List<Object> recordParams = new ArrayList<>();
+        String namedByRecord = "(trace_id, span_id) IN (SELECT trace_id, span_id FROM " + spanKeys + " WHERE "
+                + SpanKey.in(recordKeys, recordParams) + ")";
+        String namesRecord = namedByRecord + " AND ((messaging_destination = ? AND ? != '' AND messaging_message_id = ?) OR kafka_coordinates = ?)";
+        recordParams.addAll(List.of(event.topic(), eventId, eventId, coordinates(event.topic(), event.partition(), event.offset())));
 
         Span producer = null;
         if (event.traceId() != null && event.spanId() != null) {
             producer = span(event.traceId(), event.spanId()).orElse(null);
         } else {
-            List<Span> named = query("SELECT " + COLUMNS + " FROM " + spans + " FINAL WHERE kind = 'PRODUCER' AND "
-                    + namesRecord + " ORDER BY start_ts, span_id LIMIT 1", recordParams);
+            List<Span> named = query("SELECT " + COLUMNS + " FROM " + spans + " FINAL WHERE " + namesRecord
+                    + " AND kind = 'PRODUCER' ORDER BY start_ts, span_id LIMIT 1", recordParams.toArray());
             producer = named.isEmpty() ? null : named.get(0);
         }
         // The traceparent names the producer span even when that span was never exported.
@@ -277,10 +288,11 @@ public final class ClickHouseSpanReader implements SpanReader {
 
         String select = "SELECT " + COLUMNS + " FROM " + spans + " FINAL WHERE ";
         String sql = select + "trace_id = ? AND parent_span_id = ? AND parent_span_id != ''"
-                + " UNION ALL " + select + "? != '' AND has(link_span_ids, ?)"
-                + " UNION ALL " + select + "kind != 'PRODUCER' AND " + namesRecord;
-        List<Object> params = new ArrayList<>(List.of(producerTrace, producerSpan, producerSpan, producerSpan));
-        params.addAll(List.of(recordParams));
+                + " UNION ALL " + select + "(trace_id, span_id) IN (SELECT trace_id, span_id FROM " + spanKeys
+                + " WHERE kind = 'link' AND key = ?) AND ? != '' AND has(link_span_ids, ?)"
+                + " UNION ALL " + select + namesRecord + " AND kind != 'PRODUCER'";
+        List<Object> params = new ArrayList<>(List.of(producerTrace, producerSpan, producerSpan, producerSpan, producerSpan));
+        params.addAll(recordParams);
         List<Span> consumers = distinctByStart(query(sql, params.toArray()));
         if (producer != null) {
             Span p = producer;
