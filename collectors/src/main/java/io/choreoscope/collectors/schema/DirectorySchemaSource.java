@@ -16,7 +16,9 @@ import org.apache.avro.SchemaNormalization;
 
 /**
  * Schemas from files, for teams without a registry: every {@code .avsc} (Avro), {@code .proto} (Protobuf) and
- * {@code .schema.json} (JSON Schema) file under the configured directories, read once at start. Answers Avro
+ * {@code .schema.json} (JSON Schema) file under the configured directories, and the message payload schemas of every
+ * AsyncAPI document there ({@code .yaml}, {@code .yml}, {@code .json}; see {@link AsyncApiDocument}), read once at
+ * start. Answers Avro
  * single-object encoding (looked up by the writer schema's CRC-64-AVRO fingerprint); a file's subject is its path
  * relative to its directory. {@code .proto} files see every other {@code .proto} file of their directory as an
  * import, by relative path.
@@ -31,6 +33,7 @@ public final class DirectorySchemaSource implements SchemaSource {
     private final Map<Long, ResolvedSchema> byFingerprint = new HashMap<>();
     private final Map<String, ResolvedSchema> byName = new HashMap<>();
     private final List<String> problems = new ArrayList<>();
+    private int asyncApiDocuments;
 
     public DirectorySchemaSource(List<Path> directories) {
         for (Path dir : directories) {
@@ -77,11 +80,60 @@ public final class DirectorySchemaSource implements SchemaSource {
                         ResolvedSchema s = new ResolvedSchema(SchemaRef.JSON, text, subject, 0, Map.of());
                         byName.put(s.jsonTitle() != null ? s.jsonTitle() : subject, s);
                     }
+                } else if (fileName.endsWith(".yaml") || fileName.endsWith(".yml") || fileName.endsWith(".json")) {
+                    asyncApi(f, subject, fileName.endsWith(".json"));
                 }
             } catch (RuntimeException e) {
                 problems.add(f + ": " + e.getMessage());
             }
         }
+    }
+
+    /**
+     * Reads an AsyncAPI document's message payload schemas ({@link AsyncApiDocument}); a YAML or JSON file that is
+     * not an AsyncAPI document (no {@code asyncapi} field) is passed over. Each payload's subject is
+     * {@code <file's path>#<message name>}.
+     */
+    private void asyncApi(Path f, String subject, boolean json) {
+        String text = read(f);
+        if (text == null) {
+            return;
+        }
+        AsyncApiDocument doc;
+        try {
+            doc = AsyncApiDocument.parse(text, json);
+        } catch (IllegalArgumentException e) {
+            if (text.contains("asyncapi")) { // other YAML and JSON files are not ours to judge
+                problems.add(f + ": AsyncAPI document refused: " + e.getMessage());
+            }
+            return;
+        }
+        if (doc == null) {
+            return;
+        }
+        asyncApiDocuments++;
+        doc.problems().forEach(p -> problems.add(f + ": " + p));
+        for (AsyncApiDocument.Payload p : doc.payloads()) {
+            String messageSubject = subject + "#" + p.messageName();
+            try {
+                ResolvedSchema s = new ResolvedSchema(p.format(), p.schemaText(), messageSubject, 0, Map.of());
+                switch (p.format()) {
+                    case SchemaRef.AVRO -> {
+                        byFingerprint.put(SchemaNormalization.parsingFingerprint64(s.avro()), s);
+                        byName.put(s.avro().getFullName(), s);
+                    }
+                    case SchemaRef.PROTOBUF -> byName.put(s.protoMessage(new int[0]).getType().toString(), s);
+                    default -> byName.put(s.jsonTitle() != null ? s.jsonTitle() : messageSubject, s);
+                }
+            } catch (RuntimeException e) {
+                problems.add(f + ": message " + p.messageName() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** How many AsyncAPI documents were read. */
+    public int asyncApiDocuments() {
+        return asyncApiDocuments;
     }
 
     private String read(Path f) {

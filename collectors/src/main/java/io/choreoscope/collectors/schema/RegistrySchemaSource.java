@@ -78,6 +78,31 @@ public final class RegistrySchemaSource implements SchemaSource {
     private final Map<Long, Long> unknownUntil;
     private volatile long unavailableUntil;
     private volatile String lastFailure;
+    private volatile String lastFailureKind;
+    private volatile long lastFailureAt;
+    private volatile long lastAnswerAt;
+    private volatile boolean failing;
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> failures = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Kinds of failure, counted per registry (the metric's {@code reason} tag). */
+    public static final List<String> FAILURE_KINDS =
+            List.of("tls", "timeout", "connect", "io", "auth", "http", "too_large", "bad_schema", "interrupted");
+
+    /**
+     * What the registry did last, for health and metrics.
+     *
+     * @param state           {@code NOT_ASKED} (no request yet), {@code OK} (its last answer was read) or
+     *                        {@code FAILING} (its last request failed; lookups of uncached IDs are flagged
+     *                        SCHEMA_UNAVAILABLE)
+     * @param lastFailure     the last failure's reason, or null
+     * @param lastFailureKind one of {@link #FAILURE_KINDS}, or null
+     * @param lastFailureAt   epoch millis of the last failure, 0 when none
+     * @param lastAnswerAt    epoch millis of the last answer read, 0 when none
+     * @param failures        failures so far by kind
+     */
+    public record Status(String name, String url, String state, String lastFailure, String lastFailureKind,
+                         long lastFailureAt, long lastAnswerAt, Map<String, Long> failures) {
+    }
 
     public RegistrySchemaSource(Settings settings, Clock clock) {
         this.settings = settings;
@@ -116,6 +141,25 @@ public final class RegistrySchemaSource implements SchemaSource {
     @Override
     public String name() {
         return settings.name();
+    }
+
+    /** The registry's base URL. */
+    public String url() {
+        return base;
+    }
+
+    /** What the registry did last; see {@link Status}. */
+    public Status status() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        failures.forEach((k, v) -> counts.put(k, v.get()));
+        String state = failing ? "FAILING" : lastAnswerAt > 0 ? "OK" : "NOT_ASKED";
+        return new Status(name(), base, state, lastFailure, lastFailureKind, lastFailureAt, lastAnswerAt, counts);
+    }
+
+    /** Failures of that kind so far (one of {@link #FAILURE_KINDS}). */
+    public long failures(String kind) {
+        java.util.concurrent.atomic.AtomicLong n = failures.get(kind);
+        return n == null ? 0 : n.get();
     }
 
     @Override
@@ -163,6 +207,7 @@ public final class RegistrySchemaSource implements SchemaSource {
         } catch (IllegalArgumentException e) {
             // The registry answered with a schema that does not compile: remembered as unknown, reason in the log line.
             unknownUntil.put(id, now + settings.retryAfter().toMillis());
+            failures.computeIfAbsent("bad_schema", k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
             throw new SchemaUnavailableException("schema " + id + " from " + name() + " does not compile: " + e.getMessage());
         }
     }
@@ -258,27 +303,60 @@ public final class RegistrySchemaSource implements SchemaSource {
             try (InputStream in = resp.body()) {
                 byte[] bytes = in.readNBytes(MAX_RESPONSE_BYTES + 1);
                 if (resp.statusCode() == 404) {
+                    answered();
                     return null;
                 }
                 if (resp.statusCode() != 200) {
-                    throw unavailable("HTTP " + resp.statusCode() + " on GET " + path);
+                    int st = resp.statusCode();
+                    throw unavailable(st == 401 || st == 403 ? "auth" : "http", "HTTP " + st + " on GET " + path);
                 }
                 if (bytes.length > MAX_RESPONSE_BYTES) {
-                    throw unavailable("answer to GET " + path + " is over " + MAX_RESPONSE_BYTES + " bytes");
+                    throw unavailable("too_large", "answer to GET " + path + " is over " + MAX_RESPONSE_BYTES + " bytes");
                 }
-                return JSON.readTree(bytes);
+                JsonNode tree = JSON.readTree(bytes);
+                answered();
+                return tree;
             }
         } catch (IOException e) {
-            throw unavailable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
-                    + " on GET " + path);
+            String kind = kind(e);
+            String what = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            throw unavailable(kind, (kind.equals("tls") ? "TLS handshake failed: " : "") + what + " on GET " + path);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw unavailable("interrupted");
+            throw unavailable("interrupted", "interrupted");
         }
     }
 
-    private SchemaUnavailableException unavailable(String why) {
+    /** The failure kind of an I/O error: TLS anywhere in its causes, a timeout, a refused connection, or other I/O. */
+    private static String kind(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return "tls";
+            }
+            if (t instanceof java.net.http.HttpTimeoutException) {
+                return "timeout";
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "connect";
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return "io";
+    }
+
+    private void answered() {
+        lastAnswerAt = clock.millis();
+        failing = false;
+    }
+
+    private SchemaUnavailableException unavailable(String kind, String why) {
         lastFailure = why;
+        lastFailureKind = kind;
+        lastFailureAt = clock.millis();
+        failing = true;
+        failures.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
         unavailableUntil = clock.millis() + settings.retryAfter().toMillis();
         return new SchemaUnavailableException("registry " + name() + " at " + base + ": " + why);
     }

@@ -42,14 +42,29 @@ public final class SchemaRegistryStandIn implements AutoCloseable {
     private volatile String requiredAuthorization;
 
     public SchemaRegistryStandIn() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this(null);
+    }
+
+    /**
+     * A stand-in served over HTTPS with that TLS context (e.g. a test's self-signed certificate,
+     * {@code harness.tls.SelfSignedCertificate}), or over plain HTTP when null.
+     */
+    public SchemaRegistryStandIn(javax.net.ssl.SSLContext tls) throws IOException {
+        if (tls == null) {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } else {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server = https;
+        }
         server.createContext("/", this::handle);
         server.start();
     }
 
-    /** Base URL, e.g. {@code http://127.0.0.1:PORT}. */
+    /** Base URL, e.g. {@code http://127.0.0.1:PORT} ({@code https://} when served over TLS). */
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:"
+                + server.getAddress().getPort();
     }
 
     /**
