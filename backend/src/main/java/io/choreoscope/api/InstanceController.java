@@ -152,13 +152,21 @@ public class InstanceController {
         InstanceSnapshot s = diagnosis.diagnose(instances.byId(correlationId)
                 .orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'")));
         List<String> ids = idsOf(s);
-        // The page, the count and the graph's events are independent reads: run them side by side.
-        CompletableFuture<List<EventExcerpt>> page = CompletableFuture.supplyAsync(() -> events.eventPage(ids, null, n + 1, max), executor);
-        CompletableFuture<Long> total = CompletableFuture.supplyAsync(() -> events.countEventsOf(ids), executor);
-        List<Observation> heads = events.eventPage(ids, null, GRAPH_MAX_EVENTS, 0).stream().map(EventExcerpt::event).toList();
+        // The graph's events (the first GRAPH_MAX_EVENTS, without payloads) are read anyway. They are also the first
+        // page when no payload is asked for (a page holds at most 501 events), and their number is the total when
+        // there are fewer than the bound: those reads are skipped then (instance pages polled for freshness ask
+        // without payloads). A page with payloads is read beside them.
+        CompletableFuture<List<EventExcerpt>> page = max == 0 ? null
+                : CompletableFuture.supplyAsync(() -> events.eventPage(ids, null, n + 1, max), executor);
+        List<EventExcerpt> headRows = events.eventPage(ids, null, GRAPH_MAX_EVENTS, 0);
+        CompletableFuture<Long> total = headRows.size() < GRAPH_MAX_EVENTS
+                ? CompletableFuture.completedFuture((long) headRows.size())
+                : CompletableFuture.supplyAsync(() -> events.countEventsOf(ids), executor);
+        List<Observation> heads = headRows.stream().map(EventExcerpt::event).toList();
         List<Span> sp = spans.spansOf(ids, heads);
         InstanceGraph graph = InstanceGraphBuilder.build(s.correlationId(), heads, sp);
-        EventPage first = page(joined(page), n, max, joined(total));
+        List<EventExcerpt> pageRows = page == null ? headRows.subList(0, Math.min(headRows.size(), n + 1)) : joined(page);
+        EventPage first = page(pageRows, n, max, joined(total));
         return new InstanceDetail(s, first.events(), sp, graph, first.total(), first.nextCursor());
     }
 

@@ -40,6 +40,9 @@ class InstanceEventsPagingTest {
     private static final int EVENTS = 400;
     private static final int PAYLOAD = 100_000;
     private static final String ID = "big-order-1";
+    /** An instance with more events than the detail's graph covers: its total is counted, not taken from the graph. */
+    private static final String LONG_ID = "long-order-1";
+    private static final int LONG_EVENTS = InstanceController.GRAPH_MAX_EVENTS + 50;
     private static ApplicationContext app;
     private static ApiClient api;
     private static final List<Observation> stored = new ArrayList<>();
@@ -76,10 +79,19 @@ class InstanceEventsPagingTest {
         for (int from = 0; from < EVENTS; from += 100) {
             sink.accept(stored.subList(from, from + 100));
         }
+        List<Observation> longOne = new ArrayList<>();
+        for (int i = 0; i < LONG_EVENTS; i++) {
+            longOne.add(Observation.builder("paging-long", 0, i, t0.plusMillis(i)).correlationId(LONG_ID)
+                    .eventType(i == 0 ? "OrderPlaced" : "Step" + (i % 3)).sourceService("svc")
+                    .payload(("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8)).build());
+        }
+        sink.accept(longOne);
         await().atMost(Duration.ofSeconds(90)).until(() -> {
             ApiClient.Answer a = api.get("/instances/" + ID + "?limit=1&maxPayloadBytes=0");
+            ApiClient.Answer b = api.get("/instances/" + LONG_ID + "?limit=1&maxPayloadBytes=0");
             return a.status() == 200 && a.body().get("snapshot").get("eventCount").asInt()
-                    + a.body().get("snapshot").get("droppedEvents").asInt() == EVENTS;
+                    + a.body().get("snapshot").get("droppedEvents").asInt() == EVENTS
+                    && b.status() == 200 && b.body().get("eventsTotal").asLong() == LONG_EVENTS;
         });
     }
 
@@ -110,6 +122,44 @@ class InstanceEventsPagingTest {
         for (JsonNode e : d.get("events")) {
             assertThat(e.get("payloadTruncated").asBoolean()).isTrue();
             assertThat(e.get("payloadSize").asLong()).isGreaterThan(1000);
+        }
+    }
+
+    /**
+     * Without payloads the detail's first page comes from the graph's read (no read of its own), and below the graph's
+     * bound so does the total: the same page, total and cursor as the events endpoint answers.
+     */
+    @Test
+    void theDetailWithoutPayloadsAnswersTheSamePageTotalAndCursorAsTheEventsEndpoint() {
+        ApiClient.Answer d = api.get("/instances/" + ID + "?limit=100&maxPayloadBytes=0");
+        ApiClient.Answer e = api.get("/instances/" + ID + "/events?limit=100&maxPayloadBytes=0");
+        assertThat(d.status()).as(d.text()).isEqualTo(200);
+        assertThat(e.status()).as(e.text()).isEqualTo(200);
+        assertThat(d.body().get("events")).hasSize(100);
+        assertThat(d.body().get("eventsTotal").asLong()).isEqualTo(EVENTS);
+        List<String> detail = new ArrayList<>();
+        d.body().get("events").forEach(x -> detail.add(coordinates(x)));
+        List<String> endpoint = new ArrayList<>();
+        e.body().get("events").forEach(x -> endpoint.add(coordinates(x)));
+        assertThat(detail).isEqualTo(endpoint);
+        assertThat(d.body().get("eventsNextCursor").asText()).isEqualTo(e.body().get("nextCursor").asText());
+        for (JsonNode x : d.body().get("events")) {
+            assertThat(x.get("payloadTruncated").asBoolean()).isTrue();
+            assertThat(x.get("payloadSize").asLong()).isGreaterThan(0);
+        }
+    }
+
+    /** More events than the graph covers: the graph holds its bound, the total and the page are still the whole instance's. */
+    @Test
+    void anInstanceLongerThanTheGraphsBoundIsCountedWholeWithAndWithoutPayloads() {
+        for (String max : List.of("0", "100")) {
+            ApiClient.Answer d = api.get("/instances/" + LONG_ID + "?limit=50&maxPayloadBytes=" + max);
+            assertThat(d.status()).as(d.text()).isEqualTo(200);
+            assertThat(d.body().get("eventsTotal").asLong()).isEqualTo(LONG_EVENTS);
+            assertThat(d.body().get("graph").get("nodes").size()).isEqualTo(InstanceController.GRAPH_MAX_EVENTS);
+            assertThat(d.body().get("events")).hasSize(50);
+            assertThat(d.body().get("events").get(49).get("offset").asLong()).isEqualTo(49);
+            assertThat(d.body().get("eventsNextCursor").isNull()).isFalse();
         }
     }
 
