@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * as there is no other worker to take over. Records the tap stored before a restart but had not committed come
  * again; the engine skips them until the first tick one minute after recovery. A failed step is retried at the next
  * turn. Each observation batch comes with a stage ({@link #offerObservations}) that completes once the engine has
- * applied it and a tick persisted what it touched ({@link #persisted}); the tap commits the batch's offsets only
- * then. So a crash with batches queued or applied but not persisted loses nothing: the tap reads them again after
+ * applied it and a tick persisted what it touched ({@link #persisted}; with the loop's write-behind, once the writes
+ * of that tick are stored, {@link #acknowledgement}); the tap commits the batch's offsets only then. So a crash with batches queued or applied but not persisted loses nothing: the tap reads them again after
  * the restart, and the engine applies those of instances recovery did not already rebuild.
  */
 final class InProcessSource implements InferenceSource {
@@ -129,14 +129,23 @@ final class InProcessSource implements InferenceSource {
 
     @Override
     public void persisted(Collection<Integer> partitions, Instant now) {
-        for (CompletableFuture<Void> p : applied) {
-            p.complete(null); // in queue order: the tap commits strictly in batch order
-        }
+        acknowledgement(partitions, now).run();
+    }
+
+    /** Completes the stages of the batches applied until this call (not those applied after), when run. */
+    @Override
+    public Runnable acknowledgement(Collection<Integer> partitions, Instant now) {
+        List<CompletableFuture<Void>> covered = List.copyOf(applied);
         applied.clear();
-        if (replayedUntil != null && now.isAfter(replayedUntil)) {
-            replayOver = true; // delivered by the next poll, before any further batch
-            replayedUntil = null;
-        }
+        return () -> {
+            for (CompletableFuture<Void> p : covered) {
+                p.complete(null); // in queue order: the tap commits strictly in batch order
+            }
+            if (replayedUntil != null && now.isAfter(replayedUntil)) {
+                replayOver = true; // delivered by the next poll, before any further batch
+                replayedUntil = null;
+            }
+        };
     }
 
     @Override

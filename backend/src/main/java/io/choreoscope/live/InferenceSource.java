@@ -49,6 +49,17 @@ interface InferenceSource {
      */
     void persisted(Collection<Integer> partitions, Instant now);
 
+    /**
+     * For a loop whose writes are stored later by another thread ({@link InstanceWriteBehind}): what
+     * {@link #persisted} would acknowledge now, captured now, to run on the loop thread once the writes handed over
+     * until now are stored. Input delivered after this call is not covered by it. The default runs
+     * {@link #persisted} when called, which covers what was delivered by then: only right for a source whose loop
+     * runs it at once (a loop that writes itself).
+     */
+    default Runnable acknowledgement(Collection<Integer> partitions, Instant now) {
+        return () -> persisted(partitions, now);
+    }
+
     /** Whether input was accepted that a stopping loop must still apply (the in-process queue); else false. */
     boolean pending();
 

@@ -21,7 +21,9 @@ import io.choreoscope.model.flow.InstanceState;
  * ({@code queueBatches}); when it is full the sink waits, which pauses the tap: back-pressure instead of dropping.
  * The loop thread first recovers the one engine from ClickHouse, then applies batches, persisting the instances
  * they touched as soon as no further observation batch waits, and ticks every {@code evaluateInterval}
- * (time-driven states such as stuck, eviction, models).
+ * (time-driven states such as stuck, eviction, models). Its writes are stored by a writer thread of their own
+ * ({@link InstanceWriteBehind}), so applying the next batch does not wait for ClickHouse; a batch's stage completes
+ * only once the writes of the tick after it are stored.
  */
 public final class LiveInference implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
@@ -33,7 +35,9 @@ public final class LiveInference implements AutoCloseable {
     public LiveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances,
                          EventReader events, Clock clock) {
         this.source = new InProcessSource(settings.getQueueBatches(), clock);
-        this.loop = new LiveLoop("choreoscope-inference", source, settings, writer, instances, events, clock);
+        this.loop = new LiveLoop("choreoscope-inference", source, settings, writer,
+                new InstanceWriteBehind("choreoscope-inference", writer, settings.getMaxLiveInstances()),
+                instances, events, clock, System::nanoTime);
         this.clock = clock;
     }
 

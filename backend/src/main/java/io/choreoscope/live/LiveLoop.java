@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -39,7 +40,14 @@ import org.slf4j.LoggerFactory;
  *       {@linkplain InferenceSource#persisted persisted} (a Kafka source commits offsets there, never before).</li>
  * </ol>
  * A failed step is retried at the next turn or stops the loop, as the source decides (a failed tick is tried again
- * at the next tick, one {@code evaluateInterval} later). A clean stop applies what the
+ * at the next tick, one {@code evaluateInterval} later).
+ *
+ * <p>With an {@link InstanceWriteBehind} (the embedded layout) the engines' writes are stored by the writer's thread
+ * while the loop goes on: a tick hands its rows and models over and asks the source for the acknowledgement of what
+ * was applied so far ({@link InferenceSource#acknowledgement}); the loop runs it at its first turn after the writer
+ * stored everything handed over before it. A failed write is retried by the writer, and nothing after it is
+ * acknowledged until it is stored. Without one (inference workers), the loop writes itself and acknowledges at once
+ * after the tick. A clean stop applies what the
  * source still holds, flushes every engine (states and models), tells the source it is persisted, then closes the
  * source; a crash persists nothing. Engines are created, recovered from ClickHouse and dropped when the source
  * (re)assigns partitions, see {@link InferenceSource.Assignments}.
@@ -48,6 +56,8 @@ final class LiveLoop implements InferenceSource.Assignments {
     private static final Logger LOG = LoggerFactory.getLogger(LiveLoop.class);
     /** Reads waiting for the loop thread; more are refused at once rather than queued without bound. */
     private static final int MAX_TASKS = 64;
+    /** How long a clean stop or a hand-over waits for the write-behind to store what it holds. */
+    private static final Duration STOP_WRITE_TIMEOUT = Duration.ofSeconds(20);
 
     private final String name;
     private final InferenceSource source;
@@ -59,6 +69,10 @@ final class LiveLoop implements InferenceSource.Assignments {
     private final LongSupplier nanoTime;
     private final long intervalNanos;
     private final Map<Integer, LiveEngine> engines = new TreeMap<>();
+    /** Where engines write: the write-behind, or (null) {@link #writer} on this thread. */
+    private final InstanceWriteBehind behind;
+    /** Acknowledgements whose writes are stored, to run on the loop thread in this order. */
+    private final ConcurrentLinkedQueue<Runnable> acks = new ConcurrentLinkedQueue<>();
     private final BlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(MAX_TASKS);
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Instances evicted over the live-instance cap by any engine of this loop, since start (read by metrics). */
@@ -83,7 +97,17 @@ final class LiveLoop implements InferenceSource.Assignments {
     /** @param nanoTime monotonic time that schedules the ticks, in ns ({@link System#nanoTime()}, or a test's) */
     LiveLoop(String name, InferenceSource source, InferenceConfig settings, InstanceWriter writer,
              InstanceReader instances, EventReader events, Clock clock, LongSupplier nanoTime) {
+        this(name, source, settings, writer, null, instances, events, clock, nanoTime);
+    }
+
+    /**
+     * @param behind the writer thread engines hand their writes to (started and stopped by the loop), or null to
+     *               write on the loop thread
+     */
+    LiveLoop(String name, InferenceSource source, InferenceConfig settings, InstanceWriter writer,
+             InstanceWriteBehind behind, InstanceReader instances, EventReader events, Clock clock, LongSupplier nanoTime) {
         this.name = name;
+        this.behind = behind;
         this.source = source;
         this.settings = settings;
         this.writer = writer;
@@ -96,6 +120,9 @@ final class LiveLoop implements InferenceSource.Assignments {
 
     /** Starts the loop on a daemon thread of its own. */
     void start() {
+        if (behind != null) {
+            behind.start();
+        }
         Thread t = new Thread(this::run, name);
         t.setDaemon(true);
         thread = t;
@@ -109,6 +136,9 @@ final class LiveLoop implements InferenceSource.Assignments {
     void stop(boolean crash) {
         if (crash) {
             crashed = true; // a later clean stop (the context closing after a simulated crash) does not undo it
+            if (behind != null) {
+                behind.abandon(); // as a kill would: what waits to be stored is not stored
+            }
         }
         running = false;
     }
@@ -180,6 +210,7 @@ final class LiveLoop implements InferenceSource.Assignments {
     /** One turn of the loop (see the class comment). Returns false when the loop must stop. */
     boolean step() {
         try {
+            runStoredAcknowledgements();
             long waitNanos = Math.max(0, nextTick - nanoTime.getAsLong());
             boolean touched = false;
             for (InferenceSource.Input input : source.poll(Duration.ofNanos(waitNanos))) {
@@ -206,7 +237,13 @@ final class LiveLoop implements InferenceSource.Assignments {
                 for (LiveEngine e : engines.values()) {
                     e.tick(now);
                 }
-                source.persisted(List.copyOf(engines.keySet()), now);
+                if (behind == null) {
+                    source.persisted(List.copyOf(engines.keySet()), now);
+                } else {
+                    // What was applied so far is acknowledged once the writes handed over so far are stored.
+                    Runnable ack = source.acknowledgement(List.copyOf(engines.keySet()), now);
+                    behind.stored().thenRun(() -> acks.add(ack));
+                }
             }
             return true;
         } catch (InterruptedException e) {
@@ -227,6 +264,7 @@ final class LiveLoop implements InferenceSource.Assignments {
      */
     private void persistChanges() {
         Instant now = clock.instant();
+        InstanceWriter writer = behind != null ? behind : this.writer;
         List<InstanceRecord> rows = new ArrayList<>();
         for (LiveEngine e : engines.values()) {
             rows.addAll(e.pendingRows(now));
@@ -252,10 +290,19 @@ final class LiveLoop implements InferenceSource.Assignments {
                     for (LiveEngine e : engines.values()) {
                         e.flush(now);
                     }
-                    source.persisted(List.copyOf(engines.keySet()), now);
+                    if (stored()) {
+                        runStoredAcknowledgements(); // earlier ticks' captures, all stored now, in order
+                        source.persisted(List.copyOf(engines.keySet()), now);
+                    } else {
+                        LOG.warn("{} could not store its state within {} on stop; acknowledging none of it", name,
+                                STOP_WRITE_TIMEOUT);
+                    }
                 } catch (RuntimeException e) {
                     LOG.warn("{} could not persist its state on stop: {}", name, e.toString());
                 }
+            }
+            if (behind != null) {
+                behind.abandon(); // a crash stores nothing more; a clean stop stored everything above
             }
             // Engines stay until the source is closed: closing a Kafka consumer revokes its partitions, which
             // persists and commits them once more (unless crashed).
@@ -266,13 +313,17 @@ final class LiveLoop implements InferenceSource.Assignments {
         }
     }
 
+    private InstanceWriter engineWriter() {
+        return behind != null ? behind : writer;
+    }
+
     @Override
     public int assigned(int partition) {
         LiveEngine engine = partition == InferenceSource.ALL_PARTITIONS
-                ? new LiveEngine("all", null, settings.getTopicPartitions(), settings.engineConfig(), writer,
+                ? new LiveEngine("all", null, settings.getTopicPartitions(), settings.engineConfig(), engineWriter(),
                         settings.getModelInterval(), clock, evictedOverCap)
                 : new LiveEngine("p" + partition, List.of(partition), settings.getTopicPartitions(),
-                        settings.engineConfig(), writer, settings.getModelInterval(), clock, evictedOverCap);
+                        settings.engineConfig(), engineWriter(), settings.getModelInterval(), clock, evictedOverCap);
         int recovered = engine.recover(instances, events, settings.getRecoveryWindow(),
                 settings.getRecoveryMaxInstances(), clock.instant());
         engines.put(partition, engine);
@@ -286,7 +337,28 @@ final class LiveLoop implements InferenceSource.Assignments {
             return false;
         }
         engine.flush(clock.instant());
-        return true;
+        return stored();
+    }
+
+    /** Waits until everything handed to the write-behind is stored (at once without one); false if not in time. */
+    private boolean stored() {
+        if (behind == null) {
+            return true;
+        }
+        try {
+            return behind.drain(STOP_WRITE_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Runs, in order, the acknowledgements whose writes the write-behind has stored. */
+    private void runStoredAcknowledgements() {
+        Runnable ack;
+        while ((ack = acks.poll()) != null) {
+            ack.run();
+        }
     }
 
     @Override

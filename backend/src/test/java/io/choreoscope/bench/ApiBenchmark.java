@@ -173,8 +173,8 @@ public final class ApiBenchmark {
                         + "FROM numbers(" + start + ", " + size + ")", db);
             }
             System.out.printf("inserted %,d spans in %.1f s (%s)%n", n, (System.nanoTime() - s0) / 1e9,
-                    ch.query("SELECT count() FROM system.tables WHERE database = 'bench' AND name = 'span_keys_mv'").strip().equals("1")
-                            ? "span_keys view on" : "no span_keys view");
+                    ch.query("SELECT count() FROM system.tables WHERE database = 'bench' AND name = 'span_key_lookup_mv'").strip().equals("1")
+                            ? "span_key_lookup view on" : "no span_key_lookup view");
         }
         ch.query("INSERT INTO instances SELECT concat('order-', toString(number)), [concat('order-', toString(number))], "
                 + "'OrderPlaced', 'COMPLETED', 'reached end event OrderDelivered (learned)', "

@@ -42,7 +42,8 @@ class LiveLoopTest {
     private static final Instant T = Instant.parse("2026-11-23T10:00:00Z");
     private static final Duration EVALUATE_INTERVAL = Duration.ofSeconds(1);
 
-    private final List<String> log = new ArrayList<>();
+    /** Written by the loop (the test's thread) and, with a write-behind, by its writer thread. */
+    private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong nanos = new AtomicLong();
     private final MutableClock clock = new MutableClock(T);
     private final RecordingWriter writer = new RecordingWriter();
@@ -241,6 +242,84 @@ class LiveLoopTest {
         assertThat(queued).isNotDone();
     }
 
+    /**
+     * The embedded layout's loop, whose writes a writer thread stores ({@link InstanceWriteBehind}): the loop goes on
+     * applying while a refused write is retried, and a batch is acknowledged (committable) only once the writes of the
+     * tick after it are stored; a batch applied after that tick is not covered by its acknowledgement.
+     */
+    @org.junit.jupiter.api.Test
+    void withTheWriteBehindABatchIsAcknowledgedOnlyOnceTheWritesOfItsTickAreStored() throws Exception {
+        InferenceConfig settings = new InferenceConfig();
+        settings.setEvaluateInterval(EVALUATE_INTERVAL);
+        InProcessSource source = new InProcessSource(64, clock);
+        InstanceWriteBehind behind = new InstanceWriteBehind("test-loop", writer, 1_000);
+        loop = new LiveLoop("test-loop", new Recording(source), settings, writer, behind, new NoInstances(), new NoEvents(),
+                clock, nanos::get);
+        behind.start(); // loop.start() starts it with the loop's thread; here the test drives the turns
+        try {
+            assertThat(loop.open()).isTrue();
+            writer.failing = true;
+            java.util.concurrent.CompletableFuture<Void> first =
+                    source.offerObservations(List.of(event("order-1", "OrderPlaced", T)));
+            tickDue();
+            assertThat(loop.step()).isTrue(); // order-1 applied and handed over; the tick asks for its acknowledgement
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> writer.refused.get() >= 2);
+            java.util.concurrent.CompletableFuture<Void> second =
+                    source.offerObservations(List.of(event("order-2", "OrderPlaced", T)));
+            assertThat(loop.step()).as("the loop goes on while the write is refused").isTrue(); // order-2 applied
+            source.offerObservations(List.of()); // a turn that does not wait
+            loop.step();
+            assertThat(first).as("its write is refused so far").isNotDone();
+            assertThat(log).doesNotContain("persisted");
+
+            writer.failing = false; // ClickHouse is back: the retried write and what waits behind it are stored
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(behind::idle);
+            assertThat(log).doesNotContain("persisted"); // acknowledged by the loop's thread at its next turn
+            source.offerObservations(List.of());
+            loop.step();
+            assertThat(first).isDone();
+            assertThat(second).as("applied after the tick").isNotDone();
+            assertThat(withoutModels()).containsExactly("write order-1=RUNNING", "write order-2=RUNNING", "persisted");
+
+            tickDue();
+            source.offerObservations(List.of());
+            loop.step(); // the next tick's acknowledgement covers order-2 once its writes are stored
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(behind::idle);
+            source.offerObservations(List.of());
+            loop.step();
+            assertThat(second).isDone();
+        } finally {
+            behind.abandon();
+        }
+    }
+
+    /** With the write-behind, a crash stores and acknowledges nothing more, also what the writer still holds. */
+    @org.junit.jupiter.api.Test
+    void withTheWriteBehindACrashStoresAndAcknowledgesNothingMore() throws Exception {
+        InferenceConfig settings = new InferenceConfig();
+        settings.setEvaluateInterval(EVALUATE_INTERVAL);
+        InProcessSource source = new InProcessSource(64, clock);
+        InstanceWriteBehind behind = new InstanceWriteBehind("test-loop", writer, 1_000);
+        loop = new LiveLoop("test-loop", new Recording(source), settings, writer, behind, new NoInstances(), new NoEvents(),
+                clock, nanos::get);
+        behind.start();
+        assertThat(loop.open()).isTrue();
+        writer.failing = true;
+        java.util.concurrent.CompletableFuture<Void> first =
+                source.offerObservations(List.of(event("order-1", "OrderPlaced", T)));
+        tickDue();
+        loop.step();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> writer.refused.get() >= 1);
+        loop.stop(true);
+        writer.failing = false;
+        loop.finish();
+        long refused = writer.refused.get();
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
+                .until(() -> writer.refused.get() == refused && !log.contains("write order-1=RUNNING"));
+        assertThat(first).isNotDone();
+        assertThat(log).containsExactly("closed crashed");
+    }
+
     // --- the two sources -------------------------------------------------------------------------------------
 
     /** The real in-process source; its queue holds the batches. */
@@ -352,6 +431,15 @@ class LiveLoopTest {
         }
 
         @Override
+        public Runnable acknowledgement(Collection<Integer> partitions, Instant now) {
+            Runnable ack = delegate.acknowledgement(partitions, now);
+            return () -> {
+                log.add("persisted");
+                ack.run();
+            };
+        }
+
+        @Override
         public boolean pending() {
             return delegate.pending();
         }
@@ -373,7 +461,8 @@ class LiveLoopTest {
 
     /** Logs every non-empty write of instance rows ({@code write id=STATE ...}, by ID) and of models. */
     private final class RecordingWriter implements InstanceWriter {
-        boolean failing;
+        volatile boolean failing;
+        final AtomicLong refused = new AtomicLong();
 
         @Override
         public void write(List<InstanceRecord> rows) {
@@ -381,6 +470,7 @@ class LiveLoopTest {
                 return;
             }
             if (failing) {
+                refused.incrementAndGet();
                 throw new StorageException("write refused", null);
             }
             log.add("write " + rows.stream().map(InstanceRecord::snapshot)

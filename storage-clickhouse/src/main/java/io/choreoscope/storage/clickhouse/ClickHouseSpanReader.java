@@ -29,7 +29,7 @@ import io.choreoscope.model.SpanReader;
  *
  * <p>Every join path is a primary-key read: trace IDs over {@code spans} (sorted by trace and span ID), the
  * other keys an event knows (correlation ID, linked span ID, topic and message ID, Kafka coordinates) over
- * {@code span_keys}, a lookup table a materialized view fills at span insert (migration V010). A span found by
+ * {@code span_key_lookup}, a lookup table a materialized view fills at span insert (migrations V010, V012). A span found by
  * several paths is kept once. For an instance, the paths select only span identities, and the spans found
  * are then read in full by primary key from {@code spans FINAL}, which stays the source of truth.
  */
@@ -63,7 +63,7 @@ public final class ClickHouseSpanReader implements SpanReader {
         this.sql = sql;
         this.eventReader = new ClickHouseEventReader(sql);
         this.spans = sql.store().database() + ".spans";
-        this.spanKeys = sql.store().database() + ".span_keys";
+        this.spanKeys = sql.store().database() + ".span_key_lookup";
     }
 
     @Override
@@ -96,7 +96,7 @@ public final class ClickHouseSpanReader implements SpanReader {
 
     /**
      * Two statements. First the identities of the joined spans: those of the events' traces from {@code spans} (its
-     * sorting key starts with trace_id), and those named by the other join keys from {@code span_keys} (migration V010,
+     * sorting key starts with trace_id), and those named by the other join keys from {@code span_key_lookup} (V010, V012,
      * keyed by them), both primary-key reads in one {@code UNION ALL}. Then, only when some joined, those spans in full
      * by primary key. Planning full-width {@code FINAL} selects per join path cost more than both statements together,
      * also when no span joins at all.
@@ -129,7 +129,7 @@ public final class ClickHouseSpanReader implements SpanReader {
     }
 
     /**
-     * A row key of {@code span_keys} (V010): what an event or instance knows that names a span, other than its trace.
+     * A row key of {@code span_key_lookup} (V010, V012): what an event or instance knows that names a span, other than its trace.
      * {@code kind} is one of the table's enum names, written into SQL text as a constant; the values are bound.
      */
     record SpanKey(String kind, String key, String key2) {
@@ -176,7 +176,7 @@ public final class ClickHouseSpanReader implements SpanReader {
 
     /**
      * The join of {@link #spansOf(Collection, List)} for many instances in a few statements: every instance's join
-     * keys go into the same identity selects (trace IDs over {@code spans}, the other keys over {@code span_keys}),
+     * keys go into the same identity selects (trace IDs over {@code spans}, the other keys over {@code span_key_lookup}),
      * each of which also answers the key that matched; the spans are then read in full once and handed to every
      * instance that owns a matching key. Statements: one per {@value #JOIN_KEYS_PER_STATEMENT} distinct keys, plus one
      * per {@value #KEYS_PER_STATEMENT} spans found.
@@ -260,7 +260,7 @@ public final class ClickHouseSpanReader implements SpanReader {
 
     /**
      * The producer span, and the consumers in one {@code UNION ALL}. The spans that name the record by messaging
-     * attributes, and those that link to the producer span, are found through {@code span_keys} (V010) by primary key;
+     * attributes, and those that link to the producer span, are found through {@code span_key_lookup} (V010, V012) by primary key;
      * the conditions on the span's own columns are kept beside that, so each path answers what it says.
      */
     @Override

@@ -22,9 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@code span_keys} (migration V010), the lookup table the span join reads instead of bloom-filter lookups over
- * {@code spans}: filled whatever the order in which spans and their events arrive, for spans stored before the
- * migration too, never doubling a span however often it is stored, and answering what the bloom-filter join answered
+ * {@code span_key_lookup} (migration V010, moved to 512-row granules by V012), the lookup table the span join reads
+ * instead of bloom-filter lookups over {@code spans}: filled whatever the order in which spans and their events arrive,
+ * for spans stored before the migrations too (also when V012 finds V010's table holding data, or is applied again after
+ * stopping half-way), never doubling a span however often it is stored, and answering what the bloom-filter join answered
  * ({@link SpanJoinBeforeV010}). The span store's contract itself runs in {@link ClickHouseStorageTest}.
  */
 @ExtendWith(ClickHouseExtension.class)
@@ -101,7 +102,7 @@ class ClickHouseSpanKeysTest {
     }
 
     private long keyRows() {
-        return sql.count("SELECT count() FROM " + store.database() + ".span_keys");
+        return sql.count("SELECT count() FROM " + store.database() + ".span_key_lookup");
     }
 
     @Test
@@ -147,7 +148,7 @@ class ClickHouseSpanKeysTest {
                 assertThat(found).extracting(Span::spanId).containsExactlyInAnyOrderElementsOf(s.expected()));
         assertThat(reader.spansJoinedTo(stored.get(0)).consumers()).hasSize(2);
 
-        sql.execute("OPTIMIZE TABLE " + store.database() + ".span_keys FINAL");
+        sql.execute("OPTIMIZE TABLE " + store.database() + ".span_key_lookup FINAL");
         assertThat(keyRows()).as("after merging").isEqualTo(7);
         assertThat(reader.spansOf("order-1")).extracting(Span::spanId).containsExactlyInAnyOrderElementsOf(s.expected());
     }
@@ -159,13 +160,13 @@ class ClickHouseSpanKeysTest {
         spans.accept(s.spans());
         List<String> before = reader.spansOf("order-1").stream().map(Span::spanId).toList();
 
-        // The database as it was before V010, holding the same spans: no lookup table, V010 not applied.
+        // The database as it was before V010, holding the same spans: no lookup table, V010 and V012 not applied.
         String db = store.database();
-        sql.execute("DROP VIEW " + db + ".span_keys_mv");
-        sql.execute("DROP TABLE " + db + ".span_keys");
-        sql.execute("DELETE FROM " + db + ".schema_migrations WHERE version = 'V010'");
+        sql.execute("DROP VIEW " + db + ".span_key_lookup_mv");
+        sql.execute("DROP TABLE " + db + ".span_key_lookup");
+        sql.execute("DELETE FROM " + db + ".schema_migrations WHERE version IN ('V010', 'V012')");
 
-        assertThat(new SchemaMigrator(store).migrate()).containsExactly("V010");
+        assertThat(new SchemaMigrator(store).migrate()).containsExactly("V010", "V012");
 
         assertThat(keyRows()).isEqualTo(7);
         assertThat(reader.spansOf("order-1")).extracting(Span::spanId).containsExactlyElementsOf(before)
@@ -173,6 +174,58 @@ class ClickHouseSpanKeysTest {
         // Spans stored after the migration are kept by the view again.
         spans.accept(List.of(span(OTHER_TRACE, "0000000000000fff", "CONSUMER", at(2, 0x101), "payments", null, null, null)));
         assertThat(reader.spansOf("order-1")).extracting(Span::spanId).contains("0000000000000fff");
+    }
+
+    private long tables(String name) {
+        return sql.count("SELECT count() FROM system.tables WHERE database = '" + store.database() + "' AND name = '" + name + "'");
+    }
+
+    @Test
+    void v012MovesTheKeysOfAnExistingInstallIntoFineGranulesAndMayRunAgain() throws Exception {
+        Scene s = scene("order-1", TRACE, 0x100);
+        events.accept(s.events());
+        spans.accept(s.spans());
+        String db = store.database();
+        // Back to a V010 install holding data: no new table or view; V010's table (here with the correlation keys only).
+        sql.execute("DROP VIEW " + db + ".span_key_lookup_mv");
+        sql.execute("DROP TABLE " + db + ".span_key_lookup");
+        sql.execute("DELETE FROM " + db + ".schema_migrations WHERE version = 'V012'");
+        sql.execute("DELETE FROM " + db + ".schema_migrations WHERE version = 'V010'");
+        for (String stmt : List.of(
+                "CREATE TABLE " + db + ".span_keys (kind Enum8('correlation' = 1, 'message' = 2, 'link' = 3, 'record' = 4),"
+                        + " key String, key2 String, trace_id String, span_id String, ingest_ts DateTime64(3, 'UTC'))"
+                        + " ENGINE = ReplacingMergeTree ORDER BY (kind, key, key2, trace_id, span_id)",
+                "CREATE MATERIALIZED VIEW " + db + ".span_keys_mv TO " + db + ".span_keys AS SELECT 'correlation' AS kind,"
+                        + " correlation_id AS key, '' AS key2, trace_id, span_id, ingest_ts FROM " + db + ".spans"
+                        + " WHERE correlation_id != ''",
+                "INSERT INTO " + db + ".schema_migrations (version) VALUES ('V010')")) {
+            sql.execute(stmt);
+        }
+        assertThat(tables("span_keys")).isEqualTo(1);
+        assertThat(tables("span_key_lookup")).isZero();
+
+        // V012 stopped after its first statement: the new table exists, empty, beside V010's table and view.
+        sql.execute("CREATE TABLE " + db + ".span_key_lookup AS " + db + ".span_keys ENGINE = ReplacingMergeTree"
+                + " ORDER BY (kind, key, key2, trace_id, span_id) SETTINGS index_granularity = 512");
+
+        assertThat(new SchemaMigrator(store).migrate()).containsExactly("V012");
+        assertThat(tables("span_keys")).as("V010's table").isZero();
+        assertThat(tables("span_keys_mv")).as("V010's view").isZero();
+        assertThat(tables("span_key_lookup_mv")).isEqualTo(1);
+        assertThat(sql.count("SELECT count() FROM system.tables WHERE database = '" + db + "' AND name = 'span_key_lookup'"
+                + " AND engine_full LIKE '%index_granularity = 512%'")).as("fine granules").isEqualTo(1);
+        assertThat(keyRows()).isEqualTo(7);
+        assertThat(reader.spansOf("order-1")).extracting(Span::spanId).containsExactlyInAnyOrderElementsOf(s.expected());
+
+        // Applied once more in full (its record lost): the rows are refilled again and fold, nothing is doubled.
+        sql.execute("DELETE FROM " + db + ".schema_migrations WHERE version = 'V012'");
+        assertThat(new SchemaMigrator(store).migrate()).containsExactly("V012");
+        assertThat(reader.spansOf("order-1")).extracting(Span::spanId).containsExactlyInAnyOrderElementsOf(s.expected());
+        sql.execute("OPTIMIZE TABLE " + db + ".span_key_lookup FINAL");
+        assertThat(keyRows()).isEqualTo(7);
+        // The view writes new spans' keys.
+        spans.accept(List.of(span(OTHER_TRACE, "0000000000000fff", "CONSUMER", at(2, 0x101), "payments", null, null, null)));
+        assertThat(keyRows()).isEqualTo(8);
     }
 
     @Test
