@@ -143,7 +143,7 @@ public final class LiveEngine {
             InstanceSnapshot snap = e.snapshot();
             Since s = since.remove(snap.correlationId());
             Instant stateSince = s != null && s.state() == snap.state() ? s.at() : now;
-            evictedRows.put(snap.correlationId(), new InstanceRecord(snap, e.eventTypes(),
+            evictedRows.put(snap.correlationId(), new InstanceRecord(snap, e.steps(),
                     partitionOf(snap.correlationId(), partitionCount), stateSince, now));
             evictedOverCap.incrementAndGet();
         }
@@ -218,7 +218,7 @@ public final class LiveEngine {
                 s = new Since(snap.state(), now);
                 since.put(snap.correlationId(), s);
             }
-            rows.put(snap.correlationId(), new InstanceRecord(snap, engine.eventTypes(snap.correlationId()),
+            rows.put(snap.correlationId(), new InstanceRecord(snap, engine.steps(snap.correlationId()),
                     partitionOf(snap.correlationId(), partitionCount), s.at(), now));
         }
         evictedRows.forEach(rows::putIfAbsent); // an ID live again since its eviction is written as it is now

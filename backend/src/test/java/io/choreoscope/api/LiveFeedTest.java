@@ -26,6 +26,7 @@ import io.choreoscope.model.InstanceRecord;
 import io.choreoscope.model.InstanceWriter;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.StepSequence;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.junit.jupiter.api.AfterAll;
@@ -63,7 +64,7 @@ class LiveFeedTest {
     private static InstanceRecord running(String id, Instant at) {
         InstanceSnapshot s = new InstanceSnapshot(id, Set.of(id), "LiveBurst", InstanceState.RUNNING, "started", at, at, 1, 0,
                 "LiveBurst", "burster", List.of(), List.of());
-        return new InstanceRecord(s, List.of("LiveBurst"), 0, at, at);
+        return new InstanceRecord(s, StepSequence.at(at, List.of("LiveBurst")), 0, at, at);
     }
 
     @Test

@@ -180,8 +180,8 @@ public final class ApiBenchmark {
                 + "'OrderPlaced', 'COMPLETED', 'reached end event OrderDelivered (learned)', "
                 + "now64(3) - toIntervalMillisecond((" + ids + " - number) * 50), now64(3) - toIntervalMillisecond((" + ids + " - number) * 50 - 40), "
                 + "5, 0, 'OrderDelivered', 'delivery', '[]', '[]', "
-                + "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 12, now64(3), now64(3), number "
-                + "FROM numbers(" + ids + ")", db);
+                + "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 12, now64(3), now64(3), number, "
+                + "[0, 10, 20, 30, 40] FROM numbers(" + ids + ")", db); // step_offsets (V011): its events are 10 ms apart
         System.out.printf("generated %,d events%s and %,d instances in %.1f s%n", n, withSpans ? " (one span each)" : "", ids,
                 (System.nanoTime() - t0) / 1e9);
     }

@@ -26,6 +26,7 @@ import io.choreoscope.model.Span;
 import io.choreoscope.model.flow.ExpectedStep;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.StepSequence;
 import io.choreoscope.model.service.ServiceIdentity;
 import io.choreoscope.services.StuckDiagnosis;
 import io.choreoscope.storage.clickhouse.ClickHouseConfig;
@@ -170,7 +171,7 @@ public final class StuckListBenchmark {
                     isStuck ? "idle 5000 ms; expected OrderShipped" : "reached end", start, last, steps, 0,
                     TYPES[steps - 1], SERVICES[steps - 1],
                     isStuck ? List.of(new ExpectedStep("OrderShipped", 0.95, 5000, true)) : List.of(), List.of());
-            rows.add(new InstanceRecord(snapshot, Arrays.asList(TYPES).subList(0, steps), i % 4, last, last));
+            rows.add(new InstanceRecord(snapshot, StepSequence.at(last, Arrays.asList(TYPES).subList(0, steps)), i % 4, last, last));
             if (records.size() >= 20_000) {
                 flush(events, spans, instances, records, spanRows, rows);
             }

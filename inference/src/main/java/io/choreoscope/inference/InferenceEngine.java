@@ -12,6 +12,7 @@ import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
 import io.choreoscope.model.flow.LinkedObservation;
 import io.choreoscope.model.flow.StateChange;
+import io.choreoscope.model.flow.StepSequence;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -287,8 +288,12 @@ public final class InferenceEngine {
         views = null;
     }
 
-    /** An instance evicted over the cap: its snapshot as of the drain and its event types in time order. */
-    public record Evicted(InstanceSnapshot snapshot, List<String> eventTypes) {
+    /** An instance evicted over the cap: its snapshot as of the drain and its steps in time order. */
+    public record Evicted(InstanceSnapshot snapshot, StepSequence steps) {
+        /** Its event types in time order. */
+        public List<String> eventTypes() {
+            return steps.types();
+        }
     }
 
     /**
@@ -309,11 +314,7 @@ public final class InferenceEngine {
                 continue;
             }
             FlowStats fs = v.get(flowOf(in));
-            List<String> eventTypes = new ArrayList<>(in.size);
-            for (int i = 0; i < in.size; i++) {
-                eventTypes.add(types.name(in.type(i)));
-            }
-            out.add(new Evicted(snapshotOf(in, v, nowMs), eventTypes));
+            out.add(new Evicted(snapshotOf(in, v, nowMs), stepsOf(in)));
             FlowStats acc = evicted.computeIfAbsent(fs.flow, FlowStats::new);
             acc.add(in);
             for (Deviation d : deviations(in, fs)) {
@@ -661,6 +662,25 @@ public final class InferenceEngine {
             }
         }
         return out;
+    }
+
+    /**
+     * The steps of an instance (its kept events' types and timestamps in time order, as its row stores them); empty
+     * when unknown. Linear in its events.
+     */
+    public StepSequence steps(String id) {
+        Instance in = byId.get(id);
+        return in == null ? StepSequence.EMPTY : stepsOf(in);
+    }
+
+    private StepSequence stepsOf(Instance in) {
+        List<String> out = new ArrayList<>(in.size);
+        long[] times = new long[in.size];
+        for (int i = 0; i < in.size; i++) {
+            out.add(types.name(in.type(i)));
+            times[i] = in.ts(i);
+        }
+        return StepSequence.of(out, times);
     }
 
     /** Flow models of every flow seen, sorted by name. Linear in the events held. */

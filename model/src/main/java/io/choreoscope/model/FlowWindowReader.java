@@ -8,7 +8,8 @@ import io.choreoscope.model.flow.Variant;
 
 /**
  * Flow models and variants of a time window, computed from the stored events of the instances of one flow that
- * started in [{@code from}, {@code to}) (their events after {@code to} included: whole instances). Counts are exact
+ * started in [{@code from}, {@code to}) (their events after {@code to} included: whole instances), as the instance
+ * rows' steps hold them ({@link InstanceRecord#steps()}) or, where a row holds none, as the events store them. Counts are exact
  * (full counts, no sampling) and follow the process-mining definitions of {@link FlowModel}: within each instance,
  * events ordered by timestamp, then partition, offset and topic, a record stored twice (same Kafka coordinates) or
  * an event sent twice (same event ID) counted once. Reads that cannot be answered throw {@link StorageException};

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import io.choreoscope.model.ObservationSink;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.StepSequence;
 import io.choreoscope.model.flow.Variant;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,16 +113,27 @@ public abstract class FlowWindowContract {
             byId.computeIfAbsent(primary, k -> new ArrayList<>()).add(o);
         }
         List<InstanceRecord> rows = new ArrayList<>();
-        byId.forEach((id, obs) -> {
-            Instant first = obs.stream().map(Observation::timestamp).min(Instant::compareTo).orElseThrow();
-            Instant last = obs.stream().map(Observation::timestamp).max(Instant::compareTo).orElseThrow();
-            InstanceState state = states.getOrDefault(id, InstanceState.COMPLETED);
-            InstanceSnapshot s = new InstanceSnapshot(id, linked.getOrDefault(id, Set.of(id)), flow, state,
-                    state.name(), first, last, obs.size(), 0, obs.get(obs.size() - 1).eventType(), "svc", List.of(),
-                    List.of());
-            rows.add(new InstanceRecord(s, obs.stream().map(Observation::eventType).toList(), 0, last, last));
-        });
+        byId.forEach((id, obs) -> rows.add(instanceRow(id, linked.getOrDefault(id, Set.of(id)), flow,
+                states.getOrDefault(id, InstanceState.COMPLETED), obs)));
         instances.write(rows);
+    }
+
+    /**
+     * The row inference writes for an instance of {@code events} (distinct records): its steps in time order
+     * (timestamp, partition, offset, topic), started at the first, with each step's time.
+     */
+    protected static InstanceRecord instanceRow(String id, Set<String> linkedIds, String flow, InstanceState state,
+                                                List<Observation> events) {
+        List<Observation> obs = events.stream().sorted(Comparator.comparing(Observation::timestamp)
+                .thenComparingInt(Observation::partition).thenComparingLong(Observation::offset)
+                .thenComparing(Observation::topic)).toList();
+        Instant first = obs.get(0).timestamp();
+        Instant last = obs.get(obs.size() - 1).timestamp();
+        InstanceSnapshot s = new InstanceSnapshot(id, linkedIds, flow, state, state.name(), first, last, obs.size(), 0,
+                obs.get(obs.size() - 1).eventType(), "svc", List.of(), List.of());
+        StepSequence steps = StepSequence.of(obs.stream().map(Observation::eventType).toList(),
+                obs.stream().mapToLong(o -> o.timestamp().toEpochMilli()).toArray());
+        return new InstanceRecord(s, steps, 0, last, last);
     }
 
     private static Map<String, Long> dfgOf(FlowModel m) {

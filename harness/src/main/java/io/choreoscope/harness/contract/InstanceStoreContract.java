@@ -31,6 +31,7 @@ import io.choreoscope.model.flow.DeviationKind;
 import io.choreoscope.model.flow.ExpectedStep;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.StepSequence;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -110,7 +111,7 @@ public abstract class InstanceStoreContract {
             Instant since = stateSince != null ? stateSince : last;
             InstanceSnapshot s = new InstanceSnapshot(id, linked, flow, state, state + " since " + since, started, last,
                     types.size(), 0, types.get(types.size() - 1), "orders", List.of(), List.of());
-            return new InstanceRecord(s, types, partition, since, updatedAt != null ? updatedAt : since);
+            return new InstanceRecord(s, StepSequence.at(started, types), partition, since, updatedAt != null ? updatedAt : since);
         }
     }
 
@@ -146,7 +147,8 @@ public abstract class InstanceStoreContract {
                 List.of(new Deviation(DeviationKind.SKIPPED_STEP, "PaymentCaptured", "OrderPlaced -> PaymentCaptured skips StockReserved"),
                         new Deviation(DeviationKind.DUPLICATE, "PaymentCaptured", "payments/0/7 delivered twice")));
 
-        writer.write(List.of(new InstanceRecord(s, List.of("OrderPlaced", "PaymentCaptured"), 3, T, T.plusSeconds(3))));
+        writer.write(List.of(new InstanceRecord(s, StepSequence.of(List.of("OrderPlaced", "PaymentCaptured"),
+                new long[] {T.toEpochMilli(), T.plusMillis(2_345).toEpochMilli()}), 3, T, T.plusSeconds(3))));
 
         assertThat(reader.byId("order-1")).contains(s);
     }

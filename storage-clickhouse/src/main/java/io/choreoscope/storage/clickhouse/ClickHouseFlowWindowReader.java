@@ -18,18 +18,25 @@ import io.choreoscope.model.flow.InstanceState;
 import io.choreoscope.model.flow.Variant;
 
 /**
- * Windowed flow models and variants, computed in ClickHouse from {@code events} and {@code instances} (the measured
- * query of STACK.md: per instance, {@code arraySort} the {@code groupArray} of its events, then {@code ARRAY JOIN}
- * the consecutive pairs and {@code GROUP BY} them). The instances are those of the flow started in the window
- * ({@code instances FINAL}); their events are found under every linked ID, through the primary key of
- * {@code events}. A record stored twice (a redelivered batch not merged yet) or an event sent twice (same event
- * ID) counts once: the copy that sorts first. Every value is bound as a parameter. Each query runs at most
- * {@link #MAX_EXECUTION_TIME}; ClickHouse stops it then and this throws {@code QueryLimitException}.
+ * Windowed flow models and variants, computed in ClickHouse from {@code instances} (the measured query of STACK.md:
+ * per instance, its steps in time order, then {@code ARRAY JOIN} the consecutive pairs and {@code GROUP BY} them). The
+ * instances are those of the flow started in the window ({@code instances FINAL}). Each row carries its instance's
+ * steps as inference kept them (event types and, since migration V011, their times as ms after the start): a record
+ * stored twice or an event sent twice (same event ID) is in it once, the copy that sorts first. An instance whose row
+ * lacks them (written before V011, or events beyond inference's cap left out: {@code dropped_events > 0}) is read
+ * from {@code events} instead, under every linked ID through its primary key, deduplicated the same way, so answers
+ * stay exact. Every value is bound as a parameter. Each query runs at most {@link #MAX_EXECUTION_TIME}; ClickHouse
+ * stops it then and this throws {@code QueryLimitException}.
  */
 public final class ClickHouseFlowWindowReader implements FlowWindowReader {
     /** Longest run of one windowed query. */
     public static final Duration MAX_EXECUTION_TIME = Duration.ofSeconds(20);
     private static final QueryLimits LIMITS = new QueryLimits(MAX_EXECUTION_TIME, 0, 0);
+
+    /** A row whose steps are whole in {@code instances} (V011): read from there, not from {@code events}. */
+    static final String STEPS_STORED = "dropped_events = 0 AND notEmpty(step_offsets)"
+            + " AND length(step_offsets) = length(event_types)";
+    private static final String WINDOW = "flow = ? AND started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS;
 
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
     };
@@ -45,9 +52,10 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
     }
 
     /**
-     * One row per instance started in the window: {@code cid}, {@code state} and {@code evs}, its events as
-     * (ts, partition, offset, topic, event_type, source_service, event_id) in order (timestamp, partition, offset,
-     * topic). Parameters: flow, from, to, flow, from, to.
+     * One row per instance started in the window whose row matches {@code filter} (a condition on {@code instances},
+     * starting with AND, or empty): {@code cid}, {@code state} and {@code evs}, its events as (ts, partition, offset,
+     * topic, event_type, source_service, event_id) in order (timestamp, partition, offset, topic), read from
+     * {@code events}. Parameters: flow, from, to, flow, from, to.
      *
      * <p>Events are grouped per stored correlation ID first (one pass over the primary-key ranges of the window's
      * IDs), then the small per-ID arrays are joined to their instance (several linked IDs make one instance). Two
@@ -56,8 +64,8 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
      * topic is kept (sorted by event ID, each ID's first). Measured 2.4 times faster than deduplicating with a
      * GROUP BY over a per-row key (docs/BENCHMARKS.md).
      */
-    private String traces() {
-        String window = "flow = ? AND started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS;
+    private String traces(String filter) {
+        String window = WINDOW + filter;
         return "SELECT cid, state, arraySort(x -> (x.1, x.2, x.3, x.4), arrayFilter((x, i) -> x.7 = '' OR i = 1"
                 + " OR byId[i - 1].7 != x.7, byId, arrayEnumerate(byId))) AS evs FROM ("
                 + " SELECT l.cid AS cid, any(l.state) AS state,"
@@ -70,33 +78,59 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
                 + ".instances FINAL WHERE " + window + ") AS l ON g.id = l.lid GROUP BY cid)";
     }
 
-    private static Object[] windowParams(String flow, Instant from, Instant to, Object... more) {
-        Object[] p = new Object[6 + more.length];
-        p[0] = flow;
-        p[1] = from;
-        p[2] = to;
-        p[3] = flow;
-        p[4] = from;
-        p[5] = to;
-        System.arraycopy(more, 0, p, 6, more.length);
+    /**
+     * One row per instance started in the window: {@code cid}, {@code state}, {@code types} (its steps' event types
+     * in order), {@code d} (ms from each step to the next), {@code dur} (ms from the first step to the last) and
+     * {@code last} (the last step's time, epoch ms). From the instance row when it holds its steps' times, else from
+     * {@code events} ({@link #traces}). Parameters: (flow, from, to) {@link #STEPS_WINDOWS} times.
+     */
+    private String steps() {
+        String fromEvents = "SELECT cid, state, CAST(arrayMap(x -> x.5, evs) AS Array(LowCardinality(String))) AS types,"
+                + " arrayPopFront(arrayDifference(arrayMap(x -> toUnixTimestamp64Milli(x.1), evs))) AS d,"
+                + " toUnixTimestamp64Milli(evs[-1].1) - toUnixTimestamp64Milli(evs[1].1) AS dur,"
+                + " toUnixTimestamp64Milli(evs[-1].1) AS last FROM (";
+        return "SELECT correlation_id AS cid, state, event_types AS types,"
+                + " CAST(arrayPopFront(arrayDifference(step_offsets)) AS Array(Int64)) AS d,"
+                + " toInt64(step_offsets[-1]) - toInt64(step_offsets[1]) AS dur,"
+                + " toUnixTimestamp64Milli(started_at) + toInt64(step_offsets[-1]) AS last"
+                + " FROM " + db + ".instances FINAL WHERE " + WINDOW + " AND " + STEPS_STORED
+                + " UNION ALL " + fromEvents + traces(" AND NOT (" + STEPS_STORED + ")") + ")";
+    }
+
+    /** How many times {@link #steps} binds the window. */
+    private static final int STEPS_WINDOWS = 3;
+
+    /** (flow, from, to) {@code windows} times, then {@code more}. */
+    private static Object[] windowParams(int windows, String flow, Instant from, Instant to, Object... more) {
+        Object[] p = new Object[3 * windows + more.length];
+        for (int i = 0; i < windows; i++) {
+            p[3 * i] = flow;
+            p[3 * i + 1] = from;
+            p[3 * i + 2] = to;
+        }
+        System.arraycopy(more, 0, p, 3 * windows, more.length);
         return p;
     }
 
     @Override
     public FlowModel model(String flow, Instant from, Instant to) {
-        // kind 0: a directly-follows pair with its latency; 1: an event (node); 2: first event; 3: last event. The 5th
-        // element is 1 on the first occurrence of its pair or step within the instance (arrayEnumerateUniq), so the
-        // instances having it are a plain sum: no uniqExact over correlation IDs (measured in docs/BENCHMARKS.md).
-        String q = "SELECT it.1 AS kind, toString(it.2) AS a, toString(it.3) AS b, count() AS n, sum(it.5) AS inst,"
-                + " toJSONString(quantilesExactIf(0.5, 0.95, 0.99)(it.4, it.1 = 0)) AS q FROM ("
-                + " SELECT evs, arrayMap(x -> x.5, evs) AS types FROM (" + traces() + "))"
+        // Instances are grouped by their sequence of steps first (a few hundred variants for many thousands of
+        // instances), each variant keeping its count and, per position, the latencies of all its instances
+        // (groupArrayForEach of the per-instance differences). Then per variant, kind 0: a directly-follows pair with
+        // its latencies; 1: an event (node); 2: first event; 3: last event. The 4th element is true on the first
+        // occurrence of its pair or step within the sequence (arrayEnumerateUniq), so the instances having it are
+        // the sum of the counts of the variants where it is true. Percentiles are exact (quantilesExact over every
+        // latency, as with one row per pair occurrence).
+        String q = "SELECT it.1 AS kind, it.2 AS a, it.3 AS b, sum(n) AS c, sum(if(it.4, n, 0)) AS inst,"
+                + " toJSONString(quantilesExactArray(0.5, 0.95, 0.99)(it.5)) AS q FROM ("
+                + " SELECT CAST(types AS Array(String)) AS types, n, lats FROM ("
+                + "  SELECT types, count() AS n, groupArrayForEach(d) AS lats FROM (" + steps() + ") GROUP BY types))"
                 + " ARRAY JOIN arrayConcat("
-                + "arrayMap((i, u) -> (toUInt8(0), types[i], types[i + 1],"
-                + " toInt64(toUnixTimestamp64Milli(evs[i + 1].1) - toUnixTimestamp64Milli(evs[i].1)), toUInt8(u = 1)),"
-                + " range(1, length(evs)), arrayEnumerateUniq(arrayPopBack(types), arrayPopFront(types))),"
-                + " arrayMap((t, u) -> (toUInt8(1), t, t, toInt64(0), toUInt8(u = 1)), types, arrayEnumerateUniq(types)),"
-                + " [(toUInt8(2), types[1], types[1], toInt64(0), toUInt8(1)),"
-                + " (toUInt8(3), types[-1], types[-1], toInt64(0), toUInt8(1))]) AS it"
+                + "arrayMap((i, u) -> (toUInt8(0), types[i], types[i + 1], u = 1, lats[i]),"
+                + " range(1, length(types)), arrayEnumerateUniq(arrayPopBack(types), arrayPopFront(types))),"
+                + " arrayMap((t, u) -> (toUInt8(1), t, t, u = 1, emptyArrayInt64()), types, arrayEnumerateUniq(types)),"
+                + " [(toUInt8(2), types[1], types[1], true, emptyArrayInt64()),"
+                + " (toUInt8(3), types[-1], types[-1], true, emptyArrayInt64())]) AS it"
                 + " GROUP BY kind, a, b ORDER BY kind, a, b";
         List<FlowModel.Node> nodes = new ArrayList<>();
         List<Object[]> pairs = new ArrayList<>();
@@ -114,7 +148,7 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
                 default -> ends.put(a, count);
             }
             return null;
-        }, windowParams(flow, from, to));
+        }, windowParams(STEPS_WINDOWS, flow, from, to));
         Map<String, Long> out = new HashMap<>();
         for (Object[] p : pairs) {
             out.merge((String) p[0], (Long) p[2], Long::sum);
@@ -133,11 +167,11 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
     @Override
     public List<Variant> variants(String flow, Instant from, Instant to, int limit) {
         String q = "SELECT lower(hex(cityHash64(steps))) AS id, toJSONString(arraySlice(steps, 1, " + Variant.MAX_STEPS + ")) AS s,"
-                + " length(steps) AS len, count() AS n, toJSONString(quantilesExact(0.5, 0.95)(dur)) AS q,"
-                + " toJSONString(sumMap(map(toString(state), toUInt64(1)))) AS outcomes, sum(count()) OVER () AS total"
-                + " FROM (SELECT state, arrayMap(x -> toString(x.5), evs) AS steps,"
-                + " toInt64(toUnixTimestamp64Milli(evs[-1].1) - toUnixTimestamp64Milli(evs[1].1)) AS dur FROM ("
-                + traces() + ")) GROUP BY steps ORDER BY n DESC, id LIMIT ?";
+                + " length(steps) AS len, n, toJSONString(qs) AS q, toJSONString(outs) AS outcomes,"
+                + " sum(n) OVER () AS total FROM ("
+                + " SELECT CAST(types AS Array(String)) AS steps, count() AS n, quantilesExact(0.5, 0.95)(dur) AS qs,"
+                + " sumMap(map(toString(state), toUInt64(1))) AS outs FROM (" + steps() + ") GROUP BY types)"
+                + " ORDER BY n DESC, id LIMIT ?";
         return sql.query(LIMITS, q, rs -> {
             long n = rs.getLong(4);
             double[] d = doubles(rs, 5);
@@ -151,23 +185,23 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
             });
             return new Variant(rs.getString(1), Json.read(rs.getString(2), STRINGS), rs.getInt(3), n, (double) n / rs.getLong(7), d[0],
                     d[1], outcomes);
-        }, windowParams(flow, from, to, limit));
+        }, windowParams(STEPS_WINDOWS, flow, from, to, limit));
     }
 
     @Override
     public List<String> variantInstances(String flow, Instant from, Instant to, String variantId, int limit) {
-        String q = "SELECT cid FROM (" + traces() + ")"
-                + " WHERE lower(hex(cityHash64(arrayMap(x -> toString(x.5), evs)))) = ?"
-                + " ORDER BY evs[-1].1 DESC, cid DESC LIMIT ?";
-        return sql.query(LIMITS, q, rs -> rs.getString(1), windowParams(flow, from, to, variantId, limit));
+        String q = "SELECT cid FROM (" + steps() + ")"
+                + " WHERE lower(hex(cityHash64(CAST(types AS Array(String))))) = ?"
+                + " ORDER BY last DESC, cid DESC LIMIT ?";
+        return sql.query(LIMITS, q, rs -> rs.getString(1), windowParams(STEPS_WINDOWS, flow, from, to, variantId, limit));
     }
 
     @Override
     public List<LogEvent> eventLog(String flow, Instant from, Instant to, int maxEvents) {
-        String q = "SELECT cid, toString(ev.5), toUnixTimestamp64Milli(ev.1), toString(ev.6) FROM (" + traces() + ")"
+        String q = "SELECT cid, toString(ev.5), toUnixTimestamp64Milli(ev.1), toString(ev.6) FROM (" + traces("") + ")"
                 + " ARRAY JOIN evs AS ev ORDER BY evs[1].1, cid, ev LIMIT ?";
         List<LogEvent> out = sql.query(LIMITS, q, rs -> new LogEvent(rs.getString(1), rs.getString(2),
-                Instant.ofEpochMilli(rs.getLong(3)), rs.getString(4)), windowParams(flow, from, to, maxEvents + 1));
+                Instant.ofEpochMilli(rs.getLong(3)), rs.getString(4)), windowParams(2, flow, from, to, maxEvents + 1));
         if (out.size() > maxEvents) {
             throw new io.choreoscope.model.QueryLimitException("the window holds more than " + maxEvents
                     + " events, the most one export carries; export a shorter window", null);

@@ -10,6 +10,7 @@ import io.choreoscope.model.StorageException;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.StepSequence;
 
 /**
  * Persists what live inference learned: instance rows (one streaming RowBinary insert per call), flow
@@ -21,7 +22,12 @@ import io.choreoscope.model.flow.InstanceSnapshot;
 public final class ClickHouseInstanceWriter implements InstanceWriter {
     static final List<String> COLUMNS = List.of("correlation_id", "linked_ids", "flow", "state", "reason",
             "started_at", "last_event_at", "event_count", "dropped_events", "last_event_type", "last_service",
-            "expected_next", "deviations", "event_types", "partition", "state_since", "updated_at", "version");
+            "expected_next", "deviations", "event_types", "partition", "state_since", "updated_at", "version",
+            "step_offsets");
+    /** The columns before migration V011 (no step times): for measuring what the step times cost a write. */
+    static final List<String> COLUMNS_BEFORE_V011 = COLUMNS.subList(0, COLUMNS.size() - 1);
+    /** Largest step offset a row can hold (UInt32 ms, about 49.7 days). */
+    static final long MAX_OFFSET_MS = 0xFFFF_FFFFL;
     private static final AtomicLong LAST_VERSION = new AtomicLong();
 
     private final ClickHouseStore store;
@@ -40,13 +46,21 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
     /** Writes instance rows; returns when ClickHouse acknowledged them. */
     @Override
     public void write(List<InstanceRecord> rows) {
+        write(rows, true);
+    }
+
+    /**
+     * Writes instance rows, without their step times unless {@code steps}: as a writer before migration V011 did (for
+     * tests of the readers' fallback, and to measure what the step times cost).
+     */
+    void write(List<InstanceRecord> rows, boolean steps) {
         if (rows.isEmpty()) {
             return;
         }
         try {
-            store.insertRowBinary("instances", COLUMNS, rows.size() + " instance rows", w -> {
+            store.insertRowBinary("instances", steps ? COLUMNS : COLUMNS_BEFORE_V011, rows.size() + " instance rows", w -> {
                 for (InstanceRecord r : rows) {
-                    write(w, r);
+                    write(w, r, steps);
                 }
             });
         } catch (SinkUnavailableException e) {
@@ -54,7 +68,11 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
         }
     }
 
-    private static void write(RowBinaryOutput w, InstanceRecord r) throws java.io.IOException {
+    /**
+     * One row in the order of {@link #COLUMNS}; without {@code step_offsets} (the row as before V011) unless
+     * {@code steps}.
+     */
+    static void write(RowBinaryOutput w, InstanceRecord r, boolean steps) throws java.io.IOException {
         InstanceSnapshot s = r.snapshot();
         w.string(s.correlationId());
         List<String> linked = new java.util.ArrayList<>(new java.util.TreeSet<>(s.linkedIds()));
@@ -84,6 +102,29 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
         w.int64(r.stateSince().toEpochMilli());
         w.int64(r.updatedAt().toEpochMilli());
         w.uint64(nextVersion());
+        if (steps) {
+            writeOffsets(w, r.steps(), s.startedAt().toEpochMilli());
+        }
+    }
+
+    /**
+     * Each step's time as ms after {@code startedAt}; nothing (an empty array, read as "no step times": the windowed
+     * reader then reads the instance's events) when a step lies before {@code startedAt} or more than
+     * {@link #MAX_OFFSET_MS} after it.
+     */
+    private static void writeOffsets(RowBinaryOutput w, StepSequence steps, long startedAt) throws java.io.IOException {
+        int n = steps.size();
+        for (int i = 0; i < n; i++) {
+            long offset = steps.time(i) - startedAt;
+            if (offset < 0 || offset > MAX_OFFSET_MS) {
+                n = 0;
+                break;
+            }
+        }
+        w.varUInt(n);
+        for (int i = 0; i < n; i++) {
+            w.uint32(steps.time(i) - startedAt);
+        }
     }
 
     /** Replaces the flow models of one owner (a partition, or {@code all} for the embedded engine). */

@@ -16,6 +16,7 @@ import io.choreoscope.model.SchemaRef;
 import io.choreoscope.model.api.FlowSchemas;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.StepSequence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -108,6 +109,6 @@ class ClickHouseFlowSchemaReaderTest {
     private static InstanceRecord row(String id, Set<String> linked, String flow, Instant started) {
         InstanceSnapshot s = new InstanceSnapshot(id, linked, flow, InstanceState.RUNNING, "", started,
                 started.plusSeconds(2), 2, 0, "ContentUploaded", "uploads", List.of(), List.of());
-        return new InstanceRecord(s, List.of("ContentUploaded"), 0, started, started);
+        return new InstanceRecord(s, StepSequence.at(started, List.of("ContentUploaded")), 0, started, started);
     }
 }

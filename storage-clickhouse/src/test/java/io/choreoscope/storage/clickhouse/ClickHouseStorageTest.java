@@ -1,7 +1,10 @@
 package io.choreoscope.storage.clickhouse;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.List;
 
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
 import io.choreoscope.harness.contract.EventStoreContract;
@@ -9,6 +12,10 @@ import io.choreoscope.harness.contract.FlowModelStoreContract;
 import io.choreoscope.harness.contract.FlowWindowContract;
 import io.choreoscope.harness.contract.InstanceStoreContract;
 import io.choreoscope.harness.contract.SpanStoreContract;
+import io.choreoscope.model.InstanceRecord;
+import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.flow.FlowModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -91,6 +98,37 @@ class ClickHouseStorageTest {
             SqlRunner sql = freshDatabase();
             return new FlowWindowStore(new ClickHouseEventWriter(sql.store()), new ClickHouseInstanceWriter(sql.store(), sql),
                     new ClickHouseFlowWindowReader(sql));
+        }
+    }
+
+    /** The same contract over instance rows written without step times (before migration V011): read from events. */
+    @Nested
+    class FlowWindowsOfRowsBeforeV011 extends FlowWindowContract {
+        @Override
+        protected FlowWindowStore storage() {
+            SqlRunner sql = freshDatabase();
+            ClickHouseInstanceWriter writer = new ClickHouseInstanceWriter(sql.store(), sql);
+            return new FlowWindowStore(new ClickHouseEventWriter(sql.store()), new InstanceWriter() {
+                @Override
+                public void write(List<InstanceRecord> rows) {
+                    writer.write(rows, false);
+                }
+
+                @Override
+                public void writeFlowModels(String owner, List<FlowModel> models, Instant now) {
+                    writer.writeFlowModels(owner, models, now);
+                }
+
+                @Override
+                public void retractFlowModels(String owner, Collection<String> flows, Instant now) {
+                    writer.retractFlowModels(owner, flows, now);
+                }
+
+                @Override
+                public void writeDependencyMap(String owner, DependencyMap map, Instant now) {
+                    writer.writeDependencyMap(owner, map, now);
+                }
+            }, new ClickHouseFlowWindowReader(sql));
         }
     }
 }

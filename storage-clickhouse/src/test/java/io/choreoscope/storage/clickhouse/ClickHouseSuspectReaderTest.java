@@ -19,6 +19,7 @@ import io.choreoscope.model.SuspectReader.Source;
 import io.choreoscope.model.SuspectReader.ValueCount;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.StepSequence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -129,6 +130,6 @@ class ClickHouseSuspectReaderTest {
     private static InstanceRecord row(String id, String flow, InstanceState state, Instant started) {
         InstanceSnapshot s = new InstanceSnapshot(id, Set.of(id), flow, state, "", started, started.plusSeconds(2), 2, 0,
                 "OrderPlaced", "orders", List.of(), List.of());
-        return new InstanceRecord(s, List.of("OrderPlaced"), 0, started, started);
+        return new InstanceRecord(s, StepSequence.at(started, List.of("OrderPlaced")), 0, started, started);
     }
 }
