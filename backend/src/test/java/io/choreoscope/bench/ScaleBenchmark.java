@@ -254,12 +254,14 @@ public final class ScaleBenchmark {
             long size = Math.min(chunk, ids - start);
             ch.query("INSERT INTO instances (correlation_id, linked_ids, flow, state, reason, started_at, last_event_at, event_count, "
                     + "dropped_events, last_event_type, last_service, expected_next, deviations, event_types, partition, state_since, "
-                    + "updated_at, version) "
+                    + "updated_at, version, step_offsets) "
                     + "SELECT concat('order-', toString(number)), [concat('order-', toString(number))], '" + FLOW + "', " + state + ", "
                     + "multiIf(number % 100 < 90, 'reached end event OrderDelivered (learned)', number % 100 < 95, "
                     + "'no event for 5m, expected OrderDelivered', ''), " + started + ", " + started
                     + " + toIntervalMicrosecond(4 * " + stepMicros + "), 5, 0, 'OrderDelivered', 'delivery', '[]', '[]', " + types
-                    + ", number % 12, " + started + ", now64(3), number "
+                    + ", number % 12, " + started + ", now64(3), number, "
+                    // step_offsets (V011): each step's ms after started_at, as the inference writer stores them
+                    + "arrayMap(k -> toUInt32(intDiv(k * " + stepMicros + ", 1000)), range(5)) "
                     + "FROM numbers(" + start + ", " + size + ")", DB);
         }
         System.out.printf("  %,d instance rows in %.0f s%n", ids, (System.nanoTime() - i0) / 1e9);
