@@ -1,0 +1,321 @@
+package io.choreoscope.bench;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+
+import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
+import io.choreoscope.storage.clickhouse.ClickHouseConfig;
+import io.choreoscope.storage.clickhouse.ClickHouseStore;
+import io.choreoscope.storage.clickhouse.SchemaMigrator;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+
+/**
+ * Issue 19 item 2's read benchmark at scale (a harness, not a test): N events (100M for the issue) of N/5 correlation
+ * IDs, spread evenly over the last D days (default 7) as five-step order instances, one producer span per instance
+ * (N/5 spans), and one instance row per ID with a realistic mix of states (90% completed, 5% stuck, 3% running,
+ * 2% failed), all generated straight into ClickHouse with {@code INSERT ... SELECT FROM numbers()}. Then the application
+ * runs in role {@code api} on that database (sign-in on, as shipped) and the harness times, over HTTP:
+ * <ul>
+ *   <li>{@code GET /instances/{id}} for random IDs (events, spans, graph);</li>
+ *   <li>{@code GET /flows} KPIs for the last hour and the last day;</li>
+ *   <li>{@code GET /instances} filtered by flow and state, and by flow, state and the last day;</li>
+ *   <li>{@code GET /search?mode=value} over the last 24 h and the last 7 days, for a value one record holds (an event
+ *       ID, chosen at random per request) and for a value no record holds (the whole window is read);</li>
+ *   <li>{@code GET /flows/{flow}?from&to} and {@code /variants}: the windowed flow model for the last hour;</li>
+ * </ul>
+ * each beside its anchor in the same run, run directly and alternately with the requests: a plain read of the same
+ * window's rows ({@code count(), uniqExact(correlation_id)}), or for value search a plain substring scan of the window's
+ * payloads, which says what reading the window alone costs on this machine.
+ * It also reports the stored bytes per event (compressed and not) and, last, what a shorter retention (TTL) takes:
+ * the time to apply a TTL of {@code ttlDays} to the stored events and the bytes it frees.
+ * <pre>
+ * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
+ * java -Xmx2g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.ScaleBenchmark 100000000 DIR
+ * </pre>
+ * Arguments: events (default 100,000,000), a data directory kept between runs (generated on the first run, reused
+ * after; {@code -} for a temporary one), requests per read kind (default 50; the instance reads take 20 times as
+ * many; 0: generate only), days the events span (default 7), the TTL to try at the end in days (default 0: not tried; it rewrites the
+ * stored events, so it runs last and only on a copy you can lose).
+ */
+public final class ScaleBenchmark {
+    private static final String DB = "bench";
+    private static final String FLOW = "OrderPlaced";
+
+    public static void main(String[] args) throws Exception {
+        long n = args.length > 0 ? Long.parseLong(args[0]) : 100_000_000L;
+        Path dir = args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : Files.createTempDirectory("choreoscope-scale-bench-");
+        int requests = args.length > 2 ? Integer.parseInt(args[2]) : 50;
+        int days = args.length > 3 ? Integer.parseInt(args[3]) : 7;
+        int ttlDays = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        long ids = n / 5;
+        boolean reuse = Files.isDirectory(dir.resolve("clickhouse"));
+        System.out.printf("ScaleBenchmark %,d events, %,d IDs over %d days, data in %s (%s); load %s%n", n, ids, days, dir,
+                reuse ? "reused" : "generated now", loadAverage());
+        try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0)) {
+            ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), DB));
+            List<String> applied = new SchemaMigrator(store).migrate();
+            System.out.println("migrations applied: " + applied);
+            if (!reuse) {
+                generate(ch, n, ids, days);
+            }
+            waitForMerges(ch, Duration.ofMinutes(20));
+            System.out.println("stored: " + ch.query("SELECT count() FROM bench.events").strip() + " events, "
+                    + ch.query("SELECT count() FROM bench.spans").strip() + " spans, "
+                    + ch.query("SELECT count() FROM bench.instances").strip() + " instance rows");
+            storage(ch, n);
+            if (requests == 0) {
+                store.close();
+                return; // generate (and settle) only: the reads run on a later start with the same directory
+            }
+
+            Map<String, Object> p = new HashMap<>();
+            p.put("micronaut.server.port", -1);
+            p.put("choreoscope.clickhouse.url", ch.httpUrl());
+            p.put("choreoscope.clickhouse.database", DB);
+            p.put("choreoscope.tap.enabled", false);
+            p.put("choreoscope.otlp.enabled", false);
+            p.put("choreoscope.inference.embedded", false);
+            p.put("choreoscope.ui.enabled", false);
+            p.put("choreoscope.auth.demo-users", true);
+            try (ApplicationContext app = ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext()) {
+                String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1";
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+                String token = BenchSignIn.token(http, app.getBean(EmbeddedServer.class).getURL().toString());
+                Reads reads = new Reads(http, base, token, ch);
+                Random random = new Random(42);
+                Instant now = Instant.ofEpochMilli(Long.parseLong(ch.query("SELECT toUnixTimestamp64Milli(max(ts)) FROM bench.events").strip()));
+                Instant hour = now.minus(Duration.ofHours(1));
+                Instant day = now.minus(Duration.ofDays(1));
+                Instant week = now.minus(Duration.ofDays(7));
+
+                reads.time("GET /instances/{id}", requests * 20, i -> "/instances/order-" + (long) (random.nextDouble() * ids),
+                        null);
+                reads.time("GET /flows, last hour", requests, i -> "/flows?from=" + hour + "&to=" + now, anchor(hour, now));
+                reads.time("GET /flows, last day", requests, i -> "/flows?from=" + day + "&to=" + now, anchor(day, now));
+                reads.time("GET /instances?flow&state=STUCK", requests, i -> "/instances?flow=" + FLOW + "&state=STUCK&limit=50", null);
+                reads.time("GET /instances?flow&state=COMPLETED&from&to (last day)", requests,
+                        i -> "/instances?flow=" + FLOW + "&state=COMPLETED&limit=50&from=" + day + "&to=" + now, anchor(day, now));
+                // Value search reads every payload of its window: fewer requests, and the anchor a substring scan of them.
+                int day1 = Math.max(3, requests / 2);
+                int day7 = Math.max(3, requests / 4);
+                reads.time("GET /search value, one record's event ID, last 24 h", day1,
+                        i -> "/search?mode=value&limit=20&q=" + eventIdIn(ch, random, day, now) + "&from=" + day + "&to=" + now,
+                        scan(day, now));
+                reads.time("GET /search value, no record's value, last 24 h", day1,
+                        i -> "/search?mode=value&limit=20&q=" + enc("absent-" + i) + "&from=" + day + "&to=" + now, scan(day, now));
+                reads.time("GET /search value, one record's event ID, last 7 days", day7,
+                        i -> "/search?mode=value&limit=20&q=" + eventIdIn(ch, random, week, now) + "&from=" + week + "&to=" + now,
+                        scan(week, now));
+                reads.time("GET /search value, no record's value, last 7 days", day7,
+                        i -> "/search?mode=value&limit=20&q=" + enc("absent-" + i) + "&from=" + week + "&to=" + now, scan(week, now));
+                reads.time("GET /flows/{flow}?from&to (windowed model, last hour)", requests,
+                        i -> "/flows/" + FLOW + "?from=" + hour + "&to=" + now, anchor(hour, now));
+                reads.time("GET /flows/{flow}/variants?from&to (last hour)", requests,
+                        i -> "/flows/" + FLOW + "/variants?from=" + hour + "&to=" + now, anchor(hour, now));
+            }
+            if (ttlDays > 0) {
+                ttl(ch, ttlDays);
+            }
+            store.close();
+        }
+    }
+
+    /** Times R requests (a fifth more, at least 2, first as warm-up), alternating with the anchor when there is one. */
+    private record Reads(HttpClient http, String base, String token, EmbeddedClickHouse ch) {
+        void time(String label, int requests, IntFunction<String> path, String anchorSql) throws Exception {
+            int warmup = Math.max(2, requests / 5);
+            long[] api = new long[requests];
+            long[] anchor = new long[requests];
+            Map<Integer, Integer> statuses = new TreeMap<>();
+            long bytes = 0;
+            String example = null;
+            for (int i = -warmup; i < requests; i++) {
+                String p = path.apply(i);
+                long a0 = System.nanoTime();
+                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + p)).timeout(Duration.ofSeconds(60))
+                        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofByteArray());
+                long a1 = System.nanoTime();
+                if (r.statusCode() != 200 && r.statusCode() != 422) {
+                    throw new IllegalStateException("GET " + p + " answered " + r.statusCode() + ": " + new String(r.body(), StandardCharsets.UTF_8));
+                }
+                if (anchorSql != null) {
+                    long s0 = System.nanoTime();
+                    ch.query(anchorSql);
+                    anchor[Math.max(0, i)] = i >= 0 ? System.nanoTime() - s0 : anchor[0];
+                }
+                if (i >= 0) {
+                    api[i] = a1 - a0;
+                    statuses.merge(r.statusCode(), 1, Integer::sum);
+                    bytes += r.body().length;
+                    if (r.statusCode() == 422 && example == null) {
+                        example = new String(r.body(), StandardCharsets.UTF_8);
+                    }
+                }
+            }
+            double[] a = ApiBenchmark.percentiles(api);
+            System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms  answers %s  avg %,d B%n", label, a[0], a[1], a[2],
+                    statuses, bytes / requests);
+            if (anchorSql != null) {
+                double[] s = ApiBenchmark.percentiles(anchor);
+                System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms%n", "  anchor: plain scan of the window", s[0], s[1], s[2]);
+            }
+            if (example != null) {
+                System.out.println("  422 answer: " + example);
+            }
+        }
+    }
+
+    /** A plain read of the window's rows: what reading them at all costs here. */
+    private static String anchor(Instant from, Instant to) {
+        return "SELECT count(), uniqExact(correlation_id) FROM bench.events WHERE ts >= parseDateTime64BestEffort('" + from
+                + "', 3) AND ts < parseDateTime64BestEffort('" + to + "', 3) FORMAT Null";
+    }
+
+    /** A plain case-insensitive substring scan of the window's payloads, run directly: what value search must at least read. */
+    private static String scan(Instant from, Instant to) {
+        return "SELECT count() FROM bench.events WHERE ts >= parseDateTime64BestEffort('" + from + "', 3) AND ts < "
+                + "parseDateTime64BestEffort('" + to + "', 3) AND positionCaseInsensitive(payload, 'absent-anchor') > 0 FORMAT Null";
+    }
+
+    /** The event ID of a random stored event inside [from, to) (found by its number, so cheap). */
+    private static String eventIdIn(EmbeddedClickHouse ch, Random random, Instant from, Instant to) {
+        String id = ch.query("SELECT event_id FROM bench.events WHERE correlation_id = (SELECT correlation_id FROM bench.instances "
+                + "WHERE started_at >= parseDateTime64BestEffort('" + from + "', 3) AND started_at < parseDateTime64BestEffort('" + to
+                + "', 3) LIMIT 1 OFFSET " + random.nextInt(1000) + ") LIMIT 1").strip();
+        return enc(id);
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static void generate(EmbeddedClickHouse ch, long n, long ids, int days) {
+        long t0 = System.nanoTime();
+        // Event k's time: now minus (n - k) steps, a step being days / n; the 5 events of an ID are consecutive.
+        long stepMicros = days * 86_400_000_000L / n;
+        String ts = "now64(6) - toIntervalMicrosecond((" + n + " - number) * " + stepMicros + ")";
+        String id = "concat('order-', toString(intDiv(number, 5)))";
+        String types = "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered']";
+        String services = "['orders','payments','stock','shipping','delivery']";
+        String trace = "lower(hex(MD5(" + id + ")))";
+        long chunk = 2_000_000;
+        for (long start = 0; start < n; start += chunk) {
+            long size = Math.min(chunk, n - start);
+            ch.query("INSERT INTO events (topic, partition, offset, ts, ingest_ts, key, header_keys, header_values, payload, "
+                    + "payload_size, content_type, correlation_id, event_id, event_type, source_service, causation_id, trace_id, "
+                    + "span_id, parse_status, parse_error) "
+                    + "SELECT 'orders', number % 8, number, " + ts + ", " + ts + ", " + id + ", "
+                    + "['correlationId', 'eventType'], [" + id + ", arrayElement(" + types + ", number % 5 + 1)], "
+                    + "concat('{\"orderId\":\"', " + id + ", '\",\"customer\":\"cust-', toString(number % 9973), "
+                    + "'\",\"amount\":', toString(number % 500), '.95,\"currency\":\"EUR\",\"note\":\"', repeat('x', 220), '\"}'), 330, "
+                    + "'application/json', " + id + ", toString(generateUUIDv4()), arrayElement(" + types + ", number % 5 + 1), "
+                    + "arrayElement(" + services + ", number % 5 + 1), '', " + trace + ", "
+                    + "if(number % 5 = 0, leftPad(lower(hex(cityHash64(number))), 16, '0'), ''), 'OK', '' "
+                    + "FROM numbers(" + start + ", " + size + ")", DB);
+            if ((start / chunk) % 10 == 9) {
+                System.out.printf("  %,d events in %.0f s%n", start + size, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        long s0 = System.nanoTime();
+        // One PRODUCER span per instance: the first event's, named by its trace and carrying its Kafka coordinates.
+        for (long start = 0; start < ids; start += chunk) {
+            long size = Math.min(chunk, ids - start);
+            String e = "(number * 5)";
+            ch.query("INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ts, duration_ns, "
+                    + "status_code, status_message, attributes, messaging_system, messaging_destination, messaging_operation, "
+                    + "messaging_message_id, consumer_group, correlation_id, events_json, links_json) "
+                    + "SELECT lower(hex(MD5(concat('order-', toString(number))))), leftPad(lower(hex(cityHash64(" + e + "))), 16, '0'), '', "
+                    + "'orders', 'orders publish', 'PRODUCER', now64(9) - toIntervalMicrosecond((" + n + " - " + e + ") * " + stepMicros + "), "
+                    + "1500000, 'UNSET', '', map('messaging.system', 'kafka', 'messaging.destination.name', 'orders', "
+                    + "'messaging.operation.type', 'publish', 'messaging.destination.partition.id', toString(" + e + " % 8), "
+                    + "'messaging.kafka.message.offset', toString(" + e + ")), 'kafka', 'orders', 'publish', '', '', '', '', '' "
+                    + "FROM numbers(" + start + ", " + size + ")", DB);
+        }
+        System.out.printf("  %,d spans in %.0f s%n", ids, (System.nanoTime() - s0) / 1e9);
+        long i0 = System.nanoTime();
+        String started = "now64(3) - toIntervalMicrosecond((" + n + " - number * 5) * " + stepMicros + ")";
+        String state = "multiIf(number % 100 < 90, 'COMPLETED', number % 100 < 95, 'STUCK', number % 100 < 98, 'RUNNING', 'FAILED')";
+        for (long start = 0; start < ids; start += chunk) {
+            long size = Math.min(chunk, ids - start);
+            ch.query("INSERT INTO instances (correlation_id, linked_ids, flow, state, reason, started_at, last_event_at, event_count, "
+                    + "dropped_events, last_event_type, last_service, expected_next, deviations, event_types, partition, state_since, "
+                    + "updated_at, version, step_offsets) "
+                    + "SELECT concat('order-', toString(number)), [concat('order-', toString(number))], '" + FLOW + "', " + state + ", "
+                    + "multiIf(number % 100 < 90, 'reached end event OrderDelivered (learned)', number % 100 < 95, "
+                    + "'no event for 5m, expected OrderDelivered', ''), " + started + ", " + started
+                    + " + toIntervalMicrosecond(4 * " + stepMicros + "), 5, 0, 'OrderDelivered', 'delivery', '[]', '[]', " + types
+                    + ", number % 12, " + started + ", now64(3), number, "
+                    // step_offsets (V011): each step's ms after started_at, as the inference writer stores them
+                    + "arrayMap(k -> toUInt32(intDiv(k * " + stepMicros + ", 1000)), range(5)) "
+                    + "FROM numbers(" + start + ", " + size + ")", DB);
+        }
+        System.out.printf("  %,d instance rows in %.0f s%n", ids, (System.nanoTime() - i0) / 1e9);
+        System.out.printf("generated %,d events, %,d spans and %,d instances in %.0f s%n", n, ids, ids, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Bytes on disk per table and per event, from the active parts. */
+    private static void storage(EmbeddedClickHouse ch, long n) {
+        String rows = ch.query("SELECT table, sum(rows), sum(data_compressed_bytes), sum(data_uncompressed_bytes), sum(bytes_on_disk), "
+                + "count() FROM system.parts WHERE database = 'bench' AND active GROUP BY table ORDER BY sum(bytes_on_disk) DESC FORMAT TSV");
+        long total = 0;
+        for (String line : rows.strip().split("\n")) {
+            String[] f = line.split("\t");
+            long disk = Long.parseLong(f[4]);
+            total += disk;
+            System.out.printf("  %-24s %,14d rows  %,16d B compressed  %,16d B raw  %,16d B on disk  %s parts%n", f[0],
+                    Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), disk, f[5]);
+        }
+        System.out.printf("on disk: %,d B in all = %.1f B per event (events table alone: %s B per event)%n", total, (double) total / n,
+                ch.query("SELECT round(sum(bytes_on_disk) / " + n + ", 1) FROM system.parts WHERE database = 'bench' AND active "
+                        + "AND table = 'events'").strip());
+    }
+
+    /** A shorter retention on the stored events: how long it takes to apply and what it frees. Rewrites the data. */
+    private static void ttl(EmbeddedClickHouse ch, int days) throws InterruptedException {
+        String parts = "SELECT sum(bytes_on_disk), sum(rows) FROM system.parts WHERE database = 'bench' AND active AND table = 'events'";
+        String before = ch.query(parts).strip();
+        long t0 = System.nanoTime();
+        // Applied as a mutation (materialize_ttl_after_modify is on by default); waited for here, not in the statement.
+        ch.query("ALTER TABLE bench.events MODIFY TTL toDateTime(ts) + INTERVAL " + days + " DAY");
+        while (!ch.query("SELECT count() FROM system.mutations WHERE database = 'bench' AND table = 'events' AND NOT is_done")
+                .strip().equals("0")) {
+            Thread.sleep(2000); // a harness waiting for ClickHouse's mutation, not a test
+        }
+        double took = (System.nanoTime() - t0) / 1e9;
+        String after = ch.query(parts).strip();
+        System.out.printf("TTL %d days applied in %.0f s: events (bytes on disk, rows) before %s, after %s%n", days, took, before, after);
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    private static void waitForMerges(EmbeddedClickHouse ch, Duration max) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long until = t0 + max.toNanos();
+        while (System.nanoTime() < until && !ch.query("SELECT count() FROM system.merges").strip().equals("0")) {
+            Thread.sleep(2000); // a harness waiting for background merges, not a test
+        }
+        System.out.printf("merges settled after %.0f s (%s merges running)%n", (System.nanoTime() - t0) / 1e9,
+                ch.query("SELECT count() FROM system.merges").strip());
+    }
+}
