@@ -7,7 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -64,16 +63,7 @@ public final class ApiBenchmark {
             System.out.println("events parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'events' AND active").strip()
                     + ", instances parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'instances' AND active").strip());
 
-            Map<String, Object> p = new HashMap<>();
-            p.put("micronaut.server.port", -1);
-            p.put("choreoscope.clickhouse.url", ch.httpUrl());
-            p.put("choreoscope.clickhouse.database", db);
-            p.put("choreoscope.tap.enabled", false);
-            p.put("choreoscope.otlp.enabled", false);
-            p.put("choreoscope.inference.embedded", false);
-            p.put("choreoscope.ui.enabled", false);
-            // Sign-in stays on as in production: the harness signs in once and sends the token, like the UI does.
-            p.put("choreoscope.auth.demo-users", true);
+            Map<String, Object> p = BenchSignIn.apiRole(ch.httpUrl(), db);
             try (ApplicationContext app = ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
                  SqlRunner sql = new SqlRunner(store)) {
                 String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1/instances/";

@@ -13,6 +13,23 @@ final class BenchSignIn {
     private BenchSignIn() {
     }
 
+    /**
+     * The application in role {@code api} on a stored database, as the read harnesses run it: no tap, no OTLP
+     * receiver, no inference, no UI; sign-in on with the demo users, as in production.
+     */
+    static java.util.Map<String, Object> apiRole(String clickHouseUrl, String database) {
+        java.util.Map<String, Object> p = new java.util.HashMap<>();
+        p.put("micronaut.server.port", -1);
+        p.put("choreoscope.clickhouse.url", clickHouseUrl);
+        p.put("choreoscope.clickhouse.database", database);
+        p.put("choreoscope.tap.enabled", false);
+        p.put("choreoscope.otlp.enabled", false);
+        p.put("choreoscope.inference.embedded", false);
+        p.put("choreoscope.ui.enabled", false);
+        p.put("choreoscope.auth.demo-users", true);
+        return p;
+    }
+
     /** Signs in as the demo viewer and returns the bearer token. */
     static String token(HttpClient http, String serverUrl) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(serverUrl + "/api/v1/auth/login"))

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -91,15 +90,7 @@ public final class ScaleBenchmark {
                 return; // generate (and settle) only: the reads run on a later start with the same directory
             }
 
-            Map<String, Object> p = new HashMap<>();
-            p.put("micronaut.server.port", -1);
-            p.put("choreoscope.clickhouse.url", ch.httpUrl());
-            p.put("choreoscope.clickhouse.database", DB);
-            p.put("choreoscope.tap.enabled", false);
-            p.put("choreoscope.otlp.enabled", false);
-            p.put("choreoscope.inference.embedded", false);
-            p.put("choreoscope.ui.enabled", false);
-            p.put("choreoscope.auth.demo-users", true);
+            Map<String, Object> p = BenchSignIn.apiRole(ch.httpUrl(), DB);
             try (ApplicationContext app = ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext()) {
                 String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1";
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
