@@ -93,11 +93,28 @@ public final class ClickHouseStore implements AutoCloseable {
     }
 
     private Connection connect(String database) throws SQLException {
+        return connect(database, config.getTimeout());
+    }
+
+    /**
+     * Longest wait for one migration statement's answer. A migration that fills a new table from an existing one
+     * (V010 and V012 refill the span keys from every stored span) reads the whole source table: on an install with
+     * tens of millions of spans that takes minutes, far beyond the request timeout ({@code timeout}, 30 s by
+     * default), and a migration cut off there would stop every start of the application.
+     */
+    static final java.time.Duration MIGRATION_TIMEOUT = java.time.Duration.ofHours(6);
+
+    /** A connection for schema migrations: like {@link #connect()}, but waits up to {@link #MIGRATION_TIMEOUT} per statement. */
+    Connection connectForMigrations() throws SQLException {
+        return connect(config.getDatabase(), MIGRATION_TIMEOUT.compareTo(config.getTimeout()) > 0 ? MIGRATION_TIMEOUT : config.getTimeout());
+    }
+
+    private Connection connect(String database, java.time.Duration socketTimeout) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", config.getUsername());
         p.setProperty("password", config.getPassword());
         p.setProperty("database", database);
-        p.setProperty("socket_timeout", String.valueOf(config.getTimeout().toMillis()));
+        p.setProperty("socket_timeout", String.valueOf(socketTimeout.toMillis()));
         return DriverManager.getConnection(config.jdbcUrl(), p);
     }
 

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Applies the versioned schema migrations under {@code db/clickhouse/} at start, in the order of
  * {@code migrations.txt}, each once. Applied versions are recorded in {@code schema_migrations}.
  * Statements are written idempotently ({@code IF NOT EXISTS}) so a migration interrupted half-way
- * can simply run again.
+ * can simply run again. They run on a connection that waits up to {@link ClickHouseStore#MIGRATION_TIMEOUT} for each
+ * statement (a refill of a large table takes minutes), and each statement is logged before it runs.
  */
 public final class SchemaMigrator {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
@@ -37,7 +38,7 @@ public final class SchemaMigrator {
     public List<String> migrate() throws SQLException {
         store.ensureDatabase();
         List<String> appliedNow = new ArrayList<>();
-        try (Connection c = store.connect()) {
+        try (Connection c = store.connectForMigrations()) {
             try (Statement s = ClickHouseStore.statement(c)) {
                 s.execute("CREATE TABLE IF NOT EXISTS " + store.database() + ".schema_migrations "
                         + "(version String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
@@ -55,7 +56,11 @@ public final class SchemaMigrator {
                 if (done.contains(version)) {
                     continue;
                 }
-                for (String sql : statements(resource(file))) {
+                List<String> statements = statements(resource(file));
+                for (int i = 0; i < statements.size(); i++) {
+                    String sql = statements.get(i);
+                    // A refill of a large table can take minutes: say what runs, so a slow start is not a silent one.
+                    LOG.info("Applying ClickHouse migration {}, statement {} of {}", file, i + 1, statements.size());
                     try (Statement s = ClickHouseStore.statement(c)) {
                         s.execute(sql);
                     } catch (SQLException e) {

@@ -37,6 +37,28 @@ class ClickHouseStoreTest {
         }
     }
 
+    /**
+     * A migration that refills a table from a large one (V012 from every stored span: minutes with 20M spans, seen on
+     * the 100M-event benchmark data, where it failed after the 30 s request timeout and so stopped every start) must
+     * not be cut off by the request timeout: migrations wait longer. Here the request timeout is 1 s and a statement
+     * takes about 2 s.
+     */
+    @Test
+    void migrationStatementsAreNotCutOffByTheRequestTimeout() throws Exception {
+        ClickHouseConfig config = new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase());
+        config.setTimeout(Duration.ofSeconds(1));
+        String slow = "SELECT sum(sleepEachRow(0.5)) FROM numbers(4) SETTINGS max_block_size = 1, function_sleep_max_microseconds_per_block = 0";
+        try (ClickHouseStore store = new ClickHouseStore(config)) {
+            try (java.sql.Connection c = store.connect(); java.sql.Statement st = ClickHouseStore.statement(c)) {
+                assertThatThrownBy(() -> st.execute(slow)).as("a request waits at most the request timeout").isInstanceOf(java.sql.SQLException.class);
+            }
+            try (java.sql.Connection c = store.connectForMigrations(); java.sql.Statement st = ClickHouseStore.statement(c)) {
+                assertThat(st.execute(slow)).isTrue();
+            }
+            assertThat(new SchemaMigrator(store).migrate()).contains("V001", "V012");
+        }
+    }
+
     @Test
     void unreachableClickHouseIsReportedAsSinkUnavailable() {
         ClickHouseConfig config = new ClickHouseConfig("http://127.0.0.1:1", "nowhere");
