@@ -12,8 +12,6 @@ import java.util.Map;
  */
 final class RowBinaryOutput {
     private static final int BUFFER = 1 << 16;
-    /** Strings up to this many chars are encoded inline by {@link #string} (at most 3 bytes each: fits the buffer). */
-    static final int INLINE_CHARS = 4096;
     private final OutputStream out;
     /** Own unsynchronised buffer: a row is ~20 small writes, BufferedOutputStream locks on each. */
     private final byte[] buf = new byte[BUFFER];
@@ -63,73 +61,27 @@ final class RowBinaryOutput {
         }
     }
 
-    /**
-     * A String column, as UTF-8; null is written as the empty string. Unpaired surrogates become {@code '?'}, as
-     * {@link String#getBytes(java.nio.charset.Charset)} writes them.
-     *
-     * <p>Strings up to {@value #INLINE_CHARS} characters (IDs, names, attribute keys and values) are encoded in one
-     * pass straight into the buffer, behind room for the longest length prefix they can need (3 bytes per char); when
-     * the prefix turns out shorter the bytes are moved back. Longer strings go through {@code getBytes(UTF_8)}, whose
-     * ASCII check and copy the JDK vectorises.
-     */
+    /** A String column; null is written as the empty string. ASCII text is copied without an intermediate array. */
     void string(String s) throws IOException {
         if (s == null) {
             varUInt(0);
             return;
         }
         int n = s.length();
-        if (n > INLINE_CHARS) {
-            bytes(s.getBytes(StandardCharsets.UTF_8));
+        if (n <= BUFFER - 10) {
+            for (int i = 0; i < n; i++) {
+                if (s.charAt(i) >= 0x80) {
+                    bytes(s.getBytes(StandardCharsets.UTF_8));
+                    return;
+                }
+            }
+            varUInt(n);
+            ensure(n);
+            s.getBytes(0, n, buf, pos); // ASCII only here: the deprecated method copies the low bytes, which is exact
+            pos += n;
             return;
         }
-        int room = varUIntSize(3L * n);
-        ensure(room + 3 * n);
-        int start = pos + room;
-        int p = start;
-        byte[] b = buf;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                b[p++] = (byte) c;
-            } else if (c < 0x800) {
-                b[p++] = (byte) (0xC0 | c >> 6);
-                b[p++] = (byte) (0x80 | c & 0x3F);
-            } else if (!Character.isSurrogate(c)) {
-                b[p++] = (byte) (0xE0 | c >> 12);
-                b[p++] = (byte) (0x80 | c >> 6 & 0x3F);
-                b[p++] = (byte) (0x80 | c & 0x3F);
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                b[p++] = (byte) (0xF0 | cp >> 18);
-                b[p++] = (byte) (0x80 | cp >> 12 & 0x3F);
-                b[p++] = (byte) (0x80 | cp >> 6 & 0x3F);
-                b[p++] = (byte) (0x80 | cp & 0x3F);
-            } else {
-                b[p++] = '?'; // an unpaired surrogate, as the JDK's UTF-8 encoder replaces it
-            }
-        }
-        int length = p - start;
-        int prefix = varUIntSize(length);
-        if (prefix < room) {
-            System.arraycopy(b, start, b, pos + prefix, length);
-        }
-        int q = pos; // the prefix, written here: varUInt() could drain the buffer under the encoded bytes
-        long v = length;
-        while ((v & ~0x7FL) != 0) {
-            b[q++] = (byte) ((v & 0x7F) | 0x80);
-            v >>>= 7;
-        }
-        b[q++] = (byte) v;
-        pos = q + length;
-    }
-
-    private static int varUIntSize(long v) {
-        int n = 1;
-        while ((v & ~0x7FL) != 0) {
-            v >>>= 7;
-            n++;
-        }
-        return n;
+        bytes(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
