@@ -113,6 +113,8 @@ public final class OtlpToClickHouseBenchmark {
      * no longer in /proc, and its time would count as "exited or unseen" instead of as the load generator's.
      */
     private static final List<ExecutorService> CLIENT_POOLS = new CopyOnWriteArrayList<>();
+    /** Requests the receiver refused with 429/503 (queue full) and the load generator sent again. */
+    private static final AtomicLong REFUSED = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
         List<String> positional = new ArrayList<>();
@@ -226,6 +228,7 @@ public final class OtlpToClickHouseBenchmark {
             // The timed phase starts once the warm-up's spans are all stored, so that it measures only its own spans.
             awaitStored(store, counted, warmTotal);
             long[] pids = engine != null ? new long[] {engine.pid()} : new long[0];
+            long refusedInWarmup = REFUSED.get();
             ProcCpu.Snapshot cpu0 = ProcCpu.snapshot(pids);
             long t0 = System.nanoTime();
             timed.run();
@@ -253,6 +256,8 @@ public final class OtlpToClickHouseBenchmark {
                     requests, spansPerRequest, warmup, clientThreads, config.effectiveThreads(),
                     Runtime.getRuntime().availableProcessors(), spans, seconds, spans / seconds, requests / seconds,
                     counting ? "counted by the sink" : "stored (FINAL)", stored, total);
+            System.out.printf("requests refused (queue full, sent again after 20 ms): %d in the warm-up, %d timed%n",
+                    refusedInWarmup, REFUSED.get() - refusedInWarmup);
             report(ProcCpu.delta(cpu0, cpu1, OtlpToClickHouseBenchmark::threadGroup),
                     engine != null ? ProcCpu.processSeconds(cpu0, cpu1, engine.pid()) : Double.NaN, spans, seconds);
         } finally {
@@ -420,13 +425,22 @@ public final class OtlpToClickHouseBenchmark {
                             buffer = new byte[length];
                         }
                         bodies.write((int) i, buffer);
-                        out.write(head);
-                        out.write((length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                        out.write(buffer, 0, length);
-                        out.flush();
-                        int status = readResponse(in);
-                        if (status != 200) {
-                            throw new IllegalStateException("receiver answered " + status);
+                        while (true) {
+                            out.write(head);
+                            out.write((length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            out.write(buffer, 0, length);
+                            out.flush();
+                            int status = readResponse(in);
+                            if (status == 200) {
+                                break;
+                            }
+                            if (status != 429 && status != 503) {
+                                throw new IllegalStateException("receiver answered " + status);
+                            }
+                            // Queue full: ClickHouse is behind. Back off briefly and send the same request again, as
+                            // an exporter retries (without its seconds-long Retry-After, which would idle the run).
+                            REFUSED.incrementAndGet();
+                            Thread.sleep(20);
                         }
                     }
                 }
@@ -515,7 +529,11 @@ public final class OtlpToClickHouseBenchmark {
     /** The load generator's threads, named so that their CPU time is told apart from the receiver's. */
     private static java.util.concurrent.ThreadFactory clientThreads() {
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> new Thread(r, "bench-client-" + n.incrementAndGet());
+        return r -> {
+            Thread t = new Thread(r, "bench-client-" + n.incrementAndGet());
+            t.setDaemon(true); // a client blocked on a failed run must not keep the JVM alive
+            return t;
+        };
     }
 
     /** Waits until {@code spans} spans are stored (counting sink: counted), polling every 50 ms. */
