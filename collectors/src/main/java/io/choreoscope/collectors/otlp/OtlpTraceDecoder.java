@@ -53,6 +53,11 @@ import java.util.zip.ZipException;
  *       (OTLP partial success).</li>
  * </ul>
  *
+ * <p>Protobuf bodies (OTLP/HTTP and OTLP/gRPC) are read by {@link OtlpWireReader} straight into {@link Span}s;
+ * OTLP/JSON bodies, and the two rare protobuf encodings that reader leaves aside, are parsed into protobuf's generated
+ * classes and converted by {@link #convert}. Both give the same result for the same request
+ * ({@code OtlpWireReaderTest}).
+ *
  * <p>OTLP/JSON is not the canonical proto3 JSON mapping: trace and span IDs are hex strings, not
  * base64. IDs are rewritten to base64 in the JSON tree before {@link JsonFormat} reads it; an ID that
  * is already base64 of the right length (some exporters send the canonical mapping) is kept, anything
@@ -109,8 +114,17 @@ public final class OtlpTraceDecoder {
      */
     public Result decode(byte[] body, OtlpEncoding encoding, String contentEncoding) throws OtlpRequestException {
         byte[] plain = decompress(body, contentEncoding);
-        ExportTraceServiceRequest request = encoding == OtlpEncoding.JSON ? parseJson(plain) : parseProtobuf(plain);
-        return convert(request);
+        if (encoding == OtlpEncoding.JSON) {
+            return convert(parseJson(plain));
+        }
+        Result result;
+        try {
+            result = new OtlpWireReader(this, plain).read();
+        } catch (InvalidProtocolBufferException e) {
+            throw new OtlpRequestException(400, "malformed protobuf ExportTraceServiceRequest: " + e.getMessage(), e);
+        }
+        // null: an encoding whose meaning depends on protobuf's merge rules (see OtlpWireReader), read the general way
+        return result != null ? result : convert(parseProtobuf(plain));
     }
 
     /** Converts an already parsed request (also used by tests and benchmarks). */
@@ -256,59 +270,73 @@ public final class OtlpTraceDecoder {
     }
 
     private static String problem(io.opentelemetry.proto.trace.v1.Span span) {
-        if (!validId(span.getTraceId(), 16)) {
-            return "trace_id must be 16 bytes (32 hex characters), not all zero; got "
-                    + describe(span.getTraceId());
+        return problem(span.getTraceId().toByteArray(), 0, span.getTraceId().size(),
+                span.getSpanId().toByteArray(), 0, span.getSpanId().size(), span.getParentSpanId().size(),
+                span.getStartTimeUnixNano(), span.getEndTimeUnixNano());
+    }
+
+    /** Why a span is invalid, or null; IDs given as ranges of byte arrays (see {@link OtlpWireReader}). */
+    static String problem(byte[] trace, int traceAt, int traceLength, byte[] span, int spanAt, int spanLength,
+                          int parentLength, long start, long end) {
+        if (!validId(trace, traceAt, traceLength, 16)) {
+            return "trace_id must be 16 bytes (32 hex characters), not all zero; got " + describe(traceLength);
         }
-        if (!validId(span.getSpanId(), 8)) {
-            return "span_id must be 8 bytes (16 hex characters), not all zero; got " + describe(span.getSpanId());
+        if (!validId(span, spanAt, spanLength, 8)) {
+            return "span_id must be 8 bytes (16 hex characters), not all zero; got " + describe(spanLength);
         }
-        if (!span.getParentSpanId().isEmpty() && span.getParentSpanId().size() != 8) {
-            return "parent_span_id must be empty or 8 bytes; got " + describe(span.getParentSpanId());
+        if (parentLength != 0 && parentLength != 8) {
+            return "parent_span_id must be empty or 8 bytes; got " + describe(parentLength);
         }
-        if (span.getStartTimeUnixNano() == 0) {
+        if (start == 0) {
             return "start_time_unix_nano is missing";
         }
-        if (span.getEndTimeUnixNano() != 0
-                && Long.compareUnsigned(span.getEndTimeUnixNano(), span.getStartTimeUnixNano()) < 0) {
+        if (end != 0 && Long.compareUnsigned(end, start) < 0) {
             return "end_time_unix_nano is before start_time_unix_nano";
         }
         return null;
     }
 
-    private static boolean validId(ByteString id, int size) {
-        if (id.size() != size) {
+    private static boolean validId(byte[] id, int at, int length, int size) {
+        if (length != size) {
             return false;
         }
-        for (int i = 0; i < size; i++) {
-            if (id.byteAt(i) != 0) {
+        for (int i = at; i < at + size; i++) {
+            if (id[i] != 0) {
                 return true;
             }
         }
         return false;
     }
 
-    private static String describe(ByteString id) {
-        return id.isEmpty() ? "nothing" : id.size() + " bytes";
+    private static String describe(int length) {
+        return length == 0 ? "nothing" : length + " bytes";
     }
 
     private Span toSpan(io.opentelemetry.proto.trace.v1.Span span, String service) {
-        Map<String, String> attributes = flatten(span.getAttributesList());
-        long start = span.getStartTimeUnixNano();
-        long end = span.getEndTimeUnixNano();
-        long duration = end == 0 ? 0 : end - start;
         Status status = span.getStatus();
+        return span(hex(span.getTraceId()), hex(span.getSpanId()),
+                span.getParentSpanId().isEmpty() ? null : hex(span.getParentSpanId()), service, span.getName(),
+                span.getKindValue(), span.getStartTimeUnixNano(), span.getEndTimeUnixNano(),
+                flatten(span.getAttributesList()), status.getCodeValue(), status.getMessage(),
+                eventsJson(span.getEventsList()), linksJson(span.getLinksList()));
+    }
+
+    /** A valid span in our model, from its decoded fields (both decoding paths end here). */
+    Span span(String traceId, String spanId, String parentSpanId, String service, String name, int kindValue,
+              long start, long end, Map<String, String> attributes, int statusCode, String statusMessage,
+              String eventsJson, String linksJson) {
+        long duration = end == 0 ? 0 : end - start;
         return new Span(
-                hex(span.getTraceId()),
-                hex(span.getSpanId()),
-                span.getParentSpanId().isEmpty() ? null : hex(span.getParentSpanId()),
+                traceId,
+                spanId,
+                parentSpanId,
                 service,
-                span.getName(),
-                kind(span.getKindValue()),
+                name,
+                kind(kindValue),
                 Instant.ofEpochSecond(Long.divideUnsigned(start, 1_000_000_000L),
                         Long.remainderUnsigned(start, 1_000_000_000L)),
                 duration,
-                statusCode(status.getCodeValue()),
+                statusCode(statusCode),
                 attributes,
                 attributes.get("messaging.system"),
                 destination(attributes),
@@ -316,9 +344,9 @@ public final class OtlpTraceDecoder {
                 attributes.get("messaging.message.id"),
                 first(attributes, "messaging.consumer.group.name", "messaging.kafka.consumer.group"),
                 correlationId(attributes),
-                status.getMessage().isEmpty() ? null : status.getMessage(),
-                eventsJson(span),
-                linksJson(span));
+                statusMessage.isEmpty() ? null : statusMessage,
+                eventsJson,
+                linksJson);
     }
 
     private static String kind(int value) {
@@ -467,12 +495,12 @@ public final class OtlpTraceDecoder {
         };
     }
 
-    private static String eventsJson(io.opentelemetry.proto.trace.v1.Span span) {
-        if (span.getEventsCount() == 0) {
+    private static String eventsJson(List<io.opentelemetry.proto.trace.v1.Span.Event> list) {
+        if (list.isEmpty()) {
             return null;
         }
-        List<Map<String, Object>> events = new ArrayList<>(span.getEventsCount());
-        for (io.opentelemetry.proto.trace.v1.Span.Event e : span.getEventsList()) {
+        List<Map<String, Object>> events = new ArrayList<>(list.size());
+        for (io.opentelemetry.proto.trace.v1.Span.Event e : list) {
             Map<String, Object> event = new LinkedHashMap<>();
             event.put("name", e.getName());
             event.put("timeUnixNano", Long.toUnsignedString(e.getTimeUnixNano()));
@@ -482,12 +510,12 @@ public final class OtlpTraceDecoder {
         return toJson(events);
     }
 
-    private static String linksJson(io.opentelemetry.proto.trace.v1.Span span) {
-        if (span.getLinksCount() == 0) {
+    private static String linksJson(List<io.opentelemetry.proto.trace.v1.Span.Link> list) {
+        if (list.isEmpty()) {
             return null;
         }
-        List<Map<String, Object>> links = new ArrayList<>(span.getLinksCount());
-        for (io.opentelemetry.proto.trace.v1.Span.Link l : span.getLinksList()) {
+        List<Map<String, Object>> links = new ArrayList<>(list.size());
+        for (io.opentelemetry.proto.trace.v1.Span.Link l : list) {
             Map<String, Object> link = new LinkedHashMap<>();
             link.put("traceId", hex(l.getTraceId()));
             link.put("spanId", hex(l.getSpanId()));
@@ -500,12 +528,22 @@ public final class OtlpTraceDecoder {
         return toJson(links);
     }
 
-    private static String toJson(Object value) {
+    static String toJson(Object value) {
         try {
             return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write plain maps and lists as JSON", e);
         }
+    }
+
+    static String hex(byte[] bytes, int at, int n) {
+        byte[] out = new byte[n * 2];
+        for (int i = 0; i < n; i++) {
+            int b = bytes[at + i] & 0xff;
+            out[2 * i] = HEX_BYTES[b >>> 4];
+            out[2 * i + 1] = HEX_BYTES[b & 0xf];
+        }
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     static String hex(ByteString bytes) {
@@ -527,7 +565,7 @@ public final class OtlpTraceDecoder {
         return nl < 0 ? message : message.substring(0, nl);
     }
 
-    private static final class Rejections {
+    static final class Rejections {
         int count;
         final List<String> reasons = new ArrayList<>(MAX_REASONS);
 
