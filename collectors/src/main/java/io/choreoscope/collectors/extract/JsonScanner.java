@@ -1,8 +1,5 @@
 package io.choreoscope.collectors.extract;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -245,9 +242,7 @@ final class JsonScanner {
         int j = i + 1;
         while (true) {
             // Plain printable ASCII is the common case: skip it eight bytes at a time while no byte is special.
-            while (j + 8 <= n && !special((long) LONGS.get(v, j))) {
-                j += 8;
-            }
+            j = PlainAscii.skipWords(v, j, n);
             byte b;
             while (j < n && (b = v[j]) >= 0x20 && b != '"' && b != '\\') {
                 j++;
@@ -271,23 +266,6 @@ final class JsonScanner {
                 j = utf8(j);
             }
         }
-    }
-
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
-
-    /**
-     * Whether any of eight bytes may end a plain string run: a quote, a backslash, a control character or a
-     * non-ASCII byte (a false alarm after a true one is harmless: the byte loop decides).
-     */
-    private static boolean special(long x) {
-        long quote = x ^ (ONES * '"');
-        long backslash = x ^ (ONES * '\\');
-        long zeroInQuote = (quote - ONES) & ~quote;
-        long zeroInBackslash = (backslash - ONES) & ~backslash;
-        long below0x20 = (x - ONES * 0x20) & ~x;
-        return ((zeroInQuote | zeroInBackslash | below0x20 | x) & HIGHS) != 0;
     }
 
     private int escape(int j) throws MalformedJson {

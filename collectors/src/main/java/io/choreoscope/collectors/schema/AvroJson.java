@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.choreoscope.collectors.extract.PlainAscii;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.io.BinaryDecoder;
@@ -332,26 +333,36 @@ final class AvroJson {
         len += n;
     }
 
-    /** A string from its Avro UTF-8 bytes, as Java decodes them. */
+    /**
+     * A string from its Avro UTF-8 bytes, as Java decodes them. Runs of plain ASCII (nothing to escape) are found eight
+     * bytes at a time and copied in bulk; the first byte that is not plain ASCII sends the whole string to the slower
+     * path that decodes it as Java does.
+     */
     private String string(byte[] b, int n, boolean text) {
-        for (int i = 0; i < n; i++) {
-            if (b[i] < 0) {
-                // Not ASCII: decode as Java does (malformed input becomes U+FFFD) and write that string.
-                String s = new String(b, 0, n, StandardCharsets.UTF_8);
-                quoted(s);
-                return text ? s : null;
-            }
-        }
         ensure(n * 6 + 2);
         byte[] o = out;
         int p = len;
         o[p++] = '"';
-        for (int i = 0; i < n; i++) {
-            byte c = b[i];
-            if (ESCAPES[c] == 0) {
-                o[p++] = c;
-            } else {
+        int i = 0;
+        while (i < n) {
+            int run = i;
+            i = PlainAscii.skipWords(b, i, n);
+            while (i < n && b[i] >= 0 && ESCAPES[b[i]] == 0) {
+                i++;
+            }
+            System.arraycopy(b, run, o, p, i - run);
+            p += i - run;
+            if (i < n) {
+                byte c = b[i];
+                if (c < 0) {
+                    // Not ASCII: decode as Java does (malformed input becomes U+FFFD) and write that string from the
+                    // opening quote again.
+                    String s = new String(b, 0, n, StandardCharsets.UTF_8);
+                    quoted(s);
+                    return text ? s : null;
+                }
                 p = escape(o, p, c);
+                i++;
             }
         }
         o[p++] = '"';

@@ -113,6 +113,50 @@ class AvroJsonTest {
         }
     }
 
+    /**
+     * Plain ASCII runs are copied eight bytes at a time: a string of plain text with one byte that needs care (each kind
+     * of escape, a non-ASCII character, a malformed byte) at every position of runs of every length around the eight-byte
+     * steps, and random mostly-plain strings, write what the tree path writes.
+     */
+    @Test
+    void longPlainAsciiRunsWithOneSpecialByteAnywhereWriteTheSameJsonAsTheTreePath() throws Exception {
+        Schema s = new Schema.Parser().parse("""
+                {"type":"record","name":"R","fields":[{"name":"s","type":"string"}]}""");
+        String[] specials = {"\"", "\\", "\n", "\u0001", "\u001f", "\u007f", "/", "\u00fc", "\u2028", "\uD83D\uDE00"};
+        for (int n = 0; n <= 27; n++) {
+            for (int at = 0; at <= n; at++) {
+                for (String special : specials) {
+                    String text = "x".repeat(at) + (at < n ? special + "y".repeat(n - at - 1) : "");
+                    assertSameAsTreePath(s, stringBody(text.getBytes(StandardCharsets.UTF_8)));
+                }
+                byte[] malformed = ("z".repeat(n) + "!").getBytes(StandardCharsets.US_ASCII);
+                malformed[at] = (byte) 0xC3; // a cut two-byte sequence, or a stray lead byte
+                assertSameAsTreePath(s, stringBody(malformed));
+            }
+        }
+        Random random = new Random(18_77);
+        for (int i = 0; i < 5_000; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = random.nextInt(80); k > 0; k--) {
+                sb.append(random.nextInt(12) == 0 ? randomString(random) : String.valueOf((char) (0x20 + random.nextInt(0x5F))));
+            }
+            assertSameAsTreePath(s, stringBody(sb.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** A record of one string field: its Avro body (zig-zag length, then the bytes as they are). */
+    private static byte[] stringBody(byte[] utf8) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        long zz = (long) utf8.length << 1;
+        while ((zz & ~0x7FL) != 0) {
+            body.write((int) ((zz & 0x7F) | 0x80));
+            zz >>>= 7;
+        }
+        body.write((int) zz);
+        body.writeBytes(utf8);
+        return body.toByteArray();
+    }
+
     @Test
     void malformedUtf8InStringsAndMapKeysDecodesAsJavaDoes() throws Exception {
         Schema s = new Schema.Parser().parse("""
