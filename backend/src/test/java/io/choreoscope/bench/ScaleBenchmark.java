@@ -202,11 +202,16 @@ public final class ScaleBenchmark {
 
     /** The event ID of a random stored event inside [from, to) (found by its number, so cheap). */
     private static String eventIdIn(EmbeddedClickHouse ch, Random random, Instant from, Instant to) {
-        String id = ch.query("SELECT event_id FROM bench.events WHERE correlation_id = (SELECT correlation_id FROM bench.instances "
+        String[] row = ch.query("SELECT event_id, ts FROM bench.events WHERE correlation_id = (SELECT correlation_id FROM bench.instances "
                 + "WHERE started_at >= parseDateTime64BestEffort('" + from + "', 3) AND started_at < parseDateTime64BestEffort('" + to
-                + "', 3) LIMIT 1 OFFSET " + random.nextInt(1000) + ") LIMIT 1").strip();
-        return enc(id);
+                + "', 3) LIMIT 1 OFFSET " + random.nextInt(1000) + ") LIMIT 1 FORMAT TSV").strip().split("\t");
+        if (!SEARCHED.getAndSet(true)) {
+            System.out.println("  e.g. event " + row[0] + " at " + row[1] + " UTC, window " + from + " .. " + to);
+        }
+        return enc(row[0]);
     }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean SEARCHED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
