@@ -272,7 +272,8 @@ public class ReadMasking {
                 }
                 continue;
             }
-            Optional<Observation> o = events.event(h.topic(), h.partition(), h.offset());
+            // By correlation ID too: the events table's key, so a masked search reads a granule per hit, not the table.
+            Optional<Observation> o = events.event(h.correlationId() == null ? "" : h.correlationId(), h.topic(), h.partition(), h.offset());
             if (o.isEmpty()) {
                 continue;
             }

@@ -106,7 +106,10 @@ public final class ScaleBenchmark {
                         null);
                 reads.time("GET /flows, last hour", requests, i -> "/flows?from=" + hour + "&to=" + now, anchor(hour, now));
                 reads.time("GET /flows, last day", requests, i -> "/flows?from=" + day + "&to=" + now, anchor(day, now));
-                reads.time("GET /instances?flow&state=STUCK", requests, i -> "/instances?flow=" + FLOW + "&state=STUCK&limit=50", null);
+                // A listing's window defaults to the last hour of the clock: the kept data end when they were generated, so
+                // the window is the data's last day (without it the first 100M run answered empty pages).
+                reads.time("GET /instances?flow&state=STUCK&from&to (last day)", requests,
+                        i -> "/instances?flow=" + FLOW + "&state=STUCK&limit=50&from=" + day + "&to=" + now, anchor(day, now));
                 reads.time("GET /instances?flow&state=COMPLETED&from&to (last day)", requests,
                         i -> "/instances?flow=" + FLOW + "&state=COMPLETED&limit=50&from=" + day + "&to=" + now, anchor(day, now));
                 // Value search reads every payload of its window: fewer requests, and the anchor a substring scan of them.
@@ -142,6 +145,8 @@ public final class ScaleBenchmark {
             long[] anchor = new long[requests];
             Map<Integer, Integer> statuses = new TreeMap<>();
             long bytes = 0;
+            int minItems = Integer.MAX_VALUE;
+            int maxItems = 0;
             String example = null;
             for (int i = -warmup; i < requests; i++) {
                 String p = path.apply(i);
@@ -161,14 +166,18 @@ public final class ScaleBenchmark {
                     api[i] = a1 - a0;
                     statuses.merge(r.statusCode(), 1, Integer::sum);
                     bytes += r.body().length;
+                    // Items answered (instances, hits): each carries one correlationId field.
+                    int items = new String(r.body(), StandardCharsets.UTF_8).split("\"correlationId\"", -1).length - 1;
+                    minItems = Math.min(minItems, items);
+                    maxItems = Math.max(maxItems, items);
                     if (r.statusCode() == 422 && example == null) {
                         example = new String(r.body(), StandardCharsets.UTF_8);
                     }
                 }
             }
             double[] a = ApiBenchmark.percentiles(api);
-            System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms  answers %s  avg %,d B%n", label, a[0], a[1], a[2],
-                    statuses, bytes / requests);
+            System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms  answers %s  avg %,d B  items %d-%d%n", label, a[0],
+                    a[1], a[2], statuses, bytes / requests, minItems, maxItems);
             if (anchorSql != null) {
                 double[] s = ApiBenchmark.percentiles(anchor);
                 System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms%n", "  anchor: plain scan of the window", s[0], s[1], s[2]);
@@ -191,13 +200,23 @@ public final class ScaleBenchmark {
                 + "parseDateTime64BestEffort('" + to + "', 3) AND positionCaseInsensitive(payload, 'absent-anchor') > 0 FORMAT Null";
     }
 
-    /** The event ID of a random stored event inside [from, to) (found by its number, so cheap). */
+    /**
+     * The event ID of a random stored event inside [from, to), chosen by the event's own time. (Chosen first by its
+     * instance's start, it missed the window: the generator writes instance rows minutes after the events, with a
+     * later {@code now64()}, so an instance starting just inside the window had its events just before it, and every
+     * search of the first 100M run answered no hits, rightly.)
+     */
     private static String eventIdIn(EmbeddedClickHouse ch, Random random, Instant from, Instant to) {
-        String id = ch.query("SELECT event_id FROM bench.events WHERE correlation_id = (SELECT correlation_id FROM bench.instances "
-                + "WHERE started_at >= parseDateTime64BestEffort('" + from + "', 3) AND started_at < parseDateTime64BestEffort('" + to
-                + "', 3) LIMIT 1 OFFSET " + random.nextInt(1000) + ") LIMIT 1").strip();
-        return enc(id);
+        String[] row = ch.query("SELECT event_id, ts FROM bench.events WHERE ts >= parseDateTime64BestEffort('" + from
+                + "', 3) AND ts < parseDateTime64BestEffort('" + to + "', 3) LIMIT 1 OFFSET " + random.nextInt(100_000)
+                + " FORMAT TSV").strip().split("\t");
+        if (!SEARCHED.getAndSet(true)) {
+            System.out.println("  e.g. event " + row[0] + " at " + row[1] + " UTC, window " + from + " .. " + to);
+        }
+        return enc(row[0]);
     }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean SEARCHED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);

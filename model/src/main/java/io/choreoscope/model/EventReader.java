@@ -52,6 +52,16 @@ public interface EventReader {
     /** The event stored for those coordinates, if any. */
     Optional<Observation> event(String topic, int partition, long offset);
 
+    /**
+     * The event stored for those coordinates, when its correlation ID is known too (a search hit names both): a
+     * store ordered by correlation ID finds it by key instead of scanning every record. Same answer as
+     * {@link #event(String, int, long)} for an event stored under {@code correlationId}.
+     */
+    default Optional<Observation> event(String correlationId, String topic, int partition, long offset) {
+        return event(topic, partition, offset).filter(o -> correlationId == null
+                || correlationId.equals(o.correlationId() == null ? "" : o.correlationId()));
+    }
+
     /** All events of a topic, each once, in partition/offset order; at most {@code limit}. */
     List<Observation> eventsOfTopic(String topic, int limit);
 

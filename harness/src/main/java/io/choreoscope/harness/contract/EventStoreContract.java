@@ -83,6 +83,10 @@ public abstract class EventStoreContract {
         Observation back = reader.event("orders", 1, 3).orElseThrow();
         assertThat(back).usingRecursiveComparison().isEqualTo(o);
         assertThat(reader.eventsOf("order-1")).hasSize(1);
+        // Found by its correlation ID and coordinates too (what a search hit names); not under another ID.
+        assertThat(reader.event("order-1", "orders", 1, 3)).get().usingRecursiveComparison().isEqualTo(o);
+        assertThat(reader.event("order-2", "orders", 1, 3)).isEmpty();
+        assertThat(reader.event("order-1", "orders", 1, 4)).isEmpty();
     }
 
     @Test

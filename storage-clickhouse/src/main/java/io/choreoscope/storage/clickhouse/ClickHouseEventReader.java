@@ -88,6 +88,16 @@ public final class ClickHouseEventReader implements EventReader {
         return rows.stream().findFirst();
     }
 
+    /** By the sorting key's prefix: a read of one correlation ID's granules instead of a scan of the table. */
+    @Override
+    public Optional<Observation> event(String correlationId, String topic, int partition, long offset) {
+        if (correlationId == null) {
+            return event(topic, partition, offset);
+        }
+        return query(SELECT + table + " FINAL PREWHERE correlation_id = ? WHERE topic = ? AND partition = ? AND offset = ?",
+                correlationId, topic, partition, offset).stream().findFirst();
+    }
+
     /** All events of a topic, each once, in partition/offset order; at most {@code limit}. */
     @Override
     public List<Observation> eventsOfTopic(String topic, int limit) {

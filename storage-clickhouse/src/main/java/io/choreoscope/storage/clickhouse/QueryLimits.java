@@ -48,7 +48,14 @@ record QueryLimits(Duration maxExecutionTime, long maxRowsToRead, long maxBytesT
      * 10 s, the longest allowed"; null when the failure was anything else.
      */
     String reasonOf(SQLException e) {
-        String m = String.valueOf(e.getMessage()).toUpperCase(Locale.ROOT);
+        // clickhouse-jdbc 0.9 reports the server's TIMEOUT_EXCEEDED as an SQLTimeoutException of its own, with error code 0
+        // and the message "Query execution time exceeded limit": the server's code and name are only in its cause. So
+        // the whole chain is read (a client-side request timeout has no server error in it, and stays a storage failure).
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null && chain.length() < 64 * 1024; t = t.getCause() == t ? null : t.getCause()) {
+            chain.append(t.getMessage()).append('\n');
+        }
+        String m = chain.toString().toUpperCase(Locale.ROOT);
         int code = e.getErrorCode();
         if (code == TIMEOUT_EXCEEDED || code == TOO_SLOW || m.contains("(TIMEOUT_EXCEEDED)") || m.contains("(TOO_SLOW)")) {
             return "it would run longer than " + human(maxExecutionTime) + ", the longest allowed";

@@ -125,6 +125,27 @@ class ClickHouseStoreTest {
                         .hasMessageContaining("more than 1000 bytes"));
     }
 
+    /**
+     * The time bound, with a scan that really runs past it (2M payloads against 150 ms): found answering 503
+     * "storage unavailable" instead of naming the limit on the 100M-event benchmark's 7-day search.
+     */
+    @Test
+    void valueSearchThatRunsLongerThanAllowedFailsWithTheLimitNamed() throws Exception {
+        ClickHouseConfig config = new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase());
+        config.setSearchMaxExecutionTime(Duration.ofMillis(150));
+        try (ClickHouseStore store = new ClickHouseStore(config); SqlRunner sql = new SqlRunner(store)) {
+            new SchemaMigrator(store).migrate();
+            sql.execute("INSERT INTO " + store.database() + ".events (topic, partition, offset, ts, ingest_ts, payload, payload_size, "
+                    + "correlation_id, event_id, parse_status) SELECT 'orders', 0, number, toDateTime64('2026-11-22 10:00:00', 3, 'UTC') "
+                    + "+ toIntervalMillisecond(number % 60000), now64(3), concat('{\"note\":\"', repeat('x', 200), toString(number), "
+                    + "'\"}'), 220, concat('order-', toString(number)), toString(number), 'OK' FROM numbers(2000000)");
+            ClickHouseSearchReader search = new ClickHouseSearchReader(sql);
+            assertThatThrownBy(() -> search.searchValue("absent", T.minusSeconds(60), T.plusSeconds(120), 10))
+                    .isInstanceOf(QueryLimitException.class)
+                    .hasMessageContaining("longer than 150 ms");
+        }
+    }
+
     @Test
     void aSearchStoppedAtALimitLeavesTheConnectionsUsable() throws Exception {
         withSearchableEvents(c -> c.setSearchMaxRowsToRead(50), sql -> {
@@ -148,6 +169,13 @@ class ClickHouseStoreTest {
         assertThat(limits.reasonOf(new java.sql.SQLException("x", "HY000", 158))).contains("10 rows");
         assertThat(limits.reasonOf(new java.sql.SQLException("x", "HY000", 307))).contains("20 bytes");
         assertThat(limits.reasonOf(new java.sql.SQLException("Code: 60. Unknown table (UNKNOWN_TABLE)", "HY000", 60))).isNull();
+        // clickhouse-jdbc 0.9 wraps the server's TIMEOUT_EXCEEDED in an exception of its own, code 0; a request timeout of
+        // the client (no server error in the chain) is not a query limit.
+        assertThat(limits.reasonOf(new java.sql.SQLTimeoutException("Query execution time exceeded limit (queryId=q1)",
+                new RuntimeException("Code: 159. DB::Exception: Timeout exceeded: elapsed 2.5 seconds, maximum: 2.5. (TIMEOUT_EXCEEDED)"))))
+                .contains("2500 ms");
+        assertThat(limits.reasonOf(new java.sql.SQLTimeoutException("Query execution time exceeded limit (queryId=q2)",
+                new java.util.concurrent.TimeoutException()))).isNull();
         assertThat(new QueryLimits(Duration.ofSeconds(10), 0, 0).settingsClause())
                 .isEqualTo(" SETTINGS max_execution_time = 10.000, timeout_overflow_mode = 'throw', max_rows_to_read = 0, "
                         + "max_bytes_to_read = 0, read_overflow_mode = 'throw'");
