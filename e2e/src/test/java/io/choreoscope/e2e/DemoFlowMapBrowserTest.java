@@ -94,6 +94,8 @@ class DemoFlowMapBrowserTest {
     private static Playwright playwright;
     private static long startNanos;
     private static Path dir;
+    /** Set by the test's last line: when false at the end, the app's log is printed before its directory goes. */
+    private static volatile boolean passed;
 
     @BeforeAll
     static void startEverything() throws Exception {
@@ -122,6 +124,9 @@ class DemoFlowMapBrowserTest {
             }
             if (app != null) {
                 app.stop();
+                if (!passed) {
+                    System.out.println("--- app log (last 60 lines) ---\n" + app.tail(60));
+                }
             }
             if (kafka != null) {
                 kafka.close();
@@ -244,5 +249,6 @@ class DemoFlowMapBrowserTest {
             log("copied to " + README_SCREENSHOT.toAbsolutePath().normalize());
         }
         context.close();
+        passed = true;
     }
 }

@@ -48,6 +48,8 @@ class DemoLauncherTest {
     private static Process demo;
     private static Path dataDir;
     private static Path output;
+    /** Set by the test's last line: when false at the end, the demo's logs are printed before its directory goes. */
+    private static volatile boolean passed;
 
     @BeforeAll
     static void startDemo() throws Exception {
@@ -82,10 +84,27 @@ class DemoLauncherTest {
                     demo.waitFor(30, TimeUnit.SECONDS);
                 }
                 System.out.println("--- launcher output ---\n" + Files.readString(output));
+                if (!passed) {
+                    printLogTails(dataDir.resolve("logs"), 60);
+                }
                 assertThat(exited).as("launcher stops within 60 s of SIGTERM").isTrue();
             }
         } finally {
             TempDirs.deleteUnlessKept(dataDir);
+        }
+    }
+
+    /** The last lines of every log of the demo (they are deleted with its data directory). */
+    private static void printLogTails(Path logs, int lines) throws IOException {
+        if (!Files.isDirectory(logs)) {
+            return;
+        }
+        try (var files = Files.list(logs)) {
+            for (Path f : files.sorted().toList()) {
+                List<String> all = Files.readAllLines(f, StandardCharsets.ISO_8859_1);
+                System.out.println("--- " + f.getFileName() + " (last " + lines + " lines) ---\n"
+                        + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())));
+            }
         }
     }
 
@@ -213,5 +232,6 @@ class DemoLauncherTest {
         boolean deadLetteredByInventory = !types.contains("StockReserved") && topics.contains("dead-letters");
         assertThat(droppedByShipping || deadLetteredByInventory)
                 .as("stuck by shipping's drop or inventory's dead letter: %s on %s", types, topics).isTrue();
+        passed = true;
     }
 }
