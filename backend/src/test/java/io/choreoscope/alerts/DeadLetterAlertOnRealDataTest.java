@@ -23,23 +23,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * An alert on real data, end to end: records land on a dead-letter topic of a real Kafka, the tap
  * stores them in a real ClickHouse, the scheduled evaluation computes the growth from there, the rule
  * fires to a real local webhook, and resolves once the window has passed with no new dead letters.
- *
- * <p>Mostly waiting (for alert windows to pass, lag to grow), so it runs beside the module's other test classes, on
- * topics, groups and a database of its own; never while a class stops the shared ClickHouse
- * ({@link ClickHouseExtension#SHARED_ENGINE_LOCK}).
  */
 @ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
-@Execution(ExecutionMode.CONCURRENT)
-@ResourceLock(value = ClickHouseExtension.SHARED_ENGINE_LOCK, mode = ResourceAccessMode.READ)
 class DeadLetterAlertOnRealDataTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
