@@ -72,7 +72,7 @@ class InferenceWorkerRetriesTest {
         try (EmbeddedClickHouse clickHouse = EmbeddedClickHouse.start(dataDir, 0)) {
             run(kafka, clickHouse);
         } finally {
-            TempDirs.deleteRecursively(dataDir);
+            TempDirs.deleteUnlessKept(dataDir);
         }
     }
 
