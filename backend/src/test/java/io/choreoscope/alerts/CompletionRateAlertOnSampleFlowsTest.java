@@ -22,13 +22,23 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 8's alert check on real traffic: the sample order saga runs against real Kafka, the tap and
  * live inference write instance states to real ClickHouse, and a completion-rate rule fires to a real
  * local webhook when the payment decline rate is raised, then resolves when it is lowered.
+ *
+ * <p>Mostly waiting (for alert windows to pass, lag to grow), so it runs beside the module's other test classes, on
+ * topics, groups and a database of its own; never while a class stops the shared ClickHouse
+ * ({@link ClickHouseExtension#SHARED_ENGINE_LOCK}).
  */
 @ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(value = ClickHouseExtension.SHARED_ENGINE_LOCK, mode = ResourceAccessMode.READ)
 class CompletionRateAlertOnSampleFlowsTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
 

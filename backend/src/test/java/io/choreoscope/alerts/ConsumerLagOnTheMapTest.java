@@ -31,13 +31,23 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 16 item 2 on a real Kafka and ClickHouse: a consumer group that stops consuming while the producer keeps
  * producing shows growing lag, in records and in seconds, on its CONSUMES edge of {@code GET /dependencies} and summed
  * on the topic, and fires the consumer-lag alert with the same figure; a group that keeps up shows 0.
+ *
+ * <p>Mostly waiting (for alert windows to pass, lag to grow), so it runs beside the module's other test classes, on
+ * topics, groups and a database of its own; never while a class stops the shared ClickHouse
+ * ({@link ClickHouseExtension#SHARED_ENGINE_LOCK}).
  */
 @ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(value = ClickHouseExtension.SHARED_ENGINE_LOCK, mode = ResourceAccessMode.READ)
 class ConsumerLagOnTheMapTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
 

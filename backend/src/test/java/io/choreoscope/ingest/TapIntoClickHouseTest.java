@@ -46,9 +46,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /** The Kafka tap writing into ClickHouse, both real, as the application wires them. */
 @ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
+// Stops the shared ClickHouse: never while a concurrent class uses it.
+@ResourceLock(ClickHouseExtension.SHARED_ENGINE_LOCK)
 class TapIntoClickHouseTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.choreoscope.harness.clickhouse.ClickHouseExtension;
+import io.choreoscope.harness.TempDirs;
+import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
 import io.choreoscope.harness.kafka.KafkaExtension;
 import io.choreoscope.model.Header;
@@ -35,13 +38,21 @@ import io.micronaut.health.HealthStatus;
 import io.micronaut.management.health.indicator.HealthResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * A remote inference worker through a 60 s ClickHouse outage (issue 20, item 2): it keeps its partitions, reports DOWN
  * with the last error and its retries while ClickHouse is away, and once ClickHouse is back it resumes by itself,
  * with every instance present once, with all its events and the state an oracle says, and UP again.
+ *
+ * <p>Most of this test is waiting out the outage, so it runs beside the module's other test classes
+ * ({@link ExecutionMode#CONCURRENT}; every other class runs one after another, see
+ * {@code src/test/resources/junit-platform.properties}): it stops a ClickHouse engine of its own, not the module's
+ * shared one, and uses the shared Kafka broker only through topics and a group of its own.
  */
-@ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
+@ExtendWith(KafkaExtension.class)
+@Execution(ExecutionMode.CONCURRENT)
 class InferenceWorkerRetriesTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final Duration OUTAGE = Duration.ofSeconds(60);
@@ -57,8 +68,17 @@ class InferenceWorkerRetriesTest {
 
     @Test
     void aWorkerRetriesThroughAClickHouseOutageAndResumesLosingAndDoublingNoInstance(EmbeddedKafka kafka) throws Exception {
-        String db = ClickHouseExtension.createDatabase();
-        ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), db));
+        Path dataDir = Files.createTempDirectory("choreoscope-worker-retries-");
+        try (EmbeddedClickHouse clickHouse = EmbeddedClickHouse.start(dataDir, 0)) {
+            run(kafka, clickHouse);
+        } finally {
+            TempDirs.deleteUnlessKept(dataDir);
+        }
+    }
+
+    private void run(EmbeddedKafka kafka, EmbeddedClickHouse clickHouse) throws Exception {
+        String db = clickHouse.createDatabase("retries");
+        ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(clickHouse.httpUrl(), db));
         new SchemaMigrator(store).migrate();
         SqlRunner sql = new SqlRunner(store);
         ClickHouseInstanceReader reader = new ClickHouseInstanceReader(sql);
@@ -121,7 +141,7 @@ class InferenceWorkerRetriesTest {
 
             eventWriter.accept(during);
             long stoppedAt = System.nanoTime();
-            ClickHouseExtension.engine().stop();
+            clickHouse.stop();
             try {
                 publisher.publish(during);
                 await().atMost(OUTAGE).untilAsserted(() -> {
@@ -139,7 +159,7 @@ class InferenceWorkerRetriesTest {
                 }
                 assertThat((Long) details(health.result()).get("retries")).isPositive();
             } finally {
-                ClickHouseExtension.engine().restart();
+                clickHouse.restart();
             }
 
             await().atMost(WAIT).untilAsserted(() -> {

@@ -36,12 +36,22 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The distributed layout: the collector path stores observations in ClickHouse and publishes them keyed by
  * correlation ID; two inference workers in one consumer group share the partitions.
+ *
+ * <p>Mostly waiting for consumer-group rebalances, so it runs beside the module's other test classes, on topics,
+ * groups and a database of its own; never while a class stops the shared ClickHouse
+ * ({@link ClickHouseExtension#SHARED_ENGINE_LOCK}).
  */
 @ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(value = ClickHouseExtension.SHARED_ENGINE_LOCK, mode = ResourceAccessMode.READ)
 class TwoInferenceWorkersTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int PARTITIONS = 4;

@@ -36,12 +36,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Replay through the REST API against a real Kafka and ClickHouse, with the tap running as in the
  * application: originals are read from ClickHouse, re-published to Kafka, and tapped back.
+ *
+ * <p>Partly waiting (rate-limited replays), so it runs beside the module's other test classes, on topics, groups and a
+ * database of its own; never while a class stops the shared ClickHouse ({@link ClickHouseExtension#SHARED_ENGINE_LOCK}).
  */
 @ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(value = ClickHouseExtension.SHARED_ENGINE_LOCK, mode = ResourceAccessMode.READ)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReplayTest {
     private static final Duration WAIT = Duration.ofSeconds(90);

@@ -44,6 +44,8 @@ public final class AppProcess implements AutoCloseable {
         this.properties.put("micronaut.server.port", String.valueOf(apiPort));
         this.otlpPort = freePort();
         this.properties.put("choreoscope.otlp.port", String.valueOf(otlpPort));
+        // OTLP/gRPC too: its default, 4317, is the demo's, and tests run beside a demo (e2e DemoLauncherTest).
+        this.properties.put("choreoscope.otlp.grpc-port", String.valueOf(freePort()));
         this.properties.put("choreoscope.data-dir", this.dir.toString());
         this.properties.put("choreoscope.ui.enabled", "false");
         this.properties.put("choreoscope.auth.demo-users", "true");

@@ -76,6 +76,8 @@ public final class FaultSuite implements AutoCloseable {
               --work-dir           where Kafka, ClickHouse and the app keep data and logs (default: a new temp dir)
               --session-timeout-ms Kafka consumer session timeout of the app (default Kafka's 45 s)
             Exit code 0 when every fault ended with the oracle's figures, 1 otherwise.""";
+    /** How often the API is read while waiting for recovery (each read lists every instance of the fault). */
+    static final Duration RECOVERY_POLL = Duration.ofMillis(500);
     private static final String EMBEDDED_PREFIX = "fault.";
     private static final String REMOTE_PREFIX = "fault.remote.";
 
@@ -130,6 +132,9 @@ public final class FaultSuite implements AutoCloseable {
         for (AppProcess p : stop) {
             p.stop();
         }
+        if (!stop.isEmpty()) {
+            log("stopped " + stop.size() + " app process(es) of the other layout");
+        }
         stop.clear();
         if (!wantRemote) {
             if (embedded.isEmpty()) {
@@ -139,6 +144,7 @@ public final class FaultSuite implements AutoCloseable {
                 embedded.add(app);
                 app.start();
                 app.awaitHealthy(Duration.ofMinutes(3));
+                log("app (all) healthy");
             }
             return embedded.get(0);
         }
@@ -158,6 +164,7 @@ public final class FaultSuite implements AutoCloseable {
             remote.get(1).awaitHealthy(Duration.ofMinutes(3));
             remote.get(2).awaitHealthy(Duration.ofMinutes(3));
             awaitStableGroup("choreoscope-inference", 2, Duration.ofMinutes(3));
+            log("collector and two inference workers healthy, their group stable");
         }
         return remote.get(0);
     }
@@ -226,12 +233,14 @@ public final class FaultSuite implements AutoCloseable {
                 allShown = true;
                 break;
             }
-            Thread.sleep(1000);
+            Thread.sleep(RECOVERY_POLL.toMillis());
         }
         if (!allShown) {
             notes.add("not every instance shown right within " + options.recoveryTimeout().toSeconds() + " s of the fault's end");
         }
+        long countStart = System.nanoTime();
         FaultResult result = count(fault, reader, oracle, windowStart, seconds(faultEnd - faultStart), recovery, notes);
+        log("(" + fault.letter() + ") counted " + oracle.instances().size() + " instances in " + seconds(System.nanoTime() - countStart) + " s");
         log(FaultResult.header() + "\n" + result.row() + (notes.isEmpty() ? "" : "\n  notes: " + notes));
         return result;
     }
@@ -247,6 +256,7 @@ public final class FaultSuite implements AutoCloseable {
                 long end = System.nanoTime();
                 notes.add("restarted at once after the kill; recovery counts from the restart command, start-up included");
                 app.awaitHealthy(Duration.ofMinutes(3));
+                log("(a) app healthy again");
                 return end;
             }
             case CLICKHOUSE_DOWN -> {
@@ -413,8 +423,11 @@ public final class FaultSuite implements AutoCloseable {
         return Math.round(nanos / 1e8) / 10.0;
     }
 
+    private static final long STARTED = System.nanoTime();
+
+    /** Prints a line with the seconds since this class was loaded, so that a run's output shows where its time went. */
     private static void log(String message) {
-        System.out.println("faults: " + message);
+        System.out.printf(Locale.ROOT, "faults: [%6.1f s] %s%n", (System.nanoTime() - STARTED) / 1e9, message);
     }
 
     public static void main(String[] args) throws Exception {

@@ -14,12 +14,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.choreoscope.e2e.E2eLocks;
 import io.choreoscope.faults.AppProcess;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**

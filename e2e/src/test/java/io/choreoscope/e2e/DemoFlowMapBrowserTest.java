@@ -32,6 +32,7 @@ import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.ColorScheme;
 import io.choreoscope.faults.AppProcess;
+import io.choreoscope.harness.TempDirs;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
 import io.choreoscope.model.flow.FlowFilter;
@@ -44,6 +45,10 @@ import io.choreoscope.ui.browser.FlowMapChecks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 15's first "done when": the order saga's map as a user sees it after ten minutes of the demo, checked in
@@ -62,7 +67,12 @@ import org.junit.jupiter.api.Test;
  * <p>Only the order saga runs: the page checked is its map, and the signup and content flows sped up the same way
  * would only cost CPU (the content flow's slow transcoding step could not keep up with six times the demo's rate).
  * RabbitMQ is left out (the demo uses it for shipping only when it is installed; the map's steps are the same).
+ *
+ * <p>It runs beside {@link DemoLauncherTest} (both mostly wait for instances to settle), never beside the fault suite
+ * ({@link E2eLocks#MACHINE}).
  */
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(value = E2eLocks.MACHINE, mode = ResourceAccessMode.READ)
 class DemoFlowMapBrowserTest {
     /** The demo's sample flows run at their default rate, shared evenly by the three flows. */
     static final double DEMO_ORDERS_PER_SECOND = SampleFlowsSettings.DEFAULT_RATE / Flow.values().length;
@@ -83,12 +93,15 @@ class DemoFlowMapBrowserTest {
     private static SampleFlowsRunner samples;
     private static Playwright playwright;
     private static long startNanos;
+    private static Path dir;
+    /** Set by the test's last line: when false at the end, the app's log is printed before its directory goes. */
+    private static volatile boolean passed;
 
     @BeforeAll
     static void startEverything() throws Exception {
         startNanos = System.nanoTime();
         Path root = Path.of("..").toAbsolutePath().normalize();
-        Path dir = Files.createTempDirectory("choreoscope-demo-map-");
+        dir = Files.createTempDirectory("choreoscope-demo-map-");
         clickHouse = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0);
         kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0);
         app = new AppProcess(root, dir.resolve("app"), "all", Map.of(
@@ -99,24 +112,32 @@ class DemoFlowMapBrowserTest {
         log("services and application up");
     }
 
+    /** Stops everything and deletes the work directory (Kafka, ClickHouse, the app's data and log), also after a failure. */
     @AfterAll
     static void stopEverything() throws Exception {
-        if (samples != null) {
-            samples.close();
+        try {
+            if (samples != null) {
+                samples.close();
+            }
+            if (playwright != null) {
+                playwright.close();
+            }
+            if (app != null) {
+                app.stop();
+                if (!passed) {
+                    System.out.println("--- app log (last 60 lines) ---\n" + app.tail(60));
+                }
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+            if (clickHouse != null) {
+                clickHouse.close();
+            }
+            log("stopped");
+        } finally {
+            TempDirs.deleteUnlessKept(dir);
         }
-        if (playwright != null) {
-            playwright.close();
-        }
-        if (app != null) {
-            app.stop();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (clickHouse != null) {
-            clickHouse.close();
-        }
-        log("stopped");
     }
 
     private static void log(String what) {
@@ -228,5 +249,6 @@ class DemoFlowMapBrowserTest {
             log("copied to " + README_SCREENSHOT.toAbsolutePath().normalize());
         }
         context.close();
+        passed = true;
     }
 }

@@ -21,15 +21,26 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.choreoscope.harness.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Runs {@code ./choreoscope demo} headless, as a user would, and checks through the REST API that the
  * three sample flows are inferred with the right graph shape and states. The demo uses its fixed
  * ports (9092, 8123, 8081, 4318): nothing else may hold them while this runs.
+ *
+ * <p>Most of its time is waiting for the demo's instances to settle, so it runs beside {@link DemoFlowMapBrowserTest}
+ * (which uses free ports), never beside the fault suite ({@link E2eLocks#MACHINE}). It polls every second: each
+ * condition is asserted as soon as the API shows it.
  */
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(value = E2eLocks.MACHINE, mode = ResourceAccessMode.READ)
 class DemoLauncherTest {
     private static final String API = "http://localhost:8081/api/v1";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,6 +48,8 @@ class DemoLauncherTest {
     private static Process demo;
     private static Path dataDir;
     private static Path output;
+    /** Set by the test's last line: when false at the end, the demo's logs are printed before its directory goes. */
+    private static volatile boolean passed;
 
     @BeforeAll
     static void startDemo() throws Exception {
@@ -59,16 +72,39 @@ class DemoLauncherTest {
         demo = pb.start();
     }
 
+    /** Stops the demo, prints the launcher's output and deletes the demo's data directory, also after a failure. */
     @AfterAll
     static void stopDemo() throws Exception {
-        if (demo != null) {
-            demo.destroy(); // SIGTERM: the launcher stops everything it started
-            boolean exited = demo.waitFor(60, TimeUnit.SECONDS);
-            if (!exited) {
-                demo.destroyForcibly();
+        try {
+            if (demo != null) {
+                demo.destroy(); // SIGTERM: the launcher stops everything it started
+                boolean exited = demo.waitFor(60, TimeUnit.SECONDS);
+                if (!exited) {
+                    demo.destroyForcibly();
+                    demo.waitFor(30, TimeUnit.SECONDS);
+                }
+                System.out.println("--- launcher output ---\n" + Files.readString(output));
+                if (!passed) {
+                    printLogTails(dataDir.resolve("logs"), 60);
+                }
+                assertThat(exited).as("launcher stops within 60 s of SIGTERM").isTrue();
             }
-            System.out.println("--- launcher output ---\n" + Files.readString(output));
-            assertThat(exited).as("launcher stops within 60 s of SIGTERM").isTrue();
+        } finally {
+            TempDirs.deleteUnlessKept(dataDir);
+        }
+    }
+
+    /** The last lines of every log of the demo (they are deleted with its data directory). */
+    private static void printLogTails(Path logs, int lines) throws IOException {
+        if (!Files.isDirectory(logs)) {
+            return;
+        }
+        try (var files = Files.list(logs)) {
+            for (Path f : files.sorted().toList()) {
+                List<String> all = Files.readAllLines(f, StandardCharsets.ISO_8859_1);
+                System.out.println("--- " + f.getFileName() + " (last " + lines + " lines) ---\n"
+                        + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())));
+            }
         }
     }
 
@@ -130,13 +166,13 @@ class DemoLauncherTest {
 
     @Test
     void allThreeSampleFlowsAreInferredWithTheirShapeAndStates() throws Exception {
-        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(3)).ignoreExceptions().untilAsserted(() -> {
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
             List<String> flows = new ArrayList<>();
             get("/flows?from=-1h").forEach(f -> flows.add(f.get("flow").asText()));
             assertThat(flows).contains("OrderPlaced", "UserRegistered", "ContentUploaded");
         });
 
-        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(3)).ignoreExceptions().untilAsserted(() -> {
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
             JsonNode orderModel = get("/flows/OrderPlaced");
             Set<String> order = transitions(orderModel);
             assertThat(order).contains("OrderPlaced->PaymentCaptured", "PaymentCaptured->StockReserved",
@@ -172,7 +208,7 @@ class DemoLauncherTest {
         });
 
         // Ends are learned once instances settle (idle 10x the flow's slowest step p99, at least 30 s).
-        await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() -> {
+        await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
             assertThat(statesOf("OrderPlaced", "COMPLETED", "COMPENSATED", "STUCK"))
                     .containsExactlyInAnyOrder("COMPLETED", "COMPENSATED", "STUCK");
             assertThat(statesOf("ContentUploaded", "COMPLETED", "FAILED")).containsExactlyInAnyOrder("COMPLETED", "FAILED");
@@ -196,5 +232,6 @@ class DemoLauncherTest {
         boolean deadLetteredByInventory = !types.contains("StockReserved") && topics.contains("dead-letters");
         assertThat(droppedByShipping || deadLetteredByInventory)
                 .as("stuck by shipping's drop or inventory's dead letter: %s on %s", types, topics).isTrue();
+        passed = true;
     }
 }

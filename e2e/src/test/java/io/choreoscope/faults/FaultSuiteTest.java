@@ -7,12 +7,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import io.choreoscope.e2e.E2eLocks;
+import io.choreoscope.harness.TempDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The CI-sized fault suite: the same {@link FaultSuite} as {@code ./choreoscope faults}, with about 450 records per
@@ -21,21 +24,28 @@ import org.junit.jupiter.api.TestMethodOrder;
  * end with the oracle's figures: nothing lost, nothing duplicated, every state right, within the recovery timeout. The app runs as a real process (the packaged backend jar).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ResourceLock(E2eLocks.MACHINE)
 class FaultSuiteTest {
     private static FaultSuite suite;
+    private static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
         Path root = Path.of("..").toAbsolutePath().normalize();
-        Path dir = Files.createTempDirectory("choreoscope-faults-test-");
+        dir = Files.createTempDirectory("choreoscope-faults-test-");
         suite = FaultSuite.start(new FaultSuite.Options(450, 100, Duration.ofSeconds(10), 10, 6000, Duration.ofSeconds(90),
                 dir, root, Map.of("choreoscope.kafka.properties.session.timeout.ms", "6000")));
     }
 
+    /** Stops everything and deletes the work directory (Kafka, ClickHouse, the apps' data and logs), also after a failure. */
     @AfterAll
     static void stop() throws Exception {
-        if (suite != null) {
-            suite.close();
+        try {
+            if (suite != null) {
+                suite.close();
+            }
+        } finally {
+            TempDirs.deleteUnlessKept(dir);
         }
     }
 

@@ -9,7 +9,30 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 /** Removes the temporary directories the harness creates for its services. */
 public final class TempDirs {
+    /** Set {@code -Dchoreoscope.keep-test-dirs=true} to keep the directories of {@link #deleteUnlessKept} for a post-mortem. */
+    public static final String KEEP_PROPERTY = "choreoscope.keep-test-dirs";
+
     private TempDirs() {
+    }
+
+    /**
+     * For a test's own work directory, called when the test ends however it ended: deletes it (a CI machine runs the
+     * suite again and again, and every run's Kafka, ClickHouse and app data would otherwise stay in the temp dir),
+     * unless {@value #KEEP_PROPERTY} is true. Never throws: a directory that cannot be deleted is reported on stdout.
+     */
+    public static void deleteUnlessKept(Path root) {
+        if (root == null) {
+            return;
+        }
+        if (Boolean.getBoolean(KEEP_PROPERTY)) {
+            System.out.println("kept " + root + " (" + KEEP_PROPERTY + ")");
+            return;
+        }
+        try {
+            deleteRecursively(root);
+        } catch (IOException | RuntimeException e) {
+            System.out.println("could not delete " + root + ": " + e);
+        }
     }
 
     /**

@@ -31,6 +31,12 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 public final class ClickHouseExtension implements BeforeAllCallback, ParameterResolver {
 
     public static final String KEEP_DATA_PROPERTY = "choreoscope.clickhouse.keep-data";
+    /**
+     * JUnit resource lock on the shared engine, for modules that run some test classes concurrently: a class that
+     * stops, pauses or restarts the shared engine takes it {@code READ_WRITE}, a class that runs beside others
+     * ({@code @Execution(CONCURRENT)}) and uses the shared engine takes it {@code READ}.
+     */
+    public static final String SHARED_ENGINE_LOCK = "choreoscope.clickhouse.shared-engine";
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ClickHouseExtension.class);
     private static volatile EmbeddedClickHouse shared;
