@@ -25,6 +25,11 @@ public record SearchHit(String correlationId, String flow, String state, String 
         return new SearchHit(correlationId, flow, state, eventType, timestamp, matchedField, matchedValue, topic, partition, offset);
     }
 
+    /** The same hit with its instance's flow and state. */
+    public SearchHit withInstance(String flow, String state) {
+        return new SearchHit(correlationId, flow, state, eventType, timestamp, matchedField, matchedValue, topic, partition, offset);
+    }
+
     /** The same hit with another excerpt. */
     public SearchHit withMatchedValue(String value) {
         return new SearchHit(correlationId, flow, state, eventType, timestamp, matchedField, value, topic, partition, offset);

@@ -85,8 +85,7 @@ public final class ClickHouseSearchReader implements SearchReader {
         List<SearchHit> out = new ArrayList<>(hits.size());
         for (SearchHit h : hits) {
             String[] fs = instances.get(h.correlationId());
-            out.add(fs == null ? h : new SearchHit(h.correlationId(), fs[0], fs[1], h.eventType(), h.timestamp(), h.matchedField(),
-                    h.matchedValue(), h.topic(), h.partition(), h.offset()));
+            out.add(fs == null ? h : h.withInstance(fs[0], fs[1]));
         }
         return out;
     }
