@@ -83,9 +83,18 @@ public final class ClickHouseEventReader implements EventReader {
 
     @Override
     public Optional<Observation> event(String topic, int partition, long offset) {
-        List<Observation> rows = query(SELECT + table + " FINAL WHERE topic = ? AND partition = ? AND offset = ?",
-                topic, partition, offset);
-        return rows.stream().findFirst();
+        return query(byCoordinates(table), offset, partition, topic).stream().findFirst();
+    }
+
+    /**
+     * One record by its coordinates alone (parameters: offset, partition, topic), for callers without its
+     * correlation ID (the payload download, replay of named events). The sorting key starts with the correlation
+     * ID, so the offset's bloom filter (V015) chooses the granules; the coordinates are sorting-key columns, so
+     * filtering them in {@code PREWHERE} keeps every copy of the record for {@code FINAL} to fold while the other
+     * columns are read only for the matching rows.
+     */
+    static String byCoordinates(String table) {
+        return SELECT + table + " FINAL PREWHERE offset = ? AND partition = ? AND topic = ?";
     }
 
     /** By the sorting key's prefix: a read of one correlation ID's granules instead of a scan of the table. */

@@ -32,7 +32,7 @@ class ClickHouseStoreTest {
     void migrationsRunOnceAndAreRecorded() throws Exception {
         try (ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(),
                 ClickHouseExtension.createDatabase()))) {
-            assertThat(new SchemaMigrator(store).migrate()).containsExactly("V001", "V002", "V003", "V004", "V005", "V006", "V007", "V008", "V010", "V011", "V012");
+            assertThat(new SchemaMigrator(store).migrate()).containsExactly("V001", "V002", "V003", "V004", "V005", "V006", "V007", "V008", "V010", "V011", "V012", "V015");
             assertThat(new SchemaMigrator(store).migrate()).isEmpty();
         }
     }
@@ -143,6 +143,45 @@ class ClickHouseStoreTest {
             assertThatThrownBy(() -> search.searchValue("absent", T.minusSeconds(60), T.plusSeconds(120), 10))
                     .isInstanceOf(QueryLimitException.class)
                     .hasMessageContaining("longer than 150 ms");
+        }
+    }
+
+    /**
+     * An event read by its coordinates alone (payload download, replay of named events) scanned every granule of
+     * {@code events}, whose sorting key starts with the correlation ID: 100M rows on the scale benchmark's data. With
+     * V015's bloom filter on the offset it reads only the granule groups holding that offset. 2M records over 8 topic
+     * partitions, correlation IDs scattered, so each offset value lies in up to 8 groups of 4 granules.
+     */
+    @Test
+    void anEventReadByItsCoordinatesAloneReadsOnlyTheGranulesItsOffsetIndexAdmits() throws Exception {
+        ClickHouseConfig config = new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase());
+        try (ClickHouseStore store = new ClickHouseStore(config); SqlRunner sql = new SqlRunner(store)) {
+            new SchemaMigrator(store).migrate();
+            sql.execute("INSERT INTO " + store.database() + ".events (topic, partition, offset, ts, ingest_ts, payload, payload_size, "
+                    + "correlation_id, event_id, parse_status) SELECT if(number % 2 = 0, 'orders', 'payments'), intDiv(number, 2) % 4, "
+                    + "intDiv(number, 8), toDateTime64('2026-11-22 10:00:00', 3, 'UTC') + toIntervalMillisecond(number % 60000), now64(3), "
+                    + "concat('{\"n\":', toString(number), '}'), 12, hex(cityHash64(number)), toString(number), 'OK' FROM numbers(2000000)");
+            ClickHouseEventReader reader = new ClickHouseEventReader(sql);
+            long number = 1_234_567; // payments (odd), partition intDiv(n, 2) % 4 = 3, offset intDiv(n, 8) = 154,320
+            Observation o = reader.event("payments", 3, 154_320).orElseThrow();
+            assertThat(new String(o.payload(), StandardCharsets.UTF_8)).isEqualTo("{\"n\":" + number + "}");
+            assertThat(o.eventId()).isEqualTo(Long.toString(number));
+            assertThat(reader.event("payments", 3, 250_000)).as("an offset past the stored ones").isEmpty();
+            assertThat(reader.event("orders", 3, 154_320).orElseThrow().eventId()).isEqualTo(Long.toString(number - 1));
+
+            List<String> plan = sql.query("EXPLAIN indexes = 1 " + ClickHouseEventReader.byCoordinates(store.database() + ".events"),
+                    rs -> rs.getString(1), 154_320L, 3, "payments");
+            int at = plan.indexOf(plan.stream().filter(l -> l.trim().equals("Name: idx_offset")).findFirst()
+                    .orElseThrow(() -> new AssertionError("the offset index is not used: " + String.join("\n", plan))));
+            String granules = plan.subList(at, plan.size()).stream().filter(l -> l.trim().startsWith("Granules:")).findFirst()
+                    .orElseThrow().trim();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Granules: (\\d+)/(\\d+)").matcher(granules);
+            assertThat(m.find()).as(granules).isTrue();
+            int kept = Integer.parseInt(m.group(1));
+            int total = Integer.parseInt(m.group(2));
+            assertThat(total).as("granules before the index").isGreaterThanOrEqualTo(2_000_000 / 8192);
+            assertThat(kept).as("granules the offset's bloom filter keeps (8 groups of 4 at most, plus false positives)")
+                    .isLessThanOrEqualTo(40);
         }
     }
 
