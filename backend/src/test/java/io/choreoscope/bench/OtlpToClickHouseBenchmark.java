@@ -45,6 +45,7 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.DelegatingSpanData;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -333,26 +334,10 @@ public final class OtlpToClickHouseBenchmark {
         private final SpanData template;
 
         SdkSpans() {
-            List<SpanData> finished = new CopyOnWriteArrayList<>();
+            InMemorySpanExporter finished = InMemorySpanExporter.create();
             SdkTracerProvider provider = SdkTracerProvider.builder()
                     .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "billing")))
-                    .addSpanProcessor(SimpleSpanProcessor.create(new SpanExporter() {
-                        @Override
-                        public CompletableResultCode export(java.util.Collection<SpanData> s) {
-                            finished.addAll(s);
-                            return CompletableResultCode.ofSuccess();
-                        }
-
-                        @Override
-                        public CompletableResultCode flush() {
-                            return CompletableResultCode.ofSuccess();
-                        }
-
-                        @Override
-                        public CompletableResultCode shutdown() {
-                            return CompletableResultCode.ofSuccess();
-                        }
-                    }))
+                    .addSpanProcessor(SimpleSpanProcessor.create(finished))
                     .build();
             provider.get("otlp-bench").spanBuilder("orders process").setSpanKind(SpanKind.CONSUMER)
                     .setAttribute("messaging.system", "kafka")
@@ -364,8 +349,8 @@ public final class OtlpToClickHouseBenchmark {
                     .setAttribute("messaging.destination.partition.id", "3")
                     .setAttribute("correlation.id", "order-0")
                     .startSpan().end();
+            template = finished.getFinishedSpanItems().get(0);
             provider.shutdown().join(5, TimeUnit.SECONDS);
-            template = finished.get(0);
         }
 
         List<SpanData> batch(Random random, int n) {

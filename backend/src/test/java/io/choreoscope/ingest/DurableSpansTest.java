@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.choreoscope.collectors.otlp.OtlpReceiver;
@@ -27,10 +25,10 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -103,26 +101,10 @@ class DurableSpansTest {
 
     /** {@code n} spans made by the real SDK: traces of three spans (producer, consumer, a child). */
     private static List<SpanData> sdkSpans(int n) {
-        List<SpanData> finished = new CopyOnWriteArrayList<>();
+        InMemorySpanExporter exporter = InMemorySpanExporter.create();
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "orders")))
-                .addSpanProcessor(SimpleSpanProcessor.create(new SpanExporter() {
-                    @Override
-                    public CompletableResultCode export(Collection<SpanData> spans) {
-                        finished.addAll(spans);
-                        return CompletableResultCode.ofSuccess();
-                    }
-
-                    @Override
-                    public CompletableResultCode flush() {
-                        return CompletableResultCode.ofSuccess();
-                    }
-
-                    @Override
-                    public CompletableResultCode shutdown() {
-                        return CompletableResultCode.ofSuccess();
-                    }
-                }))
+                .addSpanProcessor(SimpleSpanProcessor.create(exporter))
                 .build();
         Tracer tracer = provider.get("durable-test");
         for (int i = 0; i < n / 3; i++) {
@@ -135,6 +117,7 @@ class DurableSpansTest {
             process.end();
             publish.end();
         }
+        List<SpanData> finished = exporter.getFinishedSpanItems();
         provider.shutdown().join(5, TimeUnit.SECONDS);
         assertThat(finished).hasSize(n);
         return finished;

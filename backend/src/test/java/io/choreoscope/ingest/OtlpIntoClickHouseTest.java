@@ -10,11 +10,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.choreoscope.collectors.otlp.OtlpReceiver;
@@ -37,10 +35,10 @@ import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -58,27 +56,7 @@ class OtlpIntoClickHouseTest {
     private static final String HOSTILE = "x'); DROP TABLE spans; -- <script>alert(1)</script>\n\t\"a,b=c\" \u0000 Zürich";
 
     /** Collects what the SDK finished, so a test can export chosen spans over chosen encodings. */
-    private static final class Collecting implements SpanExporter {
-        final List<SpanData> spans = new CopyOnWriteArrayList<>();
-
-        @Override
-        public CompletableResultCode export(Collection<SpanData> batch) {
-            spans.addAll(batch);
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-        }
-    }
-
-    private static SdkTracerProvider provider(String service, Collecting sink) {
+    private static SdkTracerProvider provider(String service, InMemorySpanExporter sink) {
         return SdkTracerProvider.builder()
                 .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), service)))
                 .addSpanProcessor(SimpleSpanProcessor.create(sink))
@@ -126,7 +104,7 @@ class OtlpIntoClickHouseTest {
         String db = ClickHouseExtension.createDatabase();
         String cid = "order-" + prefix;
 
-        Collecting finished = new Collecting();
+        InMemorySpanExporter finished = InMemorySpanExporter.create();
         SdkTracerProvider ordersSvc = provider("orders", finished);
         SdkTracerProvider paymentsSvc = provider("payments", finished);
         SdkTracerProvider auditSvc = provider("audit", finished);
@@ -189,7 +167,7 @@ class OtlpIntoClickHouseTest {
             // Unrelated: nothing joins it.
             auditTracer.spanBuilder("unrelated").setNoParent().setAttribute("correlation.id", "other").startSpan().end();
 
-            List<SpanData> all = List.copyOf(finished.spans);
+            List<SpanData> all = finished.getFinishedSpanItems();
             assertThat(all).hasSize(9);
             exportProtobuf(endpoint, all.subList(0, 5));
             exportJson(endpoint, all.subList(5, all.size()));

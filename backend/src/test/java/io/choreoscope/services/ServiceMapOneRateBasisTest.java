@@ -9,12 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,10 +32,10 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -58,27 +56,7 @@ class ServiceMapOneRateBasisTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     /** Collects what the SDK finished, to export it in batches over OTLP/HTTP. */
-    private static final class Collecting implements SpanExporter {
-        final List<SpanData> spans = new CopyOnWriteArrayList<>();
-
-        @Override
-        public CompletableResultCode export(Collection<SpanData> batch) {
-            spans.addAll(batch);
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-        }
-    }
-
-    private static Tracer tracer(String service, Collecting sink) {
+    private static Tracer tracer(String service, InMemorySpanExporter sink) {
         return SdkTracerProvider.builder()
                 .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), service)))
                 .addSpanProcessor(SimpleSpanProcessor.create(sink)).build().get("test");
@@ -92,7 +70,7 @@ class ServiceMapOneRateBasisTest {
         String silentGroup = prefix + "-archiver";
         kafka.createTopic(topic, 1);
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(3));
-        Collecting finished = new Collecting();
+        InMemorySpanExporter finished = InMemorySpanExporter.create();
         Tracer accounts = tracer("accounts", finished);
         Tracer crm = tracer("crm", finished);
 
@@ -132,7 +110,7 @@ class ServiceMapOneRateBasisTest {
                         .startSpan().end(ts.plusMillis(40));
             }
             producer.flush();
-            export(endpoint, finished.spans);
+            export(endpoint, finished.getFinishedSpanItems());
             consumeAndCommit(kafka, topic, crmGroup);
             consumeAndCommit(kafka, topic, silentGroup);
 

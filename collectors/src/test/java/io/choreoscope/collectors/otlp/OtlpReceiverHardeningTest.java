@@ -13,6 +13,7 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
@@ -38,7 +39,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -280,10 +280,10 @@ class OtlpReceiverHardeningTest {
 
     /** A producer span and its consumer child, made by the real SDK. */
     static List<SpanData> sdkSpans() {
-        List<SpanData> finished = new CopyOnWriteArrayList<>();
+        InMemorySpanExporter finished = InMemorySpanExporter.create();
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "orders")))
-                .addSpanProcessor(SimpleSpanProcessor.create(new Collecting(finished)))
+                .addSpanProcessor(SimpleSpanProcessor.create(finished))
                 .build();
         Tracer tracer = provider.get("choreoscope-test");
         io.opentelemetry.api.trace.Span producer = tracer.spanBuilder("orders publish").setSpanKind(SpanKind.PRODUCER)
@@ -295,8 +295,9 @@ class OtlpReceiverHardeningTest {
                 .setAttribute("messaging.destination.name", "orders").setAttribute("correlation.id", "order-42")
                 .startSpan();
         consumer.end();
+        List<SpanData> spans = finished.getFinishedSpanItems();
         provider.shutdown().join(5, TimeUnit.SECONDS);
-        return finished;
+        return spans;
     }
 
     private static byte[] request(int spans) {
@@ -357,24 +358,6 @@ class OtlpReceiverHardeningTest {
                 }
             }
             spans.addAll(batch);
-        }
-    }
-
-    record Collecting(List<SpanData> into) implements SpanExporter {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            into.addAll(new ArrayList<>(spans));
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
         }
     }
 }

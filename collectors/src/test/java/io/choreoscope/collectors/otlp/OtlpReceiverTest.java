@@ -16,10 +16,10 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import jakarta.inject.Singleton;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +34,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -121,10 +120,10 @@ class OtlpReceiverTest {
 
     /** A producer span and its consumer child, made and finished by the real SDK. */
     private static List<SpanData> sdkSpans() {
-        List<SpanData> finished = new CopyOnWriteArrayList<>();
+        InMemorySpanExporter finished = InMemorySpanExporter.create();
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "orders")))
-                .addSpanProcessor(SimpleSpanProcessor.create(new CollectingExporter(finished)))
+                .addSpanProcessor(SimpleSpanProcessor.create(finished))
                 .build();
         Tracer tracer = provider.get("choreoscope-test");
         io.opentelemetry.api.trace.Span producer = tracer.spanBuilder("orders publish")
@@ -151,9 +150,10 @@ class OtlpReceiverTest {
                 T0 + 6_000_000, TimeUnit.NANOSECONDS);
         consumer.setStatus(StatusCode.ERROR, "payment declined");
         consumer.end(T0 + 12_000_000, TimeUnit.NANOSECONDS);
+        List<SpanData> spans = finished.getFinishedSpanItems();
         provider.shutdown().join(5, TimeUnit.SECONDS);
-        assertThat(finished).hasSize(2);
-        return finished;
+        assertThat(spans).hasSize(2);
+        return spans;
     }
 
     private static void assertSagaSpans() {
@@ -370,22 +370,4 @@ class OtlpReceiverTest {
         }
     }
 
-    /** Keeps finished SDK spans so that the test hands them to the OTLP exporter in one call. */
-    record CollectingExporter(List<SpanData> into) implements SpanExporter {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            into.addAll(new ArrayList<>(spans));
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-        }
-    }
-}
+    /** Keeps finished SDK spans so that the test hands them to the OTLP exporter in one call. */}
