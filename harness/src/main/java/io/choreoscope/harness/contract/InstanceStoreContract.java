@@ -451,7 +451,7 @@ public abstract class InstanceStoreContract {
                 Observation.builder("orders", 0, 1, T.plusSeconds(60)).correlationId("order-1").eventType("PaymentFailed")
                         .payload("{\"reason\":\"Needle-in-haystack\"}".getBytes(StandardCharsets.UTF_8)).build(),
                 Observation.builder("orders", 0, 2, T.plusSeconds(120)).correlationId("order-2")
-                        .headers(List.of(Header.of("trace", "none"), Header.of("note", "has a NEEDLE"))).build(),
+                        .headers(List.of(Header.of("trace", "none"), new Header("empty", null), Header.of("note", "has a NEEDLE"))).build(),
                 Observation.builder("orders", 0, 3, T.plusSeconds(180)).correlationId("order-3")
                         .key("needle-key".getBytes(StandardCharsets.UTF_8)).build(),
                 Observation.builder("orders", 0, 4, T.plusSeconds(240)).correlationId("order-4").eventId("id-needle").build(),
