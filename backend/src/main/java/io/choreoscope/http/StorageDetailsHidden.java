@@ -11,7 +11,8 @@ import jakarta.inject.Singleton;
 /**
  * Keeps storage details out of the API's JSON: the latency sketches a flow model's transitions and a dependency
  * map's edges carry ({@code latency}, {@code delay}) exist so that the models of several inference owners merge
- * exactly when read; the API answers their percentiles (p50/p95/p99) as before, not the bins behind them.
+ * exactly when read; the API answers their percentiles (p50/p95/p99) as before, not the bins behind them. (The
+ * OpenAPI document leaves them out through {@code @Hidden} on the record components; this keeps the JSON in step.)
  */
 @Singleton
 public class StorageDetailsHidden implements BeanCreatedEventListener<ObjectMapper> {

@@ -1,5 +1,7 @@
 package io.choreoscope.model.flow;
 
+import io.swagger.v3.oas.annotations.Hidden;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -91,7 +93,7 @@ public record DependencyMap(List<Node> nodes, List<Edge> edges, Map<String, Lag>
      */
     public record Edge(EdgeRole role, String service, String topic, Set<String> eventTypes, long count,
                        double ratePerSecond, double p50Ms, double p99Ms, Set<String> evidence, Set<String> queues,
-                       Lag lag, LatencySketch delay) {
+                       Lag lag, @Hidden LatencySketch delay) {
         public Edge {
             eventTypes = Set.copyOf(eventTypes);
             evidence = Set.copyOf(evidence);

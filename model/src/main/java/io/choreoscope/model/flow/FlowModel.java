@@ -96,7 +96,8 @@ public record FlowModel(String flow, long instances, List<Node> nodes, List<Tran
      *                    rows stored before it was kept). Storage detail: the API leaves it out
      */
     public record Transition(String from, String to, long count, double probability, double p50Ms, double p95Ms,
-                             double p99Ms, long instances, LatencySketch latency) {
+                             double p99Ms, long instances,
+                             @io.swagger.v3.oas.annotations.Hidden LatencySketch latency) {
         public Transition(String from, String to, long count, double probability, double p50Ms, double p95Ms,
                           double p99Ms, long instances) {
             this(from, to, count, probability, p50Ms, p95Ms, p99Ms, instances, null);
