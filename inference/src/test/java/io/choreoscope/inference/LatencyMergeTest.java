@@ -133,6 +133,37 @@ class LatencyMergeTest {
     }
 
     @Test
+    void consumerDelaysOfEnginesThatEachSawPartOfTheRecordsMergeToThoseOfOneEngine() {
+        Random rnd = new Random(11);
+        InferenceEngine whole = new InferenceEngine(InferenceSettings.defaults());
+        List<InferenceEngine> parts = List.of(new InferenceEngine(InferenceSettings.defaults()),
+                new InferenceEngine(InferenceSettings.defaults()));
+        for (int i = 0; i < 2_000; i++) {
+            InferenceEngine owner = parts.get(i % 2);
+            Instant t = Instant.ofEpochMilli(1_700_000_000_000L + i * 100L);
+            Observation o = Observation.builder("orders", 0, i, t).correlationId("o" + i).eventType("OrderPlaced")
+                    .sourceService("order-svc").traceId("t" + i).spanId("p" + i).build();
+            long delay = (long) Math.exp(rnd.nextGaussian() + (owner == parts.get(0) ? 3 : 7)); // owners differ
+            var span = Events.consumerSpan("t" + i, "c" + i, "p" + i, "payment-svc", "orders", null, t.plusMillis(delay));
+            for (InferenceEngine e : List.of(whole, owner)) {
+                e.apply(o);
+                e.applySpans(List.of(span));
+            }
+        }
+        io.choreoscope.model.flow.DependencyMap.Edge one = consumes(whole.dependencyMap());
+        io.choreoscope.model.flow.DependencyMap.Edge merged = consumes(ModelMerge.dependencies(
+                List.of(parts.get(0).dependencyMap(), parts.get(1).dependencyMap())));
+
+        assertThat(merged.delay()).isNotNull().isEqualTo(one.delay());
+        assertThat(new double[] {merged.p50Ms(), merged.p99Ms()}).containsExactly(one.p50Ms(), one.p99Ms());
+    }
+
+    private static io.choreoscope.model.flow.DependencyMap.Edge consumes(io.choreoscope.model.flow.DependencyMap m) {
+        return m.edges().stream().filter(e -> e.role() == io.choreoscope.model.flow.DependencyMap.EdgeRole.CONSUMES)
+                .findFirst().orElseThrow();
+    }
+
+    @Test
     void partsWithoutSketchesFallBackToTheWeightedMeanAndSaySoByCarryingNone() {
         FlowModel.Transition withBins = new FlowModel.Transition("A", "B", 2, 1, 100, 100, 100, 0,
                 bins(100, 100));
