@@ -12,10 +12,18 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.choreoscope.api.ApiClient;
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
+import io.choreoscope.ingest.TestApplication;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
 import io.choreoscope.harness.kafka.KafkaExtension;
 import io.choreoscope.model.Header;
@@ -56,6 +64,7 @@ class TwoInferenceWorkersTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int PARTITIONS = 4;
     private final AtomicLong offsets = new AtomicLong();
+    private String database;
     private ClickHouseStore store;
     private SqlRunner sql;
     private ClickHouseInstanceReader reader;
@@ -63,7 +72,8 @@ class TwoInferenceWorkersTest {
 
     @BeforeEach
     void storage() throws Exception {
-        store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase()));
+        database = ClickHouseExtension.createDatabase();
+        store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), database));
         new SchemaMigrator(store).migrate();
         sql = new SqlRunner(store);
         reader = new ClickHouseInstanceReader(sql);
@@ -167,6 +177,97 @@ class TwoInferenceWorkersTest {
                         .isEqualTo(40);
             });
             assertThat(b.states().values()).hasSize(40).allMatch(s -> s == InstanceState.COMPLETED);
+        }
+    }
+
+    /**
+     * Issue 19 item 4: the instances of one flow spread over both workers (every partition is an owner of its own
+     * model), each partition with latencies of its own scale, and the API process (role api) shows each transition's
+     * p50/p95/p99 as one engine that saw every instance answers them: equal to the percentiles of one DDSketch
+     * (the engine's: 1% relative accuracy, 1024 bins) of every latency produced, to the last bit, because the owners'
+     * sketch bins are merged, not their percentiles. Those are within 1% of the exact percentiles of what was
+     * produced (the sketch's guarantee; nothing collapses at these latencies). The count-weighted mean of the owners'
+     * percentiles, what was merged before, misses the whole's by far more than 1% here.
+     */
+    @Test
+    void transitionPercentilesAcrossBothWorkersAreThoseOfOneSketchOfEveryLatency(EmbeddedKafka kafka) throws Exception {
+        ClickHouseEventWriter eventWriter = new ClickHouseEventWriter(store);
+        InferenceConfig settings = settings(Duration.ofMillis(200));
+        settings.setModelInterval(Duration.ofMillis(300));
+        String[] steps = {"OrderPlaced", "PaymentCaptured", "OrderShipped"};
+        Random rnd = new Random(19_4);
+        Instant base = Instant.now().minusSeconds(600);
+        List<Observation> batch = new ArrayList<>();
+        Map<String, List<Long>> produced = new HashMap<>(); // "from>to" -> every latency, ms
+        Map<String, Map<Integer, DDSketch>> byPartition = new HashMap<>();
+        int instances = 240;
+        for (int i = 0; i < instances; i++) {
+            String id = "order-" + i;
+            int partition = LiveEngine.partitionOf(id, PARTITIONS);
+            Instant t = base.plusMillis(i * 1_000L);
+            batch.add(event(id, steps[0], "orders", t));
+            for (int k = 1; k < steps.length; k++) {
+                // partition p: median about 40 ms * 3^p, spread by a log-normal factor
+                long latency = Math.max(1, Math.round(40 * Math.pow(3, partition) * Math.exp(rnd.nextGaussian() * 0.6)));
+                t = t.plusMillis(latency);
+                batch.add(event(id, steps[k], "svc-" + k, t));
+                String key = steps[k - 1] + ">" + steps[k];
+                produced.computeIfAbsent(key, x -> new ArrayList<>()).add(latency);
+                byPartition.computeIfAbsent(key, x -> new HashMap<>())
+                        .computeIfAbsent(partition, x -> DDSketches.collapsingLowestDense(0.01, 1024)).accept(latency);
+            }
+        }
+        Map<String, Object> apiRole = TestApplication.properties(KafkaExtension.uniqueName("none"), database);
+        apiRole.put("choreoscope.tap.enabled", false);
+        apiRole.put("choreoscope.otlp.enabled", false);
+        apiRole.put("choreoscope.ui.enabled", false);
+        apiRole.put("choreoscope.inference.embedded", false);
+
+        try (ObservationPublisher publisher = new ObservationPublisher(Map.of("bootstrap.servers", kafka.bootstrapServers()), settings.getTopic(), PARTITIONS);
+             InferenceWorker a = worker(settings, kafka, "a");
+             InferenceWorker b = worker(settings, kafka, "b");
+             ApplicationContext app = ApplicationContext.run(EmbeddedServer.class, apiRole).getApplicationContext()) {
+            ApiClient api = new ApiClient(app.getBean(EmbeddedServer.class).getURL() + "/api/v1");
+            a.start();
+            b.start();
+            await().atMost(WAIT).untilAsserted(() -> {
+                assertThat(a.partitions()).isNotEmpty();
+                assertThat(b.partitions()).isNotEmpty();
+            });
+            eventWriter.accept(batch);
+            publisher.publish(batch);
+
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonNode m = api.ok("/flows/OrderPlaced");
+                assertThat(m.get("instances").asLong()).isEqualTo(instances);
+                for (JsonNode t : m.get("transitions")) {
+                    assertThat(t.get("count").asLong()).isEqualTo(instances);
+                }
+            });
+            assertThat(a.states().keySet()).as("instances on worker a").isNotEmpty();
+            assertThat(b.states().keySet()).as("instances on worker b").isNotEmpty();
+            JsonNode model = api.ok("/flows/OrderPlaced");
+            assertThat(model.get("transitions")).hasSize(2);
+            for (JsonNode t : model.get("transitions")) {
+                String key = t.get("from").asText() + ">" + t.get("to").asText();
+                DDSketch whole = DDSketches.collapsingLowestDense(0.01, 1024);
+                produced.get(key).forEach(whole::accept);
+                long[] sorted = produced.get(key).stream().mapToLong(Long::longValue).sorted().toArray();
+                double[] q = {0.5, 0.95, 0.99};
+                double[] shown = {t.get("p50Ms").asDouble(), t.get("p95Ms").asDouble(), t.get("p99Ms").asDouble()};
+                assertThat(t.has("latency")).as("the sketch bins are storage detail").isFalse();
+                assertThat(shown).as(key).containsExactly(whole.getValuesAtQuantiles(q));
+                for (int i = 0; i < q.length; i++) {
+                    double exact = sorted[(int) Math.floor(q[i] * (sorted.length - 1))];
+                    assertThat(shown[i]).as(key + " q" + q[i]).isBetween(exact * 0.99, exact * 1.01);
+                }
+                // what the count-weighted mean of the owners' medians gives: not within 1% of the whole's
+                double weightedMedian = 0;
+                for (DDSketch part : byPartition.get(key).values()) {
+                    weightedMedian += part.getValueAtQuantile(0.5) * part.getCount() / sorted.length;
+                }
+                assertThat(Math.abs(weightedMedian - shown[0]) / shown[0]).as(key).isGreaterThan(0.01);
+            }
         }
     }
 

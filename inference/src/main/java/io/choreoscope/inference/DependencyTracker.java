@@ -1,7 +1,6 @@
 package io.choreoscope.inference;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
-import com.datadoghq.sketch.ddsketch.DDSketches;
 import io.choreoscope.model.Span;
 import io.choreoscope.model.flow.DependencyMap;
 
@@ -134,7 +133,7 @@ final class DependencyTracker {
     private void consumerDelay(String topic, String service, long delayMs, int type) {
         ConsumerEdge e = consumers.computeIfAbsent(topic + '\u0000' + service, k -> new ConsumerEdge());
         if (e.delayMs == null) {
-            e.delayMs = DDSketches.collapsingLowestDense(FlowStats.RELATIVE_ACCURACY, FlowStats.MAX_BINS);
+            e.delayMs = FlowStats.newSketch();
         }
         e.delayMs.accept(Math.max(0, delayMs));
         if (type > 0) {
@@ -200,7 +199,7 @@ final class DependencyTracker {
             nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, service));
             nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, topic));
             edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES, service, topic, tn, count,
-                    count / windowS, p50, p99, ev));
+                    count / windowS, p50, p99, ev, Set.of(), null, sk == null || sk.isEmpty() ? null : FlowStats.bins(sk)));
         }
         List<DependencyMap.Node> nodeList = new ArrayList<>(nodes);
         nodeList.sort(Comparator.comparing((DependencyMap.Node n) -> n.kind()).thenComparing(DependencyMap.Node::name));

@@ -2,6 +2,10 @@ package io.choreoscope.inference;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketches;
+import com.datadoghq.sketch.ddsketch.mapping.CubicallyInterpolatedMapping;
+import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
+import com.datadoghq.sketch.ddsketch.store.Store;
+import io.choreoscope.model.flow.LatencySketch;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -21,6 +25,34 @@ import java.util.Set;
 final class FlowStats {
     static final double RELATIVE_ACCURACY = 0.01;
     static final int MAX_BINS = 1024;
+    /** The mapping {@link #newSketch} uses, by its parameters as the model keeps them ({@link LatencySketch}). */
+    static final double GAMMA = LatencySketch.cubicGamma(RELATIVE_ACCURACY);
+    private static final IndexMapping MAPPING = new CubicallyInterpolatedMapping(GAMMA, 0);
+
+    /** A latency sketch as the engine keeps them: 1% relative accuracy, at most 1024 bins, lowest collapse first. */
+    static DDSketch newSketch() {
+        return DDSketches.collapsingLowestDense(RELATIVE_ACCURACY, MAX_BINS);
+    }
+
+    /**
+     * The bins of {@code sketch} (made by {@link #newSketch}) as the model carries them, so that models of several
+     * owners merge exactly; {@link LatencySketch#quantile} answers what {@code sketch} answers. Latencies are never
+     * negative here (they are clamped at 0 on the way in). Linear in the sketch's bins.
+     */
+    static LatencySketch bins(DDSketch sketch) {
+        if (!MAPPING.equals(sketch.getIndexMapping())) {
+            throw new IllegalStateException("latency sketch with an unexpected index mapping: " + sketch.getIndexMapping());
+        }
+        Store positive = sketch.getPositiveValueStore();
+        long zero = Math.round(sketch.getCount() - positive.getTotalCount() - sketch.getNegativeValueStore().getTotalCount());
+        if (positive.isEmpty()) {
+            return new LatencySketch(GAMMA, 0, MAX_BINS, zero, 0, new long[0]);
+        }
+        int min = positive.getMinIndex();
+        long[] counts = new long[positive.getMaxIndex() - min + 1];
+        positive.forEach((index, count) -> counts[index - min] += Math.round(count));
+        return new LatencySketch(GAMMA, 0, MAX_BINS, zero, min, counts);
+    }
 
     /** One transition a -> b. */
     static final class Trans {
@@ -32,7 +64,7 @@ final class FlowStats {
         Trans(int from, int to) {
             this.from = from;
             this.to = to;
-            this.latencyMs = DDSketches.collapsingLowestDense(RELATIVE_ACCURACY, MAX_BINS);
+            this.latencyMs = newSketch();
         }
 
         Trans(Trans o) {

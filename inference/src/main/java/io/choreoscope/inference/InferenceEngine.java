@@ -716,7 +716,7 @@ public final class InferenceEngine {
         for (FlowStats.Trans t : fs.trans.values()) {
             double[] q = t.latencyMs.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
             trans.add(new FlowModel.Transition(types.name(t.from), types.name(t.to), t.count,
-                    (double) t.count / fs.outTotal(t.from), q[0], q[1], q[2]));
+                    (double) t.count / fs.outTotal(t.from), q[0], q[1], q[2], 0, FlowStats.bins(t.latencyMs)));
         }
         trans.sort(Comparator.comparing(FlowModel.Transition::from).thenComparing(FlowModel.Transition::to));
         Map<String, Long> starts = new HashMap<>();

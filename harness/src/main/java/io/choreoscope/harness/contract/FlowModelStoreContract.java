@@ -25,6 +25,7 @@ import io.choreoscope.model.flow.DependencyMap.Node;
 import io.choreoscope.model.flow.DependencyMap.NodeKind;
 import io.choreoscope.model.flow.DeviationKind;
 import io.choreoscope.model.flow.FlowModel;
+import io.choreoscope.model.flow.LatencySketch;
 import io.choreoscope.model.flow.ModelMerge;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,6 +139,89 @@ public abstract class FlowModelStoreContract {
         assertThat(flows.flowModel("SignupStarted")).contains(signup(4));
         assertThat(flows.flowModelsOf("p0")).isEqualTo(Map.of("OrderPlaced", p0));
         assertThat(flows.flowModelsOf("p1")).isEqualTo(Map.of("OrderPlaced", p1, "SignupStarted", signup(4)));
+    }
+
+    /** The engine's sketch mapping (1% relative accuracy), as the model keeps it. */
+    private static final double GAMMA = LatencySketch.cubicGamma(0.01);
+
+    /** A sketch holding {@code countsByIndex} = {index, count, index, count, ...} and {@code zeros} samples of 0 ms. */
+    private static LatencySketch sketch(long zeros, int... countsByIndex) {
+        int min = Integer.MAX_VALUE;
+        int max = Integer.MIN_VALUE;
+        for (int i = 0; i < countsByIndex.length; i += 2) {
+            min = Math.min(min, countsByIndex[i]);
+            max = Math.max(max, countsByIndex[i]);
+        }
+        long[] counts = new long[max - min + 1];
+        for (int i = 0; i < countsByIndex.length; i += 2) {
+            counts[countsByIndex[i] - min] += countsByIndex[i + 1];
+        }
+        return new LatencySketch(GAMMA, 0, 1024, zeros, min, counts);
+    }
+
+    /** {@link #orders} with latency sketches behind the paid transition's percentiles. */
+    private static FlowModel ordersWithSketch(long placed, LatencySketch paid) {
+        FlowModel m = orders(placed, paid.count(), 0, 10);
+        List<FlowModel.Transition> ts = new ArrayList<>();
+        for (FlowModel.Transition t : m.transitions()) {
+            ts.add(!t.to().equals("PaymentCaptured") ? t : new FlowModel.Transition(t.from(), t.to(), t.count(),
+                    t.probability(), paid.quantile(0.5), paid.quantile(0.95), paid.quantile(0.99), 0, paid));
+        }
+        return new FlowModel(m.flow(), m.instances(), m.nodes(), ts, m.startCounts(), m.endCounts(), m.learnedEnds(),
+                m.deviationCounts(), m.orderingViolationRate());
+    }
+
+    @Test
+    protected void latencySketchesReadBackUnchanged() {
+        FlowModel m = ordersWithSketch(40, sketch(3, 120, 7, 121, 1, 400, 2_000_000_000, 1144, 1));
+
+        writer.writeFlowModels("all", List.of(m), T);
+
+        assertThat(flows.flowModel("OrderPlaced")).contains(m);
+        assertThat(flows.flowModel("OrderPlaced").orElseThrow().transition("OrderPlaced", "PaymentCaptured").latency()
+                .counts()).hasSize(1024); // 120..1144 is 1025 bins: 120 collapsed into 121, as the engine's store does
+    }
+
+    /**
+     * Issue 19 item 4: the instances of one flow spread over two owners (one fast, one slow) read back with the
+     * percentiles of all their latencies together, not a count-weighted mean of each owner's percentiles.
+     */
+    @Test
+    protected void aModelSplitOverTwoOwnersReadsBackWithThePercentilesOfTheWhole() {
+        LatencySketch fast = sketch(1, 200, 5, 201, 3, 260, 1);                 // about 50-80 ms
+        LatencySketch slow = sketch(0, 330, 1, 340, 2, 345, 8, 420, 1);         // about 0.6-6 s
+        LatencySketch whole = sketch(1, 200, 5, 201, 3, 260, 1, 330, 1, 340, 2, 345, 8, 420, 1);
+        writer.writeFlowModels("p0", List.of(ordersWithSketch(12, fast)), T);
+        writer.writeFlowModels("p1", List.of(ordersWithSketch(15, slow)), T);
+
+        FlowModel.Transition paid = flows.flowModel("OrderPlaced").orElseThrow().transition("OrderPlaced", "PaymentCaptured");
+
+        assertThat(paid.count()).isEqualTo(22);
+        assertThat(paid.latency()).isEqualTo(whole);
+        assertThat(new double[] {paid.p50Ms(), paid.p95Ms(), paid.p99Ms()})
+                .containsExactly(whole.quantile(0.5), whole.quantile(0.95), whole.quantile(0.99));
+        // what the mean of the owners' medians would say instead: far from the whole's median
+        double meanOfMedians = (fast.quantile(0.5) * 10 + slow.quantile(0.5) * 12) / 22;
+        assertThat(paid.p50Ms()).isNotCloseTo(meanOfMedians, within(meanOfMedians * 0.05));
+        // the failed transitions carry no sketch: merged as before, the count-weighted mean (approximate)
+        assertThat(flows.flowModel("OrderPlaced").orElseThrow().transition("OrderPlaced", "PaymentFailed").latency()).isNull();
+    }
+
+    @Test
+    protected void consumerDelaysSplitOverTwoOwnersReadBackWithThePercentilesOfTheWhole() {
+        LatencySketch fast = sketch(0, 150, 9);
+        LatencySketch slow = sketch(0, 400, 2, 410, 1);
+        LatencySketch whole = sketch(0, 150, 9, 400, 2, 410, 1);
+        writer.writeDependencyMap("p0", map(new Edge(EdgeRole.CONSUMES, "billing", "orders", Set.of("OrderPlaced"), 9,
+                0.9, fast.quantile(0.5), fast.quantile(0.99), Set.of("span"), Set.of(), null, fast)), T);
+        writer.writeDependencyMap("p1", map(new Edge(EdgeRole.CONSUMES, "billing", "orders", Set.of("OrderPlaced"), 3,
+                0.3, slow.quantile(0.5), slow.quantile(0.99), Set.of("span"), Set.of(), null, slow)), T);
+
+        Edge billing = edges(dependencies.dependencies(T, T.plusSeconds(600)), EdgeRole.CONSUMES).get(0);
+
+        assertThat(billing.count()).isEqualTo(12);
+        assertThat(billing.delay()).isEqualTo(whole);
+        assertThat(new double[] {billing.p50Ms(), billing.p99Ms()}).containsExactly(whole.quantile(0.5), whole.quantile(0.99));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.choreoscope.model.flow;
 
+import io.swagger.v3.oas.annotations.Hidden;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,14 +86,25 @@ public record DependencyMap(List<Node> nodes, List<Edge> edges, Map<String, Lag>
      * @param queues        RabbitMQ CONSUMES only: the queues the service reads the exchange through; else empty
      * @param lag           CONSUMES only: the consumer's lag now (Kafka consumer group, RabbitMQ queue depth); null
      *                      when not known (no consumer group or queue behind the edge, or the bus did not answer)
+     * @param delay         CONSUMES only: the delay distribution behind {@code p50Ms}/{@code p99Ms} (the engine's sketch
+     *                      bins), so that maps of several owners merge exactly ({@link ModelMerge}); null when no span
+     *                      was joined or not known (rows stored before it was kept). Storage detail: the API leaves
+     *                      it out
      */
     public record Edge(EdgeRole role, String service, String topic, Set<String> eventTypes, long count,
                        double ratePerSecond, double p50Ms, double p99Ms, Set<String> evidence, Set<String> queues,
-                       Lag lag) {
+                       Lag lag, @Hidden LatencySketch delay) {
         public Edge {
             eventTypes = Set.copyOf(eventTypes);
             evidence = Set.copyOf(evidence);
             queues = queues == null ? Set.of() : Set.copyOf(queues);
+        }
+
+        /** An edge without a delay distribution. */
+        public Edge(EdgeRole role, String service, String topic, Set<String> eventTypes, long count,
+                    double ratePerSecond, double p50Ms, double p99Ms, Set<String> evidence, Set<String> queues,
+                    Lag lag) {
+            this(role, service, topic, eventTypes, count, ratePerSecond, p50Ms, p99Ms, evidence, queues, lag, null);
         }
 
         /** An edge without queues or lag. */

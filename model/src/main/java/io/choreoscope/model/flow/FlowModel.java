@@ -91,9 +91,18 @@ public record FlowModel(String flow, long instances, List<Node> nodes, List<Tran
      * @param p99Ms       99th percentile latency in ms
      * @param instances   instances in which {@code to} directly follows {@code from} at least once; 0 when not known
      *                    (the live model does not count it)
+     * @param latency     the latency distribution behind the percentiles (the engine's sketch bins), so that models of
+     *                    several owners merge exactly ({@link ModelMerge}); null when not known (windowed models,
+     *                    rows stored before it was kept). Storage detail: the API leaves it out
      */
     public record Transition(String from, String to, long count, double probability, double p50Ms, double p95Ms,
-                             double p99Ms, long instances) {
+                             double p99Ms, long instances,
+                             @io.swagger.v3.oas.annotations.Hidden LatencySketch latency) {
+        public Transition(String from, String to, long count, double probability, double p50Ms, double p95Ms,
+                          double p99Ms, long instances) {
+            this(from, to, count, probability, p50Ms, p95Ms, p99Ms, instances, null);
+        }
+
         public Transition(String from, String to, long count, double probability, double p50Ms, double p95Ms,
                           double p99Ms) {
             this(from, to, count, probability, p50Ms, p95Ms, p99Ms, 0);

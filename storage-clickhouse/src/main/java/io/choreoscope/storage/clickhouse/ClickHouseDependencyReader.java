@@ -11,7 +11,11 @@ import io.choreoscope.model.DependencyReader;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.ModelMerge;
 
-/** The dependency map from {@code events_per_minute} (PRODUCES) and {@code dependency_maps} (CONSUMES, merged over owners). */
+/**
+ * The dependency map from {@code events_per_minute} (PRODUCES) and {@code dependency_maps} (CONSUMES, merged over
+ * owners). A CONSUMES edge's JSON keeps its delay sketch bins ({@code delay}), so its p50/p99 merge exactly over owners
+ * ({@link ModelMerge}); rows written before (V005's count-weighted mean) still read, merged approximately.
+ */
 public final class ClickHouseDependencyReader implements DependencyReader {
 
     private final SqlRunner sql;

@@ -12,6 +12,12 @@ import io.choreoscope.model.flow.ModelMerge;
  * Reads {@code flow_models}: one row per flow and owner, merged over owners on read. A row with {@code instances = 0}
  * is a retraction ({@link ClickHouseInstanceWriter#retractFlowModels}): that owner no longer has the flow. The latest
  * row of each (flow, owner) is chosen first ({@code FINAL} in a subquery), then retractions are left out.
+ *
+ * <p>The {@code model} JSON keeps each transition's latency sketch bins ({@code latency}: mapping parameters, zero
+ * count, {@code minIndex} and one array of counts, at most 1024), so the merge ({@link ModelMerge}) adds the owners'
+ * bins and the percentiles are exactly those of one sketch of every sample. V005's comment (count-weighted mean of
+ * the owners' percentiles) describes rows written before the bins were kept: such rows still read, and are merged
+ * that way, approximately.
  */
 public final class ClickHouseFlowModelReader implements FlowModelReader {
 
