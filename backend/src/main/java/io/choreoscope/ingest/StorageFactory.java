@@ -160,7 +160,8 @@ public class StorageFactory {
     @Requires(property = InferenceConfig.PREFIX + ".embedded", notEquals = "false")
     LiveInference liveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances, EventReader events,
                                 MeterRegistry meters) {
-        LiveInference live = new LiveInference(settings, writer, instances, events, Clock.systemUTC());
+        LiveInference live = new LiveInference(settings, writer, instances, events, Clock.systemUTC(),
+                new io.choreoscope.live.LoopStages(meters));
         registerMeters(meters, live, LiveInference::evictedOverCap, LiveInference::liveInstances);
         live.start();
         return live;
