@@ -12,6 +12,7 @@ import io.choreoscope.collectors.otlp.OtlpConfig;
 import io.choreoscope.live.InferenceConfig;
 import io.choreoscope.live.InferenceWorker;
 import io.choreoscope.live.LiveInference;
+import io.choreoscope.live.LoopStages;
 import io.choreoscope.live.ObservationPublisher;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.InstanceReader;
@@ -160,7 +161,8 @@ public class StorageFactory {
     @Requires(property = InferenceConfig.PREFIX + ".embedded", notEquals = "false")
     LiveInference liveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances, EventReader events,
                                 MeterRegistry meters) {
-        LiveInference live = new LiveInference(settings, writer, instances, events, Clock.systemUTC());
+        LiveInference live = new LiveInference(settings, writer, instances, events, Clock.systemUTC(),
+                new LoopStages(meters));
         registerMeters(meters, live, LiveInference::evictedOverCap, LiveInference::liveInstances);
         live.start();
         return live;
@@ -199,6 +201,7 @@ public class StorageFactory {
         InferenceWorker worker = new InferenceWorker(settings, observationsConnection(settings, kafka),
                 java.util.UUID.randomUUID().toString().substring(0, 8), writer, instances, events, Clock.systemUTC());
         registerMeters(meters, worker, InferenceWorker::evictedOverCap, InferenceWorker::liveInstances);
+        worker.stages(new LoopStages(meters));
         worker.start();
         return worker;
     }

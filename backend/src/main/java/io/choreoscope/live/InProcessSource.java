@@ -39,6 +39,7 @@ final class InProcessSource implements InferenceSource {
     private volatile boolean accepting = true;
     private Instant replayedUntil;
     private boolean replayOver;
+    private volatile LoopStages stages = LoopStages.NONE;
 
     /** @param capacity batches (of observations or spans) that may wait; at least 1 */
     InProcessSource(int capacity, Clock clock) {
@@ -46,7 +47,12 @@ final class InProcessSource implements InferenceSource {
         this.clock = clock;
     }
 
-    private record Queued(Input input, CompletableFuture<Void> persisted) {
+    private record Queued(Input input, CompletableFuture<Void> persisted, long queuedAt) {
+    }
+
+    /** Times how long batches wait in the queue into {@code stages}. */
+    void stages(LoopStages stages) {
+        this.stages = stages;
     }
 
     /** Queues an input; waits while the queue is full. Returns without queuing once the source stopped accepting. */
@@ -65,7 +71,7 @@ final class InProcessSource implements InferenceSource {
     }
 
     private void enqueue(Input input, CompletableFuture<Void> persisted) throws InterruptedException {
-        Queued q = new Queued(input, persisted);
+        Queued q = new Queued(input, persisted, System.nanoTime());
         while (accepting) {
             if (queue.offer(q, 200, TimeUnit.MILLISECONDS)) {
                 return;
@@ -115,6 +121,7 @@ final class InProcessSource implements InferenceSource {
         if (q == null) {
             return List.of();
         }
+        stages.since(LoopStages.Stage.QUEUED, q.queuedAt());
         if (q.persisted() != null) {
             applied.add(q.persisted()); // the loop applies what poll returns before its next tick
         }

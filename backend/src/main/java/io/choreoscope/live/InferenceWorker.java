@@ -45,6 +45,12 @@ public final class InferenceWorker implements AutoCloseable {
         this.clock = clock;
     }
 
+    /** Times the loop's stages into {@code stages} (a worker's loop writes on its own thread: no queue, no writer). */
+    public InferenceWorker stages(LoopStages stages) {
+        loop.stages(stages);
+        return this;
+    }
+
     /** Creates the observations topic if missing, then joins the group on a thread of its own. */
     public synchronized void start() {
         ObservationPublisher.ensureTopic(connection, settings.getTopic(), settings.getTopicPartitions());

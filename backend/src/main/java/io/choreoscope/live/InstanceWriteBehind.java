@@ -42,6 +42,7 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
 
     private final InstanceWriter store;
     private final int maxRows;
+    private volatile LoopStages stages = LoopStages.NONE;
     private final String name;
     private final Thread thread;
     /** Waits for the writer; guarded by {@code this}. */
@@ -66,6 +67,11 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
 
     void start() {
         thread.start();
+    }
+
+    /** Times its instance inserts into {@code stages} (set before {@link #start}). */
+    void stages(LoopStages stages) {
+        this.stages = stages;
     }
 
     /** One insert of rows and the model writes handed over meanwhile, with the acknowledgements that follow it. */
@@ -238,7 +244,11 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
         List<Step> steps = new ArrayList<>();
         if (!batch.rows.isEmpty()) {
             List<InstanceRecord> rows = new ArrayList<>(batch.rows.values());
-            steps.add(new Step(rows.size() + " instance states", () -> store.write(rows)));
+            steps.add(new Step(rows.size() + " instance states", () -> {
+                long t0 = System.nanoTime();
+                store.write(rows);
+                stages.since(LoopStages.Stage.WRITE, t0);
+            }));
         }
         batch.models.forEach((owner, models) -> steps.add(new Step("flow models of " + owner,
                 () -> store.writeFlowModels(owner, models, batch.modelsAt.get(owner)))));

@@ -66,6 +66,7 @@ public final class LiveEngine {
     private Instant lastModelWrite = Instant.EPOCH;
     private Instant lastPrune = Instant.EPOCH;
     private long applied;
+    private LoopStages stages = LoopStages.NONE;
 
     /**
      * @param owner          name under which flow models are persisted ({@code all}, or {@code p<partition>})
@@ -96,6 +97,11 @@ public final class LiveEngine {
     /** The partition of the correlation-ID space an ID belongs to: Kafka's default partitioner for that key. */
     public static int partitionOf(String correlationId, int partitionCount) {
         return Utils.toPositive(Utils.murmur2(correlationId.getBytes(StandardCharsets.UTF_8))) % partitionCount;
+    }
+
+    /** Times this engine's evaluation, row building and model computation into {@code stages}. */
+    void stages(LoopStages stages) {
+        this.stages = stages;
     }
 
     public String owner() {
@@ -165,7 +171,9 @@ public final class LiveEngine {
      * changes. A storage failure leaves the touched set in place, so the next tick writes it again.
      */
     public List<StateChange> tick(Instant now) {
+        long t0 = System.nanoTime();
         List<StateChange> changes = engine.evaluate(now);
+        stages.since(LoopStages.Stage.EVALUATE, t0);
         for (StateChange c : changes) {
             Since s = since.get(c.correlationId());
             if (s == null || s.state() != c.to()) {
@@ -194,7 +202,10 @@ public final class LiveEngine {
      * the touched set in place for the next call.
      */
     public void persistChanges(Instant now) {
-        writer.write(pendingRows(now));
+        long t0 = System.nanoTime();
+        List<InstanceRecord> rows = pendingRows(now);
+        stages.since(LoopStages.Stage.ROWS, t0);
+        writer.write(rows);
         persisted();
     }
 
@@ -233,7 +244,10 @@ public final class LiveEngine {
 
     /** Writes flow models and the dependency map now. */
     public void persistModels(Instant now) {
+        long t0 = System.nanoTime();
         List<FlowModel> models = engine.flowModels();
+        io.choreoscope.model.flow.DependencyMap map = engine.dependencyMap();
+        stages.since(LoopStages.Stage.MODELS, t0);
         writer.writeFlowModels(owner, models, now);
         Set<String> flows = new HashSet<>();
         models.forEach(m -> flows.add(m.flow()));
@@ -244,7 +258,7 @@ public final class LiveEngine {
             LOG.debug("Owner {} retracted flows {}: their instances now belong to other flows", owner, gone);
         }
         persistedFlows = flows;
-        writer.writeDependencyMap(owner, engine.dependencyMap(), now);
+        writer.writeDependencyMap(owner, map, now);
         lastModelWrite = now;
         modelsDirty = false;
     }

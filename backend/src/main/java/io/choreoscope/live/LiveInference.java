@@ -34,10 +34,17 @@ public final class LiveInference implements AutoCloseable {
 
     public LiveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances,
                          EventReader events, Clock clock) {
+        this(settings, writer, instances, events, clock, LoopStages.NONE);
+    }
+
+    /** @param stages where the loop's stage times go ({@link LoopStages#NONE}: nowhere) */
+    public LiveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances,
+                         EventReader events, Clock clock, LoopStages stages) {
         this.source = new InProcessSource(settings.getQueueBatches(), clock);
+        this.source.stages(stages);
         this.loop = new LiveLoop("choreoscope-inference", source, settings, writer,
                 new InstanceWriteBehind("choreoscope-inference", writer, settings.getMaxLiveInstances()),
-                instances, events, clock, System::nanoTime);
+                instances, events, clock, System::nanoTime).stages(stages);
         this.clock = clock;
     }
 

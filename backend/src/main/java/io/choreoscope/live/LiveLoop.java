@@ -84,6 +84,7 @@ final class LiveLoop implements InferenceSource.Assignments {
     private volatile Thread thread;
     private boolean failed;
     private long nextTick;
+    private LoopStages stages = LoopStages.NONE;
 
     /**
      * @param name thread name, also used in log lines
@@ -116,6 +117,15 @@ final class LiveLoop implements InferenceSource.Assignments {
         this.clock = clock;
         this.nanoTime = nanoTime;
         this.intervalNanos = settings.getEvaluateInterval().toNanos();
+    }
+
+    /** Times the loop's stages into {@code stages} (set before {@link #start}). */
+    LiveLoop stages(LoopStages stages) {
+        this.stages = stages;
+        if (behind != null) {
+            behind.stages(stages);
+        }
+        return this;
     }
 
     /** Starts the loop on a daemon thread of its own. */
@@ -214,7 +224,12 @@ final class LiveLoop implements InferenceSource.Assignments {
             long waitNanos = Math.max(0, nextTick - nanoTime.getAsLong());
             boolean touched = false;
             for (InferenceSource.Input input : source.poll(Duration.ofNanos(waitNanos))) {
+                long t0 = System.nanoTime();
                 input.applyTo(engines);
+                stages.since(LoopStages.Stage.APPLY, t0);
+                if (stages.on() && input instanceof InferenceSource.Observations o) {
+                    recordAges(o.batch());
+                }
                 touched |= input.touchesInstances();
             }
             if (touched && !source.behind()) {
@@ -258,6 +273,23 @@ final class LiveLoop implements InferenceSource.Assignments {
         }
     }
 
+    /** Records how old the newest and oldest record of an applied batch are (their timestamps to now). */
+    private void recordAges(List<io.choreoscope.model.Observation> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        long newest = Long.MIN_VALUE;
+        long oldest = Long.MAX_VALUE;
+        for (io.choreoscope.model.Observation o : batch) {
+            long ts = o.timestamp().toEpochMilli();
+            newest = Math.max(newest, ts);
+            oldest = Math.min(oldest, ts);
+        }
+        long now = clock.millis();
+        stages.record(LoopStages.Stage.AGE_NEWEST, TimeUnit.MILLISECONDS.toNanos(now - newest));
+        stages.record(LoopStages.Stage.AGE_OLDEST, TimeUnit.MILLISECONDS.toNanos(now - oldest));
+    }
+
     /**
      * Persists the instances every engine touched since its last write, in one insert. Offsets are not acknowledged
      * here (only after a tick). A failed write stays pending for the tick.
@@ -266,9 +298,11 @@ final class LiveLoop implements InferenceSource.Assignments {
         Instant now = clock.instant();
         InstanceWriter writer = behind != null ? behind : this.writer;
         List<InstanceRecord> rows = new ArrayList<>();
+        long t0 = System.nanoTime();
         for (LiveEngine e : engines.values()) {
             rows.addAll(e.pendingRows(now));
         }
+        stages.since(LoopStages.Stage.ROWS, t0);
         if (rows.isEmpty()) {
             return;
         }
@@ -324,6 +358,7 @@ final class LiveLoop implements InferenceSource.Assignments {
                         settings.getModelInterval(), clock, evictedOverCap)
                 : new LiveEngine("p" + partition, List.of(partition), settings.getTopicPartitions(),
                         settings.engineConfig(), engineWriter(), settings.getModelInterval(), clock, evictedOverCap);
+        engine.stages(stages);
         int recovered = engine.recover(instances, events, settings.getRecoveryWindow(),
                 settings.getRecoveryMaxInstances(), clock.instant());
         engines.put(partition, engine);

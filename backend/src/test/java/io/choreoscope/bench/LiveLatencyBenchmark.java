@@ -132,7 +132,36 @@ public final class LiveLatencyBenchmark {
                 System.out.printf("the pollers read %,d instances through the API meanwhile (%.0f/s); one read took p50 %d ms, "
                                 + "p95 %d ms, max %d ms%n", POLLS.get(), POLLS.get() / ((System.nanoTime() - start) / 1e9),
                         reads[reads.length / 2], reads[(int) (reads.length * 0.95)], reads[reads.length - 1]);
+                printStages(app.getBean(io.micrometer.core.instrument.MeterRegistry.class));
             }
+        }
+    }
+
+    /** The live loop's stage timers (choreoscope.inference.stage): count, mean, p50, p95 and max of each, in ms. */
+    private static void printStages(io.micrometer.core.instrument.MeterRegistry meters) {
+        System.out.println("inference stages (ms; p50/p95 over the last two minutes): stage count mean p50 p95 max");
+        for (io.choreoscope.live.LoopStages.Stage s : io.choreoscope.live.LoopStages.Stage.values()) {
+            io.micrometer.core.instrument.Timer t = meters.find(io.choreoscope.live.LoopStages.METER)
+                    .tag("stage", s.tag()).timer();
+            if (t == null) {
+                continue;
+            }
+            io.micrometer.core.instrument.distribution.HistogramSnapshot h = t.takeSnapshot();
+            double p50 = 0;
+            double p95 = 0;
+            for (io.micrometer.core.instrument.distribution.ValueAtPercentile v : h.percentileValues()) {
+                if (v.percentile() == 0.5) {
+                    p50 = v.value(TimeUnit.MILLISECONDS);
+                } else if (v.percentile() == 0.95) {
+                    p95 = v.value(TimeUnit.MILLISECONDS);
+                }
+            }
+            System.out.printf("  %-11s %,7d %8.1f %8.1f %8.1f %8.1f%n", s.tag(), h.count(), h.mean(TimeUnit.MILLISECONDS),
+                    p50, p95, h.max(TimeUnit.MILLISECONDS));
+        }
+        io.micrometer.core.instrument.Gauge live = meters.find("choreoscope.inference.instances.live").gauge();
+        if (live != null) {
+            System.out.printf("  live instances at the end: %,.0f%n", live.value());
         }
     }
 

@@ -139,6 +139,40 @@ final class FlowStats {
         }
     }
 
+    /**
+     * Adds what a new instance's first event contributes ({@link #add} of a one-event instance): the engine's views
+     * follow live instances event by event this way instead of being rebuilt from every live instance.
+     */
+    void addFirst(int type) {
+        instances++;
+        inc(starts, type);
+        inc(ends, type);
+        inc(nodes, type);
+    }
+
+    /**
+     * Adds what appending event type {@code b}, {@code latencyMs} after the instance's last event of type {@code a},
+     * contributes: {@link #add} of the longer instance minus {@link #add} of the shorter one.
+     */
+    void append(int a, int b, long latencyMs) {
+        long[] e = ends.get(a);
+        if (--e[0] == 0) {
+            ends.remove(a); // as if built from scratch: no entry for a type no instance ends at
+        }
+        inc(ends, b);
+        inc(nodes, b);
+        Trans t = trans.computeIfAbsent(key(a, b), k -> new Trans(a, b));
+        t.count++;
+        t.latencyMs.accept(Math.max(0, latencyMs));
+        pairs++;
+    }
+
+    /** Drops the derived indexes, so that {@link #finish} can build them again after the counts changed. */
+    void clearDerived() {
+        outTotals.clear();
+        out.clear();
+    }
+
     Trans get(int from, int to) {
         return trans.get(key(from, to));
     }

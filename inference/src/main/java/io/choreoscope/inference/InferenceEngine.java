@@ -76,7 +76,27 @@ public final class InferenceEngine {
     /** flow -> what its settled instances taught (ends, end sets, compensations, repeats). */
     private final HashMap<String, Settled> learning = new HashMap<>();
     private final DependencyTracker dependencies;
+    /**
+     * Flow statistics of evicted plus live instances (see {@link #views()}); null when they must be rebuilt from every
+     * instance. Kept up to date event by event while instances only grow at their end.
+     */
     private Map<String, FlowStats> views;
+    /** Flows of {@link #views} whose counts or learning changed since their derived indexes were built. */
+    private final Set<String> staleViews = new java.util.HashSet<>();
+    /** Live instances whose events changed since the last {@link #evaluate}: classified at the next one. */
+    private final Set<Instance> changed = new java.util.HashSet<>();
+    /**
+     * The deadline index: live instances by the time from which {@link #evaluate} may find them changed by time alone
+     * (settling, stuck, eviction). Lazy: an entry counts only while it equals its instance's {@link Instance#deadline}.
+     */
+    private final java.util.PriorityQueue<Due> due = new java.util.PriorityQueue<>(Comparator.comparingLong(Due::at));
+    /** What {@link #classify} read from each flow's view at the last {@link #evaluate}, and its settling delay. */
+    private final Map<String, String> signatures = new HashMap<>();
+    private final Map<String, Long> settleDelays = new HashMap<>();
+    private long lastEvaluated = Long.MIN_VALUE;
+    /** Tests: visit every live instance at each {@link #evaluate}, as before the deadline index. */
+    private boolean visitEvery;
+    private int lastVisited;
     private long observations, uncorrelated, duplicates, droppedOverCap, lateEvents, evictions, merges, evictedOverCap;
     private int liveInstances;
 
@@ -129,7 +149,12 @@ public final class InferenceEngine {
             dependencies.record(type, service, topic, ts, o.traceId(), o.spanId(), type);
             return;
         }
+        long mergesBefore = merges;
         Instance in = instanceFor(o.correlationId(), linkIds);
+        if (merges != mergesBefore) {
+            views = null; // instances merged: rebuilt from every instance when next needed
+        }
+        changed.add(in);
         recency.put(in, Boolean.TRUE); // most recently active now
         while (liveInstances > cfg.maxLiveInstances()) {
             evictLeastRecent();
@@ -140,11 +165,17 @@ public final class InferenceEngine {
         }
         long meta = Instance.meta(type, service, topic, Math.min(Math.max(o.partition(), 0), 0xFFFF));
         int before = in.size;
+        String flowBefore = views != null && before > 0 ? flowOf(in) : null;
+        int lastTypeBefore = before > 0 ? in.lastType() : -1;
+        long lastTsBefore = before > 0 ? in.lastTs() : 0;
         long causation = Instance.hash(o.causationId());
         int cause = causation == 0 ? 0 : Instance.cause32(causation);
         int r = in.insert(ts, meta, o.offset(), Instance.hash(o.eventId()), cause, cfg.maxEventsPerInstance(), topics);
         if (r == Instance.DUPLICATE) {
             duplicates++;
+            if (in.lastReplaced) {
+                views = null; // the kept copy changed place: rebuilt when next needed
+            }
         } else if (r == Instance.DROPPED) {
             droppedOverCap++;
         } else {
@@ -155,8 +186,28 @@ public final class InferenceEngine {
                 in.primary = o.correlationId();
             }
             dependencies.record(type, service, topic, ts, o.traceId(), o.spanId(), type);
+            if (views != null) {
+                followInView(in, before, flowBefore, lastTypeBefore, lastTsBefore);
+            }
         }
-        views = null;
+    }
+
+    /**
+     * Adds an event just inserted into {@code in} to {@link #views} as a rebuild would count it, when that is a plain
+     * addition: the instance's first event, or an event placed last without changing its flow. Anything else (an event
+     * placed before others, a flow renamed by a new root) drops the views, to be rebuilt from every instance.
+     */
+    private void followInView(Instance in, int before, String flowBefore, int lastTypeBefore, long lastTsBefore) {
+        String flow = flowOf(in);
+        if (before == 0) {
+            views.computeIfAbsent(flow, FlowStats::new).addFirst(in.type(0));
+        } else if (in.lastPlaced == before && flow.equals(flowBefore)) {
+            views.get(flow).append(lastTypeBefore, in.lastType(), in.lastTs() - lastTsBefore);
+        } else {
+            views = null;
+            return;
+        }
+        staleViews.add(flow);
     }
 
     /** Spans feed the dependency map (CONSUMER spans name consumers). Other spans are ignored here. */
@@ -240,6 +291,8 @@ public final class InferenceEngine {
         merges++;
         liveInstances--;
         recency.remove(other);
+        changed.remove(other);
+        other.deadline = Long.MIN_VALUE;
         if (target.settled) {
             learn(target, -1);
             target.settled = false;
@@ -285,7 +338,9 @@ public final class InferenceEngine {
         }
         liveInstances--;
         overCap.add(in);
-        views = null;
+        changed.remove(in);
+        in.deadline = Long.MIN_VALUE;
+        // views unchanged: they count instances waiting in overCap as live ones
     }
 
     /** An instance evicted over the cap: its snapshot as of the drain and its steps in time order. */
@@ -315,19 +370,11 @@ public final class InferenceEngine {
             }
             FlowStats fs = v.get(flowOf(in));
             out.add(new Evicted(snapshotOf(in, v, nowMs), stepsOf(in)));
-            FlowStats acc = evicted.computeIfAbsent(fs.flow, FlowStats::new);
-            acc.add(in);
-            for (Deviation d : deviations(in, fs)) {
-                acc.deviations[d.kind().ordinal()]++;
-            }
-            if (!in.settled) {
-                learn(in, +1);
-            }
+            retire(in, fs);
             evictions++;
             evictedOverCap++;
         }
         overCap.clear();
-        views = null;
         return out;
     }
 
@@ -347,16 +394,51 @@ public final class InferenceEngine {
         if (in.size == 0) {
             return;
         }
-        learning.computeIfAbsent(flowOf(in), k -> new Settled()).add(in, failureType, sign);
+        String flow = flowOf(in);
+        learning.computeIfAbsent(flow, k -> new Settled()).add(in, failureType, sign);
+        staleViews.add(flow);
+    }
+
+    /**
+     * Moves an evicted instance's counts from the live ones to the evicted ones ({@link #views} are unchanged by that,
+     * but for its deviations, now counted as evicted), and lets it teach its flow if it had not settled yet.
+     */
+    private void retire(Instance in, FlowStats view) {
+        FlowStats acc = evicted.computeIfAbsent(view.flow, FlowStats::new);
+        acc.add(in);
+        boolean inViews = views != null && views.get(view.flow) == view;
+        for (Deviation d : deviations(in, view)) {
+            acc.deviations[d.kind().ordinal()]++;
+            if (inViews) {
+                view.deviations[d.kind().ordinal()]++; // a rebuild would copy them from acc
+            }
+        }
+        if (!in.settled) {
+            learn(in, +1);
+        }
     }
 
     // ------------------------------------------------------------------ views
 
-    /** Flow statistics of evicted plus live instances, with learned ends. Cached until the next change. */
+    /**
+     * Flow statistics of evicted plus live instances, with learned ends. Kept up to date as events are appended
+     * ({@link #followInView}), a flow's derived indexes rebuilt when its counts or learning changed (cost per flow:
+     * its transitions and learned sets, not its instances); rebuilt from every instance only after a change that is
+     * not a plain addition (a late event, a merge, a replaced duplicate).
+     */
     private Map<String, FlowStats> views() {
         if (views != null) {
+            for (String flow : staleViews) {
+                FlowStats fs = views.get(flow);
+                if (fs != null) {
+                    fs.clearDerived();
+                    fs.finish(learning.get(flow), cfg, failureType, types);
+                }
+            }
+            staleViews.clear();
             return views;
         }
+        staleViews.clear();
         Map<String, FlowStats> v = new HashMap<>();
         evicted.forEach((flow, s) -> v.put(flow, s.copy()));
         for (Map.Entry<String, Instance> e : byId.entrySet()) {
@@ -380,22 +462,71 @@ public final class InferenceEngine {
 
     // ------------------------------------------------------------------ evaluate
 
+    /** For tests: makes every {@link #evaluate} visit every live instance (the reference the index must equal). */
+    void visitEveryInstance(boolean on) {
+        visitEvery = on;
+    }
+
+    /** For tests: the instances the last {@link #evaluate} classified. */
+    int lastVisited() {
+        return lastVisited;
+    }
+
+    /** An entry of the deadline index: {@code in} may change by time alone from {@code at} (epoch ms) on. */
+    private record Due(long at, Instance in) {
+    }
+
     /**
-     * Classifies every live instance as of {@code now}, returns the instances whose state changed
-     * (sorted by correlation ID), and evicts instances past their retention. Cost: linear in the events
-     * held.
+     * Classifies the live instances as of {@code now}, returns the instances whose state changed (sorted by
+     * correlation ID), and evicts instances past their retention. Same result as classifying every live instance,
+     * but visits only those that can have changed since the last call: the instances that received events, those
+     * whose deadline came (the time from which they settle, become stuck or are evicted, kept in an index ordered by
+     * that time), and every instance of a flow whose learned model changed what {@link #classify} reads from it (its
+     * {@link #signature}). Every instance is visited when a flow's settling delay changed, when {@code now} is before
+     * the last call's, and at the first call. Cost: linear in the instances visited (log of the index each), plus
+     * the flows' transitions.
      */
     public List<StateChange> evaluate(Instant now) {
         long nowMs = now.toEpochMilli();
+        Map<String, FlowStats> v = views();
+        boolean all = nowMs < lastEvaluated;
+        for (FlowStats fs : v.values()) {
+            Long delay = settleDelays.get(fs.flow);
+            all |= delay != null && delay != fs.settleMs;
+        }
         // Pass 1: settle idle instances into the learning tables before anything is classified, so that the
         // result does not depend on iteration order. The settling delay of a flow depends on its transition
         // latencies only, which settling does not change; only the learned ends are refreshed afterwards.
-        Map<String, FlowStats> v = views();
+        List<Instance> visit = new ArrayList<>();
+        if (all || visitEvery || lastEvaluated == Long.MIN_VALUE) {
+            all = true;
+            for (Map.Entry<String, Instance> e : byId.entrySet()) {
+                Instance in = e.getValue();
+                if (e.getKey() == in.ids[0] && in.size > 0) {
+                    visit.add(in);
+                    in.deadline = Long.MAX_VALUE; // not in the index until classified below
+                }
+            }
+            due.clear();
+        } else {
+            java.util.Set<Instance> seen = new java.util.HashSet<>(changed);
+            while (!due.isEmpty() && due.peek().at() <= nowMs) {
+                Due d = due.poll();
+                if (d.in().deadline == d.at()) {
+                    d.in().deadline = Long.MAX_VALUE; // out of the index until classified below
+                    seen.add(d.in());
+                }
+            }
+            for (Instance in : seen) {
+                if (in.size > 0) {
+                    visit.add(in);
+                }
+            }
+        }
+        changed.clear();
         boolean settledAny = false;
-        for (Map.Entry<String, Instance> e : byId.entrySet()) {
-            Instance in = e.getValue();
-            if (e.getKey() == in.ids[0] && in.size > 0 && !in.settled
-                    && nowMs - in.lastTs() >= v.get(flowOf(in)).settleMs) {
+        for (Instance in : visit) {
+            if (!in.settled && nowMs - in.lastTs() >= v.get(flowOf(in)).settleMs) {
                 learn(in, +1);
                 in.settled = true;
                 settledAny = true;
@@ -406,13 +537,27 @@ public final class InferenceEngine {
                 fs.learn(learning.get(fs.flow), cfg, failureType, types);
             }
         }
+        // A flow whose learned model moved what classification reads from it: every instance of it is visited.
+        Set<String> moved = new java.util.HashSet<>();
+        for (FlowStats fs : v.values()) {
+            String sig = signature(fs);
+            if (!sig.equals(signatures.put(fs.flow, sig))) {
+                moved.add(fs.flow);
+            }
+            settleDelays.put(fs.flow, fs.settleMs);
+        }
+        if (!all && !moved.isEmpty()) {
+            java.util.Set<Instance> visiting = new java.util.HashSet<>(visit);
+            for (Map.Entry<String, Instance> e : byId.entrySet()) {
+                Instance in = e.getValue();
+                if (e.getKey() == in.ids[0] && in.size > 0 && moved.contains(flowOf(in)) && visiting.add(in)) {
+                    visit.add(in);
+                }
+            }
+        }
         List<StateChange> changes = new ArrayList<>();
         List<Instance> evict = new ArrayList<>();
-        for (Map.Entry<String, Instance> e : byId.entrySet()) {
-            Instance in = e.getValue();
-            if (e.getKey() != in.ids[0] || in.size == 0) {
-                continue;
-            }
+        for (Instance in : visit) {
             FlowStats fs = v.get(flowOf(in));
             Classification c = classify(in, fs, nowMs);
             byte ord = (byte) c.state.ordinal();
@@ -424,28 +569,108 @@ public final class InferenceEngine {
             long idle = nowMs - in.lastTs();
             if ((c.state.terminal() && idle >= cfg.retention().toMillis()) || idle >= cfg.abandonAfter().toMillis()) {
                 evict.add(in);
+            } else {
+                index(in, fs, c);
             }
         }
         for (Instance in : evict) {
-            FlowStats fs = v.get(flowOf(in));
-            FlowStats acc = evicted.computeIfAbsent(fs.flow, FlowStats::new);
-            acc.add(in);
-            for (Deviation d : deviations(in, fs)) {
-                acc.deviations[d.kind().ordinal()]++;
-            }
-            if (!in.settled) {
-                learn(in, +1);
-                views = null; // learned ends changed
-            }
+            retire(in, v.get(flowOf(in)));
             for (String id : in.ids) {
                 byId.remove(id);
             }
             recency.remove(in);
+            in.deadline = Long.MIN_VALUE;
             liveInstances--;
             evictions++;
         }
+        if (due.size() > 2 * liveInstances + 1024) {
+            compactIndex();
+        }
+        lastEvaluated = nowMs;
+        lastVisited = visit.size();
         changes.sort(Comparator.comparing(StateChange::correlationId));
         return changes;
+    }
+
+    /**
+     * Puts {@code in}, just classified as {@code c}, in the deadline index at the first time from which time alone
+     * can change what {@link #evaluate} finds: it settles (idle for the flow's settling delay), a running instance
+     * with expected steps becomes stuck (idle longer than their largest bound), a finished one is evicted (idle for
+     * {@code retention}), any is abandoned (idle for {@code abandonAfter}). Before that time, and while neither its
+     * events nor its flow's {@link #signature} change, evaluating it again gives the same state.
+     */
+    private void index(Instance in, FlowStats fs, Classification c) {
+        long last = in.lastTs();
+        long at = plus(last, cfg.abandonAfter().toMillis());
+        if (!in.settled) {
+            at = Math.min(at, plus(last, fs.settleMs));
+        }
+        if (c.state.terminal()) {
+            at = Math.min(at, plus(last, cfg.retention().toMillis()));
+        } else if (c.state == InstanceState.RUNNING && !c.expected.isEmpty()) {
+            long bound = 0;
+            for (ExpectedStep s : c.expected) {
+                bound = Math.max(bound, s.boundMs());
+            }
+            at = Math.min(at, plus(last, plus(bound, 1)));
+        }
+        if (at != in.deadline) {
+            in.deadline = at;
+            due.add(new Due(at, in));
+        }
+    }
+
+    private static long plus(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? (b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : r;
+    }
+
+    /** Drops the index entries that no longer count (their instance moved on, was merged or evicted). */
+    private void compactIndex() {
+        List<Due> keep = new ArrayList<>();
+        for (Due d : due) {
+            if (d.in().deadline == d.at()) {
+                keep.add(d);
+            }
+        }
+        due.clear();
+        due.addAll(keep);
+    }
+
+    /**
+     * What {@link #classify} reads from a flow's view besides the instance and the time, as text: learned ends,
+     * compensations and end sets, the types enough settled instances ended at, and per event type the steps that can
+     * be expected after it with their bounds and whether they repeat. Equal signatures give equal states for every
+     * instance (only reasons' probabilities may differ, and reasons are reported with state changes only).
+     */
+    private String signature(FlowStats fs) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(new java.util.TreeSet<>(fs.learnedEnds)).append('|')
+                .append(new java.util.TreeSet<>(fs.learnedCompensations)).append('|');
+        for (FlowStats.EndSet e : fs.learnedEndSets) {
+            sb.append(e.types()).append(',');
+        }
+        sb.append('|');
+        if (!fs.learnedEndSets.isEmpty() && fs.settled != null) {
+            for (Integer t : new java.util.TreeSet<>(fs.settled.byType.keySet())) {
+                if (fs.ended(t) >= cfg.minEndSamples()) {
+                    sb.append(t).append(',');
+                }
+            }
+        }
+        sb.append('|');
+        for (Integer from : new java.util.TreeSet<>(fs.out.keySet())) {
+            List<FlowStats.Trans> out = new ArrayList<>(fs.out.get(from));
+            out.sort(Comparator.comparingInt(t -> t.to));
+            long total = fs.outTotal(from) + fs.ended(from);
+            for (FlowStats.Trans t : out) {
+                if (expectable(t, fs, total)) {
+                    sb.append(from).append('>').append(t.to).append(':').append(boundOf(t))
+                            .append(fs.repeats(t.to, cfg) ? 'r' : '.').append(';');
+                }
+            }
+        }
+        return sb.toString();
     }
 
     private record Classification(InstanceState state, String reason, List<ExpectedStep> expected) {
@@ -553,27 +778,36 @@ public final class InferenceEngine {
         long total = fs.outTotal(last) + fs.ended(last);
         List<ExpectedStep> steps = new ArrayList<>();
         for (FlowStats.Trans t : out) {
-            double p = (double) t.count / total;
-            if (!fs.established(t.from, t.to, cfg) || p < cfg.minNextProbability()
-                    || (contains(in, t.to) && !fs.repeats(t.to, cfg))) {
+            if (!expectable(t, fs, total) || (contains(in, t.to) && !fs.repeats(t.to, cfg))) {
                 continue;
             }
-            String from = types.name(t.from);
-            String to = types.name(t.to);
-            java.time.Duration sla = cfg.stepSla().get(from + "->" + to);
-            if (sla == null) {
-                sla = cfg.stepSla().get(to);
-            }
+            double p = (double) t.count / total;
             boolean learned = t.count >= cfg.minLatencySamples();
-            long part = learned
-                    ? (long) Math.ceil(cfg.stuckFactor() * t.latencyMs.getValueAtQuantile(0.99))
-                    : cfg.defaultBound().toMillis();
-            long bound = Math.max(cfg.stuckFloor().toMillis(), Math.max(sla == null ? 0 : sla.toMillis(), part));
-            steps.add(new ExpectedStep(to, p, bound, learned));
+            steps.add(new ExpectedStep(types.name(t.to), p, boundOf(t), learned));
         }
         steps.sort(Comparator.comparingDouble(ExpectedStep::probability).reversed()
                 .thenComparing(ExpectedStep::eventType));
         return steps;
+    }
+
+    /**
+     * Whether step {@code t} out of a type can be expected after it, for any instance: established, and at least
+     * {@code minNextProbability} of {@code total} (transitions out of the type plus settled instances that ended there).
+     */
+    private boolean expectable(FlowStats.Trans t, FlowStats fs, long total) {
+        return fs.established(t.from, t.to, cfg) && (double) t.count / total >= cfg.minNextProbability();
+    }
+
+    /** The stuck bound of step {@code t}: {@code max(stuckFloor, SLA, k x p99)}, {@code defaultBound} for k x p99 until learned. */
+    private long boundOf(FlowStats.Trans t) {
+        java.time.Duration sla = cfg.stepSla().get(types.name(t.from) + "->" + types.name(t.to));
+        if (sla == null) {
+            sla = cfg.stepSla().get(types.name(t.to));
+        }
+        long part = t.count >= cfg.minLatencySamples()
+                ? (long) Math.ceil(cfg.stuckFactor() * t.latencyMs.getValueAtQuantile(0.99))
+                : cfg.defaultBound().toMillis();
+        return Math.max(cfg.stuckFloor().toMillis(), Math.max(sla == null ? 0 : sla.toMillis(), part));
     }
 
     /** Deviations of one instance against its flow view, in time order. Empty while the flow is too young. */

@@ -32,6 +32,13 @@ final class Instance {
     int lastDuplicateType = -1;
     /** Ordinal of the state last reported by evaluate, -1 before the first evaluate. */
     byte state = -1;
+    /**
+     * Epoch ms from which the next evaluate may find it changed by time alone (settling, stuck, eviction), as last
+     * classified; {@link Long#MIN_VALUE} once it is no longer live. See the engine's deadline index.
+     */
+    long deadline = Long.MAX_VALUE;
+    /** True when the last {@link #insert} returned DUPLICATE and replaced the kept copy (its events changed). */
+    boolean lastReplaced;
     /** True while its settled statistics are counted in the learning tables. */
     boolean settled;
     /** Per event slot, {@link #cause32} of its causation ID (0 = none); null while no event had one. */
@@ -116,6 +123,7 @@ final class Instance {
     int insert(long ts, long meta, long offset, long idHash, int cause, int cap, Interner topics) {
         int topic = (int) (meta >>> 16) & 0xFFFF;
         int partition = (int) meta & 0xFFFF;
+        lastReplaced = false;
         for (int i = 0; i < size; i++) {
             if ((idHash != 0 && idHash(i) == idHash)
                     || (topic(i) == topic && partition(i) == partition && offset(i) == offset)) {
@@ -124,6 +132,7 @@ final class Instance {
                 if (compare(i, ts, meta, offset, topics) > 0) {
                     remove(i);
                     place(ts, meta, offset, idHash, cause, topics);
+                    lastReplaced = true;
                 }
                 return DUPLICATE;
             }
