@@ -155,6 +155,7 @@ public final class DistributedLayoutBenchmark {
         Instant windowStart = Instant.now().minusSeconds(5);
         KillWatch killWatch = new KillWatch();
         this.killWatch = killWatch;
+        List<FreshnessPoller.Sample> sampled = new ArrayList<>();
         PublishedWatch published = new PublishedWatch();
         published.start();
         long[] pids = pids(collector, workers);
@@ -212,6 +213,7 @@ public final class DistributedLayoutBenchmark {
             }
             boolean done = poller.awaitNonePending(Duration.ofSeconds(120));
             List<FreshnessPoller.Sample> samples = poller.samples();
+            sampled.addAll(samples);
             System.out.printf(Locale.ROOT, "freshness (last event produced -> all %d events and COMPLETED through the API), "
                             + "%d samples: %s; not visible within 120 s: %d%s%n", SagaLoad.EVENTS, samples.size(),
                     FreshnessPoller.percentiles(FreshnessPoller.millis(samples)), poller.missed(),
@@ -228,6 +230,7 @@ public final class DistributedLayoutBenchmark {
         }
         printCpu("steady phase (" + String.format(Locale.ROOT, "%.1f", secs) + " s)", before, after, collector, workers, secs);
         judge(collector, oracle, windowStart, killWatch);
+        rowsWritten(sampled);
     }
 
     /**
@@ -298,6 +301,73 @@ public final class DistributedLayoutBenchmark {
                     + "(%d samples): %s%n", collector.size(), FreshnessPoller.percentiles(sorted(collector)));
             System.out.printf(Locale.ROOT, "  and published -> visible through the API (topic hop, worker, instance insert, "
                     + "read): %s%n", FreshnessPoller.percentiles(sorted(rest)));
+        }
+    }
+
+    /**
+     * The same samples timed without the pollers: from the last event's produce to the first instance row ClickHouse
+     * holds with all 5 events and COMPLETED ({@code min(updated_at)}, the time the worker built the row, just before its
+     * insert; read without FINAL, so earlier unmerged versions count). A sample's API figure minus this is the insert,
+     * the wait for the next poll and the read.
+     */
+    private void rowsWritten(List<FreshnessPoller.Sample> samples) throws Exception {
+        if (samples.isEmpty()) {
+            return;
+        }
+        StringBuilder in = new StringBuilder();
+        for (FreshnessPoller.Sample s : samples) {
+            in.append(in.length() == 0 ? "" : ",").append('\'').append(s.correlationId()).append('\'');
+        }
+        String sql = "SELECT correlation_id, toUnixTimestamp64Milli(min(updated_at)) FROM " + DATABASE + ".instances WHERE "
+                + "state = 'COMPLETED' AND event_count = " + SagaLoad.EVENTS + " AND correlation_id IN (" + in
+                + ") GROUP BY correlation_id FORMAT TabSeparated";
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(clickHouse.httpUrl() + "/"))
+                .POST(HttpRequest.BodyPublishers.ofString(sql)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            System.out.println("rows written: ClickHouse answered " + r.statusCode() + ": " + r.body());
+            return;
+        }
+        Map<String, Long> written = new HashMap<>();
+        for (String line : r.body().split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 2) {
+                written.put(f[0], Long.parseLong(f[1].trim()));
+            }
+        }
+        List<Long> toRow = new ArrayList<>();
+        List<Long> rowToApi = new ArrayList<>();
+        for (FreshnessPoller.Sample s : samples) {
+            Long w = written.get(s.correlationId());
+            if (w != null) {
+                toRow.add(w - s.producedAtMillis());
+                rowToApi.add(s.visibleAtMillis() - w);
+            }
+        }
+        System.out.printf(Locale.ROOT, "the same samples without the pollers: last event produced -> first row with 5 events "
+                + "and COMPLETED built by a worker (%d samples): %s%n", toRow.size(), FreshnessPoller.percentiles(sorted(toRow)));
+        System.out.printf(Locale.ROOT, "  and that row built -> the pollers saw it through the API: %s%n",
+                FreshnessPoller.percentiles(sorted(rowToApi)));
+        if (killWatch != null && killWatch.happened()) {
+            List<Long> before = new ArrayList<>();
+            List<Long> after = new ArrayList<>();
+            List<Long> moved = new ArrayList<>();
+            for (FreshnessPoller.Sample s : samples) {
+                Long w = written.get(s.correlationId());
+                if (w == null) {
+                    continue;
+                }
+                if (s.producedAtMillis() < killWatch.killMillis) {
+                    before.add(w - s.producedAtMillis());
+                } else {
+                    after.add(w - s.producedAtMillis());
+                    if (killWatch.moved.contains(partition(s.correlationId()))) {
+                        moved.add(w - s.producedAtMillis());
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "  row built, produced before the kill: %s; after the kill: %s; after the kill on "
+                    + "moved partitions: %s%n", FreshnessPoller.percentiles(sorted(before)),
+                    FreshnessPoller.percentiles(sorted(after)), FreshnessPoller.percentiles(sorted(moved)));
         }
     }
 
@@ -586,6 +656,9 @@ public final class DistributedLayoutBenchmark {
     }
 
     private long endOffsets(Admin admin) throws Exception {
+        if (!admin.listTopics().names().get(20, TimeUnit.SECONDS).contains(OBSERVATIONS)) {
+            return 0; // the collector creates it at start
+        }
         Map<TopicPartition, OffsetSpec> q = new HashMap<>();
         for (int i = 0; i < OBSERVATION_PARTITIONS; i++) {
             q.put(new TopicPartition(OBSERVATIONS, i), OffsetSpec.latest());
