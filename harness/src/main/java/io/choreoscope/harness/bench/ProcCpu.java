@@ -18,7 +18,8 @@ import java.util.stream.Stream;
  * {@link #delta} subtracts them and groups this JVM's threads by a classifier of their names (the kernel keeps the first
  * 15 characters of a Java thread's name). Threads that ended during the phase are not in the second snapshot: their
  * time is only in the process total, so a group of {@code "exited or unseen"} holds the process total minus every
- * thread seen in both snapshots.
+ * thread seen in both snapshots. Used by the backend's benchmarks and e2e's {@code DistributedLayoutBenchmark} (which
+ * reads other processes only).
  */
 public final class ProcCpu {
     /** Clock ticks per second of utime/stime (USER_HZ, 100 on Linux x86 and arm64). */
