@@ -1,29 +1,21 @@
 package io.choreoscope.bench;
 
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import io.choreoscope.harness.bench.FreshnessPoller;
+import io.choreoscope.harness.bench.SagaLoad;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -38,15 +30,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.LiveLatencyBenchmark 5000 60 500
  * </pre>
  * Arguments: events/s (default 5000), seconds (default 60), sample one instance in (default 500: the pollers must not starve; each poll costs a full instance read).
+ * The sagas ({@link SagaLoad}) and the polling ({@link FreshnessPoller}) are the harness module's, shared with e2e's
+ * {@code DistributedLayoutBenchmark}, which measures the same in the distributed layout.
  */
 public final class LiveLatencyBenchmark {
-    private static final AtomicInteger PENDING = new AtomicInteger();
-    private static final java.util.concurrent.atomic.AtomicLong POLLS = new java.util.concurrent.atomic.AtomicLong();
-    /** Time of each API read (request sent to response read), ms: part of every latency measured. */
-    private static final ConcurrentLinkedQueue<Long> READS = new ConcurrentLinkedQueue<>();
-    private static final String[] TYPES = {"OrderPlaced", "PaymentCaptured", "StockReserved", "OrderShipped", "OrderDelivered"};
-    private static final String[] SERVICES = {"orders", "payments", "stock", "shipping", "delivery"};
-
     public static void main(String[] args) throws Exception {
         int rate = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
@@ -70,69 +57,33 @@ public final class LiveLatencyBenchmark {
                          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                          ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.ACKS_CONFIG, "1"),
                          new ByteArraySerializer(), new ByteArraySerializer())) {
-                String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1/instances/";
-                HttpClient http = HttpClient.newHttpClient();
-                String token = BenchSignIn.token(http, app.getBean(EmbeddedServer.class).getURL().toString());
-                ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-                AtomicInteger missed = new AtomicInteger();
-                ScheduledExecutorService pollers = Executors.newScheduledThreadPool(4);
-                // Instances run 5 events, one every 200 ms; at any moment rate/5 instances start per second.
-                int instancesPerTick = Math.max(1, rate / 5 / 100); // 10 ms ticks
-                long start = System.nanoTime();
-                long ticks = seconds * 100L;
-                long sent = 0;
-                int started = 0;
-                List<long[]> open = new ArrayList<>(); // {instance number, next step}
-                for (long tick = 0; tick < ticks; tick++) {
-                    long due = start + tick * 10_000_000L;
-                    // Parked, not spinning: a spinning producer thread held one of the two cores for the whole run.
-                    for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(left);
-                    }
-                    for (int k = 0; k < instancesPerTick; k++) {
-                        open.add(new long[] {started++, 0, tick});
-                    }
-                    for (int j = open.size() - 1; j >= 0; j--) {
-                        long[] in = open.get(j);
-                        if ((tick - in[2]) % 20 != 0) {
-                            continue; // every 200 ms
-                        }
-                        int step = (int) in[1];
-                        String id = "order-" + in[0];
-                        long now = System.currentTimeMillis();
-                        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, now, id.getBytes(StandardCharsets.UTF_8),
-                                ("{\"orderId\":\"" + id + "\",\"step\":" + step + "}").getBytes(StandardCharsets.UTF_8));
-                        r.headers().add("correlationId", id.getBytes(StandardCharsets.UTF_8));
-                        r.headers().add("eventType", TYPES[step].getBytes(StandardCharsets.UTF_8));
-                        r.headers().add("sourceService", SERVICES[step].getBytes(StandardCharsets.UTF_8));
-                        producer.send(r);
-                        sent++;
-                        in[1]++;
-                        if (in[1] == 5) {
-                            open.remove(j);
-                            if (in[0] % sampleEvery == 0) {
-                                poll(pollers, http, token, base + id, now, latencies, missed);
+                String url = app.getBean(EmbeddedServer.class).getURL().toString();
+                String token = BenchSignIn.token(HttpClient.newHttpClient(), url);
+                try (FreshnessPoller poller = new FreshnessPoller(url, "Bearer " + token, SagaLoad.EVENTS, null, 4,
+                        Duration.ofMillis(50), Duration.ofSeconds(30))) {
+                    SagaLoad load = new SagaLoad(producer, topic, "order-", false, false, new SagaLoad.Observer() {
+                        @Override
+                        public void lastSent(String correlationId, long n, long sentAtMillis) {
+                            if (n % sampleEvery == 0) {
+                                poller.watch(correlationId, sentAtMillis);
                             }
                         }
-                    }
+                    });
+                    long start = System.nanoTime();
+                    long sent = load.steady(rate, seconds, false, () -> false);
+                    double secs = (System.nanoTime() - start) / 1e9;
+                    System.out.printf("produced %,d events in %.1f s = %,.0f events/s (%,d instances)%n", sent, secs,
+                            sent / secs, sent / SagaLoad.EVENTS);
+                    poller.awaitNonePending(Duration.ofSeconds(60));
+                    long[] l = FreshnessPoller.millis(poller.samples());
+                    System.out.printf("instance state visible through the API after its last event was produced, %d samples: "
+                            + "%s; not visible within 30 s: %d%n", l.length, FreshnessPoller.percentiles(l), poller.missed());
+                    long[] reads = poller.readMillis();
+                    System.out.printf("the pollers read %,d instances through the API meanwhile (%.0f/s); one read took p50 %d ms, "
+                                    + "p95 %d ms, max %d ms%n", poller.reads(), poller.readsPerSecond(),
+                            reads[reads.length / 2], FreshnessPoller.at(reads, 0.95), reads[reads.length - 1]);
+                    printStages(app.getBean(io.micrometer.core.instrument.MeterRegistry.class));
                 }
-                double secs = (System.nanoTime() - start) / 1e9;
-                System.out.printf("produced %,d events in %.1f s = %,.0f events/s (%,d instances)%n", sent, secs, sent / secs, started);
-                long waitUntil = System.nanoTime() + 60_000_000_000L;
-                while (PENDING.get() > 0 && System.nanoTime() < waitUntil) {
-                    Thread.sleep(100); // a harness waiting for its own pollers, not a test
-                }
-                pollers.shutdownNow();
-                long[] l = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-                System.out.printf("instance state visible through the API after its last event was produced, %d samples: "
-                                + "p50 %d ms, p95 %d ms, p99 %d ms, max %d ms; not visible within 30 s: %d%n",
-                        l.length, l[l.length / 2], l[(int) (l.length * 0.95)], l[Math.min(l.length - 1, (int) (l.length * 0.99))],
-                        l[l.length - 1], missed.get());
-                long[] reads = READS.stream().mapToLong(Long::longValue).sorted().toArray();
-                System.out.printf("the pollers read %,d instances through the API meanwhile (%.0f/s); one read took p50 %d ms, "
-                                + "p95 %d ms, max %d ms%n", POLLS.get(), POLLS.get() / ((System.nanoTime() - start) / 1e9),
-                        reads[reads.length / 2], reads[(int) (reads.length * 0.95)], reads[reads.length - 1]);
-                printStages(app.getBean(io.micrometer.core.instrument.MeterRegistry.class));
             }
         }
     }
@@ -164,36 +115,4 @@ public final class LiveLatencyBenchmark {
             System.out.printf("  live instances at the end: %,.0f%n", live.value());
         }
     }
-
-    private static void poll(ScheduledExecutorService pollers, HttpClient http, String token, String url, long producedAt,
-                             ConcurrentLinkedQueue<Long> latencies, AtomicInteger missed) {
-        PENDING.incrementAndGet();
-        Runnable[] self = new Runnable[1];
-        self[0] = () -> {
-            try {
-                POLLS.incrementAndGet();
-                long sentAt = System.nanoTime();
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "?maxPayloadBytes=0"))
-                        .header("Authorization", "Bearer " + token).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                long now = System.currentTimeMillis();
-                READS.add((System.nanoTime() - sentAt) / 1_000_000);
-                if (r.statusCode() == 200 && r.body().contains("\"eventCount\":5")) {
-                    latencies.add(now - producedAt);
-                    PENDING.decrementAndGet();
-                    return;
-                }
-                if (now - producedAt > 30_000) {
-                    missed.incrementAndGet();
-                    PENDING.decrementAndGet();
-                    return;
-                }
-            } catch (Exception e) {
-                // retry
-            }
-            pollers.schedule(self[0], 50, TimeUnit.MILLISECONDS);
-        };
-        pollers.schedule(self[0], 50, TimeUnit.MILLISECONDS);
-    }
-
 }

@@ -23,6 +23,7 @@ import java.util.function.Supplier;
 
 import io.choreoscope.collectors.otlp.OtlpConfig;
 import io.choreoscope.collectors.otlp.OtlpReceiver;
+import io.choreoscope.harness.bench.ProcCpu;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
 import io.choreoscope.harness.otlp.OtlpRequests;

@@ -147,6 +147,11 @@ public final class AppProcess implements AutoCloseable {
         }
     }
 
+    /** The JVM's process ID (for its CPU time in /proc); -1 when not running. */
+    public synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     public synchronized boolean alive() {
         return process != null && process.isAlive();
     }

@@ -174,6 +174,10 @@ public final class FaultSuite implements AutoCloseable {
      * partitions, so that the traffic starts after the start-up rebalance and only the fault moves partitions.
      */
     private void awaitStableGroup(String group, int members, Duration timeout) throws Exception {
+        awaitStableGroup(kafka, group, members, timeout);
+    }
+
+    static void awaitStableGroup(EmbeddedKafka kafka, String group, int members, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = kafka.admin()) {
             while (System.nanoTime() < deadline) {
@@ -308,6 +312,35 @@ public final class FaultSuite implements AutoCloseable {
     private FaultResult count(Fault fault, ApiReader reader, Oracle oracle, Instant windowStart, double faultSeconds,
                               Double recovery, List<String> notes) throws Exception {
         Collection<Oracle.Instance> instances = oracle.instances();
+        RecordCounts records = countRecords(reader, instances);
+        ApiReader.Listing listing = reader.instances(OrderTraffic.FLOW, windowStart);
+        Judged judged = judge(listing, instances);
+        if (!judged.wrongByState().isEmpty()) {
+            notes.add("wrong: " + judged.wrongByState() + ", e.g. " + judged.examples());
+        }
+        if (listing.repeated() > 0) {
+            notes.add(listing.repeated() + " instances listed more than once");
+        }
+        return new FaultResult(fault, instances.size(), oracle.producedRecords(), oracle.failedSends(), records.visible(),
+                records.lost(), records.duplicates() + listing.repeated(), records.extra(), records.known(), judged.wrong(),
+                records.payloadMismatches(), faultSeconds, recovery, List.copyOf(notes));
+    }
+
+    /**
+     * What the instance details show of {@code instances}' acknowledged records.
+     *
+     * @param visible           acknowledged records shown (by topic, partition, offset)
+     * @param lost              acknowledged records not shown (all of an instance the API does not know)
+     * @param duplicates        rows shown twice (same coordinates, or the same event ID at other coordinates)
+     * @param extra             rows shown that were never acknowledged
+     * @param known             instances the API knows (detail 200)
+     * @param payloadMismatches hostile records whose raw payload reads back differently
+     */
+    record RecordCounts(long visible, long lost, long duplicates, long extra, long known, long payloadMismatches) {
+    }
+
+    /** Reads every given instance's detail (4 threads) and counts its records against the oracle's. */
+    static RecordCounts countRecords(ApiReader reader, Collection<Oracle.Instance> instances) throws Exception {
         AtomicLong visible = new AtomicLong();
         AtomicLong lost = new AtomicLong();
         AtomicLong duplicates = new AtomicLong();
@@ -366,7 +399,18 @@ public final class FaultSuite implements AutoCloseable {
         } finally {
             pool.shutdownNow();
         }
-        ApiReader.Listing listing = reader.instances(OrderTraffic.FLOW, windowStart);
+        return new RecordCounts(visible.get(), lost.get(), duplicates.get(), extra.get(), known.get(),
+                payloadMismatches.get());
+    }
+
+    /**
+     * The judged (not hostile, complete) instances that a listing shows with another state or event count than the
+     * oracle's, or does not show: how many, grouped by what was shown, and up to three examples.
+     */
+    record Judged(long wrong, Map<String, Long> wrongByState, List<String> examples) {
+    }
+
+    static Judged judge(ApiReader.Listing listing, Collection<Oracle.Instance> instances) {
         long wrong = 0;
         Map<String, Long> wrongByState = new HashMap<>();
         List<String> examples = new ArrayList<>();
@@ -384,15 +428,7 @@ public final class FaultSuite implements AutoCloseable {
                 }
             }
         }
-        if (!wrongByState.isEmpty()) {
-            notes.add("wrong: " + wrongByState + ", e.g. " + examples);
-        }
-        if (listing.repeated() > 0) {
-            notes.add(listing.repeated() + " instances listed more than once");
-        }
-        return new FaultResult(fault, instances.size(), oracle.producedRecords(), oracle.failedSends(), visible.get(),
-                lost.get(), duplicates.get() + listing.repeated(), extra.get(), known.get(), wrong,
-                payloadMismatches.get(), faultSeconds, recovery, List.copyOf(notes));
+        return new Judged(wrong, wrongByState, examples);
     }
 
     /** The app processes' logs, for a report when something failed. */

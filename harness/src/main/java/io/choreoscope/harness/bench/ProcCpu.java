@@ -1,4 +1,4 @@
-package io.choreoscope.bench;
+package io.choreoscope.harness.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,21 +18,22 @@ import java.util.stream.Stream;
  * {@link #delta} subtracts them and groups this JVM's threads by a classifier of their names (the kernel keeps the first
  * 15 characters of a Java thread's name). Threads that ended during the phase are not in the second snapshot: their
  * time is only in the process total, so a group of {@code "exited or unseen"} holds the process total minus every
- * thread seen in both snapshots.
+ * thread seen in both snapshots. Used by the backend's benchmarks and e2e's {@code DistributedLayoutBenchmark} (which
+ * reads other processes only).
  */
-final class ProcCpu {
+public final class ProcCpu {
     /** Clock ticks per second of utime/stime (USER_HZ, 100 on Linux x86 and arm64). */
-    static final double TICKS_PER_SECOND = 100.0;
+    public static final double TICKS_PER_SECOND = 100.0;
 
     private ProcCpu() {
     }
 
     /** CPU ticks of this JVM as a whole, of each of its threads (by thread id), and of other processes by pid. */
-    record Snapshot(long self, Map<String, Long> threadTicks, Map<String, String> threadNames, Map<Long, Long> processes) {
+    public record Snapshot(long self, Map<String, Long> threadTicks, Map<String, String> threadNames, Map<Long, Long> processes) {
     }
 
     /** Ticks of this process, each of its threads, and each of {@code otherPids} (a pid that is gone counts 0). */
-    static Snapshot snapshot(long... otherPids) throws IOException {
+    public static Snapshot snapshot(long... otherPids) throws IOException {
         Map<String, Long> ticks = new HashMap<>();
         Map<String, String> names = new HashMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
@@ -58,7 +59,7 @@ final class ProcCpu {
      * Core-seconds used between two snapshots: this JVM's threads grouped by {@code group} (applied to each thread's
      * kernel name), then {@code "exited or unseen"} and {@code "JVM total"}; in insertion order of the groups first seen.
      */
-    static Map<String, Double> delta(Snapshot before, Snapshot after, Function<String, String> group) {
+    public static Map<String, Double> delta(Snapshot before, Snapshot after, Function<String, String> group) {
         Map<String, Double> out = new LinkedHashMap<>();
         long seen = 0;
         for (Map.Entry<String, Long> e : after.threadTicks().entrySet()) {
@@ -73,12 +74,12 @@ final class ProcCpu {
     }
 
     /** Core-seconds another process used between two snapshots. */
-    static double processSeconds(Snapshot before, Snapshot after, long pid) {
+    public static double processSeconds(Snapshot before, Snapshot after, long pid) {
         return (after.processes().getOrDefault(pid, 0L) - before.processes().getOrDefault(pid, 0L)) / TICKS_PER_SECOND;
     }
 
     /** utime + stime of a process ({@code -1}: this one), in ticks; 0 when it is gone. */
-    static long processTicks(long pid) throws IOException {
+    public static long processTicks(long pid) throws IOException {
         try {
             return ticks(Files.readString(Path.of("/proc/" + (pid < 0 ? "self" : Long.toString(pid)) + "/stat"),
                     StandardCharsets.ISO_8859_1));
