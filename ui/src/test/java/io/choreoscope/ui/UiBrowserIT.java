@@ -56,7 +56,8 @@ class UiBrowserIT {
         // machine at load average 13: a view that renders in ~1 s on a quiet machine).
         com.microsoft.playwright.assertions.PlaywrightAssertions.setDefaultAssertionTimeout(15_000);
         Files.createDirectories(SCREENSHOTS);
-        api = FakeChoreoscopeApi.withSampleData(Instant.now());
+        Instant now = Instant.now();
+        api = FakeChoreoscopeApi.withSampleData(now).freezeWindowsAt(now);
         ui = BrowserUi.start(api);
         url = ui.url();
         browser = ui.browser();

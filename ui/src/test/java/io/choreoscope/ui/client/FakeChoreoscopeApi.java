@@ -65,6 +65,8 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     private volatile ApiException failure;
     private volatile Duration delay = Duration.ZERO;
     private volatile Clock clock = Clock.systemUTC();
+    /** Where relative windows ("last hour") end; the clock's now unless frozen ({@link #freezeWindowsAt}). */
+    private volatile Instant windowsEnd;
     /** Stored records of topics that no instance owns (dead-letter topics), by topic. */
     private final Map<String, List<EventView>> topicRecords = new LinkedHashMap<>();
     private final FakeAlerts alerts = new FakeAlerts(() -> clock);
@@ -215,6 +217,22 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         return this;
     }
 
+    /**
+     * Relative windows ("last hour", "the hour before") end at {@code end} instead of the clock's now: the sample data
+     * are placed relative to the instant they were made at, so a test class that runs for minutes would otherwise see
+     * instances near a window's edge slide out of it (UiBrowserIT's counts of the last hour were one short on a slow
+     * run). Alerts and replays still follow the clock.
+     */
+    public FakeChoreoscopeApi freezeWindowsAt(Instant end) {
+        this.windowsEnd = end;
+        return this;
+    }
+
+    private Instant windowEnd() {
+        Instant end = windowsEnd;
+        return end != null ? end : clock.instant();
+    }
+
     /** The clock alerts and replays use (a replay's progress follows it); the system clock by default. */
     public FakeChoreoscopeApi setClock(Clock clock) {
         this.clock = clock;
@@ -332,7 +350,7 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         enter("flow " + flow + " " + window.from());
         synchronized (this) {
             FlowModel lifetime = models.get(flow);
-            Instant to = clock.instant();
+            Instant to = windowEnd();
             Instant from = to.minus(window.duration());
             List<InstanceDetail> in = startedIn(flow, from, to);
             if (lifetime == null && in.isEmpty()) {
@@ -352,7 +370,7 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
             if (!models.containsKey(flow) && instances.values().stream().noneMatch(d -> flow.equals(d.snapshot().flow()))) {
                 throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
             }
-            Instant to = clock.instant();
+            Instant to = windowEnd();
             Instant from = to.minus(window == null || window.lifetime() ? java.time.Duration.ofHours(24) : window.duration());
             java.util.function.Predicate<InstanceSnapshot> inWindow = x -> flow.equals(x.flow()) && x.startedAt() != null
                     && !x.startedAt().isBefore(from) && x.startedAt().isBefore(to);
@@ -376,7 +394,7 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
             if (!models.containsKey(flow) && instances.values().stream().noneMatch(d -> flow.equals(d.snapshot().flow()))) {
                 throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
             }
-            Instant to = clock.instant();
+            Instant to = windowEnd();
             Instant from = to.minus(window == null || window.lifetime() ? java.time.Duration.ofHours(24) : window.duration());
             return io.choreoscope.model.api.FlowSchemas.of(flow, from, to, schemaRows.getOrDefault(flow, List.of()), false);
         }
@@ -402,7 +420,7 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     public List<io.choreoscope.model.flow.Variant> variants(String flow, TimeWindow window, int limit) {
         enter("variants " + flow);
         synchronized (this) {
-            Instant to = clock.instant();
+            Instant to = windowEnd();
             Instant from = window == null || window.lifetime() ? Instant.EPOCH : to.minus(window.duration());
             List<io.choreoscope.model.flow.Variant> all = FakeWindows.variants(startedIn(flow, from, to));
             if (all.isEmpty() && !models.containsKey(flow)) {
@@ -436,7 +454,7 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     public List<InstanceSnapshot> variantInstances(String flow, String variantId, TimeWindow window, int limit) {
         enter("variant instances " + flow + " " + variantId);
         synchronized (this) {
-            Instant to = clock.instant();
+            Instant to = windowEnd();
             Instant from = window == null || window.lifetime() ? Instant.EPOCH : to.minus(window.duration());
             return startedIn(flow, from, to).stream()
                     .filter(d -> FakeWindows.id(d.events().stream().map(io.choreoscope.model.api.EventView::eventType).toList())
