@@ -127,12 +127,7 @@ class TwoInferenceWorkersTest {
         try (ObservationPublisher publisher = new ObservationPublisher(Map.of("bootstrap.servers", kafka.bootstrapServers()), settings.getTopic(), PARTITIONS);
              InferenceWorker a = worker(settings, kafka, "a");
              InferenceWorker b = worker(settings, kafka, "b")) {
-            a.start();
-            b.start();
-            await().atMost(WAIT).untilAsserted(() -> {
-                assertThat(a.partitions()).isNotEmpty();
-                assertThat(b.partitions()).isNotEmpty();
-            });
+            startBoth(a, b);
             // The collector's path: stored first, then published.
             eventWriter.accept(batch);
             publisher.publish(batch);
@@ -228,12 +223,7 @@ class TwoInferenceWorkersTest {
              InferenceWorker b = worker(settings, kafka, "b");
              ApplicationContext app = ApplicationContext.run(EmbeddedServer.class, apiRole).getApplicationContext()) {
             ApiClient api = new ApiClient(app.getBean(EmbeddedServer.class).getURL() + "/api/v1");
-            a.start();
-            b.start();
-            await().atMost(WAIT).untilAsserted(() -> {
-                assertThat(a.partitions()).isNotEmpty();
-                assertThat(b.partitions()).isNotEmpty();
-            });
+            startBoth(a, b);
             eventWriter.accept(batch);
             publisher.publish(batch);
 
@@ -297,6 +287,16 @@ class TwoInferenceWorkersTest {
                 assertThat(stored.values().stream().filter(s -> s == InstanceState.RUNNING)).hasSize(5);
             });
         }
+    }
+
+    /** Starts both workers and waits until each owns partitions (the group has settled between them). */
+    private static void startBoth(InferenceWorker a, InferenceWorker b) {
+        a.start();
+        b.start();
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(a.partitions()).isNotEmpty();
+            assertThat(b.partitions()).isNotEmpty();
+        });
     }
 
     private InferenceWorker worker(InferenceConfig settings, EmbeddedKafka kafka, String name) {
