@@ -17,7 +17,8 @@ import java.util.TreeSet;
 
 /**
  * Incremental service -> topic -> service map. Producers come from observations' source service;
- * consumers from configured consumer groups and from CONSUMER spans (service, destination topic). A
+ * consumers from CONSUMER spans (service, destination topic; Kafka consumer groups are joined at read time by
+ * the API, which sees them in every layout). A
  * consumer span is joined to the record it consumed when its parent span ID equals the record's
  * traceparent span ID (same trace), in either arrival order, to measure the delay from the record's
  * timestamp to the consumer span's start. Join buffers are bounded (oldest dropped first).
@@ -51,8 +52,6 @@ final class DependencyTracker {
     private final HashMap<Integer, TopicStats> topicStats = new HashMap<>();
     /** key topic + '\u0000' + consumer service. */
     private final HashMap<String, ConsumerEdge> consumers = new HashMap<>();
-    private final HashMap<String, String> groupService = new HashMap<>();
-    private Map<String, Set<String>> consumerGroups = Map.of();
     private long minTs = Long.MAX_VALUE;
     private long maxTs = Long.MIN_VALUE;
     private final LinkedHashMap<String, long[]> producedRecords;
@@ -74,12 +73,6 @@ final class DependencyTracker {
                 return size() > bound;
             }
         };
-    }
-
-    void setConsumerGroups(Map<String, Set<String>> topicToGroups) {
-        Map<String, Set<String>> copy = new HashMap<>();
-        topicToGroups.forEach((t, g) -> copy.put(t, Set.copyOf(g)));
-        this.consumerGroups = copy;
     }
 
     /** One distinct record. Type, service and topic ids come from the engine's interners. */
@@ -112,9 +105,6 @@ final class DependencyTracker {
         }
         String service = s.service() == null ? "unknown_service" : s.service();
         String topic = s.messagingDestination();
-        if (s.consumerGroup() != null) {
-            groupService.put(s.consumerGroup(), service);
-        }
         ConsumerEdge e = consumers.computeIfAbsent(topic + '\u0000' + service, k -> new ConsumerEdge());
         e.spans++;
         if (s.traceId() != null && s.parentSpanId() != null && s.start() != null && joinBound > 0) {
@@ -161,46 +151,26 @@ final class DependencyTracker {
             edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES, service, topic, typeNames(e.types),
                     e.count, e.count / windowS, Double.NaN, Double.NaN, Set.of("observation")));
         });
-        // topic -> service from spans and from consumer groups, merged per (topic, service)
-        Map<String, Object[]> merged = new HashMap<>(); // key -> {topic, service, count, evidence, types, sketch}
+        // topic -> service from CONSUMER spans; Kafka consumer groups are joined at read time by the API (ServiceMap)
         consumers.forEach((k, e) -> {
             int cut = k.indexOf('\u0000');
-            Set<String> ev = new HashSet<>(Set.of("span"));
-            merged.put(k, new Object[] {k.substring(0, cut), k.substring(cut + 1), e.spans, ev,
-                    new TreeSet<>(e.types), e.delayMs});
-        });
-        consumerGroups.forEach((topic, groups) -> {
-            int topicId = topics.find(topic);
-            TopicStats ts = topicId < 0 ? null : topicStats.get(topicId);
-            long count = ts == null ? 0 : ts.count;
-            for (String g : groups) {
-                String service = groupService.getOrDefault(g, g);
-                Object[] row = merged.computeIfAbsent(topic + '\u0000' + service,
-                        x -> new Object[] {topic, service, 0L, new HashSet<String>(), new TreeSet<String>(), null});
-                row[2] = Math.max((Long) row[2], count);
-                @SuppressWarnings("unchecked") Set<String> ev = (Set<String>) row[3];
-                ev.add("consumer-group");
-            }
-        });
-        for (Object[] row : merged.values()) {
-            String topic = (String) row[0];
-            String service = (String) row[1];
-            long count = (Long) row[2];
-            @SuppressWarnings("unchecked") Set<String> ev = (Set<String>) row[3];
-            @SuppressWarnings("unchecked") Set<String> tn = (Set<String>) row[4];
+            String topic = k.substring(0, cut);
+            String service = k.substring(cut + 1);
+            Set<String> tn = new TreeSet<>(e.types);
             int topicId = topics.find(topic);
             TopicStats ts = topicId < 0 ? null : topicStats.get(topicId);
             if (ts != null) {
                 tn.addAll(typeNames(ts.types));
             }
-            DDSketch sk = (DDSketch) row[5];
-            double p50 = sk == null || sk.isEmpty() ? Double.NaN : sk.getValueAtQuantile(0.5);
-            double p99 = sk == null || sk.isEmpty() ? Double.NaN : sk.getValueAtQuantile(0.99);
+            DDSketch sk = e.delayMs;
+            boolean noDelays = sk == null || sk.isEmpty();
+            double p50 = noDelays ? Double.NaN : sk.getValueAtQuantile(0.5);
+            double p99 = noDelays ? Double.NaN : sk.getValueAtQuantile(0.99);
             nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, service));
             nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, topic));
-            edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES, service, topic, tn, count,
-                    count / windowS, p50, p99, ev, Set.of(), null, sk == null || sk.isEmpty() ? null : FlowStats.bins(sk)));
-        }
+            edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES, service, topic, tn, e.spans,
+                    e.spans / windowS, p50, p99, Set.of("span"), Set.of(), null, noDelays ? null : FlowStats.bins(sk)));
+        });
         List<DependencyMap.Node> nodeList = new ArrayList<>(nodes);
         nodeList.sort(Comparator.comparing((DependencyMap.Node n) -> n.kind()).thenComparing(DependencyMap.Node::name));
         edges.sort(Comparator.comparing(DependencyMap.Edge::role).thenComparing(DependencyMap.Edge::service)

@@ -217,11 +217,6 @@ public final class InferenceEngine {
         }
     }
 
-    /** Consumers known from Kafka consumer groups: topic -> group names. Replaces the previous mapping. */
-    public void setConsumerGroups(Map<String, Set<String>> topicToGroups) {
-        dependencies.setConsumerGroups(topicToGroups);
-    }
-
     private int typeId(String name) {
         int id = types.id(name);
         if (id >= failureType.length) {
