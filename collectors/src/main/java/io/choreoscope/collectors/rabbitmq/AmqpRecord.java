@@ -58,8 +58,6 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
      * out (it would change a redelivered message's identity).
      */
     static final String REDELIVERY_COUNT = "x-delivery-count";
-    /** The header a stream queue adds to every message it delivers: its offset there, the tap queue's too, left out. */
-    static final String STREAM_OFFSET = "x-stream-offset";
     /** The AMQP basic properties, in the order they are written, by their AMQP names. */
     public static final List<String> PROPERTY_NAMES = List.of("content_type", "content_encoding", "delivery_mode",
             "priority", "correlation_id", "reply_to", "expiration", "message_id", "timestamp", "type", "user_id", "app_id");
@@ -94,29 +92,20 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
                 texts(h.get("routed_queues")), text(h.get("user")), body, ts);
     }
 
-    /** The offset a stream queue gave a delivered message ({@code x-stream-offset}), or -1 when there is none. */
-    static long streamOffset(com.rabbitmq.client.BasicProperties props) {
-        Map<String, Object> h = props == null ? null : props.getHeaders();
-        Object v = h == null ? null : h.get(STREAM_OFFSET);
-        return v instanceof Number n && n.longValue() >= 0 ? n.longValue() : -1;
-    }
-
     /**
      * Reads a message delivered to the tap's queue through its binding to the exchange the message was published to
      * (the tap-queue mechanism): the delivery names that exchange and the routing key, the properties are the message's
      * own. The {@code CC} header's keys (sender-selected distribution) are routing keys too, as the firehose reports
      * them. The broker does not say which queues the message reached ({@link #withRoutedQueues}) nor who published it.
-     * The {@code x-delivery-count} header a quorum tap queue adds on redelivery and the {@code x-stream-offset} a stream
-     * tap queue adds are dropped.
+     * The {@code x-delivery-count} header a quorum tap queue adds on redelivery is dropped.
      */
     public static AmqpRecord fromTapQueue(String vhost, String exchange, String routingKey,
                                           com.rabbitmq.client.BasicProperties props, byte[] body, Instant received) {
         Map<String, Object> p = new java.util.LinkedHashMap<>();
         Map<String, Object> own = props == null ? null : props.getHeaders();
-        if (own != null && (own.containsKey(REDELIVERY_COUNT) || own.containsKey(STREAM_OFFSET))) {
+        if (own != null && own.containsKey(REDELIVERY_COUNT)) {
             own = new java.util.LinkedHashMap<>(own);
             own.remove(REDELIVERY_COUNT);
-            own.remove(STREAM_OFFSET);
         }
         if (props != null) {
             put(p, "content_type", props.getContentType());

@@ -91,18 +91,17 @@ public final class RabbitMqTap implements AutoCloseable {
 
     private final Counter excluded;
     private final Counter reconnects;
-    private final Counter streamSkipped;
 
     /**
      * One delivery to the tap's queue (a firehose copy when it came from {@link #FIREHOSE}, else the message itself),
      * with the connection generation it came on (its tag is only valid there).
      */
-    private record Delivery(VhostTap source, long generation, long tag, long streamOffset, String exchange,
-                            String routingKey, AMQP.BasicProperties props, byte[] body, Instant received) {
+    private record Delivery(VhostTap source, long generation, long tag, String exchange, String routingKey,
+                            AMQP.BasicProperties props, byte[] body, Instant received) {
     }
 
-    /** The highest delivery tag of one connection generation in a batch, and its stream offset (-1: not a stream). */
-    private record Ack(long generation, long tag, long streamOffset) {
+    /** The highest delivery tag of one connection generation in a batch. */
+    private record Ack(long generation, long tag) {
     }
 
     public RabbitMqTap(RabbitTapSettings settings, AmqpNormalizer normalizer, ObservationSink sink, MeterRegistry meters,
@@ -124,9 +123,6 @@ public final class RabbitMqTap implements AutoCloseable {
                 .description("RabbitMQ messages of excluded exchanges, acknowledged and not stored").register(meters);
         this.reconnects = Counter.builder("choreoscope.rabbitmq.tap.reconnects")
                 .description("Connections to RabbitMQ lost and attempted again").register(meters);
-        this.streamSkipped = Counter.builder("choreoscope.rabbitmq.tap.stream.skipped")
-                .description("Stream offsets the tap resumed past because the stream's retention had dropped them")
-                .register(meters);
         meters.gauge("choreoscope.rabbitmq.tap.connected", this, t -> t.connectedCount());
     }
 
@@ -240,7 +236,7 @@ public final class RabbitMqTap implements AutoCloseable {
 
     private void add(Delivery d) {
         pipeline.startIfEmpty();
-        pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag(), d.streamOffset()));
+        pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
         AmqpRecord message = d.exchange().equals(FIREHOSE)
                 ? AmqpRecord.fromFirehose(d.props().getHeaders(), d.body(), d.received())
                 : d.source().fromTapQueue(d); // also a message left in the queue by the other mechanism
@@ -255,7 +251,7 @@ public final class RabbitMqTap implements AutoCloseable {
             // acknowledge its channel at all; the next batch's acknowledgement (multiple) covers the earlier tags.
             pipeline.commits().remove(d.source());
             pipeline.flush();
-            pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag(), d.streamOffset()));
+            pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
             pipeline.restartLinger();
         }
         pipeline.add(o, bytes);
@@ -387,8 +383,6 @@ public final class RabbitMqTap implements AutoCloseable {
         volatile Channel channel;
         /** A second channel for binding and unbinding: a binding to an exchange deleted meanwhile closes it, not the consumer's. */
         Channel topologyChannel;
-        /** With a stream tap queue: the channel that publishes the last stored offset to {@code <queue>.offset} (confirms on). */
-        volatile Channel offsetChannel;
         /** The bindings last read (tap-queue mechanism), for the queues a message reached. Tap thread only. */
         TapQueueTopology topology;
         volatile List<String> untapped = List.of();
@@ -423,19 +417,9 @@ public final class RabbitMqTap implements AutoCloseable {
                 f.setRequestedHeartbeat(10);
                 Connection c = f.newConnection("choreoscope-tap");
                 Channel ch = c.createChannel();
-                ch.queueDeclare(settings.queue(), true, false, false, queueArguments());
-                Map<String, Object> consumeArgs = Map.of();
-                long resumeAt = -1;
-                if (settings.stream()) {
-                    StreamOffsets offsets = StreamOffsets.open(c, settings.offsetQueue());
-                    offsetChannel = offsets.channel();
-                    long stored = offsets.stored();
-                    resumeAt = stored < 0 ? -1 : stored + 1;
-                    // Resume after the last offset stored in ClickHouse; none stored yet: from the stream's start.
-                    consumeArgs = Map.of("x-stream-offset", resumeAt < 0 ? (Object) "first" : (Object) resumeAt);
-                    LOG.info("Reading stream {} of virtual host '{}' from {}", settings.queue(), vhost,
-                            resumeAt < 0 ? "its first offset" : "offset " + resumeAt);
-                }
+                Map<String, Object> args = new HashMap<>();
+                args.put("x-queue-type", settings.queueType());
+                ch.queueDeclare(settings.queue(), true, false, false, args);
                 if (firehose) {
                     ch.queueBind(settings.queue(), FIREHOSE, PUBLISH_KEYS);
                 }
@@ -448,24 +432,10 @@ public final class RabbitMqTap implements AutoCloseable {
                 }
                 ch.basicQos(settings.prefetch());
                 long gen = ++generation;
-                long expected = resumeAt;
-                ch.basicConsume(settings.queue(), false, "choreoscope-tap", false, false, consumeArgs, new DefaultConsumer(ch) {
-                    private boolean first = true;
-
+                ch.basicConsume(settings.queue(), false, "choreoscope-tap", new DefaultConsumer(ch) {
                     @Override
                     public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
-                        long offset = settings.stream() ? AmqpRecord.streamOffset(props) : -1;
-                        if (first && expected >= 0 && offset > expected) {
-                            // The stream's retention dropped what the tap had not read yet: say how much.
-                            streamSkipped.increment(offset - expected);
-                            String msg = "virtual host '" + vhost + "': stream " + settings.queue() + " resumed at offset "
-                                    + offset + ", not " + expected + ": " + (offset - expected)
-                                    + " messages were dropped by its retention before the tap read them";
-                            LOG.warn(msg);
-                            pipeline.noteError(msg);
-                        }
-                        first = false;
-                        inbox.add(new Delivery(VhostTap.this, gen, env.getDeliveryTag(), offset, env.getExchange(),
+                        inbox.add(new Delivery(VhostTap.this, gen, env.getDeliveryTag(), env.getExchange(),
                                 env.getRoutingKey(), props, body, clock.instant()));
                     }
                 });
@@ -493,20 +463,6 @@ public final class RabbitMqTap implements AutoCloseable {
                 backoffMs = Math.min(backoffMs * 2, settings.reconnectMax().toMillis());
                 disconnect(true);
             }
-        }
-
-        /** The tap queue's arguments: its type; a stream's retention bounds too. */
-        private Map<String, Object> queueArguments() {
-            Map<String, Object> args = new HashMap<>();
-            args.put("x-queue-type", settings.queueType());
-            if (settings.stream()) {
-                args.put("x-max-length-bytes", settings.streamMaxBytes());
-                args.put("x-max-age", settings.streamMaxAge().toSeconds() + "s");
-                // Retention drops whole segments: keep them a tenth of the bound (1 MB to the broker's 500 MB default).
-                long segment = Math.max(1L << 20, Math.min(500L << 20, settings.streamMaxBytes() / 10));
-                args.put("x-stream-max-segment-size-bytes", segment);
-            }
-            return args;
         }
 
         /**
@@ -567,10 +523,7 @@ public final class RabbitMqTap implements AutoCloseable {
             return t == null ? m : m.withRoutedQueues(t.routedQueues(m.exchange(), m.routingKeys(), m.applicationHeaders()));
         }
 
-        /**
-         * Acknowledges everything up to {@code ack}'s tag, if it belongs to the open channel's generation; with a stream,
-         * the acknowledgement is credit only, and the offset is stored (everything up to it is in the store).
-         */
+        /** Acknowledges everything up to {@code ack}'s tag, if it belongs to the open channel's generation. */
         void ack(Ack ack) {
             Channel ch = channel;
             if (ch == null || !ch.isOpen() || ack.generation() != generation) {
@@ -578,10 +531,6 @@ public final class RabbitMqTap implements AutoCloseable {
             }
             try {
                 ch.basicAck(ack.tag(), true);
-                Channel oc = offsetChannel;
-                if (ack.streamOffset() >= 0 && oc != null) {
-                    StreamOffsets.store(oc, settings.offsetQueue(), ack.streamOffset());
-                }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Acknowledgement to virtual host '{}' failed ({}); the messages will be redelivered and deduplicated",
                         vhost, e.toString());
@@ -590,14 +539,9 @@ public final class RabbitMqTap implements AutoCloseable {
 
         void disconnect(boolean abort) {
             Connection c = connection;
-            Channel oc = offsetChannel;
             connection = null;
             channel = null;
             topologyChannel = null;
-            offsetChannel = null;
-            if (!abort && oc != null && oc.isOpen()) {
-                StreamOffsets.awaitStored(oc); // a clean stop resumes exactly where it stopped
-            }
             if (c != null) {
                 if (abort) {
                     c.abort(1_000);
