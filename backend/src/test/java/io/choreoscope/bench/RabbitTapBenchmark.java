@@ -44,7 +44,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=$PWD/backend/target/bench-cp.txt -Dmdep.includeScope=test
  * java -Xmx2g -cp backend/target/test-classes:backend/target/classes:$(cat backend/target/bench-cp.txt) io.choreoscope.bench.RabbitTapBenchmark 200000 quorum tap-queue
  * </pre>
- * Arguments: messages (default 300,000), the tap queue's type (quorum, the default, classic, or stream), the mechanism
+ * Arguments: messages (default 300,000), the tap queue's type (quorum, the default, or classic; {@code stream} in commit
+ * b50057b, which had the stream tap queue), the mechanism
  * ({@code firehose}, the default, or {@code tap-queue}); then options, each the same in both phases of a run:
  * {@code --confirm-window=W} (publisher: at most W unconfirmed messages per channel, confirms read as they arrive;
  * default 0: wait for every confirm each 5,000 messages), {@code --publishers=K} (K publishing connections and threads),
