@@ -1,6 +1,5 @@
 package io.choreoscope.bench;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,6 +17,7 @@ import io.choreoscope.collectors.extract.ExtractionRules;
 import io.choreoscope.collectors.rabbitmq.AmqpNormalizer;
 import io.choreoscope.collectors.rabbitmq.RabbitMqConfig;
 import io.choreoscope.collectors.rabbitmq.RabbitMqTap;
+import io.choreoscope.harness.bench.ProcCpu;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.harness.kafka.BenchPayloads;
 import io.choreoscope.harness.rabbitmq.EmbeddedRabbitMq;
@@ -44,16 +44,37 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=$PWD/backend/target/bench-cp.txt -Dmdep.includeScope=test
  * java -Xmx2g -cp backend/target/test-classes:backend/target/classes:$(cat backend/target/bench-cp.txt) io.choreoscope.bench.RabbitTapBenchmark 200000 quorum tap-queue
  * </pre>
- * Arguments: messages (default 300,000), the tap queue's type (quorum, the default, or classic), the mechanism
- * ({@code firehose}, the default, or {@code tap-queue}).
+ * Arguments: messages (default 300,000), the tap queue's type (quorum, the default, or classic; {@code stream} in commit
+ * b50057b, which had the stream tap queue), the mechanism
+ * ({@code firehose}, the default, or {@code tap-queue}); then options, each the same in both phases of a run:
+ * {@code --confirm-window=W} (publisher: at most W unconfirmed messages per channel, confirms read as they arrive;
+ * default 0: wait for every confirm each 5,000 messages), {@code --publishers=K} (K publishing connections and threads),
+ * {@code --consumer-prefetch=P} (the plain consumer's prefetch, default 2,000), {@code --work-queue-version=2} (the
+ * plain consumer's classic queue as CQv2); for the tap only: {@code --tap-prefetch=P}, {@code --batch=N},
+ * {@code --linger-ms=MS}. Besides the broker's CPU, the CPU of this JVM (publisher, plain consumer and, in the second
+ * phase, the tap) and of ClickHouse are printed per message.
  */
 public final class RabbitTapBenchmark {
-    private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
-
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
-        String queueType = args.length > 1 ? args[1] : RabbitMqConfig.DEFAULT_QUEUE_TYPE;
-        String mechanism = args.length > 2 ? args[2] : RabbitMqConfig.DEFAULT_MECHANISM;
+        java.util.List<String> positional = new java.util.ArrayList<>();
+        java.util.Map<String, String> opts = new java.util.HashMap<>();
+        for (String a : args) {
+            if (a.startsWith("--")) {
+                String[] kv = a.substring(2).split("=", 2);
+                opts.put(kv[0], kv.length > 1 ? kv[1] : "true");
+            } else {
+                positional.add(a);
+            }
+        }
+        int n = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 300_000;
+        String queueType = positional.size() > 1 ? positional.get(1) : RabbitMqConfig.DEFAULT_QUEUE_TYPE;
+        String mechanism = positional.size() > 2 ? positional.get(2) : RabbitMqConfig.DEFAULT_MECHANISM;
+        Publisher publisher = new Publisher(Integer.parseInt(opts.getOrDefault("confirm-window", "0")),
+                Integer.parseInt(opts.getOrDefault("publishers", "1")));
+        int consumerPrefetch = Integer.parseInt(opts.getOrDefault("consumer-prefetch", "2000"));
+        String workQueueVersion = opts.get("work-queue-version");
+        System.out.printf("options: %s (publisher: %s; plain consumer prefetch %d; work queue version %s)%n", opts,
+                publisher, consumerPrefetch, workQueueVersion == null ? "default" : workQueueVersion);
         Path dir = Files.createTempDirectory("choreoscope-rabbit-bench-");
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0);
              EmbeddedRabbitMq rabbit = EmbeddedRabbitMq.start()) {
@@ -66,19 +87,26 @@ public final class RabbitTapBenchmark {
             f.setUri(rabbit.amqpUri());
             try (Connection c = f.newConnection("bench"); Channel setup = c.createChannel()) {
                 setup.exchangeDeclare("bench", BuiltinExchangeType.TOPIC, true);
-                setup.queueDeclare("work", true, false, false, null);
+                java.util.Map<String, Object> workArgs = new java.util.HashMap<>();
+                if (workQueueVersion != null) {
+                    workArgs.put("x-queue-version", Integer.parseInt(workQueueVersion));
+                }
+                setup.queueDeclare("work", true, false, false, workArgs);
                 setup.queueBind("work", "bench", "order.#");
             }
-            ConsumerCount consumer = new ConsumerCount(f);
+            ConsumerCount consumer = new ConsumerCount(f, consumerPrefetch);
 
             // Warm-up of the plain path (firehose off), then the ceiling.
-            plainRound(f, consumer, n / 5, payloads, "warm");
-            long cpu0 = cpuTicks(rabbit.pid());
-            double ceilingSecs = plainRound(f, consumer, n, payloads, "ceiling");
-            double ceilingCpu = (cpuTicks(rabbit.pid()) - cpu0) / (double) CLOCK_TICKS;
+            plainRound(publisher, f, consumer, n / 5, payloads, "warm");
+            ProcCpu.Snapshot s0 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
+            double ceilingSecs = plainRound(publisher, f, consumer, n, payloads, "ceiling");
+            ProcCpu.Snapshot s1 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
+            double ceilingCpu = ProcCpu.processSeconds(s0, s1, rabbit.pid());
+            double ceilingJvm = (s1.self() - s0.self()) / ProcCpu.TICKS_PER_SECOND;
             double ceiling = n / ceilingSecs;
-            System.out.printf("ceiling (plain consumer, firehose off): %,d in %.2f s = %,.0f msg/s; broker CPU %.2f s = %.1f us/msg%n",
-                    n, ceilingSecs, ceiling, ceilingCpu, 1e6 * ceilingCpu / n);
+            System.out.printf("ceiling (plain consumer, firehose off): %,d in %.2f s = %,.0f msg/s; broker CPU %.2f s = %.1f us/msg; "
+                    + "bench JVM (publisher + consumer) %.1f us/msg%n",
+                    n, ceilingSecs, ceiling, ceilingCpu, 1e6 * ceilingCpu / n, 1e6 * ceilingJvm / n);
 
             // The tap: the firehose on and bound to the tap queue, or the tap queue bound to "bench"; read into ClickHouse.
             ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), "bench"));
@@ -89,7 +117,17 @@ public final class RabbitTapBenchmark {
             cfg.setManagementUrl(rabbit.managementUrl());
             cfg.setQueueType(queueType);
             cfg.setMechanism(mechanism);
-            System.out.printf("mechanism: %s, tap queue type: %s%n", mechanism, queueType);
+            if (opts.containsKey("tap-prefetch")) {
+                cfg.setPrefetch(Integer.parseInt(opts.get("tap-prefetch")));
+            }
+            if (opts.containsKey("batch")) {
+                cfg.setBatchMaxRecords(Integer.parseInt(opts.get("batch")));
+            }
+            if (opts.containsKey("linger-ms")) {
+                cfg.setBatchLinger(java.time.Duration.ofMillis(Long.parseLong(opts.get("linger-ms"))));
+            }
+            System.out.printf("mechanism: %s, tap queue type: %s, tap prefetch %d, batch %d, linger %s%n", mechanism, queueType,
+                    cfg.getPrefetch(), cfg.getBatchMaxRecords(), cfg.getBatchLinger());
             try (RabbitMqTap tap = new RabbitMqTap(cfg.toSettings(), new AmqpNormalizer(ExtractionRules.defaults()),
                     new ClickHouseEventWriter(store), new SimpleMeterRegistry(), Clock.systemUTC())) {
                 tap.start();
@@ -98,10 +136,13 @@ public final class RabbitTapBenchmark {
                     Thread.sleep(100);
                 }
                 // Warm-up through the tap (exchange bench.warm), then the timed round.
-                tapRound(f, consumer, reader, n / 5, payloads, "warm", "rabbitmq:bench");
-                long cpu1 = cpuTicks(rabbit.pid());
-                double[] r = tapRound(f, consumer, reader, n, payloads, "timed", "rabbitmq:bench");
-                double tapCpu = (cpuTicks(rabbit.pid()) - cpu1) / (double) CLOCK_TICKS;
+                tapRound(publisher, f, consumer, reader, n / 5, payloads, "warm", "rabbitmq:bench");
+                ProcCpu.Snapshot t0 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
+                double[] r = tapRound(publisher, f, consumer, reader, n, payloads, "timed", "rabbitmq:bench");
+                ProcCpu.Snapshot t1 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
+                double tapCpu = ProcCpu.processSeconds(t0, t1, rabbit.pid());
+                double tapJvm = (t1.self() - t0.self()) / ProcCpu.TICKS_PER_SECOND;
+                double tapCh = ProcCpu.processSeconds(t0, t1, ch.pid());
                 double tapSecs = r[1];
                 double tapRate = n / tapSecs;
                 System.out.printf("plain consumer with the tap on: %,d in %.2f s = %,.0f msg/s (%.0f%% of its rate without)%n",
@@ -110,6 +151,13 @@ public final class RabbitTapBenchmark {
                         + "broker CPU %.2f s = %.1f us/msg (+%.1f us/msg for the tap's mechanism and queue)%n",
                         n, tapSecs, tapRate, 100 * tapRate / ceiling, tapCpu, 1e6 * tapCpu / n,
                         1e6 * (tapCpu - ceilingCpu) / n);
+                System.out.printf("tap phase: bench JVM (publisher + consumer + tap) %.1f us/msg (+%.1f over the ceiling phase); "
+                        + "ClickHouse %.1f us/msg (incl. the benchmark's count queries every 100 ms); "
+                        + "broker %.0f%%, JVM %.0f%%, ClickHouse %.0f%% of one core over %.2f s%n",
+                        1e6 * tapJvm / n, 1e6 * (tapJvm - ceilingJvm) / n, 1e6 * tapCh / n,
+                        100 * tapCpu / tapSecs, 100 * tapJvm / tapSecs, 100 * tapCh / tapSecs, tapSecs);
+                System.out.printf("ceiling phase: broker %.0f%%, JVM %.0f%% of one core over %.2f s%n",
+                        100 * ceilingCpu / ceilingSecs, 100 * ceilingJvm / ceilingSecs, ceilingSecs);
                 System.out.printf("distinct visible rows: %,d (expected %,d warm + %,d timed)%n",
                         reader.countVisible("rabbitmq:bench"), n / 5, n);
             }
@@ -118,19 +166,20 @@ public final class RabbitTapBenchmark {
         }
     }
 
-    /** The plain consumer of queue "work": counts what it was delivered, acks every 500. */
+    /** The plain consumer of queue "work": counts what it was delivered, acks (multiple) every min(500, prefetch / 4). */
     private static final class ConsumerCount implements AutoCloseable {
         final AtomicLong received = new AtomicLong();
         final Connection connection;
 
-        ConsumerCount(ConnectionFactory f) throws Exception {
+        ConsumerCount(ConnectionFactory f, int prefetch) throws Exception {
             connection = f.newConnection("bench-consumer");
             Channel ch = connection.createChannel();
-            ch.basicQos(2_000);
+            ch.basicQos(prefetch);
+            int ackEvery = Math.max(1, Math.min(500, prefetch / 4));
             ch.basicConsume("work", false, new DefaultConsumer(ch) {
                 @Override
                 public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties p, byte[] body) throws java.io.IOException {
-                    if (received.incrementAndGet() % 500 == 0) {
+                    if (received.incrementAndGet() % ackEvery == 0) {
                         getChannel().basicAck(env.getDeliveryTag(), true);
                     }
                 }
@@ -150,21 +199,21 @@ public final class RabbitTapBenchmark {
     }
 
     /** Publishes n messages and waits for the plain consumer; returns the seconds. */
-    private static double plainRound(ConnectionFactory f, ConsumerCount consumer, int n, byte[][] payloads, String tag) throws Exception {
+    private static double plainRound(Publisher publisher, ConnectionFactory f, ConsumerCount consumer, int n, byte[][] payloads, String tag) throws Exception {
         long target = consumer.received.get() + n;
         long t0 = System.nanoTime();
-        publish(f, n, payloads, tag);
+        publisher.publish(f, n, payloads, tag);
         consumer.awaitAtLeast(target);
         return (System.nanoTime() - t0) / 1e9;
     }
 
     /** Publishes n messages; returns {seconds until the plain consumer had them, seconds until all are queryable}. */
-    private static double[] tapRound(ConnectionFactory f, ConsumerCount consumer, ClickHouseEventReader reader, int n,
+    private static double[] tapRound(Publisher publisher, ConnectionFactory f, ConsumerCount consumer, ClickHouseEventReader reader, int n,
                                      byte[][] payloads, String tag, String topic) throws Exception {
         long target = consumer.received.get() + n;
         long visibleBefore = reader.countVisible(topic);
         long t0 = System.nanoTime();
-        publish(f, n, payloads, tag);
+        publisher.publish(f, n, payloads, tag);
         consumer.awaitAtLeast(target);
         double consumed = (System.nanoTime() - t0) / 1e9;
         while (reader.countVisible(topic) < visibleBefore + n) {
@@ -173,26 +222,85 @@ public final class RabbitTapBenchmark {
         return new double[] {consumed, (System.nanoTime() - t0) / 1e9};
     }
 
-    /** n messages to exchange "bench", each with a message ID, a correlation ID and a type; publisher confirms at the end. */
-    private static void publish(ConnectionFactory f, int n, byte[][] payloads, String tag) throws Exception {
-        try (Connection c = f.newConnection("bench-publisher"); Channel ch = c.createChannel()) {
-            ch.confirmSelect();
-            for (int i = 0; i < n; i++) {
-                AMQP.BasicProperties p = new AMQP.BasicProperties.Builder().messageId(tag + "-" + i)
-                        .correlationId("order-" + (i / 5)).type("OrderPlaced").appId("bench").build();
-                ch.basicPublish("bench", "order.placed", p, payloads[i % payloads.length]);
-                if (i % 5_000 == 4_999) {
-                    ch.waitForConfirmsOrDie(60_000); // bounded in flight, as a real publisher keeps it
-                }
+    /**
+     * Publishes to exchange "bench", each message with a message ID, a correlation ID and a type, with publisher
+     * confirms: {@code window == 0} waits for all confirms every 5,000 messages (the first runs' publisher); else at
+     * most {@code window} unconfirmed messages in flight per channel, confirms read as they come. {@code channels}
+     * connections (one channel each, one thread each) share the n messages.
+     */
+    private record Publisher(int window, int channels) {
+        void publish(ConnectionFactory f, int n, byte[][] payloads, String tag) throws Exception {
+            if (channels == 1) {
+                publishOne(f, 0, n, payloads, tag);
+                return;
             }
-            ch.waitForConfirmsOrDie(60_000);
+            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(channels);
+            try {
+                int per = n / channels;
+                for (int k = 0; k < channels; k++) {
+                    int from = k * per;
+                    int to = k == channels - 1 ? n : from + per;
+                    done.add(pool.submit(() -> {
+                        publishOne(f, from, to, payloads, tag);
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> d : done) {
+                    d.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
-    }
 
-    /** utime + stime of a process, in clock ticks. */
-    private static long cpuTicks(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        private void publishOne(ConnectionFactory f, int from, int to, byte[][] payloads, String tag) throws Exception {
+            try (Connection c = f.newConnection("bench-publisher"); Channel ch = c.createChannel()) {
+                ch.confirmSelect();
+                java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(Math.max(window, 1));
+                java.util.concurrent.ConcurrentSkipListSet<Long> unconfirmed = new java.util.concurrent.ConcurrentSkipListSet<>();
+                if (window > 0) {
+                    ch.addConfirmListener((seq, multiple) -> release(inFlight, unconfirmed, seq, multiple),
+                            (seq, multiple) -> {
+                                throw new IllegalStateException("broker refused message " + seq);
+                            });
+                }
+                for (int i = from; i < to; i++) {
+                    AMQP.BasicProperties p = new AMQP.BasicProperties.Builder().messageId(tag + "-" + i)
+                            .correlationId("order-" + (i / 5)).type("OrderPlaced").appId("bench").build();
+                    if (window > 0) {
+                        if (!inFlight.tryAcquire(60, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("no confirm for 60 s");
+                        }
+                        unconfirmed.add(ch.getNextPublishSeqNo());
+                    }
+                    ch.basicPublish("bench", "order.placed", p, payloads[i % payloads.length]);
+                    if (window == 0 && (i - from) % 5_000 == 4_999) {
+                        ch.waitForConfirmsOrDie(60_000); // bounded in flight, as a real publisher keeps it
+                    }
+                }
+                ch.waitForConfirmsOrDie(60_000);
+            }
+        }
+
+        private static void release(java.util.concurrent.Semaphore inFlight,
+                                    java.util.concurrent.ConcurrentSkipListSet<Long> unconfirmed, long seq, boolean multiple) {
+            int n = 0;
+            if (multiple) {
+                java.util.NavigableSet<Long> head = unconfirmed.headSet(seq, true);
+                while (head.pollFirst() != null) {
+                    n++;
+                }
+            } else if (unconfirmed.remove(seq)) {
+                n = 1;
+            }
+            inFlight.release(n);
+        }
+
+        @Override
+        public String toString() {
+            return (window == 0 ? "confirms waited every 5,000" : "streaming confirms, window " + window) + ", " + channels
+                    + " channel(s)";
+        }
     }
 }
