@@ -45,6 +45,7 @@ public class ClickHouseConfig {
     private long searchMaxRowsToRead = DEFAULT_SEARCH_MAX_ROWS_TO_READ;
     private long searchMaxBytesToRead = DEFAULT_SEARCH_MAX_BYTES_TO_READ;
     private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
+    private boolean insertCompression;
 
     public ClickHouseConfig() {
     }
@@ -135,6 +136,15 @@ public class ClickHouseConfig {
         }
         this.healthCheckInterval = v;
     }
+
+    /**
+     * Whether insert bodies are LZ4-compressed by the client (ClickHouse's native compressed blocks). Off by default:
+     * next to ClickHouse (same host or a fast network) compressing costs the collector's CPU and ClickHouse's
+     * decompressing more than the bytes saved (measured in docs/BENCHMARKS.md); over a slow or metered link turn it on.
+     */
+    public boolean isInsertCompression() { return insertCompression; }
+
+    public void setInsertCompression(boolean insertCompression) { this.insertCompression = insertCompression; }
 
     /** JDBC URL of the same endpoint. */
     public String jdbcUrl() {
