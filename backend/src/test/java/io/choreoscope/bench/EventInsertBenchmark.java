@@ -20,10 +20,11 @@ import io.choreoscope.storage.clickhouse.SchemaMigrator;
  * What one row of {@code events} costs to insert, by insert variant (a harness, not a test): the rows of
  * {@link IngestBenchmark}'s payload kinds, normalised beforehand, written by the real {@link ClickHouseEventWriter} in
  * batches of the tap's size into a fresh database per round, variants alternated. For each: rows/s, the writer's CPU in
- * this JVM, ClickHouse's CPU while inserting and then while merging what was inserted (until no merge runs), and
- * ClickHouse's own insert counters. Variants: {@code fold} (ClickHouse's default {@code optimize_on_insert=1}, as main
- * inserted before 2026-12-03), {@code nofold} (the writer's {@link ClickHouseEventWriter#INSERT_SETTINGS}), {@code lz4}
- * (nofold with the client compressing the body).
+ * this JVM, and the ClickHouse process's CPU while inserting (its merges mostly start after the last insert: not counted).
+ * Variants: {@code fold} (plain body, ClickHouse's default
+ * {@code optimize_on_insert=1}: the writer before 2026-12-03), {@code nofold} (plain body, the writer's
+ * {@link ClickHouseEventWriter#INSERT_SETTINGS}), {@code lz4} (nofold with the client compressing the body: the default
+ * since then).
  * <pre>
  * java -Xmx3g -cp backend/target/test-classes:backend/target/classes:$(cat cp.txt) io.choreoscope.bench.EventInsertBenchmark [rows=1000000] [rounds=2] [kinds=json,avro] [variants=fold,nofold,lz4]
  * </pre>
@@ -74,13 +75,10 @@ public final class EventInsertBenchmark {
     private static void insert(EmbeddedClickHouse ch, String kind, String variant, String db, List<List<Observation>> batches,
             long rows, boolean report) throws Exception {
         ClickHouseConfig config = new ClickHouseConfig(ch.httpUrl(), db);
+        config.setInsertCompression(variant.equals("lz4"));
         Map<String, String> settings = switch (variant) {
             case "fold" -> Map.of();
-            case "nofold" -> ClickHouseEventWriter.INSERT_SETTINGS;
-            case "lz4" -> {
-                config.setInsertCompression(true);
-                yield ClickHouseEventWriter.INSERT_SETTINGS;
-            }
+            case "nofold", "lz4" -> ClickHouseEventWriter.INSERT_SETTINGS;
             default -> throw new IllegalArgumentException("variant " + variant + ": use fold, nofold or lz4");
         };
         try (ClickHouseStore store = new ClickHouseStore(config)) {
@@ -98,14 +96,11 @@ public final class EventInsertBenchmark {
             double secs = (System.nanoTime() - t0) / 1e9;
             long w1 = mx.getCurrentThreadCpuTime();
             long ch1 = io.choreoscope.harness.bench.ProcCpu.processTicks(chPid);
-            IngestBenchmark.waitForMerges(ch);
-            long ch2 = io.choreoscope.harness.bench.ProcCpu.processTicks(chPid);
             if (report) {
                 double perMillion = 1e6 / rows;
-                System.out.printf("RESULT %s %-6s %s: %,.0f rows/s | writer thread %.2f | ClickHouse inserting %.2f | merging after %.2f"
+                System.out.printf("RESULT %s %-6s %s: %,.0f rows/s | writer thread %.2f | ClickHouse while inserting %.2f"
                                 + " core-s per 1M rows%n", kind, variant, db, rows / secs, (w1 - w0) / 1e9 * perMillion,
-                        (ch1 - ch0) / 100.0 * perMillion, (ch2 - ch1) / 100.0 * perMillion);
-                IngestBenchmark.InsertProfile.report(ch, kind + " " + variant, db, rows);
+                        (ch1 - ch0) / 100.0 * perMillion);
             }
             ch.query("DROP DATABASE IF EXISTS " + db);
         }

@@ -122,7 +122,6 @@ public final class IngestBenchmark {
                 System.out.printf("%s: tap ingest: %,d events queryable in %.2f s = %,.0f events/s (distinct visible: %,d, correlated: %,d)%n",
                         k.name(), n, ingestSecs, ingestRate, distinct, correlated);
                 cpu.report(k.name() + " tap", n, ingestSecs);
-                InsertProfile.report(ch, k.name() + " tap", k.db("bench"), n);
                 waitForMerges(ch);
             }
 
@@ -157,7 +156,6 @@ public final class IngestBenchmark {
                         k.name(), batch, n, ceilingSecs, ceilingRate);
                 System.out.printf("%s: ratio: %.0f%% of the ceiling%n", k.name(), 100 * rates.get(k.name()) / ceilingRate);
                 cpu.report(k.name() + " ceiling", n, ceilingSecs);
-                InsertProfile.report(ch, k.name() + " ceiling", k.db("ceiling"), n);
                 ceilingStore.close();
                 waitForMerges(ch);
             }
@@ -473,8 +471,8 @@ public final class IngestBenchmark {
             return "GC";
         } else if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
             return "JIT";
-        } else if (name.equals("main")) {
-            return "harness main (count polls)";
+        } else if (name.equals("main") || name.equals("java")) {
+            return "harness main thread (count polls; the ceiling's writer)"; // the kernel names the main thread "java"
         } else if (name.startsWith("data-plane") || name.startsWith("kafka") || name.startsWith("ReplicaFetcher")
                 || name.contains("request-han") || name.startsWith("broker") || name.startsWith("raft")) {
             return "broker and Kafka client";
@@ -491,45 +489,6 @@ public final class IngestBenchmark {
             return "merges and background";
         }
         return name.replaceAll("[0-9]+", "#");
-    }
-
-    /**
-     * What ClickHouse's own counters say about the inserts into {@code db} ({@code system.query_log} ProfileEvents,
-     * summed over the phase's insert queries), per million rows: where an insert's time goes inside ClickHouse.
-     * Prints a note instead when the query log is off.
-     */
-    static final class InsertProfile {
-        static final List<String> EVENTS = List.of("UserTimeMicroseconds", "SystemTimeMicroseconds",
-                "MergeTreeDataWriterSortingBlocksMicroseconds", "MergeTreeDataWriterMergingBlocksMicroseconds",
-                "MergeTreeDataWriterSkipIndicesCalculationMicroseconds", "MergeTreeDataWriterProjectionsCalculationMicroseconds",
-                "MergeTreeDataWriterCompressedBytes", "MergeTreeDataWriterUncompressedBytes",
-                "CompressedWriteBufferBlocks", "InsertedRows", "InsertedBytes", "NetworkReceiveElapsedMicroseconds",
-                "ReadBufferFromHTTPBytes", "NetworkReceiveBytes", "WriteBufferFromFileDescriptorWriteBytes");
-
-        static void report(EmbeddedClickHouse ch, String phase, String db, long rows) {
-            try {
-                ch.query("SYSTEM FLUSH LOGS");
-                StringBuilder sql = new StringBuilder("SELECT count()");
-                for (String e : EVENTS) {
-                    sql.append(", sum(ProfileEvents['").append(e).append("'])");
-                }
-                sql.append(", sum(query_duration_ms) FROM system.query_log WHERE type = 'QueryFinish' AND query_kind = 'Insert'"
-                        + " AND has(databases, '").append(db).append("') FORMAT TSV");
-                String[] f = ch.query(sql.toString()).strip().split("\\t");
-                double perMillion = 1e6 / rows;
-                StringBuilder line = new StringBuilder(String.format("%s ClickHouse insert counters (%s inserts), per 1M rows:", phase, f[0]));
-                for (int i = 0; i < EVENTS.size(); i++) {
-                    double v = Double.parseDouble(f[i + 1]) * perMillion;
-                    String e = EVENTS.get(i);
-                    line.append(e.endsWith("Microseconds") ? String.format(" %s %.2f s |", e.replace("Microseconds", ""), v / 1e6)
-                            : String.format(" %s %.0f MB |", e, v / 1e6));
-                }
-                line.append(String.format(" query duration %.2f s", Double.parseDouble(f[EVENTS.size() + 1]) * perMillion / 1e3));
-                System.out.println(line);
-            } catch (RuntimeException e) {
-                System.out.println(phase + " ClickHouse insert counters: not available (" + e.getMessage() + ")");
-            }
-        }
     }
 
     static void waitForMerges(EmbeddedClickHouse ch) throws InterruptedException {
