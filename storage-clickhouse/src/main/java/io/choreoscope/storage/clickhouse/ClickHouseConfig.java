@@ -35,8 +35,8 @@ public class ClickHouseConfig {
     public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(5);
     /**
      * Default: insert bodies are LZ4-compressed by the client. Measured next to ClickHouse on one host (docs/BENCHMARKS.md,
-     * 2026-12-03 evening): ClickHouse spent 0.6-1.4 core-seconds less per million rows receiving compressed
-     * bodies than plain ones (fewer bytes through the HTTP layer and the socket), the collector 0.0-0.1 more.
+     * 2026-12-03 evening): ClickHouse spent 0.4-1.4 core-seconds less per million rows receiving compressed
+     * bodies than plain ones (fewer bytes through the HTTP layer and the socket), the collector 0.06-0.11 more.
      */
     public static final boolean DEFAULT_INSERT_COMPRESSION = true;
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
