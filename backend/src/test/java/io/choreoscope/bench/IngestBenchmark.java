@@ -21,6 +21,7 @@ import io.choreoscope.collectors.kafka.TapSettings;
 import io.choreoscope.collectors.schema.DirectorySchemaSource;
 import io.choreoscope.collectors.schema.PayloadDecoder;
 import io.choreoscope.collectors.schema.SchemaConfig;
+import io.choreoscope.harness.bench.ProcCpu;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.harness.kafka.BenchPayloads;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
@@ -96,7 +97,7 @@ public final class IngestBenchmark {
             int warm = Math.max(1, n / 5);
             for (Kind k : runs) {
                 produce(kafka, k.topic("bench-warmup"), partitions, warm, k);
-                tap(kafka, ch, k.topic("bench-warmup"), k.db("warmup"), warm, tapBatch, k.normalizer());
+                tap(kafka, ch, k.topic("bench-warmup"), k.db("warmup"), warm, tapBatch, k.normalizer(), null);
                 waitForMerges(ch);
             }
 
@@ -107,7 +108,8 @@ public final class IngestBenchmark {
                 System.out.printf("%s: produced %,d events in %.2f s (%,.0f events/s)%n", k.name(), n, produceSecs, n / produceSecs);
                 waitForMerges(ch);
                 Instant from = Instant.now();
-                double ingestSecs = tap(kafka, ch, topic, k.db("bench"), n, tapBatch, k.normalizer());
+                CpuPhase cpu = CpuPhase.start(ch.pid());
+                double ingestSecs = tap(kafka, ch, topic, k.db("bench"), n, tapBatch, k.normalizer(), cpu);
                 // Wall-clock bounds of the timed phase, to cut a profile (JFR) of the whole run to it.
                 System.out.printf("%s: timed phase from %s to %s%n", k.name(), from, Instant.now());
                 ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), k.db("bench")));
@@ -119,6 +121,7 @@ public final class IngestBenchmark {
                 System.out.printf("%s: tap batch size: %,d records%n", k.name(), tapBatch);
                 System.out.printf("%s: tap ingest: %,d events queryable in %.2f s = %,.0f events/s (distinct visible: %,d, correlated: %,d)%n",
                         k.name(), n, ingestSecs, ingestRate, distinct, correlated);
+                cpu.report(k.name() + " tap", n, ingestSecs);
                 waitForMerges(ch);
             }
 
@@ -140,16 +143,19 @@ public final class IngestBenchmark {
                     batches.add(b);
                 }
                 waitForMerges(ch);
+                CpuPhase cpu = CpuPhase.start(ch.pid());
                 long c0 = System.nanoTime();
                 for (List<Observation> b : batches) {
                     ceilingWriter.accept(b);
                 }
                 double ceilingSecs = (System.nanoTime() - c0) / 1e9;
+                cpu.stop();
                 batches = null;
                 double ceilingRate = n / ceilingSecs;
                 System.out.printf("%s: ceiling (plain bulk insert, %,d-row batches): %,d rows in %.2f s = %,.0f rows/s%n",
                         k.name(), batch, n, ceilingSecs, ceilingRate);
                 System.out.printf("%s: ratio: %.0f%% of the ceiling%n", k.name(), 100 * rates.get(k.name()) / ceilingRate);
+                cpu.report(k.name() + " ceiling", n, ceilingSecs);
                 ceilingStore.close();
                 waitForMerges(ch);
             }
@@ -160,7 +166,7 @@ public final class IngestBenchmark {
     }
 
     /** One kind of payload: how it is produced, what the tap sees, how the tap normalises it. */
-    private interface Kind {
+    interface Kind {
         String name();
 
         /** The record the producer sends as event {@code i}. */
@@ -183,7 +189,7 @@ public final class IngestBenchmark {
     }
 
     /** The JSON orders with a correlationId and an eventType header, as since issue 2. */
-    private static final class JsonOrders implements Kind {
+    static final class JsonOrders implements Kind {
         private final byte[][] payloads = new byte[1000][];
 
         JsonOrders() {
@@ -227,7 +233,7 @@ public final class IngestBenchmark {
      * The same orders as Avro single-object records, no headers; the schema is a file in a schema directory, as a
      * team without a registry configures it.
      */
-    private static final class AvroOrders implements Kind {
+    static final class AvroOrders implements Kind {
         private final Schema schema = new Schema.Parser().parse(BenchPayloads.ORDER_AVSC);
         private final BinaryMessageEncoder<GenericRecord> encoder = new BinaryMessageEncoder<>(GenericData.get(), schema);
         private final GenericRecord[] templates = new GenericRecord[1000];
@@ -341,7 +347,7 @@ public final class IngestBenchmark {
 
     /** Runs the real tap on {@code topic} into database {@code db} until all n events are queryable; returns the seconds. */
     private static double tap(EmbeddedKafka kafka, EmbeddedClickHouse ch, String topic, String db, int n, int tapBatch,
-            RecordNormalizer normalizer) throws Exception {
+            RecordNormalizer normalizer, CpuPhase cpu) throws Exception {
         ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), db));
         new SchemaMigrator(store).migrate();
         ClickHouseEventWriter writer = new ClickHouseEventWriter(store);
@@ -364,13 +370,128 @@ public final class IngestBenchmark {
                 }
             } while (visible < n);
             t1 = System.nanoTime(); // all N queryable: the clock stops here, not after the tap has shut down
+            if (cpu != null) {
+                cpu.stop(); // before the tap's threads end, so that their CPU is still theirs
+            }
         }
         double secs = (t1 - t0) / 1e9;
         store.close();
         return secs;
     }
 
-    private static void waitForMerges(EmbeddedClickHouse ch) throws InterruptedException {
+    /**
+     * CPU of one timed phase, from /proc ({@link ProcCpu}): this JVM's threads by kernel name (the tap's threads, JIT,
+     * GC, the embedded broker, the harness's own polling), the tap's threads split by their Java names (poll thread,
+     * normalisers, writer; ThreadMXBean), and the ClickHouse process's threads by name (HTTP handlers doing the
+     * inserts, background merges). Printed in core-seconds per million events.
+     */
+    static final class CpuPhase {
+        private final long chPid;
+        private final ProcCpu.Snapshot jvm0;
+        private final ProcCpu.Threads ch0;
+        private final java.util.Map<Long, Long> java0;
+        private ProcCpu.Snapshot jvm1;
+        private ProcCpu.Threads ch1;
+        private java.util.Map<Long, Long> java1;
+        private final java.util.Map<Long, String> javaNames = new java.util.HashMap<>();
+
+        private CpuPhase(long chPid) throws java.io.IOException {
+            this.chPid = chPid;
+            this.java0 = javaThreads();
+            this.ch0 = ProcCpu.threads(chPid);
+            this.jvm0 = ProcCpu.snapshot(chPid);
+        }
+
+        static CpuPhase start(long chPid) throws java.io.IOException {
+            return new CpuPhase(chPid);
+        }
+
+        void stop() throws java.io.IOException {
+            jvm1 = ProcCpu.snapshot(chPid);
+            ch1 = ProcCpu.threads(chPid);
+            java1 = javaThreads();
+        }
+
+        private java.util.Map<Long, Long> javaThreads() {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            java.util.Map<Long, Long> out = new java.util.HashMap<>();
+            for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+                if (t != null && t.getThreadName().startsWith("choreoscope-tap")) {
+                    long ns = mx.getThreadCpuTime(t.getThreadId());
+                    if (ns >= 0) {
+                        out.put(t.getThreadId(), ns);
+                        javaNames.put(t.getThreadId(), t.getThreadName());
+                    }
+                }
+            }
+            return out;
+        }
+
+        void report(String phase, long events, double seconds) {
+            double perMillion = 1e6 / events;
+            int cores = Runtime.getRuntime().availableProcessors();
+            java.util.Map<String, Double> jvm = ProcCpu.delta(jvm0, jvm1, IngestBenchmark::jvmGroup);
+            java.util.Map<String, Double> ch = ProcCpu.delta(ch0, ch1, IngestBenchmark::clickHouseGroup);
+            double chTotal = ProcCpu.processSeconds(jvm0, jvm1, chPid);
+            java.util.Map<String, Double> tap = new java.util.TreeMap<>();
+            for (java.util.Map.Entry<Long, Long> e : java1.entrySet()) {
+                String name = javaNames.get(e.getKey());
+                String role = name.contains("-normalizer-") ? "normalizers" : name.contains("-writer-") ? "writer"
+                        : "poll thread";
+                tap.merge(role, (e.getValue() - java0.getOrDefault(e.getKey(), 0L)) / 1e9, Double::sum);
+            }
+            System.out.printf("%s CPU (%.2f s wall x %d cores = %.2f core-s available; JVM %.2f, ClickHouse %.2f core-s = %.0f%%),"
+                    + " core-s per 1M events:%n", phase, seconds, cores, seconds * cores, jvm.get("JVM total"), chTotal,
+                    100 * (jvm.get("JVM total") + chTotal) / (seconds * cores));
+            StringBuilder line = new StringBuilder("  JVM:");
+            jvm.forEach((g, v) -> {
+                if (v >= 0.005) {
+                    line.append(String.format(" %s %.2f |", g, v * perMillion));
+                }
+            });
+            System.out.println(line);
+            StringBuilder taps = new StringBuilder("  tap threads (Java names):");
+            tap.forEach((g, v) -> taps.append(String.format(" %s %.2f |", g, v * perMillion)));
+            System.out.println(taps);
+            StringBuilder chLine = new StringBuilder(String.format("  ClickHouse (process %.2f):", chTotal * perMillion));
+            ch.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).forEach(e -> {
+                if (e.getValue() >= 0.005) {
+                    chLine.append(String.format(" %s %.2f |", e.getKey(), e.getValue() * perMillion));
+                }
+            });
+            System.out.println(chLine);
+        }
+    }
+
+    /** Groups this JVM's threads by their kernel names (the first 15 characters of the Java name). */
+    static String jvmGroup(String name) {
+        if (name.startsWith("choreoscope-tap")) {
+            return "tap threads";
+        } else if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
+            return "GC";
+        } else if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+            return "JIT";
+        } else if (name.equals("main") || name.equals("java")) {
+            return "harness main thread (count polls; the ceiling's writer)"; // the kernel names the main thread "java"
+        } else if (name.startsWith("data-plane") || name.startsWith("kafka") || name.startsWith("ReplicaFetcher")
+                || name.contains("request-han") || name.startsWith("broker") || name.startsWith("raft")) {
+            return "broker and Kafka client";
+        }
+        return "other";
+    }
+
+    /** Groups the ClickHouse process's threads by name: HTTP handlers run the inserts; merges run in the background pools. */
+    static String clickHouseGroup(String name) {
+        if (name.startsWith("HTTPHandler")) {
+            return "insert (HTTP handlers)";
+        } else if (name.startsWith("MergeMutate") || name.startsWith("MergeTree") || name.startsWith("BgSch")
+                || name.startsWith("BgMBSch") || name.startsWith("BgDistSch") || name.startsWith("Merge")) {
+            return "merges and background";
+        }
+        return name.replaceAll("[0-9]+", "#");
+    }
+
+    static void waitForMerges(EmbeddedClickHouse ch) throws InterruptedException {
         long until = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < until && !ch.query("SELECT count() FROM system.merges").strip().equals("0")) {
             Thread.sleep(500); // a harness waiting for background merges, not a test

@@ -73,6 +73,45 @@ public final class ProcCpu {
         return out;
     }
 
+    /** CPU ticks of each thread (by thread id) of another process, with the threads' kernel names. */
+    public record Threads(Map<String, Long> threadTicks, Map<String, String> threadNames) {
+    }
+
+    /** Ticks of each thread of process {@code pid} now; empty when the process is gone. */
+    public static Threads threads(long pid) throws IOException {
+        Map<String, Long> ticks = new HashMap<>();
+        Map<String, String> names = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"), StandardCharsets.ISO_8859_1);
+                    String tid = task.getFileName().toString();
+                    names.put(tid, stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+                    ticks.put(tid, ticks(stat));
+                } catch (NoSuchFileException ended) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (NoSuchFileException gone) {
+            // the process ended
+        }
+        return new Threads(ticks, names);
+    }
+
+    /**
+     * Core-seconds the threads of another process used between two {@link #threads} readings, grouped by
+     * {@code group} of their kernel names (threads that ended in between are not counted: compare with
+     * {@link #processSeconds}).
+     */
+    public static Map<String, Double> delta(Threads before, Threads after, Function<String, String> group) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Long> e : after.threadTicks().entrySet()) {
+            long used = e.getValue() - before.threadTicks().getOrDefault(e.getKey(), 0L);
+            out.merge(group.apply(after.threadNames().get(e.getKey())), used / TICKS_PER_SECOND, Double::sum);
+        }
+        return out;
+    }
+
     /** Core-seconds another process used between two snapshots. */
     public static double processSeconds(Snapshot before, Snapshot after, long pid) {
         return (after.processes().getOrDefault(pid, 0L) - before.processes().getOrDefault(pid, 0L)) / TICKS_PER_SECOND;

@@ -1,6 +1,7 @@
 package io.choreoscope.storage.clickhouse;
 
 import java.util.List;
+import java.util.Map;
 
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
@@ -19,10 +20,26 @@ public final class ClickHouseEventWriter implements ObservationSink {
             "event_type", "source_service", "causation_id", "trace_id", "span_id", "parse_status", "parse_error",
             "decoded", "schema_format", "schema_id", "schema_name", "schema_subject", "schema_version");
 
+    /**
+     * ClickHouse settings of every events insert. {@code optimize_on_insert=0}: {@code events} is a ReplacingMergeTree,
+     * which by default folds rows with equal sorting keys inside each inserted block at insert time, a second pass over
+     * the sorted block that copies every column of every row. A batch holds each (topic, partition, offset) once except
+     * after a rebalance, and a redelivered record lands in another block anyway, so duplicates are left to the merges
+     * and to the readers, which fold them ({@code FINAL}) as they always had to. Measured in docs/BENCHMARKS.md.
+     */
+    public static final Map<String, String> INSERT_SETTINGS = Map.of("optimize_on_insert", "0");
+
     private final ClickHouseStore store;
+    private final Map<String, String> insertSettings;
 
     public ClickHouseEventWriter(ClickHouseStore store) {
+        this(store, INSERT_SETTINGS);
+    }
+
+    /** A writer sending {@code insertSettings} with each insert instead of {@link #INSERT_SETTINGS} (benchmarks compare them). */
+    public ClickHouseEventWriter(ClickHouseStore store, Map<String, String> insertSettings) {
         this.store = store;
+        this.insertSettings = Map.copyOf(insertSettings);
     }
 
     @Override
@@ -30,7 +47,7 @@ public final class ClickHouseEventWriter implements ObservationSink {
         if (batch.isEmpty()) {
             return;
         }
-        store.insertRowBinary("events", COLUMNS, batch.size() + " events", w -> {
+        store.insertRowBinary("events", COLUMNS, batch.size() + " events", insertSettings, w -> {
             for (Observation o : batch) {
                 write(w, o);
             }

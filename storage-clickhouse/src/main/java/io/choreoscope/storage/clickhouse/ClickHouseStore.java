@@ -67,12 +67,18 @@ public final class ClickHouseStore implements AutoCloseable {
      */
     void insertRowBinary(String table, List<String> columns, String what, RowsWriter rows)
             throws SinkUnavailableException {
+        insertRowBinary(table, columns, what, java.util.Map.of(), rows);
+    }
+
+    /** As {@link #insertRowBinary(String, List, String, RowsWriter)}, with ClickHouse settings for this insert. */
+    void insertRowBinary(String table, List<String> columns, String what, java.util.Map<String, String> settings, RowsWriter rows)
+            throws SinkUnavailableException {
         try {
             client.insert(database() + "." + table, columns, out -> {
                 RowBinaryOutput w = new RowBinaryOutput(out);
                 rows.write(w);
                 w.flush();
-            }, ClickHouseFormat.RowBinary, new InsertSettings())
+            }, ClickHouseFormat.RowBinary, insertSettings(settings))
                     .get(config.getTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .close();
         } catch (InterruptedException e) {
@@ -85,6 +91,13 @@ public final class ClickHouseStore implements AutoCloseable {
         } catch (Exception e) {
             throw new SinkUnavailableException("ClickHouse insert failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Per insert: the writer's server settings and the configured client compression. */
+    private InsertSettings insertSettings(java.util.Map<String, String> settings) {
+        InsertSettings s = new InsertSettings().compressClientRequest(config.isInsertCompression());
+        settings.forEach(s::serverSetting);
+        return s;
     }
 
     /** A new JDBC connection to the database; the caller closes it. */

@@ -61,14 +61,20 @@ final class RowBinaryOutput {
         }
     }
 
-    /** A String column; null is written as the empty string. ASCII text is copied without an intermediate array. */
+    /**
+     * Strings longer than this are encoded by {@link String#getBytes(java.nio.charset.Charset)}, whose check for plain
+     * ASCII and copy are vectorised by the JDK; shorter ones are checked char by char and copied without an array.
+     */
+    static final int SHORT_STRING = 32;
+
+    /** A String column; null is written as the empty string. Short ASCII text is copied without an intermediate array. */
     void string(String s) throws IOException {
         if (s == null) {
             varUInt(0);
             return;
         }
         int n = s.length();
-        if (n <= BUFFER - 10) {
+        if (n <= SHORT_STRING) {
             for (int i = 0; i < n; i++) {
                 if (s.charAt(i) >= 0x80) {
                     bytes(s.getBytes(StandardCharsets.UTF_8));

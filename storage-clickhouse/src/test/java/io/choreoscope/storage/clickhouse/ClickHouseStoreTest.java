@@ -59,6 +59,56 @@ class ClickHouseStoreTest {
         }
     }
 
+    /**
+     * Events inserts skip ClickHouse's folding of equal keys inside one inserted block ({@code optimize_on_insert=0}, see
+     * {@link ClickHouseEventWriter#INSERT_SETTINGS}): a record twice in one batch is kept twice in the part, as a record
+     * redelivered in a later batch always was, and reads with {@code FINAL} fold both kinds. With client compression on
+     * (LZ4 bodies), the same rows arrive byte for byte.
+     */
+    @Test
+    void eventsInsertKeepsInBlockDuplicatesForReadsToFoldAndCompressedInsertsStoreTheSameBytes() throws Exception {
+        byte[] binary = new byte[256];
+        for (int i = 0; i < binary.length; i++) {
+            binary[i] = (byte) i;
+        }
+        List<Observation> batch = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            batch.add(Observation.builder("orders", 0, i, T).correlationId("c-" + (i % 7)).payload(i % 2 == 0 ? binary
+                    : ("{\"n\":" + i + ",\"text\":\"\u0141\u00e9\u20ac " + "x".repeat(i) + "\"}").getBytes(StandardCharsets.UTF_8))
+                    .decodedPayload(i % 3 == 0 ? "{\"decoded\":\"" + "\u00e9".repeat(i) + "y".repeat(40) + "\"}" : null).build());
+        }
+        batch.add(batch.get(5)); // the same coordinates twice in one insert
+        for (boolean compressed : new boolean[] {false, true}) {
+            ClickHouseConfig config = new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase());
+            config.setInsertCompression(compressed);
+            try (ClickHouseStore store = new ClickHouseStore(config)) {
+                new SchemaMigrator(store).migrate();
+                new ClickHouseEventWriter(store).accept(batch);
+                try (java.sql.Connection c = store.connect(); java.sql.Statement st = ClickHouseStore.statement(c)) {
+                    String db = store.database();
+                    try (java.sql.ResultSet rs = st.executeQuery("SELECT count(), (SELECT count() FROM " + db + ".events FINAL) FROM " + db + ".events")) {
+                        rs.next();
+                        assertThat(rs.getLong(1)).as("raw rows, compressed=%s", compressed).isEqualTo(101);
+                        assertThat(rs.getLong(2)).as("rows under FINAL, compressed=%s", compressed).isEqualTo(100);
+                    }
+                    try (java.sql.ResultSet rs = st.executeQuery("SELECT offset, base64Encode(assumeNotNull(payload)), decoded, correlation_id FROM " + db
+                            + ".events FINAL ORDER BY offset")) {
+                        for (int i = 0; i < 100; i++) {
+                            assertThat(rs.next()).isTrue();
+                            Observation o = batch.get(i);
+                            assertThat(rs.getLong(1)).isEqualTo(i);
+                            assertThat(java.util.Base64.getDecoder().decode(rs.getString(2))).as("payload of %d, compressed=%s", i, compressed)
+                                    .isEqualTo(o.payload());
+                            assertThat(rs.getString(3)).isEqualTo(o.decodedPayload() == null ? "" : o.decodedPayload());
+                            assertThat(rs.getString(4)).isEqualTo(o.correlationId());
+                        }
+                        assertThat(rs.next()).isFalse();
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void unreachableClickHouseIsReportedAsSinkUnavailable() {
         ClickHouseConfig config = new ClickHouseConfig("http://127.0.0.1:1", "nowhere");
