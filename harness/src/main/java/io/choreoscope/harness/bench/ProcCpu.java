@@ -34,25 +34,12 @@ public final class ProcCpu {
 
     /** Ticks of this process, each of its threads, and each of {@code otherPids} (a pid that is gone counts 0). */
     public static Snapshot snapshot(long... otherPids) throws IOException {
-        Map<String, Long> ticks = new HashMap<>();
-        Map<String, String> names = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                try {
-                    String stat = Files.readString(task.resolve("stat"), StandardCharsets.ISO_8859_1);
-                    String tid = task.getFileName().toString();
-                    names.put(tid, stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
-                    ticks.put(tid, ticks(stat));
-                } catch (NoSuchFileException ended) {
-                    // the thread ended between the listing and the read
-                }
-            }
-        }
+        Threads own = threadsOf("self");
         Map<Long, Long> processes = new HashMap<>();
         for (long pid : otherPids) {
             processes.put(pid, processTicks(pid));
         }
-        return new Snapshot(processTicks(-1), ticks, names, processes);
+        return new Snapshot(processTicks(-1), own.threadTicks(), own.threadNames(), processes);
     }
 
     /**
@@ -79,9 +66,14 @@ public final class ProcCpu {
 
     /** Ticks of each thread of process {@code pid} now; empty when the process is gone. */
     public static Threads threads(long pid) throws IOException {
+        return threadsOf(Long.toString(pid));
+    }
+
+    /** Ticks and kernel names of each thread of {@code /proc/<proc>} ({@code self} or a pid). */
+    private static Threads threadsOf(String proc) throws IOException {
         Map<String, Long> ticks = new HashMap<>();
         Map<String, String> names = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + proc + "/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
                     String stat = Files.readString(task.resolve("stat"), StandardCharsets.ISO_8859_1);
