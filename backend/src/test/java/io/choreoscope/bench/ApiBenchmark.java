@@ -44,7 +44,7 @@ public final class ApiBenchmark {
         int requests = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
         long ids = n / 5;
         // Optional third argument: a data directory kept between runs (generated on the first run, reused after).
-        Path dir = args.length > 2 && !args[2].equals("-") ? Path.of(args[2]) : Files.createTempDirectory("choreoscope-api-bench-");
+        Path dir = args.length > 2 && !args[2].equals("-") ? Path.of(args[2]) : io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("choreoscope-api-bench-"));
         boolean reuse = args.length > 2 && Files.isDirectory(dir.resolve("clickhouse"));
         boolean withSpans = args.length > 3 && args[3].equals("spans");
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0)) {

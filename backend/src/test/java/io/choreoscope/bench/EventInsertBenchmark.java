@@ -37,7 +37,7 @@ public final class EventInsertBenchmark {
         List<String> kinds = List.of((args.length > 2 ? args[2] : "json,avro").split(","));
         List<String> variants = List.of((args.length > 3 ? args[3] : "fold,nofold,lz4").split(","));
         int batch = io.choreoscope.collectors.kafka.TapConfig.DEFAULT_BATCH_MAX_RECORDS;
-        Path dir = Files.createTempDirectory("choreoscope-ingest-bench-");
+        Path dir = io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("choreoscope-ingest-bench-"));
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0)) {
             for (String kindName : kinds) {
                 IngestBenchmark.Kind kind = switch (kindName.strip()) {

@@ -77,7 +77,7 @@ public final class IngestBenchmark {
         int tapBatch = args.length > 2 && Integer.parseInt(args[2]) > 0 ? Integer.parseInt(args[2])
                 : io.choreoscope.collectors.kafka.TapConfig.DEFAULT_BATCH_MAX_RECORDS;
         List<String> kinds = List.of((args.length > 3 ? args[3] : "json").split(","));
-        Path dir = Files.createTempDirectory("choreoscope-ingest-bench-");
+        Path dir = io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("choreoscope-ingest-bench-"));
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0);
              EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
             List<Kind> runs = new ArrayList<>();

@@ -38,7 +38,7 @@ public final class LiveLatencyBenchmark {
         int rate = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         int sampleEvery = args.length > 2 ? Integer.parseInt(args[2]) : 500;
-        Path dir = Files.createTempDirectory("choreoscope-live-bench-");
+        Path dir = io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("choreoscope-live-bench-"));
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0);
              EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
             String topic = "bench-orders";

@@ -163,7 +163,7 @@ public final class OtlpToClickHouseBenchmark {
         int clientThreads = positional.size() > 2 ? Integer.parseInt(positional.get(2)) : 3;
         String url = positional.size() > 3 ? positional.get(3) : null;
 
-        Path dataDir = Files.createTempDirectory("otlp-bench");
+        Path dataDir = io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("otlp-bench"));
         EmbeddedClickHouse engine = null;
         ClickHouseStore store = null;
         AtomicLong counted = new AtomicLong();

@@ -75,7 +75,7 @@ public final class RabbitTapBenchmark {
         String workQueueVersion = opts.get("work-queue-version");
         System.out.printf("options: %s (publisher: %s; plain consumer prefetch %d; work queue version %s)%n", opts,
                 publisher, consumerPrefetch, workQueueVersion == null ? "default" : workQueueVersion);
-        Path dir = Files.createTempDirectory("choreoscope-rabbit-bench-");
+        Path dir = io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("choreoscope-rabbit-bench-"));
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0);
              EmbeddedRabbitMq rabbit = EmbeddedRabbitMq.start()) {
             byte[][] payloads = new byte[1000][];

@@ -57,7 +57,7 @@ public final class ScaleBenchmark {
 
     public static void main(String[] args) throws Exception {
         long n = args.length > 0 ? Long.parseLong(args[0]) : 100_000_000L;
-        Path dir = args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : Files.createTempDirectory("choreoscope-scale-bench-");
+        Path dir = args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("choreoscope-scale-bench-"));
         int requests = args.length > 2 ? Integer.parseInt(args[2]) : 50;
         int days = args.length > 3 ? Integer.parseInt(args[3]) : 7;
         int ttlDays = args.length > 4 ? Integer.parseInt(args[4]) : 0;

@@ -65,7 +65,7 @@ public final class StuckListBenchmark {
     public static void main(String[] args) throws Exception {
         int stuck = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         int completed = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
-        Path dir = Files.createTempDirectory("choreoscope-stuck-bench-");
+        Path dir = io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("choreoscope-stuck-bench-"));
         Instant t0 = Instant.now().minusSeconds(1800);
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0)) {
             ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), "bench"));

@@ -36,6 +36,15 @@ public final class TempDirs {
     }
 
     /**
+     * For a harness run from a {@code main} (the benchmarks): deletes {@code dir} when the JVM exits, after the run's
+     * services were closed, unless {@value #KEEP_PROPERTY} is true. Returns {@code dir}.
+     */
+    public static Path deleteAtExit(Path dir) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteUnlessKept(dir), "delete " + dir.getFileName()));
+        return dir;
+    }
+
+    /**
      * Deletes a directory and everything under it; a missing directory is fine.
      *
      * @throws IOException when something cannot be deleted (callers decide whether a leftover matters)
