@@ -149,25 +149,60 @@ public class InstanceController {
                                    @Nullable @QueryValue String limit) {
         int max = ApiParams.maxPayloadBytes(maxPayloadBytes);
         int n = pageSize(ApiParams.limit(limit), max);
-        InstanceSnapshot s = diagnosis.diagnose(instances.byId(correlationId)
-                .orElseThrow(() -> ApiException.notFound("no instance known under '" + correlationId + "'")));
+        // Most IDs asked are an instance's own correlation ID, without linked IDs: its events and spans are read
+        // beside its row on that guess, and read again only when the row names other IDs (a linked ID was asked,
+        // or the instance has linked IDs) or does not exist (then the guess is dropped).
+        List<String> guess = List.of(correlationId);
+        CompletableFuture<DetailRead> guessed = CompletableFuture.supplyAsync(() -> detail(guess, n, max), executor);
+        Optional<InstanceSnapshot> row;
+        try {
+            row = instances.byId(correlationId);
+        } catch (RuntimeException e) {
+            guessed.cancel(false);
+            throw e;
+        }
+        if (row.isEmpty()) {
+            guessed.cancel(false);
+            throw ApiException.notFound("no instance known under '" + correlationId + "'");
+        }
+        InstanceSnapshot s = diagnosis.diagnose(row.get());
         List<String> ids = idsOf(s);
-        // The graph's events (the first GRAPH_MAX_EVENTS, without payloads) are read anyway. They are also the first
-        // page when no payload is asked for (a page holds at most 501 events), and their number is the total when
-        // there are fewer than the bound: those reads are skipped then (instance pages polled for freshness ask
-        // without payloads). A page with payloads is read beside them.
-        CompletableFuture<List<EventExcerpt>> page = max == 0 ? null
-                : CompletableFuture.supplyAsync(() -> events.eventPage(ids, null, n + 1, max), executor);
-        List<EventExcerpt> headRows = events.eventPage(ids, null, GRAPH_MAX_EVENTS, 0);
-        CompletableFuture<Long> total = headRows.size() < GRAPH_MAX_EVENTS
-                ? CompletableFuture.completedFuture((long) headRows.size())
-                : CompletableFuture.supplyAsync(() -> events.countEventsOf(ids), executor);
+        DetailRead d;
+        if (ids.equals(guess)) {
+            d = joined(guessed);
+        } else {
+            guessed.cancel(false);
+            d = detail(ids, n, max);
+        }
+        InstanceGraph graph = InstanceGraphBuilder.build(s.correlationId(), d.heads(), d.spans());
+        EventPage first = page(d.pageRows(), n, max, d.total());
+        return new InstanceDetail(s, first.events(), d.spans(), graph, first.total(), first.nextCursor());
+    }
+
+    /** What {@code GET /instances/{id}} reads beside the instance row: the first page, the graph's events, spans, total. */
+    private record DetailRead(List<EventExcerpt> pageRows, List<Observation> heads, List<Span> spans, long total) {
+    }
+
+    /**
+     * The events and spans of an instance's IDs. One events read in the common case: the first page (with payloads
+     * cut at {@code max}) holds every event when there are at most {@code n}, and then also serves the graph, the span
+     * join and the total. Without payloads asked, the graph's read (the first {@link #GRAPH_MAX_EVENTS}, no payloads)
+     * is the page. Only an instance with more events than the page reads the graph's events, and one with more than
+     * {@link #GRAPH_MAX_EVENTS} its count, in further reads.
+     */
+    private DetailRead detail(List<String> ids, int n, int max) {
+        List<EventExcerpt> pageRows;
+        List<EventExcerpt> headRows;
+        if (max == 0) {
+            headRows = events.eventPage(ids, null, GRAPH_MAX_EVENTS, 0);
+            pageRows = headRows.subList(0, Math.min(headRows.size(), n + 1));
+        } else {
+            pageRows = events.eventPage(ids, null, n + 1, max);
+            headRows = pageRows.size() <= n ? pageRows : events.eventPage(ids, null, GRAPH_MAX_EVENTS, 0);
+        }
+        long total = headRows.size() < GRAPH_MAX_EVENTS ? headRows.size() : events.countEventsOf(ids);
         List<Observation> heads = headRows.stream().map(EventExcerpt::event).toList();
-        List<Span> sp = spans.spansOf(ids, heads);
-        InstanceGraph graph = InstanceGraphBuilder.build(s.correlationId(), heads, sp);
-        List<EventExcerpt> pageRows = page == null ? headRows.subList(0, Math.min(headRows.size(), n + 1)) : joined(page);
-        EventPage first = page(pageRows, n, max, joined(total));
-        return new InstanceDetail(s, first.events(), sp, graph, first.total(), first.nextCursor());
+        return new DetailRead(pageRows, heads, spans.spansOf(ids, heads), total);
     }
 
     @Get("/instances/{correlationId}/events")

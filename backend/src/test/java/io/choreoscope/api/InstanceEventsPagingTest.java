@@ -20,6 +20,12 @@ import io.choreoscope.harness.clickhouse.ClickHouseExtension;
 import io.choreoscope.harness.kafka.KafkaExtension;
 import io.choreoscope.ingest.TestApplication;
 import io.choreoscope.model.Header;
+import io.choreoscope.model.InstanceRecord;
+import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.InstanceState;
+import io.choreoscope.model.flow.StepSequence;
+import io.micronaut.inject.qualifiers.Qualifiers;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
 import io.micronaut.context.ApplicationContext;
@@ -147,6 +153,47 @@ class InstanceEventsPagingTest {
             assertThat(x.get("payloadTruncated").asBoolean()).isTrue();
             assertThat(x.get("payloadSize").asLong()).isGreaterThan(0);
         }
+    }
+
+    /**
+     * The detail reads the asked ID's events beside its row, guessing that the ID is the instance's only one; an
+     * instance whose row names linked IDs is read again under all of them, whichever of its IDs was asked. The events
+     * of the two IDs and the row are stored directly (no live inference, which would keep the IDs apart). With
+     * payloads, the short instance's one page read also serves the graph and the total.
+     */
+    @Test
+    void anInstanceWithLinkedIdsShowsTheEventsOfAllItsIdsWhicheverIdIsAsked() throws Exception {
+        Instant t0 = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
+        List<Observation> events = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String id = i < 2 ? "alias-main" : "alias-other";
+            events.add(Observation.builder("paging-alias", 0, i, t0.plusMillis(i)).correlationId(id)
+                    .eventType(i == 0 ? "OrderPlaced" : "Step" + i).sourceService("svc")
+                    .payload(("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8)).build());
+        }
+        app.getBean(ObservationSink.class, Qualifiers.byName(ObservationSink.STORE)).accept(events);
+        InstanceSnapshot snapshot = new InstanceSnapshot("alias-main", Set.of("alias-main", "alias-other"), "OrderPlaced",
+                InstanceState.RUNNING, "started", t0, t0.plusMillis(3), 4, 0, "Step3", "svc", List.of(), List.of());
+        app.getBean(InstanceWriter.class).write(List.of(new InstanceRecord(snapshot,
+                StepSequence.at(t0, List.of("OrderPlaced", "Step1", "Step2", "Step3")), 0, t0, Instant.now())));
+        for (String asked : List.of("alias-main", "alias-other")) {
+            for (String max : List.of("", "?maxPayloadBytes=0")) {
+                ApiClient.Answer d = api.get("/instances/" + asked + max);
+                assertThat(d.status()).as(d.text()).isEqualTo(200);
+                assertThat(d.body().get("snapshot").get("correlationId").asText()).isEqualTo("alias-main");
+                List<Long> offsets = new ArrayList<>();
+                d.body().get("events").forEach(e -> offsets.add(e.get("offset").asLong()));
+                assertThat(offsets).as(asked + max).containsExactly(0L, 1L, 2L, 3L);
+                assertThat(d.body().get("eventsTotal").asLong()).as(asked + max).isEqualTo(4);
+                assertThat(d.body().get("eventsNextCursor").isNull()).isTrue();
+                assertThat(d.body().get("graph").get("nodes").size()).as(asked + max).isEqualTo(4);
+                if (max.isEmpty()) {
+                    assertThat(d.body().get("events").get(3).get("payloadTruncated").asBoolean()).isFalse();
+                    assertThat(d.body().get("events").get(3).get("payloadSize").asLong()).isEqualTo(7);
+                }
+            }
+        }
+        assertThat(api.get("/instances/alias-unknown").status()).isEqualTo(404);
     }
 
     /** More events than the graph covers: the graph holds its bound, the total and the page are still the whole instance's. */
