@@ -159,13 +159,27 @@ public class StorageFactory {
     @Singleton
     @Bean(preDestroy = "close")
     @Requires(property = InferenceConfig.PREFIX + ".embedded", notEquals = "false")
-    LiveInference liveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances, EventReader events,
+    LiveInference liveInference(InferenceConfig settings, InstanceWriter writer,
+                                @Named(ObservationSink.STORE) InstanceReader instances, EventReader events,
                                 MeterRegistry meters) {
         LiveInference live = new LiveInference(settings, writer, instances, events, Clock.systemUTC(),
                 new LoopStages(meters));
         registerMeters(meters, live, LiveInference::evictedOverCap, LiveInference::liveInstances);
         live.start();
         return live;
+    }
+
+    /**
+     * The instance reader of the API with live inference in this process: an instance's state is read from the rows
+     * the loop persisted and ClickHouse has not stored yet, else from ClickHouse (read-your-writes, docs/INFERENCE.md
+     * "Reading what is not stored yet"). Without embedded inference (the API of the distributed layout) the store's
+     * reader is the only one.
+     */
+    @Singleton
+    @Primary
+    @Requires(property = InferenceConfig.PREFIX + ".embedded", notEquals = "false")
+    InstanceReader pendingFirstInstanceReader(@Named(ObservationSink.STORE) InstanceReader stored, LiveInference live) {
+        return live.pendingFirst(stored);
     }
 
     /** The live-instance cap's figures: instances evicted over it, and instances held. */
@@ -197,7 +211,8 @@ public class StorageFactory {
     @Bean(preDestroy = "close")
     @Requires(property = InferenceConfig.PREFIX + ".worker", value = "true")
     InferenceWorker inferenceWorker(InferenceConfig settings, KafkaConfig kafka, InstanceWriter writer,
-                                    InstanceReader instances, EventReader events, MeterRegistry meters) {
+                                    @Named(ObservationSink.STORE) InstanceReader instances, EventReader events,
+                                    MeterRegistry meters) {
         InferenceWorker worker = new InferenceWorker(settings, observationsConnection(settings, kafka),
                 java.util.UUID.randomUUID().toString().substring(0, 8), writer, instances, events, Clock.systemUTC());
         registerMeters(meters, worker, InferenceWorker::evictedOverCap, InferenceWorker::liveInstances);

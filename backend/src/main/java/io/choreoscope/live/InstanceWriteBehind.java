@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * loop wrote itself. A write that fails is retried (200 ms doubling to 5 s) until it is stored or the writer is
  * {@linkplain #abandon() abandoned}; nothing handed over after it is written or acknowledged before it. Not a
  * general-purpose writer: one thread hands over (the loop's), any thread may wait.
+ *
+ * <p>The instance rows it holds (the waiting batch and the one being stored) are readable from any thread
+ * ({@link #pending}, {@link #pendingLinked}): the API answers from them before ClickHouse has them
+ * ({@link PendingFirstInstanceReader}, read-your-writes). A row leaves them only once it is stored, so a read that
+ * finds none there finds the row, or a newer one, in ClickHouse.
  */
 final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceWriteBehind.class);
@@ -47,8 +53,8 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
     private final Thread thread;
     /** Waits for the writer; guarded by {@code this}. */
     private Batch waiting = new Batch();
-    /** Whether the writer thread holds a batch it has not stored yet; guarded by {@code this}. */
-    private boolean writing;
+    /** The batch the writer thread is storing, or null; guarded by {@code this}. */
+    private Batch writing;
     /** Nothing more is stored (a crash, or closed). */
     private boolean ended;
     private long failures;
@@ -77,6 +83,11 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
     /** One insert of rows and the model writes handed over meanwhile, with the acknowledgements that follow it. */
     private static final class Batch {
         final Map<String, InstanceRecord> rows = new LinkedHashMap<>();
+        /**
+         * Linked IDs other than the primary to the primaries whose rows named them when handed over (a row replaced
+         * later may no longer name it: checked when read).
+         */
+        final Map<String, List<String>> linked = new HashMap<>();
         final Map<String, List<FlowModel>> models = new LinkedHashMap<>();
         final Map<String, Instant> modelsAt = new LinkedHashMap<>();
         final Map<String, Set<String>> retracted = new LinkedHashMap<>();
@@ -105,7 +116,16 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
                 }
             }
             for (InstanceRecord r : rows) {
-                waiting.rows.put(r.snapshot().correlationId(), r);
+                String id = r.snapshot().correlationId();
+                waiting.rows.put(id, r);
+                for (String l : r.snapshot().linkedIds()) {
+                    if (!l.equals(id)) {
+                        List<String> primaries = waiting.linked.computeIfAbsent(l, k -> new ArrayList<>(1));
+                        if (!primaries.contains(id)) {
+                            primaries.add(id);
+                        }
+                    }
+                }
             }
             notifyAll();
         }
@@ -184,6 +204,41 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
         }
     }
 
+    /**
+     * The newest instance row handed over and not stored yet whose primary ID is {@code id}, or null (any thread).
+     */
+    synchronized InstanceRecord pending(String id) {
+        InstanceRecord r = waiting.rows.get(id);
+        if (r == null && writing != null) {
+            r = writing.rows.get(id);
+        }
+        return r;
+    }
+
+    /**
+     * The newest rows handed over and not stored yet that name {@code id} among their linked IDs, not as their primary
+     * (any thread); usually none.
+     */
+    synchronized List<InstanceRecord> pendingLinked(String id) {
+        List<InstanceRecord> out = new ArrayList<>();
+        for (String primary : waiting.linked.getOrDefault(id, List.of())) {
+            InstanceRecord r = waiting.rows.get(primary);
+            if (r != null && r.snapshot().linkedIds().contains(id)) {
+                out.add(r);
+            }
+        }
+        if (writing != null) {
+            for (String primary : writing.linked.getOrDefault(id, List.of())) {
+                InstanceRecord r = writing.rows.get(primary);
+                // A newer row of the same instance waits: that one counts, whatever IDs it names.
+                if (r != null && !waiting.rows.containsKey(primary) && r.snapshot().linkedIds().contains(id)) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
     /** Failed write attempts since start (any thread). */
     synchronized long failures() {
         return failures;
@@ -194,6 +249,7 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
         synchronized (this) {
             ended = true;
             waiting = new Batch();
+            writing = null; // may be stored or not: ClickHouse answers from now on
             notifyAll();
         }
         thread.interrupt();
@@ -223,14 +279,14 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
                 }
                 batch = waiting;
                 waiting = new Batch();
-                writing = true;
+                writing = batch;
                 notifyAll(); // a loop waiting for room may hand over again
             }
             if (!storeRetrying(batch)) {
                 return;
             }
             synchronized (this) {
-                writing = false;
+                writing = null; // stored: its rows are read from ClickHouse now
                 if (ended) {
                     return; // abandoned while the last write ran: it may be stored, but acknowledges nothing
                 }
@@ -305,6 +361,6 @@ final class InstanceWriteBehind implements InstanceWriter, AutoCloseable {
 
     /** Whether nothing waits and nothing is being written (any thread; for tests and metrics). */
     synchronized boolean idle() {
-        return waiting.empty() && !writing;
+        return waiting.empty() && writing == null;
     }
 }

@@ -30,6 +30,7 @@ public final class LiveInference implements AutoCloseable {
 
     private final InProcessSource source;
     private final LiveLoop loop;
+    private final InstanceWriteBehind behind;
     private final Clock clock;
 
     public LiveInference(InferenceConfig settings, InstanceWriter writer, InstanceReader instances,
@@ -42,14 +43,23 @@ public final class LiveInference implements AutoCloseable {
                          EventReader events, Clock clock, LoopStages stages) {
         this.source = new InProcessSource(settings.getQueueBatches(), clock);
         this.source.stages(stages);
-        this.loop = new LiveLoop("choreoscope-inference", source, settings, writer,
-                new InstanceWriteBehind("choreoscope-inference", writer, settings.getMaxLiveInstances()),
-                instances, events, clock, System::nanoTime).stages(stages);
+        this.behind = new InstanceWriteBehind("choreoscope-inference", writer, settings.getMaxLiveInstances());
+        this.loop = new LiveLoop("choreoscope-inference", source, settings, writer, behind, instances, events, clock,
+                System::nanoTime).stages(stages);
         this.clock = clock;
     }
 
     public void start() {
         loop.start();
+    }
+
+    /**
+     * {@code stored} (the store's reader), answering {@link InstanceReader#byId} first from the instance rows this
+     * loop handed to its writer thread and that are not stored yet: an instance's newest state is readable as soon as
+     * the loop persisted it, not only once ClickHouse stored it ({@link PendingFirstInstanceReader}).
+     */
+    public InstanceReader pendingFirst(InstanceReader stored) {
+        return new PendingFirstInstanceReader(behind, stored);
     }
 
     /** Completes with the number of instances recovered once recovery is done. */

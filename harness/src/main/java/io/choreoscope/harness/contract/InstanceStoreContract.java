@@ -153,6 +153,37 @@ public abstract class InstanceStoreContract {
         assertThat(reader.byId("order-1")).contains(s);
     }
 
+    /**
+     * What a store keeps of a snapshot is {@link InstanceSnapshot#stored()}: live inference serves rows not yet stored
+     * through it, so a reader must return exactly that form (not the snapshot's services waited on or cause, times to
+     * the millisecond, the primary among the linked IDs, no null texts, no empty last service).
+     */
+    @Test
+    protected void aWrittenInstanceReadsBackInItsStoredForm() {
+        InstanceSnapshot s = new InstanceSnapshot("order-1", Set.of("pay-1"), "OrderPlaced", InstanceState.STUCK, null,
+                T.plusNanos(1_234_567), T.plusMillis(2_345).plusNanos(999_999), 2, 0, "PaymentCaptured", "",
+                List.of(new ExpectedStep("OrderShipped", 1.0 / 3, 30_000, true)), List.of(),
+                List.of("shipping"), new io.choreoscope.model.flow.StuckCause(
+                        io.choreoscope.model.flow.StuckCause.Kind.NO_EVIDENCE, "shipping", "nothing explains it", List.of()));
+        InstanceSnapshot other = new InstanceSnapshot("order-2", Set.of("order-2"), "OrderPlaced", InstanceState.RUNNING,
+                "waiting", T, T.plusMillis(7), 1, 0, null, "orders", List.of(), List.of());
+
+        writer.write(List.of(new InstanceRecord(s, StepSequence.at(T, List.of("OrderPlaced", "PaymentCaptured")), 0, T, T),
+                new InstanceRecord(other, StepSequence.at(T, List.of("OrderPlaced")), 0, T, T)));
+
+        assertThat(reader.byId("order-1")).contains(s.stored());
+        assertThat(reader.byId("pay-1")).contains(s.stored());
+        assertThat(reader.byId("order-2")).contains(other.stored());
+        assertThat(s.stored().linkedIds()).containsExactlyInAnyOrder("order-1", "pay-1");
+        assertThat(s.stored().reason()).isEmpty();
+        assertThat(s.stored().lastService()).isNull();
+        assertThat(s.stored().waitingOn()).isEmpty();
+        assertThat(s.stored().cause()).isNull();
+        assertThat(s.stored().startedAt()).isEqualTo(T.plusMillis(1));
+        assertThat(other.stored().lastEventType()).isEmpty();
+        assertThat(reader.find(lastHour())).containsExactly(s.stored(), other.stored());
+    }
+
     @Test
     protected void newestWriteOfAnInstanceWins() {
         write(instance("order-1").types("OrderPlaced"));

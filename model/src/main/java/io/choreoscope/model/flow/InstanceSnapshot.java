@@ -55,6 +55,31 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
     }
 
     /**
+     * This snapshot as a store keeps it and reads it back: what an {@code InstanceReader} returns after an
+     * {@code InstanceWriter} wrote it. The store keeps the primary ID among the linked IDs, times to the millisecond,
+     * no null flow, reason or last event type (an empty text), no empty last service (null), and neither the services
+     * waited on nor the cause (both worked out when served). The one definition of that form: the ClickHouse reader
+     * builds its snapshots through it, and live inference serves the rows it has handed to its writer and that are not
+     * stored yet through it (docs/INFERENCE.md, "Reading what is not stored yet").
+     */
+    public InstanceSnapshot stored() {
+        Set<String> linked = linkedIds.contains(correlationId) ? linkedIds
+                : java.util.stream.Stream.concat(linkedIds.stream(), java.util.stream.Stream.of(correlationId))
+                        .collect(java.util.stream.Collectors.toSet());
+        return new InstanceSnapshot(correlationId, linked, orEmpty(flow), state, orEmpty(reason), millis(startedAt),
+                millis(lastEventAt), eventCount, droppedEvents, orEmpty(lastEventType),
+                lastService == null || lastService.isEmpty() ? null : lastService, expectedNext, deviations);
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static Instant millis(Instant t) {
+        return t == null ? null : Instant.ofEpochMilli(t.toEpochMilli());
+    }
+
+    /**
      * This snapshot with its reason as of {@code now}: a RUNNING or STUCK instance that expects a next step says how
      * long it has been idle now ({@code now - lastEventAt}, in ms), not when its state last changed. Other states,
      * whose reason does not age, are returned as they are.

@@ -135,10 +135,11 @@ public final class ClickHouseInstanceReader implements InstanceReader {
                 params.toArray());
     }
 
+    /** One row as {@link InstanceSnapshot#stored()} defines the stored form (an empty last service is null, ...). */
     private static InstanceSnapshot snapshot(ResultSet rs) throws SQLException {
         return new InstanceSnapshot(rs.getString(1), Set.copyOf(Json.read(rs.getString(2), STRINGS)), rs.getString(3),
                 InstanceState.valueOf(rs.getString(4)), rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)),
                 Instant.ofEpochMilli(rs.getLong(7)), rs.getInt(8), rs.getInt(9), rs.getString(10),
-                SqlRunner.emptyToNull(rs.getString(11)), Json.read(rs.getString(12), STEPS), Json.read(rs.getString(13), DEVIATIONS));
+                rs.getString(11), Json.read(rs.getString(12), STEPS), Json.read(rs.getString(13), DEVIATIONS)).stored();
     }
 }

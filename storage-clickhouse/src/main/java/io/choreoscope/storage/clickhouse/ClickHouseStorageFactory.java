@@ -82,7 +82,12 @@ public class ClickHouseStorageFactory {
         return new ClickHouseInstanceWriter(store, sql);
     }
 
+    /**
+     * Named {@value ObservationSink#STORE}: the process with embedded live inference serves the API a reader in front
+     * of it (rows not stored yet first); live inference's recovery reads this one.
+     */
     @Singleton
+    @Named(ObservationSink.STORE)
     InstanceReader instanceReader(SqlRunner sql) {
         return new ClickHouseInstanceReader(sql);
     }
