@@ -128,8 +128,9 @@ public final class RabbitTapBenchmark {
             }
             System.out.printf("mechanism: %s, tap queue type: %s, tap prefetch %d, batch %d, linger %s%n", mechanism, queueType,
                     cfg.getPrefetch(), cfg.getBatchMaxRecords(), cfg.getBatchLinger());
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
             try (RabbitMqTap tap = new RabbitMqTap(cfg.toSettings(), new AmqpNormalizer(ExtractionRules.defaults()),
-                    new ClickHouseEventWriter(store), new SimpleMeterRegistry(), Clock.systemUTC())) {
+                    new ClickHouseEventWriter(store), meters, Clock.systemUTC())) {
                 tap.start();
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (tap.status().connectedVhosts() < 1 && System.nanoTime() < until) {
@@ -137,9 +138,14 @@ public final class RabbitTapBenchmark {
                 }
                 // Warm-up through the tap (exchange bench.warm), then the timed round.
                 tapRound(publisher, f, consumer, reader, n / 5, payloads, "warm", "rabbitmq:bench");
+                io.micrometer.core.instrument.DistributionSummary batches =
+                        meters.get("choreoscope.rabbitmq.tap.batch.size").summary();
+                long batches0 = batches.count();
+                double batched0 = batches.totalAmount();
                 ProcCpu.Snapshot t0 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
                 double[] r = tapRound(publisher, f, consumer, reader, n, payloads, "timed", "rabbitmq:bench");
                 ProcCpu.Snapshot t1 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
+                long batchCount = batches.count() - batches0;
                 double tapCpu = ProcCpu.processSeconds(t0, t1, rabbit.pid());
                 double tapJvm = (t1.self() - t0.self()) / ProcCpu.TICKS_PER_SECOND;
                 double tapCh = ProcCpu.processSeconds(t0, t1, ch.pid());
@@ -156,6 +162,8 @@ public final class RabbitTapBenchmark {
                         + "broker %.0f%%, JVM %.0f%%, ClickHouse %.0f%% of one core over %.2f s%n",
                         1e6 * tapJvm / n, 1e6 * (tapJvm - ceilingJvm) / n, 1e6 * tapCh / n,
                         100 * tapCpu / tapSecs, 100 * tapJvm / tapSecs, 100 * tapCh / tapSecs, tapSecs);
+                System.out.printf("tap phase: %,d batches written to ClickHouse, %,.0f messages each on average%n",
+                        batchCount, batchCount == 0 ? 0.0 : (batches.totalAmount() - batched0) / batchCount);
                 System.out.printf("ceiling phase: broker %.0f%%, JVM %.0f%% of one core over %.2f s%n",
                         100 * ceilingCpu / ceilingSecs, 100 * ceilingJvm / ceilingSecs, ceilingSecs);
                 System.out.printf("distinct visible rows: %,d (expected %,d warm + %,d timed)%n",

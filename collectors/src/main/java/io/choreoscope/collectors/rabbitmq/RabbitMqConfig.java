@@ -34,8 +34,13 @@ public class RabbitMqConfig {
     public static final int DEFAULT_BATCH_MAX_RECORDS = 10_000;
     /** Default batch size limit, in bytes of routing keys, headers and bodies. */
     public static final long DEFAULT_BATCH_MAX_BYTES = 32L * 1024 * 1024;
-    /** Default longest wait of a message in a batch, in ms. */
-    public static final long DEFAULT_BATCH_LINGER_MS = 200;
+    /**
+     * Default longest wait of a message in a batch, in ms. Below {@link #DEFAULT_BATCH_MAX_RECORDS} messages per linger
+     * the linger cuts the batches: 500 ms made batches of about 5,700 at 11k msg/s, which cost ClickHouse 16-17 us
+     * per message against 25-57 for the 2,000-message batches of 200 ms (docs/BENCHMARKS.md, "RabbitMQ tap",
+     * 2026-12-04).
+     */
+    public static final long DEFAULT_BATCH_LINGER_MS = 500;
     /** Default first retry delay after the store refused a batch, in ms. */
     public static final long DEFAULT_RETRY_INITIAL_MS = 200;
     /** Default longest retry delay after the store refused a batch, in ms. */
