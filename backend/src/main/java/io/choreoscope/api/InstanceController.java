@@ -200,9 +200,13 @@ public class InstanceController {
             pageRows = events.eventPage(ids, null, n + 1, max);
             headRows = pageRows.size() <= n ? pageRows : events.eventPage(ids, null, GRAPH_MAX_EVENTS, 0);
         }
-        long total = headRows.size() < GRAPH_MAX_EVENTS ? headRows.size() : events.countEventsOf(ids);
+        // Past the graph's bound the total is counted, beside the span join (as before this read was merged).
+        CompletableFuture<Long> total = headRows.size() < GRAPH_MAX_EVENTS
+                ? CompletableFuture.completedFuture((long) headRows.size())
+                : CompletableFuture.supplyAsync(() -> events.countEventsOf(ids), executor);
         List<Observation> heads = headRows.stream().map(EventExcerpt::event).toList();
-        return new DetailRead(pageRows, heads, spans.spansOf(ids, heads), total);
+        List<Span> joined = spans.spansOf(ids, heads);
+        return new DetailRead(pageRows, heads, joined, joined(total));
     }
 
     @Get("/instances/{correlationId}/events")
