@@ -74,7 +74,7 @@ public final class ApiBenchmark {
                 String token = BenchSignIn.token(http, app.getBean(EmbeddedServer.class).getURL().toString());
                 ClickHouseEventReader events = new ClickHouseEventReader(sql);
                 io.choreoscope.storage.clickhouse.ClickHouseInstanceReader instances = new io.choreoscope.storage.clickhouse.ClickHouseInstanceReader(sql);
-                io.choreoscope.storage.clickhouse.ClickHouseSpanReader spans = new io.choreoscope.storage.clickhouse.ClickHouseSpanReader(sql);
+                io.choreoscope.storage.clickhouse.ClickHouseSpanReader spans = new io.choreoscope.storage.clickhouse.ClickHouseSpanReader(sql, pool);
                 Random random = new Random(42);
                 long[] apiNanos = new long[requests];
                 long[] sqlNanos = new long[requests];
@@ -91,7 +91,8 @@ public final class ApiBenchmark {
                     }
                     // The same statements the endpoint runs, the same way: the asked ID's first page of events (with
                     // payloads cut at the default 64 KiB; it holds all 5, so it also serves the span join) and then its
-                    // spans, beside the instance row.
+                    // spans (the lookup beside the trace read, on the pool as the application does), beside the
+                    // instance row.
                     String other = "order-" + (long) (random.nextDouble() * ids);
                     long s0 = System.nanoTime();
                     var eventsAndSpans = java.util.concurrent.CompletableFuture.supplyAsync(() -> {

@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
@@ -30,8 +33,9 @@ import io.choreoscope.model.SpanReader;
  * <p>Every join path is a primary-key read: trace IDs over {@code spans} (sorted by trace and span ID), the
  * other keys an event knows (correlation ID, linked span ID, topic and message ID, Kafka coordinates) over
  * {@code span_key_lookup}, a lookup table a materialized view fills at span insert (migrations V010, V012). A span found by
- * several paths is kept once. For an instance, the paths select only span identities, and the spans found
- * are then read in full by primary key from {@code spans FINAL}, which stays the source of truth.
+ * several paths is kept once. For an instance, the spans of its traces are read in full from {@code spans FINAL}, which
+ * stays the source of truth, beside the identities the lookup table names; only those the trace read did not bring are
+ * then read in full by primary key.
  */
 public final class ClickHouseSpanReader implements SpanReader {
     private static final Base64.Decoder B64 = Base64.getDecoder();
@@ -53,14 +57,25 @@ public final class ClickHouseSpanReader implements SpanReader {
     private final ClickHouseEventReader eventReader;
     private final String spans;
     private final String spanKeys;
+    private final Executor beside;
 
     public ClickHouseSpanReader(ClickHouseStore store) {
         this(new SqlRunner(store));
     }
 
-    /** A reader sharing a connection pool. */
+    /** A reader sharing a connection pool, running its statements one after the other. */
     public ClickHouseSpanReader(SqlRunner sql) {
+        this(sql, Runnable::run);
+    }
+
+    /**
+     * A reader sharing a connection pool that runs an instance's span lookup on {@code beside} while it reads the spans of
+     * the instance's traces on the calling thread. {@code beside} must not queue behind the caller (the caller waits for
+     * it): an unbounded pool such as Micronaut's blocking executor, or {@code Runnable::run}.
+     */
+    public ClickHouseSpanReader(SqlRunner sql, Executor beside) {
         this.sql = sql;
+        this.beside = beside;
         this.eventReader = new ClickHouseEventReader(sql);
         this.spans = sql.store().database() + ".spans";
         this.spanKeys = sql.store().database() + ".span_key_lookup";
@@ -95,11 +110,12 @@ public final class ClickHouseSpanReader implements SpanReader {
     }
 
     /**
-     * Two statements. First the identities of the joined spans: those of the events' traces from {@code spans} (its
-     * sorting key starts with trace_id), and those named by the other join keys from {@code span_key_lookup} (V010, V012,
-     * keyed by them), both primary-key reads in one {@code UNION ALL}. Then, only when some joined, those spans in full
-     * by primary key. Planning full-width {@code FINAL} selects per join path cost more than both statements together,
-     * also when no span joins at all.
+     * Two statements side by side, and a third only when needed. The spans of the events' traces are read in full from
+     * {@code spans FINAL} (its sorting key starts with trace_id), while the identities of the spans named by the other
+     * join keys are read from {@code span_key_lookup} (V010, V012, keyed by them) on the {@code beside} executor; both are
+     * primary-key reads. Only the identities the trace read did not already bring (usually none: a span that names an
+     * event's record mostly shares its trace) are then read in full by primary key. Before, the identities of both paths
+     * came first and all spans after them: always two statements one after the other.
      */
     private List<Span> joinedTo(Collection<String> correlationIds, List<Observation> events) {
         Set<String> traceIds = new LinkedHashSet<>();
@@ -111,21 +127,41 @@ public final class ClickHouseSpanReader implements SpanReader {
             }
             SpanKey.ofEvent(o, named);
         }
-        List<String> parts = new ArrayList<>();
-        List<Object> params = new ArrayList<>();
-        if (!traceIds.isEmpty()) {
-            parts.add("SELECT trace_id, span_id FROM " + spans + " WHERE trace_id IN (" + SqlRunner.placeholders(traceIds.size()) + ")");
-            params.addAll(traceIds);
+        CompletableFuture<List<List<String>>> namedIds;
+        if (named.isEmpty()) {
+            namedIds = CompletableFuture.completedFuture(List.of());
+        } else {
+            List<Object> params = new ArrayList<>();
+            String where = SpanKey.in(named, params);
+            namedIds = CompletableFuture.supplyAsync(() -> sql.query("SELECT trace_id, span_id FROM " + spanKeys
+                    + " WHERE " + where, rs -> List.of(rs.getString(1), rs.getString(2)), params.toArray()), beside);
         }
-        if (!named.isEmpty()) {
-            parts.add("SELECT trace_id, span_id FROM " + spanKeys + " WHERE " + SpanKey.in(named, params));
+        List<Span> found;
+        try {
+            found = traceIds.isEmpty() ? new ArrayList<>() : new ArrayList<>(query("SELECT " + COLUMNS + " FROM " + spans
+                    + " FINAL PREWHERE trace_id IN (" + SqlRunner.placeholders(traceIds.size()) + ")", traceIds.toArray()));
+        } catch (RuntimeException e) {
+            namedIds.cancel(false);
+            throw e;
         }
-        if (parts.isEmpty()) {
-            return List.of();
+        Set<List<String>> missing = new LinkedHashSet<>(joined(namedIds));
+        for (Span s : found) {
+            missing.remove(List.of(s.traceId(), s.spanId()));
         }
-        Set<List<String>> keys = new LinkedHashSet<>(sql.query(String.join(" UNION ALL ", parts),
-                rs -> List.of(rs.getString(1), rs.getString(2)), params.toArray()));
-        return byKeys(new ArrayList<>(keys));
+        found.addAll(byKeys(new ArrayList<>(missing)));
+        return found;
+    }
+
+    /** The result of a statement run beside another, its failure rethrown as it was. */
+    private static <T> T joined(CompletableFuture<T> read) {
+        try {
+            return read.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.choreoscope.storage.clickhouse;
 
+import java.util.concurrent.ExecutorService;
+
 import io.choreoscope.model.DependencyReader;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.FlaggedEventStore;
@@ -16,6 +18,7 @@ import io.choreoscope.model.SpanSink;
 import io.choreoscope.model.StateChangeReader;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
+import io.micronaut.scheduling.TaskExecutors;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -72,9 +75,10 @@ public class ClickHouseStorageFactory {
         return new ClickHouseEventReader(sql);
     }
 
+    /** An instance's span lookup runs beside its trace read, on the blocking pool (unbounded: nothing queues behind it). */
     @Singleton
-    SpanReader spanReader(SqlRunner sql) {
-        return new ClickHouseSpanReader(sql);
+    SpanReader spanReader(SqlRunner sql, @Named(TaskExecutors.BLOCKING) ExecutorService beside) {
+        return new ClickHouseSpanReader(sql, beside);
     }
 
     @Singleton

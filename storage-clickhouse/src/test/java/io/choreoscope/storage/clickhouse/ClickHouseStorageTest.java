@@ -5,6 +5,8 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
 import io.choreoscope.harness.contract.EventStoreContract;
@@ -26,6 +28,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(ClickHouseExtension.class)
 class ClickHouseStorageTest {
+    /** Unbounded, as the application's blocking pool: the span reader waits for what it runs here. */
+    private static final ExecutorService BESIDE = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "span-lookup-beside");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final Deque<AutoCloseable> open = new ArrayDeque<>();
 
     /** A new database with the current schema, and a connection pool on it; both closed after the test. */
@@ -65,6 +74,17 @@ class ClickHouseStorageTest {
         protected SpanStore storage() {
             SqlRunner sql = freshDatabase();
             return new SpanStore(new ClickHouseSpanWriter(sql.store()), new ClickHouseSpanReader(sql),
+                    new ClickHouseEventWriter(sql.store()), new ClickHouseEventReader(sql));
+        }
+    }
+
+    /** The same contract with the span lookup run beside the trace read, as the application's reader does. */
+    @Nested
+    class SpansWithTheLookupBeside extends SpanStoreContract {
+        @Override
+        protected SpanStore storage() {
+            SqlRunner sql = freshDatabase();
+            return new SpanStore(new ClickHouseSpanWriter(sql.store()), new ClickHouseSpanReader(sql, BESIDE),
                     new ClickHouseEventWriter(sql.store()), new ClickHouseEventReader(sql));
         }
     }
