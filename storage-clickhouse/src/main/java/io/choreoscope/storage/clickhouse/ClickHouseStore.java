@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -67,11 +68,11 @@ public final class ClickHouseStore implements AutoCloseable {
      */
     void insertRowBinary(String table, List<String> columns, String what, RowsWriter rows)
             throws SinkUnavailableException {
-        insertRowBinary(table, columns, what, java.util.Map.of(), rows);
+        insertRowBinary(table, columns, what, Map.of(), rows);
     }
 
     /** As {@link #insertRowBinary(String, List, String, RowsWriter)}, with ClickHouse settings for this insert. */
-    void insertRowBinary(String table, List<String> columns, String what, java.util.Map<String, String> settings, RowsWriter rows)
+    void insertRowBinary(String table, List<String> columns, String what, Map<String, String> settings, RowsWriter rows)
             throws SinkUnavailableException {
         try {
             client.insert(database() + "." + table, columns, out -> {
@@ -94,7 +95,7 @@ public final class ClickHouseStore implements AutoCloseable {
     }
 
     /** Per insert: the writer's server settings and the configured client compression. */
-    private InsertSettings insertSettings(java.util.Map<String, String> settings) {
+    private InsertSettings insertSettings(Map<String, String> settings) {
         InsertSettings s = new InsertSettings().compressClientRequest(config.isInsertCompression());
         settings.forEach(s::serverSetting);
         return s;
