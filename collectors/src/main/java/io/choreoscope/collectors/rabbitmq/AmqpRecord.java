@@ -133,6 +133,119 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
         return new AmqpRecord(vhost, exchange, keys, p, List.of(), null, body, ts);
     }
 
+    /** Message annotations RabbitMQ sets on a message it writes to a stream from AMQP 0-9-1: where it was published. */
+    static final String STREAM_EXCHANGE = "x-exchange";
+    static final String STREAM_ROUTING_KEY = "x-routing-key";
+    /**
+     * AMQP 0-9-1 properties that AMQP 1.0 has no field for: RabbitMQ keeps them as {@code x-basic-*} application
+     * properties or message annotations when it writes the message to a stream.
+     */
+    private static final Map<String, String> STREAM_BASIC = Map.of("x-basic-type", "type", "x-basic-app-id", "app_id",
+            "x-basic-delivery-mode", "delivery_mode", "x-basic-priority", "priority", "x-basic-expiration", "expiration");
+
+    /**
+     * Reads a message of the stream tap queue as the stream protocol delivers it (AMQP 1.0, converted by the broker
+     * from the AMQP 0-9-1 publish), into the same record as {@link #fromTapQueue}: the exchange and routing key from
+     * the message annotations {@code x-exchange} and {@code x-routing-key}; {@code message_id}, {@code correlation_id},
+     * {@code content_type}, {@code content_encoding}, {@code reply_to}, {@code user_id} from the AMQP 1.0 properties,
+     * {@code timestamp} from its creation time (epoch ms, kept as seconds like AMQP 0-9-1's); {@code type}, {@code
+     * app_id}, {@code delivery_mode}, {@code priority}, {@code expiration} from the {@code x-basic-*} entries; the
+     * message's own headers from the application properties (the {@code x-basic-*} entries left out). The same
+     * properties give the same identity as over AMQP 0-9-1. The broker drops header values AMQP 1.0 cannot carry
+     * (nested tables and arrays).
+     *
+     * @param properties  the AMQP 1.0 properties section, or null
+     * @param application the application properties, or null
+     * @param annotations the message annotations, or null
+     */
+    public static AmqpRecord fromStream(String vhost, com.rabbitmq.stream.Properties properties,
+                                        Map<String, Object> application, Map<String, Object> annotations, byte[] body,
+                                        Instant received) {
+        Map<String, Object> ann = annotations == null ? Map.of() : annotations;
+        Map<String, Object> app = application == null ? Map.of() : application;
+        Map<String, Object> own = new java.util.LinkedHashMap<>();
+        Map<String, Object> basic = new java.util.HashMap<>();
+        for (Map.Entry<String, Object> e : app.entrySet()) {
+            if (STREAM_BASIC.containsKey(e.getKey())) {
+                basic.put(STREAM_BASIC.get(e.getKey()), e.getValue());
+            } else if (!e.getKey().equals(REDELIVERY_COUNT) && e.getValue() != null) {
+                own.put(e.getKey(), streamValue(e.getValue()));
+            }
+        }
+        for (Map.Entry<String, Object> e : ann.entrySet()) {
+            if (STREAM_BASIC.containsKey(e.getKey()) && e.getValue() != null) {
+                basic.putIfAbsent(STREAM_BASIC.get(e.getKey()), e.getValue());
+            }
+        }
+        Map<String, Object> p = new java.util.LinkedHashMap<>();
+        if (properties != null) {
+            put(p, "content_type", properties.getContentType());
+            put(p, "content_encoding", properties.getContentEncoding());
+        }
+        put(p, "headers", own.isEmpty() ? null : own);
+        put(p, "delivery_mode", number(basic.get("delivery_mode")));
+        put(p, "priority", number(basic.get("priority")));
+        if (properties != null) {
+            put(p, "correlation_id", idText(properties.getCorrelationId()));
+            put(p, "reply_to", properties.getReplyTo());
+        }
+        put(p, "expiration", basic.get("expiration") == null ? null : text(basic.get("expiration")));
+        if (properties != null) {
+            put(p, "message_id", idText(properties.getMessageId()));
+            long created = properties.getCreationTime();
+            put(p, "timestamp", created > 0 ? new Date(created) : null);
+        }
+        put(p, "type", basic.get("type") == null ? null : text(basic.get("type")));
+        if (properties != null && properties.getUserId() != null) {
+            put(p, "user_id", new String(properties.getUserId(), StandardCharsets.UTF_8));
+        }
+        put(p, "app_id", basic.get("app_id") == null ? null : text(basic.get("app_id")));
+        List<String> keys = new ArrayList<>();
+        Object rk = ann.get(STREAM_ROUTING_KEY);
+        keys.add(rk == null ? "" : text(rk));
+        keys.addAll(texts(own.get("CC")));
+        Instant ts = received;
+        if (own.get("timestamp_in_ms") instanceof Number n && n.longValue() > 0) {
+            ts = Instant.ofEpochMilli(n.longValue());
+        }
+        Object exchange = ann.get(STREAM_EXCHANGE);
+        return new AmqpRecord(vhost, exchange == null ? "" : text(exchange), keys, p, List.of(), null, body, ts);
+    }
+
+    /** An AMQP 1.0 value as the AMQP 0-9-1 client would have given it: unsigned numbers as plain ones, symbols as text. */
+    private static Object streamValue(Object v) {
+        if (v instanceof Number || v instanceof String || v instanceof byte[] || v instanceof Boolean || v instanceof Date) {
+            return v;
+        }
+        if (v instanceof java.util.UUID u) {
+            return u.toString();
+        }
+        String t = v.toString(); // UnsignedByte/Short/Integer/Long, Symbol, Character...
+        try {
+            return Long.parseLong(t);
+        } catch (NumberFormatException notANumber) {
+            return t;
+        }
+    }
+
+    private static Integer number(Object v) {
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(text(v));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String idText(Object id) {
+        if (id == null) {
+            return null;
+        }
+        return id instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : id.toString();
+    }
+
     /** This message with these queues reached (not part of the identity). */
     public AmqpRecord withRoutedQueues(List<String> queues) {
         return new AmqpRecord(vhost, exchange, routingKeys, properties, queues, user, body, timestamp);
