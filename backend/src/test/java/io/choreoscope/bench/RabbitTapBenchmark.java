@@ -44,9 +44,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=$PWD/backend/target/bench-cp.txt -Dmdep.includeScope=test
  * java -Xmx2g -cp backend/target/test-classes:backend/target/classes:$(cat backend/target/bench-cp.txt) io.choreoscope.bench.RabbitTapBenchmark 200000 quorum tap-queue
  * </pre>
- * Arguments: messages (default 300,000), the tap queue's type (quorum, the default, classic, or {@code stream} with
- * {@code tap-queue}: a stream read over the stream protocol, the broker keeping the tap's offset; commit b50057b had a
- * stream read over AMQP 0-9-1), the mechanism
+ * Arguments: messages (default 300,000), the tap queue's type (quorum, the default, or classic; {@code stream} in commit
+ * b50057b, which had the stream tap queue), the mechanism
  * ({@code firehose}, the default, or {@code tap-queue}); then options, each the same in both phases of a run:
  * {@code --confirm-window=W} (publisher: at most W unconfirmed messages per channel, confirms read as they arrive;
  * default 0: wait for every confirm each 5,000 messages), {@code --publishers=K} (K publishing connections and threads),
@@ -118,7 +117,6 @@ public final class RabbitTapBenchmark {
             cfg.setManagementUrl(rabbit.managementUrl());
             cfg.setQueueType(queueType);
             cfg.setMechanism(mechanism);
-            cfg.setStreamPort(rabbit.streamPort());
             if (opts.containsKey("tap-prefetch")) {
                 cfg.setPrefetch(Integer.parseInt(opts.get("tap-prefetch")));
             }

@@ -44,7 +44,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The RabbitMQ tap writing into ClickHouse, all real: at least once and shown once, and one model across buses. */
 @ExtendWith({RabbitMqExtension.class, KafkaExtension.class, ClickHouseExtension.class})
@@ -55,11 +55,9 @@ class RabbitTapIntoClickHouseTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static RabbitMqConfig config(EmbeddedRabbitMq rabbit, String vhost, Mechanism mechanism, String queueType) {
+    private static RabbitMqConfig config(EmbeddedRabbitMq rabbit, String vhost, Mechanism mechanism) {
         RabbitMqConfig c = new RabbitMqConfig();
         c.setMechanism(mechanism.configName());
-        c.setQueueType(queueType);
-        c.setStreamPort(rabbit.streamPort());
         c.setUri(rabbit.amqpUri());
         c.setManagementUrl(rabbit.managementUrl());
         c.setVhosts(List.of(vhost));
@@ -77,14 +75,11 @@ class RabbitTapIntoClickHouseTest {
     /**
      * The tap dies after a batch reached ClickHouse and before its acknowledgement: the broker redelivers that batch
      * to the next tap, which writes it again, and every message still shows exactly once (half have a message ID,
-     * half are identified by the hash of their content). With both mechanisms, and with a stream as the tap queue read
-     * over the stream protocol (the next tap resumes after the last offset the first one stored on the broker, which is
-     * before the batch it died in).
+     * half are identified by the hash of their content). With both mechanisms.
      */
     @ParameterizedTest
-    @CsvSource({"FIREHOSE, quorum", "TAP_QUEUE, quorum", "TAP_QUEUE, stream"})
-    void tapKilledMidBatchLosesNothingAndShowsNothingTwice(Mechanism mechanism, String queueType, EmbeddedRabbitMq rabbit)
-            throws Exception {
+    @EnumSource(Mechanism.class)
+    void tapKilledMidBatchLosesNothingAndShowsNothingTwice(Mechanism mechanism, EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("crash");
         rabbit.createVhost(vhost);
         String db = ClickHouseExtension.createDatabase();
@@ -107,7 +102,7 @@ class RabbitTapIntoClickHouseTest {
         try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
             ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
         }
-        RabbitMqTap tap1 = new RabbitMqTap(config(rabbit, vhost, mechanism, queueType).toSettings(),
+        RabbitMqTap tap1 = new RabbitMqTap(config(rabbit, vhost, mechanism).toSettings(),
                 new AmqpNormalizer(ExtractionRules.defaults()), crashing, new SimpleMeterRegistry(), Clock.systemUTC());
         first.set(tap1);
         tap1.start();
@@ -133,7 +128,7 @@ class RabbitTapIntoClickHouseTest {
         };
         String topic = Topics.rabbitMq(vhost, "orders");
         ClickHouseEventReader reader = new ClickHouseEventReader(store);
-        try (RabbitMqTap tap2 = new RabbitMqTap(config(rabbit, vhost, mechanism, queueType).toSettings(),
+        try (RabbitMqTap tap2 = new RabbitMqTap(config(rabbit, vhost, mechanism).toSettings(),
                 new AmqpNormalizer(ExtractionRules.defaults()), counting, new SimpleMeterRegistry(), Clock.systemUTC())) {
             tap2.start();
             await().atMost(WAIT).untilAsserted(() -> assertThat(reader.countVisible(topic)).isEqualTo(n));

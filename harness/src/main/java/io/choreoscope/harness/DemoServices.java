@@ -7,12 +7,11 @@ import io.choreoscope.harness.kafka.EmbeddedKafka;
 
 /**
  * Serves the demo's real services until stopped: a single-node Kafka broker, a ClickHouse engine and, when Debian's
- * rabbitmq-server is installed, a RabbitMQ broker (AMQP 5672, management 15672, stream protocol 5552, guest on
- * loopback), all keeping their
+ * rabbitmq-server is installed, a RabbitMQ broker (AMQP 5672, management 15672, guest on loopback), all keeping their
  * data under one directory so that a second demo run finds the first one's data.
  * <pre>
  * DemoServices [--kafka-port 9092] [--clickhouse-port 8123] [--data-dir data] [--clickhouse-max-memory BYTES]
- *              [--rabbitmq-port 5672] [--rabbitmq-management-port 15672] [--rabbitmq-stream-port 5552] [--no-rabbitmq]
+ *              [--rabbitmq-port 5672] [--rabbitmq-management-port 15672] [--no-rabbitmq]
  * </pre>
  * Stops both cleanly on SIGINT/SIGTERM. Exits non-zero if ClickHouse dies on its own.
  */
@@ -24,7 +23,6 @@ public final class DemoServices {
         int kafkaPort = 9092;
         int rabbitPort = 5672;
         int rabbitManagementPort = 15672;
-        int rabbitStreamPort = io.choreoscope.harness.rabbitmq.EmbeddedRabbitMq.DEFAULT_STREAM_PORT;
         boolean rabbit = true;
         int clickHousePort = 8123;
         Path dataDir = Path.of("data");
@@ -37,7 +35,6 @@ public final class DemoServices {
                     case "--data-dir" -> dataDir = Path.of(args[++i]);
                     case "--rabbitmq-port" -> rabbitPort = Integer.parseInt(args[++i]);
                     case "--rabbitmq-management-port" -> rabbitManagementPort = Integer.parseInt(args[++i]);
-                    case "--rabbitmq-stream-port" -> rabbitStreamPort = Integer.parseInt(args[++i]);
                     case "--no-rabbitmq" -> rabbit = false;
                     case "--clickhouse-max-memory" -> options = options.withMaxServerMemoryBytes(Long.parseLong(args[++i]));
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -46,7 +43,7 @@ public final class DemoServices {
         } catch (RuntimeException e) {
             System.err.println("DemoServices: " + e.getMessage() + "\nusage: DemoServices [--kafka-port 9092] "
                     + "[--clickhouse-port 8123] [--data-dir data] [--clickhouse-max-memory BYTES] [--rabbitmq-port 5672] "
-                    + "[--rabbitmq-management-port 15672] [--rabbitmq-stream-port 5552] [--no-rabbitmq]");
+                    + "[--rabbitmq-management-port 15672] [--no-rabbitmq]");
             System.exit(2);
         }
         EmbeddedClickHouse clickHouse = EmbeddedClickHouse.start(dataDir.resolve("clickhouse"), clickHousePort, options);
@@ -62,7 +59,7 @@ public final class DemoServices {
         if (rabbit) {
             try {
                 rabbitMq = io.choreoscope.harness.rabbitmq.EmbeddedRabbitMq.start(dataDir.resolve("rabbitmq"), rabbitPort,
-                        rabbitManagementPort, rabbitStreamPort);
+                        rabbitManagementPort);
             } catch (RuntimeException e) {
                 System.out.println("RabbitMQ not started (" + e.getMessage().lines().findFirst().orElse("") + "); "
                         + "the demo runs on Kafka alone");

@@ -28,19 +28,6 @@ public class RabbitMqConfig {
     public static final String DEFAULT_QUEUE = "choreoscope.tap";
     /** Default type of the tap queue: quorum, which keeps every copy on disk (firehose copies are transient). */
     public static final String DEFAULT_QUEUE_TYPE = "quorum";
-    /**
-     * Default port of the stream protocol ({@code rabbitmq_stream} plugin), read with {@code queue-type: stream}: RabbitMQ's
-     * default, 5552 (5551 with TLS is not assumed: set it with amqps).
-     */
-    public static final int DEFAULT_STREAM_PORT = 5552;
-    /**
-     * Default retention of a stream tap queue ({@code queue-type: stream}), in bytes: the broker drops its oldest
-     * segments beyond this (a tap stopped longer than the stream holds loses the oldest messages: counted, see
-     * docs/RABBITMQ.md).
-     */
-    public static final long DEFAULT_STREAM_MAX_BYTES = 5L * 1024 * 1024 * 1024;
-    /** Default retention of a stream tap queue by age, in hours (7 days). */
-    public static final long DEFAULT_STREAM_MAX_AGE_HOURS = 7 * 24;
     /** Default unacknowledged messages the broker may push to the tap per virtual host (memory bound: this times the message size). */
     public static final int DEFAULT_PREFETCH = 20_000;
     /** Default batch size, in messages. */
@@ -83,9 +70,6 @@ public class RabbitMqConfig {
     private Duration reconnectInitial = Duration.ofMillis(DEFAULT_RECONNECT_INITIAL_MS);
     private Duration reconnectMax = Duration.ofMillis(DEFAULT_RECONNECT_MAX_MS);
     private Duration discoveryInterval = Duration.ofMillis(DEFAULT_DISCOVERY_INTERVAL_MS);
-    private int streamPort = DEFAULT_STREAM_PORT;
-    private long streamMaxBytes = DEFAULT_STREAM_MAX_BYTES;
-    private Duration streamMaxAge = Duration.ofHours(DEFAULT_STREAM_MAX_AGE_HOURS);
 
     /**
      * The settings the tap runs with.
@@ -127,27 +111,16 @@ public class RabbitMqConfig {
         if (batchMaxRecords < 1 || batchMaxBytes < 1) {
             throw new IllegalArgumentException(PREFIX + ".batch-max-records and batch-max-bytes must be positive");
         }
-        if (!queueType.equals("quorum") && !queueType.equals("classic") && !queueType.equals(RabbitTapSettings.STREAM)) {
-            throw new IllegalArgumentException(PREFIX + ".queue-type must be quorum, classic or stream");
+        if (!queueType.equals("quorum") && !queueType.equals("classic")) {
+            throw new IllegalArgumentException(PREFIX + ".queue-type must be quorum or classic");
         }
         RabbitTapSettings.Mechanism how = RabbitTapSettings.Mechanism.parse(mechanism);
         if (how == null) {
             throw new IllegalArgumentException(PREFIX + ".mechanism must be firehose or tap-queue");
         }
-        if (queueType.equals(RabbitTapSettings.STREAM) && how != RabbitTapSettings.Mechanism.TAP_QUEUE) {
-            // The firehose's copies are transient and also trace the stream protocol's own traffic: not offered.
-            throw new IllegalArgumentException(PREFIX + ".queue-type stream needs mechanism tap-queue");
-        }
-        if (streamPort < 1 || streamPort > 65_535) {
-            throw new IllegalArgumentException(PREFIX + ".stream-port must be between 1 and 65535");
-        }
-        if (streamMaxBytes < 1 || streamMaxAge == null || streamMaxAge.toSeconds() < 1) {
-            throw new IllegalArgumentException(PREFIX + ".stream-max-bytes and stream-max-age must be positive");
-        }
         return new RabbitTapSettings(u.getHost(), port, tls, user, pass, mgmt, how, List.copyOf(vhosts),
                 java.util.regex.Pattern.compile(exclude), queue, queueType, prefetch, batchMaxRecords, batchMaxBytes,
-                batchLinger, retryInitial, retryMax, reconnectInitial, reconnectMax, discoveryInterval, streamPort,
-                streamMaxBytes, streamMaxAge);
+                batchLinger, retryInitial, retryMax, reconnectInitial, reconnectMax, discoveryInterval);
     }
 
     /** {@code amqp://user:password@host:5672} or {@code amqps://...} (TLS with the JVM's trust store). Unset: no RabbitMQ tap. */
@@ -192,13 +165,4 @@ public class RabbitMqConfig {
     public void setReconnectMax(Duration v) { reconnectMax = v; }
     public Duration getDiscoveryInterval() { return discoveryInterval; }
     public void setDiscoveryInterval(Duration v) { discoveryInterval = v; }
-    /** With {@code queue-type: stream}: the broker's stream protocol port (same host and credentials as {@code uri}). */
-    public int getStreamPort() { return streamPort; }
-    public void setStreamPort(int v) { streamPort = v; }
-    /** With {@code queue-type: stream}: bytes the stream keeps (oldest segments dropped beyond), e.g. {@code 5GB}. */
-    public long getStreamMaxBytes() { return streamMaxBytes; }
-    public void setStreamMaxBytes(@ReadableBytes long v) { streamMaxBytes = v; }
-    /** With {@code queue-type: stream}: age beyond which the stream drops a segment. */
-    public Duration getStreamMaxAge() { return streamMaxAge; }
-    public void setStreamMaxAge(Duration v) { streamMaxAge = v; }
 }

@@ -18,14 +18,6 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
-import com.rabbitmq.stream.Address;
-import com.rabbitmq.stream.BackOffDelayPolicy;
-import com.rabbitmq.stream.ConsumerFlowStrategy;
-import com.rabbitmq.stream.Environment;
-import com.rabbitmq.stream.EnvironmentBuilder;
-import com.rabbitmq.stream.MessageHandler;
-import com.rabbitmq.stream.OffsetSpecification;
-import com.rabbitmq.stream.SubscriptionListener;
 import io.choreoscope.collectors.batch.BatchPipeline;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
@@ -76,8 +68,6 @@ public final class RabbitMqTap implements AutoCloseable {
     private static final java.time.Duration COMMIT_WAIT = java.time.Duration.ofSeconds(10);
     /** Stored batches waiting for their acknowledgement before the tap stops reading. */
     static final int MAX_UNACKED_BATCHES = 256;
-    /** With a stream tap queue: chunks the broker may send ahead of what the tap has taken in. */
-    static final int STREAM_CREDITS = 10;
 
     private final RabbitTapSettings settings;
     private final AmqpNormalizer normalizer;
@@ -101,23 +91,13 @@ public final class RabbitMqTap implements AutoCloseable {
 
     private final Counter excluded;
     private final Counter reconnects;
-    private final Counter streamSkipped;
-    private final Counter streamResubscriptions;
-    private final Counter streamOffsetLost;
 
     /**
      * One delivery to the tap's queue (a firehose copy when it came from {@link #FIREHOSE}, else the message itself),
      * with the connection generation it came on (its tag is only valid there).
      */
     private record Delivery(VhostTap source, long generation, long tag, String exchange, String routingKey,
-                            AMQP.BasicProperties props, byte[] body, Instant received, StreamDelivery stream) {
-    }
-
-    /**
-     * A message read over the stream protocol: already read into its record (on the client's thread), its offset as
-     * the tag, and the context to tell the client it was taken (which grants the broker credit for more chunks).
-     */
-    private record StreamDelivery(AmqpRecord record, MessageHandler.Context context) {
+                            AMQP.BasicProperties props, byte[] body, Instant received) {
     }
 
     /** The highest delivery tag of one connection generation in a batch. */
@@ -143,15 +123,6 @@ public final class RabbitMqTap implements AutoCloseable {
                 .description("RabbitMQ messages of excluded exchanges, acknowledged and not stored").register(meters);
         this.reconnects = Counter.builder("choreoscope.rabbitmq.tap.reconnects")
                 .description("Connections to RabbitMQ lost and attempted again").register(meters);
-        this.streamSkipped = Counter.builder("choreoscope.rabbitmq.tap.stream.skipped")
-                .description("Stream offsets the tap resumed past because the stream's retention had dropped them")
-                .register(meters);
-        this.streamResubscriptions = Counter.builder("choreoscope.rabbitmq.tap.stream.resubscriptions")
-                .description("Times the stream client subscribed the tap again after losing its connection")
-                .register(meters);
-        this.streamOffsetLost = Counter.builder("choreoscope.rabbitmq.tap.stream.offset.lost")
-                .description("Times the tap found its stored stream offset dropped by the stream's retention")
-                .register(meters);
         meters.gauge("choreoscope.rabbitmq.tap.connected", this, t -> t.connectedCount());
     }
 
@@ -188,8 +159,7 @@ public final class RabbitMqTap implements AutoCloseable {
         }
         return new RabbitTapStatus(state, settings.mechanism().configName(), pipeline.ingested(), connectedCount(), down,
                 (long) reconnects.count(), pipeline.consecutiveFailures(), pipeline.lastError(), pipeline.lastErrorAt(),
-                managementProblem, pipeline.pending(), List.copyOf(untapped), settings.queueType(),
-                (long) streamSkipped.count(), (long) streamResubscriptions.count());
+                managementProblem, pipeline.pending(), List.copyOf(untapped));
     }
 
     /** The virtual hosts the tap taps now (with {@code *}: those found so far). */
@@ -248,7 +218,6 @@ public final class RabbitMqTap implements AutoCloseable {
             synchronized (vhosts) {
                 for (VhostTap v : vhosts.values()) {
                     v.disconnect(aborted);
-                    v.closeStream();
                 }
             }
             state = "STOPPED";
@@ -268,22 +237,15 @@ public final class RabbitMqTap implements AutoCloseable {
     private void add(Delivery d) {
         pipeline.startIfEmpty();
         pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
-        AmqpRecord message;
-        if (d.stream() != null) {
-            d.stream().context().processed(); // in the pipeline now, which bounds what it holds
-            message = d.source().withRoutedQueues(d.stream().record());
-        } else {
-            message = d.exchange().equals(FIREHOSE)
-                    ? AmqpRecord.fromFirehose(d.props().getHeaders(), d.body(), d.received())
-                    : d.source().fromTapQueue(d); // also a message left in the queue by the other mechanism
-        }
+        AmqpRecord message = d.exchange().equals(FIREHOSE)
+                ? AmqpRecord.fromFirehose(d.props().getHeaders(), d.body(), d.received())
+                : d.source().fromTapQueue(d); // also a message left in the queue by the other mechanism
         if (settings.excluded(message.exchange())) {
             excluded.increment();
             return;
         }
         Observation o = normalizer.normalize(message, clock.instant());
-        long bytes = (message.body() == null ? 0 : message.body().length) + message.routingKey().length()
-                + 64L * o.headers().size();
+        long bytes = (d.body() == null ? 0 : d.body().length) + message.routingKey().length() + 64L * o.headers().size();
         if (pipeline.fullWith(bytes)) {
             // Full by bytes: cut before this message. Its tag goes with it into the next batch, so this batch does not
             // acknowledge its channel at all; the next batch's acknowledgement (multiple) covers the earlier tags.
@@ -393,7 +355,6 @@ public final class RabbitMqTap implements AutoCloseable {
         synchronized (vhosts) {
             for (VhostTap v : vhosts.values()) {
                 v.disconnect(true);
-                v.closeStream();
             }
         }
         if (!pipeline.onWriterThread()) {
@@ -426,16 +387,6 @@ public final class RabbitMqTap implements AutoCloseable {
         TapQueueTopology topology;
         volatile List<String> untapped = List.of();
         volatile long generation;
-        /**
-         * With a stream tap queue: the stream client's environment and consumer, kept across AMQP reconnects (the
-         * client reconnects and subscribes again itself, from the last offset it received).
-         */
-        volatile Environment streamEnvironment;
-        volatile com.rabbitmq.stream.Consumer streamConsumer;
-        /** The offset the current subscription was asked to start at (-1: the stream's first), and whether it delivered yet. */
-        volatile long streamStart = -1;
-        volatile boolean streamDelivered;
-        int streamSubscriptions;
         long backoffMs = settings.reconnectInitial().toMillis();
         long nextAttemptNanos;
         boolean everConnected;
@@ -466,7 +417,9 @@ public final class RabbitMqTap implements AutoCloseable {
                 f.setRequestedHeartbeat(10);
                 Connection c = f.newConnection("choreoscope-tap");
                 Channel ch = c.createChannel();
-                ch.queueDeclare(settings.queue(), true, false, false, queueArguments());
+                Map<String, Object> args = new HashMap<>();
+                args.put("x-queue-type", settings.queueType());
+                ch.queueDeclare(settings.queue(), true, false, false, args);
                 if (firehose) {
                     ch.queueBind(settings.queue(), FIREHOSE, PUBLISH_KEYS);
                 }
@@ -477,14 +430,16 @@ public final class RabbitMqTap implements AutoCloseable {
                 } catch (IOException e) {
                     managementProblem = e.getMessage(); // what is bound already still flows
                 }
-                if (settings.stream()) {
-                    if (streamConsumer == null) {
-                        openStream();
+                ch.basicQos(settings.prefetch());
+                long gen = ++generation;
+                ch.basicConsume(settings.queue(), false, "choreoscope-tap", new DefaultConsumer(ch) {
+                    @Override
+                    public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
+                        inbox.add(new Delivery(VhostTap.this, gen, env.getDeliveryTag(), env.getExchange(),
+                                env.getRoutingKey(), props, body, clock.instant()));
                     }
-                    channel = ch; // the AMQP connection, for bindings, says whether the broker is reachable
-                } else {
-                    consume(c, ch);
-                }
+                });
+                channel = ch;
                 c.addShutdownListener(cause -> {
                     if (!cause.isInitiatedByApplication()) {
                         LOG.warn("Lost RabbitMQ connection to virtual host '{}': {}", vhost, cause.getMessage());
@@ -494,9 +449,8 @@ public final class RabbitMqTap implements AutoCloseable {
                 if (everConnected) {
                     LOG.info("Reconnected to RabbitMQ virtual host '{}'", vhost);
                 } else {
-                    LOG.info("Tapping every exchange of RabbitMQ virtual host '{}' through queue {} ({}, {}{})", vhost,
-                            settings.queue(), settings.queueType(), settings.mechanism().configName(),
-                            settings.stream() ? ", read over the stream protocol on port " + settings.streamPort() : "");
+                    LOG.info("Tapping every exchange of RabbitMQ virtual host '{}' through queue {} ({}, {})", vhost,
+                            settings.queue(), settings.queueType(), settings.mechanism().configName());
                 }
                 everConnected = true;
                 backoffMs = settings.reconnectInitial().toMillis();
@@ -509,221 +463,6 @@ public final class RabbitMqTap implements AutoCloseable {
                 backoffMs = Math.min(backoffMs * 2, settings.reconnectMax().toMillis());
                 disconnect(true);
             }
-        }
-
-        /** Consumes the (quorum or classic) tap queue over AMQP 0-9-1 with manual acknowledgements. */
-        private void consume(Connection c, Channel ch) throws IOException {
-            ch.basicQos(settings.prefetch());
-            long gen = ++generation;
-            ch.basicConsume(settings.queue(), false, "choreoscope-tap", new DefaultConsumer(ch) {
-                @Override
-                public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
-                    inbox.add(new Delivery(VhostTap.this, gen, env.getDeliveryTag(), env.getExchange(),
-                            env.getRoutingKey(), props, body, clock.instant(), null));
-                }
-            });
-            channel = ch;
-        }
-
-        /** The tap queue's arguments: its type; a stream's retention bounds too. */
-        private Map<String, Object> queueArguments() {
-            Map<String, Object> args = new HashMap<>();
-            args.put("x-queue-type", settings.queueType());
-            if (settings.stream()) {
-                args.put("x-max-length-bytes", settings.streamMaxBytes());
-                args.put("x-max-age", settings.streamMaxAge().toSeconds() + "s");
-                // Retention drops whole segments: keep them a tenth of the bound (1 MB to the broker's 500 MB default).
-                long segment = Math.max(1L << 20, Math.min(500L << 20, settings.streamMaxBytes() / 10));
-                args.put("x-stream-max-segment-size-bytes", segment);
-            }
-            return args;
-        }
-
-        /**
-         * Subscribes to the stream tap queue over the stream protocol as the named consumer {@link
-         * RabbitTapSettings#streamConsumerName()}: the broker keeps its offset, stored after each committed batch, and the
-         * client starts after the offset stored (none stored: at the stream's first offset). The client reconnects and
-         * subscribes again on its own when the connection drops, with the tap's reconnect backoff, from the last offset
-         * it received. Credit for more chunks is granted as the tap takes messages in ({@link #STREAM_CREDITS} chunks
-         * ahead), so a store that refuses batches stops the broker sending.
-         */
-        private void openStream() {
-            long initial = settings.reconnectInitial().toMillis();
-            long max = settings.reconnectMax().toMillis();
-            BackOffDelayPolicy backoff = attempt -> java.time.Duration.ofMillis(
-                    Math.min(max, initial << Math.min(20, Math.max(0, attempt))));
-            EnvironmentBuilder b = Environment.builder().host(settings.host()).port(settings.streamPort())
-                    .username(settings.username()).password(settings.password()).virtualHost(vhost)
-                    // Always the configured address: the broker may advertise a host name the tap cannot resolve.
-                    .addressResolver(a -> new Address(settings.host(), settings.streamPort()))
-                    .recoveryBackOffDelayPolicy(backoff).topologyUpdateBackOffDelayPolicy(backoff)
-                    .clientProperty("connection_name", "choreoscope-tap-stream");
-            if (settings.tls()) {
-                try {
-                    b = b.tls().sslContext(io.netty.handler.ssl.SslContextBuilder.forClient().build())
-                            .hostnameVerification().environmentBuilder();
-                } catch (javax.net.ssl.SSLException e) {
-                    throw new IllegalStateException("cannot set up TLS for the stream protocol: " + e.getMessage(), e);
-                }
-            }
-            Environment env = b.build();
-            streamEnvironment = env;
-            try {
-                streamConsumer = env.consumerBuilder().stream(settings.queue()).name(settings.streamConsumerName())
-                        .offset(OffsetSpecification.first())
-                        .manualTrackingStrategy().builder()
-                        .flow().strategy(ConsumerFlowStrategy.creditWhenHalfMessagesProcessed(STREAM_CREDITS)).builder()
-                        .subscriptionListener(this::subscribing)
-                        .messageHandler(this::streamMessage)
-                        .build();
-            } catch (RuntimeException e) {
-                streamEnvironment = null;
-                env.close();
-                throw e;
-            }
-        }
-
-        /** Called by the client before each subscription, the first and each after a reconnect. */
-        private void subscribing(SubscriptionListener.SubscriptionContext context) {
-            OffsetSpecification spec = context.offsetSpecification();
-            streamStart = spec != null && spec.isOffset() ? spec.getOffset() : -1;
-            streamDelivered = false;
-            if (++streamSubscriptions > 1) {
-                streamResubscriptions.increment();
-                LOG.info("Stream client subscribed to {} of virtual host '{}' again, at {}", settings.queue(), vhost, spec);
-            } else {
-                LOG.info("Reading stream {} of virtual host '{}' over the stream protocol from {}", settings.queue(),
-                        vhost, streamStart < 0 ? "its first offset (none stored)" : "offset " + streamStart);
-            }
-        }
-
-        /** A message from the stream (on the client's thread). */
-        private void streamMessage(MessageHandler.Context context, com.rabbitmq.stream.Message m) {
-            long offset = context.offset();
-            long start = streamStart;
-            if (offset < start) {
-                context.processed(); // a chunk starts before the offset asked for: already stored
-                return;
-            }
-            if (!streamDelivered) {
-                streamDelivered = true;
-                if (start >= 0 && offset > start) {
-                    countRetentionDrop(start);
-                } else if (start < 0 && offset > 0) {
-                    offsetLost(offset);
-                }
-            }
-            byte[] body;
-            try {
-                body = m.getBodyAsBinary();
-            } catch (RuntimeException notData) {
-                Object v = m.getBody(); // an AMQP 1.0 publisher's value section: kept as text
-                body = v == null ? null : v.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            }
-            AmqpRecord r = AmqpRecord.fromStream(vhost, m.getProperties(), m.getApplicationProperties(),
-                    m.getMessageAnnotations(), body, clock.instant());
-            inbox.add(new Delivery(this, 0, offset, r.exchange(), r.routingKey(), null, null, r.timestamp(),
-                    new StreamDelivery(r, context)));
-        }
-
-        /**
-         * The first message after subscribing at {@code start} has a higher offset. That alone is no loss: the broker
-         * spends offsets on its own entries too (each stored consumer offset is one), which are not delivered. Loss is
-         * when the stream's first message is past {@code start - 1}, the last offset stored, which would still be there
-         * had retention not dropped it. RabbitMQ 3.10 cannot say a stream's first offset (the stream protocol's stats
-         * command came with 3.11), so a second, unnamed consumer reads the stream's first message, on another thread
-         * (the client's dispatching thread must not wait for itself). Counted in offsets (the messages and the broker's
-         * own entries among them), named in health.
-         */
-        private void countRetentionDrop(long start) {
-            Environment env = streamEnvironment;
-            if (env == null) {
-                return;
-            }
-            Thread probe = new Thread(() -> {
-                long first = firstMessageOffset(env);
-                if (first < 0) {
-                    LOG.warn("Cannot read the first offset of stream {} in virtual host '{}': whether its retention "
-                            + "dropped messages before offset {} is not known", settings.queue(), vhost, start);
-                } else if (first > start) {
-                    countDropped(first, start);
-                }
-            }, "choreoscope-rabbitmq-stream-probe");
-            probe.setDaemon(true);
-            probe.start();
-        }
-
-        /** The offset of the stream's first message, read by an unnamed consumer; -1 when none came within 10 s. */
-        private long firstMessageOffset(Environment env) {
-            java.util.concurrent.CompletableFuture<Long> first = new java.util.concurrent.CompletableFuture<>();
-            com.rabbitmq.stream.Consumer c = null;
-            try {
-                c = env.consumerBuilder().stream(settings.queue()).offset(OffsetSpecification.first())
-                        .messageHandler((ctx, m) -> first.complete(ctx.offset())).build();
-                return first.get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                return -1;
-            } finally {
-                if (c != null) {
-                    try {
-                        c.close();
-                    } catch (RuntimeException ignored) {
-                        // the environment may be closing
-                    }
-                }
-            }
-        }
-
-        /**
-         * No offset stored, yet the stream's first message is not at offset 0: its retention dropped the segments that
-         * held the stored offset too (RabbitMQ 3.10 keeps a consumer's offset in the stream's segments and loses it with
-         * them, measured), so the tap was stopped while more than the stream holds went by. What it had not read of
-         * the dropped offsets is not known: said in health and counted, never silent.
-         */
-        private void offsetLost(long first) {
-            streamOffsetLost.increment();
-            String msg = "virtual host '" + vhost + "': stream " + settings.queue() + " starts at offset " + first
-                    + " and its stored offset is gone: its retention dropped the offsets before, with the stored offset;"
-                    + " how many of them the tap had not read is not known";
-            LOG.warn(msg);
-            pipeline.noteError(msg);
-        }
-
-        private void countDropped(long first, long start) {
-            streamSkipped.increment(first - start);
-            String msg = "virtual host '" + vhost + "': stream " + settings.queue() + " resumed at offset " + first
-                    + ", not " + start + ": " + (first - start)
-                    + " offsets were dropped by its retention before the tap read them";
-            LOG.warn(msg);
-            pipeline.noteError(msg);
-        }
-
-        /** Closes the stream consumer (a clean stop has stored its last committed offset) and its environment. */
-        void closeStream() {
-            com.rabbitmq.stream.Consumer consumer = streamConsumer;
-            Environment env = streamEnvironment;
-            streamConsumer = null;
-            streamEnvironment = null;
-            try {
-                if (consumer != null) {
-                    consumer.close();
-                }
-            } catch (RuntimeException e) {
-                LOG.debug("Closing the stream consumer of virtual host '{}': {}", vhost, e.toString());
-            }
-            try {
-                if (env != null) {
-                    env.close();
-                }
-            } catch (RuntimeException e) {
-                LOG.debug("Closing the stream environment of virtual host '{}': {}", vhost, e.toString());
-            }
-        }
-
-        /** A message read from the stream, with the queues it reached by the bindings read. */
-        AmqpRecord withRoutedQueues(AmqpRecord m) {
-            TapQueueTopology t = topology;
-            return t == null ? m : m.withRoutedQueues(t.routedQueues(m.exchange(), m.routingKeys(), m.applicationHeaders()));
         }
 
         /**
@@ -786,18 +525,6 @@ public final class RabbitMqTap implements AutoCloseable {
 
         /** Acknowledges everything up to {@code ack}'s tag, if it belongs to the open channel's generation. */
         void ack(Ack ack) {
-            if (settings.stream()) {
-                com.rabbitmq.stream.Consumer consumer = streamConsumer;
-                if (consumer != null) {
-                    try {
-                        consumer.store(ack.tag()); // everything up to this offset is in the store
-                    } catch (RuntimeException e) {
-                        LOG.warn("Storing stream offset {} in virtual host '{}' failed ({}); messages after the last offset "
-                                + "stored will be read again and deduplicated", ack.tag(), vhost, e.toString());
-                    }
-                }
-                return;
-            }
             Channel ch = channel;
             if (ch == null || !ch.isOpen() || ack.generation() != generation) {
                 return; // that channel is gone: the broker redelivers, the store deduplicates

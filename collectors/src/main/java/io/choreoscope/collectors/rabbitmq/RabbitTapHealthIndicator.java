@@ -30,11 +30,6 @@ public class RabbitTapHealthIndicator implements HealthIndicator {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("state", s.state());
         details.put("mechanism", s.mechanism());
-        details.put("queueType", s.queueType());
-        if (RabbitTapSettings.STREAM.equals(s.queueType())) {
-            details.put("streamOffsetsSkipped", s.streamOffsetsSkipped());
-            details.put("streamResubscriptions", s.streamResubscriptions());
-        }
         details.put("messagesIngested", s.messagesIngested());
         details.put("pendingMessages", s.pendingMessages());
         details.put("connectedVhosts", s.connectedVhosts());

@@ -10,19 +10,12 @@ import java.util.regex.Pattern;
  * @param mechanism how messages reach the tap's queue
  * @param vhosts  virtual hosts to tap; {@code *} means every one
  * @param exclude exchanges left out (whole-name match)
- * @param queueType {@code quorum}, {@code classic} or {@code stream} (read over the stream protocol)
- * @param streamPort      with a stream tap queue: the broker's stream protocol port
- * @param streamMaxBytes  with a stream tap queue: the broker drops its oldest segments beyond this many bytes
- * @param streamMaxAge    with a stream tap queue: ... and segments older than this
  */
 public record RabbitTapSettings(String host, int port, boolean tls, String username, String password,
                                 String managementUrl, Mechanism mechanism, List<String> vhosts, Pattern exclude, String queue,
                                 String queueType, int prefetch, int batchMaxRecords, long batchMaxBytes,
                                 Duration batchLinger, Duration retryInitial, Duration retryMax,
-                                Duration reconnectInitial, Duration reconnectMax, Duration discoveryInterval,
-                                int streamPort, long streamMaxBytes, Duration streamMaxAge) {
-    /** The queue type of an append-only stream, read over the stream protocol (docs/RABBITMQ.md, "A stream as the tap queue"). */
-    public static final String STREAM = "stream";
+                                Duration reconnectInitial, Duration reconnectMax, Duration discoveryInterval) {
 
     /** How the tap's queue gets a copy of every message (docs/RABBITMQ.md, "How it taps"). */
     public enum Mechanism {
@@ -52,16 +45,6 @@ public record RabbitTapSettings(String host, int port, boolean tls, String usern
             }
             return null;
         }
-    }
-
-    /** Whether the tap's queue is a stream, read over the stream protocol from the offset stored on the broker. */
-    public boolean stream() {
-        return STREAM.equals(queueType);
-    }
-
-    /** The name of the tap's consumer on the stream: the broker keeps its offset under this name. */
-    public String streamConsumerName() {
-        return queue + ".consumer";
     }
 
     /** Whether every virtual host is tapped. */

@@ -20,15 +20,9 @@ import java.util.List;
  * @param pendingMessages     messages read and not yet acknowledged by the sink
  * @param untappedExchanges   tap-queue: exchanges of a type the tap's queue cannot be bound to ({@code name (type) in
  *                            vhost}), at most 20 per virtual host; empty with the firehose
- * @param queueType           the tap queue's type: {@code quorum}, {@code classic} or {@code stream} (read over the
- *                            stream protocol)
- * @param streamOffsetsSkipped stream: offsets the tap resumed past because the stream's retention had dropped them
- * @param streamResubscriptions stream: times the stream client subscribed again after losing its connection (it
- *                            reconnects on its own)
  */
 public record RabbitTapStatus(String state, String mechanism, long messagesIngested, int connectedVhosts, List<String> disconnectedVhosts,
                               long reconnectAttempts, int consecutiveFailures, String lastError, Instant lastErrorAt,
                               String managementProblem, int pendingMessages,
-                              List<String> untappedExchanges, String queueType, long streamOffsetsSkipped,
-                              long streamResubscriptions) {
+                              List<String> untappedExchanges) {
 }

@@ -295,23 +295,17 @@ class RabbitMqTapTest {
         return o.headers().stream().filter(h -> h.name().equals(AmqpRecord.ROUTED_QUEUE)).map(h -> h.text()).toList();
     }
 
-    /**
-     * Each AMQP extraction default, through the firehose (AMQP 0-9-1 all along) and through a stream tap queue read
-     * over the stream protocol (where the broker has turned the message into AMQP 1.0): the same fields either way.
-     */
-    @ParameterizedTest
-    @EnumSource(names = {"FIREHOSE", "STREAM"})
-    void amqpPropertiesHeadersCloudEventsAndTheRoutingKeyFeedTheRules(Mode mode, EmbeddedRabbitMq rabbit) throws Exception {
+    @Test
+    void amqpPropertiesHeadersCloudEventsAndTheRoutingKeyFeedTheRules(EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("extract");
         rabbit.createVhost(vhost);
         RecordingSink sink = new RecordingSink();
         // A configured rule reading the routing key: event type from "order.<type>" when nothing else names it.
         ExtractionRules rules = ExtractionRules.defaults().withRules(Field.EVENT_TYPE,
                 List.of("header:eventType", "cloudevents:type", "routing-key-regex:^evt\\.(.+)$"));
-        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
-          // Declared before the tap starts: the tap queue is bound to the exchanges there are when it connects.
-          ch.exchangeDeclare("shop", BuiltinExchangeType.TOPIC, true);
-          try (RabbitMqTap tap = mode.start(rabbit, vhost, rules, sink, new SimpleMeterRegistry())) {
+        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel();
+             RabbitMqTap tap = tap(rabbit, vhost, rules, sink)) {
+            ch.exchangeDeclare("shop", BuiltinExchangeType.TOPIC, true);
             Date sent = new Date(1_700_000_000_000L);
             ch.basicPublish("shop", "order.placed", new AMQP.BasicProperties.Builder()
                     .correlationId("order-1").messageId("m-props").type("OrderPlaced").appId("orders")
@@ -364,22 +358,6 @@ class RabbitMqTapTest {
                     .containsExactly("content-1", "ContentPublished");
             assertThat(got.get("m-rk")).extracting(Observation::correlationId, Observation::eventType)
                     .containsExactly("order-1", "RefundIssued");
-            assertThat(got.get("m-props").topic()).isEqualTo("rabbitmq:" + vhost + ":shop");
-            assertThat(new String(got.get("m-props").key(), StandardCharsets.UTF_8)).isEqualTo("order.placed");
-            assertThat(new String(got.get("m-props").payload(), StandardCharsets.UTF_8)).isEqualTo("{\"amount\":3}");
-            assertThat(got.get("m-header").header("correlationId").text()).isEqualTo("order-2");
-            assertThat(sink.got).hasSize(7);
-          }
-        }
-    }
-
-    /** How a test starts the tap: the firehose, or a stream tap queue read over the stream protocol. */
-    enum Mode {
-        FIREHOSE, STREAM;
-
-        RabbitMqTap start(EmbeddedRabbitMq rabbit, String vhost, ExtractionRules rules, ObservationSink sink,
-                          SimpleMeterRegistry meters) {
-            return this == FIREHOSE ? tap(rabbit, vhost, rules, sink) : streamTap(rabbit, vhost, rules, sink, meters, 50L << 20);
         }
     }
 
@@ -458,203 +436,5 @@ class RabbitMqTapTest {
             }
             await().atMost(WAIT).untilAsserted(() -> assertThat(sink.byEventId()).hasSize(before + after));
         }
-    }
-
-    /** The tap reading a stream tap queue (tap-queue mechanism) over the stream protocol, with this retention bound. */
-    private static RabbitMqTap streamTap(EmbeddedRabbitMq rabbit, String vhost, ExtractionRules rules, ObservationSink sink,
-                                         SimpleMeterRegistry meters, long maxBytes) {
-        RabbitMqConfig c = new RabbitMqConfig();
-        c.setMechanism(Mechanism.TAP_QUEUE.configName());
-        c.setQueueType("stream");
-        c.setStreamPort(rabbit.streamPort());
-        c.setStreamMaxBytes(maxBytes);
-        c.setDiscoveryInterval(Duration.ofMillis(300));
-        c.setUri(rabbit.amqpUri());
-        c.setManagementUrl(rabbit.managementUrl());
-        c.setVhosts(List.of(vhost));
-        c.setBatchLinger(Duration.ofMillis(50));
-        c.setBatchMaxRecords(7);
-        c.setReconnectInitial(Duration.ofMillis(200));
-        c.setReconnectMax(Duration.ofSeconds(1));
-        RabbitMqTap tap = new RabbitMqTap(c.toSettings(), new AmqpNormalizer(rules), sink, meters, Clock.systemUTC());
-        tap.start();
-        await().atMost(WAIT).until(() -> tap.status().connectedVhosts() == 1 && tap.status().state().equals("RUNNING"));
-        return tap;
-    }
-
-    /** The offset the broker keeps for the tap's named stream consumer, read with the stream client; -1: none. */
-    private static long storedOffset(EmbeddedRabbitMq rabbit, String vhost) {
-        try (com.rabbitmq.stream.Environment env = com.rabbitmq.stream.Environment.builder().host("127.0.0.1")
-                .port(rabbit.streamPort()).username(EmbeddedRabbitMq.USER).password(EmbeddedRabbitMq.PASSWORD)
-                .virtualHost(vhost).addressResolver(a -> new com.rabbitmq.stream.Address("127.0.0.1", rabbit.streamPort()))
-                .build()) {
-            com.rabbitmq.stream.Consumer probe = env.consumerBuilder().stream("choreoscope.tap").name("choreoscope.tap.consumer")
-                    .offset(com.rabbitmq.stream.OffsetSpecification.next()).manualTrackingStrategy().builder()
-                    .messageHandler((ctx, m) -> { }).build();
-            try {
-                return probe.storedOffset();
-            } catch (com.rabbitmq.stream.NoOffsetException none) {
-                return -1;
-            } finally {
-                probe.close();
-            }
-        }
-    }
-
-    /**
-     * A stream as the tap queue, read over the stream protocol: the messages come as with a quorum queue, the queue
-     * has its retention bound, the broker keeps the offset of the last committed batch for the tap's named consumer,
-     * and a tap started after a clean stop reads from the offset after it: only what was published meanwhile, nothing
-     * again.
-     */
-    @Test
-    void aStreamTapQueueResumesAfterTheLastStoredOffset(EmbeddedRabbitMq rabbit) throws Exception {
-        String vhost = RabbitMqExtension.uniqueName("stream");
-        rabbit.createVhost(vhost);
-        RecordingSink first = new RecordingSink();
-        long stored;
-        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
-            ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
-            try (RabbitMqTap tap = streamTap(rabbit, vhost, ExtractionRules.defaults(), first, new SimpleMeterRegistry(),
-                    50L << 20)) {
-                assertThat(tap.status().queueType()).isEqualTo("stream");
-                for (int i = 0; i < 40; i++) {
-                    ch.basicPublish("orders", "order.placed", new AMQP.BasicProperties.Builder().messageId("a-" + i)
-                            .headers(Map.of("kind", "order")).build(), utf8("{}"));
-                }
-                await().atMost(WAIT).until(() -> first.byEventId().size() == 40);
-            }
-            assertThat(first.got).hasSize(40).allSatisfy(o -> {
-                assertThat(o.header("kind").text()).isEqualTo("order");
-                assertThat(o.topic()).isEqualTo("rabbitmq:" + vhost + ":orders");
-            });
-            String queue = rabbit.management("GET", "/queues/" + EmbeddedRabbitMq.segment(vhost) + "/choreoscope.tap", null);
-            assertThat(queue).contains("\"type\":\"stream\"", "\"x-max-length-bytes\":52428800", "\"x-max-age\":\"604800s\"");
-            // The last message's offset, kept on the broker (offsets 0-39 unless the broker's own entries came between).
-            stored = storedOffset(rabbit, vhost);
-            assertThat(stored).isBetween(39L, 46L);
-
-            for (int i = 0; i < 15; i++) {
-                ch.basicPublish("orders", "order.placed", id("b-" + i), utf8("{}"));
-            }
-            ch.basicPublish("orders", "order.placed", id("last"), utf8("{}"));
-        }
-        RecordingSink second = new RecordingSink();
-        try (RabbitMqTap tap = streamTap(rabbit, vhost, ExtractionRules.defaults(), second, new SimpleMeterRegistry(),
-                50L << 20)) {
-            await().atMost(WAIT).until(() -> second.byEventId().containsKey("last"));
-            // Anything more would have come before "last": the stream delivers in order.
-            assertThat(second.byEventId().keySet()).hasSize(16).allSatisfy(k -> assertThat(k).matches("b-\\d+|last"));
-            assertThat(second.got).hasSize(16);
-            assertThat(tap.status().streamOffsetsSkipped()).isZero();
-        }
-        assertThat(storedOffset(rabbit, vhost)).isGreaterThan(stored + 15);
-    }
-
-    /**
-     * The stream's retention dropped messages the tap had not read (it was stopped while 6 MB went by a 2 MB bound). On
-     * RabbitMQ 3.10 the consumer's stored offset lives in the stream's segments and goes with them (measured: stored 1
-     * before, none after): the tap starts at the stream's first message, reads each remaining message once, and says
-     * in health and a metric that its offset was dropped with messages it may not have read, never silently.
-     */
-    @Test
-    void aStreamTapSaysWhenRetentionDroppedItsOffsetWhileItWasStopped(EmbeddedRabbitMq rabbit) throws Exception {
-        String vhost = RabbitMqExtension.uniqueName("retention");
-        rabbit.createVhost(vhost);
-        long bound = 2L << 20;
-        int n = 100;
-        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
-            ch.exchangeDeclare("orders", BuiltinExchangeType.FANOUT, true);
-            RecordingSink first = new RecordingSink();
-            try (RabbitMqTap tap = streamTap(rabbit, vhost, ExtractionRules.defaults(), first, new SimpleMeterRegistry(),
-                    bound)) {
-                // Two: a stored offset 0 reads back as none on RabbitMQ 3.10.
-                ch.basicPublish("orders", "", id("before-0"), utf8("{}"));
-                ch.basicPublish("orders", "", id("before-1"), utf8("{}"));
-                await().atMost(WAIT).until(() -> first.byEventId().containsKey("before-1"));
-            }
-            assertThat(storedOffset(rabbit, vhost)).isEqualTo(1);
-            byte[] big = new byte[64 * 1024];
-            ch.confirmSelect();
-            for (int i = 0; i < n; i++) {
-                ch.basicPublish("orders", "", id("m-" + i), big);
-            }
-            ch.waitForConfirmsOrDie(30_000);
-        }
-        RecordingSink second = new RecordingSink();
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (RabbitMqTap tap = streamTap(rabbit, vhost, ExtractionRules.defaults(), second, meters, bound)) {
-            await().atMost(WAIT).until(() -> second.byEventId().containsKey("m-" + (n - 1)));
-            assertThat(second.byEventId()).hasSize(second.got.size()).doesNotContainKeys("before-0", "before-1");
-            assertThat(second.got.size()).isLessThan(n);
-            // Either the stored offset survived in a kept segment, and the offsets skipped are counted (each m-* message
-            // not read, plus the broker's own entries among them: a few), or it went with the dropped segments.
-            await().atMost(WAIT).until(() -> tap.status().lastError() != null
-                    && tap.status().lastError().contains("retention"));
-            double lost = meters.get("choreoscope.rabbitmq.tap.stream.offset.lost").counter().count();
-            long skipped = tap.status().streamOffsetsSkipped();
-            if (lost == 0) {
-                assertThat(skipped).isPositive();
-                assertThat(second.got.size() + skipped).isBetween((long) n, n + 5L);
-                assertThat(tap.status().lastError()).contains("offsets were dropped by its retention");
-            } else {
-                assertThat(lost).isEqualTo(1.0);
-                assertThat(skipped).isZero();
-                assertThat(tap.status().lastError()).contains("its retention dropped the offsets before");
-            }
-        }
-    }
-
-    /**
-     * The broker goes away under a stream tap and comes back: the tap says RECONNECTING meanwhile, the stream client
-     * subscribes again on its own (counted in the status), and every message, before and after, is handed over once.
-     */
-    @Test
-    void aStreamTapRidesOutABrokerOutage(EmbeddedRabbitMq rabbit) throws Exception {
-        String vhost = RabbitMqExtension.uniqueName("streamoutage");
-        rabbit.createVhost(vhost);
-        RecordingSink sink = new RecordingSink();
-        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
-            ch.exchangeDeclare("events", BuiltinExchangeType.TOPIC, true);
-        }
-        try (RabbitMqTap tap = streamTap(rabbit, vhost, ExtractionRules.defaults(), sink, new SimpleMeterRegistry(),
-                50L << 20)) {
-            try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
-                for (int i = 0; i < 100; i++) {
-                    ch.basicPublish("events", "e", id("before-" + i), utf8("{}"));
-                }
-            }
-            await().atMost(WAIT).until(() -> sink.byEventId().size() == 100);
-            rabbit.stopApp();
-            await().atMost(WAIT).until(() -> tap.status().state().equals("RECONNECTING"));
-            rabbit.startApp();
-            await().atMost(WAIT).until(() -> tap.status().state().equals("RUNNING"));
-            try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
-                for (int i = 0; i < 50; i++) {
-                    ch.basicPublish("events", "e", id("after-" + i), utf8("{}"));
-                }
-            }
-            await().atMost(WAIT).untilAsserted(() -> assertThat(sink.byEventId()).hasSize(150));
-            assertThat(tap.status().streamResubscriptions()).isPositive();
-            assertThat(tap.status().reconnectAttempts()).isPositive();
-        }
-    }
-
-    @Test
-    void aStreamNeedsTheTapQueueMechanismAndAPositiveRetention() {
-        RabbitMqConfig c = new RabbitMqConfig();
-        c.setUri("amqp://localhost:5672");
-        c.setQueueType("stream");
-        org.assertj.core.api.Assertions.assertThatThrownBy(c::toSettings).hasMessageContaining("needs mechanism tap-queue");
-        c.setMechanism("tap-queue");
-        assertThat(c.toSettings().stream()).isTrue();
-        assertThat(c.toSettings().streamPort()).isEqualTo(5552);
-        c.setStreamPort(0);
-        org.assertj.core.api.Assertions.assertThatThrownBy(c::toSettings).hasMessageContaining("stream-port");
-        c.setStreamPort(5552);
-        c.setStreamMaxAge(Duration.ZERO);
-        org.assertj.core.api.Assertions.assertThatThrownBy(c::toSettings).hasMessageContaining("stream-max-age");
-        c.setQueueType("lazy");
-        org.assertj.core.api.Assertions.assertThatThrownBy(c::toSettings).hasMessageContaining("quorum, classic or stream");
     }
 }

@@ -30,8 +30,7 @@ import org.slf4j.LoggerFactory;
  * A real RabbitMQ broker from the operating system's package (Debian {@code rabbitmq-server}), for tests, CI and the
  * demo. No Docker: the broker runs as a plain process ({@code /usr/lib/rabbitmq/bin/rabbitmq-server -detached}) with
  * its own {@code HOME} (the Erlang cookie lives there), its own epmd port and node name, every listener on 127.0.0.1,
- * the management plugin on, the stream plugin ({@code rabbitmq_stream}, bundled with the package) on with its
- * listener on a free port advertised as 127.0.0.1 ({@link #streamPort()}), and all data and logs under one directory.
+ * the management plugin on, and all data and logs under one directory.
  *
  * <p>Binaries: system property {@value #BIN_DIR_PROPERTY}, env {@code CHOREOSCOPE_RABBITMQ_BIN}, else
  * {@code /usr/lib/rabbitmq/bin}; when missing, start fails and says to run {@code scripts/install-test-deps.sh}.
@@ -48,8 +47,6 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
     public static final String BIN_DIR_PROPERTY = "choreoscope.rabbitmq.bin-dir";
     public static final String USER = "guest";
     public static final String PASSWORD = "guest";
-    /** RabbitMQ's default port of the stream protocol. */
-    public static final int DEFAULT_STREAM_PORT = 5552;
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRabbitMq.class);
     private static final String LOOPBACK = "127.0.0.1";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
@@ -60,7 +57,6 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
     private final boolean temporary;
     private final int amqpPort;
     private final int managementPort;
-    private final int streamPort;
     private final int epmdPort;
     private final int distPort;
     private final String nodeName;
@@ -71,13 +67,12 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
     private Thread shutdownHook;
     private volatile boolean running;
 
-    private EmbeddedRabbitMq(Path binDir, Path dir, boolean temporary, int amqpPort, int managementPort, int streamPort) {
+    private EmbeddedRabbitMq(Path binDir, Path dir, boolean temporary, int amqpPort, int managementPort) {
         this.binDir = binDir;
         this.dir = dir;
         this.temporary = temporary;
         this.amqpPort = amqpPort;
         this.managementPort = managementPort;
-        this.streamPort = streamPort;
         this.epmdPort = freePort();
         this.distPort = freePort();
         this.nodeName = "choreoscope" + amqpPort + "@localhost";
@@ -87,7 +82,7 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
     public static EmbeddedRabbitMq start() {
         try {
             EmbeddedRabbitMq r = new EmbeddedRabbitMq(locateBinaries(), Files.createTempDirectory("choreoscope-rabbitmq-"),
-                    true, freePort(), freePort(), freePort());
+                    true, freePort(), freePort());
             r.startBroker();
             return r;
         } catch (IOException e) {
@@ -96,22 +91,16 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
     }
 
     /**
-     * Starts a broker on the given ports keeping its data in {@code dir} across runs (the demo: 5672 and 15672), the
-     * stream protocol on RabbitMQ's default 5552. The directory is kept on {@link #close()}.
+     * Starts a broker on the given ports keeping its data in {@code dir} across runs (the demo: 5672 and 15672).
+     * The directory is kept on {@link #close()}.
      */
     public static EmbeddedRabbitMq start(Path dir, int amqpPort, int managementPort) {
-        return start(dir, amqpPort, managementPort, DEFAULT_STREAM_PORT);
-    }
-
-    /** As {@link #start(Path, int, int)}, with the stream protocol's listener on {@code streamPort}. */
-    public static EmbeddedRabbitMq start(Path dir, int amqpPort, int managementPort, int streamPort) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
-        EmbeddedRabbitMq r = new EmbeddedRabbitMq(locateBinaries(), dir.toAbsolutePath(), false, amqpPort, managementPort,
-                streamPort);
+        EmbeddedRabbitMq r = new EmbeddedRabbitMq(locateBinaries(), dir.toAbsolutePath(), false, amqpPort, managementPort);
         r.startBroker();
         return r;
     }
@@ -122,11 +111,6 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
 
     public int managementPort() {
         return managementPort;
-    }
-
-    /** The stream protocol's port ({@code rabbitmq_stream} plugin), on 127.0.0.1, advertised as such to clients. */
-    public int streamPort() {
-        return streamPort;
     }
 
     /** {@code amqp://guest:guest@127.0.0.1:<port>/%2F} (the default virtual host, {@code /}). */
@@ -243,8 +227,7 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "EmbeddedRabbitMq[amqp " + LOOPBACK + ":" + amqpPort + ", management " + managementPort + ", stream "
-                + streamPort + ", " + dir + "]";
+        return "EmbeddedRabbitMq[amqp " + LOOPBACK + ":" + amqpPort + ", management " + managementPort + ", " + dir + "]";
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -256,16 +239,11 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
                     "listeners.tcp.default = " + LOOPBACK + ":" + amqpPort,
                     "management.tcp.port = " + managementPort,
                     "management.tcp.ip = " + LOOPBACK,
-                    // The stream protocol: clients connect to the host and port the broker advertises in its metadata
-                    // (by default the machine's host name), so both are pinned to this listener.
-                    "stream.listeners.tcp.1 = " + LOOPBACK + ":" + streamPort,
-                    "stream.advertised_host = " + LOOPBACK,
-                    "stream.advertised_port = " + streamPort,
                     // Tests and the demo publish in bursts on a shared machine: no flow-control surprises from disk.
                     "disk_free_limit.absolute = 50MB",
                     "vm_memory_high_watermark.relative = 0.6",
                     ""));
-            Files.writeString(dir.resolve("enabled_plugins"), "[rabbitmq_management,rabbitmq_stream].\n");
+            Files.writeString(dir.resolve("enabled_plugins"), "[rabbitmq_management].\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the RabbitMQ configuration", e);
         }

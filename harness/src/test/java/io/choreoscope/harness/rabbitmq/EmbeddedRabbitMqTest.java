@@ -35,13 +35,6 @@ class EmbeddedRabbitMqTest {
                 assertThat(new String(got.getBody(), StandardCharsets.UTF_8)).isEqualTo("hello");
             }
             assertThat(rabbit.management("GET", "/overview", null)).contains("\"rabbitmq_version\":\"3.");
-            // The stream plugin is on, listening on its own free port (its client is tested in collectors).
-            assertThat(rabbit.streamPort()).isNotIn(5552, amqpPort, rabbit.managementPort());
-            assertThat(rabbit.management("GET", "/overview", null))
-                    .contains("\"protocol\":\"stream\",\"ip_address\":\"127.0.0.1\",\"port\":" + rabbit.streamPort());
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.connect(new java.net.InetSocketAddress("127.0.0.1", rabbit.streamPort()), 2_000);
-            }
             assertThat(rabbit.ctl("trace_on")).contains("Starting tracing");
 
             // An outage and its end, in place: listeners close, then come back.
