@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 
 import io.choreoscope.inference.InstanceGraphBuilder;
+import io.choreoscope.model.Beside;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
 import io.choreoscope.model.SpanReader;
@@ -94,18 +94,6 @@ public class InstanceController {
         this.executor = executor;
     }
 
-    /** The result of a read started beside another; its failure is the caller's. */
-    private static <T> T joined(CompletableFuture<T> read) {
-        try {
-            return read.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw e;
-        }
-    }
-
     @Get("/instances")
     @Operation(summary = "Instances active in a window, newest last event first, with cursor pagination",
             description = "An instance is in the window when it started before `to` and its last event is at or after `from`.")
@@ -169,7 +157,7 @@ public class InstanceController {
         List<String> ids = idsOf(s);
         DetailRead d;
         if (ids.equals(guess)) {
-            d = joined(guessed);
+            d = Beside.joined(guessed);
         } else {
             guessed.cancel(false);
             d = detail(ids, n, max);
@@ -206,7 +194,7 @@ public class InstanceController {
                 : CompletableFuture.supplyAsync(() -> events.countEventsOf(ids), executor);
         List<Observation> heads = headRows.stream().map(EventExcerpt::event).toList();
         List<Span> joined = spans.spansOf(ids, heads);
-        return new DetailRead(pageRows, heads, joined, joined(total));
+        return new DetailRead(pageRows, heads, joined, Beside.joined(total));
     }
 
     @Get("/instances/{correlationId}/events")
@@ -229,7 +217,7 @@ public class InstanceController {
         List<String> ids = idsOf(s);
         CompletableFuture<Long> total = CompletableFuture.supplyAsync(() -> events.countEventsOf(ids), executor);
         List<EventExcerpt> rows = events.eventPage(ids, after, n + 1, max);
-        return page(rows, n, max, joined(total));
+        return page(rows, n, max, Beside.joined(total));
     }
 
     /**

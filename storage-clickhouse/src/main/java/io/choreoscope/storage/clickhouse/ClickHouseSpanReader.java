@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
+import io.choreoscope.model.Beside;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
 import io.choreoscope.model.SpanReader;
@@ -144,24 +144,12 @@ public final class ClickHouseSpanReader implements SpanReader {
             namedIds.cancel(false);
             throw e;
         }
-        Set<List<String>> missing = new LinkedHashSet<>(joined(namedIds));
+        Set<List<String>> missing = new LinkedHashSet<>(Beside.joined(namedIds));
         for (Span s : found) {
             missing.remove(List.of(s.traceId(), s.spanId()));
         }
         found.addAll(byKeys(new ArrayList<>(missing)));
         return found;
-    }
-
-    /** The result of a statement run beside another, its failure rethrown as it was. */
-    private static <T> T joined(CompletableFuture<T> read) {
-        try {
-            return read.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw e;
-        }
     }
 
     /**
