@@ -1,6 +1,7 @@
 package io.choreoscope.harness.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -210,6 +211,45 @@ public abstract class FlowWindowContract {
         assertThat(windows.model("OrderPlaced", T.minusSeconds(7200), T).instances()).isZero();
         assertThat(windows.model("OrderPlaced", T.minusSeconds(7200), T).transitions()).isEmpty();
         assertThat(windows.variants("OrderPlaced", T.minusSeconds(7200), T, 10)).isEmpty();
+    }
+
+    /**
+     * Each instance is taken by its newest row, as live inference rewrites it: a's start moved before the window (a late
+     * earlier event), b gained a step and failed. Neither older row may stand for its instance.
+     */
+    @Test
+    protected void aWindowTakesEachInstanceByItsNewestRow() throws Exception {
+        List<Observation> a = new ArrayList<>(List.of(event("a", "OrderPlaced", T.plusSeconds(10), 0),
+                event("a", "PaymentCaptured", T.plusSeconds(20), 1)));
+        List<Observation> b = new ArrayList<>(List.of(event("b", "OrderPlaced", T.plusSeconds(30), 2)));
+        events.accept(a);
+        events.accept(b);
+        instances.write(List.of(instanceRow("a", Set.of("a"), "OrderPlaced", InstanceState.RUNNING, a),
+                instanceRow("b", Set.of("b"), "OrderPlaced", InstanceState.RUNNING, b)));
+        a.add(event("a", "CartCreated", T.minusSeconds(60), 3));
+        b.add(event("b", "PaymentFailed", T.plusSeconds(40), 4));
+        events.accept(List.of(a.get(2), b.get(1)));
+        instances.write(List.of(instanceRow("a", Set.of("a"), "OrderPlaced", InstanceState.COMPLETED, a),
+                instanceRow("b", Set.of("b"), "OrderPlaced", InstanceState.FAILED, b)));
+
+        FlowModel m = windows.model("OrderPlaced", T, T.plusSeconds(3600));
+
+        assertThat(m.instances()).isEqualTo(1);
+        assertThat(dfgOf(m)).isEqualTo(Map.of("OrderPlaced -> PaymentFailed", 1L));
+        List<Variant> variants = windows.variants("OrderPlaced", T, T.plusSeconds(3600), 10);
+        assertThat(variants).singleElement().satisfies(v -> {
+            assertThat(v.steps()).containsExactly("OrderPlaced", "PaymentFailed");
+            assertThat(v.outcomes()).isEqualTo(Map.of(InstanceState.FAILED, 1L));
+        });
+        assertThat(windows.variantInstances("OrderPlaced", T, T.plusSeconds(3600), variants.get(0).id(), 10))
+                .containsExactly("b");
+        assertThat(windows.eventLog("OrderPlaced", T, T.plusSeconds(3600), 10))
+                .extracting(FlowWindowReader.LogEvent::caseId, FlowWindowReader.LogEvent::activity)
+                .containsExactly(tuple("b", "OrderPlaced"),
+                        tuple("b", "PaymentFailed"));
+        FlowModel before = windows.model("OrderPlaced", T.minusSeconds(3600), T);
+        assertThat(before.instances()).isEqualTo(1);
+        assertThat(dfgOf(before)).isEqualTo(Map.of("CartCreated -> OrderPlaced", 1L, "OrderPlaced -> PaymentCaptured", 1L));
     }
 
     @Test

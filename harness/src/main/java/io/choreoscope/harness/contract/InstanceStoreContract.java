@@ -1,6 +1,7 @@
 package io.choreoscope.harness.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import java.nio.charset.StandardCharsets;
@@ -260,6 +261,23 @@ public abstract class InstanceStoreContract {
                 .isEmpty();
         assertThat(reader.find(new InstanceQuery("Other", null, T, T.plus(HOUR), null, null, null, null, 10))).isEmpty();
         assertThat(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), "Order'Placed", null, null, null, 10))).isEmpty();
+    }
+
+    /** The listing, like the KPIs, takes each instance by its newest row: filters never match an older one. */
+    @Test
+    protected void findMatchesTheNewestRowOfEachInstanceOnly() {
+        write(instance("was-stuck").state(InstanceState.STUCK).last(T.plusSeconds(60)),
+                instance("ended-before").started(T.minus(HOUR)).last(T.minusSeconds(1)));
+        write(instance("was-stuck").state(InstanceState.COMPLETED).last(T.plusSeconds(90))
+                        .types("OrderPlaced", "OrderShipped"),
+                instance("ended-before").state(InstanceState.FAILED).started(T.minus(HOUR)).last(T.plusSeconds(30)));
+
+        assertThat(reader.find(new InstanceQuery(null, InstanceState.STUCK, T, T.plus(HOUR), null, null, null, null, 10)))
+                .isEmpty();
+        assertThat(reader.find(lastHour())).extracting(InstanceSnapshot::correlationId, InstanceSnapshot::state)
+                .containsExactly(tuple("was-stuck", InstanceState.COMPLETED), tuple("ended-before", InstanceState.FAILED));
+        assertThat(ids(reader.find(new InstanceQuery(null, null, T, T.plus(HOUR), "OrderShipped", null, null, null, 10))))
+                .containsExactly("was-stuck");
     }
 
     @Test
@@ -607,6 +625,36 @@ public abstract class InstanceStoreContract {
         assertThat(signup.p50Ms()).isNull();
         assertThat(signup.eventsPerSecond()).isCloseTo(0.01, within(1e-9));
         assertThat(signup.sparkline()).containsExactly(0L, 0L, 0L, 0L, 0L, 1L, 0L, 0L, 0L, 0L);
+    }
+
+    /**
+     * A window counts each instance by its newest row, whatever its older rows were: a store may narrow the window
+     * before it picks the newest row, but never so that an older row stands for its instance. The rows are those live
+     * inference writes, each as wide as the one before or wider (a late earlier event moves the start back).
+     */
+    @Test
+    protected void flowSummariesCountEachInstanceByItsNewestRow() {
+        Instant to = T.plusSeconds(100);
+        write(instance("moved-out").started(T.plusSeconds(5)),
+                instance("finished").started(T.plusSeconds(10)));
+        // a late earlier event moved moved-out's start before the window
+        write(instance("moved-out").state(InstanceState.COMPLETED).started(T.minusSeconds(30)).last(T.plusSeconds(8))
+                        .types("OrderPlaced", "PaymentCaptured", "OrderShipped"),
+                instance("finished").state(InstanceState.FAILED).started(T.plusSeconds(10)).last(T.plusSeconds(13))
+                        .types("OrderPlaced", "PaymentFailed"));
+
+        FlowSummary orders = kpis.flowSummaries(T, to, 10).get(0);
+
+        assertThat(orders.started()).isOne();
+        assertThat(List.of(orders.running(), orders.completed(), orders.compensated(), orders.failed(), orders.stuck()))
+                .containsExactly(0L, 0L, 0L, 1L, 0L);
+        assertThat(orders.p50Ms()).isEqualTo(3000L);
+        assertThat(orders.eventsPerSecond()).isCloseTo(2 / 100.0, within(1e-9));
+        assertThat(orders.sparkline()).containsExactly(0L, 1L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+        FlowSummary before = kpis.flowSummaries(T.minus(HOUR), T, 10).get(0);
+        assertThat(before.started()).isOne();
+        assertThat(before.completed()).isOne();
+        assertThat(before.p50Ms()).isEqualTo(38_000L);
     }
 
     @Test

@@ -2,9 +2,7 @@ package io.choreoscope.storage.clickhouse;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import io.choreoscope.model.FlowKpiReader;
 import io.choreoscope.model.api.FlowSummary;
@@ -24,26 +22,25 @@ public final class ClickHouseFlowKpiReader implements FlowKpiReader {
     /**
      * KPIs per flow of the instances started in [{@code from}, {@code to}), with a sparkline of
      * {@code buckets} equal buckets. Throughput counts the events of those instances.
+     *
+     * <p>One pass over the window's instances: counted per flow and sparkline bucket, then per flow, the duration
+     * percentiles merged from the buckets' states. The window is narrowed before {@code FINAL} folds the versions
+     * ({@link ClickHouseInstanceReader#overlapping}); "started at or after from" applies to the newest row after it.
      */
     @Override
     public List<FlowSummary> flowSummaries(Instant from, Instant to, int buckets) {
         long windowMs = Math.max(1, to.toEpochMilli() - from.toEpochMilli());
         long bucketMs = Math.max(1, (windowMs + buckets - 1) / buckets);
-        Map<String, long[]> spark = new HashMap<>();
-        sql.query("SELECT flow, intDiv(toUnixTimestamp64Milli(started_at) - ?, ?) AS b, count() FROM " + db
-                + ".instances FINAL WHERE started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS
-                + " GROUP BY flow, b", rs -> {
-                    long[] s = spark.computeIfAbsent(rs.getString(1), k -> new long[buckets]);
-                    int b = (int) Math.min(buckets - 1, Math.max(0, rs.getLong(2)));
-                    s[b] += rs.getLong(3);
-                    return null;
-                }, from.toEpochMilli(), bucketMs, from, to);
-        return sql.query("SELECT flow, count(), countIf(state = 'RUNNING'), countIf(state = 'COMPLETED'), "
-                + "countIf(state = 'COMPENSATED'), countIf(state = 'FAILED'), countIf(state = 'STUCK'), sum(event_count), "
-                + "countIf(state IN " + TERMINAL + "), "
-                + "quantilesIf(0.5, 0.95, 0.99)(toUnixTimestamp64Milli(last_event_at) - toUnixTimestamp64Milli(started_at), state IN " + TERMINAL + ") "
-                + "FROM " + db + ".instances FINAL WHERE started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS
-                + " GROUP BY flow ORDER BY flow", rs -> {
+        String duration = "toUnixTimestamp64Milli(last_event_at) - toUnixTimestamp64Milli(started_at)";
+        return sql.query("SELECT flow, sum(n), sum(running), sum(completed), sum(compensated), sum(failed), sum(stuck), "
+                + "sum(events), sum(finished), quantilesMerge(0.5, 0.95, 0.99)(q), groupArray(b), groupArray(n) FROM ("
+                + "SELECT flow, intDiv(toUnixTimestamp64Milli(started_at) - ?, ?) AS b, count() AS n, "
+                + "countIf(state = 'RUNNING') AS running, countIf(state = 'COMPLETED') AS completed, "
+                + "countIf(state = 'COMPENSATED') AS compensated, countIf(state = 'FAILED') AS failed, "
+                + "countIf(state = 'STUCK') AS stuck, sum(event_count) AS events, countIf(state IN " + TERMINAL + ") AS finished, "
+                + "quantilesStateIf(0.5, 0.95, 0.99)(" + duration + ", state IN " + TERMINAL + ") AS q "
+                + "FROM " + ClickHouseInstanceReader.overlapping(db) + " WHERE started_at >= " + SqlRunner.TS
+                + " GROUP BY flow, b) GROUP BY flow ORDER BY flow", rs -> {
                     String flow = rs.getString(1);
                     long completed = rs.getLong(4);
                     long compensated = rs.getLong(5);
@@ -60,7 +57,12 @@ public final class ClickHouseFlowKpiReader implements FlowKpiReader {
                         p95 = Math.round(q[1]);
                         p99 = Math.round(q[2]);
                     }
-                    long[] s = spark.getOrDefault(flow, new long[buckets]);
+                    long[] b = Json.read(rs.getString(11), long[].class);
+                    long[] n = Json.read(rs.getString(12), long[].class);
+                    long[] s = new long[buckets];
+                    for (int i = 0; i < b.length; i++) {
+                        s[(int) Math.min(buckets - 1, Math.max(0, b[i]))] += n[i];
+                    }
                     List<Long> sparkline = new ArrayList<>();
                     for (long v : s) {
                         sparkline.add(v);
@@ -68,7 +70,7 @@ public final class ClickHouseFlowKpiReader implements FlowKpiReader {
                     return new FlowSummary(flow, windowMs / 1000, rs.getLong(8) * 1000.0 / windowMs, rs.getLong(2),
                             rs.getLong(3), completed, compensated, failed, stuck,
                             decided == 0 ? null : (double) completed / decided, p50, p95, p99, sparkline);
-                }, from, to);
+                }, from.toEpochMilli(), bucketMs, from, to, from);
     }
 
     private static double[] doubles(String array) {

@@ -36,7 +36,6 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
     /** A row whose steps are whole in {@code instances} (V011): read from there, not from {@code events}. */
     static final String STEPS_STORED = "dropped_events = 0 AND notEmpty(step_offsets)"
             + " AND length(step_offsets) = length(event_types)";
-    private static final String WINDOW = "flow = ? AND started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS;
 
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
     };
@@ -45,17 +44,24 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
 
     private final SqlRunner sql;
     private final String db;
+    /**
+     * The newest rows of the flow's instances started in the window: "{@code FROM} " this, then conditions starting
+     * with AND. Parameters: from, to, flow, from ({@link #windowParams}). The window's overlap is narrowed before
+     * {@code FINAL} ({@link ClickHouseInstanceReader#overlapping}), the rest applies to the newest row.
+     */
+    private final String window;
 
     public ClickHouseFlowWindowReader(SqlRunner sql) {
         this.sql = sql;
         this.db = sql.store().database();
+        this.window = ClickHouseInstanceReader.overlapping(db) + " WHERE flow = ? AND started_at >= " + SqlRunner.TS;
     }
 
     /**
      * One row per instance started in the window whose row matches {@code filter} (a condition on {@code instances},
      * starting with AND, or empty): {@code cid}, {@code state} and {@code evs}, its events as (ts, partition, offset,
      * topic, event_type, source_service, event_id) in order (timestamp, partition, offset, topic), read from
-     * {@code events}. Parameters: flow, from, to, flow, from, to.
+     * {@code events}. Parameters: (from, to, flow, from) twice.
      *
      * <p>Events are grouped per stored correlation ID first (one pass over the primary-key ranges of the window's
      * IDs), then the small per-ID arrays are joined to their instance (several linked IDs make one instance). Two
@@ -65,24 +71,24 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
      * GROUP BY over a per-row key (docs/BENCHMARKS.md).
      */
     private String traces(String filter) {
-        String window = WINDOW + filter;
+        String rows = window + filter;
         return "SELECT cid, state, arraySort(x -> (x.1, x.2, x.3, x.4), arrayFilter((x, i) -> x.7 = '' OR i = 1"
                 + " OR byId[i - 1].7 != x.7, byId, arrayEnumerate(byId))) AS evs FROM ("
                 + " SELECT l.cid AS cid, any(l.state) AS state,"
                 + " arraySort(x -> (x.7, x.1, x.2, x.3, x.4), arrayDistinct(groupArrayArray(g.evs))) AS byId FROM ("
                 + "  SELECT correlation_id AS id,"
                 + "  groupArray((ts, partition, offset, topic, event_type, source_service, event_id)) AS evs"
-                + "  FROM " + db + ".events WHERE correlation_id IN (SELECT arrayJoin(linked_ids) FROM " + db
-                + ".instances FINAL WHERE " + window + ") GROUP BY correlation_id) AS g"
-                + " INNER JOIN (SELECT correlation_id AS cid, state, arrayJoin(linked_ids) AS lid FROM " + db
-                + ".instances FINAL WHERE " + window + ") AS l ON g.id = l.lid GROUP BY cid)";
+                + "  FROM " + db + ".events WHERE correlation_id IN (SELECT arrayJoin(linked_ids)"
+                + " FROM " + rows + ") GROUP BY correlation_id) AS g"
+                + " INNER JOIN (SELECT correlation_id AS cid, state, arrayJoin(linked_ids) AS lid"
+                + " FROM " + rows + ") AS l ON g.id = l.lid GROUP BY cid)";
     }
 
     /**
      * One row per instance started in the window: {@code cid}, {@code state}, {@code types} (its steps' event types
      * in order), {@code d} (ms from each step to the next), {@code dur} (ms from the first step to the last) and
      * {@code last} (the last step's time, epoch ms). From the instance row when it holds its steps' times, else from
-     * {@code events} ({@link #traces}). Parameters: (flow, from, to) {@link #STEPS_WINDOWS} times.
+     * {@code events} ({@link #traces}). Parameters: (from, to, flow, from) {@link #STEPS_WINDOWS} times.
      */
     private String steps() {
         String fromEvents = "SELECT cid, state, CAST(arrayMap(x -> x.5, evs) AS Array(LowCardinality(String))) AS types,"
@@ -93,22 +99,23 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
                 + " CAST(arrayPopFront(arrayDifference(step_offsets)) AS Array(Int64)) AS d,"
                 + " toInt64(step_offsets[-1]) - toInt64(step_offsets[1]) AS dur,"
                 + " toUnixTimestamp64Milli(started_at) + toInt64(step_offsets[-1]) AS last"
-                + " FROM " + db + ".instances FINAL WHERE " + WINDOW + " AND " + STEPS_STORED
+                + " FROM " + window + " AND " + STEPS_STORED
                 + " UNION ALL " + fromEvents + traces(" AND NOT (" + STEPS_STORED + ")") + ")";
     }
 
     /** How many times {@link #steps} binds the window. */
     private static final int STEPS_WINDOWS = 3;
 
-    /** (flow, from, to) {@code windows} times, then {@code more}. */
+    /** (from, to, flow, from) {@code windows} times (the parameters of {@link #window}), then {@code more}. */
     private static Object[] windowParams(int windows, String flow, Instant from, Instant to, Object... more) {
-        Object[] p = new Object[3 * windows + more.length];
+        Object[] p = new Object[4 * windows + more.length];
         for (int i = 0; i < windows; i++) {
-            p[3 * i] = flow;
-            p[3 * i + 1] = from;
-            p[3 * i + 2] = to;
+            p[4 * i] = from;
+            p[4 * i + 1] = to;
+            p[4 * i + 2] = flow;
+            p[4 * i + 3] = from;
         }
-        System.arraycopy(more, 0, p, 3 * windows, more.length);
+        System.arraycopy(more, 0, p, 4 * windows, more.length);
         return p;
     }
 

@@ -29,14 +29,16 @@ public final class ClickHouseSuspectReader implements SuspectReader {
     @Override
     public Counts valueCounts(String flow, Instant from, Instant to, int maxPerOutcome, long minBad, int maxValues,
                               String excludeTopicRegex) {
-        String window = " FROM " + db + ".instances FINAL WHERE flow = ? AND started_at >= " + SqlRunner.TS
-                + " AND started_at < " + SqlRunner.TS + " AND state IN ('STUCK', 'FAILED', 'COMPLETED')";
+        // The flow's finished or stuck instances started in the window, by their newest row (parameters: from, to, flow,
+        // from), the window's overlap narrowed before FINAL as for the other windows over instances.
+        String window = " FROM " + ClickHouseInstanceReader.overlapping(db) + " WHERE flow = ? AND started_at >= "
+                + SqlRunner.TS + " AND state IN ('STUCK', 'FAILED', 'COMPLETED')";
         long[] totals = new long[2];
         sql.query("SELECT countIf(state IN ('STUCK', 'FAILED')), countIf(state = 'COMPLETED')" + window, rs -> {
             totals[0] = rs.getLong(1);
             totals[1] = rs.getLong(2);
             return null;
-        }, flow, from, to);
+        }, from, to, flow, from);
         long bad = Math.min(totals[0], maxPerOutcome);
         long good = Math.min(totals[1], maxPerOutcome);
         boolean sampled = totals[0] > maxPerOutcome || totals[1] > maxPerOutcome;
@@ -70,7 +72,7 @@ public final class ClickHouseSuspectReader implements SuspectReader {
                 + " GROUP BY step, source, field, v HAVING b >= ? ORDER BY b DESC, step, source, field, v LIMIT ?";
         List<ValueCount> values = sql.query(text, rs -> new ValueCount(rs.getString(1), Source.valueOf(rs.getString(2)),
                 rs.getString(3), rs.getString(4), rs.getLong(5), rs.getLong(6)),
-                flow, from, to, (long) maxPerOutcome, "^(?:" + excludeTopicRegex + ")$", minBad, (long) maxValues);
+                from, to, flow, from, (long) maxPerOutcome, "^(?:" + excludeTopicRegex + ")$", minBad, (long) maxValues);
         return new Counts(bad, good, sampled, values);
     }
 }
