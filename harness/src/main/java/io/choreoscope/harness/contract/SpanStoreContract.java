@@ -1,6 +1,7 @@
 package io.choreoscope.harness.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -141,6 +142,31 @@ public abstract class SpanStoreContract {
 
         assertThat(reader.trace(TRACE)).hasSize(2);
         assertThat(reader.spansOf("order-1")).extracting(Span::spanId).containsExactly("2222222222222222");
+    }
+
+    /**
+     * A span stored again with other content (an exporter that re-sends an edited span): the trace and an instance's
+     * joined spans show the copy stored last, the same one in both reads.
+     */
+    @Test
+    protected void aSpanStoredAgainWithOtherContentShowsItsLastCopyInEveryRead() throws Exception {
+        events.accept(List.of(Observation.builder("orders", 0, 5, T).correlationId("order-1").traceId(TRACE).build()));
+        Span first = plain(TRACE, "2222222222222222", null, "SERVER");
+        Span edited = new Span(TRACE, "2222222222222222", null, "orders", "edited", "SERVER", T, 2_000_000, "ERROR",
+                Map.of("k", "v"), null, null, null, null, null, null);
+        sink.accept(List.of(first, plain(TRACE, "3333333333333333", "2222222222222222", "CLIENT")));
+        sink.accept(List.of(edited));
+
+        assertThat(reader.trace(TRACE)).extracting(Span::spanId, Span::name)
+                .containsExactly(tuple("2222222222222222", "edited"), tuple("3333333333333333", "op 3333333333333333"));
+        assertThat(reader.spansOf("order-1")).extracting(Span::spanId, Span::name)
+                .containsExactly(tuple("2222222222222222", "edited"), tuple("3333333333333333", "op 3333333333333333"));
+
+        sink.accept(List.of(first)); // the first content again, stored last now
+
+        assertThat(reader.trace(TRACE)).extracting(Span::name).containsExactly("op 2222222222222222", "op 3333333333333333");
+        assertThat(reader.spansOf("order-1")).extracting(Span::name)
+                .containsExactly("op 2222222222222222", "op 3333333333333333");
     }
 
     @Test
