@@ -3,8 +3,6 @@ package io.choreoscope.ingest;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.function.ToDoubleFunction;
 
 import io.choreoscope.collectors.kafka.KafkaConfig;
@@ -17,7 +15,6 @@ import io.choreoscope.live.ObservationPublisher;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.InstanceReader;
 import io.choreoscope.model.InstanceWriter;
-import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
 import io.choreoscope.model.SinkUnavailableException;
 import io.choreoscope.model.SpanSink;
@@ -36,13 +33,14 @@ import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 
 /**
- * Wires what happens to a stored batch: the sinks the collectors see write to the store (the
+ * Wires what happens to a batch: the sinks the collectors see write to the store (the
  * {@value ObservationSink#STORE} sinks of the storage module, which migrate the schema before their first write) inside
- * a self-tracing span, then hand the batch to live inference in this process (role {@code all}) and/or to
- * the observations topic for remote inference workers (role {@code collector}). A batch handed to live inference in
- * this process may be committed by the tap only once inference persisted what it touched
- * ({@link ObservationSink#acceptForCommit}); a crash before that makes the tap read it again. The {@link SpanSink} bean
- * is what starts the OTLP receiver. Storage is reached only through the model's interfaces.
+ * a self-tracing span, hand the batch to live inference in this process (role {@code all}; as it is stored, not after:
+ * {@link StoreBesideLive}) and/or, once stored, to the observations topic for remote inference workers (role
+ * {@code collector}). A batch handed to live inference in this process may be committed by the tap only once it is
+ * stored and inference persisted what it touched ({@link ObservationSink#acceptForCommit}); a crash before that makes
+ * the tap read it again. The {@link SpanSink} bean is what starts the OTLP receiver. Storage is reached only through
+ * the model's interfaces.
  */
 @Factory
 public class StorageFactory {
@@ -51,40 +49,18 @@ public class StorageFactory {
     ObservationSink observationSink(@Named(ObservationSink.STORE) ObservationSink store, SelfTracing tracing,
                                     @Nullable LiveInference live, @Nullable ObservationPublisher publisher,
                                     ServiceIdentity identity) {
-        ObservationSink stored = named(identity,
-                batch -> tracing.traceWrite("events", batch.size(), () -> store.accept(batch)));
-        if (live == null && publisher == null) {
-            return stored;
+        ObservationSink traced = batch -> tracing.traceWrite("events", batch.size(), () -> store.accept(batch));
+        if (live != null) {
+            return new StoreBesideLive(traced, live, publisher, identity);
         }
-        return new ObservationSink() {
-            @Override
-            public void accept(List<Observation> batch) throws SinkUnavailableException {
-                acceptForCommit(batch);
-            }
-
-            /**
-             * Stored, then published (the observations topic is durable once Kafka acknowledged it), then queued for
-             * live inference: committable once inference has persisted the instances the batch touched, so that a
-             * crash with batches still queued loses none of them (the tap reads them again).
-             */
-            @Override
-            public CompletionStage<Void> acceptForCommit(List<Observation> raw) throws SinkUnavailableException {
-                List<Observation> batch = identity.observations(raw);
-                stored.accept(batch);
-                if (publisher != null) {
-                    publisher.publish(batch);
-                }
-                if (live == null) {
-                    return CompletableFuture.completedFuture(null);
-                }
-                try {
-                    return live.offer(batch);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SinkUnavailableException("interrupted while handing a batch to live inference", e);
-                }
-            }
-        };
+        if (publisher == null) {
+            return named(identity, traced);
+        }
+        // Stored, then published: the observations topic is durable once Kafka acknowledged it.
+        return named(identity, batch -> {
+            traced.accept(batch);
+            publisher.publish(batch);
+        });
     }
 
     /**

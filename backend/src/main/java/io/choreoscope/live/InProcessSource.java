@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded layout's source: batches the sink stored in ClickHouse wait in a bounded queue; {@link #offer} waits
- * while it is full (back-pressure on the tap instead of dropping). It owns every partition from the start: opening
+ * The embedded layout's source: batches the sink hands over as it stores them in ClickHouse wait in a bounded queue;
+ * {@link #offer} waits while it is full (back-pressure on the tap instead of dropping). It owns every partition from the start: opening
  * recovers the one engine from ClickHouse, retrying with backoff (200 ms doubling to 5 s) until ClickHouse answers,
  * as there is no other worker to take over. Records the tap stored before a restart but had not committed come
  * again; the engine skips them until the first tick one minute after recovery. A failed step is retried at the next

@@ -17,7 +17,7 @@ import io.choreoscope.model.flow.InstanceState;
 
 /**
  * Live inference inside the process that taps (the embedded layout): the {@link LiveLoop} over an
- * {@link InProcessSource}. Batches arrive from the sink after ClickHouse stored them and wait in a bounded queue
+ * {@link InProcessSource}. Batches arrive from the sink as ClickHouse stores them and wait in a bounded queue
  * ({@code queueBatches}); when it is full the sink waits, which pauses the tap: back-pressure instead of dropping.
  * The loop thread first recovers the one engine from ClickHouse, then applies batches, persisting the instances
  * they touched as soon as no further observation batch waits, and ticks every {@code evaluateInterval}
@@ -68,9 +68,9 @@ public final class LiveInference implements AutoCloseable {
     }
 
     /**
-     * Hands a stored batch to the engine; waits while the queue is full. The stage completes once the engine has
-     * applied the batch and persisted the instances it touched (at the next tick after it was applied); it stays
-     * incomplete if the process stops first.
+     * Hands a batch to the engine (the sink stores it meanwhile); waits while the queue is full. The stage completes
+     * once the engine has applied the batch and persisted the instances it touched (at the next tick after it was
+     * applied); it stays incomplete if the process stops first.
      */
     public CompletionStage<Void> offer(List<Observation> batch) throws InterruptedException {
         return source.offerObservations(batch);

@@ -5,21 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.choreoscope.model.InstanceQuery;
 import io.choreoscope.model.InstanceReader;
 import io.choreoscope.model.InstanceRecord;
-import io.choreoscope.model.InstanceWriter;
-import io.choreoscope.model.flow.DependencyMap;
-import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.flow.InstanceState;
 import io.choreoscope.model.flow.StepSequence;
@@ -37,7 +29,7 @@ class PendingFirstInstanceReaderTest {
     private static final Instant T = Instant.parse("2026-12-04T10:00:00Z");
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final Store store = new Store();
+    private final FakeInstanceStore store = new FakeInstanceStore();
     private final InstanceWriteBehind behind = new InstanceWriteBehind("test", store, 1_000);
     private final InstanceReader api = new PendingFirstInstanceReader(behind, store);
 
@@ -145,69 +137,5 @@ class PendingFirstInstanceReaderTest {
         assertThat(api.stuck(null, 10)).isEmpty();
         assertThat(api.recoverable(null, T, T, 10)).isEmpty();
         assertThat(store.listReads.get()).isEqualTo(3);
-    }
-
-    /**
-     * Instance rows in a map, newest write wins, kept as {@link InstanceSnapshot#stored()}; {@code byId} by primary ID,
-     * else the newest row naming the ID (the store's rules, {@code InstanceStoreContract}). Inserts wait at the gate
-     * while {@code hold} is set.
-     */
-    private static final class Store implements InstanceWriter, InstanceReader {
-        final Map<String, InstanceSnapshot> rows = new ConcurrentHashMap<>();
-        final Semaphore gate = new Semaphore(0);
-        final AtomicInteger attempts = new AtomicInteger();
-        final AtomicInteger reads = new AtomicInteger();
-        final AtomicInteger listReads = new AtomicInteger();
-        volatile boolean hold;
-
-        @Override
-        public void write(List<InstanceRecord> batch) {
-            attempts.incrementAndGet();
-            if (hold) {
-                gate.acquireUninterruptibly();
-            }
-            batch.forEach(r -> rows.put(r.snapshot().correlationId(), r.snapshot().stored()));
-        }
-
-        @Override
-        public void writeFlowModels(String owner, List<FlowModel> models, Instant now) {
-        }
-
-        @Override
-        public void retractFlowModels(String owner, Collection<String> flows, Instant now) {
-        }
-
-        @Override
-        public void writeDependencyMap(String owner, DependencyMap map, Instant now) {
-        }
-
-        @Override
-        public Optional<InstanceSnapshot> byId(String id) {
-            reads.incrementAndGet();
-            InstanceSnapshot s = rows.get(id);
-            if (s != null) {
-                return Optional.of(s);
-            }
-            return rows.values().stream().filter(r -> r.linkedIds().contains(id))
-                    .max(java.util.Comparator.comparing(InstanceSnapshot::lastEventAt));
-        }
-
-        @Override
-        public List<InstanceSnapshot> find(InstanceQuery q) {
-            listReads.incrementAndGet();
-            return List.of();
-        }
-
-        @Override
-        public List<InstanceSnapshot> stuck(String flow, int limit) {
-            listReads.incrementAndGet();
-            return List.of();
-        }
-
-        @Override
-        public List<Recoverable> recoverable(Collection<Integer> partitions, Instant recentCut, Instant abandonCut, int max) {
-            listReads.incrementAndGet();
-            return List.of();
-        }
     }
 }
