@@ -10,11 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.storage.clickhouse.ClickHouseConfig;
@@ -139,11 +142,15 @@ public final class ScaleBenchmark {
 
     /** Times R requests (a fifth more, at least 2, first as warm-up), alternating with the anchor when there is one. */
     private record Reads(HttpClient http, String base, String token, EmbeddedClickHouse ch) {
+        private static final Pattern STATE = Pattern.compile("\"state\":\"([A-Z]+)\"");
+
         void time(String label, int requests, IntFunction<String> path, String anchorSql) throws Exception {
             int warmup = Math.max(2, requests / 5);
             long[] api = new long[requests];
             long[] anchor = new long[requests];
             Map<Integer, Integer> statuses = new TreeMap<>();
+            // Per state of the instance answered (the first "state" field), for reads of one instance.
+            Map<String, List<Long>> byState = new TreeMap<>();
             long bytes = 0;
             int minItems = Integer.MAX_VALUE;
             int maxItems = 0;
@@ -167,7 +174,12 @@ public final class ScaleBenchmark {
                     statuses.merge(r.statusCode(), 1, Integer::sum);
                     bytes += r.body().length;
                     // Items answered (instances, hits): each carries one correlationId field.
-                    int items = new String(r.body(), StandardCharsets.UTF_8).split("\"correlationId\"", -1).length - 1;
+                    String body = new String(r.body(), StandardCharsets.UTF_8);
+                    int items = body.split("\"correlationId\"", -1).length - 1;
+                    Matcher state = STATE.matcher(body);
+                    if (label.startsWith("GET /instances/{id}") && state.find()) {
+                        byState.computeIfAbsent(state.group(1), k -> new ArrayList<>()).add(a1 - a0);
+                    }
                     minItems = Math.min(minItems, items);
                     maxItems = Math.max(maxItems, items);
                     if (r.statusCode() == 422 && example == null) {
@@ -178,6 +190,11 @@ public final class ScaleBenchmark {
             double[] a = ApiBenchmark.percentiles(api);
             System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms  answers %s  avg %,d B  items %d-%d%n", label, a[0],
                     a[1], a[2], statuses, bytes / requests, minItems, maxItems);
+            byState.forEach((state, times) -> {
+                double[] t = ApiBenchmark.percentiles(times.stream().mapToLong(Long::longValue).toArray());
+                System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms%n", "  of which " + state + " (" + times.size()
+                        + ")", t[0], t[1], t[2]);
+            });
             if (anchorSql != null) {
                 double[] s = ApiBenchmark.percentiles(anchor);
                 System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms%n", "  anchor: plain scan of the window", s[0], s[1], s[2]);
