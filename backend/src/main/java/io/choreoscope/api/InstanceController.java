@@ -30,6 +30,7 @@ import io.choreoscope.model.api.Page;
 import io.choreoscope.model.api.SearchHit;
 import io.choreoscope.model.flow.InstanceGraph;
 import io.choreoscope.model.flow.InstanceSnapshot;
+import io.choreoscope.model.flow.InstanceState;
 import io.choreoscope.services.StuckDiagnosis;
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.InstanceReader;
@@ -153,14 +154,23 @@ public class InstanceController {
             guessed.cancel(false);
             throw ApiException.notFound("no instance known under '" + correlationId + "'");
         }
-        InstanceSnapshot s = diagnosis.diagnose(row.get());
-        List<String> ids = idsOf(s);
+        InstanceSnapshot stored = row.get();
+        // A stuck instance's cause comes from its records and spans: those the detail reads serve it when they are all
+        // of the instance's (no second read of them); any other instance is diagnosed beside the detail's read.
+        boolean stuck = stored.state() == InstanceState.STUCK;
+        InstanceSnapshot s = stuck ? null : diagnosis.diagnose(stored);
+        List<String> ids = idsOf(stored);
         DetailRead d;
         if (ids.equals(guess)) {
             d = Beside.joined(guessed);
         } else {
             guessed.cancel(false);
             d = detail(ids, n, max);
+        }
+        if (stuck) {
+            // Fewer heads than the graph's bound are all the instance's records (detail).
+            s = d.heads().size() <= StuckDiagnosis.MAX_EVENTS ? diagnosis.diagnose(stored, d.heads(), d.spans())
+                    : diagnosis.diagnose(stored);
         }
         InstanceGraph graph = InstanceGraphBuilder.build(s.correlationId(), d.heads(), d.spans());
         EventPage first = page(d.pageRows(), n, max, d.total());

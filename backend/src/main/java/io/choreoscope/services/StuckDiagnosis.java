@@ -121,11 +121,33 @@ public class StuckDiagnosis {
         List<List<Span>> spansOf = spans.spansOfEach(joins);
         Activity activity = new Activity(recordsOf, clock.instant());
         for (int k = 0; k < stuck.size(); k++) {
-            InstanceSnapshot live = out.get(stuck.get(k));
-            StuckCause cause = StuckCauses.explain(live, live.waitingOn(), recordsOf.get(k), spansOf.get(k), activity);
-            out.set(stuck.get(k), live.withDiagnosis(live.waitingOn(), cause));
+            out.set(stuck.get(k), explained(out.get(stuck.get(k)), recordsOf.get(k), spansOf.get(k), activity));
         }
         return out;
+    }
+
+    /**
+     * As {@link #diagnose}, from the instance's records and spans the caller has read already instead of reading them
+     * again: {@code records} must be every record of the instance (under all its IDs), at most {@link #MAX_EVENTS}, and
+     * {@code joined} the spans joined to them; what {@link #diagnose} reads for it is then the same.
+     */
+    public InstanceSnapshot diagnose(InstanceSnapshot s, List<Observation> records, List<Span> joined) {
+        if (records.size() > MAX_EVENTS) {
+            throw new IllegalArgumentException(records.size() + " records: at most " + MAX_EVENTS + " are diagnosed");
+        }
+        InstanceSnapshot live = live(s);
+        if (s.state() != InstanceState.STUCK) {
+            return live;
+        }
+        List<Observation> ordered = new ArrayList<>(records);
+        ordered.sort(EVENT_ORDER);
+        return explained(live, ordered, joined, new Activity(List.of(ordered), clock.instant()));
+    }
+
+    private static InstanceSnapshot explained(InstanceSnapshot live, List<Observation> records, List<Span> joined,
+                                              Activity activity) {
+        StuckCause cause = StuckCauses.explain(live, live.waitingOn(), records, joined, activity);
+        return live.withDiagnosis(live.waitingOn(), cause);
     }
 
     /** Stuck instances grouped by cause kind and service, largest group first. */

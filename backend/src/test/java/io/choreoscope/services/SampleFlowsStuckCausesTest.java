@@ -135,6 +135,12 @@ class SampleFlowsStuckCausesTest {
             assertThat(snapshot.get("waitingOn").size()).as(snapshot.toString()).isEqualTo(1);
             assertThat(snapshot.get("waitingOn").get(0).asText()).isEqualTo(fault[0]);
             assertCause(snapshot.get("cause"), fault, e.getValue(), snapshot.toString());
+            // the page works the cause out from the records and spans it shows; the list reads them itself
+            JsonNode listed = null;
+            for (JsonNode s : stuck) {
+                listed = s.get("correlationId").asText().equals(e.getValue()) ? s : listed;
+            }
+            assertThat(snapshot.get("cause")).as("page and list of " + e.getValue()).isEqualTo(listed.get("cause"));
         }
     }
 
