@@ -373,6 +373,28 @@ public abstract class InstanceStoreContract {
                 .containsExactly("running-new", "completed-recent");
     }
 
+    @Test
+    protected void recoverableTakesEachInstanceByItsNewestRow() {
+        Instant abandonCut = T;
+        Instant recentCut = T.plus(HOUR);
+        // older row before the abandon cut, newest finished after the recent cut: recovered, finished
+        write(instance("came-back").last(T.minusSeconds(60)),
+                // older row running within the cuts, newest finished before the recent cut: not recovered
+                instance("finished-early").last(T.plusSeconds(60)),
+                // older row unfinished after the abandon cut, newest on another partition: that partition's
+                instance("moved").state(InstanceState.STUCK).last(T.plusSeconds(60)).partition(1));
+        write(instance("came-back").state(InstanceState.COMPLETED).last(T.plusSeconds(4000)).types("OrderPlaced", "OrderShipped"),
+                instance("finished-early").state(InstanceState.COMPLETED).last(T.plusSeconds(120)),
+                instance("moved").state(InstanceState.STUCK).last(T.plusSeconds(90)).partition(2));
+
+        assertThat(reader.recoverable(null, recentCut, abandonCut, 100))
+                .extracting(Recoverable::correlationId, Recoverable::state, Recoverable::eventCount)
+                .containsExactly(tuple("came-back", InstanceState.COMPLETED, 2), tuple("moved", InstanceState.STUCK, 1));
+        assertThat(reader.recoverable(List.of(1), recentCut, abandonCut, 100)).isEmpty();
+        assertThat(reader.recoverable(List.of(2), recentCut, abandonCut, 100)).extracting(Recoverable::correlationId)
+                .containsExactly("moved");
+    }
+
     // --- StateChangeReader ---
 
     @Test

@@ -133,10 +133,15 @@ public final class ClickHouseInstanceReader implements InstanceReader {
      * Instances a live engine should hold again after a restart or a rebalance: of the given partitions
      * (null: all), those not finished with a last event after {@code abandonCut}, plus finished ones with
      * a last event after {@code recentCut}; newest first, at most {@code max}.
+     *
+     * <p>"Last event at or after the abandon cut" is applied before {@code FINAL} folds the versions, so a start after
+     * a long history folds only the recent rows instead of every instance ever stored: like the window's overlap
+     * ({@link #overlapping}), the newest row of an instance meets it whenever an older row does. The state and the
+     * partition apply to the newest row.
      */
     @Override
     public List<Recoverable> recoverable(Collection<Integer> partitions, Instant recentCut, Instant abandonCut, int max) {
-        List<Object> params = new ArrayList<>(List.of(recentCut, abandonCut));
+        List<Object> params = new ArrayList<>(List.of(abandonCut, recentCut));
         String part = "";
         if (partitions != null) {
             if (partitions.isEmpty()) {
@@ -148,8 +153,8 @@ public final class ClickHouseInstanceReader implements InstanceReader {
         params.add(max);
         return sql.query("SELECT correlation_id, toJSONString(linked_ids), state, toUnixTimestamp64Milli(last_event_at), "
                 + "event_count FROM "
-                + db + ".instances FINAL WHERE (last_event_at >= " + SqlRunner.TS + " OR state NOT IN " + TERMINAL
-                + ") AND last_event_at >= " + SqlRunner.TS + part + " ORDER BY last_event_at DESC LIMIT ?",
+                + db + ".instances FINAL PREWHERE last_event_at >= " + SqlRunner.TS + " WHERE (last_event_at >= "
+                + SqlRunner.TS + " OR state NOT IN " + TERMINAL + ")" + part + " ORDER BY last_event_at DESC LIMIT ?",
                 rs -> new Recoverable(rs.getString(1), Json.read(rs.getString(2), STRINGS),
                         InstanceState.valueOf(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5)),
                 params.toArray());
