@@ -156,19 +156,33 @@ public class InstanceController {
         }
         InstanceSnapshot stored = row.get();
         // A stuck instance's cause comes from its records and spans: those the detail reads serve it when they are all
-        // of the instance's (no second read of them); any other instance is diagnosed beside the detail's read.
+        // of the instance's (no second read of them). A stuck instance whose row counts more records than that is
+        // diagnosed from its own reads, beside the detail's; any other instance only needs the cached producers map, here.
         boolean stuck = stored.state() == InstanceState.STUCK;
-        InstanceSnapshot s = stuck ? null : diagnosis.diagnose(stored);
+        CompletableFuture<InstanceSnapshot> diagnosed = !stuck ? CompletableFuture.completedFuture(diagnosis.diagnose(stored))
+                : stored.eventCount() > StuckDiagnosis.MAX_EVENTS
+                ? CompletableFuture.supplyAsync(() -> diagnosis.diagnose(stored), executor) : null;
         List<String> ids = idsOf(stored);
         DetailRead d;
-        if (ids.equals(guess)) {
-            d = Beside.joined(guessed);
-        } else {
-            guessed.cancel(false);
-            d = detail(ids, n, max);
+        try {
+            if (ids.equals(guess)) {
+                d = Beside.joined(guessed);
+            } else {
+                guessed.cancel(false);
+                d = detail(ids, n, max);
+            }
+        } catch (RuntimeException e) {
+            if (diagnosed != null) {
+                diagnosed.cancel(false);
+            }
+            throw e;
         }
-        if (stuck) {
-            // Fewer heads than the graph's bound are all the instance's records (detail).
+        InstanceSnapshot s;
+        if (diagnosed != null) {
+            s = Beside.joined(diagnosed);
+        } else {
+            // Fewer heads than the graph's bound are all the instance's records (detail); more than the row counted
+            // came since it was written: diagnosed after the detail, from reads of its own.
             s = d.heads().size() <= StuckDiagnosis.MAX_EVENTS ? diagnosis.diagnose(stored, d.heads(), d.spans())
                     : diagnosis.diagnose(stored);
         }

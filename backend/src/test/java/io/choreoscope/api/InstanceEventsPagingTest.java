@@ -196,6 +196,55 @@ class InstanceEventsPagingTest {
         assertThat(api.get("/instances/alias-unknown").status()).isEqualTo(404);
     }
 
+    /**
+     * A stuck instance's page works its cause out three ways: from the records its detail read (all of them, up to
+     * the diagnosis's bound), beside the detail from reads of its own (its row counts more records than that), or
+     * after the detail (the row counted fewer than were stored). Each gives the cause the stuck list gives, which reads
+     * the records itself: here the dead-lettered record among the first 500, with its reason. Rows and events are
+     * stored directly (no live inference).
+     */
+    @Test
+    void aStuckInstancesPageGivesTheCauseTheStuckListGivesWhateverItsLength() throws Exception {
+        Instant t0 = Instant.now().minusSeconds(300).truncatedTo(ChronoUnit.MILLIS);
+        Map<String, int[]> cases = Map.of("stuck-short", new int[] {4, 4}, "stuck-long", new int[] {600, 600},
+                "stuck-stale-row", new int[] {600, 3}); // {records stored, records the row counts}
+        List<InstanceRecord> rows = new ArrayList<>();
+        List<Observation> events = new ArrayList<>();
+        long offset = 0;
+        for (Map.Entry<String, int[]> c : cases.entrySet()) {
+            String id = c.getKey();
+            int n = c.getValue()[0];
+            for (int i = 0; i < n; i++) {
+                boolean dead = i == 2;
+                events.add(Observation.builder(dead ? "paging-stuck.DLT" : "paging-stuck", 0, offset++, t0.plusMillis(i))
+                        .correlationId(id).eventType(i == 0 ? "StuckFlow" : "Step" + (i % 3)).sourceService("svc")
+                        .headers(dead ? List.of(Header.of("kafka_dlt-exception-message", "card declined for " + id))
+                                : List.of())
+                        .payload(("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8)).build());
+            }
+            int counted = c.getValue()[1];
+            InstanceSnapshot snapshot = new InstanceSnapshot(id, Set.of(id), "StuckFlow", InstanceState.STUCK,
+                    "idle", t0, t0.plusMillis(counted - 1), counted, 0, "Step1", "svc", List.of(), List.of());
+            rows.add(new InstanceRecord(snapshot, StepSequence.at(t0, List.of("StuckFlow")), 0, t0, Instant.now()));
+        }
+        app.getBean(ObservationSink.class, Qualifiers.byName(ObservationSink.STORE)).accept(events);
+        app.getBean(InstanceWriter.class).write(rows);
+
+        JsonNode stuck = api.ok("/stuck?flow=StuckFlow&limit=10");
+        assertThat(stuck).hasSize(3);
+        for (JsonNode listed : stuck) {
+            String id = listed.get("correlationId").asText();
+            assertThat(listed.get("cause").get("kind").asText()).as(id).isEqualTo("DEAD_LETTERED");
+            assertThat(listed.get("cause").toString()).as(id).contains("card declined for " + id);
+            for (String max : List.of("0", "100")) {
+                ApiClient.Answer d = api.get("/instances/" + id + "?limit=10&maxPayloadBytes=" + max);
+                assertThat(d.status()).as(d.text()).isEqualTo(200);
+                assertThat(d.body().get("snapshot").get("cause")).as(id + " page and list").isEqualTo(listed.get("cause"));
+                assertThat(d.body().get("eventsTotal").asLong()).as(id).isEqualTo(cases.get(id)[0]);
+            }
+        }
+    }
+
     /** More events than the graph covers: the graph holds its bound, the total and the page are still the whole instance's. */
     @Test
     void anInstanceLongerThanTheGraphsBoundIsCountedWholeWithAndWithoutPayloads() {
