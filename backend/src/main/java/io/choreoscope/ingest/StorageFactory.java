@@ -50,17 +50,12 @@ public class StorageFactory {
                                     @Nullable LiveInference live, @Nullable ObservationPublisher publisher,
                                     ServiceIdentity identity) {
         ObservationSink traced = batch -> tracing.traceWrite("events", batch.size(), () -> store.accept(batch));
-        if (live != null) {
-            return new StoreBesideLive(traced, live, publisher, identity);
-        }
-        if (publisher == null) {
-            return named(identity, traced);
-        }
         // Stored, then published: the observations topic is durable once Kafka acknowledged it.
-        return named(identity, batch -> {
+        ObservationSink stored = publisher == null ? traced : batch -> {
             traced.accept(batch);
             publisher.publish(batch);
-        });
+        };
+        return live != null ? new StoreBesideLive(stored, live, identity) : named(identity, stored);
     }
 
     /**

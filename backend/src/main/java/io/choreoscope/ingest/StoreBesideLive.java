@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 import io.choreoscope.live.LiveInference;
-import io.choreoscope.live.ObservationPublisher;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
 import io.choreoscope.model.SinkUnavailableException;
@@ -25,7 +24,9 @@ import io.choreoscope.model.service.ServiceIdentity;
  * the instance's event list (read from ClickHouse) does.
  *
  * <p>A batch the store refused was queued for the engine already. The tap retries the same batch (the same list), and
- * it is not queued again: the engine would count its records as delivered twice. Refused batches are remembered by
+ * it is not queued again: the engine would count its records as delivered twice. "The store" is all that comes after
+ * the engine's queue: with the observations topic also on (role {@code all} publishing for workers), a batch stored
+ * but not published is refused and remembered the same way. Refused batches are remembered by
  * identity until stored, at most {@link #REMEMBERED} of them (one per tap in an outage; more only when taps stop in
  * one, and those batches are read again after the restart anyway).
  */
@@ -35,7 +36,6 @@ final class StoreBesideLive implements ObservationSink {
 
     private final ObservationSink stored;
     private final LiveInference live;
-    private final ObservationPublisher publisher;
     private final ServiceIdentity identity;
     /** Batches queued for the engine whose store failed, newest first; guarded by itself. */
     private final Deque<Offered> refused = new ArrayDeque<>();
@@ -44,13 +44,12 @@ final class StoreBesideLive implements ObservationSink {
     }
 
     /**
-     * @param stored    the store (given the batch with its services named)
-     * @param publisher the observations topic too, after the store (null: none)
+     * @param stored the store, and whatever else must take the batch before the tap may commit it (the observations
+     *               topic); given the batch with its services named
      */
-    StoreBesideLive(ObservationSink stored, LiveInference live, ObservationPublisher publisher, ServiceIdentity identity) {
+    StoreBesideLive(ObservationSink stored, LiveInference live, ServiceIdentity identity) {
         this.stored = stored;
         this.live = live;
-        this.publisher = publisher;
         this.identity = identity;
     }
 
@@ -76,9 +75,6 @@ final class StoreBesideLive implements ObservationSink {
         } catch (SinkUnavailableException | RuntimeException e) {
             remember(raw, applied);
             throw e;
-        }
-        if (publisher != null) {
-            publisher.publish(batch);
         }
         return applied;
     }

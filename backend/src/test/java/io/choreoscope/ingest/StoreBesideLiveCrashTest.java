@@ -91,7 +91,7 @@ class StoreBesideLiveCrashTest {
             events.accept(batch);
         };
         LiveInference before = live(store, sql);
-        StoreBesideLive sink = new StoreBesideLive(dying, before, null, ServiceIdentity.defaults());
+        StoreBesideLive sink = new StoreBesideLive(dying, before, ServiceIdentity.defaults());
         sink.acceptForCommit(first).toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         CompletableFuture<Void> tap = CompletableFuture.runAsync(() -> {
             try {
@@ -118,7 +118,7 @@ class StoreBesideLiveCrashTest {
         try {
             await().atMost(WAIT).untilAsserted(() -> assertThat(rows.byId("order-1")).get()
                     .extracting(InstanceSnapshot::eventCount).as("rewritten from its stored events").isEqualTo(2));
-            StoreBesideLive again = new StoreBesideLive(events, after, null, ServiceIdentity.defaults());
+            StoreBesideLive again = new StoreBesideLive(events, after, ServiceIdentity.defaults());
             again.acceptForCommit(new ArrayList<>(lost)).toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
             assertThat(rows.byId("order-1")).get().extracting(InstanceSnapshot::eventCount, InstanceSnapshot::state)

@@ -80,7 +80,7 @@ class StoreBesideLiveTest {
         live = new LiveInference(settings, instances, instances, noEvents, Clock.systemUTC());
         live.start();
         live.recovered().join();
-        sink = new StoreBesideLive(events, live, null, ServiceIdentity.defaults());
+        sink = new StoreBesideLive(events, live, ServiceIdentity.defaults());
     }
 
     @AfterEach
@@ -148,6 +148,33 @@ class StoreBesideLiveTest {
         assertThat(instances.rows.get("order-2").eventCount()).as("each record applied once").isEqualTo(3);
         assertThat(duplicates()).isZero();
         assertThat(instances.rows.get("order-2").deviations()).isEmpty();
+    }
+
+    /**
+     * With the observations topic on too (role {@code all} publishing for workers), what comes after the engine's queue
+     * is the store, then the publish: a batch stored but not published is refused, and the tap's retry (stored again,
+     * which ClickHouse folds) is not queued again either.
+     */
+    @Test
+    void aBatchStoredButNotPublishedIsAppliedOnceWhenTheTapRetriesIt() throws Exception {
+        AtomicInteger publishes = new AtomicInteger();
+        StoreBesideLive publishing = new StoreBesideLive(batch -> {
+            events.accept(batch);
+            if (publishes.incrementAndGet() == 1) {
+                throw new SinkUnavailableException("observations topic unavailable (fake)", null);
+            }
+        }, live, ServiceIdentity.defaults());
+        List<Observation> batch = List.copyOf(order("order-4", 40, "OrderPlaced", "PaymentCaptured"));
+
+        assertThatThrownBy(() -> publishing.acceptForCommit(batch)).isInstanceOf(SinkUnavailableException.class);
+        assertThat(publishing.remembered()).isOne();
+        publishing.acceptForCommit(batch).toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(publishes.get()).isEqualTo(2);
+        assertThat(events.stored).as("stored twice, as the tap retried").hasSize(4);
+        await().atMost(WAIT).until(() -> instances.rows.containsKey("order-4"));
+        assertThat(instances.rows.get("order-4").eventCount()).as("each record applied once").isEqualTo(2);
+        assertThat(duplicates()).isZero();
     }
 
     @Test
