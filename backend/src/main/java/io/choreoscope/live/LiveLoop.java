@@ -296,7 +296,7 @@ final class LiveLoop implements InferenceSource.Assignments {
      */
     private void persistChanges() {
         Instant now = clock.instant();
-        InstanceWriter writer = behind != null ? behind : this.writer;
+        InstanceWriter writer = engineWriter();
         List<InstanceRecord> rows = new ArrayList<>();
         long t0 = System.nanoTime();
         for (LiveEngine e : engines.values()) {
@@ -348,8 +348,40 @@ final class LiveLoop implements InferenceSource.Assignments {
     }
 
     private InstanceWriter engineWriter() {
-        return behind != null ? behind : writer;
+        return behind != null ? behind : timedWriter;
     }
+
+    /**
+     * The store, written on this thread (inference workers): each insert of instance rows is timed as the
+     * {@link LoopStages.Stage#WRITE} stage, as the write-behind times its own.
+     */
+    private final InstanceWriter timedWriter = new InstanceWriter() {
+        @Override
+        public void write(List<InstanceRecord> rows) {
+            if (rows.isEmpty()) {
+                writer.write(rows); // writes nothing: not an insert
+                return;
+            }
+            long t0 = System.nanoTime();
+            writer.write(rows);
+            stages.since(LoopStages.Stage.WRITE, t0);
+        }
+
+        @Override
+        public void writeFlowModels(String owner, List<io.choreoscope.model.flow.FlowModel> models, Instant now) {
+            writer.writeFlowModels(owner, models, now);
+        }
+
+        @Override
+        public void retractFlowModels(String owner, java.util.Collection<String> flows, Instant now) {
+            writer.retractFlowModels(owner, flows, now);
+        }
+
+        @Override
+        public void writeDependencyMap(String owner, io.choreoscope.model.flow.DependencyMap map, Instant now) {
+            writer.writeDependencyMap(owner, map, now);
+        }
+    };
 
     @Override
     public int assigned(int partition) {

@@ -114,6 +114,29 @@ class LiveLoopTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("sources")
+    void theLoopsOwnInsertsAreTimedAsTheWriteStage(String kind) throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        start(kind);
+        loop.stages(new LoopStages(meters));
+        feed.deliver(List.of(event("order-1", "OrderPlaced", T)));
+        assertThat(loop.step()).isTrue(); // applied and caught up: one insert on this thread
+
+        io.micrometer.core.instrument.Timer write = meters.get(LoopStages.METER).tag("stage", "write").timer();
+        assertThat(log).containsExactly("write order-1=RUNNING");
+        assertThat(write.count()).isEqualTo(1);
+
+        feed.deliver(List.of(event("order-1", "OrderShipped", T.plusSeconds(1))));
+        clock.set(T.plusSeconds(2));
+        tickDue();
+        assertThat(loop.step()).isTrue(); // the batch's insert, and the tick's when it changes a state
+        long inserts = log.stream().filter(l -> l.startsWith("write ")).count();
+        assertThat(inserts).isGreaterThanOrEqualTo(2);
+        assertThat(write.count()).isEqualTo(inserts); // every insert, the tick's too
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sources")
     void statesMoveOnlyAtTheTickAndAreStoredBeforeTheSourceIsToldTheyArePersisted(String kind) throws Exception {
         start(kind);
         List<Observation> learn = new ArrayList<>();
