@@ -75,7 +75,9 @@ import org.apache.kafka.common.utils.Utils;
  * {@code --keep}. Options: {@code --workers} (1 or 2, default 2), {@code --rate} (5000), {@code --seconds} (60),
  * {@code --sample-every} (100), {@code --kill}, {@code --kill-at} (a third of {@code --seconds}),
  * {@code --session-timeout-ms} (the apps' Kafka consumer session timeout; default Kafka's, 45 s),
- * {@code --detail-max} (1500), {@code --events} (1000000), {@code --timeout} (seconds to wait for the end state, 600).
+ * {@code --detail-max} (1500), {@code --events} (1000000), {@code --timeout} (seconds to wait for the end state, 600),
+ * {@code --set property=value} (repeatable: an application property for every process, to measure a setting against
+ * its default).
  */
 public final class DistributedLayoutBenchmark {
     private static final String TOPIC = "bench.orders";
@@ -86,7 +88,8 @@ public final class DistributedLayoutBenchmark {
     private static final long STARTED = System.nanoTime();
 
     private record Options(String mode, int workers, int rate, int seconds, int sampleEvery, boolean kill, int killAt,
-                           String sessionTimeoutMs, int detailMax, long events, Duration timeout, boolean keep) {
+                           String sessionTimeoutMs, int detailMax, long events, Duration timeout, boolean keep,
+                           Map<String, String> settings) {
     }
 
     private final Options options;
@@ -117,6 +120,7 @@ public final class DistributedLayoutBenchmark {
         if (options.sessionTimeoutMs() != null) {
             p.put("choreoscope.kafka.properties.session.timeout.ms", options.sessionTimeoutMs());
         }
+        p.putAll(options.settings()); // --set: to compare a setting against its default
         return p;
     }
 
@@ -229,6 +233,7 @@ public final class DistributedLayoutBenchmark {
             }
         }
         printCpu("steady phase (" + String.format(Locale.ROOT, "%.1f", secs) + " s)", before, after, collector, workers, secs);
+        printStages(workers);
         judge(collector, oracle, windowStart, killWatch);
         rowsWritten(sampled);
     }
@@ -744,6 +749,25 @@ public final class DistributedLayoutBenchmark {
         System.out.println(sb);
     }
 
+    /** The inference loop's stages as each live worker's /prometheus gives them, at the end of the steady phase. */
+    private static void printStages(List<AppProcess> workers) {
+        int i = 1;
+        for (AppProcess w : workers) {
+            int n = i++;
+            if (!w.alive()) {
+                continue;
+            }
+            try {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(w.apiUrl() + "/prometheus")).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                System.out.println("  worker " + n + "'s loop stages " + LoopStageLines.summary(r.body()));
+            } catch (Exception e) {
+                System.out.println("  worker " + n + "'s loop stages: not read (" + e + ")");
+            }
+        }
+    }
+
     private static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
@@ -769,7 +793,7 @@ public final class DistributedLayoutBenchmark {
         if (args.length == 0 || !Set.of("freshness", "throughput").contains(args[0])) {
             System.err.println("usage: DistributedLayoutBenchmark freshness|throughput [--workers 2] [--rate 5000] [--seconds 60] "
                     + "[--sample-every 100] [--kill] [--kill-at S] [--session-timeout-ms MS] [--detail-max 1500] "
-                    + "[--events 1000000] [--timeout 600] [--keep]");
+                    + "[--events 1000000] [--timeout 600] [--keep] [--set property=value ...]");
             System.exit(2);
         }
         int workers = 2;
@@ -783,6 +807,7 @@ public final class DistributedLayoutBenchmark {
         long events = 1_000_000;
         int timeout = 600;
         boolean keep = false;
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
@@ -796,6 +821,14 @@ public final class DistributedLayoutBenchmark {
                 case "--events" -> events = Long.parseLong(args[++i]);
                 case "--timeout" -> timeout = Integer.parseInt(args[++i]);
                 case "--keep" -> keep = true;
+                case "--set" -> {
+                    String kv = args[++i];
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--set takes property=value, not " + kv);
+                    }
+                    settings.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -803,7 +836,8 @@ public final class DistributedLayoutBenchmark {
             throw new IllegalArgumentException("--workers is 1 or 2; --kill needs 2");
         }
         Options options = new Options(args[0], workers, rate, seconds, Math.max(1, sampleEvery), kill,
-                killAt < 0 ? seconds / 3 : killAt, session, detailMax, events, Duration.ofSeconds(timeout), keep);
+                killAt < 0 ? seconds / 3 : killAt, session, detailMax, events, Duration.ofSeconds(timeout), keep,
+                Map.copyOf(settings));
         Path root = Path.of(System.getProperty("choreoscope.root", ".")).toAbsolutePath().normalize();
         Path dir = Files.createTempDirectory("choreoscope-distbench-");
         log("load average at start: " + loadAverage() + "; " + options + "; work dir " + dir);
