@@ -40,7 +40,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class LiveEngine {
     private static final Logger LOG = LoggerFactory.getLogger(LiveEngine.class);
-    private static final int RECOVERY_CHUNK = 500;
+    /**
+     * Correlation IDs (instances and their linked IDs) of one recovery read at most, and their characters at most: the
+     * statement carries them, and ClickHouse parses at most 256 KiB of it (64 Ki characters stay under that quoted,
+     * escaped and in UTF-8). A read's fixed cost is as large as its rows' at these sizes: 15,000 instances' events took
+     * 524-576 ms in reads of 500 IDs and 146-157 ms in reads of 5,000 (docs/BENCHMARKS.md).
+     */
+    static final int RECOVERY_IDS = 4_000;
+    static final int RECOVERY_ID_CHARS = 64 * 1024;
 
     private final String owner;
     private final Collection<Integer> partitions;
@@ -199,14 +206,15 @@ public final class LiveEngine {
      * Persists every instance that received events (or changed state at the last evaluation) since it was last
      * persisted, classified as of {@code now}: without waiting for the next {@link #tick}, so that an event's
      * instance state is visible as soon as the batch that carried it is applied. A storage failure leaves
-     * the touched set in place for the next call.
+     * the touched set in place for the next call. Returns the rows written.
      */
-    public void persistChanges(Instant now) {
+    public int persistChanges(Instant now) {
         long t0 = System.nanoTime();
         List<InstanceRecord> rows = pendingRows(now);
         stages.since(LoopStages.Stage.ROWS, t0);
         writer.write(rows);
         persisted();
+        return rows.size();
     }
 
     /**
@@ -276,16 +284,29 @@ public final class LiveEngine {
         InferenceSettings cfg = engine.config();
         List<InstanceReader.Recoverable> recs = instances.recoverable(partitions, now.minus(window),
                 now.minus(cfg.abandonAfter()), maxInstances);
+        long listed = System.nanoTime();
+        long readNanos = 0;
         Map<String, InstanceReader.Recoverable> stored = new HashMap<>();
         Set<Long> seen = new HashSet<>();
         long replayedEvents = 0;
-        for (int i = 0; i < recs.size(); i += RECOVERY_CHUNK) {
-            List<String> ids = new ArrayList<>();
-            for (InstanceReader.Recoverable r : recs.subList(i, Math.min(recs.size(), i + RECOVERY_CHUNK))) {
+        for (int i = 0; i < recs.size(); ) {
+            Set<String> ids = new LinkedHashSet<>();
+            int chars = 0;
+            while (i < recs.size()) { // whole instances, at least one
+                InstanceReader.Recoverable r = recs.get(i);
+                List<String> own = r.linkedIds().isEmpty() ? List.of(r.correlationId()) : r.linkedIds();
+                int ownChars = own.stream().mapToInt(String::length).sum();
+                if (!ids.isEmpty() && (ids.size() + own.size() > RECOVERY_IDS || chars + ownChars > RECOVERY_ID_CHARS)) {
+                    break;
+                }
                 stored.put(r.correlationId(), r);
-                ids.addAll(r.linkedIds().isEmpty() ? List.of(r.correlationId()) : r.linkedIds());
+                ids.addAll(own);
+                chars += ownChars;
+                i++;
             }
-            List<Observation> batch = events.eventsOf(new LinkedHashSet<>(ids));
+            long r0 = System.nanoTime();
+            List<Observation> batch = events.eventsForInference(ids);
+            readNanos += System.nanoTime() - r0;
             engine.apply(batch);
             applied += batch.size();
             replayedEvents += batch.size();
@@ -295,6 +316,7 @@ public final class LiveEngine {
             keepEvicted(now); // more to recover than the cap holds: the least recent are written back as they are
         }
         replayed = seen;
+        long replayedAt = System.nanoTime();
         List<StateChange> changes = engine.evaluate(now);
         for (StateChange c : changes) {
             since.put(c.correlationId(), new Since(c.to(), now));
@@ -313,13 +335,18 @@ public final class LiveEngine {
                 }
             });
         }
-        persistChanges(now);
+        long evaluated = System.nanoTime();
+        int written = persistChanges(now);
         modelsDirty = true;
+        long end = System.nanoTime();
         // Read by operators and the fault suite after a crash: what was rebuilt, and from how far back.
         LOG.info("Inference owner {} recovered {} instances from {} events since {} (unfinished ones of any age up to {})"
-                        + " from ClickHouse in {} ms; records not yet persisted by inference are read again from Kafka",
+                        + " from ClickHouse in {} ms (listing {} ms, reading events {} ms, replaying {} ms, evaluating {} ms,"
+                        + " writing {} rows {} ms); records not yet persisted by inference are read again from Kafka",
                 owner, recs.size(), replayedEvents, now.minus(window), now.minus(cfg.abandonAfter()),
-                (System.nanoTime() - t0) / 1_000_000);
+                (end - t0) / 1_000_000, (listed - t0) / 1_000_000, readNanos / 1_000_000,
+                (replayedAt - listed - readNanos) / 1_000_000, (evaluated - replayedAt) / 1_000_000, written,
+                (end - evaluated) / 1_000_000);
         return recs.size();
     }
 

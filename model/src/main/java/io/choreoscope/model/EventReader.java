@@ -22,6 +22,16 @@ public interface EventReader {
     List<Observation> eventsOf(Collection<String> correlationIds);
 
     /**
+     * {@link #eventsOf(Collection)} with what inference reads of a record and nothing more: no key, no headers, no
+     * payload and no decoded document (left absent). Live inference's recovery reads through it; a record's bytes
+     * are most of what a read of events moves and decodes, and the engine uses none of them. The IDs go into one
+     * statement: the caller bounds them (a few thousand, 64 Ki characters), not the 1000 of {@link #eventsOf}.
+     */
+    default List<Observation> eventsForInference(Collection<String> correlationIds) {
+        return eventsOf(correlationIds);
+    }
+
+    /**
      * One page of the events of several correlation IDs (an instance and its linked IDs), each record once, in the
      * order of {@link EventPosition} (timestamp, partition, offset, topic), strictly after {@code after} (null: from
      * the first), at most {@code limit}. Each payload is read only up to {@code maxPayloadBytes} (0: none of it);

@@ -241,6 +241,32 @@ public abstract class EventStoreContract {
     }
 
     @Test
+    protected void eventsForInferenceAreTheEventsWithoutTheirBytes() throws Exception {
+        Observation first = event("orders", 1, "order-1");
+        Observation linked = Observation.builder("payments", 0, 7, T.plusSeconds(1)).correlationId("pay-1")
+                .eventType("PaymentTaken").payload(new byte[] {1, 2, 3}).decodedPayload("{\"p\":1}")
+                .parseStatus(io.choreoscope.model.ParseStatus.OK).build();
+        sink.accept(List.of(first, event("orders", 2, "order-1"), linked, event("orders", 3, "order-2")));
+        sink.accept(List.of(first)); // redelivered: still once
+
+        List<Observation> full = reader.eventsOf(List.of("order-1", "pay-1"));
+        List<Observation> lean = reader.eventsForInference(List.of("order-1", "pay-1"));
+        assertThat(coordinates(lean)).containsExactly("orders/1/1", "orders/1/2", "payments/0/7")
+                .isEqualTo(coordinates(full));
+        assertThat(lean).usingRecursiveFieldByFieldElementComparatorIgnoringFields("key", "headers", "payload",
+                "decodedPayload").isEqualTo(full);
+        assertThat(lean).allSatisfy(o -> {
+            assertThat(o.key()).isNull();
+            assertThat(o.headers()).isEmpty();
+            assertThat(o.payload()).isNull();
+            assertThat(o.decodedPayload()).isNull();
+        });
+        assertThat(full.get(0).payload()).isNotNull(); // what the lean read leaves out was there to leave
+        assertThat(reader.eventsForInference(List.of("' OR '1'='1"))).isEmpty();
+        assertThat(reader.eventsForInference(List.<String>of())).isEmpty();
+    }
+
+    @Test
     protected void eventsOfSeveralIdsReadEachRecordOnceInOneTimeOrder() throws Exception {
         sink.accept(List.of(
                 at("orders", 0, 1, T, "order-1"),

@@ -47,6 +47,25 @@ public final class ClickHouseEventReader implements EventReader {
             .replace(", decoded, ", ", substring(decoded, 1, toUInt64(?)), ")
             .replace(" FROM ", ", payload_size FROM ");
 
+    /**
+     * {@link #SELECT} without the record's bytes (key, headers, payload, decoded document: read as absent, so
+     * {@link #row} maps it unchanged), for {@link #eventsForInference}.
+     */
+    private static final String SELECT_FOR_INFERENCE = SELECT
+            .replace("if(isNull(key), '!', base64Encode(assumeNotNull(key)))", "'!'")
+            .replace("arrayStringConcat(arrayMap(x -> base64Encode(x), header_keys), ',')", "''")
+            .replace("arrayStringConcat(arrayMap(x -> if(isNull(x), '!', base64Encode(assumeNotNull(x))), header_values), ',')", "''")
+            .replace("if(isNull(payload), '!', base64Encode(assumeNotNull(payload)))", "'!'")
+            .replace(", decoded, ", ", '', ");
+
+    static {
+        for (String column : List.of("key", "header_keys", "header_values", "payload", "decoded")) {
+            if (java.util.regex.Pattern.compile("\\b" + column + "\\b").matcher(SELECT_FOR_INFERENCE).find()) {
+                throw new IllegalStateException("the read for inference still selects " + column + ": " + SELECT_FOR_INFERENCE);
+            }
+        }
+    }
+
     private final SqlRunner sql;
     private final String table;
 
@@ -74,6 +93,15 @@ public final class ClickHouseEventReader implements EventReader {
         }
         return query(SELECT + table + " FINAL PREWHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size())
                 + ") ORDER BY ts, partition, offset", correlationIds.toArray());
+    }
+
+    @Override
+    public List<Observation> eventsForInference(java.util.Collection<String> correlationIds) {
+        if (correlationIds.isEmpty()) {
+            return List.of();
+        }
+        return query(SELECT_FOR_INFERENCE + table + " FINAL PREWHERE correlation_id IN ("
+                + SqlRunner.placeholders(correlationIds.size()) + ") ORDER BY ts, partition, offset", correlationIds.toArray());
     }
 
     @Override
