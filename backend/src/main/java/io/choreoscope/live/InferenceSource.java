@@ -85,6 +85,19 @@ interface InferenceSource {
         int assigned(int partition);
 
         /**
+         * The source now owns all of {@code partitions} at once (one rebalance, or a retry): as {@link #assigned(int)}
+         * for each, but the loop may rebuild them side by side. Returns the instances recovered in all; throws if any
+         * recovery failed (the source then drops and rebuilds every engine, as after any failed step).
+         */
+        default int assigned(java.util.Collection<Integer> partitions) {
+            int recovered = 0;
+            for (int p : partitions) {
+                recovered += assigned(p);
+            }
+            return recovered;
+        }
+
+        /**
          * The source gives {@code partition} up: the loop persists its engine (unless it is crashing) and drops it.
          * Returns whether everything applied to it is persisted, so that its position may be committed.
          */

@@ -247,8 +247,8 @@ final class KafkaPartitionSource implements InferenceSource {
         Map<TopicPartition, Long> ends = owned.isEmpty() ? Map.of() : consumer.endOffsets(owned);
         Map<Integer, TopicPartition> byPartition = new TreeMap<>();
         owned.forEach(tp -> byPartition.put(tp.partition(), tp));
+        assignments.assigned(List.copyOf(byPartition.keySet()));
         for (TopicPartition tp : byPartition.values()) {
-            assignments.assigned(tp.partition());
             OffsetAndMetadata c = committed.get(tp);
             if (c != null) {
                 consumer.seek(tp, c);
@@ -313,8 +313,8 @@ final class KafkaPartitionSource implements InferenceSource {
                 return;
             }
             Map<TopicPartition, Long> ends = partitions.isEmpty() ? Map.of() : consumer.endOffsets(partitions);
+            assignments.assigned(partitions.stream().map(TopicPartition::partition).sorted().toList());
             for (TopicPartition tp : partitions) {
-                assignments.assigned(tp.partition());
                 // Records up to the end offset at assignment may already be replayed from ClickHouse; so may be a
                 // few after it (stored, not yet published when recovery read): skip replayed records until then.
                 skipUntilOffset.put(tp.partition(), ends.getOrDefault(tp, 0L) + REPLAY_SLACK);

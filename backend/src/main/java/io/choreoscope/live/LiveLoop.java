@@ -385,6 +385,71 @@ final class LiveLoop implements InferenceSource.Assignments {
 
     @Override
     public int assigned(int partition) {
+        Recovered r = recover(partition);
+        engines.put(partition, r.engine());
+        return r.instances();
+    }
+
+    /**
+     * Rebuilds the engines of several partitions side by side, on up to {@value #RECOVERY_THREADS} threads of their
+     * own (each reads and replays its partition's instances; the loop thread waits, and holds the engines once all
+     * are rebuilt). A worker that takes over a dead worker's partitions stops applying its own while it recovers
+     * them, so this is time its own instances wait too.
+     */
+    @Override
+    public int assigned(java.util.Collection<Integer> partitions) {
+        if (partitions.size() <= 1) {
+            return InferenceSource.Assignments.super.assigned(partitions);
+        }
+        java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.min(partitions.size(), RECOVERY_THREADS), r -> {
+                    Thread t = new Thread(r, name + "-recovery-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            Map<Integer, java.util.concurrent.Future<Recovered>> running = new TreeMap<>();
+            for (int p : partitions) {
+                running.put(p, pool.submit(() -> recover(p)));
+            }
+            int recovered = 0;
+            RuntimeException failure = null;
+            for (Map.Entry<Integer, java.util.concurrent.Future<Recovered>> e : running.entrySet()) {
+                try {
+                    Recovered r = e.getValue().get();
+                    engines.put(e.getKey(), r.engine());
+                    recovered += r.instances();
+                } catch (java.util.concurrent.ExecutionException ex) {
+                    RuntimeException cause = ex.getCause() instanceof RuntimeException re ? re
+                            : new IllegalStateException("recovery of partition " + e.getKey() + " failed", ex.getCause());
+                    if (failure == null) {
+                        failure = cause;
+                    } else {
+                        failure.addSuppressed(cause);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return recovered;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while recovering partitions " + partitions, e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Engines rebuilt side by side at most (an assignment of several partitions). */
+    static final int RECOVERY_THREADS = 3;
+
+    private record Recovered(LiveEngine engine, int instances) {
+    }
+
+    /** A new engine for {@code partition}, rebuilt from ClickHouse; not yet held. Any thread. */
+    private Recovered recover(int partition) {
         LiveEngine engine = partition == InferenceSource.ALL_PARTITIONS
                 ? new LiveEngine("all", null, settings.getTopicPartitions(), settings.engineConfig(), engineWriter(),
                         settings.getModelInterval(), clock, evictedOverCap)
@@ -393,8 +458,7 @@ final class LiveLoop implements InferenceSource.Assignments {
         engine.stages(stages);
         int recovered = engine.recover(instances, events, settings.getRecoveryWindow(),
                 settings.getRecoveryMaxInstances(), clock.instant());
-        engines.put(partition, engine);
-        return recovered;
+        return new Recovered(engine, recovered);
     }
 
     @Override

@@ -389,8 +389,7 @@ class LiveLoopTest {
 
         @Override
         public void open(Assignments assignments) {
-            assignments.assigned(0);
-            assignments.assigned(1);
+            assignments.assigned(List.of(0, 1)); // as a rebalance assigns them: rebuilt side by side
         }
 
         @Override
@@ -548,7 +547,7 @@ class LiveLoopTest {
     }
 
     private static final class NoEvents implements EventReader {
-        // only eventsOf(Collection) is read by recovery, and never with IDs here
+        // only eventsForInference (by default eventsOf(Collection)) is read by recovery, and never with IDs here
         @Override
         public List<Observation> eventsOf(String correlationId) {
             return List.of();
