@@ -401,6 +401,7 @@ final class LiveLoop implements InferenceSource.Assignments {
         if (partitions.size() <= 1) {
             return InferenceSource.Assignments.super.assigned(partitions);
         }
+        long t0 = System.nanoTime();
         java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
                 Math.min(partitions.size(), RECOVERY_THREADS), r -> {
@@ -433,6 +434,8 @@ final class LiveLoop implements InferenceSource.Assignments {
             if (failure != null) {
                 throw failure;
             }
+            LOG.info("{} rebuilt partitions {} ({} instances) side by side on {} threads in {} ms", name, running.keySet(),
+                    recovered, threads.get(), (System.nanoTime() - t0) / 1_000_000);
             return recovered;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
