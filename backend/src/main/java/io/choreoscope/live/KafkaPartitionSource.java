@@ -86,8 +86,17 @@ final class KafkaPartitionSource implements InferenceSource {
         return health;
     }
 
-    private Map<String, Object> consumerProperties() {
+    /**
+     * The workers' Kafka session timeout unless {@code choreoscope.kafka.properties.session.timeout.ms} sets one: a
+     * worker killed without leaving its group keeps its partitions until the session times out, and Kafka's default
+     * (45 s) is that long without inference for their instances. Heartbeats come from the consumer's own thread, so a
+     * recovery inside a poll does not miss them (the poll interval below covers it). Kafka's default before 3.0.
+     */
+    static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+
+    Map<String, Object> consumerProperties() {
         Map<String, Object> p = new HashMap<>(connection);
+        p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.getGroupId());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "choreoscope-inference-" + name);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
