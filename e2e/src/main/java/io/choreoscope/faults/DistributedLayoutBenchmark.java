@@ -74,7 +74,7 @@ import org.apache.kafka.common.utils.Utils;
  * Run from the checkout's root (or pass {@code -Dchoreoscope.root=}); the work directory is deleted at the end unless
  * {@code --keep}. Options: {@code --workers} (1 or 2, default 2), {@code --rate} (5000), {@code --seconds} (60),
  * {@code --sample-every} (100), {@code --kill}, {@code --kill-at} (a third of {@code --seconds}),
- * {@code --session-timeout-ms} (the apps' Kafka consumer session timeout; default Kafka's, 45 s),
+ * {@code --session-timeout-ms} (the apps' Kafka consumer session timeout; default the apps' own: 10 s for workers),
  * {@code --detail-max} (1500), {@code --events} (1000000), {@code --timeout} (seconds to wait for the end state, 600),
  * {@code --set property=value} (repeatable: an application property for every process, to measure a setting against
  * its default).
