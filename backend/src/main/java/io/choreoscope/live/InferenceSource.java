@@ -98,6 +98,21 @@ interface InferenceSource {
         }
 
         /**
+         * The source now owns {@code partitions} and keeps consuming the others while they are rebuilt: the loop
+         * rebuilds them beside itself, writing nothing, and the future gives, per partition, what holds its engine
+         * (to run on the loop thread, for the partitions the source still owns then; the engine's pending rows are
+         * written with the owner's next write). Fails if any recovery failed. By default they are rebuilt and held at
+         * once, as by {@link #assigned(java.util.Collection)}.
+         */
+        default java.util.concurrent.CompletableFuture<Map<Integer, Runnable>> assignedBeside(
+                java.util.Collection<Integer> partitions) {
+            assigned(partitions);
+            Map<Integer, Runnable> held = new java.util.TreeMap<>();
+            partitions.forEach(p -> held.put(p, () -> { }));
+            return java.util.concurrent.CompletableFuture.completedFuture(held);
+        }
+
+        /**
          * The source gives {@code partition} up: the loop persists its engine (unless it is crashing) and drops it.
          * Returns whether everything applied to it is persisted, so that its position may be committed.
          */

@@ -31,10 +31,13 @@ import org.slf4j.LoggerFactory;
  * cooperative sticky assignor, so a rebalance moves only the partitions that must. Its rebalance callbacks run
  * inside {@link #poll} on the loop thread and tell the loop:
  * <ul>
- *   <li>assigned: the partition's engine is rebuilt from ClickHouse, then the partition is consumed from its
- *       committed offset; records up to 10,000 past the end offset at assignment may already be replayed (stored,
- *       not yet published when recovery read) and are skipped until then;</li>
- *   <li>revoked: the engine persists everything, then its position is committed and it is dropped;</li>
+ *   <li>assigned: the partition is paused and its engine rebuilt from ClickHouse beside the loop (which goes on with
+ *       the partitions it holds), writing nothing; at the first poll after the rebuild, if the partition is still
+ *       owned, the loop holds the engine and the partition is resumed from its committed offset; records up to
+ *       10,000 past the end offset at assignment may already be replayed (stored, not yet published when recovery
+ *       read) and are skipped until then;</li>
+ *   <li>revoked: the engine persists everything, then its position is committed and it is dropped (a partition still
+ *       being rebuilt is forgotten: nothing was applied to it, nothing is committed);</li>
  *   <li>lost (the worker was thrown out of the group): dropped without commit; the new owner recovers from what was
  *       persisted and re-reads the rest.</li>
  * </ul>
@@ -66,6 +69,8 @@ final class KafkaPartitionSource implements InferenceSource {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile WorkerHealth health = new WorkerHealth("RUNNING", 0, 0, null, null, null, null);
     private Assignments assignments;
+    /** Partitions being rebuilt beside the loop, paused until their engines are held; by the recovery. */
+    private final List<Rebuilding> rebuilding = new ArrayList<>();
     private int lastPollCount;
     /** A step failed: engines are dropped, partitions paused until {@link #retryAtNanos}, then rebuilt. */
     private boolean retryPending;
@@ -115,6 +120,44 @@ final class KafkaPartitionSource implements InferenceSource {
         consumer.subscribe(List.of(settings.getTopic()), new Rebalance());
     }
 
+    /** One assignment's partitions rebuilt beside the loop: those still owned, and the recovery's result. */
+    private record Rebuilding(Set<Integer> partitions, java.util.concurrent.CompletableFuture<Map<Integer, Runnable>> done) {
+    }
+
+    /**
+     * Holds the engines of finished recoveries for the partitions still owned, and resumes those; throws what a failed
+     * recovery threw (the loop then drops and rebuilds everything, {@link #continueAfter}).
+     */
+    private void holdRebuilt() {
+        for (java.util.Iterator<Rebuilding> it = rebuilding.iterator(); it.hasNext(); ) {
+            Rebuilding r = it.next();
+            if (!r.done().isDone()) {
+                continue;
+            }
+            it.remove();
+            Map<Integer, Runnable> hold;
+            try {
+                hold = r.done().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+            List<TopicPartition> resumed = new ArrayList<>();
+            for (int p : r.partitions()) {
+                hold.get(p).run();
+                resumed.add(new TopicPartition(settings.getTopic(), p));
+            }
+            if (!resumed.isEmpty()) {
+                consumer.resume(resumed);
+                LOG.info("Worker {} holds partitions {}, rebuilt beside its loop; applying them", name, r.partitions());
+            }
+        }
+    }
+
+    /** Forgets a partition being rebuilt (revoked, lost): its engine, when ready, is never held. */
+    private void forgetRebuilding(int partition) {
+        rebuilding.forEach(r -> r.partitions().remove(partition));
+    }
+
     @Override
     public List<Input> poll(Duration maxWait) {
         Duration wait = maxWait.compareTo(MAX_POLL_WAIT) < 0 ? maxWait : MAX_POLL_WAIT;
@@ -126,6 +169,7 @@ final class KafkaPartitionSource implements InferenceSource {
             }
             retry(); // throws when it fails too: the loop calls continueAfter again
         }
+        holdRebuilt();
         ConsumerRecords<byte[], byte[]> records = consumer.poll(wait);
         lastPollCount = records.count();
         if (records.isEmpty()) {
@@ -220,6 +264,7 @@ final class KafkaPartitionSource implements InferenceSource {
     /** Drops every engine without persisting (rebuilt at the retry) and pauses every owned partition. */
     private void dropAndPause() {
         skipUntilOffset.clear();
+        rebuilding.clear(); // recoveries still running are never held: the retry rebuilds every partition
         if (consumer == null) {
             return;
         }
@@ -296,6 +341,7 @@ final class KafkaPartitionSource implements InferenceSource {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             for (TopicPartition tp : partitions) {
+                forgetRebuilding(tp.partition()); // not held yet: nothing applied, nothing to commit
                 if (assignments.revoked(tp.partition())) {
                     offsets.put(tp, new OffsetAndMetadata(consumer.position(tp)));
                 }
@@ -310,6 +356,7 @@ final class KafkaPartitionSource implements InferenceSource {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             for (TopicPartition tp : partitions) {
+                forgetRebuilding(tp.partition());
                 assignments.lost(tp.partition());
                 skipUntilOffset.remove(tp.partition());
             }
@@ -321,16 +368,21 @@ final class KafkaPartitionSource implements InferenceSource {
                 consumer.pause(partitions); // rebuilt with the others at the retry
                 return;
             }
-            Map<TopicPartition, Long> ends = partitions.isEmpty() ? Map.of() : consumer.endOffsets(partitions);
-            assignments.assigned(partitions.stream().map(TopicPartition::partition).sorted().toList());
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            // Rebuilt beside the loop, which goes on with the partitions it holds; these wait, paused, until their
+            // engines are held (holdRebuilt, at a later poll).
+            consumer.pause(partitions);
+            List<Integer> ps = partitions.stream().map(TopicPartition::partition).sorted().toList();
+            rebuilding.add(new Rebuilding(new java.util.HashSet<>(ps), assignments.assignedBeside(ps)));
             for (TopicPartition tp : partitions) {
                 // Records up to the end offset at assignment may already be replayed from ClickHouse; so may be a
                 // few after it (stored, not yet published when recovery read): skip replayed records until then.
                 skipUntilOffset.put(tp.partition(), ends.getOrDefault(tp, 0L) + REPLAY_SLACK);
             }
-            if (!partitions.isEmpty()) {
-                LOG.info("Worker {} took partitions {}", name, partitions);
-            }
+            LOG.info("Worker {} took partitions {}; rebuilding them from ClickHouse", name, partitions);
         }
     }
 }

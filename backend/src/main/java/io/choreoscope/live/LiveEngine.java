@@ -280,6 +280,17 @@ public final class LiveEngine {
      */
     public int recover(InstanceReader instances, EventReader events, Duration window,
                        int maxInstances, Instant now) {
+        return recover(instances, events, window, maxInstances, now, true);
+    }
+
+    /**
+     * As {@link #recover(InstanceReader, EventReader, Duration, int, Instant)}; with {@code write} false the rows
+     * recovery would write (states that moved while nobody owned the instances, rows older than their events) stay
+     * pending for the owner's next write instead: for a recovery beside the loop, whose engine may never be held (its
+     * partition taken away meanwhile) and must then write nothing.
+     */
+    public int recover(InstanceReader instances, EventReader events, Duration window,
+                       int maxInstances, Instant now, boolean write) {
         long t0 = System.nanoTime();
         InferenceSettings cfg = engine.config();
         List<InstanceReader.Recoverable> recs = instances.recoverable(partitions, now.minus(window),
@@ -336,17 +347,18 @@ public final class LiveEngine {
             });
         }
         long evaluated = System.nanoTime();
-        int written = persistChanges(now);
+        int written = write ? persistChanges(now) : 0;
         modelsDirty = true;
         long end = System.nanoTime();
         // Read by operators and the fault suite after a crash: what was rebuilt, and from how far back.
         LOG.info("Inference owner {} recovered {} instances from {} events since {} (unfinished ones of any age up to {})"
                         + " from ClickHouse in {} ms (listing {} ms, reading events {} ms, replaying {} ms, evaluating {} ms,"
-                        + " writing {} rows {} ms); records not yet persisted by inference are read again from Kafka",
+                        + " writing {} rows {} ms{}); records not yet persisted by inference are read again from Kafka",
                 owner, recs.size(), replayedEvents, now.minus(window), now.minus(cfg.abandonAfter()),
                 (end - t0) / 1_000_000, (listed - t0) / 1_000_000, readNanos / 1_000_000,
                 (replayedAt - listed - readNanos) / 1_000_000, (evaluated - replayedAt) / 1_000_000, written,
-                (end - evaluated) / 1_000_000);
+                (end - evaluated) / 1_000_000, write ? "" : "; " + (touched.size() + evictedRows.size())
+                        + " rows left for the owner's first write");
         return recs.size();
     }
 

@@ -342,6 +342,9 @@ final class LiveLoop implements InferenceSource.Assignments {
             // persists and commits them once more (unless crashed).
             source.close(crashed);
         } finally {
+            if (besidePool != null) {
+                besidePool.shutdownNow(); // a recovery still running is never held
+            }
             engines.clear();
             stopped.countDown();
         }
@@ -448,11 +451,50 @@ final class LiveLoop implements InferenceSource.Assignments {
     /** Engines rebuilt side by side at most (an assignment of several partitions). */
     static final int RECOVERY_THREADS = 3;
 
+    /** The threads of recoveries beside the loop; created at the first, stopped when the loop ends. */
+    private java.util.concurrent.ExecutorService besidePool;
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Map<Integer, Runnable>> assignedBeside(
+            java.util.Collection<Integer> partitions) {
+        if (besidePool == null) {
+            java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+            besidePool = java.util.concurrent.Executors.newFixedThreadPool(RECOVERY_THREADS, r -> {
+                Thread t = new Thread(r, name + "-recovery-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        long t0 = System.nanoTime();
+        Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> each = new TreeMap<>();
+        for (int p : partitions) {
+            each.put(p, java.util.concurrent.CompletableFuture.supplyAsync(() -> recover(p, false), besidePool));
+        }
+        return java.util.concurrent.CompletableFuture.allOf(each.values().toArray(java.util.concurrent.CompletableFuture[]::new))
+                .thenApply(done -> {
+                    Map<Integer, Runnable> hold = new TreeMap<>();
+                    int recovered = 0;
+                    for (Map.Entry<Integer, java.util.concurrent.CompletableFuture<Recovered>> e : each.entrySet()) {
+                        Recovered r = e.getValue().join();
+                        recovered += r.instances();
+                        hold.put(e.getKey(), () -> engines.put(e.getKey(), r.engine()));
+                    }
+                    LOG.info("{} rebuilt partitions {} ({} instances) beside its loop in {} ms", name, each.keySet(),
+                            recovered, (System.nanoTime() - t0) / 1_000_000);
+                    return hold;
+                });
+    }
+
     private record Recovered(LiveEngine engine, int instances) {
     }
 
-    /** A new engine for {@code partition}, rebuilt from ClickHouse; not yet held. Any thread. */
+    /** A new engine for {@code partition}, rebuilt from ClickHouse (writing what moved); not yet held. Any thread. */
     private Recovered recover(int partition) {
+        return recover(partition, true);
+    }
+
+    /** A new engine for {@code partition}, rebuilt from ClickHouse; not yet held. Any thread. */
+    private Recovered recover(int partition, boolean write) {
         LiveEngine engine = partition == InferenceSource.ALL_PARTITIONS
                 ? new LiveEngine("all", null, settings.getTopicPartitions(), settings.engineConfig(), engineWriter(),
                         settings.getModelInterval(), clock, evictedOverCap)
@@ -460,7 +502,7 @@ final class LiveLoop implements InferenceSource.Assignments {
                         settings.engineConfig(), engineWriter(), settings.getModelInterval(), clock, evictedOverCap);
         engine.stages(stages);
         int recovered = engine.recover(instances, events, settings.getRecoveryWindow(),
-                settings.getRecoveryMaxInstances(), clock.instant());
+                settings.getRecoveryMaxInstances(), clock.instant(), write);
         return new Recovered(engine, recovered);
     }
 

@@ -290,6 +290,82 @@ class TwoInferenceWorkersTest {
     }
 
     /** Starts both workers and waits until each owns partitions (the group has settled between them). */
+    /**
+     * A worker that takes over another's partitions rebuilds them beside its loop: its own partitions go on being
+     * applied and stored meanwhile, the taken-over ones wait (paused) until their engines are held, then go on too,
+     * with nothing lost.
+     */
+    @Test
+    void aWorkerTakingOverPartitionsGoesOnWithItsOwnWhileItRebuildsThem(EmbeddedKafka kafka) throws Exception {
+        ClickHouseEventWriter eventWriter = new ClickHouseEventWriter(store);
+        InferenceConfig settings = settings(Duration.ofMillis(200));
+        Instant base = Instant.now().minusSeconds(60);
+        List<Observation> placed = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            placed.add(event("order-" + i, "OrderPlaced", "orders", base.plusMillis(i * 100L)));
+        }
+        // a's recoveries wait at this gate once it is shut; entered says one is waiting.
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean shut = new java.util.concurrent.atomic.AtomicBoolean();
+        ClickHouseInstanceReader real = new ClickHouseInstanceReader(sql);
+        io.choreoscope.model.InstanceReader gated = (io.choreoscope.model.InstanceReader) java.lang.reflect.Proxy.newProxyInstance(
+                io.choreoscope.model.InstanceReader.class.getClassLoader(), new Class<?>[] {io.choreoscope.model.InstanceReader.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("recoverable") && shut.get()) {
+                        entered.countDown();
+                        assertThat(gate.await(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+
+        try (ObservationPublisher publisher = new ObservationPublisher(Map.of("bootstrap.servers", kafka.bootstrapServers()), settings.getTopic(), PARTITIONS);
+             InferenceWorker a = new InferenceWorker(settings, Map.of("bootstrap.servers", kafka.bootstrapServers()), "a",
+                     new ClickHouseInstanceWriter(store, sql), gated, new ClickHouseEventReader(sql), Clock.systemUTC());
+             InferenceWorker b = worker(settings, kafka, "b")) {
+            startBoth(a, b);
+            eventWriter.accept(placed);
+            publisher.publish(placed);
+            await().atMost(WAIT).untilAsserted(() -> assertThat(stored(reader)).hasSize(40));
+            List<Integer> kept = a.partitions();
+            assertThat(kept).hasSizeLessThan(PARTITIONS);
+
+            shut.set(true);
+            b.close(); // b leaves: a is assigned b's partitions and starts rebuilding them, held at the gate
+            assertThat(entered.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            List<Observation> shipped = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                shipped.add(event("order-" + i, "OrderShipped", "shipping", Instant.now()));
+            }
+            eventWriter.accept(shipped);
+            publisher.publish(shipped);
+
+            // a's own partitions go on while the others are being rebuilt...
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> stored(reader).forEach((id, state) -> {
+                if (kept.contains(LiveEngine.partitionOf(id, PARTITIONS))) {
+                    assertThat(state).as(id).isEqualTo(InstanceState.COMPLETED);
+                }
+            }));
+            stored(reader).forEach((id, state) -> {
+                if (!kept.contains(LiveEngine.partitionOf(id, PARTITIONS))) {
+                    assertThat(state).as(id + ", its partition not held yet").isEqualTo(InstanceState.RUNNING);
+                }
+            });
+            assertThat(a.partitions()).containsExactlyElementsOf(kept);
+
+            // ...and the others follow once they are rebuilt, nothing lost.
+            gate.countDown();
+            await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(stored(reader).values()).hasSize(40).allMatch(s -> s == InstanceState.COMPLETED));
+            assertThat(a.partitions()).hasSize(PARTITIONS);
+            assertThat(a.states().values()).hasSize(40).allMatch(s -> s == InstanceState.COMPLETED);
+        }
+    }
+
     private static void startBoth(InferenceWorker a, InferenceWorker b) {
         a.start();
         b.start();
