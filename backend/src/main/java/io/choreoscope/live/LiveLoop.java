@@ -342,8 +342,10 @@ final class LiveLoop implements InferenceSource.Assignments {
             // persists and commits them once more (unless crashed).
             source.close(crashed);
         } finally {
-            if (besidePool != null) {
-                besidePool.shutdownNow(); // a recovery still running is never held
+            synchronized (this) {
+                if (recoveryPool != null) {
+                    recoveryPool.shutdownNow(); // a recovery still running is never held
+                }
             }
             engines.clear();
             stopped.countDown();
@@ -395,9 +397,7 @@ final class LiveLoop implements InferenceSource.Assignments {
 
     /**
      * Rebuilds the engines of several partitions side by side, on up to {@value #RECOVERY_THREADS} threads of their
-     * own (each reads and replays its partition's instances; the loop thread waits, and holds the engines once all
-     * are rebuilt). A worker that takes over a dead worker's partitions stops applying its own while it recovers
-     * them, so this is time its own instances wait too.
+     * own, and holds them once all are rebuilt; the loop thread waits (a worker's retry after a failed step).
      */
     @Override
     public int assigned(java.util.Collection<Integer> partitions) {
@@ -405,71 +405,63 @@ final class LiveLoop implements InferenceSource.Assignments {
             return InferenceSource.Assignments.super.assigned(partitions);
         }
         long t0 = System.nanoTime();
-        java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
-                Math.min(partitions.size(), RECOVERY_THREADS), r -> {
-                    Thread t = new Thread(r, name + "-recovery-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        try {
-            Map<Integer, java.util.concurrent.Future<Recovered>> running = new TreeMap<>();
-            for (int p : partitions) {
-                running.put(p, pool.submit(() -> recover(p)));
-            }
-            int recovered = 0;
-            RuntimeException failure = null;
-            for (Map.Entry<Integer, java.util.concurrent.Future<Recovered>> e : running.entrySet()) {
-                try {
-                    Recovered r = e.getValue().get();
-                    engines.put(e.getKey(), r.engine());
-                    recovered += r.instances();
-                } catch (java.util.concurrent.ExecutionException ex) {
-                    RuntimeException cause = ex.getCause() instanceof RuntimeException re ? re
-                            : new IllegalStateException("recovery of partition " + e.getKey() + " failed", ex.getCause());
-                    if (failure == null) {
-                        failure = cause;
-                    } else {
-                        failure.addSuppressed(cause);
-                    }
+        Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> each = rebuild(partitions, true);
+        int recovered = 0;
+        RuntimeException failure = null;
+        for (Map.Entry<Integer, java.util.concurrent.CompletableFuture<Recovered>> e : each.entrySet()) {
+            try {
+                Recovered r = e.getValue().join();
+                engines.put(e.getKey(), r.engine());
+                recovered += r.instances();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ex) {
+                RuntimeException cause = ex.getCause() instanceof RuntimeException re ? re
+                        : new IllegalStateException("recovery of partition " + e.getKey() + " failed", ex);
+                if (failure == null) {
+                    failure = cause;
+                } else {
+                    failure.addSuppressed(cause);
                 }
             }
-            if (failure != null) {
-                throw failure;
-            }
-            LOG.info("{} rebuilt partitions {} ({} instances) side by side on {} threads in {} ms", name, running.keySet(),
-                    recovered, threads.get(), (System.nanoTime() - t0) / 1_000_000);
-            return recovered;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while recovering partitions " + partitions, e);
-        } finally {
-            pool.shutdownNow();
         }
+        if (failure != null) {
+            throw failure;
+        }
+        LOG.info("{} rebuilt partitions {} ({} instances) side by side in {} ms", name, each.keySet(), recovered,
+                (System.nanoTime() - t0) / 1_000_000);
+        return recovered;
     }
 
     /** Engines rebuilt side by side at most (an assignment of several partitions). */
     static final int RECOVERY_THREADS = 3;
 
-    /** The threads of recoveries beside the loop; created at the first, stopped when the loop ends. */
-    private java.util.concurrent.ExecutorService besidePool;
+    /** The threads that rebuild engines; created at the first rebuild of several, stopped when the loop ends. */
+    private java.util.concurrent.ExecutorService recoveryPool;
+
+    /** Starts rebuilding each of {@code partitions} on the recovery threads. */
+    private Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> rebuild(java.util.Collection<Integer> partitions,
+                                                                                   boolean write) {
+        synchronized (this) {
+            if (recoveryPool == null) {
+                java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+                recoveryPool = java.util.concurrent.Executors.newFixedThreadPool(RECOVERY_THREADS, r -> {
+                    Thread t = new Thread(r, name + "-recovery-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+        }
+        Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> each = new TreeMap<>();
+        for (int p : partitions) {
+            each.put(p, java.util.concurrent.CompletableFuture.supplyAsync(() -> recover(p, write), recoveryPool));
+        }
+        return each;
+    }
 
     @Override
     public java.util.concurrent.CompletableFuture<Map<Integer, Runnable>> assignedBeside(
             java.util.Collection<Integer> partitions) {
-        if (besidePool == null) {
-            java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
-            besidePool = java.util.concurrent.Executors.newFixedThreadPool(RECOVERY_THREADS, r -> {
-                Thread t = new Thread(r, name + "-recovery-" + threads.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        }
         long t0 = System.nanoTime();
-        Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> each = new TreeMap<>();
-        for (int p : partitions) {
-            each.put(p, java.util.concurrent.CompletableFuture.supplyAsync(() -> recover(p, false), besidePool));
-        }
+        Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> each = rebuild(partitions, false);
         return java.util.concurrent.CompletableFuture.allOf(each.values().toArray(java.util.concurrent.CompletableFuture[]::new))
                 .thenApply(done -> {
                     Map<Integer, Runnable> hold = new TreeMap<>();
