@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
@@ -89,7 +91,7 @@ interface InferenceSource {
          * for each, but the loop may rebuild them side by side. Returns the instances recovered in all; throws if any
          * recovery failed (the source then drops and rebuilds every engine, as after any failed step).
          */
-        default int assigned(java.util.Collection<Integer> partitions) {
+        default int assigned(Collection<Integer> partitions) {
             int recovered = 0;
             for (int p : partitions) {
                 recovered += assigned(p);
@@ -102,14 +104,14 @@ interface InferenceSource {
          * rebuilds them beside itself, writing nothing, and the future gives, per partition, what holds its engine
          * (to run on the loop thread, for the partitions the source still owns then; the engine's pending rows are
          * written with the owner's next write). Fails if any recovery failed. By default they are rebuilt and held at
-         * once, as by {@link #assigned(java.util.Collection)}.
+         * once, as by {@link #assigned(Collection)}.
          */
-        default java.util.concurrent.CompletableFuture<Map<Integer, Runnable>> assignedBeside(
-                java.util.Collection<Integer> partitions) {
+        default CompletableFuture<Map<Integer, Runnable>> assignedBeside(
+                Collection<Integer> partitions) {
             assigned(partitions);
-            Map<Integer, Runnable> held = new java.util.TreeMap<>();
+            Map<Integer, Runnable> held = new TreeMap<>();
             partitions.forEach(p -> held.put(p, () -> { }));
-            return java.util.concurrent.CompletableFuture.completedFuture(held);
+            return CompletableFuture.completedFuture(held);
         }
 
         /**

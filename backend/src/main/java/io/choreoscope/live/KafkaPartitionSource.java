@@ -6,10 +6,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.choreoscope.model.Observation;
@@ -95,7 +99,8 @@ final class KafkaPartitionSource implements InferenceSource {
      * The workers' Kafka session timeout unless {@code choreoscope.kafka.properties.session.timeout.ms} sets one: a
      * worker killed without leaving its group keeps its partitions until the session times out, and Kafka's default
      * (45 s) is that long without inference for their instances. Heartbeats come from the consumer's own thread, so a
-     * recovery inside a poll does not miss them (the poll interval below covers it). Kafka's default before 3.0.
+     * long rebuild does not miss them (nor a retry's, inside a poll: the poll interval below covers it). Kafka's
+     * default before 3.0.
      */
     static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 
@@ -121,7 +126,7 @@ final class KafkaPartitionSource implements InferenceSource {
     }
 
     /** One assignment's partitions rebuilt beside the loop: those still owned, and the recovery's result. */
-    private record Rebuilding(Set<Integer> partitions, java.util.concurrent.CompletableFuture<Map<Integer, Runnable>> done) {
+    private record Rebuilding(Set<Integer> partitions, CompletableFuture<Map<Integer, Runnable>> done) {
     }
 
     /**
@@ -129,7 +134,7 @@ final class KafkaPartitionSource implements InferenceSource {
      * recovery threw (the loop then drops and rebuilds everything, {@link #continueAfter}).
      */
     private void holdRebuilt() {
-        for (java.util.Iterator<Rebuilding> it = rebuilding.iterator(); it.hasNext(); ) {
+        for (Iterator<Rebuilding> it = rebuilding.iterator(); it.hasNext(); ) {
             Rebuilding r = it.next();
             if (!r.done().isDone()) {
                 continue;
@@ -138,7 +143,7 @@ final class KafkaPartitionSource implements InferenceSource {
             Map<Integer, Runnable> hold;
             try {
                 hold = r.done().join();
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException re ? re : e;
             }
             List<TopicPartition> resumed = new ArrayList<>();
@@ -376,7 +381,7 @@ final class KafkaPartitionSource implements InferenceSource {
             // engines are held (holdRebuilt, at a later poll).
             consumer.pause(partitions);
             List<Integer> ps = partitions.stream().map(TopicPartition::partition).sorted().toList();
-            rebuilding.add(new Rebuilding(new java.util.HashSet<>(ps), assignments.assignedBeside(ps)));
+            rebuilding.add(new Rebuilding(new HashSet<>(ps), assignments.assignedBeside(ps)));
             for (TopicPartition tp : partitions) {
                 // Records up to the end offset at assignment may already be replayed from ClickHouse; so may be a
                 // few after it (stored, not yet published when recovery read): skip replayed records until then.

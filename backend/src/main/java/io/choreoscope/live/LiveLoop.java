@@ -4,24 +4,32 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import io.choreoscope.model.EventReader;
 import io.choreoscope.model.InstanceReader;
 import io.choreoscope.model.InstanceRecord;
 import io.choreoscope.model.InstanceWriter;
+import io.choreoscope.model.flow.DependencyMap;
+import io.choreoscope.model.flow.FlowModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -373,17 +381,17 @@ final class LiveLoop implements InferenceSource.Assignments {
         }
 
         @Override
-        public void writeFlowModels(String owner, List<io.choreoscope.model.flow.FlowModel> models, Instant now) {
+        public void writeFlowModels(String owner, List<FlowModel> models, Instant now) {
             writer.writeFlowModels(owner, models, now);
         }
 
         @Override
-        public void retractFlowModels(String owner, java.util.Collection<String> flows, Instant now) {
+        public void retractFlowModels(String owner, Collection<String> flows, Instant now) {
             writer.retractFlowModels(owner, flows, now);
         }
 
         @Override
-        public void writeDependencyMap(String owner, io.choreoscope.model.flow.DependencyMap map, Instant now) {
+        public void writeDependencyMap(String owner, DependencyMap map, Instant now) {
             writer.writeDependencyMap(owner, map, now);
         }
     };
@@ -400,20 +408,20 @@ final class LiveLoop implements InferenceSource.Assignments {
      * own, and holds them once all are rebuilt; the loop thread waits (a worker's retry after a failed step).
      */
     @Override
-    public int assigned(java.util.Collection<Integer> partitions) {
+    public int assigned(Collection<Integer> partitions) {
         if (partitions.size() <= 1) {
             return InferenceSource.Assignments.super.assigned(partitions);
         }
         long t0 = System.nanoTime();
-        Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> each = rebuild(partitions, true);
+        Map<Integer, CompletableFuture<Recovered>> each = rebuild(partitions, true);
         int recovered = 0;
         RuntimeException failure = null;
-        for (Map.Entry<Integer, java.util.concurrent.CompletableFuture<Recovered>> e : each.entrySet()) {
+        for (Map.Entry<Integer, CompletableFuture<Recovered>> e : each.entrySet()) {
             try {
                 Recovered r = e.getValue().join();
                 engines.put(e.getKey(), r.engine());
                 recovered += r.instances();
-            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ex) {
+            } catch (CompletionException | CancellationException ex) {
                 RuntimeException cause = ex.getCause() instanceof RuntimeException re ? re
                         : new IllegalStateException("recovery of partition " + e.getKey() + " failed", ex);
                 if (failure == null) {
@@ -435,38 +443,38 @@ final class LiveLoop implements InferenceSource.Assignments {
     static final int RECOVERY_THREADS = 3;
 
     /** The threads that rebuild engines; created at the first rebuild of several, stopped when the loop ends. */
-    private java.util.concurrent.ExecutorService recoveryPool;
+    private ExecutorService recoveryPool;
 
     /** Starts rebuilding each of {@code partitions} on the recovery threads. */
-    private Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> rebuild(java.util.Collection<Integer> partitions,
+    private Map<Integer, CompletableFuture<Recovered>> rebuild(Collection<Integer> partitions,
                                                                                    boolean write) {
         synchronized (this) {
             if (recoveryPool == null) {
-                java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
-                recoveryPool = java.util.concurrent.Executors.newFixedThreadPool(RECOVERY_THREADS, r -> {
+                AtomicInteger threads = new AtomicInteger();
+                recoveryPool = Executors.newFixedThreadPool(RECOVERY_THREADS, r -> {
                     Thread t = new Thread(r, name + "-recovery-" + threads.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
             }
         }
-        Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> each = new TreeMap<>();
+        Map<Integer, CompletableFuture<Recovered>> each = new TreeMap<>();
         for (int p : partitions) {
-            each.put(p, java.util.concurrent.CompletableFuture.supplyAsync(() -> recover(p, write), recoveryPool));
+            each.put(p, CompletableFuture.supplyAsync(() -> recover(p, write), recoveryPool));
         }
         return each;
     }
 
     @Override
-    public java.util.concurrent.CompletableFuture<Map<Integer, Runnable>> assignedBeside(
-            java.util.Collection<Integer> partitions) {
+    public CompletableFuture<Map<Integer, Runnable>> assignedBeside(
+            Collection<Integer> partitions) {
         long t0 = System.nanoTime();
-        Map<Integer, java.util.concurrent.CompletableFuture<Recovered>> each = rebuild(partitions, false);
-        return java.util.concurrent.CompletableFuture.allOf(each.values().toArray(java.util.concurrent.CompletableFuture[]::new))
+        Map<Integer, CompletableFuture<Recovered>> each = rebuild(partitions, false);
+        return CompletableFuture.allOf(each.values().toArray(CompletableFuture[]::new))
                 .thenApply(done -> {
                     Map<Integer, Runnable> hold = new TreeMap<>();
                     int recovered = 0;
-                    for (Map.Entry<Integer, java.util.concurrent.CompletableFuture<Recovered>> e : each.entrySet()) {
+                    for (Map.Entry<Integer, CompletableFuture<Recovered>> e : each.entrySet()) {
                         Recovered r = e.getValue().join();
                         recovered += r.instances();
                         hold.put(e.getKey(), () -> engines.put(e.getKey(), r.engine()));
