@@ -91,17 +91,18 @@ public final class ClickHouseEventReader implements EventReader {
         if (correlationIds.size() == 1) {
             return eventsOf(correlationIds.iterator().next());
         }
-        return query(SELECT + table + " FINAL PREWHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size())
-                + ") ORDER BY ts, partition, offset", correlationIds.toArray());
+        return eventsOfIds(SELECT, correlationIds);
     }
 
     @Override
     public List<Observation> eventsForInference(java.util.Collection<String> correlationIds) {
-        if (correlationIds.isEmpty()) {
-            return List.of();
-        }
-        return query(SELECT_FOR_INFERENCE + table + " FINAL PREWHERE correlation_id IN ("
-                + SqlRunner.placeholders(correlationIds.size()) + ") ORDER BY ts, partition, offset", correlationIds.toArray());
+        return correlationIds.isEmpty() ? List.of() : eventsOfIds(SELECT_FOR_INFERENCE, correlationIds);
+    }
+
+    /** The records of these correlation IDs (not empty), each once, in time order, as {@code select} reads them. */
+    private List<Observation> eventsOfIds(String select, java.util.Collection<String> correlationIds) {
+        return query(select + table + " FINAL PREWHERE correlation_id IN (" + SqlRunner.placeholders(correlationIds.size())
+                + ") ORDER BY ts, partition, offset", correlationIds.toArray());
     }
 
     @Override
