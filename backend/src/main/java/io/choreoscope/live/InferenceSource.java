@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 import io.choreoscope.model.Observation;
@@ -103,16 +102,9 @@ interface InferenceSource {
          * The source now owns {@code partitions} and keeps consuming the others while they are rebuilt: the loop
          * rebuilds them beside itself, writing nothing, and the future gives, per partition, what holds its engine
          * (to run on the loop thread, for the partitions the source still owns then; the engine's pending rows are
-         * written with the owner's next write). Fails if any recovery failed. By default they are rebuilt and held at
-         * once, as by {@link #assigned(Collection)}.
+         * written with the owner's next write). Fails if any recovery failed.
          */
-        default CompletableFuture<Map<Integer, Runnable>> assignedBeside(
-                Collection<Integer> partitions) {
-            assigned(partitions);
-            Map<Integer, Runnable> held = new TreeMap<>();
-            partitions.forEach(p -> held.put(p, () -> { }));
-            return CompletableFuture.completedFuture(held);
-        }
+        CompletableFuture<Map<Integer, Runnable>> assignedBeside(Collection<Integer> partitions);
 
         /**
          * The source gives {@code partition} up: the loop persists its engine (unless it is crashing) and drops it.

@@ -398,7 +398,7 @@ final class LiveLoop implements InferenceSource.Assignments {
 
     @Override
     public int assigned(int partition) {
-        Recovered r = recover(partition);
+        Recovered r = recover(partition, true);
         engines.put(partition, r.engine());
         return r.instances();
     }
@@ -488,12 +488,10 @@ final class LiveLoop implements InferenceSource.Assignments {
     private record Recovered(LiveEngine engine, int instances) {
     }
 
-    /** A new engine for {@code partition}, rebuilt from ClickHouse (writing what moved); not yet held. Any thread. */
-    private Recovered recover(int partition) {
-        return recover(partition, true);
-    }
-
-    /** A new engine for {@code partition}, rebuilt from ClickHouse; not yet held. Any thread. */
+    /**
+     * A new engine for {@code partition}, rebuilt from ClickHouse (writing what moved while nobody owned it, unless
+     * {@code write} is false); not yet held. Any thread.
+     */
     private Recovered recover(int partition, boolean write) {
         LiveEngine engine = partition == InferenceSource.ALL_PARTITIONS
                 ? new LiveEngine("all", null, settings.getTopicPartitions(), settings.engineConfig(), engineWriter(),
