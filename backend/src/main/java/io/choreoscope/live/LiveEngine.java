@@ -357,7 +357,7 @@ public final class LiveEngine {
                 owner, recs.size(), replayedEvents, now.minus(window), now.minus(cfg.abandonAfter()),
                 (end - t0) / 1_000_000, (listed - t0) / 1_000_000, readNanos / 1_000_000,
                 (replayedAt - listed - readNanos) / 1_000_000, (evaluated - replayedAt) / 1_000_000, written,
-                (end - evaluated) / 1_000_000, write ? "" : "; " + (touched.size() + evictedRows.size())
+                (end - evaluated) / 1_000_000, write ? "" : "; up to " + (touched.size() + evictedRows.size())
                         + " rows left for the owner's first write");
         return recs.size();
     }
