@@ -38,6 +38,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  *       the exchange) writing into ClickHouse while the plain consumer still reads its queue: publish start to all N
  *       queryable ({@code FINAL}) in ClickHouse.</li>
  * </ol>
+ * Between the two, unless {@code --no-copy}: the <b>copy anchor</b>, N messages again with one more queue of the tap
+ * queue's type bound to the exchange with {@code #} and read by a second plain consumer while the first still reads:
+ * publish start to both consumers done. It is what the broker does for a tap queue with nothing written anywhere, so
+ * the best a tap queue could reach on this broker and machine; the tap's figures are printed against it too.
  * The broker's CPU time (utime + stime of the Erlang VM from /proc) per phase gives the mechanism's broker-side cost per
  * message. A warm-up round of N/5 runs each path first, not counted.
  * <pre>
@@ -51,7 +55,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * default 0: wait for every confirm each 5,000 messages), {@code --publishers=K} (K publishing connections and threads),
  * {@code --consumer-prefetch=P} (the plain consumer's prefetch, default 2,000), {@code --work-queue-version=2} (the
  * plain consumer's classic queue as CQv2); for the tap only: {@code --tap-prefetch=P}, {@code --batch=N},
- * {@code --linger-ms=MS}. Besides the broker's CPU, the CPU of this JVM (publisher, plain consumer and, in the second
+ * {@code --linger-ms=MS}; {@code --poll=gate} (the default: the tap's meter of acknowledged batches is read in this
+ * JVM before {@code count() FINAL} is polled) or {@code --poll=final} ({@code count() FINAL} every 100 ms from the start,
+ * as until 2026-12-05). Besides the broker's CPU, the CPU of this JVM (publisher, plain consumer and, in the second
  * phase, the tap) and of ClickHouse are printed per message.
  */
 public final class RabbitTapBenchmark {
@@ -73,8 +79,13 @@ public final class RabbitTapBenchmark {
                 Integer.parseInt(opts.getOrDefault("publishers", "1")));
         int consumerPrefetch = Integer.parseInt(opts.getOrDefault("consumer-prefetch", "2000"));
         String workQueueVersion = opts.get("work-queue-version");
-        System.out.printf("options: %s (publisher: %s; plain consumer prefetch %d; work queue version %s)%n", opts,
-                publisher, consumerPrefetch, workQueueVersion == null ? "default" : workQueueVersion);
+        String poll = opts.getOrDefault("poll", "gate");
+        if (!poll.equals("gate") && !poll.equals("final")) {
+            throw new IllegalArgumentException("--poll is gate or final, not " + poll);
+        }
+        boolean gate = poll.equals("gate");
+        System.out.printf("options: %s (publisher: %s; plain consumer prefetch %d; work queue version %s; poll %s)%n", opts,
+                publisher, consumerPrefetch, workQueueVersion == null ? "default" : workQueueVersion, poll);
         Path dir = io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("choreoscope-rabbit-bench-"));
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0);
              EmbeddedRabbitMq rabbit = EmbeddedRabbitMq.start()) {
@@ -108,6 +119,35 @@ public final class RabbitTapBenchmark {
                     + "bench JVM (publisher + consumer) %.1f us/msg%n",
                     n, ceilingSecs, ceiling, ceilingCpu, 1e6 * ceilingCpu / n, 1e6 * ceilingJvm / n);
 
+            // The copy anchor: one more queue of the tap queue's type bound to "bench" with "#", read by a second plain
+            // consumer while the first still reads "work". The broker does for it what it does for the tap queue; the
+            // consumer only counts. What a tap queue costs before anything is written anywhere.
+            double copySecs = 0;
+            double copyCpu = 0;
+            double copyJvm = 0;
+            if (!opts.containsKey("no-copy")) {
+                try (Connection c = f.newConnection("bench-copy-setup"); Channel setup = c.createChannel()) {
+                    setup.queueDeclare("copy", true, false, false, java.util.Map.of("x-queue-type", queueType));
+                    setup.queueBind("copy", "bench", "#");
+                }
+                ConsumerCount copy = new ConsumerCount(f, "copy", consumerPrefetch);
+                copyRound(publisher, f, consumer, copy, n / 5, payloads, "copy-warm");
+                ProcCpu.Snapshot c0 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
+                copySecs = copyRound(publisher, f, consumer, copy, n, payloads, "copy");
+                ProcCpu.Snapshot c1 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
+                copyCpu = ProcCpu.processSeconds(c0, c1, rabbit.pid());
+                copyJvm = (c1.self() - c0.self()) / ProcCpu.TICKS_PER_SECOND;
+                copy.close();
+                try (Connection c = f.newConnection("bench-copy-setup"); Channel setup = c.createChannel()) {
+                    setup.queueDelete("copy");
+                }
+                System.out.printf("copy anchor (a second plain consumer on a %s queue bound with #, \"work\" still read): "
+                        + "%,d in %.2f s = %,.0f msg/s = %.0f%% of the ceiling; broker CPU %.2f s = %.1f us/msg (+%.1f us/msg "
+                        + "for the second queue); bench JVM (publisher + 2 consumers) %.1f us/msg; broker %.0f%%, JVM %.0f%% of one core%n",
+                        queueType, n, copySecs, n / copySecs, 100 * ceilingSecs / copySecs, copyCpu, 1e6 * copyCpu / n,
+                        1e6 * (copyCpu - ceilingCpu) / n, 1e6 * copyJvm / n, 100 * copyCpu / copySecs, 100 * copyJvm / copySecs);
+            }
+
             // The tap: the firehose on and bound to the tap queue, or the tap queue bound to "bench"; read into ClickHouse.
             ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), "bench"));
             new SchemaMigrator(store).migrate();
@@ -137,13 +177,14 @@ public final class RabbitTapBenchmark {
                     Thread.sleep(100);
                 }
                 // Warm-up through the tap (exchange bench.warm), then the timed round.
-                tapRound(publisher, f, consumer, reader, n / 5, payloads, "warm", "rabbitmq:bench");
                 io.micrometer.core.instrument.DistributionSummary batches =
                         meters.get("choreoscope.rabbitmq.tap.batch.size").summary();
+                Visible visible = new Visible(reader, "rabbitmq:bench", gate ? batches : null);
+                tapRound(publisher, f, consumer, visible, n / 5, payloads, "warm");
                 long batches0 = batches.count();
                 double batched0 = batches.totalAmount();
                 ProcCpu.Snapshot t0 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
-                double[] r = tapRound(publisher, f, consumer, reader, n, payloads, "timed", "rabbitmq:bench");
+                double[] r = tapRound(publisher, f, consumer, visible, n, payloads, "timed");
                 ProcCpu.Snapshot t1 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
                 long batchCount = batches.count() - batches0;
                 double tapCpu = ProcCpu.processSeconds(t0, t1, rabbit.pid());
@@ -157,8 +198,13 @@ public final class RabbitTapBenchmark {
                         + "broker CPU %.2f s = %.1f us/msg (+%.1f us/msg for the tap's mechanism and queue)%n",
                         n, tapSecs, tapRate, 100 * tapRate / ceiling, tapCpu, 1e6 * tapCpu / n,
                         1e6 * (tapCpu - ceilingCpu) / n);
+                if (copySecs > 0) {
+                    System.out.printf("tap against the copy anchor: %.0f%% of its rate; broker %+.1f us/msg, bench JVM %+.1f us/msg "
+                            + "(the tap's own work beyond a plain consumer of its queue)%n", 100 * copySecs / tapSecs,
+                            1e6 * (tapCpu - copyCpu) / n, 1e6 * (tapJvm - copyJvm) / n);
+                }
                 System.out.printf("tap phase: bench JVM (publisher + consumer + tap) %.1f us/msg (+%.1f over the ceiling phase); "
-                        + "ClickHouse %.1f us/msg (incl. the benchmark's count queries every 100 ms); "
+                        + "ClickHouse %.1f us/msg (incl. the benchmark's count queries); "
                         + "broker %.0f%%, JVM %.0f%%, ClickHouse %.0f%% of one core over %.2f s%n",
                         1e6 * tapJvm / n, 1e6 * (tapJvm - ceilingJvm) / n, 1e6 * tapCh / n,
                         100 * tapCpu / tapSecs, 100 * tapJvm / tapSecs, 100 * tapCh / tapSecs, tapSecs);
@@ -174,17 +220,21 @@ public final class RabbitTapBenchmark {
         }
     }
 
-    /** The plain consumer of queue "work": counts what it was delivered, acks (multiple) every min(500, prefetch / 4). */
+    /** A plain consumer (of queue "work" unless named): counts what it was delivered, acks (multiple) every min(500, prefetch / 4). */
     private static final class ConsumerCount implements AutoCloseable {
         final AtomicLong received = new AtomicLong();
         final Connection connection;
 
         ConsumerCount(ConnectionFactory f, int prefetch) throws Exception {
-            connection = f.newConnection("bench-consumer");
+            this(f, "work", prefetch);
+        }
+
+        ConsumerCount(ConnectionFactory f, String queue, int prefetch) throws Exception {
+            connection = f.newConnection("bench-consumer-" + queue);
             Channel ch = connection.createChannel();
             ch.basicQos(prefetch);
             int ackEvery = Math.max(1, Math.min(500, prefetch / 4));
-            ch.basicConsume("work", false, new DefaultConsumer(ch) {
+            ch.basicConsume(queue, false, new DefaultConsumer(ch) {
                 @Override
                 public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties p, byte[] body) throws java.io.IOException {
                     if (received.incrementAndGet() % ackEvery == 0) {
@@ -215,19 +265,60 @@ public final class RabbitTapBenchmark {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    /** Publishes n messages; returns {seconds until the plain consumer had them, seconds until all are queryable}. */
-    private static double[] tapRound(Publisher publisher, ConnectionFactory f, ConsumerCount consumer, ClickHouseEventReader reader, int n,
-                                     byte[][] payloads, String tag, String topic) throws Exception {
+    /** Publishes n messages and waits for both plain consumers; returns the seconds. */
+    private static double copyRound(Publisher publisher, ConnectionFactory f, ConsumerCount consumer, ConsumerCount copy, int n,
+                                    byte[][] payloads, String tag) throws Exception {
         long target = consumer.received.get() + n;
-        long visibleBefore = reader.countVisible(topic);
+        long copyTarget = copy.received.get() + n;
+        long t0 = System.nanoTime();
+        publisher.publish(f, n, payloads, tag);
+        consumer.awaitAtLeast(target);
+        copy.awaitAtLeast(copyTarget);
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** Publishes n messages; returns {seconds until the plain consumer had them, seconds until all are queryable}. */
+    private static double[] tapRound(Publisher publisher, ConnectionFactory f, ConsumerCount consumer, Visible visible, int n,
+                                     byte[][] payloads, String tag) throws Exception {
+        long target = consumer.received.get() + n;
+        long visibleBefore = visible.count();
+        double writtenBefore = visible.written();
         long t0 = System.nanoTime();
         publisher.publish(f, n, payloads, tag);
         consumer.awaitAtLeast(target);
         double consumed = (System.nanoTime() - t0) / 1e9;
-        while (reader.countVisible(topic) < visibleBefore + n) {
-            Thread.sleep(100);
-        }
+        visible.await(visibleBefore + n, writtenBefore + n);
         return new double[] {consumed, (System.nanoTime() - t0) / 1e9};
+    }
+
+    /**
+     * When the tap's messages are queryable: {@code count() FINAL} over the topic, the only proof. Polled every 100 ms
+     * from the start ({@code --poll=final}, the runs until 2026-12-05), or ({@code --poll=gate}) polled every 20 ms only
+     * once the tap's own meter says its batches holding that many messages were acknowledged by ClickHouse; until then
+     * the meter is read in the JVM every 2 ms, which costs ClickHouse nothing. The end is in both cases the count that
+     * shows them all: the gate only keeps the benchmark's own {@code FINAL} scans (up to 120 in a run, each over every
+     * row of the topic) from competing with the tap for the two cores.
+     */
+    private record Visible(ClickHouseEventReader reader, String topic,
+                           io.micrometer.core.instrument.DistributionSummary batches) {
+        long count() {
+            return reader.countVisible(topic);
+        }
+
+        double written() {
+            return batches == null ? 0 : batches.totalAmount();
+        }
+
+        void await(long visibleTarget, double writtenTarget) throws InterruptedException {
+            if (batches != null) {
+                while (batches.totalAmount() < writtenTarget) {
+                    Thread.sleep(2);
+                }
+            }
+            while (count() < visibleTarget) {
+                Thread.sleep(batches == null ? 100 : 20);
+            }
+        }
     }
 
     /**
