@@ -95,16 +95,10 @@ public final class ApiBenchmark {
                     // instance row.
                     String other = "order-" + (long) (random.nextDouble() * ids);
                     long s0 = System.nanoTime();
-                    var eventsAndSpans = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                        List<Observation> page = events.eventPage(List.of(other), null, 51, 65_536).stream()
-                                .map(EventExcerpt::event).toList();
-                        return Map.entry(page.size(), spans.spansOf(List.of(other), page).size());
-                    }, pool);
-                    var snap = instances.byId(other).orElseThrow();
-                    var read = eventsAndSpans.join();
-                    int rows = read.getKey();
-                    int spanCount = snap.correlationId().equals(other) ? read.getValue() : -1;
+                    int[] read = directRead(events, instances, spans, pool, other);
                     long s1 = System.nanoTime();
+                    int rows = read[0];
+                    int spanCount = read[1];
                     if (spanCount != (withSpans ? 5 : 0)) {
                         throw new IllegalStateException(other + " joined " + spanCount + " spans");
                     }
@@ -128,6 +122,26 @@ public final class ApiBenchmark {
             }
             store.close();
         }
+    }
+
+    /**
+     * What {@code GET /instances/{id}} reads, run directly through the readers the way the endpoint runs them: the
+     * asked ID's first page of events (with payloads cut at the default 64 KiB; it holds all of a small instance's
+     * events, so it also serves the span join) and then its spans (the lookup beside the trace read, on the pool as the
+     * application does), beside the instance row. Returns {events read, spans joined}, spans -1 when the row is not
+     * the ID's.
+     */
+    static int[] directRead(ClickHouseEventReader events, io.choreoscope.storage.clickhouse.ClickHouseInstanceReader instances,
+                            io.choreoscope.storage.clickhouse.ClickHouseSpanReader spans, java.util.concurrent.Executor pool,
+                            String id) {
+        var eventsAndSpans = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            List<Observation> page = events.eventPage(List.of(id), null, 51, 65_536).stream()
+                    .map(EventExcerpt::event).toList();
+            return new int[] {page.size(), spans.spansOf(List.of(id), page).size()};
+        }, pool);
+        var snap = instances.byId(id).orElseThrow();
+        int[] read = eventsAndSpans.join();
+        return new int[] {read[0], snap.correlationId().equals(id) ? read[1] : -1};
     }
 
     /** The trace of an instance (one per correlation ID) and the producer span of each event, as SQL over {@code number}. */

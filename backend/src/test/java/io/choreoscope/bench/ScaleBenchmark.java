@@ -21,8 +21,12 @@ import java.util.regex.Pattern;
 
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
 import io.choreoscope.storage.clickhouse.ClickHouseConfig;
+import io.choreoscope.storage.clickhouse.ClickHouseEventReader;
+import io.choreoscope.storage.clickhouse.ClickHouseInstanceReader;
+import io.choreoscope.storage.clickhouse.ClickHouseSpanReader;
 import io.choreoscope.storage.clickhouse.ClickHouseStore;
 import io.choreoscope.storage.clickhouse.SchemaMigrator;
+import io.choreoscope.storage.clickhouse.SqlRunner;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 
@@ -52,13 +56,27 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * Arguments: events (default 100,000,000), a data directory kept between runs (generated on the first run, reused
  * after; {@code -} for a temporary one), requests per read kind (default 50; the instance reads take 20 times as
  * many; 0: generate only), days the events span (default 7), the TTL to try at the end in days (default 0: not tried; it rewrites the
- * stored events, so it runs last and only on a copy you can lose).
+ * stored events, so it runs last and only on a copy you can lose). Option {@code --cache=cold|warm|as-is} (reused data
+ * only): the page cache dropped, filled with the data, or left as it is (default), before the engine starts.
  */
 public final class ScaleBenchmark {
     private static final String DB = "bench";
     private static final String FLOW = "OrderPlaced";
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] allArgs) throws Exception {
+        String cache = "as-is";
+        List<String> positional = new java.util.ArrayList<>();
+        for (String a : allArgs) {
+            if (a.startsWith("--cache=")) {
+                cache = a.substring("--cache=".length());
+            } else {
+                positional.add(a);
+            }
+        }
+        if (!List.of("as-is", "cold", "warm").contains(cache)) {
+            throw new IllegalArgumentException("--cache is as-is, cold or warm, not " + cache);
+        }
+        String[] args = positional.toArray(String[]::new);
         long n = args.length > 0 ? Long.parseLong(args[0]) : 100_000_000L;
         Path dir = args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : io.choreoscope.harness.TempDirs.deleteAtExit(Files.createTempDirectory("choreoscope-scale-bench-"));
         int requests = args.length > 2 ? Integer.parseInt(args[2]) : 50;
@@ -68,6 +86,9 @@ public final class ScaleBenchmark {
         boolean reuse = Files.isDirectory(dir.resolve("clickhouse"));
         System.out.printf("ScaleBenchmark %,d events, %,d IDs over %d days, data in %s (%s); load %s%n", n, ids, days, dir,
                 reuse ? "reused" : "generated now", loadAverage());
+        if (reuse) {
+            pageCache(cache, dir.resolve("clickhouse"));
+        }
         try (EmbeddedClickHouse ch = EmbeddedClickHouse.start(dir.resolve("clickhouse"), 0)) {
             ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), DB));
             List<String> applied = new SchemaMigrator(store).migrate();
@@ -105,8 +126,21 @@ public final class ScaleBenchmark {
                 Instant day = now.minus(Duration.ofDays(1));
                 Instant week = now.minus(Duration.ofDays(7));
 
+                // The instance read's anchor: the same reads run directly through the readers (ApiBenchmark.directRead),
+                // for another random ID (the one just asked would be answered from caches the request warmed).
+                SqlRunner sql = new SqlRunner(store);
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+                ClickHouseEventReader eventReader = new ClickHouseEventReader(sql);
+                ClickHouseInstanceReader instanceReader = new ClickHouseInstanceReader(sql);
+                ClickHouseSpanReader spanReader = new ClickHouseSpanReader(sql, pool);
+                Random other = new Random(43);
                 reads.time("GET /instances/{id}", requests * 20, i -> "/instances/order-" + (long) (random.nextDouble() * ids),
-                        null);
+                        new Anchor("the same reads directly (readers, pooled JDBC)", i -> {
+                            String id = "order-" + (long) (other.nextDouble() * ids);
+                            if (ApiBenchmark.directRead(eventReader, instanceReader, spanReader, pool, id)[0] != 5) {
+                                throw new IllegalStateException(id + " did not read 5 events");
+                            }
+                        }));
                 reads.time("GET /flows, last hour", requests, i -> "/flows?from=" + hour + "&to=" + now, anchor(hour, now));
                 reads.time("GET /flows, last day", requests, i -> "/flows?from=" + day + "&to=" + now, anchor(day, now));
                 // A listing's window defaults to the last hour of the clock: the kept data end when they were generated, so
@@ -132,6 +166,8 @@ public final class ScaleBenchmark {
                         i -> "/flows/" + FLOW + "?from=" + hour + "&to=" + now, anchor(hour, now));
                 reads.time("GET /flows/{flow}/variants?from&to (last hour)", requests,
                         i -> "/flows/" + FLOW + "/variants?from=" + hour + "&to=" + now, anchor(hour, now));
+                pool.shutdown();
+                sql.close();
             }
             if (ttlDays > 0) {
                 ttl(ch, ttlDays);
@@ -145,6 +181,11 @@ public final class ScaleBenchmark {
         private static final Pattern STATE = Pattern.compile("\"state\":\"([A-Z]+)\"");
 
         void time(String label, int requests, IntFunction<String> path, String anchorSql) throws Exception {
+            time(label, requests, path, anchorSql == null ? null
+                    : new Anchor("plain scan of the window", i -> ch.query(anchorSql)));
+        }
+
+        void time(String label, int requests, IntFunction<String> path, Anchor anchorRead) throws Exception {
             int warmup = Math.max(2, requests / 5);
             long[] api = new long[requests];
             long[] anchor = new long[requests];
@@ -164,9 +205,9 @@ public final class ScaleBenchmark {
                 if (r.statusCode() != 200 && r.statusCode() != 422) {
                     throw new IllegalStateException("GET " + p + " answered " + r.statusCode() + ": " + new String(r.body(), StandardCharsets.UTF_8));
                 }
-                if (anchorSql != null) {
+                if (anchorRead != null) {
                     long s0 = System.nanoTime();
-                    ch.query(anchorSql);
+                    anchorRead.read().accept(i);
                     anchor[Math.max(0, i)] = i >= 0 ? System.nanoTime() - s0 : anchor[0];
                 }
                 if (i >= 0) {
@@ -195,14 +236,22 @@ public final class ScaleBenchmark {
                 System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms%n", "  of which " + state + " (" + times.size()
                         + ")", t[0], t[1], t[2]);
             });
-            if (anchorSql != null) {
+            if (anchorRead != null) {
                 double[] s = ApiBenchmark.percentiles(anchor);
-                System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms%n", "  anchor: plain scan of the window", s[0], s[1], s[2]);
+                System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms%n", "  anchor: " + anchorRead.label(), s[0], s[1], s[2]);
             }
             if (example != null) {
                 System.out.println("  422 answer: " + example);
             }
         }
+    }
+
+    /** A read run beside each request (alternately), with what it is. */
+    private record Anchor(String label, ThrowingIntConsumer read) {
+    }
+
+    private interface ThrowingIntConsumer {
+        void accept(int i) throws Exception;
     }
 
     /** A plain read of the window's rows: what reading them at all costs here. */
@@ -339,6 +388,43 @@ public final class ScaleBenchmark {
         double took = (System.nanoTime() - t0) / 1e9;
         String after = ch.query(parts).strip();
         System.out.printf("TTL %d days applied in %.0f s: events (bytes on disk, rows) before %s, after %s%n", days, took, before, after);
+    }
+
+    /**
+     * The operating system's page cache before the reads, which decides much of a point read's tail at this size: the
+     * data (about 11 GB at 100M events) fits in this machine's RAM, so whether it is there depends on what ran before.
+     * {@code cold} drops the page cache (as after a reboot; needs root), {@code warm} reads every file of the data
+     * directory once (as on a server that has served these tables for a while and whose RAM holds them), {@code as-is}
+     * leaves it as the runs before left it (the runs until 2026-12-05).
+     */
+    private static void pageCache(String mode, Path data) throws Exception {
+        long t0 = System.nanoTime();
+        if (mode.equals("cold")) {
+            new ProcessBuilder("sync").inheritIO().start().waitFor();
+            try {
+                Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "1");
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("--cache=cold drops the page cache through /proc/sys/vm/drop_caches, "
+                        + "which needs root: " + e.getMessage(), e);
+            }
+            System.out.printf("page cache: dropped (%.1f s)%n", (System.nanoTime() - t0) / 1e9);
+        } else if (mode.equals("warm")) {
+            long[] bytes = {0};
+            byte[] buf = new byte[1 << 20];
+            try (var files = Files.walk(data)) {
+                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                    try (var in = Files.newInputStream(f)) {
+                        for (int r; (r = in.read(buf)) > 0; ) {
+                            bytes[0] += r;
+                        }
+                    }
+                }
+            }
+            System.out.printf("page cache: every file of the data read once, %,d B in %.1f s%n", bytes[0],
+                    (System.nanoTime() - t0) / 1e9);
+        } else {
+            System.out.println("page cache: as the runs before left it");
+        }
     }
 
     private static String loadAverage() {
