@@ -108,9 +108,9 @@ public final class RabbitTapBenchmark {
             ConsumerCount consumer = new ConsumerCount(f, consumerPrefetch);
 
             // Warm-up of the plain path (firehose off), then the ceiling.
-            plainRound(publisher, f, consumer, n / 5, payloads, "warm");
+            plainRound(publisher, f, n / 5, payloads, "warm", consumer);
             ProcCpu.Snapshot s0 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
-            double ceilingSecs = plainRound(publisher, f, consumer, n, payloads, "ceiling");
+            double ceilingSecs = plainRound(publisher, f, n, payloads, "ceiling", consumer);
             ProcCpu.Snapshot s1 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
             double ceilingCpu = ProcCpu.processSeconds(s0, s1, rabbit.pid());
             double ceilingJvm = (s1.self() - s0.self()) / ProcCpu.TICKS_PER_SECOND;
@@ -131,9 +131,9 @@ public final class RabbitTapBenchmark {
                     setup.queueBind("copy", "bench", "#");
                 }
                 ConsumerCount copy = new ConsumerCount(f, "copy", consumerPrefetch);
-                copyRound(publisher, f, consumer, copy, n / 5, payloads, "copy-warm");
+                plainRound(publisher, f, n / 5, payloads, "copy-warm", consumer, copy);
                 ProcCpu.Snapshot c0 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
-                copySecs = copyRound(publisher, f, consumer, copy, n, payloads, "copy");
+                copySecs = plainRound(publisher, f, n, payloads, "copy", consumer, copy);
                 ProcCpu.Snapshot c1 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
                 copyCpu = ProcCpu.processSeconds(c0, c1, rabbit.pid());
                 copyJvm = (c1.self() - c0.self()) / ProcCpu.TICKS_PER_SECOND;
@@ -256,24 +256,18 @@ public final class RabbitTapBenchmark {
         }
     }
 
-    /** Publishes n messages and waits for the plain consumer; returns the seconds. */
-    private static double plainRound(Publisher publisher, ConnectionFactory f, ConsumerCount consumer, int n, byte[][] payloads, String tag) throws Exception {
-        long target = consumer.received.get() + n;
+    /** Publishes n messages and waits for each plain consumer to have them; returns the seconds. */
+    private static double plainRound(Publisher publisher, ConnectionFactory f, int n, byte[][] payloads, String tag,
+                                     ConsumerCount... consumers) throws Exception {
+        long[] targets = new long[consumers.length];
+        for (int k = 0; k < consumers.length; k++) {
+            targets[k] = consumers[k].received.get() + n;
+        }
         long t0 = System.nanoTime();
         publisher.publish(f, n, payloads, tag);
-        consumer.awaitAtLeast(target);
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    /** Publishes n messages and waits for both plain consumers; returns the seconds. */
-    private static double copyRound(Publisher publisher, ConnectionFactory f, ConsumerCount consumer, ConsumerCount copy, int n,
-                                    byte[][] payloads, String tag) throws Exception {
-        long target = consumer.received.get() + n;
-        long copyTarget = copy.received.get() + n;
-        long t0 = System.nanoTime();
-        publisher.publish(f, n, payloads, tag);
-        consumer.awaitAtLeast(target);
-        copy.awaitAtLeast(copyTarget);
+        for (int k = 0; k < consumers.length; k++) {
+            consumers[k].awaitAtLeast(targets[k]);
+        }
         return (System.nanoTime() - t0) / 1e9;
     }
 
