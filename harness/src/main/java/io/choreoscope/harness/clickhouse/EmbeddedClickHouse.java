@@ -71,34 +71,44 @@ public final class EmbeddedClickHouse implements AutoCloseable {
      * @param extraArguments passed to ClickHouse as they are, e.g. {@code --max_threads=2} (query settings
      *     given this way apply to HTTP sessions too); server settings go through {@code configXml}
      * @param configXml extra elements inside {@code <clickhouse>} of the generated config file, may be empty
+     * @param tcpPort the native protocol's port on loopback (0: none). chDB serves only HTTP by itself; with a port
+     *     given, the engine is told {@code SYSTEM START LISTEN TCP} once it answers {@code /ping}, after every (re)start.
+     *     {@code Distributed} tables and {@code remote()} reach their shards over this protocol ({@link ClickHouseCluster}).
      */
     public record Options(long maxServerMemoryBytes, Duration startTimeout, List<String> extraArguments,
-                          String configXml) {
+                          String configXml, int tcpPort) {
         public Options {
             Objects.requireNonNull(startTimeout, "startTimeout");
             extraArguments = List.copyOf(extraArguments);
             configXml = configXml == null ? "" : configXml;
+            if (tcpPort < 0 || tcpPort > 65535) {
+                throw new IllegalArgumentException("tcpPort must be 0..65535, was " + tcpPort);
+            }
         }
 
-        /** 2 GiB server memory cap, 60 s start timeout, nothing extra. */
+        /** 2 GiB server memory cap, 60 s start timeout, nothing extra, HTTP only. */
         public static Options defaults() {
-            return new Options(2L << 30, Duration.ofSeconds(60), List.of(), "");
+            return new Options(2L << 30, Duration.ofSeconds(60), List.of(), "", 0);
         }
 
         public Options withMaxServerMemoryBytes(long bytes) {
-            return new Options(bytes, startTimeout, extraArguments, configXml);
+            return new Options(bytes, startTimeout, extraArguments, configXml, tcpPort);
         }
 
         public Options withStartTimeout(Duration timeout) {
-            return new Options(maxServerMemoryBytes, timeout, extraArguments, configXml);
+            return new Options(maxServerMemoryBytes, timeout, extraArguments, configXml, tcpPort);
         }
 
         public Options withExtraArguments(List<String> arguments) {
-            return new Options(maxServerMemoryBytes, startTimeout, arguments, configXml);
+            return new Options(maxServerMemoryBytes, startTimeout, arguments, configXml, tcpPort);
         }
 
         public Options withConfigXml(String xml) {
-            return new Options(maxServerMemoryBytes, startTimeout, extraArguments, xml);
+            return new Options(maxServerMemoryBytes, startTimeout, extraArguments, xml, tcpPort);
+        }
+
+        public Options withTcpPort(int port) {
+            return new Options(maxServerMemoryBytes, startTimeout, extraArguments, configXml, port);
         }
     }
 
@@ -140,6 +150,11 @@ public final class EmbeddedClickHouse implements AutoCloseable {
 
     public int httpPort() {
         return httpPort;
+    }
+
+    /** The native protocol's port, 0 when the engine serves HTTP only ({@link Options#tcpPort()}). */
+    public int tcpPort() {
+        return options.tcpPort();
     }
 
     /** {@code http://127.0.0.1:PORT} (no trailing slash). */
@@ -322,6 +337,9 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             Files.writeString(config, configXml(), StandardCharsets.UTF_8);
             List<String> command = new ArrayList<>(List.of(hostBinary.toString(), library.toString(),
                     dataDir.toString(), Integer.toString(httpPort), "--config-file=" + config));
+            if (options.tcpPort() > 0) {
+                command.add("--tcp_port=" + options.tcpPort());
+            }
             command.addAll(options.extraArguments());
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -333,6 +351,10 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         }
         addShutdownHook();
         awaitPing(began);
+        if (options.tcpPort() > 0) {
+            // chDB starts no listener but the one its serving query starts (HTTP); the native one on request.
+            query("SYSTEM START LISTEN TCP");
+        }
         lastStartDuration = Duration.ofNanos(System.nanoTime() - began);
         LOG.info("ClickHouse ready at {} in {} ms (pid {}, data {})", httpUrl(), lastStartDuration.toMillis(),
                 process.pid(), dataDir);
@@ -450,7 +472,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         }
     }
 
-    static int freePort() {
+    /** A port free on loopback now. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
             return socket.getLocalPort();
         } catch (IOException e) {
