@@ -39,6 +39,7 @@ public class ClickHouseConfig {
      * bodies than plain ones (fewer bytes through the HTTP layer and the socket), the collector 0.06-0.11 more.
      */
     public static final boolean DEFAULT_INSERT_COMPRESSION = true;
+    private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
     private String url = DEFAULT_URL;
@@ -52,6 +53,8 @@ public class ClickHouseConfig {
     private long searchMaxBytesToRead = DEFAULT_SEARCH_MAX_BYTES_TO_READ;
     private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
     private boolean insertCompression = DEFAULT_INSERT_COMPRESSION;
+    private String cluster = "";
+    private java.util.List<String> clusterNodes = java.util.List.of();
 
     public ClickHouseConfig() {
     }
@@ -151,6 +154,62 @@ public class ClickHouseConfig {
     public boolean isInsertCompression() { return insertCompression; }
 
     public void setInsertCompression(boolean insertCompression) { this.insertCompression = insertCompression; }
+
+    /**
+     * The ClickHouse cluster to store in, as named in the servers' {@code remote_servers} (docs/SCALING.md); empty (the
+     * default) for one server. With a name, every table is a local table {@code <name>_local} on each node with a
+     * {@code Distributed} table of today's name on top, sharded so that one correlation ID (or trace) stays on one shard.
+     */
+    public String getCluster() { return cluster; }
+
+    public void setCluster(String cluster) {
+        String c = cluster == null ? "" : cluster.strip();
+        if (!c.isEmpty() && !CLUSTER_NAME.matcher(c).matches()) {
+            throw new IllegalArgumentException(PREFIX + ".cluster must be a cluster name of remote_servers "
+                    + "(letters, digits, '_', '.', '-'), was '" + cluster + "'");
+        }
+        this.cluster = c;
+    }
+
+    /**
+     * Every node of {@link #getCluster()}, as HTTP URLs: schema migrations and the few statements that
+     * {@code Distributed} tables do not take (lightweight deletes) run on each. {@link #getUrl()} is the node (or a
+     * balancer in front of the nodes) that queries and inserts go through.
+     */
+    public java.util.List<String> getClusterNodes() { return clusterNodes; }
+
+    public void setClusterNodes(java.util.List<String> nodes) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String n : nodes == null ? java.util.List.<String>of() : nodes) {
+            if (n == null || !(n.startsWith("http://") || n.startsWith("https://"))) {
+                throw new IllegalArgumentException(PREFIX + ".cluster-nodes must be http(s) URLs of each node's HTTP "
+                        + "interface, was '" + n + "'");
+            }
+            out.add(n.endsWith("/") ? n.substring(0, n.length() - 1) : n);
+        }
+        this.clusterNodes = java.util.List.copyOf(out);
+    }
+
+    /** Whether tables are stored on a cluster ({@link #getCluster()} named). */
+    public boolean isClustered() {
+        return !cluster.isEmpty();
+    }
+
+    /**
+     * The nodes DDL runs on: every cluster node, or the one server.
+     *
+     * @throws IllegalStateException when a cluster is named without its nodes
+     */
+    public java.util.List<String> ddlNodes() {
+        if (!isClustered()) {
+            return java.util.List.of(url);
+        }
+        if (clusterNodes.isEmpty()) {
+            throw new IllegalStateException(PREFIX + ".cluster is '" + cluster + "' but " + PREFIX
+                    + ".cluster-nodes is empty: list the HTTP URL of every node of the cluster, the schema is created on each");
+        }
+        return clusterNodes;
+    }
 
     /** JDBC URL of the same endpoint. */
     public String jdbcUrl() {

@@ -26,6 +26,11 @@ final class ClickHouseFlaggedEvents implements FlaggedEventStore {
         this.table = sql.store().database() + ".events";
     }
 
+    /** Where the delete runs: {@code events}, or on a cluster each node's local table ({@code Distributed} takes no DELETE). */
+    private String deleteTable() {
+        return sql.store().config().isClustered() ? table + ClusterLayout.LOCAL_SUFFIX : table;
+    }
+
     @Override
     public List<Observation> flagged(ParseStatus status, int limit) {
         return sql.query(ClickHouseEventReader.SELECT + table + " FINAL WHERE parse_status = ? ORDER BY ts, partition, offset LIMIT ?",
@@ -46,7 +51,7 @@ final class ClickHouseFlaggedEvents implements FlaggedEventStore {
                 params.add((long) o.partition());
                 params.add(o.offset());
             }
-            sql.execute("DELETE FROM " + table + " WHERE parse_status = ? AND (topic, partition, offset) IN (" + in + ")",
+            sql.executeOnEveryNode("DELETE FROM " + deleteTable() + " WHERE parse_status = ? AND (topic, partition, offset) IN (" + in + ")",
                     params.toArray());
         }
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ClientConfigProperties;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.data.ClickHouseFormat;
 import io.choreoscope.model.SinkUnavailableException;
@@ -27,17 +28,33 @@ public final class ClickHouseStore implements AutoCloseable {
     private final ClickHouseConfig config;
     private final Client client;
 
+    /**
+     * Server settings of every statement when the tables are {@code Distributed} ({@link ClickHouseConfig#isClustered()}):
+     * an insert answers only once every shard stored its rows ({@code distributed_foreground_insert}; in the
+     * background mode the answer would come before that, and the tap would commit offsets of rows a shard has not
+     * got), and a subquery over a distributed table inside a distributed query is run once on the initiator and its
+     * result sent to the shards ({@code distributed_product_mode = 'global'}; the default refuses such queries, and
+     * {@code 'local'} would answer right only where both sides share a sharding key).
+     */
+    static final Map<String, String> CLUSTER_SETTINGS = Map.of(
+            "distributed_foreground_insert", "1",
+            "distributed_product_mode", "global");
+
     public ClickHouseStore(ClickHouseConfig config) {
         this.config = config;
-        this.client = new Client.Builder()
+        Client.Builder builder = new Client.Builder()
                 .addEndpoint(config.getUrl())
                 .setUsername(config.getUsername())
                 .setPassword(config.getPassword())
                 .setDefaultDatabase(config.getDatabase())
                 .setConnectTimeout(5_000)
                 .setSocketTimeout(config.getTimeout().toMillis())
-                .setMaxRetries(0) // the tap owns retries and backoff
-                .build();
+                .setMaxRetries(0); // the tap owns retries and backoff
+        if (config.isClustered()) {
+            config.ddlNodes(); // a cluster without its nodes is refused at start, not at the first migration
+            CLUSTER_SETTINGS.forEach(builder::serverSetting);
+        }
+        this.client = builder.build();
     }
 
     public ClickHouseConfig config() {
@@ -120,16 +137,34 @@ public final class ClickHouseStore implements AutoCloseable {
 
     /** A connection for schema migrations: like {@link #connect()}, but waits up to {@link #MIGRATION_TIMEOUT} per statement. */
     Connection connectForMigrations() throws SQLException {
-        return connect(config.getDatabase(), MIGRATION_TIMEOUT.compareTo(config.getTimeout()) > 0 ? MIGRATION_TIMEOUT : config.getTimeout());
+        return connectNode(config.getUrl(), true);
     }
 
     private Connection connect(String database, java.time.Duration socketTimeout) throws SQLException {
+        return connect(config.jdbcUrl(), database, socketTimeout);
+    }
+
+    private Connection connect(String jdbcUrl, String database, java.time.Duration socketTimeout) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", config.getUsername());
         p.setProperty("password", config.getPassword());
         p.setProperty("database", database);
         p.setProperty("socket_timeout", String.valueOf(socketTimeout.toMillis()));
-        return DriverManager.getConnection(config.jdbcUrl(), p);
+        if (config.isClustered()) {
+            CLUSTER_SETTINGS.forEach((k, v) -> p.setProperty(ClientConfigProperties.SERVER_SETTING_PREFIX + k, v));
+        }
+        return DriverManager.getConnection(jdbcUrl, p);
+    }
+
+    /**
+     * A connection to one node ({@link ClickHouseConfig#ddlNodes()}), for the migrations and the statements that
+     * run on every node; for migrations it waits up to {@link #MIGRATION_TIMEOUT} per statement, else up to the
+     * configured timeout. The caller closes it.
+     */
+    Connection connectNode(String nodeUrl, boolean forMigrations) throws SQLException {
+        java.time.Duration timeout = forMigrations && MIGRATION_TIMEOUT.compareTo(config.getTimeout()) > 0
+                ? MIGRATION_TIMEOUT : config.getTimeout();
+        return connect("jdbc:clickhouse:" + nodeUrl, config.getDatabase(), timeout);
     }
 
     /**
@@ -162,10 +197,12 @@ public final class ClickHouseStore implements AutoCloseable {
         }
     }
 
-    /** Creates the database when missing. */
+    /** Creates the database when missing, on every node of a cluster. */
     public void ensureDatabase() throws SQLException {
-        try (Connection c = connect("default"); Statement s = statement(c)) {
-            s.execute("CREATE DATABASE IF NOT EXISTS " + config.getDatabase());
+        for (String node : config.ddlNodes()) {
+            try (Connection c = connect("jdbc:clickhouse:" + node, "default", config.getTimeout()); Statement s = statement(c)) {
+                s.execute("CREATE DATABASE IF NOT EXISTS " + config.getDatabase());
+            }
         }
     }
 

@@ -34,49 +34,90 @@ public final class SchemaMigrator {
         this.store = store;
     }
 
-    /** Creates the database if needed and applies pending migrations. Returns the versions applied now. */
+    /**
+     * Creates the database if needed and applies pending migrations. Returns the versions applied now (on a cluster,
+     * those applied now on any node).
+     *
+     * <p>On a cluster ({@link ClickHouseConfig#isClustered()}) each node is migrated in turn, as one server is: the
+     * statements create and alter the local tables ({@link ClusterLayout}), and after each migration the
+     * {@code Distributed} tables over the local tables it named are made again from them. {@code ON CLUSTER} is not
+     * used: the engine the tests run (chDB) refuses it, and running each statement on every node listed does the same
+     * for a fixed set of nodes. Each node records its own applied versions, so a node added later, or one that was
+     * down, catches up at the next start.
+     */
     public List<String> migrate() throws SQLException {
         store.ensureDatabase();
-        List<String> appliedNow = new ArrayList<>();
-        try (Connection c = store.connectForMigrations()) {
-            try (Statement s = ClickHouseStore.statement(c)) {
-                s.execute("CREATE TABLE IF NOT EXISTS " + store.database() + ".schema_migrations "
-                        + "(version String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
-                        + "ENGINE = ReplacingMergeTree ORDER BY version");
-            }
-            Set<String> done = new HashSet<>();
-            try (Statement s = ClickHouseStore.statement(c);
-                 ResultSet rs = s.executeQuery("SELECT version FROM " + store.database() + ".schema_migrations FINAL")) {
-                while (rs.next()) {
-                    done.add(rs.getString(1));
-                }
-            }
-            for (String file : migrationFiles()) {
-                String version = file.substring(0, file.indexOf("__"));
-                if (done.contains(version)) {
-                    continue;
-                }
-                List<String> statements = statements(resource(file));
-                for (int i = 0; i < statements.size(); i++) {
-                    String sql = statements.get(i);
-                    // A refill of a large table can take minutes: say what runs, so a slow start is not a silent one.
-                    LOG.info("Applying ClickHouse migration {}, statement {} of {}", file, i + 1, statements.size());
-                    try (Statement s = ClickHouseStore.statement(c)) {
-                        s.execute(sql);
-                    } catch (SQLException e) {
-                        throw new SQLException("Migration " + file + " failed: " + e.getMessage(), e);
-                    }
-                }
-                try (PreparedStatement ps = ClickHouseStore.prepare(c,
-                        "INSERT INTO " + store.database() + ".schema_migrations (version) VALUES (?)")) {
-                    ps.setString(1, version);
-                    ps.executeUpdate();
-                }
-                appliedNow.add(version);
-                LOG.info("Applied ClickHouse migration {}", file);
+        ClickHouseConfig config = store.config();
+        ClusterLayout layout = config.isClustered() ? new ClusterLayout(store.database(), config.getCluster()) : null;
+        Set<String> appliedNow = new java.util.LinkedHashSet<>();
+        for (String node : config.ddlNodes()) {
+            try (Connection c = store.connectNode(node, true)) {
+                appliedNow.addAll(migrate(c, node, layout));
             }
         }
+        return new ArrayList<>(appliedNow);
+    }
+
+    private List<String> migrate(Connection c, String node, ClusterLayout layout) throws SQLException {
+        List<String> appliedNow = new ArrayList<>();
+        String where = layout == null ? "" : " on " + node;
+        try (Statement s = ClickHouseStore.statement(c)) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + store.database() + ".schema_migrations "
+                    + "(version String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
+                    + "ENGINE = ReplacingMergeTree ORDER BY version");
+        }
+        Set<String> done = new HashSet<>();
+        try (Statement s = ClickHouseStore.statement(c);
+             ResultSet rs = s.executeQuery("SELECT version FROM " + store.database() + ".schema_migrations FINAL")) {
+            while (rs.next()) {
+                done.add(rs.getString(1));
+            }
+        }
+        for (String file : migrationFiles()) {
+            String version = file.substring(0, file.indexOf("__"));
+            if (done.contains(version)) {
+                continue;
+            }
+            List<String> statements = statements(resource(file));
+            List<String> run = new ArrayList<>(statements.size());
+            for (String sql : statements) {
+                run.add(layout == null ? sql : layout.onNode(sql));
+            }
+            for (int i = 0; i < run.size(); i++) {
+                // A refill of a large table can take minutes: say what runs, so a slow start is not a silent one.
+                LOG.info("Applying ClickHouse migration {}, statement {} of {}{}", file, i + 1, run.size(), where);
+                execute(c, file, run.get(i));
+            }
+            if (layout != null) {
+                for (String table : layout.tablesNamed(statements)) {
+                    boolean exists;
+                    try (PreparedStatement ps = ClickHouseStore.prepare(c, layout.localExists())) {
+                        ps.setString(1, store.database());
+                        ps.setString(2, ClusterLayout.local(table));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            exists = rs.next() && rs.getLong(1) > 0;
+                        }
+                    }
+                    execute(c, file, exists ? layout.distributed(table) : layout.dropDistributed(table));
+                }
+            }
+            try (PreparedStatement ps = ClickHouseStore.prepare(c,
+                    "INSERT INTO " + store.database() + ".schema_migrations (version) VALUES (?)")) {
+                ps.setString(1, version);
+                ps.executeUpdate();
+            }
+            appliedNow.add(version);
+            LOG.info("Applied ClickHouse migration {}{}", file, where);
+        }
         return appliedNow;
+    }
+
+    private static void execute(Connection c, String file, String sql) throws SQLException {
+        try (Statement s = ClickHouseStore.statement(c)) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new SQLException("Migration " + file + " failed: " + e.getMessage(), e);
+        }
     }
 
     static List<String> migrationFiles() {

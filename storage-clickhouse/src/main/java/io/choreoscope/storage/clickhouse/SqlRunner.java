@@ -136,6 +136,26 @@ public final class SqlRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * A statement without result on every node of a cluster, one after the other ({@link ClickHouseConfig#ddlNodes()});
+     * on one server the same as {@link #execute}. For what {@code Distributed} tables do not take (a lightweight
+     * {@code DELETE} names the local table). Fails at the first node that fails; the statement must be safe to repeat.
+     */
+    public void executeOnEveryNode(String sql, Object... params) {
+        if (!store.config().isClustered()) {
+            execute(sql, params);
+            return;
+        }
+        for (String node : store.config().ddlNodes()) {
+            try (Connection c = store.connectNode(node, false); PreparedStatement ps = ClickHouseStore.prepare(c, sql)) {
+                bind(ps, params);
+                ps.execute();
+            } catch (SQLException e) {
+                throw new StorageException("ClickHouse statement failed on " + node + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
     private Connection borrow() throws SQLException {
         Connection c = idle.poll();
         return c != null ? c : store.connect();

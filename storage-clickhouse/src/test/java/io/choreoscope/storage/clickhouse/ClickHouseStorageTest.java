@@ -24,7 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every storage contract against the real ClickHouse engine, each test on a fresh database with the schema
- * migrated (about a quarter of a second each).
+ * migrated (about a quarter of a second each). {@link ClickHouseClusterStorageTest} runs the same contracts on a
+ * cluster of two shards.
  */
 @ExtendWith(ClickHouseExtension.class)
 class ClickHouseStorageTest {
@@ -37,10 +38,14 @@ class ClickHouseStorageTest {
 
     private final Deque<AutoCloseable> open = new ArrayDeque<>();
 
+    /** Where a test's new database is: a database of its own on the shared engine. */
+    protected ClickHouseConfig newDatabase() {
+        return new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase());
+    }
+
     /** A new database with the current schema, and a connection pool on it; both closed after the test. */
     private SqlRunner freshDatabase() {
-        ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(),
-                ClickHouseExtension.createDatabase()));
+        ClickHouseStore store = new ClickHouseStore(newDatabase());
         open.push(store);
         try {
             new SchemaMigrator(store).migrate();
