@@ -44,7 +44,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ApiEndpointsTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static ApplicationContext app;
-    private static ApiClient api;
+    static ApiClient api;
     private static String topic;
     private static KafkaProducer<byte[], byte[]> producer;
 
@@ -60,13 +60,27 @@ class ApiEndpointsTest {
         return p;
     }
 
+    /** The ClickHouse the application stores in (the node it queries, on a cluster). */
+    static String clickHouseUrl;
+
     @BeforeAll
     static void produceASagaLogAndStartTheApp(EmbeddedKafka kafka) {
+        start(kafka, ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase(), Map.of());
+    }
+
+    /**
+     * Starts the application on ClickHouse at {@code url} ({@code clickhouse}: more of its settings, e.g. a cluster's)
+     * and produces the saga log; returns when the application shows all of it.
+     */
+    static void start(EmbeddedKafka kafka, String url, String db, Map<String, Object> clickhouse) {
         String prefix = KafkaExtension.uniqueName("api");
         topic = prefix + "-orders";
         kafka.createTopic(topic, 3);
-        String db = ClickHouseExtension.createDatabase();
-        app = ApplicationContext.run(EmbeddedServer.class, appProperties(prefix, db)).getApplicationContext();
+        clickHouseUrl = url;
+        Map<String, Object> properties = appProperties(prefix, db);
+        properties.put("choreoscope.clickhouse.url", url);
+        properties.putAll(clickhouse);
+        app = ApplicationContext.run(EmbeddedServer.class, properties).getApplicationContext();
         api = new ApiClient(app.getBean(EmbeddedServer.class).getURL() + "/api/v1");
         producer = kafka.producer();
         Saga saga = new Saga(producer, topic);
@@ -247,7 +261,7 @@ class ApiEndpointsTest {
         // These tests run with choreoscope.auth.enabled=false: every caller may do everything, health details too.
         ApiClient.Answer health = new ApiClient(api.base().replace("/api/v1", "")).get("/health");
         assertThat(health.status()).isEqualTo(200);
-        assertThat(health.body().at("/details/clickhouse/details/url").asText()).isEqualTo(ClickHouseExtension.engine().httpUrl());
+        assertThat(health.body().at("/details/clickhouse/details/url").asText()).isEqualTo(clickHouseUrl);
     }
 
     @Test

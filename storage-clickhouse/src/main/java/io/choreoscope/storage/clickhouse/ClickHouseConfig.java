@@ -160,19 +160,19 @@ public class ClickHouseConfig {
      * default) for one server. With a name, every table is a local table {@code <name>_local} on each node with a
      * {@code Distributed} table of today's name on top, sharded so that one correlation ID (or trace) stays on one shard.
      */
-    public String getCluster() { return cluster; }
+    public String getClusterName() { return cluster; }
 
-    public void setCluster(String cluster) {
+    public void setClusterName(String cluster) {
         String c = cluster == null ? "" : cluster.strip();
         if (!c.isEmpty() && !CLUSTER_NAME.matcher(c).matches()) {
-            throw new IllegalArgumentException(PREFIX + ".cluster must be a cluster name of remote_servers "
+            throw new IllegalArgumentException(PREFIX + ".cluster-name must be a cluster name of remote_servers "
                     + "(letters, digits, '_', '.', '-'), was '" + cluster + "'");
         }
         this.cluster = c;
     }
 
     /**
-     * Every node of {@link #getCluster()}, as HTTP URLs: schema migrations and the few statements that
+     * Every node of {@link #getClusterName()}, as HTTP URLs: schema migrations and the few statements that
      * {@code Distributed} tables do not take (lightweight deletes) run on each. {@link #getUrl()} is the node (or a
      * balancer in front of the nodes) that queries and inserts go through.
      */
@@ -190,7 +190,7 @@ public class ClickHouseConfig {
         this.clusterNodes = java.util.List.copyOf(out);
     }
 
-    /** Whether tables are stored on a cluster ({@link #getCluster()} named). */
+    /** Whether tables are stored on a cluster ({@link #getClusterName()} named). */
     public boolean isClustered() {
         return !cluster.isEmpty();
     }
@@ -205,7 +205,7 @@ public class ClickHouseConfig {
             return java.util.List.of(url);
         }
         if (clusterNodes.isEmpty()) {
-            throw new IllegalStateException(PREFIX + ".cluster is '" + cluster + "' but " + PREFIX
+            throw new IllegalStateException(PREFIX + ".cluster-name is '" + cluster + "' but " + PREFIX
                     + ".cluster-nodes is empty: list the HTTP URL of every node of the cluster, the schema is created on each");
         }
         return clusterNodes;

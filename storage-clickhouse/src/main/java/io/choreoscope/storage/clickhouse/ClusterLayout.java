@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How the schema is laid out on a ClickHouse cluster ({@link ClickHouseConfig#getCluster()}): every data table is a
+ * How the schema is laid out on a ClickHouse cluster ({@link ClickHouseConfig#getClusterName()}): every data table is a
  * local table {@code <table>_local} on each node, the one the migrations create, and a {@code Distributed} table of the
  * table's own name on top of it on each node, the one every reader and writer names. No query changes.
  *

@@ -48,7 +48,7 @@ public final class SchemaMigrator {
     public List<String> migrate() throws SQLException {
         store.ensureDatabase();
         ClickHouseConfig config = store.config();
-        ClusterLayout layout = config.isClustered() ? new ClusterLayout(store.database(), config.getCluster()) : null;
+        ClusterLayout layout = config.isClustered() ? new ClusterLayout(store.database(), config.getClusterName()) : null;
         Set<String> appliedNow = new java.util.LinkedHashSet<>();
         for (String node : config.ddlNodes()) {
             try (Connection c = store.connectNode(node, true)) {

@@ -46,7 +46,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
     @Override
     protected ClickHouseConfig newDatabase() {
         ClickHouseConfig config = new ClickHouseConfig(cluster.httpUrls().get(0), cluster.createDatabase("cluster"));
-        config.setCluster(ClickHouseCluster.NAME);
+        config.setClusterName(ClickHouseCluster.NAME);
         config.setClusterNodes(cluster.httpUrls());
         return config;
     }
@@ -230,10 +230,10 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
     @Test
     void aClusterWithoutItsNodesIsRefusedAtStart() {
         ClickHouseConfig config = new ClickHouseConfig(cluster.httpUrls().get(0), "nodes_missing");
-        config.setCluster(ClickHouseCluster.NAME);
+        config.setClusterName(ClickHouseCluster.NAME);
         assertThatThrownBy(() -> new ClickHouseStore(config)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("cluster-nodes is empty");
-        assertThatThrownBy(() -> config.setCluster("a b;DROP")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> config.setClusterName("a b;DROP")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> config.setClusterNodes(List.of("file:///etc/passwd"))).isInstanceOf(IllegalArgumentException.class);
     }
 }

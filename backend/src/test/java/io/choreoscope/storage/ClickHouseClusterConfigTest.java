@@ -1,0 +1,58 @@
+package io.choreoscope.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import io.choreoscope.storage.clickhouse.ClickHouseConfig;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.PropertySource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster settings reach the storage as an operator writes them: in the environment (a Kubernetes ConfigMap, a
+ * compose file), the nodes comma-separated; and by default the application stores on one server.
+ */
+class ClickHouseClusterConfigTest {
+    private static ApplicationContext start(Path dataDir, PropertySource env) {
+        io.micronaut.context.ApplicationContextBuilder builder = ApplicationContext.builder()
+                .deduceEnvironment(false)
+                .properties(Map.of("choreoscope.data-dir", dataDir.toString(),
+                        "choreoscope.tap.enabled", false,
+                        "choreoscope.otlp.enabled", false,
+                        "choreoscope.alerts.enabled", false));
+        if (env != null) {
+            builder.propertySources(env);
+        }
+        return builder.start();
+    }
+
+    @Test
+    void clusterNameAndNodesAreReadFromTheEnvironment(@TempDir Path dir) {
+        PropertySource env = PropertySource.of("env", Map.of(
+                "CHOREOSCOPE_CLICKHOUSE_URL", "http://ch-1:8123",
+                "CHOREOSCOPE_CLICKHOUSE_CLUSTER_NAME", "prod_cluster",
+                "CHOREOSCOPE_CLICKHOUSE_CLUSTER_NODES", "http://ch-1:8123,http://ch-2:8123/"),
+                PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE);
+        try (ApplicationContext app = start(dir, env)) {
+            ClickHouseConfig config = app.getBean(ClickHouseConfig.class);
+            assertThat(config.isClustered()).isTrue();
+            assertThat(config.getClusterName()).isEqualTo("prod_cluster");
+            assertThat(config.ddlNodes()).containsExactly("http://ch-1:8123", "http://ch-2:8123");
+            assertThat(config.getUrl()).isEqualTo("http://ch-1:8123");
+        }
+    }
+
+    @Test
+    void oneServerByDefault(@TempDir Path dir) {
+        try (ApplicationContext app = start(dir, null)) {
+            ClickHouseConfig config = app.getBean(ClickHouseConfig.class);
+            assertThat(config.isClustered()).isFalse();
+            assertThat(config.getClusterNodes()).isEmpty();
+            assertThat(config.ddlNodes()).containsExactly(config.getUrl());
+        }
+    }
+}
