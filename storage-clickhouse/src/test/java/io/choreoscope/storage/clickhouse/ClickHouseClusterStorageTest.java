@@ -51,6 +51,18 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
         return config;
     }
 
+    /** A store on {@code config}'s new database with the schema migrated, and a pool on it; closing the pool first. */
+    private static SqlRunner migrated(ClickHouseConfig config) throws java.sql.SQLException {
+        ClickHouseStore store = new ClickHouseStore(config);
+        try {
+            new SchemaMigrator(store).migrate();
+            return new SqlRunner(store);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
     private static long count(EmbeddedClickHouse node, String sql, String database) {
         return Long.parseLong(node.query(sql, database).strip());
     }
@@ -62,8 +74,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
     @Test
     void recordsAreSpreadOverTheShardsAndRedeliveredOnesShowOnce() throws Exception {
         ClickHouseConfig config = newDatabase();
-        try (ClickHouseStore store = new ClickHouseStore(config); SqlRunner sql = new SqlRunner(store)) {
-            new SchemaMigrator(store).migrate();
+        try (SqlRunner sql = migrated(config); ClickHouseStore store = sql.store()) {
             List<Observation> first = new ArrayList<>();
             for (int i = 0; i < 400; i++) {
                 first.add(Observation.builder("orders", i % 3, i, T.plusMillis(i)).correlationId("c-" + (i % 200))
@@ -105,8 +116,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
     @Test
     void spansAreShardedByTraceAndReadWhole() throws Exception {
         ClickHouseConfig config = newDatabase();
-        try (ClickHouseStore store = new ClickHouseStore(config); SqlRunner sql = new SqlRunner(store)) {
-            new SchemaMigrator(store).migrate();
+        try (SqlRunner sql = migrated(config); ClickHouseStore store = sql.store()) {
             List<Span> spans = new ArrayList<>();
             for (int t = 0; t < 40; t++) {
                 String trace = String.format("%032x", t * 7919L + 1);
@@ -168,8 +178,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
     @Test
     void aFlaggedRecordIsDeletedOnWhicheverShardHoldsIt() throws Exception {
         ClickHouseConfig config = newDatabase();
-        try (ClickHouseStore store = new ClickHouseStore(config); SqlRunner sql = new SqlRunner(store)) {
-            new SchemaMigrator(store).migrate();
+        try (SqlRunner sql = migrated(config); ClickHouseStore store = sql.store()) {
             List<Observation> flagged = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 flagged.add(Observation.builder("fl", 0, i, T).payload(new byte[] {0, 0, 0, 0, 7, 2})
@@ -202,8 +211,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
         ClickHouseConfig config = newDatabase();
         config.setTimeout(java.time.Duration.ofSeconds(5));
         EmbeddedClickHouse second = cluster.nodes().get(1);
-        try (ClickHouseStore store = new ClickHouseStore(config); SqlRunner sql = new SqlRunner(store)) {
-            new SchemaMigrator(store).migrate();
+        try (SqlRunner sql = migrated(config); ClickHouseStore store = sql.store()) {
             List<Observation> batch = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 batch.add(Observation.builder("outage", 0, i, T.plusMillis(i)).correlationId("o-" + (i % 100))
