@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The storage on a ClickHouse cluster of two shards ({@link ClickHouseCluster}: two engine processes, each one shard,
- * {@code Distributed} tables over local ones, see {@link ClusterLayout}). Every storage contract of
- * {@link ClickHouseStorageTest} runs here again, unchanged: the answers a cluster gives are the ones one server gives.
+ * {@code Distributed} tables over local ones, see {@link ClusterLayout}). {@link ClickHouseStorageTest} runs every
+ * storage contract on such a cluster as on one server: the answers a cluster gives are the ones one server gives.
  * The tests below check what the contracts cannot see: that rows really are spread over both shards, that
  * duplicates fold across the cluster, that each node is migrated, and the deletes that must run on every node.
  */
-class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
+class ClickHouseClusterStorageTest {
     private static final Instant T = Instant.parse("2026-12-05T08:00:00.000Z");
     private static ClickHouseCluster cluster;
 
@@ -43,8 +43,8 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
         }
     }
 
-    @Override
-    protected ClickHouseConfig newDatabase() {
+    /** Settings of a new database (made on every node) of {@code cluster}, as the application would be given. */
+    static ClickHouseConfig newDatabase(ClickHouseCluster cluster) {
         ClickHouseConfig config = new ClickHouseConfig(cluster.httpUrls().get(0), cluster.createDatabase("cluster"));
         config.setClusterName(ClickHouseCluster.NAME);
         config.setClusterNodes(cluster.httpUrls());
@@ -73,7 +73,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
      */
     @Test
     void recordsAreSpreadOverTheShardsAndRedeliveredOnesShowOnce() throws Exception {
-        ClickHouseConfig config = newDatabase();
+        ClickHouseConfig config = newDatabase(cluster);
         try (SqlRunner sql = migrated(config); ClickHouseStore store = sql.store()) {
             List<Observation> first = new ArrayList<>();
             for (int i = 0; i < 400; i++) {
@@ -115,7 +115,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
     /** Spans by trace ID are on both shards; the span read of a trace finds all of its spans. */
     @Test
     void spansAreShardedByTraceAndReadWhole() throws Exception {
-        ClickHouseConfig config = newDatabase();
+        ClickHouseConfig config = newDatabase(cluster);
         try (SqlRunner sql = migrated(config); ClickHouseStore store = sql.store()) {
             List<Span> spans = new ArrayList<>();
             for (int t = 0; t < 40; t++) {
@@ -143,7 +143,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
      */
     @Test
     void everyNodeIsMigratedAndItsDistributedTablesMatchTheLocalOnes() throws Exception {
-        ClickHouseConfig config = newDatabase();
+        ClickHouseConfig config = newDatabase(cluster);
         String db = config.getDatabase();
         try (ClickHouseStore store = new ClickHouseStore(config)) {
             assertThat(new SchemaMigrator(store).migrate()).containsExactly("V001", "V002", "V003", "V004", "V005", "V006",
@@ -177,7 +177,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
      */
     @Test
     void aFlaggedRecordIsDeletedOnWhicheverShardHoldsIt() throws Exception {
-        ClickHouseConfig config = newDatabase();
+        ClickHouseConfig config = newDatabase(cluster);
         try (SqlRunner sql = migrated(config); ClickHouseStore store = sql.store()) {
             List<Observation> flagged = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -208,7 +208,7 @@ class ClickHouseClusterStorageTest extends ClickHouseStorageTest {
      */
     @Test
     void aBatchRefusedWhileAShardIsDownShowsOnceAfterTheRetry() throws Exception {
-        ClickHouseConfig config = newDatabase();
+        ClickHouseConfig config = newDatabase(cluster);
         config.setTimeout(java.time.Duration.ofSeconds(5));
         EmbeddedClickHouse second = cluster.nodes().get(1);
         try (SqlRunner sql = migrated(config); ClickHouseStore store = sql.store()) {

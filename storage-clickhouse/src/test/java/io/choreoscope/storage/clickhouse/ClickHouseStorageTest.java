@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import io.choreoscope.harness.clickhouse.ClickHouseCluster;
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
 import io.choreoscope.harness.contract.EventStoreContract;
 import io.choreoscope.harness.contract.FlowModelStoreContract;
@@ -18,29 +19,59 @@ import io.choreoscope.model.InstanceRecord;
 import io.choreoscope.model.InstanceWriter;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.FlowModel;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every storage contract against the real ClickHouse engine, each test on a fresh database with the schema
- * migrated (about a quarter of a second each). {@link ClickHouseClusterStorageTest} runs the same contracts on a
- * cluster of two shards.
+ * migrated (about a quarter of a second each), twice: on one server, and on a cluster of two shards
+ * ({@link ClickHouseCluster}: two engine processes, {@code Distributed} tables over local ones, see
+ * {@link ClusterLayout}), where the answers must be the ones one server gives. {@link ClickHouseClusterStorageTest}
+ * checks what only a cluster has.
  */
 @ExtendWith(ClickHouseExtension.class)
+@ParameterizedClass(name = "on {0}")
+@EnumSource(ClickHouseStorageTest.Target.class)
 class ClickHouseStorageTest {
+    /** Where the contracts run. */
+    enum Target { ONE_SERVER, TWO_SHARDS }
+
     /** Unbounded, as the application's blocking pool: the span reader waits for what it runs here. */
     private static final ExecutorService BESIDE = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "span-lookup-beside");
         t.setDaemon(true);
         return t;
     });
+    /** Started by the first test on {@link Target#TWO_SHARDS}. */
+    private static ClickHouseCluster cluster;
+
+    @Parameter
+    Target target;
 
     private final Deque<AutoCloseable> open = new ArrayDeque<>();
 
-    /** Where a test's new database is: a database of its own on the shared engine. */
-    protected ClickHouseConfig newDatabase() {
-        return new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase());
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+            cluster = null;
+        }
+    }
+
+    /** Where a test's new database is: a database of its own on the shared engine, or on every node of the cluster. */
+    private ClickHouseConfig newDatabase() {
+        if (target == Target.ONE_SERVER) {
+            return new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(), ClickHouseExtension.createDatabase());
+        }
+        if (cluster == null) {
+            cluster = ClickHouseCluster.start(2);
+        }
+        return ClickHouseClusterStorageTest.newDatabase(cluster);
     }
 
     /** A new database with the current schema, and a connection pool on it; both closed after the test. */
