@@ -41,12 +41,18 @@ public final class ClickHouseCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // Ports found one at a time may repeat: every engine needs two of its own.
+        java.util.LinkedHashSet<Integer> ports = new java.util.LinkedHashSet<>();
+        while (ports.size() < 2 * shards) {
+            ports.add(EmbeddedClickHouse.freePort());
+        }
+        Integer[] chosen = ports.toArray(new Integer[0]);
         int[] http = new int[shards];
         int[] tcp = new int[shards];
         StringBuilder servers = new StringBuilder("<remote_servers><" + NAME + ">");
         for (int i = 0; i < shards; i++) {
-            http[i] = EmbeddedClickHouse.freePort();
-            tcp[i] = EmbeddedClickHouse.freePort();
+            http[i] = chosen[2 * i];
+            tcp[i] = chosen[2 * i + 1];
             servers.append("<shard><replica><host>127.0.0.1</host><port>").append(tcp[i])
                     .append("</port></replica></shard>");
         }

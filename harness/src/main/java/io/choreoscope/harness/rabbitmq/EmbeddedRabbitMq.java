@@ -73,20 +73,44 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
         this.temporary = temporary;
         this.amqpPort = amqpPort;
         this.managementPort = managementPort;
-        this.epmdPort = freePort();
-        this.distPort = freePort();
+        int[] own = freePorts(2, amqpPort, managementPort);
+        this.epmdPort = own[0];
+        this.distPort = own[1];
         this.nodeName = "choreoscope" + amqpPort + "@localhost";
     }
 
-    /** Starts a broker on free ports with a new temporary directory, deleted on {@link #close()}. */
+    /**
+     * Starts a broker on free ports with a new temporary directory, deleted on {@link #close()}. A start that fails
+     * (a port taken between being found free and being bound: the broker, started detached, then dies before it logs
+     * anything) is tried once more on other ports and a new directory; the first failure is logged.
+     */
     public static EmbeddedRabbitMq start() {
         try {
-            EmbeddedRabbitMq r = new EmbeddedRabbitMq(locateBinaries(), Files.createTempDirectory("choreoscope-rabbitmq-"),
-                    true, freePort(), freePort());
-            r.startBroker();
-            return r;
+            return startOnFreePorts();
+        } catch (IllegalStateException first) {
+            LOG.warn("RabbitMQ did not start, trying once more on other ports: {}", first.getMessage());
+            return startOnFreePorts();
+        }
+    }
+
+    private static EmbeddedRabbitMq startOnFreePorts() {
+        EmbeddedRabbitMq r;
+        try {
+            int[] ports = freePorts(2);
+            r = new EmbeddedRabbitMq(locateBinaries(), Files.createTempDirectory("choreoscope-rabbitmq-"), true, ports[0], ports[1]);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the RabbitMQ directory", e);
+        }
+        try {
+            r.startBroker();
+            return r;
+        } catch (RuntimeException e) {
+            try {
+                TempDirs.deleteRecursively(r.dir);
+            } catch (IOException | RuntimeException ignored) {
+                // a leftover temporary directory; the failure is what matters
+            }
+            throw e;
         }
     }
 
@@ -379,11 +403,34 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
         return dir;
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            return s.getLocalPort();
+    /**
+     * {@code n} ports free on loopback now, different from each other and from {@code taken}: all are held open
+     * while they are chosen (ports found one at a time may repeat).
+     */
+    private static int[] freePorts(int n, int... taken) {
+        List<ServerSocket> open = new java.util.ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            int found = 0;
+            while (found < n) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK));
+                open.add(s);
+                int p = s.getLocalPort();
+                if (java.util.Arrays.stream(taken).noneMatch(t -> t == p)) {
+                    ports[found++] = p;
+                }
+            }
+            return ports;
         } catch (IOException e) {
             throw new UncheckedIOException("no free port", e);
+        } finally {
+            for (ServerSocket s : open) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing a socket only held to reserve its port
+                }
+            }
         }
     }
 }
