@@ -34,11 +34,14 @@ public final class ClickHouseStore implements AutoCloseable {
      * background mode the answer would come before that, and the tap would commit offsets of rows a shard has not
      * got), and a subquery over a distributed table inside a distributed query is run once on the initiator and its
      * result sent to the shards ({@code distributed_product_mode = 'global'}; the default refuses such queries, and
-     * {@code 'local'} would answer right only where both sides share a sharding key).
+     * {@code 'local'} would answer right only where both sides share a sharding key); and a read whose condition
+     * names the sharding key's values (one instance's events: {@code correlation_id = ?}) asks only the shards that
+     * hold them ({@code optimize_skip_unused_shards}; without it every read asks every shard).
      */
     static final Map<String, String> CLUSTER_SETTINGS = Map.of(
             "distributed_foreground_insert", "1",
-            "distributed_product_mode", "global");
+            "distributed_product_mode", "global",
+            "optimize_skip_unused_shards", "1");
 
     public ClickHouseStore(ClickHouseConfig config) {
         this.config = config;

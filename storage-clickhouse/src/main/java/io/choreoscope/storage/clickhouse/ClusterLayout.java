@@ -15,9 +15,12 @@ import java.util.regex.Pattern;
  * <p>The sharding key keeps together what must fold together: every row of one correlation ID (events, instances)
  * and every copy of a redelivered record lands on one shard, so {@code ReplacingMergeTree} with {@code FINAL} still
  * folds duplicates there and {@code Distributed} forwards {@code FINAL} to each shard; a trace's spans (sharded by
- * trace ID) likewise. The tables filled by materialized views ({@code events_per_minute}, the span key lookup) are
- * filled on each shard from that shard's rows, so their rows follow their source's sharding; their own key below is
- * used only by an insert through their {@code Distributed} table, which nothing does.
+ * trace ID) likewise. The tables filled by materialized views are filled on each shard from that shard's rows, so
+ * their rows follow their source's sharding, and the key declared for them must say so, or say nothing: ClickHouse
+ * trusts the declared key to send a read only to the shards its condition names ({@code optimize_skip_unused_shards})
+ * and to skip merging groups of the key across shards ({@code optimize_distributed_group_by_sharding_key}). The span
+ * key lookup carries its span's trace ID, so it is sharded as the spans are; {@code events_per_minute} carries no
+ * correlation ID, so its key is {@code rand()}, from which nothing can be deduced (a topic's counts are on every shard).
  *
  * <p>Only this class and the migrator know the local names.
  */
@@ -28,7 +31,7 @@ final class ClusterLayout {
     static {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("events", "cityHash64(correlation_id)");
-        m.put("events_per_minute", "cityHash64(topic)");
+        m.put("events_per_minute", "rand()");
         m.put("spans", "cityHash64(trace_id)");
         m.put("instances", "cityHash64(correlation_id)");
         m.put("flow_models", "cityHash64(flow, owner)");

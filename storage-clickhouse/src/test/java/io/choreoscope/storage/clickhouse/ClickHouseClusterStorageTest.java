@@ -109,6 +109,12 @@ class ClickHouseClusterStorageTest {
             // The per-minute counts come from each shard's materialized view and are summed over both shards; a
             // redelivered record counts again there (as on one server: the view counts inserted rows).
             assertThat(perMinute).containsEntry("OrderPlaced", 300L).containsEntry("OrderPaid", 200L);
+            // A topic's counts are on both shards: grouped by topic they are still one row (the table declares no
+            // sharding key that ClickHouse could take to group on each shard alone or to ask one shard only).
+            assertThat(sql.query("SELECT topic, sum(events) FROM " + db + ".events_per_minute GROUP BY topic",
+                    rs -> rs.getString(1) + "=" + rs.getLong(2))).containsExactly("orders=500");
+            assertThat(sql.query("SELECT sum(events) FROM " + db + ".events_per_minute WHERE topic = 'orders'",
+                    rs -> rs.getLong(1))).containsExactly(500L);
         }
     }
 
