@@ -52,6 +52,16 @@ class ClusterApiEndpointsTest extends ApiEndpointsTest {
                 .isEqualTo(api.ok("/instances?limit=500").get("items").size());
     }
 
+    /** Health asks every shard: UP with the cluster and both shards. */
+    @Test
+    void healthNamesTheClusterAndItsShards() {
+        ApiClient.Answer health = new ApiClient(api.base().replace("/api/v1", "")).get("/health");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.body().at("/details/clickhouse/status").asText()).isEqualTo("UP");
+        assertThat(health.body().at("/details/clickhouse/details/cluster").asText()).isEqualTo(ClickHouseCluster.NAME);
+        assertThat(health.body().at("/details/clickhouse/details/shards").asLong()).isEqualTo(2);
+    }
+
     private static long count(EmbeddedClickHouse node, String sql) {
         return Long.parseLong(node.query(sql + " SETTINGS distributed_product_mode = 'global'", database).strip());
     }

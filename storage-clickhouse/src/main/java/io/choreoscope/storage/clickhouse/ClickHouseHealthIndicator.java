@@ -15,7 +15,9 @@ import jakarta.inject.Singleton;
 import org.reactivestreams.Publisher;
 
 /**
- * Health of ClickHouse: UP with its version when {@code SELECT version()} answers. {@code /health} is open to anyone, so
+ * Health of ClickHouse: UP with its version when {@code SELECT version()} answers; on a cluster, when every shard
+ * answers it (through {@code cluster(...)}, over the same connections {@code Distributed} tables use), with the number
+ * of shards, and DOWN naming the shard that does not. {@code /health} is open to anyone, so
  * one check answers every call for {@link ClickHouseConfig#getHealthCheckInterval()} (default 5 s): however often it is
  * called, ClickHouse sees at most one connection and one query per interval, and concurrent callers wait for the one
  * check under way rather than start their own.
@@ -54,14 +56,29 @@ public class ClickHouseHealthIndicator implements HealthIndicator {
     }
 
     private HealthResult check() {
-        try (Connection c = store.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT version()")) {
+        ClickHouseConfig config = store.config();
+        // On a cluster, every shard must answer: an insert waits for all of them and a read asks them.
+        String sql = config.isClustered()
+                ? "SELECT min(version()), count() FROM cluster('" + config.getClusterName() + "', system.one)"
+                : "SELECT version(), 1";
+        try (Connection c = store.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
-            return HealthResult.builder("clickhouse", HealthStatus.UP)
-                    .details(Map.of("url", store.config().getUrl(), "version", rs.getString(1))).build();
+            Map<String, Object> details = new java.util.LinkedHashMap<>();
+            details.put("url", config.getUrl());
+            details.put("version", rs.getString(1));
+            if (config.isClustered()) {
+                details.put("cluster", config.getClusterName());
+                details.put("shards", rs.getLong(2));
+            }
+            return HealthResult.builder("clickhouse", HealthStatus.UP).details(details).build();
         } catch (Exception e) {
-            return HealthResult.builder("clickhouse", HealthStatus.DOWN)
-                    .details(Map.of("url", store.config().getUrl(), "error", String.valueOf(e.getMessage()))).build();
+            Map<String, Object> details = new java.util.LinkedHashMap<>();
+            details.put("url", config.getUrl());
+            if (config.isClustered()) {
+                details.put("cluster", config.getClusterName());
+            }
+            details.put("error", String.valueOf(e.getMessage()));
+            return HealthResult.builder("clickhouse", HealthStatus.DOWN).details(details).build();
         }
     }
 }

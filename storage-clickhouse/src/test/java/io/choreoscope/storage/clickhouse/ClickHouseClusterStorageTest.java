@@ -209,10 +209,12 @@ class ClickHouseClusterStorageTest {
 
     /**
      * A batch written while one shard is down is refused as a whole (inserts wait for every shard), though the shard
-     * that is up may already have stored its part; reads fail rather than answer from half the data. Written again
+     * that is up may already have stored its part; reads fail rather than answer from half the data, and health is
+     * DOWN naming the shard. Written again
      * once the shard is back, as the tap retries, every record shows once and counts once per state.
      */
     @Test
+    @SuppressWarnings("unchecked")
     void aBatchRefusedWhileAShardIsDownShowsOnceAfterTheRetry() throws Exception {
         ClickHouseConfig config = newDatabase(cluster);
         config.setTimeout(java.time.Duration.ofSeconds(5));
@@ -225,20 +227,59 @@ class ClickHouseClusterStorageTest {
             }
             ClickHouseEventWriter writer = new ClickHouseEventWriter(store);
             ClickHouseEventReader reader = new ClickHouseEventReader(sql);
+            config.setHealthCheckInterval(java.time.Duration.ZERO);
+            ClickHouseHealthIndicator health = new ClickHouseHealthIndicator(store);
+            assertThat(health(health)).satisfies(h -> {
+                assertThat(h.getStatus()).isEqualTo(io.micronaut.health.HealthStatus.UP);
+                assertThat((Map<String, Object>) h.getDetails()).containsEntry("shards", 2L);
+            });
             second.stop();
             try {
                 assertThatThrownBy(() -> writer.accept(batch)).isInstanceOf(io.choreoscope.model.SinkUnavailableException.class);
                 assertThatThrownBy(() -> reader.countVisible("outage")).as("no answer from half the shards")
                         .isInstanceOf(io.choreoscope.model.StorageException.class);
+                assertThat(health(health)).satisfies(h -> {
+                    assertThat(h.getStatus()).isEqualTo(io.micronaut.health.HealthStatus.DOWN);
+                    assertThat(String.valueOf(((Map<String, Object>) h.getDetails()).get("error")))
+                            .as("names the shard that does not answer").contains(String.valueOf(second.tcpPort()));
+                });
             } finally {
                 second.restart();
             }
+            assertThat(health(health).getStatus()).isEqualTo(io.micronaut.health.HealthStatus.UP);
             writer.accept(batch);
             assertThat(reader.countVisible("outage")).isEqualTo(300);
             for (int id : new int[] {0, 42, 99}) {
                 assertThat(reader.eventsOf("o-" + id)).extracting(Observation::eventType).containsExactly("E0", "E1", "E2");
             }
         }
+    }
+
+    /** The indicator's one result (its publisher answers at once, on the caller's thread). */
+    private static io.micronaut.management.health.indicator.HealthResult health(ClickHouseHealthIndicator indicator) {
+        java.util.concurrent.atomic.AtomicReference<io.micronaut.management.health.indicator.HealthResult> out =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        indicator.getResult().subscribe(new org.reactivestreams.Subscriber<>() {
+            @Override
+            public void onSubscribe(org.reactivestreams.Subscription s) {
+                s.request(1);
+            }
+
+            @Override
+            public void onNext(io.micronaut.management.health.indicator.HealthResult r) {
+                out.set(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                throw new AssertionError(t);
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        });
+        return java.util.Objects.requireNonNull(out.get(), "no health result");
     }
 
     @Test
