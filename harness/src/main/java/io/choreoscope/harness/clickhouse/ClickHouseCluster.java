@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.UUID;
 
 /**
  * Several {@link EmbeddedClickHouse} processes as the shards of one ClickHouse cluster, for tests of the cluster
@@ -86,8 +84,7 @@ public final class ClickHouseCluster implements AutoCloseable {
 
     /** Creates a database of one new name on every node and returns the name. */
     public String createDatabase(String prefix) {
-        String name = prefix.replaceAll("[^A-Za-z0-9_]", "_").toLowerCase(Locale.ROOT) + "_"
-                + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String name = EmbeddedClickHouse.uniqueDatabaseName(prefix);
         for (EmbeddedClickHouse node : nodes) {
             node.query("CREATE DATABASE " + name);
         }

@@ -299,10 +299,15 @@ public final class EmbeddedClickHouse implements AutoCloseable {
 
     /** Creates a database with a unique name starting with {@code prefix} and returns the name. */
     public String createDatabase(String prefix) {
-        String name = prefix.replaceAll("[^A-Za-z0-9_]", "_").toLowerCase(Locale.ROOT) + "_"
-                + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String name = uniqueDatabaseName(prefix);
         query("CREATE DATABASE " + name);
         return name;
+    }
+
+    /** A new database name starting with {@code prefix} (made an identifier). */
+    static String uniqueDatabaseName(String prefix) {
+        return prefix.replaceAll("[^A-Za-z0-9_]", "_").toLowerCase(Locale.ROOT) + "_"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
     /** Last {@code lines} lines of the process log. */

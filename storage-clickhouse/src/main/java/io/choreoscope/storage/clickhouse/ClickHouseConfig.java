@@ -213,6 +213,11 @@ public class ClickHouseConfig {
 
     /** JDBC URL of the same endpoint. */
     public String jdbcUrl() {
-        return "jdbc:clickhouse:" + url;
+        return jdbcUrl(url);
+    }
+
+    /** JDBC URL of a ClickHouse HTTP endpoint (one node of a cluster). */
+    static String jdbcUrl(String httpUrl) {
+        return "jdbc:clickhouse:" + httpUrl;
     }
 }

@@ -61,22 +61,19 @@ public class ClickHouseHealthIndicator implements HealthIndicator {
         String sql = config.isClustered()
                 ? "SELECT min(version()), count() FROM cluster('" + config.getClusterName() + "', system.one)"
                 : "SELECT version(), 1";
+        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        details.put("url", config.getUrl());
+        if (config.isClustered()) {
+            details.put("cluster", config.getClusterName());
+        }
         try (Connection c = store.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
-            Map<String, Object> details = new java.util.LinkedHashMap<>();
-            details.put("url", config.getUrl());
             details.put("version", rs.getString(1));
             if (config.isClustered()) {
-                details.put("cluster", config.getClusterName());
                 details.put("shards", rs.getLong(2));
             }
             return HealthResult.builder("clickhouse", HealthStatus.UP).details(details).build();
         } catch (Exception e) {
-            Map<String, Object> details = new java.util.LinkedHashMap<>();
-            details.put("url", config.getUrl());
-            if (config.isClustered()) {
-                details.put("cluster", config.getClusterName());
-            }
             details.put("error", String.valueOf(e.getMessage()));
             return HealthResult.builder("clickhouse", HealthStatus.DOWN).details(details).build();
         }

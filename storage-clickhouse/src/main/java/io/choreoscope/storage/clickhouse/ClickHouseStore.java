@@ -123,11 +123,7 @@ public final class ClickHouseStore implements AutoCloseable {
 
     /** A new JDBC connection to the database; the caller closes it. */
     public Connection connect() throws SQLException {
-        return connect(config.getDatabase());
-    }
-
-    private Connection connect(String database) throws SQLException {
-        return connect(database, config.getTimeout());
+        return connect(config.jdbcUrl(), config.getDatabase(), config.getTimeout());
     }
 
     /**
@@ -137,15 +133,6 @@ public final class ClickHouseStore implements AutoCloseable {
      * default), and a migration cut off there would stop every start of the application.
      */
     static final java.time.Duration MIGRATION_TIMEOUT = java.time.Duration.ofHours(6);
-
-    /** A connection for schema migrations: like {@link #connect()}, but waits up to {@link #MIGRATION_TIMEOUT} per statement. */
-    Connection connectForMigrations() throws SQLException {
-        return connectNode(config.getUrl(), true);
-    }
-
-    private Connection connect(String database, java.time.Duration socketTimeout) throws SQLException {
-        return connect(config.jdbcUrl(), database, socketTimeout);
-    }
 
     private Connection connect(String jdbcUrl, String database, java.time.Duration socketTimeout) throws SQLException {
         Properties p = new Properties();
@@ -167,7 +154,7 @@ public final class ClickHouseStore implements AutoCloseable {
     Connection connectNode(String nodeUrl, boolean forMigrations) throws SQLException {
         java.time.Duration timeout = forMigrations && MIGRATION_TIMEOUT.compareTo(config.getTimeout()) > 0
                 ? MIGRATION_TIMEOUT : config.getTimeout();
-        return connect("jdbc:clickhouse:" + nodeUrl, config.getDatabase(), timeout);
+        return connect(ClickHouseConfig.jdbcUrl(nodeUrl), config.getDatabase(), timeout);
     }
 
     /**
@@ -203,7 +190,7 @@ public final class ClickHouseStore implements AutoCloseable {
     /** Creates the database when missing, on every node of a cluster. */
     public void ensureDatabase() throws SQLException {
         for (String node : config.ddlNodes()) {
-            try (Connection c = connect("jdbc:clickhouse:" + node, "default", config.getTimeout()); Statement s = statement(c)) {
+            try (Connection c = connect(ClickHouseConfig.jdbcUrl(node), "default", config.getTimeout()); Statement s = statement(c)) {
                 s.execute("CREATE DATABASE IF NOT EXISTS " + config.getDatabase());
             }
         }

@@ -1,7 +1,8 @@
 package io.choreoscope.storage.clickhouse;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -42,6 +43,8 @@ final class ClusterLayout {
     }
 
     static final String LOCAL_SUFFIX = "_local";
+    /** Whether a table exists (parameters: database, table), answering 0 or 1. */
+    static final String EXISTS = "SELECT count() FROM system.tables WHERE database = ? AND name = ?";
 
     private final String database;
     private final String cluster;
@@ -70,21 +73,15 @@ final class ClusterLayout {
     }
 
     /** The data tables a migration's statements name, in {@link #SHARDING}'s order. */
-    Set<String> tablesNamed(Iterable<String> statements) {
-        Set<String> named = new LinkedHashSet<>();
+    List<String> tablesNamed(Iterable<String> statements) {
+        Set<String> named = new HashSet<>();
         for (String s : statements) {
             Matcher m = tableRef.matcher(s);
             while (m.find()) {
                 named.add(m.group(1));
             }
         }
-        Set<String> ordered = new LinkedHashSet<>();
-        for (String t : SHARDING.keySet()) {
-            if (named.contains(t)) {
-                ordered.add(t);
-            }
-        }
-        return ordered;
+        return SHARDING.keySet().stream().filter(named::contains).toList();
     }
 
     /**
@@ -102,8 +99,4 @@ final class ClusterLayout {
         return "DROP TABLE IF EXISTS " + database + "." + table;
     }
 
-    /** Whether {@code table}'s local table exists, as a query answering 0 or 1. */
-    String localExists() {
-        return "SELECT count() FROM system.tables WHERE database = ? AND name = ?";
-    }
 }

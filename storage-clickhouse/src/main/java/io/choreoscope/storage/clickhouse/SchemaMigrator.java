@@ -91,7 +91,7 @@ public final class SchemaMigrator {
             if (layout != null) {
                 for (String table : layout.tablesNamed(statements)) {
                     boolean exists;
-                    try (PreparedStatement ps = ClickHouseStore.prepare(c, layout.localExists())) {
+                    try (PreparedStatement ps = ClickHouseStore.prepare(c, ClusterLayout.EXISTS)) {
                         ps.setString(1, store.database());
                         ps.setString(2, ClusterLayout.local(table));
                         try (ResultSet rs = ps.executeQuery()) {

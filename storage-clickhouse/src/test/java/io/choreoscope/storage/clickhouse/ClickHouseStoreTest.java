@@ -52,7 +52,7 @@ class ClickHouseStoreTest {
             try (java.sql.Connection c = store.connect(); java.sql.Statement st = ClickHouseStore.statement(c)) {
                 assertThatThrownBy(() -> st.execute(slow)).as("a request waits at most the request timeout").isInstanceOf(java.sql.SQLException.class);
             }
-            try (java.sql.Connection c = store.connectForMigrations(); java.sql.Statement st = ClickHouseStore.statement(c)) {
+            try (java.sql.Connection c = store.connectNode(config.getUrl(), true); java.sql.Statement st = ClickHouseStore.statement(c)) {
                 assertThat(st.execute(slow)).isTrue();
             }
             assertThat(new SchemaMigrator(store).migrate()).contains("V001", "V012");
