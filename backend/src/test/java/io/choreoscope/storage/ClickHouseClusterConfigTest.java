@@ -46,6 +46,23 @@ class ClickHouseClusterConfigTest {
         }
     }
 
+    /** Variables set but left empty (a ConfigMap's placeholders) mean one server, and spaces around the commas are not part of a URL. */
+    @Test
+    void emptyVariablesMeanOneServerAndSpacesAroundCommasAreDropped(@TempDir Path dir) {
+        PropertySource empty = PropertySource.of("env", Map.of(
+                "CHOREOSCOPE_CLICKHOUSE_CLUSTER_NAME", "",
+                "CHOREOSCOPE_CLICKHOUSE_CLUSTER_NODES", ""),
+                PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE);
+        try (ApplicationContext app = start(dir, empty)) {
+            ClickHouseConfig config = app.getBean(ClickHouseConfig.class);
+            assertThat(config.isClustered()).isFalse();
+            assertThat(config.getClusterNodes()).isEmpty();
+        }
+        ClickHouseConfig config = new ClickHouseConfig();
+        config.setClusterNodes(List.of(" http://ch-1:8123 ", "", "http://ch-2:8123"));
+        assertThat(config.getClusterNodes()).containsExactly("http://ch-1:8123", "http://ch-2:8123");
+    }
+
     @Test
     void oneServerByDefault(@TempDir Path dir) {
         try (ApplicationContext app = start(dir, null)) {

@@ -180,8 +180,13 @@ public class ClickHouseConfig {
 
     public void setClusterNodes(java.util.List<String> nodes) {
         java.util.List<String> out = new java.util.ArrayList<>();
-        for (String n : nodes == null ? java.util.List.<String>of() : nodes) {
-            if (n == null || !(n.startsWith("http://") || n.startsWith("https://"))) {
+        for (String raw : nodes == null ? java.util.List.<String>of() : nodes) {
+            // An environment variable set but empty, or "a, b": blanks and spaces are not nodes.
+            String n = raw == null ? "" : raw.strip();
+            if (n.isEmpty()) {
+                continue;
+            }
+            if (!(n.startsWith("http://") || n.startsWith("https://"))) {
                 throw new IllegalArgumentException(PREFIX + ".cluster-nodes must be http(s) URLs of each node's HTTP "
                         + "interface, was '" + n + "'");
             }
