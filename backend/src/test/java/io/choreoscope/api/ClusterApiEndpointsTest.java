@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.choreoscope.harness.clickhouse.ClickHouseCluster;
 import io.choreoscope.harness.clickhouse.EmbeddedClickHouse;
-import java.util.Map;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,9 +23,7 @@ class ClusterApiEndpointsTest extends ApiEndpointsTest {
     static void produceASagaLogAndStartTheApp(EmbeddedKafka kafka) {
         cluster = ClickHouseCluster.start(2);
         database = cluster.createDatabase("api_cluster");
-        start(kafka, cluster.httpUrls().get(0), database, Map.of(
-                "choreoscope.clickhouse.cluster-name", ClickHouseCluster.NAME,
-                "choreoscope.clickhouse.cluster-nodes", String.join(",", cluster.httpUrls())));
+        start(kafka, cluster.httpUrls().get(0), database, io.choreoscope.ingest.TestApplication.onCluster(cluster));
     }
 
     /**

@@ -42,9 +42,7 @@ class ClusterShardOutageTest {
         try (ClickHouseCluster cluster = ClickHouseCluster.start(2)) {
             String db = cluster.createDatabase("outage");
             Map<String, Object> p = TestApplication.properties(prefix, db);
-            p.put("choreoscope.clickhouse.url", cluster.httpUrls().get(0));
-            p.put("choreoscope.clickhouse.cluster-name", ClickHouseCluster.NAME);
-            p.put("choreoscope.clickhouse.cluster-nodes", String.join(",", cluster.httpUrls()));
+            p.putAll(TestApplication.onCluster(cluster));
             p.put("choreoscope.clickhouse.timeout", "5s");
             p.put("choreoscope.clickhouse.health-check-interval", "0s");
             p.put("choreoscope.inference.evaluate-interval", "200ms");

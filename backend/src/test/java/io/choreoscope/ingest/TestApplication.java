@@ -43,4 +43,11 @@ public final class TestApplication {
         p.put("choreoscope.clickhouse.database", database);
         return p;
     }
+
+    /** The settings that point the application at {@code cluster}: queries and inserts through its first node. */
+    public static Map<String, Object> onCluster(io.choreoscope.harness.clickhouse.ClickHouseCluster cluster) {
+        return Map.of("choreoscope.clickhouse.url", cluster.httpUrls().get(0),
+                "choreoscope.clickhouse.cluster-name", io.choreoscope.harness.clickhouse.ClickHouseCluster.NAME,
+                "choreoscope.clickhouse.cluster-nodes", String.join(",", cluster.httpUrls()));
+    }
 }
