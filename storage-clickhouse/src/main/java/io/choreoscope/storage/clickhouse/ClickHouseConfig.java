@@ -53,7 +53,7 @@ public class ClickHouseConfig {
     private long searchMaxBytesToRead = DEFAULT_SEARCH_MAX_BYTES_TO_READ;
     private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
     private boolean insertCompression = DEFAULT_INSERT_COMPRESSION;
-    private String cluster = "";
+    private String clusterName = "";
     private java.util.List<String> clusterNodes = java.util.List.of();
 
     public ClickHouseConfig() {
@@ -67,10 +67,15 @@ public class ClickHouseConfig {
     public String getUrl() { return url; }
 
     public void setUrl(String url) {
-        if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
-            throw new IllegalArgumentException(PREFIX + ".url must be an http(s) URL of ClickHouse's HTTP interface, was '" + url + "'");
+        this.url = httpUrl(url, ".url must be an http(s) URL of ClickHouse's HTTP interface");
+    }
+
+    /** {@code value} without a trailing slash, if it is an http(s) URL; else refused with {@code PREFIX + problem}. */
+    private static String httpUrl(String value, String problem) {
+        if (value == null || !(value.startsWith("http://") || value.startsWith("https://"))) {
+            throw new IllegalArgumentException(PREFIX + problem + ", was '" + value + "'");
         }
-        this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
     }
 
     public String getDatabase() { return database; }
@@ -160,7 +165,7 @@ public class ClickHouseConfig {
      * default) for one server. With a name, every table is a local table {@code <name>_local} on each node with a
      * {@code Distributed} table of today's name on top, sharded so that one correlation ID (or trace) stays on one shard.
      */
-    public String getClusterName() { return cluster; }
+    public String getClusterName() { return clusterName; }
 
     public void setClusterName(String cluster) {
         String c = cluster == null ? "" : cluster.strip();
@@ -168,7 +173,7 @@ public class ClickHouseConfig {
             throw new IllegalArgumentException(PREFIX + ".cluster-name must be a cluster name of remote_servers "
                     + "(letters, digits, '_', '.', '-'), was '" + cluster + "'");
         }
-        this.cluster = c;
+        this.clusterName = c;
     }
 
     /**
@@ -186,18 +191,14 @@ public class ClickHouseConfig {
             if (n.isEmpty()) {
                 continue;
             }
-            if (!(n.startsWith("http://") || n.startsWith("https://"))) {
-                throw new IllegalArgumentException(PREFIX + ".cluster-nodes must be http(s) URLs of each node's HTTP "
-                        + "interface, was '" + n + "'");
-            }
-            out.add(n.endsWith("/") ? n.substring(0, n.length() - 1) : n);
+            out.add(httpUrl(n, ".cluster-nodes must be http(s) URLs of each node's HTTP interface"));
         }
         this.clusterNodes = java.util.List.copyOf(out);
     }
 
     /** Whether tables are stored on a cluster ({@link #getClusterName()} named). */
     public boolean isClustered() {
-        return !cluster.isEmpty();
+        return !clusterName.isEmpty();
     }
 
     /**
@@ -210,7 +211,7 @@ public class ClickHouseConfig {
             return java.util.List.of(url);
         }
         if (clusterNodes.isEmpty()) {
-            throw new IllegalStateException(PREFIX + ".cluster-name is '" + cluster + "' but " + PREFIX
+            throw new IllegalStateException(PREFIX + ".cluster-name is '" + clusterName + "' but " + PREFIX
                     + ".cluster-nodes is empty: list the HTTP URL of every node of the cluster, the schema is created on each");
         }
         return clusterNodes;

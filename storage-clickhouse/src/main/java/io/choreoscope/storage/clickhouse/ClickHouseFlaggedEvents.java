@@ -28,7 +28,7 @@ final class ClickHouseFlaggedEvents implements FlaggedEventStore {
 
     /** Where the delete runs: {@code events}, or on a cluster each node's local table ({@code Distributed} takes no DELETE). */
     private String deleteTable() {
-        return sql.store().config().isClustered() ? table + ClusterLayout.LOCAL_SUFFIX : table;
+        return sql.store().config().isClustered() ? ClusterLayout.local(table) : table;
     }
 
     @Override

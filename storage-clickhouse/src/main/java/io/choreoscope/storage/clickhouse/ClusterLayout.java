@@ -42,7 +42,7 @@ final class ClusterLayout {
         SHARDING = java.util.Collections.unmodifiableMap(m);
     }
 
-    static final String LOCAL_SUFFIX = "_local";
+    private static final String LOCAL_SUFFIX = "_local";
     /** Whether a table exists (parameters: database, table), answering 0 or 1. */
     static final String EXISTS = "SELECT count() FROM system.tables WHERE database = ? AND name = ?";
 
