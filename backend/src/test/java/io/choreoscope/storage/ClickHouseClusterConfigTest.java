@@ -10,14 +10,19 @@ import io.choreoscope.storage.clickhouse.ClickHouseConfig;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.env.PropertySource;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cluster settings reach the storage as an operator writes them: in the environment (a Kubernetes ConfigMap, a
  * compose file), the nodes comma-separated; and by default the application stores on one server.
  */
 class ClickHouseClusterConfigTest {
-    private static ApplicationContext start(Path dataDir, PropertySource env) {
+    /**
+     * The application with {@code env} (null: none). Its data directory is deleted when the JVM ends, not after the
+     * test: the config store migrates on a background thread at start, which a test that only reads a setting and
+     * closes the context at once does not wait for, and a directory deleted under it fails the test.
+     */
+    private static ApplicationContext start(PropertySource env) throws java.io.IOException {
+        Path dataDir = io.choreoscope.harness.TempDirs.deleteAtExit(java.nio.file.Files.createTempDirectory("choreoscope-config-test-"));
         io.micronaut.context.ApplicationContextBuilder builder = ApplicationContext.builder()
                 .deduceEnvironment(false)
                 .properties(Map.of("choreoscope.data-dir", dataDir.toString(),
@@ -31,13 +36,13 @@ class ClickHouseClusterConfigTest {
     }
 
     @Test
-    void clusterNameAndNodesAreReadFromTheEnvironment(@TempDir Path dir) {
+    void clusterNameAndNodesAreReadFromTheEnvironment() throws Exception {
         PropertySource env = PropertySource.of("env", Map.of(
                 "CHOREOSCOPE_CLICKHOUSE_URL", "http://ch-1:8123",
                 "CHOREOSCOPE_CLICKHOUSE_CLUSTER_NAME", "prod_cluster",
                 "CHOREOSCOPE_CLICKHOUSE_CLUSTER_NODES", "http://ch-1:8123,http://ch-2:8123/"),
                 PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE);
-        try (ApplicationContext app = start(dir, env)) {
+        try (ApplicationContext app = start(env)) {
             ClickHouseConfig config = app.getBean(ClickHouseConfig.class);
             assertThat(config.isClustered()).isTrue();
             assertThat(config.getClusterName()).isEqualTo("prod_cluster");
@@ -48,12 +53,12 @@ class ClickHouseClusterConfigTest {
 
     /** Variables set but left empty (a ConfigMap's placeholders) mean one server, and spaces around the commas are not part of a URL. */
     @Test
-    void emptyVariablesMeanOneServerAndSpacesAroundCommasAreDropped(@TempDir Path dir) {
+    void emptyVariablesMeanOneServerAndSpacesAroundCommasAreDropped() throws Exception {
         PropertySource empty = PropertySource.of("env", Map.of(
                 "CHOREOSCOPE_CLICKHOUSE_CLUSTER_NAME", "",
                 "CHOREOSCOPE_CLICKHOUSE_CLUSTER_NODES", ""),
                 PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE);
-        try (ApplicationContext app = start(dir, empty)) {
+        try (ApplicationContext app = start(empty)) {
             ClickHouseConfig config = app.getBean(ClickHouseConfig.class);
             assertThat(config.isClustered()).isFalse();
             assertThat(config.getClusterNodes()).isEmpty();
@@ -64,8 +69,8 @@ class ClickHouseClusterConfigTest {
     }
 
     @Test
-    void oneServerByDefault(@TempDir Path dir) {
-        try (ApplicationContext app = start(dir, null)) {
+    void oneServerByDefault() throws Exception {
+        try (ApplicationContext app = start(null)) {
             ClickHouseConfig config = app.getBean(ClickHouseConfig.class);
             assertThat(config.isClustered()).isFalse();
             assertThat(config.getClusterNodes()).isEmpty();
