@@ -79,8 +79,16 @@ class InitialAdminTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * What was logged so far. The application's other threads keep logging while a test reads; the appender adds under
+     * its own lock (logback's {@code AppenderBase.doAppend} is synchronized), so the list is copied under it.
+     */
     private List<String> messages() {
-        return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        List<ILoggingEvent> events;
+        synchronized (log) {
+            events = List.copyOf(log.list);
+        }
+        return events.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     private List<String> printedPasswords() {
@@ -110,7 +118,9 @@ class InitialAdminTest {
         assertThat(stored).startsWith("pbkdf2-sha256$").doesNotContain(password);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(hashFile()))).isEqualTo("rw-------");
 
-        log.list.clear();
+        synchronized (log) {
+            log.list.clear();
+        }
         try (EmbeddedServer again = start(Map.of())) {
             assertThat(printedPasswords()).as("a restart makes no new password").isEmpty();
             assertThat(String.join("\n", messages())).doesNotContain(password);
