@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -39,10 +40,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * until a request's headers are complete. Refused requests
  * whose body is still coming (401, 404, 405, 415, 429) have it read and dropped (bounded by {@code max-body-bytes}),
  * so that the client reads its answer instead of a reset; a 413 closes the connection.
+ *
+ * <p>Closing after a refusal is a lingering close: the answer is written, the output side shut (the client sees the
+ * end of the answer), and whatever the client still sends is read and dropped for at most {@link #LINGER_MILLIS} and
+ * {@link #LINGER_BYTES} before the socket is closed. Closing at once with unread bytes in the receive buffer makes
+ * the kernel send a reset, which can reach the client before it has read the answer (it then sees no answer at
+ * all, only a broken connection).
  */
 final class OtlpHttpHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_INITIAL_LINE = 4096;
     private static final int MAX_HEADERS = 16 * 1024;
+    /** How long a refused client's remaining bytes are read and dropped before the connection is closed. */
+    static final long LINGER_MILLIS = 2_000;
+    /** How many of a refused client's remaining bytes are read and dropped at most before the connection is closed. */
+    static final long LINGER_BYTES = 16L * 1024 * 1024;
 
     private final OtlpReceiver receiver;
     private final int maxBody;
@@ -58,6 +69,9 @@ final class OtlpHttpHandler extends ChannelInboundHandlerAdapter {
     private boolean keepAlive;
     /** A request is with a worker: nothing more is read until it is answered. */
     private boolean busy;
+    /** The answer is written and the output shut: what still comes in is dropped until the client closes. */
+    private boolean lingering;
+    private long lingered;
 
     private OtlpHttpHandler(OtlpReceiver receiver) {
         this.receiver = receiver;
@@ -72,6 +86,10 @@ final class OtlpHttpHandler extends ChannelInboundHandlerAdapter {
         pipeline.addLast(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (handler.lingering) {
+                    handler.dropLingering(ctx, msg);
+                    return;
+                }
                 handler.bytesArrived();
                 ctx.fireChannelRead(msg);
             }
@@ -91,6 +109,17 @@ final class OtlpHttpHandler extends ChannelInboundHandlerAdapter {
     void bytesArrived() {
         if (deadline == null && !busy && context != null) {
             armDeadline(context);
+        }
+    }
+
+    /** Drops what a refused client still sends (raw bytes, before the codec); closes past {@link #LINGER_BYTES}. */
+    void dropLingering(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof io.netty.buffer.ByteBuf b) {
+            lingered += b.readableBytes();
+        }
+        ReferenceCountUtil.release(msg);
+        if (lingered > LINGER_BYTES) {
+            ctx.close();
         }
     }
 
@@ -277,8 +306,27 @@ final class OtlpHttpHandler extends ChannelInboundHandlerAdapter {
         encoding = null;
         bodyBytes = 0;
         if (closeAfter) {
-            busy = true; // read nothing more
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            busy = true; // nothing more reaches this handler
+            if (!close || !(ctx.channel() instanceof DuplexChannel duplex)) {
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            lingering = true; // refused: the client may still be sending its request
+            ctx.writeAndFlush(response).addListener(f -> {
+                if (!f.isSuccess()) {
+                    ctx.close();
+                    return;
+                }
+                duplex.shutdownOutput().addListener(s -> {
+                    if (!s.isSuccess()) {
+                        ctx.close();
+                        return;
+                    }
+                    ctx.executor().schedule(() -> { ctx.close(); }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+                    ctx.channel().config().setAutoRead(true);
+                    ctx.read();
+                });
+            });
             return;
         }
         ctx.writeAndFlush(response).addListener(f -> {
