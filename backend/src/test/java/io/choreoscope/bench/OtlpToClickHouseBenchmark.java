@@ -67,6 +67,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
  * java -Xmx1g -cp backend/target/test-classes:backend/target/classes:collectors/target/classes:model/target/classes:storage-clickhouse/target/classes:harness/target/classes:$(cat /tmp/backend-cp.txt) \
  *     io.choreoscope.bench.OtlpToClickHouseBenchmark [requests=2000] [spansPerRequest=100] [clientThreads=3] [clickhouseUrl] \
  *     [--warmup=requests] [--sink=clickhouse|count] [--distinct=1000] [--client=raw|http-sdk|grpc-sdk] [--durable]
+ *     [--batch=spans] [--sql=statement]... [--insert-setting=name=value]...
  * </pre>
  *
  * Without a URL it starts the embedded ClickHouse (installed by scripts/install-clickhouse.sh) on a
@@ -110,6 +111,12 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
  * {@code --durable}: durable mode ({@code choreoscope.otlp.durable=true}): the receiver writes each request through
  * to the span topic ({@link SpanTopicPublisher}, acks=all) on a real Kafka broker (embedded, in this JVM) and answers
  * once Kafka has the spans; {@link SpanTopicStore} reads the topic into ClickHouse, as the application wires it.
+ *
+ * <p>{@code --batch}: the span queue's largest write ({@code choreoscope.otlp.batch-max-spans}, default
+ * {@value OtlpConfig#DEFAULT_BATCH_MAX_SPANS}). The ClickHouse process's CPU is split by its threads' names: inserts
+ * (HTTP handlers) against merges and the other background pools. {@code --sql}: a statement run after the
+ * migrations, {@code {db}} naming the benchmark's database (a variant of the schema, e.g. another codec);
+ * {@code --insert-setting}: a ClickHouse setting sent with every span insert.
  */
 public final class OtlpToClickHouseBenchmark {
     /**
@@ -127,6 +134,9 @@ public final class OtlpToClickHouseBenchmark {
         String sinkKind = "clickhouse";
         Integer warmupOption = null;
         int distinct = 1_000;
+        Integer batchOption = null;
+        List<String> extraSql = new ArrayList<>();
+        Map<String, String> spanInsertSettings = new java.util.LinkedHashMap<>();
         for (String a : args) {
             if (a.startsWith("--client=")) {
                 client = a.substring("--client=".length());
@@ -136,11 +146,18 @@ public final class OtlpToClickHouseBenchmark {
                 warmupOption = Integer.parseInt(a.substring("--warmup=".length()));
             } else if (a.startsWith("--distinct=")) {
                 distinct = Integer.parseInt(a.substring("--distinct=".length()));
+            } else if (a.startsWith("--batch=")) {
+                batchOption = Integer.parseInt(a.substring("--batch=".length()));
+            } else if (a.startsWith("--sql=")) {
+                extraSql.add(a.substring("--sql=".length()));
+            } else if (a.startsWith("--insert-setting=")) {
+                String[] kv = a.substring("--insert-setting=".length()).split("=", 2);
+                spanInsertSettings.put(kv[0], kv[1]);
             } else if (a.equals("--durable")) {
                 durable = true;
             } else if (a.startsWith("--")) {
                 throw new IllegalArgumentException("unknown option " + a
-                        + "; use --client=raw|http-sdk|grpc-sdk, --sink=clickhouse|count, --warmup=N, --distinct=N, --durable");
+                        + "; use --client=raw|http-sdk|grpc-sdk, --sink=clickhouse|count, --warmup=N, --distinct=N, --durable, --batch=N, --sql=STATEMENT, --insert-setting=NAME=VALUE");
             } else {
                 positional.add(a);
             }
@@ -177,7 +194,15 @@ public final class OtlpToClickHouseBenchmark {
             }
             store = new ClickHouseStore(new ClickHouseConfig(url, "otlp_bench_" + System.currentTimeMillis()));
             new SchemaMigrator(store).migrate();
-            sink = new ClickHouseSpanWriter(store);
+            for (String sql : extraSql) { // a variant of the schema: {db} names the benchmark's database
+                try (var c = store.connect(); var st = c.createStatement()) {
+                    st.execute(sql.replace("{db}", store.database()));
+                }
+                System.out.println("ran: " + sql);
+            }
+            Map<String, String> settings = spanInsertSettings.isEmpty() ? ClickHouseSpanWriter.INSERT_SETTINGS : spanInsertSettings;
+            sink = new ClickHouseSpanWriter(store, settings);
+            System.out.println("span insert settings: " + settings);
         }
         EmbeddedKafka kafka = null;
         SpanTopicPublisher publisher = null;
@@ -186,6 +211,9 @@ public final class OtlpToClickHouseBenchmark {
         config.setPort(0);
         grpcPort(config, client.equals("grpc-sdk") ? 0 : -1);
         config.setHost("127.0.0.1");
+        if (batchOption != null) {
+            config.setBatchMaxSpans(batchOption);
+        }
         if (durable) {
             kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), 0);
             Map<String, Object> connection = Map.of("bootstrap.servers", kafka.bootstrapServers());
@@ -233,6 +261,7 @@ public final class OtlpToClickHouseBenchmark {
             awaitStored(store, counted, warmTotal);
             long[] pids = engine != null ? new long[] {engine.pid()} : new long[0];
             long refusedInWarmup = REFUSED.get();
+            ProcCpu.Threads ch0 = engine != null ? ProcCpu.threads(engine.pid()) : null;
             ProcCpu.Snapshot cpu0 = ProcCpu.snapshot(pids);
             long t0 = System.nanoTime();
             timed.run();
@@ -241,6 +270,7 @@ public final class OtlpToClickHouseBenchmark {
             awaitStored(store, counted, total);
             double seconds = (System.nanoTime() - t0) / 1e9;
             ProcCpu.Snapshot cpu1 = ProcCpu.snapshot(pids);
+            ProcCpu.Threads ch1 = engine != null ? ProcCpu.threads(engine.pid()) : null;
             CLIENT_POOLS.forEach(ExecutorService::shutdown);
             System.out.printf("all requests acknowledged after %.2f s (%.0f spans/s acknowledged)%n", ackSeconds,
                     (long) requests * spansPerRequest / ackSeconds);
@@ -262,8 +292,16 @@ public final class OtlpToClickHouseBenchmark {
                     counting ? "counted by the sink" : "stored (FINAL)", stored, total);
             System.out.printf("requests refused (queue full, sent again after 20 ms): %d in the warm-up, %d timed%n",
                     refusedInWarmup, REFUSED.get() - refusedInWarmup);
+            System.out.printf("span queue batch: at most %d spans per insert%n", config.getBatchMaxSpans());
             report(ProcCpu.delta(cpu0, cpu1, OtlpToClickHouseBenchmark::threadGroup),
                     engine != null ? ProcCpu.processSeconds(cpu0, cpu1, engine.pid()) : Double.NaN, spans, seconds);
+            if (engine != null) {
+                ProcCpu.delta(ch0, ch1, IngestBenchmark::clickHouseGroup).entrySet().stream()
+                        .sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                        .filter(e -> e.getValue() >= 0.01)
+                        .forEach(e -> System.out.printf("  ClickHouse %-32s %8.2f core-s %8.2f core-s per 1M spans%n",
+                                e.getKey(), e.getValue(), e.getValue() * 1e6 / spans));
+            }
         } finally {
             CLIENT_POOLS.forEach(ExecutorService::shutdownNow);
             receiver.stop();

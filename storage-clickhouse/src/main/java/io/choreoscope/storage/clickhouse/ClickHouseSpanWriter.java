@@ -3,6 +3,7 @@ package io.choreoscope.storage.clickhouse;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import io.choreoscope.model.SinkUnavailableException;
 import io.choreoscope.model.Span;
@@ -25,10 +26,26 @@ public final class ClickHouseSpanWriter implements SpanSink {
             "messaging_destination", "messaging_operation", "messaging_message_id", "consumer_group",
             "correlation_id", "events_json", "links_json");
 
+    /**
+     * ClickHouse settings of every spans insert. {@code optimize_on_insert=0}: {@code spans} and the lookup table its view
+     * fills are ReplacingMergeTrees, and folding each insert's own duplicates cost ClickHouse about a quarter of its CPU
+     * per span (docs/BENCHMARKS.md, issue 19 item 5). It changes no answer: a span re-sent in another request always
+     * could land in another insert, so every reader already folds copies ({@code FINAL}, distinct identities); a span
+     * twice in one insert now stays twice until the parts merge, as a re-sent one always did.
+     */
+    public static final Map<String, String> INSERT_SETTINGS = Map.of("optimize_on_insert", "0");
+
     private final ClickHouseStore store;
+    private final Map<String, String> insertSettings;
 
     public ClickHouseSpanWriter(ClickHouseStore store) {
+        this(store, INSERT_SETTINGS);
+    }
+
+    /** A writer sending {@code insertSettings} with each insert instead of {@link #INSERT_SETTINGS} (benchmarks compare them). */
+    public ClickHouseSpanWriter(ClickHouseStore store, Map<String, String> insertSettings) {
         this.store = store;
+        this.insertSettings = Map.copyOf(insertSettings);
     }
 
     @Override
@@ -36,7 +53,7 @@ public final class ClickHouseSpanWriter implements SpanSink {
         if (batch.isEmpty()) {
             return;
         }
-        store.insertRowBinary("spans", COLUMNS, batch.size() + " spans", w -> {
+        store.insertRowBinary("spans", COLUMNS, batch.size() + " spans", insertSettings, w -> {
             for (Span s : batch) {
                 write(w, s);
             }

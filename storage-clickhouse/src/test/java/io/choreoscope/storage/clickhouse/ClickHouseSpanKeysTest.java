@@ -139,8 +139,10 @@ class ClickHouseSpanKeysTest {
         spans.accept(s.spans());          // the same batch stored again (an exporter's retry, a consumer re-reading)
         spans.accept(s.spans().subList(2, 3));
 
-        // Copies within one insert fold as the part is written; those of separate inserts stay until parts merge.
-        assertThat(keyRows()).as("unmerged copies").isEqualTo(7 + 7 + 2);
+        // Copies stay until parts merge, those within one insert too (spans are inserted with optimize_on_insert=0).
+        assertThat(keyRows()).as("unmerged copies").isEqualTo(7 + 7 + 7 + 2);
+        assertThat(sql.count("SELECT count() FROM " + store.database() + ".spans")).as("unmerged span rows")
+                .isEqualTo(3L * s.spans().size() + 1);
         List<Observation> stored = new ClickHouseEventReader(sql).eventsOf("order-1");
         SpanReader.Joinable j = new SpanReader.Joinable(List.of("order-1"), stored);
         assertThat(reader.spansOf("order-1")).extracting(Span::spanId).containsExactlyInAnyOrderElementsOf(s.expected());
