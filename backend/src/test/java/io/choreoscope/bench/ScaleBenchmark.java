@@ -57,7 +57,8 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * after; {@code -} for a temporary one), requests per read kind (default 50; the instance reads take 20 times as
  * many; 0: generate only), days the events span (default 7), the TTL to try at the end in days (default 0: not tried; it rewrites the
  * stored events, so it runs last and only on a copy you can lose). Option {@code --cache=cold|warm|as-is} (reused data
- * only): the page cache dropped, filled with the data, or left as it is (default), before the engine starts.
+ * only): the page cache dropped, filled with the data, or left as it is (default), before the engine starts. Option
+ * {@code --prewarm}: the marks and primary keys of the tables an instance read touches loaded before the reads.
  */
 public final class ScaleBenchmark {
     private static final String DB = "bench";
@@ -65,10 +66,13 @@ public final class ScaleBenchmark {
 
     public static void main(String[] allArgs) throws Exception {
         String cache = "as-is";
+        boolean prewarm = false;
         List<String> positional = new java.util.ArrayList<>();
         for (String a : allArgs) {
             if (a.startsWith("--cache=")) {
                 cache = a.substring("--cache=".length());
+            } else if (a.equals("--prewarm")) {
+                prewarm = true;
             } else {
                 positional.add(a);
             }
@@ -109,6 +113,9 @@ public final class ScaleBenchmark {
                     + ch.query("SELECT count() FROM bench.spans").strip() + " spans, "
                     + ch.query("SELECT count() FROM bench.instances").strip() + " instance rows");
             storage(ch, n);
+            if (prewarm) {
+                prewarm(ch);
+            }
             if (requests == 0) {
                 store.close();
                 return; // generate (and settle) only: the reads run on a later start with the same directory
@@ -425,6 +432,24 @@ public final class ScaleBenchmark {
         } else {
             System.out.println("page cache: as the runs before left it");
         }
+    }
+
+    /**
+     * {@code --prewarm}: loads the marks and primary keys of the tables an instance read touches into ClickHouse's
+     * caches before the reads, as a server does at its start when the tables say so ({@code prewarm_mark_cache},
+     * {@code primary_key_lazy_load = 0}); without it both are read from disk at a part's first use.
+     */
+    private static void prewarm(EmbeddedClickHouse ch) {
+        long t0 = System.nanoTime();
+        for (String t : List.of("events", "instances", "spans", "span_key_lookup")) {
+            ch.query("SYSTEM PREWARM MARK CACHE bench." + t);
+        }
+        // A primary-key read of a value no row has loads every part's primary index (lazily loaded by default).
+        ch.query("SELECT count() FROM bench.events WHERE correlation_id = '-'");
+        ch.query("SELECT count() FROM bench.instances WHERE correlation_id = '-'");
+        ch.query("SELECT count() FROM bench.spans WHERE trace_id = '-'");
+        ch.query("SELECT count() FROM bench.span_key_lookup WHERE kind = 'correlation' AND key = '-'");
+        System.out.printf("prewarmed marks and primary keys in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
 
     private static String loadAverage() {
