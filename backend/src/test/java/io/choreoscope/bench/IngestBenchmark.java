@@ -70,10 +70,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * size (default, or 0: the tap's default), payload kinds in order (default {@code json}). A kind named twice or more
  * (e.g. {@code avro,json,json,avro}) is timed once per mention, each on its own topic and database; its figure, its
  * ratio to its ceiling and the Avro / JSON ratio are then of the mean of its phases (each phase is printed too).
+ * Option {@code --warmup=N}: events of the untimed warm-up round per kind (default a fifth of N).
  */
 public final class IngestBenchmark {
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] allArgs) throws Exception {
+        Integer warmupOption = null;
+        List<String> positional = new ArrayList<>();
+        for (String a : allArgs) {
+            if (a.startsWith("--warmup=")) {
+                warmupOption = Integer.parseInt(a.substring("--warmup=".length()));
+            } else {
+                positional.add(a);
+            }
+        }
+        String[] args = positional.toArray(String[]::new);
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 3_000_000;
         int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int tapBatch = args.length > 2 && Integer.parseInt(args[2]) > 0 ? Integer.parseInt(args[2])
@@ -105,7 +116,8 @@ public final class IngestBenchmark {
 
             // Warm-up: the same path on a smaller topic and database, so that the timed run measures the JIT-compiled
             // steady state (as a long-running tap is), not the first seconds of a cold JVM. Not counted.
-            int warm = Math.max(1, n / 5);
+            int warm = warmupOption != null ? Math.max(1, warmupOption) : Math.max(1, n / 5);
+            System.out.printf("warm-up: %,d events per kind%n", warm);
             for (Kind k : runs) {
                 produce(kafka, k.topic("bench-warmup"), partitions, warm, k);
                 tap(kafka, ch, k.topic("bench-warmup"), k.db("warmup"), warm, tapBatch, k.normalizer(), null);
