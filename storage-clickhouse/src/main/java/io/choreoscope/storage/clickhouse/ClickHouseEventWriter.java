@@ -27,7 +27,7 @@ public final class ClickHouseEventWriter implements ObservationSink {
      * after a rebalance, and a redelivered record lands in another block anyway, so duplicates are left to the merges
      * and to the readers, which fold them ({@code FINAL}) as they always had to. Measured in docs/BENCHMARKS.md.
      */
-    public static final Map<String, String> INSERT_SETTINGS = Map.of("optimize_on_insert", "0");
+    public static final Map<String, String> INSERT_SETTINGS = ClickHouseStore.NO_FOLDING_AT_INSERT;
 
     private final ClickHouseStore store;
     private final Map<String, String> insertSettings;

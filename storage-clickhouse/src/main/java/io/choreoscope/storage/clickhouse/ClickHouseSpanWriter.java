@@ -33,7 +33,7 @@ public final class ClickHouseSpanWriter implements SpanSink {
      * could land in another insert, so every reader already folds copies ({@code FINAL}, distinct identities); a span
      * twice in one insert now stays twice until the parts merge, as a re-sent one always did.
      */
-    public static final Map<String, String> INSERT_SETTINGS = Map.of("optimize_on_insert", "0");
+    public static final Map<String, String> INSERT_SETTINGS = ClickHouseStore.NO_FOLDING_AT_INSERT;
 
     private final ClickHouseStore store;
     private final Map<String, String> insertSettings;

@@ -43,6 +43,13 @@ public final class ClickHouseStore implements AutoCloseable {
             "distributed_product_mode", "global",
             "optimize_skip_unused_shards", "1");
 
+    /**
+     * Insert settings of the tables whose copies every reader folds (ReplacingMergeTrees read with {@code FINAL} or by
+     * distinct identity): {@code optimize_on_insert=0} leaves the folding of an insert's own duplicates to the merges
+     * and the readers instead of a second pass over every inserted block. The events and spans writers use it.
+     */
+    static final Map<String, String> NO_FOLDING_AT_INSERT = Map.of("optimize_on_insert", "0");
+
     public ClickHouseStore(ClickHouseConfig config) {
         this.config = config;
         Client.Builder builder = new Client.Builder()
