@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The storing side of the OTLP receiver's durable mode: a member of consumer group {@code durable-group-id} on the
- * span topic. Each poll (up to {@value #MAX_POLL_RECORDS} records) is decoded and handed to the store as one batch;
+ * span topic. Each poll (up to {@code maxPollRecords} records, one span each: {@code choreoscope.otlp.batch-max-spans},
+ * as the in-memory queue's batches) is decoded and handed to the store as one batch;
  * offsets are committed only after the store took it. A store that fails is retried with backoff (100 ms doubling
  * to 5 s) from the same records, never skipped; a crash before the commit re-reads them on the next start (the spans
  * table folds the repeats). A record that is not a span (corrupt bytes) is logged and skipped, so it cannot block
@@ -32,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SpanTopicStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpanTopicStore.class);
-    static final int MAX_POLL_RECORDS = 20_000;
     private static final long MAX_BACKOFF_MS = 5_000;
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -42,7 +42,7 @@ public final class SpanTopicStore implements AutoCloseable {
     private volatile boolean running = true;
     private volatile long stored;
 
-    public SpanTopicStore(Map<String, ?> connection, String topic, String groupId, SpanSink store) {
+    public SpanTopicStore(Map<String, ?> connection, String topic, String groupId, int maxPollRecords, SpanSink store) {
         this.topic = topic;
         this.store = store;
         Map<String, Object> p = new HashMap<>(connection);
@@ -50,7 +50,7 @@ public final class SpanTopicStore implements AutoCloseable {
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "choreoscope-span-store");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
         p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 600_000);
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());

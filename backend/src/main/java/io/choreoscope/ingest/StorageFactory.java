@@ -97,7 +97,7 @@ public class StorageFactory {
     SpanTopicStore spanTopicStore(OtlpConfig otlp, KafkaConfig kafka, @Named(ObservationSink.STORE) SpanSink store,
                                   SelfTracing tracing, @Nullable LiveInference live, ServiceIdentity identity) {
         SpanTopicStore consumer = new SpanTopicStore(kafka.clientProperties(), otlp.getDurableTopic(),
-                otlp.getDurableGroupId(), storedSpans(store, tracing, live, identity));
+                otlp.getDurableGroupId(), otlp.getBatchMaxSpans(), storedSpans(store, tracing, live, identity));
         consumer.start();
         return consumer;
     }

@@ -219,7 +219,8 @@ public final class OtlpToClickHouseBenchmark {
             Map<String, Object> connection = Map.of("bootstrap.servers", kafka.bootstrapServers());
             config.setDurable(true);
             publisher = new SpanTopicPublisher(connection, config.getDurableTopic(), config.getDurablePartitions());
-            topicStore = new SpanTopicStore(connection, config.getDurableTopic(), config.getDurableGroupId(), sink);
+            topicStore = new SpanTopicStore(connection, config.getDurableTopic(), config.getDurableGroupId(),
+                    config.getBatchMaxSpans(), sink);
             topicStore.start();
             sink = publisher;
         }
