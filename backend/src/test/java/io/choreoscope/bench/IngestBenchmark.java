@@ -397,9 +397,9 @@ public final class IngestBenchmark {
         long t1;
         // One connection for the whole poll: a new JDBC connection every 25 ms cost the harness's main thread about a
         // tenth of a core (2.4-2.5 core-seconds per timed phase of ~30 s on 2 cores, 2026-12-03), taken from the tap.
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (Connection poll = store.connect(); Statement count = poll.createStatement();
-             KafkaTap tap = new KafkaTap(settings, normalizer, writer,
-                new SimpleMeterRegistry(), Clock.systemUTC())) {
+             KafkaTap tap = new KafkaTap(settings, normalizer, writer, meters, Clock.systemUTC())) {
             tap.start();
             long visible;
             do {
@@ -415,6 +415,15 @@ public final class IngestBenchmark {
             }
         }
         double secs = (t1 - t0) / 1e9;
+        // The tap's inserts: how many, how full, and how long each took from its first record to ClickHouse's answer.
+        for (var m : meters.getMeters()) {
+            if (m instanceof io.micrometer.core.instrument.DistributionSummary d && m.getId().getName().endsWith(".batch.size")) {
+                System.out.printf("  tap inserts: %d, rows per insert mean %,.0f, max %,.0f%n", d.count(), d.mean(), d.max());
+            } else if (m instanceof io.micrometer.core.instrument.Timer t && m.getId().getName().endsWith(".batch.latency")) {
+                System.out.printf("  tap batch latency: mean %.0f ms, max %.0f ms%n", t.mean(java.util.concurrent.TimeUnit.MILLISECONDS),
+                        t.max(java.util.concurrent.TimeUnit.MILLISECONDS));
+            }
+        }
         store.close();
         return secs;
     }
