@@ -2,8 +2,6 @@ package io.choreoscope.faults;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import io.choreoscope.harness.FreePorts;
 
 /**
  * choreoscope as a real, separate JVM ({@code io.choreoscope.launcher.Application} from the packaged backend, as
@@ -39,13 +38,13 @@ public final class AppProcess implements AutoCloseable {
         this.root = root;
         this.dir = dir.toAbsolutePath();
         this.roles = roles;
-        this.apiPort = freePort();
+        this.apiPort = FreePorts.one();
         this.properties = new TreeMap<>(properties);
         this.properties.put("micronaut.server.port", String.valueOf(apiPort));
-        this.otlpPort = freePort();
+        this.otlpPort = FreePorts.one();
         this.properties.put("choreoscope.otlp.port", String.valueOf(otlpPort));
         // OTLP/gRPC too: its default, 4317, is the demo's, and tests run beside a demo (e2e DemoLauncherTest).
-        this.properties.put("choreoscope.otlp.grpc-port", String.valueOf(freePort()));
+        this.properties.put("choreoscope.otlp.grpc-port", String.valueOf(FreePorts.one()));
         this.properties.put("choreoscope.data-dir", this.dir.toString());
         this.properties.put("choreoscope.ui.enabled", "false");
         this.properties.put("choreoscope.auth.demo-users", "true");
@@ -62,7 +61,7 @@ public final class AppProcess implements AutoCloseable {
 
     /** Serves the web UI too, on a free port (call before {@link #start}); see {@link #uiUrl()}. */
     public synchronized AppProcess withUi() {
-        uiPort = freePort();
+        uiPort = FreePorts.one();
         properties.put("choreoscope.ui.enabled", "true");
         properties.put("choreoscope.ui.port", String.valueOf(uiPort));
         return this;
@@ -171,13 +170,4 @@ public final class AppProcess implements AutoCloseable {
         stop();
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

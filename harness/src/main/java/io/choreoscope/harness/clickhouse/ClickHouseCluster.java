@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import io.choreoscope.harness.FreePorts;
 
 /**
  * Several {@link EmbeddedClickHouse} processes as the shards of one ClickHouse cluster, for tests of the cluster
@@ -39,12 +40,7 @@ public final class ClickHouseCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        // Ports found one at a time may repeat: every engine needs two of its own.
-        java.util.LinkedHashSet<Integer> ports = new java.util.LinkedHashSet<>();
-        while (ports.size() < 2 * shards) {
-            ports.add(EmbeddedClickHouse.freePort());
-        }
-        Integer[] chosen = ports.toArray(new Integer[0]);
+        int[] chosen = FreePorts.distinct(2 * shards); // every engine needs two ports of its own
         int[] http = new int[shards];
         int[] tcp = new int[shards];
         StringBuilder servers = new StringBuilder("<remote_servers><" + NAME + ">");

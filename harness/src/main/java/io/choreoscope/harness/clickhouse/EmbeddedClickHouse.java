@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.choreoscope.harness.FreePorts;
 
 /**
  * A real ClickHouse (chDB 26.7, the engine of {@code libchdb.so}) served over HTTP by the small native
@@ -141,7 +142,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
 
     public static EmbeddedClickHouse start(Path dataDir, int httpPort, Options options) {
         Path[] binaries = locateOrInstall();
-        int port = httpPort == 0 ? freePort() : httpPort;
+        int port = httpPort == 0 ? FreePorts.one() : httpPort;
         EmbeddedClickHouse engine = new EmbeddedClickHouse(dataDir.toAbsolutePath().normalize(), port, options,
                 binaries[0], binaries[1]);
         engine.launch();
@@ -474,15 +475,6 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                 // the hook runs or has run
             }
             shutdownHook = null;
-        }
-    }
-
-    /** A port free on loopback now. */
-    public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
         }
     }
 

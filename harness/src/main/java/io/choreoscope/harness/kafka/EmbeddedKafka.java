@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +24,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.choreoscope.harness.FreePorts;
 
 /**
  * A real single-node Kafka broker (KRaft, broker and controller in one node) running inside this JVM.
@@ -56,7 +55,8 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param port   client port on 127.0.0.1, or 0 for a free one
      */
     public static EmbeddedKafka start(Path logDir, int port) {
-        EmbeddedKafka kafka = new EmbeddedKafka(logDir, port == 0 ? freePort() : port, freePort());
+        int[] ports = port == 0 ? FreePorts.distinct(2) : new int[] {port, FreePorts.distinct(1, port)[0]};
+        EmbeddedKafka kafka = new EmbeddedKafka(logDir, ports[0], ports[1]); // broker, controller
         kafka.startServer();
         return kafka;
     }
@@ -181,13 +181,4 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -2,8 +2,6 @@ package io.choreoscope.harness.postgres;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -19,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.choreoscope.harness.FreePorts;
 
 /**
  * A real PostgreSQL server from the operating system's package (Debian {@code postgresql}), for tests
@@ -80,7 +79,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 }
                 Files.setOwner(dir, owner);
             }
-            EmbeddedPostgres pg = new EmbeddedPostgres(bin, dir, freePort(), osUser);
+            EmbeddedPostgres pg = new EmbeddedPostgres(bin, dir, FreePorts.one(), osUser);
             pg.initAndStart();
             return pg;
         } catch (IOException e) {
@@ -278,11 +277,4 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
-    }
 }

@@ -2,8 +2,6 @@ package io.choreoscope.harness.rabbitmq;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -22,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import io.choreoscope.harness.FreePorts;
 import io.choreoscope.harness.TempDirs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +72,7 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
         this.temporary = temporary;
         this.amqpPort = amqpPort;
         this.managementPort = managementPort;
-        int[] own = freePorts(2, amqpPort, managementPort);
+        int[] own = FreePorts.distinct(2, amqpPort, managementPort);
         this.epmdPort = own[0];
         this.distPort = own[1];
         this.nodeName = "choreoscope" + amqpPort + "@localhost";
@@ -96,7 +95,7 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
     private static EmbeddedRabbitMq startOnFreePorts() {
         EmbeddedRabbitMq r;
         try {
-            int[] ports = freePorts(2);
+            int[] ports = FreePorts.distinct(2);
             r = new EmbeddedRabbitMq(locateBinaries(), Files.createTempDirectory("choreoscope-rabbitmq-"), true, ports[0], ports[1]);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the RabbitMQ directory", e);
@@ -401,36 +400,5 @@ public final class EmbeddedRabbitMq implements AutoCloseable {
                     + BIN_DIR_PROPERTY + " / CHOREOSCOPE_RABBITMQ_BIN at its bin directory.");
         }
         return dir;
-    }
-
-    /**
-     * {@code n} ports free on loopback now, different from each other and from {@code taken}: all are held open
-     * while they are chosen (ports found one at a time may repeat).
-     */
-    private static int[] freePorts(int n, int... taken) {
-        List<ServerSocket> open = new java.util.ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            int found = 0;
-            while (found < n) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK));
-                open.add(s);
-                int p = s.getLocalPort();
-                if (java.util.Arrays.stream(taken).noneMatch(t -> t == p)) {
-                    ports[found++] = p;
-                }
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        } finally {
-            for (ServerSocket s : open) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // closing a socket only held to reserve its port
-                }
-            }
-        }
     }
 }
