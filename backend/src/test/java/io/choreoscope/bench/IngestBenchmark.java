@@ -62,24 +62,44 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The ceiling is measured for each kind's rows (an Avro row carries its decoded JSON too).
  * <pre>
  * mvn -B -q -pl backend -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
- * java -Xmx4g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.IngestBenchmark 3000000 4
- * java -Xmx5g -cp ... io.choreoscope.bench.IngestBenchmark 3000000 4 0 json,avro
+ * java -Xmx6g -cp backend/target/test-classes:backend/target/classes:$(cat /tmp/cp.txt) io.choreoscope.bench.IngestBenchmark 3000000 4
+ * java -Xmx8g -cp ... io.choreoscope.bench.IngestBenchmark 3000000 4 0 json,avro
  * </pre>
  * Arguments: events (default 3,000,000: long enough to be sustained ingest rather than start-up; the ceiling holds
- * all N normalised rows of one kind in memory, hence -Xmx4g, -Xmx5g with Avro), partitions (default 4), tap batch
+ * all N normalised rows of one kind in memory, hence -Xmx6g, -Xmx8g with Avro), partitions (default 4), tap batch
  * size (default, or 0: the tap's default), payload kinds in order (default {@code json}). A kind named twice or more
  * (e.g. {@code avro,json,json,avro}) is timed once per mention, each on its own topic and database; its figure, its
  * ratio to its ceiling and the Avro / JSON ratio are then of the mean of its phases (each phase is printed too).
  * Option {@code --warmup=N}: events of the untimed warm-up round per kind (default a fifth of N).
+ * Option {@code --ceiling-rows=tap[,synthetic...]}: which rows the ceilings insert, once per name in the order given
+ * when the kinds name no ceiling: {@code tap} (the default since 2026-12-05), the very rows the tap makes of the first
+ * phase's topic, read again by the real tap into memory, untimed (the records' own timestamps, partitions and offsets),
+ * or {@code synthetic} (the only way before), rows made from the payloads with one timestamp, partition
+ * {@code i % partitions} and offset {@code i}. Option {@code --ceiling-batch=N}: rows per ceiling insert (default 100,000).
+ * <p>
+ * A kind list may place ceilings between the tap phases: {@code json,ceiling,json,ceiling} alternates them, each
+ * {@code ceiling} (or {@code ceiling:tap}, {@code ceiling:synthetic}) being the ceiling of the kind timed just before it.
+ * A kind's ratio is then its tap phases' mean against its ceilings' mean (each is printed too).
  */
 public final class IngestBenchmark {
 
     public static void main(String[] allArgs) throws Exception {
         Integer warmupOption = null;
+        List<String> ceilingRows = List.of("tap");
+        int ceilingBatch = 100_000;
         List<String> positional = new ArrayList<>();
         for (String a : allArgs) {
             if (a.startsWith("--warmup=")) {
                 warmupOption = Integer.parseInt(a.substring("--warmup=".length()));
+            } else if (a.startsWith("--ceiling-rows=")) {
+                ceilingRows = List.of(a.substring("--ceiling-rows=".length()).split(","));
+                for (String v : ceilingRows) {
+                    if (!v.equals("tap") && !v.equals("synthetic")) {
+                        throw new IllegalArgumentException("--ceiling-rows: tap or synthetic (comma-separated), not " + v);
+                    }
+                }
+            } else if (a.startsWith("--ceiling-batch=")) {
+                ceilingBatch = Integer.parseInt(a.substring("--ceiling-batch=".length()));
             } else {
                 positional.add(a);
             }
@@ -95,21 +115,40 @@ public final class IngestBenchmark {
              EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0)) {
             // A kind may be named more than once (e.g. avro,json,json,avro): each mention is a timed phase of its own,
             // on its own topic and database, and the kind's figure is the mean of its phases, so that the order of the
-            // phases (the first one was slower in some runs) weighs on both kinds alike.
+            // phases (the first one was slower in some runs) weighs on both kinds alike. "ceiling" (or "ceiling:tap",
+            // "ceiling:synthetic") between them measures the ceiling of the kind timed just before it, in place, so that
+            // tap and ceiling can alternate (json,ceiling,json,ceiling); without one, the ceilings follow all tap phases.
             java.util.Map<String, Kind> distinct = new java.util.LinkedHashMap<>();
-            List<Kind> phases = new ArrayList<>();
+            List<Object> steps = new ArrayList<>(); // a Kind (a timed tap phase) or a Ceiling
+            Kind previous = null;
             for (String k : kinds) {
                 String name = k.strip();
+                if (name.equals("ceiling") || name.startsWith("ceiling:")) {
+                    String rowsOf = name.equals("ceiling") ? ceilingRows.get(0) : name.substring("ceiling:".length());
+                    if (previous == null || !(rowsOf.equals("tap") || rowsOf.equals("synthetic"))) {
+                        throw new IllegalArgumentException(name + ": a ceiling (of tap or synthetic rows) follows a kind's phase");
+                    }
+                    steps.add(new Ceiling(previous, rowsOf));
+                    continue;
+                }
                 if (!distinct.containsKey(name)) {
                     distinct.put(name, switch (name) {
                         case "json" -> new JsonOrders();
                         case "avro" -> new AvroOrders(dir.resolve("schemas"));
-                        default -> throw new IllegalArgumentException("payload kind " + k + ": use json or avro");
+                        default -> throw new IllegalArgumentException("payload kind " + k + ": use json, avro or ceiling");
                     });
                 }
-                phases.add(distinct.get(name));
+                previous = distinct.get(name);
+                steps.add(previous);
             }
             List<Kind> runs = new ArrayList<>(distinct.values());
+            if (steps.stream().noneMatch(Ceiling.class::isInstance)) {
+                for (String rowsOf : ceilingRows) {
+                    for (Kind k : runs) {
+                        steps.add(new Ceiling(k, rowsOf));
+                    }
+                }
+            }
             for (Kind k : runs) {
                 System.out.printf("%s payload size: %d bytes on average%n", k.name(), k.averageSize());
             }
@@ -125,7 +164,20 @@ public final class IngestBenchmark {
             }
 
             java.util.Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
-            for (Kind k : phases) {
+            java.util.Map<String, List<Double>> ceilings = new java.util.LinkedHashMap<>();
+            java.util.Map<String, List<Observation>> captured = new java.util.HashMap<>(); // one capture per kind
+            int ceilingRound = 0;
+            for (Object step : steps) {
+                if (step instanceof Ceiling c) {
+                    Kind k = c.kind();
+                    String db = k.db(ceilingRound++ == 0 ? "ceiling" : "ceiling" + ceilingRound);
+                    double rate = ceiling(kafka, ch, k, c.rowsOf(), db, n, partitions, ceilingBatch, captured);
+                    ceilings.computeIfAbsent(k.name(), x -> new ArrayList<>()).add(rate);
+                    System.out.printf("%s: ratio: %.0f%% of this ceiling (tap so far: %s)%n", k.name(),
+                            100 * mean(rates.get(k.name())) / rate, describe(rates.get(k.name())));
+                    continue;
+                }
+                Kind k = (Kind) step;
                 int mention = rates.getOrDefault(k.name(), List.of()).size(); // 0 for a kind's first phase
                 String topic = k.topic(mention == 0 ? "bench-events" : "bench-events-" + (mention + 1));
                 String database = k.db(mention == 0 ? "bench" : "bench" + (mention + 1));
@@ -149,43 +201,12 @@ public final class IngestBenchmark {
                 cpu.report(k.name() + " tap", n, ingestSecs);
                 waitForMerges(ch);
             }
-
-            // Ceiling: the same rows (normalised beforehand, outside the clock) by plain bulk insert.
             for (Kind k : runs) {
-                ClickHouseStore ceilingStore = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), k.db("ceiling")));
-                new SchemaMigrator(ceilingStore).migrate();
-                ClickHouseEventWriter ceilingWriter = new ClickHouseEventWriter(ceilingStore);
-                RecordNormalizer normalizer = k.normalizer();
-                String topic = k.topic("bench-events");
-                int batch = 100_000;
-                List<List<Observation>> batches = new ArrayList<>();
-                Instant now = Instant.now();
-                for (int start = 0; start < n; start += batch) {
-                    List<Observation> b = new ArrayList<>(batch);
-                    for (int i = start; i < Math.min(n, start + batch); i++) {
-                        b.add(normalizer.normalize(k.raw(topic, i % partitions, i, now), now));
-                    }
-                    batches.add(b);
-                }
-                waitForMerges(ch);
-                CpuPhase cpu = CpuPhase.start(ch.pid());
-                long c0 = System.nanoTime();
-                for (List<Observation> b : batches) {
-                    ceilingWriter.accept(b);
-                }
-                double ceilingSecs = (System.nanoTime() - c0) / 1e9;
-                cpu.stop();
-                batches = null;
-                double ceilingRate = n / ceilingSecs;
-                System.out.printf("%s: ceiling (plain bulk insert, %,d-row batches): %,d rows in %.2f s = %,.0f rows/s%n",
-                        k.name(), batch, n, ceilingSecs, ceilingRate);
-                System.out.printf("%s: ratio: %.0f%% of the ceiling (tap: %s)%n", k.name(), 100 * mean(rates.get(k.name())) / ceilingRate,
-                        describe(rates.get(k.name())));
-                cpu.report(k.name() + " ceiling", n, ceilingSecs);
-                ceilingStore.close();
-                waitForMerges(ch);
+                System.out.printf("%s: tap %s against ceiling %s: %.0f%% of the ceiling (means)%n", k.name(),
+                        describe(rates.get(k.name())), describe(ceilings.get(k.name())).replace("events/s", "rows/s"),
+                        100 * mean(rates.get(k.name())) / mean(ceilings.get(k.name())));
             }
-            if (rates.containsKey("json") && rates.containsKey("avro")) {
+            if (rates.containsKey("json") && rates.containsKey("avro")) { // the tap phases of both kinds
                 System.out.printf("avro / json tap ingest: %.0f%% (avro %s, json %s)%n",
                         100 * mean(rates.get("avro")) / mean(rates.get("json")), describe(rates.get("avro")), describe(rates.get("json")));
             }
@@ -383,6 +404,82 @@ public final class IngestBenchmark {
             producer.flush();
         }
         return (System.nanoTime() - p0) / 1e9;
+    }
+
+    /** A ceiling step: the plain bulk insert of a kind's rows, the tap's ({@code tap}) or made up ({@code synthetic}). */
+    private record Ceiling(Kind kind, String rowsOf) {
+    }
+
+    /**
+     * The ceiling: the rows of {@code kind} (normalised beforehand, outside the clock) by plain bulk insert into
+     * {@code db}, {@code batch} rows an insert, one insert at a time; returns rows/s.
+     */
+    private static double ceiling(EmbeddedKafka kafka, EmbeddedClickHouse ch, Kind k, String rowsOf, String db, int n,
+            int partitions, int batch, java.util.Map<String, List<Observation>> captured) throws Exception {
+        ClickHouseStore ceilingStore = new ClickHouseStore(new ClickHouseConfig(ch.httpUrl(), db));
+        new SchemaMigrator(ceilingStore).migrate();
+        ClickHouseEventWriter ceilingWriter = new ClickHouseEventWriter(ceilingStore);
+        RecordNormalizer normalizer = k.normalizer();
+        String topic = k.topic("bench-events");
+        List<List<Observation>> batches = new ArrayList<>();
+        if (rowsOf.equals("tap")) {
+            List<Observation> rows = captured.get(k.name());
+            if (rows == null) {
+                rows = capture(kafka, topic, n, normalizer);
+                captured.put(k.name(), rows);
+            }
+            for (int start = 0; start < n; start += batch) {
+                batches.add(new ArrayList<>(rows.subList(start, Math.min(n, start + batch))));
+            }
+            System.out.printf("%s: ceiling rows: the %,d the tap makes of %s (Kafka timestamps, partitions, offsets)%n",
+                    k.name(), rows.size(), topic);
+        } else {
+            Instant now = Instant.now();
+            for (int start = 0; start < n; start += batch) {
+                List<Observation> b = new ArrayList<>(batch);
+                for (int i = start; i < Math.min(n, start + batch); i++) {
+                    b.add(normalizer.normalize(k.raw(topic, i % partitions, i, now), now));
+                }
+                batches.add(b);
+            }
+            System.out.printf("%s: ceiling rows: synthetic (one timestamp, partition i %% %d, offset i)%n", k.name(), partitions);
+        }
+        waitForMerges(ch);
+        CpuPhase cpu = CpuPhase.start(ch.pid());
+        long c0 = System.nanoTime();
+        for (List<Observation> b : batches) {
+            ceilingWriter.accept(b);
+        }
+        double ceilingSecs = (System.nanoTime() - c0) / 1e9;
+        cpu.stop();
+        double ceilingRate = n / ceilingSecs;
+        System.out.printf("%s: ceiling (plain bulk insert, %,d-row batches, %s rows): %,d rows in %.2f s = %,.0f rows/s%n",
+                k.name(), batch, rowsOf, n, ceilingSecs, ceilingRate);
+        cpu.report(k.name() + " ceiling (" + rowsOf + " rows)", n, ceilingSecs);
+        ceilingStore.close();
+        waitForMerges(ch);
+        return ceilingRate;
+    }
+
+    /**
+     * The rows the tap makes of {@code topic}'s first n records, read by the real tap again (its own consumer group,
+     * untimed) into memory instead of ClickHouse: the ceiling's rows with the record timestamps, partitions and offsets
+     * that the timed phase stored.
+     */
+    private static List<Observation> capture(EmbeddedKafka kafka, String topic, int n, RecordNormalizer normalizer) throws Exception {
+        List<Observation> rows = java.util.Collections.synchronizedList(new ArrayList<>(n));
+        TapSettings settings = TapSettings.defaults(kafka.bootstrapServers(), "capture-" + topic + "-" + System.nanoTime()).withInclude(topic);
+        try (KafkaTap tap = new KafkaTap(settings, normalizer, rows::addAll, new SimpleMeterRegistry(), Clock.systemUTC())) {
+            tap.start();
+            long until = System.nanoTime() + 300_000_000_000L;
+            while (rows.size() < n && System.nanoTime() < until) {
+                Thread.sleep(25); // a harness waiting for the capture to finish, not a test
+            }
+        }
+        if (rows.size() < n) {
+            throw new IllegalStateException("capture of " + topic + " read " + rows.size() + " of " + n + " records");
+        }
+        return new ArrayList<>(rows.subList(0, n)); // in the order the tap delivered them
     }
 
     /** Runs the real tap on {@code topic} into database {@code db} until all n events are queryable; returns the seconds. */
