@@ -54,7 +54,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * {@code --confirm-window=W} (publisher: at most W unconfirmed messages per channel, confirms read as they arrive;
  * default 0: wait for every confirm each 5,000 messages), {@code --publishers=K} (K publishing connections and threads),
  * {@code --consumer-prefetch=P} (the plain consumer's prefetch, default 2,000), {@code --work-queue-version=2} (the
- * plain consumer's classic queue as CQv2); for the tap only: {@code --tap-prefetch=P}, {@code --batch=N},
+ * plain consumer's classic queue as CQv2), {@code --copy-queue-version=2} (the copy anchor's classic queue as CQv2); for the tap only: {@code --tap-prefetch=P}, {@code --batch=N},
  * {@code --linger-ms=MS}; {@code --poll=gate} (the default: the tap's meter of acknowledged batches is read in this
  * JVM before {@code count() FINAL} is polled) or {@code --poll=final} ({@code count() FINAL} every 100 ms from the start,
  * as until 2026-12-05). Besides the broker's CPU, the CPU of this JVM (publisher, plain consumer and, in the second
@@ -127,7 +127,11 @@ public final class RabbitTapBenchmark {
             double copyJvm = 0;
             if (!opts.containsKey("no-copy")) {
                 try (Connection c = f.newConnection("bench-copy-setup"); Channel setup = c.createChannel()) {
-                    setup.queueDeclare("copy", true, false, false, java.util.Map.of("x-queue-type", queueType));
+                    java.util.Map<String, Object> copyArgs = new java.util.HashMap<>(java.util.Map.of("x-queue-type", queueType));
+                    if (opts.containsKey("copy-queue-version")) {
+                        copyArgs.put("x-queue-version", Integer.parseInt(opts.get("copy-queue-version")));
+                    }
+                    setup.queueDeclare("copy", true, false, false, copyArgs);
                     setup.queueBind("copy", "bench", "#");
                 }
                 ConsumerCount copy = new ConsumerCount(f, "copy", consumerPrefetch);
