@@ -78,6 +78,11 @@ class DemoLauncherTest {
         try {
             if (demo != null) {
                 demo.destroy(); // SIGTERM: the launcher stops everything it started
+                // A second signal half a second later, as an impatient second Ctrl-C: the launcher must go on stopping
+                // (until 2026-12-05 it died there, leaving Kafka, ClickHouse and RabbitMQ on the demo's ports).
+                if (!demo.waitFor(500, TimeUnit.MILLISECONDS)) {
+                    demo.destroy();
+                }
                 boolean exited = demo.waitFor(60, TimeUnit.SECONDS);
                 if (!exited) {
                     demo.destroyForcibly();
@@ -88,9 +93,24 @@ class DemoLauncherTest {
                     printLogTails(dataDir.resolve("logs"), 60);
                 }
                 assertThat(exited).as("launcher stops within 60 s of SIGTERM").isTrue();
+                assertThat(Files.readString(output)).as("the launcher's last word").contains("choreoscope: stopped");
+                for (int port : new int[] {9092, 8123, 8081, 4318, 5672, 15672}) {
+                    assertThat(listening(port)).as("something still listens on the demo's port %d after it stopped", port)
+                            .isFalse();
+                }
             }
         } finally {
             TempDirs.deleteUnlessKept(dataDir);
+        }
+    }
+
+    /** Whether a process accepts connections on a loopback port. */
+    private static boolean listening(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1_000);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
