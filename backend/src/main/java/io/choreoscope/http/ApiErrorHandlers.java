@@ -30,6 +30,16 @@ import org.slf4j.LoggerFactory;
 public class ApiErrorHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(ApiErrorHandlers.class);
 
+    private final int maxLineBytes;
+    private final int maxHeaderBytes;
+
+    /** The server's limits on a request's first line and headers (Micronaut's Netty settings), named in the 413 answer. */
+    public ApiErrorHandlers(@io.micronaut.context.annotation.Value("${micronaut.server.netty.max-initial-line-length:4096}") int maxLineBytes,
+            @io.micronaut.context.annotation.Value("${micronaut.server.netty.max-header-size:8192}") int maxHeaderBytes) {
+        this.maxLineBytes = maxLineBytes;
+        this.maxHeaderBytes = maxHeaderBytes;
+    }
+
     static MutableHttpResponse<ApiError> body(HttpStatus status, String code, String message) {
         return HttpResponse.<ApiError>status(status).body(new ApiError(status.getCode(), code, message));
     }
@@ -102,6 +112,31 @@ public class ApiErrorHandlers {
     public HttpResponse<ApiError> noRoute(HttpRequest<?> request) {
         return body(HttpStatus.NOT_FOUND, "not_found", "no such endpoint: " + request.getPath()
                 + " (see /api/v1/openapi.yml)");
+    }
+
+    /**
+     * A request line or header block longer than the server reads (a 5,000-character correlation ID in the path, a
+     * huge query or cookie): the HTTP decoder refuses it before any route. Micronaut turns that into a 413 and looks
+     * for this status route; running it meets the decoder's exception again, which {@link #undecodable} answers.
+     */
+    @Error(global = true, status = HttpStatus.REQUEST_ENTITY_TOO_LARGE)
+    public HttpResponse<ApiError> tooLarge(HttpRequest<?> request) {
+        return tooLarge();
+    }
+
+    private HttpResponse<ApiError> tooLarge() {
+        return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", String.format(java.util.Locale.ROOT,
+                "the request is larger than the server reads: at most %,d bytes for its first line (method, path and query)"
+                        + " and %,d for its headers; search with a shorter value or send fewer headers", maxLineBytes, maxHeaderBytes));
+    }
+
+    /** What the HTTP decoder refused: too long (413, above), or not HTTP it can read (400). Not a server fault. */
+    @Error(global = true, exception = io.netty.handler.codec.DecoderException.class)
+    public HttpResponse<ApiError> undecodable(HttpRequest<?> request, io.netty.handler.codec.DecoderException e) {
+        if (e instanceof io.netty.handler.codec.TooLongFrameException) {
+            return tooLarge();
+        }
+        return body(HttpStatus.BAD_REQUEST, "bad_request", "the request is not HTTP the server can read");
     }
 
     @Error(global = true, status = HttpStatus.METHOD_NOT_ALLOWED)

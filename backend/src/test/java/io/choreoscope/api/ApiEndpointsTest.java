@@ -383,7 +383,10 @@ class ApiEndpointsTest {
                 Arguments.of("/dependencies?from=-32d", 400, "at most 31 days"),
                 Arguments.of("/stuck?limit=100000", 400, "limit"),
                 Arguments.of("/search?q=" + "x".repeat(201), 400, "at most 200"),
-                Arguments.of("/no/such/endpoint", 404, "no such endpoint"));
+                Arguments.of("/no/such/endpoint", 404, "no such endpoint"),
+                // Longer than the HTTP decoder reads (4,096 bytes for the first line): refused before any route.
+                Arguments.of("/instances/" + "a".repeat(5_000), 413, "at most 4,096 bytes for its first line"),
+                Arguments.of("/search?q=" + "x".repeat(5_000), 413, "at most 4,096 bytes for its first line"));
     }
 
     @ParameterizedTest
