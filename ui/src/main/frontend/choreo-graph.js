@@ -62,7 +62,8 @@ class ChoreoGraph extends HTMLElement {
 
   /**
    * What the browser tests measure: the zoom, the smallest node and edge label on screen (px), the number of
-   * nodes and edges drawn, and each node's model position (x grows to the right).
+   * nodes and edges drawn, the graph's separate parts, its model size and the box's size, and each node's model
+   * position (x grows to the right).
    */
   metrics() {
     if (!this._cy) {
@@ -74,8 +75,14 @@ class ChoreoGraph extends HTMLElement {
     const positions = {};
     this._cy.nodes().forEach((n) => { positions[n.id()] = { x: n.position('x'), y: n.position('y'), w: n.width() }; });
     const labelled = this._cy.edges().filter((e) => (e.data('label') || '') !== '');
+    const bb = this._cy.elements().boundingBox({ includeLabels: true });
     return {
       zoom: z,
+      parts: this._cy.elements().components().length,
+      width: bb.w,
+      height: bb.h,
+      boxWidth: this._container.clientWidth,
+      boxHeight: this._container.clientHeight,
       minNodeLabelPx: Math.min(...sizes(this._cy.nodes())),
       minEdgeLabelPx: labelled.length ? Math.min(...sizes(labelled)) : null,
       nodes: this._cy.nodes().length,
@@ -392,6 +399,9 @@ class ChoreoGraph extends HTMLElement {
       boxSelectionEnabled: false,
       selectionType: 'single',
     });
+    if (!elkMode) {
+      this._packComponents();
+    }
     this._cy.autoungrabify(true);
     this._cy.on('tap', 'node', (e) => this._fire('graph-node-click', e.target.id()));
     this._cy.on('tap', 'edge', (e) => this._fire('graph-edge-click', e.target.id()));
@@ -411,6 +421,41 @@ class ChoreoGraph extends HTMLElement {
     this.setAttribute('data-nodes', String(g.nodes.length));
     this.setAttribute('data-edges', String(g.edges.length));
     this.setAttribute('data-rendered', 'true');
+  }
+
+  /**
+   * Dagre puts a graph's separate parts (the dependency map of three unrelated flows) side by side in one row, which
+   * "fit" then shrinks to unreadable text in a box that is not that wide. This packs the parts into rows (tallest
+   * first) whose width follows the box's shape, so that the fitted graph fills the box instead of a strip of it.
+   */
+  _packComponents() {
+    const parts = this._cy.elements().components();
+    if (parts.length < 2) {
+      return;
+    }
+    const w = this._container.clientWidth || 4;
+    const h = this._container.clientHeight || 3;
+    const shape = Math.max(0.5, Math.min(3, w / h));
+    const gap = 48;
+    const items = parts.map((c) => ({ c, bb: c.boundingBox({ includeLabels: true }) }))
+      .sort((a, b) => b.bb.h - a.bb.h);
+    const area = items.reduce((sum, i) => sum + (i.bb.w + gap) * (i.bb.h + gap), 0);
+    const rowWidth = Math.max(Math.max(...items.map((i) => i.bb.w)), Math.sqrt(area * shape));
+    let x = 0;
+    let y = 0;
+    let rowHeight = 0;
+    for (const i of items) {
+      if (x > 0 && x + i.bb.w > rowWidth) {
+        x = 0;
+        y += rowHeight + gap;
+        rowHeight = 0;
+      }
+      const dx = x - i.bb.x1;
+      const dy = y - i.bb.y1;
+      i.c.nodes().positions((n) => ({ x: n.position('x') + dx, y: n.position('y') + dy }));
+      x += i.bb.w + gap;
+      rowHeight = Math.max(rowHeight, i.bb.h);
+    }
   }
 
   _showTip(el) {

@@ -358,6 +358,44 @@ class UiBrowserIT {
     }
 
     @Test
+    void separateFlowsOnTheDependencyMapArePackedIntoTheBoxNotDrawnAsOneStrip() {
+        // Three unrelated flows, each one service fanning out through a topic to four: dagre puts them side by side,
+        // a strip about ten times as wide as high, which "fit" shrank to unreadable labels (the demo's map, 2026-12-05).
+        java.util.List<io.choreoscope.model.flow.DependencyMap.Node> nodes = new java.util.ArrayList<>();
+        java.util.List<io.choreoscope.model.flow.DependencyMap.Edge> edges = new java.util.ArrayList<>();
+        for (String flow : List.of("orders", "users", "content")) {
+            nodes.add(new io.choreoscope.model.flow.DependencyMap.Node(io.choreoscope.model.flow.DependencyMap.NodeKind.SERVICE, flow + "-api"));
+            nodes.add(new io.choreoscope.model.flow.DependencyMap.Node(io.choreoscope.model.flow.DependencyMap.NodeKind.TOPIC, flow));
+            edges.add(new io.choreoscope.model.flow.DependencyMap.Edge(io.choreoscope.model.flow.DependencyMap.EdgeRole.PRODUCES,
+                    flow + "-api", flow, java.util.Set.of("Created"), 360, 0.1, Double.NaN, Double.NaN, java.util.Set.of("observation")));
+            for (int i = 1; i <= 4; i++) {
+                String consumer = flow + "-worker-" + i;
+                nodes.add(new io.choreoscope.model.flow.DependencyMap.Node(io.choreoscope.model.flow.DependencyMap.NodeKind.SERVICE, consumer));
+                edges.add(new io.choreoscope.model.flow.DependencyMap.Edge(io.choreoscope.model.flow.DependencyMap.EdgeRole.CONSUMES,
+                        consumer, flow, java.util.Set.of(), 360, 0.1, 12, 80, java.util.Set.of("span")));
+            }
+        }
+        io.choreoscope.model.flow.DependencyMap before = api.dependencies(null);
+        api.setDependencies(new io.choreoscope.model.flow.DependencyMap(nodes, edges));
+        try {
+            page.navigate(url + "dependencies");
+            assertThat(page.locator("#dependency-graph[data-rendered=true]")).isVisible();
+            page.waitForTimeout(300); // the fit after the first frame
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) page.evaluate("() => document.querySelector('#dependency-graph').metrics()");
+            shot("dependencies-three-flows");
+            double graphShape = ((Number) m.get("width")).doubleValue() / ((Number) m.get("height")).doubleValue();
+            double boxShape = ((Number) m.get("boxWidth")).doubleValue() / ((Number) m.get("boxHeight")).doubleValue();
+            org.assertj.core.api.Assertions.assertThat(((Number) m.get("parts")).intValue()).isEqualTo(3);
+            org.assertj.core.api.Assertions.assertThat(graphShape)
+                    .as("the graph's width / height (%s) against the box's (%s): %s", graphShape, boxShape, m)
+                    .isLessThan(2 * boxShape);
+        } finally {
+            api.setDependencies(before);
+        }
+    }
+
+    @Test
     void anAlertRuleIsCreatedAndStuckInstancesAreReplayedAfterADryRun() {
         page.navigate(url + "alerts");
         assertThat(page.locator("#alerts-grid")).containsText(SampleData.FIRING_RULE);
