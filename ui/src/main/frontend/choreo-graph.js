@@ -426,36 +426,54 @@ class ChoreoGraph extends HTMLElement {
   /**
    * Dagre puts a graph's separate parts (the dependency map of three unrelated flows) side by side in one row, which
    * "fit" then shrinks to unreadable text in a box that is not that wide. This packs the parts into rows (tallest
-   * first) whose width follows the box's shape, so that the fitted graph fills the box instead of a strip of it.
+   * first), trying every row width from one part a row to all in one, and keeps the packing that "fit" can draw
+   * largest in the box.
    */
   _packComponents() {
     const parts = this._cy.elements().components();
     if (parts.length < 2) {
       return;
     }
-    const w = this._container.clientWidth || 4;
-    const h = this._container.clientHeight || 3;
-    const shape = Math.max(0.5, Math.min(3, w / h));
+    const boxW = this._container.clientWidth || 4;
+    const boxH = this._container.clientHeight || 3;
     const gap = 48;
     const items = parts.map((c) => ({ c, bb: c.boundingBox({ includeLabels: true }) }))
       .sort((a, b) => b.bb.h - a.bb.h);
-    const area = items.reduce((sum, i) => sum + (i.bb.w + gap) * (i.bb.h + gap), 0);
-    const rowWidth = Math.max(Math.max(...items.map((i) => i.bb.w)), Math.sqrt(area * shape));
-    let x = 0;
-    let y = 0;
-    let rowHeight = 0;
-    for (const i of items) {
-      if (x > 0 && x + i.bb.w > rowWidth) {
-        x = 0;
-        y += rowHeight + gap;
-        rowHeight = 0;
+    // Shelf packing with rows at most rowWidth wide: each part's top-left corner, and the size of the whole.
+    const pack = (rowWidth) => {
+      const at = [];
+      let x = 0;
+      let y = 0;
+      let rowHeight = 0;
+      let width = 0;
+      for (const i of items) {
+        if (x > 0 && x + i.bb.w > rowWidth) {
+          x = 0;
+          y += rowHeight + gap;
+          rowHeight = 0;
+        }
+        at.push({ x, y });
+        width = Math.max(width, x + i.bb.w);
+        x += i.bb.w + gap;
+        rowHeight = Math.max(rowHeight, i.bb.h);
       }
-      const dx = x - i.bb.x1;
-      const dy = y - i.bb.y1;
-      i.c.nodes().positions((n) => ({ x: n.position('x') + dx, y: n.position('y') + dy }));
-      x += i.bb.w + gap;
-      rowHeight = Math.max(rowHeight, i.bb.h);
+      return { at, width, height: y + rowHeight };
+    };
+    let best = null;
+    let rowWidth = 0;
+    for (const i of items) {
+      rowWidth += (rowWidth > 0 ? gap : 0) + i.bb.w;
+      const p = pack(Math.max(rowWidth, ...items.map((j) => j.bb.w)));
+      const zoom = Math.min(boxW / p.width, boxH / p.height);
+      if (!best || zoom > best.zoom) {
+        best = { ...p, zoom };
+      }
     }
+    items.forEach((i, k) => {
+      const dx = best.at[k].x - i.bb.x1;
+      const dy = best.at[k].y - i.bb.y1;
+      i.c.nodes().positions((n) => ({ x: n.position('x') + dx, y: n.position('y') + dy }));
+    });
   }
 
   _showTip(el) {

@@ -390,6 +390,8 @@ class UiBrowserIT {
             org.assertj.core.api.Assertions.assertThat(graphShape)
                     .as("the graph's width / height (%s) against the box's (%s): %s", graphShape, boxShape, m)
                     .isLessThan(2 * boxShape);
+            // fitted, an edge label is drawn at 3.4 px as one strip, about 10 px packed (10 px text at zoom ~1)
+            org.assertj.core.api.Assertions.assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).isGreaterThan(6);
         } finally {
             api.setDependencies(before);
         }
