@@ -1,5 +1,6 @@
 package io.choreoscope.inference;
 
+import io.choreoscope.model.HumanDuration;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
 import io.choreoscope.model.flow.Deviation;
@@ -719,13 +720,13 @@ public final class InferenceEngine {
         StringBuilder sb = new StringBuilder("expected ");
         for (ExpectedStep s : expected) {
             bound = Math.max(bound, s.boundMs());
-            sb.append(s.eventType()).append(" within ").append(s.boundMs()).append(" ms")
+            sb.append(s.eventType()).append(" within ").append(HumanDuration.of(s.boundMs()))
                     .append(s.learned() ? " (learned)" : " (default/SLA)").append(", ");
         }
         sb.setLength(sb.length() - 2);
         String waitingFor = sb + " after " + lastName;
         if (idle > bound) {
-            return new Classification(InstanceState.STUCK, "idle " + idle + " ms; " + waitingFor, expected);
+            return new Classification(InstanceState.STUCK, "idle " + HumanDuration.of(idle) + "; " + waitingFor, expected);
         }
         return new Classification(InstanceState.RUNNING, waitingFor, expected);
     }

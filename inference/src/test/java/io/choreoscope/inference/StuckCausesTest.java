@@ -175,8 +175,10 @@ class StuckCausesTest {
     @Test
     void theReasonIsAsOfTheRead() {
         InstanceSnapshot s = stuckAt("StockReserved", "OrderShipped");
-        assertThat(s.asOf(T.plusSeconds(125)).reason()).isEqualTo("idle 125000 ms; expected OrderShipped");
-        assertThat(s.asOf(T.plusSeconds(125)).asOf(T.plusSeconds(126)).reason()).isEqualTo("idle 126000 ms; expected OrderShipped");
+        // stuckAt's reason is in the form stored until 2026-12-05 ("idle 9000 ms; "): replaced as well as today's
+        assertThat(s.asOf(T.plusSeconds(125)).reason()).isEqualTo("idle 2 min 5 s; expected OrderShipped");
+        assertThat(s.asOf(T.plusSeconds(125)).asOf(T.plusSeconds(126)).reason()).isEqualTo("idle 2 min 6 s; expected OrderShipped");
+        assertThat(s.asOf(T.plusMillis(4_250)).reason()).isEqualTo("idle 4.3 s; expected OrderShipped");
         InstanceSnapshot done = new InstanceSnapshot("o", Set.of("o"), "F", InstanceState.COMPLETED, "reached end", T, T,
                 1, 0, "A", "a", List.of(), List.of());
         assertThat(done.asOf(T.plusSeconds(5))).isSameAs(done);

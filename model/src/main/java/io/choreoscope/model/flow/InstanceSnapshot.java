@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
+import io.choreoscope.model.HumanDuration;
+
 /**
  * The state of one instance as of the last {@code evaluate(now)}.
  *
@@ -30,7 +32,7 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
                                int droppedEvents, String lastEventType, String lastService,
                                List<ExpectedStep> expectedNext, List<Deviation> deviations,
                                List<String> waitingOn, StuckCause cause) {
-    private static final java.util.regex.Pattern FROZEN_IDLE = java.util.regex.Pattern.compile("^idle -?\\d+ ms; ");
+    private static final java.util.regex.Pattern FROZEN_IDLE = java.util.regex.Pattern.compile("^idle [^;]*; ");
 
     public InstanceSnapshot {
         linkedIds = Set.copyOf(linkedIds);
@@ -81,7 +83,8 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
 
     /**
      * This snapshot with its reason as of {@code now}: a RUNNING or STUCK instance that expects a next step says how
-     * long it has been idle now ({@code now - lastEventAt}, in ms), not when its state last changed. Other states,
+     * long it has been idle now ({@code now - lastEventAt}, {@link HumanDuration#of}), not when its
+     * state last changed (reasons written before 2026-12-05 said {@code idle 125189 ms}; both are replaced). Other states,
      * whose reason does not age, are returned as they are.
      */
     public InstanceSnapshot asOf(Instant now) {
@@ -91,7 +94,7 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
         }
         String rest = FROZEN_IDLE.matcher(reason).replaceFirst("");
         long idle = Math.max(0, now.toEpochMilli() - lastEventAt.toEpochMilli());
-        return new InstanceSnapshot(correlationId, linkedIds, flow, state, "idle " + idle + " ms; " + rest, startedAt,
+        return new InstanceSnapshot(correlationId, linkedIds, flow, state, "idle " + HumanDuration.of(idle) + "; " + rest, startedAt,
                 lastEventAt, eventCount, droppedEvents, lastEventType, lastService, expectedNext, deviations, waitingOn,
                 cause);
     }

@@ -6,6 +6,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
+import io.choreoscope.model.HumanDuration;
+
 /** How numbers, durations and times are written everywhere in the UI. Times are UTC, as the API gives them. */
 public final class Formats {
 
@@ -29,21 +31,7 @@ public final class Formats {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             return "–";
         }
-        v = Math.max(0, v);
-        if (v < 1000) {
-            return String.format(Locale.ROOT, "%.0f ms", v);
-        }
-        if (v < 60_000) {
-            return String.format(Locale.ROOT, "%.1f s", v / 1000);
-        }
-        long s = (long) (v / 1000);
-        if (s < 3600) {
-            return (s / 60) + " min " + (s % 60) + " s";
-        }
-        if (s < 86_400) {
-            return (s / 3600) + " h " + (s % 3600 / 60) + " min";
-        }
-        return (s / 86_400) + " d " + (s % 86_400 / 3600) + " h";
+        return HumanDuration.of(v);
     }
 
     /** {@link #duration} from {@code from} to {@code to}; {@code –} when either is null. */
