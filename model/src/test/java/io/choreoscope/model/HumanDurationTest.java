@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 class HumanDurationTest {
     @Test
-    void eachRangeHasItsUnits() {
+    void eachRangeUsesTheLargestUnitThatFitsAndTheNextOne() {
         assertThat(HumanDuration.of(-5)).isEqualTo("0 ms");
         assertThat(HumanDuration.of(840)).isEqualTo("840 ms");
         assertThat(HumanDuration.of(999.4)).isEqualTo("999 ms");
