@@ -179,6 +179,11 @@ class StuckCausesTest {
         assertThat(s.asOf(T.plusSeconds(125)).reason()).isEqualTo("idle 2 min 5 s; expected OrderShipped");
         assertThat(s.asOf(T.plusSeconds(125)).asOf(T.plusSeconds(126)).reason()).isEqualTo("idle 2 min 6 s; expected OrderShipped");
         assertThat(s.asOf(T.plusMillis(4_250)).reason()).isEqualTo("idle 4.3 s; expected OrderShipped");
+        InstanceSnapshot stored = new InstanceSnapshot("o", Set.of("o"), "F", InstanceState.STUCK,
+                "idle 9000 ms; expected OrderShipped within 5000 ms (learned), OrderCancelled within 120000 ms (learned) after X",
+                T.minusSeconds(2), T, 3, 0, "X", "inventory", List.of(new ExpectedStep("OrderShipped", 0.9, 5000, true)), List.of());
+        assertThat(stored.asOf(T.plusSeconds(61)).reason()).isEqualTo(
+                "idle 1 min 1 s; expected OrderShipped within 5.0 s (learned), OrderCancelled within 2 min 0 s (learned) after X");
         InstanceSnapshot done = new InstanceSnapshot("o", Set.of("o"), "F", InstanceState.COMPLETED, "reached end", T, T,
                 1, 0, "A", "a", List.of(), List.of());
         assertThat(done.asOf(T.plusSeconds(5))).isSameAs(done);

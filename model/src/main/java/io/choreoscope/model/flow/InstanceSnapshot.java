@@ -33,6 +33,8 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
                                List<ExpectedStep> expectedNext, List<Deviation> deviations,
                                List<String> waitingOn, StuckCause cause) {
     private static final java.util.regex.Pattern FROZEN_IDLE = java.util.regex.Pattern.compile("^idle [^;]*; ");
+    /** A bound as reasons stored before 2026-12-05 wrote it ({@code within 5000 ms}). */
+    private static final java.util.regex.Pattern BOUND_IN_MS = java.util.regex.Pattern.compile(" within (\\d{1,15}) ms\\b");
 
     public InstanceSnapshot {
         linkedIds = Set.copyOf(linkedIds);
@@ -84,7 +86,8 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
     /**
      * This snapshot with its reason as of {@code now}: a RUNNING or STUCK instance that expects a next step says how
      * long it has been idle now ({@code now - lastEventAt}, {@link HumanDuration#of}), not when its
-     * state last changed (reasons written before 2026-12-05 said {@code idle 125189 ms}; both are replaced). Other states,
+     * state last changed (reasons written before 2026-12-05 said {@code idle 125189 ms} and {@code within 5000 ms}: both
+     * are written as today's). Other states,
      * whose reason does not age, are returned as they are.
      */
     public InstanceSnapshot asOf(Instant now) {
@@ -92,7 +95,8 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
                 || reason == null || lastEventAt == null || now == null) {
             return this;
         }
-        String rest = FROZEN_IDLE.matcher(reason).replaceFirst("");
+        String rest = BOUND_IN_MS.matcher(FROZEN_IDLE.matcher(reason).replaceFirst(""))
+                .replaceAll(m -> " within " + HumanDuration.of(Long.parseLong(m.group(1))));
         long idle = Math.max(0, now.toEpochMilli() - lastEventAt.toEpochMilli());
         return new InstanceSnapshot(correlationId, linkedIds, flow, state, "idle " + HumanDuration.of(idle) + "; " + rest, startedAt,
                 lastEventAt, eventCount, droppedEvents, lastEventType, lastService, expectedNext, deviations, waitingOn,
