@@ -17,6 +17,18 @@ const MIN_LABEL_PX = 11;
 const NODE_FONT = 12;
 const EDGE_FONT = 12;
 const elk = new ELK();
+const FONT_FAMILY = 'Inter, Roboto, "Segoe UI", Helvetica, Arial, sans-serif';
+let measure = null;
+
+/** The width in px of a label's widest line, drawn at `size` px (a canvas measures it as cytoscape will draw it). */
+function labelWidth(text, size) {
+  if (!text) {
+    return 0;
+  }
+  measure = measure || document.createElement('canvas').getContext('2d');
+  measure.font = `${size}px ${FONT_FAMILY}`;
+  return Math.max(...String(text).split('\n').map((line) => measure.measureText(line).width));
+}
 
 // Resolves any CSS colour (variables, color-mix, hsl) to rgb(), which cytoscape understands.
 function resolveColor(host, cssValue, fallback) {
@@ -76,6 +88,14 @@ class ChoreoGraph extends HTMLElement {
     this._cy.nodes().forEach((n) => { positions[n.id()] = { x: n.position('x'), y: n.position('y'), w: n.width() }; });
     const labelled = this._cy.edges().filter((e) => (e.data('label') || '') !== '');
     const bb = this._cy.elements().boundingBox({ includeLabels: true });
+    // edges whose label is drawn over (and so partly hidden by) the box of the step it leaves or enters
+    const inside = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+    const labelsUnderNodes = labelled.filter((e) => {
+      const label = e.boundingBox({ includeLabels: true, includeMainLabels: true, includeEdges: false, includeNodes: false,
+        includeOverlays: false, includeUnderlays: false });
+      return label.w > 0 && [e.source(), e.target()].some((n) => n.id() !== e.id() && e.source().id() !== e.target().id()
+        && inside(label, n.boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false })));
+    }).map((e) => e.id());
     return {
       zoom: z,
       parts: this._cy.elements().components().length,
@@ -83,6 +103,7 @@ class ChoreoGraph extends HTMLElement {
       height: bb.h,
       boxWidth: this._container.clientWidth,
       boxHeight: this._container.clientHeight,
+      labelsUnderNodes,
       minNodeLabelPx: Math.min(...sizes(this._cy.nodes())),
       minEdgeLabelPx: labelled.length ? Math.min(...sizes(labelled)) : null,
       nodes: this._cy.nodes().length,
@@ -222,7 +243,7 @@ class ChoreoGraph extends HTMLElement {
         'shape': 'round-rectangle', 'width': 'data(w)', 'height': 'data(h)',
         'background-color': k.nodeBg, 'border-width': 1.5, 'border-color': k.border,
         'label': 'data(label)', 'text-wrap': 'wrap', 'text-valign': 'center', 'text-halign': 'center',
-        'font-family': 'Inter, Roboto, "Segoe UI", Helvetica, Arial, sans-serif', 'font-size': 12,
+        'font-family': FONT_FAMILY, 'font-size': 12,
         'color': k.text, 'line-height': 1.3,
       } },
       { selector: 'node.start', style: { 'border-color': k.running, 'border-width': 2.5 } },
@@ -338,12 +359,17 @@ class ChoreoGraph extends HTMLElement {
         },
       };
     });
+    // Labels sit on their arrows between two layers: leave room for the widest one and an arrow head on each side,
+    // so that no step's box hides part of a label ("1,159 · 88%" lost its "1," under the boxes at a fixed 64 px).
+    const widest = Math.max(0, ...g.edges.filter((e) => e.data.source !== e.data.target)
+      .map((e) => labelWidth(e.data.label, EDGE_FONT)));
+    const between = Math.max(64, Math.ceil(widest + 40));
     const laid = await elk.layout({
       id: 'root',
       layoutOptions: {
         'elk.algorithm': 'layered',
         'elk.direction': 'RIGHT',
-        'elk.layered.spacing.nodeNodeBetweenLayers': '64',
+        'elk.layered.spacing.nodeNodeBetweenLayers': String(between),
         'elk.spacing.nodeNode': '36',
         'elk.spacing.edgeNode': '18',
         'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',

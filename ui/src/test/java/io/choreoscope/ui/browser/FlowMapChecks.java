@@ -2,6 +2,7 @@ package io.choreoscope.ui.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -18,8 +19,8 @@ public final class FlowMapChecks {
 
     /**
      * After "fit": the start step leftmost, the end step rightmost (in the last column), exactly {@code transitions}
-     * arrows drawn and at most 12, and no node or edge label drawn smaller than 11 px (measured from the drawn graph:
-     * font size times zoom).
+     * arrows drawn and at most 12, no node or edge label drawn smaller than 11 px (measured from the drawn graph:
+     * font size times zoom), and no arrow's label under the box of the step it leaves or enters.
      *
      * @return the graph's {@code metrics()} as drawn, for further checks and reports
      */
@@ -30,6 +31,7 @@ public final class FlowMapChecks {
         assertThat(((Number) m.get("edges")).intValue()).as("arrows drawn").isEqualTo(transitions).isLessThanOrEqualTo(12);
         assertThat(((Number) m.get("minNodeLabelPx")).doubleValue()).as("smallest step label, px").isGreaterThanOrEqualTo(11.0);
         assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).as("smallest arrow label, px").isGreaterThanOrEqualTo(11.0);
+        assertThat((List<String>) m.get("labelsUnderNodes")).as("arrows whose label a step's box hides in part").isEmpty();
         Map<String, Map<String, Number>> pos = (Map<String, Map<String, Number>>) m.get("positions");
         assertThat(pos).as("steps drawn").containsKeys(start, end);
         // ELK aligns the boxes of a layer on their left edges: compare those
