@@ -3,6 +3,7 @@ package io.choreoscope.http;
 import io.choreoscope.model.api.ApiError;
 import io.choreoscope.model.QueryLimitException;
 import io.choreoscope.model.StorageException;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.core.convert.exceptions.ConversionErrorException;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -16,6 +17,8 @@ import io.micronaut.json.JsonSyntaxException;
 import io.micronaut.security.authentication.Authentication;
 import io.micronaut.security.authentication.AuthorizationException;
 import io.micronaut.web.router.exceptions.UnsatisfiedRouteException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.swagger.v3.oas.annotations.Hidden;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +37,8 @@ public class ApiErrorHandlers {
     private final int maxHeaderBytes;
 
     /** The server's limits on a request's first line and headers (Micronaut's Netty settings), named in the 413 answer. */
-    public ApiErrorHandlers(@io.micronaut.context.annotation.Value("${micronaut.server.netty.max-initial-line-length:4096}") int maxLineBytes,
-            @io.micronaut.context.annotation.Value("${micronaut.server.netty.max-header-size:8192}") int maxHeaderBytes) {
+    public ApiErrorHandlers(@Value("${micronaut.server.netty.max-initial-line-length:4096}") int maxLineBytes,
+            @Value("${micronaut.server.netty.max-header-size:8192}") int maxHeaderBytes) {
         this.maxLineBytes = maxLineBytes;
         this.maxHeaderBytes = maxHeaderBytes;
     }
@@ -131,9 +134,9 @@ public class ApiErrorHandlers {
     }
 
     /** What the HTTP decoder refused: too long (413, above), or not HTTP it can read (400). Not a server fault. */
-    @Error(global = true, exception = io.netty.handler.codec.DecoderException.class)
-    public HttpResponse<ApiError> undecodable(HttpRequest<?> request, io.netty.handler.codec.DecoderException e) {
-        if (e instanceof io.netty.handler.codec.TooLongFrameException) {
+    @Error(global = true, exception = DecoderException.class)
+    public HttpResponse<ApiError> undecodable(HttpRequest<?> request, DecoderException e) {
+        if (e instanceof TooLongFrameException) {
             return tooLarge();
         }
         return body(HttpStatus.BAD_REQUEST, "bad_request", "the request is not HTTP the server can read");

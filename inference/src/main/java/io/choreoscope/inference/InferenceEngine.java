@@ -726,7 +726,8 @@ public final class InferenceEngine {
         sb.setLength(sb.length() - 2);
         String waitingFor = sb + " after " + lastName;
         if (idle > bound) {
-            return new Classification(InstanceState.STUCK, "idle " + HumanDuration.of(idle) + "; " + waitingFor, expected);
+            return new Classification(InstanceState.STUCK, "idle " + HumanDuration.of(idle) + "; " + waitingFor,
+                    expected);
         }
         return new Classification(InstanceState.RUNNING, waitingFor, expected);
     }

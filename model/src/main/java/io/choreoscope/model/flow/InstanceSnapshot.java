@@ -85,10 +85,9 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
 
     /**
      * This snapshot with its reason as of {@code now}: a RUNNING or STUCK instance that expects a next step says how
-     * long it has been idle now ({@code now - lastEventAt}, {@link HumanDuration#of}), not when its
-     * state last changed (reasons written before 2026-12-05 said {@code idle 125189 ms} and {@code within 5000 ms}: both
-     * are written as today's). Other states,
-     * whose reason does not age, are returned as they are.
+     * long it has been idle now ({@code now - lastEventAt}, {@link HumanDuration#of}), not when its state last changed.
+     * Reasons stored before 2026-12-05 said {@code idle 125189 ms} and {@code within 5000 ms}: both are written as
+     * today's. Other states, whose reason does not age, are returned as they are.
      */
     public InstanceSnapshot asOf(Instant now) {
         if ((state != InstanceState.STUCK && state != InstanceState.RUNNING) || expectedNext.isEmpty()
@@ -98,8 +97,8 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
         String rest = BOUND_IN_MS.matcher(FROZEN_IDLE.matcher(reason).replaceFirst(""))
                 .replaceAll(m -> " within " + HumanDuration.of(Long.parseLong(m.group(1))));
         long idle = Math.max(0, now.toEpochMilli() - lastEventAt.toEpochMilli());
-        return new InstanceSnapshot(correlationId, linkedIds, flow, state, "idle " + HumanDuration.of(idle) + "; " + rest, startedAt,
-                lastEventAt, eventCount, droppedEvents, lastEventType, lastService, expectedNext, deviations, waitingOn,
-                cause);
+        return new InstanceSnapshot(correlationId, linkedIds, flow, state, "idle " + HumanDuration.of(idle) + "; " + rest,
+                startedAt, lastEventAt, eventCount, droppedEvents, lastEventType, lastService, expectedNext, deviations,
+                waitingOn, cause);
     }
 }
