@@ -485,11 +485,12 @@ class ChoreoGraph extends HTMLElement {
       }
       return { at, width, height: y + rowHeight };
     };
+    const widestPart = Math.max(...items.map((i) => i.bb.w));
     let best = null;
     let rowWidth = 0;
     for (const i of items) {
       rowWidth += (rowWidth > 0 ? gap : 0) + i.bb.w;
-      const p = pack(Math.max(rowWidth, ...items.map((j) => j.bb.w)));
+      const p = pack(Math.max(rowWidth, widestPart));
       const zoom = Math.min(boxW / p.width, boxH / p.height);
       if (!best || zoom > best.zoom) {
         best = { ...p, zoom };
