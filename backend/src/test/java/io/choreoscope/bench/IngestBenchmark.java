@@ -93,11 +93,7 @@ public final class IngestBenchmark {
                 warmupOption = Integer.parseInt(a.substring("--warmup=".length()));
             } else if (a.startsWith("--ceiling-rows=")) {
                 ceilingRows = List.of(a.substring("--ceiling-rows=".length()).split(","));
-                for (String v : ceilingRows) {
-                    if (!v.equals("tap") && !v.equals("synthetic")) {
-                        throw new IllegalArgumentException("--ceiling-rows: tap or synthetic (comma-separated), not " + v);
-                    }
-                }
+                ceilingRows.forEach(Ceiling::checkRows);
             } else if (a.startsWith("--ceiling-batch=")) {
                 ceilingBatch = Integer.parseInt(a.substring("--ceiling-batch=".length()));
             } else {
@@ -124,11 +120,10 @@ public final class IngestBenchmark {
             for (String k : kinds) {
                 String name = k.strip();
                 if (name.equals("ceiling") || name.startsWith("ceiling:")) {
-                    String rowsOf = name.equals("ceiling") ? ceilingRows.get(0) : name.substring("ceiling:".length());
-                    if (previous == null || !(rowsOf.equals("tap") || rowsOf.equals("synthetic"))) {
-                        throw new IllegalArgumentException(name + ": a ceiling (of tap or synthetic rows) follows a kind's phase");
+                    if (previous == null) {
+                        throw new IllegalArgumentException(name + ": a ceiling follows a kind's phase");
                     }
-                    steps.add(new Ceiling(previous, rowsOf));
+                    steps.add(new Ceiling(previous, name.equals("ceiling") ? ceilingRows.get(0) : name.substring("ceiling:".length())));
                     continue;
                 }
                 if (!distinct.containsKey(name)) {
@@ -408,6 +403,15 @@ public final class IngestBenchmark {
 
     /** A ceiling step: the plain bulk insert of a kind's rows, the tap's ({@code tap}) or made up ({@code synthetic}). */
     private record Ceiling(Kind kind, String rowsOf) {
+        Ceiling {
+            checkRows(rowsOf);
+        }
+
+        static void checkRows(String rowsOf) {
+            if (!rowsOf.equals("tap") && !rowsOf.equals("synthetic")) {
+                throw new IllegalArgumentException("ceiling rows: tap or synthetic, not " + rowsOf);
+            }
+        }
     }
 
     /**

@@ -8,8 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +26,7 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.AriaRole;
 
 import io.choreoscope.model.api.FlowSummary;
+import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.FlowFilter;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceSnapshot;
@@ -361,22 +364,22 @@ class UiBrowserIT {
     void separateFlowsOnTheDependencyMapArePackedIntoTheBoxNotDrawnAsOneStrip() {
         // Three unrelated flows, each one service fanning out through a topic to four: dagre puts them side by side,
         // a strip about ten times as wide as high, which "fit" shrank to unreadable labels (the demo's map, 2026-12-05).
-        java.util.List<io.choreoscope.model.flow.DependencyMap.Node> nodes = new java.util.ArrayList<>();
-        java.util.List<io.choreoscope.model.flow.DependencyMap.Edge> edges = new java.util.ArrayList<>();
+        List<DependencyMap.Node> nodes = new ArrayList<>();
+        List<DependencyMap.Edge> edges = new ArrayList<>();
         for (String flow : List.of("orders", "users", "content")) {
-            nodes.add(new io.choreoscope.model.flow.DependencyMap.Node(io.choreoscope.model.flow.DependencyMap.NodeKind.SERVICE, flow + "-api"));
-            nodes.add(new io.choreoscope.model.flow.DependencyMap.Node(io.choreoscope.model.flow.DependencyMap.NodeKind.TOPIC, flow));
-            edges.add(new io.choreoscope.model.flow.DependencyMap.Edge(io.choreoscope.model.flow.DependencyMap.EdgeRole.PRODUCES,
-                    flow + "-api", flow, java.util.Set.of("Created"), 360, 0.1, Double.NaN, Double.NaN, java.util.Set.of("observation")));
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, flow + "-api"));
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, flow));
+            edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES,
+                    flow + "-api", flow, Set.of("Created"), 360, 0.1, Double.NaN, Double.NaN, Set.of("observation")));
             for (int i = 1; i <= 4; i++) {
                 String consumer = flow + "-worker-" + i;
-                nodes.add(new io.choreoscope.model.flow.DependencyMap.Node(io.choreoscope.model.flow.DependencyMap.NodeKind.SERVICE, consumer));
-                edges.add(new io.choreoscope.model.flow.DependencyMap.Edge(io.choreoscope.model.flow.DependencyMap.EdgeRole.CONSUMES,
-                        consumer, flow, java.util.Set.of(), 360, 0.1, 12, 80, java.util.Set.of("span")));
+                nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, consumer));
+                edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES,
+                        consumer, flow, Set.of(), 360, 0.1, 12, 80, Set.of("span")));
             }
         }
-        io.choreoscope.model.flow.DependencyMap before = api.dependencies(null);
-        api.setDependencies(new io.choreoscope.model.flow.DependencyMap(nodes, edges));
+        DependencyMap before = api.dependencies(null);
+        api.setDependencies(new DependencyMap(nodes, edges));
         try {
             page.navigate(url + "dependencies");
             assertThat(page.locator("#dependency-graph[data-rendered=true]")).isVisible();
@@ -386,12 +389,12 @@ class UiBrowserIT {
             shot("dependencies-three-flows");
             double graphShape = ((Number) m.get("width")).doubleValue() / ((Number) m.get("height")).doubleValue();
             double boxShape = ((Number) m.get("boxWidth")).doubleValue() / ((Number) m.get("boxHeight")).doubleValue();
-            org.assertj.core.api.Assertions.assertThat(((Number) m.get("parts")).intValue()).isEqualTo(3);
-            org.assertj.core.api.Assertions.assertThat(graphShape)
+            assertThat(((Number) m.get("parts")).intValue()).isEqualTo(3);
+            assertThat(graphShape)
                     .as("the graph's width / height (%s) against the box's (%s): %s", graphShape, boxShape, m)
                     .isLessThan(2 * boxShape);
             // fitted, an edge label is drawn at 3.4 px as one strip, about 10 px packed (10 px text at zoom ~1)
-            org.assertj.core.api.Assertions.assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).isGreaterThan(6);
+            assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).isGreaterThan(6);
         } finally {
             api.setDependencies(before);
         }
