@@ -96,8 +96,14 @@ class ChoreoGraph extends HTMLElement {
       return label.w > 0 && [e.source(), e.target()].some((n) => n.id() !== e.id() && e.source().id() !== e.target().id()
         && inside(label, n.boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false })));
     }).map((e) => e.id());
+    // pairs of edge labels drawn over each other
+    const labelBoxes = labelled.map((e) => e.boundingBox({ includeLabels: true, includeMainLabels: true,
+      includeEdges: false, includeNodes: false, includeOverlays: false, includeUnderlays: false }));
+    let overlappingEdgeLabels = 0;
+    labelBoxes.forEach((a, i) => labelBoxes.slice(i + 1).forEach((b) => { overlappingEdgeLabels += inside(a, b) ? 1 : 0; }));
     return {
       zoom: z,
+      overlappingEdgeLabels,
       parts: this._cy.elements().components().length,
       width: bb.w,
       height: bb.h,
@@ -126,11 +132,15 @@ class ChoreoGraph extends HTMLElement {
     this._themeObserver = new MutationObserver(() => this._restyle());
     this._themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['theme'] });
     this._themeObserver.observe(document.body, { attributes: true, attributeFilter: ['theme'] });
-    // Until the person pans or zooms, keep the whole graph in view when the box changes size.
+    // Until the person pans or zooms, keep the whole graph in view when the box changes size; separate parts are
+    // packed again for the new box's shape (rows that suited a wide box leave a narrow one mostly empty).
     this._resizeObserver = new ResizeObserver(() => {
       if (this._cy) {
         this._cy.resize();
         if (!this._userMoved) {
+          if (this._packed) {
+            this._packComponents();
+          }
           this._fitAll();
         }
       }
@@ -425,8 +435,10 @@ class ChoreoGraph extends HTMLElement {
       boxSelectionEnabled: false,
       selectionType: 'single',
     });
-    if (!elkMode) {
+    this._packed = !elkMode;
+    if (this._packed) {
       this._packComponents();
+      this._placeEdgeLabels();
     }
     this._cy.autoungrabify(true);
     this._cy.on('tap', 'node', (e) => this._fire('graph-node-click', e.target.id()));
@@ -500,6 +512,42 @@ class ChoreoGraph extends HTMLElement {
       const dx = best.at[k].x - i.bb.x1;
       const dy = best.at[k].y - i.bb.y1;
       i.c.nodes().positions((n) => ({ x: n.position('x') + dx, y: n.position('y') + dy }));
+    });
+  }
+
+  /**
+   * Dagre leaves every edge label at its edge's midpoint, where the labels of a fan-out (one topic, four consumers)
+   * lie on top of each other. Each label is moved along its own edge to the first of a few places (the middle first,
+   * then alternately towards either end) where it covers no node and no label placed before it; where every place is
+   * covered, it takes the one that covers the fewest. Only the label moves (its text margin), never the edge.
+   */
+  _placeEdgeLabels() {
+    const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+    const along = (a, b, f) => ({ x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
+    const taken = this._cy.nodes().map((n) => n.boundingBox({ includeLabels: true }));
+    this._cy.edges().filter((e) => (e.data('label') || '') !== '' && e.source().id() !== e.target().id()).forEach((e) => {
+      const label = e.boundingBox({ includeLabels: true, includeMainLabels: true, includeEdges: false,
+        includeNodes: false, includeOverlays: false, includeUnderlays: false });
+      const mid = e.midpoint();
+      const from = e.sourceEndpoint();
+      const to = e.targetEndpoint();
+      let best = null;
+      for (const f of [0.5, 0.65, 0.35, 0.78, 0.22, 0.88, 0.12]) {
+        // on the drawn curve's two halves, so that a bent edge (one of a pair between two boxes) keeps its label on it
+        const p = f <= 0.5 ? along(from, mid, f / 0.5) : along(mid, to, (f - 0.5) / 0.5);
+        const box = { x1: p.x - label.w / 2, x2: p.x + label.w / 2, y1: p.y - label.h / 2, y2: p.y + label.h / 2 };
+        const covered = taken.filter((b) => overlaps(box, b)).length;
+        if (!best || covered < best.covered) {
+          best = { covered, p, box };
+        }
+        if (covered === 0) {
+          break;
+        }
+      }
+      if (best.p.x !== mid.x || best.p.y !== mid.y) {
+        e.style({ 'text-margin-x': best.p.x - mid.x, 'text-margin-y': best.p.y - mid.y });
+      }
+      taken.push(best.box);
     });
   }
 

@@ -395,9 +395,61 @@ class UiBrowserIT {
                     .isLessThan(2 * boxShape);
             // fitted, an edge label is drawn at 3.4 px as one strip, about 10 px packed (10 px text at zoom ~1)
             assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).isGreaterThan(6);
+            // each topic's four consumer labels sat on top of each other at their edges' midpoints
+            assertThat(((Number) m.get("overlappingEdgeLabels")).intValue()).as("%s", m).isZero();
         } finally {
             api.setDependencies(before);
         }
+    }
+
+    @Test
+    void aDependencyMapIsPackedAgainWhenItsBoxChangesShape() {
+        // Four unrelated flows, one producer and one consumer each: tall narrow parts. The map's box has a fixed
+        // height; in a wide window they go four to a row, in the usual one two or three to a row.
+        List<DependencyMap.Node> nodes = new ArrayList<>();
+        List<DependencyMap.Edge> edges = new ArrayList<>();
+        for (String flow : List.of("orders", "users", "content", "billing")) {
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, flow + "-api"));
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, flow));
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, flow + "-worker"));
+            edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES,
+                    flow + "-api", flow, Set.of("Created"), 360, 0.1, Double.NaN, Double.NaN, Set.of("observation")));
+            edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES,
+                    flow + "-worker", flow, Set.of(), 360, 0.1, 12, 80, Set.of("span")));
+        }
+        DependencyMap before = api.dependencies(null);
+        api.setDependencies(new DependencyMap(nodes, edges));
+        try {
+            page.setViewportSize(2400, 960);
+            page.navigate(url + "dependencies");
+            assertThat(page.locator("#dependency-graph[data-rendered=true]")).isVisible();
+            page.waitForTimeout(300);
+            Map<String, Object> wide = graphMetrics();
+            assertThat(shape(wide)).as("four to a row in the wide box: %s", wide).isGreaterThan(2.2);
+
+            // Made narrow again: packed again (before, a resize only refitted the graph: the row of four stayed,
+            // drawn smaller, in a box left mostly empty).
+            page.setViewportSize(1440, 960);
+            page.waitForFunction("w => document.querySelector('#dependency-graph').metrics().boxWidth < w - 300",
+                    ((Number) wide.get("boxWidth")).doubleValue());
+            page.waitForTimeout(300);
+            Map<String, Object> narrow = graphMetrics();
+            double box = ((Number) narrow.get("boxWidth")).doubleValue() / ((Number) narrow.get("boxHeight")).doubleValue();
+            assertThat(shape(narrow)).as("the graph's width / height against the box's (%s): %s", box, narrow)
+                    .isLessThan(2 * box);
+        } finally {
+            page.setViewportSize(1440, 960);
+            api.setDependencies(before);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> graphMetrics() {
+        return (Map<String, Object>) page.evaluate("() => document.querySelector('#dependency-graph').metrics()");
+    }
+
+    private static double shape(Map<String, Object> metrics) {
+        return ((Number) metrics.get("width")).doubleValue() / ((Number) metrics.get("height")).doubleValue();
     }
 
     @Test

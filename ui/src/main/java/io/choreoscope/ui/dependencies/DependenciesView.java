@@ -131,7 +131,8 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         side.add(new H3("Select a service or a topic"));
         Paragraph p = new Paragraph("Click a box to list what it produces and consumes, or an arrow for its figures. "
                 + "Edge labels show records per second and, for consumers, the p99 delay from record to processing "
-                + "and the lag now: records not consumed yet and the age of the oldest (RabbitMQ: the queue's depth).");
+                + "and, when the consumer is behind, the lag now: records not consumed yet and the age of the oldest "
+                + "(RabbitMQ: the queue's depth).");
         p.addClassName("muted");
         side.add(p);
         topicsArea.removeAll();

@@ -13,7 +13,7 @@ import io.choreoscope.ui.shell.Formats;
 /**
  * The dependency map as a graph: services and topics as nodes (a topic is a node of its own, never folded
  * into a "kafka" box), producing and consuming edges labelled with their rate, consumer delay, the RabbitMQ queue
- * they go through and the consumer's lag now (records and the age of the oldest unconsumed record; edges behind by
+ * they go through and the consumer's lag now when it is behind (records and the age of the oldest unconsumed record; edges behind by
  * more than {@link LagLevels#WARN} records drawn red), and on topics the lag summed over their consumers.
  */
 public final class DependencyGraph {
@@ -69,7 +69,9 @@ public final class DependencyGraph {
             }
             List<String> classes = new ArrayList<>(List.of(produces ? "produces" : "consumes"));
             if (!produces && e.lag() != null) {
-                label += " · " + lagText(e.lag());
+                if (e.lag().records() > 0) {
+                    label += " · " + lagText(e.lag()); // "lag 0" on every caught-up consumer is noise on the map
+                }
                 if (e.lag().records() > LagLevels.WARN) {
                     classes.add("bottleneck");
                 }
@@ -78,8 +80,9 @@ public final class DependencyGraph {
                     produces ? topicId(e.topic()) : serviceId(e.service()), label,
                     GraphData.widthFor(e.count(), (long) max), classes));
         }
-        // service -> topic -> service chains are long: top to bottom with tight layers reads better
-        return new GraphData(nodes, edges, "TB", 45);
+        // service -> topic -> service chains are long: top to bottom reads better; the layers leave room to move a
+        // fan-out's labels apart along their edges (45 px put a topic's four consumer labels on top of each other)
+        return new GraphData(nodes, edges, "TB", 70);
     }
 
     /** "lag 340 · 12 s", "lag 0", or "lag 6 · age unknown" when the bus does not say how old the oldest record is. */
