@@ -102,6 +102,16 @@ class UiBrowserIT {
         assertThat(stuck).hasText(String.valueOf(api.flowSummary(SampleData.ORDER_FLOW).stuck()));
         assertThat(page.locator("#live-indicator")).hasText("Live");
         shot("dashboard");
+        // every tile's label and figure readable whole, at this width and a laptop's ("Throughput" was "Through…")
+        String clipped = "() => [...document.querySelectorAll('.flow-card .metric-label, .flow-card .metric-value')]"
+                + ".filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)"
+                + ".map(e => e.textContent + ' ' + e.scrollWidth + '/' + e.clientWidth + ' x ' + e.scrollHeight + '/' + e.clientHeight)";
+        assertThat((List<?>) page.evaluate(clipped)).isEmpty();
+        page.setViewportSize(1280, 800);
+        page.waitForTimeout(300);
+        assertThat((List<?>) page.evaluate(clipped)).isEmpty();
+        shot("dashboard-1280");
+        page.setViewportSize(1440, 960);
         page.evaluate("window.__sameDocument = 'yes'");
 
         api.updateFlow(SampleData.ORDER_FLOW, f -> withStuckAndThroughput(f, 17, 123.4));

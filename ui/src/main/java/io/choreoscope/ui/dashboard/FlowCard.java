@@ -46,15 +46,19 @@ public class FlowCard extends Div {
         Div head = new Div(title, started);
         head.addClassName("flow-card-head");
 
-        completionMetric = metric("Completion", completion, "completion");
-        stuckMetric = metric("Stuck", stuck, "stuck");
+        completionMetric = metric("Completed", completion, "completion",
+                "Completed of the instances decided (completed, compensated, failed or stuck)");
+        stuckMetric = metric("Stuck", stuck, "stuck", "Instances stuck now; opens the stuck list of this flow");
         RouterLink stuckLink = new RouterLink(StuckView.class);
         stuckLink.setQueryParameters(QueryParameters.of("flow", flow));
         stuckLink.add(stuckMetric);
         stuckLink.addClassName("metric-link");
         stuckLink.getElement().setAttribute("aria-label", "Stuck instances of " + flow);
-        Div metrics = new Div(metric("Throughput", throughput, "throughput"), metric("In flight", inFlight, "in-flight"),
-                completionMetric, stuckLink, metric("p95 duration", p95, "p95"));
+        // short labels: five tiles share a card, and "Throughput" showed as "Through…" at the usual width
+        Div metrics = new Div(metric("Rate", throughput, "throughput", "Throughput: events per second of the instances started"),
+                metric("In flight", inFlight, "in-flight", "Instances running now"),
+                completionMetric, stuckLink,
+                metric("p95 duration", p95, "p95", "95th percentile of the finished instances' duration, first to last event"));
         metrics.addClassName("flow-card-metrics");
 
         Span sparkLabel = new Span("Instances started");
@@ -119,11 +123,12 @@ public class FlowCard extends Div {
         return s;
     }
 
-    private static Div metric(String label, Span value, String key) {
+    private static Div metric(String label, Span value, String key, String meaning) {
         Span l = new Span(label);
         l.addClassName("metric-label");
         Div d = new Div(l, value);
         d.addClassNames("metric", "metric-" + key);
+        d.getElement().setAttribute("title", meaning);
         value.getElement().setAttribute("data-metric", key);
         return d;
     }
