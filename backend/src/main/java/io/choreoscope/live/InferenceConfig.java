@@ -65,6 +65,7 @@ public class InferenceConfig {
     private Duration retention = InferenceSettings.DEFAULT_RETENTION;
     private Duration settleAfter = InferenceSettings.DEFAULT_SETTLE_AFTER;
     private Duration abandonAfter = InferenceSettings.DEFAULT_ABANDON_AFTER;
+    private Duration startGrace = InferenceSettings.DEFAULT_START_GRACE;
 
     /** The engine configuration these settings describe. */
     public InferenceSettings engineConfig() {
@@ -73,7 +74,8 @@ public class InferenceConfig {
                 .withFlowAliases(Map.copyOf(flowAliases))
                 .withStuckBounds(d.stuckFactor(), stuckFloor, defaultBound, d.minLatencySamples())
                 .withLifetimes(retention, abandonAfter, settleAfter)
-                .withMaxLiveInstances(maxLiveInstances);
+                .withMaxLiveInstances(maxLiveInstances)
+                .withStartGrace(startGrace);
     }
 
     public boolean isEmbedded() { return embedded; }
@@ -136,4 +138,12 @@ public class InferenceConfig {
     public void setSettleAfter(Duration v) { settleAfter = v; }
     public Duration getAbandonAfter() { return abandonAfter; }
     public void setAbandonAfter(Duration v) { abandonAfter = v; }
+    public Duration getStartGrace() { return startGrace; }
+    /** How long an instance seen from the middle (its first events late) waits unnamed for them; 0 turns it off. */
+    public void setStartGrace(Duration v) {
+        if (v == null || v.isNegative()) {
+            throw new IllegalArgumentException("choreoscope.inference.start-grace must be >= 0, was " + v);
+        }
+        startGrace = v;
+    }
 }

@@ -58,6 +58,11 @@ import java.util.TreeMap;
 public final class InferenceEngine {
     /** Event type used when a record carries none. */
     public static final String UNKNOWN_TYPE = "(unknown)";
+    /**
+     * The flow of an instance waiting for its first events ({@link InferenceSettings#startGrace}): no flow yet. Not
+     * listed among the flow models.
+     */
+    public static final String UNNAMED_FLOW = "";
 
     private final InferenceSettings cfg;
     private final Interner types = new Interner(UNKNOWN_TYPE);
@@ -68,6 +73,11 @@ public final class InferenceEngine {
     private boolean[] failureType = new boolean[16];
     private boolean[] compensationType = new boolean[16];
     private boolean[] configuredEnd = new boolean[16];
+    /**
+     * Event types seen with their cause inside their instance: caused by an event that is tapped too. An instance
+     * whose earliest event is of such a type and names a cause not in it is missing its first events, which are late.
+     */
+    private final java.util.BitSet causedByTapped = new java.util.BitSet();
     private final HashMap<String, Instance> byId = new HashMap<>();
     /** Live instances, least recently active first (access order: applying an observation moves it last). */
     private final LinkedHashMap<Instance, Boolean> recency = new LinkedHashMap<>(16, 0.75f, true);
@@ -186,10 +196,50 @@ public final class InferenceEngine {
             if (in.lastPlaced == 0) {
                 in.primary = o.correlationId();
             }
+            if (in.causes != null) {
+                noteCauses(in, in.lastPlaced);
+            }
+            nameOrWait(in, before);
             dependencies.record(type, service, topic, ts, o.traceId(), o.spanId(), type);
             if (views != null) {
                 followInView(in, before, flowBefore, lastTypeBefore, lastTsBefore);
             }
+        }
+    }
+
+    /** Records which types event {@code p} of {@code in} (just placed) shows caused by another event of it. */
+    private void noteCauses(Instance in, int p) {
+        if (in.causedInside(p)) {
+            causedByTapped.set(in.type(p));
+        }
+        long h = in.idHash(p);
+        if (h != 0) {
+            int c = Instance.cause32(h);
+            for (int j = 0; j < in.size; j++) {
+                if (j != p && in.cause(j) == c) {
+                    causedByTapped.set(in.type(j));
+                }
+            }
+        }
+    }
+
+    /**
+     * After an event was added to {@code in} (which held {@code before} events): a new instance whose earliest event
+     * names a cause not in it, of a type seen caused by a tapped event, waits unnamed for its first events (until
+     * that event's time plus {@link InferenceSettings#startGrace}); one that waits is named as soon as its earliest
+     * event no longer lacks its cause.
+     */
+    private void nameOrWait(Instance in, int before) {
+        if (before > 0 && in.unnamedUntil == 0) {
+            return;
+        }
+        long grace = cfg.startGrace().toMillis();
+        int root = in.rootIndex();
+        boolean late = grace > 0 && in.cause(root) != 0 && causedByTapped.get(in.type(root));
+        if (before == 0 && late) {
+            in.unnamedUntil = Math.max(1, plus(in.ts(root), grace));
+        } else if (!late) {
+            in.unnamedUntil = 0;
         }
     }
 
@@ -381,6 +431,9 @@ public final class InferenceEngine {
      * earliest event: a record stamped before its cause (lagging producer clock) must not name a flow.
      */
     private String flowOf(Instance in) {
+        if (in.unnamedUntil != 0) {
+            return UNNAMED_FLOW;
+        }
         String start = types.name(in.type(in.rootIndex()));
         return cfg.flowAliases().getOrDefault(start, start);
     }
@@ -520,6 +573,24 @@ public final class InferenceEngine {
             }
         }
         changed.clear();
+        // Instances whose wait for their first events is over are named after their earliest event from now on.
+        boolean named = false;
+        for (Instance in : visit) {
+            if (in.unnamedUntil != 0 && nowMs >= in.unnamedUntil) {
+                if (in.settled) {
+                    learn(in, -1);
+                }
+                in.unnamedUntil = 0;
+                if (in.settled) {
+                    learn(in, +1);
+                }
+                named = true;
+            }
+        }
+        if (named) {
+            views = null;
+            v = views();
+        }
         boolean settledAny = false;
         for (Instance in : visit) {
             if (!in.settled && nowMs - in.lastTs() >= v.get(flowOf(in)).settleMs) {
@@ -610,6 +681,9 @@ public final class InferenceEngine {
             }
             at = Math.min(at, plus(last, plus(bound, 1)));
         }
+        if (in.unnamedUntil != 0) {
+            at = Math.min(at, in.unnamedUntil);
+        }
         if (at != in.deadline) {
             in.deadline = at;
             due.add(new Due(at, in));
@@ -683,6 +757,13 @@ public final class InferenceEngine {
     private Classification classify(Instance in, FlowStats fs, long nowMs) {
         int last = in.lastType();
         String lastName = types.name(last);
+        if (in.unnamedUntil != 0) {
+            String root = types.name(in.type(in.rootIndex()));
+            return new Classification(InstanceState.RUNNING, "waiting for its first events: " + root + " names a cause "
+                    + "not seen yet (late on another topic, partition or bus); the flow is named when they arrive, at "
+                    + "the latest " + HumanDuration.of(in.unnamedUntil - in.ts(in.rootIndex())) + " after " + root
+                    + "; not judged stuck", List.of());
+        }
         List<ExpectedStep> expected = expectedNext(in, last, fs);
         FlowStats.EndSet endSet = isEnd(last, fs) ? null : coveredEndSet(in, last, fs);
         boolean terminal = isEnd(last, fs) || endSet != null
@@ -930,7 +1011,11 @@ public final class InferenceEngine {
             }
         }
         List<FlowModel> out = new ArrayList<>();
-        new TreeMap<>(v).forEach((flow, fs) -> out.add(toModel(fs, liveDeviations.get(flow))));
+        new TreeMap<>(v).forEach((flow, fs) -> {
+            if (!flow.equals(UNNAMED_FLOW)) {
+                out.add(toModel(fs, liveDeviations.get(flow)));
+            }
+        });
         return out;
     }
 

@@ -56,6 +56,12 @@ import java.util.Set;
  *                                 the engine hands out once ({@link InferenceEngine#drainEvicted}) so that it can be
  *                                 persisted; its counts stay in the flow models. At least 1. Default 500 000
  *                                 (about 225 MB at five events per instance, see docs/BENCHMARKS.md).
+ * @param startGrace               an instance whose earliest event names a cause that is not in the instance, of a
+ *                                 type seen caused by a tapped event before, is missing its first events (they are
+ *                                 late: another bus, topic or partition behind this one). It is left without a flow
+ *                                 (flow "") until they arrive, or for at most this long after that event's time, and
+ *                                 then named after its earliest event as any other. So an instance seen from the
+ *                                 middle does not show as a flow of its own for a moment. 0 turns it off. Default 5 s.
  */
 public record InferenceSettings(
         Map<String, String> flowAliases,
@@ -80,7 +86,8 @@ public record InferenceSettings(
         double minTransitionProbability,
         double minNextProbability,
         int joinBufferEntries,
-        int maxLiveInstances) {
+        int maxLiveInstances,
+        Duration startGrace) {
 
     /** Default compensation naming rules. */
     public static final List<String> DEFAULT_COMPENSATION_PATTERNS = List.of(
@@ -106,6 +113,7 @@ public record InferenceSettings(
     public static final double DEFAULT_MIN_NEXT_PROBABILITY = 0.05;
     public static final int DEFAULT_JOIN_BUFFER_ENTRIES = 100_000;
     public static final int DEFAULT_MAX_LIVE_INSTANCES = 500_000;
+    public static final Duration DEFAULT_START_GRACE = Duration.ofSeconds(5);
 
     public InferenceSettings {
         flowAliases = Map.copyOf(Objects.requireNonNull(flowAliases, "flowAliases"));
@@ -119,6 +127,10 @@ public record InferenceSettings(
         Objects.requireNonNull(abandonAfter, "abandonAfter");
         Objects.requireNonNull(settleAfter, "settleAfter");
         Objects.requireNonNull(settleFloor, "settleFloor");
+        Objects.requireNonNull(startGrace, "startGrace");
+        if (startGrace.isNegative()) {
+            throw new IllegalArgumentException("startGrace must be >= 0, was " + startGrace);
+        }
         if (!(settleFactor > 0)) {
             throw new IllegalArgumentException("settleFactor must be > 0, was " + settleFactor);
         }
@@ -147,35 +159,39 @@ public record InferenceSettings(
                 DEFAULT_SETTLE_FLOOR, DEFAULT_MAX_EVENTS_PER_INSTANCE,
                 DEFAULT_MIN_END_SAMPLES, DEFAULT_MIN_END_RATIO, DEFAULT_MIN_INSTANCES_FOR_MODEL,
                 DEFAULT_MIN_TRANSITION_COUNT, DEFAULT_MIN_TRANSITION_PROBABILITY, DEFAULT_MIN_NEXT_PROBABILITY,
-                DEFAULT_JOIN_BUFFER_ENTRIES, DEFAULT_MAX_LIVE_INSTANCES);
+                DEFAULT_JOIN_BUFFER_ENTRIES, DEFAULT_MAX_LIVE_INSTANCES, DEFAULT_START_GRACE);
     }
 
     public InferenceSettings withFlowAliases(Map<String, String> v) {
         return new InferenceSettings(v, endEventTypes, compensationPatterns, failurePatterns, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace);
     }
 
     public InferenceSettings withEndEventTypes(Set<String> v) {
         return new InferenceSettings(flowAliases, v, compensationPatterns, failurePatterns, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace);
     }
 
     public InferenceSettings withPatterns(List<String> compensation, List<String> failure) {
         return new InferenceSettings(flowAliases, endEventTypes, compensation, failure, stepSla, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace);
     }
 
     public InferenceSettings withStepSla(Map<String, Duration> v) {
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, v, stuckFactor,
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace);
     }
 
     /** Stuck bound parameters: k, floor, default bound and the samples needed to trust a p99. */
@@ -183,7 +199,8 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla, k,
                 floor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace);
     }
 
     /** Lifetimes: retention of finished instances, abandonment of idle ones, settling for learning. */
@@ -191,14 +208,16 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace);
     }
 
     public InferenceSettings withMaxEventsPerInstance(int v) {
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, v, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
-                minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+                minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace);
     }
 
     /** Thresholds of the model: when a flow, a transition or an end is trusted. */
@@ -208,7 +227,8 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace);
     }
 
     /**
@@ -219,7 +239,8 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 factor, floor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace);
     }
 
     /** Cap on live instances; the least recently active is evicted first. */
@@ -227,6 +248,15 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, v);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, v, startGrace);
+    }
+
+    /** How long an instance seen from the middle (its first events late) waits for them before it is named. */
+    public InferenceSettings withStartGrace(Duration v) {
+        return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+                stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                v);
     }
 }

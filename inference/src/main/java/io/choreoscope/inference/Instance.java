@@ -43,6 +43,12 @@ final class Instance {
     boolean settled;
     /** Per event slot, {@link #cause32} of its causation ID (0 = none); null while no event had one. */
     int[] causes;
+    /**
+     * Non-zero while the instance waits for its first events (seen from the middle: its earliest event names a cause
+     * not in it, see {@link InferenceSettings#startGrace}): the event time (epoch ms) until which it stays without a
+     * flow. 0 once named.
+     */
+    long unnamedUntil;
 
     Instance(String id) {
         this.ids = new String[] {id};
@@ -91,6 +97,21 @@ final class Instance {
             }
         }
         return 0;
+    }
+
+    /** Whether event {@code i} names a cause that is another kept event of this instance. Linear in its events. */
+    boolean causedInside(int i) {
+        int c = cause(i);
+        if (c == 0) {
+            return false;
+        }
+        for (int j = 0; j < size; j++) {
+            long h = idHash(j);
+            if (j != i && h != 0 && cause32(h) == c) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static long meta(int type, int service, int topic, int partition) {

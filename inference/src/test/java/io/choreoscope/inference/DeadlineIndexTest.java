@@ -111,7 +111,8 @@ class DeadlineIndexTest {
     }
 
     /**
-     * Property: random logs (loops, skips, compensations, duplicates, late events, linked IDs) applied in chunks with
+     * Property: random logs (loops, skips, compensations, duplicates, late events, linked IDs, causation IDs, instances
+     * whose first event never comes and that wait unnamed for it) applied in chunks with
      * evaluations at random later times (stuck bounds, settling, retention and abandoning all reached) give the same
      * state changes at every evaluation, and the same instances and flow models at the end, as an engine that visits
      * every live instance each time.

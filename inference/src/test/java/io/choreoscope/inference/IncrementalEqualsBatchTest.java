@@ -35,6 +35,8 @@ class IncrementalEqualsBatchTest {
             if (rnd.nextInt(5) == 0) types.remove(1 + rnd.nextInt(2));           // skip
             if (rnd.nextInt(5) == 0) types.add(2, "PaymentCaptured");           // loop
             if (rnd.nextInt(6) == 0) { types.set(types.size() - 1, "PaymentRefunded"); }
+            boolean causation = rnd.nextInt(3) > 0;                              // each event names the one before
+            boolean fromTheMiddle = causation && rnd.nextInt(6) == 0;            // its first event never tapped
             for (int k = 0; k < types.size(); k++) {
                 t += rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(5_000);                // equal timestamps too
                 String corr = id;
@@ -48,7 +50,11 @@ class IncrementalEqualsBatchTest {
                 Observation o = Observation.builder("t." + types.get(k), rnd.nextInt(3), offset++,
                                 Instant.ofEpochMilli(1_700_000_000_000L + t))
                         .correlationId(corr).eventType(types.get(k)).eventId(id + "-" + k)
+                        .causationId(causation && k > 0 ? id + "-" + (k - 1) : null)
                         .sourceService("svc" + (k % 3)).build();
+                if (fromTheMiddle && k == 0) {
+                    continue;
+                }
                 log.add(new LinkedObservation(o, links));
                 if (rnd.nextInt(10) == 0) log.add(new LinkedObservation(o, links)); // duplicate delivery
             }

@@ -401,6 +401,66 @@ class InferenceEngineTest {
         assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED);
     }
 
+    /** o0 shows that PaymentCaptured is caused by a tapped event (its OrderPlaced). */
+    private static InferenceEngine knowingPaymentsFollowOrders(InferenceSettings cfg) {
+        InferenceEngine engine = new InferenceEngine(cfg);
+        engine.apply(List.of(ev("o0", PLACED, 0).eventId("p0").build(),
+                ev("o0", PAID, 1).eventId("c0").causationId("p0").build()));
+        return engine;
+    }
+
+    @Test
+    void anInstanceSeenFromTheMiddleWaitsUnnamedForItsFirstEventsInsteadOfShowingAsAFlowOfItsOwn() {
+        InferenceEngine engine = knowingPaymentsFollowOrders(CFG);
+        // o1's PaymentCaptured is applied before its OrderPlaced (on another bus whose batch came later)
+        engine.apply(ev("o1", PAID, 8).eventId("c1").causationId("p1").build());
+        List<StateChange> changes = engine.evaluate(at(8.5));
+        InstanceSnapshot waiting = engine.snapshot("o1", at(9)).orElseThrow();
+        assertThat(waiting.flow()).isEqualTo(InferenceEngine.UNNAMED_FLOW);
+        assertThat(waiting.state()).isEqualTo(InstanceState.RUNNING);
+        assertThat(waiting.reason()).isEqualTo("waiting for its first events: PaymentCaptured names a cause not seen "
+                + "yet (late on another topic, partition or bus); the flow is named when they arrive, at the latest "
+                + "5.0 s after PaymentCaptured; not judged stuck");
+        assertThat(changes).filteredOn(c -> c.correlationId().equals("o1")).singleElement()
+                .satisfies(c -> assertThat(c.flow()).isEqualTo(InferenceEngine.UNNAMED_FLOW));
+        assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED); // no "PaymentCaptured"
+
+        engine.apply(ev("o1", PLACED, 7.5).eventId("p1").build());
+        engine.evaluate(at(9.5));
+        assertThat(engine.snapshot("o1", at(9.5)).orElseThrow().flow()).isEqualTo(PLACED);
+        assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED);
+        assertThat(engine.flowModel(PLACED).orElseThrow().instances()).isEqualTo(2);
+    }
+
+    @Test
+    void anInstanceWhoseFirstEventsNeverComeIsNamedAfterItsOwnFirstEventWhenTheGraceIsOver() {
+        InferenceEngine engine = knowingPaymentsFollowOrders(CFG);
+        engine.apply(ev("o1", PAID, 8).eventId("c1").causationId("p1").build());
+        engine.evaluate(at(12.9));
+        assertThat(engine.snapshot("o1", at(12.9)).orElseThrow().flow()).isEqualTo(InferenceEngine.UNNAMED_FLOW);
+        // the deadline index brings it back at 8 s + 5 s, with no event of its own since
+        engine.evaluate(at(13));
+        assertThat(engine.snapshot("o1", at(13)).orElseThrow().flow()).isEqualTo(PAID);
+        assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED, PAID);
+    }
+
+    @Test
+    void aFirstEventCausedByAnUntappedRequestNamesItsFlowAtOnce() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        // every OrderPlaced names the HTTP request that caused it, never a tapped event
+        engine.apply(List.of(ev("o1", PLACED, 0).eventId("p1").causationId("req-1").build(),
+                ev("o1", PAID, 1).eventId("c1").causationId("p1").build()));
+        engine.apply(ev("o2", PLACED, 5).eventId("p2").causationId("req-2").build());
+        assertThat(engine.snapshot("o2", at(5)).orElseThrow().flow()).isEqualTo(PLACED);
+    }
+
+    @Test
+    void aZeroStartGraceNamesAnInstanceSeenFromTheMiddleAtOnce() {
+        InferenceEngine engine = knowingPaymentsFollowOrders(CFG.withStartGrace(Duration.ZERO));
+        engine.apply(ev("o1", PAID, 8).eventId("c1").causationId("p1").build());
+        assertThat(engine.snapshot("o1", at(9)).orElseThrow().flow()).isEqualTo(PAID);
+    }
+
     @Test
     void recordsWithoutCausationAreStillNamedByTheirEarliestEvent() {
         InferenceEngine engine = new InferenceEngine(CFG);

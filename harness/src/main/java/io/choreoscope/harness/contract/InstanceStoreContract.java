@@ -679,6 +679,26 @@ public abstract class InstanceStoreContract {
         assertThat(before.p50Ms()).isEqualTo(38_000L);
     }
 
+    /**
+     * An instance waiting for its late first events has no flow yet (flow ''): it is in no flow's KPIs and no empty-named
+     * flow is listed; once named (a newer row) it counts in its flow.
+     */
+    @Test
+    protected void instancesWithoutAFlowYetAreInNoFlowsSummary() {
+        Instant to = T.plusSeconds(100);
+        write(instance("seen-from-the-middle").flow("").types("PaymentCaptured").started(T.plusSeconds(5)),
+                instance("named").started(T.plusSeconds(6)));
+
+        assertThat(kpis.flowSummaries(T, to, 10)).singleElement().satisfies(f -> {
+            assertThat(f.flow()).isEqualTo("OrderPlaced");
+            assertThat(f.started()).isOne();
+        });
+
+        write(instance("seen-from-the-middle").types("OrderPlaced", "PaymentCaptured").started(T.plusSeconds(4)));
+
+        assertThat(kpis.flowSummaries(T, to, 10)).singleElement().satisfies(f -> assertThat(f.started()).isEqualTo(2));
+    }
+
     @Test
     protected void flowSummariesOfAWindowWithoutInstancesCountNothing() {
         write(instance("order-1"));

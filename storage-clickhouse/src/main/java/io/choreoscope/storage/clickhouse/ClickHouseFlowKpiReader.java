@@ -26,6 +26,7 @@ public final class ClickHouseFlowKpiReader implements FlowKpiReader {
      * <p>One pass over the window's instances: counted per flow and sparkline bucket, then per flow, the duration
      * percentiles merged from the buckets' states. The window is narrowed before {@code FINAL} folds the versions
      * ({@link ClickHouseInstanceReader#overlapping}); "started at or after from" applies to the newest row after it.
+     * Instances without a flow yet (flow {@code ''}: waiting for their late first events) belong to no flow's KPIs.
      */
     @Override
     public List<FlowSummary> flowSummaries(Instant from, Instant to, int buckets) {
@@ -40,7 +41,7 @@ public final class ClickHouseFlowKpiReader implements FlowKpiReader {
                 + "countIf(state = 'STUCK') AS stuck, sum(event_count) AS events, countIf(state IN " + TERMINAL + ") AS finished, "
                 + "quantilesStateIf(0.5, 0.95, 0.99)(" + duration + ", state IN " + TERMINAL + ") AS q "
                 + "FROM " + ClickHouseInstanceReader.overlapping(db) + " WHERE started_at >= " + SqlRunner.TS
-                + " GROUP BY flow, b) GROUP BY flow ORDER BY flow", rs -> {
+                + " AND flow != '' GROUP BY flow, b) GROUP BY flow ORDER BY flow", rs -> {
                     String flow = rs.getString(1);
                     long completed = rs.getLong(4);
                     long compensated = rs.getLong(5);

@@ -111,7 +111,8 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
             InstanceDetail d = api.instance(id, 0);
             FlowModel m = null;
             try {
-                m = d.snapshot().flow() == null ? null : api.flow(d.snapshot().flow());
+                String flow = d.snapshot().flow();
+                m = flow == null || flow.isEmpty() ? null : api.flow(flow);
             } catch (ApiException e) {
                 // the instance is shown without the model behind its path
             }
@@ -170,10 +171,13 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         line.addClassName("instance-title-line");
         Div flow = new Div();
         flow.addClassName("instance-flow");
-        if (s.flow() != null) {
+        if (s.flow() != null && !s.flow().isEmpty()) {
             RouterLink link = new RouterLink(FlowView.class, new RouteParameters(FlowView.FLOW_PARAMETER, s.flow()));
             link.setText(s.flow());
             flow.add(new Span("Flow "), link);
+        } else if (s.flow() != null) {
+            // waiting for its late first events (the state's reason says which cause it waits for)
+            flow.add(new Span("No flow yet: its first events have not arrived"));
         }
         Div h = new Div(eyebrow, line, flow);
         h.addClassName("view-header-block");
