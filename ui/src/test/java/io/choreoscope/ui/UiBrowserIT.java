@@ -123,6 +123,23 @@ class UiBrowserIT {
     }
 
     @Test
+    void anUnknownPathIsAPageNotFoundWithTheMenuAndAWayOn() {
+        page.navigate(url + "replay"); // the page itself answers 200: Vaadin resolves the route after it loads
+        assertThat(page.locator("#not-found h2")).hasText("Page not found");
+        assertThat(page.locator("#not-found-path")).hasText("Nothing is at /replay.");
+        assertThat(page.locator("vaadin-side-nav")).isVisible();
+        shot("not-found");
+        page.locator("#not-found-meant").click();
+        page.waitForURL("**/replays");
+
+        // markup in the path is shown as text; a long path is cut
+        page.navigate(url + "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E" + "a".repeat(400));
+        assertThat(page.locator("#not-found-path")).containsText("Nothing is at /<img src=x onerror=alert(1)>aaa");
+        assertThat(page.locator("#not-found-path")).containsText("….");
+        assertThat(page.locator("#not-found img")).hasCount(0);
+    }
+
+    @Test
     void searchLeadsToTheInstanceView() {
         page.navigate(url);
         page.locator("#global-search input").fill(SampleData.STUCK_ORDER);

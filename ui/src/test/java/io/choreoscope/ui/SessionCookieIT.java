@@ -19,7 +19,7 @@ import io.choreoscope.ui.client.FakeChoreoscopeApi;
  * it carries every flag that keeps it from scripts, other sites and plain-HTTP networks. The UI on real Jetty, asked
  * over HTTP as a browser would be; the {@code Set-Cookie} header is read as it comes.
  */
-class SessionCookieTest {
+class SessionCookieIT {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private String sessionCookie(boolean secureCookies) throws Exception {
