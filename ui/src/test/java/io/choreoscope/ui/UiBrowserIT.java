@@ -101,6 +101,10 @@ class UiBrowserIT {
         Locator stuck = page.locator("#flow-card-OrderPlaced [data-metric=stuck]");
         assertThat(stuck).hasText(String.valueOf(api.flowSummary(SampleData.ORDER_FLOW).stuck()));
         assertThat(page.locator("#live-indicator")).hasText("Live");
+        String icon = page.locator("link[rel=icon]").getAttribute("href");
+        com.microsoft.playwright.APIResponse iconResponse = page.request().get(url + icon);
+        assertThat(iconResponse.status()).isEqualTo(200);
+        assertThat(iconResponse.headers().get("content-type")).startsWith("image/svg+xml");
         shot("dashboard");
         // every tile's label and figure readable whole, at this width and a laptop's ("Throughput" was "Through…")
         String clipped = "() => [...document.querySelectorAll('.flow-card .metric-label, .flow-card .metric-value')]"

@@ -17,5 +17,7 @@ public class AppShell implements AppShellConfigurator {
     public void configurePage(AppShellSettings settings) {
         settings.setPageTitle("choreoscope");
         settings.addMetaTag("description", "Workflows of choreographed Kafka microservices, live");
+        // the brand mark as the tab's icon (browsers asked for /favicon.ico and got a 404 on every page)
+        settings.addFavIcon("icon", "favicon.svg", "any");
     }
 }
