@@ -5,9 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -68,6 +73,27 @@ class ShippingOverRabbitMqTest {
             assertThat(p.getHeaders()).containsKey("causationId");
             assertThat(keys.get(0)).isEqualTo("order.ordershipped");
             assertThat(bodies.get(0)).contains("trackingNumber");
+
+            // The notification service consumes on a connection of its own name, which is how the broker, and so
+            // choreoscope's dependency map, names a queue's consumer (it was the whole process, "choreoscope-samples").
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(consumerConnectionNames(rabbit, vhost, "shipping-notifications")).containsExactly("notifications"));
         }
+    }
+
+    /** The client-provided connection names of a queue's consumers, from the management API. */
+    private static List<String> consumerConnectionNames(EmbeddedRabbitMq rabbit, String vhost, String queue) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, String> given = new HashMap<>();
+        for (JsonNode c : json.readTree(rabbit.management("GET", "/connections", null))) {
+            given.put(c.path("name").asText(), c.path("client_properties").path("connection_name").asText(""));
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode c : json.readTree(rabbit.management("GET", "/consumers/" + EmbeddedRabbitMq.segment(vhost), null))) {
+            if (queue.equals(c.path("queue").path("name").asText())) {
+                out.add(given.get(c.path("channel_details").path("connection_name").asText()));
+            }
+        }
+        return out;
     }
 }

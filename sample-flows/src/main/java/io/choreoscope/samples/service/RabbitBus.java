@@ -2,6 +2,7 @@ package io.choreoscope.samples.service;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.rabbitmq.client.AMQP;
@@ -29,13 +30,16 @@ public final class RabbitBus {
     private static volatile RabbitBus shared;
 
     private final Connection connection;
+    /** The notification service's own connection: the broker (and so choreoscope's map) names its consumer by it. */
+    private final Connection notifications;
     private final Channel channel;
     private final Map<String, Boolean> declared = new LinkedHashMap<>();
 
     private RabbitBus(String uri) throws Exception {
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(uri);
-        connection = f.newConnection("choreoscope-samples");
+        connection = f.newConnection("shipping");
+        notifications = f.newConnection("notifications");
         channel = connection.createChannel();
     }
 
@@ -54,10 +58,12 @@ public final class RabbitBus {
         RabbitBus b = shared;
         shared = null;
         if (b != null) {
-            try {
-                b.connection.close(5_000);
-            } catch (IOException | RuntimeException e) {
-                b.connection.abort(1_000);
+            for (Connection c : List.of(b.connection, b.notifications)) {
+                try {
+                    c.close(5_000);
+                } catch (IOException | RuntimeException e) {
+                    c.abort(1_000);
+                }
             }
         }
     }
@@ -80,7 +86,7 @@ public final class RabbitBus {
             String queue = exchange + "-notifications";
             channel.queueDeclare(queue, true, false, false, null);
             channel.queueBind(queue, exchange, "#");
-            Channel consumer = connection.createChannel();
+            Channel consumer = notifications.createChannel();
             consumer.basicConsume(queue, false, "notifications", new DefaultConsumer(consumer) {
                 @Override
                 public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties p, byte[] body) throws IOException {
