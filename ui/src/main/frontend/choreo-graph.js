@@ -30,6 +30,11 @@ function labelWidth(text, size) {
   return Math.max(...String(text).split('\n').map((line) => measure.measureText(line).width));
 }
 
+/** Whether two bounding boxes ({x1, x2, y1, y2}) overlap. */
+function overlaps(a, b) {
+  return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+}
+
 // Resolves any CSS colour (variables, color-mix, hsl) to rgb(), which cytoscape understands.
 function resolveColor(host, cssValue, fallback) {
   const probe = document.createElement('span');
@@ -89,18 +94,17 @@ class ChoreoGraph extends HTMLElement {
     const labelled = this._cy.edges().filter((e) => (e.data('label') || '') !== '');
     const bb = this._cy.elements().boundingBox({ includeLabels: true });
     // edges whose label is drawn over (and so partly hidden by) the box of the step it leaves or enters
-    const inside = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
     const labelsUnderNodes = labelled.filter((e) => {
       const label = e.boundingBox({ includeLabels: true, includeMainLabels: true, includeEdges: false, includeNodes: false,
         includeOverlays: false, includeUnderlays: false });
       return label.w > 0 && [e.source(), e.target()].some((n) => n.id() !== e.id() && e.source().id() !== e.target().id()
-        && inside(label, n.boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false })));
+        && overlaps(label, n.boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false })));
     }).map((e) => e.id());
     // pairs of edge labels drawn over each other
     const labelBoxes = labelled.map((e) => e.boundingBox({ includeLabels: true, includeMainLabels: true,
       includeEdges: false, includeNodes: false, includeOverlays: false, includeUnderlays: false }));
     let overlappingEdgeLabels = 0;
-    labelBoxes.forEach((a, i) => labelBoxes.slice(i + 1).forEach((b) => { overlappingEdgeLabels += inside(a, b) ? 1 : 0; }));
+    labelBoxes.forEach((a, i) => labelBoxes.slice(i + 1).forEach((b) => { overlappingEdgeLabels += overlaps(a, b) ? 1 : 0; }));
     return {
       zoom: z,
       overlappingEdgeLabels,
@@ -522,7 +526,6 @@ class ChoreoGraph extends HTMLElement {
    * covered, it takes the one that covers the fewest. Only the label moves (its text margin), never the edge.
    */
   _placeEdgeLabels() {
-    const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
     const along = (a, b, f) => ({ x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
     const taken = this._cy.nodes().map((n) => n.boundingBox({ includeLabels: true }));
     this._cy.edges().filter((e) => (e.data('label') || '') !== '' && e.source().id() !== e.target().id()).forEach((e) => {
