@@ -152,6 +152,9 @@ class UiBrowserIT {
         Locator result = page.locator("#search-results").getByRole(AriaRole.LINK,
                 new Locator.GetByRoleOptions().setName(SampleData.STUCK_ORDER));
         assertThat(result).isVisible();
+        // every header and cell of the results readable whole ("Matche…", "order-…" in the demo at 1400 px)
+        assertThat((List<?>) page.evaluate("() => [...document.querySelectorAll('#search-results vaadin-grid-cell-content')]"
+                + ".filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")).isEmpty();
         shot("search");
 
         result.click();

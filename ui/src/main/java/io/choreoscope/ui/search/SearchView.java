@@ -82,7 +82,8 @@ public class SearchView extends Div implements BeforeEnterObserver {
         results.addColumn(SearchHit::eventType).setHeader("Event").setAutoWidth(true);
         results.addColumn(h -> Formats.dateTime(h.timestamp())).setHeader("When").setAutoWidth(true);
         results.addColumn(SearchHit::matchedField).setHeader("Matched in").setAutoWidth(true);
-        results.addColumn(SearchHit::matchedValue).setHeader("Matched value").setFlexGrow(3)
+        // a base width: the auto-width columns left it about 60 px, "Matche…" and "order-…" in the demo
+        results.addColumn(SearchHit::matchedValue).setHeader("Matched value").setWidth("12em").setFlexGrow(3)
                 .setTooltipGenerator(SearchHit::matchedValue);
         results.addItemClickListener(e -> open(e.getItem()));
         results.setVisible(false);
