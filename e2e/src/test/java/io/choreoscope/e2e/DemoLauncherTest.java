@@ -234,10 +234,11 @@ class DemoLauncherTest {
             assertThat(statesOf("ContentUploaded", "COMPLETED", "FAILED")).containsExactlyInAnyOrder("COMPLETED", "FAILED");
             assertThat(statesOf("UserRegistered", "COMPLETED")).containsExactly("COMPLETED");
         });
-        // Two of the demo's faults leave an order stuck, and its events say which: shipping drops a share of its input
-        // (stock reserved, never shipped), inventory dead-letters a share of its input (the payment's record on the
-        // dead-letter topic, no stock reserved). The last event by time says neither reliably: the sample services
-        // stamp a share of their events before their cause.
+        // Three of the demo's faults leave an order stuck, and its events (or its cause) say which: shipping drops a
+        // share of its input (stock reserved, never shipped), inventory dead-letters a share of its input (the
+        // payment's record on the dead-letter topic, no stock reserved), payments fails on a share of its input with an
+        // error span (only the order's own event; the stuck cause names the span). The last event by time says none
+        // reliably: the sample services stamp a share of their events before their cause.
         JsonNode stuck = get("/stuck?flow=OrderPlaced");
         assertThat(stuck).isNotEmpty();
         List<String> types = new ArrayList<>();
@@ -250,8 +251,12 @@ class DemoLauncherTest {
         assertThat(types).doesNotContain("OrderShipped");
         boolean droppedByShipping = types.contains("StockReserved");
         boolean deadLetteredByInventory = !types.contains("StockReserved") && topics.contains("dead-letters");
-        assertThat(droppedByShipping || deadLetteredByInventory)
-                .as("stuck by shipping's drop or inventory's dead letter: %s on %s", types, topics).isTrue();
+        JsonNode cause = stuck.get(0).get("cause");
+        boolean failedByPayments = types.equals(List.of("OrderPlaced")) && cause != null
+                && "ERROR_SPAN".equals(cause.path("kind").asText()) && "payments".equals(cause.path("service").asText());
+        assertThat(droppedByShipping || deadLetteredByInventory || failedByPayments)
+                .as("stuck by shipping's drop, inventory's dead letter or payments' error span: %s on %s, cause %s",
+                        types, topics, cause).isTrue();
         passed = true;
     }
 }
