@@ -58,11 +58,6 @@ import java.util.TreeMap;
 public final class InferenceEngine {
     /** Event type used when a record carries none. */
     public static final String UNKNOWN_TYPE = "(unknown)";
-    /**
-     * The flow of an instance waiting for its first events ({@link InferenceSettings#startGrace}): no flow yet. Not
-     * listed among the flow models.
-     */
-    public static final String UNNAMED_FLOW = "";
 
     private final InferenceSettings cfg;
     private final Interner types = new Interner(UNKNOWN_TYPE);
@@ -432,7 +427,7 @@ public final class InferenceEngine {
      */
     private String flowOf(Instance in) {
         if (in.unnamedUntil != 0) {
-            return UNNAMED_FLOW;
+            return InstanceSnapshot.NO_FLOW;
         }
         String start = types.name(in.type(in.rootIndex()));
         return cfg.flowAliases().getOrDefault(start, start);
@@ -758,10 +753,11 @@ public final class InferenceEngine {
         int last = in.lastType();
         String lastName = types.name(last);
         if (in.unnamedUntil != 0) {
-            String root = types.name(in.type(in.rootIndex()));
+            int rootIndex = in.rootIndex();
+            String root = types.name(in.type(rootIndex));
             return new Classification(InstanceState.RUNNING, "waiting for its first events: " + root + " names a cause "
                     + "not seen yet (late on another topic, partition or bus); the flow is named when they arrive, at "
-                    + "the latest " + HumanDuration.of(in.unnamedUntil - in.ts(in.rootIndex())) + " after " + root
+                    + "the latest " + HumanDuration.of(in.unnamedUntil - in.ts(rootIndex)) + " after " + root
                     + "; not judged stuck", List.of());
         }
         List<ExpectedStep> expected = expectedNext(in, last, fs);
@@ -1012,7 +1008,7 @@ public final class InferenceEngine {
         }
         List<FlowModel> out = new ArrayList<>();
         new TreeMap<>(v).forEach((flow, fs) -> {
-            if (!flow.equals(UNNAMED_FLOW)) {
+            if (!flow.equals(InstanceSnapshot.NO_FLOW)) {
                 out.add(toModel(fs, liveDeviations.get(flow)));
             }
         });

@@ -416,13 +416,13 @@ class InferenceEngineTest {
         engine.apply(ev("o1", PAID, 8).eventId("c1").causationId("p1").build());
         List<StateChange> changes = engine.evaluate(at(8.5));
         InstanceSnapshot waiting = engine.snapshot("o1", at(9)).orElseThrow();
-        assertThat(waiting.flow()).isEqualTo(InferenceEngine.UNNAMED_FLOW);
+        assertThat(waiting.flow()).isEqualTo(InstanceSnapshot.NO_FLOW);
         assertThat(waiting.state()).isEqualTo(InstanceState.RUNNING);
         assertThat(waiting.reason()).isEqualTo("waiting for its first events: PaymentCaptured names a cause not seen "
                 + "yet (late on another topic, partition or bus); the flow is named when they arrive, at the latest "
                 + "5.0 s after PaymentCaptured; not judged stuck");
         assertThat(changes).filteredOn(c -> c.correlationId().equals("o1")).singleElement()
-                .satisfies(c -> assertThat(c.flow()).isEqualTo(InferenceEngine.UNNAMED_FLOW));
+                .satisfies(c -> assertThat(c.flow()).isEqualTo(InstanceSnapshot.NO_FLOW));
         assertThat(engine.flowModels()).extracting(FlowModel::flow).containsExactly(PLACED); // no "PaymentCaptured"
 
         engine.apply(ev("o1", PLACED, 7.5).eventId("p1").build());
@@ -437,7 +437,7 @@ class InferenceEngineTest {
         InferenceEngine engine = knowingPaymentsFollowOrders(CFG);
         engine.apply(ev("o1", PAID, 8).eventId("c1").causationId("p1").build());
         engine.evaluate(at(12.9));
-        assertThat(engine.snapshot("o1", at(12.9)).orElseThrow().flow()).isEqualTo(InferenceEngine.UNNAMED_FLOW);
+        assertThat(engine.snapshot("o1", at(12.9)).orElseThrow().flow()).isEqualTo(InstanceSnapshot.NO_FLOW);
         // the deadline index brings it back at 8 s + 5 s, with no event of its own since
         engine.evaluate(at(13));
         assertThat(engine.snapshot("o1", at(13)).orElseThrow().flow()).isEqualTo(PAID);

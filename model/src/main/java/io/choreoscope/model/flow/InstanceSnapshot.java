@@ -11,7 +11,8 @@ import io.choreoscope.model.HumanDuration;
  *
  * @param correlationId   the instance's primary correlation ID: the one carried by its earliest event
  * @param linkedIds       every ID that was merged into this instance by linking rules, including the primary
- * @param flow            flow name: the start event type, or its configured alias
+ * @param flow            flow name: the start event type, or its configured alias; {@link #NO_FLOW} while the instance
+ *                        waits for its late first events (see the inference setting {@code startGrace})
  * @param state           current state
  * @param reason          why it is in that state, for people
  * @param startedAt       timestamp of the earliest event
@@ -32,6 +33,8 @@ public record InstanceSnapshot(String correlationId, Set<String> linkedIds, Stri
                                int droppedEvents, String lastEventType, String lastService,
                                List<ExpectedStep> expectedNext, List<Deviation> deviations,
                                List<String> waitingOn, StuckCause cause) {
+    /** The flow of an instance that has none yet (its first events are late): in no flow's KPIs or models. */
+    public static final String NO_FLOW = "";
     private static final java.util.regex.Pattern FROZEN_IDLE = java.util.regex.Pattern.compile("^idle [^;]*; ");
     /** A bound as reasons stored before 2026-12-05 wrote it ({@code within 5000 ms}). */
     private static final java.util.regex.Pattern BOUND_IN_MS = java.util.regex.Pattern.compile(" within (\\d{1,15}) ms\\b");

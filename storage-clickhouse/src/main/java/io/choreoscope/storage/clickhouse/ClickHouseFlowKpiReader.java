@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.choreoscope.model.FlowKpiReader;
+import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.model.api.FlowSummary;
 
 /** Flow KPIs computed from {@code instances} ({@code FINAL}). Every value is bound as a parameter. */
@@ -26,7 +27,8 @@ public final class ClickHouseFlowKpiReader implements FlowKpiReader {
      * <p>One pass over the window's instances: counted per flow and sparkline bucket, then per flow, the duration
      * percentiles merged from the buckets' states. The window is narrowed before {@code FINAL} folds the versions
      * ({@link ClickHouseInstanceReader#overlapping}); "started at or after from" applies to the newest row after it.
-     * Instances without a flow yet (flow {@code ''}: waiting for their late first events) belong to no flow's KPIs.
+     * Instances without a flow yet ({@link InstanceSnapshot#NO_FLOW}: waiting for their late first events) belong to no
+     * flow's KPIs.
      */
     @Override
     public List<FlowSummary> flowSummaries(Instant from, Instant to, int buckets) {
@@ -41,7 +43,7 @@ public final class ClickHouseFlowKpiReader implements FlowKpiReader {
                 + "countIf(state = 'STUCK') AS stuck, sum(event_count) AS events, countIf(state IN " + TERMINAL + ") AS finished, "
                 + "quantilesStateIf(0.5, 0.95, 0.99)(" + duration + ", state IN " + TERMINAL + ") AS q "
                 + "FROM " + ClickHouseInstanceReader.overlapping(db) + " WHERE started_at >= " + SqlRunner.TS
-                + " AND flow != '' GROUP BY flow, b) GROUP BY flow ORDER BY flow", rs -> {
+                + " AND flow != ? GROUP BY flow, b) GROUP BY flow ORDER BY flow", rs -> {
                     String flow = rs.getString(1);
                     long completed = rs.getLong(4);
                     long compensated = rs.getLong(5);
@@ -71,7 +73,7 @@ public final class ClickHouseFlowKpiReader implements FlowKpiReader {
                     return new FlowSummary(flow, windowMs / 1000, rs.getLong(8) * 1000.0 / windowMs, rs.getLong(2),
                             rs.getLong(3), completed, compensated, failed, stuck,
                             decided == 0 ? null : (double) completed / decided, p50, p95, p99, sparkline);
-                }, from.toEpochMilli(), bucketMs, from, to, from);
+                }, from.toEpochMilli(), bucketMs, from, to, from, InstanceSnapshot.NO_FLOW);
     }
 
     private static double[] doubles(String array) {

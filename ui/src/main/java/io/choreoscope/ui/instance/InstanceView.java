@@ -112,7 +112,7 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
             FlowModel m = null;
             try {
                 String flow = d.snapshot().flow();
-                m = flow == null || flow.isEmpty() ? null : api.flow(flow);
+                m = flow == null || flow.equals(InstanceSnapshot.NO_FLOW) ? null : api.flow(flow);
             } catch (ApiException e) {
                 // the instance is shown without the model behind its path
             }
@@ -171,7 +171,7 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         line.addClassName("instance-title-line");
         Div flow = new Div();
         flow.addClassName("instance-flow");
-        if (s.flow() != null && !s.flow().isEmpty()) {
+        if (s.flow() != null && !s.flow().equals(InstanceSnapshot.NO_FLOW)) {
             RouterLink link = new RouterLink(FlowView.class, new RouteParameters(FlowView.FLOW_PARAMETER, s.flow()));
             link.setText(s.flow());
             flow.add(new Span("Flow "), link);
