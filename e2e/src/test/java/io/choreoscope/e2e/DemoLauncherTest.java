@@ -257,6 +257,12 @@ class DemoLauncherTest {
         assertThat(droppedByShipping || deadLetteredByInventory || failedByPayments)
                 .as("stuck by shipping's drop, inventory's dead letter or payments' error span: %s on %s, cause %s",
                         types, topics, cause).isTrue();
+
+        // The application's own files (config store, sign-in key) are in the demo's data directory like the rest; until
+        // 2026-12-05 they went to ./data of the directory it was started from, whatever CHOREOSCOPE_DATA said.
+        assertThat(dataDir.resolve("config")).as("the config store under CHOREOSCOPE_DATA").isDirectoryContaining(
+                p -> p.getFileName().toString().startsWith("choreoscope."));
+        assertThat(dataDir.resolve("auth").resolve("token-secret")).as("the sign-in key under CHOREOSCOPE_DATA").exists();
         passed = true;
     }
 }
