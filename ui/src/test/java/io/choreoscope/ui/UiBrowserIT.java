@@ -321,6 +321,20 @@ class UiBrowserIT {
         assertThat(page.locator("#stuck-causes")).containsText(" failed (error span)");
         assertThat(page.locator("#stuck-causes")).containsText(" consumed and produced nothing");
         assertThat(page.locator("#stuck-grid")).containsText("consumed and produced nothing");
+        // every column in view, every cell readable whole, on a laptop's width too (the demo's list scrolled sideways
+        // at any width, "Expected next" cut at the right edge, until 2026-12-05)
+        String sideways = "() => { const t = document.querySelector('#stuck-grid').shadowRoot.querySelector('#table');"
+                + " return t.scrollWidth > t.clientWidth + 1 ? t.scrollWidth + '/' + t.clientWidth : ''; }";
+        String clippedCells = "() => [...document.querySelectorAll('#stuck-grid vaadin-grid-cell-content')]"
+                + ".filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)";
+        for (int width : new int[] {1440, 1280}) {
+            page.setViewportSize(width, 900);
+            page.waitForTimeout(300);
+            assertThat(page.evaluate(sideways)).as("the stuck list scrolls sideways at %d px", width).isEqualTo("");
+            assertThat((List<?>) page.evaluate(clippedCells)).as("clipped cells at %d px", width).isEmpty();
+        }
+        shot("stuck-1280");
+        page.setViewportSize(1440, 960);
         String label = groups.first().innerText();
         long inGroup = Long.parseLong(label.substring(0, label.indexOf(' ')));
         groups.first().click();

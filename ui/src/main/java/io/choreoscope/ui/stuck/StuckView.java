@@ -115,21 +115,27 @@ public class StuckView extends Div implements BeforeEnterObserver {
 
         grid.setId("stuck-grid");
         grid.setSelectionMode(Grid.SelectionMode.MULTI);
-        grid.addThemeVariants(GridVariant.LUMO_ROW_STRIPES);
-        grid.addComponentColumn(InstanceList::link).setHeader("Correlation ID").setAutoWidth(true).setFlexGrow(1);
-        grid.addColumn(InstanceSnapshot::flow).setHeader("Flow").setAutoWidth(true).setSortable(true);
+        // Every column fits the view from 1280 px on, the long texts wrap: eight auto-width columns made the grid scroll
+        // sideways at any window size, the expected next events cut off at the right edge (the demo at 1400 and 2200
+        // px). The flow is under the correlation ID and the last event's service under the event, each a second line.
+        grid.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_WRAP_CELL_CONTENT);
+        grid.addComponentColumn(StuckView::idAndFlow).setHeader("Correlation ID · flow").setAutoWidth(true)
+                .setFlexGrow(0).setComparator((a, b) -> String.valueOf(a.flow()).compareTo(String.valueOf(b.flow())))
+                .setKey("id");
         Grid.Column<InstanceSnapshot> age = grid.addColumn(s -> Formats.between(s.lastEventAt(), Instant.now(clock)))
-                .setHeader("Age").setAutoWidth(true).setTooltipGenerator(s -> "Last event at "
+                .setHeader("Age").setAutoWidth(true).setFlexGrow(0).setTooltipGenerator(s -> "Last event at "
                         + Formats.dateTime(s.lastEventAt()))
                 .setComparator((a, b) -> b.lastEventAt().compareTo(a.lastEventAt()));
-        grid.addColumn(StuckView::waitingOn).setHeader("Waiting on").setAutoWidth(true).setSortable(true)
+        grid.addColumn(StuckView::waitingOn).setHeader("Waiting on").setAutoWidth(true).setFlexGrow(0).setSortable(true)
                 .setKey("waiting-on");
-        grid.addColumn(StuckView::cause).setHeader("Why").setAutoWidth(true).setSortable(true).setKey("cause")
-                .setTooltipGenerator(s -> s.cause() == null ? "" : s.cause().detail());
-        grid.addColumn(InstanceSnapshot::lastEventType).setHeader("Last event").setAutoWidth(true).setSortable(true);
-        grid.addColumn(InstanceSnapshot::lastService).setHeader("Last service").setAutoWidth(true).setSortable(true);
-        grid.addColumn(StuckView::expected).setHeader("Expected next").setFlexGrow(3).setWidth("22em")
-                .setTooltipGenerator(StuckView::expected);
+        grid.addColumn(StuckView::cause).setHeader("Why").setWidth("8em").setFlexGrow(2).setSortable(true)
+                .setKey("cause").setTooltipGenerator(s -> s.cause() == null ? "" : s.cause().detail())
+                .setPartNameGenerator(s -> "break-long-words");
+        grid.addComponentColumn(StuckView::lastEvent).setHeader("Last event").setAutoWidth(true).setFlexGrow(0)
+                .setComparator((a, b) -> String.valueOf(a.lastEventType()).compareTo(String.valueOf(b.lastEventType())))
+                .setKey("last-event");
+        grid.addColumn(StuckView::expected).setHeader("Expected next").setWidth("9em").setFlexGrow(3)
+                .setTooltipGenerator(StuckView::expected).setPartNameGenerator(s -> "break-long-words");
         grid.sort(List.of(new GridSortOrder<>(age, SortDirection.DESCENDING))); // oldest first
         grid.addSelectionListener(e -> updateSelection());
         grid.setVisible(false);
@@ -307,6 +313,27 @@ public class StuckView extends Div implements BeforeEnterObserver {
 
     static String cause(InstanceSnapshot s) {
         return s.cause() == null ? "–" : s.cause().groupLabel();
+    }
+
+    /** The instance's link, its flow below it. */
+    private static Div idAndFlow(InstanceSnapshot s) {
+        Span flow = new Span(s.flow());
+        flow.addClassNames("muted", "cell-second-line");
+        Div d = new Div(InstanceList.link(s), flow);
+        d.addClassName("two-line-cell");
+        return d;
+    }
+
+    /** The last event, the service that sent it below it. */
+    private static Div lastEvent(InstanceSnapshot s) {
+        Div d = new Div(new Span(s.lastEventType() == null ? "–" : s.lastEventType()));
+        if (s.lastService() != null && !s.lastService().isBlank()) {
+            Span from = new Span("from " + s.lastService());
+            from.addClassNames("muted", "cell-second-line");
+            d.add(from);
+        }
+        d.addClassName("two-line-cell");
+        return d;
     }
 
     static String expected(InstanceSnapshot s) {
