@@ -215,7 +215,7 @@ final class ReplayJob implements Runnable {
             message = "cancelled after " + s + " of " + total + " records were sent" + (e > 0 ? " (" + e + " failed)" : "");
         } else if (e == 0 && s == total) {
             end = ReplayStatus.State.SUCCEEDED;
-            message = s + " records sent";
+            message = ReplayStatus.records(s) + " sent";
         } else if (s == 0) {
             end = ReplayStatus.State.FAILED;
             message = "no record could be sent (" + e + " failed): " + firstError();

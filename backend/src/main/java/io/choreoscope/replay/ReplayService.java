@@ -147,7 +147,7 @@ public class ReplayService implements AutoCloseable {
             String skipped = planned.skipped() > 0 ? ", " + planned.skipped() + " skipped (already redriven)" : "";
             ReplayAudit audit = audits.save(new ReplayAudit(null, id, user, now, request.mode().name(), describe(request),
                     dryRun, (dryRun ? ReplayStatus.State.DRY_RUN : ReplayStatus.State.RUNNING).name(), plan.size(), 0, 0,
-                    dryRun ? now : null, dryRun ? "dry run: " + plan.size() + " records would be sent" + skipped : null));
+                    dryRun ? now : null, dryRun ? "dry run: " + ReplayStatus.records(plan.size()) + " would be sent" + skipped : null));
             if (dryRun) {
                 return new ReplayPlanView(toStatus(audit), views(plan, plan.size()));
             }

@@ -360,7 +360,7 @@ class ReplayTest {
         JsonNode plan = JSON.readTree(dry.body());
         assertThat(plan.get("records")).hasSize(1);
         assertThat(plan.get("records").get(0).get("source").asText()).isEqualTo(dlt + "/0/2");
-        assertThat(plan.get("status").get("message").asText()).contains("1 records would be sent").contains("2 skipped");
+        assertThat(plan.get("status").get("message").asText()).contains("1 record would be sent").contains("2 skipped");
 
         HttpResponse<String> second = post("/api/v1/replays", redrive + "}", "bob");
         assertThat(second.statusCode()).as(second.body()).isEqualTo(200);

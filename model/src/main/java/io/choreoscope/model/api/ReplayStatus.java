@@ -46,4 +46,9 @@ public record ReplayStatus(String id, ReplayMode mode, State state, boolean dryR
     public boolean finished() {
         return state != State.RUNNING;
     }
+
+    /** "1 record", "2 records": the count of records in a replay's messages (a single event's replay said "1 records"). */
+    public static String records(long n) {
+        return n == 1 ? "1 record" : n + " records";
+    }
 }

@@ -260,7 +260,7 @@ public class ReplayDialog extends Dialog {
             ReplayStatus s = plan.status();
             close();
             Notification.show(s.finished() ? "Replay " + label(s.state()) + ": " + s.message()
-                    : "Replay started: " + Formats.count(s.total()) + " records", 4000, Notification.Position.BOTTOM_START);
+                    : "Replay started: " + (s.total() == 1 ? "1 record" : Formats.count(s.total()) + " records"), 4000, Notification.Position.BOTTOM_START);
             UI.getCurrent().navigate(ReplayView.class, QueryParameters.of(ReplayView.ID_PARAMETER, s.id()));
         }, e -> {
             showStatus(Notice.error("The replay could not be started", e, null));

@@ -165,7 +165,7 @@ class FakeAlertsAndReplaysTest {
         ReplayStatus s = api.replayStatus(id);
         assertThat(s.state()).isEqualTo(ReplayStatus.State.SUCCEEDED);
         assertThat(s.sent()).isEqualTo(1);
-        assertThat(s.message()).isEqualTo("1 records sent");
+        assertThat(s.message()).isEqualTo("1 record sent");
         assertThat(api.cancelReplay(id).state()).isEqualTo(ReplayStatus.State.SUCCEEDED);
         assertThat(reason(() -> api.replay(new ReplayRequest(ReplayMode.EVENT, List.of(new ReplayRequest.EventRef(
                 "orders", 0, 1)), null, null, null, false, 0.0), null))).startsWith("ratePerSecond must be above 0");

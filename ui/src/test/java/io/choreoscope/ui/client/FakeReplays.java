@@ -113,7 +113,7 @@ final class FakeReplays {
         if (dryRun) {
             job.state = ReplayStatus.State.DRY_RUN;
             job.finishedAt = now;
-            job.message = "dry run: " + plan.size() + " records would be sent";
+            job.message = "dry run: " + ReplayStatus.records(plan.size()) + " would be sent";
         } else {
             job.state = ReplayStatus.State.RUNNING;
         }
@@ -173,7 +173,7 @@ final class FakeReplays {
             if (job.sent >= job.total) {
                 job.state = ReplayStatus.State.SUCCEEDED;
                 job.finishedAt = job.requestedAt.plusMillis((long) Math.ceil(job.total / pace * 1000));
-                job.message = job.total + " records sent";
+                job.message = ReplayStatus.records(job.total) + " sent";
             }
         }
         return new ReplayStatus(job.id, job.mode, job.state, job.dryRun, job.user, job.requestedAt, job.finishedAt,

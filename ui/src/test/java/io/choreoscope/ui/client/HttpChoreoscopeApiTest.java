@@ -350,7 +350,7 @@ class HttpChoreoscopeApiTest {
         record("/api/v1/replays", 200, """
                 {"status":{"id":"d-1","mode":"STUCK_LAST_EVENT","state":"DRY_RUN","dryRun":true,"requestedBy":"ana",
                   "requestedAt":"2026-11-22T10:00:00Z","finishedAt":"2026-11-22T10:00:00Z","total":1,"sent":0,
-                  "errors":0,"ratePerSecond":0,"message":"dry run: 1 records would be sent","errorSamples":[]},
+                  "errors":0,"ratePerSecond":0,"message":"dry run: 1 record would be sent","errorSamples":[]},
                  "records":[{"source":"payments/1/41","targetTopic":"payments","key":"ord-1","keyEncoding":"text",
                   "headers":[{"name":"choreoscope-replay-id","value":"d-1","encoding":"text"}],
                   "payload":"<img src=x onerror=alert(1)>","payloadEncoding":"text"}]}""");
