@@ -544,5 +544,31 @@ class UiBrowserIT {
         assertThat(card).containsText("2 of 2 sent");
         assertThat(page.locator("#replay-audit")).containsText("2 records sent");
         shot("replay-done");
+
+        // A refused request is a row with its reason whole and a coloured badge (it was a bare bold word, the reason
+        // cut to "refused (400 bad_…"), and no row has an empty band under it (the first rows had one, 2026-12-05).
+        org.junit.jupiter.api.Assertions.assertThrows(io.choreoscope.ui.client.ApiException.class, () -> api.replay(
+                new io.choreoscope.model.api.ReplayRequest(io.choreoscope.model.api.ReplayMode.STUCK_LAST_EVENT, null,
+                        List.of(), null, null, false, null), "operator"));
+        page.navigate(url + "replays");
+        Locator refused = page.locator("#replay-audit vaadin-grid-cell-content").filter(
+                new Locator.FilterOptions().setHasText("correlationIds"));
+        assertThat(refused).isVisible();
+        assertThat(page.locator("#replay-audit .state-badge.state-refused")).hasCount(1);
+        page.waitForTimeout(500);
+        assertThat((List<?>) page.evaluate("() => [...document.querySelectorAll('#replay-audit .state-badge')]"
+                + ".filter(b => getComputedStyle(b).getPropertyValue('--cs-state').trim() === '').map(b => b.textContent)"))
+                .as("state badges without a colour").isEmpty();
+        assertThat((List<?>) page.evaluate("() => [...document.querySelector('#replay-audit').shadowRoot"
+                + ".querySelectorAll('#items tr')].filter(r => !r.hasAttribute('details-opened'))"
+                + ".map(r => r.querySelector('td[part~=details-cell]')).filter(c => c && !c.hidden).map(c => c.offsetHeight)"))
+                .as("details bands shown under rows whose details are closed").isEmpty();
+        assertThat((List<?>) page.evaluate("() => [...document.querySelectorAll('#replay-audit vaadin-grid-cell-content')]"
+                + ".filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"))
+                .as("clipped audit cells").isEmpty();
+        assertThat(page.evaluate("() => { const t = document.querySelector('#replay-audit').shadowRoot.querySelector('#table');"
+                + " return t.scrollWidth > t.clientWidth + 1 ? t.scrollWidth + '/' + t.clientWidth : ''; }"))
+                .as("the audit scrolls sideways").isEqualTo("");
+        shot("replay-audit-refused");
     }
 }

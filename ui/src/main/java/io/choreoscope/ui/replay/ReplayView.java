@@ -85,11 +85,12 @@ public class ReplayView extends Div implements BeforeEnterObserver {
         running.getElement().setAttribute("aria-live", "polite");
 
         grid.setId("replay-audit");
-        grid.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_COMPACT);
+        // A refusal's reason is the row's point: wrapped, not cut to "refused (400 bad_…".
+        grid.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
         grid.setAriaLabel("Replay audit, newest first");
         grid.addColumn(s -> Formats.dateTime(s.requestedAt())).setHeader("When").setAutoWidth(true).setFlexGrow(0);
         grid.addColumn(ReplayStatus::requestedBy).setHeader("Who").setAutoWidth(true).setFlexGrow(0);
-        grid.addColumn(s -> modeLabel(s.mode())).setHeader("Mode").setAutoWidth(true).setFlexGrow(0);
+        grid.addColumn(s -> modeLabel(s.mode())).setHeader("Mode").setWidth("10em").setFlexGrow(0);
         grid.addComponentColumn(s -> new StateBadge(s.state().name())).setHeader("State").setAutoWidth(true)
                 .setFlexGrow(0);
         grid.addColumn(s -> Formats.count(s.total())).setHeader("Total").setAutoWidth(true).setFlexGrow(0);
@@ -98,7 +99,8 @@ public class ReplayView extends Div implements BeforeEnterObserver {
                 .setFlexGrow(0);
         grid.addColumn(s -> s.dryRun() || s.ratePerSecond() <= 0 ? "–" : Formats.rate(s.ratePerSecond()))
                 .setHeader("Rate").setAutoWidth(true).setFlexGrow(0);
-        grid.addColumn(ReplayView::result).setHeader("Result").setFlexGrow(1).setTooltipGenerator(ReplayView::result);
+        grid.addColumn(ReplayView::result).setHeader("Result").setWidth("11em").setFlexGrow(1)
+                .setTooltipGenerator(ReplayView::result).setPartNameGenerator(s -> "break-long-words");
         grid.setItemDetailsRenderer(new com.vaadin.flow.data.renderer.ComponentRenderer<>(ReplayView::details));
         grid.setDetailsVisibleOnClick(true);
         grid.setVisible(false);
@@ -178,6 +180,9 @@ public class ReplayView extends Div implements BeforeEnterObserver {
             grid.setAllRowsVisible(audit.size() <= 25);
             grid.setHeight(audit.size() <= 25 ? null : "720px");
             grid.setVisible(true);
+            // The grid, shown after it was hidden, left the details cells of its first rows open and empty (a blank
+            // band under them; vaadin/flow-components#7062): drawing the rows again closes them.
+            grid.getElement().executeJs("requestAnimationFrame(() => this.requestContentUpdate())");
         }
         updateRunning();
     }
@@ -185,7 +190,7 @@ public class ReplayView extends Div implements BeforeEnterObserver {
     /** Cards for the running replays (and the one just started, finished or not); polling while any runs. */
     private void updateRunning() {
         long runningCount = audit.stream().filter(s -> !s.finished()).count();
-        subtitle.setText(audit.isEmpty() ? "" : Formats.count(audit.size()) + " replays in the audit"
+        subtitle.setText(audit.isEmpty() ? "" : (audit.size() == 1 ? "1 replay" : Formats.count(audit.size()) + " replays") + " in the audit"
                 + (runningCount > 0 ? " · " + runningCount + " running" : ""));
         List<ReplayStatus> shown = audit.stream()
                 .filter(s -> !s.finished() || s.id().equals(highlighted) && !s.dryRun()).toList();

@@ -646,6 +646,9 @@ public abstract class ChoreoscopeApiContract {
         assertThat(none.status()).isEqualTo(400);
         assertThat(none.getMessage()).contains("correlationIds");
         assertThat(failure(() -> api.replayStatus("no-such-replay")).isNotFound()).isTrue();
+        // refused requests are in the audit too, with the reason (the replay page shows them)
+        assertThat(api.replays(ChoreoscopeApi.MAX_LIMIT)).filteredOn(r -> r.state() == ReplayStatus.State.REFUSED)
+                .extracting(ReplayStatus::message).anyMatch(m -> m.startsWith("refused (400 ") && m.contains("correlationIds"));
     }
 
     // --- sign-in -------------------------------------------------------------------------------------------

@@ -96,7 +96,24 @@ final class FakeReplays {
         this.store = store;
     }
 
+    /** A request the fake refuses is audited as REFUSED with the reason, as the server audits it. */
     synchronized ReplayPlanView replay(ReplayRequest request, String requestedBy) {
+        try {
+            return accept(request, requestedBy);
+        } catch (ApiException refused) {
+            String id = UUID.randomUUID().toString();
+            Job job = new Job(id, request == null ? null : request.mode(), request != null
+                    && Boolean.TRUE.equals(request.dryRun()), user(requestedBy),
+                    clock.get().instant().truncatedTo(ChronoUnit.MILLIS), 0, 0);
+            job.state = ReplayStatus.State.REFUSED;
+            job.finishedAt = job.requestedAt;
+            job.message = "refused (" + refused.status() + " " + refused.error().error() + "): " + refused.getMessage();
+            jobs.put(id, job);
+            throw refused;
+        }
+    }
+
+    private ReplayPlanView accept(ReplayRequest request, String requestedBy) {
         if (request == null) {
             throw badRequest("a JSON body with mode and what to replay is required");
         }
