@@ -550,7 +550,13 @@ class UiBrowserIT {
         org.junit.jupiter.api.Assertions.assertThrows(io.choreoscope.ui.client.ApiException.class, () -> api.replay(
                 new io.choreoscope.model.api.ReplayRequest(io.choreoscope.model.api.ReplayMode.STUCK_LAST_EVENT, null,
                         List.of(), null, null, false, null), "operator"));
-        page.navigate(url + "replays");
+        api.setDelay(java.time.Duration.ofMillis(400)); // the audit arrives after the page, as from a real backend
+        try {
+            page.navigate(url + "replays");
+            assertThat(page.locator("#replay-audit")).isVisible();
+        } finally {
+            api.setDelay(java.time.Duration.ZERO);
+        }
         Locator refused = page.locator("#replay-audit vaadin-grid-cell-content").filter(
                 new Locator.FilterOptions().setHasText("correlationIds"));
         assertThat(refused).isVisible();
