@@ -86,6 +86,24 @@ class UiBrowserIT {
         context.close();
     }
 
+    /**
+     * Fails when the grid scrolls sideways or cuts a header or cell at one of the widths (window width in px); the
+     * window is 1440 x 960 again afterwards.
+     */
+    private void assertGridFits(String grid, int... widths) {
+        String sideways = "() => { const t = document.querySelector('" + grid + "').shadowRoot.querySelector('#table');"
+                + " return t.scrollWidth > t.clientWidth + 1 ? t.scrollWidth + '/' + t.clientWidth : ''; }";
+        String clipped = "() => [...document.querySelectorAll('" + grid + " vaadin-grid-cell-content')]"
+                + ".filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)";
+        for (int width : widths) {
+            page.setViewportSize(width, 900);
+            page.waitForTimeout(300);
+            assertThat(page.evaluate(sideways)).as("%s scrolls sideways at %d px", grid, width).isEqualTo("");
+            assertThat((List<?>) page.evaluate(clipped)).as("%s cuts cells at %d px", grid, width).isEmpty();
+        }
+        page.setViewportSize(1440, 960);
+    }
+
     private void shot(String name) {
         page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(name + ".png")).setFullPage(true));
     }
@@ -153,8 +171,7 @@ class UiBrowserIT {
                 new Locator.GetByRoleOptions().setName(SampleData.STUCK_ORDER));
         assertThat(result).isVisible();
         // every header and cell of the results readable whole ("Matche…", "order-…" in the demo at 1400 px)
-        assertThat((List<?>) page.evaluate("() => [...document.querySelectorAll('#search-results vaadin-grid-cell-content')]"
-                + ".filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")).isEmpty();
+        assertGridFits("#search-results", 1440, 1280);
         shot("search");
 
         result.click();
@@ -180,6 +197,8 @@ class UiBrowserIT {
         page.navigate(url + "instances/" + SampleData.LARGE_PAYLOAD_ORDER);
         page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("Events & payloads (4)")).click();
         assertThat(page.locator("#payload-truncation")).containsText("64.0 KiB");
+        // the bus, topic and coordinates of every event readable whole ("Kafka · moderatio…" in the demo at 1400 px)
+        assertGridFits("#events-grid", 1440, 1280);
         page.locator("#payload-show-all").click();
         assertThat(page.locator("#payload-truncation")).isHidden();
         // markup in data is shown as text: no script element was created from it
@@ -323,18 +342,7 @@ class UiBrowserIT {
         assertThat(page.locator("#stuck-grid")).containsText("consumed and produced nothing");
         // every column in view, every cell readable whole, on a laptop's width too (the demo's list scrolled sideways
         // at any width, "Expected next" cut at the right edge, until 2026-12-05)
-        String sideways = "() => { const t = document.querySelector('#stuck-grid').shadowRoot.querySelector('#table');"
-                + " return t.scrollWidth > t.clientWidth + 1 ? t.scrollWidth + '/' + t.clientWidth : ''; }";
-        String clippedCells = "() => [...document.querySelectorAll('#stuck-grid vaadin-grid-cell-content')]"
-                + ".filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)";
-        for (int width : new int[] {1440, 1280}) {
-            page.setViewportSize(width, 900);
-            page.waitForTimeout(300);
-            assertThat(page.evaluate(sideways)).as("the stuck list scrolls sideways at %d px", width).isEqualTo("");
-            assertThat((List<?>) page.evaluate(clippedCells)).as("clipped cells at %d px", width).isEmpty();
-        }
-        shot("stuck-1280");
-        page.setViewportSize(1440, 960);
+        assertGridFits("#stuck-grid", 1440, 1280);
         String label = groups.first().innerText();
         long inGroup = Long.parseLong(label.substring(0, label.indexOf(' ')));
         groups.first().click();
@@ -569,12 +577,7 @@ class UiBrowserIT {
                 + ".querySelectorAll('#items tr')].filter(r => !r.hasAttribute('details-opened'))"
                 + ".map(r => r.querySelector('td[part~=details-cell]')).filter(c => c && !c.hidden).map(c => c.offsetHeight)"))
                 .as("details bands shown under rows whose details are closed").isEmpty();
-        assertThat((List<?>) page.evaluate("() => [...document.querySelectorAll('#replay-audit vaadin-grid-cell-content')]"
-                + ".filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"))
-                .as("clipped audit cells").isEmpty();
-        assertThat(page.evaluate("() => { const t = document.querySelector('#replay-audit').shadowRoot.querySelector('#table');"
-                + " return t.scrollWidth > t.clientWidth + 1 ? t.scrollWidth + '/' + t.clientWidth : ''; }"))
-                .as("the audit scrolls sideways").isEqualTo("");
         shot("replay-audit-refused");
+        assertGridFits("#replay-audit", 1440);
     }
 }

@@ -338,7 +338,8 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         wrap.addClassNames("tab-body", "events-tab");
         events = new Grid<>();
         events.setId("events-grid");
-        events.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_ROW_STRIPES);
+        // Long topic names and coordinates wrap instead of being cut ("Kafka · moderatio…" at 1400 px until 2026-12-05)
+        events.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_WRAP_CELL_CONTENT);
         shown.clear();
         shown.addAll(detail.events());
         nextEvents = detail.eventsNextCursor();
@@ -348,10 +349,12 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
             int i = list.indexOf(e);
             return i <= 0 ? "" : "+" + Formats.between(list.get(i - 1).timestamp(), e.timestamp());
         }).setHeader("After previous").setAutoWidth(true).setFlexGrow(0);
-        events.addColumn(EventView::eventType).setHeader("Event").setFlexGrow(2);
-        events.addColumn(EventView::sourceService).setHeader("Service").setFlexGrow(1);
-        events.addColumn(BusLabel::of).setHeader("Bus · topic or exchange")
-                .setFlexGrow(1);
+        events.addColumn(EventView::eventType).setHeader("Event").setWidth("9em").setFlexGrow(2)
+                .setPartNameGenerator(e -> "break-long-words");
+        events.addColumn(EventView::sourceService).setHeader("Service").setWidth("7em").setFlexGrow(1)
+                .setPartNameGenerator(e -> "break-long-words");
+        events.addColumn(BusLabel::of).setHeader("Bus · topic or exchange").setWidth("11em").setFlexGrow(2)
+                .setPartNameGenerator(e -> "break-long-words");
         events.addColumn(e -> Formats.bytes(e.payloadSize()) + (e.payloadTruncated() ? " (cut)" : ""))
                 .setHeader("Payload").setAutoWidth(true).setFlexGrow(0);
         replayColumn = events.addComponentColumn(this::replayButton).setHeader("Replay").setKey("replay")

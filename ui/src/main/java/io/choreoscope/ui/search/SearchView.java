@@ -74,21 +74,31 @@ public class SearchView extends Div implements BeforeEnterObserver {
         status.addClassName("search-status");
         status.setId("search-status");
         results.setId("search-results");
-        results.addThemeVariants(GridVariant.LUMO_ROW_STRIPES);
+        // Every column in view from 1280 px on: the event's time is a second line under it, the matched field and value
+        // wrap (the results scrolled sideways at 1440 px; before that the value was squeezed to "Matche…").
+        results.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_WRAP_CELL_CONTENT);
         results.addComponentColumn(h -> InstanceList.link(h.correlationId())).setHeader("Correlation ID")
-                .setAutoWidth(true).setFlexGrow(1);
-        results.addColumn(SearchHit::flow).setHeader("Flow").setAutoWidth(true);
+                .setAutoWidth(true).setFlexGrow(0);
+        results.addColumn(SearchHit::flow).setHeader("Flow").setAutoWidth(true).setFlexGrow(0);
         results.addComponentColumn(h -> new StateBadge(h.state())).setHeader("State").setAutoWidth(true).setFlexGrow(0);
-        results.addColumn(SearchHit::eventType).setHeader("Event").setAutoWidth(true);
-        results.addColumn(h -> Formats.dateTime(h.timestamp())).setHeader("When").setAutoWidth(true);
-        results.addColumn(SearchHit::matchedField).setHeader("Matched in").setAutoWidth(true);
-        // a base width: the auto-width columns left it about 60 px, "Matche…" and "order-…" in the demo
-        results.addColumn(SearchHit::matchedValue).setHeader("Matched value").setWidth("12em").setFlexGrow(3)
-                .setTooltipGenerator(SearchHit::matchedValue);
+        results.addComponentColumn(SearchView::eventAndTime).setHeader("Event · when").setAutoWidth(true).setFlexGrow(0);
+        results.addColumn(SearchHit::matchedField).setHeader("Matched in").setWidth("8em").setFlexGrow(1)
+                .setPartNameGenerator(h -> "break-long-words");
+        results.addColumn(SearchHit::matchedValue).setHeader("Matched value").setWidth("10em").setFlexGrow(3)
+                .setTooltipGenerator(SearchHit::matchedValue).setPartNameGenerator(h -> "break-long-words");
         results.addItemClickListener(e -> open(e.getItem()));
         results.setVisible(false);
         results.setAllRowsVisible(true);
         add(header, form, status, results);
+    }
+
+    /** The event type, the time it was stored below it. */
+    private static Div eventAndTime(SearchHit h) {
+        Span when = new Span(Formats.dateTime(h.timestamp()));
+        when.addClassNames("muted", "cell-second-line");
+        Div d = new Div(new Span(h.eventType() == null ? "–" : h.eventType()), when);
+        d.addClassName("two-line-cell");
+        return d;
     }
 
     @Override
