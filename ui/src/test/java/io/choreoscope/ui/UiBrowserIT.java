@@ -234,7 +234,12 @@ class UiBrowserIT {
                 api.variants(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR, 500));
         assertThat(graph).hasAttribute("data-nodes", String.valueOf(shown.nodes().size()));
         shot("flow");
-        FlowMapChecks.assertMapIsReadable(page, "OrderPlaced", "OrderShipped", shown.transitions().size());
+        Map<String, Object> drawn = FlowMapChecks.assertMapIsReadable(page, "OrderPlaced", "OrderShipped",
+                shown.transitions().size());
+        // the whole map in its box at this width (beside the variants, the demo's order map ran 60-90 px off the right
+        // edge at 1400 and 1536 px: its labels may not shrink below 11 px)
+        assertThat(((Number) drawn.get("width")).doubleValue() * ((Number) drawn.get("zoom")).doubleValue())
+                .as("drawn width of the map").isLessThanOrEqualTo(((Number) drawn.get("boxWidth")).doubleValue());
         assertThat(page.locator("#hidden-note")).hasText(FlowFilter.describe(shown.hidden()));
         @SuppressWarnings("unchecked")
         Map<String, Object> at = (Map<String, Object>) page.evaluate(
@@ -246,6 +251,7 @@ class UiBrowserIT {
         Locator details = page.locator("#selection-details");
         assertThat(details.locator("h3").first()).hasText("PaymentCaptured");
         assertThat(details).containsText("stuck here");
+        assertThat(details.locator("h3").first()).isInViewport(); // under the map at this width: scrolled to
         assertThat(page.locator("#step-instances")).isVisible();
         shot("flow-node-selected");
     }

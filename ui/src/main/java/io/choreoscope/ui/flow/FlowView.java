@@ -132,8 +132,14 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         graph.setId("flow-graph");
         graph.useLayeredLayout();
         graph.setSizeFull();
-        graph.addNodeClickListener(e -> selectNode(e.getId()));
-        graph.addEdgeClickListener(e -> selectEdge(e.getId()));
+        graph.addNodeClickListener(e -> {
+            selectNode(e.getId());
+            revealDetails();
+        });
+        graph.addEdgeClickListener(e -> {
+            selectEdge(e.getId());
+            revealDetails();
+        });
         graphArea.addClassNames("graph-card", "card");
         details.addClassNames("details-panel", "card");
         details.setId("selection-details");
@@ -511,6 +517,14 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             model.deviationCounts().forEach((k, n) -> details.add(fact(k.name().replace('_', ' ').toLowerCase(
                     java.util.Locale.ROOT), Formats.count(n))));
         }
+    }
+
+    /**
+     * Scrolls the details of what the person clicked into view when they are not (below 1300 px of view they are under
+     * the map, see styles.css); nothing moves when they are in view already.
+     */
+    private void revealDetails() {
+        details.getElement().executeJs("this.scrollIntoView({block: 'nearest', behavior: 'smooth'})");
     }
 
     /** Shows a step's details and the instances that contain it. */
