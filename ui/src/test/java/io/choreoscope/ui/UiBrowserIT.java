@@ -261,6 +261,32 @@ class UiBrowserIT {
      * after the payment) draws the map with the marks and the legend, a hover tip gives both windows' figures, and the
      * view downloads as a well-formed SVG naming every drawn step and as a PNG.
      */
+    /**
+     * The flow page's tables show long step, schema and version names whole at a laptop's width (the demo's content
+     * flow had 37 cut cells at 1400 px: "content/ContentUploaded-v1.avsc → conten…", fingerprints, times).
+     */
+    @Test
+    void theFlowPageTablesShowLongNamesWhole() {
+        java.time.Instant t = Instant.now().minusSeconds(600);
+        io.choreoscope.model.SchemaRef v1 = new io.choreoscope.model.SchemaRef("avro", "fp:04776e80aa19c0de",
+                "com.acme.billing.events.InvoiceIssuedWithExtendedLineItems", "billing/InvoiceIssuedWithExtendedLineItems-v1.avsc", 0);
+        io.choreoscope.model.SchemaRef v2 = new io.choreoscope.model.SchemaRef("avro", "fp:9f3ab1c2d4e5f607",
+                "com.acme.billing.events.InvoiceIssuedWithExtendedLineItems", "billing/InvoiceIssuedWithExtendedLineItems-v2.avsc", 0);
+        api.schemaRows.put(SampleData.INVOICE_FLOW, List.of(
+                new io.choreoscope.model.FlowSchemaReader.StepSchema("InvoiceIssued", v1, 120, t, t.plusSeconds(300)),
+                new io.choreoscope.model.FlowSchemaReader.StepSchema("InvoiceIssued", v2, 30, t.plusSeconds(290), t.plusSeconds(590))));
+        try {
+            page.navigate(url + "flows/" + SampleData.INVOICE_FLOW);
+            assertThat(page.locator("#schemas-table")).containsText("InvoiceIssuedWithExtendedLineItems-v2.avsc");
+            assertThat(page.locator("#steps-table")).containsText("→");
+            assertGridFits("#steps-table", 1440, 1280);
+            assertGridFits("#transitions-table", 1440, 1280);
+            assertGridFits("#schemas-table", 1440, 1280);
+        } finally {
+            api.schemaRows.remove(SampleData.INVOICE_FLOW);
+        }
+    }
+
     @Test
     void comparingTwoWindowsMarksTheMapAndTheViewDownloadsAsSvgAndPng() throws Exception {
         SampleData.placeOrders(api, Instant.now(), "before-deploy", List.of("OrderPlaced", "PaymentCaptured", "OrderShipped"),

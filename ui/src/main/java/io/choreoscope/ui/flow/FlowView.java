@@ -150,7 +150,9 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         Div body = new Div(graphArea, side);
         body.addClassName("flow-body");
 
-        steps.addThemeVariants(GridVariant.LUMO_COMPACT);
+        // Names wrap and a long one breaks rather than being cut ("ModerationApproved", the schema files, in the demo)
+        steps.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
+        steps.setPartNameGenerator(n -> "break-long-words");
         steps.addColumn(FlowModel.Node::eventType).setHeader("Step (event type)").setFlexGrow(3);
         steps.addColumn(n -> Formats.count(n.count())).setHeader("Occurrences");
         steps.addColumn(n -> Formats.count(stuckByType.getOrDefault(n.eventType(), 0L))).setHeader("Stuck here");
@@ -162,7 +164,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
                 selectNode(e.getValue().eventType());
             }
         });
-        transitions.addThemeVariants(GridVariant.LUMO_COMPACT);
+        transitions.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
+        transitions.setPartNameGenerator(t -> "break-long-words");
         transitions.addColumn(FlowModel.Transition::from).setHeader("From").setFlexGrow(2);
         transitions.addColumn(FlowModel.Transition::to).setHeader("To").setFlexGrow(2);
         transitions.addColumn(t -> Formats.count(t.count())).setHeader("Count");
