@@ -136,6 +136,8 @@ public class Waterfall extends Div {
             Span text = new Span(i.text());
             text.addClassName(i.event() ? "wf-event-name" : "wf-span-name");
             label.add(dot, service, text);
+            // the label column cuts long span names ("publish rabbitmq:shipping (produc…"): the whole on hover
+            label.getElement().setAttribute("title", service.getText() + " · " + i.text());
             if (i.event() && previousEvent != null) {
                 Span delta = new Span("+" + Formats.between(previousEvent, i.start()));
                 delta.addClassName("wf-delta");

@@ -114,6 +114,12 @@ class InstanceViewTest extends KaribuTest {
         var detail = api.instance(SampleData.COMPLETED_ORDER, 0);
         assertThat(_find(w, Div.class, d -> d.withClasses("wf-event-row"))).hasSize(detail.events().size());
         assertThat(_find(w, Div.class, d -> d.withClasses("wf-span-row"))).hasSize(detail.spans().size());
+        // every row's label says itself whole on hover (the label column cuts long span names)
+        var spanLabels = _find(w, Div.class, d -> d.withClasses("wf-label")).stream()
+                .map(d -> d.getElement().getAttribute("title")).filter(java.util.Objects::nonNull).toList();
+        assertThat(spanLabels).hasSize(detail.events().size() + detail.spans().size());
+        assertThat(spanLabels).contains(detail.spans().get(0).service() + " · " + detail.spans().get(0).name()
+                + " (" + detail.spans().get(0).kind().toLowerCase(java.util.Locale.ROOT) + ")");
         // the sample order idles ~4.2 s before StockReserved
         assertThat(w.gapsMs()).anySatisfy(g -> assertThat(g).isGreaterThan(3500));
     }
