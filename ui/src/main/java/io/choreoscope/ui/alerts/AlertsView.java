@@ -266,7 +266,7 @@ public class AlertsView extends Div implements BeforeEnterObserver {
             rules.setVisible(false);
             rulesStatus.add(Notice.empty(VaadinIcon.BELL_O, "No alert rules yet", permissions.canEditAlerts()
                     ? "Create one with “New rule”: e.g. the completion rate of a flow below 95% for 5 minutes."
-                    : "Nobody has created an alert rule yet."));
+                    : "Nobody has created an alert rule yet; users with the admin role can."));
         } else {
             rules.setItems(list);
             rules.setAllRowsVisible(true);
