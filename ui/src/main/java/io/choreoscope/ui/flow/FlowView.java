@@ -49,6 +49,7 @@ import io.choreoscope.ui.graph.GraphView;
 import io.choreoscope.ui.graph.StepKinds;
 import io.choreoscope.ui.instance.InstanceList;
 import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
@@ -152,7 +153,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
 
         // Names wrap and a long one breaks rather than being cut ("ModerationApproved", the schema files, in the demo)
         steps.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
-        steps.setPartNameGenerator(n -> "break-long-words");
+        steps.setPartNameGenerator(GridCells.breakLongWords());
         steps.addColumn(FlowModel.Node::eventType).setHeader("Step (event type)").setFlexGrow(3);
         steps.addColumn(n -> Formats.count(n.count())).setHeader("Occurrences");
         steps.addColumn(n -> Formats.count(stuckByType.getOrDefault(n.eventType(), 0L))).setHeader("Stuck here");
@@ -165,7 +166,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             }
         });
         transitions.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
-        transitions.setPartNameGenerator(t -> "break-long-words");
+        transitions.setPartNameGenerator(GridCells.breakLongWords());
         transitions.addColumn(FlowModel.Transition::from).setHeader("From").setFlexGrow(2);
         transitions.addColumn(FlowModel.Transition::to).setHeader("To").setFlexGrow(2);
         transitions.addColumn(t -> Formats.count(t.count())).setHeader("Count");

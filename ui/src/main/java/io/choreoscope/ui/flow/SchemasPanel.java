@@ -18,6 +18,7 @@ import io.choreoscope.model.api.FlowSchemas;
 import io.choreoscope.ui.client.TimeWindow;
 import io.choreoscope.ui.graph.GraphData;
 import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 
 /**
@@ -53,7 +54,7 @@ public class SchemasPanel extends Div {
         table.setId("schemas-table");
         // subjects, file names and fingerprints wrap and break rather than being cut (31 cells in the demo at 1400 px)
         table.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
-        table.setPartNameGenerator(r -> "break-long-words");
+        table.setPartNameGenerator(GridCells.breakLongWords());
         table.addColumn(r -> r.step().step()).setHeader("Step").setFlexGrow(2);
         table.addColumn(r -> r.step().changed() ? "CHANGED" : "").setHeader("Change").setFlexGrow(1);
         table.addColumn(r -> schemaName(r.version())).setHeader("Schema (subject or record)").setFlexGrow(3);

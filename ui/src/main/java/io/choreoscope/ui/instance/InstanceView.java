@@ -38,6 +38,7 @@ import io.choreoscope.ui.flow.FlowView;
 import io.choreoscope.ui.graph.GraphView;
 import io.choreoscope.ui.replay.ReplayDialog;
 import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
@@ -350,11 +351,11 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
             return i <= 0 ? "" : "+" + Formats.between(list.get(i - 1).timestamp(), e.timestamp());
         }).setHeader("After previous").setAutoWidth(true).setFlexGrow(0);
         events.addColumn(EventView::eventType).setHeader("Event").setWidth("9em").setFlexGrow(2)
-                .setPartNameGenerator(e -> "break-long-words");
+                .setPartNameGenerator(GridCells.breakLongWords());
         events.addColumn(EventView::sourceService).setHeader("Service").setWidth("7em").setFlexGrow(1)
-                .setPartNameGenerator(e -> "break-long-words");
+                .setPartNameGenerator(GridCells.breakLongWords());
         events.addColumn(BusLabel::of).setHeader("Bus · topic or exchange").setWidth("11em").setFlexGrow(2)
-                .setPartNameGenerator(e -> "break-long-words");
+                .setPartNameGenerator(GridCells.breakLongWords());
         events.addColumn(e -> Formats.bytes(e.payloadSize()) + (e.payloadTruncated() ? " (cut)" : ""))
                 .setHeader("Payload").setAutoWidth(true).setFlexGrow(0);
         replayColumn = events.addComponentColumn(this::replayButton).setHeader("Replay").setKey("replay")

@@ -29,6 +29,7 @@ import io.choreoscope.model.api.ReplayMode;
 import io.choreoscope.model.api.ReplayStatus;
 import io.choreoscope.ui.client.ApiException;
 import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
@@ -100,7 +101,7 @@ public class ReplayView extends Div implements BeforeEnterObserver {
         grid.addColumn(s -> s.dryRun() || s.ratePerSecond() <= 0 ? "–" : Formats.rate(s.ratePerSecond()))
                 .setHeader("Rate").setAutoWidth(true).setFlexGrow(0);
         grid.addColumn(ReplayView::result).setHeader("Result").setWidth("11em").setFlexGrow(1)
-                .setTooltipGenerator(ReplayView::result).setPartNameGenerator(s -> "break-long-words");
+                .setTooltipGenerator(ReplayView::result).setPartNameGenerator(GridCells.breakLongWords());
         grid.setItemDetailsRenderer(new com.vaadin.flow.data.renderer.ComponentRenderer<>(ReplayView::details));
         grid.setDetailsVisibleOnClick(true);
         grid.setVisible(false);

@@ -24,6 +24,7 @@ import io.choreoscope.model.api.SearchHit;
 import io.choreoscope.ui.client.SearchMode;
 import io.choreoscope.ui.instance.InstanceList;
 import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
@@ -83,9 +84,9 @@ public class SearchView extends Div implements BeforeEnterObserver {
         results.addComponentColumn(h -> new StateBadge(h.state())).setHeader("State").setAutoWidth(true).setFlexGrow(0);
         results.addComponentColumn(SearchView::eventAndTime).setHeader("Event · when").setAutoWidth(true).setFlexGrow(0);
         results.addColumn(SearchHit::matchedField).setHeader("Matched in").setWidth("8em").setFlexGrow(1)
-                .setPartNameGenerator(h -> "break-long-words");
+                .setPartNameGenerator(GridCells.breakLongWords());
         results.addColumn(SearchHit::matchedValue).setHeader("Matched value").setWidth("10em").setFlexGrow(3)
-                .setTooltipGenerator(SearchHit::matchedValue).setPartNameGenerator(h -> "break-long-words");
+                .setTooltipGenerator(SearchHit::matchedValue).setPartNameGenerator(GridCells.breakLongWords());
         results.addItemClickListener(e -> open(e.getItem()));
         results.setVisible(false);
         results.setAllRowsVisible(true);
@@ -94,11 +95,7 @@ public class SearchView extends Div implements BeforeEnterObserver {
 
     /** The event type, the time it was stored below it. */
     private static Div eventAndTime(SearchHit h) {
-        Span when = new Span(Formats.dateTime(h.timestamp()));
-        when.addClassNames("muted", "cell-second-line");
-        Div d = new Div(new Span(h.eventType() == null ? "–" : h.eventType()), when);
-        d.addClassName("two-line-cell");
-        return d;
+        return GridCells.twoLines(h.eventType(), Formats.dateTime(h.timestamp()));
     }
 
     @Override

@@ -40,6 +40,7 @@ import io.choreoscope.ui.client.TimeWindow;
 import io.choreoscope.ui.instance.InstanceList;
 import io.choreoscope.ui.replay.ReplayDialog;
 import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
@@ -130,12 +131,12 @@ public class StuckView extends Div implements BeforeEnterObserver {
                 .setKey("waiting-on");
         grid.addColumn(StuckView::cause).setHeader("Why").setWidth("8em").setFlexGrow(2).setSortable(true)
                 .setKey("cause").setTooltipGenerator(s -> s.cause() == null ? "" : s.cause().detail())
-                .setPartNameGenerator(s -> "break-long-words");
+                .setPartNameGenerator(GridCells.breakLongWords());
         grid.addComponentColumn(StuckView::lastEvent).setHeader("Last event").setAutoWidth(true).setFlexGrow(0)
                 .setComparator((a, b) -> String.valueOf(a.lastEventType()).compareTo(String.valueOf(b.lastEventType())))
                 .setKey("last-event");
         grid.addColumn(StuckView::expected).setHeader("Expected next").setWidth("9em").setFlexGrow(3)
-                .setTooltipGenerator(StuckView::expected).setPartNameGenerator(s -> "break-long-words");
+                .setTooltipGenerator(StuckView::expected).setPartNameGenerator(GridCells.breakLongWords());
         grid.sort(List.of(new GridSortOrder<>(age, SortDirection.DESCENDING))); // oldest first
         grid.addSelectionListener(e -> updateSelection());
         grid.setVisible(false);
@@ -317,23 +318,13 @@ public class StuckView extends Div implements BeforeEnterObserver {
 
     /** The instance's link, its flow below it. */
     private static Div idAndFlow(InstanceSnapshot s) {
-        Span flow = new Span(s.flow());
-        flow.addClassNames("muted", "cell-second-line");
-        Div d = new Div(InstanceList.link(s), flow);
-        d.addClassName("two-line-cell");
-        return d;
+        return GridCells.twoLines(InstanceList.link(s), s.flow());
     }
 
     /** The last event, the service that sent it below it. */
     private static Div lastEvent(InstanceSnapshot s) {
-        Div d = new Div(new Span(s.lastEventType() == null ? "–" : s.lastEventType()));
-        if (s.lastService() != null && !s.lastService().isBlank()) {
-            Span from = new Span("from " + s.lastService());
-            from.addClassNames("muted", "cell-second-line");
-            d.add(from);
-        }
-        d.addClassName("two-line-cell");
-        return d;
+        return GridCells.twoLines(s.lastEventType(), s.lastService() == null || s.lastService().isBlank() ? null
+                : "from " + s.lastService());
     }
 
     static String expected(InstanceSnapshot s) {
