@@ -557,6 +557,8 @@ class UiBrowserIT {
                 && r.threshold() == 99.0 && r.windowMs() == 900_000);
         assertThat(page.locator("vaadin-dialog-overlay")).hasCount(0); // closed, not just closing
         shot("alerts");
+        // nine columns in view, states and names whole (the demo's rules scrolled sideways at 1400 px: 1080/1028)
+        assertGridFits("#alerts-grid", 1440, 1280);
 
         page.navigate(url + "stuck");
         Locator rowBoxes = page.locator("#stuck-grid vaadin-grid-cell-content vaadin-checkbox");

@@ -41,6 +41,7 @@ import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.ui.client.ChoreoscopeApi;
 import io.choreoscope.ui.shell.Durations;
 import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
@@ -153,24 +154,27 @@ public class AlertsView extends Div implements BeforeEnterObserver {
         outcome.getElement().setAttribute("aria-live", "polite");
 
         rules.setId("alerts-grid");
-        // compact, and long names and kinds wrap: nine columns fit a laptop screen without scrolling sideways
+        // compact, dense, and long names, kinds and states wrap: nine columns fit from 1280 px on (they came to 1080 px
+        // and scrolled sideways at 1400 until 2026-12-05)
         rules.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
+        rules.addClassName("dense-grid");
         rules.setAriaLabel("Alert rules");
-        rules.addColumn(AlertRuleView::name).setHeader("Name").setWidth("9em").setFlexGrow(2).setSortable(true);
-        rules.addColumn(r -> AlertTexts.kind(r.kind())).setHeader("Kind").setWidth("9em").setFlexGrow(1)
-                .setSortable(true);
-        rules.addColumn(AlertTexts::target).setHeader("Flow / subject").setWidth("8em").setFlexGrow(1)
-                .setSortable(true);
+        rules.addColumn(AlertRuleView::name).setHeader("Name").setWidth("6.5em").setFlexGrow(2).setSortable(true)
+                .setPartNameGenerator(GridCells.breakLongWords());
+        rules.addColumn(r -> AlertTexts.kind(r.kind())).setHeader("Kind").setWidth("6.5em").setFlexGrow(1)
+                .setSortable(true).setPartNameGenerator(GridCells.breakLongWords());
+        rules.addColumn(AlertTexts::target).setHeader("Flow / subject").setWidth("6.5em").setFlexGrow(1)
+                .setSortable(true).setPartNameGenerator(GridCells.breakLongWords());
         rules.addColumn(r -> AlertTexts.threshold(r.kind(), r.threshold())).setHeader("Threshold").setWidth("7em")
                 .setFlexGrow(0);
         rules.addColumn(r -> AlertTexts.usesWindow(r.kind()) ? Durations.compact(r.windowMs()) : "–").setHeader("Window")
                 .setWidth("5.5em").setFlexGrow(0);
         rules.addColumn(r -> r.forMs() == 0 ? "at once" : Durations.compact(r.forMs())).setHeader("For")
-                .setWidth("5em").setFlexGrow(0);
-        rules.addComponentColumn(AlertsView::stateOf).setHeader("State").setKey("state").setWidth("10em")
+                .setWidth("4.5em").setFlexGrow(0);
+        rules.addComponentColumn(AlertsView::stateOf).setHeader("State").setKey("state").setWidth("8em")
                 .setFlexGrow(1).setTooltipGenerator(AlertsView::stateText);
         rules.addColumn(r -> r.silencedUntil() == null || !r.silencedUntil().isAfter(Instant.now(clock)) ? "–"
-                : SILENCE_TIME.format(r.silencedUntil())).setHeader("Silenced until").setWidth("8.5em").setFlexGrow(0)
+                : SILENCE_TIME.format(r.silencedUntil())).setHeader("Silenced until").setWidth("6.5em").setFlexGrow(0)
                 .setTooltipGenerator(r -> r.silencedUntil() == null ? null : Formats.dateTime(r.silencedUntil()));
         rules.addColumn(r -> r.enabled() ? "Yes" : "No").setHeader("Enabled").setWidth("5.5em").setFlexGrow(0);
         rules.asSingleSelect().addValueChangeListener(e -> updateActions());

@@ -120,6 +120,7 @@ public class StuckView extends Div implements BeforeEnterObserver {
         // sideways at any window size, the expected next events cut off at the right edge (the demo at 1400 and 2200
         // px). The flow is under the correlation ID and the last event's service under the event, each a second line.
         grid.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_WRAP_CELL_CONTENT);
+        grid.addClassName("dense-grid");
         grid.addComponentColumn(StuckView::idAndFlow).setHeader("Correlation ID · flow").setAutoWidth(true)
                 .setFlexGrow(0).setComparator((a, b) -> String.valueOf(a.flow()).compareTo(String.valueOf(b.flow())))
                 .setKey("id");
