@@ -260,7 +260,7 @@ public class ReplayDialog extends Dialog {
             ReplayStatus s = plan.status();
             close();
             Notification.show(s.finished() ? "Replay " + label(s.state()) + ": " + s.message()
-                    : "Replay started: " + (s.total() == 1 ? "1 record" : Formats.count(s.total()) + " records"), 4000, Notification.Position.BOTTOM_START);
+                    : "Replay started: " + Formats.count(s.total(), "record", "records"), 4000, Notification.Position.BOTTOM_START);
             UI.getCurrent().navigate(ReplayView.class, QueryParameters.of(ReplayView.ID_PARAMETER, s.id()));
         }, e -> {
             showStatus(Notice.error("The replay could not be started", e, null));
@@ -308,7 +308,7 @@ public class ReplayDialog extends Dialog {
     private void updateButtons() {
         boolean ready = previewed != null;
         confirm.setEnabled(ready && previewedCount > 0);
-        confirm.setText(ready ? "Replay " + Formats.count(previewedCount) + (previewedCount == 1 ? " record" : " records")
+        confirm.setText(ready ? "Replay " + Formats.count(previewedCount, "record", "records")
                 : "Replay");
         if (ready) {
             confirm.addThemeVariants(ButtonVariant.LUMO_PRIMARY);

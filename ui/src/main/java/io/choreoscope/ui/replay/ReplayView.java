@@ -191,7 +191,7 @@ public class ReplayView extends Div implements BeforeEnterObserver {
     /** Cards for the running replays (and the one just started, finished or not); polling while any runs. */
     private void updateRunning() {
         long runningCount = audit.stream().filter(s -> !s.finished()).count();
-        subtitle.setText(audit.isEmpty() ? "" : (audit.size() == 1 ? "1 replay" : Formats.count(audit.size()) + " replays") + " in the audit"
+        subtitle.setText(audit.isEmpty() ? "" : Formats.count(audit.size(), "replay", "replays") + " in the audit"
                 + (runningCount > 0 ? " · " + runningCount + " running" : ""));
         List<ReplayStatus> shown = audit.stream()
                 .filter(s -> !s.finished() || s.id().equals(highlighted) && !s.dryRun()).toList();

@@ -44,6 +44,11 @@ public final class Formats {
         return String.format(Locale.US, "%,d", n);
     }
 
+    /** {@code 1 record}, {@code 12,345 records}: the count and the noun in its number. */
+    public static String count(long n, String one, String many) {
+        return count(n) + " " + (n == 1 ? one : many);
+    }
+
     /** {@code 97.3%}; {@code -} for null. */
     public static String percent(Double ratio) {
         return ratio == null || ratio.isNaN() ? "–" : String.format(Locale.ROOT, "%.1f%%", ratio * 100);

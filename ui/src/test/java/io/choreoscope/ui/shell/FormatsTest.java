@@ -11,6 +11,13 @@ class FormatsTest {
     // The units of each range: HumanDurationTest (model), which Formats.duration writes with.
 
     @Test
+    void aCountTakesItsNounInTheRightNumber() {
+        assertThat(Formats.count(1, "record", "records")).isEqualTo("1 record");
+        assertThat(Formats.count(0, "record", "records")).isEqualTo("0 records");
+        assertThat(Formats.count(12_345, "replay", "replays")).isEqualTo("12,345 replays");
+    }
+
+    @Test
     void durationsTakeWhateverNumberTheApiRecordsCarry() {
         assertThat(Formats.duration(1_200L)).isEqualTo("1.2 s");
         assertThat(Formats.duration(Long.valueOf(1_200))).isEqualTo("1.2 s");
