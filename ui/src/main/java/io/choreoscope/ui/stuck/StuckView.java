@@ -3,6 +3,7 @@ package io.choreoscope.ui.stuck;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -59,6 +60,10 @@ import io.choreoscope.ui.shell.ViewHeader;
 public class StuckView extends Div implements BeforeEnterObserver {
 
     static final String ALL_FLOWS = "All flows";
+    /** The first column shows the correlation ID over its flow, and sorts the same way (it sorted by flow alone). */
+    static final Comparator<InstanceSnapshot> BY_ID_THEN_FLOW = Comparator
+            .comparing((InstanceSnapshot s) -> String.valueOf(s.correlationId()))
+            .thenComparing(s -> String.valueOf(s.flow()));
 
     private final Clock clock = Clock.systemUTC();
     private final Select<String> flowFilter = new Select<>();
@@ -122,8 +127,7 @@ public class StuckView extends Div implements BeforeEnterObserver {
         grid.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_WRAP_CELL_CONTENT);
         grid.addClassName("dense-grid");
         grid.addComponentColumn(StuckView::idAndFlow).setHeader("Correlation ID · flow").setAutoWidth(true)
-                .setFlexGrow(0).setComparator((a, b) -> String.valueOf(a.flow()).compareTo(String.valueOf(b.flow())))
-                .setKey("id");
+                .setFlexGrow(0).setComparator(BY_ID_THEN_FLOW).setKey("id");
         Grid.Column<InstanceSnapshot> age = grid.addColumn(s -> Formats.between(s.lastEventAt(), Instant.now(clock)))
                 .setHeader("Age").setAutoWidth(true).setFlexGrow(0).setTooltipGenerator(s -> "Last event at "
                         + Formats.dateTime(s.lastEventAt()))

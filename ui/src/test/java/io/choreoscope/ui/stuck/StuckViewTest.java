@@ -45,6 +45,20 @@ class StuckViewTest extends KaribuTest {
     }
 
     @Test
+    void theCorrelationIdColumnSortsByCorrelationId() {
+        navigate("stuck");
+        Grid<InstanceSnapshot> grid = grid();
+        grid.sort(List.of(new com.vaadin.flow.component.grid.GridSortOrder<>(grid.getColumnByKey("id"),
+                com.vaadin.flow.data.provider.SortDirection.ASCENDING)));
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < GridKt._size(grid); i++) {
+            ids.add(GridKt._get(grid, i).correlationId());
+        }
+        assertThat(ids).hasSizeGreaterThanOrEqualTo(3).isSorted();
+        assertThat(ids).isNotEqualTo(api.stuck(null, 500).stream().map(InstanceSnapshot::correlationId).toList());
+    }
+
+    @Test
     void theWaitingOnServiceAndTheCauseAreColumns() {
         navigate("stuck");
         Grid<InstanceSnapshot> grid = grid();
