@@ -5,7 +5,8 @@
 // With the `layout` property set to `elk` (flow maps), ELK's layered algorithm places the nodes instead:
 // nodes of class `start` in the first layer, `end` in the last, edges of class `main` kept straight, the
 // input order of the nodes (main path first) breaking cycles; edges that point back are drawn as arcs, and
-// "fit" never zooms out so far that a label is drawn smaller than MIN_LABEL_PX (the graph scrolls instead).
+// "fit" never zooms out so far that a label is drawn smaller than MIN_LABEL_PX (the graph scrolls instead). The same
+// floor holds for dagre graphs; one whose box may grow (`growTo`, the dependency map) grows taller first.
 import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 import ELK from 'elkjs/lib/elk.bundled.js';
@@ -16,6 +17,8 @@ cytoscape.use(dagre);
 const MIN_LABEL_PX = 11;
 const NODE_FONT = 12;
 const EDGE_FONT = 12;
+/** Edge label size of dagre graphs (dependency map, instance graph); their node labels are 12 px. */
+const DAGRE_EDGE_FONT = 11;
 const elk = new ELK();
 const FONT_FAMILY = 'Inter, Roboto, "Segoe UI", Helvetica, Arial, sans-serif';
 let measure = null;
@@ -63,6 +66,31 @@ class ChoreoGraph extends HTMLElement {
     this._cy = null;
     this._layout = 'dagre';
     this._renderSeq = 0;
+    this._growTo = 0;
+    this._baseHeight = null;
+  }
+
+  /**
+   * The tallest the element may make itself, in px (0: never, the default). A dagre graph of separate parts (the
+   * dependency map) that cannot be drawn in its box with labels of MIN_LABEL_PX grows taller, up to this, rather than
+   * shrink its text: the page scrolls, the text stays readable.
+   */
+  set growTo(px) {
+    this._growTo = Math.max(0, Number(px) || 0);
+    if (this._cy && this._packed) {
+      this._packComponents();
+      this._fitAll();
+    }
+  }
+
+  get growTo() {
+    return this._growTo;
+  }
+
+  /** The smallest zoom that keeps every label at MIN_LABEL_PX or larger. */
+  _floor() {
+    return this._layout === 'elk' ? MIN_LABEL_PX / Math.min(NODE_FONT, EDGE_FONT)
+      : MIN_LABEL_PX / Math.min(12, DAGRE_EDGE_FONT);
   }
 
   set layout(name) {
@@ -212,16 +240,17 @@ class ChoreoGraph extends HTMLElement {
       this._cy.zoom(1.25);
       this._cy.center();
     }
-    if (this._layout === 'elk') {
-      // never shrink text below MIN_LABEL_PX: start at the left and let the graph scroll instead
-      const floor = MIN_LABEL_PX / Math.min(NODE_FONT, EDGE_FONT);
-      if (this._cy.zoom() < floor) {
-        this._cy.zoom(floor);
-        const bb = this._cy.elements().boundingBox();
-        const h = this._container.clientHeight;
-        const y = bb.h * floor < h ? (h - bb.h * floor) / 2 - bb.y1 * floor : 24 - bb.y1 * floor;
-        this._cy.pan({ x: 24 - bb.x1 * floor, y });
-      }
+    // never shrink text below MIN_LABEL_PX: start at the left and let the graph scroll instead
+    const floor = this._floor();
+    if (this._cy.zoom() < floor) {
+      this._cy.zoom(floor);
+      const bb = this._cy.elements().boundingBox();
+      const w = this._container.clientWidth;
+      const h = this._container.clientHeight;
+      // centred along a side that fits, from its start along one that does not
+      const x = bb.w * floor < w ? (w - bb.w * floor) / 2 - bb.x1 * floor : 24 - bb.x1 * floor;
+      const y = bb.h * floor < h ? (h - bb.h * floor) / 2 - bb.y1 * floor : 24 - bb.y1 * floor;
+      this._cy.pan({ x, y });
     }
   }
 
@@ -282,7 +311,7 @@ class ChoreoGraph extends HTMLElement {
       { selector: 'edge', style: {
         'curve-style': 'bezier', 'width': 'data(width)', 'line-color': k.line,
         'target-arrow-shape': 'triangle', 'target-arrow-color': k.line, 'arrow-scale': 0.9,
-        'label': 'data(label)', 'font-size': 10, 'color': k.secondary, 'text-wrap': 'wrap',
+        'label': 'data(label)', 'font-size': DAGRE_EDGE_FONT, 'color': k.secondary, 'text-wrap': 'wrap',
         'text-background-color': k.base, 'text-background-opacity': 0.9, 'text-background-padding': 2,
         'text-background-shape': 'round-rectangle',
       } },
@@ -469,15 +498,17 @@ class ChoreoGraph extends HTMLElement {
    * Dagre puts a graph's separate parts (the dependency map of three unrelated flows) side by side in one row, which
    * "fit" then shrinks to unreadable text in a box that is not that wide. This packs the parts into rows (tallest
    * first), trying every row width from one part a row to all in one, and keeps the packing that "fit" can draw
-   * largest in the box.
+   * largest in the box. Where that is below the label floor and the element may grow (`growTo`), it keeps the packing
+   * that is drawn at the floor in the box's width with the least height, and grows to that height.
    */
   _packComponents() {
     const parts = this._cy.elements().components();
     if (parts.length < 2) {
+      this._growFor(parts.length === 1 ? parts[0].boundingBox({ includeLabels: true }) : null);
       return;
     }
     const boxW = this._container.clientWidth || 4;
-    const boxH = this._container.clientHeight || 3;
+    const boxH = this._growTo > 0 ? this._baseBoxHeight() : (this._container.clientHeight || 3);
     const gap = 48;
     const items = parts.map((c) => ({ c, bb: c.boundingBox({ includeLabels: true }) }))
       .sort((a, b) => b.bb.h - a.bb.h);
@@ -502,21 +533,60 @@ class ChoreoGraph extends HTMLElement {
       return { at, width, height: y + rowHeight };
     };
     const widestPart = Math.max(...items.map((i) => i.bb.w));
+    const pad = 48; // "fit" leaves 24 px on each side
     let best = null;
+    const packings = [];
     let rowWidth = 0;
     for (const i of items) {
       rowWidth += (rowWidth > 0 ? gap : 0) + i.bb.w;
       const p = pack(Math.max(rowWidth, widestPart));
-      const zoom = Math.min(boxW / p.width, boxH / p.height);
+      const zoom = Math.min((boxW - pad) / p.width, (boxH - pad) / p.height);
+      packings.push({ ...p, zoom });
       if (!best || zoom > best.zoom) {
-        best = { ...p, zoom };
+        best = packings[packings.length - 1];
       }
     }
+    const floor = this._floor();
+    if (this._growTo > 0 && best.zoom < floor) {
+      // the least height among the packings whose width is drawn at the floor; else the narrowest (it scrolls)
+      const wide = packings.filter((p) => (boxW - pad) / p.width >= floor);
+      best = wide.length ? wide.reduce((a, b) => (b.height < a.height ? b : a))
+        : packings.reduce((a, b) => (b.width < a.width ? b : a));
+    }
+    this._growFor(this._growTo > 0 ? { w: best.width, h: best.height } : null);
     items.forEach((i, k) => {
       const dx = best.at[k].x - i.bb.x1;
       const dy = best.at[k].y - i.bb.y1;
       i.c.nodes().positions((n) => ({ x: n.position('x') + dx, y: n.position('y') + dy }));
     });
+  }
+
+  /** The box's height before it grew: the height its page gave it. */
+  _baseBoxHeight() {
+    if (this._baseHeight === null) {
+      this._baseHeight = this._container.clientHeight || 3;
+    }
+    return this._baseHeight;
+  }
+
+  /**
+   * With `growTo` set, makes the element as tall as a graph of size `bb` (model px) needs to be drawn with labels at the
+   * floor in the box's width, between the height its page gave it and `growTo`; a graph that fits stays in that.
+   */
+  _growFor(bb) {
+    if (!(this._growTo > 0) || !bb) {
+      return;
+    }
+    const base = this._baseBoxHeight();
+    const boxW = this._container.clientWidth || 4;
+    const pad = 48;
+    const floor = this._floor();
+    const fitZoom = Math.min((boxW - pad) / bb.w, (base - pad) / bb.h);
+    // drawn at the floor: the least height that keeps the labels readable
+    const want = fitZoom >= floor ? base : Math.min(this._growTo, Math.max(base, Math.ceil(bb.h * floor + pad)));
+    if (Math.abs(this.clientHeight - want) > 1) {
+      this.style.height = `${want}px`;
+    }
   }
 
   /**

@@ -484,10 +484,64 @@ class UiBrowserIT {
             assertThat(graphShape)
                     .as("the graph's width / height (%s) against the box's (%s): %s", graphShape, boxShape, m)
                     .isLessThan(2 * boxShape);
-            // fitted, an edge label is drawn at 3.4 px as one strip, about 10 px packed (10 px text at zoom ~1)
-            assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).isGreaterThan(6);
+            // fitted, an edge label is drawn at 3.4 px as one strip; packed, and grown where need be, at 11 px or more
+            assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).as("%s", m).isGreaterThanOrEqualTo(11);
             // each topic's four consumer labels sat on top of each other at their edges' midpoints
             assertThat(((Number) m.get("overlappingEdgeLabels")).intValue()).as("%s", m).isZero();
+        } finally {
+            api.setDependencies(before);
+        }
+    }
+
+    @Test
+    void aDeepDependencyMapGrowsTallerRatherThanShrinkItsLabels() {
+        // Three flows of eleven layers each (a service, a topic, a service...), deeper than the demo's: fitted into the
+        // 680 px box beside the details, the demo's map (seven layers) drew its node labels at 7.6 px, its edge labels
+        // at 6.3 px.
+        List<DependencyMap.Node> nodes = new ArrayList<>();
+        List<DependencyMap.Edge> edges = new ArrayList<>();
+        for (String flow : List.of("orders", "users", "content")) {
+            List<String> services = List.of(flow + "-api", flow + "-checker", flow + "-enricher", flow + "-pricer",
+                    flow + "-notifier", flow + "-sink");
+            services.forEach(sv -> nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, sv)));
+            for (int i = 0; i < services.size() - 1; i++) {
+                String topic = flow + "-step-" + i;
+                nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, topic));
+                edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES, services.get(i), topic,
+                        Set.of("Step" + i), 360, 0.1, Double.NaN, Double.NaN, Set.of("observation")));
+                edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES, services.get(i + 1), topic,
+                        Set.of(), 360, 0.1, 12, 80, Set.of("span")));
+            }
+        }
+        DependencyMap before = api.dependencies(null);
+        api.setDependencies(new DependencyMap(nodes, edges));
+        try {
+            page.navigate(url + "dependencies");
+            assertThat(page.locator("#dependency-graph[data-rendered=true]")).isVisible();
+            page.waitForTimeout(300); // the fit after the first frame
+            Map<String, Object> m = graphMetrics();
+            shot("dependencies-deep");
+            double zoom = ((Number) m.get("zoom")).doubleValue();
+            assertThat(((Number) m.get("minNodeLabelPx")).doubleValue()).as("node labels: %s", m).isGreaterThanOrEqualTo(11);
+            assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).as("edge labels: %s", m).isGreaterThanOrEqualTo(11);
+            // the whole map in its box, grown taller than the 680 px it starts from (and than the window): nothing to pan to
+            assertThat(((Number) m.get("boxHeight")).doubleValue()).as("%s", m).isGreaterThan(960);
+            assertThat(((Number) m.get("width")).doubleValue() * zoom).as("drawn width: %s", m)
+                    .isLessThanOrEqualTo(((Number) m.get("boxWidth")).doubleValue());
+            assertThat(((Number) m.get("height")).doubleValue() * zoom).as("drawn height: %s", m)
+                    .isLessThanOrEqualTo(((Number) m.get("boxHeight")).doubleValue());
+
+            // the details of a step at the bottom of the map are in view beside it, not back at the top of the page
+            String last = "service:content-sink";
+            page.evaluate("() => document.querySelector('#dependency-graph').scrollIntoView({block: 'end'})");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> at = (Map<String, Object>) page.evaluate(
+                    "id => document.querySelector('#dependency-graph').positionOf(id)", last);
+            page.mouse().click(((Number) at.get("x")).doubleValue(), ((Number) at.get("y")).doubleValue());
+            Locator details = page.locator("#dependency-details");
+            assertThat(details).containsText("content-sink");
+            assertThat(details.locator("h3").first()).isInViewport();
+            shot("dependencies-deep-selected");
         } finally {
             api.setDependencies(before);
         }

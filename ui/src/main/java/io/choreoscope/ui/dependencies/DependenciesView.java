@@ -70,7 +70,9 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         Div header = ViewHeader.of(titles, legend(), window);
 
         graph.setId("dependency-graph");
-        graph.setSizeFull();
+        graph.setWidthFull();
+        graph.setHeight("680px");
+        graph.growTo(2400); // taller rather than unreadable; the details beside it stay in view (styles.css)
         graph.addNodeClickListener(e -> showNode(e.getId()));
         graph.addEdgeClickListener(e -> showEdge(e.getId()));
         graphArea.addClassNames("graph-card", "card", "dependency-graph-card");
@@ -239,7 +241,9 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
     private static Div legend() {
         Div l = new Div();
         l.addClassName("graph-legend");
-        for (Map.Entry<String, String> e : Map.of("Service", "legend-service", "Topic", "legend-topic").entrySet()) {
+        // in this order (Map.of's order changed from one start to the next); a RabbitMQ exchange is drawn as a topic
+        for (Map.Entry<String, String> e : List.of(Map.entry("Service", "legend-service"),
+                Map.entry("Topic or exchange", "legend-topic"))) {
             Span sw = new Span();
             sw.addClassNames("legend-swatch", e.getValue());
             Span item = new Span(sw, new Span(e.getKey()));

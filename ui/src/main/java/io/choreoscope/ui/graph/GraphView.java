@@ -40,6 +40,15 @@ public class GraphView extends Component implements HasSize, HasStyle {
         getElement().setProperty("layout", "elk");
     }
 
+    /**
+     * Lets the graph grow taller than the height it was given, up to {@code maxPx}, where it could not otherwise be drawn
+     * with labels of at least 11 px (the dependency map of several flows in a box a third of the screen wide: its text
+     * was drawn at 6-7 px). Give it a fixed height to grow from ({@link #setHeight}).
+     */
+    public void growTo(int maxPx) {
+        getElement().setProperty("growTo", maxPx);
+    }
+
     /** Draws {@code data} (replacing what was there) and lays it out again. */
     public void setData(GraphData data) {
         this.data = data;
