@@ -107,8 +107,8 @@ class ChoreoGraph extends HTMLElement {
 
   /**
    * What the browser tests measure: the zoom, the smallest node and edge label on screen (px), the number of
-   * nodes and edges drawn, the graph's separate parts, its model size and the box's size, and each node's model
-   * position (x grows to the right).
+   * nodes and edges drawn, the graph's separate parts, its model size and the box's size, each node's model
+   * position (x grows to the right), and the steps of an instance's path drawn outside the box.
    */
   metrics() {
     if (!this._cy) {
@@ -133,8 +133,16 @@ class ChoreoGraph extends HTMLElement {
       includeEdges: false, includeNodes: false, includeOverlays: false, includeUnderlays: false }));
     let overlappingEdgeLabels = 0;
     labelBoxes.forEach((a, i) => labelBoxes.slice(i + 1).forEach((b) => { overlappingEdgeLabels += overlaps(a, b) ? 1 : 0; }));
+    // the steps an instance took (class visited) that are drawn, even in part, outside the box
+    const cw = this._container.clientWidth;
+    const ch = this._container.clientHeight;
+    const visitedOutOfView = this._cy.nodes('.visited').filter((n) => {
+      const r = n.renderedBoundingBox({ includeLabels: true, includeOverlays: false, includeUnderlays: false });
+      return r.x1 < 0 || r.y1 < 0 || r.x2 > cw || r.y2 > ch;
+    }).map((n) => n.id());
     return {
       zoom: z,
+      visitedOutOfView,
       overlappingEdgeLabels,
       parts: this._cy.elements().components().length,
       width: bb.w,
@@ -240,15 +248,19 @@ class ChoreoGraph extends HTMLElement {
       this._cy.zoom(1.25);
       this._cy.center();
     }
-    // never shrink text below MIN_LABEL_PX: start at the left and let the graph scroll instead
+    // never shrink text below MIN_LABEL_PX: start at the left and let the graph scroll instead; an instance's graph
+    // (the whole model, faded, under its path) shows the instance's own steps first
     const floor = this._floor();
     if (this._cy.zoom() < floor) {
       this._cy.zoom(floor);
-      const bb = this._cy.elements().boundingBox();
+      const focus = this._cy.nodes('.visited, .expected, .unexpected');
+      const bb = (focus.nonempty() ? focus : this._cy.elements()).boundingBox();
       const w = this._container.clientWidth;
       const h = this._container.clientHeight;
-      // centred along a side that fits, from its start along one that does not
-      const x = bb.w * floor < w ? (w - bb.w * floor) / 2 - bb.x1 * floor : 24 - bb.x1 * floor;
+      // centred along a side that fits, from its start along one that does not; an instance's path that does not fit
+      // shows its end (where it is now, what it waits for: the reason one opens it)
+      const x = bb.w * floor < w ? (w - bb.w * floor) / 2 - bb.x1 * floor
+        : focus.nonempty() ? w - 24 - bb.x2 * floor : 24 - bb.x1 * floor;
       const y = bb.h * floor < h ? (h - bb.h * floor) / 2 - bb.y1 * floor : 24 - bb.y1 * floor;
       this._cy.pan({ x, y });
     }

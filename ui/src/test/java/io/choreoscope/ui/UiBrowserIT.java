@@ -192,7 +192,28 @@ class UiBrowserIT {
 
         page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("Graph")).click();
         assertThat(page.locator("#instance-graph[data-rendered=true]")).isVisible();
+        page.waitForTimeout(300); // the fit after the first frame
         shot("instance-graph");
+        // readable (the demo's order model, fitted whole, drew its labels at 6-7 px), and the instance's own steps in
+        // the box when the model around them is wider than it
+        @SuppressWarnings("unchecked")
+        Map<String, Object> g = (Map<String, Object>) page.evaluate("() => document.querySelector('#instance-graph').metrics()");
+        assertThat(((Number) g.get("minNodeLabelPx")).doubleValue()).as("%s", g).isGreaterThanOrEqualTo(11);
+        assertThat(((Number) g.get("minEdgeLabelPx")).doubleValue()).as("%s", g).isGreaterThanOrEqualTo(11);
+        assertThat((List<?>) g.get("visitedOutOfView")).as("%s", g).isEmpty();
+        try {
+            // narrower, the path does not fit whole at 11 px: its end is in view, where the instance is now
+            page.setViewportSize(1100, 960);
+            page.waitForTimeout(500);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> narrow = (Map<String, Object>) page.evaluate(
+                    "() => document.querySelector('#instance-graph').metrics()");
+            assertThat(((Number) narrow.get("minNodeLabelPx")).doubleValue()).as("%s", narrow).isGreaterThanOrEqualTo(11);
+            assertThat((List<Object>) narrow.get("visitedOutOfView")).as("%s", narrow).isNotEmpty()
+                    .doesNotContain("OrderShipped");
+        } finally {
+            page.setViewportSize(1440, 960);
+        }
 
         page.navigate(url + "instances/" + SampleData.LARGE_PAYLOAD_ORDER);
         page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("Events & payloads (4)")).click();

@@ -120,7 +120,8 @@ public final class InstanceGraphData {
                 }
             }
         }
-        return new GraphData(nodes, edges, "LR");
+        // layers closer than the default: a five-step path fits a laptop's window with its labels at 11 px or more
+        return new GraphData(nodes, edges, "LR", 60);
     }
 
     private static GraphData.Node node(String type, int visits, boolean expected, boolean unexpected, boolean start,
