@@ -123,7 +123,7 @@ public final class FlowGraph {
      * occurs in. A step that begins a few instances only because a lagging clock stamped it before its cause (real
      * traffic, the demo's noise) is drawn where its transitions put it, not pulled into the first column.
      */
-    static boolean isStart(FlowModel model, FlowModel.Node step) {
+    public static boolean isStart(FlowModel model, FlowModel.Node step) {
         long starts = model.startCounts().getOrDefault(step.eventType(), 0L);
         long occurrences = step.instances() > 0 ? step.instances() : step.count();
         return starts > 0 && 2 * starts >= occurrences;
@@ -163,7 +163,7 @@ public final class FlowGraph {
      * Event types in main-path order: depth-first from the starts (most frequent first), following the most
      * frequent transition first; types no start reaches follow, most frequent first.
      */
-    static List<String> mainPathOrder(FlowModel model) {
+    public static List<String> mainPathOrder(FlowModel model) {
         Map<String, List<FlowModel.Transition>> out = outgoing(model);
         Set<String> seen = new LinkedHashSet<>();
         List<String> starts = model.startCounts().entrySet().stream()
@@ -200,7 +200,7 @@ public final class FlowGraph {
     }
 
     /** The edges of the main path: from {@code start}, the most frequent transition to a step not yet on it. */
-    private static Set<String> mainPath(FlowModel model, String start) {
+    public static Set<String> mainPath(FlowModel model, String start) {
         Set<String> ids = new HashSet<>();
         if (start == null) {
             return ids;

@@ -9,8 +9,10 @@ import java.util.Set;
 
 import io.choreoscope.model.api.InstanceDetail;
 import io.choreoscope.model.flow.ExpectedStep;
+import io.choreoscope.model.flow.FlowFilter;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.flow.InstanceGraph;
+import io.choreoscope.ui.flow.FlowGraph;
 import io.choreoscope.ui.graph.GraphData;
 import io.choreoscope.ui.graph.StepKinds;
 import io.choreoscope.ui.shell.Formats;
@@ -19,6 +21,12 @@ import io.choreoscope.ui.shell.Formats;
  * The path one instance took, drawn over its flow's model: the model faded, the steps taken bold with
  * their order on the arrows, expected next steps dashed, and steps the model does not know in red.
  * Without a model (unknown flow) just the instance's own path.
+ *
+ * <p>The model is the flow map's as the flow page shows it by default ({@link FlowFilter} at its default shares):
+ * on real traffic the whole learned model holds every rare and out-of-order transition ever seen, and the
+ * instance's path was lost in them. What the instance took is drawn whatever its share; a step or transition the
+ * filter hid is not "unknown to the model". Nodes come in the flow map's main-path order and its main path is
+ * marked, for the same layered layout.
  */
 public final class InstanceGraphData {
 
@@ -29,8 +37,16 @@ public final class InstanceGraphData {
         return from + " → " + to;
     }
 
-    public static GraphData build(FlowModel model, InstanceDetail d) {
+    public static GraphData build(FlowModel whole, InstanceDetail d) {
         InstanceGraph g = d.graph();
+        FlowModel model = whole == null ? null : FlowFilter.apply(whole, FlowFilter.DEFAULT_MIN_STEP_SHARE,
+                FlowFilter.DEFAULT_MIN_PATH_SHARE);
+        Set<String> knownSteps = new LinkedHashSet<>();
+        Set<String> knownTransitions = new LinkedHashSet<>();
+        if (whole != null) {
+            whole.nodes().forEach(n -> knownSteps.add(n.eventType()));
+            whole.transitions().forEach(t -> knownTransitions.add(edgeId(t.from(), t.to())));
+        }
         Map<String, Integer> visits = new LinkedHashMap<>();
         for (InstanceGraph.Node n : g.nodes()) {
             visits.merge(n.eventType(), 1, Integer::sum);
@@ -57,18 +73,32 @@ public final class InstanceGraphData {
 
         List<GraphData.Node> nodes = new ArrayList<>();
         Set<String> known = new LinkedHashSet<>();
+        Set<String> mainEdges = Set.of();
         if (model != null) {
-            for (FlowModel.Node n : model.nodes()) {
-                known.add(n.eventType());
-                nodes.add(node(n.eventType(), visits.getOrDefault(n.eventType(), 0), expected.contains(n.eventType()),
-                        false, model.startCounts().containsKey(n.eventType()),
-                        model.learnedEnds().contains(n.eventType())));
+            Map<String, FlowModel.Node> byType = new LinkedHashMap<>();
+            model.nodes().forEach(n -> byType.put(n.eventType(), n));
+            List<String> order = FlowGraph.mainPathOrder(model);
+            mainEdges = FlowGraph.mainPath(model, order.isEmpty() ? null : order.get(0));
+            for (String type : order) {
+                FlowModel.Node n = byType.get(type);
+                known.add(type);
+                nodes.add(node(type, visits.getOrDefault(type, 0), expected.contains(type), false,
+                        FlowGraph.isStart(model, n), model.learnedEnds().contains(type)));
             }
         }
         for (Map.Entry<String, Integer> v : visits.entrySet()) {
             if (!known.contains(v.getKey())) {
                 known.add(v.getKey());
-                nodes.add(node(v.getKey(), v.getValue(), false, model != null, false, false));
+                nodes.add(node(v.getKey(), v.getValue(), false, model != null && !knownSteps.contains(v.getKey()),
+                        false, whole != null && whole.learnedEnds().contains(v.getKey())));
+            }
+        }
+        if (model != null) {
+            // an expected next step the filter hid is drawn too: it is what the instance waits for
+            for (String e : expected) {
+                if (known.add(e)) {
+                    nodes.add(node(e, 0, true, false, false, false));
+                }
             }
         }
         if (model == null) {
@@ -99,29 +129,33 @@ public final class InstanceGraphData {
                 if (StepKinds.isCompensation(t.to())) {
                     classes.add("compensation");
                 }
+                if (mainEdges.contains(id)) {
+                    classes.add("main");
+                }
                 edges.add(new GraphData.Edge(id, t.from(), t.to(), label, taken.containsKey(id) ? 4.5 : 1.5, classes));
             }
         }
         for (Map.Entry<String, String[]> p : takenPairs.entrySet()) {
             if (drawn.add(p.getKey())) {
                 List<String> classes = new ArrayList<>(List.of("path"));
-                if (model != null) {
+                if (model != null && !knownTransitions.contains(p.getKey())) {
                     classes.add("unexpected");
                 }
                 edges.add(new GraphData.Edge(p.getKey(), p.getValue()[0], p.getValue()[1], steps(taken.get(p.getKey())),
                         4.5, classes));
             }
         }
-        if (model == null && last != null) {
+        if (last != null) {
             for (String e : expected) {
                 String id = edgeId(last, e);
                 if (drawn.add(id)) {
-                    edges.add(new GraphData.Edge(id, last, e, "next?", 1.5, List.of("expected")));
+                    ExpectedStep s = expectedSteps.get(e);
+                    edges.add(new GraphData.Edge(id, last, e, model == null || s == null ? "next?"
+                            : "next? " + Formats.percent(s.probability()), 1.5, List.of("expected")));
                 }
             }
         }
-        // layers closer than the default: a five-step path fits a laptop's window with its labels at 11 px or more
-        return new GraphData(nodes, edges, "LR", 60);
+        return new GraphData(nodes, edges, "LR");
     }
 
     private static GraphData.Node node(String type, int visits, boolean expected, boolean unexpected, boolean start,

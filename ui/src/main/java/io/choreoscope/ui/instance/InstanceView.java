@@ -294,13 +294,15 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         GraphView graph = new GraphView();
         graph.setId("instance-graph");
         graph.setSizeFull();
+        graph.useLayeredLayout(); // as the flow map: the start first, the main path straight
         graph.setData(InstanceGraphData.build(model, detail));
         Div info = new Div();
         info.addClassName("graph-side");
         Paragraph hint = new Paragraph(model == null
                 ? "The flow model is not available; showing this instance's own path."
                 : "Bold blue: the path this instance took (#n is the order). Dashed: the expected next step. "
-                        + "Faded: the rest of the learned model. Red dashed: steps the model does not know.");
+                        + "Faded: the rest of the learned model (as the flow map shows it: steps and paths of at least 5% of the "
+                        + "instances). Red dashed: steps the model does not know. Drag to pan, scroll to zoom.");
         hint.addClassName("muted");
         info.add(hint);
         graph.addNodeClickListener(e -> showEventsOfType(info, hint, e.getId()));
