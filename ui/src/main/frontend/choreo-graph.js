@@ -813,6 +813,34 @@ class ChoreoGraph extends HTMLElement {
     }
   }
 
+  /**
+   * Brings a node or edge into view: pans the graph when it is outside the box, then scrolls the page when the box's
+   * part that shows it is not on screen (the dependency map may be taller than the window). For "find in the map".
+   */
+  reveal(id) {
+    if (!this._cy) {
+      return false;
+    }
+    const el = this._cy.getElementById(id);
+    if (!el || el.empty()) {
+      return false;
+    }
+    const w = this._container.clientWidth;
+    const h = this._container.clientHeight;
+    let p = el.isNode() ? el.renderedPosition() : el.renderedMidpoint();
+    if (p.x < 24 || p.x > w - 24 || p.y < 24 || p.y > h - 24) {
+      this._userMoved = true;
+      this._cy.panBy({ x: w / 2 - p.x, y: h / 2 - p.y });
+      p = el.isNode() ? el.renderedPosition() : el.renderedMidpoint();
+    }
+    const mark = document.createElement('div');
+    mark.style.cssText = `position:absolute;left:${p.x - 1}px;top:${p.y - 60}px;width:2px;height:120px;pointer-events:none`;
+    this._container.appendChild(mark);
+    mark.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    mark.remove();
+    return true;
+  }
+
   _fire(name, id) {
     this._selected = id;
     this.dispatchEvent(new CustomEvent(name, { detail: { id }, bubbles: true, composed: true }));

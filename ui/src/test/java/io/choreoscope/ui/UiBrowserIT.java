@@ -563,6 +563,22 @@ class UiBrowserIT {
             assertThat(details).containsText("content-sink");
             assertThat(details.locator("h3").first()).isInViewport();
             shot("dependencies-deep-selected");
+
+            // found by name with the keyboard from the top of the page: selected, described, and scrolled to
+            page.evaluate("() => document.querySelector('#dependency-find').scrollIntoView({block: 'center'})");
+            page.locator("#dependency-find input").fill("orders-notifier");
+            assertThat(page.locator("vaadin-combo-box-item")).hasText("orders-notifier · service");
+            page.locator("#dependency-find input").press("ArrowDown");
+            page.locator("#dependency-find input").press("Enter");
+            assertThat(details.locator("h3").first()).hasText("orders-notifier");
+            page.waitForFunction("() => document.querySelector('#dependency-graph').selected === 'service:orders-notifier'");
+            page.waitForTimeout(300);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> found = (Map<String, Object>) page.evaluate(
+                    "id => document.querySelector('#dependency-graph').positionOf(id)", "service:orders-notifier");
+            double y = ((Number) found.get("y")).doubleValue();
+            assertThat(y).as("the found step's place on the page, in a 960 px window").isBetween(0.0, 960.0);
+            shot("dependencies-deep-found");
         } finally {
             api.setDependencies(before);
         }

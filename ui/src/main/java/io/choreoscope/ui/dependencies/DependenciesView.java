@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.combobox.ComboBox;
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.grid.GridVariant;
 import com.vaadin.flow.component.html.Div;
@@ -40,6 +41,8 @@ import io.choreoscope.ui.shell.ViewHeader;
 public class DependenciesView extends Div implements BeforeEnterObserver {
 
     private final Select<TimeWindow> window = new Select<>();
+    /** Find a service or topic by name: selects it, shows its details and brings it into view (keyboard alike). */
+    private final ComboBox<DependencyMap.Node> find = new ComboBox<>();
     private final GraphView graph = new GraphView();
     private final Div graphArea = new Div();
     private final Div side = new Div();
@@ -67,7 +70,20 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
                 UI.getCurrent().navigate(DependenciesView.class, QueryParameters.of("window", e.getValue().from()));
             }
         });
-        Div header = ViewHeader.of(titles, legend(), window);
+        find.setId("dependency-find");
+        find.setPlaceholder("Find a service or topic");
+        find.setAriaLabel("Find a service or topic in the map");
+        find.setClearButtonVisible(true);
+        find.setItemLabelGenerator(n -> n.name() + " · " + DependencyGraph.kindLabel(n.kind(), n.name()).toLowerCase(
+                java.util.Locale.ROOT));
+        find.addValueChangeListener(e -> {
+            if (e.isFromClient() && e.getValue() != null) {
+                String id = DependencyGraph.nodeId(e.getValue());
+                showNode(id);
+                graph.reveal(id);
+            }
+        });
+        Div header = ViewHeader.of(titles, legend(), find, window);
 
         graph.setId("dependency-graph");
         graph.setWidthFull();
@@ -129,9 +145,13 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             graph.setData(DependencyGraph.build(map, l.topics()));
             graphArea.add(graph);
         }
+        find.setItems(map.nodes().stream().sorted(java.util.Comparator.comparing(DependencyMap.Node::name)
+                .thenComparing(DependencyMap.Node::kind)).toList());
+        find.setEnabled(!map.nodes().isEmpty());
         side.removeAll();
         side.add(new H3("Select a service or a topic"));
-        Paragraph p = new Paragraph("Click a box to list what it produces and consumes, or an arrow for its figures. "
+        Paragraph p = new Paragraph("Click a box, or find it by name above, to list what it produces and consumes; "
+                + "click an arrow for its figures. "
                 + "Edge labels show records per second and, for consumers, the p99 delay from record to processing "
                 + "and, when the consumer is behind, the lag now: records not consumed yet and the age of the oldest "
                 + "(RabbitMQ: the queue's depth).");
@@ -157,7 +177,8 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         side.removeAll();
         boolean service = id.startsWith("service:");
         String name = id.substring(id.indexOf(':') + 1);
-        Span eyebrow = new Span(service ? "Service" : "Topic");
+        Span eyebrow = new Span(DependencyGraph.kindLabel(service ? DependencyMap.NodeKind.SERVICE
+                : DependencyMap.NodeKind.TOPIC, name));
         eyebrow.addClassName("eyebrow");
         side.add(eyebrow, new H3(name));
         for (DependencyMap.Edge e : map.edges()) {

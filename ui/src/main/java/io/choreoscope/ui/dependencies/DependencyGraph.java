@@ -29,6 +29,19 @@ public final class DependencyGraph {
         return "topic:" + name;
     }
 
+    /** A node's ID on the map. */
+    static String nodeId(DependencyMap.Node n) {
+        return n.kind() == DependencyMap.NodeKind.SERVICE ? serviceId(n.name()) : topicId(n.name());
+    }
+
+    /** What a node is, in words: "Service", "Topic", or "RabbitMQ exchange" (its name is {@code rabbitmq:<exchange>}). */
+    static String kindLabel(DependencyMap.NodeKind kind, String name) {
+        if (kind == DependencyMap.NodeKind.SERVICE) {
+            return "Service";
+        }
+        return name.startsWith(io.choreoscope.model.Topics.RABBITMQ_PREFIX) ? "RabbitMQ exchange" : "Topic";
+    }
+
     static String edgeId(DependencyMap.Edge e) {
         return e.role() + ":" + e.service() + ":" + e.topic();
     }

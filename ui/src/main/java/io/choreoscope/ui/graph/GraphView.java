@@ -61,6 +61,11 @@ public class GraphView extends Component implements HasSize, HasStyle {
         return data;
     }
 
+    /** Brings a node or edge into view: pans the graph to it, and scrolls the page to the part that shows it. */
+    public void reveal(String id) {
+        getElement().callJsFunction("reveal", id);
+    }
+
     /** Highlights one node or edge by ID (null clears), e.g. when it was picked from a table. */
     public void select(String id) {
         getElement().setProperty("selected", id == null ? "" : id);

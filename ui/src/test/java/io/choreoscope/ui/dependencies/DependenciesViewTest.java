@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import com.github.mvysny.kaributesting.v10.GridKt;
 import com.vaadin.flow.component.ComponentUtil;
+import com.vaadin.flow.component.combobox.ComboBox;
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.html.Div;
 
@@ -43,5 +44,31 @@ class DependenciesViewTest extends KaribuTest {
         roundtrip();
         assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
                 .contains("produces to payments").contains("consumes orders");
+    }
+
+    @Test
+    void aServiceOrTopicIsFoundByNameAndShownAsIfClicked() {
+        navigate("dependencies");
+        @SuppressWarnings("unchecked")
+        ComboBox<io.choreoscope.model.flow.DependencyMap.Node> find = _get(ComboBox.class, c -> c.withId("dependency-find"));
+        var items = com.github.mvysny.kaributesting.v10.ComboBoxKt.getSuggestionItems(find);
+        assertThat(items).hasSize(api.dependencies(null).nodes().size());
+        var payment = items.stream().filter(n -> n.name().equals("payment-service")).findFirst().orElseThrow();
+        assertThat(find.getItemLabelGenerator().apply(payment)).isEqualTo("payment-service · service");
+
+        com.github.mvysny.kaributesting.v10.LocatorJ._setValue(find, payment);
+        roundtrip();
+
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
+                .contains("produces to payments").contains("consumes orders");
+        assertThat(_get(GraphView.class).getElement().getProperty("selected")).isEqualTo("service:payment-service");
+    }
+
+    @Test
+    void aRabbitMqExchangeIsCalledOne() {
+        assertThat(DependencyGraph.kindLabel(io.choreoscope.model.flow.DependencyMap.NodeKind.TOPIC, "rabbitmq:shipping"))
+                .isEqualTo("RabbitMQ exchange");
+        assertThat(DependencyGraph.kindLabel(io.choreoscope.model.flow.DependencyMap.NodeKind.TOPIC, "orders"))
+                .isEqualTo("Topic");
     }
 }
