@@ -72,6 +72,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         });
         find.setId("dependency-find");
         find.setPlaceholder("Find a service or topic");
+        find.setWidth("17em"); // the placeholder whole (cut to "Find a service or to" at 1280 px)
         find.setAriaLabel("Find a service or topic in the map");
         find.setClearButtonVisible(true);
         find.setItemLabelGenerator(n -> n.name() + " · " + DependencyGraph.kindLabel(n.kind(), n.name()).toLowerCase(
