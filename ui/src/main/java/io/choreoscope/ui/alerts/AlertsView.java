@@ -257,8 +257,8 @@ public class AlertsView extends Div implements BeforeEnterObserver {
         Long selectedId = selected().map(AlertRuleView::id).orElse(null);
         long firing = list.stream().filter(r -> !r.firing().isEmpty()).count();
         long pending = list.stream().filter(r -> !r.pending().isEmpty()).count();
-        subtitle.setText(list.size() + (list.size() == 1 ? " rule" : " rules") + " · " + firing + " firing · "
-                + pending + " pending");
+        subtitle.setText(Formats.count(list.size(), "rule", "rules") + " · " + Formats.count(firing) + " firing · "
+                + Formats.count(pending) + " pending");
         ruleNames.clear();
         list.forEach(r -> ruleNames.put(r.id(), r.name()));
         Long filter = ruleFilter.getValue();

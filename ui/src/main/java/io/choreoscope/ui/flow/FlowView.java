@@ -924,7 +924,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             List<FlowComparison.Item> diffs = comparison.differences();
             long offMap = diffs.stream().filter(i -> !onMap.contains(key(i))).count();
             hiddenNote.setText(offMap == 0 ? "Every difference is on the map"
-                    : offMap + (offMap == 1 ? " difference is" : " differences are")
+                    : Formats.count(offMap, "difference is", "differences are")
                     + " among rare steps or transitions the sliders hide; the table lists all");
             subtitle.setText("Before: " + Formats.count(comparison.before().instances()) + " instances started "
                     + CompareWindows.range(windows.from1(), windows.to1()) + " · after: "

@@ -90,10 +90,10 @@ public class SchemasPanel extends Div {
         table.setItems(rows);
         setVisible(!rows.isEmpty());
         long changed = s.steps().stream().filter(FlowSchemas.Step::changed).count();
-        summary.setText(s.steps().size() + (s.steps().size() == 1 ? " step" : " steps") + " decoded through a schema in "
+        summary.setText(Formats.count(s.steps().size(), "step", "steps") + " decoded through a schema in "
                 + Formats.dateTime(s.from()) + " – " + Formats.dateTime(s.to()) + "; "
-                + (changed == 0 ? "no step's schema changed." : changed + (changed == 1 ? " step's schema changed (marked "
-                + "on the map)." : " steps' schemas changed (marked on the map).")) + (s.truncated()
+                + (changed == 0 ? "no step's schema changed." : Formats.count(changed, "step's schema", "steps' schemas")
+                + " changed (marked on the map).") + (s.truncated()
                 ? " Only the first " + Formats.count(rows.size()) + " step and schema pairs are listed." : ""));
         onLoaded.accept(s);
     }

@@ -148,7 +148,7 @@ public class SearchView extends Div implements BeforeEnterObserver {
                     "No correlation ID starts with it and no header, key or payload contains it."));
             return;
         }
-        Span summary = new Span(hits.size() + (hits.size() == 1 ? " instance" : " instances")
+        Span summary = new Span(Formats.count(hits.size(), "instance", "instances")
                 + (hits.size() >= LIMIT ? " (the first " + LIMIT + ")" : "")
                 + (m == SearchMode.ID ? " with a matching correlation ID" : " with a matching value")
                 + (fellBack ? " — no correlation ID matched, so values were searched" : ""));
