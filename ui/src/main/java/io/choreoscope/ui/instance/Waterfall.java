@@ -157,7 +157,7 @@ public class Waterfall extends Div {
                 mark.addClassNames("wf-bar", colours.get(String.valueOf(i.service())));
                 mark.getStyle().set("left", pct(at, total)).set("width", pct(Math.max(0, i.durationMs()), total));
                 Span dur = new Span(Formats.duration(i.durationMs()));
-                dur.addClassName(at > total * 0.85 ? "wf-bar-label-left" : "wf-bar-label");
+                dur.addClassName(labelSide(at, Math.max(0, i.durationMs()), total));
                 mark.add(dur);
             }
             if (i.error()) {
@@ -222,4 +222,15 @@ public class Waterfall extends Div {
         return String.format(java.util.Locale.ROOT, "%.3f%%", 100.0 * part / total);
     }
 
+    /**
+     * Where a span's duration goes: after the bar, before it when the bar ends near the right edge (a span that ended
+     * last had its "11 ms" cut to "11 r" there: the side was chosen by where the bar starts), inside it when the bar
+     * fills the row from near its start.
+     */
+    static String labelSide(long startMs, long durationMs, long totalMs) {
+        if (startMs + durationMs <= totalMs * 0.85) {
+            return "wf-bar-label";
+        }
+        return startMs >= totalMs * 0.15 ? "wf-bar-label-left" : "wf-bar-label-inside";
+    }
 }
