@@ -64,7 +64,7 @@ public final class DependencyGraph {
                 if (l > LagLevels.WARN) {
                     classes.add("stuck");
                 }
-                String text = l > 0 ? "\nlag " + Formats.count(l)
+                String text = l > 0 && (summed == null || onTheMap(summed)) ? "\nlag " + Formats.count(l)
                         + (summed != null && summed.seconds() != null ? " · " + seconds(summed.seconds()) : "") : "";
                 nodes.add(new GraphData.Node(topicId(n.name()), n.name() + text, classes));
             }
@@ -82,7 +82,7 @@ public final class DependencyGraph {
             }
             List<String> classes = new ArrayList<>(List.of(produces ? "produces" : "consumes"));
             if (!produces && e.lag() != null) {
-                if (e.lag().records() > 0) {
+                if (onTheMap(e.lag())) {
                     label += " · " + lagText(e.lag()); // "lag 0" on every caught-up consumer is noise on the map
                 }
                 if (e.lag().records() > LagLevels.WARN) {
@@ -96,6 +96,15 @@ public final class DependencyGraph {
         // service -> topic -> service chains are long: top to bottom reads better; the layers leave room to move a
         // fan-out's labels apart along their edges (45 px put a topic's four consumer labels on top of each other)
         return new GraphData(nodes, edges, "TB", 70);
+    }
+
+    /**
+     * Whether a lag is worth a label on the map: records not consumed yet, the oldest a second old or more (or of an
+     * unknown age). A record or two younger than that is in flight, not behind: the demo's map read "lag 1 · 0 ms" on
+     * most topics. The details beside the map give every lag as it is.
+     */
+    static boolean onTheMap(DependencyMap.Lag lag) {
+        return lag.records() > 0 && (lag.seconds() == null || lag.seconds() >= 1.0);
     }
 
     /** "lag 340 · 12 s", "lag 0", or "lag 6 · age unknown" when the bus does not say how old the oldest record is. */

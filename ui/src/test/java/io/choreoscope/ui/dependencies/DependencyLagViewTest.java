@@ -61,6 +61,34 @@ class DependencyLagViewTest extends KaribuTest {
     }
 
     @Test
+    void aRecordInFlightIsNotLagOnTheMapButIsInTheDetails() {
+        // the demo's map read "lag 1 · 0 ms" on most topics: a record produced and not consumed yet that instant
+        DependencyMap inFlight = new DependencyMap(
+                List.of(new DependencyMap.Node(NodeKind.SERVICE, "payments"), new DependencyMap.Node(NodeKind.TOPIC, "payments"),
+                        new DependencyMap.Node(NodeKind.SERVICE, "orders")),
+                List.of(new DependencyMap.Edge(EdgeRole.PRODUCES, "payments", "payments", Set.of("PaymentCaptured"), 600,
+                                10, Double.NaN, Double.NaN, Set.of("observation")),
+                        new DependencyMap.Edge(EdgeRole.CONSUMES, "orders", "payments", Set.of("PaymentCaptured"), 600, 10,
+                                12, 40, Set.of("consumer-group"), Set.of(), new DependencyMap.Lag(1, 0.0))),
+                Map.of("payments", new DependencyMap.Lag(1, 0.0)));
+        api.setDependencies(inFlight);
+        navigate("dependencies");
+        GraphData g = _get(GraphView.class).getData();
+        assertThat(g.edge("CONSUMES:orders:payments").label()).isEqualTo("10/s · p99 40 ms");
+        assertThat(g.node("topic:payments").label()).isEqualTo("payments");
+        GraphView graph = _get(GraphView.class);
+        com.vaadin.flow.component.ComponentUtil.fireEvent(graph,
+                new GraphView.EdgeClickEvent(graph, true, "CONSUMES:orders:payments"));
+        roundtrip();
+        assertThat(text(_get(com.vaadin.flow.component.html.Div.class, d -> d.withId("dependency-details"))))
+                .contains("Lag now: lag 1 · 0 ms");
+        // a second or older is behind, and shown
+        assertThat(DependencyGraph.onTheMap(new DependencyMap.Lag(1, 1.0))).isTrue();
+        assertThat(DependencyGraph.onTheMap(new DependencyMap.Lag(3, null))).isTrue();
+        assertThat(DependencyGraph.onTheMap(new DependencyMap.Lag(0, 5.0))).isFalse();
+    }
+
+    @Test
     void rabbitMqEdgesNameTheirQueueAndItsDepth() {
         api.setDependencies(map());
         navigate("dependencies");
