@@ -218,16 +218,24 @@ class ChoreoGraph extends HTMLElement {
     return this._selected;
   }
 
+  /** The drawn node or edge with this ID, or null. */
+  _element(id) {
+    const el = this._cy ? this._cy.getElementById(id) : null;
+    return el && !el.empty() ? el : null;
+  }
+
+  /** Where a node's centre or an edge's midpoint is drawn, in the box's coordinates. */
+  static _at(el) {
+    return el.isNode() ? el.renderedPosition() : el.renderedMidpoint();
+  }
+
   /** Page coordinates of a node's or edge's centre, or null; used by the browser tests to click. */
   positionOf(id) {
-    if (!this._cy) {
+    const el = this._element(id);
+    if (!el) {
       return null;
     }
-    const el = this._cy.getElementById(id);
-    if (!el || el.empty()) {
-      return null;
-    }
-    const p = el.isNode() ? el.renderedPosition() : el.renderedMidpoint();
+    const p = ChoreoGraph._at(el);
     const r = this._container.getBoundingClientRect();
     return { x: r.left + p.x, y: r.top + p.y };
   }
@@ -818,20 +826,17 @@ class ChoreoGraph extends HTMLElement {
    * part that shows it is not on screen (the dependency map may be taller than the window). For "find in the map".
    */
   reveal(id) {
-    if (!this._cy) {
-      return false;
-    }
-    const el = this._cy.getElementById(id);
-    if (!el || el.empty()) {
+    const el = this._element(id);
+    if (!el) {
       return false;
     }
     const w = this._container.clientWidth;
     const h = this._container.clientHeight;
-    let p = el.isNode() ? el.renderedPosition() : el.renderedMidpoint();
+    let p = ChoreoGraph._at(el);
     if (p.x < 24 || p.x > w - 24 || p.y < 24 || p.y > h - 24) {
       this._userMoved = true;
       this._cy.panBy({ x: w / 2 - p.x, y: h / 2 - p.y });
-      p = el.isNode() ? el.renderedPosition() : el.renderedMidpoint();
+      p = ChoreoGraph._at(el);
     }
     const mark = document.createElement('div');
     mark.style.cssText = `position:absolute;left:${p.x - 1}px;top:${p.y - 60}px;width:2px;height:120px;pointer-events:none`;

@@ -495,14 +495,7 @@ class UiBrowserIT {
                         consumer, flow, Set.of(), 360, 0.1, 12, 80, Set.of("span")));
             }
         }
-        DependencyMap before = api.dependencies(null);
-        api.setDependencies(new DependencyMap(nodes, edges));
-        try {
-            page.navigate(url + "dependencies");
-            assertThat(page.locator("#dependency-graph[data-rendered=true]")).isVisible();
-            page.waitForTimeout(300); // the fit after the first frame
-            @SuppressWarnings("unchecked")
-            Map<String, Object> m = (Map<String, Object>) page.evaluate("() => document.querySelector('#dependency-graph').metrics()");
+        onTheDependencyPage(new DependencyMap(nodes, edges), m -> {
             shot("dependencies-three-flows");
             double graphShape = ((Number) m.get("width")).doubleValue() / ((Number) m.get("height")).doubleValue();
             double boxShape = ((Number) m.get("boxWidth")).doubleValue() / ((Number) m.get("boxHeight")).doubleValue();
@@ -514,9 +507,7 @@ class UiBrowserIT {
             assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).as("%s", m).isGreaterThanOrEqualTo(11);
             // each topic's four consumer labels sat on top of each other at their edges' midpoints
             assertThat(((Number) m.get("overlappingEdgeLabels")).intValue()).as("%s", m).isZero();
-        } finally {
-            api.setDependencies(before);
-        }
+        });
     }
 
     @Test
@@ -539,13 +530,7 @@ class UiBrowserIT {
                         Set.of(), 360, 0.1, 12, 80, Set.of("span")));
             }
         }
-        DependencyMap before = api.dependencies(null);
-        api.setDependencies(new DependencyMap(nodes, edges));
-        try {
-            page.navigate(url + "dependencies");
-            assertThat(page.locator("#dependency-graph[data-rendered=true]")).isVisible();
-            page.waitForTimeout(300); // the fit after the first frame
-            Map<String, Object> m = graphMetrics();
+        onTheDependencyPage(new DependencyMap(nodes, edges), m -> {
             shot("dependencies-deep");
             double zoom = ((Number) m.get("zoom")).doubleValue();
             assertThat(((Number) m.get("minNodeLabelPx")).doubleValue()).as("node labels: %s", m).isGreaterThanOrEqualTo(11);
@@ -584,9 +569,7 @@ class UiBrowserIT {
             double y = ((Number) found.get("y")).doubleValue();
             assertThat(y).as("the found step's place on the page, in a 960 px window").isBetween(0.0, 960.0);
             shot("dependencies-deep-found");
-        } finally {
-            api.setDependencies(before);
-        }
+        });
     }
 
     @Test
@@ -626,6 +609,20 @@ class UiBrowserIT {
                     .isLessThan(2 * box);
         } finally {
             page.setViewportSize(1440, 960);
+            api.setDependencies(before);
+        }
+    }
+
+    /** Shows {@code map} on the dependency page, checks it once drawn (given its metrics), and puts the sample back. */
+    private void onTheDependencyPage(DependencyMap map, java.util.function.Consumer<Map<String, Object>> checks) {
+        DependencyMap before = api.dependencies(null);
+        api.setDependencies(map);
+        try {
+            page.navigate(url + "dependencies");
+            assertThat(page.locator("#dependency-graph[data-rendered=true]")).isVisible();
+            page.waitForTimeout(300); // the fit after the first frame
+            checks.accept(graphMetrics());
+        } finally {
             api.setDependencies(before);
         }
     }
