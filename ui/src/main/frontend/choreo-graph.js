@@ -17,8 +17,10 @@ cytoscape.use(dagre);
 const MIN_LABEL_PX = 11;
 const NODE_FONT = 12;
 const EDGE_FONT = 12;
-/** Edge label size of dagre graphs (dependency map, instance graph); their node labels are 12 px. */
+/** Edge label size of dagre graphs (the dependency map); their node labels are NODE_FONT. */
 const DAGRE_EDGE_FONT = 11;
+/** The margin "fit" leaves on each side of the graph, px. */
+const FIT_MARGIN = 24;
 const elk = new ELK();
 const FONT_FAMILY = 'Inter, Roboto, "Segoe UI", Helvetica, Arial, sans-serif';
 let measure = null;
@@ -89,8 +91,7 @@ class ChoreoGraph extends HTMLElement {
 
   /** The smallest zoom that keeps every label at MIN_LABEL_PX or larger. */
   _floor() {
-    return this._layout === 'elk' ? MIN_LABEL_PX / Math.min(NODE_FONT, EDGE_FONT)
-      : MIN_LABEL_PX / Math.min(12, DAGRE_EDGE_FONT);
+    return MIN_LABEL_PX / Math.min(NODE_FONT, this._layout === 'elk' ? EDGE_FONT : DAGRE_EDGE_FONT);
   }
 
   set layout(name) {
@@ -250,7 +251,7 @@ class ChoreoGraph extends HTMLElement {
     if (!this._cy) {
       return;
     }
-    this._cy.fit(undefined, 24);
+    this._cy.fit(undefined, FIT_MARGIN);
     // small graphs would be blown up: cap the zoom and centre instead
     if (this._cy.zoom() > 1.25) {
       this._cy.zoom(1.25);
@@ -268,8 +269,8 @@ class ChoreoGraph extends HTMLElement {
       // centred along a side that fits, from its start along one that does not; an instance's path that does not fit
       // shows its end (where it is now, what it waits for: the reason one opens it)
       const x = bb.w * floor < w ? (w - bb.w * floor) / 2 - bb.x1 * floor
-        : focus.nonempty() ? w - 24 - bb.x2 * floor : 24 - bb.x1 * floor;
-      const y = bb.h * floor < h ? (h - bb.h * floor) / 2 - bb.y1 * floor : 24 - bb.y1 * floor;
+        : focus.nonempty() ? w - FIT_MARGIN - bb.x2 * floor : FIT_MARGIN - bb.x1 * floor;
+      const y = bb.h * floor < h ? (h - bb.h * floor) / 2 - bb.y1 * floor : FIT_MARGIN - bb.y1 * floor;
       this._cy.pan({ x, y });
     }
   }
@@ -306,7 +307,7 @@ class ChoreoGraph extends HTMLElement {
         'shape': 'round-rectangle', 'width': 'data(w)', 'height': 'data(h)',
         'background-color': k.nodeBg, 'border-width': 1.5, 'border-color': k.border,
         'label': 'data(label)', 'text-wrap': 'wrap', 'text-valign': 'center', 'text-halign': 'center',
-        'font-family': FONT_FAMILY, 'font-size': 12,
+        'font-family': FONT_FAMILY, 'font-size': NODE_FONT,
         'color': k.text, 'line-height': 1.3,
       } },
       { selector: 'node.start', style: { 'border-color': k.running, 'border-width': 2.5 } },
@@ -553,7 +554,7 @@ class ChoreoGraph extends HTMLElement {
       return { at, width, height: y + rowHeight };
     };
     const widestPart = Math.max(...items.map((i) => i.bb.w));
-    const pad = 48; // "fit" leaves 24 px on each side
+    const pad = 2 * FIT_MARGIN;
     let best = null;
     const packings = [];
     let rowWidth = 0;
@@ -599,7 +600,7 @@ class ChoreoGraph extends HTMLElement {
     }
     const base = this._baseBoxHeight();
     const boxW = this._container.clientWidth || 4;
-    const pad = 48;
+    const pad = 2 * FIT_MARGIN;
     const floor = this._floor();
     const fitZoom = Math.min((boxW - pad) / bb.w, (base - pad) / bb.h);
     // drawn at the floor: the least height that keeps the labels readable
@@ -833,7 +834,7 @@ class ChoreoGraph extends HTMLElement {
     const w = this._container.clientWidth;
     const h = this._container.clientHeight;
     let p = ChoreoGraph._at(el);
-    if (p.x < 24 || p.x > w - 24 || p.y < 24 || p.y > h - 24) {
+    if (p.x < FIT_MARGIN || p.x > w - FIT_MARGIN || p.y < FIT_MARGIN || p.y > h - FIT_MARGIN) {
       this._userMoved = true;
       this._cy.panBy({ x: w / 2 - p.x, y: h / 2 - p.y });
       p = ChoreoGraph._at(el);

@@ -93,19 +93,10 @@ public final class InstanceGraphData {
                         false, whole != null && whole.learnedEnds().contains(v.getKey())));
             }
         }
-        if (model != null) {
-            // an expected next step the filter hid is drawn too: it is what the instance waits for
-            for (String e : expected) {
-                if (known.add(e)) {
-                    nodes.add(node(e, 0, true, false, false, false));
-                }
-            }
-        }
-        if (model == null) {
-            for (String e : expected) {
-                if (known.add(e)) {
-                    nodes.add(node(e, 0, true, false, false, false));
-                }
+        // an expected next step the filter hid (or without a model) is drawn too: it is what the instance waits for
+        for (String e : expected) {
+            if (known.add(e)) {
+                nodes.add(node(e, 0, true, false, false, false));
             }
         }
 
