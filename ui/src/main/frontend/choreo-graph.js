@@ -70,6 +70,21 @@ class ChoreoGraph extends HTMLElement {
     this._renderSeq = 0;
     this._growTo = 0;
     this._baseHeight = null;
+    this._focusNeighbours = false;
+  }
+
+  /**
+   * When true (the dependency map), selecting a node fades everything but what it talks to: its arrows, their ends,
+   * and through a topic the services on the topic's other side; selecting an arrow keeps it and its two ends. A tap
+   * on the background clears it.
+   */
+  set focusNeighbours(on) {
+    this._focusNeighbours = !!on;
+    this._applySelection();
+  }
+
+  get focusNeighbours() {
+    return this._focusNeighbours;
   }
 
   /**
@@ -143,6 +158,7 @@ class ChoreoGraph extends HTMLElement {
     }).map((n) => n.id());
     return {
       zoom: z,
+      faded: this._cy.elements('.faded').map((e) => e.id()),
       visitedOutOfView,
       overlappingEdgeLabels,
       parts: this._cy.elements().components().length,
@@ -346,6 +362,7 @@ class ChoreoGraph extends HTMLElement {
       { selector: 'edge.unexpected', style: { 'line-color': k.failed, 'target-arrow-color': k.failed,
         'line-style': 'dashed' } },
       { selector: 'edge.dim', style: { 'opacity': 0.35 } },
+      { selector: '.faded', style: { 'opacity': 0.18 } },
       { selector: 'node.elk', style: { 'font-size': NODE_FONT } },
       { selector: 'edge.elk', style: { 'font-size': EDGE_FONT, 'text-background-padding': 3 } },
       { selector: 'edge.back', style: { 'curve-style': 'unbundled-bezier', 'control-point-distances': 'data(arc)',
@@ -497,6 +514,12 @@ class ChoreoGraph extends HTMLElement {
     this._cy.autoungrabify(true);
     this._cy.on('tap', 'node', (e) => this._fire('graph-node-click', e.target.id()));
     this._cy.on('tap', 'edge', (e) => this._fire('graph-edge-click', e.target.id()));
+    this._cy.on('tap', (e) => {
+      if (e.target === this._cy && this._focusNeighbours && this._selected) {
+        this._selected = '';
+        this._applySelection();
+      }
+    });
     // hover tips (data.tip, plain text: set as textContent, never parsed as HTML)
     this._cy.on('mouseover', 'node, edge', (e) => this._showTip(e.target));
     this._cy.on('mouseout', 'node, edge', () => this._hideTip());
@@ -814,11 +837,16 @@ class ChoreoGraph extends HTMLElement {
       return;
     }
     this._cy.elements().unselect();
-    if (this._selected) {
-      const el = this._cy.getElementById(this._selected);
-      if (el && !el.empty()) {
-        el.select();
-      }
+    this._cy.elements().removeClass('faded');
+    const el = this._selected ? this._element(this._selected) : null;
+    if (!el) {
+      return;
+    }
+    el.select();
+    if (this._focusNeighbours) {
+      let keep = el.isNode() ? el.closedNeighborhood() : el.union(el.connectedNodes());
+      keep.nodes('.topic').forEach((t) => { keep = keep.union(t.closedNeighborhood()); });
+      this._cy.elements().difference(keep).addClass('faded');
     }
   }
 
@@ -849,6 +877,9 @@ class ChoreoGraph extends HTMLElement {
 
   _fire(name, id) {
     this._selected = id;
+    if (this._focusNeighbours) {
+      this._applySelection();
+    }
     this.dispatchEvent(new CustomEvent(name, { detail: { id }, bubbles: true, composed: true }));
   }
 }

@@ -552,7 +552,15 @@ class UiBrowserIT {
             Locator details = page.locator("#dependency-details");
             assertThat(details).containsText("content-sink");
             assertThat(details.locator("h3").first()).isInViewport();
+            // what it talks to stays, through its topic the service on the other side too; the rest fades
+            @SuppressWarnings("unchecked")
+            List<String> faded = (List<String>) graphMetrics().get("faded");
+            assertThat(faded).contains("service:orders-api", "service:users-sink", "topic:content-step-3")
+                    .doesNotContain(last, "topic:content-step-4", "service:content-notifier");
             shot("dependencies-deep-selected");
+            // a tap on the background brings the map back
+            page.mouse().click(page.locator("#dependency-graph").boundingBox().x + 12, ((Number) at.get("y")).doubleValue());
+            page.waitForFunction("() => document.querySelector('#dependency-graph').metrics().faded.length === 0");
 
             // found by name with the keyboard from the top of the page: selected, described, and scrolled to
             page.evaluate("() => document.querySelector('#dependency-find').scrollIntoView({block: 'center'})");

@@ -90,6 +90,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         graph.setWidthFull();
         graph.setHeight("680px");
         graph.growTo(2400); // taller rather than unreadable; the details beside it stay in view (styles.css)
+        graph.focusNeighboursOnSelect();
         graph.addNodeClickListener(e -> showNode(e.getId()));
         graph.addEdgeClickListener(e -> showEdge(e.getId()));
         graphArea.addClassNames("graph-card", "card", "dependency-graph-card");
@@ -151,8 +152,8 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         find.setEnabled(!map.nodes().isEmpty());
         side.removeAll();
         side.add(new H3("Select a service or a topic"));
-        Paragraph p = new Paragraph("Click a box, or find it by name above, to list what it produces and consumes; "
-                + "click an arrow for its figures. "
+        Paragraph p = new Paragraph("Click a box, or find it by name above, to list what it produces and consumes "
+                + "and fade the rest of the map (click the background to bring it back); click an arrow for its figures. "
                 + "Edge labels show records per second and, for consumers, the p99 delay from record to processing "
                 + "and, when the consumer is behind, the lag now: records not consumed yet and the age of the oldest "
                 + "(RabbitMQ: the queue's depth).");

@@ -61,6 +61,14 @@ public class GraphView extends Component implements HasSize, HasStyle {
         return data;
     }
 
+    /**
+     * Selecting a node fades all but what it talks to (its arrows, their ends, and through a topic the services on its
+     * other side); for the dependency map, where a service's few neighbours are lost among dozens of arrows.
+     */
+    public void focusNeighboursOnSelect() {
+        getElement().setProperty("focusNeighbours", true);
+    }
+
     /** Brings a node or edge into view: pans the graph to it, and scrolls the page to the part that shows it. */
     public void reveal(String id) {
         getElement().callJsFunction("reveal", id);
