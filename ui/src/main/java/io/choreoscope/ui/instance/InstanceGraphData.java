@@ -113,7 +113,7 @@ public final class InstanceGraphData {
                     label = steps(taken.get(id));
                 } else if (t.from().equals(last) && expected.contains(t.to())) {
                     classes.add("expected");
-                    label = "next? " + Formats.percent(expectedSteps.get(t.to()).probability());
+                    label = nextLabel(expectedSteps.get(t.to()));
                 } else {
                     classes.add("dim");
                 }
@@ -140,9 +140,8 @@ public final class InstanceGraphData {
             for (String e : expected) {
                 String id = edgeId(last, e);
                 if (drawn.add(id)) {
-                    ExpectedStep s = expectedSteps.get(e);
-                    edges.add(new GraphData.Edge(id, last, e, model == null || s == null ? "next?"
-                            : "next? " + Formats.percent(s.probability()), 1.5, List.of("expected")));
+                    edges.add(new GraphData.Edge(id, last, e, model == null ? "next?" : nextLabel(expectedSteps.get(e)),
+                            1.5, List.of("expected")));
                 }
             }
         }
@@ -175,6 +174,11 @@ public final class InstanceGraphData {
         }
         String label = type + (visits > 1 ? "\n×" + visits : "") + (visits == 0 && expected ? "\n(expected next)" : "");
         return new GraphData.Node(type, label, classes);
+    }
+
+    /** An expected next step's arrow: "next? 85.0%". */
+    private static String nextLabel(ExpectedStep s) {
+        return "next? " + Formats.percent(s.probability());
     }
 
     private static String steps(List<Integer> numbers) {
