@@ -545,9 +545,7 @@ class UiBrowserIT {
             // the details of a step at the bottom of the map are in view beside it, not back at the top of the page
             String last = "service:content-sink";
             page.evaluate("() => document.querySelector('#dependency-graph').scrollIntoView({block: 'end'})");
-            @SuppressWarnings("unchecked")
-            Map<String, Object> at = (Map<String, Object>) page.evaluate(
-                    "id => document.querySelector('#dependency-graph').positionOf(id)", last);
+            Map<String, Object> at = settledPositionOf("#dependency-graph", last);
             page.mouse().click(((Number) at.get("x")).doubleValue(), ((Number) at.get("y")).doubleValue());
             Locator details = page.locator("#dependency-details");
             assertThat(details).containsText("content-sink");
@@ -570,10 +568,7 @@ class UiBrowserIT {
             page.locator("#dependency-find input").press("Enter");
             assertThat(details.locator("h3").first()).hasText("orders-notifier");
             page.waitForFunction("() => document.querySelector('#dependency-graph').selected === 'service:orders-notifier'");
-            page.waitForTimeout(300);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> found = (Map<String, Object>) page.evaluate(
-                    "id => document.querySelector('#dependency-graph').positionOf(id)", "service:orders-notifier");
+            Map<String, Object> found = settledPositionOf("#dependency-graph", "service:orders-notifier");
             double y = ((Number) found.get("y")).doubleValue();
             assertThat(y).as("the found step's place on the page, in a 960 px window").isBetween(0.0, 960.0);
             shot("dependencies-deep-found");
@@ -619,6 +614,19 @@ class UiBrowserIT {
             page.setViewportSize(1440, 960);
             api.setDependencies(before);
         }
+    }
+
+    /**
+     * Page coordinates of a graph element once they stop moving (read every 50 ms until two agree): a click right
+     * after a scroll or a resize of the map once landed on another element's arrow.
+     */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> settledPositionOf(String graph, String id) {
+        return (Map<String, Object>) page.evaluate("async ([g, id]) => { const el = document.querySelector(g);"
+                + " let a = el.positionOf(id); for (let i = 0; i < 60; i++) {"
+                + " await new Promise((r) => setTimeout(r, 50)); const b = el.positionOf(id);"
+                + " if (a && b && Math.abs(a.x - b.x) < 0.5 && Math.abs(a.y - b.y) < 0.5) { return b; } a = b; }"
+                + " return a; }", List.of(graph, id));
     }
 
     /** Shows {@code map} on the dependency page, checks it once drawn (given its metrics), and puts the sample back. */
