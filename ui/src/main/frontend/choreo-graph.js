@@ -204,6 +204,19 @@ class ChoreoGraph extends HTMLElement {
     });
     this._container.addEventListener('wheel', () => { this._userMoved = true; }, { passive: true });
     this._container.addEventListener('pointerdown', () => { this._userMoved = true; });
+    // Cytoscape keeps where its box is on the page and forgets it only when the window resizes or scrolls; the app's
+    // page scrolls inside its layout, not the window, so after scrolling down a tall dependency map a click hit the
+    // element that had been under the pointer before (a test clicking the bottom service opened an arrow three layers
+    // up). It is measured again before every pointer event reaches cytoscape (capture phase, the same box).
+    const remeasure = () => {
+      const r = this._cy && this._cy.renderer();
+      if (r && typeof r.invalidateContainerClientCoordsCache === 'function') {
+        r.invalidateContainerClientCoordsCache();
+      }
+    };
+    for (const type of ['pointerdown', 'pointermove', 'mousedown', 'wheel', 'touchstart']) {
+      this._container.addEventListener(type, remeasure, { capture: true, passive: true });
+    }
     this._resizeObserver.observe(this);
     this._render();
   }

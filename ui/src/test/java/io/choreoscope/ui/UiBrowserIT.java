@@ -544,6 +544,10 @@ class UiBrowserIT {
 
             // the details of a step at the bottom of the map are in view beside it, not back at the top of the page
             String last = "service:content-sink";
+            // the pointer over the map first, as a reader's is before scrolling down (the map measured where it was)
+            com.microsoft.playwright.options.BoundingBox box = page.locator("#dependency-graph").boundingBox();
+            page.mouse().move(box.x + 12, box.y + 200);
+            page.mouse().move(box.x + 14, box.y + 220);
             page.evaluate("() => document.querySelector('#dependency-graph').scrollIntoView({block: 'end'})");
             Map<String, Object> at = settledPositionOf("#dependency-graph", last);
             page.mouse().click(((Number) at.get("x")).doubleValue(), ((Number) at.get("y")).doubleValue());
