@@ -1008,7 +1008,7 @@ public final class InferenceEngine {
             out.add(types.name(in.type(i)));
             times[i] = in.ts(i);
         }
-        return StepSequence.of(out, times);
+        return StepSequence.of(out, times, in.causeSteps());
     }
 
     /** Flow models of every flow seen, sorted by name. Linear in the events held. */

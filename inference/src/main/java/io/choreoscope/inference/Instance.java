@@ -114,6 +114,54 @@ final class Instance {
         return false;
     }
 
+    /**
+     * Per kept event, the index of the event that caused it, or -1: as {@link InstanceGraphBuilder} draws a graph
+     * without spans. First every event whose causation ID names another kept event's ID (in time order; a link that
+     * would close a cycle is left out), then every event still without a cause follows the one before it, unless that
+     * closes a cycle (a cause stamped after its effect). Quadratic in the events at worst, which the cap bounds.
+     */
+    int[] causeSteps() {
+        int[] parent = new int[size];
+        java.util.Arrays.fill(parent, -1);
+        if (causes != null) {
+            for (int b = 0; b < size; b++) {
+                int c = causes[b];
+                if (c == 0) {
+                    continue;
+                }
+                for (int a = 0; a < size; a++) {
+                    long h = idHash(a);
+                    if (a != b && h != 0 && cause32(h) == c) {
+                        if (!reaches(parent, a, b)) {
+                            parent[b] = a;
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        boolean[] linked = new boolean[size];
+        for (int b = 0; b < size; b++) {
+            linked[b] = parent[b] >= 0;
+        }
+        for (int b = 1; b < size; b++) {
+            if (!linked[b] && !reaches(parent, b - 1, b)) {
+                parent[b] = b - 1;
+            }
+        }
+        return parent;
+    }
+
+    /** Whether {@code b} is {@code a} or one of its causes along {@code parent}. */
+    private static boolean reaches(int[] parent, int a, int b) {
+        for (int x = a, steps = 0; x >= 0 && steps <= parent.length; x = parent[x], steps++) {
+            if (x == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static long meta(int type, int service, int topic, int partition) {
         return ((long) type << 48) | ((long) service << 32) | ((long) topic << 16) | (partition & 0xFFFFL);
     }

@@ -24,6 +24,18 @@ public interface FlowWindowReader {
      */
     FlowModel model(String flow, Instant from, Instant to);
 
+    /**
+     * The causal model of the window: as {@link #model}, but each step is counted after the step that caused it (its
+     * causation ID names that step's event ID; else the step before it, as {@link InstanceRecord#steps()} keeps them),
+     * not after the step before it in time. So one event consumed by several services in parallel has one arrow to
+     * each reaction, whatever order they happened in, where the directly-follows model draws an arrow between every
+     * two reactions that followed each other. Transitions: count of (cause, effect) pairs, latency from cause to
+     * effect, {@code instances} those with the pair, and {@code probability} the share of the instances with the
+     * cause in which it caused the effect. Nodes and starts as in {@link #model}; ends are the leaves (steps that
+     * caused nothing), each type once per instance, so their counts can add up to more than the instances.
+     */
+    FlowModel causalModel(String flow, Instant from, Instant to);
+
     /** The variants of the window, most frequent first (ties by ID); at most {@code limit}. */
     List<Variant> variants(String flow, Instant from, Instant to, int limit);
 

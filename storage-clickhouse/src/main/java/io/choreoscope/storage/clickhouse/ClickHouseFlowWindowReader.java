@@ -77,7 +77,7 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
                 + " SELECT l.cid AS cid, any(l.state) AS state,"
                 + " arraySort(x -> (x.7, x.1, x.2, x.3, x.4), arrayDistinct(groupArrayArray(g.evs))) AS byId FROM ("
                 + "  SELECT correlation_id AS id,"
-                + "  groupArray((ts, partition, offset, topic, event_type, source_service, event_id)) AS evs"
+                + "  groupArray((ts, partition, offset, topic, event_type, source_service, event_id, causation_id)) AS evs"
                 + "  FROM " + db + ".events WHERE correlation_id IN (SELECT arrayJoin(linked_ids)"
                 + " FROM " + rows + ") GROUP BY correlation_id) AS g"
                 + " INNER JOIN (SELECT correlation_id AS cid, state, arrayJoin(linked_ids) AS lid"
@@ -91,16 +91,40 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
      * {@code events} ({@link #traces}). Parameters: (from, to, flow, from) {@link #STEPS_WINDOWS} times.
      */
     private String steps() {
+        return steps(false);
+    }
+
+    /**
+     * {@link #steps()}, and with {@code causes} two more columns: {@code cz}, each step's cause as its 1-based
+     * position (0: none), and {@code dc}, ms from each step's cause to it (0 for a step without one). From the row's
+     * {@code step_causes} (V016; a row written before it: each step caused by the one before); from {@code events},
+     * by causation ID as the engine finds them (a step whose causation ID names another kept event of the instance, else
+     * the step before it; of two events naming each other only the earlier one's link is kept, as the engine keeps
+     * it: a loop of three or more such events is not broken on this path).
+     */
+    private String steps(boolean causes) {
+        String order = "arrayMap(i -> toUInt16(i - 1), arrayEnumerate(event_types))";
+        String stored = !causes ? "" : ", if(length(step_causes) = length(event_types), step_causes, " + order + ") AS cz,"
+                + " CAST(arrayMap((c, o) -> if(c = 0, 0, toInt64(o) - toInt64(step_offsets[c])), cz, step_offsets)"
+                + " AS Array(Int64)) AS dc";
+        String fromEventsCauses = !causes ? "" : ", arrayMap((c, i) -> toUInt16(if(c != 0, c,"
+                + " if(i > 1 AND c1[i - 1] != i, i - 1, 0))), c1, arrayEnumerate(c1)) AS cz,"
+                + " arrayMap((c, t) -> if(c = 0, 0, t - ms[c]), cz, ms) AS dc";
         String fromEvents = "SELECT cid, state, CAST(arrayMap(x -> x.5, evs) AS Array(LowCardinality(String))) AS types,"
                 + " arrayPopFront(arrayDifference(arrayMap(x -> toUnixTimestamp64Milli(x.1), evs))) AS d,"
                 + " toUnixTimestamp64Milli(evs[-1].1) - toUnixTimestamp64Milli(evs[1].1) AS dur,"
-                + " toUnixTimestamp64Milli(evs[-1].1) AS last FROM (";
+                + " toUnixTimestamp64Milli(evs[-1].1) AS last" + fromEventsCauses + " FROM (";
+        String inner = !causes ? traces(" AND NOT (" + STEPS_STORED + ")") : "SELECT *,"
+                + " arrayMap(x -> toUnixTimestamp64Milli(x.1), evs) AS ms,"
+                + " arrayMap((x, i) -> if(x.8 = '', 0, indexOf(arrayMap(y -> y.7, evs), x.8)), evs, arrayEnumerate(evs)) AS c0,"
+                + " arrayMap((c, i) -> if(c = i OR (c != 0 AND c < i AND c0[c] = i), 0, c), c0, arrayEnumerate(c0)) AS c1"
+                + " FROM (" + traces(" AND NOT (" + STEPS_STORED + ")") + ")";
         return "SELECT correlation_id AS cid, state, event_types AS types,"
                 + " CAST(arrayPopFront(arrayDifference(step_offsets)) AS Array(Int64)) AS d,"
                 + " toInt64(step_offsets[-1]) - toInt64(step_offsets[1]) AS dur,"
-                + " toUnixTimestamp64Milli(started_at) + toInt64(step_offsets[-1]) AS last"
+                + " toUnixTimestamp64Milli(started_at) + toInt64(step_offsets[-1]) AS last" + stored
                 + " FROM " + window + " AND " + STEPS_STORED
-                + " UNION ALL " + fromEvents + traces(" AND NOT (" + STEPS_STORED + ")") + ")";
+                + " UNION ALL " + fromEvents + inner + ")";
     }
 
     /** How many times {@link #steps} binds the window. */
@@ -139,6 +163,37 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
                 + " [(toUInt8(2), types[1], types[1], true, emptyArrayInt64()),"
                 + " (toUInt8(3), types[-1], types[-1], true, emptyArrayInt64())]) AS it"
                 + " GROUP BY kind, a, b ORDER BY kind, a, b";
+        return read(q, flow, from, to, false);
+    }
+
+    @Override
+    public FlowModel causalModel(String flow, Instant from, Instant to) {
+        // As model(), with each step's cause in place of the step before it: variants are grouped by steps and causes,
+        // kind 0 is a (cause, effect) pair with the latency from cause to effect, for every step that has a cause;
+        // kind 3 the leaves (steps that caused nothing), each type once per instance.
+        String q = "SELECT it.1 AS kind, it.2 AS a, it.3 AS b, sum(n) AS c, sum(if(it.4, n, 0)) AS inst,"
+                + " toJSONString(quantilesExactArray(0.5, 0.95, 0.99)(it.5)) AS q FROM ("
+                + " SELECT CAST(types AS Array(String)) AS types, cz, n, lats,"
+                + " arrayEnumerateUniq(arrayMap(c -> types[c], cz), types) AS u FROM ("
+                + "  SELECT types, cz, count() AS n, groupArrayForEach(dc) AS lats FROM (" + steps(true) + ")"
+                + "  GROUP BY types, cz))"
+                + " ARRAY JOIN arrayConcat("
+                + "arrayMap(i -> (toUInt8(0), types[cz[i]], types[i], u[i] = 1, lats[i]),"
+                + " arrayFilter(i -> cz[i] > 0, arrayEnumerate(types))),"
+                + " arrayMap((t, v) -> (toUInt8(1), t, t, v = 1, emptyArrayInt64()), types, arrayEnumerateUniq(types)),"
+                + " [(toUInt8(2), types[1], types[1], true, emptyArrayInt64())],"
+                + " arrayMap(t -> (toUInt8(3), t, t, true, emptyArrayInt64()),"
+                + " arrayDistinct(arrayFilter((t, i) -> NOT has(cz, toUInt16(i)), types, arrayEnumerate(types))))) AS it"
+                + " GROUP BY kind, a, b ORDER BY kind, a, b";
+        return read(q, flow, from, to, true);
+    }
+
+    /**
+     * The model from {@link #model}'s or {@link #causalModel}'s rows. A transition's probability: of a directly-follows
+     * model, its count over every transition out of its source (the DFG share); of a causal one, the share of the
+     * instances with its source in which the source caused it (a fan-out's arrows are each near 100%).
+     */
+    private FlowModel read(String q, String flow, Instant from, Instant to, boolean causal) {
         List<FlowModel.Node> nodes = new ArrayList<>();
         List<Object[]> pairs = new ArrayList<>();
         Map<String, Long> starts = new TreeMap<>();
@@ -157,15 +212,20 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
             return null;
         }, windowParams(STEPS_WINDOWS, flow, from, to));
         Map<String, Long> out = new HashMap<>();
-        for (Object[] p : pairs) {
-            out.merge((String) p[0], (Long) p[2], Long::sum);
+        if (causal) {
+            nodes.forEach(nd -> out.put(nd.eventType(), nd.instances()));
+        } else {
+            for (Object[] p : pairs) {
+                out.merge((String) p[0], (Long) p[2], Long::sum);
+            }
         }
         List<FlowModel.Transition> transitions = new ArrayList<>();
         for (Object[] p : pairs) {
             double[] lat = (double[]) p[4];
             long count = (Long) p[2];
+            long share = causal ? (Long) p[3] : count;
             transitions.add(new FlowModel.Transition((String) p[0], (String) p[1], count,
-                    (double) count / out.get((String) p[0]), lat[0], lat[1], lat[2], (Long) p[3]));
+                    (double) share / out.get((String) p[0]), lat[0], lat[1], lat[2], (Long) p[3]));
         }
         long instances = starts.values().stream().mapToLong(Long::longValue).sum();
         return new FlowModel(flow, instances, nodes, transitions, starts, ends, List.of(), Map.of(), 0, from, to, null);

@@ -23,9 +23,9 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
     static final List<String> COLUMNS = List.of("correlation_id", "linked_ids", "flow", "state", "reason",
             "started_at", "last_event_at", "event_count", "dropped_events", "last_event_type", "last_service",
             "expected_next", "deviations", "event_types", "partition", "state_since", "updated_at", "version",
-            "step_offsets");
-    /** The columns before migration V011 (no step times): for measuring what the step times cost a write. */
-    static final List<String> COLUMNS_BEFORE_V011 = COLUMNS.subList(0, COLUMNS.size() - 1);
+            "step_offsets", "step_causes");
+    /** The columns before migration V011 (no step times nor causes): for measuring what the step times cost a write. */
+    static final List<String> COLUMNS_BEFORE_V011 = COLUMNS.subList(0, COLUMNS.size() - 2);
     /** Largest step offset a row can hold (UInt32 ms, about 49.7 days). */
     static final long MAX_OFFSET_MS = 0xFFFF_FFFFL;
     private static final AtomicLong LAST_VERSION = new AtomicLong();
@@ -69,8 +69,8 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
     }
 
     /**
-     * One row in the order of {@link #COLUMNS}; without {@code step_offsets} (the row as before V011) unless
-     * {@code steps}.
+     * One row in the order of {@link #COLUMNS}; without {@code step_offsets} and {@code step_causes} (the row as before
+     * V011) unless {@code steps}.
      */
     static void write(RowBinaryOutput w, InstanceRecord r, boolean steps) throws java.io.IOException {
         InstanceSnapshot s = r.snapshot();
@@ -104,6 +104,16 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
         w.uint64(nextVersion());
         if (steps) {
             writeOffsets(w, r.steps(), s.startedAt().toEpochMilli());
+            writeCauses(w, r.steps());
+        }
+    }
+
+    /** Each step's cause as its 1-based position, 0 for none (V016). */
+    private static void writeCauses(RowBinaryOutput w, StepSequence steps) throws java.io.IOException {
+        int n = steps.size();
+        w.varUInt(n);
+        for (int i = 0; i < n; i++) {
+            w.uint16(steps.cause(i) + 1);
         }
     }
 

@@ -116,6 +116,13 @@ final class RowBinaryOutput {
         int32((int) v);
     }
 
+    /** Low 16 bits of {@code v}, little-endian (UInt16). */
+    void uint16(int v) throws IOException {
+        ensure(2);
+        buf[pos++] = (byte) v;
+        buf[pos++] = (byte) (v >>> 8);
+    }
+
     void int32(int v) throws IOException {
         ensure(4);
         buf[pos++] = (byte) v;

@@ -86,6 +86,12 @@ final class FlowWindowReaderBeforeV011 implements FlowWindowReader {
         return p;
     }
 
+    /** Not in the old reader: causes were stored from V016 on. */
+    @Override
+    public FlowModel causalModel(String flow, Instant from, Instant to) {
+        throw new UnsupportedOperationException("the reader before V011 has no causal model");
+    }
+
     @Override
     public FlowModel model(String flow, Instant from, Instant to) {
         // kind 0: a directly-follows pair with its latency; 1: an event (node); 2: first event; 3: last event. The 5th
