@@ -79,6 +79,8 @@ public class FlowController {
                     + "of the instances started in [from, to), computed from the stored events (exact counts; per step and "
                     + "transition also the instances that have it). minStepShare / minPathShare (0..1) hide steps and "
                     + "transitions that fewer instances have, keeping the map connected; `hidden` says what was left out. "
+                    + "edges=causes draws each step after its cause instead of after the step before it in time, so parallel "
+                    + "reactions to one event are arrows from that event, not a tangle between the reactions. "
                     + "The web UI uses " + FlowFilter.DEFAULT_MIN_STEP_SHARE + " and " + FlowFilter.DEFAULT_MIN_PATH_SHARE + ".")
     @ApiResponse(responseCode = "200", description = "the model (the live one merged over every inference worker)")
     @ApiResponse(responseCode = "400", description = "bad time range or share")
@@ -87,7 +89,10 @@ public class FlowController {
                           @Parameter(description = "window start: ISO-8601, now, or relative (-15m, -24h, -7d); default to - 1h when to is given") @Nullable @QueryValue String from,
                           @Parameter(description = "window end (exclusive); default now when from is given") @Nullable @QueryValue String to,
                           @Parameter(description = "0..1: hide steps fewer than this share of the instances have; default 0") @Nullable @QueryValue String minStepShare,
-                          @Parameter(description = "0..1: hide transitions fewer than this share of the instances take; default 0") @Nullable @QueryValue String minPathShare) {
-        return flowMaps.map(flow, from, to, minStepShare, minPathShare, clock);
+                          @Parameter(description = "0..1: hide transitions fewer than this share of the instances take; default 0") @Nullable @QueryValue String minPathShare,
+                          @Parameter(description = "follows (default): an arrow from each step to the next in time, the "
+                                  + "directly-follows graph; causes: from each step's cause (the step its causation ID names, "
+                                  + "else the one before it) to it, for a window only") @Nullable @QueryValue String edges) {
+        return flowMaps.map(flow, from, to, minStepShare, minPathShare, edges, clock);
     }
 }

@@ -76,14 +76,56 @@ public class FlowMaps {
         return m.withLearnedEnds(lifetime.map(FlowModel::learnedEnds).orElse(List.of()));
     }
 
-    /** What {@code GET /flows/{flow}} answers. */
+    /** What {@code GET /flows/{flow}} answers with the default arrows (directly-follows). */
     FlowModel map(String flow, String from, String to, String minStepShare, String minPathShare, Clock clock) {
+        return map(flow, from, to, minStepShare, minPathShare, null, clock);
+    }
+
+    /**
+     * What {@code GET /flows/{flow}} answers.
+     *
+     * @param edges {@code follows} (or absent): the directly-follows model; {@code causes}: the causal model of the
+     *              window ({@link FlowWindowReader#causalModel}), which needs a window
+     */
+    FlowModel map(String flow, String from, String to, String minStepShare, String minPathShare, String edges, Clock clock) {
+        boolean causal = causal(edges);
         ApiParams.Range window = window(from, to, clock);
+        if (causal && window == null) {
+            throw ApiException.badRequest("edges=causes is computed from the stored instances of a window: give from"
+                    + " (e.g. from=-1h); the lifetime model has directly-follows arrows only");
+        }
         double step = share("minStepShare", minStepShare);
         double path = share("minPathShare", minPathShare);
         boolean filtered = !(minStepShare == null || minStepShare.isBlank()) || !(minPathShare == null || minPathShare.isBlank());
-        FlowModel m = model(flow, window);
-        return filtered ? filter(m, window, step, path) : m;
+        FlowModel m = causal ? causalModel(flow, window) : model(flow, window);
+        if (!filtered) {
+            return m;
+        }
+        // A causal map's hidden instances are not counted from the variants: a variant is an order of steps, which
+        // does not say which arrows of the causal map its instances took; the count is then the upper bound.
+        return causal ? FlowFilter.apply(m, step, path, null) : filter(m, window, step, path);
+    }
+
+    /** Whether {@code edges} asks for the causal map; 400 for a value that is neither follows nor causes. */
+    static boolean causal(String edges) {
+        if (edges == null || edges.isBlank() || edges.strip().equalsIgnoreCase("follows")) {
+            return false;
+        }
+        if (edges.strip().equalsIgnoreCase("causes")) {
+            return true;
+        }
+        throw ApiException.badRequest("edges must be follows (an arrow from each step to the next in time) or causes"
+                + " (from each step's cause to it), was '" + edges + "'");
+    }
+
+    /** The causal model of {@code flow} over the window; 404 when the flow is unknown. */
+    FlowModel causalModel(String flow, ApiParams.Range window) {
+        FlowModel m = windows.causalModel(flow, window.from(), window.to());
+        Optional<FlowModel> lifetime = live.flowModel(flow);
+        if (m.instances() == 0 && lifetime.isEmpty()) {
+            throw unknown(flow);
+        }
+        return m.withLearnedEnds(lifetime.map(FlowModel::learnedEnds).orElse(List.of()));
     }
 
     /** {@code m} filtered; for a window the hidden instances are counted exactly from its variants when they are few. */

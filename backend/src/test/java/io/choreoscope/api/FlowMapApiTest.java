@@ -148,9 +148,31 @@ class FlowMapApiTest {
     }
 
     @Test
+    void theCausalMapOfRecordsWithoutCausationIdsHasTheDirectlyFollowsArrowsWithPerInstanceShares() {
+        JsonNode follows = api.ok("/flows/OrderPlaced?from=-1h");
+        JsonNode causes = api.ok("/flows/OrderPlaced?from=-1h&edges=causes");
+        assertThat(api.ok("/flows/OrderPlaced?from=-1h&edges=follows").get("transitions")).isEqualTo(follows.get("transitions"));
+
+        assertThat(causes.get("instances").asLong()).isEqualTo(25);
+        assertThat(dfg(causes, "count")).isEqualTo(dfg(follows, "count"));
+        JsonNode pay = null;
+        for (JsonNode t : causes.get("transitions")) {
+            if (t.get("from").asText().equals("OrderShipped") && t.get("to").asText().equals("OrderShipped")) {
+                pay = t;
+            }
+        }
+        // of the 22 instances with an OrderShipped, one shipped twice: the share of instances, not of the arrows out
+        assertThat(pay.get("probability").asDouble()).isEqualTo(1.0 / 22);
+        JsonNode filtered = api.ok("/flows/OrderPlaced?from=-1h&edges=causes&minStepShare=0.1&minPathShare=0.1");
+        assertThat(dfg(filtered, "count")).containsOnlyKeys("OrderPlaced->PaymentCaptured", "PaymentCaptured->OrderShipped",
+                "OrderPlaced->PaymentFailed", "PaymentFailed->OrderCancelled");
+        assertThat(filtered.get("hidden").get("instancesExact").asBoolean()).as("no variants for arrows by cause").isFalse();
+    }
+
+    @Test
     void badWindowsAndSharesAre400AndAnUnknownFlowIs404() {
         for (String q : List.of("minPathShare=2", "minStepShare=abc", "minPathShare=-0.1", "minPathShare=NaN",
-                "from=-1h&to=-2h", "from=yesterday")) {
+                "from=-1h&to=-2h", "from=yesterday", "from=-1h&edges=sideways", "edges=causes")) {
             ApiClient.Answer a = api.get("/flows/OrderPlaced?" + q);
             assertThat(a.status()).as(q).isEqualTo(400);
             assertThat(a.body().get("message").asText()).as(q).isNotBlank();
