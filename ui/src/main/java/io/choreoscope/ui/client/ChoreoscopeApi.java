@@ -48,6 +48,13 @@ public interface ChoreoscopeApi {
     FlowModel flow(String flow, TimeWindow window);
 
     /**
+     * {@code GET /flows/{flow}?from&edges=causes}: the window's model with each step drawn after its cause (the step its
+     * causation ID names, else the one before it) instead of after the step before it in time; unfiltered. A window is
+     * needed: null or {@link TimeWindow#LIFETIME} answers {@link #flow(String, TimeWindow)}, the directly-follows model.
+     */
+    FlowModel flowByCause(String flow, TimeWindow window);
+
+    /**
      * {@code GET /flows/{flow}?from&to}: the model of the instances started in [from, to) (absolute bounds), unfiltered,
      * as {@link #flow(String, TimeWindow)}; the flow page's comparison reads two of these and compares them with
      * {@code FlowComparison}, the code {@code /flows/{flow}/compare} runs.

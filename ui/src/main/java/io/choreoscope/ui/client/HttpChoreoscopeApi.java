@@ -155,6 +155,15 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public FlowModel flowByCause(String flow, TimeWindow window) {
+        if (window == null || window.lifetime()) {
+            return flow(flow, window);
+        }
+        return get(path("flows/" + segment(flow), params("from", window.from(), "edges", "causes")),
+                new TypeReference<>() { });
+    }
+
+    @Override
     public FlowModel flow(String flow, java.time.Instant from, java.time.Instant to) {
         return get(path("flows/" + segment(flow), params("from", from.toString(), "to", to.toString())),
                 new TypeReference<>() { });

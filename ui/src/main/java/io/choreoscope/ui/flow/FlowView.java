@@ -91,6 +91,9 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     /** The window's schemas per step; null until they arrived (or when they could not be read). */
     private io.choreoscope.model.api.FlowSchemas schemaView;
     private final RadioButtonGroup<FlowGraph.Mode> mode = new RadioButtonGroup<>();
+    private final RadioButtonGroup<Arrows> arrows = new RadioButtonGroup<>();
+    /** Whether the shown model's arrows go from each step's cause ({@link Arrows#BY_CAUSE}) as loaded. */
+    private boolean byCause;
     private final Input stepSlider = slider("step-slider", "Steps: hide event types fewer instances have");
     private final Input pathSlider = slider("path-slider", "Paths: hide transitions fewer instances take");
     private final Span stepValue = new Span();
@@ -113,6 +116,16 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     static final int VARIANT_LIMIT = ChoreoscopeApi.MAX_LIMIT;
     /** Variants listed beside the map. */
     static final int VARIANTS_SHOWN = 10;
+
+    /**
+     * How the map's arrows are drawn: {@code IN_ORDER} from each step to the next in time (the directly-follows graph of
+     * process mining), {@code BY_CAUSE} from each step's cause (the step its causation ID names, else the one before
+     * it), so that parallel reactions to one event are arrows from it rather than a tangle between them. By cause needs
+     * a time window ({@code ?arrows=cause}).
+     */
+    enum Arrows {
+        IN_ORDER, BY_CAUSE
+    }
 
     /** The model, the stuck instances and the variants, loaded together. */
     record Loaded(FlowModel model, List<InstanceSnapshot> stuck, List<Variant> variants) {
@@ -198,9 +211,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         window.setId("window-select");
         window.addValueChangeListener(e -> {
             if (e.isFromClient() && e.getValue() != null) {
-                getUI().ifPresent(ui -> ui.navigate(FlowView.class,
-                        new com.vaadin.flow.router.RouteParameters(FLOW_PARAMETER, flow),
-                        QueryParameters.of("window", e.getValue().lifetime() ? "lifetime" : e.getValue().from())));
+                navigate(e.getValue(), arrows.getValue());
             }
         });
         mode.setItems(FlowGraph.Mode.values());
@@ -209,6 +220,20 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         mode.setId("view-mode");
         mode.setAriaLabel("Show counts or latencies");
         mode.addValueChangeListener(e -> redraw());
+        arrows.setItems(Arrows.values());
+        arrows.setItemLabelGenerator(a -> a == Arrows.IN_ORDER ? "In order" : "By cause");
+        arrows.setValue(Arrows.IN_ORDER);
+        arrows.setId("arrows-mode");
+        arrows.setAriaLabel("Draw arrows from each step to the next in time, or from each step's cause");
+        arrows.getElement().setAttribute("title", "In order: an arrow from each step to the step after it in time."
+                + " By cause: from the step that caused it (its causation ID), so parallel reactions to one event"
+                + " are arrows from that event. By cause needs a time window.");
+        arrows.setItemEnabledProvider(a -> a == Arrows.IN_ORDER || window.getValue() == null || !window.getValue().lifetime());
+        arrows.addValueChangeListener(e -> {
+            if (e.isFromClient() && e.getValue() != null) {
+                navigate(window.getValue(), e.getValue());
+            }
+        });
         stepSlider.setValue(Long.toString(Math.round(100 * FlowFilter.DEFAULT_MIN_STEP_SHARE)));
         pathSlider.setValue(Long.toString(Math.round(100 * FlowFilter.DEFAULT_MIN_PATH_SHARE)));
         stepSlider.addValueChangeListener(e -> redraw());
@@ -244,9 +269,20 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             imageButtons.add(b);
             exports.add(b);
         }
-        Div bar = new Div(window, mode, steps, paths, hiddenNote, exports);
+        Div bar = new Div(window, mode, arrows, steps, paths, hiddenNote, exports);
         bar.addClassName("flow-controls");
         return bar;
+    }
+
+    /** Goes to this flow's page for {@code w} with the arrows {@code a} (by cause only for a window). */
+    private void navigate(TimeWindow w, Arrows a) {
+        java.util.Map<String, String> q = new java.util.LinkedHashMap<>();
+        q.put("window", w.lifetime() ? "lifetime" : w.from());
+        if (a == Arrows.BY_CAUSE && !w.lifetime()) {
+            q.put("arrows", "cause");
+        }
+        getUI().ifPresent(ui -> ui.navigate(FlowView.class, new com.vaadin.flow.router.RouteParameters(FLOW_PARAMETER, flow),
+                QueryParameters.simple(q)));
     }
 
     /** Images of the drawn map offered for download, made in the browser ({@code choreo-graph.js}). */
@@ -321,6 +357,11 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
                 imageFileName(flow, b.getId().orElse("export-svg").substring("export-".length()))));
         String w = event.getLocation().getQueryParameters().getSingleParameter("window").orElse(null);
         window.setValue(w == null ? TimeWindow.LAST_HOUR : "lifetime".equals(w) ? TimeWindow.LIFETIME : TimeWindow.parse(w));
+        boolean cause = "cause".equals(event.getLocation().getQueryParameters().getSingleParameter("arrows").orElse(null))
+                && !window.getValue().lifetime();
+        arrows.setValue(cause ? Arrows.BY_CAUSE : Arrows.IN_ORDER);
+        // the enabled state of "By cause" follows the window
+        arrows.setItemEnabledProvider(a -> a == Arrows.IN_ORDER || !window.getValue().lifetime());
         cmp.fromUrl(event.getLocation().getQueryParameters().getSingleParameter("compare").orElse(null));
         load();
     }
@@ -337,7 +378,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         suspects.show(f, w);
         schemaView = null;
         schemas.show(f, w);
-        modelLoader.load(api -> new Loaded(api.flow(f, w), api.stuck(f, ChoreoscopeApi.MAX_LIMIT),
+        boolean cause = arrows.getValue() == Arrows.BY_CAUSE && !w.lifetime();
+        modelLoader.load(api -> new Loaded(cause ? api.flowByCause(f, w) : api.flow(f, w), api.stuck(f, ChoreoscopeApi.MAX_LIMIT),
                         w.lifetime() ? List.of() : api.variants(f, w, VARIANT_LIMIT)), this::show,
                 e -> {
                     graphArea.removeAll();
@@ -351,6 +393,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
 
     private void show(Loaded loaded) {
         this.whole = loaded.model();
+        this.byCause = arrows.getValue() == Arrows.BY_CAUSE && whole.from() != null;
         this.variants = loaded.variants();
         this.stuckByType = loaded.stuck().stream()
                 .collect(Collectors.groupingBy(InstanceSnapshot::lastEventType, TreeMap::new, Collectors.counting()));
@@ -377,14 +420,15 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         double path = shareOf(pathSlider);
         stepValue.setText(Math.round(step * 100) + "%");
         pathValue.setText(Math.round(path * 100) + "%");
-        model = FlowFilter.apply(whole, step, path, variants.isEmpty() ? null : variants);
+        // variants are orders of steps: they count the instances hidden exactly for arrows in order only
+        model = FlowFilter.apply(whole, step, path, variants.isEmpty() || byCause ? null : variants);
         String note = FlowFilter.describe(model.hidden());
         hiddenNote.setText(note.isEmpty() ? "Nothing hidden" : note);
         long stuckTotal = stuckByType.values().stream().mapToLong(Long::longValue).sum();
         subtitle.setText(Formats.count(whole.instances()) + " instances"
                 + (whole.from() == null ? " (lifetime)" : " started in the window") + " · " + model.nodes().size()
                 + " of " + whole.nodes().size() + " steps · " + model.transitions().size() + " of "
-                + whole.transitions().size() + " transitions shown"
+                + whole.transitions().size() + (byCause ? " arrows by cause shown" : " transitions shown")
                 + (stuckTotal > 0 ? " · " + Formats.count(stuckTotal) + " stuck now" : ""));
         graphArea.removeAll();
         if (model.nodes().isEmpty()) {
@@ -575,7 +619,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         }
         Div facts = new Div(fact("Occurrences", Formats.count(node.count())),
                 fact("Started here", Formats.count(model.startCounts().getOrDefault(eventType, 0L))),
-                fact("Ended here", Formats.count(model.endCounts().getOrDefault(eventType, 0L))));
+                fact(byCause ? "Caused nothing in" : "Ended here", Formats.count(model.endCounts().getOrDefault(eventType, 0L))));
         String schemaText = SchemasPanel.columnText(schemaView, eventType);
         if (!schemaText.isEmpty()) {
             facts.add(fact("Schema", schemaText));
@@ -584,7 +628,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         details.add(kind, h, tags, facts);
         List<FlowModel.Transition> out = model.transitions().stream().filter(t -> t.from().equals(eventType)).toList();
         if (!out.isEmpty()) {
-            details.add(new H3("Next steps"));
+            details.add(new H3(byCause ? "Caused next" : "Next steps"));
             for (FlowModel.Transition t : out) {
                 details.add(fact("→ " + t.to(), Formats.percent(t.probability()) + " · p95 " + Formats.duration(t.p95Ms())));
             }
@@ -615,7 +659,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         H3 h = new H3(t.from() + " → " + t.to());
         h.addClassName("selection-title");
         Div facts = new Div(fact("Count", Formats.count(t.count())),
-                fact("Share of " + t.from(), Formats.percent(t.probability())),
+                fact(byCause ? "Of instances with " + t.from() : "Share of " + t.from(), Formats.percent(t.probability())),
                 fact("Latency p50", Formats.duration(t.p50Ms())), fact("Latency p95", Formats.duration(t.p95Ms())),
                 fact("Latency p99", Formats.duration(t.p99Ms())));
         facts.addClassName("facts");

@@ -360,6 +360,24 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         }
     }
 
+    @Override
+    public FlowModel flowByCause(String flow, TimeWindow window) {
+        if (window == null || window.lifetime()) {
+            return flow(flow, window);
+        }
+        enter("flowByCause " + flow + " " + window.from());
+        synchronized (this) {
+            FlowModel lifetime = models.get(flow);
+            Instant to = windowEnd();
+            Instant from = to.minus(window.duration());
+            List<InstanceDetail> in = startedIn(flow, from, to);
+            if (lifetime == null && in.isEmpty()) {
+                throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
+            }
+            return FakeWindows.causalModel(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds());
+        }
+    }
+
     /** What {@link #suspects} answers per flow (tests set it); flows without an entry answer no suspects. */
     public final Map<String, List<io.choreoscope.model.api.Suspect>> suspects = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -192,4 +192,62 @@ class FlowViewTest extends KaribuTest {
         assertThat(text(n)).contains("No flow named “NoSuchFlow”");
         assertThat(_find(GraphView.class)).isEmpty();
     }
+
+    /** The sample sign-ups with WelcomeEmailSent caused by UserSignedUp (in parallel with the verification), not by ProfileCompleted. */
+    private void welcomeMailCausedBySignUp() {
+        for (io.choreoscope.model.flow.InstanceSnapshot snap : api.instances(io.choreoscope.ui.client.InstanceQuery
+                .ofFlow(SampleData.SIGNUP_FLOW).withLimit(500)).items()) {
+            io.choreoscope.model.api.InstanceDetail d = api.instance(snap.correlationId(), 0);
+            String signUp = d.events().get(0).eventId();
+            java.util.List<io.choreoscope.model.api.EventView> events = d.events().stream()
+                    .map(e -> e.eventType().equals("WelcomeEmailSent") ? causedBy(e, signUp) : e).toList();
+            api.putInstance(new io.choreoscope.model.api.InstanceDetail(d.snapshot(), events, d.spans(), d.graph(),
+                    d.eventsTotal(), d.eventsNextCursor()));
+        }
+    }
+
+    private static io.choreoscope.model.api.EventView causedBy(io.choreoscope.model.api.EventView e, String cause) {
+        return new io.choreoscope.model.api.EventView(e.topic(), e.partition(), e.offset(), e.timestamp(), e.ingestTime(),
+                e.key(), e.headers(), e.payload(), e.payloadEncoding(), e.payloadTruncated(), e.payloadSize(),
+                e.contentType(), e.correlationId(), e.eventId(), e.eventType(), e.sourceService(), cause, e.traceId(),
+                e.spanId(), e.parseStatus(), e.parseError(), e.replayed(), e.bus(), e.decodedPayload(), e.schema());
+    }
+
+    @Test
+    void arrowsByCauseDrawAParallelReactionFromItsCauseAndKeepTheChoiceInTheUrl() {
+        welcomeMailCausedBySignUp();
+        navigate("flows/UserSignedUp");
+        slide("step-slider", 0);
+        slide("path-slider", 0);
+        GraphData inOrder = _get(GraphView.class).getData();
+        assertThat(inOrder.edge(FlowGraph.edgeId("ProfileCompleted", "WelcomeEmailSent"))).isNotNull();
+        assertThat(inOrder.edge(FlowGraph.edgeId("UserSignedUp", "WelcomeEmailSent"))).isNull();
+
+        @SuppressWarnings("unchecked")
+        RadioButtonGroup<FlowView.Arrows> arrows = _get(RadioButtonGroup.class, s -> s.withId("arrows-mode"));
+        _setValue(arrows, FlowView.Arrows.BY_CAUSE);
+        roundtrip();
+        com.vaadin.flow.router.Location at = com.vaadin.flow.component.UI.getCurrent().getInternals().getActiveViewLocation();
+        assertThat(at.getPath()).isEqualTo("flows/UserSignedUp");
+        assertThat(at.getQueryParameters().getParameters()).isEqualTo(java.util.Map.of("window", java.util.List.of("-1h"),
+                "arrows", java.util.List.of("cause")));
+        assertThat(api.calls()).contains("flowByCause UserSignedUp -1h");
+        slide("step-slider", 0);
+        slide("path-slider", 0);
+        GraphData byCause = _get(GraphView.class).getData();
+        assertThat(byCause.edge(FlowGraph.edgeId("UserSignedUp", "WelcomeEmailSent"))).isNotNull();
+        assertThat(byCause.edge(FlowGraph.edgeId("ProfileCompleted", "WelcomeEmailSent"))).isNull();
+        assertThat(byCause.edge(FlowGraph.edgeId("EmailVerified", "ProfileCompleted"))).isNotNull();
+        FlowModel m = api.flowByCause(SampleData.SIGNUP_FLOW, TimeWindow.LAST_HOUR);
+        assertThat(m.transition("UserSignedUp", "WelcomeEmailSent").probability()).as("share of instances with the cause")
+                .isEqualTo((double) m.transition("UserSignedUp", "WelcomeEmailSent").instances()
+                        / m.nodes().stream().filter(n -> n.eventType().equals("UserSignedUp")).findFirst().orElseThrow().instances());
+
+        // the lifetime model has arrows in order only: the page falls back to them and says so by disabling the choice
+        navigate("flows/UserSignedUp?window=lifetime&arrows=cause");
+        @SuppressWarnings("unchecked")
+        RadioButtonGroup<FlowView.Arrows> again = _get(RadioButtonGroup.class, s -> s.withId("arrows-mode"));
+        assertThat(again.getValue()).isEqualTo(FlowView.Arrows.IN_ORDER);
+        assertThat(again.getItemEnabledProvider().test(FlowView.Arrows.BY_CAUSE)).isFalse();
+    }
 }
