@@ -233,6 +233,48 @@ class UiBrowserIT {
         shot("instance-payload");
     }
 
+    /**
+     * Arrows by cause in the browser: the sign-up's WelcomeEmailSent, caused by UserSignedUp but sent after
+     * ProfileCompleted, gets its arrow from UserSignedUp once "By cause" is picked (by keyboard), in the map and in the
+     * transitions table; the address keeps the choice, and arrow keys go back to the arrows in order.
+     */
+    @Test
+    void arrowsByCauseAreDrawnFromTheCauseAndPickedByKeyboard() {
+        SampleData.welcomeMailCausedBySignUp(api);
+        page.navigate(url + "flows/" + SampleData.SIGNUP_FLOW);
+        assertThat(page.locator("#flow-graph[data-rendered=true]")).isVisible();
+        Locator table = page.locator("#transitions-table");
+        assertThat(table).containsText("ProfileCompleted");
+        Locator inOrder = page.getByRole(AriaRole.RADIO, new Page.GetByRoleOptions().setName("In order"));
+        assertThat(inOrder).isChecked();
+        page.evaluate("() => document.querySelector('#flow-graph').removeAttribute('data-rendered')");
+        inOrder.focus();
+        page.keyboard().press("ArrowRight");
+        page.waitForURL("**arrows=cause**");
+        assertThat(page.getByRole(AriaRole.RADIO, new Page.GetByRoleOptions().setName("By cause"))).isChecked();
+        assertThat(page.locator("#flow-graph[data-rendered=true]")).isVisible();
+        assertThat(page.locator(".view-subtitle")).containsText("arrows by cause shown");
+        Locator graph = page.locator("#flow-graph");
+        assertThat(graph.evaluate("(g, id) => g.positionOf(id)", "ProfileCompleted → WelcomeEmailSent")).isNull();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> edge = (Map<String, Object>) graph.evaluate("(g, id) => g.positionOf(id)",
+                "UserSignedUp → WelcomeEmailSent");
+        assertThat(edge).as("an arrow from the cause").isNotNull();
+        double x = ((Number) edge.get("x")).doubleValue();
+        double y = ((Number) edge.get("y")).doubleValue();
+        page.mouse().move(x - 3, y);
+        page.mouse().click(x, y);
+        assertThat(page.locator("#selection-details")).containsText("Of instances with UserSignedUp");
+        shot("flow-by-cause");
+
+        page.evaluate("() => document.querySelector('#flow-graph').removeAttribute('data-rendered')");
+        page.getByRole(AriaRole.RADIO, new Page.GetByRoleOptions().setName("By cause")).focus();
+        page.keyboard().press("ArrowLeft");
+        page.waitForURL(u -> !u.contains("arrows=cause"));
+        assertThat(page.locator("#flow-graph[data-rendered=true]")).isVisible();
+        assertThat(page.locator(".view-subtitle")).containsText("transitions shown");
+    }
+
     @Test
     void anInstanceWithManyEventsShowsTheFirstPageAndLoadsMore() {
         SampleData.putManyEvents(api, "ord-many-events", 120);

@@ -151,6 +151,29 @@ public final class SampleData {
     }
 
     /**
+     * Makes the sample sign-ups' WelcomeEmailSent caused by their UserSignedUp (sent in parallel with the verification,
+     * its causation ID naming the sign-up's event ID) instead of by ProfileCompleted; their order in time is unchanged,
+     * so only the map by cause differs.
+     */
+    public static void welcomeMailCausedBySignUp(FakeChoreoscopeApi api) {
+        for (InstanceSnapshot snap : api.instances(InstanceQuery.ofFlow(SIGNUP_FLOW).withLimit(500)).items()) {
+            InstanceDetail d = api.instance(snap.correlationId(), 0);
+            String signUp = d.events().get(0).eventId();
+            List<EventView> events = d.events().stream()
+                    .map(e -> e.eventType().equals("WelcomeEmailSent") ? causedBy(e, signUp) : e).toList();
+            api.putInstance(new InstanceDetail(d.snapshot(), events, d.spans(), d.graph(), d.eventsTotal(),
+                    d.eventsNextCursor()));
+        }
+    }
+
+    private static EventView causedBy(EventView e, String cause) {
+        return new EventView(e.topic(), e.partition(), e.offset(), e.timestamp(), e.ingestTime(), e.key(), e.headers(),
+                e.payload(), e.payloadEncoding(), e.payloadTruncated(), e.payloadSize(), e.contentType(), e.correlationId(),
+                e.eventId(), e.eventType(), e.sourceService(), cause, e.traceId(), e.spanId(), e.parseStatus(),
+                e.parseError(), e.replayed(), e.bus(), e.decodedPayload(), e.schema());
+    }
+
+    /**
      * Adds {@code count} completed orders of the order flow that took {@code path}, started one a minute from
      * {@code firstStart} on (for comparisons between windows); IDs {@code idPrefix-0}, {@code idPrefix-1}, ...
      */

@@ -193,29 +193,9 @@ class FlowViewTest extends KaribuTest {
         assertThat(_find(GraphView.class)).isEmpty();
     }
 
-    /** The sample sign-ups with WelcomeEmailSent caused by UserSignedUp (in parallel with the verification), not by ProfileCompleted. */
-    private void welcomeMailCausedBySignUp() {
-        for (io.choreoscope.model.flow.InstanceSnapshot snap : api.instances(io.choreoscope.ui.client.InstanceQuery
-                .ofFlow(SampleData.SIGNUP_FLOW).withLimit(500)).items()) {
-            io.choreoscope.model.api.InstanceDetail d = api.instance(snap.correlationId(), 0);
-            String signUp = d.events().get(0).eventId();
-            java.util.List<io.choreoscope.model.api.EventView> events = d.events().stream()
-                    .map(e -> e.eventType().equals("WelcomeEmailSent") ? causedBy(e, signUp) : e).toList();
-            api.putInstance(new io.choreoscope.model.api.InstanceDetail(d.snapshot(), events, d.spans(), d.graph(),
-                    d.eventsTotal(), d.eventsNextCursor()));
-        }
-    }
-
-    private static io.choreoscope.model.api.EventView causedBy(io.choreoscope.model.api.EventView e, String cause) {
-        return new io.choreoscope.model.api.EventView(e.topic(), e.partition(), e.offset(), e.timestamp(), e.ingestTime(),
-                e.key(), e.headers(), e.payload(), e.payloadEncoding(), e.payloadTruncated(), e.payloadSize(),
-                e.contentType(), e.correlationId(), e.eventId(), e.eventType(), e.sourceService(), cause, e.traceId(),
-                e.spanId(), e.parseStatus(), e.parseError(), e.replayed(), e.bus(), e.decodedPayload(), e.schema());
-    }
-
     @Test
     void arrowsByCauseDrawAParallelReactionFromItsCauseAndKeepTheChoiceInTheUrl() {
-        welcomeMailCausedBySignUp();
+        SampleData.welcomeMailCausedBySignUp(api);
         navigate("flows/UserSignedUp");
         slide("step-slider", 0);
         slide("path-slider", 0);
