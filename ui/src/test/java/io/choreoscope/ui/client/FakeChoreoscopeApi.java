@@ -344,28 +344,16 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
 
     @Override
     public FlowModel flow(String flow, TimeWindow window) {
-        if (window == null || window.lifetime()) {
-            return flow(flow);
-        }
-        enter("flow " + flow + " " + window.from());
-        synchronized (this) {
-            FlowModel lifetime = models.get(flow);
-            Instant to = windowEnd();
-            Instant from = to.minus(window.duration());
-            List<InstanceDetail> in = startedIn(flow, from, to);
-            if (lifetime == null && in.isEmpty()) {
-                throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
-            }
-            return FakeWindows.model(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds());
-        }
+        return window == null || window.lifetime() ? flow(flow) : windowModel("flow ", flow, window, false);
     }
 
     @Override
     public FlowModel flowByCause(String flow, TimeWindow window) {
-        if (window == null || window.lifetime()) {
-            return flow(flow, window);
-        }
-        enter("flowByCause " + flow + " " + window.from());
+        return window == null || window.lifetime() ? flow(flow) : windowModel("flowByCause ", flow, window, true);
+    }
+
+    private FlowModel windowModel(String call, String flow, TimeWindow window, boolean byCause) {
+        enter(call + flow + " " + window.from());
         synchronized (this) {
             FlowModel lifetime = models.get(flow);
             Instant to = windowEnd();
@@ -374,7 +362,7 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
             if (lifetime == null && in.isEmpty()) {
                 throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
             }
-            return FakeWindows.causalModel(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds());
+            return FakeWindows.model(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds(), byCause);
         }
     }
 
@@ -430,7 +418,7 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
             if (lifetime == null && in.isEmpty()) {
                 throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
             }
-            return FakeWindows.model(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds());
+            return FakeWindows.model(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds(), false);
         }
     }
 

@@ -28,63 +28,20 @@ final class FakeWindows {
     private FakeWindows() {
     }
 
-    static FlowModel model(String flow, List<InstanceDetail> instances, Instant from, Instant to, List<String> learnedEnds) {
+    /**
+     * The window's model: directly-follows, or with {@code byCause} as the backend's causal model (each event after the
+     * event its causation ID names, else the one before it; probability the share of the instances with the cause in
+     * which it caused the effect; ends the leaves, each type once per instance). Loops of causes in bad data are not
+     * broken here (the fake's data has none).
+     */
+    static FlowModel model(String flow, List<InstanceDetail> instances, Instant from, Instant to, List<String> learnedEnds,
+                           boolean byCause) {
         Map<String, long[]> nodes = new LinkedHashMap<>();
         Map<List<String>, List<Long>> lat = new LinkedHashMap<>();
         Map<List<String>, Long> pairInstances = new HashMap<>();
         Map<String, Long> starts = new TreeMap<>();
         Map<String, Long> ends = new TreeMap<>();
         Map<String, Long> out = new HashMap<>();
-        for (InstanceDetail d : instances) {
-            List<EventView> ev = d.events();
-            if (ev.isEmpty()) {
-                continue;
-            }
-            Set<String> types = new HashSet<>();
-            Set<List<String>> pairs = new HashSet<>();
-            for (int i = 0; i < ev.size(); i++) {
-                long[] n = nodes.computeIfAbsent(ev.get(i).eventType(), k -> new long[2]);
-                n[0]++;
-                if (types.add(ev.get(i).eventType())) {
-                    n[1]++;
-                }
-                if (i > 0) {
-                    List<String> p = List.of(ev.get(i - 1).eventType(), ev.get(i).eventType());
-                    lat.computeIfAbsent(p, k -> new ArrayList<>())
-                            .add(Duration.between(ev.get(i - 1).timestamp(), ev.get(i).timestamp()).toMillis());
-                    out.merge(p.get(0), 1L, Long::sum);
-                    if (pairs.add(p)) {
-                        pairInstances.merge(p, 1L, Long::sum);
-                    }
-                }
-            }
-            starts.merge(ev.get(0).eventType(), 1L, Long::sum);
-            ends.merge(ev.get(ev.size() - 1).eventType(), 1L, Long::sum);
-        }
-        List<FlowModel.Node> ns = new ArrayList<>();
-        nodes.forEach((k, n) -> ns.add(new FlowModel.Node(k, n[0], n[1])));
-        List<FlowModel.Transition> ts = new ArrayList<>();
-        lat.forEach((p, v) -> {
-            List<Long> sorted = v.stream().sorted().toList();
-            ts.add(new FlowModel.Transition(p.get(0), p.get(1), v.size(), (double) v.size() / out.get(p.get(0)),
-                    pct(sorted, 0.5), pct(sorted, 0.95), pct(sorted, 0.99), pairInstances.get(p)));
-        });
-        long n = starts.values().stream().mapToLong(Long::longValue).sum();
-        return new FlowModel(flow, n, ns, ts, starts, ends, learnedEnds, Map.of(), 0, from, to, null);
-    }
-
-    /**
-     * The causal model, as the backend computes it: each event after the event its causation ID names (else the one
-     * before it); probability the share of the instances with the cause in which it caused the effect; ends the
-     * leaves, each type once per instance. Loops of causes in bad data are not broken here (the fake's data has none).
-     */
-    static FlowModel causalModel(String flow, List<InstanceDetail> instances, Instant from, Instant to,
-                                 List<String> learnedEnds) {
-        Map<String, long[]> nodes = new LinkedHashMap<>();
-        Map<List<String>, List<Long>> lat = new LinkedHashMap<>();
-        Map<List<String>, Long> pairInstances = new HashMap<>();
-        Map<String, Long> starts = new TreeMap<>();
-        Map<String, Long> ends = new TreeMap<>();
         for (InstanceDetail d : instances) {
             List<EventView> ev = d.events();
             if (ev.isEmpty()) {
@@ -99,25 +56,23 @@ final class FakeWindows {
                 if (types.add(ev.get(i).eventType())) {
                     n[1]++;
                 }
-                int c = i - 1;
-                String cause = ev.get(i).causationId();
-                for (int j = 0; cause != null && j < ev.size(); j++) {
-                    if (j != i && cause.equals(ev.get(j).eventId())) {
-                        c = j;
-                        break;
-                    }
-                }
+                int c = byCause ? causeOf(ev, i) : i - 1;
                 if (c >= 0) {
                     causes.add(c);
                     List<String> p = List.of(ev.get(c).eventType(), ev.get(i).eventType());
                     lat.computeIfAbsent(p, k -> new ArrayList<>())
                             .add(Duration.between(ev.get(c).timestamp(), ev.get(i).timestamp()).toMillis());
+                    out.merge(p.get(0), 1L, Long::sum);
                     if (pairs.add(p)) {
                         pairInstances.merge(p, 1L, Long::sum);
                     }
                 }
             }
             starts.merge(ev.get(0).eventType(), 1L, Long::sum);
+            if (!byCause) {
+                ends.merge(ev.get(ev.size() - 1).eventType(), 1L, Long::sum);
+                continue;
+            }
             Set<String> leaves = new HashSet<>();
             for (int i = 0; i < ev.size(); i++) {
                 if (!causes.contains(i) && leaves.add(ev.get(i).eventType())) {
@@ -130,12 +85,24 @@ final class FakeWindows {
         List<FlowModel.Transition> ts = new ArrayList<>();
         lat.forEach((p, v) -> {
             List<Long> sorted = v.stream().sorted().toList();
-            ts.add(new FlowModel.Transition(p.get(0), p.get(1), v.size(),
-                    (double) pairInstances.get(p) / nodes.get(p.get(0))[1],
+            double probability = byCause ? (double) pairInstances.get(p) / nodes.get(p.get(0))[1]
+                    : (double) v.size() / out.get(p.get(0));
+            ts.add(new FlowModel.Transition(p.get(0), p.get(1), v.size(), probability,
                     pct(sorted, 0.5), pct(sorted, 0.95), pct(sorted, 0.99), pairInstances.get(p)));
         });
         long n = starts.values().stream().mapToLong(Long::longValue).sum();
         return new FlowModel(flow, n, ns, ts, starts, ends, learnedEnds, Map.of(), 0, from, to, null);
+    }
+
+    /** The event {@code ev[i]}'s causation ID names, else the one before it (-1 for none). */
+    private static int causeOf(List<EventView> ev, int i) {
+        String cause = ev.get(i).causationId();
+        for (int j = 0; cause != null && j < ev.size(); j++) {
+            if (j != i && cause.equals(ev.get(j).eventId())) {
+                return j;
+            }
+        }
+        return i - 1;
     }
 
     static List<Variant> variants(List<InstanceDetail> instances) {
