@@ -103,13 +103,20 @@ public final class FlowExport {
         return b.append("}\n").toString();
     }
 
+    /** {@link #bpmn(FlowModel, boolean)} of a directly-follows map. */
+    static String bpmn(FlowModel m) {
+        return bpmn(m, false);
+    }
+
     /**
      * BPMN 2.0: a process with a start event, one task per step, exclusive gateways where a step has several
      * successors (split) or predecessors (join), sequence flows for the transitions (named by their counts), end
      * events after the ends (learned ends, or steps instances ended at); plus a BPMNDI diagram laid out in columns.
+     * A map by cause ({@code byCause}) has inclusive gateways instead: its arrows out of one step are not choices, one
+     * event may cause several steps at once (a fan-out), so any number of the outgoing flows may be taken.
      */
-    static String bpmn(FlowModel m) {
-        Bpmn g = new Bpmn(m);
+    static String bpmn(FlowModel m, boolean byCause) {
+        Bpmn g = new Bpmn(m, byCause ? "inclusiveGateway" : "exclusiveGateway");
         StringWriter out = new StringWriter();
         try {
             XMLStreamWriter w = XMLOutputFactory.newFactory().createXMLStreamWriter(out);
@@ -232,7 +239,7 @@ public final class FlowExport {
         final Map<String, Element> byId = new HashMap<>();
         final List<Flow> flows = new ArrayList<>();
 
-        Bpmn(FlowModel m) {
+        Bpmn(FlowModel m, String gatewayKind) {
             Map<String, String> task = new LinkedHashMap<>();
             int i = 0;
             for (FlowModel.Node n : m.nodes()) {
@@ -268,7 +275,7 @@ public final class FlowExport {
                 int incoming = in.getOrDefault(type, List.of()).size() + (starts.contains(type) ? 1 : 0);
                 if (incoming > 1) {
                     String id = "Gateway_" + (++gw);
-                    add(new Element(id, "exclusiveGateway", null));
+                    add(new Element(id, gatewayKind, null));
                     flow(id, e.getValue(), null);
                     entry.put(type, id);
                 } else {
@@ -277,7 +284,7 @@ public final class FlowExport {
                 int outgoing = out.getOrDefault(type, List.of()).size() + (ends.contains(type) ? 1 : 0);
                 if (outgoing > 1) {
                     String id = "Gateway_" + (++gw);
-                    add(new Element(id, "exclusiveGateway", null));
+                    add(new Element(id, gatewayKind, null));
                     flow(e.getValue(), id, null);
                     exit.put(type, id);
                 } else {

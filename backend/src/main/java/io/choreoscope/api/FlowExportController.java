@@ -40,7 +40,8 @@ public class FlowExportController {
     @Get(value = "/{flow}/export", produces = {"application/xml", "text/plain", "text/vnd.graphviz", "text/csv"})
     @Operation(summary = "A flow's map or event log as a file",
             description = "format=bpmn (BPMN 2.0 XML with a diagram), mermaid, dot (Graphviz): the map of the window (or "
-                    + "the lifetime model without from/to), filtered by minStepShare/minPathShare like /flows/{flow}. "
+                    + "the lifetime model without from/to), filtered by minStepShare/minPathShare and drawn by edges "
+                    + "(follows or causes; BPMN by cause has inclusive gateways) like /flows/{flow}. "
                     + "format=xes or csv: every event of the instances started in the window (default the last hour): "
                     + "case ID, activity, timestamp, resource (service); at most " + MAX_EXPORT_EVENTS + " events "
                     + "(422 for more). Answered with Content-Disposition: attachment and a file name.")
@@ -51,15 +52,16 @@ public class FlowExportController {
     public HttpResponse<String> export(@PathVariable String flow,
                                        @Parameter(description = "bpmn, mermaid, dot, xes or csv") @Nullable @QueryValue String format,
                                        @Nullable @QueryValue String from, @Nullable @QueryValue String to,
-                                       @Nullable @QueryValue String minStepShare, @Nullable @QueryValue String minPathShare) {
+                                       @Nullable @QueryValue String minStepShare, @Nullable @QueryValue String minPathShare,
+                                       @Parameter(description = "map formats: follows (default) or causes, as /flows/{flow}") @Nullable @QueryValue String edges) {
         FlowExport.Format f = format(format);
         String body;
         java.time.Instant start;
         if (f.map()) {
-            FlowModel m = maps.map(flow, from, to, minStepShare, minPathShare, clock);
+            FlowModel m = maps.map(flow, from, to, minStepShare, minPathShare, edges, clock);
             start = m.from();
             body = switch (f) {
-                case BPMN -> FlowExport.bpmn(m);
+                case BPMN -> FlowExport.bpmn(m, FlowMaps.causal(edges));
                 case MERMAID -> FlowExport.mermaid(m);
                 default -> FlowExport.dot(m);
             };

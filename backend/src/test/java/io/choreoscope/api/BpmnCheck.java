@@ -72,7 +72,7 @@ final class BpmnCheck {
                     default -> {
                     }
                 }
-                assertThat(e.getLocalName()).isIn("task", "startEvent", "endEvent", "exclusiveGateway");
+                assertThat(e.getLocalName()).isIn("task", "startEvent", "endEvent", "exclusiveGateway", "inclusiveGateway");
                 nodes.put(e.getAttribute("id"), e);
             }
         }

@@ -44,6 +44,15 @@ class FlowExportTest {
         assertThat(xml).doesNotContain("<script>");
     }
 
+    @Test
+    void bpmnOfAMapByCauseHasInclusiveGatewaysAndIsValid() throws Exception {
+        String xml = FlowExport.bpmn(model(), true);
+        assertThat(BpmnCheck.check(xml.getBytes(StandardCharsets.UTF_8)))
+                .containsExactlyInAnyOrder("A", EVIL.replace('\n', ' '), "C", "D");
+        assertThat(xml.split("<bpmn:inclusiveGateway ", -1)).hasSize(5);
+        assertThat(xml).doesNotContain("<bpmn:exclusiveGateway ");
+    }
+
     /**
      * The library check fails where an exporter's bug would break the document for BPMN tools: a sequence flow to a
      * node that is not there, two elements with one ID, an element BPMN does not have, a diagram shape without its

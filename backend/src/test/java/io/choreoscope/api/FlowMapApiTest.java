@@ -280,6 +280,11 @@ class FlowMapApiTest {
         assertThat(dot).startsWith("digraph \"OrderPlaced\" {").contains("\"OrderShipped\" -> \"OrderShipped\"");
         assertThat(dot.lines().filter(l -> l.contains(" -> "))).hasSize(7);
 
+        var byCause = api.raw("/flows/OrderPlaced/export?format=bpmn&from=-1h&edges=causes");
+        assertThat(byCause.statusCode()).isEqualTo(200);
+        assertThat(BpmnCheck.check(byCause.body())).contains("OrderPlaced", "OrderShipped");
+        assertThat(new String(byCause.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("<bpmn:inclusiveGateway ");
+        assertThat(api.get("/flows/OrderPlaced/export?format=dot&edges=causes").status()).as("no window").isEqualTo(400);
         assertThat(api.get("/flows/OrderPlaced/export?format=pdf").status()).isEqualTo(400);
         assertThat(api.get("/flows/OrderPlaced/export").status()).isEqualTo(400);
         assertThat(api.get("/flows/NoSuchFlow/export?format=csv").status()).isEqualTo(404);

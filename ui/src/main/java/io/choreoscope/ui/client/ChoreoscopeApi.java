@@ -66,9 +66,11 @@ public interface ChoreoscopeApi {
 
     /**
      * {@code GET /flows/{flow}/export?format&from&minStepShare&minPathShare}: the map ({@code bpmn}, {@code mermaid},
-     * {@code dot}, filtered like the map) or the window's event log ({@code xes}, {@code csv}) as a file.
+     * {@code dot}, filtered like the map; with {@code byCause} and a window, its arrows by cause, {@code &edges=causes}) or
+     * the window's event log ({@code xes}, {@code csv}) as a file.
      */
-    RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare);
+    RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare,
+                      boolean byCause);
 
     /** {@code GET /flows/{flow}/variants/{id}/instances?from&limit}: one variant's instances, newest first. */
     List<InstanceSnapshot> variantInstances(String flow, String variantId, TimeWindow window, int limit);

@@ -177,10 +177,13 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
-    public RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare) {
+    public RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare,
+                             boolean byCause) {
+        boolean lifetime = window == null || window.lifetime();
         URI uri = path("flows/" + segment(flow) + "/export", params("format", format,
-                "from", window == null || window.lifetime() ? null : window.from(),
-                "minStepShare", minStepShare, "minPathShare", minPathShare));
+                "from", lifetime ? null : window.from(),
+                "minStepShare", minStepShare, "minPathShare", minPathShare,
+                "edges", byCause && !lifetime ? "causes" : null));
         HttpResponse<byte[]> r = send("GET", uri, null, Map.of(), HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() >= 400) {
             throw error(uri, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));

@@ -310,7 +310,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     /** The export as the API answers it, for the current window and sliders; an error becomes a short text file. */
     java.io.InputStream exportStream(String format) {
         try {
-            var raw = api.export(flow, window.getValue(), format, shareOf(stepSlider), shareOf(pathSlider));
+            var raw = api.export(flow, window.getValue(), format, shareOf(stepSlider), shareOf(pathSlider), byCause);
             return new java.io.ByteArrayInputStream(raw.bytes());
         } catch (ApiException e) {
             return new java.io.ByteArrayInputStream(("Export failed: " + e.getMessage()).getBytes(java.nio.charset.StandardCharsets.UTF_8));

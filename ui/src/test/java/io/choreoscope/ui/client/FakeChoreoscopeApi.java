@@ -438,9 +438,11 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
 
     /** The fake's export: the filtered map's transitions as Mermaid-like text, or the instances' events as CSV. */
     @Override
-    public RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare) {
-        enter("export " + flow + " " + format);
-        FlowModel m = io.choreoscope.model.flow.FlowFilter.apply(flow(flow, window), minStepShare, minPathShare);
+    public RawPayload export(String flow, TimeWindow window, String format, double minStepShare, double minPathShare,
+                             boolean byCause) {
+        enter("export " + flow + " " + format + (byCause ? " by cause" : ""));
+        FlowModel m = io.choreoscope.model.flow.FlowFilter.apply(byCause ? flowByCause(flow, window) : flow(flow, window),
+                minStepShare, minPathShare);
         StringBuilder b = new StringBuilder();
         if (format.equals("csv") || format.equals("xes")) {
             b.append("case_id,activity,timestamp,resource\n");

@@ -194,7 +194,7 @@ class FlowViewTest extends KaribuTest {
     }
 
     @Test
-    void arrowsByCauseDrawAParallelReactionFromItsCauseAndKeepTheChoiceInTheUrl() {
+    void arrowsByCauseDrawAParallelReactionFromItsCauseAndKeepTheChoiceInTheUrl() throws Exception {
         SampleData.welcomeMailCausedBySignUp(api);
         navigate("flows/UserSignedUp");
         slide("step-slider", 0);
@@ -222,6 +222,12 @@ class FlowViewTest extends KaribuTest {
         assertThat(m.transition("UserSignedUp", "WelcomeEmailSent").probability()).as("share of instances with the cause")
                 .isEqualTo((double) m.transition("UserSignedUp", "WelcomeEmailSent").instances()
                         / m.nodes().stream().filter(n -> n.eventType().equals("UserSignedUp")).findFirst().orElseThrow().instances());
+
+        // "the map as shown": the export has the arrows by cause too
+        String mermaid = new String(_get(FlowView.class).exportStream("mermaid").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(api.calls()).contains("export UserSignedUp mermaid by cause");
+        assertThat(mermaid).contains("UserSignedUp --> WelcomeEmailSent").doesNotContain("ProfileCompleted --> WelcomeEmailSent");
 
         // the lifetime model has arrows in order only: the page falls back to them and says so by disabling the choice
         navigate("flows/UserSignedUp?window=lifetime&arrows=cause");
