@@ -104,4 +104,48 @@ class KafkaTapBatchingTest {
         assertThat(batches.stream().flatMap(List::stream).map(Observation::offset)).containsExactly(0L, 1L, 2L);
         assertThat(batches).anySatisfy(b -> assertThat(b).singleElement().satisfies(o -> assertThat(o.offset()).isEqualTo(1L)));
     }
+
+    /**
+     * Producers compress their batches with any codec Kafka has; the tap reads each. The LZ4 codec is the maintained
+     * lz4-java (at.yawk.lz4), not org.lz4's 1.8.0, whose decompressors read out of bounds on crafted input
+     * (CVE-2025-12183, CVE-2025-66566): input that any producer on a tapped topic can send.
+     */
+    @Test
+    void recordsCompressedWithEveryCodecAreReadAndLz4IsTheMaintainedFork(EmbeddedKafka kafka) throws Exception {
+        String lz4 = Class.forName("net.jpountz.lz4.LZ4Factory").getProtectionDomain().getCodeSource().getLocation().toString();
+        assertThat(lz4).as("where the LZ4 classes come from").contains("at/yawk/lz4");
+        List<String> codecs = List.of("lz4", "zstd", "snappy", "gzip");
+        String prefix = KafkaExtension.uniqueName("codec");
+        int perCodec = 200;
+        for (String codec : codecs) {
+            kafka.createTopic(prefix + "-" + codec, 1);
+            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(java.util.Map.of(
+                    org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                    org.apache.kafka.clients.producer.ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
+                    org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 20),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                for (int i = 0; i < perCodec; i++) {
+                    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(prefix + "-" + codec, null,
+                            ("{\"correlationId\":\"" + codec + "-" + i + "\",\"text\":\"" + "abc".repeat(50) + "\"}").getBytes());
+                    r.headers().add("eventType", "Compressed".getBytes());
+                    p.send(r);
+                }
+                p.flush();
+            }
+        }
+        TapSettings settings = TapSettings.defaults(kafka.bootstrapServers(), KafkaExtension.uniqueName("codec-group"))
+                .withInclude(prefix + "-.*").withBatch(10_000, Duration.ofMillis(200));
+        List<List<Observation>> batches = new CopyOnWriteArrayList<>();
+        try (KafkaTap tap = new KafkaTap(settings, new RecordNormalizer(ExtractionRules.defaults()), batches::add,
+                new SimpleMeterRegistry(), Clock.systemUTC())) {
+            tap.start();
+            await().atMost(WAIT).until(() -> batches.stream().mapToInt(List::size).sum() >= codecs.size() * perCodec);
+        }
+        List<Observation> all = batches.stream().flatMap(List::stream).toList();
+        assertThat(all).hasSize(codecs.size() * perCodec).allSatisfy(o -> {
+            assertThat(o.parseStatus()).isEqualTo(ParseStatus.OK);
+            assertThat(o.correlationId()).isEqualTo(o.topic().substring(prefix.length() + 1) + "-" + o.offset());
+        });
+    }
 }
