@@ -22,7 +22,8 @@ import io.choreoscope.ui.shell.Formats;
  * their order on the arrows, expected next steps dashed, and steps the model does not know in red.
  * Without a model (unknown flow) just the instance's own path.
  *
- * <p>The model is the flow map's as the flow page shows it by default ({@link FlowFilter} at its default shares):
+ * <p>The model is the flow map by cause of the last hour ({@link InstanceView#backdrop}: the path's arrows are causal
+ * too), as the flow page shows it by default ({@link FlowFilter} at its default shares):
  * on real traffic the whole learned model holds every rare and out-of-order transition ever seen, and the
  * instance's path was lost in them. What the instance took is drawn whatever its share; a step or transition the
  * filter hid is not "unknown to the model". Nodes come in the flow map's main-path order and its main path is

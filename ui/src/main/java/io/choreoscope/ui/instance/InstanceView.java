@@ -113,7 +113,7 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
             FlowModel m = null;
             try {
                 String flow = d.snapshot().flow();
-                m = flow == null || flow.equals(InstanceSnapshot.NO_FLOW) ? null : api.flow(flow);
+                m = flow == null || flow.equals(InstanceSnapshot.NO_FLOW) ? null : backdrop(api, flow);
             } catch (ApiException e) {
                 // the instance is shown without the model behind its path
             }
@@ -125,6 +125,18 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
                             e.getMessage() + " Try the search box: it also finds values inside payloads and headers.")
                     : Notice.error("Could not load instance " + id, e, this::load));
         });
+    }
+
+    /**
+     * The flow map the instance's path is drawn over. The path's arrows run from each event's cause (the instance graph's
+     * CAUSATION, TRACE and ORDER edges), so the map is the one by cause too, of the last hour: an event that several
+     * services react to in parallel is one step with an arrow to each reaction, as the path has, not a chain through
+     * the reactions in some arrival order. When no instance of the flow started in the last hour, the lifetime model
+     * (arrows in order) is the only one there is.
+     */
+    static FlowModel backdrop(io.choreoscope.ui.client.ChoreoscopeApi api, String flow) {
+        FlowModel byCause = api.flowByCause(flow, io.choreoscope.ui.client.TimeWindow.LAST_HOUR);
+        return byCause.instances() > 0 ? byCause : api.flow(flow);
     }
 
     private void show(Loaded loaded) {

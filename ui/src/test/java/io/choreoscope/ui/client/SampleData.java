@@ -152,8 +152,8 @@ public final class SampleData {
 
     /**
      * Makes the sample sign-ups' WelcomeEmailSent caused by their UserSignedUp (sent in parallel with the verification,
-     * its causation ID naming the sign-up's event ID) instead of by ProfileCompleted; their order in time is unchanged,
-     * so only the map by cause differs.
+     * its causation ID naming the sign-up's event ID, and the instance graph's edge into it from the sign-up) instead
+     * of by ProfileCompleted; their order in time is unchanged, so only what is drawn by cause differs.
      */
     public static void welcomeMailCausedBySignUp(FakeChoreoscopeApi api) {
         for (InstanceSnapshot snap : api.instances(InstanceQuery.ofFlow(SIGNUP_FLOW).withLimit(500)).items()) {
@@ -161,7 +161,13 @@ public final class SampleData {
             String signUp = d.events().get(0).eventId();
             List<EventView> events = d.events().stream()
                     .map(e -> e.eventType().equals("WelcomeEmailSent") ? causedBy(e, signUp) : e).toList();
-            api.putInstance(new InstanceDetail(d.snapshot(), events, d.spans(), d.graph(), d.eventsTotal(),
+            // the instance graph's edge into WelcomeEmailSent from its cause, the sign-up (node 0), as the backend draws it
+            List<InstanceGraph.Edge> edges = d.graph().edges().stream().map(e ->
+                    d.graph().nodes().get(e.to()).eventType().equals("WelcomeEmailSent")
+                            ? new InstanceGraph.Edge(0, e.to(), EdgeKind.CAUSATION) : e).toList();
+            InstanceGraph graph = new InstanceGraph(d.graph().correlationId(), d.graph().nodes(), edges,
+                    d.graph().duplicates(), d.graph().rejectedEdges());
+            api.putInstance(new InstanceDetail(d.snapshot(), events, d.spans(), graph, d.eventsTotal(),
                     d.eventsNextCursor()));
         }
     }

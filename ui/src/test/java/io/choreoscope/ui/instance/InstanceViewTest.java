@@ -136,6 +136,27 @@ class InstanceViewTest extends KaribuTest {
         assertThat(g.node("OrderShipped").classes()).contains("dim");
     }
 
+    /**
+     * The path's arrows run from each event's cause, and so does the map under it: a sign-up whose welcome mail is
+     * caused by the sign-up itself (sent in parallel with the verification) is drawn with that arrow as a step of the
+     * map, not as a transition the model does not know, and without the arrival-order arrow ProfileCompleted ->
+     * WelcomeEmailSent.
+     */
+    @Test
+    void theGraphDrawsThePathOverTheMapByCause() {
+        SampleData.welcomeMailCausedBySignUp(api);
+        String id = api.instances(io.choreoscope.ui.client.InstanceQuery.ofFlow(SampleData.SIGNUP_FLOW)
+                .withState(io.choreoscope.model.flow.InstanceState.COMPLETED).withLimit(1)).items().get(0).correlationId();
+        navigate("instances/" + id);
+        assertThat(api.calls()).contains("flowByCause " + SampleData.SIGNUP_FLOW + " -1h");
+        TabSheet tabs = _get(TabSheet.class, t -> t.withId("instance-tabs"));
+        tabs.setSelectedIndex(1);
+        GraphData g = _get(GraphView.class, v -> v.withId("instance-graph")).getData();
+        assertThat(g.edge("UserSignedUp → WelcomeEmailSent").classes()).contains("path").doesNotContain("unexpected");
+        assertThat(g.edge("ProfileCompleted → WelcomeEmailSent")).isNull();
+        assertThat(g.edge("EmailVerified → ProfileCompleted").classes()).contains("path");
+    }
+
     @Test
     void payloadsArePrettyPrintedAndMarkupStaysText() {
         navigate("instances/" + SampleData.LARGE_PAYLOAD_ORDER);
