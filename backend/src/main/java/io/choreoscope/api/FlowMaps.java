@@ -65,11 +65,17 @@ public class FlowMaps {
 
     /** The model of {@code flow} over the window (null: the live lifetime model), unfiltered; 404 when unknown. */
     FlowModel model(String flow, ApiParams.Range window) {
+        return model(flow, window, false);
+    }
+
+    /** {@link #model(String, ApiParams.Range)}, by cause when {@code causal} (which needs a window). */
+    FlowModel model(String flow, ApiParams.Range window, boolean causal) {
         Optional<FlowModel> lifetime = live.flowModel(flow);
         if (window == null) {
             return lifetime.orElseThrow(() -> unknown(flow));
         }
-        FlowModel m = windows.model(flow, window.from(), window.to());
+        FlowModel m = causal ? windows.causalModel(flow, window.from(), window.to())
+                : windows.model(flow, window.from(), window.to());
         if (m.instances() == 0 && lifetime.isEmpty()) {
             throw unknown(flow);
         }
@@ -97,7 +103,7 @@ public class FlowMaps {
         double step = share("minStepShare", minStepShare);
         double path = share("minPathShare", minPathShare);
         boolean filtered = !(minStepShare == null || minStepShare.isBlank()) || !(minPathShare == null || minPathShare.isBlank());
-        FlowModel m = causal ? causalModel(flow, window) : model(flow, window);
+        FlowModel m = model(flow, window, causal);
         if (!filtered) {
             return m;
         }
@@ -116,16 +122,6 @@ public class FlowMaps {
         }
         throw ApiException.badRequest("edges must be follows (an arrow from each step to the next in time) or causes"
                 + " (from each step's cause to it), was '" + edges + "'");
-    }
-
-    /** The causal model of {@code flow} over the window; 404 when the flow is unknown. */
-    FlowModel causalModel(String flow, ApiParams.Range window) {
-        FlowModel m = windows.causalModel(flow, window.from(), window.to());
-        Optional<FlowModel> lifetime = live.flowModel(flow);
-        if (m.instances() == 0 && lifetime.isEmpty()) {
-            throw unknown(flow);
-        }
-        return m.withLearnedEnds(lifetime.map(FlowModel::learnedEnds).orElse(List.of()));
     }
 
     /** {@code m} filtered; for a window the hidden instances are counted exactly from its variants when they are few. */

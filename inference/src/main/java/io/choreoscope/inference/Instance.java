@@ -140,12 +140,8 @@ final class Instance {
                 }
             }
         }
-        boolean[] linked = new boolean[size];
-        for (int b = 0; b < size; b++) {
-            linked[b] = parent[b] >= 0;
-        }
         for (int b = 1; b < size; b++) {
-            if (!linked[b] && !reaches(parent, b - 1, b)) {
+            if (parent[b] < 0 && !reaches(parent, b - 1, b)) {
                 parent[b] = b - 1;
             }
         }

@@ -116,7 +116,8 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
                 + " toUnixTimestamp64Milli(evs[-1].1) AS last" + fromEventsCauses + " FROM (";
         String inner = !causes ? traces(" AND NOT (" + STEPS_STORED + ")") : "SELECT *,"
                 + " arrayMap(x -> toUnixTimestamp64Milli(x.1), evs) AS ms,"
-                + " arrayMap((x, i) -> if(x.8 = '', 0, indexOf(arrayMap(y -> y.7, evs), x.8)), evs, arrayEnumerate(evs)) AS c0,"
+                + " arrayMap(x -> x.7, evs) AS ids,"
+                + " arrayMap(x -> if(x.8 = '', 0, indexOf(ids, x.8)), evs) AS c0,"
                 + " arrayMap((c, i) -> if(c = i OR (c != 0 AND c < i AND c0[c] = i), 0, c), c0, arrayEnumerate(c0)) AS c1"
                 + " FROM (" + traces(" AND NOT (" + STEPS_STORED + ")") + ")";
         return "SELECT correlation_id AS cid, state, event_types AS types,"
