@@ -27,8 +27,9 @@ import io.choreoscope.model.flow.Variant;
  * {@code GET /flows/{flow}?from&to} and {@code /variants} run), the same two of the reader before V011
  * ({@link FlowWindowReaderBeforeV011}, every instance's events grouped from {@code events}) unless {@code new} is
  * given, and, in the same run as the anchor, STACK.md's measured query (per correlation ID, sorted pairs counted; no
- * instance join, no deduplication). One warm-up, then R runs each (default 5), interleaved; digests of both readers'
- * answers.
+ * instance join, no deduplication), and {@link ClickHouseFlowWindowReader#causalModel} ({@code ?edges=causes}; the
+ * generated events carry no causation IDs, so its pairs must be the directly-follows ones, which it prints). One
+ * warm-up, then R runs each (default 5), interleaved; digests of both readers' answers.
  * <pre>
  * mvn -o -B -q -pl storage-clickhouse -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test
  * java -Xmx512m -cp storage-clickhouse/target/test-classes:storage-clickhouse/target/classes:$(cat storage-clickhouse/target/bench-cp.txt) \
@@ -38,7 +39,7 @@ import io.choreoscope.model.flow.Variant;
  * is refunded instead of shipped; events 0-40 ms apart; every 7th record stored twice (a redelivered batch).
  *
  * <p>Write cost of the step times: the same instance rows are also written, chunk by chunk, to a second database as
- * a writer before V011 wrote them (no {@code step_offsets}), alternately first; it prints ms per 10,000 rows of both,
+ * a writer before V011 wrote them (no {@code step_offsets}, nor V016's {@code step_causes}), alternately first; it prints ms per 10,000 rows of both,
  * the RowBinary bytes sent and the stored (compressed) bytes of both tables after merges.
  */
 public final class FlowWindowBenchmark {
@@ -108,6 +109,8 @@ public final class FlowWindowBenchmark {
                 double[] oldModel = new double[runs];
                 double[] oldVariants = new double[runs];
                 double[] base = new double[runs];
+                double[] causal = new double[runs];
+                FlowModel cm = null;
                 FlowModel m = null;
                 FlowModel om = null;
                 List<Variant> v = null;
@@ -133,6 +136,9 @@ public final class FlowWindowBenchmark {
                     b = System.nanoTime();
                     v = reader.variants("OrderPlaced", from, to, 500);
                     c = System.nanoTime();
+                    // the model by cause of the same instances (no causation IDs: each step caused by the one before)
+                    cm = reader.causalModel("OrderPlaced", from, to);
+                    long cEnd = System.nanoTime();
                     if (withOld && !oldFirst) {
                         oa = System.nanoTime();
                         om = old.model("OrderPlaced", from, to);
@@ -149,12 +155,19 @@ public final class FlowWindowBenchmark {
                         oldModel[r] = (ob - oa) / 1e6;
                         oldVariants[r] = (oc - ob) / 1e6;
                         base[r] = (y - x) / 1e6;
+                        causal[r] = (cEnd - c) / 1e6;
                     }
                 }
                 System.out.printf("model: %,d instances, %d steps, %d transitions; variants: %d%n", m.instances(),
                         m.nodes().size(), m.transitions().size(), v.size());
                 System.out.println("windowed model ms:  " + Arrays.toString(model) + " median " + median(model));
                 System.out.println("variants ms:        " + Arrays.toString(variants) + " median " + median(variants));
+                System.out.println("model by cause ms:  " + Arrays.toString(causal) + " median " + median(causal));
+                java.util.Map<String, Long> inOrder = new java.util.TreeMap<>();
+                java.util.Map<String, Long> byCause = new java.util.TreeMap<>();
+                m.transitions().forEach(t -> inOrder.put(t.from() + " -> " + t.to(), t.count()));
+                cm.transitions().forEach(t -> byCause.put(t.from() + " -> " + t.to(), t.count()));
+                System.out.println("model by cause has the directly-follows pairs (causes in order): " + inOrder.equals(byCause));
                 if (withOld) {
                     System.out.println("model, before V011 ms:    " + Arrays.toString(oldModel) + " median " + median(oldModel));
                     System.out.println("variants, before V011 ms: " + Arrays.toString(oldVariants) + " median " + median(oldVariants));
