@@ -127,8 +127,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         IN_ORDER, BY_CAUSE
     }
 
-    /** The model, the stuck instances and the variants, loaded together. */
-    record Loaded(FlowModel model, List<InstanceSnapshot> stuck, List<Variant> variants) {
+    /** The model (by cause or not), the stuck instances and the variants, loaded together. */
+    record Loaded(FlowModel model, boolean byCause, List<InstanceSnapshot> stuck, List<Variant> variants) {
     }
 
     public FlowView() {
@@ -228,7 +228,6 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         arrows.getElement().setAttribute("title", "In order: an arrow from each step to the step after it in time."
                 + " By cause: from the step that caused it (its causation ID), so parallel reactions to one event"
                 + " are arrows from that event. By cause needs a time window.");
-        arrows.setItemEnabledProvider(a -> a == Arrows.IN_ORDER || window.getValue() == null || !window.getValue().lifetime());
         arrows.addValueChangeListener(e -> {
             if (e.isFromClient() && e.getValue() != null) {
                 navigate(window.getValue(), e.getValue());
@@ -360,7 +359,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         boolean cause = "cause".equals(event.getLocation().getQueryParameters().getSingleParameter("arrows").orElse(null))
                 && !window.getValue().lifetime();
         arrows.setValue(cause ? Arrows.BY_CAUSE : Arrows.IN_ORDER);
-        // the enabled state of "By cause" follows the window
+        // "By cause" needs a window
         arrows.setItemEnabledProvider(a -> a == Arrows.IN_ORDER || !window.getValue().lifetime());
         cmp.fromUrl(event.getLocation().getQueryParameters().getSingleParameter("compare").orElse(null));
         load();
@@ -379,7 +378,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         schemaView = null;
         schemas.show(f, w);
         boolean cause = arrows.getValue() == Arrows.BY_CAUSE && !w.lifetime();
-        modelLoader.load(api -> new Loaded(cause ? api.flowByCause(f, w) : api.flow(f, w), api.stuck(f, ChoreoscopeApi.MAX_LIMIT),
+        modelLoader.load(api -> new Loaded(cause ? api.flowByCause(f, w) : api.flow(f, w), cause, api.stuck(f, ChoreoscopeApi.MAX_LIMIT),
                         w.lifetime() ? List.of() : api.variants(f, w, VARIANT_LIMIT)), this::show,
                 e -> {
                     graphArea.removeAll();
@@ -393,7 +392,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
 
     private void show(Loaded loaded) {
         this.whole = loaded.model();
-        this.byCause = arrows.getValue() == Arrows.BY_CAUSE && whole.from() != null;
+        this.byCause = loaded.byCause();
         this.variants = loaded.variants();
         this.stuckByType = loaded.stuck().stream()
                 .collect(Collectors.groupingBy(InstanceSnapshot::lastEventType, TreeMap::new, Collectors.counting()));
