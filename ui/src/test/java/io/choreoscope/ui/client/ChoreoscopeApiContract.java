@@ -246,6 +246,29 @@ public abstract class ChoreoscopeApiContract {
                 .containsExactlyInAnyOrderElementsOf(STUCK_ORDERS);
     }
 
+    /**
+     * The window's model by cause: these orders name no cause, so each step is caused by the one before it and the
+     * arrows are the directly-follows ones; shares are of the instances with the cause, ends are the leaves.
+     */
+    @Test
+    void aWindowsModelByCauseOfRecordsThatNameNoCauseHasTheArrowsInOrder() {
+        long all = COMPLETED + 1 + STUCK_ORDERS.size();
+        FlowModel m = api.flowByCause(FLOW, TimeWindow.LAST_HOUR);
+        assertThat(m.instances()).isEqualTo(all);
+        Map<String, Long> instances = new HashMap<>();
+        m.transitions().forEach(t -> instances.put(t.from() + "->" + t.to(), t.instances()));
+        assertThat(instances).containsOnly(
+                Map.entry("OrderPlaced->PaymentCaptured", (long) COMPLETED),
+                Map.entry("PaymentCaptured->OrderShipped", (long) COMPLETED),
+                Map.entry("OrderPlaced->PaymentFailed", 1L),
+                Map.entry("PaymentFailed->OrderCancelled", 1L));
+        assertThat(m.transition("OrderPlaced", "PaymentCaptured").probability()).isEqualTo((double) COMPLETED / all);
+        assertThat(m.endCounts()).containsOnly(Map.entry("OrderShipped", (long) COMPLETED), Map.entry("OrderCancelled", 1L),
+                Map.entry("OrderPlaced", (long) STUCK_ORDERS.size()));
+        assertThat(api.flowByCause(FLOW, TimeWindow.LIFETIME).from()).as("the lifetime model has arrows in order only")
+                .isNull();
+    }
+
     @Test
     void aWindowWithBoundsCountsOnlyTheInstancesStartedInIt() {
         // orders 1..6 start in the first window, the rest (and the compensated and stuck ones) in the second
