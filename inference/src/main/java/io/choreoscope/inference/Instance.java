@@ -118,31 +118,35 @@ final class Instance {
      * Per kept event, the index of the event that caused it, or -1: as {@link InstanceGraphBuilder} draws a graph
      * without spans. First every event whose causation ID names another kept event's ID (in time order; a link that
      * would close a cycle is left out), then every event still without a cause follows the one before it, unless that
-     * closes a cycle (a cause stamped after its effect). Quadratic in the events at worst, which the cap bounds.
+     * closes a cycle (a cause stamped after its effect). Linear in the events for records without causation IDs; with
+     * them, event IDs are looked up in a map, and a cycle is only looked for above an event that already caused
+     * another (only then can a new link close one), so a long chain costs no more than its length per such event.
      */
     int[] causeSteps() {
         int[] parent = new int[size];
         java.util.Arrays.fill(parent, -1);
+        boolean[] causedAny = new boolean[size];
         if (causes != null) {
+            java.util.Map<Integer, Integer> byId = new java.util.HashMap<>();
+            for (int a = 0; a < size; a++) {
+                long h = idHash(a);
+                if (h != 0) {
+                    byId.putIfAbsent(cause32(h), a);
+                }
+            }
             for (int b = 0; b < size; b++) {
                 int c = causes[b];
-                if (c == 0) {
-                    continue;
-                }
-                for (int a = 0; a < size; a++) {
-                    long h = idHash(a);
-                    if (a != b && h != 0 && cause32(h) == c) {
-                        if (!reaches(parent, a, b)) {
-                            parent[b] = a;
-                        }
-                        break;
-                    }
+                Integer a = c == 0 ? null : byId.get(c);
+                if (a != null && a != b && !(causedAny[b] && reaches(parent, a, b))) {
+                    parent[b] = a;
+                    causedAny[a] = true;
                 }
             }
         }
         for (int b = 1; b < size; b++) {
-            if (parent[b] < 0 && !reaches(parent, b - 1, b)) {
+            if (parent[b] < 0 && !(causedAny[b] && reaches(parent, b - 1, b))) {
                 parent[b] = b - 1;
+                causedAny[b - 1] = true;
             }
         }
         return parent;
