@@ -54,6 +54,9 @@ public interface ChoreoscopeApi {
      */
     FlowModel flowByCause(String flow, TimeWindow window);
 
+    /** {@code GET /flows/{flow}?from&to&edges=causes}: the model by cause of the instances started in [from, to). */
+    FlowModel flowByCause(String flow, java.time.Instant from, java.time.Instant to);
+
     /**
      * {@code GET /flows/{flow}?from&to}: the model of the instances started in [from, to) (absolute bounds), unfiltered,
      * as {@link #flow(String, TimeWindow)}; the flow page's comparison reads two of these and compares them with

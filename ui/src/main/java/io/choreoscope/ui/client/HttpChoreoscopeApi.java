@@ -164,6 +164,12 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public FlowModel flowByCause(String flow, java.time.Instant from, java.time.Instant to) {
+        return get(path("flows/" + segment(flow), params("from", from.toString(), "to", to.toString(), "edges", "causes")),
+                new TypeReference<>() { });
+    }
+
+    @Override
     public FlowModel flow(String flow, java.time.Instant from, java.time.Instant to) {
         return get(path("flows/" + segment(flow), params("from", from.toString(), "to", to.toString())),
                 new TypeReference<>() { });

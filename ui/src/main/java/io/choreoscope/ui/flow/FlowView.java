@@ -230,7 +230,11 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
                 + " are arrows from that event. By cause needs a time window.");
         arrows.addValueChangeListener(e -> {
             if (e.isFromClient() && e.getValue() != null) {
-                navigate(window.getValue(), e.getValue());
+                if (cmp.windows != null) {
+                    cmp.arrowsChanged(); // the comparison's windows stay; both are read again with the other arrows
+                } else {
+                    navigate(window.getValue(), e.getValue());
+                }
             }
         });
         stepSlider.setValue(Long.toString(Math.round(100 * FlowFilter.DEFAULT_MIN_STEP_SHARE)));
@@ -922,12 +926,24 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             if (compareValue != null) {
                 q.put("compare", compareValue);
             }
+            if (arrows.getValue() == Arrows.BY_CAUSE) {
+                q.put("arrows", "cause");
+            }
             getUI().ifPresent(ui -> ui.getPage().getHistory().replaceState(null, new com.vaadin.flow.router.Location(
                     com.vaadin.flow.router.RouteConfiguration.forSessionScope().getUrl(FlowView.class,
                             new com.vaadin.flow.router.RouteParameters(FLOW_PARAMETER, flow)), QueryParameters.simple(q))));
         }
 
-        /** Reads both windows' models, then draws the comparison. */
+        /**
+         * The arrows were switched while comparing: the address keeps both choices, and the page's model and both
+         * windows are read again with the other arrows (the comparison's windows stay).
+         */
+        void arrowsChanged() {
+            url(preset.getValue() != null && preset.getValue().length().isPresent() ? preset.getValue().urlValue() : null);
+            FlowView.this.load();
+        }
+
+        /** Reads both windows' models (in order or by cause, as the arrows say), then draws the comparison. */
         void load() {
             CompareWindows w = windows;
             String f = flow;
@@ -937,7 +953,9 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             comparison = null;
             graphArea.removeAll();
             graphArea.add(Notice.loading("Loading both windows…"));
-            loader.load(api -> List.of(api.flow(f, w.from1(), w.to1()), api.flow(f, w.from2(), w.to2())), r -> {
+            boolean cause = arrows.getValue() == Arrows.BY_CAUSE;
+            loader.load(api -> cause ? List.of(api.flowByCause(f, w.from1(), w.to1()), api.flowByCause(f, w.from2(), w.to2()))
+                    : List.of(api.flow(f, w.from1(), w.to1()), api.flow(f, w.from2(), w.to2())), r -> {
                 if (w != windows) {
                     return; // another pair was picked meanwhile
                 }
@@ -972,7 +990,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             subtitle.setText("Before: " + Formats.count(comparison.before().instances()) + " instances started "
                     + CompareWindows.range(windows.from1(), windows.to1()) + " · after: "
                     + Formats.count(comparison.after().instances()) + " started "
-                    + CompareWindows.range(windows.from2(), windows.to2()) + " UTC · " + summary(comparison));
+                    + CompareWindows.range(windows.from2(), windows.to2()) + " UTC · " + summary(comparison)
+                    + (byCause ? " · arrows by cause" : ""));
             graphArea.removeAll();
             variantsPanel.setVisible(false);
             legend.setVisible(true);

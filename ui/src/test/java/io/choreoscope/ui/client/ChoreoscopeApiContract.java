@@ -267,6 +267,9 @@ public abstract class ChoreoscopeApiContract {
                 Map.entry("OrderPlaced", (long) STUCK_ORDERS.size()));
         assertThat(api.flowByCause(FLOW, TimeWindow.LIFETIME).from()).as("the lifetime model has arrows in order only")
                 .isNull();
+        FlowModel bounded = api.flowByCause(FLOW, Instant.now().minus(java.time.Duration.ofHours(1)), Instant.now().plusSeconds(60));
+        assertThat(bounded.instances()).isEqualTo(all);
+        assertThat(bounded.endCounts()).isEqualTo(m.endCounts());
     }
 
     @Test

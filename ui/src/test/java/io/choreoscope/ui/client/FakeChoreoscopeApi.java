@@ -354,16 +354,18 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
 
     private FlowModel windowModel(String call, String flow, TimeWindow window, boolean byCause) {
         enter(call + flow + " " + window.from());
-        synchronized (this) {
-            FlowModel lifetime = models.get(flow);
-            Instant to = windowEnd();
-            Instant from = to.minus(window.duration());
-            List<InstanceDetail> in = startedIn(flow, from, to);
-            if (lifetime == null && in.isEmpty()) {
-                throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
-            }
-            return FakeWindows.model(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds(), byCause);
+        Instant to = windowEnd();
+        return modelOf(flow, to.minus(window.duration()), to, byCause);
+    }
+
+    /** The model of the flow's instances started in [from, to), in order or by cause; 404 for an unknown flow. */
+    private synchronized FlowModel modelOf(String flow, Instant from, Instant to, boolean byCause) {
+        FlowModel lifetime = models.get(flow);
+        List<InstanceDetail> in = startedIn(flow, from, to);
+        if (lifetime == null && in.isEmpty()) {
+            throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
         }
+        return FakeWindows.model(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds(), byCause);
     }
 
     /** What {@link #suspects} answers per flow (tests set it); flows without an entry answer no suspects. */
@@ -408,18 +410,20 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
 
     @Override
     public FlowModel flow(String flow, Instant from, Instant to) {
-        enter("flow " + flow + " " + from + " " + to);
+        return boundedModel("flow ", flow, from, to, false);
+    }
+
+    @Override
+    public FlowModel flowByCause(String flow, Instant from, Instant to) {
+        return boundedModel("flowByCause ", flow, from, to, true);
+    }
+
+    private FlowModel boundedModel(String call, String flow, Instant from, Instant to, boolean byCause) {
+        enter(call + flow + " " + from + " " + to);
         if (!from.isBefore(to)) {
             throw new ApiException(new io.choreoscope.model.api.ApiError(400, "bad_request", "from must be before to"));
         }
-        synchronized (this) {
-            FlowModel lifetime = models.get(flow);
-            List<InstanceDetail> in = startedIn(flow, from, to);
-            if (lifetime == null && in.isEmpty()) {
-                throw ApiException.notFound("No flow named '" + flow + "' has been seen.");
-            }
-            return FakeWindows.model(flow, in, from, to, lifetime == null ? List.of() : lifetime.learnedEnds(), false);
-        }
+        return modelOf(flow, from, to, byCause);
     }
 
     @Override

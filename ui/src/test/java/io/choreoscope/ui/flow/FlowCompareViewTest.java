@@ -218,4 +218,33 @@ class FlowCompareViewTest extends KaribuTest {
         assertThat(FlowView.imageFileName("...", "png")).isEqualTo("flow.png");
         assertThat(FlowView.imageFileName("x".repeat(300), "svg")).hasSize(84);
     }
+
+    /**
+     * Switching to arrows by cause while comparing reads both windows by cause, keeps the comparison and its windows,
+     * and the address keeps both choices; the sign-ups' welcome mail, caused by the sign-up, is an arrow from it in
+     * both windows.
+     */
+    @Test
+    void theArrowsByCauseApplyToBothWindowsOfAComparison() {
+        SampleData.welcomeMailCausedBySignUp(api);
+        navigate("flows/" + SampleData.SIGNUP_FLOW + "?compare=1h");
+        roundtrip();
+        CompareWindows w = view().compare().windows;
+        assertThat(w).isNotNull();
+        assertThat(graph().edge(FlowGraph.edgeId("ProfileCompleted", "WelcomeEmailSent"))).isNotNull();
+
+        @SuppressWarnings("unchecked")
+        com.vaadin.flow.component.radiobutton.RadioButtonGroup<FlowView.Arrows> arrows =
+                _get(com.vaadin.flow.component.radiobutton.RadioButtonGroup.class, r -> r.withId("arrows-mode"));
+        _setValue(arrows, FlowView.Arrows.BY_CAUSE);
+        roundtrip();
+
+        assertThat(api.calls()).contains("flowByCause " + SampleData.SIGNUP_FLOW + " " + w.from1() + " " + w.to1(),
+                "flowByCause " + SampleData.SIGNUP_FLOW + " " + w.from2() + " " + w.to2());
+        assertThat(view().compare().windows).isEqualTo(w);
+        assertThat(view().compare().active()).isTrue();
+        assertThat(graph().edge(FlowGraph.edgeId("UserSignedUp", "WelcomeEmailSent"))).isNotNull();
+        assertThat(graph().edge(FlowGraph.edgeId("ProfileCompleted", "WelcomeEmailSent"))).isNull();
+        assertThat(text(_get(Span.class, sp -> sp.withClasses("view-subtitle")))).contains("arrows by cause");
+    }
 }
