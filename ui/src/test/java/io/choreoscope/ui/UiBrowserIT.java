@@ -273,6 +273,15 @@ class UiBrowserIT {
         page.waitForURL(u -> !u.contains("arrows=cause"));
         assertThat(page.locator("#flow-graph[data-rendered=true]")).isVisible();
         assertThat(page.locator(".view-subtitle")).containsText("transitions shown");
+
+        // comparing two windows by cause, straight from a shared address
+        page.navigate(url + "flows/" + SampleData.SIGNUP_FLOW + "?compare=1h&arrows=cause");
+        assertThat(page.locator("#compare-legend")).isVisible();
+        assertThat(page.locator("#flow-graph[data-rendered=true]")).isVisible();
+        assertThat(page.locator(".view-subtitle")).containsText("arrows by cause");
+        assertThat(graph.evaluate("(g, id) => g.positionOf(id)", "UserSignedUp → WelcomeEmailSent")).isNotNull();
+        assertThat(graph.evaluate("(g, id) => g.positionOf(id)", "ProfileCompleted → WelcomeEmailSent")).isNull();
+        shot("flow-compare-by-cause");
     }
 
     @Test
