@@ -202,18 +202,25 @@ public abstract class ChoreoscopeApiContract {
         assertThat(f.sparkline().stream().mapToLong(Long::longValue).sum()).isEqualTo(f.started());
     }
 
+    /** The orders' transitions ("from->to") with how many instances take each: every one takes each once. */
+    private static Map<String, Long> sagaTransitions() {
+        return Map.of("OrderPlaced->PaymentCaptured", (long) COMPLETED, "PaymentCaptured->OrderShipped", (long) COMPLETED,
+                "OrderPlaced->PaymentFailed", 1L, "PaymentFailed->OrderCancelled", 1L);
+    }
+
+    /** One figure of each of the model's transitions, by "from->to". */
+    private static Map<String, Long> byTransition(FlowModel m, java.util.function.ToLongFunction<FlowModel.Transition> figure) {
+        Map<String, Long> out = new HashMap<>();
+        m.transitions().forEach(t -> out.put(t.from() + "->" + t.to(), figure.applyAsLong(t)));
+        return out;
+    }
+
     @Test
     void aFlowsModelCountsEveryTransitionItsInstancesMade() {
         FlowModel m = api.flow(FLOW);
         assertThat(m.flow()).isEqualTo(FLOW);
         assertThat(m.instances()).isEqualTo(COMPLETED + 1 + STUCK_ORDERS.size());
-        Map<String, Long> transitions = new HashMap<>();
-        m.transitions().forEach(t -> transitions.put(t.from() + "->" + t.to(), t.count()));
-        assertThat(transitions).containsOnly(
-                Map.entry("OrderPlaced->PaymentCaptured", (long) COMPLETED),
-                Map.entry("PaymentCaptured->OrderShipped", (long) COMPLETED),
-                Map.entry("OrderPlaced->PaymentFailed", 1L),
-                Map.entry("PaymentFailed->OrderCancelled", 1L));
+        assertThat(byTransition(m, FlowModel.Transition::count)).isEqualTo(sagaTransitions());
         assertThat(m.nodes()).contains(new FlowModel.Node("OrderPlaced", COMPLETED + 1 + STUCK_ORDERS.size()));
         assertThat(m.learnedEnds()).contains("OrderShipped");
     }
@@ -224,13 +231,7 @@ public abstract class ChoreoscopeApiContract {
         FlowModel m = api.flow(FLOW, TimeWindow.LAST_HOUR);
         assertThat(m.instances()).isEqualTo(all);
         assertThat(m.from()).isNotNull();
-        Map<String, Long> instances = new HashMap<>();
-        m.transitions().forEach(t -> instances.put(t.from() + "->" + t.to(), t.instances()));
-        assertThat(instances).containsOnly(
-                Map.entry("OrderPlaced->PaymentCaptured", (long) COMPLETED),
-                Map.entry("PaymentCaptured->OrderShipped", (long) COMPLETED),
-                Map.entry("OrderPlaced->PaymentFailed", 1L),
-                Map.entry("PaymentFailed->OrderCancelled", 1L));
+        assertThat(byTransition(m, FlowModel.Transition::instances)).isEqualTo(sagaTransitions());
         assertThat(m.nodes()).contains(new FlowModel.Node("OrderPlaced", all, all));
         assertThat(api.flow(FLOW, TimeWindow.LIFETIME).from()).isNull();
 
@@ -255,13 +256,7 @@ public abstract class ChoreoscopeApiContract {
         long all = COMPLETED + 1 + STUCK_ORDERS.size();
         FlowModel m = api.flowByCause(FLOW, TimeWindow.LAST_HOUR);
         assertThat(m.instances()).isEqualTo(all);
-        Map<String, Long> instances = new HashMap<>();
-        m.transitions().forEach(t -> instances.put(t.from() + "->" + t.to(), t.instances()));
-        assertThat(instances).containsOnly(
-                Map.entry("OrderPlaced->PaymentCaptured", (long) COMPLETED),
-                Map.entry("PaymentCaptured->OrderShipped", (long) COMPLETED),
-                Map.entry("OrderPlaced->PaymentFailed", 1L),
-                Map.entry("PaymentFailed->OrderCancelled", 1L));
+        assertThat(byTransition(m, FlowModel.Transition::instances)).isEqualTo(sagaTransitions());
         assertThat(m.transition("OrderPlaced", "PaymentCaptured").probability()).isEqualTo((double) COMPLETED / all);
         assertThat(m.endCounts()).containsOnly(Map.entry("OrderShipped", (long) COMPLETED), Map.entry("OrderCancelled", 1L),
                 Map.entry("OrderPlaced", (long) STUCK_ORDERS.size()));
