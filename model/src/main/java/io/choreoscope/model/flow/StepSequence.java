@@ -11,7 +11,7 @@ import java.util.Objects;
  * variants are computed from ({@code instances.event_types} and {@code instances.step_offsets}). Bounded by inference's
  * cap on events per instance ({@code maxEventsPerInstance}, at most 65,535); the snapshot's {@code droppedEvents} says
  * when events beyond it were left out. Each step also names its <b>cause</b> ({@link #cause(int)}, kept in
- * {@code instances.step_causes}): the earlier step whose event ID its causation ID names, else the step before it, as the
+ * {@code instances.step_causes}): the step whose event ID its causation ID names, else the step before it, as the
  * instance graph draws its CAUSATION and ORDER edges; what the causal flow map counts ({@code ?edges=causes}). Immutable.
  */
 public final class StepSequence {
