@@ -8,6 +8,8 @@ public class UiConfig {
     public static final String PREFIX = "choreoscope.ui";
     /** Default: the UI runs beside the API (role {@code all}); the launcher turns it off for roles without {@code ui}. */
     public static final boolean DEFAULT_ENABLED = true;
+    /** Default address the UI listens on: every interface (a container's, a host's). */
+    public static final String DEFAULT_HOST = "0.0.0.0";
     /** Default port of the UI. */
     public static final int DEFAULT_PORT = 8080;
 
@@ -15,12 +17,19 @@ public class UiConfig {
     public static final boolean DEFAULT_SECURE_COOKIES = false;
 
     private boolean enabled = DEFAULT_ENABLED;
+    private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
     private boolean secureCookies = DEFAULT_SECURE_COOKIES;
 
     /** Whether the UI starts (it also needs the ui module on the classpath, as the launcher has it). */
     public boolean isEnabled() { return enabled; }
     public void setEnabled(boolean v) { this.enabled = v; }
+    /**
+     * The address the UI listens on: {@code 0.0.0.0} (default) every interface, {@code 127.0.0.1} this machine only
+     * (what {@code ./choreoscope demo} sets), or one interface's address.
+     */
+    public String getHost() { return host; }
+    public void setHost(String v) { this.host = v; }
     /** The port the UI listens on. */
     public int getPort() { return port; }
     public void setPort(int v) { this.port = v; }

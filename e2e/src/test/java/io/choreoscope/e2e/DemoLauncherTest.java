@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -114,6 +115,39 @@ class DemoLauncherTest {
         }
     }
 
+    /**
+     * The addresses that accept connections on {@code port}, from the kernel's socket tables ({@code /proc/net/tcp}
+     * and {@code tcp6}: hex, each 32-bit word in host byte order, listening sockets in state {@code 0A}).
+     */
+    static List<InetAddress> listenAddresses(int port) throws IOException {
+        List<InetAddress> found = new ArrayList<>();
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            Path file = Path.of(table);
+            if (!Files.exists(file)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(file)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 4 || !f[3].equals("0A") || !f[1].contains(":")) {
+                    continue;
+                }
+                String[] local = f[1].split(":");
+                if (Integer.parseInt(local[1], 16) != port) {
+                    continue;
+                }
+                byte[] address = new byte[local[0].length() / 2];
+                for (int word = 0; word < address.length / 4; word++) {
+                    for (int b = 0; b < 4; b++) {
+                        int at = (word * 4 + 3 - b) * 2; // host byte order: the word's last byte comes first
+                        address[word * 4 + b] = (byte) Integer.parseInt(local[0].substring(at, at + 2), 16);
+                    }
+                }
+                found.add(InetAddress.getByAddress(address)); // an IPv4-mapped IPv6 address comes back as IPv4
+            }
+        }
+        return found;
+    }
+
     /** The last lines of every log of the demo (they are deleted with its data directory). */
     private static void printLogTails(Path logs, int lines) throws IOException {
         if (!Files.isDirectory(logs)) {
@@ -191,6 +225,18 @@ class DemoLauncherTest {
             get("/flows?from=-1h").forEach(f -> flows.add(f.get("flow").asText()));
             assertThat(flows).contains("OrderPlaced", "UserRegistered", "ContentUploaded");
         });
+        // The demo's users sign in with their names as passwords and its OTLP receiver takes spans from anyone: every
+        // port of the demo listens on this machine only (until 2026-12-06 the UI, API and OTLP listened on every
+        // interface). RabbitMQ's ports only where its package is installed.
+        for (int port : new int[] {8080, 8081, 4317, 4318, 9092, 8123, 5672, 15672}) {
+            List<InetAddress> addresses = listenAddresses(port);
+            boolean rabbitMq = port == 5672 || port == 15672;
+            if (!rabbitMq) {
+                assertThat(addresses).as("something listens on the demo's port %d", port).isNotEmpty();
+            }
+            assertThat(addresses).as("the demo's port %d listens on loopback only", port)
+                    .allMatch(InetAddress::isLoopbackAddress);
+        }
 
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
             JsonNode orderModel = get("/flows/OrderPlaced");

@@ -10,24 +10,14 @@ public interface UiLauncher {
     /**
      * Starts the UI and returns once it accepts requests.
      *
-     * @param port       TCP port of the UI
-     * @param apiBaseUrl the REST API the UI calls, e.g. {@code http://localhost:8081/api/v1}
-     * @return closes the UI
-     * @throws Exception when the UI cannot start (port in use, ...)
-     */
-    default AutoCloseable start(int port, String apiBaseUrl) throws Exception {
-        return start(port, apiBaseUrl, false);
-    }
-
-    /**
-     * Starts the UI and returns once it accepts requests.
-     *
+     * @param host          the address to listen on: {@code 0.0.0.0} for every interface, {@code 127.0.0.1} for this
+     *                      machine only
      * @param port          TCP port of the UI
-     * @param apiBaseUrl    the REST API the UI calls
+     * @param apiBaseUrl    the REST API the UI calls, e.g. {@code http://localhost:8081/api/v1}
      * @param secureCookies true when browsers reach the UI only over HTTPS (a TLS proxy in front): the session cookie
      *                      then always carries {@code Secure}; false: only when the request itself came over TLS
      * @return closes the UI
-     * @throws Exception when the UI cannot start
+     * @throws Exception when the UI cannot start (port in use, address not of this machine, ...)
      */
-    AutoCloseable start(int port, String apiBaseUrl, boolean secureCookies) throws Exception;
+    AutoCloseable start(String host, int port, String apiBaseUrl, boolean secureCookies) throws Exception;
 }

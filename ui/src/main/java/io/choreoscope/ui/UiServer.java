@@ -19,8 +19,8 @@ import io.choreoscope.ui.client.HttpChoreoscopeApi;
  * {@link #stop()}. The API instance is handed to the web application as a servlet-context attribute,
  * so several servers may run in one JVM.
  *
- * <p>Command line: {@code --port 8080} (default 8080), {@code --api http://localhost:8081/api/v1}
- * (default). To run the UI on sample data without a backend, use the dev launcher in the test sources
+ * <p>Command line: {@code --host 0.0.0.0} (default: every interface; {@code 127.0.0.1} for this machine only),
+ * {@code --port 8080} (default 8080), {@code --api http://localhost:8081/api/v1} (default). To run the UI on sample data without a backend, use the dev launcher in the test sources
  * ({@code io.choreoscope.ui.DevUiServer}, see ui/README.md).
  */
 public final class UiServer {
@@ -31,6 +31,10 @@ public final class UiServer {
     public static final String DEFAULT_API = "http://localhost:8081/api/v1";
     /** Threads that run blocking API calls for all sessions. */
     public static final int IO_THREADS = 4;
+    /** Listen on every interface. */
+    public static final String EVERY_INTERFACE = "0.0.0.0";
+    /** Listen on this machine only. */
+    public static final String LOOPBACK = "127.0.0.1";
     private static final String PRODUCTION_MODE = "vaadin.productionMode";
 
     private VaadinBoot boot;
@@ -48,6 +52,11 @@ public final class UiServer {
         start(port, api, false);
     }
 
+    /** As {@link #start(String, int, ChoreoscopeApi, boolean)} on every interface ({@value #EVERY_INTERFACE}). */
+    public synchronized void start(int port, ChoreoscopeApi api, boolean secureCookies) throws Exception {
+        start(EVERY_INTERFACE, port, api, secureCookies);
+    }
+
     /**
      * Starts the UI and returns once it accepts requests. The session cookie (the browser's only credential: the
      * user's token stays in the session on the server) is {@code HttpOnly} (no script reads it), {@code SameSite=Lax}
@@ -55,9 +64,11 @@ public final class UiServer {
      * {@code /sso} by a cross-site redirect that must find the session) and {@code Secure} when the request came over
      * TLS or, with {@code secureCookies}, always (for a TLS proxy in front of plain-HTTP Jetty).
      *
+     * @param host          the address to listen on: {@value #EVERY_INTERFACE} for every interface, {@value #LOOPBACK}
+     *                      for this machine only
      * @param secureCookies true when browsers reach the UI only over HTTPS
      */
-    public synchronized void start(int port, ChoreoscopeApi api, boolean secureCookies) throws Exception {
+    public synchronized void start(String host, int port, ChoreoscopeApi api, boolean secureCookies) throws Exception {
         if (boot != null) {
             throw new IllegalStateException("already started on port " + this.port);
         }
@@ -82,6 +93,7 @@ public final class UiServer {
             }
         };
         b.setPort(port);
+        b.setListenOn(host);
         b.openBrowserInDevMode(false);
         try {
             b.start();
@@ -112,28 +124,31 @@ public final class UiServer {
 
     public static void main(String[] args) throws Exception {
         int port = DEFAULT_PORT;
+        String host = EVERY_INTERFACE;
         String api = DEFAULT_API;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
+                case "--host" -> host = value(args, ++i, "--host");
                 case "--api" -> api = value(args, ++i, "--api");
                 case "-h", "--help" -> {
-                    System.out.println("usage: UiServer [--port 8080] [--api " + DEFAULT_API + "]");
+                    System.out.println("usage: UiServer [--host " + EVERY_INTERFACE + "] [--port 8080] [--api "
+                            + DEFAULT_API + "]");
                     return;
                 }
                 default -> {
-                    System.err.println("unknown option '" + args[i] + "' (use --port or --api)");
+                    System.err.println("unknown option '" + args[i] + "' (use --host, --port or --api)");
                     System.exit(2);
                 }
             }
         }
-        serve(port, new HttpChoreoscopeApi(api), "API " + api);
+        serve(host, port, new HttpChoreoscopeApi(api), "API " + api);
     }
 
     /** Runs the UI on {@code api} until the JVM is stopped (Ctrl-C); {@code what} says on what, for people. */
-    static void serve(int port, ChoreoscopeApi api, String what) throws Exception {
+    static void serve(String host, int port, ChoreoscopeApi api, String what) throws Exception {
         UiServer server = new UiServer();
-        server.start(port, api);
+        server.start(host, port, api, false);
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "choreoscope-ui-stop"));
         System.out.println("choreoscope UI on " + server.url() + " (" + what + ")");
         Thread.currentThread().join();

@@ -7,9 +7,9 @@ import io.choreoscope.ui.client.HttpChoreoscopeApi;
 public final class UiServerLauncher implements UiLauncher {
 
     @Override
-    public AutoCloseable start(int port, String apiBaseUrl, boolean secureCookies) throws Exception {
+    public AutoCloseable start(String host, int port, String apiBaseUrl, boolean secureCookies) throws Exception {
         UiServer server = new UiServer();
-        server.start(port, new HttpChoreoscopeApi(apiBaseUrl), secureCookies);
+        server.start(host, port, new HttpChoreoscopeApi(apiBaseUrl), secureCookies);
         return server::stop;
     }
 }

@@ -9,7 +9,8 @@ import io.choreoscope.ui.client.TrafficSimulator;
  * The UI on built-in sample data with simulated traffic and no backend, for working on the views. Lives in
  * the test sources with the fake it runs on, so none of it ships in the UI jar. Start it with
  * {@code mvn -pl ui -am test-compile -Pdev-ui} (the {@code dev-ui} profile of ui/pom.xml runs this class);
- * {@code -Ddev-ui.port=8090} picks another port than {@link UiServer#DEFAULT_PORT}. Ctrl-C stops it.
+ * {@code -Ddev-ui.port=8090} picks another port than {@link UiServer#DEFAULT_PORT}. It listens on
+ * {@value UiServer#LOOPBACK} only. Ctrl-C stops it.
  */
 public final class DevUiServer {
 
@@ -27,6 +28,7 @@ public final class DevUiServer {
         }
         FakeChoreoscopeApi api = FakeChoreoscopeApi.withSampleData(Instant.now());
         new TrafficSimulator(api).start();
-        UiServer.serve(port, api, "sample data, no backend");
+        // This machine only: it is for working on the views, on made-up data.
+        UiServer.serve(UiServer.LOOPBACK, port, api, "sample data, no backend");
     }
 }
