@@ -40,6 +40,39 @@ function overlaps(a, b) {
   return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 }
 
+/** A box ({x1, x2, y1, y2}) grown by `by` on every side. */
+function grown(b, by) {
+  return { x1: b.x1 - by, x2: b.x2 + by, y1: b.y1 - by, y2: b.y2 + by };
+}
+
+/** Whether the segment from p to q passes through the box b (Liang-Barsky clipping). */
+function segmentHits(p, q, b) {
+  const dx = q.x - p.x;
+  const dy = q.y - p.y;
+  let t0 = 0;
+  let t1 = 1;
+  // the part of the segment inside one side's half-plane: den * t <= num
+  const clip = (den, num) => {
+    if (den === 0) {
+      return num >= 0;
+    }
+    const t = num / den;
+    if (den < 0) {
+      if (t > t1) {
+        return false;
+      }
+      t0 = Math.max(t0, t);
+    } else {
+      if (t < t0) {
+        return false;
+      }
+      t1 = Math.min(t1, t);
+    }
+    return true;
+  };
+  return clip(-dx, p.x - b.x1) && clip(dx, b.x2 - p.x) && clip(-dy, p.y - b.y1) && clip(dy, b.y2 - p.y) && t0 < t1;
+}
+
 // Resolves any CSS colour (variables, color-mix, hsl) to rgb(), which cytoscape understands.
 function resolveColor(host, cssValue, fallback) {
   const probe = document.createElement('span');
@@ -156,8 +189,17 @@ class ChoreoGraph extends HTMLElement {
       const r = n.renderedBoundingBox({ includeLabels: true, includeOverlays: false, includeUnderlays: false });
       return r.x1 < 0 || r.y1 < 0 || r.x2 > cw || r.y2 > ch;
     }).map((n) => n.id());
+    // arrows drawn across the box of a step or service that is not one of their ends
+    const boxes = this._cy.nodes().map((n) => ({ id: n.id(),
+      b: grown(n.boundingBox({ includeLabels: true, includeOverlays: false, includeUnderlays: false }), -2) }));
+    const arrowsThroughBoxes = this._cy.edges().filter((e) => e.source().id() !== e.target().id()).filter((e) => {
+      const path = ChoreoGraph._drawnPath(e);
+      return boxes.some((o) => o.id !== e.source().id() && o.id !== e.target().id()
+        && path.slice(1).some((q, i) => segmentHits(path[i], q, o.b)));
+    }).map((e) => e.id());
     return {
       zoom: z,
+      arrowsThroughBoxes,
       faded: this._cy.elements('.faded').map((e) => e.id()),
       visitedOutOfView,
       overlappingEdgeLabels,
@@ -173,6 +215,36 @@ class ChoreoGraph extends HTMLElement {
       edges: this._cy.edges().length,
       positions,
     };
+  }
+
+  /** The line edge `e` is drawn as, in model coordinates: its ends, with its waypoints or its curve sampled. */
+  static _drawnPath(e) {
+    const s = e.sourceEndpoint();
+    const t = e.targetEndpoint();
+    if (![s, t].every((p) => p && Number.isFinite(p.x) && Number.isFinite(p.y))) {
+      return [];
+    }
+    const sps = e.segmentPoints() || [];
+    if (sps.length) {
+      return [s, ...sps, t];
+    }
+    const cps = e.controlPoints() || [];
+    const path = [s];
+    let from = s;
+    cps.forEach((c, i) => {
+      // as cytoscape draws several control points: quadratic pieces joined at the midpoints between them
+      const end = i === cps.length - 1 ? t : { x: (c.x + cps[i + 1].x) / 2, y: (c.y + cps[i + 1].y) / 2 };
+      for (let k = 1; k <= 16; k++) {
+        const u = k / 16;
+        path.push({ x: (1 - u) * (1 - u) * from.x + 2 * u * (1 - u) * c.x + u * u * end.x,
+          y: (1 - u) * (1 - u) * from.y + 2 * u * (1 - u) * c.y + u * u * end.y });
+      }
+      from = end;
+    });
+    if (!cps.length) {
+      path.push(t);
+    }
+    return path;
   }
 
   connectedCallback() {
@@ -520,6 +592,7 @@ class ChoreoGraph extends HTMLElement {
       selectionType: 'single',
     });
     this._packed = !elkMode;
+    this._routeAroundNodes();
     if (this._packed) {
       this._packComponents();
       this._placeEdgeLabels();
@@ -618,6 +691,109 @@ class ChoreoGraph extends HTMLElement {
     });
   }
 
+  /**
+   * The layouts place the boxes; cytoscape then draws each arrow straight between its two ends, whatever lies between
+   * (a dagre back edge through the service laid out between its ends, ELK's straight arrow from a start to the last
+   * reaction of a fan-out across the corner of a sibling's box). An arrow that would cross another box is bent around
+   * the boxes in its way, on the side that needs the smaller detour (the other side, or a wider detour, when that would
+   * cross a box): through one waypoint beside them where two straight legs clear every box with a mild bend, else
+   * through two (one before the boxes in its way, one after, never beside its own ends, where the arrow would turn back
+   * into its end), drawn with rounded corners. Arrows drawn as arcs (back edges of flow maps) and loops keep their
+   * shape; an arrow that no detour tried clears stays straight. Runs before the separate parts are packed: moving a
+   * part moves its arrows.
+   */
+  _routeAroundNodes() {
+    const margin = 10;
+    const boxes = this._cy.nodes().map((n) => ({ id: n.id(), b: grown(n.boundingBox({ includeLabels: true }), margin) }));
+    const crosses = (p, q, skip) => boxes.some((o) => !skip.has(o.id) && segmentHits(p, q, o.b));
+    let routed = 0;
+    const pairs = new Map(); // arrows between the same two boxes (both ways) bent apart, not on top of each other
+    this._cy.edges().forEach((e) => {
+      const src = e.source();
+      const tgt = e.target();
+      if (src.id() === tgt.id() || e.hasClass('back')) {
+        return;
+      }
+      const a = src.position();
+      const b = tgt.position();
+      const skip = new Set([src.id(), tgt.id()]);
+      const inWay = boxes.filter((o) => !skip.has(o.id) && segmentHits(a, b, o.b));
+      const len = Math.hypot(b.x - a.x, b.y - a.y);
+      if (!inWay.length || len < 1) {
+        return;
+      }
+      // along: from a towards b; across: to the left of that line
+      const u = { x: (b.x - a.x) / len, y: (b.y - a.y) / len };
+      const n = { x: -u.y, y: u.x };
+      const project = (o) => [[o.b.x1, o.b.y1], [o.b.x2, o.b.y1], [o.b.x1, o.b.y2], [o.b.x2, o.b.y2]]
+        .map(([x, y]) => ({ along: (x - a.x) * u.x + (y - a.y) * u.y, across: (x - a.x) * n.x + (y - a.y) * n.y }));
+      const corners = inWay.flatMap(project);
+      const own = boxes.filter((o) => skip.has(o.id));
+      // where the line leaves the source's box and enters the target's: waypoints go between
+      const leaves = Math.max(...project(own.find((o) => o.id === src.id())).map((c) => c.along));
+      const enters = Math.min(...project(own.find((o) => o.id === tgt.id())).map((c) => c.along));
+      const entry = Math.max(leaves, Math.min(...corners.map((c) => c.along)));
+      const exit = Math.min(enters, Math.max(...corners.map((c) => c.along)));
+      const sides = [1, -1].map((side) => ({ side, h: Math.max(...corners.map((c) => side * c.across)) }))
+        .sort((x, y) => x.h - y.h);
+      const at = (along, across) => ({ x: a.x + u.x * along + n.x * across, y: a.y + u.y * along + n.y * across });
+      const inEnd = (w) => own.some((o) => w.x > o.b.x1 && w.x < o.b.x2 && w.y > o.b.y1 && w.y < o.b.y2);
+      const clear = (points) => {
+        const path = [a, ...points, b];
+        return !points.some(inEnd) && path.slice(1).every((q, i) => !crosses(path[i], q, skip));
+      };
+      const pair = [src.id(), tgt.id()].sort().join('\u0000');
+      const before = pairs.get(pair) || 0;
+      const middle = (entry + exit) / 2;
+      const tries = [];
+      for (const extra of [0, 24, 60].map((x) => x + 16 * before)) {
+        for (const { side, h } of sides) {
+          // one waypoint: the legs' offset falls linearly to the ends, so it stands out by what the corners need there
+          const need = Math.max(...corners.map((c) => {
+            const f = c.along <= middle ? c.along / middle : (len - c.along) / (len - middle);
+            return f > 0.05 ? side * c.across / Math.min(1, f) : Infinity;
+          }));
+          // only a mild bend: a single waypoint far out makes a tent over the whole map, two keep the detour flat
+          if (Number.isFinite(need) && need <= 1.6 * h + 10) {
+            tries.push({ weights: [middle / len], off: side * (need + extra) });
+          }
+        }
+      }
+      if (exit > entry) {
+        for (const extra of [0, 24, 60].map((x) => x + 16 * before)) {
+          for (const { side, h } of sides) {
+            tries.push({ weights: [entry / len, exit / len], off: side * (h + extra) });
+          }
+        }
+      }
+      const found = tries.find((t) => clear(t.weights.map((w) => at(w * len, t.off))));
+      if (found) {
+        this._bend(e, found.weights, found.off, at(found.weights[0] * len, found.off));
+        pairs.set(pair, before + 1);
+        routed++;
+      }
+    });
+    this.setAttribute('data-routed-edges', String(routed));
+  }
+
+  /**
+   * Draws edge `e` through waypoints at fractions `weights` of the way between its ends' centres, `offset` px beside
+   * that line, the first of them at `first`. Cytoscape's sign for the side of a segment distance is read back from the
+   * first point it places rather than assumed.
+   */
+  _bend(e, weights, offset, first) {
+    const style = (d) => e.style({
+      'curve-style': 'round-segments', 'segment-radius': 14, 'edge-distances': 'node-position',
+      'segment-weights': weights, 'segment-distances': weights.map(() => d),
+    });
+    style(offset);
+    const p = (e.segmentPoints() || [])[0];
+    if (p && Math.hypot(p.x - first.x, p.y - first.y) > 1) {
+      style(-offset);
+    }
+    e.addClass('routed');
+  }
+
   /** The box's height before it grew: the height its page gave it. */
   _baseBoxHeight() {
     if (this._baseHeight === null) {
@@ -661,10 +837,26 @@ class ChoreoGraph extends HTMLElement {
       const mid = e.midpoint();
       const from = e.sourceEndpoint();
       const to = e.targetEndpoint();
+      if (![mid, from, to].every((p) => p && Number.isFinite(p.x) && Number.isFinite(p.y))) {
+        return; // not drawn (its ends overlap): its label stays where cytoscape puts it
+      }
+      // an arrow bent around boxes: along its legs, by length
+      const legs = e.hasClass('routed') ? [from, ...(e.segmentPoints() || []), to] : null;
+      const onLegs = (f) => {
+        const lengths = legs.slice(1).map((p, i) => Math.hypot(p.x - legs[i].x, p.y - legs[i].y));
+        let rest = f * lengths.reduce((x, y) => x + y, 0);
+        for (let i = 0; i < lengths.length; i++) {
+          if (rest <= lengths[i] || i === lengths.length - 1) {
+            return along(legs[i], legs[i + 1], lengths[i] > 0 ? Math.min(1, rest / lengths[i]) : 0);
+          }
+          rest -= lengths[i];
+        }
+        return mid;
+      };
       let best = null;
       for (const f of [0.5, 0.65, 0.35, 0.78, 0.22, 0.88, 0.12]) {
         // on the drawn curve's two halves, so that a bent edge (one of a pair between two boxes) keeps its label on it
-        const p = f <= 0.5 ? along(from, mid, f / 0.5) : along(mid, to, (f - 0.5) / 0.5);
+        const p = legs ? onLegs(f) : f <= 0.5 ? along(from, mid, f / 0.5) : along(mid, to, (f - 0.5) / 0.5);
         const box = { x1: p.x - label.w / 2, x2: p.x + label.w / 2, y1: p.y - label.h / 2, y2: p.y + label.h / 2 };
         const covered = taken.filter((b) => overlaps(box, b)).length;
         if (!best || covered < best.covered) {
@@ -767,9 +959,15 @@ class ChoreoGraph extends HTMLElement {
       const s = e.sourceEndpoint();
       const t = e.targetEndpoint();
       const cps = e.controlPoints() || [];
+      const sps = e.segmentPoints() || [];
       let d = `M ${num(s.x)} ${num(s.y)}`;
       let last = s;
-      if (cps.length === 1) {
+      if (sps.length > 0) {
+        // an arrow bent around boxes: straight legs through its waypoints
+        sps.forEach((p) => { d += ` L ${num(p.x)} ${num(p.y)}`; });
+        d += ` L ${num(t.x)} ${num(t.y)}`;
+        last = sps[sps.length - 1];
+      } else if (cps.length === 1) {
         d += ` Q ${num(cps[0].x)} ${num(cps[0].y)} ${num(t.x)} ${num(t.y)}`;
         last = cps[0];
       } else if (cps.length > 1) {

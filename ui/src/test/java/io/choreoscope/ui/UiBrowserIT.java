@@ -206,6 +206,7 @@ class UiBrowserIT {
         assertThat(((Number) g.get("minNodeLabelPx")).doubleValue()).as("%s", g).isGreaterThanOrEqualTo(11);
         assertThat(((Number) g.get("minEdgeLabelPx")).doubleValue()).as("%s", g).isGreaterThanOrEqualTo(11);
         assertThat((List<?>) g.get("visitedOutOfView")).as("%s", g).isEmpty();
+        assertThat((List<?>) g.get("arrowsThroughBoxes")).as("arrows across another box: %s", g).isEmpty();
         try {
             // narrower, the path does not fit whole at 11 px: its end is in view, where the instance is now
             page.setViewportSize(1100, 960);
@@ -628,6 +629,44 @@ class UiBrowserIT {
             assertThat(y).as("the found step's place on the page, in a 960 px window").isBetween(0.0, 960.0);
             shot("dependencies-deep-found");
         });
+    }
+
+    @Test
+    void noArrowOfTheDependencyMapIsDrawnAcrossAnotherBox() {
+        // The demo's content pipeline and order saga, as its map showed them (2026-12-06): dagre laid the loop back from
+        // the content topic to moderation past uploads, and cytoscape drew it straight through uploads' box, as it did
+        // the arrows back from the payments and orders topics through the services between.
+        DependencyMap map = dependencies("uploads>content", "moderation<content", "moderation>moderation",
+                "transcoding<moderation", "transcoding>transcoding", "publishing<transcoding", "publishing>content",
+                "orders>orders", "payments<orders", "payments>payments", "orders<payments", "inventory<payments",
+                "inventory>inventory", "payments<inventory", "shipping<inventory", "shipping>rabbitmq:shipping",
+                "notifications<rabbitmq:shipping", "inventory>dead-letters", "payments>dead-letters",
+                "shipping>dead-letters");
+        onTheDependencyPage(map, m -> {
+            shot("dependencies-routed");
+            assertThat((List<?>) m.get("arrowsThroughBoxes")).as("arrows across another box: %s", m).isEmpty();
+            assertThat(page.locator("#dependency-graph").getAttribute("data-routed-edges")).as("arrows bent around boxes")
+                    .isNotEqualTo("0");
+            assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).as("%s", m).isGreaterThanOrEqualTo(11);
+        });
+    }
+
+    /** A dependency map from {@code "service>topic"} (produces) and {@code "service<topic"} (consumes). */
+    private static DependencyMap dependencies(String... arrows) {
+        java.util.Set<DependencyMap.Node> nodes = new java.util.LinkedHashSet<>();
+        List<DependencyMap.Edge> edges = new ArrayList<>();
+        for (String a : arrows) {
+            boolean produces = a.contains(">");
+            String[] ends = a.split(produces ? ">" : "<");
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.SERVICE, ends[0]));
+            nodes.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, ends[1]));
+            edges.add(produces
+                    ? new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES, ends[0], ends[1], Set.of("Made"), 360, 0.1,
+                            Double.NaN, Double.NaN, Set.of("observation"))
+                    : new DependencyMap.Edge(DependencyMap.EdgeRole.CONSUMES, ends[0], ends[1], Set.of(), 360, 0.1, 12, 80,
+                            Set.of("span")));
+        }
+        return new DependencyMap(new ArrayList<>(nodes), edges);
     }
 
     @Test

@@ -20,7 +20,8 @@ public final class FlowMapChecks {
     /**
      * After "fit": the start step leftmost, the end step rightmost (in the last column), exactly {@code transitions}
      * arrows drawn and at most 12, no node or edge label drawn smaller than 11 px (measured from the drawn graph:
-     * font size times zoom), and no arrow's label under the box of the step it leaves or enters.
+     * font size times zoom), no arrow's label under the box of the step it leaves or enters, and no arrow drawn across
+     * the box of a step that is not one of its ends.
      *
      * @return the graph's {@code metrics()} as drawn, for further checks and reports
      */
@@ -32,6 +33,7 @@ public final class FlowMapChecks {
         assertThat(((Number) m.get("minNodeLabelPx")).doubleValue()).as("smallest step label, px").isGreaterThanOrEqualTo(11.0);
         assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).as("smallest arrow label, px").isGreaterThanOrEqualTo(11.0);
         assertThat((List<String>) m.get("labelsUnderNodes")).as("arrows whose label a step's box hides in part").isEmpty();
+        assertThat((List<String>) m.get("arrowsThroughBoxes")).as("arrows drawn across another step's box").isEmpty();
         Map<String, Map<String, Number>> pos = (Map<String, Map<String, Number>>) m.get("positions");
         assertThat(pos).as("steps drawn").containsKeys(start, end);
         // ELK aligns the boxes of a layer on their left edges: compare those
