@@ -745,6 +745,29 @@ public final class InferenceEngine {
         return configuredEnd[t] || fs.learnedEnds.contains(t);
     }
 
+    /**
+     * Whether {@code t} is one of the steps where instances of a learned end set usually finish, for the model's ends
+     * (a fan-out's reactions, none of which ends {@code minEndRatio} of the instances alone): a member of the set that
+     * at least {@code minEndSamples} settled instances ended at, being at least half of a fair share of the settled
+     * instances containing it, {@code 1 / (2 (n - 1))} for a set of n steps (four reactions in any order end about a
+     * quarter each; the bound is an eighth). A step that only ends the instances stuck there (a saga's StockReserved in
+     * its happy set, a few percent) is not.
+     */
+    private boolean usuallyEndsAnEndSet(int t, FlowStats fs) {
+        long ended = fs.ended(t);
+        if (ended < cfg.minEndSamples() || fs.settled == null) {
+            return false;
+        }
+        long contained = fs.settled.get(t, Settled.CONTAINED);
+        for (FlowStats.EndSet e : fs.learnedEndSets) {
+            int n = e.types().cardinality();
+            if (n > 1 && e.types().get(t) && 2.0 * (n - 1) * ended >= contained) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean isCompensation(int t, FlowStats fs) {
         return compensationType[t] || fs.learnedCompensations.contains(t);
     }
@@ -1057,7 +1080,7 @@ public final class InferenceEngine {
         fs.ends.forEach((t, c) -> ends.put(types.name(t), c[0]));
         List<String> learnedEnds = new ArrayList<>();
         for (int t = 0; t < types.size(); t++) {
-            if (fs.nodeCount(t) > 0 && isEnd(t, fs)) {
+            if (fs.nodeCount(t) > 0 && (isEnd(t, fs) || usuallyEndsAnEndSet(t, fs))) {
                 learnedEnds.add(types.name(t));
             }
         }

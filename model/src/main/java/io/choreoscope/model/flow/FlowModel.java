@@ -19,7 +19,9 @@ import java.util.Map;
  * @param transitions           directly-follows transitions
  * @param startCounts           first event type per instance -> number of instances
  * @param endCounts             last event type per instance -> number of instances
- * @param learnedEnds           event types learned (or configured) as ends of this flow
+ * @param learnedEnds           event types learned (or configured) as ends of this flow, and the steps where instances
+ *                              of a learned end set usually finish (a fan-out's reactions, none of which ends most
+ *                              instances alone; see docs/INFERENCE.md, "Learned ends")
  * @param deviationCounts       deviations found per kind (live instances against the current model, evicted
  *                              ones as found at eviction)
  * @param orderingViolationRate OUT_OF_ORDER deviations divided by transitions observed, 0..1 (0 when none)
