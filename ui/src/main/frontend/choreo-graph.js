@@ -73,6 +73,15 @@ function segmentHits(p, q, b) {
   return clip(-dx, p.x - b.x1) && clip(dx, b.x2 - p.x) && clip(-dy, p.y - b.y1) && clip(dy, b.y2 - p.y) && t0 < t1;
 }
 
+/** The distance from point p to the segment from a to b. */
+function pointToSegment(p, a, b) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const l2 = dx * dx + dy * dy;
+  const t = l2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / l2));
+  return Math.hypot(p.x - a.x - t * dx, p.y - a.y - t * dy);
+}
+
 // Resolves any CSS colour (variables, color-mix, hsl) to rgb(), which cytoscape understands.
 function resolveColor(host, cssValue, fallback) {
   const probe = document.createElement('span');
@@ -595,8 +604,8 @@ class ChoreoGraph extends HTMLElement {
     this._routeAroundNodes();
     if (this._packed) {
       this._packComponents();
-      this._placeEdgeLabels();
     }
+    this._placeEdgeLabels();
     this._cy.autoungrabify(true);
     this._cy.on('tap', 'node', (e) => this._fire('graph-node-click', e.target.id()));
     this._cy.on('tap', 'edge', (e) => this._fire('graph-edge-click', e.target.id()));
@@ -698,9 +707,9 @@ class ChoreoGraph extends HTMLElement {
    * the boxes in its way, on the side that needs the smaller detour (the other side, or a wider detour, when that would
    * cross a box): through one waypoint beside them where two straight legs clear every box with a mild bend, else
    * through two (one before the boxes in its way, one after, never beside its own ends, where the arrow would turn back
-   * into its end), drawn with rounded corners. Arrows drawn as arcs (back edges of flow maps) and loops keep their
-   * shape; an arrow that no detour tried clears stays straight. Runs before the separate parts are packed: moving a
-   * part moves its arrows.
+   * into its end), drawn with rounded corners; detours past the same boxes run side by side, not on one line. Arrows
+   * drawn as arcs (back edges of flow maps) and loops keep their shape; an arrow that no detour tried clears stays
+   * straight. Runs before the separate parts are packed: moving a part moves its arrows.
    */
   _routeAroundNodes() {
     const margin = 10;
@@ -708,6 +717,7 @@ class ChoreoGraph extends HTMLElement {
     const crosses = (p, q, skip) => boxes.some((o) => !skip.has(o.id) && segmentHits(p, q, o.b));
     let routed = 0;
     const pairs = new Map(); // arrows between the same two boxes (both ways) bent apart, not on top of each other
+    const detours = []; // the flat legs of the two-waypoint detours placed so far
     this._cy.edges().forEach((e) => {
       const src = e.source();
       const tgt = e.target();
@@ -760,15 +770,28 @@ class ChoreoGraph extends HTMLElement {
         }
       }
       if (exit > entry) {
-        for (const extra of [0, 24, 60].map((x) => x + 16 * before)) {
+        for (const extra of [0, 14, 28, 42, 56, 70, 100].map((x) => x + 16 * before)) {
           for (const { side, h } of sides) {
             tries.push({ weights: [entry / len, exit / len], off: side * (h + extra) });
           }
         }
       }
-      const found = tries.find((t) => clear(t.weights.map((w) => at(w * len, t.off))));
+      const clears = tries.filter((t) => clear(t.weights.map((w) => at(w * len, t.off))));
+      // detours of several arrows past the same boxes run side by side, 12 px apart, rather than on one line
+      const spaced = (t) => {
+        const w = t.weights.map((f) => at(f * len, t.off));
+        const mine = w.length === 2 ? [[w[0], w[1]]] : [];
+        return mine.every(([p, q]) => [0, 0.25, 0.5, 0.75, 1].every((f) => {
+          const m = { x: p.x + (q.x - p.x) * f, y: p.y + (q.y - p.y) * f };
+          return detours.every(([c, d]) => pointToSegment(m, c, d) >= 12);
+        }));
+      };
+      const found = clears.find(spaced) || clears[0];
       if (found) {
         this._bend(e, found.weights, found.off, at(found.weights[0] * len, found.off));
+        if (found.weights.length === 2) {
+          detours.push(found.weights.map((f) => at(f * len, found.off)));
+        }
         pairs.set(pair, before + 1);
         routed++;
       }
@@ -823,8 +846,8 @@ class ChoreoGraph extends HTMLElement {
   }
 
   /**
-   * Dagre leaves every edge label at its edge's midpoint, where the labels of a fan-out (one topic, four consumers)
-   * lie on top of each other. Each label is moved along its own edge to the first of a few places (the middle first,
+   * Cytoscape draws every edge label at its edge's midpoint, where the labels of a fan-out (one topic, four consumers)
+   * or of arrows that cross (a flow map in arrival order) lie on top of each other. Each label is moved along its own edge to the first of a few places (the middle first,
    * then alternately towards either end) where it covers no node and no label placed before it; where every place is
    * covered, it takes the one that covers the fewest. Only the label moves (its text margin), never the edge.
    */
