@@ -171,7 +171,8 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
     public FlowModel causalModel(String flow, Instant from, Instant to) {
         // As model(), with each step's cause in place of the step before it: variants are grouped by steps and causes,
         // kind 0 is a (cause, effect) pair with the latency from cause to effect, for every step that has a cause;
-        // kind 3 the leaves (steps that caused nothing), each type once per instance.
+        // kind 2 the start, the first step nothing caused (not the first in time: a reaction stamped before its cause
+        // is caused by it); kind 3 the leaves (steps that caused nothing), each type once per instance.
         String q = "SELECT it.1 AS kind, it.2 AS a, it.3 AS b, sum(n) AS c, sum(if(it.4, n, 0)) AS inst,"
                 + " toJSONString(quantilesExactArray(0.5, 0.95, 0.99)(it.5)) AS q FROM ("
                 + " SELECT CAST(types AS Array(String)) AS types, cz, n, lats,"
@@ -182,7 +183,8 @@ public final class ClickHouseFlowWindowReader implements FlowWindowReader {
                 + "arrayMap(i -> (toUInt8(0), types[cz[i]], types[i], u[i] = 1, lats[i]),"
                 + " arrayFilter(i -> cz[i] > 0, arrayEnumerate(types))),"
                 + " arrayMap((t, v) -> (toUInt8(1), t, t, v = 1, emptyArrayInt64()), types, arrayEnumerateUniq(types)),"
-                + " [(toUInt8(2), types[1], types[1], true, emptyArrayInt64())],"
+                + " [(toUInt8(2), types[greatest(1, arrayFirstIndex(c -> c = 0, cz))],"
+                + " types[greatest(1, arrayFirstIndex(c -> c = 0, cz))], true, emptyArrayInt64())],"
                 + " arrayMap(t -> (toUInt8(3), t, t, true, emptyArrayInt64()),"
                 + " arrayDistinct(arrayFilter((t, i) -> NOT has(cz, toUInt16(i)), types, arrayEnumerate(types))))) AS it"
                 + " GROUP BY kind, a, b ORDER BY kind, a, b";

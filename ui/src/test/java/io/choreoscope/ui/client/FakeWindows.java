@@ -50,6 +50,7 @@ final class FakeWindows {
             Set<String> types = new HashSet<>();
             Set<List<String>> pairs = new HashSet<>();
             Set<Integer> causes = new HashSet<>();
+            int start = -1; // by cause, the first step nothing caused; in order, the first
             for (int i = 0; i < ev.size(); i++) {
                 long[] n = nodes.computeIfAbsent(ev.get(i).eventType(), k -> new long[2]);
                 n[0]++;
@@ -57,6 +58,9 @@ final class FakeWindows {
                     n[1]++;
                 }
                 int c = byCause ? causeOf(ev, i) : i - 1;
+                if (c < 0 && start < 0) {
+                    start = i;
+                }
                 if (c >= 0) {
                     causes.add(c);
                     List<String> p = List.of(ev.get(c).eventType(), ev.get(i).eventType());
@@ -68,7 +72,7 @@ final class FakeWindows {
                     }
                 }
             }
-            starts.merge(ev.get(0).eventType(), 1L, Long::sum);
+            starts.merge(ev.get(Math.max(0, start)).eventType(), 1L, Long::sum);
             if (!byCause) {
                 ends.merge(ev.get(ev.size() - 1).eventType(), 1L, Long::sum);
                 continue;
