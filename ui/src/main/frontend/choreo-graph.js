@@ -226,33 +226,45 @@ class ChoreoGraph extends HTMLElement {
     };
   }
 
-  /** The line edge `e` is drawn as, in model coordinates: its ends, with its waypoints or its curve sampled. */
-  static _drawnPath(e) {
+  /**
+   * How edge `e` is drawn, in model coordinates: its start and its pieces, each a straight leg to `end` or, with a
+   * control point `c`, a quadratic curve (several control points: quadratic pieces joined at the midpoints between
+   * them, as cytoscape draws them); null when it is not drawn (its ends overlap). The SVG export and the checks read it.
+   */
+  static _pieces(e) {
     const s = e.sourceEndpoint();
     const t = e.targetEndpoint();
     if (![s, t].every((p) => p && Number.isFinite(p.x) && Number.isFinite(p.y))) {
-      return [];
+      return null;
     }
     const sps = e.segmentPoints() || [];
     if (sps.length) {
-      return [s, ...sps, t];
+      return { start: s, pieces: [...sps, t].map((end) => ({ end })) };
     }
     const cps = e.controlPoints() || [];
-    const path = [s];
-    let from = s;
-    cps.forEach((c, i) => {
-      // as cytoscape draws several control points: quadratic pieces joined at the midpoints between them
-      const end = i === cps.length - 1 ? t : { x: (c.x + cps[i + 1].x) / 2, y: (c.y + cps[i + 1].y) / 2 };
-      for (let k = 1; k <= 16; k++) {
+    if (!cps.length) {
+      return { start: s, pieces: [{ end: t }] };
+    }
+    return { start: s, pieces: cps.map((c, i) => ({ c,
+      end: i === cps.length - 1 ? t : { x: (c.x + cps[i + 1].x) / 2, y: (c.y + cps[i + 1].y) / 2 } })) };
+  }
+
+  /** The line edge `e` is drawn as: its points, curves sampled; empty when it is not drawn. */
+  static _drawnPath(e) {
+    const drawn = ChoreoGraph._pieces(e);
+    if (!drawn) {
+      return [];
+    }
+    const path = [drawn.start];
+    drawn.pieces.forEach(({ c, end }) => {
+      const from = path[path.length - 1];
+      for (let k = 1; c && k < 16; k++) {
         const u = k / 16;
         path.push({ x: (1 - u) * (1 - u) * from.x + 2 * u * (1 - u) * c.x + u * u * end.x,
           y: (1 - u) * (1 - u) * from.y + 2 * u * (1 - u) * c.y + u * u * end.y });
       }
-      from = end;
+      path.push(end);
     });
-    if (!cps.length) {
-      path.push(t);
-    }
     return path;
   }
 
@@ -755,19 +767,15 @@ class ChoreoGraph extends HTMLElement {
       const pair = [src.id(), tgt.id()].sort().join('\u0000');
       const before = pairs.get(pair) || 0;
       const middle = (entry + exit) / 2;
+      // one waypoint: the legs' offset falls linearly to the ends, so it stands out by what the corners need there;
+      // only a mild bend (a single waypoint far out makes a tent over the whole map, two keep the detour flat)
+      const singles = sides.map(({ side, h }) => ({ side, h, need: Math.max(...corners.map((c) => {
+        const f = c.along <= middle ? c.along / middle : (len - c.along) / (len - middle);
+        return f > 0.05 ? side * c.across / Math.min(1, f) : Infinity;
+      })) })).filter((x) => Number.isFinite(x.need) && x.need <= 1.6 * x.h + 10);
       const tries = [];
       for (const extra of [0, 24, 60].map((x) => x + 16 * before)) {
-        for (const { side, h } of sides) {
-          // one waypoint: the legs' offset falls linearly to the ends, so it stands out by what the corners need there
-          const need = Math.max(...corners.map((c) => {
-            const f = c.along <= middle ? c.along / middle : (len - c.along) / (len - middle);
-            return f > 0.05 ? side * c.across / Math.min(1, f) : Infinity;
-          }));
-          // only a mild bend: a single waypoint far out makes a tent over the whole map, two keep the detour flat
-          if (Number.isFinite(need) && need <= 1.6 * h + 10) {
-            tries.push({ weights: [middle / len], off: side * (need + extra) });
-          }
-        }
+        singles.forEach(({ side, need }) => tries.push({ weights: [middle / len], off: side * (need + extra) }));
       }
       if (exit > entry) {
         for (const extra of [0, 14, 28, 42, 56, 70, 100].map((x) => x + 16 * before)) {
@@ -847,9 +855,10 @@ class ChoreoGraph extends HTMLElement {
 
   /**
    * Cytoscape draws every edge label at its edge's midpoint, where the labels of a fan-out (one topic, four consumers)
-   * or of arrows that cross (a flow map in arrival order) lie on top of each other. Each label is moved along its own edge to the first of a few places (the middle first,
-   * then alternately towards either end) where it covers no node and no label placed before it; where every place is
-   * covered, it takes the one that covers the fewest. Only the label moves (its text margin), never the edge.
+   * or of arrows that cross (a flow map in arrival order) lie on top of each other. Each label is moved along its own
+   * edge to the first of a few places (the middle first, then alternately towards either end) where it covers no node
+   * and no label placed before it; where every place is covered, it takes the one that covers the fewest. Only the
+   * label moves (its text margin), never the edge.
    */
   _placeEdgeLabels() {
     const along = (a, b, f) => ({ x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
@@ -864,7 +873,7 @@ class ChoreoGraph extends HTMLElement {
         return; // not drawn (its ends overlap): its label stays where cytoscape puts it
       }
       // an arrow bent around boxes: along its legs, by length
-      const legs = e.hasClass('routed') ? [from, ...(e.segmentPoints() || []), to] : null;
+      const legs = e.hasClass('routed') ? ChoreoGraph._drawnPath(e) : null;
       const onLegs = (f) => {
         const lengths = legs.slice(1).map((p, i) => Math.hypot(p.x - legs[i].x, p.y - legs[i].y));
         let rest = f * lengths.reduce((x, y) => x + y, 0);
@@ -979,29 +988,18 @@ class ChoreoGraph extends HTMLElement {
       const color = e.style('line-color');
       const width = px(e.style('width'));
       const opacity = px(e.style('opacity')) || 1;
-      const s = e.sourceEndpoint();
-      const t = e.targetEndpoint();
-      const cps = e.controlPoints() || [];
-      const sps = e.segmentPoints() || [];
-      let d = `M ${num(s.x)} ${num(s.y)}`;
-      let last = s;
-      if (sps.length > 0) {
-        // an arrow bent around boxes: straight legs through its waypoints
-        sps.forEach((p) => { d += ` L ${num(p.x)} ${num(p.y)}`; });
-        d += ` L ${num(t.x)} ${num(t.y)}`;
-        last = sps[sps.length - 1];
-      } else if (cps.length === 1) {
-        d += ` Q ${num(cps[0].x)} ${num(cps[0].y)} ${num(t.x)} ${num(t.y)}`;
-        last = cps[0];
-      } else if (cps.length > 1) {
-        for (let i = 0; i < cps.length; i++) {
-          const end = i === cps.length - 1 ? t : { x: (cps[i].x + cps[i + 1].x) / 2, y: (cps[i].y + cps[i + 1].y) / 2 };
-          d += ` Q ${num(cps[i].x)} ${num(cps[i].y)} ${num(end.x)} ${num(end.y)}`;
-        }
-        last = cps[cps.length - 1];
-      } else {
-        d += ` L ${num(t.x)} ${num(t.y)}`;
+      const drawn = ChoreoGraph._pieces(e);
+      if (!drawn) {
+        return; // not drawn on the screen either (its ends overlap)
       }
+      let d = `M ${num(drawn.start.x)} ${num(drawn.start.y)}`;
+      let last = drawn.start; // where the last piece comes from: the arrowhead points along it
+      let t = drawn.start;
+      drawn.pieces.forEach(({ c, end }) => {
+        d += c ? ` Q ${num(c.x)} ${num(c.y)} ${num(end.x)} ${num(end.y)}` : ` L ${num(end.x)} ${num(end.y)}`;
+        last = c || t;
+        t = end;
+      });
       out.push(`<g class="edge" opacity="${num(opacity)}"><title>${xml(e.id())}</title>`);
       out.push(`<path d="${d}" fill="none" stroke="${xml(color)}" stroke-width="${num(width)}"`
         + `${dash(e.style('line-style'), width)}/>`);
