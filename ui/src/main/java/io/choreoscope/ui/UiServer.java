@@ -20,8 +20,9 @@ import io.choreoscope.ui.client.HttpChoreoscopeApi;
  * so several servers may run in one JVM.
  *
  * <p>Command line: {@code --host 0.0.0.0} (default: every interface; {@code 127.0.0.1} for this machine only),
- * {@code --port 8080} (default 8080), {@code --api http://localhost:8081/api/v1} (default). To run the UI on sample data without a backend, use the dev launcher in the test sources
- * ({@code io.choreoscope.ui.DevUiServer}, see ui/README.md).
+ * {@code --port 8080} (default 8080), {@code --api http://localhost:8081/api/v1} (default). To run the UI on sample
+ * data without a backend, use the dev launcher in the test sources ({@code io.choreoscope.ui.DevUiServer}, see
+ * ui/README.md).
  */
 public final class UiServer {
 
