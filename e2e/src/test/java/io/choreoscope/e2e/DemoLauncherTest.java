@@ -304,6 +304,13 @@ class DemoLauncherTest {
                 .as("stuck by shipping's drop, inventory's dead letter or payments' error span: %s on %s, cause %s",
                         types, topics, cause).isTrue();
 
+        // The Alerts page shows two rules on the sample traffic, added once by the launcher (until 2026-12-06 it was
+        // empty); the order saga's injected faults keep its completion rate under the first one's 95%.
+        List<String> rules = new ArrayList<>();
+        get("/alerts/rules").forEach(r -> rules.add(r.get("name").asText()));
+        assertThat(rules).containsExactlyInAnyOrder("Orders completing (demo)", "Sign-ups stuck (demo)");
+        assertThat(dataDir.resolve("demo-alert-rules-added")).as("added once per data directory").exists();
+
         // The application's own files (config store, sign-in key) are in the demo's data directory like the rest; until
         // 2026-12-05 they went to ./data of the directory it was started from, whatever CHOREOSCOPE_DATA said.
         assertThat(dataDir.resolve("config")).as("the config store under CHOREOSCOPE_DATA").isDirectoryContaining(
