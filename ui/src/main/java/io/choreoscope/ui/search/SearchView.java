@@ -43,6 +43,8 @@ public class SearchView extends Div implements BeforeEnterObserver {
     static final int LIMIT = 100;
 
     private final TextField query = new TextField();
+    /** The query whose results are shown (their excerpts mark it). */
+    private String shownQuery = "";
     private final RadioButtonGroup<SearchMode> mode = new RadioButtonGroup<>();
     private final Grid<SearchHit> results = new Grid<>();
     private final Div status = new Div();
@@ -85,12 +87,48 @@ public class SearchView extends Div implements BeforeEnterObserver {
         results.addComponentColumn(SearchView::eventAndTime).setHeader("Event · when").setAutoWidth(true).setFlexGrow(0);
         results.addColumn(SearchHit::matchedField).setHeader("Matched in").setWidth("8em").setFlexGrow(1)
                 .setPartNameGenerator(GridCells.breakLongWords());
-        results.addColumn(SearchHit::matchedValue).setHeader("Matched value").setWidth("10em").setFlexGrow(3)
-                .setTooltipGenerator(SearchHit::matchedValue).setPartNameGenerator(GridCells.breakLongWords());
+        // the match with a few words around it, marked (the whole 200-character excerpt of a payload made each row ten
+        // lines high in the demo); the excerpt whole in the tooltip
+        results.addComponentColumn(h -> excerpt(h.matchedValue(), shownQuery)).setHeader("Matched value").setKey("matched")
+                .setWidth("10em").setFlexGrow(3).setTooltipGenerator(SearchHit::matchedValue)
+                .setPartNameGenerator(GridCells.breakLongWords());
         results.addItemClickListener(e -> open(e.getItem()));
         results.setVisible(false);
         results.setAllRowsVisible(true);
         add(header, form, status, results);
+    }
+
+    /** Characters shown before and after the match. */
+    static final int AROUND = 40;
+
+    /**
+     * {@code value} cut to the first case-insensitive match of {@code q} with {@value #AROUND} characters on each side
+     * ("…" where cut), the match in a {@code mark} element; the start of the value when {@code q} is not in it (a
+     * masked value). Text only: nothing in the value is read as markup.
+     */
+    static Span excerpt(String value, String q) {
+        String v = value == null ? "" : value;
+        int at = -1;
+        // char by char, ignoring case (lower-casing the whole value may change its length and so the match's place)
+        for (int i = 0; q != null && !q.isEmpty() && at < 0 && i + q.length() <= v.length(); i++) {
+            if (v.regionMatches(true, i, q, 0, q.length())) {
+                at = i;
+            }
+        }
+        Span out = new Span();
+        out.addClassName("search-excerpt");
+        if (at < 0) {
+            out.setText(v.length() > 2 * AROUND ? v.substring(0, 2 * AROUND) + "…" : v);
+            return out;
+        }
+        int from = Math.max(0, at - AROUND);
+        int to = Math.min(v.length(), at + q.length() + AROUND);
+        com.vaadin.flow.dom.Element mark = new com.vaadin.flow.dom.Element("mark");
+        mark.setText(v.substring(at, at + q.length()));
+        out.getElement().appendChild(
+                new com.vaadin.flow.dom.Element("span").setText((from > 0 ? "…" : "") + v.substring(from, at)), mark,
+                new com.vaadin.flow.dom.Element("span").setText(v.substring(at + q.length(), to) + (to < v.length() ? "…" : "")));
+        return out;
     }
 
     /** The event type, the time it was stored below it. */
@@ -141,17 +179,29 @@ public class SearchView extends Div implements BeforeEnterObserver {
         });
     }
 
+    /**
+     * What the results are: instances for an ID search; for a value search one row per matching event, so the events
+     * and the instances they belong to (the demo's "100 instances" were 100 events of about 35 instances).
+     */
+    static String summary(List<SearchHit> hits, SearchMode m) {
+        String first = hits.size() >= LIMIT ? " (the first " + LIMIT + ")" : "";
+        if (m == SearchMode.ID) {
+            return Formats.count(hits.size(), "instance", "instances") + first + " with a matching correlation ID";
+        }
+        long instances = hits.stream().map(SearchHit::correlationId).distinct().count();
+        return Formats.count(hits.size(), "event", "events") + first + " with a matching value, in "
+                + Formats.count(instances, "instance", "instances");
+    }
+
     private void show(String q, SearchMode m, List<SearchHit> hits, boolean fellBack) {
         status.removeAll();
+        shownQuery = q;
         if (hits.isEmpty()) {
             status.add(Notice.empty(VaadinIcon.SEARCH_MINUS, "Nothing matches “" + q + "”",
                     "No correlation ID starts with it and no header, key or payload contains it."));
             return;
         }
-        Span summary = new Span(Formats.count(hits.size(), "instance", "instances")
-                + (hits.size() >= LIMIT ? " (the first " + LIMIT + ")" : "")
-                + (m == SearchMode.ID ? " with a matching correlation ID" : " with a matching value")
-                + (fellBack ? " — no correlation ID matched, so values were searched" : ""));
+        Span summary = new Span(summary(hits, m) + (fellBack ? " — no correlation ID matched, so values were searched" : ""));
         summary.addClassName("muted");
         status.add(summary);
         results.setItems(hits);

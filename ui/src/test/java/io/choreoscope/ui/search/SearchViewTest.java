@@ -5,6 +5,8 @@ import static com.github.mvysny.kaributesting.v10.LocatorJ._get;
 import static com.github.mvysny.kaributesting.v10.LocatorJ._setValue;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import com.github.mvysny.kaributesting.v10.GridKt;
@@ -60,7 +62,40 @@ class SearchViewTest extends KaribuTest {
         navigate("search?q=alert(");
         assertThat(api.calls()).contains("search ID alert(", "search VALUE alert(");
         assertThat(GridKt._get(results(), 0).correlationId()).isEqualTo(SampleData.LARGE_PAYLOAD_ORDER);
-        assertThat(text(_get(Div.class, d -> d.withId("search-status")))).contains("values were searched");
+        assertThat(text(_get(Div.class, d -> d.withId("search-status")))).contains("values were searched")
+                .containsPattern("\\d+ events? with a matching value, in \\d+ instances?");
+        // the match marked, with some of what is around it; the value's markup stays text
+        com.vaadin.flow.component.Component cell = GridKt._getCellComponent(results(), 0, "matched");
+        com.vaadin.flow.dom.Element mark = cell.getElement().getChildren().filter(e -> e.getTag().equals("mark"))
+                .findFirst().orElseThrow();
+        assertThat(mark.getText()).isEqualToIgnoringCase("alert(");
+        assertThat(cell.getElement().getChildren().filter(e -> e.getTag().equals("script")).count()).isZero();
+    }
+
+    @Test
+    void anExcerptMarksTheMatchWithSomeTextAroundIt() {
+        String payload = "{\"orderId\":\"order-1\",\"customerId\":\"cust-424\",\"sku\":\"KETTLE-5\",\"quantity\":1,"
+                + "\"amount\":117.58,\"currency\":\"EUR\",\"paymentId\":\"pay-bbb5808c-3058\"}";
+        com.vaadin.flow.component.html.Span e = SearchView.excerpt(payload, "kettle");
+        assertThat(e.getElement().getChild(1).getText()).isEqualTo("KETTLE");
+        assertThat(e.getElement().getChild(0).getText()).isEqualTo("…" + payload.substring(payload.indexOf("KETTLE")
+                - SearchView.AROUND, payload.indexOf("KETTLE")));
+        assertThat(e.getElement().getChild(2).getText()).endsWith("…").hasSize(SearchView.AROUND + 1);
+        // a value that lower-cases to another length before the match, and one without the query (a masked value)
+        assertThat(SearchView.excerpt("İİ kettle", "KETTLE").getElement().getChild(1).getText()).isEqualTo("kettle");
+        assertThat(SearchView.excerpt("***", "kettle").getText()).isEqualTo("***");
+    }
+
+    @Test
+    void anIdSearchCountsInstancesAValueSearchEventsAndTheirInstances() {
+        java.time.Instant t = java.time.Instant.parse("2026-12-06T02:45:04Z");
+        List<SearchHit> hits = List.of(new SearchHit("o-1", "OrderPlaced", "COMPLETED", "OrderPlaced", t, "payload", "x"),
+                new SearchHit("o-1", "OrderPlaced", "COMPLETED", "OrderShipped", t, "payload", "x"),
+                new SearchHit("o-2", "OrderPlaced", "STUCK", "OrderPlaced", t, "payload", "x"));
+        assertThat(SearchView.summary(hits, io.choreoscope.ui.client.SearchMode.VALUE))
+                .isEqualTo("3 events with a matching value, in 2 instances");
+        assertThat(SearchView.summary(hits.subList(0, 1), io.choreoscope.ui.client.SearchMode.ID))
+                .isEqualTo("1 instance with a matching correlation ID");
     }
 
     @Test
