@@ -14,6 +14,7 @@ import com.vaadin.flow.component.html.Span;
 import com.vaadin.flow.component.icon.VaadinIcon;
 import com.vaadin.flow.component.radiobutton.RadioButtonGroup;
 import com.vaadin.flow.component.textfield.TextField;
+import com.vaadin.flow.dom.Element;
 import com.vaadin.flow.router.BeforeEnterEvent;
 import com.vaadin.flow.router.BeforeEnterObserver;
 import com.vaadin.flow.router.PageTitle;
@@ -89,8 +90,8 @@ public class SearchView extends Div implements BeforeEnterObserver {
                 .setPartNameGenerator(GridCells.breakLongWords());
         // the match with a few words around it, marked (the whole 200-character excerpt of a payload made each row ten
         // lines high in the demo); the excerpt whole in the tooltip
-        results.addComponentColumn(h -> excerpt(h.matchedValue(), shownQuery)).setHeader("Matched value").setKey("matched")
-                .setWidth("10em").setFlexGrow(3).setTooltipGenerator(SearchHit::matchedValue)
+        results.addComponentColumn(h -> excerpt(h.matchedValue(), shownQuery)).setHeader("Matched value")
+                .setKey("matched").setWidth("10em").setFlexGrow(3).setTooltipGenerator(SearchHit::matchedValue)
                 .setPartNameGenerator(GridCells.breakLongWords());
         results.addItemClickListener(e -> open(e.getItem()));
         results.setVisible(false);
@@ -123,11 +124,10 @@ public class SearchView extends Div implements BeforeEnterObserver {
         }
         int from = Math.max(0, at - AROUND);
         int to = Math.min(v.length(), at + q.length() + AROUND);
-        com.vaadin.flow.dom.Element mark = new com.vaadin.flow.dom.Element("mark");
-        mark.setText(v.substring(at, at + q.length()));
-        out.getElement().appendChild(
-                new com.vaadin.flow.dom.Element("span").setText((from > 0 ? "…" : "") + v.substring(from, at)), mark,
-                new com.vaadin.flow.dom.Element("span").setText(v.substring(at + q.length(), to) + (to < v.length() ? "…" : "")));
+        int end = at + q.length();
+        out.getElement().appendChild(new Element("span").setText((from > 0 ? "…" : "") + v.substring(from, at)),
+                new Element("mark").setText(v.substring(at, end)),
+                new Element("span").setText(v.substring(end, to) + (to < v.length() ? "…" : "")));
         return out;
     }
 
@@ -181,7 +181,7 @@ public class SearchView extends Div implements BeforeEnterObserver {
 
     /**
      * What the results are: instances for an ID search; for a value search one row per matching event, so the events
-     * and the instances they belong to (the demo's "100 instances" were 100 events of about 35 instances).
+     * and the instances they belong to (the demo's "100 instances" were 100 events of 26 instances).
      */
     static String summary(List<SearchHit> hits, SearchMode m) {
         String first = hits.size() >= LIMIT ? " (the first " + LIMIT + ")" : "";
@@ -201,7 +201,8 @@ public class SearchView extends Div implements BeforeEnterObserver {
                     "No correlation ID starts with it and no header, key or payload contains it."));
             return;
         }
-        Span summary = new Span(summary(hits, m) + (fellBack ? " — no correlation ID matched, so values were searched" : ""));
+        Span summary = new Span(summary(hits, m)
+                + (fellBack ? " — no correlation ID matched, so values were searched" : ""));
         summary.addClassName("muted");
         status.add(summary);
         results.setItems(hits);
