@@ -87,8 +87,8 @@ class UiBrowserIT {
     }
 
     /**
-     * Fails when the grid scrolls sideways or cuts a header or cell at one of the widths (window width in px); the
-     * window is 1440 x 960 again afterwards.
+     * Fails when the grid scrolls sideways, cuts a header or cell, or draws a header wider or narrower than its column
+     * at one of the widths (window width in px); the window is 1440 x 960 again afterwards.
      */
     private void assertGridFits(String grid, int... widths) {
         String sideways = "() => { const t = document.querySelector('" + grid + "').shadowRoot.querySelector('#table');"
@@ -99,10 +99,24 @@ class UiBrowserIT {
         String clippedHeaders = "() => [...document.querySelectorAll('" + grid + " vaadin-grid-sorter')]"
                 + ".filter(s => s.offsetParent !== null && s.shadowRoot).map(s => s.shadowRoot.querySelector('[part=content]'))"
                 + ".filter(c => c && c.scrollWidth > c.clientWidth + 1).map(c => c.getRootNode().host.textContent)";
+        // each header cell as wide as its column below it (widths in em once made headers, in a smaller font, narrower)
+        String misaligned = "() => { const s = document.querySelector('" + grid + "').shadowRoot;"
+                + " const shown = c => !c.hidden && c.getBoundingClientRect().width > 0;"
+                + " const row = [...s.querySelectorAll('tbody#items tr')].find(r => !r.hidden && [...r.cells].some(shown));"
+                + " if (!row) return ['no row to compare the headers with'];"
+                + " const heads = [...s.querySelectorAll('thead tr:last-child th')].filter(shown);"
+                + " const cells = [...row.cells].filter(shown);"
+                + " return heads.map((h, i) => { const a = h.getBoundingClientRect(), b = cells[i] && cells[i].getBoundingClientRect();"
+                + "   return !b || Math.abs(a.left - b.left) > 1 || Math.abs(a.width - b.width) > 1"
+                + "     ? ((h.querySelector('slot') || {assignedElements: () => []}).assignedElements()[0] || h).textContent.trim()"
+                + "       + ': header ' + Math.round(a.left) + '+' + Math.round(a.width)"
+                + "       + ', column ' + (b ? Math.round(b.left) + '+' + Math.round(b.width) : 'none') : null; })"
+                + "   .filter(x => x); }";
         for (int width : widths) {
             page.setViewportSize(width, 900);
             page.waitForTimeout(300);
             assertThat(page.evaluate(sideways)).as("%s scrolls sideways at %d px", grid, width).isEqualTo("");
+            assertThat((List<?>) page.evaluate(misaligned)).as("%s headers off their columns at %d px", grid, width).isEmpty();
             assertThat((List<?>) page.evaluate(clipped)).as("%s cuts cells at %d px", grid, width).isEmpty();
             assertThat((List<?>) page.evaluate(clippedHeaders)).as("%s cuts headers at %d px", grid, width).isEmpty();
         }

@@ -155,28 +155,29 @@ public class AlertsView extends Div implements BeforeEnterObserver {
 
         rules.setId("alerts-grid");
         // compact, dense, and long names, kinds and states wrap: nine columns fit from 1280 px on (they came to 1080 px
-        // and scrolled sideways at 1400 until 2026-12-05)
+        // and scrolled sideways at 1400 until 2026-12-05); a flow name ("UserRegistered") and "at once" fit unbroken.
+        // Widths in rem: an em of the header's smaller font made every header narrower than its column below it
         rules.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
         rules.addClassName("dense-grid");
         rules.setAriaLabel("Alert rules");
-        rules.addColumn(AlertRuleView::name).setHeader("Name").setWidth("6.5em").setFlexGrow(2).setSortable(true)
+        rules.addColumn(AlertRuleView::name).setHeader("Name").setWidth("6.5rem").setFlexGrow(2).setSortable(true)
                 .setPartNameGenerator(GridCells.breakLongWords());
-        rules.addColumn(r -> AlertTexts.kind(r.kind())).setHeader("Kind").setWidth("6.5em").setFlexGrow(1)
+        rules.addColumn(r -> AlertTexts.kind(r.kind())).setHeader("Kind").setWidth("6rem").setFlexGrow(1)
                 .setSortable(true).setPartNameGenerator(GridCells.breakLongWords());
-        rules.addColumn(AlertTexts::target).setHeader("Flow / subject").setWidth("6.5em").setFlexGrow(1)
+        rules.addColumn(AlertTexts::target).setHeader("Flow / subject").setWidth("8.5rem").setFlexGrow(1)
                 .setSortable(true).setPartNameGenerator(GridCells.breakLongWords());
-        rules.addColumn(r -> AlertTexts.threshold(r.kind(), r.threshold())).setHeader("Threshold").setWidth("7em")
+        rules.addColumn(r -> AlertTexts.threshold(r.kind(), r.threshold())).setHeader("Threshold").setWidth("6.5rem")
                 .setFlexGrow(0);
         rules.addColumn(r -> AlertTexts.usesWindow(r.kind()) ? Durations.compact(r.windowMs()) : "–").setHeader("Window")
-                .setWidth("5.5em").setFlexGrow(0);
+                .setWidth("5rem").setFlexGrow(0);
         rules.addColumn(r -> r.forMs() == 0 ? "at once" : Durations.compact(r.forMs())).setHeader("For")
-                .setWidth("4.5em").setFlexGrow(0);
-        rules.addComponentColumn(AlertsView::stateOf).setHeader("State").setKey("state").setWidth("8em")
+                .setWidth("5rem").setFlexGrow(0);
+        rules.addComponentColumn(AlertsView::stateOf).setHeader("State").setKey("state").setWidth("7.5rem")
                 .setFlexGrow(1).setTooltipGenerator(AlertsView::stateText);
         rules.addColumn(r -> r.silencedUntil() == null || !r.silencedUntil().isAfter(Instant.now(clock)) ? "–"
-                : SILENCE_TIME.format(r.silencedUntil())).setHeader("Silenced until").setWidth("6.5em").setFlexGrow(0)
+                : SILENCE_TIME.format(r.silencedUntil())).setHeader("Silenced until").setWidth("6rem").setFlexGrow(0)
                 .setTooltipGenerator(r -> r.silencedUntil() == null ? null : Formats.dateTime(r.silencedUntil()));
-        rules.addColumn(r -> r.enabled() ? "Yes" : "No").setHeader("Enabled").setWidth("5.5em").setFlexGrow(0);
+        rules.addColumn(r -> r.enabled() ? "Yes" : "No").setHeader("Enabled").setWidth("5rem").setFlexGrow(0);
         rules.asSingleSelect().addValueChangeListener(e -> updateActions());
         rules.addItemDoubleClickListener(e -> {
             if (permissions.canEditAlerts()) {

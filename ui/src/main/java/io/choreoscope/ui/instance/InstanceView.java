@@ -364,11 +364,11 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
             int i = list.indexOf(e);
             return i <= 0 ? "" : "+" + Formats.between(list.get(i - 1).timestamp(), e.timestamp());
         }).setHeader("After previous").setAutoWidth(true).setFlexGrow(0);
-        events.addColumn(EventView::eventType).setHeader("Event").setWidth("9em").setFlexGrow(2)
+        events.addColumn(EventView::eventType).setHeader("Event").setWidth("9rem").setFlexGrow(2)
                 .setPartNameGenerator(GridCells.breakLongWords());
-        events.addColumn(EventView::sourceService).setHeader("Service").setWidth("7em").setFlexGrow(1)
+        events.addColumn(EventView::sourceService).setHeader("Service").setWidth("7rem").setFlexGrow(1)
                 .setPartNameGenerator(GridCells.breakLongWords());
-        events.addColumn(BusLabel::of).setHeader("Bus · topic or exchange").setWidth("11em").setFlexGrow(2)
+        events.addColumn(BusLabel::of).setHeader("Bus · topic or exchange").setWidth("11rem").setFlexGrow(2)
                 .setPartNameGenerator(GridCells.breakLongWords());
         events.addColumn(e -> Formats.bytes(e.payloadSize()) + (e.payloadTruncated() ? " (cut)" : ""))
                 .setHeader("Payload").setAutoWidth(true).setFlexGrow(0);

@@ -91,7 +91,7 @@ public class ReplayView extends Div implements BeforeEnterObserver {
         grid.setAriaLabel("Replay audit, newest first");
         grid.addColumn(s -> Formats.dateTime(s.requestedAt())).setHeader("When").setAutoWidth(true).setFlexGrow(0);
         grid.addColumn(ReplayStatus::requestedBy).setHeader("Who").setAutoWidth(true).setFlexGrow(0);
-        grid.addColumn(s -> modeLabel(s.mode())).setHeader("Mode").setWidth("10em").setFlexGrow(0);
+        grid.addColumn(s -> modeLabel(s.mode())).setHeader("Mode").setWidth("10rem").setFlexGrow(0);
         grid.addComponentColumn(s -> new StateBadge(s.state().name())).setHeader("State").setAutoWidth(true)
                 .setFlexGrow(0);
         grid.addColumn(s -> Formats.count(s.total())).setHeader("Total").setAutoWidth(true).setFlexGrow(0);
@@ -100,7 +100,7 @@ public class ReplayView extends Div implements BeforeEnterObserver {
                 .setFlexGrow(0);
         grid.addColumn(s -> s.dryRun() || s.ratePerSecond() <= 0 ? "–" : Formats.rate(s.ratePerSecond()))
                 .setHeader("Rate").setAutoWidth(true).setFlexGrow(0);
-        grid.addColumn(ReplayView::result).setHeader("Result").setWidth("11em").setFlexGrow(1)
+        grid.addColumn(ReplayView::result).setHeader("Result").setWidth("11rem").setFlexGrow(1)
                 .setTooltipGenerator(ReplayView::result).setPartNameGenerator(GridCells.breakLongWords());
         grid.setItemDetailsRenderer(new com.vaadin.flow.data.renderer.ComponentRenderer<>(ReplayView::details));
         grid.setDetailsVisibleOnClick(true);

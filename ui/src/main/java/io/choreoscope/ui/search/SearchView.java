@@ -86,12 +86,12 @@ public class SearchView extends Div implements BeforeEnterObserver {
         results.addColumn(SearchHit::flow).setHeader("Flow").setAutoWidth(true).setFlexGrow(0);
         results.addComponentColumn(h -> new StateBadge(h.state())).setHeader("State").setAutoWidth(true).setFlexGrow(0);
         results.addComponentColumn(SearchView::eventAndTime).setHeader("Event · when").setAutoWidth(true).setFlexGrow(0);
-        results.addColumn(SearchHit::matchedField).setHeader("Matched in").setWidth("8em").setFlexGrow(1)
+        results.addColumn(SearchHit::matchedField).setHeader("Matched in").setWidth("8rem").setFlexGrow(1)
                 .setPartNameGenerator(GridCells.breakLongWords());
         // the match with a few words around it, marked (the whole 200-character excerpt of a payload made each row ten
         // lines high in the demo); the excerpt whole in the tooltip
         results.addComponentColumn(h -> excerpt(h.matchedValue(), shownQuery)).setHeader("Matched value")
-                .setKey("matched").setWidth("10em").setFlexGrow(3).setTooltipGenerator(SearchHit::matchedValue)
+                .setKey("matched").setWidth("10rem").setFlexGrow(3).setTooltipGenerator(SearchHit::matchedValue)
                 .setPartNameGenerator(GridCells.breakLongWords());
         results.addItemClickListener(e -> open(e.getItem()));
         results.setVisible(false);

@@ -134,13 +134,13 @@ public class StuckView extends Div implements BeforeEnterObserver {
                 .setComparator((a, b) -> b.lastEventAt().compareTo(a.lastEventAt()));
         grid.addColumn(StuckView::waitingOn).setHeader("Waiting on").setAutoWidth(true).setFlexGrow(0).setSortable(true)
                 .setKey("waiting-on");
-        grid.addColumn(StuckView::cause).setHeader("Why").setWidth("8em").setFlexGrow(2).setSortable(true)
+        grid.addColumn(StuckView::cause).setHeader("Why").setWidth("8rem").setFlexGrow(2).setSortable(true)
                 .setKey("cause").setTooltipGenerator(s -> s.cause() == null ? "" : s.cause().detail())
                 .setPartNameGenerator(GridCells.breakLongWords());
         grid.addComponentColumn(StuckView::lastEvent).setHeader("Last event").setAutoWidth(true).setFlexGrow(0)
                 .setComparator((a, b) -> String.valueOf(a.lastEventType()).compareTo(String.valueOf(b.lastEventType())))
                 .setKey("last-event");
-        grid.addColumn(StuckView::expected).setHeader("Expected next").setWidth("9em").setFlexGrow(3)
+        grid.addColumn(StuckView::expected).setHeader("Expected next").setWidth("9rem").setFlexGrow(3)
                 .setTooltipGenerator(StuckView::expected).setPartNameGenerator(GridCells.breakLongWords());
         grid.sort(List.of(new GridSortOrder<>(age, SortDirection.DESCENDING))); // oldest first
         grid.addSelectionListener(e -> updateSelection());
