@@ -207,6 +207,17 @@ class RabbitTapIntoClickHouseTest {
             assertThat(queue.path("consumers").asInt()).isZero();
             await().atMost(WAIT).untilAsserted(() -> assertThat(api.ok("/exchanges").toString())
                     .contains("\"lag\":1"));
+            // The UI's client reads the same answer (its redrive dialog offers these queues as rabbitmq:<vhost>:<queue>)
+            List<io.choreoscope.model.api.ExchangeInfo> typed = new io.choreoscope.ui.client.HttpChoreoscopeApi(
+                    app.getBean(EmbeddedServer.class).getURL() + "/api/v1").exchanges();
+            io.choreoscope.model.api.ExchangeInfo shippingTyped = typed.stream()
+                    .filter(x -> x.name().equals("shipping")).findFirst().orElseThrow();
+            assertThat(shippingTyped.vhost()).isEqualTo(vhost);
+            assertThat(shippingTyped.queues()).singleElement().satisfies(q -> {
+                assertThat(q.name()).isEqualTo("shipping-service");
+                assertThat(q.routingKeys()).containsExactly("order.#");
+                assertThat(q.lag()).isEqualTo(1);
+            });
         }
     }
 

@@ -125,6 +125,12 @@ public interface ChoreoscopeApi {
     List<TopicInfo> topics();
 
     /**
+     * {@code GET /exchanges}: the RabbitMQ exchanges of the tapped virtual hosts with the queues bound to them (depth,
+     * consumers); empty without a RabbitMQ tap.
+     */
+    List<io.choreoscope.model.api.ExchangeInfo> exchanges();
+
+    /**
      * {@code GET /live}: subscribes to the live stream. Calls arrive on a background thread; an
      * implementation reconnects by itself after a broken connection and reports it through
      * {@link LiveListener#onConnectionChanged(boolean)}.

@@ -272,6 +272,11 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     }
 
     @Override
+    public List<io.choreoscope.model.api.ExchangeInfo> exchanges() {
+        return get(path("exchanges", Map.of()), new TypeReference<>() { });
+    }
+
+    @Override
     public LiveSubscription live(LiveListener listener) {
         return live.add(listener);
     }

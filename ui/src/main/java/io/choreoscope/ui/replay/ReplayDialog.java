@@ -1,7 +1,12 @@
 package io.choreoscope.ui.replay;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 import com.vaadin.flow.component.Key;
 import com.vaadin.flow.component.Shortcuts;
@@ -19,6 +24,8 @@ import com.vaadin.flow.component.textfield.NumberField;
 import com.vaadin.flow.component.textfield.TextField;
 import com.vaadin.flow.router.QueryParameters;
 
+import io.choreoscope.model.Topics;
+import io.choreoscope.model.api.ExchangeInfo;
 import io.choreoscope.model.api.ReplayMode;
 import io.choreoscope.model.api.ReplayPlanView;
 import io.choreoscope.model.api.ReplayRequest;
@@ -43,7 +50,9 @@ public class ReplayDialog extends Dialog {
     private final ReplayMode mode;
     private final List<ReplayRequest.EventRef> events;
     private final List<String> correlationIds;
-    private final ComboBox<String> deadLetterTopic = new ComboBox<>("Dead-letter topic");
+    private final ComboBox<String> deadLetterTopic = new ComboBox<>("Dead-letter topic or queue");
+    /** What the list shows for each offered topic or queue (a queue with its waiting messages). */
+    private final Map<String, String> choiceLabels = new LinkedHashMap<>();
     private final TextField targetTopic = new TextField();
     private final NumberField rate = new NumberField("Rate");
     private final Button dryRun = new Button("Dry run", VaadinIcon.EYE.create());
@@ -76,9 +85,8 @@ public class ReplayDialog extends Dialog {
         deadLetterTopic.setId("replay-dlt");
         deadLetterTopic.setAllowCustomValue(true);
         deadLetterTopic.addCustomValueSetListener(e -> deadLetterTopic.setValue(e.getDetail()));
-        deadLetterTopic.setHelperText("Every stored record of this topic goes back to the topic its headers name "
-                + "(kafka_dlt-original-topic, x-original-topic or __connect.errors.topic); the dead-letter headers "
-                + "are dropped.");
+        deadLetterTopic.setHelperText(DEAD_LETTER_HELP);
+        deadLetterTopic.setItemLabelGenerator(v -> choiceLabels.getOrDefault(v, v));
         deadLetterTopic.setRequired(true);
         deadLetterTopic.setWidthFull();
         targetTopic.setId("replay-target");
@@ -108,7 +116,10 @@ public class ReplayDialog extends Dialog {
             form.add(deadLetterTopic);
         }
         form.add(targetTopic, rate);
-        deadLetterTopic.addValueChangeListener(e -> inputsChanged());
+        deadLetterTopic.addValueChangeListener(e -> {
+            targetForQueue(isRabbitQueue(e.getValue()));
+            inputsChanged();
+        });
         targetTopic.addValueChangeListener(e -> inputsChanged());
         rate.addValueChangeListener(e -> inputsChanged());
 
@@ -162,11 +173,15 @@ public class ReplayDialog extends Dialog {
         return d;
     }
 
-    /** Redriving a dead-letter topic (mode DEAD_LETTER); the topics are offered from {@code GET /topics}. */
+    /**
+     * Redriving a dead-letter topic or RabbitMQ dead-letter queue (mode DEAD_LETTER); the Kafka topics are offered from
+     * {@code GET /topics}, the RabbitMQ queues from {@code GET /exchanges}.
+     */
     public static ReplayDialog forDeadLetters() {
-        ReplayDialog d = new ReplayDialog(ReplayMode.DEAD_LETTER, "Redrive a dead-letter topic",
-                "Sends the records of a dead-letter topic back to where they first failed. Run the dry run to see "
-                        + "exactly what would be sent before anything is.", null, null);
+        ReplayDialog d = new ReplayDialog(ReplayMode.DEAD_LETTER, "Redrive dead letters",
+                "Sends the records of a dead-letter topic, or the messages of a RabbitMQ dead-letter queue, back to where "
+                        + "they first failed. Run the dry run to see exactly what would be sent before anything is.",
+                null, null);
         d.addOpenedChangeListener(e -> {
             if (e.isOpened()) {
                 d.offerTopics();
@@ -177,24 +192,86 @@ public class ReplayDialog extends Dialog {
     }
 
     private void offerTopics() {
-        topicsLoader.load(api -> api.topics(), topics -> {
-            List<String> names = topics.stream().map(TopicInfo::name).sorted((a, b) -> {
-                int da = looksLikeDeadLetter(a) ? 0 : 1;
-                int db = looksLikeDeadLetter(b) ? 0 : 1;
-                return da != db ? Integer.compare(da, db) : a.compareTo(b);
-            }).toList();
+        topicsLoader.load(api -> {
+            List<TopicInfo> topics = api.topics();
+            List<ExchangeInfo> exchanges;
+            try {
+                exchanges = api.exchanges();
+            } catch (ApiException e) {
+                exchanges = List.of(); // RabbitMQ's management API not answering: its queues can still be typed
+            }
+            return choices(topics, exchanges);
+        }, choices -> {
             String v = deadLetterTopic.getValue();
-            deadLetterTopic.setItems(names);
+            choiceLabels.clear();
+            choices.forEach(c -> choiceLabels.put(c.value(), c.label()));
+            deadLetterTopic.setItems(choices.stream().map(Choice::value).toList());
             if (v != null) {
                 deadLetterTopic.setValue(v);
             }
         }, e -> deadLetterTopic.setHelperText("The topics could not be listed (" + e.getMessage()
-                + "); type the topic's name."));
+                + "); type the topic's name, or rabbitmq:[vhost:]queue for a RabbitMQ queue."));
+    }
+
+    /** One entry of the dead-letter list: what is sent ({@code topic} or {@code rabbitmq:[vhost:]queue}) and shown. */
+    record Choice(String value, String label, boolean deadLetter) {
+    }
+
+    /**
+     * The topics and the RabbitMQ queues (each once, as {@code rabbitmq:[vhost:]queue}, the name the redrive takes), those
+     * that look like dead letters first (by name, or a queue bound to a dead-letter exchange), then by name.
+     */
+    static List<Choice> choices(List<TopicInfo> topics, List<ExchangeInfo> exchanges) {
+        Map<String, Choice> out = new LinkedHashMap<>();
+        for (TopicInfo t : topics) {
+            out.putIfAbsent(t.name(), new Choice(t.name(), t.name(), looksLikeDeadLetter(t.name())));
+        }
+        for (ExchangeInfo x : exchanges) {
+            for (ExchangeInfo.QueueLag q : x.queues()) {
+                String value = Topics.rabbitMq(x.vhost(), q.name());
+                boolean dead = looksLikeDeadLetter(q.name()) || DEAD_LETTER_EXCHANGE.matcher(x.name()).matches();
+                Choice had = out.get(value);
+                if (had == null || dead && !had.deadLetter()) {
+                    out.put(value, new Choice(value, value + " · RabbitMQ queue, "
+                            + Formats.count(q.lag(), "message waiting", "messages waiting"), dead));
+                }
+            }
+        }
+        List<Choice> sorted = new ArrayList<>(out.values());
+        sorted.sort(Comparator.comparing((Choice c) -> !c.deadLetter()).thenComparing(Choice::value));
+        return sorted;
     }
 
     /** The same default pattern the backend's dead-letter alerts use. */
     static boolean looksLikeDeadLetter(String topic) {
         return topic.matches(".*([.\\-_](dlt|DLT|dlq|DLQ)|[.\\-_]dead[.\\-_]?letter)");
+    }
+
+    /** An exchange named as a dead-letter exchange ({@code orders.dlx}, {@code dead-letters}): its queues hold dead letters. */
+    private static final Pattern DEAD_LETTER_EXCHANGE = Pattern.compile("(?i)(.*[.\\-_])?dlx([.\\-_].*)?|.*dead[.\\-_]?letter.*");
+
+    private static final String DEAD_LETTER_HELP = "A Kafka topic: every stored record goes back to the topic its headers "
+            + "name (kafka_dlt-original-topic, x-original-topic or __connect.errors.topic), without the dead-letter "
+            + "headers. A RabbitMQ queue (rabbitmq:[vhost:]queue): its messages go back to the exchange and routing key "
+            + "their x-death header names.";
+
+    static boolean isRabbitQueue(String value) {
+        return value != null && value.strip().startsWith(Topics.RABBITMQ_PREFIX);
+    }
+
+    /** A RabbitMQ queue's messages go where their x-death says: the target field is not used then. */
+    private void targetForQueue(boolean queue) {
+        if (mode != ReplayMode.DEAD_LETTER) {
+            return;
+        }
+        if (queue) {
+            targetTopic.clear();
+        }
+        targetTopic.setEnabled(!queue);
+        targetTopic.setHelperText(queue
+                ? "Not used for a RabbitMQ queue: each message goes back to the exchange its x-death header names."
+                : "Optional. Used only for records whose headers name no original topic; without it such records "
+                        + "make the redrive fail.");
     }
 
     /** The request for the current inputs, dry or not. */
@@ -216,7 +293,7 @@ public class ReplayDialog extends Dialog {
     private void runDry() {
         if (mode == ReplayMode.DEAD_LETTER && blankToNull(deadLetterTopic.getValue()) == null) {
             deadLetterTopic.setInvalid(true);
-            deadLetterTopic.setErrorMessage("Choose or type the dead-letter topic to redrive.");
+            deadLetterTopic.setErrorMessage("Choose or type the dead-letter topic or queue to redrive.");
             deadLetterTopic.focus();
             return;
         }
@@ -299,7 +376,9 @@ public class ReplayDialog extends Dialog {
         } else if (m.startsWith("ratePerSecond")) {
             rate.setInvalid(true);
             rate.setErrorMessage(m);
-        } else if (m.startsWith("deadLetterTopic") || m.startsWith("no stored events on dead-letter topic")) {
+        } else if (m.startsWith("deadLetterTopic") || m.startsWith("no stored events on dead-letter topic")
+                || m.startsWith("no queue ") || m.startsWith("dead-letter queue ") || m.startsWith("vhost ")
+                || m.startsWith("redriving RabbitMQ")) {
             deadLetterTopic.setInvalid(true);
             deadLetterTopic.setErrorMessage(m);
         }

@@ -60,6 +60,7 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     private final Map<String, InstanceDetail> instances = new LinkedHashMap<>();
     private DependencyMap dependencies = new DependencyMap(List.of(), List.of());
     private List<TopicInfo> topics = List.of();
+    private List<io.choreoscope.model.api.ExchangeInfo> exchanges = List.of();
     private final List<LiveListener> listeners = new CopyOnWriteArrayList<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private volatile ApiException failure;
@@ -214,6 +215,11 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
 
     public synchronized FakeChoreoscopeApi setTopics(List<TopicInfo> topics) {
         this.topics = List.copyOf(topics);
+        return this;
+    }
+
+    public synchronized FakeChoreoscopeApi setExchanges(List<io.choreoscope.model.api.ExchangeInfo> exchanges) {
+        this.exchanges = List.copyOf(exchanges);
         return this;
     }
 
@@ -642,6 +648,12 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     public synchronized List<TopicInfo> topics() {
         enter("topics");
         return topics;
+    }
+
+    @Override
+    public synchronized List<io.choreoscope.model.api.ExchangeInfo> exchanges() {
+        enter("exchanges");
+        return exchanges;
     }
 
     @Override

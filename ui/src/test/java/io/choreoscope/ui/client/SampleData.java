@@ -72,6 +72,9 @@ public final class SampleData {
     /** Records stored on {@link #PAYMENTS_DLT} and {@link #ORDERS_DLQ}. */
     public static final int PAYMENTS_DLT_RECORDS = 3;
     public static final int ORDERS_DLQ_RECORDS = 3;
+    /** A RabbitMQ dead-letter queue (of the shipping exchange's notifications) and the messages waiting in it. */
+    public static final String RABBIT_DLQ = "shipping-notifications.dlq";
+    public static final int RABBIT_DLQ_MESSAGES = 2;
     /** Markup inside a dead-letter payload of {@link #ORDERS_DLQ}: it must always be shown as text. */
     public static final String HOSTILE_NOTE = "<img src=x onerror=alert(1)>";
     /** Name of the sample rule that is firing for {@link #ORDER_FLOW}. */
@@ -208,6 +211,7 @@ public final class SampleData {
         }
         api.setDependencies(dependencies(d.made));
         api.setTopics(topics());
+        api.setExchanges(exchanges());
         api.suspects.put(ORDER_FLOW, d.warehouseSuspects());
         d.deadLetters(api);
         d.alerts(api);
@@ -682,6 +686,17 @@ public final class SampleData {
                 new TopicInfo("mail", 1, 4_102, 0.01, List.of()),
                 new TopicInfo(PAYMENTS_DLT, 1, PAYMENTS_DLT_RECORDS, 0.0, List.of()),
                 new TopicInfo(ORDERS_DLQ, 1, ORDERS_DLQ_RECORDS, 0.0, List.of()));
+    }
+
+    /** The RabbitMQ side: the shipping exchange with its consumers' queue, and a dead-letter exchange with its queue. */
+    private static List<io.choreoscope.model.api.ExchangeInfo> exchanges() {
+        return List.of(
+                new io.choreoscope.model.api.ExchangeInfo("rabbitmq:shipping", "/", "shipping", "topic", "rabbitmq", 0.02,
+                        List.of(new io.choreoscope.model.api.ExchangeInfo.QueueLag("shipping-notifications",
+                                List.of("#"), 0, 0, 1, 0))),
+                new io.choreoscope.model.api.ExchangeInfo("rabbitmq:shipping.dlx", "/", "shipping.dlx", "fanout", "rabbitmq",
+                        0.0, List.of(new io.choreoscope.model.api.ExchangeInfo.QueueLag(RABBIT_DLQ, List.of(""),
+                                RABBIT_DLQ_MESSAGES, 0, 0, RABBIT_DLQ_MESSAGES))));
     }
 
     // --- small things ------------------------------------------------------------------------------------

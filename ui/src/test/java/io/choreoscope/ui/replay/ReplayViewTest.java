@@ -134,6 +134,72 @@ class ReplayViewTest extends KaribuTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theRedriveOffersRabbitMqQueuesBesideTheTopicsDeadLettersFirst() {
+        navigate("replays");
+        _click(button("replay-new"));
+        roundtrip();
+        ComboBox<String> dlt = _get(ComboBox.class, c -> c.withId("replay-dlt"));
+        List<String> items = com.github.mvysny.kaributesting.v10.ComboBoxKt.getSuggestionItems(dlt);
+        String queue = "rabbitmq:" + SampleData.RABBIT_DLQ;
+        // the two dead-letter topics and the dead-letter queue first, by name; then every other topic and queue
+        assertThat(items.subList(0, 3)).containsExactly(SampleData.ORDERS_DLQ, SampleData.PAYMENTS_DLT, queue);
+        assertThat(items).contains("orders", "rabbitmq:shipping-notifications").doesNotHaveDuplicates()
+                .hasSize(api.topics().size() + 2);
+        assertThat(dlt.getItemLabelGenerator().apply(queue))
+                .isEqualTo(queue + " · RabbitMQ queue, " + SampleData.RABBIT_DLQ_MESSAGES + " messages waiting");
+        assertThat(dlt.getItemLabelGenerator().apply(SampleData.PAYMENTS_DLT)).isEqualTo(SampleData.PAYMENTS_DLT);
+        assertThat(dlt.getHelperText()).contains("rabbitmq:[vhost:]queue", "x-death");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRabbitMqQueueTakesNoTargetTopicItsMessagesGoWhereTheirXDeathSays() {
+        navigate("replays");
+        openRedrive(SampleData.ORDERS_DLQ, "orders");
+        TextField target = _get(TextField.class, t -> t.withId("replay-target"));
+        assertThat(target.isEnabled()).isTrue();
+
+        _setValue((ComboBox<String>) _get(ComboBox.class, c -> c.withId("replay-dlt")), "rabbitmq:" + SampleData.RABBIT_DLQ);
+        assertThat(target.isEnabled()).isFalse();
+        assertThat(target.getValue()).isEmpty(); // the backend refuses a targetTopic for a queue
+        assertThat(target.getHelperText()).contains("x-death");
+        assertThat(_get(ReplayDialog.class).request(true).targetTopic()).isNull();
+
+        _setValue((ComboBox<String>) _get(ComboBox.class, c -> c.withId("replay-dlt")), SampleData.PAYMENTS_DLT);
+        assertThat(target.isEnabled()).isTrue();
+        assertThat(target.getHelperText()).contains("headers name no original topic");
+    }
+
+    @Test
+    void queuesAreOfferedOnceUnderTheNameTheRedriveTakesAndThoseOfADeadLetterExchangeFirst() {
+        List<io.choreoscope.model.api.TopicInfo> topics = List.of(
+                new io.choreoscope.model.api.TopicInfo("orders", 3, 10, 0.1, List.of()),
+                new io.choreoscope.model.api.TopicInfo("orders.DLT", 1, 2, 0.0, List.of()));
+        io.choreoscope.model.api.ExchangeInfo.QueueLag failed = new io.choreoscope.model.api.ExchangeInfo.QueueLag(
+                "billing-failed", List.of(""), 4, 1, 0, 5);
+        List<io.choreoscope.model.api.ExchangeInfo> exchanges = List.of(
+                // the same queue bound to a plain exchange and to the dead-letter exchange: once, as a dead letter
+                new io.choreoscope.model.api.ExchangeInfo("rabbitmq:tenant-a:billing", "tenant-a", "billing", "topic",
+                        "rabbitmq", 1.0, List.of(failed, new io.choreoscope.model.api.ExchangeInfo.QueueLag("billing",
+                                List.of("#"), 0, 0, 2, 0))),
+                new io.choreoscope.model.api.ExchangeInfo("rabbitmq:tenant-a:billing_dlx", "tenant-a", "billing_dlx",
+                        "fanout", "rabbitmq", 0.0, List.of(failed)),
+                new io.choreoscope.model.api.ExchangeInfo("rabbitmq:dead-letters", "/", "dead-letters", "fanout",
+                        "rabbitmq", 0.0, List.of(new io.choreoscope.model.api.ExchangeInfo.QueueLag("parked", List.of(""),
+                                1, 0, 0, 1))),
+                new io.choreoscope.model.api.ExchangeInfo("rabbitmq:sandbox", "/", "sandbox", "direct", "rabbitmq", 0.0,
+                        List.of(new io.choreoscope.model.api.ExchangeInfo.QueueLag("dlxtester", List.of("k"), 0, 0, 1, 0))));
+
+        List<ReplayDialog.Choice> choices = ReplayDialog.choices(topics, exchanges);
+
+        assertThat(choices).extracting(ReplayDialog.Choice::value).containsExactly("orders.DLT", "rabbitmq:parked",
+                "rabbitmq:tenant-a:billing-failed", "orders", "rabbitmq:dlxtester", "rabbitmq:tenant-a:billing");
+        assertThat(choices.get(2).label()).isEqualTo("rabbitmq:tenant-a:billing-failed · RabbitMQ queue, 5 messages waiting");
+        assertThat(choices.get(1).label()).endsWith("1 message waiting");
+    }
+
+    @Test
     void aRefusedDryRunShowsTheReasonOnTheTargetFieldAndNothingCanBeConfirmed() {
         navigate("replays");
         openRedrive(SampleData.ORDERS_DLQ, null);
