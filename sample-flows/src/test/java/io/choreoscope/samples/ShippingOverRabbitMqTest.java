@@ -19,6 +19,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.GetResponse;
 import io.choreoscope.harness.kafka.EmbeddedKafka;
 import io.choreoscope.harness.kafka.KafkaExtension;
 import io.choreoscope.harness.rabbitmq.EmbeddedRabbitMq;
@@ -79,6 +80,71 @@ class ShippingOverRabbitMqTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(consumerConnectionNames(rabbit, vhost, "shipping-notifications")).containsExactly("notifications"));
         }
+    }
+
+    @Test
+    void aFailedNotificationIsDeadLetteredWithItsXDeathAndGoesThroughWhenRedriven(EmbeddedKafka kafka, EmbeddedRabbitMq rabbit)
+            throws Exception {
+        String vhost = RabbitMqExtension.uniqueName("samples-dlq");
+        rabbit.createVhost(vhost);
+        ConnectionFactory f = new ConnectionFactory();
+        f.setUri(rabbit.amqpUri(vhost));
+        try (Connection c = f.newConnection(); Channel ch = c.createChannel()) {
+            // as an older demo left it: the queue without its dead-letter exchange, which cannot be redeclared with one
+            ch.queueDeclare("shipping-notifications", true, false, false, null);
+        }
+        RabbitBus.configure(rabbit.amqpUri(vhost), 1); // every order's first notification fails
+        try (Connection c = f.newConnection(); Channel ch = c.createChannel();
+             SampleFlowsRunner runner = OrderSagaTest.orders(kafka, b -> b.tracing(false))) {
+            String orderId = runner.startInstance(Flow.ORDERS);
+            GetResponse dead = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> takeOne(c, "shipping-notifications.dlq"), java.util.Objects::nonNull);
+            assertThat(dead.getProps().getCorrelationId()).isEqualTo(orderId);
+            assertThat(dead.getProps().getType()).isEqualTo(OrderSaga.ORDER_SHIPPED);
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> deaths = (List<Map<String, Object>>) dead.getProps().getHeaders().get("x-death");
+            assertThat(deaths).hasSize(1);
+            Map<String, Object> death = deaths.get(0);
+            assertThat(String.valueOf(death.get("exchange"))).isEqualTo("shipping");
+            assertThat(String.valueOf(death.get("queue"))).isEqualTo("shipping-notifications");
+            assertThat(String.valueOf(death.get("reason"))).isEqualTo("rejected");
+            assertThat((List<?>) death.get("routing-keys")).extracting(String::valueOf).containsExactly("order.ordershipped");
+
+            // What a redrive does: the message, x-death kept, back to its exchange and routing key. The notification
+            // service takes it this time: it dies no second time, and nothing is left waiting.
+            ch.confirmSelect();
+            ch.basicPublish("shipping", "order.ordershipped", dead.getProps(), dead.getBody());
+            ch.waitForConfirmsOrDie(10_000); // in the notification queue now, and delivered to its consumer at once
+            await().atMost(Duration.ofSeconds(30)).until(() -> ch.messageCount("shipping-notifications") == 0);
+            Thread.sleep(1_000); // a rejection would dead-letter it within milliseconds
+            assertThat(ch.messageCount("shipping-notifications")).isZero();
+            assertThat(ch.messageCount("shipping-notifications.dlq")).isZero();
+            assertThat(queueArguments(rabbit, vhost, "shipping-notifications"))
+                    .containsEntry("x-dead-letter-exchange", "shipping.dlx");
+        }
+    }
+
+    /** One message off the queue (acknowledged as it is taken), or null while there is none or no queue yet. */
+    private static GetResponse takeOne(Connection c, String queue) throws Exception {
+        Channel ch = c.createChannel();
+        try {
+            return ch.basicGet(queue, true);
+        } catch (java.io.IOException e) {
+            return null; // declared with the first notification
+        } finally {
+            if (ch.isOpen()) {
+                ch.close();
+            }
+        }
+    }
+
+    /** A queue's arguments, from the management API. */
+    private static Map<String, Object> queueArguments(EmbeddedRabbitMq rabbit, String vhost, String queue) throws Exception {
+        JsonNode q = new ObjectMapper().readTree(rabbit.management("GET",
+                "/queues/" + EmbeddedRabbitMq.segment(vhost) + "/" + EmbeddedRabbitMq.segment(queue), null));
+        Map<String, Object> out = new HashMap<>();
+        q.path("arguments").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
     }
 
     /** The client-provided connection names of a queue's consumers, from the management API. */

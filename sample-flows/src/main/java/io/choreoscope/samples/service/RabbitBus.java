@@ -20,33 +20,46 @@ import org.apache.kafka.common.header.Header;
  * {@code rabbitmq:<exchange>} is published to that (topic) exchange with routing key {@code order.<type>} and AMQP
  * properties (message ID, correlation ID, type, app ID, timestamp, persistent), its headers (trace context included)
  * as AMQP headers. A queue {@code <exchange>-notifications} bound with {@code #} is read by a small consumer that plays
- * the notification service (acks each message), so the broker holds nothing for long.
+ * the notification service: it acks each message, but one in {@link #NOTIFICATION_FAILURE_EVERY} (by correlation ID) fails
+ * the first time (the mail relay refused it) and is rejected, so the broker dead-letters it through the queue's dead-letter
+ * exchange {@code <exchange>.dlx} into {@code <exchange>-notifications.dlq}, with the {@code x-death} header that says where it
+ * came from: a RabbitMQ dead-letter queue for choreoscope's redrive. A redriven message (it carries the {@code x-death})
+ * goes through.
  *
  * <p>Off unless {@link #configure(String)} was called with a URI ({@code --rabbitmq-uri}); then {@link #enabled()}.
  */
 public final class RabbitBus {
     /** Topic-name prefix that sends an emit to RabbitMQ. */
     public static final String PREFIX = "rabbitmq:";
+    /** One notification in this many (by correlation ID) fails the first time and is dead-lettered. */
+    public static final int NOTIFICATION_FAILURE_EVERY = 20;
     private static volatile RabbitBus shared;
 
     private final Connection connection;
     /** The notification service's own connection: the broker (and so choreoscope's map) names its consumer by it. */
     private final Connection notifications;
-    private final Channel channel;
+    private Channel channel;
     private final Map<String, Boolean> declared = new LinkedHashMap<>();
+    private final int failureEvery;
 
-    private RabbitBus(String uri) throws Exception {
+    private RabbitBus(String uri, int failureEvery) throws Exception {
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(uri);
         connection = f.newConnection("shipping");
         notifications = f.newConnection("notifications");
         channel = connection.createChannel();
+        this.failureEvery = failureEvery;
     }
 
     /** Connects the samples to RabbitMQ at {@code uri}. */
     public static synchronized void configure(String uri) {
+        configure(uri, NOTIFICATION_FAILURE_EVERY);
+    }
+
+    /** Connects the samples to RabbitMQ at {@code uri}; one notification in {@code failureEvery} fails (0: none). */
+    public static synchronized void configure(String uri, int failureEvery) {
         try {
-            shared = new RabbitBus(uri);
+            shared = new RabbitBus(uri, failureEvery);
         } catch (Exception e) {
             throw new IllegalArgumentException("cannot connect to RabbitMQ at " + uri.replaceAll("//[^@/]*@", "//***@")
                     + ": " + e.getMessage(), e);
@@ -84,13 +97,21 @@ public final class RabbitBus {
         if (declared.putIfAbsent(exchange, true) == null) {
             channel.exchangeDeclare(exchange, BuiltinExchangeType.TOPIC, true);
             String queue = exchange + "-notifications";
-            channel.queueDeclare(queue, true, false, false, null);
+            String dlx = exchange + ".dlx";
+            channel.exchangeDeclare(dlx, BuiltinExchangeType.FANOUT, true);
+            channel.queueDeclare(queue + ".dlq", true, false, false, Map.of("x-max-length", 10_000));
+            channel.queueBind(queue + ".dlq", dlx, "");
+            declareNotifications(queue, Map.of("x-dead-letter-exchange", dlx));
             channel.queueBind(queue, exchange, "#");
             Channel consumer = notifications.createChannel();
             consumer.basicConsume(queue, false, "notifications", new DefaultConsumer(consumer) {
                 @Override
                 public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties p, byte[] body) throws IOException {
-                    getChannel().basicAck(env.getDeliveryTag(), false);
+                    if (fails(p)) {
+                        getChannel().basicReject(env.getDeliveryTag(), false); // to the dead-letter exchange
+                    } else {
+                        getChannel().basicAck(env.getDeliveryTag(), false);
+                    }
                 }
             });
         }
@@ -102,5 +123,30 @@ public final class RabbitBus {
                 .type(type).appId(appId).timestamp(new java.util.Date()).deliveryMode(2)
                 .contentType("application/json").headers(headers).build();
         channel.basicPublish(exchange, "order." + type.toLowerCase(java.util.Locale.ROOT), props, encoded.value());
+    }
+
+    /**
+     * Declares the notification queue with its arguments. A demo data directory from before the dead-letter exchange holds
+     * the queue without it, which RabbitMQ refuses to redeclare (PRECONDITION_FAILED, closing the channel): it is this
+     * sample's own queue, so it is deleted and declared again.
+     */
+    private void declareNotifications(String queue, Map<String, Object> args) throws IOException {
+        try {
+            channel.queueDeclare(queue, true, false, false, args);
+        } catch (IOException e) {
+            if (!String.valueOf(e.getCause()).contains("PRECONDITION_FAILED")) {
+                throw e;
+            }
+            channel = connection.createChannel();
+            channel.queueDelete(queue);
+            channel.queueDeclare(queue, true, false, false, args);
+        }
+    }
+
+    /** Whether the notification of this message fails: the first delivery of one in {@code failureEvery} orders. */
+    private boolean fails(AMQP.BasicProperties p) {
+        boolean redriven = p.getHeaders() != null && p.getHeaders().containsKey("x-death");
+        return failureEvery > 0 && !redriven && p.getCorrelationId() != null
+                && Math.floorMod(p.getCorrelationId().hashCode(), failureEvery) == 0;
     }
 }
