@@ -16,10 +16,11 @@ public class AlertsConfig {
     /** Default time between two evaluations of every enabled rule: 15 s. */
     public static final Duration DEFAULT_EVALUATION_INTERVAL = Duration.ofSeconds(15);
     /**
-     * Default regex of dead-letter topics for rules that name none: names ending in {@code .DLT},
-     * {@code -dlt}, {@code _dlq}, {@code .DLQ}, {@code -deadletter}, {@code .dead-letter} and so on.
+     * Default regex of dead-letter topics for rules that name none: the names the stuck causes and the redrive
+     * dialog take for dead letters too ({@code payments.DLT}, {@code orders_dlq}, {@code dead-letters} ...;
+     * {@link io.choreoscope.model.Topics#DEAD_LETTER_REGEX}).
      */
-    public static final String DEFAULT_DEAD_LETTER_TOPICS = ".*([.\\-_](dlt|DLT|dlq|DLQ)|[.\\-_]dead[.\\-_]?letter)";
+    public static final String DEFAULT_DEAD_LETTER_TOPICS = io.choreoscope.model.Topics.DEAD_LETTER_REGEX;
     /** Default longest wait for one webhook call: 10 s. */
     public static final Duration DEFAULT_WEBHOOK_TIMEOUT = Duration.ofSeconds(10);
     /** Default attempts per notification (the first one included): 5. */

@@ -41,8 +41,7 @@ import io.choreoscope.model.flow.StuckCause.Kind;
  * in the records and spans given, plus at most one {@link ConsumerActivity} call.
  */
 public final class StuckCauses {
-    private static final Pattern DEAD_LETTER_TOPIC =
-            Pattern.compile("(?i)(^|.*[._-])(dlt|dlq|dead[._-]?letters?|deadletters?)([._-].*|$)");
+    private static final Pattern DEAD_LETTER_TOPIC = Pattern.compile(io.choreoscope.model.Topics.DEAD_LETTER_REGEX);
     private static final List<String> ORIGINAL_TOPIC_HEADERS = List.of("x-original-topic", "kafka_dlt-original-topic",
             "x-exception-original-topic", "dlt-original-topic");
     private static final List<String> EXCEPTION_HEADERS = List.of("kafka_dlt-exception-message", "x-exception-message",

@@ -15,6 +15,13 @@ public final class Topics {
     public static final String RABBITMQ_PREFIX = "rabbitmq:";
     /** The name RabbitMQ's management UI gives the default (nameless) exchange. */
     public static final String DEFAULT_EXCHANGE = "amq.default";
+    /**
+     * The whole name of a topic or queue that holds dead letters, in Java and RE2 (ClickHouse) syntax alike: a part
+     * {@code dlt}, {@code dlq}, {@code dead-letter(s)} or {@code deadletter(s)}, any case, alone or between {@code .},
+     * {@code _} or {@code -} ({@code payments.DLT}, {@code orders_dlq}, {@code dead-letters}, {@code dlq.billing.v2}).
+     */
+    public static final String DEAD_LETTER_REGEX = "(?i)(^|.*[._-])(dlt|dlq|dead[._-]?letters?|deadletters?)([._-].*|$)";
+    private static final java.util.regex.Pattern DEAD_LETTER = java.util.regex.Pattern.compile(DEAD_LETTER_REGEX);
 
     private Topics() {
     }
@@ -23,6 +30,11 @@ public final class Topics {
     public static String rabbitMq(String vhost, String exchange) {
         String x = exchange == null || exchange.isEmpty() ? DEFAULT_EXCHANGE : exchange;
         return vhost == null || vhost.equals("/") ? RABBITMQ_PREFIX + x : RABBITMQ_PREFIX + vhost + ":" + x;
+    }
+
+    /** Whether a topic's or queue's name says it holds dead letters ({@link #DEAD_LETTER_REGEX}). */
+    public static boolean looksLikeDeadLetter(String name) {
+        return name != null && DEAD_LETTER.matcher(name).matches();
     }
 
     /** {@value #RABBITMQ} for a topic that stands for an exchange, else {@value #KAFKA}. */

@@ -229,7 +229,8 @@ public class ReplayDialog extends Dialog {
         for (ExchangeInfo x : exchanges) {
             for (ExchangeInfo.QueueLag q : x.queues()) {
                 String value = Topics.rabbitMq(x.vhost(), q.name());
-                boolean dead = looksLikeDeadLetter(q.name()) || DEAD_LETTER_EXCHANGE.matcher(x.name()).matches();
+                boolean dead = looksLikeDeadLetter(q.name()) || looksLikeDeadLetter(x.name())
+                        || DEAD_LETTER_EXCHANGE.matcher(x.name()).matches();
                 Choice had = out.get(value);
                 if (had == null || dead && !had.deadLetter()) {
                     out.put(value, new Choice(value, value + " · RabbitMQ queue, "
@@ -242,13 +243,13 @@ public class ReplayDialog extends Dialog {
         return sorted;
     }
 
-    /** The same default pattern the backend's dead-letter alerts use. */
+    /** The names the backend's stuck causes and dead-letter alerts take for dead letters. */
     static boolean looksLikeDeadLetter(String topic) {
-        return topic.matches(".*([.\\-_](dlt|DLT|dlq|DLQ)|[.\\-_]dead[.\\-_]?letter)");
+        return Topics.looksLikeDeadLetter(topic);
     }
 
-    /** An exchange named as a dead-letter exchange ({@code orders.dlx}, {@code dead-letters}): its queues hold dead letters. */
-    private static final Pattern DEAD_LETTER_EXCHANGE = Pattern.compile("(?i)(.*[.\\-_])?dlx([.\\-_].*)?|.*dead[.\\-_]?letter.*");
+    /** An exchange named as a dead-letter exchange ({@code orders.dlx}, {@code DLX}): its queues hold dead letters. */
+    private static final Pattern DEAD_LETTER_EXCHANGE = Pattern.compile("(?i)(^|.*[._-])dlx([._-].*|$)");
 
     private static final String DEAD_LETTER_HELP = "A Kafka topic: every stored record goes back to the topic its headers "
             + "name (kafka_dlt-original-topic, x-original-topic or __connect.errors.topic), without the dead-letter "

@@ -175,7 +175,8 @@ class ReplayViewTest extends KaribuTest {
     void queuesAreOfferedOnceUnderTheNameTheRedriveTakesAndThoseOfADeadLetterExchangeFirst() {
         List<io.choreoscope.model.api.TopicInfo> topics = List.of(
                 new io.choreoscope.model.api.TopicInfo("orders", 3, 10, 0.1, List.of()),
-                new io.choreoscope.model.api.TopicInfo("orders.DLT", 1, 2, 0.0, List.of()));
+                new io.choreoscope.model.api.TopicInfo("orders.DLT", 1, 2, 0.0, List.of()),
+                new io.choreoscope.model.api.TopicInfo("dead-letters", 3, 7, 0.0, List.of()));
         io.choreoscope.model.api.ExchangeInfo.QueueLag failed = new io.choreoscope.model.api.ExchangeInfo.QueueLag(
                 "billing-failed", List.of(""), 4, 1, 0, 5);
         List<io.choreoscope.model.api.ExchangeInfo> exchanges = List.of(
@@ -193,10 +194,11 @@ class ReplayViewTest extends KaribuTest {
 
         List<ReplayDialog.Choice> choices = ReplayDialog.choices(topics, exchanges);
 
-        assertThat(choices).extracting(ReplayDialog.Choice::value).containsExactly("orders.DLT", "rabbitmq:parked",
-                "rabbitmq:tenant-a:billing-failed", "orders", "rabbitmq:dlxtester", "rabbitmq:tenant-a:billing");
-        assertThat(choices.get(2).label()).isEqualTo("rabbitmq:tenant-a:billing-failed · RabbitMQ queue, 5 messages waiting");
-        assertThat(choices.get(1).label()).endsWith("1 message waiting");
+        assertThat(choices).extracting(ReplayDialog.Choice::value).containsExactly("dead-letters", "orders.DLT",
+                "rabbitmq:parked", "rabbitmq:tenant-a:billing-failed", "orders", "rabbitmq:dlxtester",
+                "rabbitmq:tenant-a:billing");
+        assertThat(choices.get(3).label()).isEqualTo("rabbitmq:tenant-a:billing-failed · RabbitMQ queue, 5 messages waiting");
+        assertThat(choices.get(2).label()).endsWith("1 message waiting");
     }
 
     @Test
