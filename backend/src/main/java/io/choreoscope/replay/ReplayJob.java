@@ -64,6 +64,8 @@ final class ReplayJob implements Runnable {
     /** Publishes the records whose target is a RabbitMQ exchange; null when RabbitMQ is not configured. */
     private final RabbitSender rabbit;
     private long lastProgress;
+    /** What was asked to be replayed, in words (set before the job starts). */
+    private volatile String subject;
 
     ReplayJob(String id, ReplayMode mode, String requestedBy, Instant requestedAt, List<PlannedRecord> records,
               double ratePerSecond, ReplayRateLimiter totalRate, Producer<byte[], byte[]> producer, Clock clock,
@@ -90,6 +92,12 @@ final class ReplayJob implements Runnable {
 
     String id() {
         return id;
+    }
+
+    /** Names what the job replays ({@link io.choreoscope.model.api.ReplayRequest#subject()}); before it starts. */
+    ReplayJob subject(String s) {
+        this.subject = s;
+        return this;
     }
 
     @Override
@@ -276,6 +284,6 @@ final class ReplayJob implements Runnable {
             samples = List.copyOf(errorSamples);
         }
         return new ReplayStatus(id, mode, state, false, requestedBy, requestedAt, finishedAt, total, sent.get(),
-                errors.get(), ratePerSecond, message, samples);
+                errors.get(), ratePerSecond, message, samples, subject);
     }
 }

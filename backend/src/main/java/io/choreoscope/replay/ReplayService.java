@@ -154,7 +154,8 @@ public class ReplayService implements AutoCloseable {
             String deadLetterTopic = request.mode() == ReplayMode.DEAD_LETTER ? request.deadLetterTopic().strip() : null;
             List<ReplayPlanView.ReplayRecordView> shown = views(plan, RECORDS_SHOWN);
             ReplayJob job = new ReplayJob(id, request.mode(), user, now, plan, rate, totalRate, producer(), clock,
-                    new AuditListener(deadLetterTopic, now), deadLetters != null ? deadLetters : rabbitPublisher(plan));
+                    new AuditListener(deadLetterTopic, now), deadLetters != null ? deadLetters : rabbitPublisher(plan))
+                    .subject(request.subject());
             deadLetters = null; // the job closes it when it ends
             jobs.put(id, job);
             LOG.info("Replay {} by {}: {} {} records at {}/s", id, user, plan.size(), request.mode(), rate);
@@ -474,7 +475,17 @@ public class ReplayService implements AutoCloseable {
         ReplayMode mode = java.util.Arrays.stream(ReplayMode.values()).filter(m -> m.name().equals(a.mode())).findFirst()
                 .orElse(null); // NONE: a refused request that named no mode
         return new ReplayStatus(a.replayId(), mode, ReplayStatus.State.valueOf(a.status()), a.dryRun(),
-                a.requestedBy(), a.requestedAt(), a.finishedAt(), a.total(), a.sent(), a.errors(), 0, a.result(), List.of());
+                a.requestedBy(), a.requestedAt(), a.finishedAt(), a.total(), a.sent(), a.errors(), 0, a.result(), List.of(),
+                subjectOf(a.request()));
+    }
+
+    /** The audited request's subject, from the request as audited (JSON); null for a body that could not be read. */
+    private static String subjectOf(String audited) {
+        try {
+            return audited == null ? null : JSON.readValue(audited, ReplayRequest.class).subject();
+        } catch (JsonProcessingException | RuntimeException e) {
+            return null; // "(no body)", an unreadable body kept as sent, or a request cut at 4,000 characters
+        }
     }
 
     private static String describe(ReplayRequest r) {

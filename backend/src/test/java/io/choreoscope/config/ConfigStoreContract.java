@@ -186,7 +186,7 @@ abstract class ConfigStoreContract {
         audits.save(new ReplayAudit(null, UUID.randomUUID().toString(), "anonymous", T0.plusSeconds(1),
                 ReplayMode.EVENT.name(), "{}", true, ReplayStatus.State.DRY_RUN.name(), 1, 0, 0, T0.plusSeconds(1), "dry run"));
         ReplayStatus done = new ReplayStatus(id, ReplayMode.DEAD_LETTER, ReplayStatus.State.PARTIALLY_FAILED, false,
-                "alice", T0, T0.plusSeconds(10), 3, 2, 1, 100, "x".repeat(5000), List.of());
+                "alice", T0, T0.plusSeconds(10), 3, 2, 1, 100, "x".repeat(5000), List.of(), "dead-letter topic orders.DLT");
         audits.update(a.finished(done));
 
         ReplayAudit back = audits.findByReplayId(id).orElseThrow();

@@ -159,6 +159,9 @@ class ReplayBoundsAndAuditTest {
         assertThat(notFound.get("state").asText()).isEqualTo("REFUSED");
         assertThat(notFound.get("message").asText()).contains("404 not_found").contains("never-seen-x");
         assertThat(audit(notFound.get("id").asText()).request()).contains("choreoscope.observations");
+        // what was asked, in words, read back from the stored request
+        assertThat(notFound.get("subject").asText())
+                .isEqualTo("last event of instance never-seen-x \u2192 choreoscope.observations");
 
         HttpResponse<String> unreadable = post("/api/v1/replays", "{\"mode\":\"SOMETHING\",\"events\":[]}", "oscar");
         assertThat(unreadable.statusCode()).isEqualTo(400);
@@ -168,6 +171,7 @@ class ReplayBoundsAndAuditTest {
         assertThat(bad.get("mode").isNull()).as("no mode could be read").isTrue();
         assertThat(bad.get("message").asText()).contains("not a replay request");
         assertThat(audit(bad.get("id").asText()).request()).as("the body as sent").isEqualTo("{\"mode\":\"SOMETHING\",\"events\":[]}");
+        assertThat(bad.get("subject").isNull()).as("nothing to say of a body that could not be read").isTrue();
     }
 
     @Test
@@ -188,6 +192,9 @@ class ReplayBoundsAndAuditTest {
             assertThat(refused.get("state").asText()).isEqualTo("REFUSED");
             assertThat(refused.get("message").asText()).contains("429").contains("max-concurrent");
             assertThat(audit(refused.get("id").asText()).request()).contains(c);
+            assertThat(refused.get("subject").asText()).isEqualTo("dead-letter topic " + c);
+            assertThat(get("/api/v1/replays/" + first).get("subject").asText()).as("a running replay's own status")
+                    .isEqualTo("dead-letter topic " + a);
 
             HttpResponse<String> dry = post("/api/v1/replays", "{\"mode\":\"DEAD_LETTER\",\"dryRun\":true,\"deadLetterTopic\":\""
                     + c + "\"}", "op3");

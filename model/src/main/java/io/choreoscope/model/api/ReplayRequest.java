@@ -17,6 +17,47 @@ import java.util.List;
 public record ReplayRequest(ReplayMode mode, List<EventRef> events, List<String> correlationIds,
                             String deadLetterTopic, String targetTopic, Boolean dryRun, Double ratePerSecond) {
 
+    /** Longest {@link #subject()}, in characters: the coordinates or IDs it lists are cut with "…" beyond it. */
+    public static final int MAX_SUBJECT_CHARS = 200;
+
+    /**
+     * What the request replays, in words for the audit: {@code event orders/2/1234}, {@code 3 events: orders/2/1234, …},
+     * {@code last events of 12 instances: order-1, order-2, …}, {@code dead-letter topic payments.DLT}, {@code dead-letter
+     * queue rabbitmq:shipping-notifications.dlq}; {@code " → <target>"} after it when a target topic is given. Null without
+     * a mode. Text as sent: whoever shows it escapes it.
+     */
+    public String subject() {
+        if (mode == null) {
+            return null;
+        }
+        List<String> coordinates = events == null ? List.of() : events.stream()
+                .map(e -> e == null ? "?" : e.topic() + "/" + e.partition() + "/" + e.offset()).toList();
+        List<String> ids = correlationIds == null ? List.of() : correlationIds;
+        String what = switch (mode) {
+            case EVENT -> coordinates.isEmpty() ? "no events" : coordinates.size() == 1 ? "event " + coordinates.get(0)
+                    : coordinates.size() + " events: " + joined(coordinates);
+            case STUCK_LAST_EVENT -> ids.isEmpty() ? "last events of no instances"
+                    : ids.size() == 1 ? "last event of instance " + ids.get(0)
+                    : "last events of " + ids.size() + " instances: " + joined(ids);
+            case DEAD_LETTER -> deadLetterTopic == null || deadLetterTopic.isBlank() ? "dead letters"
+                    : (deadLetterTopic.strip().startsWith(io.choreoscope.model.Topics.RABBITMQ_PREFIX)
+                            ? "dead-letter queue " : "dead-letter topic ") + deadLetterTopic.strip();
+        };
+        if (targetTopic != null && !targetTopic.isBlank()) {
+            what += " \u2192 " + targetTopic.strip();
+        }
+        return what.length() <= MAX_SUBJECT_CHARS ? what : what.substring(0, MAX_SUBJECT_CHARS - 1) + "\u2026";
+    }
+
+    /** The items, comma-separated, no longer than the subject can show. */
+    private static String joined(List<String> items) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < items.size() && b.length() <= MAX_SUBJECT_CHARS; i++) {
+            b.append(i == 0 ? "" : ", ").append(items.get(i));
+        }
+        return b.toString();
+    }
+
     /** A stored record's coordinates. */
     public record EventRef(String topic, int partition, long offset) {
     }

@@ -14,10 +14,13 @@ import java.util.List;
  * @param ratePerSecond the rate limit, records per second
  * @param message      a sentence on the outcome (null while running)
  * @param errorSamples the first errors (at most 10), each naming the record's source coordinates
+ * @param subject      what was asked to be replayed, in words ({@link ReplayRequest#subject()}: "dead-letter queue
+ *                     rabbitmq:shipping-notifications.dlq", "last events of 12 instances: ..."); null for a request
+ *                     that could not be read
  */
 public record ReplayStatus(String id, ReplayMode mode, State state, boolean dryRun, String requestedBy,
                            Instant requestedAt, Instant finishedAt, int total, int sent, int errors,
-                           double ratePerSecond, String message, List<String> errorSamples) {
+                           double ratePerSecond, String message, List<String> errorSamples, String subject) {
 
     public ReplayStatus {
         errorSamples = errorSamples == null ? List.of() : List.copyOf(errorSamples);

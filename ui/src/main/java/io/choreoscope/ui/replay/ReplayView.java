@@ -91,7 +91,9 @@ public class ReplayView extends Div implements BeforeEnterObserver {
         grid.setAriaLabel("Replay audit, newest first");
         grid.addColumn(s -> Formats.dateTime(s.requestedAt())).setHeader("When").setAutoWidth(true).setFlexGrow(0);
         grid.addColumn(ReplayStatus::requestedBy).setHeader("Who").setAutoWidth(true).setFlexGrow(0);
-        grid.addColumn(s -> modeLabel(s.mode())).setHeader("Mode").setWidth("10rem").setFlexGrow(0);
+        // what was replayed under the mode: which dead-letter topic or queue, which instances or events
+        grid.addComponentColumn(ReplayView::what).setHeader("What").setKey("what").setWidth("12rem").setFlexGrow(1)
+                .setTooltipGenerator(ReplayStatus::subject);
         grid.addComponentColumn(s -> new StateBadge(s.state().name())).setHeader("State").setAutoWidth(true)
                 .setFlexGrow(0);
         grid.addColumn(s -> Formats.count(s.total())).setHeader("Total").setAutoWidth(true).setFlexGrow(0);
@@ -282,6 +284,11 @@ public class ReplayView extends Div implements BeforeEnterObserver {
             title.removeAll();
             title.add(new StateBadge(s.state().name()), new Span(" " + modeLabel(s.mode()) + " by " + s.requestedBy()
                     + " · started " + Formats.dateTime(s.requestedAt())));
+            if (s.subject() != null) {
+                Span what = new Span(s.subject());
+                what.addClassNames("muted", "replay-card-subject");
+                title.add(what);
+            }
             double done = s.total() == 0 ? 1 : (double) (s.sent() + s.errors()) / s.total();
             bar.setValue(Math.min(1, done));
             bar.getElement().setAttribute("aria-label", "Progress of replay " + s.id());
@@ -296,6 +303,13 @@ public class ReplayView extends Div implements BeforeEnterObserver {
     }
 
     // --- texts ------------------------------------------------------------------------------------------
+
+    /** The mode, and under it what was replayed (a long list of IDs wraps). */
+    static com.vaadin.flow.component.html.Div what(ReplayStatus s) {
+        com.vaadin.flow.component.html.Div d = GridCells.twoLines(modeLabel(s.mode()), s.subject());
+        d.addClassName("wrap-lines");
+        return d;
+    }
 
     static String modeLabel(ReplayMode m) {
         if (m == null) {

@@ -273,8 +273,8 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
     /** Adds a finished replay to the audit, as if it had run before. */
     public FakeChoreoscopeApi addPastReplay(ReplayMode mode, boolean dryRun, String user, Instant requestedAt,
                                             Instant finishedAt, int total, int sent, int errors, double rate,
-                                            ReplayStatus.State state, String message) {
-        replays.addFinished(mode, dryRun, user, requestedAt, finishedAt, total, sent, errors, rate, state, message);
+                                            ReplayStatus.State state, String message, String subject) {
+        replays.addFinished(mode, dryRun, user, requestedAt, finishedAt, total, sent, errors, rate, state, message, subject);
         return this;
     }
 

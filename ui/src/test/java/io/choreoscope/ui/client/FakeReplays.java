@@ -72,6 +72,7 @@ final class FakeReplays {
         int sent;
         Instant finishedAt;
         String message;
+        String subject;
 
         Job(String id, ReplayMode mode, boolean dryRun, String user, Instant requestedAt, int total, double rate) {
             this.id = id;
@@ -105,6 +106,7 @@ final class FakeReplays {
             Job job = new Job(id, request == null ? null : request.mode(), request != null
                     && Boolean.TRUE.equals(request.dryRun()), user(requestedBy),
                     clock.get().instant().truncatedTo(ChronoUnit.MILLIS), 0, 0);
+            job.subject = request == null ? null : request.subject();
             job.state = ReplayStatus.State.REFUSED;
             job.finishedAt = job.requestedAt;
             job.message = "refused (" + refused.status() + " " + refused.error().error() + "): " + refused.getMessage();
@@ -127,6 +129,7 @@ final class FakeReplays {
         boolean dryRun = Boolean.TRUE.equals(request.dryRun());
         List<ReplayPlanView.ReplayRecordView> plan = plan(request, id, now);
         Job job = new Job(id, request.mode(), dryRun, user(requestedBy), now, plan.size(), rate);
+        job.subject = request.subject();
         if (dryRun) {
             job.state = ReplayStatus.State.DRY_RUN;
             job.finishedAt = now;
@@ -168,8 +171,10 @@ final class FakeReplays {
 
     /** Adds a finished replay to the audit, as if it had run (sample data). */
     synchronized void addFinished(ReplayMode mode, boolean dryRun, String user, Instant requestedAt, Instant finishedAt,
-                                  int total, int sent, int errors, double rate, ReplayStatus.State state, String message) {
+                                  int total, int sent, int errors, double rate, ReplayStatus.State state, String message,
+                                  String subject) {
         Job job = new Job(UUID.randomUUID().toString(), mode, dryRun, user, requestedAt, total, rate);
+        job.subject = subject;
         job.state = state;
         job.sent = sent;
         job.finishedAt = finishedAt;
@@ -194,7 +199,8 @@ final class FakeReplays {
             }
         }
         return new ReplayStatus(job.id, job.mode, job.state, job.dryRun, job.user, job.requestedAt, job.finishedAt,
-                job.total, job.sent, errorsOf.getOrDefault(job.id, 0), job.dryRun ? 0 : job.rate, job.message, List.of());
+                job.total, job.sent, errorsOf.getOrDefault(job.id, 0), job.dryRun ? 0 : job.rate, job.message, List.of(),
+                job.subject);
     }
 
     private Job find(String id) {

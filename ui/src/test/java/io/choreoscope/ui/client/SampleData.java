@@ -332,14 +332,19 @@ public final class SampleData {
 
     private void pastReplays(FakeChoreoscopeApi api) {
         api.addPastReplay(ReplayMode.DEAD_LETTER, false, "mira", now.minusSeconds(86_400), now.minusSeconds(86_380),
-                120, 120, 0, 10, ReplayStatus.State.SUCCEEDED, "120 records sent");
+                120, 120, 0, 10, ReplayStatus.State.SUCCEEDED, "120 records sent", "dead-letter topic " + PAYMENTS_DLT);
         api.addPastReplay(ReplayMode.STUCK_LAST_EVENT, true, "jonas", now.minusSeconds(10_800), now.minusSeconds(10_800),
-                4, 0, 0, 0, ReplayStatus.State.DRY_RUN, "dry run: 4 records would be sent");
+                4, 0, 0, 0, ReplayStatus.State.DRY_RUN, "dry run: 4 records would be sent",
+                "last events of 4 instances: ord-1001, ord-1002, ord-1003, ord-1004");
         api.addPastReplay(ReplayMode.STUCK_LAST_EVENT, false, "jonas", now.minusSeconds(10_700), now.minusSeconds(10_690),
                 4, 3, 1, 100, ReplayStatus.State.PARTIALLY_FAILED,
-                "3 of 4 records sent, 1 failed: payments/1/812 -> payments: TimeoutException: Expiring 1 record(s)");
+                "3 of 4 records sent, 1 failed: payments/1/812 -> payments: TimeoutException: Expiring 1 record(s)",
+                "last events of 4 instances: ord-1001, ord-1002, ord-1003, ord-1004");
         api.addPastReplay(ReplayMode.EVENT, false, "anonymous", now.minusSeconds(3_600), now.minusSeconds(3_540),
-                300, 112, 0, 5, ReplayStatus.State.CANCELLED, "cancelled after 112 of 300 records were sent");
+                300, 112, 0, 5, ReplayStatus.State.CANCELLED, "cancelled after 112 of 300 records were sent",
+                "300 events: orders/0/17, orders/0/18, orders/0/19, orders/0/20, orders/0/21, orders/0/22, orders/0/23, "
+                        + "orders/0/24, orders/0/25, orders/0/26, orders/0/27, orders/0/28, orders/0/29, orders/0/30, "
+                        + "orders/0/31, orders/0/32, orders/0/33, orders/0/34, orders/0/35, o\u2026");
     }
 
     // --- flows -----------------------------------------------------------------------------------------

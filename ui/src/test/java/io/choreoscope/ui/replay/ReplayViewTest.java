@@ -85,10 +85,15 @@ class ReplayViewTest extends KaribuTest {
         for (int i = 1; i < GridKt._size(g); i++) {
             assertThat(GridKt._get(g, i - 1).requestedAt()).isAfterOrEqualTo(GridKt._get(g, i).requestedAt());
         }
-        assertThat(GridKt._getFormattedRow(g, 0)).contains("anonymous", "Events", "300", "112", "0", "5.0/s",
+        assertThat(GridKt._getFormattedRow(g, 0)).contains("anonymous", "300", "112", "0", "5.0/s",
                 "cancelled after 112 of 300 records were sent");
-        assertThat(GridKt._getFormattedRow(g, 1)).contains("jonas", "Last events of stuck instances", "3", "1")
+        assertThat(GridKt._getFormattedRow(g, 1)).contains("jonas", "3", "1")
                 .anyMatch(c -> c.startsWith("3 of 4 records sent, 1 failed"));
+        // the mode, and under it what was replayed
+        assertThat(text(ReplayView.what(GridKt._get(g, 0)))).startsWith("Events").contains("300 events: orders/0/17");
+        assertThat(text(ReplayView.what(GridKt._get(g, 1)))).startsWith("Last events of stuck instances")
+                .contains("last events of 4 instances: ord-1001");
+        assertThat(text(ReplayView.what(GridKt._get(g, 3)))).contains("dead-letter topic " + SampleData.PAYMENTS_DLT);
         assertThat(GridKt._getFormattedRow(g, 2)).contains("dry run: 4 records would be sent");
         assertThat(_find(Div.class, d -> d.withClasses("replay-card"))).isEmpty();
         assertThat(UI.getCurrent().getPollInterval()).isEqualTo(-1);
@@ -246,7 +251,8 @@ class ReplayViewTest extends KaribuTest {
         assertThat(UI.getCurrent().getInternals().getActiveViewLocation().getPathWithQueryParameters())
                 .isEqualTo("replays?id=" + started.id());
         Div card = _get(Div.class, x -> x.withId("replay-card-" + started.id()));
-        assertThat(text(card)).contains("0 of 3 sent").contains("Running…");
+        assertThat(text(card)).contains("0 of 3 sent").contains("Running…")
+                .contains("dead-letter topic " + SampleData.ORDERS_DLQ + " \u2192 orders");
         assertThat(text(_get(com.vaadin.flow.component.html.Span.class, s -> s.withId("replay-subtitle"))))
                 .isEqualTo("6 replays in the audit · 1 running");
         assertThat(UI.getCurrent().getPollInterval()).isEqualTo(ReplayView.POLL_MS);
