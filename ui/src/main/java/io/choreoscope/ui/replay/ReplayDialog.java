@@ -224,12 +224,12 @@ public class ReplayDialog extends Dialog {
     static List<Choice> choices(List<TopicInfo> topics, List<ExchangeInfo> exchanges) {
         Map<String, Choice> out = new LinkedHashMap<>();
         for (TopicInfo t : topics) {
-            out.putIfAbsent(t.name(), new Choice(t.name(), t.name(), looksLikeDeadLetter(t.name())));
+            out.putIfAbsent(t.name(), new Choice(t.name(), t.name(), Topics.looksLikeDeadLetter(t.name())));
         }
         for (ExchangeInfo x : exchanges) {
             for (ExchangeInfo.QueueLag q : x.queues()) {
                 String value = Topics.rabbitMq(x.vhost(), q.name());
-                boolean dead = looksLikeDeadLetter(q.name()) || looksLikeDeadLetter(x.name())
+                boolean dead = Topics.looksLikeDeadLetter(q.name()) || Topics.looksLikeDeadLetter(x.name())
                         || DEAD_LETTER_EXCHANGE.matcher(x.name()).matches();
                 Choice had = out.get(value);
                 if (had == null || dead && !had.deadLetter()) {
@@ -241,11 +241,6 @@ public class ReplayDialog extends Dialog {
         List<Choice> sorted = new ArrayList<>(out.values());
         sorted.sort(Comparator.comparing((Choice c) -> !c.deadLetter()).thenComparing(Choice::value));
         return sorted;
-    }
-
-    /** The names the backend's stuck causes and dead-letter alerts take for dead letters. */
-    static boolean looksLikeDeadLetter(String topic) {
-        return Topics.looksLikeDeadLetter(topic);
     }
 
     /** An exchange named as a dead-letter exchange ({@code orders.dlx}, {@code DLX}): its queues hold dead letters. */
