@@ -30,15 +30,14 @@ public record ReplayRequest(ReplayMode mode, List<EventRef> events, List<String>
         if (mode == null) {
             return null;
         }
-        List<String> coordinates = events == null ? List.of() : events.stream()
-                .map(e -> e == null ? "?" : e.topic() + "/" + e.partition() + "/" + e.offset()).toList();
+        List<EventRef> refs = events == null ? List.of() : events;
         List<String> ids = correlationIds == null ? List.of() : correlationIds;
         String what = switch (mode) {
-            case EVENT -> coordinates.isEmpty() ? "no events" : coordinates.size() == 1 ? "event " + coordinates.get(0)
-                    : coordinates.size() + " events: " + joined(coordinates);
+            case EVENT -> refs.isEmpty() ? "no events" : refs.size() == 1 ? "event " + coordinates(refs.get(0))
+                    : refs.size() + " events: " + joined(refs, ReplayRequest::coordinates);
             case STUCK_LAST_EVENT -> ids.isEmpty() ? "last events of no instances"
                     : ids.size() == 1 ? "last event of instance " + ids.get(0)
-                    : "last events of " + ids.size() + " instances: " + joined(ids);
+                    : "last events of " + ids.size() + " instances: " + joined(ids, String::valueOf);
             case DEAD_LETTER -> deadLetterTopic == null || deadLetterTopic.isBlank() ? "dead letters"
                     : (deadLetterTopic.strip().startsWith(io.choreoscope.model.Topics.RABBITMQ_PREFIX)
                             ? "dead-letter queue " : "dead-letter topic ") + deadLetterTopic.strip();
@@ -49,13 +48,17 @@ public record ReplayRequest(ReplayMode mode, List<EventRef> events, List<String>
         return what.length() <= MAX_SUBJECT_CHARS ? what : what.substring(0, MAX_SUBJECT_CHARS - 1) + "\u2026";
     }
 
-    /** The items, comma-separated, no longer than the subject can show. */
-    private static String joined(List<String> items) {
+    /** The first items, comma-separated, as many as the subject can show: a long list is not walked whole. */
+    private static <T> String joined(List<T> items, java.util.function.Function<T, String> text) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < items.size() && b.length() <= MAX_SUBJECT_CHARS; i++) {
-            b.append(i == 0 ? "" : ", ").append(items.get(i));
+            b.append(i == 0 ? "" : ", ").append(text.apply(items.get(i)));
         }
         return b.toString();
+    }
+
+    private static String coordinates(EventRef e) {
+        return e == null ? "?" : e.topic() + "/" + e.partition() + "/" + e.offset();
     }
 
     /** A stored record's coordinates. */

@@ -43,6 +43,12 @@ class ReplayRequestTest {
         String s = of(ReplayMode.STUCK_LAST_EVENT, null, ids, null, null).subject();
         assertThat(s).startsWith("last events of 100000 instances: order-0, order-1, ").endsWith("\u2026")
                 .hasSize(ReplayRequest.MAX_SUBJECT_CHARS);
+        List<ReplayRequest.EventRef> refs = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            refs.add(i == 1 ? null : new ReplayRequest.EventRef("orders", 0, i));
+        }
+        assertThat(of(ReplayMode.EVENT, refs, null, null, null).subject())
+                .startsWith("100000 events: orders/0/0, ?, orders/0/2, ").hasSize(ReplayRequest.MAX_SUBJECT_CHARS);
         String hostile = "<b>x</b>".repeat(100);
         assertThat(of(ReplayMode.DEAD_LETTER, null, null, hostile, null).subject())
                 .as("kept as text, cut").startsWith("dead-letter topic <b>x</b>").hasSize(ReplayRequest.MAX_SUBJECT_CHARS);
