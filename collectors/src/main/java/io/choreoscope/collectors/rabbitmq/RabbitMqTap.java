@@ -202,6 +202,10 @@ public final class RabbitMqTap implements AutoCloseable {
                 Delivery d = inbox.poll(50, TimeUnit.MILLISECONDS);
                 while (d != null && running) {
                     add(d);
+                    // A written batch is acknowledged now, not when the inbox next runs dry: under a steady stream
+                    // that is a batch later, and every message the broker holds unacknowledged costs it CPU
+                    // (docs/BENCHMARKS.md, "RabbitMQ tap", 2026-12-06). Also cuts a batch whose linger ran out.
+                    pipeline.tick();
                     d = pipeline.full() ? null : inbox.poll();
                 }
                 pipeline.tick();
