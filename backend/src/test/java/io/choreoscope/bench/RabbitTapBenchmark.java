@@ -54,7 +54,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * {@code --confirm-window=W} (publisher: at most W unconfirmed messages per channel, confirms read as they arrive;
  * default 0: wait for every confirm each 5,000 messages), {@code --publishers=K} (K publishing connections and threads),
  * {@code --consumer-prefetch=P} (the plain consumer's prefetch, default 2,000), {@code --work-queue-version=2} (the
- * plain consumer's classic queue as CQv2), {@code --copy-queue-version=2} (the copy anchor's classic queue as CQv2); for the tap only: {@code --tap-prefetch=P}, {@code --batch=N},
+ * plain consumer's classic queue as CQv2), {@code --copy-queue-version=2} (the copy anchor's classic queue as CQv2),
+ * {@code --copy-prefetch=P}, {@code --copy-ack-every=K}, {@code --copy-ack-delay-ms=D} (the copy anchor's consumer:
+ * prefetch, one multiple ack every K messages, sent D ms later; default the plain consumer's prefetch, min(500, P/4), 0); for the tap only: {@code --tap-prefetch=P}, {@code --batch=N},
  * {@code --linger-ms=MS}; {@code --poll=gate} (the default: the tap's meter of acknowledged batches is read in this
  * JVM before {@code count() FINAL} is polled) or {@code --poll=final} ({@code count() FINAL} every 100 ms from the start,
  * as until 2026-12-05). Besides the broker's CPU, the CPU of this JVM (publisher, plain consumer and, in the second
@@ -134,7 +136,13 @@ public final class RabbitTapBenchmark {
                     setup.queueDeclare("copy", true, false, false, copyArgs);
                     setup.queueBind("copy", "bench", "#");
                 }
-                ConsumerCount copy = new ConsumerCount(f, "copy", consumerPrefetch);
+                int copyPrefetch = Integer.parseInt(opts.getOrDefault("copy-prefetch", String.valueOf(consumerPrefetch)));
+                int copyAckEvery = Integer.parseInt(opts.getOrDefault("copy-ack-every",
+                        String.valueOf(Math.max(1, Math.min(500, copyPrefetch / 4)))));
+                long copyAckDelayMs = Long.parseLong(opts.getOrDefault("copy-ack-delay-ms", "0"));
+                System.out.printf("copy consumer: prefetch %d, one multiple ack every %d messages, sent %d ms later%n",
+                        copyPrefetch, copyAckEvery, copyAckDelayMs);
+                ConsumerCount copy = new ConsumerCount(f, "copy", copyPrefetch, copyAckEvery, copyAckDelayMs);
                 plainRound(publisher, f, n / 5, payloads, "copy-warm", consumer, copy);
                 ProcCpu.Snapshot c0 = ProcCpu.snapshot(rabbit.pid(), ch.pid());
                 copySecs = plainRound(publisher, f, n, payloads, "copy", consumer, copy);
@@ -224,25 +232,39 @@ public final class RabbitTapBenchmark {
         }
     }
 
-    /** A plain consumer (of queue "work" unless named): counts what it was delivered, acks (multiple) every min(500, prefetch / 4). */
+    /**
+     * A plain consumer (of queue "work" unless named): counts what it was delivered, acks (multiple) every
+     * min(500, prefetch / 4) messages; or, for the copy anchor's consumer, every {@code ackEvery} messages and
+     * {@code ackDelayMs} later from another thread (the tap's pattern: one multiple ack per batch, once ClickHouse
+     * has it). Received is counted at delivery either way, as the copy anchor's time always was.
+     */
     private static final class ConsumerCount implements AutoCloseable {
         final AtomicLong received = new AtomicLong();
         final Connection connection;
+        final java.util.concurrent.ScheduledExecutorService acker;
 
         ConsumerCount(ConnectionFactory f, int prefetch) throws Exception {
-            this(f, "work", prefetch);
+            this(f, "work", prefetch, Math.max(1, Math.min(500, prefetch / 4)), 0);
         }
 
-        ConsumerCount(ConnectionFactory f, String queue, int prefetch) throws Exception {
+        ConsumerCount(ConnectionFactory f, String queue, int prefetch, int ackEvery, long ackDelayMs) throws Exception {
             connection = f.newConnection("bench-consumer-" + queue);
             Channel ch = connection.createChannel();
             ch.basicQos(prefetch);
-            int ackEvery = Math.max(1, Math.min(500, prefetch / 4));
+            acker = ackDelayMs > 0 ? java.util.concurrent.Executors.newSingleThreadScheduledExecutor() : null;
             ch.basicConsume(queue, false, new DefaultConsumer(ch) {
                 @Override
                 public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties p, byte[] body) throws java.io.IOException {
                     if (received.incrementAndGet() % ackEvery == 0) {
-                        getChannel().basicAck(env.getDeliveryTag(), true);
+                        long deliveryTag = env.getDeliveryTag();
+                        if (acker == null) {
+                            getChannel().basicAck(deliveryTag, true);
+                        } else {
+                            acker.schedule(() -> {
+                                getChannel().basicAck(deliveryTag, true);
+                                return null;
+                            }, ackDelayMs, TimeUnit.MILLISECONDS);
+                        }
                     }
                 }
             });
@@ -256,6 +278,9 @@ public final class RabbitTapBenchmark {
 
         @Override
         public void close() throws Exception {
+            if (acker != null) {
+                acker.shutdownNow();
+            }
             connection.close();
         }
     }
