@@ -147,7 +147,8 @@ public class ReplayService implements AutoCloseable {
             String skipped = planned.skipped() > 0 ? ", " + planned.skipped() + " skipped (already redriven)" : "";
             ReplayAudit audit = audits.save(new ReplayAudit(null, id, user, now, request.mode().name(), describe(request),
                     dryRun, (dryRun ? ReplayStatus.State.DRY_RUN : ReplayStatus.State.RUNNING).name(), plan.size(), 0, 0,
-                    dryRun ? now : null, dryRun ? "dry run: " + ReplayStatus.records(plan.size()) + " would be sent" + skipped : null));
+                    dryRun ? now : null, dryRun ? "dry run: " + ReplayStatus.records(plan.size()) + " would be sent" + skipped : null)
+                    .withSubject(request.subject(), dryRun ? null : rate));
             if (dryRun) {
                 return new ReplayPlanView(toStatus(audit), views(plan, plan.size()));
             }
@@ -281,7 +282,8 @@ public class ReplayService implements AutoCloseable {
         try {
             audits.save(new ReplayAudit(null, id, user, at, mode, request == null ? "(no body)" : describe(request),
                     request != null && Boolean.TRUE.equals(request.dryRun()), ReplayStatus.State.REFUSED.name(), 0, 0, 0, at,
-                    ReplayAudit.cut("refused (" + why.status().getCode() + " " + why.code() + "): " + why.getMessage(), 4000)));
+                    ReplayAudit.cut("refused (" + why.status().getCode() + " " + why.code() + "): " + why.getMessage(), 4000))
+                    .withSubject(request == null ? null : request.subject(), null));
         } catch (RuntimeException e) {
             LOG.error("Replay request by {} was refused ({}) but the refusal could not be audited: {}", user, why.getMessage(),
                     e.toString());
@@ -475,11 +477,15 @@ public class ReplayService implements AutoCloseable {
         ReplayMode mode = java.util.Arrays.stream(ReplayMode.values()).filter(m -> m.name().equals(a.mode())).findFirst()
                 .orElse(null); // NONE: a refused request that named no mode
         return new ReplayStatus(a.replayId(), mode, ReplayStatus.State.valueOf(a.status()), a.dryRun(),
-                a.requestedBy(), a.requestedAt(), a.finishedAt(), a.total(), a.sent(), a.errors(), 0, a.result(), List.of(),
-                subjectOf(a.request()));
+                a.requestedBy(), a.requestedAt(), a.finishedAt(), a.total(), a.sent(), a.errors(),
+                a.ratePerSecond() == null ? 0 : a.ratePerSecond(), a.result(), List.of(),
+                a.subject() != null ? a.subject() : subjectOf(a.request()));
     }
 
-    /** The audited request's subject, from the request as audited (JSON); null for a body that could not be read. */
+    /**
+     * The audited request's subject, from the request as audited (JSON), for rows written before the subject was kept
+     * (config-store migration V4); null for a body that could not be read.
+     */
     private static String subjectOf(String audited) {
         try {
             return audited == null ? null : JSON.readValue(audited, ReplayRequest.class).subject();

@@ -182,7 +182,8 @@ abstract class ConfigStoreContract {
     void replayAuditIsFoundByReplayIdAndTakesTheOutcome() {
         String id = UUID.randomUUID().toString();
         ReplayAudit a = audits.save(new ReplayAudit(null, id, "alice", T0, ReplayMode.DEAD_LETTER.name(),
-                "{\"deadLetterTopic\":\"orders.DLT\"}", false, ReplayStatus.State.RUNNING.name(), 3, 0, 0, null, null));
+                "{\"deadLetterTopic\":\"orders.DLT\"}", false, ReplayStatus.State.RUNNING.name(), 3, 0, 0, null, null)
+                .withSubject("dead-letter topic orders.DLT <b>'; DROP TABLE replay_audit; --", 12.5));
         audits.save(new ReplayAudit(null, UUID.randomUUID().toString(), "anonymous", T0.plusSeconds(1),
                 ReplayMode.EVENT.name(), "{}", true, ReplayStatus.State.DRY_RUN.name(), 1, 0, 0, T0.plusSeconds(1), "dry run"));
         ReplayStatus done = new ReplayStatus(id, ReplayMode.DEAD_LETTER, ReplayStatus.State.PARTIALLY_FAILED, false,
@@ -196,6 +197,8 @@ abstract class ConfigStoreContract {
         assertThat(back.finishedAt()).isEqualTo(T0.plusSeconds(10));
         assertThat(back.result()).hasSize(4000);
         assertThat(back.requestedBy()).isEqualTo("alice");
+        assertThat(back.subject()).as("kept through the update").isEqualTo("dead-letter topic orders.DLT <b>'; DROP TABLE replay_audit; --");
+        assertThat(back.ratePerSecond()).isEqualTo(12.5);
         assertThat(audits.listOrderByIdDesc(Pageable.from(0, 10))).extracting(ReplayAudit::requestedBy)
                 .containsExactly("anonymous", "alice");
         assertThat(audits.findByReplayId("nope")).isEmpty();

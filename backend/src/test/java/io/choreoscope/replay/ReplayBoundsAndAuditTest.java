@@ -172,6 +172,20 @@ class ReplayBoundsAndAuditTest {
         assertThat(bad.get("message").asText()).contains("not a replay request");
         assertThat(audit(bad.get("id").asText()).request()).as("the body as sent").isEqualTo("{\"mode\":\"SOMETHING\",\"events\":[]}");
         assertThat(bad.get("subject").isNull()).as("nothing to say of a body that could not be read").isTrue();
+
+        // A request longer than the 4,000 characters of it the audit keeps still names what it asked for: the subject
+        // is kept in its own column (before, it was parsed back from the stored request, which was cut).
+        StringBuilder ids = new StringBuilder();
+        for (int i = 0; i < 1_000; i++) {
+            ids.append(i == 0 ? "" : ",").append("\"never-seen-").append(i).append('"');
+        }
+        HttpResponse<String> many = post("/api/v1/replays", "{\"mode\":\"STUCK_LAST_EVENT\",\"correlationIds\":[" + ids + "]}",
+                "mallory");
+        assertThat(many.statusCode()).isEqualTo(404);
+        JsonNode manyRow = newestOf("mallory");
+        assertThat(audit(manyRow.get("id").asText()).request()).hasSize(4000);
+        assertThat(manyRow.get("subject").asText()).startsWith("last events of 1000 instances: never-seen-0, never-seen-1,");
+        assertThat(audit(manyRow.get("id").asText()).ratePerSecond()).as("refused: never sent at any rate").isNull();
     }
 
     @Test
@@ -205,6 +219,12 @@ class ReplayBoundsAndAuditTest {
         }
         ReplayService service = server.getApplicationContext().getBean(ReplayService.class);
         await().atMost(WAIT).until(() -> service.jobsHeld() == 0);
+        // Let go of, the cancelled replay is answered from its audit row: what it sent, and the rate it was sent at.
+        JsonNode past = get("/api/v1/replays/" + first);
+        assertThat(past.get("state").asText()).isEqualTo("CANCELLED");
+        assertThat(past.get("subject").asText()).isEqualTo("dead-letter topic " + a);
+        assertThat(past.get("ratePerSecond").asDouble()).isEqualTo(1.0);
+        assertThat(audit(first).subject()).isEqualTo("dead-letter topic " + a);
         HttpResponse<String> now = post("/api/v1/replays", "{\"mode\":\"DEAD_LETTER\",\"deadLetterTopic\":\"" + c + "\"}", "op3");
         assertThat(now.statusCode()).as("the slots are free again once the replays ended: " + now.body()).isIn(200, 202);
         waitFinished(JSON.readTree(now.body()).get("status").get("id").asText());
@@ -235,6 +255,8 @@ class ReplayBoundsAndAuditTest {
         waitFinished(second);
         ReplayService service = server.getApplicationContext().getBean(ReplayService.class);
         await().atMost(WAIT).until(() -> service.jobsHeld() == 0);
+        // Let go of, a finished replay is answered from its audit row, with the rate it asked for (not the total bound).
+        assertThat(get("/api/v1/replays/" + first).get("ratePerSecond").asDouble()).isEqualTo(1000.0);
         assertThat(get("/api/v1/replays/" + first).get("state").asText()).as("the summary stays").isEqualTo("SUCCEEDED");
         assertThat(audit(first).sent()).isEqualTo(n);
     }

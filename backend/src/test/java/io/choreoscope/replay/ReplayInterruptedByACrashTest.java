@@ -51,11 +51,11 @@ class ReplayInterruptedByACrashTest {
             // What a process killed in the middle of a redrive leaves: RUNNING, progress written 5 minutes ago.
             audits.save(new ReplayAudit(null, dead, "alice", now.minusSeconds(400), ReplayMode.DEAD_LETTER.name(),
                     "{\"mode\":\"DEAD_LETTER\"}", false, ReplayStatus.State.RUNNING.name(), 500, 120, 1, null, null,
-                    now.minusSeconds(300), false));
+                    now.minusSeconds(300), false, null, null));
             // A replay another instance runs right now: progress written a second ago.
             audits.save(new ReplayAudit(null, alive, "bob", now.minusSeconds(10), ReplayMode.EVENT.name(),
                     "{\"mode\":\"EVENT\"}", false, ReplayStatus.State.RUNNING.name(), 50, 3, 0, null, null,
-                    now.minusSeconds(1), false));
+                    now.minusSeconds(1), false, "events: 50", 100.0));
         }
 
         try (EmbeddedServer second = ApplicationContext.run(EmbeddedServer.class, p)) {
