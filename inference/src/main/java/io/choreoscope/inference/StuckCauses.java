@@ -43,7 +43,7 @@ import io.choreoscope.model.flow.StuckCause.Kind;
 public final class StuckCauses {
     private static final Pattern DEAD_LETTER_TOPIC = Pattern.compile(io.choreoscope.model.Topics.DEAD_LETTER_REGEX);
     private static final List<String> ORIGINAL_TOPIC_HEADERS = List.of("x-original-topic", "kafka_dlt-original-topic",
-            "x-exception-original-topic", "dlt-original-topic");
+            "x-exception-original-topic", "dlt-original-topic", RabbitDeath.EXCHANGE);
     private static final List<String> EXCEPTION_HEADERS = List.of("kafka_dlt-exception-message", "x-exception-message",
             "exception-message", "x-exception", "error");
     private static final Pattern EXCEPTION_MESSAGE = Pattern.compile("\"exception\\.message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
@@ -60,6 +60,18 @@ public final class StuckCauses {
          * and from {@code at} to now
          */
         long[] consumerSpans(String service, String topic, Instant at);
+    }
+
+    /**
+     * The headers RabbitMQ (3.8 and later) puts on a message it dead-letters: the exchange and queue it first died in
+     * and why ({@code rejected}, {@code expired}, {@code maxlen}, {@code delivery_limit}). The tap stores such a copy
+     * when the dead-letter exchange is tapped (docs/RABBITMQ.md); it keeps its publisher's properties and trace, so its
+     * producer is not who gave up on it.
+     */
+    private static final class RabbitDeath {
+        static final String EXCHANGE = "x-first-death-exchange";
+        static final String QUEUE = io.choreoscope.model.Topics.RABBITMQ_DEATH_QUEUE_HEADER;
+        static final String REASON = "x-first-death-reason";
     }
 
     private StuckCauses() {
@@ -102,7 +114,8 @@ public final class StuckCauses {
         Observation dead = events.stream().filter(StuckCauses::deadLetter)
                 .max(Comparator.comparing(Observation::timestamp)).orElse(null);
         if (dead != null) {
-            String by = producerService(dead, spans);
+            Header diedIn = dead.header(RabbitDeath.QUEUE);
+            String by = diedIn != null ? null : producerService(dead, spans);
             by = by != null ? by : failedConsumer(dead, spans);
             by = by != null ? by : waiting;
             String reason = null;
@@ -112,6 +125,10 @@ public final class StuckCauses {
                     reason = header.text();
                     break;
                 }
+            }
+            Header why = dead.header(RabbitDeath.REASON);
+            if (reason == null && diedIn != null) {
+                reason = (why == null || why.text().isBlank() ? "dead-lettered" : why.text()) + " in queue " + diedIn.text();
             }
             String detail = "dead-lettered" + (by == null ? "" : " by " + by) + ": "
                     + (reason == null ? "(no reason header)" : reason) + " (" + dead.topic() + ")";

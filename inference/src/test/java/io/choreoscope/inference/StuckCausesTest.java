@@ -68,6 +68,33 @@ class StuckCausesTest {
         assertThat(c.evidence()).contains("record shop.dead-letters/0/7");
     }
 
+    /**
+     * A RabbitMQ dead letter (stored when the tap queue is bound to the dead-letter exchange; headers as
+     * RabbitMqTapTest saw them on a real broker) keeps its publisher's trace: the publisher is not who rejected it.
+     * The rejecting service is the one waited on (or whose consumer span failed), the reason RabbitMQ's.
+     */
+    @Test
+    void aRabbitMqDeadLetterNamesTheQueueAndTheBrokersReasonNotItsPublisher() {
+        List<Observation> events = new ArrayList<>(SAGA);
+        events.add(record("rabbitmq:shipping.dlx", 4_242, "StockReserved", "3333333333333333",
+                Header.of("x-first-death-exchange", "shipping"), Header.of("x-first-death-queue", "notifications"),
+                Header.of("x-first-death-reason", "rejected"),
+                Header.of("x-death", "{count=1, reason=rejected, queue=notifications, exchange=shipping}")));
+        // the publisher's producer span: what the record's span ID names
+        Span published = new Span(TRACE, "3333333333333333", null, "inventory", "publish shipping", "PRODUCER",
+                T.plusMillis(40), 10, "OK", Map.of(), "rabbitmq", "shipping", "publish", null, null, null);
+        assertThat(StuckCauses.deadLetter(events.get(3))).isTrue();
+
+        StuckCause c = StuckCauses.explain(stuckAt("StockReserved", "OrderShipped"), SHIPPING, events,
+                List.of(published), NONE_ASKED);
+
+        assertThat(c.kind()).isEqualTo(Kind.DEAD_LETTERED);
+        assertThat(c.service()).isEqualTo("shipping");
+        assertThat(c.detail()).isEqualTo("dead-lettered by shipping: rejected in queue notifications (rabbitmq:shipping.dlx)");
+        assertThat(c.evidence()).contains("record rabbitmq:shipping.dlx/0/4242");
+        assertThat(StuckCauses.deadLetter(events.get(2))).as("the original on its own exchange").isFalse();
+    }
+
     @Test
     void withoutTheDeadLettersProducerSpanTheServiceWhoseConsumerFailedSentIt() {
         List<Observation> events = new ArrayList<>(SAGA.subList(0, 2));

@@ -32,6 +32,7 @@ import io.choreoscope.model.Observation;
 import io.choreoscope.model.ObservationSink;
 import io.choreoscope.model.ParseStatus;
 import io.choreoscope.model.SinkUnavailableException;
+import io.choreoscope.model.Topics;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.jackson.JsonFormat;
@@ -293,6 +294,55 @@ class RabbitMqTapTest {
 
     private static List<String> routed(Observation o) {
         return o.headers().stream().filter(h -> h.name().equals(AmqpRecord.ROUTED_QUEUE)).map(h -> h.text()).toList();
+    }
+
+    /**
+     * With the tap queue bound to every exchange, a message a consumer rejects goes through its queue's dead-letter
+     * exchange into the tap queue too: it is stored a second time, under the dead-letter exchange, with the headers
+     * RabbitMQ adds (where it died, why, {@code x-death}), so the stuck causes can say it was dead-lettered (the
+     * firehose does not see this: RabbitMQ dead-letters without a publish).
+     */
+    @Test
+    void aMessageDeadLetteredIntoATappedExchangeIsStoredWithWhereAndWhyItDied(EmbeddedRabbitMq rabbit) throws Exception {
+        String vhost = RabbitMqExtension.uniqueName("dlx");
+        rabbit.createVhost(vhost);
+        RecordingSink sink = new RecordingSink();
+        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
+            ch.exchangeDeclare("shipping", BuiltinExchangeType.TOPIC, true);
+            ch.exchangeDeclare("shipping.dlx", BuiltinExchangeType.TOPIC, true);
+            ch.queueDeclare("notifications", true, false, false, Map.of("x-dead-letter-exchange", "shipping.dlx"));
+            ch.queueBind("notifications", "shipping", "order.#");
+            ch.queueDeclare("notifications.dlq", true, false, false, null);
+            ch.queueBind("notifications.dlq", "shipping.dlx", "#");
+            try (RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), sink, Mechanism.TAP_QUEUE)) {
+                await().atMost(WAIT).until(() -> !tapKeys(tap.management(), vhost, "shipping").isEmpty()
+                        && !tapKeys(tap.management(), vhost, "shipping.dlx").isEmpty());
+                ch.confirmSelect();
+                ch.basicPublish("shipping", "order.shipped", new AMQP.BasicProperties.Builder().messageId("n-1")
+                        .correlationId("order-9").type("OrderShipped").appId("orders").build(), utf8("{\"carrier\":\"post\"}"));
+                ch.waitForConfirmsOrDie(10_000);
+                await().atMost(WAIT).until(() -> ch.messageCount("notifications") == 1);
+                com.rabbitmq.client.GetResponse got = ch.basicGet("notifications", false);
+                ch.basicReject(got.getEnvelope().getDeliveryTag(), false);
+                await().atMost(WAIT).until(() -> ch.messageCount("notifications.dlq") == 1);
+                await().atMost(WAIT).until(() -> sink.got.stream().filter(o -> "n-1".equals(o.eventId())).count() == 2);
+            }
+        }
+        Observation original = sink.got.stream().filter(o -> o.topic().equals(Topics.rabbitMq(vhost, "shipping")))
+                .findFirst().orElseThrow();
+        Observation dead = sink.got.stream().filter(o -> o.topic().equals(Topics.rabbitMq(vhost, "shipping.dlx")))
+                .findFirst().orElseThrow();
+        assertThat(original.header("x-first-death-reason")).isNull();
+        assertThat(dead.offset()).as("its own identity: the exchange is part of it").isNotEqualTo(original.offset());
+        assertThat(dead.eventId()).isEqualTo("n-1");
+        assertThat(dead.correlationId()).isEqualTo("order-9");
+        assertThat(dead.eventType()).isEqualTo("OrderShipped");
+        assertThat(dead.parseStatus()).isEqualTo(ParseStatus.OK);
+        assertThat(dead.header("x-first-death-exchange").text()).isEqualTo("shipping");
+        assertThat(dead.header("x-first-death-queue").text()).isEqualTo("notifications");
+        assertThat(dead.header("x-first-death-reason").text()).isEqualTo("rejected");
+        assertThat(dead.header("x-death").text()).contains("notifications").contains("rejected");
+        assertThat(dead.header(AmqpRecord.ROUTING_KEY).text()).isEqualTo("order.shipped");
     }
 
     @Test
