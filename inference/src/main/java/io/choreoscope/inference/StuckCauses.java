@@ -43,7 +43,7 @@ import io.choreoscope.model.flow.StuckCause.Kind;
 public final class StuckCauses {
     private static final Pattern DEAD_LETTER_TOPIC = Pattern.compile(io.choreoscope.model.Topics.DEAD_LETTER_REGEX);
     private static final List<String> ORIGINAL_TOPIC_HEADERS = List.of("x-original-topic", "kafka_dlt-original-topic",
-            "x-exception-original-topic", "dlt-original-topic", RabbitDeath.EXCHANGE);
+            "x-exception-original-topic", "dlt-original-topic");
     private static final List<String> EXCEPTION_HEADERS = List.of("kafka_dlt-exception-message", "x-exception-message",
             "exception-message", "x-exception", "error");
     private static final Pattern EXCEPTION_MESSAGE = Pattern.compile("\"exception\\.message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
@@ -86,6 +86,11 @@ public final class StuckCauses {
     public static boolean deadLetter(Observation o) {
         if (o.topic() != null && DEAD_LETTER_TOPIC.matcher(o.topic()).matches()) {
             return true;
+        }
+        if (o.header(RabbitDeath.QUEUE) != null) {
+            // A redrive sends a RabbitMQ dead letter back with its death headers (x-death counts on, as RabbitMQ's own
+            // tools do): that publish, marked as a replay, is the message going round again, not a dead letter.
+            return !o.replayed();
         }
         for (String h : ORIGINAL_TOPIC_HEADERS) {
             if (o.header(h) != null) {
@@ -253,6 +258,9 @@ public final class StuckCauses {
                 original = header.text();
                 break;
             }
+        }
+        if (original == null && dead.header(RabbitDeath.EXCHANGE) != null) {
+            original = dead.header(RabbitDeath.EXCHANGE).text(); // a consumer span's destination is the exchange
         }
         for (Span sp : spans) {
             if ("CONSUMER".equalsIgnoreCase(sp.kind()) && error(sp) && sp.service() != null

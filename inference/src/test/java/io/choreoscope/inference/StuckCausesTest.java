@@ -93,6 +93,11 @@ class StuckCausesTest {
         assertThat(c.detail()).isEqualTo("dead-lettered by shipping: rejected in queue notifications (rabbitmq:shipping.dlx)");
         assertThat(c.evidence()).contains("record rabbitmq:shipping.dlx/0/4242");
         assertThat(StuckCauses.deadLetter(events.get(2))).as("the original on its own exchange").isFalse();
+        // redriven: sent back to its exchange with its death headers kept, and the replay's
+        Observation redriven = record("rabbitmq:shipping", 4_343, "StockReserved", "3333333333333333",
+                Header.of("x-first-death-exchange", "shipping"), Header.of("x-first-death-queue", "notifications"),
+                Header.of("x-first-death-reason", "rejected"), Header.of(Observation.REPLAY_ID_HEADER, "r-1"));
+        assertThat(StuckCauses.deadLetter(redriven)).isFalse();
     }
 
     @Test

@@ -84,6 +84,12 @@ class ClickHouseSuspectReaderTest {
                         .eventType("OrderPlaced").headers(List.of(new Header("x-first-death-queue",
                                 "billing".getBytes(StandardCharsets.UTF_8))))
                         .payload("{\"sku\":\"rabbit-dead\"}".getBytes(StandardCharsets.UTF_8)).build());
+                // ... and redriven: sent back with its death headers and the replay's; a record like any other
+                records.add(Observation.builder("rabbitmq:orders", 0, offset[0]++, T.plusSeconds(4)).correlationId(id)
+                        .eventType("OrderPlaced").headers(List.of(
+                                new Header("x-first-death-queue", "billing".getBytes(StandardCharsets.UTF_8)),
+                                new Header(Observation.REPLAY_ID_HEADER, "r-1".getBytes(StandardCharsets.UTF_8))))
+                        .payload("{\"sku\":\"redriven\"}".getBytes(StandardCharsets.UTF_8)).build());
             }
             rows.add(row(id, "OrderPlaced", InstanceState.valueOf(i[1]), T));
         }
@@ -104,6 +110,7 @@ class ClickHouseSuspectReaderTest {
         assertThat(find(c, Source.PAYLOAD, "/sku", "mug-3")).isNull(); // no bad instance carries it (minBad 1)
         assertThat(find(c, Source.PAYLOAD, "/sku", "dead")).isNull();
         assertThat(find(c, Source.PAYLOAD, "/sku", "rabbit-dead")).isNull();
+        assertThat(find(c, Source.PAYLOAD, "/sku", "redriven")).extracting(ValueCount::bad, ValueCount::good).containsExactly(4L, 0L);
         assertThat(find(c, Source.HEADER, "x-original-topic", "orders")).isNull();
         assertThat(find(c, Source.PAYLOAD, "/quantity", "2").bad()).isEqualTo(4);
         assertThat(find(c, Source.PAYLOAD, "/gift", "true").good()).isEqualTo(6);
