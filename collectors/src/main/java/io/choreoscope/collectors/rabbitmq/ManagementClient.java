@@ -100,6 +100,24 @@ public final class ManagementClient {
         return out;
     }
 
+    /**
+     * The dead-letter exchanges the virtual host's queues name, by queue argument ({@code x-dead-letter-exchange}) or
+     * by policy ({@code dead-letter-exchange}); the default exchange ({@code ""}) is left out (nothing can bind to it).
+     */
+    public java.util.Set<String> deadLetterExchanges(String vhost) throws IOException {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (JsonNode q : get("/api/queues/" + segment(vhost) + "?columns=name,arguments,effective_policy_definition")) {
+            String byArgument = q.path("arguments").path("x-dead-letter-exchange").asText("");
+            String byPolicy = q.path("effective_policy_definition").path("dead-letter-exchange").asText("");
+            if (!byArgument.isEmpty()) {
+                out.add(byArgument);
+            } else if (!byPolicy.isEmpty()) {
+                out.add(byPolicy); // a queue argument takes precedence over a policy
+            }
+        }
+        return out;
+    }
+
     /** Bindings from exchanges to queues (exchange-to-exchange bindings are left out). */
     public List<Binding> bindings(String vhost) throws IOException {
         List<Binding> out = new ArrayList<>();

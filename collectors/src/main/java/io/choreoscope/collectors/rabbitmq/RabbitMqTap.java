@@ -478,7 +478,12 @@ public final class RabbitMqTap implements AutoCloseable {
             TapQueueTopology t = new TapQueueTopology(management.exchanges(vhost), management.routes(vhost),
                     settings.queue(), settings::excluded);
             if (settings.mechanism() == RabbitTapSettings.Mechanism.FIREHOSE) {
-                t.presentExcept(FIREHOSE_BINDING).forEach(b -> change(b, false));
+                // RabbitMQ dead-letters without a publish, so the firehose never reports a dead letter: the queue is
+                // bound to the dead-letter exchanges the queues name, and to nothing else but the firehose.
+                t.onlyTo(management.deadLetterExchanges(vhost));
+                t.toBind().forEach(b -> change(b, true));
+                t.toUnbind().stream().filter(b -> !b.equals(FIREHOSE_BINDING)).forEach(b -> change(b, false));
+                topology = t;
                 return;
             }
             List<TapQueueTopology.TapBinding> add = t.toBind();

@@ -83,6 +83,15 @@ final class TapQueueTopology {
         }
     }
 
+    /**
+     * This topology wanting only the bindings to {@code exchanges} (the firehose mechanism binds its queue to the
+     * dead-letter exchanges as well, since RabbitMQ dead-letters without a publish the firehose would report).
+     */
+    TapQueueTopology onlyTo(Set<String> exchanges) {
+        wanted.removeIf(b -> !exchanges.contains(b.exchange()));
+        return this;
+    }
+
     /** Bindings the tap's queue lacks. */
     List<TapBinding> toBind() {
         List<TapBinding> out = new ArrayList<>();
@@ -102,17 +111,6 @@ final class TapQueueTopology {
         List<TapBinding> out = new ArrayList<>();
         for (TapBinding b : present) {
             if (!wanted.contains(b)) {
-                out.add(b);
-            }
-        }
-        return out;
-    }
-
-    /** Bindings of the tap's queue other than {@code keep} (for the firehose mechanism, which needs only its own). */
-    List<TapBinding> presentExcept(TapBinding keep) {
-        List<TapBinding> out = new ArrayList<>();
-        for (TapBinding b : present) {
-            if (!b.equals(keep)) {
                 out.add(b);
             }
         }

@@ -297,13 +297,16 @@ class RabbitMqTapTest {
     }
 
     /**
-     * With the tap queue bound to every exchange, a message a consumer rejects goes through its queue's dead-letter
-     * exchange into the tap queue too: it is stored a second time, under the dead-letter exchange, with the headers
-     * RabbitMQ adds (where it died, why, {@code x-death}), so the stuck causes can say it was dead-lettered (the
-     * firehose does not see this: RabbitMQ dead-letters without a publish).
+     * A message a consumer rejects goes through its queue's dead-letter exchange into the tap queue too: with the tap
+     * queue, bound to every exchange; with the firehose (which never reports a dead-lettering: RabbitMQ dead-letters
+     * without a publish), because the tap binds its queue to the dead-letter exchanges the queues name. It is stored a
+     * second time, under the dead-letter exchange, with the headers RabbitMQ adds (where it died, why, {@code
+     * x-death}), so the stuck causes can say it was dead-lettered.
      */
-    @Test
-    void aMessageDeadLetteredIntoATappedExchangeIsStoredWithWhereAndWhyItDied(EmbeddedRabbitMq rabbit) throws Exception {
+    @ParameterizedTest
+    @EnumSource(Mechanism.class)
+    void aMessageDeadLetteredIntoATappedExchangeIsStoredWithWhereAndWhyItDied(Mechanism mechanism, EmbeddedRabbitMq rabbit)
+            throws Exception {
         String vhost = RabbitMqExtension.uniqueName("dlx");
         rabbit.createVhost(vhost);
         RecordingSink sink = new RecordingSink();
@@ -314,9 +317,12 @@ class RabbitMqTapTest {
             ch.queueBind("notifications", "shipping", "order.#");
             ch.queueDeclare("notifications.dlq", true, false, false, null);
             ch.queueBind("notifications.dlq", "shipping.dlx", "#");
-            try (RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), sink, Mechanism.TAP_QUEUE)) {
-                await().atMost(WAIT).until(() -> !tapKeys(tap.management(), vhost, "shipping").isEmpty()
+            try (RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), sink, mechanism)) {
+                await().atMost(WAIT).until(() -> (mechanism == Mechanism.FIREHOSE || !tapKeys(tap.management(), vhost, "shipping").isEmpty())
                         && !tapKeys(tap.management(), vhost, "shipping.dlx").isEmpty());
+                if (mechanism == Mechanism.FIREHOSE) {
+                    assertThat(tapKeys(tap.management(), vhost, "shipping")).as("the firehose reports its publishes").isEmpty();
+                }
                 ch.confirmSelect();
                 ch.basicPublish("shipping", "order.shipped", new AMQP.BasicProperties.Builder().messageId("n-1")
                         .correlationId("order-9").type("OrderShipped").appId("orders").build(), utf8("{\"carrier\":\"post\"}"));

@@ -44,8 +44,19 @@ class TapQueueTopologyTest {
                 new TapBinding("d", "gone", Map.of()));
         assertThat(t.untapped()).containsExactly("hash (x-consistent-hash)");
         assertThat(t.tappedExchanges()).isEqualTo(4);
-        assertThat(t.presentExcept(new TapBinding("amq.rabbitmq.trace", "publish.#", Map.of())))
-                .containsExactlyInAnyOrder(new TapBinding("f", "", Map.of()), new TapBinding("d", "gone", Map.of()));
+    }
+
+    /** The firehose mechanism's queue: bound to the dead-letter exchanges only (and the firehose, which it keeps itself). */
+    @Test
+    void onlyToDeadLetterExchangesBindsThoseAndUnbindsTheRest() {
+        List<Exchange> xs = List.of(new Exchange("/", "amq.rabbitmq.trace", "topic"), new Exchange("/", "orders", "topic"),
+                new Exchange("/", "orders.dlx", "direct"), new Exchange("/", "shipping.dlx", "fanout"));
+        List<Route> routes = List.of(toQueue("orders.dlx", "orders.dlq", "order.placed"),
+                toQueue("amq.rabbitmq.trace", TAP, "publish.#"), toQueue("orders", TAP, "#"), toQueue("shipping.dlx", TAP, ""));
+        TapQueueTopology t = topology(xs, routes).onlyTo(java.util.Set.of("orders.dlx", "shipping.dlx", "gone.dlx"));
+        assertThat(t.toBind()).containsExactly(new TapBinding("orders.dlx", "order.placed", Map.of()));
+        assertThat(t.toUnbind()).containsExactlyInAnyOrder(new TapBinding("amq.rabbitmq.trace", "publish.#", Map.of()),
+                new TapBinding("orders", "#", Map.of()));
     }
 
     @Test
