@@ -304,12 +304,11 @@ public final class RabbitMqTap implements AutoCloseable {
                 current = List.copyOf(vhosts.values());
             }
             for (VhostTap v : current) {
-                if (settings.mechanism() == RabbitTapSettings.Mechanism.TAP_QUEUE) {
-                    if (v.connected()) {
-                        v.syncBindings();
-                    }
-                } else if (management.ensureTracing(v.vhost)) {
+                if (settings.mechanism() == RabbitTapSettings.Mechanism.FIREHOSE && management.ensureTracing(v.vhost)) {
                     LOG.info("Switched the firehose tracer on in virtual host '{}'", v.vhost);
+                }
+                if (v.connected()) {
+                    v.syncBindings(); // tap-queue: every exchange; firehose: the dead-letter exchanges
                 }
             }
             managementProblem = null;

@@ -310,29 +310,29 @@ class RabbitMqTapTest {
         String vhost = RabbitMqExtension.uniqueName("dlx");
         rabbit.createVhost(vhost);
         RecordingSink sink = new RecordingSink();
-        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
+        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel();
+             RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), sink, mechanism)) {
+            // declared after the tap started: found by its next management read
             ch.exchangeDeclare("shipping", BuiltinExchangeType.TOPIC, true);
             ch.exchangeDeclare("shipping.dlx", BuiltinExchangeType.TOPIC, true);
             ch.queueDeclare("notifications", true, false, false, Map.of("x-dead-letter-exchange", "shipping.dlx"));
             ch.queueBind("notifications", "shipping", "order.#");
             ch.queueDeclare("notifications.dlq", true, false, false, null);
             ch.queueBind("notifications.dlq", "shipping.dlx", "#");
-            try (RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), sink, mechanism)) {
-                await().atMost(WAIT).until(() -> (mechanism == Mechanism.FIREHOSE || !tapKeys(tap.management(), vhost, "shipping").isEmpty())
-                        && !tapKeys(tap.management(), vhost, "shipping.dlx").isEmpty());
-                if (mechanism == Mechanism.FIREHOSE) {
-                    assertThat(tapKeys(tap.management(), vhost, "shipping")).as("the firehose reports its publishes").isEmpty();
-                }
-                ch.confirmSelect();
-                ch.basicPublish("shipping", "order.shipped", new AMQP.BasicProperties.Builder().messageId("n-1")
-                        .correlationId("order-9").type("OrderShipped").appId("orders").build(), utf8("{\"carrier\":\"post\"}"));
-                ch.waitForConfirmsOrDie(10_000);
-                await().atMost(WAIT).until(() -> ch.messageCount("notifications") == 1);
-                com.rabbitmq.client.GetResponse got = ch.basicGet("notifications", false);
-                ch.basicReject(got.getEnvelope().getDeliveryTag(), false);
-                await().atMost(WAIT).until(() -> ch.messageCount("notifications.dlq") == 1);
-                await().atMost(WAIT).until(() -> sink.got.stream().filter(o -> "n-1".equals(o.eventId())).count() == 2);
+            await().atMost(WAIT).until(() -> (mechanism == Mechanism.FIREHOSE || !tapKeys(tap.management(), vhost, "shipping").isEmpty())
+                    && !tapKeys(tap.management(), vhost, "shipping.dlx").isEmpty());
+            if (mechanism == Mechanism.FIREHOSE) {
+                assertThat(tapKeys(tap.management(), vhost, "shipping")).as("the firehose reports its publishes").isEmpty();
             }
+            ch.confirmSelect();
+            ch.basicPublish("shipping", "order.shipped", new AMQP.BasicProperties.Builder().messageId("n-1")
+                    .correlationId("order-9").type("OrderShipped").appId("orders").build(), utf8("{\"carrier\":\"post\"}"));
+            ch.waitForConfirmsOrDie(10_000);
+            await().atMost(WAIT).until(() -> ch.messageCount("notifications") == 1);
+            com.rabbitmq.client.GetResponse got = ch.basicGet("notifications", false);
+            ch.basicReject(got.getEnvelope().getDeliveryTag(), false);
+            await().atMost(WAIT).until(() -> ch.messageCount("notifications.dlq") == 1);
+            await().atMost(WAIT).until(() -> sink.got.stream().filter(o -> "n-1".equals(o.eventId())).count() == 2);
         }
         Observation original = sink.got.stream().filter(o -> o.topic().equals(Topics.rabbitMq(vhost, "shipping")))
                 .findFirst().orElseThrow();
