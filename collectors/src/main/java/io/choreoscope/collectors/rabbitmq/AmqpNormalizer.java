@@ -81,6 +81,22 @@ public final class AmqpNormalizer {
         RawRecord view = new RawRecord(stored.topic(), stored.partition(), stored.offset(), stored.timestamp(),
                 stored.key(), List.copyOf(seen), stored.value());
         Observation o = normalizer.normalize(view, ingestTime);
-        return seen.size() == stored.headers().size() ? o : o.toBuilder().headers(stored.headers()).build();
+        boolean deadLetter = o.sourceService() != null && deadLettered(message);
+        if (seen.size() == stored.headers().size() && !deadLetter) {
+            return o;
+        }
+        Observation.Builder b = o.toBuilder().headers(stored.headers());
+        if (deadLetter) {
+            // RabbitMQ put it on the dead-letter exchange, no service published it there: its properties still name
+            // its publisher, who must not appear on the dependency map as producing to the dead-letter exchange.
+            b.sourceService(null);
+        }
+        return b.build();
+    }
+
+    /** Dead-lettered by RabbitMQ, and not sent back by a redrive (which keeps the death headers and adds the replay's). */
+    private static boolean deadLettered(AmqpRecord message) {
+        java.util.Map<String, Object> h = message.applicationHeaders();
+        return h.containsKey(io.choreoscope.model.Topics.RABBITMQ_DEATH_QUEUE_HEADER) && !h.containsKey(Observation.REPLAY_ID_HEADER);
     }
 }

@@ -349,6 +349,8 @@ class RabbitMqTapTest {
         assertThat(dead.header("x-first-death-reason").text()).isEqualTo("rejected");
         assertThat(dead.header("x-death").text()).contains("notifications").contains("rejected");
         assertThat(dead.header(AmqpRecord.ROUTING_KEY).text()).isEqualTo("order.shipped");
+        assertThat(original.sourceService()).isEqualTo("orders");
+        assertThat(dead.sourceService()).as("the broker moved it, its publisher did not send it there").isNull();
     }
 
     @Test
