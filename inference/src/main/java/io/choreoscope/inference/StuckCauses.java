@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.choreoscope.model.DeadLetters;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
 import io.choreoscope.model.Span;
@@ -41,11 +42,6 @@ import io.choreoscope.model.flow.StuckCause.Kind;
  * in the records and spans given, plus at most one {@link ConsumerActivity} call.
  */
 public final class StuckCauses {
-    private static final Pattern DEAD_LETTER_TOPIC = Pattern.compile(io.choreoscope.model.Topics.DEAD_LETTER_REGEX);
-    private static final List<String> ORIGINAL_TOPIC_HEADERS = List.of("x-original-topic", "kafka_dlt-original-topic",
-            "x-exception-original-topic", "dlt-original-topic");
-    private static final List<String> EXCEPTION_HEADERS = List.of("kafka_dlt-exception-message", "x-exception-message",
-            "exception-message", "x-exception", "error");
     private static final Pattern EXCEPTION_MESSAGE = Pattern.compile("\"exception\\.message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Pattern EXCEPTION_TYPE = Pattern.compile("\"exception\\.type\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.S", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -62,42 +58,24 @@ public final class StuckCauses {
         long[] consumerSpans(String service, String topic, Instant at);
     }
 
-    /**
-     * The headers RabbitMQ (3.8 and later) puts on a message it dead-letters: the exchange and queue it first died in
-     * and why ({@code rejected}, {@code expired}, {@code maxlen}, {@code delivery_limit}). The tap stores such a copy
-     * when the dead-letter exchange is tapped (docs/RABBITMQ.md); it keeps its publisher's properties and trace, so its
-     * producer is not who gave up on it.
-     */
-    private static final class RabbitDeath {
-        static final String EXCHANGE = "x-first-death-exchange";
-        static final String QUEUE = io.choreoscope.model.Topics.RABBITMQ_DEATH_QUEUE_HEADER;
-        static final String REASON = "x-first-death-reason";
-    }
-
     private StuckCauses() {
     }
 
     /** The pattern a dead-letter topic's whole name matches (Java and RE2 syntax alike). */
     public static String deadLetterTopicRegex() {
-        return DEAD_LETTER_TOPIC.pattern();
+        return io.choreoscope.model.Topics.DEAD_LETTER_REGEX;
     }
 
-    /** Whether a record sits on a dead-letter topic, by the topic's name or the dead-letter headers it carries. */
+    /** Whether a record is a dead-letter copy ({@link DeadLetters#isDeadLetter}). */
     public static boolean deadLetter(Observation o) {
-        if (o.topic() != null && DEAD_LETTER_TOPIC.matcher(o.topic()).matches()) {
-            return true;
-        }
-        if (o.header(RabbitDeath.QUEUE) != null) {
-            // A redrive sends a RabbitMQ dead letter back with its death headers (x-death counts on, as RabbitMQ's own
-            // tools do): that publish, marked as a replay, is the message going round again, not a dead letter.
-            return !o.replayed();
-        }
-        for (String h : ORIGINAL_TOPIC_HEADERS) {
-            if (o.header(h) != null) {
-                return true;
-            }
-        }
-        return false;
+        return DeadLetters.isDeadLetter(o.topic(), headers(o));
+    }
+
+    private static java.util.function.Function<String, String> headers(Observation o) {
+        return name -> {
+            Header h = o.header(name);
+            return h == null ? null : h.text();
+        };
     }
 
     /**
@@ -119,22 +97,12 @@ public final class StuckCauses {
         Observation dead = events.stream().filter(StuckCauses::deadLetter)
                 .max(Comparator.comparing(Observation::timestamp)).orElse(null);
         if (dead != null) {
-            Header diedIn = dead.header(RabbitDeath.QUEUE);
-            String by = diedIn != null ? null : producerService(dead, spans);
+            // A RabbitMQ dead letter keeps its publisher's properties and trace: its producer is not who gave up on it.
+            boolean rabbit = dead.header(DeadLetters.RABBITMQ_DEATH_QUEUE) != null;
+            String by = rabbit ? null : producerService(dead, spans);
             by = by != null ? by : failedConsumer(dead, spans);
             by = by != null ? by : waiting;
-            String reason = null;
-            for (String h : EXCEPTION_HEADERS) {
-                Header header = dead.header(h);
-                if (header != null && !header.text().isBlank()) {
-                    reason = header.text();
-                    break;
-                }
-            }
-            Header why = dead.header(RabbitDeath.REASON);
-            if (reason == null && diedIn != null) {
-                reason = (why == null || why.text().isBlank() ? "dead-lettered" : why.text()) + " in queue " + diedIn.text();
-            }
+            String reason = DeadLetters.reason(headers(dead));
             String detail = "dead-lettered" + (by == null ? "" : " by " + by) + ": "
                     + (reason == null ? "(no reason header)" : reason) + " (" + dead.topic() + ")";
             return new StuckCause(Kind.DEAD_LETTERED, by, cut(detail),
@@ -251,17 +219,7 @@ public final class StuckCauses {
 
     /** The service whose CONSUMER span on the dead letter's original topic ended in error (it gave up on the record). */
     private static String failedConsumer(Observation dead, List<Span> spans) {
-        String original = null;
-        for (String h : ORIGINAL_TOPIC_HEADERS) {
-            Header header = dead.header(h);
-            if (header != null) {
-                original = header.text();
-                break;
-            }
-        }
-        if (original == null && dead.header(RabbitDeath.EXCHANGE) != null) {
-            original = dead.header(RabbitDeath.EXCHANGE).text(); // a consumer span's destination is the exchange
-        }
+        String original = DeadLetters.originalTopic(headers(dead)); // for RabbitMQ, the exchange: a consumer span's destination
         for (Span sp : spans) {
             if ("CONSUMER".equalsIgnoreCase(sp.kind()) && error(sp) && sp.service() != null
                     && (original == null || original.equals(sp.messagingDestination()))) {

@@ -22,12 +22,6 @@ public final class Topics {
      */
     public static final String DEAD_LETTER_REGEX = "(?i)(^|.*[._-])(dlt|dlq|dead[._-]?letters?|deadletters?)([._-].*|$)";
     private static final java.util.regex.Pattern DEAD_LETTER = java.util.regex.Pattern.compile(DEAD_LETTER_REGEX);
-    /**
-     * The header RabbitMQ (3.8 and later) puts on a message it dead-letters, naming the queue it first died in: a
-     * record carrying it is a dead-letter copy whatever its exchange is called (stored when the tap queue is bound to
-     * the dead-letter exchange).
-     */
-    public static final String RABBITMQ_DEATH_QUEUE_HEADER = "x-first-death-queue";
 
     private Topics() {
     }

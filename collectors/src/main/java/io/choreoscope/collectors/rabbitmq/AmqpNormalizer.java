@@ -97,6 +97,6 @@ public final class AmqpNormalizer {
     /** Dead-lettered by RabbitMQ, and not sent back by a redrive (which keeps the death headers and adds the replay's). */
     private static boolean deadLettered(AmqpRecord message) {
         java.util.Map<String, Object> h = message.applicationHeaders();
-        return h.containsKey(io.choreoscope.model.Topics.RABBITMQ_DEATH_QUEUE_HEADER) && !h.containsKey(Observation.REPLAY_ID_HEADER);
+        return h.containsKey(io.choreoscope.model.DeadLetters.RABBITMQ_DEATH_QUEUE) && !h.containsKey(Observation.REPLAY_ID_HEADER);
     }
 }

@@ -57,7 +57,7 @@ public final class ClickHouseSuspectReader implements SuspectReader {
                 // correlation_id leads the events' sorting key: the IN reads only the granules of these instances
                 + " WHERE e.correlation_id IN (SELECT cid FROM inst) AND e.event_type != '' AND NOT match(toString(e.topic), ?)"
                 // a RabbitMQ dead letter by its headers (a redrive's publish keeps them but is marked replayed)
-                + " AND NOT (has(e.header_keys, '" + io.choreoscope.model.Topics.RABBITMQ_DEATH_QUEUE_HEADER + "') AND NOT e.replayed)), "
+                + " AND NOT (has(e.header_keys, '" + io.choreoscope.model.DeadLetters.RABBITMQ_DEATH_QUEUE + "') AND NOT e.replayed)), "
                 + "pairs AS (SELECT cid, bad, step, kv.1 AS source, kv.2 AS field, kv.3 AS value FROM ev ARRAY JOIN arrayConcat("
                 + "arrayMap(kv -> ('PAYLOAD', concat('/', " + String.format(esc, "kv.1") + "), " + unquote + "), "
                 + String.format(scalar, "JSONExtractKeysAndValuesRaw(doc)") + "), "

@@ -2,6 +2,7 @@ package io.choreoscope.ui.instance;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -223,7 +224,48 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
             cause.setTitle(String.join("; ", s.cause().evidence()));
             c.add(cause);
         }
+        List<String> dead = deadLetters(detail.events());
+        if (!dead.isEmpty() && (s.cause() == null || s.cause().kind() != io.choreoscope.model.flow.StuckCause.Kind.DEAD_LETTERED)) {
+            // A completed instance may have had a message dead-lettered on the way (a notification rejected): its
+            // copy counts as a duplicate, so without this line only "duplicate delivery" would say so.
+            Span line = new Span(String.join("; ", dead));
+            line.setId("instance-dead-letters");
+            line.addClassName("callout-line");
+            c.add(line);
+        }
         return c;
+    }
+
+    /**
+     * The dead-letter copies among {@code events} (this page of them), in words, at most 3 and how many more:
+     * {@code Dead-lettered: OrderShipped, rejected in queue notifications (rabbitmq:shipping.dlx)}.
+     */
+    static List<String> deadLetters(List<EventView> events) {
+        List<String> out = new ArrayList<>();
+        int more = 0;
+        for (EventView e : events) {
+            java.util.function.Function<String, String> header = name -> e.headers() == null ? null : e.headers().stream()
+                    .filter(h -> h.name().equals(name) && "text".equals(h.encoding())).map(EventView.HeaderView::value)
+                    .findFirst().orElse(null);
+            if (!io.choreoscope.model.DeadLetters.isDeadLetter(e.topic(), header)) {
+                continue;
+            }
+            if (out.size() == 3) {
+                more++;
+                continue;
+            }
+            String reason = io.choreoscope.model.DeadLetters.reason(header);
+            out.add((out.isEmpty() ? "Dead-lettered: " : "") + (e.eventType() == null || e.eventType().isBlank() ? "an event"
+                    : e.eventType()) + (reason == null ? "" : ", " + cut(reason, 200)) + " (" + e.topic() + ")");
+        }
+        if (more > 0) {
+            out.add(more + " more");
+        }
+        return out;
+    }
+
+    private static String cut(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "\u2026";
     }
 
     private Component facts(InstanceSnapshot s, Instant now) {

@@ -76,6 +76,43 @@ class InstanceViewTest extends KaribuTest {
         assertThat(api.calls()).filteredOn(c -> c.startsWith("instanceEvents ord-many")).hasSize(2);
     }
 
+    /** A completed order whose notification RabbitMQ dead-lettered on the way: the callout says so, not only "duplicate". */
+    @Test
+    void aDeadLetteredMessageOfACompletedInstanceIsNamedWithWhereAndWhy() {
+        InstanceDetail d = api.instance(SampleData.COMPLETED_ORDER, Integer.MAX_VALUE);
+        assertThat(d.snapshot().state()).isEqualTo(io.choreoscope.model.flow.InstanceState.COMPLETED);
+        EventView last = d.events().get(d.events().size() - 1);
+        List<EventView.HeaderView> deathHeaders = List.of(new EventView.HeaderView("x-first-death-exchange", "shipping", "text"),
+                new EventView.HeaderView("x-first-death-queue", "shipping-notifications", "text"),
+                new EventView.HeaderView("x-first-death-reason", "rejected", "text"));
+        EventView dead = copy(last, "rabbitmq:shipping.dlx", deathHeaders, false);
+        List<EventView> events = new ArrayList<>(d.events());
+        events.add(dead);
+        // the same message sent back by a redrive: death headers kept, plus the replay's; not a dead letter
+        List<EventView.HeaderView> redriven = new ArrayList<>(deathHeaders);
+        redriven.add(new EventView.HeaderView(io.choreoscope.model.Observation.REPLAY_ID_HEADER, "r-1", "text"));
+        events.add(copy(last, "rabbitmq:shipping", redriven, true));
+        api.putInstance(new InstanceDetail(d.snapshot(), events, d.spans(), d.graph(), events.size(), null));
+
+        navigate("instances/" + SampleData.COMPLETED_ORDER);
+
+        assertThat(_get(com.vaadin.flow.component.html.Span.class, sp -> sp.withId("instance-dead-letters")).getText())
+                .isEqualTo("Dead-lettered: " + last.eventType() + ", rejected in queue shipping-notifications (rabbitmq:shipping.dlx)");
+        assertThat(InstanceView.deadLetters(d.events())).as("the sample's own events").isEmpty();
+        List<EventView> many = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            many.add(copy(last, "orders.DLT", List.of(new EventView.HeaderView("kafka_dlt-exception-message", "<b>boom</b>", "text")), false));
+        }
+        assertThat(InstanceView.deadLetters(many)).containsExactly("Dead-lettered: " + last.eventType() + ", <b>boom</b> (orders.DLT)",
+                last.eventType() + ", <b>boom</b> (orders.DLT)", last.eventType() + ", <b>boom</b> (orders.DLT)", "2 more");
+    }
+
+    private static EventView copy(EventView e, String topic, List<EventView.HeaderView> headers, boolean replayed) {
+        return new EventView(topic, 0, e.offset() + 1_000, e.timestamp(), e.ingestTime(), e.key(), headers, e.payload(),
+                e.payloadEncoding(), false, e.payloadSize(), e.contentType(), e.correlationId(), e.eventId(), e.eventType(),
+                e.sourceService(), e.causationId(), e.traceId(), e.spanId(), e.parseStatus(), e.parseError(), replayed);
+    }
+
     @Test
     void aStuckInstanceShowsStateReasonAndOverdueExpectedStep() {
         navigate("instances/" + SampleData.STUCK_ORDER);
