@@ -13,6 +13,15 @@ import io.choreoscope.model.SuspectReader;
  * field and value the distinct instances of each outcome. Every value bound; records of over 64 KiB are not parsed.
  */
 public final class ClickHouseSuspectReader implements SuspectReader {
+    /**
+     * A dead-letter copy, as {@link io.choreoscope.model.DeadLetters#isDeadLetter} decides in Java: its topic's name
+     * (the regex is bound), a Kafka tool's original-topic header, or RabbitMQ's death header without the replay's. The
+     * header names are the model's constants.
+     */
+    private static final String DEAD_LETTER = "(match(toString(e.topic), ?) OR hasAny(e.header_keys, ["
+            + String.join(", ", io.choreoscope.model.DeadLetters.ORIGINAL_TOPIC_HEADERS.stream().map(h -> "'" + h + "'").toList())
+            + "]) OR (has(e.header_keys, '" + io.choreoscope.model.DeadLetters.RABBITMQ_DEATH_QUEUE + "') AND NOT e.replayed))";
+
     /** Largest record whose payload is parsed for fields, bytes. */
     static final int MAX_PARSED_BYTES = 65_536;
     /** Longest value kept, characters: longer values are cut (they are almost always unique anyway). */
@@ -55,9 +64,7 @@ public final class ClickHouseSuspectReader implements SuspectReader {
                 + " if(e.payload_size <= " + MAX_PARSED_BYTES + ", if(e.decoded != '', e.decoded, ifNull(e.payload, '')), '') AS doc"
                 + " FROM " + db + ".events AS e INNER JOIN inst AS i ON e.correlation_id = i.cid"
                 // correlation_id leads the events' sorting key: the IN reads only the granules of these instances
-                + " WHERE e.correlation_id IN (SELECT cid FROM inst) AND e.event_type != '' AND NOT match(toString(e.topic), ?)"
-                // a RabbitMQ dead letter by its headers (a redrive's publish keeps them but is marked replayed)
-                + " AND NOT (has(e.header_keys, '" + io.choreoscope.model.DeadLetters.RABBITMQ_DEATH_QUEUE + "') AND NOT e.replayed)), "
+                + " WHERE e.correlation_id IN (SELECT cid FROM inst) AND e.event_type != '' AND NOT " + DEAD_LETTER + "), "
                 + "pairs AS (SELECT cid, bad, step, kv.1 AS source, kv.2 AS field, kv.3 AS value FROM ev ARRAY JOIN arrayConcat("
                 + "arrayMap(kv -> ('PAYLOAD', concat('/', " + String.format(esc, "kv.1") + "), " + unquote + "), "
                 + String.format(scalar, "JSONExtractKeysAndValuesRaw(doc)") + "), "

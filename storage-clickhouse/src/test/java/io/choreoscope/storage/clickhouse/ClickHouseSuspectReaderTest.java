@@ -79,6 +79,11 @@ class ClickHouseSuspectReaderTest {
                 records.add(Observation.builder("orders.DLT", 0, offset[0]++, T.plusSeconds(3)).correlationId(id)
                         .eventType("OrderPlaced").headers(List.of(new Header("x-original-topic", "orders".getBytes(StandardCharsets.UTF_8))))
                         .payload("{\"sku\":\"dead\"}".getBytes(StandardCharsets.UTF_8)).build());
+                // a Kafka Connect dead letter, on a topic whose name does not say so
+                records.add(Observation.builder("connect-errors", 0, offset[0]++, T.plusSeconds(3)).correlationId(id)
+                        .eventType("OrderPlaced").headers(List.of(new Header("__connect.errors.topic",
+                                "orders".getBytes(StandardCharsets.UTF_8))))
+                        .payload("{\"sku\":\"connect-dead\"}".getBytes(StandardCharsets.UTF_8)).build());
                 // a RabbitMQ dead letter, on an exchange whose name does not say so
                 records.add(Observation.builder("rabbitmq:orders.rejects", 0, offset[0]++, T.plusSeconds(3)).correlationId(id)
                         .eventType("OrderPlaced").headers(List.of(new Header("x-first-death-queue",
@@ -110,6 +115,7 @@ class ClickHouseSuspectReaderTest {
         assertThat(find(c, Source.PAYLOAD, "/sku", "mug-3")).isNull(); // no bad instance carries it (minBad 1)
         assertThat(find(c, Source.PAYLOAD, "/sku", "dead")).isNull();
         assertThat(find(c, Source.PAYLOAD, "/sku", "rabbit-dead")).isNull();
+        assertThat(find(c, Source.PAYLOAD, "/sku", "connect-dead")).isNull();
         assertThat(find(c, Source.PAYLOAD, "/sku", "redriven")).extracting(ValueCount::bad, ValueCount::good).containsExactly(4L, 0L);
         assertThat(find(c, Source.HEADER, "x-original-topic", "orders")).isNull();
         assertThat(find(c, Source.PAYLOAD, "/quantity", "2").bad()).isEqualTo(4);
