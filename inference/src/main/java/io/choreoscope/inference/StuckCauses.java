@@ -98,8 +98,7 @@ public final class StuckCauses {
                 .max(Comparator.comparing(Observation::timestamp)).orElse(null);
         if (dead != null) {
             // A RabbitMQ dead letter keeps its publisher's properties and trace: its producer is not who gave up on it.
-            boolean rabbit = dead.header(DeadLetters.RABBITMQ_DEATH_QUEUE) != null;
-            String by = rabbit ? null : producerService(dead, spans);
+            String by = DeadLetters.deadLetteredByRabbitMq(headers(dead)) ? null : producerService(dead, spans);
             by = by != null ? by : failedConsumer(dead, spans);
             by = by != null ? by : waiting;
             String reason = DeadLetters.reason(headers(dead));

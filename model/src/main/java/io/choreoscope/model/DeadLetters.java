@@ -45,7 +45,7 @@ public final class DeadLetters {
             return true;
         }
         if (header.apply(RABBITMQ_DEATH_QUEUE) != null) {
-            return header.apply(Observation.REPLAY_ID_HEADER) == null;
+            return deadLetteredByRabbitMq(header);
         }
         for (String h : ORIGINAL_TOPIC_HEADERS) {
             if (header.apply(h) != null) {
@@ -53,6 +53,14 @@ public final class DeadLetters {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether RabbitMQ dead-lettered it (and no redrive sent it back since): it then keeps its publisher's properties
+     * and trace, so neither names who gave up on it.
+     */
+    public static boolean deadLetteredByRabbitMq(Function<String, String> header) {
+        return header.apply(RABBITMQ_DEATH_QUEUE) != null && header.apply(Observation.REPLAY_ID_HEADER) == null;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.choreoscope.collectors.extract.ExtractionRules;
 import io.choreoscope.collectors.extract.Field;
 import io.choreoscope.collectors.extract.RawRecord;
 import io.choreoscope.collectors.extract.RecordNormalizer;
+import io.choreoscope.model.DeadLetters;
 import io.choreoscope.model.Header;
 import io.choreoscope.model.Observation;
 
@@ -81,7 +82,8 @@ public final class AmqpNormalizer {
         RawRecord view = new RawRecord(stored.topic(), stored.partition(), stored.offset(), stored.timestamp(),
                 stored.key(), List.copyOf(seen), stored.value());
         Observation o = normalizer.normalize(view, ingestTime);
-        boolean deadLetter = o.sourceService() != null && deadLettered(message);
+        boolean deadLetter = o.sourceService() != null
+                && DeadLetters.deadLetteredByRabbitMq(n -> message.applicationHeaders().containsKey(n) ? n : null);
         if (seen.size() == stored.headers().size() && !deadLetter) {
             return o;
         }
@@ -92,11 +94,5 @@ public final class AmqpNormalizer {
             b.sourceService(null);
         }
         return b.build();
-    }
-
-    /** Dead-lettered by RabbitMQ, and not sent back by a redrive (which keeps the death headers and adds the replay's). */
-    private static boolean deadLettered(AmqpRecord message) {
-        java.util.Map<String, Object> h = message.applicationHeaders();
-        return h.containsKey(io.choreoscope.model.DeadLetters.RABBITMQ_DEATH_QUEUE) && !h.containsKey(Observation.REPLAY_ID_HEADER);
     }
 }
