@@ -92,7 +92,9 @@ public class ServiceMap {
         boolean anyQueue = now.lags().stream().anyMatch(l -> l.queue() != null);
         Map<String, Map<String, Long>> routed = anyQueue ? reader.routedQueues(from, to) : Map.of();
         Map<String, DependencyMap.Lag> topicLag = new HashMap<>();
-        Set<String> seen = new HashSet<>(); // topics with traffic in the window: records or spans
+        // Topics with traffic in the window: records of a producing service, spans, or messages the broker routed to a
+        // queue (a dead-letter exchange's copies have no producing service, yet its queue's depth belongs on the map).
+        Set<String> seen = new HashSet<>(routed.keySet());
         topics.forEach(n -> seen.add(n.name()));
         for (ConsumerLag l : now.lags()) {
             if (!seen.contains(l.topic())) {

@@ -126,6 +126,65 @@ class RabbitMqOnTheMapTest {
         }
     }
 
+    /**
+     * A dead-letter exchange: the tap stores what RabbitMQ dead-letters through it, without a producing service (the
+     * copy's app_id names the original publisher, who did not send it there); the map shows the exchange with its
+     * dead-letter queue and that queue's depth, and no producer of it.
+     */
+    @Test
+    void aDeadLetterExchangeShowsItsQueueAndDepthAndNoProducer(EmbeddedRabbitMq rabbit) throws Exception {
+        String vhost = RabbitMqExtension.uniqueName("dlxmap");
+        rabbit.createVhost(vhost);
+        String prefix = KafkaExtension.uniqueName("rdlxmap");
+        Map<String, Object> extra = Map.of(
+                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
+                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
+                "choreoscope.rabbitmq.vhosts", List.of(vhost),
+                "choreoscope.rabbitmq.batch-linger", "100ms",
+                "choreoscope.rabbitmq.discovery-interval", "300ms",
+                "choreoscope.alerts.enabled", false);
+        ConnectionFactory f = new ConnectionFactory();
+        f.setUri(rabbit.amqpUri(vhost));
+        try (ApplicationContext app = TestApplication.start(prefix, ClickHouseExtension.createDatabase(), extra);
+             Connection publisher = f.newConnection("orders");
+             Channel ch = publisher.createChannel()) {
+            ApiClient root = new ApiClient(app.getBean(EmbeddedServer.class).getURL().toString());
+            ApiClient api = new ApiClient(root.base() + "/api/v1");
+            await().atMost(WAIT).until(() -> root.get("/health").text().contains("\"connectedVhosts\":1"));
+            ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
+            ch.exchangeDeclare("orders.dlx", BuiltinExchangeType.FANOUT, true);
+            ch.queueDeclare("billing-in", true, false, false, Map.of("x-dead-letter-exchange", "orders.dlx"));
+            ch.queueBind("billing-in", "orders", "order.#");
+            ch.queueDeclare("orders.dlq", true, false, false, null);
+            ch.queueBind("orders.dlq", "orders.dlx", "");
+            // the tap follows the dead-letter exchange within its discovery interval
+            await().atMost(WAIT).until(() -> rabbit.management("GET", "/exchanges/" + EmbeddedRabbitMq.segment(vhost)
+                    + "/orders.dlx/bindings/source", null).contains("\"choreoscope.tap\""));
+            ch.confirmSelect();
+            ch.basicPublish("orders", "order.placed", new AMQP.BasicProperties.Builder().correlationId("order-d")
+                    .messageId("d1").type("OrderPlaced").appId("orders").build(), "{}".getBytes(StandardCharsets.UTF_8));
+            ch.waitForConfirmsOrDie(10_000);
+            await().atMost(WAIT).until(() -> ch.messageCount("billing-in") == 1);
+            ch.basicReject(ch.basicGet("billing-in", false).getEnvelope().getDeliveryTag(), false);
+            await().atMost(WAIT).until(() -> ch.messageCount("orders.dlq") == 1);
+            String dlx = "rabbitmq:" + vhost + ":orders.dlx";
+
+            await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                JsonNode map = api.ok("/dependencies");
+                JsonNode dlq = edge(map, "CONSUMES", "orders.dlq", dlx);
+                assertThat(dlq.path("count").asLong()).as(map.toString()).isEqualTo(1);
+                assertThat(dlq.path("lag").path("records").asLong()).isEqualTo(1);
+                assertThat(set(dlq.get("queues"))).containsExactly("orders.dlq");
+            });
+            JsonNode map = api.ok("/dependencies");
+            for (JsonNode e : map.get("edges")) {
+                assertThat(e.get("role").asText().equals("PRODUCES") && e.get("topic").asText().equals(dlx))
+                        .as("no producer of the dead-letter exchange: " + e).isFalse();
+            }
+            assertThat(edge(map, "PRODUCES", "orders", "rabbitmq:" + vhost + ":orders").path("count").asLong()).isEqualTo(1);
+        }
+    }
+
     private static JsonNode edge(JsonNode map, String role, String service, String topic) {
         for (JsonNode e : map.get("edges")) {
             if (e.get("role").asText().equals(role) && e.get("service").asText().equals(service)
