@@ -44,24 +44,13 @@ class RabbitMqOnTheMapTest {
     @Test
     void exchangeToQueueToServiceEdgesCarryRoutedCountsAndQueueDepthAsLag(EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("depmap");
-        rabbit.createVhost(vhost);
-        String prefix = KafkaExtension.uniqueName("rdepmap");
-        Map<String, Object> extra = Map.of(
-                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
-                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
-                "choreoscope.rabbitmq.vhosts", List.of(vhost),
-                "choreoscope.rabbitmq.batch-linger", "100ms",
-                "choreoscope.alerts.enabled", false);
         ConnectionFactory f = new ConnectionFactory();
-        f.setUri(rabbit.amqpUri(vhost));
-        try (ApplicationContext app = TestApplication.start(prefix, ClickHouseExtension.createDatabase(), extra);
+        try (ApplicationContext app = startTapping(rabbit, vhost, KafkaExtension.uniqueName("rdepmap"), f);
              Connection publisher = f.newConnection("orders");
              Connection billingConnection = f.newConnection("billing");
              Channel ch = publisher.createChannel();
              Channel billing = billingConnection.createChannel()) {
-            ApiClient root = new ApiClient(app.getBean(EmbeddedServer.class).getURL().toString());
-            ApiClient api = new ApiClient(root.base() + "/api/v1");
-            await().atMost(WAIT).until(() -> root.get("/health").text().contains("\"connectedVhosts\":1"));
+            ApiClient api = new ApiClient(app.getBean(EmbeddedServer.class).getURL() + "/api/v1");
             ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
             ch.queueDeclare("billing-in", true, false, false, null);
             ch.queueBind("billing-in", "orders", "order.placed");
@@ -134,23 +123,11 @@ class RabbitMqOnTheMapTest {
     @Test
     void aDeadLetterExchangeShowsItsQueueAndDepthAndNoProducer(EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("dlxmap");
-        rabbit.createVhost(vhost);
-        String prefix = KafkaExtension.uniqueName("rdlxmap");
-        Map<String, Object> extra = Map.of(
-                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
-                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
-                "choreoscope.rabbitmq.vhosts", List.of(vhost),
-                "choreoscope.rabbitmq.batch-linger", "100ms",
-                "choreoscope.rabbitmq.discovery-interval", "300ms",
-                "choreoscope.alerts.enabled", false);
         ConnectionFactory f = new ConnectionFactory();
-        f.setUri(rabbit.amqpUri(vhost));
-        try (ApplicationContext app = TestApplication.start(prefix, ClickHouseExtension.createDatabase(), extra);
+        try (ApplicationContext app = startTapping(rabbit, vhost, KafkaExtension.uniqueName("rdlxmap"), f);
              Connection publisher = f.newConnection("orders");
              Channel ch = publisher.createChannel()) {
-            ApiClient root = new ApiClient(app.getBean(EmbeddedServer.class).getURL().toString());
-            ApiClient api = new ApiClient(root.base() + "/api/v1");
-            await().atMost(WAIT).until(() -> root.get("/health").text().contains("\"connectedVhosts\":1"));
+            ApiClient api = new ApiClient(app.getBean(EmbeddedServer.class).getURL() + "/api/v1");
             ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
             ch.exchangeDeclare("orders.dlx", BuiltinExchangeType.FANOUT, true);
             ch.queueDeclare("billing-in", true, false, false, Map.of("x-dead-letter-exchange", "orders.dlx"));
@@ -182,6 +159,31 @@ class RabbitMqOnTheMapTest {
                         .as("no producer of the dead-letter exchange: " + e).isFalse();
             }
             assertThat(edge(map, "PRODUCES", "orders", "rabbitmq:" + vhost + ":orders").path("count").asLong()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * The application tapping virtual host {@code vhost} (created here) into a fresh ClickHouse database, connected to
+     * it (health says so); {@code f} is pointed at the virtual host for the test's own connections.
+     */
+    private static ApplicationContext startTapping(EmbeddedRabbitMq rabbit, String vhost, String prefix, ConnectionFactory f)
+            throws Exception {
+        rabbit.createVhost(vhost);
+        f.setUri(rabbit.amqpUri(vhost));
+        ApplicationContext app = TestApplication.start(prefix, ClickHouseExtension.createDatabase(), Map.of(
+                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
+                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
+                "choreoscope.rabbitmq.vhosts", List.of(vhost),
+                "choreoscope.rabbitmq.batch-linger", "100ms",
+                "choreoscope.rabbitmq.discovery-interval", "300ms",
+                "choreoscope.alerts.enabled", false));
+        try {
+            ApiClient root = new ApiClient(app.getBean(EmbeddedServer.class).getURL().toString());
+            await().atMost(WAIT).until(() -> root.get("/health").text().contains("\"connectedVhosts\":1"));
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
         }
     }
 
