@@ -478,6 +478,9 @@ class ChoreoGraph extends HTMLElement {
       { selector: 'edge.bottleneck', style: { 'line-color': k.failed, 'target-arrow-color': k.failed, 'color': k.failed,
         'font-weight': 'bold' } },
       { selector: 'node.bottleneck', style: { 'border-color': k.failed, 'border-width': 4 } },
+      // the dependency map's dead letters (a queue's messages the broker gave up on); the label says so too
+      { selector: 'edge.dead-letters', style: { 'line-color': k.failed, 'target-arrow-color': k.failed, 'color': k.failed,
+        'line-style': 'dashed', 'target-arrow-shape': 'tee' } },
       // comparison of two windows: told by line style and by the label's text too (NEW, GONE, a -> b), not by colour only
       { selector: 'node.added', style: { 'border-color': k.completed, 'border-width': 4, 'border-style': 'solid' } },
       { selector: 'node.gone', style: { 'border-color': k.failed, 'border-width': 3, 'border-style': 'dashed',

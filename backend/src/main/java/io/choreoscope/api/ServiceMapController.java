@@ -53,7 +53,9 @@ public class ServiceMapController {
             + "consumer spans and Kafka consumer groups; RabbitMQ: exchange -> service through each bound queue); every "
             + "edge lists its evidence kinds, and every rate is records per second over the window (from the start of the "
             + "minute of 'from' to 'to'); CONSUMES edges carry the consumer's lag now (records not consumed and the age "
-            + "of the oldest in seconds; RabbitMQ: the queue's depth), summed per topic in topicLag")
+            + "of the oldest in seconds; RabbitMQ: the queue's depth), summed per topic in topicLag; RabbitMQ dead letters "
+            + "are DEAD_LETTERS edges service -> dead-letter exchange, from the service whose queue they died in (its "
+            + "consumers, else the queue), the queue in queues")
     @ApiResponse(responseCode = "200", description = "the map")
     @ApiResponse(responseCode = "400", description = "bad time range")
     public DependencyMap dependencies(@Nullable @QueryValue String from, @Nullable @QueryValue String to) {

@@ -37,6 +37,9 @@ import jakarta.inject.Singleton;
  *       queue's consumers (one edge each), else by the queue. The edge lists the queue and carries its depth (ready
  *       plus unacknowledged) as lag, with the head message's age when the broker reports its timestamp. Queues bound
  *       only to the default exchange show only when messages were routed to them through it.</li>
+ *   <li>{@code dead-letter}: RabbitMQ, a DEAD_LETTERS edge service -> dead-letter exchange for each queue the stored
+ *       dead letters of the window died in ({@link DependencyReader#deadLettered}), from the queue's consumers (named
+ *       as on the {@code queue} edges), else from the queue; the copies themselves name no producer.</li>
  * </ul>
  * Each topic's lag ({@link DependencyMap#topicLag}) sums the lags of its CONSUMES edges: records added, seconds the
  * largest.
@@ -125,6 +128,29 @@ public class ServiceMap {
             topics.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, l.topic()));
             topicLag.merge(l.topic(), lag, DependencyMap.Lag::plus);
         }
+        // RabbitMQ dead letters: nobody published them; the arrow goes from whoever gave up on them (the consumers of
+        // the queue they died in, else the queue) into the dead-letter exchange
+        if (anyQueue || topics.stream().anyMatch(n -> Topics.bus(n.name()).equals(Topics.RABBITMQ))) {
+            for (DependencyReader.DeadLettered d : reader.deadLettered(from, to)) {
+                for (String service : consumersOf(now, d.queue())) {
+                    edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.DEAD_LETTERS, service, d.topic(),
+                            d.eventTypes(), d.count(), d.count() / window, Double.NaN, Double.NaN, Set.of("dead-letter"),
+                            Set.of(d.queue()), null));
+                }
+                topics.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, d.topic()));
+            }
+        }
         return identity.canonical(new DependencyMap(new ArrayList<>(topics), edges, topicLag), window);
+    }
+
+    /** The services reading a RabbitMQ queue now (its consumers' connection names), else the queue itself. */
+    private static Set<String> consumersOf(ConsumerLags.Snapshot now, String queue) {
+        Set<String> services = new TreeSet<>();
+        for (ConsumerLag l : now.lags()) {
+            if (queue.equals(l.queue())) {
+                services.addAll(l.clients());
+            }
+        }
+        return services.isEmpty() ? Set.of(queue) : services;
     }
 }

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * publishing service -> exchange (PRODUCES, from the tapped messages) and exchange -> consuming service through each
  * bound queue (CONSUMES, evidence {@code queue}): the service named by its consumer connection's client-provided
  * name, else by the queue; the count is what the broker routed to that queue (only the matching routing keys); the
- * queue's depth (ready + unacknowledged) is the edge's lag, with the head message's age, and sums on the exchange.
+ * queue's depth (ready + unacknowledged) is the edge's lag, with the head message's age, and sums on the exchange; a
+ * message the consumer rejected is an arrow from that service into the dead-letter exchange (DEAD_LETTERS).
  */
 @ExtendWith({RabbitMqExtension.class, KafkaExtension.class, ClickHouseExtension.class})
 class RabbitMqOnTheMapTest {
@@ -118,15 +119,18 @@ class RabbitMqOnTheMapTest {
     /**
      * A dead-letter exchange: the tap stores what RabbitMQ dead-letters through it, without a producing service (the
      * copy's app_id names the original publisher, who did not send it there); the map shows the exchange with its
-     * dead-letter queue and that queue's depth, and no producer of it.
+     * dead-letter queue and that queue's depth, no producer of it, and an arrow into it from the service that rejected
+     * the message.
      */
     @Test
-    void aDeadLetterExchangeShowsItsQueueAndDepthAndNoProducer(EmbeddedRabbitMq rabbit) throws Exception {
+    void aDeadLetterExchangeShowsItsQueueAndDepthTheServiceThatRejectedAndNoProducer(EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("dlxmap");
         ConnectionFactory f = new ConnectionFactory();
         try (ApplicationContext app = startTapping(rabbit, vhost, KafkaExtension.uniqueName("rdlxmap"), f);
              Connection publisher = f.newConnection("orders");
-             Channel ch = publisher.createChannel()) {
+             Connection billingConnection = f.newConnection("billing");
+             Channel ch = publisher.createChannel();
+             Channel billing = billingConnection.createChannel()) {
             ApiClient api = new ApiClient(app.getBean(EmbeddedServer.class).getURL() + "/api/v1");
             ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
             ch.exchangeDeclare("orders.dlx", BuiltinExchangeType.FANOUT, true);
@@ -140,9 +144,15 @@ class RabbitMqOnTheMapTest {
             ch.confirmSelect();
             ch.basicPublish("orders", "order.placed", new AMQP.BasicProperties.Builder().correlationId("order-d")
                     .messageId("d1").type("OrderPlaced").appId("orders").build(), "{}".getBytes(StandardCharsets.UTF_8));
+            // billing rejects what it reads: RabbitMQ dead-letters it into orders.dlx
+            billing.basicConsume("billing-in", false, new DefaultConsumer(billing) {
+                @Override
+                public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body)
+                        throws java.io.IOException {
+                    billing.basicReject(envelope.getDeliveryTag(), false);
+                }
+            });
             ch.waitForConfirmsOrDie(10_000);
-            await().atMost(WAIT).until(() -> ch.messageCount("billing-in") == 1);
-            ch.basicReject(ch.basicGet("billing-in", false).getEnvelope().getDeliveryTag(), false);
             await().atMost(WAIT).until(() -> ch.messageCount("orders.dlq") == 1);
             String dlx = "rabbitmq:" + vhost + ":orders.dlx";
 
@@ -152,6 +162,12 @@ class RabbitMqOnTheMapTest {
                 assertThat(dlq.path("count").asLong()).as(map.toString()).isEqualTo(1);
                 assertThat(dlq.path("lag").path("records").asLong()).isEqualTo(1);
                 assertThat(set(dlq.get("queues"))).containsExactly("orders.dlq");
+                // the arrow into the dead-letter exchange starts at the service that gave up on the message
+                JsonNode died = edge(map, "DEAD_LETTERS", "billing", dlx);
+                assertThat(died.path("count").asLong()).as(map.toString()).isEqualTo(1);
+                assertThat(set(died.get("queues"))).containsExactly("billing-in");
+                assertThat(set(died.get("eventTypes"))).containsExactly("OrderPlaced");
+                assertThat(set(died.get("evidence"))).containsExactly("dead-letter");
             });
             JsonNode map = api.ok("/dependencies");
             for (JsonNode e : map.get("edges")) {

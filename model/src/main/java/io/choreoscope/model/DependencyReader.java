@@ -3,6 +3,7 @@ package io.choreoscope.model;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.choreoscope.model.flow.DependencyMap;
 
@@ -50,6 +51,23 @@ public interface DependencyReader {
      * edges of {@link #dependencies} (from the minute of {@code from}; a message the tap stored twice counts twice).
      */
     Map<String, Map<String, Long>> routedQueues(Instant from, Instant to);
+
+    /**
+     * RabbitMQ dead letters of one queue in one exchange: {@code count} messages of [{@code from}, {@code to}) the
+     * broker dead-lettered from {@code queue} into the exchange {@code topic}, of these event types.
+     */
+    record DeadLettered(String topic, String queue, long count, Set<String> eventTypes) {
+        public DeadLettered {
+            eventTypes = Set.copyOf(eventTypes);
+        }
+    }
+
+    /**
+     * The RabbitMQ dead letters of [{@code from}, {@code to}) per dead-letter exchange and the queue they died in, as
+     * {@link DeadLetters#deadLetteredByRabbitMq} tells them (a redriven message is not one), on the basis of
+     * {@link #routedQueues}.
+     */
+    List<DeadLettered> deadLettered(Instant from, Instant to);
 
     /**
      * The seconds {@link #dependencies} and {@link #spanDependencies} divide counts by: from the start of the minute

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.choreoscope.model.DeadLetters;
 import io.choreoscope.model.DependencyReader;
+import io.choreoscope.model.Header;
 import io.choreoscope.model.FlowModelReader;
 import io.choreoscope.model.InstanceWriter;
 import io.choreoscope.model.Observation;
@@ -417,5 +419,36 @@ public abstract class FlowModelStoreContract {
         assertThat(dependencies.consumerGroupServices(from, to))
                 .isEqualTo(Map.of("billing-group", "billing", "g'1", "x'); DROP TABLE spans; --"));
         assertThat(dependencies.spanDependencies(to.plus(Duration.ofHours(1)), to.plus(Duration.ofHours(2))).edges()).isEmpty();
+    }
+
+    private static Observation deadLetter(String exchange, long offset, Instant ts, String type, String queue, boolean redriven) {
+        List<Header> headers = new ArrayList<>(List.of(Header.of(DeadLetters.RABBITMQ_DEATH_EXCHANGE, "orders"),
+                Header.of(DeadLetters.RABBITMQ_DEATH_QUEUE, queue), Header.of(DeadLetters.RABBITMQ_DEATH_REASON, "rejected")));
+        if (redriven) {
+            headers.add(Header.of(Observation.REPLAY_ID_HEADER, "r-1"));
+        }
+        return Observation.builder(exchange, 0, offset, ts).correlationId("c-" + offset).eventType(type)
+                .headers(headers).build();
+    }
+
+    @Test
+    protected void rabbitMqDeadLettersAreCountedPerDeadLetterExchangeAndTheQueueTheyDiedIn() throws Exception {
+        Instant from = T;
+        Instant to = T.plus(Duration.ofMinutes(10));
+        String dlx = "rabbitmq:orders.dlx";
+        events.accept(List.of(
+                deadLetter(dlx, 0, from.plusSeconds(1), "OrderPlaced", "billing-in", false),
+                deadLetter(dlx, 1, from.plusSeconds(2), "OrderAmended", "billing-in", false),
+                deadLetter(dlx, 2, from.plusSeconds(3), "OrderPlaced", "audit-in", false),
+                deadLetter(dlx, 3, from.plusSeconds(4), "OrderPlaced", "billing-in", true), // redriven: not a dead letter
+                deadLetter(dlx, 4, to, "OrderPlaced", "billing-in", false), // after the window
+                deadLetter("rabbitmq:vh:x'); DROP TABLE events; --", 5, from.plusSeconds(5), "<b>x</b>", "q'1", false),
+                produced("rabbitmq:orders", 0, 0, from.plusSeconds(1), "orders", "OrderPlaced"))); // not dead
+
+        assertThat(dependencies.deadLettered(from, to)).containsExactlyInAnyOrder(
+                new DependencyReader.DeadLettered(dlx, "billing-in", 2, Set.of("OrderPlaced", "OrderAmended")),
+                new DependencyReader.DeadLettered(dlx, "audit-in", 1, Set.of("OrderPlaced")),
+                new DependencyReader.DeadLettered("rabbitmq:vh:x'); DROP TABLE events; --", "q'1", 1, Set.of("<b>x</b>")));
+        assertThat(dependencies.deadLettered(to.plus(Duration.ofMinutes(1)), to.plus(Duration.ofMinutes(10)))).isEmpty();
     }
 }

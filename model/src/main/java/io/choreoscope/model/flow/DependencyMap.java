@@ -12,7 +12,8 @@ import java.util.TreeMap;
  * Messaging is first class: a topic is a node, never folded into a "kafka" box.
  *
  * @param nodes    services and topics
- * @param edges    PRODUCES edges (service -> topic) and CONSUMES edges (topic -> service)
+ * @param edges    PRODUCES edges (service -> topic), CONSUMES edges (topic -> service) and DEAD_LETTERS edges (the
+ *                 service whose queue dead-lettered -> the dead-letter exchange)
  * @param topicLag per topic, the lag of its CONSUMES edges now, summed: records added up over the consumers, seconds
  *                 the largest (the oldest record some consumer has not read); topics without a known lag are absent
  */
@@ -56,7 +57,13 @@ public record DependencyMap(List<Node> nodes, List<Edge> edges, Map<String, Lag>
         /** service -> topic: the service produced records to the topic. */
         PRODUCES,
         /** topic -> service: the service consumes the topic. */
-        CONSUMES
+        CONSUMES,
+        /**
+         * service -> topic: the broker dead-lettered messages from the service's queue into the topic (RabbitMQ: a
+         * dead-letter exchange), because the service rejected them or they expired or overflowed there; nobody
+         * published them.
+         */
+        DEAD_LETTERS
     }
 
     /**
@@ -71,19 +78,22 @@ public record DependencyMap(List<Node> nodes, List<Edge> edges, Map<String, Lag>
     /**
      * One messaging edge.
      *
-     * @param role          PRODUCES or CONSUMES
+     * @param role          PRODUCES, CONSUMES or DEAD_LETTERS
      * @param service       the service end
      * @param topic         the topic end
      * @param eventTypes    event types seen on this edge
      * @param count         records produced (PRODUCES), or records consumed (CONSUMES: for a consumer known
-     *                      from a consumer group every record of the topic counts; from spans, each span)
+     *                      from a consumer group every record of the topic counts; from spans, each span), or records
+     *                      dead-lettered (DEAD_LETTERS)
      * @param ratePerSecond {@code count} divided by the observed event-time window of the engine, in records/s
      * @param p50Ms         CONSUMES only: median delay from the record's timestamp to the start of the consumer
      *                      span, in ms; NaN when no span was joined
      * @param p99Ms         as {@code p50Ms}, 99th percentile
      * @param evidence      where the edge comes from: {@code observation}, {@code consumer-group}, {@code span},
-     *                      {@code queue} (a RabbitMQ queue bound to the exchange, and its consumers)
-     * @param queues        RabbitMQ CONSUMES only: the queues the service reads the exchange through; else empty
+     *                      {@code queue} (a RabbitMQ queue bound to the exchange, and its consumers), {@code dead-letter}
+     *                      (stored dead letters naming the queue they died in)
+     * @param queues        RabbitMQ CONSUMES: the queues the service reads the exchange through; DEAD_LETTERS: the
+     *                      queue the messages died in; else empty
      * @param lag           CONSUMES only: the consumer's lag now (Kafka consumer group, RabbitMQ queue depth); null
      *                      when not known (no consumer group or queue behind the edge, or the bus did not answer)
      * @param delay         CONSUMES only: the delay distribution behind {@code p50Ms}/{@code p99Ms} (the engine's sketch

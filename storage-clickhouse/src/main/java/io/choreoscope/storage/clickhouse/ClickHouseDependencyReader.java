@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.choreoscope.model.DeadLetters;
 import io.choreoscope.model.DependencyReader;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.ModelMerge;
@@ -130,12 +131,37 @@ public final class ClickHouseDependencyReader implements DependencyReader {
     @Override
     public Map<String, Map<String, Long>> routedQueues(Instant from, Instant to) {
         Map<String, Map<String, Long>> out = new HashMap<>();
-        sql.query("SELECT topic, queue, count() FROM " + db + ".events ARRAY JOIN arrayFilter((v, k) -> k = "
-                + "'amqp:routed_queue', header_values, header_keys) AS queue WHERE startsWith(topic, 'rabbitmq:')"
-                + " AND ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(ts) < " + SqlRunner.TS
-                + " AND queue IS NOT NULL GROUP BY topic, queue", rs -> out.computeIfAbsent(rs.getString(1),
-                        t -> new HashMap<>()).put(rs.getString(2), rs.getLong(3)), from, to);
+        perQueue("arrayFilter((v, k) -> k = 'amqp:routed_queue', header_values, header_keys)", "1", "", rs -> {
+            out.computeIfAbsent(rs.getString(1), t -> new HashMap<>()).put(rs.getString(2), rs.getLong(3));
+            return null;
+        }, from, to);
         return out;
+    }
+
+    @Override
+    public List<DeadLettered> deadLettered(Instant from, Instant to) {
+        List<DeadLettered> out = new ArrayList<>();
+        // the dead-letter rule of DeadLetters.deadLetteredByRabbitMq: the death queue's header, not sent back by a redrive
+        perQueue("[header_values[indexOf(header_keys, '" + DeadLetters.RABBITMQ_DEATH_QUEUE + "')]]",
+                "has(header_keys, '" + DeadLetters.RABBITMQ_DEATH_QUEUE + "') AND NOT replayed", ", groupUniqArray(100)(event_type)", rs -> {
+                    List<String> types = new ArrayList<>(java.util.Arrays.asList(strings(rs.getString(4))));
+                    types.remove("");
+                    out.add(new DeadLettered(rs.getString(1), rs.getString(2), rs.getLong(3), Set.copyOf(types)));
+                    return null;
+                }, from, to);
+        return out;
+    }
+
+    /**
+     * Messages of RabbitMQ exchanges in [{@code from}, {@code to}) (from the minute of {@code from}) per topic and the
+     * queue {@code queues} (an array expression over the row) names, where {@code condition} holds: topic, queue,
+     * count, then {@code more} columns.
+     */
+    private void perQueue(String queues, String condition, String more, SqlRunner.RowMapper<Object> row, Instant from, Instant to) {
+        sql.query("SELECT topic, queue, count()" + more + " FROM " + db + ".events ARRAY JOIN " + queues + " AS queue"
+                + " WHERE startsWith(topic, 'rabbitmq:') AND " + condition
+                + " AND ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(ts) < " + SqlRunner.TS
+                + " AND queue IS NOT NULL GROUP BY topic, queue", row, from, to);
     }
 
     /** Events per second tapped per topic over the last 5 minutes. */

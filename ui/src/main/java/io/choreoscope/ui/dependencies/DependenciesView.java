@@ -188,9 +188,11 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             if (!mine) {
                 continue;
             }
-            boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
+            boolean deadLetters = e.role() == DependencyMap.EdgeRole.DEAD_LETTERS;
+            boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES || deadLetters;
             String other = service ? e.topic() : e.service();
-            String verb = service ? (produces ? "produces to " : "consumes ") : (produces ? "produced by " : "consumed by ");
+            String verb = deadLetters ? (service ? "dead-letters into " : "dead letters from ")
+                    : service ? (produces ? "produces to " : "consumes ") : (produces ? "produced by " : "consumed by ");
             Div row = new Div();
             row.addClassName("dep-row");
             Span what = new Span(verb + other);
@@ -198,7 +200,8 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             Span figures = new Span(Formats.count(e.count()) + " records · " + Formats.rate(e.ratePerSecond())
                     + (!produces && !Double.isNaN(e.p50Ms()) ? " · delay p50 " + Formats.duration(e.p50Ms()) + ", p99 "
                     + Formats.duration(e.p99Ms()) : "")
-                    + (e.queues().isEmpty() ? "" : " · via queue " + String.join(", ", e.queues()))
+                    + (e.queues().isEmpty() ? "" : (deadLetters ? " · died in queue " : " · via queue ")
+                    + String.join(", ", e.queues()))
                     + (!produces && e.lag() != null ? " · " + DependencyGraph.lagText(e.lag()) : ""));
             figures.addClassName("muted");
             row.add(what, figures);
@@ -221,6 +224,10 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
                 continue;
             }
             side.removeAll();
+            if (e.role() == DependencyMap.EdgeRole.DEAD_LETTERS) {
+                showDeadLetters(e);
+                return;
+            }
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
             Span eyebrow = new Span(produces ? "Produces" : "Consumes");
             eyebrow.addClassName("eyebrow");
@@ -241,6 +248,20 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             }
             return;
         }
+    }
+
+    /** A dead-letter arrow: what died where, and where to read why. */
+    private void showDeadLetters(DependencyMap.Edge e) {
+        Span eyebrow = new Span("Dead letters");
+        eyebrow.addClassName("eyebrow");
+        side.add(eyebrow, new H3(e.service() + " → " + e.topic()));
+        side.add(new Paragraph(Formats.count(e.count()) + " messages · " + Formats.rate(e.ratePerSecond())
+                + " dead-lettered by the broker from queue " + String.join(", ", e.queues())
+                + (e.eventTypes().isEmpty() ? "" : ": " + String.join(", ", e.eventTypes().stream().sorted().toList()))));
+        Paragraph why = new Paragraph("The queue's consumer rejected them, or they expired or overflowed there; each "
+                + "one's instance page says which (x-first-death-reason), and Search finds them by that reason.");
+        why.addClassName("muted");
+        side.add(why);
     }
 
     private static Div groups(TopicInfo t) {

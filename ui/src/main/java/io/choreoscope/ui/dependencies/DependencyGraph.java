@@ -13,8 +13,9 @@ import io.choreoscope.ui.shell.Formats;
 /**
  * The dependency map as a graph: services and topics as nodes (a topic is a node of its own, never folded
  * into a "kafka" box), producing and consuming edges labelled with their rate, consumer delay, the RabbitMQ queue
- * they go through and the consumer's lag now when it is behind (records and the age of the oldest unconsumed record; edges behind by
- * more than {@link LagLevels#WARN} records drawn red), and on topics the lag summed over their consumers.
+ * they go through and the consumer's lag now when it is behind (records and the age of the oldest unconsumed record; edges
+ * behind by more than {@link LagLevels#WARN} records drawn red), RabbitMQ dead letters as a dashed red arrow from the
+ * service whose queue they died in to the dead-letter exchange, and on topics the lag summed over their consumers.
  */
 public final class DependencyGraph {
 
@@ -72,6 +73,12 @@ public final class DependencyGraph {
         double max = map.edges().stream().mapToDouble(DependencyMap.Edge::count).max().orElse(1);
         List<GraphData.Edge> edges = new ArrayList<>();
         for (DependencyMap.Edge e : map.edges()) {
+            if (e.role() == DependencyMap.EdgeRole.DEAD_LETTERS) {
+                edges.add(new GraphData.Edge(edgeId(e), serviceId(e.service()), topicId(e.topic()),
+                        Formats.rate(e.ratePerSecond()) + " dead-lettered from " + String.join(", ", e.queues()),
+                        GraphData.widthFor(e.count(), (long) max), List.of("dead-letters")));
+                continue;
+            }
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
             String label = Formats.rate(e.ratePerSecond());
             if (!produces && !Double.isNaN(e.p99Ms())) {

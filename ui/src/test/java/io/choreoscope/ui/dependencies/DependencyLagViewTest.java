@@ -114,4 +114,33 @@ class DependencyLagViewTest extends KaribuTest {
         assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
                 .contains("consumed by archive").contains("lag 4,210 · 42.0 s").contains("consumed by billing");
     }
+
+    @Test
+    void deadLettersAreADashedArrowFromTheServiceWhoseQueueTheyDiedInToTheDeadLetterExchange() {
+        String dlx = "rabbitmq:notifications.dlx";
+        List<DependencyMap.Node> nodes = new java.util.ArrayList<>(map().nodes());
+        nodes.add(new DependencyMap.Node(NodeKind.TOPIC, dlx));
+        List<DependencyMap.Edge> edges = new java.util.ArrayList<>(map().edges());
+        edges.add(new DependencyMap.Edge(EdgeRole.DEAD_LETTERS, "mailer", dlx, Set.of("OrderShipped"), 12, 0.2,
+                Double.NaN, Double.NaN, Set.of("dead-letter"), Set.of("mail-in"), null));
+        api.setDependencies(new DependencyMap(nodes, edges, map().topicLag()));
+        navigate("dependencies");
+        GraphData g = _get(GraphView.class).getData();
+        GraphData.Edge dead = g.edge("DEAD_LETTERS:mailer:" + dlx);
+        assertThat(dead.source()).isEqualTo("service:mailer");
+        assertThat(dead.target()).isEqualTo("topic:" + dlx);
+        assertThat(dead.label()).contains("dead-lettered from mail-in");
+        assertThat(dead.classes()).containsExactly("dead-letters");
+
+        GraphView graph = _get(GraphView.class);
+        ComponentUtil.fireEvent(graph, new GraphView.EdgeClickEvent(graph, true, "DEAD_LETTERS:mailer:" + dlx));
+        roundtrip();
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
+                .contains("Dead letters").contains("mailer → " + dlx)
+                .contains("12 messages").contains("dead-lettered by the broker from queue mail-in: OrderShipped");
+        ComponentUtil.fireEvent(graph, new GraphView.NodeClickEvent(graph, true, "service:mailer"));
+        roundtrip();
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
+                .contains("dead-letters into " + dlx).contains("died in queue mail-in");
+    }
 }
