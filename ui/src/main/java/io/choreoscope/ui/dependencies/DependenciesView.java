@@ -287,7 +287,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         l.addClassName("graph-legend");
         // in this order (Map.of's order changed from one start to the next); a RabbitMQ exchange is drawn as a topic
         for (Map.Entry<String, String> e : List.of(Map.entry("Service", "legend-service"),
-                Map.entry("Topic or exchange", "legend-topic"))) {
+                Map.entry("Topic or exchange", "legend-topic"), Map.entry("Dead letters", "legend-dead-letters"))) {
             Span sw = new Span();
             sw.addClassNames("legend-swatch", e.getValue());
             Span item = new Span(sw, new Span(e.getKey()));
