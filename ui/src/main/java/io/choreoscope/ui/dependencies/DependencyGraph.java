@@ -14,8 +14,9 @@ import io.choreoscope.ui.shell.Formats;
  * The dependency map as a graph: services and topics as nodes (a topic is a node of its own, never folded
  * into a "kafka" box), producing and consuming edges labelled with their rate, consumer delay, the RabbitMQ queue
  * they go through and the consumer's lag now when it is behind (records and the age of the oldest unconsumed record; edges
- * behind by more than {@link LagLevels#WARN} records drawn red), RabbitMQ dead letters as a dashed red arrow from the
- * service whose queue they died in to the dead-letter exchange, and on topics the lag summed over their consumers.
+ * behind by more than {@link LagLevels#WARN} records drawn red), dead letters as a dashed red arrow (RabbitMQ: from the
+ * service whose queue they died in to the dead-letter exchange; Kafka: from the service publishing to a topic named as
+ * a dead-letter topic), and on topics the lag summed over their consumers.
  */
 public final class DependencyGraph {
 
@@ -80,14 +81,16 @@ public final class DependencyGraph {
                 continue;
             }
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
-            String label = Formats.rate(e.ratePerSecond());
+            // a service publishing to a Kafka dead-letter topic gives up on records as a RabbitMQ queue does: drawn alike
+            boolean deadLetters = produces && io.choreoscope.model.Topics.looksLikeDeadLetter(e.topic());
+            String label = Formats.rate(e.ratePerSecond()) + (deadLetters ? " dead-lettered" : "");
             if (!produces && !Double.isNaN(e.p99Ms())) {
                 label += " · p99 " + Formats.duration(e.p99Ms());
             }
             if (!e.queues().isEmpty()) {
                 label += " · via " + String.join(", ", e.queues());
             }
-            List<String> classes = new ArrayList<>(List.of(produces ? "produces" : "consumes"));
+            List<String> classes = new ArrayList<>(List.of(deadLetters ? "dead-letters" : produces ? "produces" : "consumes"));
             if (!produces && e.lag() != null) {
                 if (onTheMap(e.lag())) {
                     label += " · " + lagText(e.lag()); // "lag 0" on every caught-up consumer is noise on the map

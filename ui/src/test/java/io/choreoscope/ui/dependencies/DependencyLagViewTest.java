@@ -123,6 +123,10 @@ class DependencyLagViewTest extends KaribuTest {
         List<DependencyMap.Edge> edges = new java.util.ArrayList<>(map().edges());
         edges.add(new DependencyMap.Edge(EdgeRole.DEAD_LETTERS, "mailer", dlx, Set.of("OrderShipped"), 12, 0.2,
                 Double.NaN, Double.NaN, Set.of("dead-letter"), Set.of("mail-in"), null));
+        // Kafka: a service publishing to a dead-letter topic is drawn alike
+        nodes.add(new DependencyMap.Node(NodeKind.TOPIC, "orders.DLT"));
+        edges.add(new DependencyMap.Edge(EdgeRole.PRODUCES, "billing", "orders.DLT", Set.of("OrderPlaced"), 6, 0.1,
+                Double.NaN, Double.NaN, Set.of("observation")));
         api.setDependencies(new DependencyMap(nodes, edges, map().topicLag()));
         navigate("dependencies");
         GraphData g = _get(GraphView.class).getData();
@@ -131,6 +135,9 @@ class DependencyLagViewTest extends KaribuTest {
         assertThat(dead.target()).isEqualTo("topic:" + dlx);
         assertThat(dead.label()).contains("dead-lettered from mail-in");
         assertThat(dead.classes()).containsExactly("dead-letters");
+        assertThat(g.edge("PRODUCES:billing:orders.DLT").classes()).containsExactly("dead-letters");
+        assertThat(g.edge("PRODUCES:billing:orders.DLT").label()).isEqualTo("0.1/s dead-lettered");
+        assertThat(g.edge("PRODUCES:orders:orders").classes()).containsExactly("produces");
 
         GraphView graph = _get(GraphView.class);
         ComponentUtil.fireEvent(graph, new GraphView.EdgeClickEvent(graph, true, "DEAD_LETTERS:mailer:" + dlx));
