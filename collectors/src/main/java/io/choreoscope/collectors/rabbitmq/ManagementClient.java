@@ -101,21 +101,34 @@ public final class ManagementClient {
     }
 
     /**
-     * The dead-letter exchanges the virtual host's queues name, by queue argument ({@code x-dead-letter-exchange}) or
-     * by policy ({@code dead-letter-exchange}); the default exchange ({@code ""}) is left out (nothing can bind to it).
+     * Where the virtual host's queues dead-letter, by queue argument ({@code x-dead-letter-exchange}, which takes
+     * precedence) or by policy ({@code dead-letter-exchange}).
+     *
+     * @param exchanges        the named dead-letter exchanges
+     * @param toDefaultExchange the queues whose dead-letter exchange is the default one ({@code ""}): nothing can be
+     *                          bound to it, so their dead letters cannot be tapped; sorted
      */
-    public java.util.Set<String> deadLetterExchanges(String vhost) throws IOException {
-        java.util.Set<String> out = new java.util.TreeSet<>();
+    public record DeadLettering(java.util.Set<String> exchanges, List<String> toDefaultExchange) {
+    }
+
+    /** {@link DeadLettering} of the virtual host's queues, read now. */
+    public DeadLettering deadLettering(String vhost) throws IOException {
+        java.util.Set<String> exchanges = new java.util.TreeSet<>();
+        java.util.Set<String> toDefault = new java.util.TreeSet<>();
         for (JsonNode q : get("/api/queues/" + segment(vhost) + "?columns=name,arguments,effective_policy_definition")) {
-            String byArgument = q.path("arguments").path("x-dead-letter-exchange").asText("");
-            String byPolicy = q.path("effective_policy_definition").path("dead-letter-exchange").asText("");
-            if (!byArgument.isEmpty()) {
-                out.add(byArgument);
-            } else if (!byPolicy.isEmpty()) {
-                out.add(byPolicy); // a queue argument takes precedence over a policy
+            JsonNode byArgument = q.path("arguments").path("x-dead-letter-exchange");
+            JsonNode byPolicy = q.path("effective_policy_definition").path("dead-letter-exchange");
+            JsonNode dlx = byArgument.isTextual() ? byArgument : byPolicy; // a queue argument takes precedence over a policy
+            if (!dlx.isTextual()) {
+                continue; // the queue does not dead-letter: its messages are dropped
+            }
+            if (dlx.asText().isEmpty()) {
+                toDefault.add(q.path("name").asText());
+            } else {
+                exchanges.add(dlx.asText());
             }
         }
-        return out;
+        return new DeadLettering(exchanges, List.copyOf(toDefault));
     }
 
     /** Bindings from exchanges to queues (exchange-to-exchange bindings are left out). */

@@ -152,14 +152,16 @@ public final class RabbitMqTap implements AutoCloseable {
             }
         }
         List<String> untapped = new ArrayList<>();
+        List<String> deadLetters = new ArrayList<>();
         synchronized (vhosts) {
             for (VhostTap v : vhosts.values()) {
                 v.untapped.forEach(x -> untapped.add(x + " in " + v.vhost));
+                v.untappedDeadLetters.forEach(q -> deadLetters.add(q + " in " + v.vhost));
             }
         }
         return new RabbitTapStatus(state, settings.mechanism().configName(), pipeline.ingested(), connectedCount(), down,
                 (long) reconnects.count(), pipeline.consecutiveFailures(), pipeline.lastError(), pipeline.lastErrorAt(),
-                managementProblem, pipeline.pending(), List.copyOf(untapped));
+                managementProblem, pipeline.pending(), List.copyOf(untapped), List.copyOf(deadLetters));
     }
 
     /** The virtual hosts the tap taps now (with {@code *}: those found so far). */
@@ -389,6 +391,8 @@ public final class RabbitMqTap implements AutoCloseable {
         /** The bindings last read (tap-queue mechanism), for the queues a message reached. Tap thread only. */
         TapQueueTopology topology;
         volatile List<String> untapped = List.of();
+        /** Queues dead-lettering to the default exchange, at most 20. */
+        volatile List<String> untappedDeadLetters = List.of();
         volatile long generation;
         long backoffMs = settings.reconnectInitial().toMillis();
         long nextAttemptNanos;
@@ -476,10 +480,19 @@ public final class RabbitMqTap implements AutoCloseable {
         void syncBindings() throws IOException {
             TapQueueTopology t = new TapQueueTopology(management.exchanges(vhost), management.routes(vhost),
                     settings.queue(), settings::excluded);
+            ManagementClient.DeadLettering dead = management.deadLettering(vhost);
+            List<String> lost = dead.toDefaultExchange().size() <= TapQueueTopology.MAX_UNTAPPED_NAMED
+                    ? dead.toDefaultExchange() : dead.toDefaultExchange().subList(0, TapQueueTopology.MAX_UNTAPPED_NAMED);
+            if (!lost.isEmpty() && !lost.equals(untappedDeadLetters)) {
+                LOG.warn("RabbitMQ virtual host '{}': queues that dead-letter to the default exchange, which nothing can be"
+                        + " bound to, so their dead letters are not tapped (give them a named dead-letter exchange): {}",
+                        vhost, lost);
+            }
+            untappedDeadLetters = List.copyOf(lost);
             if (settings.mechanism() == RabbitTapSettings.Mechanism.FIREHOSE) {
                 // RabbitMQ dead-letters without a publish, so the firehose never reports a dead letter: the queue is
                 // bound to the dead-letter exchanges the queues name, and to nothing else but the firehose.
-                t.onlyTo(management.deadLetterExchanges(vhost));
+                t.onlyTo(dead.exchanges());
                 t.toBind().forEach(b -> change(b, true));
                 t.toUnbind().stream().filter(b -> !b.equals(FIREHOSE_BINDING)).forEach(b -> change(b, false));
                 topology = t;

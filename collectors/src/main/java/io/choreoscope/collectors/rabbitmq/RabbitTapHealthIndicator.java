@@ -43,6 +43,9 @@ public class RabbitTapHealthIndicator implements HealthIndicator {
         if (!s.untappedExchanges().isEmpty()) {
             details.put("untappedExchanges", s.untappedExchanges());
         }
+        if (!s.untappedDeadLetterQueues().isEmpty()) {
+            details.put("untappedDeadLetterQueues", s.untappedDeadLetterQueues());
+        }
         if (s.managementProblem() != null) {
             details.put("managementProblem", s.managementProblem());
         }

@@ -20,9 +20,11 @@ import java.util.List;
  * @param pendingMessages     messages read and not yet acknowledged by the sink
  * @param untappedExchanges   tap-queue: exchanges of a type the tap's queue cannot be bound to ({@code name (type) in
  *                            vhost}), at most 20 per virtual host; empty with the firehose
+ * @param untappedDeadLetterQueues queues that dead-letter to the default exchange, which nothing can be bound to, so that
+ *                            their dead letters are not tapped ({@code queue in vhost}), at most 20 per virtual host
  */
 public record RabbitTapStatus(String state, String mechanism, long messagesIngested, int connectedVhosts, List<String> disconnectedVhosts,
                               long reconnectAttempts, int consecutiveFailures, String lastError, Instant lastErrorAt,
                               String managementProblem, int pendingMessages,
-                              List<String> untappedExchanges) {
+                              List<String> untappedExchanges, List<String> untappedDeadLetterQueues) {
 }

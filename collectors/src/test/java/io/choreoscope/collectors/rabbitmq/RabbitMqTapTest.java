@@ -353,6 +353,34 @@ class RabbitMqTapTest {
         assertThat(dead.sourceService()).as("the broker moved it, its publisher did not send it there").isNull();
     }
 
+    /**
+     * A queue whose dead-letter exchange is the default one ({@code ""}, by argument or by policy) dead-letters straight
+     * into another queue; nothing can be bound to the default exchange, so those dead letters cannot be tapped with
+     * either mechanism. The tap says so in its status (health) instead of saying nothing: a queue argument takes
+     * precedence over a policy, and a named dead-letter exchange is tapped, so neither is listed.
+     */
+    @ParameterizedTest
+    @EnumSource(Mechanism.class)
+    void queuesDeadLetteringToTheDefaultExchangeAreNamedAsUntapped(Mechanism mechanism, EmbeddedRabbitMq rabbit) throws Exception {
+        String vhost = RabbitMqExtension.uniqueName("dlxdefault");
+        rabbit.createVhost(vhost);
+        rabbit.management("PUT", "/policies/" + EmbeddedRabbitMq.segment(vhost) + "/legacy-dlx",
+                "{\"pattern\":\"^legacy\\\\.\",\"definition\":{\"dead-letter-exchange\":\"\"},\"apply-to\":\"queues\"}");
+        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel();
+             RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), new RecordingSink(), mechanism)) {
+            ch.queueDeclare("audit", true, false, false, Map.of("x-dead-letter-exchange", "",
+                    "x-dead-letter-routing-key", "audit.dlq"));
+            ch.queueDeclare("legacy.orders", true, false, false, null); // by the policy
+            ch.queueDeclare("legacy.named", true, false, false, Map.of("x-dead-letter-exchange", "named.dlx"));
+            ch.exchangeDeclare("named.dlx", BuiltinExchangeType.FANOUT, true);
+            ch.queueDeclare("billing", true, false, false, Map.of("x-dead-letter-exchange", "named.dlx"));
+            ch.queueDeclare("plain", true, false, false, null);
+            await().atMost(WAIT).untilAsserted(() -> assertThat(tap.status().untappedDeadLetterQueues())
+                    .containsExactly("audit in " + vhost, "legacy.orders in " + vhost));
+            await().atMost(WAIT).until(() -> !tapKeys(tap.management(), vhost, "named.dlx").isEmpty());
+        }
+    }
+
     @Test
     void amqpPropertiesHeadersCloudEventsAndTheRoutingKeyFeedTheRules(EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("extract");
