@@ -75,9 +75,7 @@ public class FlowController {
     @Get("/{flow}")
     @Operation(summary = "A flow's model: event types, directly-follows transitions with counts, probabilities "
             + "and latency percentiles, starts, ends, deviation counts; for a time window and filtered when asked",
-            description = "Without from and to: the live lifetime model learned by inference (for a new flow whose model inference has not "
-                    + "stored yet, which it does a model-interval after the first instance, the model of the last hour's "
-                    + "instances, with from and to set). With from or to: the model "
+            description = "Without from and to: the live lifetime model learned by inference. With from or to: the model "
                     + "of the instances started in [from, to), computed from the stored events (exact counts; per step and "
                     + "transition also the instances that have it). minStepShare / minPathShare (0..1) hide steps and "
                     + "transitions that fewer instances have, keeping the map connected; `hidden` says what was left out. "

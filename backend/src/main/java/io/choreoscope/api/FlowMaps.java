@@ -1,8 +1,6 @@
 package io.choreoscope.api;
 
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -30,7 +28,6 @@ public class FlowMaps {
 
     private final FlowModelReader live;
     private final FlowWindowReader windows;
-    private final Clock clock = Clock.systemUTC();
 
     public FlowMaps(FlowModelReader live, FlowWindowReader windows) {
         this.live = live;
@@ -75,17 +72,7 @@ public class FlowMaps {
     FlowModel model(String flow, ApiParams.Range window, boolean causal) {
         Optional<FlowModel> lifetime = live.flowModel(flow);
         if (window == null) {
-            if (lifetime.isPresent()) {
-                return lifetime.get();
-            }
-            // Live inference stores a new flow's model a model-interval after its first instance, and /flows lists the
-            // flow by that instance at once: until then the last hour's instances answer (from and to say so).
-            Instant now = clock.instant();
-            FlowModel recent = windows.model(flow, now.minus(Duration.ofHours(1)), now);
-            if (recent.instances() == 0) {
-                throw unknown(flow);
-            }
-            return recent;
+            return lifetime.orElseThrow(() -> unknown(flow));
         }
         FlowModel m = causal ? windows.causalModel(flow, window.from(), window.to())
                 : windows.model(flow, window.from(), window.to());

@@ -63,6 +63,8 @@ public final class LiveEngine {
     /** Per live instance: the state last persisted and since when it holds. */
     private final Map<String, Since> since = new HashMap<>();
     private Set<Long> replayed;
+    /** Least time between two model writes when a new flow brings them forward. */
+    static final Duration NEW_FLOW_MODEL_GAP = Duration.ofSeconds(1);
     private boolean modelsDirty;
     /**
      * Flows this engine persisted a model of at its last model write. A flow that is no longer among the engine's
@@ -70,6 +72,12 @@ public final class LiveEngine {
      * its order's Kafka events): it is retracted, so it is not listed as an empty flow.
      */
     private Set<String> persistedFlows = Set.of();
+    /**
+     * An instance row written since the last model write names a flow without a persisted model: the models are
+     * written at the next tick rather than a model-interval later, so that a flow {@code /flows} lists by its stored
+     * instance has its model too (no more often than {@link #NEW_FLOW_MODEL_GAP}, whatever a producer invents).
+     */
+    private boolean unlistedFlow;
     private Instant lastModelWrite = Instant.EPOCH;
     private Instant lastPrune = Instant.EPOCH;
     private long applied;
@@ -189,7 +197,8 @@ public final class LiveEngine {
             modelsDirty = true;
         }
         persistChanges(now);
-        if (modelsDirty && !now.isBefore(lastModelWrite.plus(modelInterval))) {
+        if (modelsDirty && !now.isBefore(lastModelWrite.plus(unlistedFlow
+                ? (modelInterval.compareTo(NEW_FLOW_MODEL_GAP) < 0 ? modelInterval : NEW_FLOW_MODEL_GAP) : modelInterval))) {
             persistModels(now);
         }
         if (now.isAfter(lastPrune.plus(Duration.ofMinutes(1)))) {
@@ -232,6 +241,7 @@ public final class LiveEngine {
                 continue;
             }
             InstanceSnapshot snap = found.get();
+            unlistedFlow |= !persistedFlows.contains(snap.flow()) && !InstanceSnapshot.NO_FLOW.equals(snap.flow());
             Since s = since.get(snap.correlationId());
             if (s == null || s.state() != snap.state()) {
                 s = new Since(snap.state(), now);
@@ -266,6 +276,7 @@ public final class LiveEngine {
             LOG.debug("Owner {} retracted flows {}: their instances now belong to other flows", owner, gone);
         }
         persistedFlows = flows;
+        unlistedFlow = false;
         writer.writeDependencyMap(owner, map, now);
         lastModelWrite = now;
         modelsDirty = false;
