@@ -40,10 +40,17 @@ public interface FlowKpiSource {
     /** Per consumer group: age of the oldest record it has not consumed, seconds (0 when caught up). */
     List<KpiReading> consumerLagSeconds(String consumerGroup, Instant now);
 
-    /** Per topic matching {@code topicRegex}: records that arrived in the window. */
-    List<KpiReading> deadLetterGrowth(String topicRegex, Duration window, Instant now);
+    /**
+     * Per topic matching {@code topicRegex}: records that arrived in the window; with {@code byHeadersToo} also, on any
+     * other topic, the records whose headers make them dead letters (a Kafka tool's original-topic header, RabbitMQ's
+     * death headers: a RabbitMQ dead-letter exchange whatever it is called).
+     */
+    List<KpiReading> deadLetterGrowth(String topicRegex, boolean byHeadersToo, Duration window, Instant now);
 
-    /** The readings a rule asks for; {@code defaultDeadLetterTopics} when a dead-letter rule names no topic regex. */
+    /**
+     * The readings a rule asks for. A dead-letter rule that names no topic regex counts every dead letter: on the
+     * topics {@code defaultDeadLetterTopics} matches and, by their headers, on any other.
+     */
     default List<KpiReading> read(AlertRule rule, String defaultDeadLetterTopics, Instant now) {
         return switch (rule.kind()) {
             case COMPLETION_RATE_BELOW -> completionRatePercent(rule.flow(), rule.window(), now);
@@ -52,8 +59,8 @@ public interface FlowKpiSource {
             case P95_DURATION_ABOVE -> p95DurationMs(rule.flow(), rule.window(), now);
             case ORDERING_VIOLATION_RATE_ABOVE -> orderingViolationRatePercent(rule.flow(), rule.window(), now);
             case CONSUMER_LAG_ABOVE -> consumerLagSeconds(rule.subject(), now);
-            case DEAD_LETTER_GROWTH_ABOVE -> deadLetterGrowth(
-                    rule.subject() == null ? defaultDeadLetterTopics : rule.subject(), rule.window(), now);
+            case DEAD_LETTER_GROWTH_ABOVE -> deadLetterGrowth(rule.subject() == null ? defaultDeadLetterTopics
+                    : rule.subject(), rule.subject() == null, rule.window(), now);
         };
     }
 }

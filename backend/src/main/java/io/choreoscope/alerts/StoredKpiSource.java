@@ -76,11 +76,15 @@ public final class StoredKpiSource implements FlowKpiSource {
         return out;
     }
 
-    /** Every stored topic matching the regex, with 0 for those that got nothing in the window. */
+    /**
+     * Every stored topic matching the regex, with 0 for those that got nothing in the window; with {@code byHeadersToo}
+     * also the topics of dead letters by their headers ({@link EventReader#deadLettersByTopicSince}).
+     */
     @Override
-    public List<KpiReading> deadLetterGrowth(String topicRegex, Duration window, Instant now) {
+    public List<KpiReading> deadLetterGrowth(String topicRegex, boolean byHeadersToo, Duration window, Instant now) {
         try {
-            Map<String, Long> counts = events.countByTopicSince(topicRegex, now.minus(window));
+            Map<String, Long> counts = byHeadersToo ? events.deadLettersByTopicSince(topicRegex, now.minus(window))
+                    : events.countByTopicSince(topicRegex, now.minus(window));
             List<KpiReading> out = new ArrayList<>();
             new TreeMap<>(counts).forEach((topic, n) -> out.add(new KpiReading(topic, (double) n)));
             return out;

@@ -75,4 +75,48 @@ class DeadLetterAlertOnRealDataTest {
             assertThat(receiver.bodies()).hasSize(2);
         }
     }
+
+    /**
+     * A rule that names no topics counts every dead letter, as the stuck causes see them: here records on a topic whose
+     * name says nothing ({@code orders-failed}), which a Kafka tool marked with their original topic's header. Before,
+     * such a rule counted only the topics named like dead-letter topics, and said nothing.
+     */
+    @Test
+    void aRuleWithoutTopicsCountsDeadLettersByTheirHeadersOnAnyTopic(EmbeddedKafka kafka) throws Exception {
+        String prefix = KafkaExtension.uniqueName("dlhalert");
+        String failed = prefix + "-orders-failed";
+        kafka.createTopic(failed, 1);
+        Map<String, Object> p = TestApplication.properties(prefix, ClickHouseExtension.createDatabase());
+        p.put("choreoscope.otlp.enabled", false);
+        p.put("choreoscope.alerts.evaluation-interval", "1s");
+        p.put("choreoscope.alerts.webhook.allowed-hosts", WebhookReceiver.ALLOWED_HOSTS);
+        HttpClient http = HttpClient.newHttpClient();
+        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, p);
+             WebhookReceiver receiver = new WebhookReceiver()) {
+            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + "/api/v1/alerts/rules"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"every dead letter\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
+                            + "\"threshold\":2,\"windowMs\":60000,\"hysteresis\":0,\"webhookUrl\":\"" + receiver.url() + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+
+            try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+                for (int i = 0; i < 3; i++) {
+                    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(failed, ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+                    r.headers().add("x-original-topic", (prefix + "-orders").getBytes(StandardCharsets.UTF_8));
+                    producer.send(r).get();
+                }
+                // the same topic's records without the header are not dead letters
+                for (int i = 0; i < 5; i++) {
+                    producer.send(new ProducerRecord<>(failed, ("{\"ok\":" + i + "}").getBytes(StandardCharsets.UTF_8))).get();
+                }
+            }
+
+            await().atMost(WAIT).until(() -> receiver.bodies().size() >= 1);
+            JsonNode firing = receiver.json().get(0);
+            assertThat(firing.get("status").asText()).isEqualTo("firing");
+            assertThat(firing.get("series").asText()).isEqualTo(failed);
+            assertThat(firing.get("value").asDouble()).isEqualTo(3);
+        }
+    }
 }

@@ -65,7 +65,7 @@ public class FakeKpiSource implements FlowKpiSource {
     }
 
     @Override
-    public List<KpiReading> deadLetterGrowth(String topicRegex, Duration window, Instant now) {
+    public List<KpiReading> deadLetterGrowth(String topicRegex, boolean byHeadersToo, Duration window, Instant now) {
         return of(AlertKind.DEAD_LETTER_GROWTH_ABOVE, null);
     }
 }

@@ -595,6 +595,11 @@ class LiveLoopTest {
         }
 
         @Override
+        public Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since) {
+            return Map.of();
+        }
+
+        @Override
         public long countReplayed(String topic) {
             return 0;
         }

@@ -88,6 +88,15 @@ public interface EventReader {
      */
     Map<String, Long> countByTopicSince(String topicRegex, Instant since);
 
+    /**
+     * Dead letters per topic, as {@link DeadLetters#isDeadLetter} tells them: every record of a topic whose whole name
+     * matches {@code topicRegex}, and on any other topic the records whose headers make them dead letters (a Kafka
+     * tool's original-topic header, RabbitMQ's death queue without the replay header: a RabbitMQ dead-letter exchange
+     * is found whatever it is called). Distinct records with a timestamp at or after {@code since}; a topic matched by
+     * name counts 0 when quiet, a topic of dead letters by headers does so for a day after its last one. Sorted by topic.
+     */
+    Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since);
+
     /** How many distinct records of a topic are flagged replayed (they carry the replay-ID header). */
     long countReplayed(String topic);
 

@@ -475,6 +475,38 @@ public abstract class EventStoreContract {
         assertThat(reader.countByTopicSince("billing", T)).isEmpty();
     }
 
+    private static Observation withHeaders(String topic, long offset, Instant ts, String... nameValues) {
+        List<Header> headers = new ArrayList<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            headers.add(Header.of(nameValues[i], nameValues[i + 1]));
+        }
+        return Observation.builder(topic, 0, offset, ts).correlationId("c-" + offset).headers(headers).build();
+    }
+
+    @Test
+    protected void deadLettersByTopicAreWhatTheDeadLetterRuleCallsDeadLetters() throws Exception {
+        String dlx = "rabbitmq:shipping.dlx";
+        sink.accept(List.of(
+                at("orders.DLT", 0, 0, T, "a"), // by name
+                at("orders.DLT", 0, 1, T.minusSeconds(60), "a"), // by name, before the window
+                at("payments.DLT", 0, 0, T.minusSeconds(60), "a"), // by name, quiet: 0
+                withHeaders("orders-failed", 0, T, "x-original-topic", "orders"), // a Kafka tool's header
+                withHeaders("orders-failed", 1, T, "other", "x"), // no dead letter
+                withHeaders(dlx, 0, T, "x-first-death-queue", "notifications", "x-first-death-reason", "rejected"),
+                withHeaders(dlx, 1, T.plusSeconds(1), "x-first-death-queue", "notifications"),
+                withHeaders(dlx, 2, T, "x-first-death-queue", "notifications", Observation.REPLAY_ID_HEADER, "r-1"), // redriven
+                withHeaders("rabbitmq:quiet.dlx", 0, T.minusSeconds(3_600), "x-first-death-queue", "q"), // an hour ago: 0
+                withHeaders("rabbitmq:old.dlx", 0, T.minusSeconds(3 * 86_400), "x-first-death-queue", "q"), // days ago
+                at("orders", 0, 0, T, "a"))); // no dead letter
+
+        assertThat(reader.deadLettersByTopicSince("(?i).*\\.dlt", T)).containsExactly(
+                Map.entry("orders-failed", 1L), Map.entry("orders.DLT", 1L), Map.entry("payments.DLT", 0L),
+                Map.entry("rabbitmq:quiet.dlx", 0L), Map.entry(dlx, 2L));
+        assertThat(reader.deadLettersByTopicSince("x'; DROP TABLE events; --", T)).containsOnlyKeys(
+                "orders-failed", "rabbitmq:quiet.dlx", dlx);
+        assertThat(reader.countVisible("orders")).isEqualTo(1);
+    }
+
     @Test
     protected void replayedCountCountsRecordsCarryingTheReplayIdHeaderOnce() throws Exception {
         Observation replayed = Observation.builder("orders", 0, 10, T)

@@ -233,6 +233,19 @@ public final class ClickHouseEventReader implements EventReader {
         return out;
     }
 
+    @Override
+    public Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        String regex = "^(?:" + topicRegex + ")$";
+        // the headers are read only over the day before the window: the topics matched by name are listed all the same
+        sql.query("SELECT topic, uniqExactIf((partition, offset), ts >= fromUnixTimestamp64Milli(?) AND (match(topic, ?) OR "
+                        + DeadLetterSql.byHeaders("") + ")) FROM " + table + " WHERE match(topic, ?) OR (ts >= "
+                        + "fromUnixTimestamp64Milli(?) AND " + DeadLetterSql.byHeaders("") + ") GROUP BY topic ORDER BY topic",
+                rs -> out.put(rs.getString(1), rs.getLong(2)), since.toEpochMilli(), regex, regex,
+                since.minus(java.time.Duration.ofDays(1)).toEpochMilli());
+        return out;
+    }
+
     /** How many distinct records of a topic are flagged {@code replayed} (they carry the replay-ID header). */
     @Override
     public long countReplayed(String topic) {

@@ -18,9 +18,7 @@ public final class ClickHouseSuspectReader implements SuspectReader {
      * (the regex is bound), a Kafka tool's original-topic header, or RabbitMQ's death header without the replay's. The
      * header names are the model's constants.
      */
-    private static final String DEAD_LETTER = "(match(toString(e.topic), ?) OR hasAny(e.header_keys, ["
-            + String.join(", ", io.choreoscope.model.DeadLetters.ORIGINAL_TOPIC_HEADERS.stream().map(h -> "'" + h + "'").toList())
-            + "]) OR (has(e.header_keys, '" + io.choreoscope.model.DeadLetters.RABBITMQ_DEATH_QUEUE + "') AND NOT e.replayed))";
+    private static final String DEAD_LETTER = "(match(toString(e.topic), ?) OR " + DeadLetterSql.byHeaders("e.") + ")";
 
     /** Largest record whose payload is parsed for fields, bytes. */
     static final int MAX_PARSED_BYTES = 65_536;
