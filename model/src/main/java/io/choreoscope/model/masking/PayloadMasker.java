@@ -41,25 +41,30 @@ public final class PayloadMasker {
      * Both are linear on any input: every repetition is bounded and no two quantifiers compete for the same text.
      */
     public static final Map<String, String> BUILTIN = Map.of(
-            // 13..19 digits, optionally grouped by single spaces or dashes, not inside a longer run of digits
+            // 13..19 digits, optionally grouped by single spaces or dashes, not inside a longer run of digits, and
+            // passing the Luhn check (card numbers do; most other runs of digits, e.g. in UUIDs, do not)
             "card-number", "(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])",
             // a whole run of local-part characters, '@', then a domain of 2..10 labels; the run is taken whole and
             // only where it starts (possessive, after a lookbehind), so a megabyte of letters costs one pass
             "email", "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){1,9}");
 
     /** No rules: shows everything. */
-    public static final PayloadMasker NONE = new PayloadMasker(List.of(), Set.of(), List.of(), DEFAULT_MAX_SCAN_CHARS);
+    public static final PayloadMasker NONE = new PayloadMasker(List.of(), Set.of(), List.of(), Set.of(), DEFAULT_MAX_SCAN_CHARS);
 
     private final List<String[]> pointers;
     private final Set<String> headers;
     private final List<Pattern> patterns;
+    /** The patterns whose matches are masked only when their digits pass the Luhn check ({@code builtin:card-number}). */
+    private final Set<Pattern> luhnChecked;
     private final int maxScanChars;
     private final int maxPointerDepth;
 
-    private PayloadMasker(List<String[]> pointers, Set<String> headers, List<Pattern> patterns, int maxScanChars) {
+    private PayloadMasker(List<String[]> pointers, Set<String> headers, List<Pattern> patterns, Set<Pattern> luhnChecked,
+                          int maxScanChars) {
         this.pointers = pointers;
         this.headers = headers;
         this.patterns = patterns;
+        this.luhnChecked = luhnChecked;
         this.maxScanChars = maxScanChars;
         this.maxPointerDepth = pointers.stream().mapToInt(p -> p.length).max().orElse(0);
     }
@@ -87,6 +92,7 @@ public final class PayloadMasker {
             return h.strip().toLowerCase(Locale.ROOT);
         }).collect(Collectors.toUnmodifiableSet());
         List<Pattern> ps = new ArrayList<>();
+        Set<Pattern> luhn = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (String p : nonNull(patterns)) {
             if (p == null || p.isEmpty()) {
                 throw new IllegalArgumentException("a masking pattern must not be empty");
@@ -104,11 +110,14 @@ public final class PayloadMasker {
                     throw new IllegalArgumentException("masking pattern '" + p + "' matches the empty text");
                 }
                 ps.add(compiled);
+                if (p.equals("builtin:card-number")) {
+                    luhn.add(compiled);
+                }
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException("masking pattern '" + p + "' is not a valid regex: " + e.getDescription(), e);
             }
         }
-        return new PayloadMasker(List.copyOf(ptrs), hs, List.copyOf(ps), maxScanChars);
+        return new PayloadMasker(List.copyOf(ptrs), hs, List.copyOf(ps), luhn, maxScanChars);
     }
 
     private static <T> List<T> nonNull(List<T> l) {
@@ -177,7 +186,7 @@ public final class PayloadMasker {
         }
         String scanned = s.length() > maxScanChars ? s.substring(0, maxScanChars) : s;
         for (Pattern p : patterns) {
-            scanned = replaceBounded(p, scanned);
+            scanned = replaceBounded(p, luhnChecked.contains(p), scanned);
             if (scanned == null) {
                 return GAVE_UP;
             }
@@ -272,16 +281,19 @@ public final class PayloadMasker {
         }
     }
 
-    /** {@code s} with the matches of {@code p} replaced by {@link #MASK}, or null when the pattern went over budget. */
-    private static String replaceBounded(Pattern p, String s) {
+    /**
+     * {@code s} with the matches of {@code p} replaced by {@link #MASK} (with {@code luhn}, only those whose digits pass
+     * the Luhn check), or null when the pattern went over budget.
+     */
+    private static String replaceBounded(Pattern p, boolean luhn, String s) {
         long[] budget = {STEPS_BASE + STEPS_PER_CHAR * s.length()};
         try {
             Matcher m = p.matcher(new Budgeted(s, budget));
             StringBuilder out = null;
             int last = 0;
             while (m.find()) {
-                if (m.end() == m.start()) {
-                    continue; // an empty match hides nothing
+                if (m.end() == m.start() || (luhn && !luhnValid(s, m.start(), m.end()))) {
+                    continue; // an empty match hides nothing; digits failing the check are no card number
                 }
                 if (out == null) {
                     out = new StringBuilder(s.length());
@@ -293,6 +305,28 @@ public final class PayloadMasker {
         } catch (OverBudget | StackOverflowError e) {
             return null;
         }
+    }
+
+    /** Whether the digits of {@code s[from, to)} (other characters skipped) pass the Luhn check. */
+    static boolean luhnValid(CharSequence s, int from, int to) {
+        int sum = 0;
+        boolean twice = false;
+        for (int i = to - 1; i >= from; i--) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                continue;
+            }
+            int d = c - '0';
+            if (twice) {
+                d *= 2;
+                if (d > 9) {
+                    d -= 9;
+                }
+            }
+            sum += d;
+            twice = !twice;
+        }
+        return sum % 10 == 0;
     }
 
     // ---- JSON pointers ----

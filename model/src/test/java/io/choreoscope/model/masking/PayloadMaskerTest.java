@@ -20,6 +20,12 @@ class PayloadMaskerTest {
         assertThat(m.text("4111-1111-1111-1111")).isEqualTo("***");
         assertThat(m.text("4111111111111111")).isEqualTo("***");
         assertThat(m.text("order-12345")).as("short numbers are not cards").isEqualTo("order-12345");
+        assertThat(m.text("4111 1111 1111 1112")).as("fails the Luhn check: no card number").isEqualTo("4111 1111 1111 1112");
+        // a UUID whose groups happen to be digits (a replay ID of the API was refused to a viewer as a card number)
+        assertThat(m.text("5b520359-6435-4037-bc18-58da1f322b5a")).isEqualTo("5b520359-6435-4037-bc18-58da1f322b5a");
+        assertThat(m.text("ref 378282246310005 (amex)")).isEqualTo("ref *** (amex)");
+        assertThat(PayloadMasker.luhnValid("79927398713", 0, 11)).isTrue();
+        assertThat(PayloadMasker.luhnValid("79927398710", 0, 11)).isFalse();
         assertThat(m.text("x".repeat(100) + MAIL)).doesNotContain("alice").doesNotContain("example.com");
         assertThat(m.text(null)).isNull();
     }
