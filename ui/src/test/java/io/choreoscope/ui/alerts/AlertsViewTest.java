@@ -105,7 +105,7 @@ class AlertsViewTest extends KaribuTest {
         assertThat(stateCell("Sign-ups stuck")).isEqualTo("pending: " + SampleData.SIGNUP_FLOW);
         assertThat(stateCell("Checkout p95")).isEqualTo("disabled");
         assertThat(GridKt._getFormattedRow(g, rowOf(g, "Sign-ups stuck"))).contains("> 3 instances", "–");
-        assertThat(GridKt._getFormattedRow(g, rowOf(g, "Dead letters arriving"))).contains("Dead-letter topics")
+        assertThat(GridKt._getFormattedRow(g, rowOf(g, "Dead letters arriving"))).contains("All dead letters")
                 .anyMatch(c -> c.endsWith(" UTC"));
         assertThat(text(_get(com.vaadin.flow.component.html.Span.class, s -> s.withId("alerts-subtitle"))))
                 .isEqualTo("4 rules · 2 firing · 1 pending");
