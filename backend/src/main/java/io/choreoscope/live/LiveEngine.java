@@ -197,8 +197,8 @@ public final class LiveEngine {
             modelsDirty = true;
         }
         persistChanges(now);
-        if (modelsDirty && !now.isBefore(lastModelWrite.plus(unlistedFlow
-                ? (modelInterval.compareTo(NEW_FLOW_MODEL_GAP) < 0 ? modelInterval : NEW_FLOW_MODEL_GAP) : modelInterval))) {
+        Duration gap = unlistedFlow && NEW_FLOW_MODEL_GAP.compareTo(modelInterval) < 0 ? NEW_FLOW_MODEL_GAP : modelInterval;
+        if (modelsDirty && !now.isBefore(lastModelWrite.plus(gap))) {
             persistModels(now);
         }
         if (now.isAfter(lastPrune.plus(Duration.ofMinutes(1)))) {
