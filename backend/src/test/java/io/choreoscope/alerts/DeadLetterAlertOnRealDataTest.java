@@ -39,20 +39,10 @@ class DeadLetterAlertOnRealDataTest {
         String prefix = KafkaExtension.uniqueName("dltalert");
         String dlt = prefix + "-orders.DLT";
         kafka.createTopic(dlt, 1);
-        Map<String, Object> p = TestApplication.properties(prefix, ClickHouseExtension.createDatabase());
-        p.put("choreoscope.otlp.enabled", false);
-        p.put("choreoscope.alerts.evaluation-interval", "1s");
-        p.put("choreoscope.alerts.webhook.allowed-hosts", WebhookReceiver.ALLOWED_HOSTS);
-        HttpClient http = HttpClient.newHttpClient();
-        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, p);
-             WebhookReceiver receiver = new WebhookReceiver()) {
-            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + "/api/v1/alerts/rules"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"orders dead letters\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
-                            + "\"subject\":\"" + prefix + ".*\\\\.DLT\",\"threshold\":2,\"windowMs\":8000,\"hysteresis\":0,"
-                            + "\"webhookUrl\":\"" + receiver.url() + "\"}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        try (EmbeddedServer server = start(prefix); WebhookReceiver receiver = new WebhookReceiver()) {
+            createRule(server, "{\"name\":\"orders dead letters\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
+                    + "\"subject\":\"" + prefix + ".*\\\\.DLT\",\"threshold\":2,\"windowMs\":8000,\"hysteresis\":0,"
+                    + "\"webhookUrl\":\"" + receiver.url() + "\"}");
 
             try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
                 for (int i = 0; i < 5; i++) {
@@ -60,11 +50,7 @@ class DeadLetterAlertOnRealDataTest {
                 }
             }
 
-            await().atMost(WAIT).until(() -> receiver.bodies().size() >= 1);
-            JsonNode firing = receiver.json().get(0);
-            assertThat(firing.get("status").asText()).isEqualTo("firing");
-            assertThat(firing.get("series").asText()).isEqualTo(dlt);
-            assertThat(firing.get("value").asDouble()).isGreaterThan(2);
+            assertThat(firstFiring(receiver, dlt)).isGreaterThan(2);
 
             // No new dead letters: once the 8 s window has slid past them, growth is 0 and the rule resolves.
             await().atMost(WAIT).until(() -> receiver.bodies().size() >= 2);
@@ -86,19 +72,9 @@ class DeadLetterAlertOnRealDataTest {
         String prefix = KafkaExtension.uniqueName("dlhalert");
         String failed = prefix + "-orders-failed";
         kafka.createTopic(failed, 1);
-        Map<String, Object> p = TestApplication.properties(prefix, ClickHouseExtension.createDatabase());
-        p.put("choreoscope.otlp.enabled", false);
-        p.put("choreoscope.alerts.evaluation-interval", "1s");
-        p.put("choreoscope.alerts.webhook.allowed-hosts", WebhookReceiver.ALLOWED_HOSTS);
-        HttpClient http = HttpClient.newHttpClient();
-        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, p);
-             WebhookReceiver receiver = new WebhookReceiver()) {
-            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(server.getURL() + "/api/v1/alerts/rules"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"every dead letter\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
-                            + "\"threshold\":2,\"windowMs\":60000,\"hysteresis\":0,\"webhookUrl\":\"" + receiver.url() + "\"}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        try (EmbeddedServer server = start(prefix); WebhookReceiver receiver = new WebhookReceiver()) {
+            createRule(server, "{\"name\":\"every dead letter\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
+                    + "\"threshold\":2,\"windowMs\":60000,\"hysteresis\":0,\"webhookUrl\":\"" + receiver.url() + "\"}");
 
             try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
                 for (int i = 0; i < 3; i++) {
@@ -112,11 +88,32 @@ class DeadLetterAlertOnRealDataTest {
                 }
             }
 
-            await().atMost(WAIT).until(() -> receiver.bodies().size() >= 1);
-            JsonNode firing = receiver.json().get(0);
-            assertThat(firing.get("status").asText()).isEqualTo("firing");
-            assertThat(firing.get("series").asText()).isEqualTo(failed);
-            assertThat(firing.get("value").asDouble()).isEqualTo(3);
+            assertThat(firstFiring(receiver, failed)).isEqualTo(3);
         }
+    }
+
+    /** The first webhook call, once it came: firing for {@code series}; its value. */
+    private static double firstFiring(WebhookReceiver receiver, String series) throws Exception {
+        await().atMost(WAIT).until(() -> receiver.bodies().size() >= 1);
+        JsonNode firing = receiver.json().get(0);
+        assertThat(firing.get("status").asText()).isEqualTo("firing");
+        assertThat(firing.get("series").asText()).isEqualTo(series);
+        return firing.get("value").asDouble();
+    }
+
+    /** The application tapping the topics of {@code prefix}, evaluating alerts every second, webhooks to loopback allowed. */
+    private static EmbeddedServer start(String prefix) {
+        Map<String, Object> p = TestApplication.properties(prefix, ClickHouseExtension.createDatabase());
+        p.put("choreoscope.otlp.enabled", false);
+        p.put("choreoscope.alerts.evaluation-interval", "1s");
+        p.put("choreoscope.alerts.webhook.allowed-hosts", WebhookReceiver.ALLOWED_HOSTS);
+        return ApplicationContext.run(EmbeddedServer.class, p);
+    }
+
+    private static void createRule(EmbeddedServer server, String json) throws Exception {
+        HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(server.getURL() + "/api/v1/alerts/rules")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     }
 }
