@@ -95,8 +95,21 @@ public class ServiceMap {
         boolean anyQueue = now.lags().stream().anyMatch(l -> l.queue() != null);
         Map<String, Map<String, Long>> routed = anyQueue ? reader.routedQueues(from, to) : Map.of();
         Map<String, DependencyMap.Lag> topicLag = new HashMap<>();
-        // Topics with traffic in the window: records of a producing service, spans, or messages the broker routed to a
-        // queue (a dead-letter exchange's copies have no producing service, yet its queue's depth belongs on the map).
+        // RabbitMQ dead letters: nobody published them; the arrow goes from whoever gave up on them (the consumers of
+        // the queue they died in, else the queue) into the dead-letter exchange
+        if (anyQueue || topics.stream().anyMatch(n -> Topics.bus(n.name()).equals(Topics.RABBITMQ))) {
+            for (DependencyReader.DeadLettered d : reader.deadLettered(from, to)) {
+                for (String service : consumersOf(now, d.queue())) {
+                    edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.DEAD_LETTERS, service, d.topic(),
+                            d.eventTypes(), d.count(), d.count() / window, Double.NaN, Double.NaN, Set.of("dead-letter"),
+                            Set.of(d.queue()), null));
+                }
+                topics.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, d.topic()));
+            }
+        }
+        // Topics with traffic in the window: records of a producing service, spans, dead letters, or messages the broker
+        // routed to a queue (a dead-letter exchange's copies have no producing service, yet its queue's depth belongs on
+        // the map).
         Set<String> seen = new HashSet<>(routed.keySet());
         topics.forEach(n -> seen.add(n.name()));
         for (ConsumerLag l : now.lags()) {
@@ -127,18 +140,6 @@ public class ServiceMap {
             }
             topics.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, l.topic()));
             topicLag.merge(l.topic(), lag, DependencyMap.Lag::plus);
-        }
-        // RabbitMQ dead letters: nobody published them; the arrow goes from whoever gave up on them (the consumers of
-        // the queue they died in, else the queue) into the dead-letter exchange
-        if (anyQueue || topics.stream().anyMatch(n -> Topics.bus(n.name()).equals(Topics.RABBITMQ))) {
-            for (DependencyReader.DeadLettered d : reader.deadLettered(from, to)) {
-                for (String service : consumersOf(now, d.queue())) {
-                    edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.DEAD_LETTERS, service, d.topic(),
-                            d.eventTypes(), d.count(), d.count() / window, Double.NaN, Double.NaN, Set.of("dead-letter"),
-                            Set.of(d.queue()), null));
-                }
-                topics.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, d.topic()));
-            }
         }
         return identity.canonical(new DependencyMap(new ArrayList<>(topics), edges, topicLag), window);
     }

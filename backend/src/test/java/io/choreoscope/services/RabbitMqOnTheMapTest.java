@@ -134,10 +134,12 @@ class RabbitMqOnTheMapTest {
             ApiClient api = new ApiClient(app.getBean(EmbeddedServer.class).getURL() + "/api/v1");
             ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
             ch.exchangeDeclare("orders.dlx", BuiltinExchangeType.FANOUT, true);
-            ch.queueDeclare("billing-in", true, false, false, Map.of("x-dead-letter-exchange", "orders.dlx"));
-            ch.queueBind("billing-in", "orders", "order.#");
+            // the dead-letter queue's binding first: the tap's read that finds the exchange (through billing-in's
+            // argument) then has it too, and names the queue the copy is routed to (it reads bindings every interval)
             ch.queueDeclare("orders.dlq", true, false, false, null);
             ch.queueBind("orders.dlq", "orders.dlx", "");
+            ch.queueDeclare("billing-in", true, false, false, Map.of("x-dead-letter-exchange", "orders.dlx"));
+            ch.queueBind("billing-in", "orders", "order.#");
             // the tap follows the dead-letter exchange within its discovery interval
             await().atMost(WAIT).until(() -> rabbit.management("GET", "/exchanges/" + EmbeddedRabbitMq.segment(vhost)
                     + "/orders.dlx/bindings/source", null).contains("\"choreoscope.tap\""));
