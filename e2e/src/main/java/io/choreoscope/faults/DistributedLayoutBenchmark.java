@@ -52,8 +52,9 @@ import org.apache.kafka.common.utils.Utils;
  *       instance in {@code --sample-every}, a {@link FreshnessPoller} (4 threads, every 50 ms) times the produce of
  *       its last event to the API showing all 5 events and state COMPLETED. With {@code --kill}, worker 2 is killed
  *       with SIGKILL {@code --kill-at} seconds in; the harness reads the group (as FaultSuite does) every 200 ms until
- *       the survivor owns every partition (rebalance time), names the partitions that moved, and splits the samples
- *       before / after the kill / on moved partitions. At the end every instance acknowledged is judged against the
+ *       the survivor owns every partition (rebalance time), names the partitions that moved, then reads the group's
+ *       committed offsets until the survivor has caught up with the backlog the moved partitions had when it took
+ *       them over, and splits the samples before / after the kill / on moved partitions / after the catch-up. At the end every instance acknowledged is judged against the
  *       {@link Oracle} through the API's listing (state, event count, not listed, listed twice), and the instance
  *       details (records by coordinates: lost, doubled) of up to {@code --detail-max} instances: those of moved
  *       partitions started around the kill, or a spread of all without a kill.</li>
@@ -387,6 +388,8 @@ public final class DistributedLayoutBenchmark {
         private volatile long ownedNanos;
         private volatile long ownedMillis;
         private volatile Set<Integer> moved = Set.of();
+        private volatile long caughtUpNanos;
+        private volatile long caughtUpMillis;
         private volatile String error;
         /** The killed worker's CPU ticks right before the kill (its process is gone at the phase's end). */
         private volatile long victimPid = -1;
@@ -421,6 +424,7 @@ public final class DistributedLayoutBenchmark {
                             moved = m;
                             log(String.format(Locale.ROOT, "survivor owns all %d partitions %.1f s after the kill; moved: %s",
                                     OBSERVATION_PARTITIONS, (ownedNanos - killNanos) / 1e9, m));
+                            awaitCaughtUp(admin, m, deadline);
                             return;
                         }
                         Thread.sleep(200);
@@ -434,6 +438,37 @@ public final class DistributedLayoutBenchmark {
 
         boolean happened() {
             return killNanos != 0;
+        }
+
+        /**
+         * Waits until the survivor has committed, on every moved partition, the end offset that partition had when
+         * the survivor took it over: the backlog the kill left is applied and written (workers commit after their
+         * write). Samples produced after that are the layout's steady state with one worker.
+         */
+        private void awaitCaughtUp(Admin admin, Set<Integer> movedPartitions, long deadline) throws Exception {
+            Map<TopicPartition, OffsetSpec> q = new HashMap<>();
+            for (int p : movedPartitions) {
+                q.put(new TopicPartition(OBSERVATIONS, p), OffsetSpec.latest());
+            }
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(q).all().get(20, TimeUnit.SECONDS).forEach((tp, r) -> ends.put(tp, r.offset()));
+            while (System.nanoTime() < deadline) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(GROUP)
+                        .partitionsToOffsetAndMetadata().get(20, TimeUnit.SECONDS);
+                boolean all = ends.entrySet().stream().allMatch(e -> {
+                    OffsetAndMetadata o = committed.get(e.getKey());
+                    return o != null && o.offset() >= e.getValue();
+                });
+                if (all) {
+                    caughtUpNanos = System.nanoTime();
+                    caughtUpMillis = System.currentTimeMillis();
+                    log(String.format(Locale.ROOT, "survivor caught up on the moved partitions %.1f s after the kill "
+                            + "(%.1f s after owning them)", (caughtUpNanos - killNanos) / 1e9, (caughtUpNanos - ownedNanos) / 1e9));
+                    return;
+                }
+                Thread.sleep(200);
+            }
+            error = "the survivor did not catch up on the moved partitions within 3 minutes of the kill";
         }
 
         void report(List<FreshnessPoller.Sample> samples) {
@@ -459,6 +494,13 @@ public final class DistributedLayoutBenchmark {
             print("  produced after the kill, moved partitions", movedAfter);
             print("  produced after the kill, partitions the survivor kept", keptAfter);
             print("  produced after the survivor owned every partition", afterOwned);
+            if (caughtUpNanos != 0) {
+                List<FreshnessPoller.Sample> afterCaughtUp = samples.stream()
+                        .filter(s -> s.producedAtMillis() >= caughtUpMillis).toList();
+                System.out.printf(Locale.ROOT, "survivor caught up on the moved partitions %.1f s after the kill (%.1f s after "
+                        + "owning them)%n", (caughtUpNanos - killNanos) / 1e9, (caughtUpNanos - ownedNanos) / 1e9);
+                print("  produced after the survivor caught up (one worker, steady)", afterCaughtUp);
+            }
         }
 
         private void print(String what, List<FreshnessPoller.Sample> s) {
