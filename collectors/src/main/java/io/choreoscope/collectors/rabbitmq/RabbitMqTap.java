@@ -481,14 +481,13 @@ public final class RabbitMqTap implements AutoCloseable {
             TapQueueTopology t = new TapQueueTopology(management.exchanges(vhost), management.routes(vhost),
                     settings.queue(), settings::excluded);
             ManagementClient.DeadLettering dead = management.deadLettering(vhost);
-            List<String> lost = dead.toDefaultExchange().size() <= TapQueueTopology.MAX_UNTAPPED_NAMED
-                    ? dead.toDefaultExchange() : dead.toDefaultExchange().subList(0, TapQueueTopology.MAX_UNTAPPED_NAMED);
+            List<String> lost = TapQueueTopology.firstNamed(dead.toDefaultExchange());
             if (!lost.isEmpty() && !lost.equals(untappedDeadLetters)) {
                 LOG.warn("RabbitMQ virtual host '{}': queues that dead-letter to the default exchange, which nothing can be"
                         + " bound to, so their dead letters are not tapped (give them a named dead-letter exchange): {}",
                         vhost, lost);
             }
-            untappedDeadLetters = List.copyOf(lost);
+            untappedDeadLetters = lost;
             if (settings.mechanism() == RabbitTapSettings.Mechanism.FIREHOSE) {
                 // RabbitMQ dead-letters without a publish, so the firehose never reports a dead letter: the queue is
                 // bound to the dead-letter exchanges the queues name, and to nothing else but the firehose.

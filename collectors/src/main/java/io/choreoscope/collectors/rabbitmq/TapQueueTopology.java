@@ -119,7 +119,12 @@ final class TapQueueTopology {
 
     /** Exchanges the tap's queue cannot be bound to (an unknown type), as {@code name (type)}, at most 20. */
     List<String> untapped() {
-        return untapped.size() <= MAX_UNTAPPED_NAMED ? List.copyOf(untapped) : List.copyOf(untapped.subList(0, MAX_UNTAPPED_NAMED));
+        return firstNamed(untapped);
+    }
+
+    /** The first {@value #MAX_UNTAPPED_NAMED} names of a list, as health names untapped things (a copy). */
+    static List<String> firstNamed(List<String> names) {
+        return List.copyOf(names.size() <= MAX_UNTAPPED_NAMED ? names : names.subList(0, MAX_UNTAPPED_NAMED));
     }
 
     /** Exchanges the tap's queue is meant to be bound to. */
