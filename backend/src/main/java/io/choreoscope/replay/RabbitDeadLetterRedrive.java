@@ -63,9 +63,7 @@ final class RabbitDeadLetterRedrive implements RabbitSender, AutoCloseable {
     /** A dead-letter queue named as {@code rabbitmq:[vhost:]queue}. */
     record QueueRef(String vhost, String queue) {
         static QueueRef parse(String topic) {
-            String rest = topic.substring(Topics.RABBITMQ_PREFIX.length());
-            int colon = rest.indexOf(':');
-            return colon < 0 ? new QueueRef("/", rest) : new QueueRef(rest.substring(0, colon), rest.substring(colon + 1));
+            return new QueueRef(Topics.rabbitMqVhost(topic), Topics.rabbitMqName(topic));
         }
     }
 

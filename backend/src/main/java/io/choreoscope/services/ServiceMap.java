@@ -39,7 +39,9 @@ import jakarta.inject.Singleton;
  *       only to the default exchange show only when messages were routed to them through it.</li>
  *   <li>{@code dead-letter}: RabbitMQ, a DEAD_LETTERS edge service -> dead-letter exchange for each queue the stored
  *       dead letters of the window died in ({@link DependencyReader#deadLettered}), from the queue's consumers (named
- *       as on the {@code queue} edges), else from the queue; the copies themselves name no producer.</li>
+ *       as on the {@code queue} edges), else from the queue; the copies themselves name no producer. A PRODUCES edge
+ *       into a topic of dead letters carries this evidence too: the topic is named as one, or, on Kafka, its records
+ *       of the window name their original topic in a header (a Kafka tool's dead-letter topic, whatever its name).</li>
  * </ul>
  * Each topic's lag ({@link DependencyMap#topicLag}) sums the lags of its CONSUMES edges: records added, seconds the
  * largest.
@@ -49,6 +51,7 @@ import jakarta.inject.Singleton;
  */
 @Singleton
 public class ServiceMap {
+    private static final String DEAD_LETTER = DependencyMap.DEAD_LETTER_EVIDENCE;
     private final DependencyReader reader;
     private final ServiceIdentity identity;
     private final ConsumerLags lags;
@@ -99,9 +102,9 @@ public class ServiceMap {
         // the queue they died in, else the queue) into the dead-letter exchange
         if (anyQueue || topics.stream().anyMatch(n -> Topics.bus(n.name()).equals(Topics.RABBITMQ))) {
             for (DependencyReader.DeadLettered d : reader.deadLettered(from, to)) {
-                for (String service : consumersOf(now, d.queue())) {
+                for (String service : consumersOf(now, d.topic(), d.queue())) {
                     edges.add(new DependencyMap.Edge(DependencyMap.EdgeRole.DEAD_LETTERS, service, d.topic(),
-                            d.eventTypes(), d.count(), d.count() / window, Double.NaN, Double.NaN, Set.of("dead-letter"),
+                            d.eventTypes(), d.count(), d.count() / window, Double.NaN, Double.NaN, Set.of(DEAD_LETTER),
                             Set.of(d.queue()), null));
                 }
                 topics.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, d.topic()));
@@ -141,14 +144,46 @@ public class ServiceMap {
             topics.add(new DependencyMap.Node(DependencyMap.NodeKind.TOPIC, l.topic()));
             topicLag.merge(l.topic(), lag, DependencyMap.Lag::plus);
         }
-        return identity.canonical(new DependencyMap(new ArrayList<>(topics), edges, topicLag), window);
+        // marked once merged: an evidence kind added to two raw edges of the same records would count them twice
+        DependencyMap merged = identity.canonical(new DependencyMap(new ArrayList<>(topics), edges, topicLag), window);
+        return new DependencyMap(merged.nodes(), markDeadLetterTopics(merged.edges(), from, to), merged.topicLag());
     }
 
-    /** The services reading a RabbitMQ queue now (its consumers' connection names), else the queue itself. */
-    private static Set<String> consumersOf(ConsumerLags.Snapshot now, String queue) {
+    /**
+     * PRODUCES edges into a topic of dead letters get the evidence {@code dead-letter}: the topic is named as one
+     * ({@link Topics#looksLikeDeadLetter}), or on Kafka its records of the window name their original topic (a Kafka
+     * tool's dead-letter topic called anything, {@link DependencyReader#deadLetterTopicsByHeaders}; read only when some
+     * Kafka topic's name does not already say so).
+     */
+    private List<DependencyMap.Edge> markDeadLetterTopics(List<DependencyMap.Edge> edges, Instant from, Instant to) {
+        boolean unnamed = edges.stream().anyMatch(e -> e.role() == DependencyMap.EdgeRole.PRODUCES
+                && Topics.bus(e.topic()).equals(Topics.KAFKA) && !Topics.looksLikeDeadLetter(e.topic()));
+        Set<String> byHeaders = unnamed ? reader.deadLetterTopicsByHeaders(from, to) : Set.of();
+        List<DependencyMap.Edge> out = new ArrayList<>(edges.size());
+        for (DependencyMap.Edge e : edges) {
+            if (e.role() == DependencyMap.EdgeRole.PRODUCES && !e.evidence().contains(DEAD_LETTER)
+                    && (Topics.looksLikeDeadLetter(e.topic())
+                    || (Topics.bus(e.topic()).equals(Topics.KAFKA) && byHeaders.contains(e.topic())))) {
+                Set<String> evidence = new TreeSet<>(e.evidence());
+                evidence.add(DEAD_LETTER);
+                e = new DependencyMap.Edge(e.role(), e.service(), e.topic(), e.eventTypes(), e.count(), e.ratePerSecond(),
+                        e.p50Ms(), e.p99Ms(), evidence, e.queues(), e.lag(), e.delay());
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    /**
+     * The services reading a RabbitMQ queue now (its consumers' connection names), else the queue itself. The queue is
+     * the one of the exchange's virtual host ({@code exchangeTopic}: a message dies in a queue of the virtual host whose
+     * dead-letter exchange takes it): a queue of the same name in another virtual host has other consumers.
+     */
+    private static Set<String> consumersOf(ConsumerLags.Snapshot now, String exchangeTopic, String queue) {
+        String vhost = Topics.rabbitMqVhost(exchangeTopic);
         Set<String> services = new TreeSet<>();
         for (ConsumerLag l : now.lags()) {
-            if (queue.equals(l.queue())) {
+            if (queue.equals(l.queue()) && java.util.Objects.equals(vhost, Topics.rabbitMqVhost(l.topic()))) {
                 services.addAll(l.clients());
             }
         }

@@ -48,7 +48,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Issue 16, service identity: a known traffic of 2 records/s for one minute, seen as Kafka records (CloudEvents
  * {@code source} URIs and an aliased source-service header), as producer and consumer spans exported over OTLP, and as
  * real consumer groups with committed offsets, comes out of {@code GET /dependencies} as one node per service and the
- * same rate on every evidence kind.
+ * same rate on every evidence kind; a Kafka dead-letter topic known only by its records' headers gives its producing
+ * service's edge the dead-letter evidence.
  */
 @ExtendWith({KafkaExtension.class, ClickHouseExtension.class})
 class ServiceMapOneRateBasisTest {
@@ -68,7 +69,9 @@ class ServiceMapOneRateBasisTest {
         String topic = prefix + "-signups";
         String crmGroup = prefix + "-crm";
         String silentGroup = prefix + "-archiver";
+        String failed = prefix + "-crm-failed"; // crm's dead-letter topic, named so that only its headers say so
         kafka.createTopic(topic, 1);
+        kafka.createTopic(failed, 1);
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(3));
         InMemorySpanExporter finished = InMemorySpanExporter.create();
         Tracer accounts = tracer("accounts", finished);
@@ -109,6 +112,16 @@ class ServiceMapOneRateBasisTest {
                         .setAttribute("messaging.consumer.group.name", crmGroup)
                         .startSpan().end(ts.plusMillis(40));
             }
+            for (int i = 0; i < 3; i++) { // crm gives up on three signups, as Spring Kafka's dead-letter recoverer does
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(failed, 0, t0.plusSeconds(10L + i).toEpochMilli(),
+                        null, ("{\"user\":\"u" + i + "\"}").getBytes(StandardCharsets.UTF_8));
+                header(r, "sourceService", "crm");
+                header(r, "correlationId", "signup-" + (6 * i));
+                header(r, "eventType", "UserRegistered");
+                header(r, "kafka_dlt-original-topic", topic);
+                header(r, "kafka_dlt-exception-message", "<b>crm</b> refused it'; DROP TABLE events; --");
+                producer.send(r);
+            }
             producer.flush();
             export(endpoint, finished.getFinishedSpanItems());
             consumeAndCommit(kafka, topic, crmGroup);
@@ -122,6 +135,7 @@ class ServiceMapOneRateBasisTest {
                 assertThat(edge(map, "CONSUMES", "crm", topic).path("count").asLong()).isEqualTo(RECORDS);
                 assertThat(edge(map, "PRODUCES", "accounts", topic).path("count").asLong()).isEqualTo(RECORDS);
                 assertThat(edge(map, "CONSUMES", silentGroup, topic).isMissingNode()).isFalse();
+                assertThat(edge(map, "PRODUCES", "crm", failed).path("count").asLong()).isEqualTo(3);
             });
             JsonNode map = api.ok(path);
 
@@ -137,6 +151,9 @@ class ServiceMapOneRateBasisTest {
             JsonNode produces = edge(map, "PRODUCES", "accounts", topic);
             JsonNode consumes = edge(map, "CONSUMES", "crm", topic);
             assertThat(set(produces.get("evidence"))).containsExactlyInAnyOrder("observation", "span");
+            // a topic of dead letters by its records' headers: the producing service's edge says so
+            assertThat(set(edge(map, "PRODUCES", "crm", failed).get("evidence")))
+                    .containsExactlyInAnyOrder("observation", "dead-letter");
             assertThat(set(consumes.get("evidence"))).containsExactlyInAnyOrder("span", "consumer-group");
             double produced = produces.get("ratePerSecond").asDouble();
             double consumed = consumes.get("ratePerSecond").asDouble();

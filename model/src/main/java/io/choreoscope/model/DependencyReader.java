@@ -70,6 +70,17 @@ public interface DependencyReader {
     List<DeadLettered> deadLettered(Instant from, Instant to);
 
     /**
+     * Kafka topics holding dead letters of [{@code from}, {@code to}) by their headers: records carrying a header that
+     * names their original topic ({@link DeadLetters#ORIGINAL_TOPIC_HEADERS}), whatever the topic is called (a topic
+     * named as a dead-letter topic is one anyway, {@link io.choreoscope.model.Topics#looksLikeDeadLetter}). From the
+     * minute of {@code from}, as {@link #dependencies}; at most {@value #MAX_DEAD_LETTER_TOPICS}, sorted.
+     */
+    Set<String> deadLetterTopicsByHeaders(Instant from, Instant to);
+
+    /** Most topics {@link #deadLetterTopicsByHeaders} names. */
+    int MAX_DEAD_LETTER_TOPICS = 1_000;
+
+    /**
      * The seconds {@link #dependencies} and {@link #spanDependencies} divide counts by: from the start of the minute
      * of {@code from} to {@code to}, at least 1.
      */

@@ -32,6 +32,28 @@ public final class Topics {
         return vhost == null || vhost.equals("/") ? RABBITMQ_PREFIX + x : RABBITMQ_PREFIX + vhost + ":" + x;
     }
 
+    /**
+     * The virtual host of a name made by {@link #rabbitMq} (or of a queue named the same way, {@code rabbitmq:[vhost:]queue}):
+     * what comes before the first {@code :} after the prefix, else {@code /}; null for a Kafka topic. A name whose
+     * exchange or queue holds a {@code :} while its virtual host is {@code /} reads as another virtual host's.
+     */
+    public static String rabbitMqVhost(String topic) {
+        if (topic == null || !topic.startsWith(RABBITMQ_PREFIX)) {
+            return null;
+        }
+        int colon = topic.indexOf(':', RABBITMQ_PREFIX.length());
+        return colon < 0 ? "/" : topic.substring(RABBITMQ_PREFIX.length(), colon);
+    }
+
+    /** What follows the virtual host in a name made by {@link #rabbitMq}: the exchange (or queue); null for Kafka. */
+    public static String rabbitMqName(String topic) {
+        if (topic == null || !topic.startsWith(RABBITMQ_PREFIX)) {
+            return null;
+        }
+        int colon = topic.indexOf(':', RABBITMQ_PREFIX.length());
+        return topic.substring(colon < 0 ? RABBITMQ_PREFIX.length() : colon + 1);
+    }
+
     /** Whether a topic's or queue's name says it holds dead letters ({@link #DEAD_LETTER_REGEX}). */
     public static boolean looksLikeDeadLetter(String name) {
         return name != null && DEAD_LETTER.matcher(name).matches();

@@ -29,4 +29,17 @@ class TopicsTest {
         assertThat(Topics.bus("rabbitmq:shipping")).isEqualTo(Topics.RABBITMQ);
         assertThat(Topics.bus("orders")).isEqualTo(Topics.KAFKA);
     }
+
+    @Test
+    void theVirtualHostAndTheExchangeAreReadBackFromTheName() {
+        assertThat(Topics.rabbitMqVhost(Topics.rabbitMq("/", "shipping"))).isEqualTo("/");
+        assertThat(Topics.rabbitMqName(Topics.rabbitMq("/", "shipping"))).isEqualTo("shipping");
+        assertThat(Topics.rabbitMqVhost(Topics.rabbitMq("tenant-a", "orders.dlx"))).isEqualTo("tenant-a");
+        assertThat(Topics.rabbitMqName(Topics.rabbitMq("tenant-a", "orders.dlx"))).isEqualTo("orders.dlx");
+        // an exchange name holding ':' keeps it when the virtual host is named
+        assertThat(Topics.rabbitMqName(Topics.rabbitMq("tenant-a", "a:b"))).isEqualTo("a:b");
+        assertThat(Topics.rabbitMqVhost("orders")).isNull();
+        assertThat(Topics.rabbitMqName("orders")).isNull();
+        assertThat(Topics.rabbitMqVhost(null)).isNull();
+    }
 }

@@ -451,4 +451,29 @@ public abstract class FlowModelStoreContract {
                 new DependencyReader.DeadLettered("rabbitmq:vh:x'); DROP TABLE events; --", "q'1", 1, Set.of("<b>x</b>")));
         assertThat(dependencies.deadLettered(to.plus(Duration.ofMinutes(1)), to.plus(Duration.ofMinutes(10)))).isEmpty();
     }
+
+    @Test
+    protected void kafkaTopicsOfDeadLettersAreNamedByTheirHeaders() throws Exception {
+        Instant from = T;
+        Instant to = T.plus(Duration.ofMinutes(10));
+        String hostile = "orders-<script>x</script>'; DROP TABLE events; --";
+        events.accept(List.of(
+                withHeader("orders-failed", 0, from.plusSeconds(1), "x-original-topic", "orders"),
+                withHeader("orders-failed", 1, from.plusSeconds(2), "x-original-topic", "orders"),
+                withHeader("connect-errors", 0, from.plusSeconds(3), "__connect.errors.topic", "payments"),
+                withHeader(hostile, 0, from.plusSeconds(4), "kafka_dlt-original-topic", "orders"),
+                withHeader("late-failures", 0, to, "x-original-topic", "orders"), // after the window
+                withHeader("orders", 5, from.plusSeconds(5), "correlationId", "c-5"), // no original topic named
+                deadLetter("rabbitmq:orders.dlx", 7, from.plusSeconds(6), "OrderPlaced", "billing-in", false))); // RabbitMQ's own rule
+
+        assertThat(dependencies.deadLetterTopicsByHeaders(from, to))
+                .containsExactly("connect-errors", hostile, "orders-failed");
+        assertThat(dependencies.deadLetterTopicsByHeaders(to.plus(Duration.ofMinutes(1)), to.plus(Duration.ofMinutes(10))))
+                .isEmpty();
+    }
+
+    private static Observation withHeader(String topic, long offset, Instant ts, String header, String value) {
+        return Observation.builder(topic, 0, offset, ts).correlationId("c-" + offset).sourceService("payments")
+                .eventType("PaymentFailed").headers(List.of(Header.of(header, value))).build();
+    }
 }

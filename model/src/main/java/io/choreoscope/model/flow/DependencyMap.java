@@ -18,6 +18,11 @@ import java.util.TreeMap;
  *                 the largest (the oldest record some consumer has not read); topics without a known lag are absent
  */
 public record DependencyMap(List<Node> nodes, List<Edge> edges, Map<String, Lag> topicLag) {
+    /**
+     * The evidence of dead letters: a DEAD_LETTERS edge's, and a PRODUCES edge's into a topic of dead letters
+     * ({@link Edge#evidence}).
+     */
+    public static final String DEAD_LETTER_EVIDENCE = "dead-letter";
 
     public DependencyMap {
         nodes = List.copyOf(nodes);
@@ -91,7 +96,9 @@ public record DependencyMap(List<Node> nodes, List<Edge> edges, Map<String, Lag>
      * @param p99Ms         as {@code p50Ms}, 99th percentile
      * @param evidence      where the edge comes from: {@code observation}, {@code consumer-group}, {@code span},
      *                      {@code queue} (a RabbitMQ queue bound to the exchange, and its consumers), {@code dead-letter}
-     *                      (stored dead letters naming the queue they died in)
+     *                      (DEAD_LETTERS: stored dead letters naming the queue they died in; PRODUCES: the topic holds
+     *                      dead letters, by its name or, on Kafka, by the original-topic headers of the window's
+     *                      records, so the service gave up on what it published there)
      * @param queues        RabbitMQ CONSUMES: the queues the service reads the exchange through; DEAD_LETTERS: the
      *                      queue the messages died in; else empty
      * @param lag           CONSUMES only: the consumer's lag now (Kafka consumer group, RabbitMQ queue depth); null

@@ -152,6 +152,16 @@ public final class ClickHouseDependencyReader implements DependencyReader {
         return out;
     }
 
+    /** Without FINAL, like {@link #routedQueues}: a topic is named once whatever the copies; Kafka topics only. */
+    @Override
+    public Set<String> deadLetterTopicsByHeaders(Instant from, Instant to) {
+        Set<String> out = new java.util.TreeSet<>();
+        sql.query("SELECT DISTINCT topic FROM " + db + ".events WHERE NOT startsWith(topic, 'rabbitmq:') AND "
+                + DeadLetterSql.namingOriginalTopic("") + " AND ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(ts) < " + SqlRunner.TS
+                + " ORDER BY topic LIMIT " + MAX_DEAD_LETTER_TOPICS, rs -> out.add(rs.getString(1)), from, to);
+        return out;
+    }
+
     /**
      * Messages of RabbitMQ exchanges in [{@code from}, {@code to}) (from the minute of {@code from}) per topic and the
      * queue {@code queues} (an array expression over the row) names, where {@code condition} holds: topic, queue,

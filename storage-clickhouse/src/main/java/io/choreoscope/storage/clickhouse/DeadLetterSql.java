@@ -18,8 +18,13 @@ final class DeadLetterSql {
      * @param row the table's alias and a dot ({@code "e."}), or {@code ""}
      */
     static String byHeaders(String row) {
-        return "(hasAny(" + row + "header_keys, [" + String.join(", ", DeadLetters.ORIGINAL_TOPIC_HEADERS.stream()
-                .map(h -> "'" + h + "'").toList()) + "]) OR (has(" + row + "header_keys, '" + DeadLetters.RABBITMQ_DEATH_QUEUE
+        return "(" + namingOriginalTopic(row) + " OR (has(" + row + "header_keys, '" + DeadLetters.RABBITMQ_DEATH_QUEUE
                 + "') AND NOT has(" + row + "header_keys, '" + Observation.REPLAY_ID_HEADER + "')))";
+    }
+
+    /** True where the row carries a Kafka tool's header naming the record's original topic. */
+    static String namingOriginalTopic(String row) {
+        return "hasAny(" + row + "header_keys, [" + String.join(", ", DeadLetters.ORIGINAL_TOPIC_HEADERS.stream()
+                .map(h -> "'" + h + "'").toList()) + "])";
     }
 }

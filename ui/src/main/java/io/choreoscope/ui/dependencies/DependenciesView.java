@@ -188,7 +188,8 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             if (!mine) {
                 continue;
             }
-            boolean deadLetters = e.role() == DependencyMap.EdgeRole.DEAD_LETTERS;
+            boolean deadLetters = e.role() == DependencyMap.EdgeRole.DEAD_LETTERS
+                    || e.evidence().contains(DependencyMap.DEAD_LETTER_EVIDENCE);
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES || deadLetters;
             String other = service ? e.topic() : e.service();
             String verb = deadLetters ? (service ? "dead-letters into " : "dead letters from ")

@@ -81,8 +81,9 @@ public final class DependencyGraph {
                 continue;
             }
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
-            // a service publishing to a Kafka dead-letter topic gives up on records as a RabbitMQ queue does: drawn alike
-            boolean deadLetters = produces && io.choreoscope.model.Topics.looksLikeDeadLetter(e.topic());
+            // a service publishing to a dead-letter topic (by its name, or on Kafka by its records' headers: the API's
+            // dead-letter evidence) gives up on records as a RabbitMQ queue does: drawn alike
+            boolean deadLetters = produces && e.evidence().contains(DependencyMap.DEAD_LETTER_EVIDENCE);
             String label = Formats.rate(e.ratePerSecond()) + (deadLetters ? " dead-lettered" : "");
             if (!produces && !Double.isNaN(e.p99Ms())) {
                 label += " · p99 " + Formats.duration(e.p99Ms());

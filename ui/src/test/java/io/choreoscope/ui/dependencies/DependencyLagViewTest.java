@@ -123,10 +123,14 @@ class DependencyLagViewTest extends KaribuTest {
         List<DependencyMap.Edge> edges = new java.util.ArrayList<>(map().edges());
         edges.add(new DependencyMap.Edge(EdgeRole.DEAD_LETTERS, "mailer", dlx, Set.of("OrderShipped"), 12, 0.2,
                 Double.NaN, Double.NaN, Set.of("dead-letter"), Set.of("mail-in"), null));
-        // Kafka: a service publishing to a dead-letter topic is drawn alike
+        // Kafka: a service publishing to a dead-letter topic is drawn alike, the topic known by its name or by its
+        // records' original-topic headers (the API's dead-letter evidence on the PRODUCES edge, either way)
         nodes.add(new DependencyMap.Node(NodeKind.TOPIC, "orders.DLT"));
         edges.add(new DependencyMap.Edge(EdgeRole.PRODUCES, "billing", "orders.DLT", Set.of("OrderPlaced"), 6, 0.1,
-                Double.NaN, Double.NaN, Set.of("observation")));
+                Double.NaN, Double.NaN, Set.of("observation", "dead-letter")));
+        nodes.add(new DependencyMap.Node(NodeKind.TOPIC, "orders-failed"));
+        edges.add(new DependencyMap.Edge(EdgeRole.PRODUCES, "billing", "orders-failed", Set.of("OrderPlaced"), 3, 0.05,
+                Double.NaN, Double.NaN, Set.of("observation", "dead-letter")));
         api.setDependencies(new DependencyMap(nodes, edges, map().topicLag()));
         navigate("dependencies");
         GraphData g = _get(GraphView.class).getData();
@@ -137,6 +141,8 @@ class DependencyLagViewTest extends KaribuTest {
         assertThat(dead.classes()).containsExactly("dead-letters");
         assertThat(g.edge("PRODUCES:billing:orders.DLT").classes()).containsExactly("dead-letters");
         assertThat(g.edge("PRODUCES:billing:orders.DLT").label()).isEqualTo("0.1/s dead-lettered");
+        assertThat(g.edge("PRODUCES:billing:orders-failed").classes()).containsExactly("dead-letters");
+        assertThat(g.edge("PRODUCES:billing:orders-failed").label()).isEqualTo("0.05/s dead-lettered");
         assertThat(g.edge("PRODUCES:orders:orders").classes()).containsExactly("produces");
 
         GraphView graph = _get(GraphView.class);
@@ -149,5 +155,9 @@ class DependencyLagViewTest extends KaribuTest {
         roundtrip();
         assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
                 .contains("dead-letters into " + dlx).contains("died in queue mail-in");
+        ComponentUtil.fireEvent(graph, new GraphView.NodeClickEvent(graph, true, "service:billing"));
+        roundtrip();
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
+                .contains("dead-letters into orders-failed").contains("dead-letters into orders.DLT");
     }
 }
