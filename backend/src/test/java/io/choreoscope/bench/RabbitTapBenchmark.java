@@ -56,7 +56,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * {@code --consumer-prefetch=P} (the plain consumer's prefetch, default 2,000), {@code --work-queue-version=2} (the
  * plain consumer's classic queue as CQv2), {@code --copy-queue-version=2} (the copy anchor's classic queue as CQv2),
  * {@code --copy-prefetch=P}, {@code --copy-ack-every=K}, {@code --copy-ack-delay-ms=D} (the copy anchor's consumer:
- * prefetch, one multiple ack every K messages, sent D ms later; default the plain consumer's prefetch, min(500, P/4), 0); for the tap only: {@code --tap-prefetch=P}, {@code --batch=N},
+ * prefetch, one multiple ack every K messages, sent D ms later; default the plain consumer's prefetch, min(500, P/4), 0),
+ * {@code --queue-mode=lazy} (a policy giving the copy anchor's and the tap's classic queues that mode); for the tap only: {@code --tap-prefetch=P}, {@code --batch=N},
  * {@code --linger-ms=MS}; {@code --poll=gate} (the default: the tap's meter of acknowledged batches is read in this
  * JVM before {@code count() FINAL} is polled) or {@code --poll=final} ({@code count() FINAL} every 100 ms from the start,
  * as until 2026-12-05). Besides the broker's CPU, the CPU of this JVM (publisher, plain consumer and, in the second
@@ -108,6 +109,15 @@ public final class RabbitTapBenchmark {
                 setup.queueBind("work", "bench", "order.#");
             }
             ConsumerCount consumer = new ConsumerCount(f, consumerPrefetch);
+            if (opts.containsKey("queue-mode")) {
+                // RabbitMQ 3.10 classic queues: "lazy" moves messages to disk as early as it can rather than keeping
+                // them in memory; applied by policy to the copy anchor's queue and the tap's (the tap declares its
+                // queue with its type only, and a declare with another x-queue-mode would be refused)
+                rabbit.management("PUT", "/policies/%2F/bench-queue-mode", "{\"pattern\":\"^(copy|"
+                        + java.util.regex.Pattern.quote(RabbitMqConfig.DEFAULT_QUEUE).replace("\\", "\\\\")
+                        + ")$\",\"definition\":{\"queue-mode\":\"" + opts.get("queue-mode") + "\"},\"apply-to\":\"queues\"}");
+                System.out.println("queue mode of the copy and tap queues (policy): " + opts.get("queue-mode"));
+            }
 
             // Warm-up of the plain path (firehose off), then the ceiling.
             plainRound(publisher, f, n / 5, payloads, "warm", consumer);
