@@ -230,13 +230,21 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
                 return;
             }
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
-            Span eyebrow = new Span(produces ? "Produces" : "Consumes");
+            boolean deadLetters = produces && e.evidence().contains(DependencyMap.DEAD_LETTER_EVIDENCE);
+            Span eyebrow = new Span(deadLetters ? "Dead letters" : produces ? "Produces" : "Consumes");
             eyebrow.addClassName("eyebrow");
             side.add(eyebrow, new H3(produces ? e.service() + " → " + e.topic() : e.topic() + " → " + e.service()));
             side.add(new Paragraph(Formats.count(e.count()) + " records · " + Formats.rate(e.ratePerSecond())
                     + " · evidence: " + String.join(", ", e.evidence().stream().sorted().toList())));
             if (!e.queues().isEmpty()) {
                 side.add(new Paragraph("Through queue " + String.join(", ", e.queues())));
+            }
+            if (deadLetters) {
+                Paragraph why = new Paragraph(e.service() + " gave up on these records and published them to a topic of "
+                        + "dead letters (named as one, or its records name their original topic in a header); each one's "
+                        + "instance page says why, and Replay redrives them to where they came from.");
+                why.addClassName("muted");
+                side.add(why);
             }
             if (!produces) {
                 Paragraph lag = new Paragraph(e.lag() == null ? "Lag unknown: no consumer group or queue behind this "

@@ -155,6 +155,11 @@ class DependencyLagViewTest extends KaribuTest {
         roundtrip();
         assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
                 .contains("dead-letters into " + dlx).contains("died in queue mail-in");
+        ComponentUtil.fireEvent(graph, new GraphView.EdgeClickEvent(graph, true, "PRODUCES:billing:orders-failed"));
+        roundtrip();
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
+                .contains("Dead letters").contains("billing → orders-failed").contains("3 records")
+                .contains("billing gave up on these records").contains("Replay redrives them");
         ComponentUtil.fireEvent(graph, new GraphView.NodeClickEvent(graph, true, "service:billing"));
         roundtrip();
         assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
