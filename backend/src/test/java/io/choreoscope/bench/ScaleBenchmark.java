@@ -43,6 +43,9 @@ import io.micronaut.runtime.server.EmbeddedServer;
  *   <li>{@code GET /search?mode=value} over the last 24 h and the last 7 days, for a value one record holds (an event
  *       ID, chosen at random per request) and for a value no record holds (the whole window is read);</li>
  *   <li>{@code GET /flows/{flow}?from&to} and {@code /variants}: the windowed flow model for the last hour;</li>
+ *   <li>the dependency map's reads of storage for the last hour (directly: this API has no broker to read lag from);</li>
+ *   <li>a dead-letter alert's count without topics (read directly, as the alert engine does), which reads the
+ *       headers of the last day: the data hold {@value #DEAD_LETTERS} dead letters known only by their headers;</li>
  * </ul>
  * each beside its anchor in the same run, run directly and alternately with the requests: a plain read of the same
  * window's rows ({@code count(), uniqExact(correlation_id)}), or for value search a plain substring scan of the window's
@@ -59,20 +62,28 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * stored events, so it runs last and only on a copy you can lose). Option {@code --cache=cold|warm|as-is} (reused data
  * only): the page cache dropped, filled with the data, or left as it is (default), before the engine starts. Option
  * {@code --prewarm}: the marks and primary keys of the tables an instance read touches loaded before the reads.
+ * Option {@code --only=PREFIX}: only the reads whose label starts with it (e.g. {@code --only=dead-letter}).
  */
 public final class ScaleBenchmark {
     private static final String DB = "bench";
     private static final String FLOW = "OrderPlaced";
+    /** The topic of the generated dead letters, named so that only their headers say what they are. */
+    private static final String DEAD_LETTER_TOPIC = "orders-failed";
+    /** Dead letters generated, one a minute, the newest at the end of the data. */
+    private static final int DEAD_LETTERS = 1_000;
 
     public static void main(String[] allArgs) throws Exception {
         String cache = "as-is";
         boolean prewarm = false;
+        String only = "";
         List<String> positional = new java.util.ArrayList<>();
         for (String a : allArgs) {
             if (a.startsWith("--cache=")) {
                 cache = a.substring("--cache=".length());
             } else if (a.equals("--prewarm")) {
                 prewarm = true;
+            } else if (a.startsWith("--only=")) {
+                only = a.substring("--only=".length());
             } else {
                 positional.add(a);
             }
@@ -126,7 +137,7 @@ public final class ScaleBenchmark {
                 String base = app.getBean(EmbeddedServer.class).getURL() + "/api/v1";
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
                 String token = BenchSignIn.token(http, app.getBean(EmbeddedServer.class).getURL().toString());
-                Reads reads = new Reads(http, base, token, ch);
+                Reads reads = new Reads(http, base, token, ch, only);
                 Random random = new Random(42);
                 Instant now = Instant.ofEpochMilli(Long.parseLong(ch.query("SELECT toUnixTimestamp64Milli(max(ts)) FROM bench.events").strip()));
                 Instant hour = now.minus(Duration.ofHours(1));
@@ -173,6 +184,35 @@ public final class ScaleBenchmark {
                         i -> "/flows/" + FLOW + "?from=" + hour + "&to=" + now, anchor(hour, now));
                 reads.time("GET /flows/{flow}/variants?from&to (last hour)", requests,
                         i -> "/flows/" + FLOW + "/variants?from=" + hour + "&to=" + now, anchor(hour, now));
+                // The dependency map's stored reads, directly (the API role here has no Kafka or RabbitMQ to read lag
+                // from, which GET /dependencies would wait for): every read ServiceMap makes of storage, RabbitMQ's included.
+                io.choreoscope.storage.clickhouse.ClickHouseDependencyReader deps =
+                        new io.choreoscope.storage.clickhouse.ClickHouseDependencyReader(sql);
+                reads.direct("dependency map's stored reads (last hour)", requests, () -> {
+                    if (deps.dependencies(hour, now).edges().isEmpty()) {
+                        throw new IllegalStateException("no PRODUCES edge in the last hour");
+                    }
+                    deps.spanDependencies(hour, now);
+                    deps.consumerGroupServices(hour, now);
+                    deps.routedQueues(hour, now);
+                    deps.deadLettered(hour, now);
+                }, anchor(hour, now));
+                // A dead-letter alert without topics, evaluated for a 15-minute window: the topics matched by name, and
+                // the headers of the day before the window (EventReader.deadLettersByTopicSince, as the alert engine
+                // calls it). Its answer is checked against the generated dead letters.
+                Instant since = now.minus(Duration.ofMinutes(15));
+                long expected = Long.parseLong(ch.query("SELECT count() FROM bench.events WHERE topic = '" + DEAD_LETTER_TOPIC
+                        + "' AND ts >= fromUnixTimestamp64Milli(" + since.toEpochMilli() + ")").strip());
+                reads.direct("dead-letter alert without topics (15 min window)", requests, () -> {
+                    Map<String, Long> counts = eventReader.deadLettersByTopicSince(io.choreoscope.model.Topics.DEAD_LETTER_REGEX, since);
+                    if (counts.getOrDefault(DEAD_LETTER_TOPIC, -1L) != expected) {
+                        throw new IllegalStateException("the dead-letter count read " + counts + ", " + expected + " stored");
+                    }
+                }, "SELECT countIf(hasAny(header_keys, ['" + String.join("', '", io.choreoscope.model.DeadLetters.ORIGINAL_TOPIC_HEADERS)
+                        + "'])) FROM bench.events WHERE ts >= fromUnixTimestamp64Milli("
+                        + since.minus(Duration.ofDays(1)).toEpochMilli() + ") FORMAT Null");
+                System.out.println("  (" + expected + " dead letters of " + DEAD_LETTER_TOPIC + " in the window, counted right "
+                        + "by every read)");
                 pool.shutdown();
                 sql.close();
             }
@@ -184,7 +224,7 @@ public final class ScaleBenchmark {
     }
 
     /** Times R requests (a fifth more, at least 2, first as warm-up), alternating with the anchor when there is one. */
-    private record Reads(HttpClient http, String base, String token, EmbeddedClickHouse ch) {
+    private record Reads(HttpClient http, String base, String token, EmbeddedClickHouse ch, String only) {
         private static final Pattern STATE = Pattern.compile("\"state\":\"([A-Z]+)\"");
 
         void time(String label, int requests, IntFunction<String> path, String anchorSql) throws Exception {
@@ -193,6 +233,9 @@ public final class ScaleBenchmark {
         }
 
         void time(String label, int requests, IntFunction<String> path, Anchor anchorRead) throws Exception {
+            if (!label.startsWith(only)) {
+                return;
+            }
             int warmup = Math.max(2, requests / 5);
             long[] api = new long[requests];
             long[] anchor = new long[requests];
@@ -251,6 +294,39 @@ public final class ScaleBenchmark {
                 System.out.println("  422 answer: " + example);
             }
         }
+
+        /**
+         * Times a read the application makes itself (not over HTTP: an alert's evaluation), alternating with a plain
+         * SQL anchor, with the same warm-up as {@link #time}.
+         */
+        void direct(String label, int requests, ThrowingRunnable read, String anchorSql) throws Exception {
+            if (!label.startsWith(only)) {
+                return;
+            }
+            int warmup = Math.max(2, requests / 5);
+            long[] own = new long[requests];
+            long[] anchor = new long[requests];
+            for (int i = -warmup; i < requests; i++) {
+                long a0 = System.nanoTime();
+                read.run();
+                long a1 = System.nanoTime();
+                ch.query(anchorSql);
+                long a2 = System.nanoTime();
+                if (i >= 0) {
+                    own[i] = a1 - a0;
+                    anchor[i] = a2 - a1;
+                }
+            }
+            double[] a = ApiBenchmark.percentiles(own);
+            double[] s = ApiBenchmark.percentiles(anchor);
+            System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms%n", label, a[0], a[1], a[2]);
+            System.out.printf("%-62s p50 %8.1f ms  p95 %8.1f ms  p99 %8.1f ms%n", "  anchor: " + anchorSql.replaceAll(
+                    "fromUnixTimestamp64Milli\\(\\d+\\)|parseDateTime64BestEffort\\('[^']*', 3\\)", "?"), s[0], s[1], s[2]);
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     /** A read run beside each request (alternately), with what it is. */
@@ -356,6 +432,17 @@ public final class ScaleBenchmark {
                     + "FROM numbers(" + start + ", " + size + ")", DB);
         }
         System.out.printf("  %,d instance rows in %.0f s%n", ids, (System.nanoTime() - i0) / 1e9);
+        // Dead letters found only by their headers (a Kafka tool's original-topic header, on a topic not named as a
+        // dead-letter topic), one a minute over the last DEAD_LETTERS minutes: what a dead-letter alert without topics
+        // must find by reading the headers of the last day.
+        ch.query("INSERT INTO events (topic, partition, offset, ts, ingest_ts, key, header_keys, header_values, payload, "
+                + "payload_size, content_type, correlation_id, event_id, event_type, source_service, causation_id, trace_id, "
+                + "span_id, parse_status, parse_error) "
+                + "SELECT '" + DEAD_LETTER_TOPIC + "', 0, number, now64(6) - toIntervalMinute(number), now64(6) - toIntervalMinute(number), "
+                + "concat('order-', toString(number * 997)), ['x-original-topic', 'correlationId'], "
+                + "['orders', concat('order-', toString(number * 997))], '{\"error\":\"payment declined\"}', 30, "
+                + "'application/json', concat('order-', toString(number * 997)), toString(generateUUIDv4()), 'PaymentCaptured', "
+                + "'payments', '', '', '', 'OK', '' FROM numbers(" + DEAD_LETTERS + ")", DB);
         System.out.printf("generated %,d events, %,d spans and %,d instances in %.0f s%n", n, ids, ids, (System.nanoTime() - t0) / 1e9);
     }
 
