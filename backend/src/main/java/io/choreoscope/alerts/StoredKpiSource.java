@@ -29,7 +29,16 @@ public final class StoredKpiSource implements FlowKpiSource {
     /** Stuck instances are counted among those started in the last 31 days (the API's longest window). */
     static final Duration STUCK_LOOKBACK = Duration.ofDays(31);
 
+    /** How long a topic seen with a dead letter by its headers keeps being listed (at 0 when quiet). */
+    static final Duration DEAD_LETTER_MEMORY = Duration.ofDays(1);
+    /** Topics remembered per regex at most. */
+    static final int MAX_DEAD_LETTER_TOPICS = 1_000;
+    /** Regexes (dead-letter rules without topics) remembered at most. */
+    static final int MAX_DEAD_LETTER_RULES = 100;
+
     private final EventReader events;
+    /** Per topic regex of a dead-letter rule: the topics seen with dead letters, and when last. */
+    private final Map<String, Map<String, Instant>> deadLetterTopicsSeen = new java.util.HashMap<>();
     private final FlowKpiReader kpis;
     private final FlowModelReader models;
     private final ConsumerLags lags;
@@ -78,18 +87,54 @@ public final class StoredKpiSource implements FlowKpiSource {
 
     /**
      * Every stored topic matching the regex, with 0 for those that got nothing in the window; with {@code byHeadersToo}
-     * also the topics of dead letters by their headers ({@link EventReader#deadLettersByTopicSince}).
+     * also the topics of dead letters by their headers ({@link EventReader#deadLettersByTopicSince}), each listed for
+     * {@link #DEAD_LETTER_MEMORY} after it was last seen with one, so that a firing resolves. Those are read over that
+     * day once per regex (the first evaluation after start), then remembered here: later evaluations read only their
+     * window (at 100M stored events the day's headers took about 1 s a read, and that grows with the daily volume).
      */
     @Override
     public List<KpiReading> deadLetterGrowth(String topicRegex, boolean byHeadersToo, Duration window, Instant now) {
         try {
-            Map<String, Long> counts = byHeadersToo ? events.deadLettersByTopicSince(topicRegex, now.minus(window))
-                    : events.countByTopicSince(topicRegex, now.minus(window));
+            Instant since = now.minus(window);
+            Map<String, Long> counts = byHeadersToo ? deadLettersRemembered(topicRegex, since, now)
+                    : events.countByTopicSince(topicRegex, since);
             List<KpiReading> out = new ArrayList<>();
             new TreeMap<>(counts).forEach((topic, n) -> out.add(new KpiReading(topic, (double) n)));
             return out;
         } catch (StorageException e) {
             throw new KpiUnavailableException("dead-letter growth: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The window's dead letters per topic, and at 0 every topic seen with one in the last day: read over that day the
+     * first time for a regex, over the window after that, the topics seen kept in {@link #deadLetterTopicsSeen}.
+     */
+    private Map<String, Long> deadLettersRemembered(String topicRegex, Instant since, Instant now) {
+        synchronized (deadLetterTopicsSeen) {
+            Map<String, Instant> seen = deadLetterTopicsSeen.get(topicRegex);
+            boolean first = seen == null;
+            Map<String, Long> counts = events.deadLettersByTopicSince(topicRegex, since,
+                    first ? since.minus(DEAD_LETTER_MEMORY) : since);
+            Map<String, Instant> m = first ? new java.util.HashMap<>() : seen;
+            // read over the day, a topic listed at 0 had a dead letter some time in it: kept a day from now, at worst
+            // a day longer than needed (it reads 0 meanwhile)
+            counts.forEach((topic, n) -> {
+                if (first || n > 0) {
+                    m.put(topic, now);
+                }
+            });
+            m.values().removeIf(t -> t.isBefore(now.minus(DEAD_LETTER_MEMORY)));
+            while (m.size() > MAX_DEAD_LETTER_TOPICS) { // the least recently seen go first
+                m.entrySet().stream().min(Map.Entry.comparingByValue()).ifPresent(e -> m.remove(e.getKey()));
+            }
+            if (first && deadLetterTopicsSeen.size() >= MAX_DEAD_LETTER_RULES) {
+                deadLetterTopicsSeen.clear(); // more regexes than rules are made of: start over, one day read each
+            }
+            deadLetterTopicsSeen.put(topicRegex, m);
+            Map<String, Long> out = new TreeMap<>(counts);
+            m.keySet().forEach(t -> out.putIfAbsent(t, 0L));
+            return out;
         }
     }
 

@@ -595,7 +595,7 @@ class LiveLoopTest {
         }
 
         @Override
-        public Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since) {
+        public Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since, Instant headersSince) {
             return Map.of();
         }
 

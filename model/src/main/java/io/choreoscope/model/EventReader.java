@@ -95,7 +95,16 @@ public interface EventReader {
      * is found whatever it is called). Distinct records with a timestamp at or after {@code since}; a topic matched by
      * name counts 0 when quiet, a topic of dead letters by headers does so for a day after its last one. Sorted by topic.
      */
-    Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since);
+    default Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since) {
+        return deadLettersByTopicSince(topicRegex, since, since.minus(java.time.Duration.ofDays(1)));
+    }
+
+    /**
+     * As {@link #deadLettersByTopicSince(String, Instant)}, the topics of dead letters by headers read from
+     * {@code headersSince} instead of a day before {@code since}: a caller that remembers the topics it has seen reads
+     * only its window ({@code headersSince = since}) after a first read of the day.
+     */
+    Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since, Instant headersSince);
 
     /** How many distinct records of a topic are flagged replayed (they carry the replay-ID header). */
     long countReplayed(String topic);

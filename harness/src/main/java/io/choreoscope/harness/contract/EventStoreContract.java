@@ -504,6 +504,13 @@ public abstract class EventStoreContract {
                 Map.entry("rabbitmq:quiet.dlx", 0L), Map.entry(dlx, 2L));
         assertThat(reader.deadLettersByTopicSince("x'; DROP TABLE events; --", T)).containsOnlyKeys(
                 "orders-failed", "rabbitmq:quiet.dlx", dlx);
+        // the headers read over the window only (a caller that remembers the day's topics): the quiet one is not listed
+        assertThat(reader.deadLettersByTopicSince("(?i).*\\.dlt", T, T)).containsExactly(
+                Map.entry("orders-failed", 1L), Map.entry("orders.DLT", 1L), Map.entry("payments.DLT", 0L),
+                Map.entry(dlx, 2L));
+        // from an hour before: the quiet one reads 0 again
+        assertThat(reader.deadLettersByTopicSince("(?i).*\\.dlt", T, T.minusSeconds(3_600)))
+                .containsEntry("rabbitmq:quiet.dlx", 0L).hasSize(5);
         assertThat(reader.countVisible("orders")).isEqualTo(1);
     }
 
