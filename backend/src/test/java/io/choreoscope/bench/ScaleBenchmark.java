@@ -198,28 +198,25 @@ public final class ScaleBenchmark {
                     deps.deadLettered(hour, now);
                 }, anchor(hour, now));
                 // A dead-letter alert without topics, evaluated for a 15-minute window: the topics matched by name, and
-                // the headers of the day before the window (EventReader.deadLettersByTopicSince, as the alert engine
-                // calls it). Its answer is checked against the generated dead letters.
+                // those of dead letters by their headers (EventReader.deadLettersByTopicSince, as the alert source calls
+                // it). Its answer is checked against the generated dead letters.
                 Instant since = now.minus(Duration.ofMinutes(15));
                 long expected = Long.parseLong(ch.query("SELECT count() FROM bench.events WHERE topic = '" + DEAD_LETTER_TOPIC
                         + "' AND ts >= fromUnixTimestamp64Milli(" + since.toEpochMilli() + ")").strip());
-                reads.direct("dead-letter alert without topics (15 min window), first evaluation", requests, () -> {
-                    Map<String, Long> counts = eventReader.deadLettersByTopicSince(io.choreoscope.model.Topics.DEAD_LETTER_REGEX, since);
-                    if (counts.getOrDefault(DEAD_LETTER_TOPIC, -1L) != expected) {
-                        throw new IllegalStateException("the dead-letter count read " + counts + ", " + expected + " stored");
-                    }
-                }, "SELECT countIf(hasAny(header_keys, ['" + String.join("', '", io.choreoscope.model.DeadLetters.ORIGINAL_TOPIC_HEADERS)
-                        + "'])) FROM bench.events WHERE ts >= fromUnixTimestamp64Milli("
-                        + since.minus(Duration.ofDays(1)).toEpochMilli() + ") FORMAT Null");
-                // Every later evaluation of the rule: the alert source remembers the day's topics and reads its window only.
-                reads.direct("dead-letter alert without topics, later evaluations (window only)", requests, () -> {
+                // The first evaluation after a start reads the headers of the day before the window; every later one, the
+                // alert source remembering the day's topics, only its window (StoredKpiSource).
+                java.util.function.Function<Instant, ThrowingRunnable> deadLetterRead = headersSince -> () -> {
                     Map<String, Long> counts = eventReader.deadLettersByTopicSince(io.choreoscope.model.Topics.DEAD_LETTER_REGEX,
-                            since, since);
+                            since, headersSince);
                     if (counts.getOrDefault(DEAD_LETTER_TOPIC, -1L) != expected) {
                         throw new IllegalStateException("the dead-letter count read " + counts + ", " + expected + " stored");
                     }
-                }, "SELECT countIf(hasAny(header_keys, ['" + String.join("', '", io.choreoscope.model.DeadLetters.ORIGINAL_TOPIC_HEADERS)
-                        + "'])) FROM bench.events WHERE ts >= fromUnixTimestamp64Milli(" + since.toEpochMilli() + ") FORMAT Null");
+                };
+                Instant dayBefore = since.minus(Duration.ofDays(1));
+                reads.direct("dead-letter alert without topics (15 min window), first evaluation", requests,
+                        deadLetterRead.apply(dayBefore), headerKeysRead(dayBefore));
+                reads.direct("dead-letter alert without topics, later evaluations (window only)", requests,
+                        deadLetterRead.apply(since), headerKeysRead(since));
                 System.out.println("  (" + expected + " dead letters of " + DEAD_LETTER_TOPIC + " in the window, counted right "
                         + "by every read)");
                 pool.shutdown();
@@ -350,6 +347,12 @@ public final class ScaleBenchmark {
     private static String anchor(Instant from, Instant to) {
         return "SELECT count(), uniqExact(correlation_id) FROM bench.events WHERE ts >= parseDateTime64BestEffort('" + from
                 + "', 3) AND ts < parseDateTime64BestEffort('" + to + "', 3) FORMAT Null";
+    }
+
+    /** What finding Kafka dead letters by their headers must at least read: the header keys of the rows since {@code from}. */
+    private static String headerKeysRead(Instant from) {
+        return "SELECT countIf(hasAny(header_keys, ['" + String.join("', '", io.choreoscope.model.DeadLetters.ORIGINAL_TOPIC_HEADERS)
+                + "'])) FROM bench.events WHERE ts >= fromUnixTimestamp64Milli(" + from.toEpochMilli() + ") FORMAT Null";
     }
 
     /** A plain case-insensitive substring scan of the window's payloads, run directly: what value search must at least read. */
