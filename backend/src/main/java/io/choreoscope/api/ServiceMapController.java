@@ -56,8 +56,8 @@ public class ServiceMapController {
             + "of the oldest in seconds; RabbitMQ: the queue's depth), summed per topic in topicLag; RabbitMQ dead letters "
             + "are DEAD_LETTERS edges service -> dead-letter exchange, from the service whose queue they died in (its "
             + "consumers, else the queue), the queue in queues; a PRODUCES edge into a topic of dead letters (named as "
-            + "one, or on Kafka whose records of the window name their original topic in a header) has the evidence "
-            + "dead-letter")
+            + "one, or on Kafka whose records of the window's last hour name their original topic in a header) has the "
+            + "evidence dead-letter")
     @ApiResponse(responseCode = "200", description = "the map")
     @ApiResponse(responseCode = "400", description = "bad time range")
     public DependencyMap dependencies(@Nullable @QueryValue String from, @Nullable @QueryValue String to) {

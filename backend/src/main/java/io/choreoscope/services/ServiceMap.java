@@ -41,7 +41,8 @@ import jakarta.inject.Singleton;
  *       dead letters of the window died in ({@link DependencyReader#deadLettered}), from the queue's consumers (named
  *       as on the {@code queue} edges), else from the queue; the copies themselves name no producer. A PRODUCES edge
  *       into a topic of dead letters carries this evidence too: the topic is named as one, or, on Kafka, its records
- *       of the window name their original topic in a header (a Kafka tool's dead-letter topic, whatever its name).</li>
+ *       of the window's last hour name their original topic in a header (a Kafka tool's dead-letter topic, whatever
+ *       its name).</li>
  * </ul>
  * Each topic's lag ({@link DependencyMap#topicLag}) sums the lags of its CONSUMES edges: records added, seconds the
  * largest.
@@ -52,6 +53,8 @@ import jakarta.inject.Singleton;
 @Singleton
 public class ServiceMap {
     private static final String DEAD_LETTER = DependencyMap.DEAD_LETTER_EVIDENCE;
+    /** The end of a window whose Kafka records' headers are read for dead letters. */
+    static final java.time.Duration HEADERS_WINDOW = java.time.Duration.ofHours(1);
     private final DependencyReader reader;
     private final ServiceIdentity identity;
     private final ConsumerLags lags;
@@ -151,14 +154,17 @@ public class ServiceMap {
 
     /**
      * PRODUCES edges into a topic of dead letters get the evidence {@code dead-letter}: the topic is named as one
-     * ({@link Topics#looksLikeDeadLetter}), or on Kafka its records of the window name their original topic (a Kafka
-     * tool's dead-letter topic called anything, {@link DependencyReader#deadLetterTopicsByHeaders}; read only when some
-     * Kafka topic's name does not already say so).
+     * ({@link Topics#looksLikeDeadLetter}), or on Kafka its records of the window's last {@link #HEADERS_WINDOW} name
+     * their original topic (a Kafka tool's dead-letter topic called anything,
+     * {@link DependencyReader#deadLetterTopicsByHeaders}; read only when some Kafka topic's name does not already say
+     * so). At 100M stored events over 7 days an hour's headers added about 50 ms to the map's reads, while reading a
+     * day's header keys alone takes about 0.75 s (docs/BENCHMARKS.md).
      */
     private List<DependencyMap.Edge> markDeadLetterTopics(List<DependencyMap.Edge> edges, Instant from, Instant to) {
         boolean unnamed = edges.stream().anyMatch(e -> e.role() == DependencyMap.EdgeRole.PRODUCES
                 && Topics.bus(e.topic()).equals(Topics.KAFKA) && !Topics.looksLikeDeadLetter(e.topic()));
-        Set<String> byHeaders = unnamed ? reader.deadLetterTopicsByHeaders(from, to) : Set.of();
+        Instant headersFrom = from.isAfter(to.minus(HEADERS_WINDOW)) ? from : to.minus(HEADERS_WINDOW);
+        Set<String> byHeaders = unnamed ? reader.deadLetterTopicsByHeaders(headersFrom, to) : Set.of();
         List<DependencyMap.Edge> out = new ArrayList<>(edges.size());
         for (DependencyMap.Edge e : edges) {
             if (e.role() == DependencyMap.EdgeRole.PRODUCES && !e.evidence().contains(DEAD_LETTER)

@@ -196,6 +196,7 @@ public final class ScaleBenchmark {
                     deps.consumerGroupServices(hour, now);
                     deps.routedQueues(hour, now);
                     deps.deadLettered(hour, now);
+                    deps.deadLetterTopicsByHeaders(hour, now);
                 }, anchor(hour, now));
                 // A dead-letter alert without topics, evaluated for a 15-minute window: the topics matched by name, and
                 // those of dead letters by their headers (EventReader.deadLettersByTopicSince, as the alert source calls

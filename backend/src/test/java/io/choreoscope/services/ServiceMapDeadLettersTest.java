@@ -44,7 +44,7 @@ class ServiceMapDeadLettersTest {
                 new DependencyReader.DeadLettered(dlxA, "billing-in", 3, Set.of("OrderPlaced")),
                 new DependencyReader.DeadLettered(dlxB, "billing-in", 2, Set.of("OrderPlaced"))),
                 Map.of(ordersA, Map.of("billing-in", 10L), ordersB, Map.of("billing-in", 10L),
-                        ordersDefault, Map.of("billing-in", 10L)), List.of(), Set.of());
+                        ordersDefault, Map.of("billing-in", 10L)), List.of(), Set.of(), new java.util.ArrayList<>());
         ConsumerLagReader broker = new ConsumerLagReader() {
             @Override
             public String bus() {
@@ -78,8 +78,9 @@ class ServiceMapDeadLettersTest {
         List<DependencyMap.Edge> produced = List.of(
                 produces("billing", "orders-failed"), produces("billing", "payments.DLT"), produces("orders", "orders"),
                 produces("orders", Topics.rabbitMq("/", "orders")));
+        List<Instant> headersAsked = new java.util.ArrayList<>(); // where each read of the headers started
         DependencyReader stored = new StoredDeadLetters(List.of(), Map.of(), produced,
-                Set.of("orders-failed", Topics.rabbitMq("/", "orders")));
+                Set.of("orders-failed", Topics.rabbitMq("/", "orders")), headersAsked);
 
         Map<String, Set<String>> evidence = new java.util.TreeMap<>();
         serviceMap(stored, null).dependencies(NOW.minus(Duration.ofHours(1)), NOW).edges().stream()
@@ -91,7 +92,13 @@ class ServiceMapDeadLettersTest {
                 "billing -> payments.DLT", Set.of("observation", DependencyMap.DEAD_LETTER_EVIDENCE),
                 "orders -> orders", Set.of("observation"),
                 "orders -> " + Topics.rabbitMq("/", "orders"), Set.of("observation")));
+        assertThat(headersAsked).containsExactly(NOW.minus(Duration.ofHours(1)));
+
+        // a week's map reads the headers of its last hour only
+        serviceMap(stored, null).dependencies(NOW.minus(Duration.ofDays(7)), NOW);
+        assertThat(headersAsked).containsExactly(NOW.minus(Duration.ofHours(1)), NOW.minus(ServiceMap.HEADERS_WINDOW));
     }
+
 
     private static DependencyMap.Edge produces(String service, String topic) {
         return new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES, service, topic, Set.of("OrderPlaced"), 60, 0.0167,
@@ -104,9 +111,13 @@ class ServiceMapDeadLettersTest {
                         Duration.ZERO), new TapConfig(), new InferenceConfig());
     }
 
-    /** Dead letters, routed queues, PRODUCES edges and header-found dead-letter topics as given; nothing else stored. */
+    /**
+     * Dead letters, routed queues, PRODUCES edges and header-found dead-letter topics as given, noting where each read
+     * of the headers started; nothing else stored.
+     */
     private record StoredDeadLetters(List<DeadLettered> dead, Map<String, Map<String, Long>> routed,
-                                     List<DependencyMap.Edge> produced, Set<String> byHeaders) implements DependencyReader {
+                                     List<DependencyMap.Edge> produced, Set<String> byHeaders,
+                                     List<Instant> headersAsked) implements DependencyReader {
         @Override
         public DependencyMap dependencies(Instant from, Instant to) {
             return new DependencyMap(List.of(), produced);
@@ -114,6 +125,7 @@ class ServiceMapDeadLettersTest {
 
         @Override
         public Set<String> deadLetterTopicsByHeaders(Instant from, Instant to) {
+            headersAsked.add(from);
             return byHeaders;
         }
 
