@@ -54,8 +54,8 @@ import org.apache.kafka.common.utils.Utils;
  *       with SIGKILL {@code --kill-at} seconds in; the harness reads the group (as FaultSuite does) every 200 ms until
  *       the survivor owns every partition (rebalance time), names the partitions that moved, then reads the group's
  *       committed offsets until the survivor has caught up with the backlog the moved partitions had when it took
- *       them over, and splits the samples before / after the kill / on moved partitions / after the catch-up. At the end every instance acknowledged is judged against the
- *       {@link Oracle} through the API's listing (state, event count, not listed, listed twice), and the instance
+ *       them over, and splits the samples before / after the kill / on moved partitions / after the catch-up. At the
+ *       end every instance acknowledged is judged against the {@link Oracle} through the API's listing (state, event count, not listed, listed twice), and the instance
  *       details (records by coordinates: lost, doubled) of up to {@code --detail-max} instances: those of moved
  *       partitions started around the kill, or a spread of all without a kill.</li>
  *   <li>{@code throughput}: the collector alone taps a backlog of {@code --events} events (whole sagas, produced

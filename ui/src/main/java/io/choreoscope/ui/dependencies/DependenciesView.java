@@ -188,8 +188,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             if (!mine) {
                 continue;
             }
-            boolean deadLetters = e.role() == DependencyMap.EdgeRole.DEAD_LETTERS
-                    || e.evidence().contains(DependencyMap.DEAD_LETTER_EVIDENCE);
+            boolean deadLetters = DependencyGraph.deadLetters(e);
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES || deadLetters;
             String other = service ? e.topic() : e.service();
             String verb = deadLetters ? (service ? "dead-letters into " : "dead letters from ")
@@ -230,7 +229,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
                 return;
             }
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
-            boolean deadLetters = produces && e.evidence().contains(DependencyMap.DEAD_LETTER_EVIDENCE);
+            boolean deadLetters = DependencyGraph.deadLetters(e); // a PRODUCES edge here: DEAD_LETTERS returned above
             Span eyebrow = new Span(deadLetters ? "Dead letters" : produces ? "Produces" : "Consumes");
             eyebrow.addClassName("eyebrow");
             side.add(eyebrow, new H3(produces ? e.service() + " → " + e.topic() : e.topic() + " → " + e.service()));

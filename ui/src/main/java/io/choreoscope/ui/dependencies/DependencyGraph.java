@@ -83,7 +83,7 @@ public final class DependencyGraph {
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES;
             // a service publishing to a dead-letter topic (by its name, or on Kafka by its records' headers: the API's
             // dead-letter evidence) gives up on records as a RabbitMQ queue does: drawn alike
-            boolean deadLetters = produces && e.evidence().contains(DependencyMap.DEAD_LETTER_EVIDENCE);
+            boolean deadLetters = deadLetters(e);
             String label = Formats.rate(e.ratePerSecond()) + (deadLetters ? " dead-lettered" : "");
             if (!produces && !Double.isNaN(e.p99Ms())) {
                 label += " · p99 " + Formats.duration(e.p99Ms());
@@ -140,5 +140,14 @@ public final class DependencyGraph {
 
         private LagLevels() {
         }
+    }
+
+    /**
+     * Whether an arrow carries dead letters: the broker's (DEAD_LETTERS), or a service publishing to a topic of dead
+     * letters (PRODUCES with the API's dead-letter evidence).
+     */
+    static boolean deadLetters(DependencyMap.Edge e) {
+        return e.role() == DependencyMap.EdgeRole.DEAD_LETTERS || (e.role() == DependencyMap.EdgeRole.PRODUCES
+                && e.evidence().contains(DependencyMap.DEAD_LETTER_EVIDENCE));
     }
 }
