@@ -160,43 +160,84 @@ public final class FlowGraph {
     }
 
     /**
-     * Event types in main-path order: depth-first from the starts (most frequent first), following the most
-     * frequent transition first; types no start reaches follow, most frequent first.
+     * Event types in main-path order: a topological order of the map without its loops, where a loop's arrow back is
+     * the one a depth-first walk meets going back to a step it is still inside (from the starts, most frequent first,
+     * always following the most frequent transition first; then from the steps no start reaches, most frequent
+     * first); among the steps whose causes are all placed, the one that walk reached first comes first, so the main
+     * path leads. Every arrow but a loop's arrow back goes forward in this order, which the layered layout breaks
+     * cycles against: a rare branch that joins a later step (PaymentDeclined -> OrderCancelled, besides StockUnavailable
+     * -> PaymentRefunded -> OrderCancelled) is laid out before that step, where a depth-first order alone put it after
+     * the whole main path and drew its arrow backwards.
      */
     public static List<String> mainPathOrder(FlowModel model) {
         Map<String, List<FlowModel.Transition>> out = outgoing(model);
-        Set<String> seen = new LinkedHashSet<>();
-        List<String> starts = model.startCounts().entrySet().stream()
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                .map(Map.Entry::getKey).toList();
+        List<String> roots = new ArrayList<>();
         Set<String> types = new HashSet<>();
         model.nodes().forEach(n -> types.add(n.eventType()));
-        for (String s : starts) {
-            if (types.contains(s)) {
-                visit(s, out, seen);
-            }
-        }
+        model.startCounts().entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .map(Map.Entry::getKey).filter(types::contains).forEach(roots::add);
         model.nodes().stream().sorted(Comparator.comparingLong(FlowModel.Node::count).reversed()
-                .thenComparing(FlowModel.Node::eventType)).forEach(n -> visit(n.eventType(), out, seen));
-        return new ArrayList<>(seen);
-    }
-
-    private static void visit(String start, Map<String, List<FlowModel.Transition>> out, Set<String> seen) {
-        // iterative depth-first search (a flow may have hundreds of steps)
-        List<String> stack = new ArrayList<>();
-        stack.add(start);
-        while (!stack.isEmpty()) {
-            String x = stack.remove(stack.size() - 1);
-            if (!seen.add(x)) {
+                .thenComparing(FlowModel.Node::eventType)).forEach(n -> roots.add(n.eventType()));
+        // depth-first, iterative (a flow may have hundreds of steps): the order steps are reached, and the arrows back
+        Map<String, Integer> reached = new HashMap<>();
+        Set<String> inside = new HashSet<>();
+        Set<String> back = new HashSet<>();
+        for (String root : roots) {
+            if (reached.containsKey(root)) {
                 continue;
             }
-            List<FlowModel.Transition> next = out.getOrDefault(x, List.of());
-            for (int i = next.size() - 1; i >= 0; i--) {
-                if (!seen.contains(next.get(i).to())) {
-                    stack.add(next.get(i).to());
+            List<String> path = new ArrayList<>();
+            List<Integer> next = new ArrayList<>();
+            reached.put(root, reached.size());
+            inside.add(root);
+            path.add(root);
+            next.add(0);
+            while (!path.isEmpty()) {
+                int top = path.size() - 1;
+                String x = path.get(top);
+                List<FlowModel.Transition> ts = out.getOrDefault(x, List.of());
+                int i = next.get(top);
+                if (i == ts.size()) {
+                    inside.remove(x);
+                    path.remove(top);
+                    next.remove(top);
+                    continue;
+                }
+                next.set(top, i + 1);
+                String y = ts.get(i).to();
+                if (inside.contains(y)) {
+                    back.add(edgeId(x, y)); // a self-loop too
+                } else if (!reached.containsKey(y) && types.contains(y)) {
+                    reached.put(y, reached.size());
+                    inside.add(y);
+                    path.add(y);
+                    next.add(0);
                 }
             }
         }
+        // Kahn's algorithm over the arrows that are not back, the earliest reached first among the ready steps
+        Map<String, Integer> causes = new HashMap<>();
+        for (FlowModel.Transition t : model.transitions()) {
+            if (!back.contains(edgeId(t.from(), t.to())) && reached.containsKey(t.from()) && reached.containsKey(t.to())) {
+                causes.merge(t.to(), 1, Integer::sum);
+            }
+        }
+        java.util.PriorityQueue<String> ready = new java.util.PriorityQueue<>(Comparator.comparingInt(reached::get));
+        reached.keySet().stream().filter(x -> !causes.containsKey(x)).forEach(ready::add);
+        List<String> order = new ArrayList<>(reached.size());
+        while (!ready.isEmpty()) {
+            String x = ready.poll();
+            order.add(x);
+            for (FlowModel.Transition t : out.getOrDefault(x, List.of())) {
+                if (!back.contains(edgeId(x, t.to())) && causes.containsKey(t.to())
+                        && causes.merge(t.to(), -1, Integer::sum) == 0) {
+                    causes.remove(t.to());
+                    ready.add(t.to());
+                }
+            }
+        }
+        return order;
     }
 
     /** The edges of the main path: from {@code start}, the most frequent transition to a step not yet on it. */
