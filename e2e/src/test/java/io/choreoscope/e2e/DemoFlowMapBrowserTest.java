@@ -30,6 +30,7 @@ import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.ColorScheme;
 import io.choreoscope.faults.AppProcess;
 import io.choreoscope.harness.TempDirs;
@@ -58,7 +59,8 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * demo's ten minutes of orders ({@value SampleFlowsSettings#DEFAULT_RATE} instances/s over three flows, so about
  * 1,000 orders) are sent in {@link #TRAFFIC}. Then the flow page, on its default window and filter, must show the
  * start leftmost, the end rightmost, at most 12 transitions (every one that at least 5% of instances take), labels of
- * at least 11 px, and the hidden-transitions note the API's filtered model gives.
+ * at least 11 px, and the hidden-transitions note the API's filtered model gives: with its default arrows (by cause)
+ * and with the arrows in order.
  *
  * <p>The view is saved to {@code target/screenshots/demo-flow-order-saga.png}; with
  * {@code -Dchoreoscope.readme-screenshot=true} it also replaces {@code docs/screenshots/demo-flow-order-saga.png},
@@ -161,6 +163,16 @@ class DemoFlowMapBrowserTest {
         return get("/flows/" + URLEncoder.encode(FLOW, StandardCharsets.UTF_8) + "?from=-1h" + filter);
     }
 
+    /** Every transition of {@code whole} that at least 5% of its instances take is in {@code shown}. */
+    private static void assertEveryFrequentTransitionShown(JsonNode whole, Set<String> shown) {
+        long instances = whole.get("instances").asLong();
+        for (JsonNode t : whole.get("transitions")) {
+            if (t.get("instances").asLong() >= FlowFilter.DEFAULT_MIN_PATH_SHARE * instances) {
+                assertThat(shown).contains(t.get("from").asText() + " -> " + t.get("to").asText());
+            }
+        }
+    }
+
     private static Set<String> transitions(JsonNode model) {
         Set<String> out = new HashSet<>();
         model.get("transitions").forEach(t -> out.add(t.get("from").asText() + " -> " + t.get("to").asText()));
@@ -203,17 +215,20 @@ class DemoFlowMapBrowserTest {
         assertThat(instances).isBetween(started * 95 / 100, started);
 
         String defaults = "&minStepShare=" + FlowFilter.DEFAULT_MIN_STEP_SHARE + "&minPathShare=" + FlowFilter.DEFAULT_MIN_PATH_SHARE;
+        // the page's default arrows are by cause; the map in order (arrows=order) is checked after it
+        JsonNode wholeByCause = model("&edges=causes");
+        JsonNode byCause = model("&edges=causes" + defaults);
+        Set<String> shownByCause = transitions(byCause);
+        assertEveryFrequentTransitionShown(wholeByCause, shownByCause);
+        String noteByCause = FlowFilter.describe(JSON.treeToValue(byCause.get("hidden"), FlowModel.Hidden.class));
         JsonNode filtered = model(defaults);
         Set<String> shown = transitions(filtered);
-        // every transition at least 5% of instances take is on the default map
-        for (JsonNode t : whole.get("transitions")) {
-            if (t.get("instances").asLong() >= FlowFilter.DEFAULT_MIN_PATH_SHARE * instances) {
-                assertThat(shown).contains(t.get("from").asText() + " -> " + t.get("to").asText());
-            }
-        }
+        assertEveryFrequentTransitionShown(whole, shown);
         FlowModel.Hidden hidden = JSON.treeToValue(filtered.get("hidden"), FlowModel.Hidden.class);
         assertThat(hidden.transitions()).as("the noise is there and hidden").isPositive();
         String note = FlowFilter.describe(hidden);
+        log("by cause: " + shownByCause.size() + " of " + wholeByCause.get("transitions").size() + " arrows shown ("
+                + noteByCause + "); in order: " + shown.size() + " of " + whole.get("transitions").size() + " (" + note + ")");
 
         PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
         playwright = Chromium.playwright();
@@ -236,12 +251,19 @@ class DemoFlowMapBrowserTest {
         page.waitForURL(url -> !url.contains("/login"));
         page.navigate(app.uiUrl() + "flows/" + FLOW);
         assertThat(page.locator("#flow-graph[data-rendered=true]")).isVisible();
-        assertThat(page.locator("#hidden-note")).hasText(note);
-        assertThat(page.locator("#flow-graph")).hasAttribute("data-nodes", String.valueOf(filtered.get("nodes").size()));
+        assertThat(page.getByRole(AriaRole.RADIO, new Page.GetByRoleOptions().setName("By cause"))).isChecked();
+        assertThat(page.locator("#hidden-note")).hasText(noteByCause.isEmpty() ? "Nothing hidden" : noteByCause);
+        assertThat(page.locator("#flow-graph")).hasAttribute("data-nodes", String.valueOf(byCause.get("nodes").size()));
         Files.createDirectories(SCREENSHOT.getParent());
         page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOT));
-        log("flow page drawn; hidden note \"" + note + "\"; screenshot " + SCREENSHOT.toAbsolutePath());
+        log("flow page drawn; hidden note \"" + noteByCause + "\"; screenshot " + SCREENSHOT.toAbsolutePath());
+        FlowMapChecks.assertMapIsReadable(page, FLOW, "OrderShipped", shownByCause.size());
 
+        page.navigate(app.uiUrl() + "flows/" + FLOW + "?arrows=order");
+        assertThat(page.locator("#flow-graph[data-rendered=true]")).isVisible();
+        assertThat(page.locator("#hidden-note")).hasText(note);
+        assertThat(page.locator("#flow-graph")).hasAttribute("data-nodes", String.valueOf(filtered.get("nodes").size()));
+        log("flow page in order drawn; hidden note \"" + note + "\"");
         FlowMapChecks.assertMapIsReadable(page, FLOW, "OrderShipped", shown.size());
 
         if (Boolean.getBoolean("choreoscope.readme-screenshot")) {

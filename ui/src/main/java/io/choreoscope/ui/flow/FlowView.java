@@ -121,10 +121,22 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
      * How the map's arrows are drawn: {@code IN_ORDER} from each step to the next in time (the directly-follows graph of
      * process mining), {@code BY_CAUSE} from each step's cause (the step its causation ID names, else the one before
      * it), so that parallel reactions to one event are arrows from it rather than a tangle between them. By cause needs
-     * a time window ({@code ?arrows=cause}).
+     * a time window; for one it is the default ({@code ?arrows=order} asks for the other): in a choreography services
+     * react to one event at once, and the map in order draws every order their reactions happened to arrive in, while
+     * without causation IDs the two maps are the same (docs/INFERENCE.md, "Arrows by cause").
      */
     enum Arrows {
-        IN_ORDER, BY_CAUSE
+        IN_ORDER, BY_CAUSE;
+
+        /** The arrows the address asks for ({@code arrows}: {@code order}, {@code cause} or absent) in window {@code w}. */
+        static Arrows of(String parameter, TimeWindow w) {
+            return w.lifetime() || "order".equals(parameter) ? IN_ORDER : BY_CAUSE;
+        }
+
+        /** The address's {@code arrows} for these arrows in window {@code w}; null where it is the only choice. */
+        String parameter(TimeWindow w) {
+            return w == null || w.lifetime() ? null : this == BY_CAUSE ? "cause" : "order";
+        }
     }
 
     /** The model (by cause or not), the stuck instances and the variants, loaded together. */
@@ -211,7 +223,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         window.setId("window-select");
         window.addValueChangeListener(e -> {
             if (e.isFromClient() && e.getValue() != null) {
-                navigate(e.getValue(), arrows.getValue());
+                // from the lifetime (in order only) to a window: the window's default arrows
+                navigate(e.getValue(), e.getOldValue() != null && e.getOldValue().lifetime() ? Arrows.BY_CAUSE : arrows.getValue());
             }
         });
         mode.setItems(FlowGraph.Mode.values());
@@ -222,12 +235,12 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         mode.addValueChangeListener(e -> redraw());
         arrows.setItems(Arrows.values());
         arrows.setItemLabelGenerator(a -> a == Arrows.IN_ORDER ? "In order" : "By cause");
-        arrows.setValue(Arrows.IN_ORDER);
+        arrows.setValue(Arrows.BY_CAUSE);
         arrows.setId("arrows-mode");
         arrows.setAriaLabel("Draw arrows from each step to the next in time, or from each step's cause");
         arrows.getElement().setAttribute("title", "In order: an arrow from each step to the step after it in time."
                 + " By cause: from the step that caused it (its causation ID), so parallel reactions to one event"
-                + " are arrows from that event. By cause needs a time window.");
+                + " are arrows from that event (the default). By cause needs a time window.");
         arrows.addValueChangeListener(e -> {
             if (e.isFromClient() && e.getValue() != null) {
                 if (cmp.windows != null) {
@@ -281,8 +294,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
     private void navigate(TimeWindow w, Arrows a) {
         java.util.Map<String, String> q = new java.util.LinkedHashMap<>();
         q.put("window", w.lifetime() ? "lifetime" : w.from());
-        if (a == Arrows.BY_CAUSE && !w.lifetime()) {
-            q.put("arrows", "cause");
+        if (a.parameter(w) != null) {
+            q.put("arrows", a.parameter(w));
         }
         getUI().ifPresent(ui -> ui.navigate(FlowView.class, new com.vaadin.flow.router.RouteParameters(FLOW_PARAMETER, flow),
                 QueryParameters.simple(q)));
@@ -360,9 +373,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
                 imageFileName(flow, b.getId().orElse("export-svg").substring("export-".length()))));
         String w = event.getLocation().getQueryParameters().getSingleParameter("window").orElse(null);
         window.setValue(w == null ? TimeWindow.LAST_HOUR : "lifetime".equals(w) ? TimeWindow.LIFETIME : TimeWindow.parse(w));
-        boolean cause = "cause".equals(event.getLocation().getQueryParameters().getSingleParameter("arrows").orElse(null))
-                && !window.getValue().lifetime();
-        arrows.setValue(cause ? Arrows.BY_CAUSE : Arrows.IN_ORDER);
+        arrows.setValue(Arrows.of(event.getLocation().getQueryParameters().getSingleParameter("arrows").orElse(null),
+                window.getValue()));
         // "By cause" needs a window
         arrows.setItemEnabledProvider(a -> a == Arrows.IN_ORDER || !window.getValue().lifetime());
         cmp.fromUrl(event.getLocation().getQueryParameters().getSingleParameter("compare").orElse(null));
@@ -926,8 +938,9 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             if (compareValue != null) {
                 q.put("compare", compareValue);
             }
-            if (arrows.getValue() == Arrows.BY_CAUSE) {
-                q.put("arrows", "cause");
+            String a = arrows.getValue() == null ? null : arrows.getValue().parameter(w);
+            if (a != null) {
+                q.put("arrows", a);
             }
             getUI().ifPresent(ui -> ui.getPage().getHistory().replaceState(null, new com.vaadin.flow.router.Location(
                     com.vaadin.flow.router.RouteConfiguration.forSessionScope().getUrl(FlowView.class,

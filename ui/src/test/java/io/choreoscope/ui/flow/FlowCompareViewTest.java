@@ -72,7 +72,7 @@ class FlowCompareViewTest extends KaribuTest {
     @Test
     void lastHourAgainstTheHourBeforeMarksWhatIsNewGoneAndChangedByColourAndText() {
         placeOldOrders();
-        navigate("flows/OrderPlaced?compare=1h");
+        navigate("flows/OrderPlaced?compare=1h&arrows=order");
         roundtrip();
         CompareWindows w = view().compare().windows;
         assertThat(w).isNotNull();
@@ -227,7 +227,7 @@ class FlowCompareViewTest extends KaribuTest {
     @Test
     void theArrowsByCauseApplyToBothWindowsOfAComparison() {
         SampleData.welcomeMailCausedBySignUp(api);
-        navigate("flows/" + SampleData.SIGNUP_FLOW + "?compare=1h");
+        navigate("flows/" + SampleData.SIGNUP_FLOW + "?compare=1h&arrows=order");
         roundtrip();
         CompareWindows w = view().compare().windows;
         assertThat(w).isNotNull();

@@ -56,9 +56,27 @@ class FlowViewTest extends KaribuTest {
         assertThat(text(_get(Span.class, s -> s.withId("hidden-note")))).isEqualTo("Nothing hidden");
     }
 
+    /**
+     * By default the page shows the last hour with arrows by cause (a choreography's parallel reactions drawn from the
+     * event they react to); the address names the other choice only.
+     */
     @Test
-    void byDefaultShowsTheLastHourFilteredAtFivePercentAndSaysWhatIsHidden() {
+    void byDefaultShowsTheLastHourByCause() {
         navigate("flows/OrderPlaced");
+        assertThat(_get(FlowView.class).window()).isEqualTo(TimeWindow.LAST_HOUR);
+        @SuppressWarnings("unchecked")
+        RadioButtonGroup<FlowView.Arrows> arrows = _get(RadioButtonGroup.class, s -> s.withId("arrows-mode"));
+        assertThat(arrows.getValue()).isEqualTo(FlowView.Arrows.BY_CAUSE);
+        assertThat(api.calls()).contains("flowByCause OrderPlaced -1h").doesNotContain("flow OrderPlaced -1h");
+        FlowModel shown = FlowFilter.apply(api.flowByCause(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR),
+                FlowFilter.DEFAULT_MIN_STEP_SHARE, FlowFilter.DEFAULT_MIN_PATH_SHARE, null);
+        assertThat(_get(GraphView.class).getData().edges()).hasSize(shown.transitions().size());
+        assertThat(text(_get(Span.class, s -> s.withClasses("view-subtitle")))).contains("arrows by cause shown");
+    }
+
+    @Test
+    void inOrderShowsTheLastHourFilteredAtFivePercentAndSaysWhatIsHidden() {
+        navigate("flows/OrderPlaced?arrows=order");
         assertThat(_get(FlowView.class).window()).isEqualTo(TimeWindow.LAST_HOUR);
         assertThat(api.calls()).contains("flow OrderPlaced -1h", "variants OrderPlaced");
         FlowModel whole = api.flow(SampleData.ORDER_FLOW, TimeWindow.LAST_HOUR);
@@ -80,7 +98,7 @@ class FlowViewTest extends KaribuTest {
 
     @Test
     void theExportLinksDownloadWhatTheApiExportsForTheWindowAndSliders() throws Exception {
-        navigate("flows/OrderPlaced");
+        navigate("flows/OrderPlaced?arrows=order");
         assertThat(FlowView.EXPORT_FORMATS).allMatch(f -> _find(com.vaadin.flow.component.html.Anchor.class,
                 a -> a.withId("export-" + f)).size() == 1);
         slide("path-slider", 30);
@@ -98,7 +116,16 @@ class FlowViewTest extends KaribuTest {
         assertThat(api.calls()).contains("flow OrderPlaced");
         assertThat(text(_get(Div.class, d -> d.withId("variants-panel")))).contains("Pick a time window");
         navigate("flows/OrderPlaced?window=-24h");
-        assertThat(api.calls()).contains("flow OrderPlaced -24h");
+        assertThat(api.calls()).contains("flowByCause OrderPlaced -24h");
+        // leaving the lifetime (arrows in order only) for a window gives the window's default arrows
+        @SuppressWarnings("unchecked")
+        com.vaadin.flow.component.select.Select<TimeWindow> picker =
+                _get(com.vaadin.flow.component.select.Select.class, c -> c.withId("window-select"));
+        navigate("flows/OrderPlaced?window=lifetime");
+        _setValue(picker, TimeWindow.LAST_HOUR);
+        roundtrip();
+        assertThat(com.vaadin.flow.component.UI.getCurrent().getInternals().getActiveViewLocation().getQueryParameters()
+                .getParameters()).containsEntry("arrows", java.util.List.of("cause"));
     }
 
     @Test
@@ -152,7 +179,7 @@ class FlowViewTest extends KaribuTest {
         click(_get(GraphView.class), "PaymentCaptured");
 
         Div details = _get(Div.class, d -> d.withId("selection-details"));
-        assertThat(text(details)).contains("PaymentCaptured").contains("stuck here").contains("Next steps");
+        assertThat(text(details)).contains("PaymentCaptured").contains("stuck here").contains("Caused next");
         assertThat(api.calls()).contains("instances flow=OrderPlaced eventType=PaymentCaptured");
         InstanceList list = _get(details, InstanceList.class);
         assertThat(GridKt._size(list)).isGreaterThan(10);
@@ -196,7 +223,7 @@ class FlowViewTest extends KaribuTest {
     @Test
     void arrowsByCauseDrawAParallelReactionFromItsCauseAndKeepTheChoiceInTheUrl() throws Exception {
         SampleData.welcomeMailCausedBySignUp(api);
-        navigate("flows/UserSignedUp");
+        navigate("flows/UserSignedUp?arrows=order");
         slide("step-slider", 0);
         slide("path-slider", 0);
         GraphData inOrder = _get(GraphView.class).getData();
