@@ -52,7 +52,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
     private DependencyMap map;
 
     /** The map plus the topics, or the reason the topics are missing. */
-    record Loaded(DependencyMap map, List<TopicInfo> topics, ApiException topicsError) {
+    record Loaded(DependencyMap map, List<TopicInfo> topics, ApiException topicsError, java.util.Set<String> startTypes) {
     }
 
     public DependenciesView() {
@@ -126,10 +126,19 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         TimeWindow w = window.getValue();
         loader.load(api -> {
             DependencyMap m = api.dependencies(w);
+            // the flows' start events put each saga's start at the top of the map (DependencyGraph.order); without
+            // them the map is still drawn, only less well ordered
+            java.util.Set<String> starts;
             try {
-                return new Loaded(m, api.topics(), null);
+                starts = api.flows(w).stream().map(io.choreoscope.model.api.FlowSummary::flow)
+                        .collect(java.util.stream.Collectors.toSet());
             } catch (ApiException e) {
-                return new Loaded(m, List.of(), e);
+                starts = java.util.Set.of();
+            }
+            try {
+                return new Loaded(m, api.topics(), null, starts);
+            } catch (ApiException e) {
+                return new Loaded(m, List.of(), e, starts);
             }
         }, this::show, e -> {
             graphArea.removeAll();
@@ -144,7 +153,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             graphArea.add(Notice.empty(VaadinIcon.CLUSTER, "No dependencies seen yet",
                     "Services appear here once they produce to or consume from a tapped topic."));
         } else {
-            graph.setData(DependencyGraph.build(map, l.topics()));
+            graph.setData(DependencyGraph.build(map, l.topics(), l.startTypes()));
             graphArea.add(graph);
         }
         find.setItems(map.nodes().stream().sorted(java.util.Comparator.comparing(DependencyMap.Node::name)

@@ -49,6 +49,14 @@ public final class DependencyGraph {
     }
 
     public static GraphData build(DependencyMap map, List<TopicInfo> topics) {
+        return build(map, topics, java.util.Set.of());
+    }
+
+    /**
+     * The map drawn top to bottom, its boxes in {@link #order} from the services that publish {@code startTypes} (the
+     * flows' start event types).
+     */
+    public static GraphData build(DependencyMap map, List<TopicInfo> topics, java.util.Set<String> startTypes) {
         Map<String, Long> lag = new HashMap<>();
         for (TopicInfo t : topics) {
             long max = t.consumerGroups().stream().mapToLong(TopicInfo.ConsumerGroupLag::lag).max().orElse(0);
@@ -104,9 +112,57 @@ public final class DependencyGraph {
                     produces ? topicId(e.topic()) : serviceId(e.service()), label,
                     GraphData.widthFor(e.count(), (long) max), classes));
         }
+        Map<String, Integer> place = new HashMap<>();
+        order(map, startTypes).forEach(id -> place.putIfAbsent(id, place.size()));
+        nodes.sort(java.util.Comparator.comparingInt(n -> place.getOrDefault(n.id(), Integer.MAX_VALUE)));
         // service -> topic -> service chains are long: top to bottom reads better; the layers leave room to move a
         // fan-out's labels apart along their edges (45 px put a topic's four consumer labels on top of each other)
         return new GraphData(nodes, edges, "TB", 70);
+    }
+
+    /**
+     * The boxes' IDs in the order the layout takes them: depth-first (busiest arrow first) from the services that
+     * publish a flow's start event, busiest first, then from the rest in the map's order. The layout (dagre) breaks
+     * the map's cycles by walking its boxes in this order and turning the arrows back to a box it is still inside, so
+     * a saga's start is drawn at the top and its replies (payments -> orders: an order cancelled after a declined
+     * payment) go back up; in the map's own order it started from whichever box came first (the demo's inventory
+     * service, with the orders topic at the bottom and its busiest arrow drawn upwards across the map).
+     */
+    static List<String> order(DependencyMap map, java.util.Set<String> startTypes) {
+        Map<String, List<DependencyMap.Edge>> out = new HashMap<>();
+        Map<String, Long> starts = new HashMap<>();
+        for (DependencyMap.Edge e : map.edges()) {
+            boolean fromService = e.role() != DependencyMap.EdgeRole.CONSUMES;
+            out.computeIfAbsent(fromService ? serviceId(e.service()) : topicId(e.topic()), k -> new ArrayList<>()).add(e);
+            if (e.role() == DependencyMap.EdgeRole.PRODUCES && e.eventTypes().stream().anyMatch(startTypes::contains)) {
+                starts.merge(serviceId(e.service()), e.count(), Long::sum);
+            }
+        }
+        out.values().forEach(l -> l.sort(java.util.Comparator.comparingLong(DependencyMap.Edge::count).reversed()
+                .thenComparing(DependencyGraph::edgeId)));
+        List<String> roots = new ArrayList<>();
+        starts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+                .thenComparing(Map.Entry.comparingByKey())).forEach(x -> roots.add(x.getKey()));
+        map.nodes().forEach(n -> roots.add(nodeId(n)));
+        java.util.Set<String> known = new java.util.HashSet<>();
+        map.nodes().forEach(n -> known.add(nodeId(n)));
+        java.util.LinkedHashSet<String> seen = new java.util.LinkedHashSet<>();
+        for (String root : roots) {
+            // iterative preorder, busiest arrow first
+            List<String> stack = new ArrayList<>(List.of(root));
+            while (!stack.isEmpty()) {
+                String x = stack.remove(stack.size() - 1);
+                if (!known.contains(x) || !seen.add(x)) {
+                    continue;
+                }
+                List<DependencyMap.Edge> next = out.getOrDefault(x, List.of());
+                for (int i = next.size() - 1; i >= 0; i--) {
+                    DependencyMap.Edge e = next.get(i);
+                    stack.add(e.role() == DependencyMap.EdgeRole.CONSUMES ? serviceId(e.service()) : topicId(e.topic()));
+                }
+            }
+        }
+        return new ArrayList<>(seen);
     }
 
     /**
