@@ -202,6 +202,25 @@ class UiBrowserIT {
         shot("instance-stuck");
     }
 
+    /**
+     * A value search marks the match in each result's excerpt, and the match is read whole: in a payload without
+     * spaces the demo's "cust-295" was split across two lines of the narrow column ("cus" / "t-295").
+     */
+    @Test
+    void aValueSearchShowsEachMatchOnOneLine() {
+        page.setViewportSize(1280, 900);
+        page.navigate(url + "search?q=SKU-10000&mode=value");
+        Locator marks = page.locator("#search-results mark");
+        assertThat(marks.first()).isVisible();
+        assertThat(marks.first()).hasText("SKU-10000");
+        @SuppressWarnings("unchecked")
+        List<Number> lines = (List<Number>) page.evaluate("() => [...document.querySelectorAll('#search-results mark')]"
+                + ".map(m => { const r = document.createRange(); r.selectNodeContents(m);"
+                + " return new Set([...r.getClientRects()].map(c => Math.round(c.top))).size; })");
+        assertThat(lines).hasSizeGreaterThan(10).allMatch(n -> n.intValue() == 1);
+        shot("search-values");
+    }
+
     @Test
     void aDeepLinkOpensTheInstanceWithItsTimelineGraphAndPayloads() {
         page.navigate(url + "instances/" + SampleData.COMPLETED_ORDER);
