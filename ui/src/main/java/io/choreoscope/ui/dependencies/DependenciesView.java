@@ -127,10 +127,11 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         loader.load(api -> {
             DependencyMap m = api.dependencies(w);
             // the flows' start events put each saga's start at the top of the map (DependencyGraph.order); without
-            // them the map is still drawn, only less well ordered
+            // them the map is still drawn, only less well ordered. A layout hint: the last hour's flows whatever the
+            // map's window (at 100M events a day's /flows took 0.5-1.2 s, the hour's 50-100 ms; docs/BENCHMARKS.md)
             java.util.Set<String> starts;
             try {
-                starts = api.flows(w).stream().map(io.choreoscope.model.api.FlowSummary::flow)
+                starts = api.flows(TimeWindow.LAST_HOUR).stream().map(io.choreoscope.model.api.FlowSummary::flow)
                         .collect(java.util.stream.Collectors.toSet());
             } catch (ApiException e) {
                 starts = java.util.Set.of();
