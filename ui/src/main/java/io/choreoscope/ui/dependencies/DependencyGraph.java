@@ -48,8 +48,14 @@ public final class DependencyGraph {
         return e.role() + ":" + e.service() + ":" + e.topic();
     }
 
-    public static GraphData build(DependencyMap map, List<TopicInfo> topics) {
-        return build(map, topics, java.util.Set.of());
+    /** The box an arrow leaves: the topic a service consumes, else the service (it produces or dead-letters). */
+    static String source(DependencyMap.Edge e) {
+        return e.role() == DependencyMap.EdgeRole.CONSUMES ? topicId(e.topic()) : serviceId(e.service());
+    }
+
+    /** The box an arrow enters. */
+    static String target(DependencyMap.Edge e) {
+        return e.role() == DependencyMap.EdgeRole.CONSUMES ? serviceId(e.service()) : topicId(e.topic());
     }
 
     /**
@@ -83,7 +89,7 @@ public final class DependencyGraph {
         List<GraphData.Edge> edges = new ArrayList<>();
         for (DependencyMap.Edge e : map.edges()) {
             if (e.role() == DependencyMap.EdgeRole.DEAD_LETTERS) {
-                edges.add(new GraphData.Edge(edgeId(e), serviceId(e.service()), topicId(e.topic()),
+                edges.add(new GraphData.Edge(edgeId(e), source(e), target(e),
                         Formats.rate(e.ratePerSecond()) + " dead-lettered from " + String.join(", ", e.queues()),
                         GraphData.widthFor(e.count(), (long) max), List.of("dead-letters")));
                 continue;
@@ -108,8 +114,7 @@ public final class DependencyGraph {
                     classes.add("bottleneck");
                 }
             }
-            edges.add(new GraphData.Edge(edgeId(e), produces ? serviceId(e.service()) : topicId(e.topic()),
-                    produces ? topicId(e.topic()) : serviceId(e.service()), label,
+            edges.add(new GraphData.Edge(edgeId(e), source(e), target(e), label,
                     GraphData.widthFor(e.count(), (long) max), classes));
         }
         Map<String, Integer> place = new HashMap<>();
@@ -132,8 +137,7 @@ public final class DependencyGraph {
         Map<String, List<DependencyMap.Edge>> out = new HashMap<>();
         Map<String, Long> starts = new HashMap<>();
         for (DependencyMap.Edge e : map.edges()) {
-            boolean fromService = e.role() != DependencyMap.EdgeRole.CONSUMES;
-            out.computeIfAbsent(fromService ? serviceId(e.service()) : topicId(e.topic()), k -> new ArrayList<>()).add(e);
+            out.computeIfAbsent(source(e), k -> new ArrayList<>()).add(e);
             if (e.role() == DependencyMap.EdgeRole.PRODUCES && e.eventTypes().stream().anyMatch(startTypes::contains)) {
                 starts.merge(serviceId(e.service()), e.count(), Long::sum);
             }
@@ -157,8 +161,7 @@ public final class DependencyGraph {
                 }
                 List<DependencyMap.Edge> next = out.getOrDefault(x, List.of());
                 for (int i = next.size() - 1; i >= 0; i--) {
-                    DependencyMap.Edge e = next.get(i);
-                    stack.add(e.role() == DependencyMap.EdgeRole.CONSUMES ? serviceId(e.service()) : topicId(e.topic()));
+                    stack.add(target(next.get(i)));
                 }
             }
         }

@@ -182,7 +182,7 @@ public final class FlowGraph {
         // depth-first, iterative (a flow may have hundreds of steps): the order steps are reached, and the arrows back
         Map<String, Integer> reached = new HashMap<>();
         Set<String> inside = new HashSet<>();
-        Set<String> back = new HashSet<>();
+        Set<FlowModel.Transition> back = new HashSet<>();
         for (String root : roots) {
             if (reached.containsKey(root)) {
                 continue;
@@ -207,7 +207,7 @@ public final class FlowGraph {
                 next.set(top, i + 1);
                 String y = ts.get(i).to();
                 if (inside.contains(y)) {
-                    back.add(edgeId(x, y)); // a self-loop too
+                    back.add(ts.get(i)); // a self-loop too
                 } else if (!reached.containsKey(y) && types.contains(y)) {
                     reached.put(y, reached.size());
                     inside.add(y);
@@ -219,7 +219,7 @@ public final class FlowGraph {
         // Kahn's algorithm over the arrows that are not back, the earliest reached first among the ready steps
         Map<String, Integer> causes = new HashMap<>();
         for (FlowModel.Transition t : model.transitions()) {
-            if (!back.contains(edgeId(t.from(), t.to())) && reached.containsKey(t.from()) && reached.containsKey(t.to())) {
+            if (!back.contains(t) && reached.containsKey(t.from()) && reached.containsKey(t.to())) {
                 causes.merge(t.to(), 1, Integer::sum);
             }
         }
@@ -230,7 +230,7 @@ public final class FlowGraph {
             String x = ready.poll();
             order.add(x);
             for (FlowModel.Transition t : out.getOrDefault(x, List.of())) {
-                if (!back.contains(edgeId(x, t.to())) && causes.containsKey(t.to())
+                if (!back.contains(t) && causes.containsKey(t.to())
                         && causes.merge(t.to(), -1, Integer::sum) == 0) {
                     causes.remove(t.to());
                     ready.add(t.to());

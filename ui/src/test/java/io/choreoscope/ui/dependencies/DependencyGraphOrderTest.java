@@ -90,7 +90,7 @@ class DependencyGraphOrderTest {
                 DependencyGraph.topicId("inventory") + " -> " + DependencyGraph.serviceId("payments"));
 
         // without the flows' starts: the map's own order, as before (the orders topic's arrow into payments turned)
-        GraphData plain = DependencyGraph.build(saga(), List.of());
+        GraphData plain = DependencyGraph.build(saga(), List.of(), Set.of());
         assertThat(plain.nodes().get(0).id()).isEqualTo(DependencyGraph.serviceId("inventory"));
         assertThat(turned(plain)).contains(DependencyGraph.topicId("orders") + " -> " + DependencyGraph.serviceId("payments"));
     }
