@@ -178,4 +178,76 @@ class RabbitDeadLetterRedriveTest {
             assertThat(root.get("/api/v1/replays").text()).contains(replayId, "carol");
         }
     }
+
+    /**
+     * RabbitMQ allows {@code :} in virtual host, exchange and queue names. The name {@code rabbitmq:<vhost>:<queue>} once
+     * read such a virtual host as the part before its own {@code :} (here the redrive answered 400, "vhost 'dlq' is not
+     * one the RabbitMQ tap taps"); it is escaped now ({@link io.choreoscope.model.Topics#rabbitMq}), and the tapped
+     * messages, the redrive's plan and the messages it sends back all name the exchange and virtual host they were.
+     */
+    @Test
+    void namesHoldingColonsAreTheirOwnVirtualHostExchangeAndQueue(EmbeddedRabbitMq rabbit) throws Exception {
+        String vhost = "dlq:" + RabbitMqExtension.uniqueName("v");
+        rabbit.createVhost(vhost);
+        Map<String, Object> extra = Map.of(
+                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
+                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
+                "choreoscope.rabbitmq.vhosts", List.of(vhost),
+                "choreoscope.alerts.enabled", false);
+        ConnectionFactory f = new ConnectionFactory();
+        f.setUri(rabbit.amqpUri(vhost));
+        try (ApplicationContext app = TestApplication.start(KafkaExtension.uniqueName("dlqc"), ClickHouseExtension.createDatabase(), extra);
+             Connection c = f.newConnection("test"); Channel ch = c.createChannel(); Channel billing = c.createChannel()) {
+            String base = app.getBean(EmbeddedServer.class).getURL().toString();
+            ApiClient root = new ApiClient(base);
+            ApiClient api = new ApiClient(base + "/api/v1");
+            String topic = io.choreoscope.model.Topics.rabbitMq(vhost, "orders:v2");
+            String dlq = io.choreoscope.model.Topics.rabbitMq(vhost, "orders:dlq");
+            assertThat(topic).isEqualTo("rabbitmq:" + vhost.replace(":", "%3A") + ":orders:v2");
+            await().atMost(WAIT).until(() -> root.get("/health").text().contains("\"connectedVhosts\":1"));
+            ch.exchangeDeclare("orders:v2", BuiltinExchangeType.TOPIC, true);
+            ch.exchangeDeclare("orders:dlx", BuiltinExchangeType.FANOUT, true);
+            ch.queueDeclare("orders:dlq", true, false, false, null);
+            ch.queueBind("orders:dlq", "orders:dlx", "");
+            ch.queueDeclare("billing:v2", true, false, false, Map.of("x-dead-letter-exchange", "orders:dlx"));
+            ch.queueBind("billing:v2", "orders:v2", "order.#");
+            await().atMost(WAIT).untilAsserted(() -> assertThat(api.ok("/exchanges").toString()).contains(topic, "billing:v2"));
+
+            AtomicBoolean broken = new AtomicBoolean(true);
+            List<String> acceptedBodies = Collections.synchronizedList(new ArrayList<>());
+            billing.basicConsume("billing:v2", false, new DefaultConsumer(billing) {
+                @Override
+                public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body)
+                        throws java.io.IOException {
+                    if (broken.get()) {
+                        getChannel().basicReject(env.getDeliveryTag(), false);
+                    } else {
+                        acceptedBodies.add(env.getRoutingKey() + " " + new String(body, StandardCharsets.UTF_8));
+                        getChannel().basicAck(env.getDeliveryTag(), false);
+                    }
+                }
+            });
+            ch.confirmSelect();
+            for (int n = 1; n <= 2; n++) {
+                ch.basicPublish("orders:v2", "order.placed", new AMQP.BasicProperties.Builder().correlationId("colon-" + n)
+                        .type("OrderPlaced").build(), ("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8));
+            }
+            ch.waitForConfirmsOrDie(10_000);
+            await().atMost(WAIT).until(() -> ch.messageCount("orders:dlq") == 2);
+
+            // The tapped message is stored under the exchange's own name.
+            await().atMost(WAIT).untilAsserted(() -> assertThat(api.get("/instances/colon-1").status()).isEqualTo(200));
+            JsonNode stored = api.ok("/instances/colon-1").get("events").get(0);
+            assertThat(stored.path("event").path("topic").asText(stored.path("topic").asText())).isEqualTo(topic);
+
+            // The redrive reads the queue of that virtual host and sends each message back to its exchange.
+            JsonNode dry = ok(post(root, redrive(dlq, true)));
+            assertThat(dry.get("records")).hasSize(2).allSatisfy(r -> assertThat(r.get("targetTopic").asText()).isEqualTo(topic));
+            broken.set(false);
+            JsonNode done = ok(post(root, redrive(dlq, false)));
+            assertThat(done.get("status").get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
+            await().atMost(WAIT).until(() -> acceptedBodies.size() >= 2 && ch.messageCount("orders:dlq") == 0);
+            assertThat(acceptedBodies).containsExactlyInAnyOrder("order.placed {\"n\":1}", "order.placed {\"n\":2}");
+        }
+    }
 }

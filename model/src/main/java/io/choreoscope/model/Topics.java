@@ -5,6 +5,12 @@ package io.choreoscope.model;
  * under {@code rabbitmq:<exchange>} (virtual host {@code /}) or {@code rabbitmq:<vhost>:<exchange>}, and the default
  * exchange under the name RabbitMQ shows for it, {@code amq.default}. Kafka topic names cannot hold {@code :}, so the
  * two never collide.
+ *
+ * <p>RabbitMQ allows {@code :} in the names of exchanges, queues and virtual hosts, so the name is read back
+ * unambiguously: the virtual host is what comes before the first {@code :} after the prefix, and a {@code %} or
+ * {@code :} in it is written {@code %25} or {@code %3A}; an exchange on {@code /} whose own name holds a {@code :} is
+ * written with its virtual host named, {@code rabbitmq:%2F:<exchange>} (as the management API writes {@code /}). Every
+ * other name is as it always was.
  */
 public final class Topics {
     /** Bus name of Kafka topics. */
@@ -29,20 +35,23 @@ public final class Topics {
     /** The topic name of an exchange ({@code ""}, the default exchange, becomes {@value #DEFAULT_EXCHANGE}). */
     public static String rabbitMq(String vhost, String exchange) {
         String x = exchange == null || exchange.isEmpty() ? DEFAULT_EXCHANGE : exchange;
-        return vhost == null || vhost.equals("/") ? RABBITMQ_PREFIX + x : RABBITMQ_PREFIX + vhost + ":" + x;
+        if (vhost == null || vhost.equals("/")) {
+            return x.indexOf(':') < 0 ? RABBITMQ_PREFIX + x : RABBITMQ_PREFIX + "%2F:" + x;
+        }
+        return RABBITMQ_PREFIX + vhost.replace("%", "%25").replace(":", "%3A") + ":" + x;
     }
 
     /**
      * The virtual host of a name made by {@link #rabbitMq} (or of a queue named the same way, {@code rabbitmq:[vhost:]queue}):
-     * what comes before the first {@code :} after the prefix, else {@code /}; null for a Kafka topic. A name whose
-     * exchange or queue holds a {@code :} while its virtual host is {@code /} reads as another virtual host's.
+     * what comes before the first {@code :} after the prefix, its {@code %25}, {@code %3A} and {@code %2F} read back,
+     * else {@code /}; null for a Kafka topic.
      */
     public static String rabbitMqVhost(String topic) {
         if (topic == null || !topic.startsWith(RABBITMQ_PREFIX)) {
             return null;
         }
         int colon = topic.indexOf(':', RABBITMQ_PREFIX.length());
-        return colon < 0 ? "/" : topic.substring(RABBITMQ_PREFIX.length(), colon);
+        return colon < 0 ? "/" : unescape(topic.substring(RABBITMQ_PREFIX.length(), colon));
     }
 
     /** What follows the virtual host in a name made by {@link #rabbitMq}: the exchange (or queue); null for Kafka. */
@@ -52,6 +61,44 @@ public final class Topics {
         }
         int colon = topic.indexOf(':', RABBITMQ_PREFIX.length());
         return topic.substring(colon < 0 ? RABBITMQ_PREFIX.length() : colon + 1);
+    }
+
+    /**
+     * How people read a name made by {@link #rabbitMq}: the exchange (or queue), then {@code on vhost <vhost>} when
+     * that is not {@code /}; a Kafka topic as it is.
+     */
+    public static String rabbitMqLabel(String topic) {
+        String name = rabbitMqName(topic);
+        if (name == null) {
+            return topic;
+        }
+        String vhost = rabbitMqVhost(topic);
+        return vhost.equals("/") ? name : name + " on vhost " + vhost;
+    }
+
+    /** {@code %25}, {@code %3A} and {@code %2F} (any case) read back; any other {@code %} is left as it is. */
+    private static String unescape(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            String code = c == '%' && i + 3 <= s.length() ? s.substring(i + 1, i + 3).toUpperCase(java.util.Locale.ROOT) : "";
+            char decoded = switch (code) {
+                case "25" -> '%';
+                case "3A" -> ':';
+                case "2F" -> '/';
+                default -> 0;
+            };
+            if (decoded != 0) {
+                b.append(decoded);
+                i += 2;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     /** Whether a topic's or queue's name says it holds dead letters ({@link #DEAD_LETTER_REGEX}). */

@@ -42,4 +42,32 @@ class TopicsTest {
         assertThat(Topics.rabbitMqName("orders")).isNull();
         assertThat(Topics.rabbitMqVhost(null)).isNull();
     }
+
+    @Test
+    void namesHoldingColonsReadBackAsTheExchangeAndVirtualHostTheyWereMadeOf() {
+        // an exchange or queue on "/" whose name holds ':' once read as another virtual host's ("orders" here)
+        String onDefault = Topics.rabbitMq("/", "orders:dlq");
+        assertThat(onDefault).isEqualTo("rabbitmq:%2F:orders:dlq");
+        assertThat(Topics.rabbitMqVhost(onDefault)).isEqualTo("/");
+        assertThat(Topics.rabbitMqName(onDefault)).isEqualTo("orders:dlq");
+        assertThat(Topics.rabbitMqLabel(onDefault)).isEqualTo("orders:dlq");
+        // a virtual host holding ':' or '%'
+        for (String vhost : List.of("tenant:a", "100%", "%2F", "a%3Ab", "x:y:z", "/:", "tenant/b")) {
+            for (String exchange : List.of("shipping", "a:b", "")) {
+                String name = Topics.rabbitMq(vhost, exchange);
+                assertThat(Topics.rabbitMqVhost(name)).as(name).isEqualTo(vhost);
+                assertThat(Topics.rabbitMqName(name)).as(name).isEqualTo(exchange.isEmpty() ? Topics.DEFAULT_EXCHANGE : exchange);
+                assertThat(Topics.bus(name)).isEqualTo(Topics.RABBITMQ);
+            }
+        }
+        assertThat(Topics.rabbitMq("tenant:a", "shipping")).isEqualTo("rabbitmq:tenant%3Aa:shipping");
+        assertThat(Topics.rabbitMqLabel("rabbitmq:tenant%3Aa:shipping")).isEqualTo("shipping on vhost tenant:a");
+        // the names made before stay as they were when they were not ambiguous
+        assertThat(Topics.rabbitMq("/", "shipping")).isEqualTo("rabbitmq:shipping");
+        assertThat(Topics.rabbitMq("tenant-a", "a:b")).isEqualTo("rabbitmq:tenant-a:a:b");
+        assertThat(Topics.rabbitMqLabel("orders")).isEqualTo("orders");
+        // a typed name with "/" spelled out, or a '%' the name did not escape, is read as written
+        assertThat(Topics.rabbitMqVhost("rabbitmq:/:orders.dlq")).isEqualTo("/");
+        assertThat(Topics.rabbitMqVhost("rabbitmq:50%off:q")).isEqualTo("50%off");
+    }
 }

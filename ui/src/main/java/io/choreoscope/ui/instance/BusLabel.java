@@ -15,8 +15,7 @@ final class BusLabel {
     static String of(EventView e) {
         String bus = e.bus() != null ? e.bus() : Topics.bus(e.topic());
         if (Topics.RABBITMQ.equals(bus)) {
-            String exchange = e.topic().startsWith(Topics.RABBITMQ_PREFIX)
-                    ? e.topic().substring(Topics.RABBITMQ_PREFIX.length()) : e.topic();
+            String exchange = Topics.rabbitMqLabel(e.topic());
             return "RabbitMQ · " + exchange + (e.key() == null || e.key().isEmpty() ? "" : " · " + e.key());
         }
         return "Kafka · " + e.topic() + " / " + e.partition() + " / " + e.offset();
