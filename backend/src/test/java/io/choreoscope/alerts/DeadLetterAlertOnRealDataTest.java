@@ -92,6 +92,36 @@ class DeadLetterAlertOnRealDataTest {
         }
     }
 
+    /**
+     * Kafka Connect's dead-letter queue keeps each failed record's timestamp: a connector running behind writes dead
+     * letters stamped before the window they arrive in. Here three arrive stamped 20 minutes ago, on a topic known as
+     * a dead-letter topic by its headers only, after the rule's first evaluations (which read the day): they count in
+     * the minute they arrive in. Before, the window was read by timestamp, and the rule said nothing.
+     */
+    @Test
+    void deadLettersStampedBeforeTheWindowCountWhenTheyArrive(EmbeddedKafka kafka) throws Exception {
+        String prefix = KafkaExtension.uniqueName("dllate");
+        String errors = prefix + "-sink-errors";
+        kafka.createTopic(errors, 1);
+        try (EmbeddedServer server = start(prefix); WebhookReceiver receiver = new WebhookReceiver()) {
+            createRule(server, "{\"name\":\"every dead letter\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
+                    + "\"threshold\":2,\"windowMs\":60000,\"hysteresis\":0,\"webhookUrl\":\"" + receiver.url() + "\"}");
+            Thread.sleep(3_000); // evaluated every second: the first evaluations, which read the day, have run
+
+            long stamped = System.currentTimeMillis() - Duration.ofMinutes(20).toMillis();
+            try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+                for (int i = 0; i < 3; i++) {
+                    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(errors, 0, stamped + i, null,
+                            ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+                    r.headers().add("__connect.errors.topic", (prefix + "-orders").getBytes(StandardCharsets.UTF_8));
+                    producer.send(r).get();
+                }
+            }
+
+            assertThat(firstFiring(receiver, errors)).isEqualTo(3);
+        }
+    }
+
     /** The first webhook call, once it came: firing for {@code series}; its value. */
     private static double firstFiring(WebhookReceiver receiver, String series) throws Exception {
         await().atMost(WAIT).until(() -> receiver.bodies().size() >= 1);

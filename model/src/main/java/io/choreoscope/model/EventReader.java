@@ -83,8 +83,20 @@ public interface EventReader {
     List<Observation> eventsOfTopicAfter(String topic, int afterPartition, long afterOffset, int limit);
 
     /**
+     * How late a record may be stamped and still count as arriving in a window ({@link #countByTopicSince},
+     * {@link #deadLettersByTopicSince}): one hour. A dead letter keeps its original record's timestamp when Kafka
+     * Connect writes it (its dead-letter queue reporter copies it), so a connector running behind, or retrying for
+     * minutes, writes dead letters stamped before the window they arrive in; counted by their timestamp they were never
+     * counted. Counted by their arrival alone, the history of a dead-letter topic that choreoscope reads from its
+     * beginning at its first start would all arrive at once. Records stamped more than this before the window are
+     * that history.
+     */
+    java.time.Duration LATE_ARRIVAL = java.time.Duration.ofHours(1);
+
+    /**
      * For every stored topic whose whole name matches {@code topicRegex} (RE2 syntax), how many distinct
-     * records have a timestamp at or after {@code since}; topics with none in that time count 0. Sorted by topic.
+     * records arrived (were stored) at or after {@code since}, stamped at most {@link #LATE_ARRIVAL} before it; topics
+     * with none count 0. Sorted by topic.
      */
     Map<String, Long> countByTopicSince(String topicRegex, Instant since);
 
@@ -92,8 +104,9 @@ public interface EventReader {
      * Dead letters per topic, as {@link DeadLetters#isDeadLetter} tells them: every record of a topic whose whole name
      * matches {@code topicRegex}, and on any other topic the records whose headers make them dead letters (a Kafka
      * tool's original-topic header, RabbitMQ's death queue without the replay header: a RabbitMQ dead-letter exchange
-     * is found whatever it is called). Distinct records with a timestamp at or after {@code since}; a topic matched by
-     * name counts 0 when quiet, a topic of dead letters by headers does so for a day after its last one. Sorted by topic.
+     * is found whatever it is called). Distinct records counted as {@link #countByTopicSince} counts them (arrived at or
+     * after {@code since}, stamped at most {@link #LATE_ARRIVAL} before it); a topic matched by name counts 0 when
+     * quiet, a topic of dead letters by headers does so for a day after its last one. Sorted by topic.
      */
     default Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since) {
         return deadLettersByTopicSince(topicRegex, since, since.minus(java.time.Duration.ofDays(1)));
@@ -102,7 +115,8 @@ public interface EventReader {
     /**
      * As {@link #deadLettersByTopicSince(String, Instant)}, the topics of dead letters by headers read from
      * {@code headersSince} instead of a day before {@code since}: a caller that remembers the topics it has seen reads
-     * only its window ({@code headersSince = since}) after a first read of the day.
+     * only its window ({@code headersSince = since}) after a first read of the day. A topic whose first dead letter by
+     * headers arrives in the window is listed whatever its stamp within {@link #LATE_ARRIVAL}.
      */
     Map<String, Long> deadLettersByTopicSince(String topicRegex, Instant since, Instant headersSince);
 

@@ -476,11 +476,7 @@ public abstract class EventStoreContract {
     }
 
     private static Observation withHeaders(String topic, long offset, Instant ts, String... nameValues) {
-        List<Header> headers = new ArrayList<>();
-        for (int i = 0; i < nameValues.length; i += 2) {
-            headers.add(Header.of(nameValues[i], nameValues[i + 1]));
-        }
-        return Observation.builder(topic, 0, offset, ts).correlationId("c-" + offset).headers(headers).build();
+        return arriving(topic, offset, ts, ts, nameValues);
     }
 
     @Test
@@ -512,6 +508,42 @@ public abstract class EventStoreContract {
         assertThat(reader.deadLettersByTopicSince("(?i).*\\.dlt", T, T.minusSeconds(3_600)))
                 .containsEntry("rabbitmq:quiet.dlx", 0L).hasSize(5);
         assertThat(reader.countVisible("orders")).isEqualTo(1);
+    }
+
+    /** A record stamped {@code ts} that the tap stored at {@code arrived}, with headers as in {@link #withHeaders}. */
+    private static Observation arriving(String topic, long offset, Instant ts, Instant arrived, String... nameValues) {
+        List<Header> headers = new ArrayList<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            headers.add(Header.of(nameValues[i], nameValues[i + 1]));
+        }
+        return Observation.builder(topic, 0, offset, ts).correlationId("c-" + offset).headers(headers).ingestTime(arrived)
+                .build();
+    }
+
+    /**
+     * Kafka Connect's dead-letter queue keeps the failed record's timestamp, so a connector running behind writes dead
+     * letters stamped before the window they arrive in: they count in the window they arrive in, up to
+     * {@link EventReader#LATE_ARRIVAL} late; older stamps (a topic's history read at a first start) do not.
+     */
+    @Test
+    protected void deadLettersCountInTheWindowTheyArriveInWhenStampedUpToAnHourBefore() throws Exception {
+        sink.accept(List.of(
+                arriving("orders.DLT", 0, T.minusSeconds(600), T.plusSeconds(5)), // 10 min late: counted
+                arriving("orders.DLT", 1, T.minusSeconds(7_200), T.plusSeconds(5)), // 2 h late: history
+                arriving("orders.DLT", 2, T.minusSeconds(60), T.minusSeconds(30)), // arrived before the window
+                arriving("orders.DLT", 3, T, T), // on time
+                // a topic of dead letters by headers whose first one arrives half an hour late
+                arriving("sink-errors", 0, T.minusSeconds(1_800), T.plusSeconds(2), "__connect.errors.topic", "orders"),
+                // and one whose only dead letter is two hours late
+                arriving("old-errors", 0, T.minusSeconds(7_200), T.plusSeconds(2), "__connect.errors.topic", "orders")));
+
+        assertThat(reader.countByTopicSince("orders\\.DLT", T)).containsExactly(Map.entry("orders.DLT", 2L));
+        // a caller reading its window only (after a first read of the day) finds the late topic by its headers too
+        assertThat(reader.deadLettersByTopicSince("(?i).*\\.dlt", T, T)).containsExactly(
+                Map.entry("orders.DLT", 2L), Map.entry("sink-errors", 1L));
+        // the day's read lists the history's topic at 0
+        assertThat(reader.deadLettersByTopicSince("(?i).*\\.dlt", T)).containsExactly(
+                Map.entry("old-errors", 0L), Map.entry("orders.DLT", 2L), Map.entry("sink-errors", 1L));
     }
 
     @Test
