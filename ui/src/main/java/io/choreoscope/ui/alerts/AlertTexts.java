@@ -32,7 +32,8 @@ final class AlertTexts {
                     + "order, from the learned flow model (counted since learning began, no window). Fires when above.";
             case CONSUMER_LAG_ABOVE -> "Age in seconds of the oldest record a consumer group has not consumed "
                     + "yet. Fires when above the threshold. No window. One series per consumer group.";
-            case DEAD_LETTER_GROWTH_ABOVE -> "Dead letters that arrived in the window: every record of the topics "
+            case DEAD_LETTER_GROWTH_ABOVE -> "Dead letters that arrived in the window, stamped up to an hour before it "
+                    + "(Kafka Connect keeps a failed record's time): every record of the topics "
                     + "the regex names or, without one, every dead letter (topics named like dead-letter topics, and "
                     + "records whose headers say they were dead-lettered: RabbitMQ dead-letter exchanges, a Kafka tool's "
                     + "original-topic header). Fires when above the threshold (0: on the first one). One series per topic.";
