@@ -73,8 +73,7 @@ class DeadLetterAlertOnRealDataTest {
         String failed = prefix + "-orders-failed";
         kafka.createTopic(failed, 1);
         try (EmbeddedServer server = start(prefix); WebhookReceiver receiver = new WebhookReceiver()) {
-            createRule(server, "{\"name\":\"every dead letter\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
-                    + "\"threshold\":2,\"windowMs\":60000,\"hysteresis\":0,\"webhookUrl\":\"" + receiver.url() + "\"}");
+            createRuleForEveryDeadLetter(server, receiver);
 
             try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
                 for (int i = 0; i < 3; i++) {
@@ -104,8 +103,7 @@ class DeadLetterAlertOnRealDataTest {
         String errors = prefix + "-sink-errors";
         kafka.createTopic(errors, 1);
         try (EmbeddedServer server = start(prefix); WebhookReceiver receiver = new WebhookReceiver()) {
-            createRule(server, "{\"name\":\"every dead letter\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
-                    + "\"threshold\":2,\"windowMs\":60000,\"hysteresis\":0,\"webhookUrl\":\"" + receiver.url() + "\"}");
+            createRuleForEveryDeadLetter(server, receiver);
             Thread.sleep(3_000); // evaluated every second: the first evaluations, which read the day, have run
 
             long stamped = System.currentTimeMillis() - Duration.ofMinutes(20).toMillis();
@@ -138,6 +136,12 @@ class DeadLetterAlertOnRealDataTest {
         p.put("choreoscope.alerts.evaluation-interval", "1s");
         p.put("choreoscope.alerts.webhook.allowed-hosts", WebhookReceiver.ALLOWED_HOSTS);
         return ApplicationContext.run(EmbeddedServer.class, p);
+    }
+
+    /** A rule without topics: every dead letter, more than 2 in a minute fires, to {@code receiver}. */
+    private static void createRuleForEveryDeadLetter(EmbeddedServer server, WebhookReceiver receiver) throws Exception {
+        createRule(server, "{\"name\":\"every dead letter\",\"kind\":\"DEAD_LETTER_GROWTH_ABOVE\","
+                + "\"threshold\":2,\"windowMs\":60000,\"hysteresis\":0,\"webhookUrl\":\"" + receiver.url() + "\"}");
     }
 
     private static void createRule(EmbeddedServer server, String json) throws Exception {

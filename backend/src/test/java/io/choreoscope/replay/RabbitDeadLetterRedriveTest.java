@@ -61,19 +61,44 @@ class RabbitDeadLetterRedriveTest {
         return "{\"mode\":\"DEAD_LETTER\",\"deadLetterTopic\":\"" + dlq + "\",\"dryRun\":" + dryRun + ",\"ratePerSecond\":100}";
     }
 
+    /** The application tapping {@code vhost} of {@code rabbit} (and Kafka topics of a prefix of its own), no alerts. */
+    private static ApplicationContext tapping(EmbeddedRabbitMq rabbit, String vhost, String prefix) {
+        return TestApplication.start(KafkaExtension.uniqueName(prefix), ClickHouseExtension.createDatabase(), Map.of(
+                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
+                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
+                "choreoscope.rabbitmq.vhosts", List.of(vhost),
+                "choreoscope.alerts.enabled", false));
+    }
+
+    /**
+     * A billing service on {@code queue}: rejects (without requeue: RabbitMQ dead-letters) while {@code broken}, else
+     * keeps each message's properties and "routing key body" and acknowledges.
+     */
+    private static void consumeRejectingWhileBroken(Channel billing, String queue, AtomicBoolean broken,
+                                                    List<AMQP.BasicProperties> accepted, List<String> acceptedBodies)
+            throws java.io.IOException {
+        billing.basicConsume(queue, false, new DefaultConsumer(billing) {
+            @Override
+            public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body)
+                    throws java.io.IOException {
+                if (broken.get()) {
+                    getChannel().basicReject(env.getDeliveryTag(), false);
+                } else {
+                    accepted.add(props);
+                    acceptedBodies.add(env.getRoutingKey() + " " + new String(body, StandardCharsets.UTF_8));
+                    getChannel().basicAck(env.getDeliveryTag(), false);
+                }
+            }
+        });
+    }
+
     @Test
     void deadLetteredMessagesGoBackToTheirOriginalExchangeOnceEach(EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = RabbitMqExtension.uniqueName("dlq");
         rabbit.createVhost(vhost);
-        String db = ClickHouseExtension.createDatabase();
-        Map<String, Object> extra = Map.of(
-                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
-                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
-                "choreoscope.rabbitmq.vhosts", List.of(vhost),
-                "choreoscope.alerts.enabled", false);
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(rabbit.amqpUri(vhost));
-        try (ApplicationContext app = TestApplication.start(KafkaExtension.uniqueName("dlq"), db, extra);
+        try (ApplicationContext app = tapping(rabbit, vhost, "dlq");
              Connection c = f.newConnection("test"); Channel ch = c.createChannel(); Channel billing = c.createChannel()) {
             ApiClient root = new ApiClient(app.getBean(EmbeddedServer.class).getURL().toString());
             ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
@@ -83,23 +108,11 @@ class RabbitDeadLetterRedriveTest {
             ch.queueDeclare("billing", true, false, false, Map.of("x-dead-letter-exchange", "orders.dlx"));
             ch.queueBind("billing", "orders", "order.#");
 
-            // The billing service: rejects (without requeue: RabbitMQ dead-letters) while it is broken.
+            // The billing service, broken for now.
             AtomicBoolean broken = new AtomicBoolean(true);
             List<AMQP.BasicProperties> accepted = Collections.synchronizedList(new ArrayList<>());
             List<String> acceptedBodies = Collections.synchronizedList(new ArrayList<>());
-            billing.basicConsume("billing", false, new DefaultConsumer(billing) {
-                @Override
-                public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body)
-                        throws java.io.IOException {
-                    if (broken.get()) {
-                        getChannel().basicReject(env.getDeliveryTag(), false);
-                    } else {
-                        accepted.add(props);
-                        acceptedBodies.add(env.getRoutingKey() + " " + new String(body, StandardCharsets.UTF_8));
-                        getChannel().basicAck(env.getDeliveryTag(), false);
-                    }
-                }
-            });
+            consumeRejectingWhileBroken(billing, "billing", broken, accepted, acceptedBodies);
             ch.confirmSelect();
             ch.basicPublish("orders", "order.placed", new AMQP.BasicProperties.Builder().messageId("o-1")
                     .correlationId("order-1").headers(Map.of("tenant", "t1")).build(), "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
@@ -189,14 +202,9 @@ class RabbitDeadLetterRedriveTest {
     void namesHoldingColonsAreTheirOwnVirtualHostExchangeAndQueue(EmbeddedRabbitMq rabbit) throws Exception {
         String vhost = "dlq:" + RabbitMqExtension.uniqueName("v");
         rabbit.createVhost(vhost);
-        Map<String, Object> extra = Map.of(
-                "choreoscope.rabbitmq.uri", rabbit.amqpUri(),
-                "choreoscope.rabbitmq.management-url", rabbit.managementUrl(),
-                "choreoscope.rabbitmq.vhosts", List.of(vhost),
-                "choreoscope.alerts.enabled", false);
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(rabbit.amqpUri(vhost));
-        try (ApplicationContext app = TestApplication.start(KafkaExtension.uniqueName("dlqc"), ClickHouseExtension.createDatabase(), extra);
+        try (ApplicationContext app = tapping(rabbit, vhost, "dlqc");
              Connection c = f.newConnection("test"); Channel ch = c.createChannel(); Channel billing = c.createChannel()) {
             String base = app.getBean(EmbeddedServer.class).getURL().toString();
             ApiClient root = new ApiClient(base);
@@ -215,18 +223,7 @@ class RabbitDeadLetterRedriveTest {
 
             AtomicBoolean broken = new AtomicBoolean(true);
             List<String> acceptedBodies = Collections.synchronizedList(new ArrayList<>());
-            billing.basicConsume("billing:v2", false, new DefaultConsumer(billing) {
-                @Override
-                public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body)
-                        throws java.io.IOException {
-                    if (broken.get()) {
-                        getChannel().basicReject(env.getDeliveryTag(), false);
-                    } else {
-                        acceptedBodies.add(env.getRoutingKey() + " " + new String(body, StandardCharsets.UTF_8));
-                        getChannel().basicAck(env.getDeliveryTag(), false);
-                    }
-                }
-            });
+            consumeRejectingWhileBroken(billing, "billing:v2", broken, new ArrayList<>(), acceptedBodies);
             ch.confirmSelect();
             for (int n = 1; n <= 2; n++) {
                 ch.basicPublish("orders:v2", "order.placed", new AMQP.BasicProperties.Builder().correlationId("colon-" + n)
