@@ -249,12 +249,13 @@ public final class ClickHouseEventReader implements EventReader {
         String regex = wholeName(topicRegex);
         Map<String, Long> out = topicsNamed(regex);
         Instant late = since.minus(LATE_ARRIVAL);
-        Instant from = headersSince.isBefore(late) ? headersSince : late;
         // counted: arrived in the window, stamped at most LATE_ARRIVAL before it; listed: that, or stamped since
-        // headersSince. Read over a day, every row of the span is listed anyway: ingest_ts is then read only for the
-        // rows the headers keep (a day's ingest_ts column read whole added 15% at 100M events: docs/BENCHMARKS.md).
+        // headersSince. When the headers' span holds the late ones (the day's read), every row read is listed anyway:
+        // ingest_ts is then read only for the rows the headers keep (a day's ingest_ts column read whole added 15% at
+        // 100M events: docs/BENCHMARKS.md).
         boolean spanHoldsLate = !headersSince.isAfter(late);
-        List<Object> args = new ArrayList<>(List.of(since.toEpochMilli(), late.toEpochMilli(), from.toEpochMilli()));
+        List<Object> args = new ArrayList<>(List.of(since.toEpochMilli(), late.toEpochMilli(),
+                (spanHoldsLate ? headersSince : late).toEpochMilli()));
         if (!spanHoldsLate) {
             args.addAll(List.of(headersSince.toEpochMilli(), since.toEpochMilli()));
         }
