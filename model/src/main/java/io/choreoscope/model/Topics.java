@@ -76,6 +76,15 @@ public final class Topics {
         return vhost.equals("/") ? name : name + " on vhost " + vhost;
     }
 
+    /**
+     * A stored topic name as the UI shows it: a Kafka topic as it is; a RabbitMQ exchange (or queue) as
+     * {@code rabbitmq:<name>}, followed by {@code on vhost <vhost>} when that is not {@code /} ({@link #rabbitMqLabel}),
+     * so that no escaped form ({@code rabbitmq:%2F:orders:dlq}) is shown.
+     */
+    public static String displayName(String topic) {
+        return topic == null || !topic.startsWith(RABBITMQ_PREFIX) ? topic : RABBITMQ_PREFIX + rabbitMqLabel(topic);
+    }
+
     /** {@code %25}, {@code %3A} and {@code %2F} (any case) read back; any other {@code %} is left as it is. */
     private static String unescape(String s) {
         if (s.indexOf('%') < 0) {

@@ -70,4 +70,14 @@ class TopicsTest {
         assertThat(Topics.rabbitMqVhost("rabbitmq:/:orders.dlq")).isEqualTo("/");
         assertThat(Topics.rabbitMqVhost("rabbitmq:50%off:q")).isEqualTo("50%off");
     }
+
+    @Test
+    void displayNamesShowNoEscapedFormAndLeaveKafkaTopicsAlone() {
+        assertThat(Topics.displayName("orders.v2")).isEqualTo("orders.v2");
+        assertThat(Topics.displayName(null)).isNull();
+        assertThat(Topics.displayName("rabbitmq:notifications")).isEqualTo("rabbitmq:notifications");
+        assertThat(Topics.displayName(Topics.rabbitMq("/", "orders:dlq"))).isEqualTo("rabbitmq:orders:dlq");
+        assertThat(Topics.displayName(Topics.rabbitMq("tenant:a", "shipping"))).isEqualTo("rabbitmq:shipping on vhost tenant:a");
+        assertThat(Topics.displayName(Topics.rabbitMq("eu", ""))).isEqualTo("rabbitmq:amq.default on vhost eu");
+    }
 }

@@ -20,6 +20,7 @@ import com.vaadin.flow.router.PageTitle;
 import com.vaadin.flow.router.QueryParameters;
 import com.vaadin.flow.router.Route;
 
+import io.choreoscope.model.Topics;
 import io.choreoscope.model.api.TopicInfo;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.ui.client.ApiException;
@@ -75,7 +76,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         find.setWidth("17em"); // the placeholder whole (cut to "Find a service or to" at 1280 px)
         find.setAriaLabel("Find a service or topic in the map");
         find.setClearButtonVisible(true);
-        find.setItemLabelGenerator(n -> n.name() + " · " + DependencyGraph.kindLabel(n.kind(), n.name()).toLowerCase(
+        find.setItemLabelGenerator(n -> Topics.displayName(n.name()) + " · " + DependencyGraph.kindLabel(n.kind(), n.name()).toLowerCase(
                 java.util.Locale.ROOT));
         find.addValueChangeListener(e -> {
             if (e.isFromClient() && e.getValue() != null) {
@@ -192,7 +193,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         Span eyebrow = new Span(DependencyGraph.kindLabel(service ? DependencyMap.NodeKind.SERVICE
                 : DependencyMap.NodeKind.TOPIC, name));
         eyebrow.addClassName("eyebrow");
-        side.add(eyebrow, new H3(name));
+        side.add(eyebrow, new H3(service ? name : Topics.displayName(name)));
         for (DependencyMap.Edge e : map.edges()) {
             boolean mine = service ? e.service().equals(name) : e.topic().equals(name);
             if (!mine) {
@@ -200,7 +201,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             }
             boolean deadLetters = DependencyGraph.deadLetters(e);
             boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES || deadLetters;
-            String other = service ? e.topic() : e.service();
+            String other = service ? Topics.displayName(e.topic()) : e.service();
             String verb = deadLetters ? (service ? "dead-letters into " : "dead letters from ")
                     : service ? (produces ? "produces to " : "consumes ") : (produces ? "produced by " : "consumed by ");
             Div row = new Div();
@@ -242,7 +243,8 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             boolean deadLetters = DependencyGraph.deadLetters(e); // a PRODUCES edge here: DEAD_LETTERS returned above
             Span eyebrow = new Span(deadLetters ? "Dead letters" : produces ? "Produces" : "Consumes");
             eyebrow.addClassName("eyebrow");
-            side.add(eyebrow, new H3(produces ? e.service() + " → " + e.topic() : e.topic() + " → " + e.service()));
+            side.add(eyebrow, new H3(produces ? e.service() + " → " + Topics.displayName(e.topic())
+                    : Topics.displayName(e.topic()) + " → " + e.service()));
             side.add(new Paragraph(Formats.count(e.count()) + " records · " + Formats.rate(e.ratePerSecond())
                     + " · evidence: " + String.join(", ", e.evidence().stream().sorted().toList())));
             if (!e.queues().isEmpty()) {
@@ -272,7 +274,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
     private void showDeadLetters(DependencyMap.Edge e) {
         Span eyebrow = new Span("Dead letters");
         eyebrow.addClassName("eyebrow");
-        side.add(eyebrow, new H3(e.service() + " → " + e.topic()));
+        side.add(eyebrow, new H3(e.service() + " → " + Topics.displayName(e.topic())));
         side.add(new Paragraph(Formats.count(e.count()) + " messages · " + Formats.rate(e.ratePerSecond())
                 + " dead-lettered by the broker from queue " + String.join(", ", e.queues())
                 + (e.eventTypes().isEmpty() ? "" : ": " + String.join(", ", e.eventTypes().stream().sorted().toList()))));

@@ -82,7 +82,7 @@ public final class DependencyGraph {
                 }
                 String text = l > 0 && (summed == null || onTheMap(summed)) ? "\nlag " + Formats.count(l)
                         + (summed != null && summed.seconds() != null ? " · " + seconds(summed.seconds()) : "") : "";
-                nodes.add(new GraphData.Node(topicId(n.name()), n.name() + text, classes));
+                nodes.add(new GraphData.Node(topicId(n.name()), io.choreoscope.model.Topics.displayName(n.name()) + text, classes));
             }
         }
         double max = map.edges().stream().mapToDouble(DependencyMap.Edge::count).max().orElse(1);

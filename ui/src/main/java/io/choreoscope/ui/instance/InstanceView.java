@@ -256,7 +256,8 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
             }
             String reason = io.choreoscope.model.DeadLetters.reason(header);
             out.add((out.isEmpty() ? "Dead-lettered: " : "") + (e.eventType() == null || e.eventType().isBlank() ? "an event"
-                    : e.eventType()) + (reason == null ? "" : ", " + cut(reason, 200)) + " (" + e.topic() + ")");
+                    : e.eventType()) + (reason == null ? "" : ", " + cut(reason, 200)) + " ("
+                    + io.choreoscope.model.Topics.displayName(e.topic()) + ")");
         }
         if (more > 0) {
             out.add(more + " more");
@@ -464,11 +465,11 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
     }
 
     private Button replayButton(EventView e) {
-        String where = e.topic() + "/" + e.partition() + "/" + e.offset();
+        String where = BusLabel.of(e);
         Button b = new Button("Replay", VaadinIcon.ROTATE_LEFT.create(), c -> ReplayDialog.forEvents(
                 List.of(new ReplayRequest.EventRef(e.topic(), e.partition(), e.offset())),
                 "The event " + e.eventType() + " at " + where + " of instance " + detail.snapshot().correlationId()
-                        + " is sent again, with its key, headers and payload, to " + e.topic()
+                        + " is sent again, with its key, headers and payload, to " + io.choreoscope.model.Topics.displayName(e.topic())
                         + " unless another topic is named below.").open());
         b.addThemeVariants(ButtonVariant.LUMO_TERTIARY, ButtonVariant.LUMO_SMALL);
         b.addClassName("event-replay");

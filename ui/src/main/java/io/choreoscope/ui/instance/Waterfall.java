@@ -56,7 +56,7 @@ public class Waterfall extends Div {
         for (EventView e : d.events()) {
             items.add(new Item(e.timestamp(), 0, e.sourceService(), e.eventType(), true,
                     e.parseStatus() != null && !"OK".equalsIgnoreCase(e.parseStatus()),
-                    e.eventType() + " on " + e.topic() + "/" + e.partition() + "/" + e.offset() + " at "
+                    e.eventType() + " on " + BusLabel.of(e) + " at "
                             + Formats.dateTime(e.timestamp())));
         }
         for (io.choreoscope.model.Span s : d.spans()) {

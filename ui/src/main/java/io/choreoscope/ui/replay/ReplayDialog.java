@@ -84,7 +84,7 @@ public class ReplayDialog extends Dialog {
 
         deadLetterTopic.setId("replay-dlt");
         deadLetterTopic.setAllowCustomValue(true);
-        deadLetterTopic.addCustomValueSetListener(e -> deadLetterTopic.setValue(e.getDetail()));
+        deadLetterTopic.addCustomValueSetListener(e -> deadLetterTopic.setValue(typed(e.getDetail(), choiceLabels.keySet())));
         deadLetterTopic.setHelperText(DEAD_LETTER_HELP);
         deadLetterTopic.setItemLabelGenerator(v -> choiceLabels.getOrDefault(v, v));
         deadLetterTopic.setRequired(true);
@@ -233,7 +233,7 @@ public class ReplayDialog extends Dialog {
                         || DEAD_LETTER_EXCHANGE.matcher(x.name()).matches();
                 Choice had = out.get(value);
                 if (had == null || dead && !had.deadLetter()) {
-                    out.put(value, new Choice(value, value + " · RabbitMQ queue, "
+                    out.put(value, new Choice(value, Topics.displayName(value) + " · RabbitMQ queue, "
                             + Formats.count(q.lag(), "message waiting", "messages waiting"), dead));
                 }
             }
@@ -241,6 +241,20 @@ public class ReplayDialog extends Dialog {
         List<Choice> sorted = new ArrayList<>(out.values());
         sorted.sort(Comparator.comparing((Choice c) -> !c.deadLetter()).thenComparing(Choice::value));
         return sorted;
+    }
+
+    /**
+     * What a typed dead-letter name stands for: a listed queue typed as the list shows it ({@link Topics#displayName},
+     * {@code rabbitmq:orders:dlq} for the queue {@code orders:dlq} on {@code /}) is that queue; anything else is sent as
+     * typed, {@code rabbitmq:[vhost:]queue} or a topic.
+     */
+    static String typed(String text, java.util.Collection<String> listed) {
+        String t = text == null ? null : text.strip();
+        if (t == null || t.isEmpty() || listed.contains(t)) {
+            return t;
+        }
+        return listed.stream().filter(v -> !v.equals(Topics.displayName(v)) && Topics.displayName(v).equals(t))
+                .findFirst().orElse(t);
     }
 
     /** An exchange named as a dead-letter exchange ({@code orders.dlx}, {@code DLX}): its queues hold dead letters. */

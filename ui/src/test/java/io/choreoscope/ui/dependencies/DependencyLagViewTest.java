@@ -165,4 +165,42 @@ class DependencyLagViewTest extends KaribuTest {
         assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
                 .contains("dead-letters into orders-failed").contains("dead-letters into orders.DLT");
     }
+
+    @Test
+    void exchangesAreNamedAsPeopleReadThemNotInTheirStoredEscapedForm() {
+        String dlx = io.choreoscope.model.Topics.rabbitMq("/", "orders:dlx"); // rabbitmq:%2F:orders:dlx
+        String shipping = io.choreoscope.model.Topics.rabbitMq("tenant:a", "shipping"); // rabbitmq:tenant%3Aa:shipping
+        List<DependencyMap.Node> nodes = List.of(new DependencyMap.Node(NodeKind.SERVICE, "mailer"),
+                new DependencyMap.Node(NodeKind.TOPIC, dlx), new DependencyMap.Node(NodeKind.TOPIC, shipping));
+        List<DependencyMap.Edge> edges = List.of(
+                new DependencyMap.Edge(EdgeRole.DEAD_LETTERS, "mailer", dlx, Set.of("OrderShipped"), 12, 0.2,
+                        Double.NaN, Double.NaN, Set.of("dead-letter"), Set.of("orders:dlq"), null),
+                new DependencyMap.Edge(EdgeRole.CONSUMES, "mailer", shipping, Set.of("OrderShipped"), 60, 1,
+                        Double.NaN, Double.NaN, Set.of("queue"), Set.of("mail-in"), new DependencyMap.Lag(0, null)));
+        api.setDependencies(new DependencyMap(nodes, edges, Map.of()));
+        navigate("dependencies");
+        GraphData g = _get(GraphView.class).getData();
+        assertThat(g.node("topic:" + dlx).label()).isEqualTo("rabbitmq:orders:dlx");
+        assertThat(g.node("topic:" + shipping).label()).isEqualTo("rabbitmq:shipping on vhost tenant:a");
+
+        GraphView graph = _get(GraphView.class);
+        ComponentUtil.fireEvent(graph, new GraphView.EdgeClickEvent(graph, true, "DEAD_LETTERS:mailer:" + dlx));
+        roundtrip();
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details")))).contains("mailer → rabbitmq:orders:dlx")
+                .contains("from queue orders:dlq").doesNotContain("%2F");
+        ComponentUtil.fireEvent(graph, new GraphView.NodeClickEvent(graph, true, "service:mailer"));
+        roundtrip();
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
+                .contains("dead-letters into rabbitmq:orders:dlx").contains("consumes rabbitmq:shipping on vhost tenant:a")
+                .doesNotContain("%2F").doesNotContain("%3A");
+        ComponentUtil.fireEvent(graph, new GraphView.NodeClickEvent(graph, true, "topic:" + shipping));
+        roundtrip();
+        assertThat(text(_get(Div.class, d -> d.withId("dependency-details"))))
+                .contains("RabbitMQ exchange").contains("rabbitmq:shipping on vhost tenant:a").contains("consumed by mailer");
+        @SuppressWarnings("unchecked")
+        com.vaadin.flow.component.combobox.ComboBox<DependencyMap.Node> find = _get(
+                com.vaadin.flow.component.combobox.ComboBox.class, c -> c.withId("dependency-find"));
+        assertThat(find.getItemLabelGenerator().apply(new DependencyMap.Node(NodeKind.TOPIC, dlx)))
+                .isEqualTo("rabbitmq:orders:dlx · rabbitmq exchange");
+    }
 }

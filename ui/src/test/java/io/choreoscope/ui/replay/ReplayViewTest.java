@@ -202,8 +202,28 @@ class ReplayViewTest extends KaribuTest {
         assertThat(choices).extracting(ReplayDialog.Choice::value).containsExactly("dead-letters", "orders.DLT",
                 "rabbitmq:parked", "rabbitmq:tenant-a:billing-failed", "orders", "rabbitmq:dlxtester",
                 "rabbitmq:tenant-a:billing");
-        assertThat(choices.get(3).label()).isEqualTo("rabbitmq:tenant-a:billing-failed · RabbitMQ queue, 5 messages waiting");
+        // shown as people read it: the queue, then its virtual host (the value sent stays the stored name)
+        assertThat(choices.get(3).label()).isEqualTo("rabbitmq:billing-failed on vhost tenant-a · RabbitMQ queue, 5 messages waiting");
         assertThat(choices.get(2).label()).endsWith("1 message waiting");
+    }
+
+    @Test
+    void aQueueWhoseNameHoldsAColonIsListedAndTypedAsShownNotEscaped() {
+        List<io.choreoscope.model.api.ExchangeInfo> exchanges = List.of(new io.choreoscope.model.api.ExchangeInfo(
+                "rabbitmq:%2F:orders:dlx", "/", "orders:dlx", "fanout", "rabbitmq", 0.0, List.of(
+                        new io.choreoscope.model.api.ExchangeInfo.QueueLag("orders:dlq", List.of(""), 2, 0, 0, 2))));
+
+        List<ReplayDialog.Choice> choices = ReplayDialog.choices(List.of(), exchanges);
+
+        assertThat(choices).extracting(ReplayDialog.Choice::value).containsExactly("rabbitmq:%2F:orders:dlq");
+        assertThat(choices.get(0).label()).isEqualTo("rabbitmq:orders:dlq · RabbitMQ queue, 2 messages waiting");
+        List<String> listed = List.of("orders.DLT", "rabbitmq:%2F:orders:dlq");
+        // typed as the list shows it: that queue, not queue "dlq" of a virtual host "orders"
+        assertThat(ReplayDialog.typed(" rabbitmq:orders:dlq ", listed)).isEqualTo("rabbitmq:%2F:orders:dlq");
+        assertThat(ReplayDialog.typed("rabbitmq:%2F:orders:dlq", listed)).isEqualTo("rabbitmq:%2F:orders:dlq");
+        assertThat(ReplayDialog.typed("orders.DLT", listed)).isEqualTo("orders.DLT");
+        // anything else goes as typed
+        assertThat(ReplayDialog.typed("rabbitmq:eu:parked", listed)).isEqualTo("rabbitmq:eu:parked");
     }
 
     @Test
