@@ -40,10 +40,15 @@ public abstract class KaribuTest {
         return Permissions.ALL;
     }
 
+    /** Where the views' API calls run in this test; on the test thread unless overridden. */
+    protected java.util.concurrent.Executor executor() {
+        return Runnable::run;
+    }
+
     @BeforeEach
     void setUpVaadin() {
         api = createApi();
-        UiServices services = new UiServices(api, Runnable::run, permissions());
+        UiServices services = new UiServices(api, executor(), permissions());
         MockVaadin.setup(UI::new, new MockVaadinServlet(routes) {
             @Override
             protected void servletInitialized() throws jakarta.servlet.ServletException {

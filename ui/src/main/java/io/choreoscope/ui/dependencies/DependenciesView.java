@@ -125,23 +125,32 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         topicsArea.removeAll();
         side.removeAll();
         TimeWindow w = window.getValue();
-        loader.load(api -> {
-            DependencyMap m = api.dependencies(w);
-            // the flows' start events put each saga's start at the top of the map (DependencyGraph.order); without
-            // them the map is still drawn, only less well ordered. A layout hint: the last hour's flows whatever the
-            // map's window (at 100M events a day's /flows took 0.5-1.2 s, the hour's 50-100 ms; docs/BENCHMARKS.md)
-            java.util.Set<String> starts;
-            try {
-                starts = api.flows(TimeWindow.LAST_HOUR).stream().map(io.choreoscope.model.api.FlowSummary::flow)
-                        .collect(java.util.stream.Collectors.toSet());
-            } catch (ApiException e) {
-                starts = java.util.Set.of();
-            }
-            try {
-                return new Loaded(m, api.topics(), null, starts);
-            } catch (ApiException e) {
-                return new Loaded(m, List.of(), e, starts);
-            }
+        // the three calls at once (one after the other they took 250-300 ms on the demo, the topics' lag most of it)
+        loader.loadTogether(List.of(api -> api.dependencies(w),
+                // the flows' start events put each saga's start at the top of the map (DependencyGraph.order); without
+                // them the map is still drawn, only less well ordered. A layout hint: the last hour's flows whatever the
+                // map's window (at 100M events a day's /flows took 0.5-1.2 s, the hour's 50-100 ms; docs/BENCHMARKS.md)
+                api -> {
+                    try {
+                        return api.flows(TimeWindow.LAST_HOUR).stream().map(io.choreoscope.model.api.FlowSummary::flow)
+                                .collect(java.util.stream.Collectors.toSet());
+                    } catch (ApiException e) {
+                        return java.util.Set.<String>of();
+                    }
+                },
+                api -> {
+                    try {
+                        return api.topics();
+                    } catch (ApiException e) {
+                        return e;
+                    }
+                }), answers -> {
+            @SuppressWarnings("unchecked")
+            java.util.Set<String> starts = (java.util.Set<String>) answers.get(1);
+            @SuppressWarnings("unchecked")
+            Loaded l = answers.get(2) instanceof ApiException e ? new Loaded((DependencyMap) answers.get(0), List.of(), e, starts)
+                    : new Loaded((DependencyMap) answers.get(0), (List<TopicInfo>) answers.get(2), null, starts);
+            return l;
         }, this::show, e -> {
             graphArea.removeAll();
             graphArea.add(Notice.error("Could not load the dependency map", e, this::load));
