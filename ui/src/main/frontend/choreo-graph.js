@@ -198,6 +198,15 @@ class ChoreoGraph extends HTMLElement {
       const r = n.renderedBoundingBox({ includeLabels: true, includeOverlays: false, includeUnderlays: false });
       return r.x1 < 0 || r.y1 < 0 || r.x2 > cw || r.y2 > ch;
     }).map((n) => n.id());
+    // edge labels another arrow's line is drawn across (the label's box shrunk by its background's padding)
+    const lines = this._cy.edges().filter((e) => e.source().id() !== e.target().id())
+      .map((e) => ({ id: e.id(), path: ChoreoGraph._drawnPath(e) }));
+    const labelsCrossedByArrows = labelled.filter((e) => e.source().id() !== e.target().id()).filter((e, i) => {
+      const label = grown(e.boundingBox({ includeLabels: true, includeMainLabels: true, includeEdges: false,
+        includeNodes: false, includeOverlays: false, includeUnderlays: false }), -2);
+      return label.x2 > label.x1 && lines.some((l) => l.id !== e.id()
+        && l.path.slice(1).some((q, k) => segmentHits(l.path[k], q, label)));
+    }).map((e) => e.id());
     // arrows drawn across the box of a step or service that is not one of their ends
     const boxes = this._cy.nodes().map((n) => ({ id: n.id(),
       b: grown(n.boundingBox({ includeLabels: true, includeOverlays: false, includeUnderlays: false }), -2) }));
@@ -209,6 +218,7 @@ class ChoreoGraph extends HTMLElement {
     return {
       zoom: z,
       arrowsThroughBoxes,
+      labelsCrossedByArrows,
       faded: this._cy.elements('.faded').map((e) => e.id()),
       visitedOutOfView,
       overlappingEdgeLabels,
@@ -866,6 +876,12 @@ class ChoreoGraph extends HTMLElement {
   _placeEdgeLabels() {
     const along = (a, b, f) => ({ x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
     const taken = this._cy.nodes().map((n) => n.boundingBox({ includeLabels: true }));
+    // every arrow's drawn line: a label is better not crossed by another arrow (the line hides part of it, or the label
+    // breaks the line, and it is unclear whose label it is), though a box or another label over it is worse
+    const lines = this._cy.edges().filter((e) => e.source().id() !== e.target().id())
+      .map((e) => ({ id: e.id(), path: ChoreoGraph._drawnPath(e) }));
+    const crossings = (box, id) => lines.filter((l) => l.id !== id
+      && l.path.slice(1).some((q, i) => segmentHits(l.path[i], q, box))).length;
     this._cy.edges().filter((e) => (e.data('label') || '') !== '' && e.source().id() !== e.target().id()).forEach((e) => {
       const label = e.boundingBox({ includeLabels: true, includeMainLabels: true, includeEdges: false,
         includeNodes: false, includeOverlays: false, includeUnderlays: false });
@@ -894,10 +910,11 @@ class ChoreoGraph extends HTMLElement {
         const p = legs ? onLegs(f) : f <= 0.5 ? along(from, mid, f / 0.5) : along(mid, to, (f - 0.5) / 0.5);
         const box = { x1: p.x - label.w / 2, x2: p.x + label.w / 2, y1: p.y - label.h / 2, y2: p.y + label.h / 2 };
         const covered = taken.filter((b) => overlaps(box, b)).length;
-        if (!best || covered < best.covered) {
-          best = { covered, p, box };
+        const crossed = !best || covered <= best.covered ? crossings(box, e.id()) : Infinity;
+        if (!best || covered < best.covered || covered === best.covered && crossed < best.crossed) {
+          best = { covered, crossed, p, box };
         }
-        if (covered === 0) {
+        if (covered === 0 && crossed === 0) {
           break;
         }
       }

@@ -679,6 +679,9 @@ class UiBrowserIT {
         onTheDependencyPage(map, m -> {
             shot("dependencies-routed");
             assertThat((List<?>) m.get("arrowsThroughBoxes")).as("arrows across another box: %s", m).isEmpty();
+            // the loops back up drew across the labels of moderation's and publishing's arrows (placed without
+            // looking at other arrows' lines); each label has a place along its own arrow that no other crosses
+            assertThat((List<?>) m.get("labelsCrossedByArrows")).as("labels another arrow crosses: %s", m).isEmpty();
             assertThat(page.locator("#dependency-graph").getAttribute("data-routed-edges")).as("arrows bent around boxes")
                     .isNotEqualTo("0");
             assertThat(((Number) m.get("minEdgeLabelPx")).doubleValue()).as("%s", m).isGreaterThanOrEqualTo(11);
