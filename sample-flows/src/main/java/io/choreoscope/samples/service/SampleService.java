@@ -307,6 +307,7 @@ public final class SampleService implements AutoCloseable {
             // This step runs over RabbitMQ (the demo's shipping step): same event, AMQP properties and headers.
             span.setAttribute(MESSAGING_SYSTEM, "rabbitmq");
             span.setAttribute(DESTINATION, out.topic().substring(RabbitBus.PREFIX.length()));
+            span.updateName("publish " + out.topic().substring(RabbitBus.PREFIX.length())); // "{operation} {exchange}"
             try {
                 RabbitBus.get().publish(record, e.eventId(), e.correlationId(), e.type(), spec.name());
             } catch (java.io.IOException | RuntimeException ex) {
