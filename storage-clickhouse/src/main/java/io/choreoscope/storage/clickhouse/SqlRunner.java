@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
@@ -33,11 +34,89 @@ public final class SqlRunner implements AutoCloseable {
         T map(ResultSet rs) throws SQLException;
     }
 
+    /** Statements kept prepared per pooled connection, the least recently used closed beyond this. */
+    static final int STATEMENTS_PER_CONNECTION = 64;
+
     private final ClickHouseStore store;
-    private final BlockingQueue<Connection> idle = new ArrayBlockingQueue<>(POOL_SIZE);
+    private final BlockingQueue<Pooled> idle = new ArrayBlockingQueue<>(POOL_SIZE);
+    /** Statements the queries prepared (parsed), for tests. */
+    private final java.util.concurrent.atomic.AtomicLong prepared = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * A pooled connection and the statements prepared on it, by their SQL. clickhouse-jdbc parses a statement's SQL
+     * when it is prepared (its JavaCC parser), not when it runs: at 100M events that parse was a fifth of the JVM's
+     * samples of the instance read (JFR, docs/BENCHMARKS.md), for SQL that is the same every time. A statement is
+     * reused with its parameters cleared, only after a run that ended normally; one that failed or was cancelled is
+     * closed. Used by one thread at a time, as the connection is.
+     */
+    private static final class Pooled {
+        final Connection connection;
+        private final java.util.LinkedHashMap<String, PreparedStatement> statements =
+                new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+                        if (size() > STATEMENTS_PER_CONNECTION) {
+                            closeQuietly(eldest.getValue());
+                            return true;
+                        }
+                        return false;
+                    }
+                };
+
+        Pooled(Connection connection) {
+            this.connection = connection;
+        }
+
+        /** The statement of this SQL, prepared once; taken out of the cache while it runs. */
+        PreparedStatement take(String sql, java.util.concurrent.atomic.AtomicLong prepared) throws SQLException {
+            PreparedStatement ps = statements.remove(sql);
+            if (ps == null) {
+                prepared.incrementAndGet();
+                return ClickHouseStore.prepare(connection, sql);
+            }
+            try {
+                ps.clearParameters();
+            } catch (SQLException | RuntimeException e) {
+                closeQuietly(ps);
+                throw e;
+            }
+            return ps;
+        }
+
+        /** A statement whose run ended normally, kept for the next run of its SQL. */
+        void keep(String sql, PreparedStatement ps) {
+            PreparedStatement had = statements.put(sql, ps);
+            if (had != null && had != ps) {
+                closeQuietly(had);
+            }
+        }
+
+        void close() {
+            statements.values().forEach(Pooled::closeQuietly);
+            statements.clear();
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+        }
+
+        private static void closeQuietly(PreparedStatement ps) {
+            try {
+                ps.close();
+            } catch (SQLException | RuntimeException ignored) {
+                // closing anyway
+            }
+        }
+    }
 
     public SqlRunner(ClickHouseStore store) {
         this.store = store;
+    }
+
+    /** How many statements the queries have prepared so far (each SQL text once per pooled connection, while kept). */
+    long statementsPrepared() {
+        return prepared.get();
     }
 
     public ClickHouseStore store() {
@@ -66,12 +145,15 @@ public final class SqlRunner implements AutoCloseable {
      * ClickHouse stops the scan too) and this throws {@link CancellationException}.
      */
     <T> List<T> query(QueryLimits limits, Cancellation cancel, String sql, RowMapper<T> mapper, Object... params) {
-        Connection c = null;
+        Pooled c = null;
         boolean ok = false;
         try {
             c = borrow();
             List<T> out = new ArrayList<>();
-            try (PreparedStatement ps = ClickHouseStore.prepare(c, limits == null ? sql : sql + limits.settingsClause())) {
+            String text = limits == null ? sql : sql + limits.settingsClause();
+            PreparedStatement ps = c.take(text, prepared);
+            boolean ran = false;
+            try {
                 bind(ps, params);
                 try (Cancellation.Registration r = cancel.onCancel(() -> cancelQuietly(ps))) {
                     if (cancel.isCancelled()) {
@@ -83,6 +165,13 @@ public final class SqlRunner implements AutoCloseable {
                             out.add(mapper.map(rs));
                         }
                     }
+                }
+                ran = !cancel.isCancelled();
+            } finally {
+                if (ran) {
+                    c.keep(text, ps);
+                } else {
+                    Pooled.closeQuietly(ps);
                 }
             }
             ok = true;
@@ -120,11 +209,11 @@ public final class SqlRunner implements AutoCloseable {
 
     /** A statement without result (DDL, small inserts). */
     public void execute(String sql, Object... params) {
-        Connection c = null;
+        Pooled c = null;
         boolean ok = false;
         try {
             c = borrow();
-            try (PreparedStatement ps = ClickHouseStore.prepare(c, sql)) {
+            try (PreparedStatement ps = ClickHouseStore.prepare(c.connection, sql)) {
                 bind(ps, params);
                 ps.execute();
             }
@@ -156,21 +245,17 @@ public final class SqlRunner implements AutoCloseable {
         }
     }
 
-    private Connection borrow() throws SQLException {
-        Connection c = idle.poll();
-        return c != null ? c : store.connect();
+    private Pooled borrow() throws SQLException {
+        Pooled c = idle.poll();
+        return c != null ? c : new Pooled(store.connect());
     }
 
-    private void release(Connection c, boolean healthy) {
+    private void release(Pooled c, boolean healthy) {
         if (c == null) {
             return;
         }
         if (!healthy || !idle.offer(c)) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // already broken
-            }
+            c.close();
         }
     }
 
@@ -194,13 +279,9 @@ public final class SqlRunner implements AutoCloseable {
 
     @Override
     public void close() {
-        Connection c;
+        Pooled c;
         while ((c = idle.poll()) != null) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // closing anyway
-            }
+            c.close();
         }
     }
 

@@ -237,6 +237,29 @@ class ClickHouseStoreTest {
     }
 
     @Test
+    void aQueryIsPreparedOnceAndEachRunAnswersWithItsOwnValues() throws Exception {
+        try (ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(),
+                ClickHouseExtension.createDatabase())); SqlRunner sql = new SqlRunner(store)) {
+            String q = "SELECT concat(?, '-', toString(toInt64(?) * 2)), throwIf(? = 'boom', 'asked to fail')";
+            for (int i = 0; i < 3; i++) {
+                assertThat(sql.query(q, rs -> rs.getString(1), "run" + i, (long) i, "fine")).containsExactly("run" + i + "-" + 2 * i);
+            }
+            assertThat(sql.statementsPrepared()).as("one connection, one parse").isEqualTo(1);
+            // a run that fails: its statement is not kept, the next run of the SQL answers with its own values
+            assertThatThrownBy(() -> sql.query(q, rs -> rs.getString(1), "x", 1L, "boom")).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("asked to fail");
+            assertThat(sql.query(q, rs -> rs.getString(1), "after", 21L, "fine")).containsExactly("after-42");
+            // no value of an earlier run is left bound: a run binding too few values fails, it does not reuse them
+            assertThatThrownBy(() -> sql.query(q, rs -> rs.getString(1), "only-one")).isInstanceOf(StorageException.class);
+            assertThat(sql.query(q, rs -> rs.getString(1), "again", 5L, "fine")).containsExactly("again-10");
+            // values holding quotes, backslashes and SQL reach ClickHouse as they are, run after run
+            for (String v : List.of("it's", "a\\b", "'); DROP TABLE events; --", "{fn now()}")) {
+                assertThat(sql.query(q, rs -> rs.getString(1), v, 1L, "fine")).containsExactly(v + "-2");
+            }
+        }
+    }
+
+    @Test
     void aSearchStoppedAtALimitLeavesTheConnectionsUsable() throws Exception {
         withSearchableEvents(c -> c.setSearchMaxRowsToRead(50), sql -> {
             ClickHouseSearchReader search = new ClickHouseSearchReader(sql);
