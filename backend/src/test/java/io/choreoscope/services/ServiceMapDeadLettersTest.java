@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -117,7 +116,7 @@ class ServiceMapDeadLettersTest {
      */
     private record StoredDeadLetters(List<DeadLettered> dead, Map<String, Map<String, Long>> routed,
                                      List<DependencyMap.Edge> produced, Set<String> byHeaders,
-                                     List<Instant> headersAsked) implements DependencyReader {
+                                     List<Instant> headersAsked) implements NoDependencies {
         @Override
         public DependencyMap dependencies(Instant from, Instant to) {
             return new DependencyMap(List.of(), produced);
@@ -130,21 +129,6 @@ class ServiceMapDeadLettersTest {
         }
 
         @Override
-        public DependencyMap spanDependencies(Instant from, Instant to) {
-            return new DependencyMap(List.of(), List.of());
-        }
-
-        @Override
-        public List<MinuteCount> consumerSpansPerMinute(Collection<String> topics, Instant from, Instant to) {
-            return List.of();
-        }
-
-        @Override
-        public Map<String, String> consumerGroupServices(Instant from, Instant to) {
-            return Map.of();
-        }
-
-        @Override
         public Map<String, Map<String, Long>> routedQueues(Instant from, Instant to) {
             return routed;
         }
@@ -152,11 +136,6 @@ class ServiceMapDeadLettersTest {
         @Override
         public List<DeadLettered> deadLettered(Instant from, Instant to) {
             return dead;
-        }
-
-        @Override
-        public Map<String, Double> topicRates() {
-            return Map.of();
         }
     }
 }

@@ -7,9 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +20,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.choreoscope.model.DependencyReader;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.ExpectedStep;
 import io.choreoscope.model.flow.InstanceSnapshot;
@@ -67,7 +64,7 @@ class StuckDiagnosisProducersTest {
     }
 
     /** The one producer of PaymentCaptured it is told; counts its reads; a read can be held at a gate or fail. */
-    private static final class Producers implements DependencyReader {
+    private static final class Producers implements NoDependencies {
         final AtomicReference<String> producer = new AtomicReference<>("payments");
         final AtomicInteger reads = new AtomicInteger();
         volatile CountDownLatch gate;
@@ -90,41 +87,6 @@ class StuckDiagnosisProducersTest {
             return new DependencyMap(List.of(), List.of(new DependencyMap.Edge(DependencyMap.EdgeRole.PRODUCES,
                     producer.get(), "payments", Set.of("PaymentCaptured"), 100, 1.0, Double.NaN, Double.NaN,
                     Set.of("observation"))));
-        }
-
-        @Override
-        public DependencyMap spanDependencies(Instant from, Instant to) {
-            return new DependencyMap(List.of(), List.of());
-        }
-
-        @Override
-        public List<MinuteCount> consumerSpansPerMinute(Collection<String> topics, Instant from, Instant to) {
-            return List.of();
-        }
-
-        @Override
-        public Map<String, String> consumerGroupServices(Instant from, Instant to) {
-            return Map.of();
-        }
-
-        @Override
-        public Map<String, Map<String, Long>> routedQueues(Instant from, Instant to) {
-            return Map.of();
-        }
-
-        @Override
-        public List<DeadLettered> deadLettered(Instant from, Instant to) {
-            return List.of();
-        }
-
-        @Override
-        public Set<String> deadLetterTopicsByHeaders(Instant from, Instant to) {
-            return Set.of();
-        }
-
-        @Override
-        public Map<String, Double> topicRates() {
-            return Map.of();
         }
     }
 
