@@ -148,7 +148,7 @@ public class DashboardView extends Div implements BeforeEnterObserver {
     }
 
     private void show(List<FlowSummary> flows) {
-        updated.setText("Updated " + Formats.time(Instant.now()) + " UTC");
+        updated.setText("Updated " + Formats.clock(Instant.now()) + " UTC");
         if (flows.isEmpty()) {
             cards.removeAll();
             cardsByFlow.clear();

@@ -12,6 +12,7 @@ import io.choreoscope.model.HumanDuration;
 public final class Formats {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter DATE_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
@@ -74,9 +75,14 @@ public final class Formats {
         return String.format(Locale.ROOT, "%.2f/s", perSecond);
     }
 
-    /** {@code 14:03:12.345} (UTC). */
+    /** {@code 14:03:12.345} (UTC): an event's time. */
     public static String time(Instant t) {
         return t == null ? "–" : TIME.format(t);
+    }
+
+    /** {@code 14:03:12} (UTC): when a page was last refreshed. */
+    public static String clock(Instant t) {
+        return t == null ? "–" : SECONDS.format(t);
     }
 
     /** {@code 2026-11-22 14:03:12} (UTC). */

@@ -40,4 +40,12 @@ class FormatsTest {
         assertThat(Formats.between(null, t)).isEqualTo("–");
         assertThat(Formats.between(t, null)).isEqualTo("–");
     }
+
+    @Test
+    void anEventsTimeKeepsItsMillisecondsARefreshTimeDoesNot() {
+        Instant t = Instant.parse("2026-12-06T22:01:30.158Z");
+        assertThat(Formats.time(t)).isEqualTo("22:01:30.158");
+        assertThat(Formats.clock(t)).isEqualTo("22:01:30");
+        assertThat(Formats.clock(null)).isEqualTo("–");
+    }
 }
