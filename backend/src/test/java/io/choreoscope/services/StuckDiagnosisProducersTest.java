@@ -1,12 +1,10 @@
 package io.choreoscope.services;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.choreoscope.MutableClock;
 import io.choreoscope.model.flow.DependencyMap;
 import io.choreoscope.model.flow.ExpectedStep;
 import io.choreoscope.model.flow.InstanceSnapshot;
@@ -37,30 +36,6 @@ class StuckDiagnosisProducersTest {
     @AfterEach
     void stop() {
         background.shutdownNow();
-    }
-
-    /** A clock the test moves. */
-    private static final class MovingClock extends Clock {
-        final AtomicReference<Instant> now = new AtomicReference<>(T0);
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(t -> t.plus(d));
-        }
     }
 
     /** The one producer of PaymentCaptured it is told; counts its reads; a read can be held at a gate or fail. */
@@ -103,7 +78,7 @@ class StuckDiagnosisProducersTest {
     @Test
     void aStaleProducersMapIsReadAgainBesideThePageNotOnItsTime() throws Exception {
         Producers reader = new Producers();
-        MovingClock clock = new MovingClock();
+        MutableClock clock = new MutableClock(T0);
         StuckDiagnosis d = new StuckDiagnosis(reader, null, null, ServiceIdentity.defaults(), background, clock);
 
         // the first read: callers wait for it, there being nothing to go on with
@@ -121,17 +96,11 @@ class StuckDiagnosisProducersTest {
         clock.advance(Duration.ofSeconds(2));
         assertThat(waitingOnWithin2s(d)).containsExactly("payments");
         assertThat(waitingOnWithin2s(d)).containsExactly("payments");
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (reader.reads.get() < 2 && System.nanoTime() < until) {
-            Thread.sleep(5);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> reader.reads.get() >= 2);
         assertThat(reader.reads).hasValue(2);
         gate.countDown();
         reader.gate = null;
-        until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!d.live(running()).waitingOn().equals(List.of("billing")) && System.nanoTime() < until) {
-            Thread.sleep(5);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> d.live(running()).waitingOn().equals(List.of("billing")));
         assertThat(d.live(running()).waitingOn()).containsExactly("billing");
         assertThat(reader.reads).hasValue(2);
     }
@@ -139,7 +108,7 @@ class StuckDiagnosisProducersTest {
     @Test
     void aFailedReadAgainKeepsTheMapInHandAndIsTriedAgain() throws Exception {
         Producers reader = new Producers();
-        MovingClock clock = new MovingClock();
+        MutableClock clock = new MutableClock(T0);
         StuckDiagnosis d = new StuckDiagnosis(reader, null, null, ServiceIdentity.defaults(), background, clock);
         assertThat(d.live(running()).waitingOn()).containsExactly("payments");
 
