@@ -178,7 +178,12 @@ public final class InferenceEngine {
         int cause = causation == 0 ? 0 : Instance.cause32(causation);
         int r = in.insert(ts, meta, o.offset(), Instance.hash(o.eventId()), cause, cfg.maxEventsPerInstance(), topics);
         if (r == Instance.DUPLICATE) {
-            duplicates++;
+            // a dead-letter copy keeps its original's event ID: left out of the instance like a duplicate, but it is
+            // not a second delivery (the instance is stuck on it, and the stuck cause says so), whichever came first
+            if (!StuckCauses.deadLetter(o) && !onDeadLetterTopic(in.lastMatchedTopic)) {
+                duplicates++;
+                in.countDuplicate(type);
+            }
             if (in.lastReplaced) {
                 views = null; // the kept copy changed place: rebuilt when next needed
             }
@@ -349,7 +354,11 @@ public final class InferenceEngine {
             int r = target.insert(other.ts(i), other.meta(i), other.offset(i), other.idHash(i), other.cause(i),
                     cfg.maxEventsPerInstance(), topics);
             if (r == Instance.DUPLICATE) {
-                duplicates++;
+                // only the topics are known here: a dead-letter copy by its headers alone counts as a duplicate
+                if (!onDeadLetterTopic(other.topic(i)) && !onDeadLetterTopic(target.lastMatchedTopic)) {
+                    duplicates++;
+                    target.countDuplicate(other.type(i));
+                }
             } else if (r == Instance.DROPPED) {
                 droppedOverCap++;
             }
@@ -365,6 +374,10 @@ public final class InferenceEngine {
             byId.put(id, target);
             target.addId(id);
         }
+    }
+
+    private boolean onDeadLetterTopic(int topic) {
+        return io.choreoscope.model.Topics.looksLikeDeadLetter(topics.name(topic));
     }
 
     /** Takes the least recently active instance out of the live ones; {@link #drainEvicted} accounts for it. */

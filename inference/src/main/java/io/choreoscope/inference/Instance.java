@@ -37,6 +37,8 @@ final class Instance {
      * classified; {@link Long#MIN_VALUE} once it is no longer live. See the engine's deadline index.
      */
     long deadline = Long.MAX_VALUE;
+    /** The topic of the copy the last {@link #insert} that returned DUPLICATE found (before any replacement). */
+    int lastMatchedTopic;
     /** True when the last {@link #insert} returned DUPLICATE and replaced the kept copy (its events changed). */
     boolean lastReplaced;
     /** True while its settled statistics are counted in the learning tables. */
@@ -185,7 +187,8 @@ final class Instance {
     /**
      * Inserts an event at its place in time order. A duplicate (same non-zero event ID hash, or same
      * topic/partition/offset) is not added; of two copies the one that sorts first is kept, so the
-     * result does not depend on arrival order.
+     * result does not depend on arrival order. The caller counts a duplicate ({@link #countDuplicate}): a dead-letter
+     * copy of an event is left out like one, but it is not a second delivery.
      *
      * @return ADDED, DUPLICATE, or DROPPED when the instance holds {@code cap} events already
      */
@@ -196,8 +199,7 @@ final class Instance {
         for (int i = 0; i < size; i++) {
             if ((idHash != 0 && idHash(i) == idHash)
                     || (topic(i) == topic && partition(i) == partition && offset(i) == offset)) {
-                duplicates++;
-                lastDuplicateType = (int) (meta >>> 48);
+                lastMatchedTopic = topic(i);
                 if (compare(i, ts, meta, offset, topics) > 0) {
                     remove(i);
                     place(ts, meta, offset, idHash, cause, topics);
@@ -212,6 +214,12 @@ final class Instance {
         }
         place(ts, meta, offset, idHash, cause, topics);
         return ADDED;
+    }
+
+    /** Counts a duplicate delivery of an event of type {@code type}. */
+    void countDuplicate(int type) {
+        duplicates++;
+        lastDuplicateType = type;
     }
 
     /** Position the last {@link #insert} placed an event at; valid right after an ADDED insert. */

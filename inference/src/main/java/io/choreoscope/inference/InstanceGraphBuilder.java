@@ -27,7 +27,8 @@ import java.util.Set;
  *   <li>ORDER: an event with neither gets an edge from the event right before it in time order
  *       (timestamp, partition, offset, topic).</li>
  * </ol>
- * Duplicates (same event ID, or same topic/partition/offset) are dropped, keeping the first in time order.
+ * Duplicates (same event ID, or same topic/partition/offset) are dropped, keeping the first in time order; a
+ * dead-letter copy that keeps its original's event ID is dropped too, and not counted as a duplicate.
  * A causation or trace link that would close a cycle (bad input, e.g. two events naming each other as
  * cause) is ignored and counted in {@link InstanceGraph#rejectedEdges()}. Cost: O(n log n + n x d) for n
  * records and span ancestry depth d (walks stop after 64 levels).
@@ -46,14 +47,17 @@ public final class InstanceGraphBuilder {
         List<Observation> sorted = new ArrayList<>(records);
         sorted.sort(TIME_ORDER);
         List<Observation> events = new ArrayList<>();
-        Set<String> seenIds = new HashSet<>();
+        Map<String, Observation> seenIds = new HashMap<>();
         Set<String> seenCoordinates = new HashSet<>();
         int duplicates = 0;
         for (Observation o : sorted) {
-            boolean dupId = o.eventId() != null && !o.eventId().isEmpty() && !seenIds.add(o.eventId());
+            Observation sameId = o.eventId() == null || o.eventId().isEmpty() ? null : seenIds.putIfAbsent(o.eventId(), o);
             boolean dupCoord = !seenCoordinates.add(o.coordinates());
-            if (dupId || dupCoord) {
-                duplicates++;
+            if (sameId != null || dupCoord) {
+                // a dead-letter copy keeps its original's event ID: left out, but not a second delivery
+                if (dupCoord || !(StuckCauses.deadLetter(o) || StuckCauses.deadLetter(sameId))) {
+                    duplicates++;
+                }
             } else {
                 events.add(o);
             }

@@ -368,6 +368,36 @@ class InferenceEngineTest {
     }
 
     @Test
+    void aDeadLetterCopyIsLeftOutOfTheInstanceButIsNotADuplicateDelivery() {
+        InferenceEngine engine = new InferenceEngine(CFG);
+        Observation placed = e("o1", PLACED, 0);
+        Observation paid = e("o1", PAID, 1);
+        // the failing consumer's dead-letter copies keep the event's ID: one on a topic named so, one by its header
+        Observation byName = Observation.builder("payments.DLT", 0, 7, at(1.5)).correlationId("o1").eventType(PAID)
+                .eventId(paid.eventId()).build();
+        Observation byHeader = Observation.builder("payments-failed", 0, 3, at(1.6)).correlationId("o1").eventType(PAID)
+                .eventId(paid.eventId()).headers(List.of(io.choreoscope.model.Header.of("x-original-topic", "payments")))
+                .build();
+        engine.apply(List.of(placed, paid, byName, byHeader));
+        // a dead-letter copy stored before its original (the tap read the dead-letter topic first): not one either
+        Observation paid2 = e("o2", PAID, 11);
+        engine.apply(List.of(e("o2", PLACED, 10), Observation.builder("payments.DLT", 0, 8, at(11.5)).correlationId("o2")
+                .eventType(PAID).eventId(paid2.eventId()).build(), paid2));
+
+        for (String id : List.of("o1", "o2")) {
+            InstanceSnapshot s = engine.snapshot(id, at(12)).orElseThrow();
+            assertThat(s.eventCount()).as(id).isEqualTo(2);
+            assertThat(s.deviations()).as(id).noneMatch(d -> d.kind() == DeviationKind.DUPLICATE);
+        }
+        assertThat(engine.counters().duplicates()).isZero();
+        // a second delivery of the same record still is one
+        engine.apply(List.of(paid));
+        assertThat(engine.counters().duplicates()).isEqualTo(1);
+        assertThat(engine.snapshot("o1", at(12)).orElseThrow().deviations())
+                .filteredOn(d -> d.kind() == DeviationKind.DUPLICATE).hasSize(1);
+    }
+
+    @Test
     void lateEventIsInsertedAtItsPlace() {
         InferenceEngine engine = new InferenceEngine(CFG);
         engine.apply(List.of(e("o1", PLACED, 0), e("o1", RESERVED, 3), e("o1", PAID, 1)));

@@ -64,6 +64,18 @@ class InstanceGraphBuilderTest {
     }
 
     @Test
+    void aDeadLetterCopyIsDroppedButNotCountedAsADuplicate() {
+        Observation paid = rec("payments", 2, 1, "PaymentCaptured", "e2").build();
+        InstanceGraph g = InstanceGraphBuilder.build("o1", List.of(rec("orders", 1, 0, "OrderPlaced", "e1").build(), paid,
+                rec("payments.DLT", 5, 2, "PaymentCaptured", "e2").build(), // by its topic's name
+                rec("payments-failed", 6, 3, "PaymentCaptured", "e2")
+                        .headers(List.of(io.choreoscope.model.Header.of("kafka_dlt-original-topic", "payments"))).build(),
+                paid), List.of()); // and the record itself twice: that one is a duplicate
+        assertThat(g.nodes()).extracting(InstanceGraph.Node::topic).containsExactly("orders", "payments");
+        assertThat(g.duplicates()).isEqualTo(1);
+    }
+
+    @Test
     void causationCycleFromBadInputIsRejectedNotFollowed() {
         InstanceGraph g = InstanceGraphBuilder.build("o1", List.of(
                 rec("t", 1, 0, "A", "e1").causationId("e2").build(),
