@@ -336,9 +336,10 @@ public class StuckView extends Div implements BeforeEnterObserver {
         if (s.expectedNext().isEmpty()) {
             return "–";
         }
+        // a narrow column breaks a line between steps or before the bracket, never inside it ("5.0 / s)")
         return s.expectedNext().stream()
-                .map(e -> e.eventType() + " (" + Math.round(e.probability() * 100) + "%, within "
-                        + Formats.duration(e.boundMs()) + ")")
+                .map(e -> e.eventType() + " " + ("(" + Math.round(e.probability() * 100) + "%, within "
+                        + Formats.duration(e.boundMs()) + ")").replace(' ', '\u00a0'))
                 .collect(Collectors.joining(", "));
     }
 

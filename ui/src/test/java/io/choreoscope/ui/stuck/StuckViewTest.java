@@ -45,6 +45,15 @@ class StuckViewTest extends KaribuTest {
     }
 
     @Test
+    void anExpectedStepsBracketIsNotBrokenAcrossLines() {
+        navigate("stuck");
+        InstanceSnapshot s = GridKt._get(grid(), 0);
+        String text = StuckView.expected(s);
+        assertThat(text).matches("\\S+ \\(\\d+%,\u00a0within\u00a0[^ ]+\\)(, .*)?");
+        assertThat(text.replace('\u00a0', ' ')).startsWith(s.expectedNext().get(0).eventType() + " (");
+    }
+
+    @Test
     void theCorrelationIdColumnSortsByCorrelationId() {
         navigate("stuck");
         Grid<InstanceSnapshot> grid = grid();
