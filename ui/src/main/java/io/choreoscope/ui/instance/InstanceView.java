@@ -227,7 +227,7 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         List<String> dead = deadLetters(detail.events());
         if (!dead.isEmpty() && (s.cause() == null || s.cause().kind() != io.choreoscope.model.flow.StuckCause.Kind.DEAD_LETTERED)) {
             // A completed instance may have had a message dead-lettered on the way (a notification rejected): its
-            // copy counts as a duplicate, so without this line only "duplicate delivery" would say so.
+            // copy is left out of the instance's steps (docs/INFERENCE.md), so without this line nothing here says so.
             Span line = new Span(String.join("; ", dead));
             line.setId("instance-dead-letters");
             line.addClassName("callout-line");
@@ -244,9 +244,7 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         List<String> out = new ArrayList<>();
         int more = 0;
         for (EventView e : events) {
-            java.util.function.Function<String, String> header = name -> e.headers() == null ? null : e.headers().stream()
-                    .filter(h -> h.name().equals(name) && "text".equals(h.encoding())).map(EventView.HeaderView::value)
-                    .findFirst().orElse(null);
+            java.util.function.Function<String, String> header = header(e);
             if (!io.choreoscope.model.DeadLetters.isDeadLetter(e.topic(), header)) {
                 continue;
             }
@@ -265,7 +263,19 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         return out;
     }
 
-    private static String cut(String s, int max) {
+    /** Whether an event is a dead-letter copy ({@link io.choreoscope.model.DeadLetters#isDeadLetter}). */
+    static boolean isDeadLetter(EventView e) {
+        return io.choreoscope.model.DeadLetters.isDeadLetter(e.topic(), header(e));
+    }
+
+    /** An event's text header of a name (the first), or null. */
+    static java.util.function.Function<String, String> header(EventView e) {
+        return name -> e.headers() == null ? null : e.headers().stream()
+                .filter(h -> h.name().equals(name) && "text".equals(h.encoding())).map(EventView.HeaderView::value)
+                .findFirst().orElse(null);
+    }
+
+    static String cut(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max - 1) + "\u2026";
     }
 

@@ -54,10 +54,13 @@ public class Waterfall extends Div {
         gapsMs.clear();
         List<Item> items = new ArrayList<>();
         for (EventView e : d.events()) {
-            items.add(new Item(e.timestamp(), 0, e.sourceService(), e.eventType(), true,
-                    e.parseStatus() != null && !"OK".equalsIgnoreCase(e.parseStatus()),
-                    e.eventType() + " on " + BusLabel.of(e) + " at "
-                            + Formats.dateTime(e.timestamp())));
+            // a dead-letter copy keeps its original's type and service: without a mark it reads as the step again
+            boolean dead = InstanceView.isDeadLetter(e);
+            String reason = dead ? io.choreoscope.model.DeadLetters.reason(InstanceView.header(e)) : null;
+            items.add(new Item(e.timestamp(), 0, e.sourceService(), e.eventType() + (dead ? " (dead letter)" : ""), true,
+                    dead || e.parseStatus() != null && !"OK".equalsIgnoreCase(e.parseStatus()),
+                    (dead ? "Dead letter of " : "") + e.eventType() + " on " + BusLabel.of(e) + " at "
+                            + Formats.dateTime(e.timestamp()) + (reason == null ? "" : ": " + InstanceView.cut(reason, 200))));
         }
         for (io.choreoscope.model.Span s : d.spans()) {
             long ms = s.durationNanos() / 1_000_000;

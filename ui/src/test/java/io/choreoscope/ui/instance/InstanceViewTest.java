@@ -76,7 +76,7 @@ class InstanceViewTest extends KaribuTest {
         assertThat(api.calls()).filteredOn(c -> c.startsWith("instanceEvents ord-many")).hasSize(2);
     }
 
-    /** A completed order whose notification RabbitMQ dead-lettered on the way: the callout says so, not only "duplicate". */
+    /** A completed order whose notification RabbitMQ dead-lettered on the way: the callout and the timeline say so. */
     @Test
     void aDeadLetteredMessageOfACompletedInstanceIsNamedWithWhereAndWhy() {
         InstanceDetail d = api.instance(SampleData.COMPLETED_ORDER, Integer.MAX_VALUE);
@@ -98,6 +98,17 @@ class InstanceViewTest extends KaribuTest {
 
         assertThat(_get(com.vaadin.flow.component.html.Span.class, sp -> sp.withId("instance-dead-letters")).getText())
                 .isEqualTo("Dead-lettered: " + last.eventType() + ", rejected in queue shipping-notifications (rabbitmq:shipping.dlx)");
+        // the timeline marks the copy, which keeps the original's type and service, as a dead letter (and only it)
+        Waterfall w = _get(Waterfall.class);
+        List<String> names = _find(w, com.vaadin.flow.component.html.Span.class, sp -> sp.withClasses("wf-event-name"))
+                .stream().map(com.vaadin.flow.component.html.Span::getText).toList();
+        assertThat(names).filteredOn(n -> n.endsWith("(dead letter)")).containsExactly(last.eventType() + " (dead letter)");
+        assertThat(names).filteredOn(n -> n.equals(last.eventType())).hasSize(2); // the original and the redriven copy
+        assertThat(_find(w, Div.class, x -> x.withClasses("wf-marker wf-error")))
+                .extracting(x -> x.getElement().getAttribute("title"))
+                .containsExactly("Dead letter of " + last.eventType() + " on " + BusLabel.of(dead) + " at "
+                        + io.choreoscope.ui.shell.Formats.dateTime(dead.timestamp())
+                        + ": rejected in queue shipping-notifications");
         assertThat(InstanceView.deadLetters(d.events())).as("the sample's own events").isEmpty();
         List<EventView> many = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
