@@ -35,8 +35,9 @@ public class Waterfall extends Div {
     private final List<Long> gapsMs = new ArrayList<>();
 
     /** One row: an event (point) or a span (interval). */
+    /** @param tag a word beside the marker, or null: {@code dead letter} for a dead-letter copy */
     private record Item(Instant start, long durationMs, String service, String text, boolean event, boolean error,
-                        String tooltip) {
+                        String tooltip, String tag) {
     }
 
     public Waterfall() {
@@ -57,17 +58,18 @@ public class Waterfall extends Div {
             // a dead-letter copy keeps its original's type and service: without a mark it reads as the step again
             boolean dead = InstanceView.isDeadLetter(e);
             String reason = dead ? io.choreoscope.model.DeadLetters.reason(InstanceView.header(e)) : null;
-            items.add(new Item(e.timestamp(), 0, e.sourceService(), e.eventType() + (dead ? " (dead letter)" : ""), true,
+            items.add(new Item(e.timestamp(), 0, e.sourceService(), e.eventType(), true,
                     dead || e.parseStatus() != null && !"OK".equalsIgnoreCase(e.parseStatus()),
                     (dead ? "Dead letter of " : "") + e.eventType() + " on " + BusLabel.of(e) + " at "
-                            + Formats.dateTime(e.timestamp()) + (reason == null ? "" : ": " + InstanceView.cut(reason, 200))));
+                            + Formats.dateTime(e.timestamp()) + (reason == null ? "" : ": " + InstanceView.cut(reason, 200)),
+                    dead ? "dead letter" : null));
         }
         for (io.choreoscope.model.Span s : d.spans()) {
             long ms = s.durationNanos() / 1_000_000;
             items.add(new Item(s.start(), ms, s.service(), s.name() + (s.kind() == null ? "" : " (" + s.kind()
                     .toLowerCase(java.util.Locale.ROOT) + ")"), false, "ERROR".equalsIgnoreCase(s.statusCode()),
                     s.service() + ": " + s.name() + ", " + Formats.duration(ms) + " from "
-                            + Formats.dateTime(s.start())));
+                            + Formats.dateTime(s.start()), null));
         }
         if (items.isEmpty()) {
             add(new Span("No events or spans stored for this instance."));
@@ -140,7 +142,8 @@ public class Waterfall extends Div {
             text.addClassName(i.event() ? "wf-event-name" : "wf-span-name");
             label.add(dot, service, text);
             // the label column cuts long span names ("publish rabbitmq:shipping (produc…"): the whole on hover
-            label.getElement().setAttribute("title", service.getText() + " · " + i.text());
+            label.getElement().setAttribute("title", service.getText() + " · " + i.text()
+                    + (i.tag() == null ? "" : " (" + i.tag() + ")"));
             if (i.event() && previousEvent != null) {
                 Span delta = new Span("+" + Formats.between(previousEvent, i.start()));
                 delta.addClassName("wf-delta");
@@ -168,6 +171,13 @@ public class Waterfall extends Div {
             }
             mark.getElement().setAttribute("title", i.tooltip());
             track.add(mark);
+            if (i.tag() != null) {
+                // beside the marker, on the side with room (the marker itself is turned 45 degrees)
+                Span tag = new Span(i.tag());
+                tag.addClassNames("wf-marker-tag", at <= total * 0.85 ? "wf-marker-tag-right" : "wf-marker-tag-left");
+                tag.getStyle().set("left", pct(at, total));
+                track.add(tag);
+            }
             row.add(label, track);
             body.add(row);
         }
