@@ -71,15 +71,29 @@ public final class ClickHouseDependencyReader implements DependencyReader {
      * (rare, and the same drift as the per-minute event counts). The start-time skip index bounds the scan to the
      * window's granules.
      */
+    /**
+     * A span read's window, [the minute of {@code from}, {@code to}), by the start time's minute: the same spans as
+     * {@code start_ts >= toStartOfMinute(from)}, named so that ClickHouse answers the counts from the projection of
+     * counts per minute (migration V017) instead of reading {@code spans}, whose trace-ID order spreads every minute
+     * over every granule once parts merge. Binds {@code from}, {@code to}.
+     */
+    static final String SPAN_MINUTES = "toStartOfMinute(start_ts) >= toStartOfMinute(" + SqlRunner.TS
+            + ") AND toStartOfMinute(start_ts) < " + SqlRunner.TS;
+
+    /** {@link #spanDependencies}'s statement, for tests. */
+    String spanDependenciesSql() {
+        return "SELECT kind, service, messaging_destination, count() FROM " + db + ".spans"
+                + " WHERE kind IN ('PRODUCER', 'CONSUMER') AND messaging_destination != ''"
+                + " AND " + SPAN_MINUTES
+                + " GROUP BY kind, service, messaging_destination ORDER BY kind, service, messaging_destination";
+    }
+
     @Override
     public DependencyMap spanDependencies(Instant from, Instant to) {
         double windowSeconds = DependencyReader.windowSeconds(from, to);
         Set<DependencyMap.Node> nodes = new java.util.HashSet<>();
         List<DependencyMap.Edge> edges = new ArrayList<>();
-        sql.query("SELECT kind, service, messaging_destination, count() FROM " + db + ".spans"
-                + " WHERE kind IN ('PRODUCER', 'CONSUMER') AND messaging_destination != ''"
-                + " AND start_ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(start_ts) < " + SqlRunner.TS
-                + " GROUP BY kind, service, messaging_destination ORDER BY kind, service, messaging_destination", rs -> {
+        sql.query(spanDependenciesSql(), rs -> {
                     DependencyMap.EdgeRole role = "PRODUCER".equals(rs.getString(1))
                             ? DependencyMap.EdgeRole.PRODUCES : DependencyMap.EdgeRole.CONSUMES;
                     String service = rs.getString(2);
@@ -105,22 +119,31 @@ public final class ClickHouseDependencyReader implements DependencyReader {
         List<Object> params = new ArrayList<>(distinct);
         params.add(from);
         params.add(to);
-        return sql.query("SELECT service, messaging_destination, toUnixTimestamp(toStartOfMinute(start_ts)) AS m, count() FROM "
-                + db + ".spans WHERE kind = 'CONSUMER' AND messaging_destination IN (" + SqlRunner.placeholders(distinct.size())
-                + ") AND start_ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(start_ts) < " + SqlRunner.TS
-                + " GROUP BY service, messaging_destination, m ORDER BY service, messaging_destination, m",
+        return sql.query(consumerSpansPerMinuteSql(distinct.size()),
                 rs -> new MinuteCount(rs.getString(1), rs.getString(2), Instant.ofEpochSecond(rs.getLong(3)), rs.getLong(4)),
                 params.toArray());
+    }
+
+    /** {@link #consumerSpansPerMinute}'s statement for {@code topics} topics, for tests. */
+    String consumerSpansPerMinuteSql(int topics) {
+        return "SELECT service, messaging_destination, toUnixTimestamp(toStartOfMinute(start_ts)) AS m, count() FROM "
+                + db + ".spans WHERE kind = 'CONSUMER' AND messaging_destination IN (" + SqlRunner.placeholders(topics)
+                + ") AND " + SPAN_MINUTES
+                + " GROUP BY service, messaging_destination, m ORDER BY service, messaging_destination, m";
+    }
+
+    /** {@link #consumerGroupServices}'s statement, for tests. */
+    String consumerGroupServicesSql() {
+        return "SELECT consumer_group, argMax(service, n) FROM (SELECT consumer_group, service, count() AS n FROM "
+                + db + ".spans WHERE kind = 'CONSUMER' AND consumer_group != ''"
+                + " AND " + SPAN_MINUTES
+                + " GROUP BY consumer_group, service) GROUP BY consumer_group";
     }
 
     @Override
     public Map<String, String> consumerGroupServices(Instant from, Instant to) {
         Map<String, String> out = new HashMap<>();
-        sql.query("SELECT consumer_group, argMax(service, n) FROM (SELECT consumer_group, service, count() AS n FROM "
-                + db + ".spans WHERE kind = 'CONSUMER' AND consumer_group != ''"
-                + " AND start_ts >= toStartOfMinute(" + SqlRunner.TS + ") AND toStartOfMinute(start_ts) < " + SqlRunner.TS
-                + " GROUP BY consumer_group, service) GROUP BY consumer_group",
-                rs -> out.put(rs.getString(1), rs.getString(2)), from, to);
+        sql.query(consumerGroupServicesSql(), rs -> out.put(rs.getString(1), rs.getString(2)), from, to);
         return out;
     }
 

@@ -153,12 +153,12 @@ class ClickHouseClusterStorageTest {
         String db = config.getDatabase();
         try (ClickHouseStore store = new ClickHouseStore(config)) {
             assertThat(new SchemaMigrator(store).migrate()).containsExactly("V001", "V002", "V003", "V004", "V005", "V006",
-                    "V007", "V008", "V010", "V011", "V012", "V015", "V016");
+                    "V007", "V008", "V010", "V011", "V012", "V015", "V016", "V017");
             assertThat(new SchemaMigrator(store).migrate()).isEmpty();
         }
         for (EmbeddedClickHouse node : cluster.nodes()) {
             assertThat(node.query("SELECT version FROM schema_migrations FINAL ORDER BY version FORMAT TSV", db).strip().split("\n"))
-                    .containsExactly("V001", "V002", "V003", "V004", "V005", "V006", "V007", "V008", "V010", "V011", "V012", "V015", "V016");
+                    .containsExactly("V001", "V002", "V003", "V004", "V005", "V006", "V007", "V008", "V010", "V011", "V012", "V015", "V016", "V017");
             for (String table : ClusterLayout.SHARDING.keySet()) {
                 String engine = node.query("SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = '"
                         + table + "' FORMAT TSV", db).strip();
