@@ -8,8 +8,9 @@
 --
 -- The projection is part of each part: a span stored twice is counted twice until the copies merge, as the raw
 -- table counts it without FINAL; when a merge folds copies the projection is built again from the folded rows
--- (`deduplicate_merge_projection_mode = 'rebuild'`, which ClickHouse asks of a ReplacingMergeTree with a projection),
--- so it never disagrees with the table. New parts get it as they are written; MATERIALIZE builds it for the parts
+-- (`deduplicate_merge_projection_mode = 'rebuild'`, which ClickHouse asks of a ReplacingMergeTree with a projection;
+-- the setting exists from ClickHouse 24.8, the oldest server this project supports), so it never disagrees with the
+-- table. New parts get it as they are written; MATERIALIZE builds it for the parts
 -- already stored, as a background mutation (the migration does not wait; until it is done ClickHouse reads those
 -- parts as before). Every statement is safe to run again.
 ALTER TABLE ${database}.spans MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild';
