@@ -67,11 +67,6 @@ public final class ClickHouseDependencyReader implements DependencyReader {
     }
 
     /**
-     * Counted from the spans table, without FINAL: a span an exporter re-sent counts twice until the merge folds it
-     * (rare, and the same drift as the per-minute event counts). The start-time skip index bounds the scan to the
-     * window's granules.
-     */
-    /**
      * A span read's window, [the minute of {@code from}, {@code to}), by the start time's minute: the same spans as
      * {@code start_ts >= toStartOfMinute(from)}, named so that ClickHouse answers the counts from the projection of
      * counts per minute (migration V017) instead of reading {@code spans}, whose trace-ID order spreads every minute
@@ -88,6 +83,11 @@ public final class ClickHouseDependencyReader implements DependencyReader {
                 + " GROUP BY kind, service, messaging_destination ORDER BY kind, service, messaging_destination";
     }
 
+    /**
+     * Counted from the spans, without FINAL: a span an exporter re-sent counts twice until the merge folds it (rare,
+     * and the same drift as the per-minute event counts), in the table and in its projection alike; ClickHouse answers
+     * from the projection of counts per minute ({@link #SPAN_MINUTES}).
+     */
     @Override
     public DependencyMap spanDependencies(Instant from, Instant to) {
         double windowSeconds = DependencyReader.windowSeconds(from, to);

@@ -34,8 +34,11 @@ public class Waterfall extends Div {
 
     private final List<Long> gapsMs = new ArrayList<>();
 
-    /** One row: an event (point) or a span (interval). */
-    /** @param tag a word beside the marker, or null: {@code dead letter} for a dead-letter copy */
+    /**
+     * One row: an event (point) or a span (interval).
+     *
+     * @param tag a word beside an event's marker, or null: {@code dead letter} for a dead-letter copy
+     */
     private record Item(Instant start, long durationMs, String service, String text, boolean event, boolean error,
                         String tooltip, String tag) {
     }
