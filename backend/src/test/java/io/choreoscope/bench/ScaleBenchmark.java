@@ -63,6 +63,10 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * only): the page cache dropped, filled with the data, or left as it is (default), before the engine starts. Option
  * {@code --prewarm}: the marks and primary keys of the tables an instance read touches loaded before the reads.
  * Option {@code --only=PREFIX}: only the reads whose label starts with it (e.g. {@code --only=dead-letter}).
+ * Option {@code --ids=sequential|scattered} (generation only; a reused directory keeps the one it was generated with):
+ * correlation IDs {@code order-<n>} (default), or {@code order-} and 16 hex digits of n times an odd constant, so that
+ * IDs sort in no relation to time, as random IDs (UUIDs) of real services do. The tables are sorted by correlation ID,
+ * so this decides how much a time window's skip indexes can leave unread.
  */
 public final class ScaleBenchmark {
     private static final String DB = "bench";
@@ -76,12 +80,15 @@ public final class ScaleBenchmark {
         String cache = "as-is";
         boolean prewarm = false;
         String only = "";
+        String idScheme = null;
         List<String> positional = new java.util.ArrayList<>();
         for (String a : allArgs) {
             if (a.startsWith("--cache=")) {
                 cache = a.substring("--cache=".length());
             } else if (a.equals("--prewarm")) {
                 prewarm = true;
+            } else if (a.startsWith("--ids=")) {
+                idScheme = a.substring("--ids=".length());
             } else if (a.startsWith("--only=")) {
                 only = a.substring("--only=".length());
             } else {
@@ -99,7 +106,18 @@ public final class ScaleBenchmark {
         int ttlDays = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         long ids = n / 5;
         boolean reuse = Files.isDirectory(dir.resolve("clickhouse"));
-        System.out.printf("ScaleBenchmark %,d events, %,d IDs over %d days, data in %s (%s); load %s%n", n, ids, days, dir,
+        Path idFile = dir.resolve("ids");
+        String stored = reuse ? (Files.exists(idFile) ? Files.readString(idFile).strip() : "sequential") : null;
+        if (idScheme != null && stored != null && !idScheme.equals(stored)) {
+            throw new IllegalArgumentException(dir + " holds " + stored + " IDs, not " + idScheme);
+        }
+        IDS = Ids.valueOf((stored != null ? stored : idScheme != null ? idScheme : "sequential").toUpperCase(java.util.Locale.ROOT));
+        if (!reuse) {
+            Files.createDirectories(dir);
+            Files.writeString(idFile, IDS.name().toLowerCase(java.util.Locale.ROOT) + "\n");
+        }
+        System.out.printf("ScaleBenchmark %,d events, %,d %s IDs over %d days, data in %s (%s); load %s%n", n, ids,
+                IDS.name().toLowerCase(java.util.Locale.ROOT), days, dir,
                 reuse ? "reused" : "generated now", loadAverage());
         if (reuse) {
             pageCache(cache, dir.resolve("clickhouse"));
@@ -152,9 +170,9 @@ public final class ScaleBenchmark {
                 ClickHouseInstanceReader instanceReader = new ClickHouseInstanceReader(sql);
                 ClickHouseSpanReader spanReader = new ClickHouseSpanReader(sql, pool);
                 Random other = new Random(43);
-                reads.time("GET /instances/{id}", requests * 20, i -> "/instances/order-" + (long) (random.nextDouble() * ids),
+                reads.time("GET /instances/{id}", requests * 20, i -> "/instances/" + IDS.id((long) (random.nextDouble() * ids)),
                         new Anchor("the same reads directly (readers, pooled JDBC)", i -> {
-                            String id = "order-" + (long) (other.nextDouble() * ids);
+                            String id = IDS.id((long) (other.nextDouble() * ids));
                             if (ApiBenchmark.directRead(eventReader, instanceReader, spanReader, pool, id)[0] != 5) {
                                 throw new IllegalStateException(id + " did not read 5 events");
                             }
@@ -378,6 +396,26 @@ public final class ScaleBenchmark {
         return enc(row[0]);
     }
 
+    /** How the generated correlation IDs are named (see {@code --ids}). */
+    private enum Ids {
+        SEQUENTIAL, SCATTERED;
+
+        /** Multiplying by an odd constant is a bijection of 64-bit numbers: distinct IDs, in no order of n. */
+        private static final long SCATTER = 0x9E3779B97F4A7C15L;
+
+        String id(long n) {
+            return this == SEQUENTIAL ? "order-" + n : "order-" + String.format("%016x", n * SCATTER);
+        }
+
+        /** The same ID in ClickHouse SQL, of an expression of n. */
+        String sql(String n) {
+            return this == SEQUENTIAL ? "concat('order-', toString(" + n + "))"
+                    : "concat('order-', leftPad(lower(hex(toUInt64(" + n + ") * " + Long.toUnsignedString(SCATTER) + ")), 16, '0'))";
+        }
+    }
+
+    private static Ids IDS = Ids.SEQUENTIAL;
+
     private static final java.util.concurrent.atomic.AtomicBoolean SEARCHED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private static String enc(String s) {
@@ -389,7 +427,7 @@ public final class ScaleBenchmark {
         // Event k's time: now minus (n - k) steps, a step being days / n; the 5 events of an ID are consecutive.
         long stepMicros = days * 86_400_000_000L / n;
         String ts = "now64(6) - toIntervalMicrosecond((" + n + " - number) * " + stepMicros + ")";
-        String id = "concat('order-', toString(intDiv(number, 5)))";
+        String id = IDS.sql("intDiv(number, 5)");
         String types = "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered']";
         String services = "['orders','payments','stock','shipping','delivery']";
         String trace = "lower(hex(MD5(" + id + ")))";
@@ -419,7 +457,7 @@ public final class ScaleBenchmark {
             ch.query("INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ts, duration_ns, "
                     + "status_code, status_message, attributes, messaging_system, messaging_destination, messaging_operation, "
                     + "messaging_message_id, consumer_group, correlation_id, events_json, links_json) "
-                    + "SELECT lower(hex(MD5(concat('order-', toString(number))))), leftPad(lower(hex(cityHash64(" + e + "))), 16, '0'), '', "
+                    + "SELECT lower(hex(MD5(" + IDS.sql("number") + "))), leftPad(lower(hex(cityHash64(" + e + "))), 16, '0'), '', "
                     + "'orders', 'orders publish', 'PRODUCER', now64(9) - toIntervalMicrosecond((" + n + " - " + e + ") * " + stepMicros + "), "
                     + "1500000, 'UNSET', '', map('messaging.system', 'kafka', 'messaging.destination.name', 'orders', "
                     + "'messaging.operation.type', 'publish', 'messaging.destination.partition.id', toString(" + e + " % 8), "
@@ -435,7 +473,7 @@ public final class ScaleBenchmark {
             ch.query("INSERT INTO instances (correlation_id, linked_ids, flow, state, reason, started_at, last_event_at, event_count, "
                     + "dropped_events, last_event_type, last_service, expected_next, deviations, event_types, partition, state_since, "
                     + "updated_at, version, step_offsets) "
-                    + "SELECT concat('order-', toString(number)), [concat('order-', toString(number))], '" + FLOW + "', " + state + ", "
+                    + "SELECT " + IDS.sql("number") + ", [" + IDS.sql("number") + "], '" + FLOW + "', " + state + ", "
                     + "multiIf(number % 100 < 90, 'reached end event OrderDelivered (learned)', number % 100 < 95, "
                     + "'no event for 5m, expected OrderDelivered', ''), " + started + ", " + started
                     + " + toIntervalMicrosecond(4 * " + stepMicros + "), 5, 0, 'OrderDelivered', 'delivery', '[]', '[]', " + types
