@@ -185,6 +185,26 @@ public abstract class InstanceStoreContract {
         assertThat(reader.find(lastHour())).containsExactly(s.stored(), other.stored());
     }
 
+    /**
+     * A linked ID finds its instance by the instance's newest row: one its older row listed and its newest does not finds
+     * nothing, by ID or by search, while the newest row's linked ID does (each write its own insert, so the rows are in
+     * different parts until ClickHouse merges them).
+     */
+    @Test
+    protected void aLinkedIdIsReadFromTheNewestRowOfItsInstance() {
+        write(instance("order-1").linked("pay-1"), instance("order-2").linked("pay-2"));
+        write(instance("order-1").linked("ship-1").state(InstanceState.COMPLETED).last(T.plusSeconds(1)));
+
+        assertThat(reader.byId("ship-1")).get().extracting(InstanceSnapshot::correlationId, InstanceSnapshot::state)
+                .containsExactly("order-1", InstanceState.COMPLETED);
+        assertThat(reader.byId("pay-1")).isEmpty();
+        assertThat(reader.byId("pay-2")).get().extracting(InstanceSnapshot::correlationId).isEqualTo("order-2");
+        assertThat(search.searchId("ship-1", 10)).extracting(SearchHit::correlationId, SearchHit::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("order-1", "COMPLETED"));
+        assertThat(search.searchId("pay-1", 10)).isEmpty();
+        assertThat(search.searchId("order-1", 10)).extracting(SearchHit::correlationId).containsExactly("order-1");
+    }
+
     @Test
     protected void newestWriteOfAnInstanceWins() {
         write(instance("order-1").types("OrderPlaced"));

@@ -60,17 +60,31 @@ public final class ClickHouseInstanceReader implements InstanceReader {
     /**
      * The instance known under {@code id}: its primary correlation ID, else any linked ID. The primary ID is
      * the sorting key, so it filters in {@code PREWHERE} (every version survives it, {@code FINAL} still keeps
-     * the newest) and only the matching rows are read in full.
+     * the newest) and only the matching rows are read in full. A linked ID (and an ID no instance has) is found
+     * through {@link #knownAs}.
      */
     @Override
     public Optional<InstanceSnapshot> byId(String id) {
         List<InstanceSnapshot> rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL PREWHERE correlation_id = ?",
                 ClickHouseInstanceReader::snapshot, id);
         if (rows.isEmpty()) {
-            rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL WHERE has(linked_ids, ?) "
-                    + "ORDER BY last_event_at DESC LIMIT 1", ClickHouseInstanceReader::snapshot, id);
+            rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL PREWHERE " + knownAs(db)
+                    + " WHERE has(linked_ids, ?) ORDER BY last_event_at DESC LIMIT 1", ClickHouseInstanceReader::snapshot, id, id);
         }
         return rows.stream().findFirst();
+    }
+
+    /**
+     * A {@code PREWHERE} condition (one parameter: an ID) keeping the primary IDs of the instances any of whose rows
+     * lists the ID among its linked IDs ({@code linked_ids} always holds the primary one): the bloom filter on
+     * {@code linked_ids} finds those rows without {@code FINAL}, and {@code FINAL} then folds only those instances' rows,
+     * found by primary key. The condition on the newest row must still follow in the {@code WHERE}. {@code FINAL ...
+     * WHERE has(linked_ids, ?)} alone read every row of the table: ClickHouse widens the granules a skip index selects
+     * under {@code FINAL} to every granule sharing their key range, and with random IDs every granule does (about 2.3 s
+     * an ID at 100M events, against 23-27 ms this way; docs/BENCHMARKS.md).
+     */
+    static String knownAs(String db) {
+        return "correlation_id IN (SELECT correlation_id FROM " + db + ".instances WHERE has(linked_ids, ?))";
     }
 
     /** Instances matching a query, newest last event first; at most {@code q.limit()}. */

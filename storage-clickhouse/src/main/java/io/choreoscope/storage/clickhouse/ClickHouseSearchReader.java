@@ -25,12 +25,16 @@ public final class ClickHouseSearchReader implements SearchReader {
         this.limits = QueryLimits.valueSearch(sql.store().config());
     }
 
-    /** Instances whose primary or linked ID equals {@code q}, then those whose primary ID starts with it. */
+    /**
+     * Instances whose primary or linked ID equals {@code q} (found as {@link ClickHouseInstanceReader#knownAs} says),
+     * then those whose primary ID starts with it (a range of the primary key).
+     */
     @Override
     public List<SearchHit> searchId(String q, int limit) {
         List<SearchHit> hits = new ArrayList<>(sql.query("SELECT correlation_id, flow, state, last_event_type, "
-                + "toUnixTimestamp64Milli(last_event_at) FROM " + db + ".instances FINAL WHERE correlation_id = ? OR has(linked_ids, ?) LIMIT ?",
-                rs -> hit(rs, "correlationId", q), q, q, limit));
+                + "toUnixTimestamp64Milli(last_event_at) FROM " + db + ".instances FINAL PREWHERE correlation_id = ? OR "
+                + ClickHouseInstanceReader.knownAs(db) + " WHERE correlation_id = ? OR has(linked_ids, ?) LIMIT ?",
+                rs -> hit(rs, "correlationId", q), q, q, q, q, limit));
         if (hits.size() < limit) {
             String like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
             for (SearchHit h : sql.query("SELECT correlation_id, flow, state, last_event_type, toUnixTimestamp64Milli(last_event_at) FROM "
