@@ -38,6 +38,7 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * runs in role {@code api} on that database (sign-in on, as shipped) and the harness times, over HTTP:
  * <ul>
  *   <li>{@code GET /instances/{id}} for random IDs (events, spans, graph);</li>
+ *   <li>{@code GET /search?mode=id} for a stored ID and for an ID no instance has;</li>
  *   <li>{@code GET /flows} KPIs for the last hour and the last day;</li>
  *   <li>{@code GET /instances} filtered by flow and state, and by flow, state and the last day;</li>
  *   <li>{@code GET /search?mode=value} over the last 24 h and the last 7 days, for a value one record holds (an event
@@ -177,6 +178,12 @@ public final class ScaleBenchmark {
                                 throw new IllegalStateException(id + " did not read 5 events");
                             }
                         }));
+                // Search by ID (the search box's default): a stored ID, and one no instance has (a linked ID of another
+                // system, a typo), which reads the linked IDs; each ID asked once, so no cache answers it.
+                reads.time("GET /search id, a stored ID", requests * 4,
+                        i -> "/search?mode=id&limit=20&q=" + enc(IDS.id((long) (random.nextDouble() * ids))), (Anchor) null);
+                reads.time("GET /search id, an ID no instance has", requests * 4,
+                        i -> "/search?mode=id&limit=20&q=" + enc("pay-" + (long) (random.nextDouble() * ids)), (Anchor) null);
                 reads.time("GET /flows, last hour", requests, i -> "/flows?from=" + hour + "&to=" + now, anchor(hour, now));
                 reads.time("GET /flows, last day", requests, i -> "/flows?from=" + day + "&to=" + now, anchor(day, now));
                 // A listing's window defaults to the last hour of the clock: the kept data end when they were generated, so
