@@ -351,11 +351,14 @@ public abstract class InstanceStoreContract {
                 instance("s-1").state(InstanceState.STUCK).last(T.plusSeconds(1)),
                 instance("signup").flow("SignupStarted").state(InstanceState.STUCK).last(T.plusSeconds(2)),
                 instance("running").last(T),
-                instance("unstuck").state(InstanceState.STUCK));
-        write(instance("unstuck").state(InstanceState.COMPLETED).last(T.plusSeconds(9)));
+                instance("unstuck").state(InstanceState.STUCK),
+                instance("moved").state(InstanceState.STUCK).last(T.plusSeconds(4)));
+        write(instance("unstuck").state(InstanceState.COMPLETED).last(T.plusSeconds(9)),
+                instance("moved").flow("SignupStarted").state(InstanceState.STUCK).last(T.plusSeconds(5)));
 
-        assertThat(ids(reader.stuck(null, 10))).containsExactly("s-1", "signup", "s-3");
+        assertThat(ids(reader.stuck(null, 10))).containsExactly("s-1", "signup", "s-3", "moved");
         assertThat(ids(reader.stuck("OrderPlaced", 10))).containsExactly("s-1", "s-3");
+        assertThat(ids(reader.stuck("SignupStarted", 10))).containsExactly("signup", "moved");
         assertThat(ids(reader.stuck("OrderPlaced", 1))).containsExactly("s-1");
         assertThat(reader.stuck("Other", 10)).isEmpty();
     }

@@ -51,10 +51,17 @@ public final class ClickHouseInstanceReader implements InstanceReader {
 
     private final SqlRunner sql;
     private final String db;
+    private final int stuckCandidatesMax;
 
     public ClickHouseInstanceReader(SqlRunner sql) {
+        this(sql, STUCK_CANDIDATES_MAX);
+    }
+
+    /** With another bound of {@link #stuck}'s candidates (tests of both of its ways). */
+    ClickHouseInstanceReader(SqlRunner sql, int stuckCandidatesMax) {
         this.sql = sql;
         this.db = sql.store().database();
+        this.stuckCandidatesMax = stuckCandidatesMax;
     }
 
     /**
@@ -132,16 +139,33 @@ public final class ClickHouseInstanceReader implements InstanceReader {
                 + " ORDER BY last_event_at DESC, correlation_id DESC LIMIT ?", ClickHouseInstanceReader::snapshot, params.toArray());
     }
 
-    /** Stuck instances, oldest last event first. */
+    /**
+     * Stuck instances, oldest last event first. The state and flow apply to the newest row, as {@code FINAL} folds
+     * them; but folding the whole table took about 2 s at 100M events (20M instances) however few were stuck. So
+     * while at most {@value #STUCK_CANDIDATES_MAX} rows say stuck (a probe that stops there), only their instances are
+     * folded: an instance whose newest row is stuck has such a row, its newest. With more, folding the candidates by
+     * key cost more than folding everything (docs/BENCHMARKS.md, "The stuck list at 100M").
+     */
     @Override
     public List<InstanceSnapshot> stuck(String flow, int limit) {
-        if (flow == null) {
-            return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL WHERE state = 'STUCK' "
-                    + "ORDER BY last_event_at, correlation_id LIMIT ?", ClickHouseInstanceReader::snapshot, limit);
+        String condition = "state = 'STUCK'" + (flow == null ? "" : " AND flow = ?");
+        Object[] byFlow = flow == null ? new Object[0] : new Object[] {flow};
+        long candidates = sql.count("SELECT count() FROM (SELECT 1 FROM " + db + ".instances WHERE " + condition
+                + " LIMIT " + (stuckCandidatesMax + 1) + ")", byFlow);
+        String prewhere = candidates > stuckCandidatesMax ? ""
+                : " PREWHERE correlation_id IN (SELECT correlation_id FROM " + db + ".instances WHERE " + condition + ")";
+        List<Object> params = new ArrayList<>();
+        if (!prewhere.isEmpty()) {
+            params.addAll(List.of(byFlow));
         }
-        return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL WHERE state = 'STUCK' AND flow = ? "
-                + "ORDER BY last_event_at, correlation_id LIMIT ?", ClickHouseInstanceReader::snapshot, flow, limit);
+        params.addAll(List.of(byFlow));
+        params.add(limit);
+        return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL" + prewhere + " WHERE " + condition
+                + " ORDER BY last_event_at, correlation_id LIMIT ?", ClickHouseInstanceReader::snapshot, params.toArray());
     }
+
+    /** Most rows saying stuck for which {@link #stuck} folds only their instances rather than the whole table. */
+    public static final int STUCK_CANDIDATES_MAX = 20_000;
 
     /**
      * Instances a live engine should hold again after a restart or a rebalance: of the given partitions

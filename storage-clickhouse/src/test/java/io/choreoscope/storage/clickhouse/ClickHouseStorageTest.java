@@ -136,6 +136,18 @@ class ClickHouseStorageTest {
         }
     }
 
+    /** The same contract with the stuck list folding the whole table (more stuck rows than its bound of candidates). */
+    @Nested
+    class InstancesWithTheStuckListFoldingEverything extends InstanceStoreContract {
+        @Override
+        protected InstanceStore storage() {
+            SqlRunner sql = freshDatabase();
+            return new InstanceStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseInstanceReader(sql, 0),
+                    new ClickHouseStateChangeReader(sql), new ClickHouseSearchReader(sql), new ClickHouseFlowKpiReader(sql),
+                    new ClickHouseEventWriter(sql.store()));
+        }
+    }
+
     @Nested
     class FlowModels extends FlowModelStoreContract {
         @Override
