@@ -39,6 +39,7 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * <ul>
  *   <li>{@code GET /instances/{id}} for random IDs (events, spans, graph);</li>
  *   <li>{@code GET /search?mode=id} for a stored ID and for an ID no instance has;</li>
+ *   <li>{@code GET /stuck?limit=100}: the oldest stuck instances, each diagnosed;</li>
  *   <li>{@code GET /flows} KPIs for the last hour and the last day;</li>
  *   <li>{@code GET /instances} filtered by flow and state, and by flow, state and the last day;</li>
  *   <li>{@code GET /search?mode=value} over the last 24 h and the last 7 days, for a value one record holds (an event
@@ -192,6 +193,8 @@ public final class ScaleBenchmark {
                         i -> "/instances?flow=" + FLOW + "&state=STUCK&limit=50&from=" + day + "&to=" + now, anchor(day, now));
                 reads.time("GET /instances?flow&state=COMPLETED&from&to (last day)", requests,
                         i -> "/instances?flow=" + FLOW + "&state=COMPLETED&limit=50&from=" + day + "&to=" + now, anchor(day, now));
+                // The stuck list (oldest last event first, each diagnosed): 5% of the generated instances are stuck.
+                reads.time("GET /stuck?limit=100", requests, i -> "/stuck?limit=100", (Anchor) null);
                 // Value search reads every payload of its window: fewer requests, and the anchor a substring scan of them.
                 int day1 = Math.max(3, requests / 2);
                 int day7 = Math.max(3, requests / 4);
