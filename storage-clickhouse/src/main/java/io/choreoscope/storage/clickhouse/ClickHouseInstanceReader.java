@@ -91,7 +91,16 @@ public final class ClickHouseInstanceReader implements InstanceReader {
      * an ID at 100M events, against 23-27 ms this way; docs/BENCHMARKS.md).
      */
     static String knownAs(String db) {
-        return "correlation_id IN (SELECT correlation_id FROM " + db + ".instances WHERE has(linked_ids, ?))";
+        return candidates(db, "has(linked_ids, ?)");
+    }
+
+    /**
+     * A {@code PREWHERE} condition keeping the instances any of whose rows meets {@code condition}, read without
+     * {@code FINAL}, so that {@code FINAL} folds only their rows, found by primary key. Exact where the newest row of
+     * every instance the reader wants meets the condition itself and the same condition follows in the {@code WHERE}.
+     */
+    private static String candidates(String db, String condition) {
+        return "correlation_id IN (SELECT correlation_id FROM " + db + ".instances WHERE " + condition + ")";
     }
 
     /** Instances matching a query, newest last event first; at most {@code q.limit()}. */
@@ -150,10 +159,9 @@ public final class ClickHouseInstanceReader implements InstanceReader {
     public List<InstanceSnapshot> stuck(String flow, int limit) {
         String condition = "state = 'STUCK'" + (flow == null ? "" : " AND flow = ?");
         Object[] byFlow = flow == null ? new Object[0] : new Object[] {flow};
-        long candidates = sql.count("SELECT count() FROM (SELECT 1 FROM " + db + ".instances WHERE " + condition
+        long stuckRows = sql.count("SELECT count() FROM (SELECT 1 FROM " + db + ".instances WHERE " + condition
                 + " LIMIT " + (stuckCandidatesMax + 1) + ")", byFlow);
-        String prewhere = candidates > stuckCandidatesMax ? ""
-                : " PREWHERE correlation_id IN (SELECT correlation_id FROM " + db + ".instances WHERE " + condition + ")";
+        String prewhere = stuckRows > stuckCandidatesMax ? "" : " PREWHERE " + candidates(db, condition);
         List<Object> params = new ArrayList<>();
         if (!prewhere.isEmpty()) {
             params.addAll(List.of(byFlow));
