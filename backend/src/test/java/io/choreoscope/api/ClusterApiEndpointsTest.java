@@ -45,7 +45,7 @@ class ClusterApiEndpointsTest extends ApiEndpointsTest {
         }
         EmbeddedClickHouse first = cluster.nodes().get(0);
         assertThat(events).isGreaterThanOrEqualTo(40).isEqualTo(count(first, "SELECT count() FROM events FINAL"));
-        assertThat(instances).isGreaterThanOrEqualTo(14).isEqualTo(count(first, "SELECT count() FROM instances FINAL"))
+        assertThat(instances).isGreaterThanOrEqualTo(14).isEqualTo(count(first, "SELECT count() FROM instances_by_day FINAL"))
                 .isEqualTo(api.ok("/instances?limit=500").get("items").size());
     }
 

@@ -63,7 +63,7 @@ public final class ApiBenchmark {
             }
             waitForMerges(ch);
             System.out.println("events parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'events' AND active").strip()
-                    + ", instances parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'instances' AND active").strip());
+                    + ", instances parts: " + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'instances_by_day' AND active").strip());
 
             Map<String, Object> p = BenchSignIn.apiRole(ch.httpUrl(), db);
             try (ApplicationContext app = ApplicationContext.run(EmbeddedServer.class, p).getApplicationContext();
@@ -188,12 +188,13 @@ public final class ApiBenchmark {
                     ch.query("SELECT count() FROM system.tables WHERE database = 'bench' AND name = 'span_key_lookup_mv'").strip().equals("1")
                             ? "span_key_lookup view on" : "no span_key_lookup view");
         }
-        ch.query("INSERT INTO instances SELECT concat('order-', toString(number)), [concat('order-', toString(number))], "
+        ch.query("INSERT INTO instances_by_day SELECT concat('order-', toString(number)), [concat('order-', toString(number))], "
                 + "'OrderPlaced', 'COMPLETED', 'reached end event OrderDelivered (learned)', "
                 + "now64(3) - toIntervalMillisecond((" + ids + " - number) * 50), now64(3) - toIntervalMillisecond((" + ids + " - number) * 50 - 40), "
                 + "5, 0, 'OrderDelivered', 'delivery', '[]', '[]', "
                 + "['OrderPlaced','PaymentCaptured','StockReserved','OrderShipped','OrderDelivered'], number % 12, now64(3), now64(3), number, "
-                + "[0, 10, 20, 30, 40] FROM numbers(" + ids + ")", db); // step_offsets (V011): its events are 10 ms apart
+                + "[0, 10, 20, 30, 40], [0, 1, 2, 3, 4], 0 FROM numbers(" + ids + ")", db); // step_offsets (V011): its events are
+                // 10 ms apart; step_causes (V016): each caused by the one before; is_deleted (V018)
         System.out.printf("generated %,d events%s and %,d instances in %.1f s%n", n, withSpans ? " (one span each)" : "", ids,
                 (System.nanoTime() - t0) / 1e9);
     }

@@ -64,7 +64,7 @@ import io.micronaut.runtime.server.EmbeddedServer;
  * stored events, so it runs last and only on a copy you can lose). Option {@code --cache=cold|warm|as-is} (reused data
  * only): the page cache dropped, filled with the data, or left as it is (default), before the engine starts. Option
  * {@code --prewarm}: the marks and primary keys of the tables an instance read touches loaded before the reads.
- * Option {@code --only=PREFIX}: only the reads whose label starts with it (e.g. {@code --only=dead-letter}).
+ * Option {@code --only=PREFIX[|PREFIX...]}: only the reads whose label starts with one of them (e.g. {@code --only=dead-letter}).
  * Option {@code --ids=sequential|scattered} (generation only; a reused directory keeps the one it was generated with):
  * correlation IDs {@code order-<n>} (default), or {@code order-} and 16 hex digits of n times an odd constant, so that
  * IDs sort in no relation to time, as random IDs (UUIDs) of real services do. The tables are sorted by correlation ID,
@@ -130,10 +130,10 @@ public final class ScaleBenchmark {
             System.out.println("migrations applied: " + applied);
             if (!reuse) {
                 generate(ch, n, ids, days);
-            } else if (!ch.query("SELECT count() FROM bench.instances WHERE empty(step_offsets)").strip().equals("0")) {
+            } else if (!ch.query("SELECT count() FROM bench.instances_by_day WHERE empty(step_offsets)").strip().equals("0")) {
                 // Data generated before V011 (which adds the column empty): give the rows the offsets the generator writes now.
                 long t0 = System.nanoTime();
-                ch.query("ALTER TABLE bench.instances UPDATE step_offsets = " + stepOffsets(n, days) + " WHERE empty(step_offsets)");
+                ch.query("ALTER TABLE bench.instances_by_day UPDATE step_offsets = " + stepOffsets(n, days) + " WHERE empty(step_offsets)");
                 while (!ch.query("SELECT count() FROM system.mutations WHERE database = 'bench' AND NOT is_done").strip().equals("0")) {
                     Thread.sleep(2000); // a harness waiting for ClickHouse's mutation, not a test
                 }
@@ -142,7 +142,7 @@ public final class ScaleBenchmark {
             waitForMerges(ch, Duration.ofMinutes(20));
             System.out.println("stored: " + ch.query("SELECT count() FROM bench.events").strip() + " events, "
                     + ch.query("SELECT count() FROM bench.spans").strip() + " spans, "
-                    + ch.query("SELECT count() FROM bench.instances").strip() + " instance rows");
+                    + ch.query("SELECT count() FROM bench.instances_by_day").strip() + " instance rows");
             storage(ch, n);
             if (prewarm) {
                 prewarm(ch);
@@ -260,6 +260,11 @@ public final class ScaleBenchmark {
 
     /** Times R requests (a fifth more, at least 2, first as warm-up), alternating with the anchor when there is one. */
     private record Reads(HttpClient http, String base, String token, EmbeddedClickHouse ch, String only) {
+        /** Whether {@code --only} names a prefix of the label (all reads without it). */
+        boolean selected(String label) {
+            return java.util.Arrays.stream(only.split("\\|", -1)).anyMatch(label::startsWith);
+        }
+
         private static final Pattern STATE = Pattern.compile("\"state\":\"([A-Z]+)\"");
 
         void time(String label, int requests, IntFunction<String> path, String anchorSql) throws Exception {
@@ -268,7 +273,7 @@ public final class ScaleBenchmark {
         }
 
         void time(String label, int requests, IntFunction<String> path, Anchor anchorRead) throws Exception {
-            if (!label.startsWith(only)) {
+            if (!selected(label)) {
                 return;
             }
             int warmup = Math.max(2, requests / 5);
@@ -335,7 +340,7 @@ public final class ScaleBenchmark {
          * SQL anchor, with the same warm-up as {@link #time}.
          */
         void direct(String label, int requests, ThrowingRunnable read, String anchorSql) throws Exception {
-            if (!label.startsWith(only)) {
+            if (!selected(label)) {
                 return;
             }
             int warmup = Math.max(2, requests / 5);
@@ -480,7 +485,7 @@ public final class ScaleBenchmark {
         String state = "multiIf(number % 100 < 90, 'COMPLETED', number % 100 < 95, 'STUCK', number % 100 < 98, 'RUNNING', 'FAILED')";
         for (long start = 0; start < ids; start += chunk) {
             long size = Math.min(chunk, ids - start);
-            ch.query("INSERT INTO instances (correlation_id, linked_ids, flow, state, reason, started_at, last_event_at, event_count, "
+            ch.query("INSERT INTO instances_by_day (correlation_id, linked_ids, flow, state, reason, started_at, last_event_at, event_count, "
                     + "dropped_events, last_event_type, last_service, expected_next, deviations, event_types, partition, state_since, "
                     + "updated_at, version, step_offsets) "
                     + "SELECT " + IDS.sql("number") + ", [" + IDS.sql("number") + "], '" + FLOW + "', " + state + ", "
@@ -594,7 +599,7 @@ public final class ScaleBenchmark {
         }
         // A primary-key read of a value no row has loads every part's primary index (lazily loaded by default).
         ch.query("SELECT count() FROM bench.events WHERE correlation_id = '-'");
-        ch.query("SELECT count() FROM bench.instances WHERE correlation_id = '-'");
+        ch.query("SELECT count() FROM bench.instances_by_day WHERE correlation_id = '-'");
         ch.query("SELECT count() FROM bench.spans WHERE trace_id = '-'");
         ch.query("SELECT count() FROM bench.span_key_lookup WHERE kind = 'correlation' AND key = '-'");
         System.out.printf("prewarmed marks and primary keys in %.1f s%n", (System.nanoTime() - t0) / 1e9);

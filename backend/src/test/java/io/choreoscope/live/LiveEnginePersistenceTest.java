@@ -58,11 +58,11 @@ class LiveEnginePersistenceTest {
     }
 
     private long rowsOf(String id) {
-        return sql.count("SELECT count() FROM " + store.database() + ".instances WHERE correlation_id = ?", id);
+        return sql.count("SELECT count() FROM " + store.database() + ".instances_by_day WHERE correlation_id = ? AND NOT is_deleted", id);
     }
 
     private Instant stateSince(String id) {
-        return sql.query("SELECT toUnixTimestamp64Milli(state_since) FROM " + store.database() + ".instances FINAL WHERE correlation_id = ?",
+        return sql.query("SELECT toUnixTimestamp64Milli(state_since) FROM " + store.database() + ".instances_by_day FINAL WHERE correlation_id = ?",
                 rs -> Instant.ofEpochMilli(rs.getLong(1)), id).get(0);
     }
 

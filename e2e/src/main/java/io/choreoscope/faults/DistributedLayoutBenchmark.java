@@ -324,7 +324,7 @@ public final class DistributedLayoutBenchmark {
         for (FreshnessPoller.Sample s : samples) {
             in.append(in.length() == 0 ? "" : ",").append('\'').append(s.correlationId()).append('\'');
         }
-        String sql = "SELECT correlation_id, toUnixTimestamp64Milli(min(updated_at)) FROM " + DATABASE + ".instances WHERE "
+        String sql = "SELECT correlation_id, toUnixTimestamp64Milli(min(updated_at)) FROM " + DATABASE + ".instances_by_day WHERE "
                 + "state = 'COMPLETED' AND event_count = " + SagaLoad.EVENTS + " AND correlation_id IN (" + in
                 + ") GROUP BY correlation_id FORMAT TabSeparated";
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(clickHouse.httpUrl() + "/"))
@@ -728,7 +728,7 @@ public final class DistributedLayoutBenchmark {
 
     /** Instances stored COMPLETED with all 5 events (ClickHouse directly: the API's listing is too slow to poll). */
     private long countCompleted() throws Exception {
-        String sql = "SELECT count() FROM " + DATABASE + ".instances FINAL WHERE state = 'COMPLETED' AND event_count = "
+        String sql = "SELECT count() FROM " + DATABASE + ".instances_by_day FINAL WHERE state = 'COMPLETED' AND event_count = "
                 + SagaLoad.EVENTS;
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(clickHouse.httpUrl()
                 + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());

@@ -205,6 +205,46 @@ public abstract class InstanceStoreContract {
         assertThat(search.searchId("order-1", 10)).extracting(SearchHit::correlationId).containsExactly("order-1");
     }
 
+    /**
+     * An instance whose last event moves to a later day, and then to the day after, stays one instance with its newest
+     * row everywhere: by ID and linked ID, in a window over all three days and in one over its first hour only, in the
+     * stuck list (its earlier rows said stuck), the flow's counts, search, recovery and the state changes. (A store
+     * sorting rows by their day must delete the earlier days' rows.)
+     */
+    @Test
+    protected void anInstanceWhoseLastEventMovesDayIsOneInstance() {
+        Instant nextDay = T.plus(Duration.ofHours(25));
+        Instant dayAfter = T.plus(Duration.ofHours(49));
+        write(instance("order-1").linked("pay-1").state(InstanceState.STUCK), instance("order-2"));
+        write(instance("order-1").linked("pay-1").state(InstanceState.STUCK).types("OrderPlaced", "PaymentCaptured")
+                .last(nextDay).stateSince(T));
+        write(instance("order-1").linked("pay-1").state(InstanceState.COMPLETED)
+                .types("OrderPlaced", "PaymentCaptured", "OrderDelivered").last(dayAfter));
+
+        assertThat(reader.byId("order-1")).get().extracting(InstanceSnapshot::state, InstanceSnapshot::lastEventAt)
+                .containsExactly(InstanceState.COMPLETED, dayAfter);
+        assertThat(reader.byId("pay-1")).get().extracting(InstanceSnapshot::state).isEqualTo(InstanceState.COMPLETED);
+        InstanceQuery threeDays = window(T.minus(HOUR), dayAfter.plus(HOUR), 500);
+        assertThat(ids(reader.find(threeDays))).containsExactly("order-1", "order-2");
+        assertThat(reader.find(lastHour())).extracting(InstanceSnapshot::correlationId, InstanceSnapshot::state)
+                .containsExactly(tuple("order-1", InstanceState.COMPLETED), tuple("order-2", InstanceState.RUNNING));
+        assertThat(reader.find(new InstanceQuery(null, InstanceState.STUCK, T.minus(HOUR), dayAfter.plus(HOUR), null, null,
+                null, null, 500))).isEmpty();
+        assertThat(reader.stuck(null, 10)).isEmpty();
+        FlowSummary orders = kpis.flowSummaries(T.minus(HOUR), dayAfter.plus(HOUR), 10).get(0);
+        assertThat(List.of(orders.started(), orders.running(), orders.completed(), orders.stuck()))
+                .containsExactly(2L, 1L, 1L, 0L);
+        assertThat(search.searchId("pay-1", 10)).extracting(SearchHit::correlationId, SearchHit::state)
+                .containsExactly(tuple("order-1", "COMPLETED"));
+        assertThat(search.searchId("order-", 10)).extracting(SearchHit::correlationId)
+                .containsExactlyInAnyOrder("order-1", "order-2");
+        assertThat(reader.recoverable(null, T.minus(HOUR), T.minus(HOUR), 10)).extracting(Recoverable::correlationId)
+                .containsExactly("order-1", "order-2");
+        assertThat(stateChanges.stateChangesSince(T.minus(HOUR), 100)).extracting(LiveUpdate::correlationId,
+                LiveUpdate::state).containsExactlyInAnyOrder(tuple("order-1", "STUCK"), tuple("order-2", "RUNNING"),
+                tuple("order-1", "COMPLETED"));
+    }
+
     @Test
     protected void newestWriteOfAnInstanceWins() {
         write(instance("order-1").types("OrderPlaced"));

@@ -36,7 +36,7 @@ public final class ClickHouseFlowSchemaReader implements FlowSchemaReader {
                 + " toUnixTimestamp64Milli(min(ts)) AS first, toUnixTimestamp64Milli(max(ts)) AS last"
                 + " FROM " + db + ".events"
                 // correlation_id leads the sorting key: the IN reads only the granules of the window's instances
-                + " WHERE correlation_id IN (SELECT arrayJoin(linked_ids) FROM " + db + ".instances FINAL"
+                + " WHERE correlation_id IN (SELECT arrayJoin(linked_ids) FROM " + db + ".instances_by_day FINAL"
                 + " WHERE flow = ? AND started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS + ")"
                 + " AND schema_id != '' AND event_type != ''"
                 + " GROUP BY step, f, id, name, subject, v ORDER BY step, first, id LIMIT ?";

@@ -42,7 +42,7 @@ public final class ClickHouseInstanceReader implements InstanceReader {
      * overlaps, the previous row is shown.
      */
     static String overlapping(String db) {
-        return db + ".instances FINAL PREWHERE last_event_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS;
+        return db + ".instances_by_day FINAL PREWHERE last_event_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS;
     }
 
     private static final TypeReference<List<ExpectedStep>> STEPS = new TypeReference<>() { };
@@ -72,10 +72,13 @@ public final class ClickHouseInstanceReader implements InstanceReader {
      */
     @Override
     public Optional<InstanceSnapshot> byId(String id) {
-        List<InstanceSnapshot> rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL PREWHERE correlation_id = ?",
+        // Two rows survive FINAL only where an instance moved day without a delete row for its earlier day (see
+        // ClickHouseInstanceWriter): the newest tells.
+        List<InstanceSnapshot> rows = sql.query("SELECT " + COLUMNS + " FROM " + db
+                + ".instances_by_day FINAL PREWHERE correlation_id = ? ORDER BY version DESC LIMIT 1",
                 ClickHouseInstanceReader::snapshot, id);
         if (rows.isEmpty()) {
-            rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL PREWHERE " + knownAs(db)
+            rows = sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances_by_day FINAL PREWHERE " + knownAs(db)
                     + " WHERE has(linked_ids, ?) ORDER BY last_event_at DESC LIMIT 1", ClickHouseInstanceReader::snapshot, id, id);
         }
         return rows.stream().findFirst();
@@ -100,7 +103,7 @@ public final class ClickHouseInstanceReader implements InstanceReader {
      * every instance the reader wants meets the condition itself and the same condition follows in the {@code WHERE}.
      */
     private static String candidates(String db, String condition) {
-        return "correlation_id IN (SELECT correlation_id FROM " + db + ".instances WHERE " + condition + ")";
+        return "correlation_id IN (SELECT correlation_id FROM " + db + ".instances_by_day WHERE " + condition + ")";
     }
 
     /** Instances matching a query, newest last event first; at most {@code q.limit()}. */
@@ -124,7 +127,7 @@ public final class ClickHouseInstanceReader implements InstanceReader {
         if (q.service() != null) {
             // The instance's events carry its primary or a linked ID; linked_ids holds both.
             where.append(" AND correlation_id IN (SELECT correlation_id FROM ").append(db)
-                    .append(".instances ARRAY JOIN linked_ids AS linked WHERE last_event_at >= ").append(SqlRunner.TS)
+                    .append(".instances_by_day ARRAY JOIN linked_ids AS linked WHERE last_event_at >= ").append(SqlRunner.TS)
                     .append(" AND started_at < ").append(SqlRunner.TS)
                     .append(" AND linked IN (SELECT correlation_id FROM ").append(db)
                     .append(".events WHERE source_service = ? AND ts >= ").append(SqlRunner.TS)
@@ -159,7 +162,7 @@ public final class ClickHouseInstanceReader implements InstanceReader {
     public List<InstanceSnapshot> stuck(String flow, int limit) {
         String condition = "state = 'STUCK'" + (flow == null ? "" : " AND flow = ?");
         Object[] byFlow = flow == null ? new Object[0] : new Object[] {flow};
-        long stuckRows = sql.count("SELECT count() FROM (SELECT 1 FROM " + db + ".instances WHERE " + condition
+        long stuckRows = sql.count("SELECT count() FROM (SELECT 1 FROM " + db + ".instances_by_day WHERE " + condition
                 + " LIMIT " + (stuckCandidatesMax + 1) + ")", byFlow);
         String prewhere = stuckRows > stuckCandidatesMax ? "" : " PREWHERE " + candidates(db, condition);
         List<Object> params = new ArrayList<>();
@@ -168,7 +171,7 @@ public final class ClickHouseInstanceReader implements InstanceReader {
         }
         params.addAll(List.of(byFlow));
         params.add(limit);
-        return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances FINAL" + prewhere + " WHERE " + condition
+        return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances_by_day FINAL" + prewhere + " WHERE " + condition
                 + " ORDER BY last_event_at, correlation_id LIMIT ?", ClickHouseInstanceReader::snapshot, params.toArray());
     }
 
@@ -199,7 +202,7 @@ public final class ClickHouseInstanceReader implements InstanceReader {
         params.add(max);
         return sql.query("SELECT correlation_id, toJSONString(linked_ids), state, toUnixTimestamp64Milli(last_event_at), "
                 + "event_count FROM "
-                + db + ".instances FINAL PREWHERE last_event_at >= " + SqlRunner.TS + " WHERE (last_event_at >= "
+                + db + ".instances_by_day FINAL PREWHERE last_event_at >= " + SqlRunner.TS + " WHERE (last_event_at >= "
                 + SqlRunner.TS + " OR state NOT IN " + TERMINAL + ")" + part + " ORDER BY last_event_at DESC LIMIT ?",
                 rs -> new Recoverable(rs.getString(1), Json.read(rs.getString(2), STRINGS),
                         InstanceState.valueOf(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5)),

@@ -18,6 +18,14 @@ import io.choreoscope.model.flow.StepSequence;
  * strictly increasing within the process, so the latest write wins in ReplacingMergeTree; across
  * processes (a partition moving to another worker) the later writer wins as long as clocks agree to
  * within the time between two writes of one instance.
+ *
+ * <p>Instance rows are sorted by the day of their last event first ({@code instances_by_day}, migration V018), so a
+ * row whose instance's last event moved to a later day does not replace the row of the earlier day. Each row therefore
+ * comes with a delete row ({@code is_deleted = 1}) for every earlier day the instance spans, from the day of its start
+ * on, at most {@value #DELETE_DAYS_MAX} days back: the row it replaces lies in one of them, because the live engine only
+ * widens an instance's span (its previous last event is not before its start now). Most instances span one day and
+ * add no delete row. A delete row holds only the key, the partition, the write time and a version; its other columns
+ * are empty, so the readers that read without {@code FINAL} (which hides delete rows) never match it.
  */
 public final class ClickHouseInstanceWriter implements InstanceWriter {
     static final List<String> COLUMNS = List.of("correlation_id", "linked_ids", "flow", "state", "reason",
@@ -26,12 +34,33 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
             "step_offsets", "step_causes");
     /** The columns before migration V011 (no step times nor causes): for measuring what the step times cost a write. */
     static final List<String> COLUMNS_BEFORE_V011 = COLUMNS.subList(0, COLUMNS.size() - 2);
+    /** The delete rows' columns, a prefix of {@link #COLUMNS} with the delete flag. */
+    private static final List<String> ALL_COLUMNS;
+
+    static {
+        List<String> all = new java.util.ArrayList<>(COLUMNS);
+        all.add("is_deleted");
+        ALL_COLUMNS = List.copyOf(all);
+    }
+
+    /**
+     * Most earlier days a row's delete rows cover. An instance that had no write for longer (in its events' time) and
+     * then moves day keeps its older row in that older day's windows too.
+     */
+    static final int DELETE_DAYS_MAX = 31;
+    /** An instance insert may name more than 100 months (ClickHouse refuses that by default): far-apart event times. */
+    private static final java.util.Map<String, String> ANY_PARTITIONS =
+            java.util.Map.of("throw_on_max_partitions_per_insert_block", "0");
+    private static final long DAY_MS = 86_400_000L;
     /** Largest step offset a row can hold (UInt32 ms, about 49.7 days). */
     static final long MAX_OFFSET_MS = 0xFFFF_FFFFL;
     private static final AtomicLong LAST_VERSION = new AtomicLong();
 
     private final ClickHouseStore store;
     private final SqlRunner sql;
+
+    /** The table instance rows live in (V018): sorted by the day of their last event, then correlation ID. */
+    static final String TABLE = "instances_by_day";
 
     public ClickHouseInstanceWriter(ClickHouseStore store, SqlRunner sql) {
         this.store = store;
@@ -58,9 +87,14 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
             return;
         }
         try {
-            store.insertRowBinary("instances", steps ? COLUMNS : COLUMNS_BEFORE_V011, rows.size() + " instance rows", w -> {
+            store.insertRowBinary(TABLE, steps ? ALL_COLUMNS : COLUMNS_BEFORE_V011, rows.size() + " instance rows",
+                    ANY_PARTITIONS, w -> {
                 for (InstanceRecord r : rows) {
                     write(w, r, steps);
+                    if (steps) {
+                        w.uint8(0);
+                        writeDeleteRows(w, r);
+                    }
                 }
             });
         } catch (SinkUnavailableException e) {
@@ -105,6 +139,43 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
         if (steps) {
             writeOffsets(w, r.steps(), s.startedAt().toEpochMilli());
             writeCauses(w, r.steps());
+        }
+    }
+
+    /**
+     * The delete rows for the earlier days {@code r}'s instance spans (see the class comment), in the order of
+     * {@link #ALL_COLUMNS}: correlation ID, the instance's start, the last millisecond of that day as its last event,
+     * the partition, the write time, a new version and the delete flag; every other column empty. The readers filter
+     * windows before {@code FINAL} folds ({@link ClickHouseInstanceReader#overlapping}), which is exact only if the
+     * newest row of a key meets "last event at or after" and "started before" whenever an older row does: a delete
+     * row's last event is not before, and its start not after, those of any row of its day it deletes.
+     */
+    static void writeDeleteRows(RowBinaryOutput w, InstanceRecord r) throws java.io.IOException {
+        InstanceSnapshot s = r.snapshot();
+        long lastDay = Math.floorDiv(s.lastEventAt().toEpochMilli(), DAY_MS);
+        long firstDay = Math.max(Math.floorDiv(s.startedAt().toEpochMilli(), DAY_MS), lastDay - DELETE_DAYS_MAX);
+        for (long day = firstDay; day < lastDay; day++) {
+            w.string(s.correlationId());
+            w.varUInt(0); // linked_ids
+            w.string(""); // flow
+            w.string(""); // state
+            w.string(""); // reason
+            w.int64(s.startedAt().toEpochMilli()); // started_at: not after the start of any row it deletes
+            w.int64((day + 1) * DAY_MS - 1); // last_event_at: the last millisecond of the day whose row it deletes
+            w.uint32(0);
+            w.uint32(0);
+            w.string(""); // last_event_type
+            w.string(""); // last_service
+            w.string(""); // expected_next
+            w.string(""); // deviations
+            w.varUInt(0); // event_types
+            w.uint32(r.partition());
+            w.int64(r.updatedAt().toEpochMilli()); // state_since
+            w.int64(r.updatedAt().toEpochMilli()); // updated_at
+            w.uint64(nextVersion());
+            w.varUInt(0); // step_offsets
+            w.varUInt(0); // step_causes
+            w.uint8(1);
         }
     }
 

@@ -32,13 +32,13 @@ public final class ClickHouseSearchReader implements SearchReader {
     @Override
     public List<SearchHit> searchId(String q, int limit) {
         List<SearchHit> hits = new ArrayList<>(sql.query("SELECT correlation_id, flow, state, last_event_type, "
-                + "toUnixTimestamp64Milli(last_event_at) FROM " + db + ".instances FINAL PREWHERE correlation_id = ? OR "
+                + "toUnixTimestamp64Milli(last_event_at) FROM " + db + ".instances_by_day FINAL PREWHERE correlation_id = ? OR "
                 + ClickHouseInstanceReader.knownAs(db) + " WHERE correlation_id = ? OR has(linked_ids, ?) LIMIT ?",
                 rs -> hit(rs, "correlationId", q), q, q, q, q, limit));
         if (hits.size() < limit) {
             String like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
             for (SearchHit h : sql.query("SELECT correlation_id, flow, state, last_event_type, toUnixTimestamp64Milli(last_event_at) FROM "
-                    + db + ".instances FINAL WHERE correlation_id LIKE ? AND correlation_id != ? AND NOT has(linked_ids, ?) "
+                    + db + ".instances_by_day FINAL WHERE correlation_id LIKE ? AND correlation_id != ? AND NOT has(linked_ids, ?) "
                     + "ORDER BY correlation_id LIMIT ?",
                     rs -> hit(rs, "correlationId", rs.getString(1)), like, q, q, limit - hits.size())) {
                 hits.add(h);
@@ -89,7 +89,7 @@ public final class ClickHouseSearchReader implements SearchReader {
             return hits;
         }
         Map<String, String[]> instances = new HashMap<>();
-        sql.query(limits, cancel, "SELECT correlation_id, flow, state FROM " + db + ".instances FINAL WHERE correlation_id IN ("
+        sql.query(limits, cancel, "SELECT correlation_id, flow, state FROM " + db + ".instances_by_day FINAL WHERE correlation_id IN ("
                 + SqlRunner.placeholders(ids.size()) + ")", rs -> instances.put(rs.getString(1),
                         new String[] {SqlRunner.emptyToNull(rs.getString(2)), SqlRunner.emptyToNull(rs.getString(3))}), ids.toArray());
         List<SearchHit> out = new ArrayList<>(hits.size());

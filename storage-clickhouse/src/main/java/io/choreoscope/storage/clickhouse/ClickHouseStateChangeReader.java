@@ -42,7 +42,7 @@ public final class ClickHouseStateChangeReader implements StateChangeReader {
         // SELECT is DISTINCT. The outer sort only orders the changes of one instance at one millisecond.
         return sql.query("SELECT correlation_id, flow, state, s FROM (SELECT correlation_id, flow, state, s FROM "
                 + "(SELECT correlation_id, flow, state, toUnixTimestamp64Milli(state_since) AS s FROM " + db
-                + ".instances WHERE updated_at >= " + SqlRunner.TS + " AND " + from + " GROUP BY correlation_id, flow, state, s) "
+                + ".instances_by_day WHERE NOT is_deleted AND updated_at >= " + SqlRunner.TS + " AND " + from + " GROUP BY correlation_id, flow, state, s) "
                 + "ORDER BY s, correlation_id LIMIT ? WITH TIES) ORDER BY s, correlation_id, state, flow",
                 rs -> new LiveUpdate("instance", rs.getString(1), rs.getString(2), rs.getString(3),
                         Instant.ofEpochMilli(rs.getLong(4))), all);

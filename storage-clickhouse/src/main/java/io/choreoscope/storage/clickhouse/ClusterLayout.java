@@ -35,6 +35,7 @@ final class ClusterLayout {
         m.put("events_per_minute", "rand()");
         m.put("spans", "cityHash64(trace_id)");
         m.put("instances", "cityHash64(correlation_id)");
+        m.put("instances_by_day", "cityHash64(correlation_id)");
         m.put("flow_models", "cityHash64(flow, owner)");
         m.put("dependency_maps", "cityHash64(owner)");
         m.put("span_keys", "cityHash64(trace_id)");

@@ -116,6 +116,12 @@ final class RowBinaryOutput {
         int32((int) v);
     }
 
+    /** Low 8 bits of {@code v} (UInt8). */
+    void uint8(int v) throws IOException {
+        ensure(1);
+        buf[pos++] = (byte) v;
+    }
+
     /** Low 16 bits of {@code v}, little-endian (UInt16). */
     void uint16(int v) throws IOException {
         ensure(2);

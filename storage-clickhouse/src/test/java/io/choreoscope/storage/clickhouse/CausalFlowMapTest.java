@@ -180,7 +180,7 @@ class CausalFlowMapTest {
         // the same instances read from their events (rows without steps, as over the engine's cap or before V011)
         SqlRunner other = open();
         new ClickHouseInstanceWriter(other.store(), other).write(storeAndInfer(other.store(), log), false);
-        assertThat(other.count("SELECT count() FROM " + other.store().database() + ".instances FINAL WHERE "
+        assertThat(other.count("SELECT count() FROM " + other.store().database() + ".instances_by_day FINAL WHERE "
                 + ClickHouseFlowWindowReader.STEPS_STORED)).isZero();
         assertThat(new ClickHouseFlowWindowReader(other).causalModel(FLOW, FROM, TO)).isEqualTo(causal);
     }
@@ -189,9 +189,9 @@ class CausalFlowMapTest {
     void rowsWrittenBeforeV016CountEachStepAfterTheOneBeforeIt() throws Exception {
         SqlRunner sql = open();
         new ClickHouseInstanceWriter(sql.store(), sql).write(storeAndInfer(sql.store(), signups()));
-        sql.execute("ALTER TABLE " + sql.store().database() + ".instances UPDATE step_causes = [] WHERE 1"
+        sql.execute("ALTER TABLE " + sql.store().database() + ".instances_by_day UPDATE step_causes = [] WHERE 1"
                 + " SETTINGS mutations_sync = 2");
-        assertThat(sql.count("SELECT count() FROM " + sql.store().database() + ".instances WHERE notEmpty(step_causes)"))
+        assertThat(sql.count("SELECT count() FROM " + sql.store().database() + ".instances_by_day WHERE notEmpty(step_causes)"))
                 .isZero();
         ClickHouseFlowWindowReader reader = new ClickHouseFlowWindowReader(sql);
 

@@ -144,8 +144,8 @@ class ClickHouseClusterStorageTest {
 
     /**
      * Each node records every migration; the {@code Distributed} tables have the columns of their local tables; a
-     * second start applies nothing; and a table a migration dropped (V010's span keys, dropped by V012) has no
-     * {@code Distributed} table left.
+     * second start applies nothing; and a table a migration dropped (V010's span keys, dropped by V012; V004's
+     * instances, dropped by V019) has no {@code Distributed} table left.
      */
     @Test
     void everyNodeIsMigratedAndItsDistributedTablesMatchTheLocalOnes() throws Exception {
@@ -153,18 +153,18 @@ class ClickHouseClusterStorageTest {
         String db = config.getDatabase();
         try (ClickHouseStore store = new ClickHouseStore(config)) {
             assertThat(new SchemaMigrator(store).migrate()).containsExactly("V001", "V002", "V003", "V004", "V005", "V006",
-                    "V007", "V008", "V010", "V011", "V012", "V015", "V016", "V017");
+                    "V007", "V008", "V010", "V011", "V012", "V015", "V016", "V017", "V018", "V019");
             assertThat(new SchemaMigrator(store).migrate()).isEmpty();
         }
         for (EmbeddedClickHouse node : cluster.nodes()) {
             assertThat(node.query("SELECT version FROM schema_migrations FINAL ORDER BY version FORMAT TSV", db).strip().split("\n"))
-                    .containsExactly("V001", "V002", "V003", "V004", "V005", "V006", "V007", "V008", "V010", "V011", "V012", "V015", "V016", "V017");
+                    .containsExactly("V001", "V002", "V003", "V004", "V005", "V006", "V007", "V008", "V010", "V011", "V012", "V015", "V016", "V017", "V018", "V019");
             for (String table : ClusterLayout.SHARDING.keySet()) {
                 String engine = node.query("SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = '"
                         + table + "' FORMAT TSV", db).strip();
-                if (table.equals("span_keys")) {
-                    assertThat(engine).as("dropped by V012").isEmpty();
-                    assertThat(node.query("EXISTS TABLE span_keys_local", db).strip()).isEqualTo("0");
+                if (table.equals("span_keys") || table.equals("instances")) {
+                    assertThat(engine).as("%s, dropped by V012 or V019", table).isEmpty();
+                    assertThat(node.query("EXISTS TABLE " + ClusterLayout.local(table), db).strip()).isEqualTo("0");
                     continue;
                 }
                 assertThat(engine).as("%s on %s", table, node).isEqualTo("Distributed");

@@ -32,7 +32,7 @@ class ClickHouseStoreTest {
     void migrationsRunOnceAndAreRecorded() throws Exception {
         try (ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(),
                 ClickHouseExtension.createDatabase()))) {
-            assertThat(new SchemaMigrator(store).migrate()).containsExactly("V001", "V002", "V003", "V004", "V005", "V006", "V007", "V008", "V010", "V011", "V012", "V015", "V016", "V017");
+            assertThat(new SchemaMigrator(store).migrate()).containsExactly("V001", "V002", "V003", "V004", "V005", "V006", "V007", "V008", "V010", "V011", "V012", "V015", "V016", "V017", "V018", "V019");
             assertThat(new SchemaMigrator(store).migrate()).isEmpty();
         }
     }

@@ -87,14 +87,14 @@ public final class FlowWindowBenchmark {
             }
             System.out.println("events rows: " + ch.query("SELECT count() FROM bench.events").strip() + ", parts: "
                     + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'events' AND active").strip()
-                    + "; instances rows: " + ch.query("SELECT count() FROM bench.instances").strip() + ", parts: "
-                    + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'instances' AND active").strip());
+                    + "; instances rows: " + ch.query("SELECT count() FROM bench.instances_by_day").strip() + ", parts: "
+                    + ch.query("SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'instances_by_day' AND active").strip());
             for (String d : List.of(db, "bench_before_v011")) {
                 System.out.println("instances stored, " + d + ": " + ch.query("SELECT formatReadableSize(sum(data_compressed_bytes)), "
                         + "sum(data_compressed_bytes), formatReadableSize(sum(data_uncompressed_bytes)) FROM system.columns "
-                        + "WHERE database = '" + d + "' AND table = 'instances'").strip().replace('\t', ' ')
+                        + "WHERE database = '" + d + "' AND table = 'instances_by_day'").strip().replace('\t', ' ')
                         + "; step_offsets: " + ch.query("SELECT data_compressed_bytes, data_uncompressed_bytes FROM system.columns "
-                        + "WHERE database = '" + d + "' AND table = 'instances' AND name = 'step_offsets'").strip().replace('\t', ' '));
+                        + "WHERE database = '" + d + "' AND table = 'instances_by_day' AND name = 'step_offsets'").strip().replace('\t', ' '));
             }
             Instant from = t0;
             Instant to = t0.plusMillis(ids * 50 + 1);
@@ -193,11 +193,11 @@ public final class FlowWindowBenchmark {
     private static void finalOrArgMax(SqlRunner sql, String db, Instant from, Instant to, int runs) {
         String window = "flow = ? AND started_at >= " + SqlRunner.TS + " AND started_at < " + SqlRunner.TS;
         String fin = "SELECT count(), sum(length(types)), sum(arraySum(offs)) FROM (SELECT correlation_id, state, event_types AS types,"
-                + " step_offsets AS offs FROM " + db + ".instances FINAL WHERE " + window + " AND "
+                + " step_offsets AS offs FROM " + db + ".instances_by_day FINAL WHERE " + window + " AND "
                 + ClickHouseFlowWindowReader.STEPS_STORED + ")";
         String arg = "SELECT count(), sum(length(types)), sum(arraySum(offs)) FROM (SELECT correlation_id, argMax(state, version) AS st,"
                 + " argMax(event_types, version) AS types, argMax(step_offsets, version) AS offs,"
-                + " argMax(dropped_events, version) AS dropped FROM " + db + ".instances WHERE " + window
+                + " argMax(dropped_events, version) AS dropped FROM " + db + ".instances_by_day WHERE " + window
                 + " GROUP BY correlation_id HAVING dropped = 0 AND notEmpty(offs) AND length(offs) = length(types))";
         double[] f = new double[runs];
         double[] g = new double[runs];

@@ -69,9 +69,9 @@ final class FlowWindowReaderBeforeV011 implements FlowWindowReader {
                 + "  SELECT correlation_id AS id,"
                 + "  groupArray((ts, partition, offset, topic, event_type, source_service, event_id)) AS evs"
                 + "  FROM " + db + ".events WHERE correlation_id IN (SELECT arrayJoin(linked_ids) FROM " + db
-                + ".instances FINAL WHERE " + window + ") GROUP BY correlation_id) AS g"
+                + ".instances_by_day FINAL WHERE " + window + ") GROUP BY correlation_id) AS g"
                 + " INNER JOIN (SELECT correlation_id AS cid, state, arrayJoin(linked_ids) AS lid FROM " + db
-                + ".instances FINAL WHERE " + window + ") AS l ON g.id = l.lid GROUP BY cid)";
+                + ".instances_by_day FINAL WHERE " + window + ") AS l ON g.id = l.lid GROUP BY cid)";
     }
 
     private static Object[] windowParams(String flow, Instant from, Instant to, Object... more) {

@@ -154,7 +154,7 @@ class WindowedStepsTest {
     }
 
     private long rowsWithSteps() {
-        return sql.count("SELECT count() FROM " + store.database() + ".instances FINAL WHERE "
+        return sql.count("SELECT count() FROM " + store.database() + ".instances_by_day FINAL WHERE "
                 + ClickHouseFlowWindowReader.STEPS_STORED);
     }
 
