@@ -14,8 +14,11 @@
 --
 -- Every statement is safe to run again, at any point: the table is created only if missing, and the copy reads
 -- `instances`, which only V019 drops; rows copied twice fold by key and version. The copy takes the newest row of
--- each instance (about 70 s for 20M instances on 2 cores). Rows of more than 100 months in one insert are allowed
--- (ClickHouse refuses more than 100 partitions in one insert by default): a copy of a long history.
+-- each instance (71 s for 20M instances on 2 cores). Rows of more than 100 months in one insert are allowed
+-- (ClickHouse refuses more than 100 partitions in one insert by default): a copy of a long history. The copy's parts
+-- each span every day (they are cut from a read in ID order), so every window would fold across all of them until
+-- ClickHouse merged them, which it does late for parts that large: the last statement merges them now (13 s for 20M
+-- instances at 100M events; /flows over a day then took p50 198-220 ms against 557 ms unmerged, docs/BENCHMARKS.md).
 CREATE TABLE IF NOT EXISTS ${database}.instances_by_day
 (
     correlation_id  String,
@@ -56,3 +59,5 @@ SELECT correlation_id, linked_ids, flow, state, reason, started_at, last_event_a
     step_offsets, step_causes, 0
 FROM ${database}.instances FINAL
 SETTINGS throw_on_max_partitions_per_insert_block = 0;
+
+OPTIMIZE TABLE ${database}.instances_by_day FINAL;

@@ -65,10 +65,10 @@ public final class ClickHouseInstanceReader implements InstanceReader {
     }
 
     /**
-     * The instance known under {@code id}: its primary correlation ID, else any linked ID. The primary ID is
-     * the sorting key, so it filters in {@code PREWHERE} (every version survives it, {@code FINAL} still keeps
-     * the newest) and only the matching rows are read in full. A linked ID (and an ID no instance has) is found
-     * through {@link #knownAs}.
+     * The instance known under {@code id}: its primary correlation ID, else any linked ID. The primary ID follows the
+     * day in the sorting key, so it filters in {@code PREWHERE}, found in each day's range of the key (every version
+     * survives it, {@code FINAL} still keeps the newest) and only the matching rows are read in full. A linked ID (and
+     * an ID no instance has) is found through {@link #knownAs}.
      */
     @Override
     public Optional<InstanceSnapshot> byId(String id) {
@@ -98,12 +98,17 @@ public final class ClickHouseInstanceReader implements InstanceReader {
     }
 
     /**
-     * A {@code PREWHERE} condition keeping the instances any of whose rows meets {@code condition}, read without
-     * {@code FINAL}, so that {@code FINAL} folds only their rows, found by primary key. Exact where the newest row of
-     * every instance the reader wants meets the condition itself and the same condition follows in the {@code WHERE}.
+     * A {@code PREWHERE} condition keeping the rows that share their key (day of last event, correlation ID) with a row
+     * meeting {@code condition}, read without {@code FINAL}, so that {@code FINAL} folds only those keys' rows, found by
+     * primary key. Exact where the newest row of every instance the reader wants meets the condition itself and the
+     * same condition follows in the {@code WHERE}: the newest row's key is then among the candidates, and an older key
+     * of the instance (a day it moved from) folds to its delete row, which {@code FINAL} drops. Naming the whole key,
+     * not the ID alone, spares a search of the ID in every day's range (a search by ID's statement at 100M events with
+     * random IDs, 20M instances: 30 ms against 40-50 ms by the ID alone; docs/BENCHMARKS.md).
      */
     private static String candidates(String db, String condition) {
-        return "correlation_id IN (SELECT correlation_id FROM " + db + ".instances_by_day WHERE " + condition + ")";
+        return "(toDate(last_event_at), correlation_id) IN (SELECT toDate(last_event_at), correlation_id FROM " + db
+                + ".instances_by_day WHERE " + condition + ")";
     }
 
     /** Instances matching a query, newest last event first; at most {@code q.limit()}. */

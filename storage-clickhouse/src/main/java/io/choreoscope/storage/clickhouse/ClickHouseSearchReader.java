@@ -26,19 +26,20 @@ public final class ClickHouseSearchReader implements SearchReader {
     }
 
     /**
-     * Instances whose primary or linked ID equals {@code q} (found as {@link ClickHouseInstanceReader#knownAs} says),
-     * then those whose primary ID starts with it (a range of the primary key).
+     * Instances whose primary or linked ID equals {@code q} (found as {@link ClickHouseInstanceReader#knownAs} says;
+     * {@code linked_ids} always holds the primary ID), then those whose primary ID starts with it (a range of the
+     * sorting key's ID in each day, filtered before {@code FINAL}: every row of a key has its ID).
      */
     @Override
     public List<SearchHit> searchId(String q, int limit) {
         List<SearchHit> hits = new ArrayList<>(sql.query("SELECT correlation_id, flow, state, last_event_type, "
-                + "toUnixTimestamp64Milli(last_event_at) FROM " + db + ".instances_by_day FINAL PREWHERE correlation_id = ? OR "
-                + ClickHouseInstanceReader.knownAs(db) + " WHERE correlation_id = ? OR has(linked_ids, ?) LIMIT ?",
-                rs -> hit(rs, "correlationId", q), q, q, q, q, limit));
+                + "toUnixTimestamp64Milli(last_event_at) FROM " + db + ".instances_by_day FINAL PREWHERE "
+                + ClickHouseInstanceReader.knownAs(db) + " WHERE has(linked_ids, ?) LIMIT ?",
+                rs -> hit(rs, "correlationId", q), q, q, limit));
         if (hits.size() < limit) {
             String like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
             for (SearchHit h : sql.query("SELECT correlation_id, flow, state, last_event_type, toUnixTimestamp64Milli(last_event_at) FROM "
-                    + db + ".instances_by_day FINAL WHERE correlation_id LIKE ? AND correlation_id != ? AND NOT has(linked_ids, ?) "
+                    + db + ".instances_by_day FINAL PREWHERE correlation_id LIKE ? WHERE correlation_id != ? AND NOT has(linked_ids, ?) "
                     + "ORDER BY correlation_id LIMIT ?",
                     rs -> hit(rs, "correlationId", rs.getString(1)), like, q, q, limit - hits.size())) {
                 hits.add(h);
