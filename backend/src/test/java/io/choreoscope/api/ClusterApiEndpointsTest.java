@@ -37,7 +37,7 @@ class ClusterApiEndpointsTest extends ApiEndpointsTest {
         long instances = 0;
         for (EmbeddedClickHouse node : cluster.nodes()) {
             long e = count(node, "SELECT count() FROM events_local FINAL");
-            long i = count(node, "SELECT count() FROM instances_local FINAL");
+            long i = count(node, "SELECT count() FROM instances_by_day_local FINAL");
             assertThat(e).as("records on %s", node).isPositive();
             assertThat(i).as("instances on %s", node).isPositive();
             events += e;

@@ -597,7 +597,7 @@ public final class ScaleBenchmark {
      */
     private static void prewarm(EmbeddedClickHouse ch) {
         long t0 = System.nanoTime();
-        for (String t : List.of("events", "instances", "spans", "span_key_lookup")) {
+        for (String t : List.of("events", "instances_by_day", "spans", "span_key_lookup")) {
             ch.query("SYSTEM PREWARM MARK CACHE bench." + t);
         }
         // A primary-key read of a value no row has loads every part's primary index (lazily loaded by default).

@@ -91,7 +91,7 @@ class ClusterShardOutageTest {
                 long instances = 0;
                 for (EmbeddedClickHouse node : cluster.nodes()) {
                     records += Long.parseLong(node.query("SELECT count() FROM events_local FINAL", db).strip());
-                    instances += Long.parseLong(node.query("SELECT count() FROM instances_local FINAL", db).strip());
+                    instances += Long.parseLong(node.query("SELECT count() FROM instances_by_day_local FINAL", db).strip());
                 }
                 assertThat(records).isEqualTo(3L * ORDERS);
                 assertThat(instances).isEqualTo(ORDERS);

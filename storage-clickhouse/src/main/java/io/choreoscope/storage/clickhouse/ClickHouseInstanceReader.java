@@ -169,19 +169,20 @@ public final class ClickHouseInstanceReader implements InstanceReader {
         Object[] byFlow = flow == null ? new Object[0] : new Object[] {flow};
         long stuckRows = sql.count("SELECT count() FROM (SELECT 1 FROM " + db + ".instances_by_day WHERE " + condition
                 + " LIMIT " + (stuckCandidatesMax + 1) + ")", byFlow);
-        String prewhere = stuckRows > stuckCandidatesMax ? "" : " PREWHERE " + candidates(db, condition);
+        boolean foldCandidatesOnly = stuckRows <= stuckCandidatesMax;
         List<Object> params = new ArrayList<>();
-        if (!prewhere.isEmpty()) {
-            params.addAll(List.of(byFlow));
+        if (foldCandidatesOnly) {
+            params.addAll(List.of(byFlow)); // the candidates' condition
         }
         params.addAll(List.of(byFlow));
         params.add(limit);
-        return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances_by_day FINAL" + prewhere + " WHERE " + condition
+        return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances_by_day FINAL"
+                + (foldCandidatesOnly ? " PREWHERE " + candidates(db, condition) : "") + " WHERE " + condition
                 + " ORDER BY last_event_at, correlation_id LIMIT ?", ClickHouseInstanceReader::snapshot, params.toArray());
     }
 
     /** Most rows saying stuck for which {@link #stuck} folds only their instances rather than the whole table. */
-    public static final int STUCK_CANDIDATES_MAX = 20_000;
+    static final int STUCK_CANDIDATES_MAX = 20_000;
 
     /**
      * Instances a live engine should hold again after a restart or a rebalance: of the given partitions

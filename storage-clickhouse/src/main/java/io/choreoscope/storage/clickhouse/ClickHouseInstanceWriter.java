@@ -34,7 +34,7 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
             "step_offsets", "step_causes");
     /** The columns before migration V011 (no step times nor causes): for measuring what the step times cost a write. */
     static final List<String> COLUMNS_BEFORE_V011 = COLUMNS.subList(0, COLUMNS.size() - 2);
-    /** The delete rows' columns, a prefix of {@link #COLUMNS} with the delete flag. */
+    /** The columns of every row written (instance rows and delete rows): {@link #COLUMNS} and the delete flag (V018). */
     private static final List<String> ALL_COLUMNS;
 
     static {

@@ -125,14 +125,20 @@ class ClickHouseStorageTest {
         }
     }
 
+    /** The instance store over a fresh database, with the instance reader {@code reader} makes. */
+    private InstanceStoreContract.InstanceStore instanceStore(
+            java.util.function.Function<SqlRunner, ClickHouseInstanceReader> reader) {
+        SqlRunner sql = freshDatabase();
+        return new InstanceStoreContract.InstanceStore(new ClickHouseInstanceWriter(sql.store(), sql), reader.apply(sql),
+                new ClickHouseStateChangeReader(sql), new ClickHouseSearchReader(sql), new ClickHouseFlowKpiReader(sql),
+                new ClickHouseEventWriter(sql.store()));
+    }
+
     @Nested
     class Instances extends InstanceStoreContract {
         @Override
         protected InstanceStore storage() {
-            SqlRunner sql = freshDatabase();
-            return new InstanceStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseInstanceReader(sql),
-                    new ClickHouseStateChangeReader(sql), new ClickHouseSearchReader(sql), new ClickHouseFlowKpiReader(sql),
-                    new ClickHouseEventWriter(sql.store()));
+            return instanceStore(ClickHouseInstanceReader::new);
         }
     }
 
@@ -141,10 +147,7 @@ class ClickHouseStorageTest {
     class InstancesWithTheStuckListFoldingEverything extends InstanceStoreContract {
         @Override
         protected InstanceStore storage() {
-            SqlRunner sql = freshDatabase();
-            return new InstanceStore(new ClickHouseInstanceWriter(sql.store(), sql), new ClickHouseInstanceReader(sql, 0),
-                    new ClickHouseStateChangeReader(sql), new ClickHouseSearchReader(sql), new ClickHouseFlowKpiReader(sql),
-                    new ClickHouseEventWriter(sql.store()));
+            return instanceStore(sql -> new ClickHouseInstanceReader(sql, 0));
         }
     }
 
