@@ -178,7 +178,11 @@ public final class ClickHouseInstanceReader implements InstanceReader {
         params.add(limit);
         return sql.query("SELECT " + COLUMNS + " FROM " + db + ".instances_by_day FINAL"
                 + (foldCandidatesOnly ? " PREWHERE " + candidates(db, condition) : "") + " WHERE " + condition
-                + " ORDER BY last_event_at, correlation_id LIMIT ?", ClickHouseInstanceReader::snapshot, params.toArray());
+                // The day first orders alike (it grows with the last event) and lets FINAL read in the sorting key's
+                // order and stop at the limit: 0.29-0.35 s against 0.51-0.53 s for the statement with 1M of 20M
+                // instances stuck (docs/BENCHMARKS.md).
+                + " ORDER BY toDate(last_event_at), last_event_at, correlation_id LIMIT ?", ClickHouseInstanceReader::snapshot,
+                params.toArray());
     }
 
     /** Most rows saying stuck for which {@link #stuck} folds only their instances rather than the whole table. */
