@@ -92,7 +92,7 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
                 for (InstanceRecord r : rows) {
                     write(w, r, steps);
                     if (steps) {
-                        w.uint8(0);
+                        w.uint8(0); // is_deleted: the last of ALL_COLUMNS
                         writeDeleteRows(w, r);
                     }
                 }

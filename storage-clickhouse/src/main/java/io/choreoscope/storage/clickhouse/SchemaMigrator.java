@@ -78,7 +78,7 @@ public final class SchemaMigrator {
             if (done.contains(version)) {
                 continue;
             }
-            List<String> statements = statements(resource(file));
+            List<String> statements = statements(file);
             List<String> run = new ArrayList<>(statements.size());
             for (String sql : statements) {
                 run.add(layout == null ? sql : layout.onNode(sql));
@@ -131,7 +131,12 @@ public final class SchemaMigrator {
         return files;
     }
 
-    private List<String> statements(String text) {
+    /** The statements of one migration file as this database runs them (also for tests that rebuild an old schema). */
+    List<String> statements(String file) {
+        return statementsOf(resource(file));
+    }
+
+    private List<String> statementsOf(String text) {
         String sql = text.replace("${database}", store.database())
                 .replace("${raw_ttl_days}", String.valueOf(store.config().getRawTtlDays()));
         List<String> out = new ArrayList<>();

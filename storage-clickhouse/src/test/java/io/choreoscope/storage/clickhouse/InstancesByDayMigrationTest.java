@@ -3,8 +3,6 @@ package io.choreoscope.storage.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 
@@ -50,7 +48,7 @@ class InstancesByDayMigrationTest {
         String db = store.database();
         sql.execute("DELETE FROM " + db + ".schema_migrations WHERE version IN ('V018', 'V019')");
         for (String file : List.of("V004__instances.sql", "V011__instance_steps.sql", "V016__step_causes.sql")) {
-            for (String statement : statements(file)) {
+            for (String statement : new SchemaMigrator(store).statements(file)) {
                 sql.execute(statement);
             }
         }
@@ -62,19 +60,6 @@ class InstancesByDayMigrationTest {
         sql.execute(insert, "order-1", "order-1", "pay-1", "STUCK", T, T, 1, T, T, 1);
         sql.execute(insert, "order-1", "order-1", "pay-1", "COMPLETED", T, T.plusSeconds(90_000), 3, T, T, 2);
         sql.execute(insert, "order-2", "order-2", "pay-2", "RUNNING", T, T.plusSeconds(60), 1, T, T, 1);
-    }
-
-    private List<String> statements(String file) throws Exception {
-        try (InputStream in = getClass().getClassLoader().getResourceAsStream("db/clickhouse/" + file)) {
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("${database}", store.database());
-            StringBuilder body = new StringBuilder();
-            for (String line : text.split("\n")) {
-                if (!line.strip().startsWith("--")) {
-                    body.append(line).append('\n');
-                }
-            }
-            return java.util.Arrays.stream(body.toString().split(";")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-        }
     }
 
     private long tables(String name) {
