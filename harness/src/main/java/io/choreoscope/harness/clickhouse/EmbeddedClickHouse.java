@@ -57,6 +57,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     public static final String LIBRARY_PROPERTY = "choreoscope.clickhouse.library";
     public static final String LOG_FILE_NAME = "chdb-host.log";
     public static final String CONFIG_FILE_NAME = "chdb-host.xml";
+    static final String MIN_FREE_MEMORY_PER_THREAD_SETTING = "max_threads_min_free_memory_per_thread";
     static final String LIBRARY_RELATIVE = "chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so";
     static final String INSTALL_SCRIPT = "scripts/install-clickhouse.sh";
     static final String HOST_SOURCE = "harness/src/main/c/chdb_host.c";
@@ -346,6 +347,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             if (options.tcpPort() > 0) {
                 command.add("--tcp_port=" + options.tcpPort());
             }
+            command.addAll(threadsKeptUnderTheCap(options));
             command.addAll(options.extraArguments());
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -364,6 +366,23 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         lastStartDuration = Duration.ofNanos(System.nanoTime() - began);
         LOG.info("ClickHouse ready at {} in {} ms (pid {}, data {})", httpUrl(), lastStartDuration.toMillis(),
                 process.pid(), dataDir);
+    }
+
+    /**
+     * ClickHouse 26.x lowers a query's {@code max_threads} to N where N times
+     * {@value #MIN_FREE_MEMORY_PER_THREAD_SETTING} (default 1 GiB) fits in the memory still free under
+     * {@code max_server_memory_usage}. Under the default 2 GiB cap, with the caches filled, that is one thread: every
+     * read of the embedded engine ran on one of the two cores (a day's value search at 100M events: 3.3 s on one core,
+     * 1.7 s on two). The per-thread reserve is scaled to the cap instead (a sixteenth of it, 128 MiB under 2 GiB), so a
+     * query still runs on fewer threads when memory is really short. Left alone without a cap, or when the caller passes
+     * the setting itself.
+     */
+    static List<String> threadsKeptUnderTheCap(Options options) {
+        String option = "--" + MIN_FREE_MEMORY_PER_THREAD_SETTING + "=";
+        if (options.maxServerMemoryBytes() <= 0 || options.extraArguments().stream().anyMatch(a -> a.startsWith(option))) {
+            return List.of();
+        }
+        return List.of(option + options.maxServerMemoryBytes() / 16);
     }
 
     private String configXml() {

@@ -65,6 +65,36 @@ class EmbeddedClickHouseTest {
     }
 
     @Test
+    @Order(1)
+    void readsWithEveryThreadItMayUseUnderItsMemoryCap() throws Exception {
+        // ClickHouse's own 1 GiB per thread under the 2 GiB cap left every query one thread (EXPLAIN PIPELINE: one
+        // stream), whatever max_threads said.
+        assertThat(engine.query("SELECT getSetting('max_threads_min_free_memory_per_thread')").strip())
+                .isEqualTo(Long.toString((2L << 30) / 16));
+        int maxThreads = Integer.parseInt(engine.query("SELECT getSetting('max_threads')").strip());
+        try (Connection connection = engine.jdbcConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE wide (id UInt64, s String) ENGINE = MergeTree ORDER BY id "
+                    + "SETTINGS index_granularity = 1024");
+            statement.execute("INSERT INTO wide SELECT number, toString(number) FROM numbers(1000000)");
+        }
+        String pipeline = engine.query("EXPLAIN PIPELINE SELECT sum(length(s)) FROM wide");
+        assertThat(pipeline).as("streams reading the table, for max_threads = %d", maxThreads)
+                .contains(maxThreads > 1 ? "MergeTreeSelect(pool: ReadPool, algorithm: Thread) \u00d7 " + maxThreads
+                        : "MergeTreeSelect(");
+    }
+
+    @Test
+    void leavesTheThreadReserveAloneWithoutACapOrWhenTheCallerSetsIt() {
+        EmbeddedClickHouse.Options defaults = EmbeddedClickHouse.Options.defaults();
+        assertThat(EmbeddedClickHouse.threadsKeptUnderTheCap(defaults))
+                .containsExactly("--max_threads_min_free_memory_per_thread=134217728");
+        assertThat(EmbeddedClickHouse.threadsKeptUnderTheCap(defaults.withMaxServerMemoryBytes(0))).isEmpty();
+        assertThat(EmbeddedClickHouse.threadsKeptUnderTheCap(defaults.withExtraArguments(
+                java.util.List.of("--max_threads_min_free_memory_per_thread=0")))).isEmpty();
+    }
+
+    @Test
     @Order(2)
     void keepsItsDataAcrossARestartOnTheSameDirAndPort() throws Exception {
         int port = engine.httpPort();
