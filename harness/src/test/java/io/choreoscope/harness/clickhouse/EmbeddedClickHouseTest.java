@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -91,7 +92,7 @@ class EmbeddedClickHouseTest {
                 .containsExactly("--max_threads_min_free_memory_per_thread=134217728");
         assertThat(EmbeddedClickHouse.threadsKeptUnderTheCap(defaults.withMaxServerMemoryBytes(0))).isEmpty();
         assertThat(EmbeddedClickHouse.threadsKeptUnderTheCap(defaults.withExtraArguments(
-                java.util.List.of("--max_threads_min_free_memory_per_thread=0")))).isEmpty();
+                List.of("--max_threads_min_free_memory_per_thread=0")))).isEmpty();
     }
 
     @Test
