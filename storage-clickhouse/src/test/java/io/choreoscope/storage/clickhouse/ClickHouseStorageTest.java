@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 
 import io.choreoscope.harness.clickhouse.ClickHouseCluster;
 import io.choreoscope.harness.clickhouse.ClickHouseExtension;
@@ -127,7 +128,7 @@ class ClickHouseStorageTest {
 
     /** The instance store over a fresh database, with the instance reader {@code reader} makes. */
     private InstanceStoreContract.InstanceStore instanceStore(
-            java.util.function.Function<SqlRunner, ClickHouseInstanceReader> reader) {
+            Function<SqlRunner, ClickHouseInstanceReader> reader) {
         SqlRunner sql = freshDatabase();
         return new InstanceStoreContract.InstanceStore(new ClickHouseInstanceWriter(sql.store(), sql), reader.apply(sql),
                 new ClickHouseStateChangeReader(sql), new ClickHouseSearchReader(sql), new ClickHouseFlowKpiReader(sql),
