@@ -17,6 +17,8 @@ cytoscape.use(dagre);
 const MIN_LABEL_PX = 11;
 const NODE_FONT = 12;
 const EDGE_FONT = 12;
+/** How far apart along its arrow the places tried for an edge label are, in model px. */
+const LABEL_STEP_PX = 6;
 /** Edge label size of dagre graphs (the dependency map); their node labels are NODE_FONT. */
 const DAGRE_EDGE_FONT = 11;
 /** The margin "fit" leaves on each side of the graph, px. */
@@ -71,6 +73,34 @@ function segmentHits(p, q, b) {
     return true;
   };
   return clip(-dx, p.x - b.x1) && clip(dx, b.x2 - p.x) && clip(-dy, p.y - b.y1) && clip(dy, b.y2 - p.y) && t0 < t1;
+}
+
+/** Where the segments p-q and r-s cross, inside both (not at an end, not along a shared line); null where they do not. */
+function crossingPoint(p, q, r, s) {
+  const d = (q.x - p.x) * (s.y - r.y) - (q.y - p.y) * (s.x - r.x);
+  if (d === 0) {
+    return null;
+  }
+  const t = ((r.x - p.x) * (s.y - r.y) - (r.y - p.y) * (s.x - r.x)) / d;
+  const u = ((r.x - p.x) * (q.y - p.y) - (r.y - p.y) * (q.x - p.x)) / d;
+  return t > 0 && t < 1 && u > 0 && u < 1 ? { x: p.x + t * (q.x - p.x), y: p.y + t * (q.y - p.y) } : null;
+}
+
+/**
+ * How many times two drawn lines (arrays of points) cross where a reader sees it: crossings inside one of the `boxes`
+ * (where two arrows leave or enter the same box, they meet under it) do not count.
+ */
+function pathCrossings(a, b, boxes) {
+  let n = 0;
+  for (let i = 1; i < a.length; i++) {
+    for (let k = 1; k < b.length; k++) {
+      const at = crossingPoint(a[i - 1], a[i], b[k - 1], b[k]);
+      if (at && !boxes.some((o) => at.x > o.x1 && at.x < o.x2 && at.y > o.y1 && at.y < o.y2)) {
+        n++;
+      }
+    }
+  }
+  return n;
 }
 
 /** The distance from point p to the segment from a to b. */
@@ -215,8 +245,16 @@ class ChoreoGraph extends HTMLElement {
       return boxes.some((o) => o.id !== e.source().id() && o.id !== e.target().id()
         && path.slice(1).some((q, i) => segmentHits(path[i], q, o.b)));
     }).map((e) => e.id());
+    // pairs of arrows whose lines cross outside every box
+    const arrowCrossings = [];
+    lines.forEach((l, i) => lines.slice(i + 1).forEach((m) => {
+      if (pathCrossings(l.path, m.path, boxes.map((o) => o.b)) > 0) {
+        arrowCrossings.push(`${l.id} x ${m.id}`);
+      }
+    }));
     return {
       zoom: z,
+      arrowCrossings,
       arrowsThroughBoxes,
       labelsCrossedByArrows,
       faded: this._cy.elements('.faded').map((e) => e.id()),
@@ -869,7 +907,7 @@ class ChoreoGraph extends HTMLElement {
   /**
    * Cytoscape draws every edge label at its edge's midpoint, where the labels of a fan-out (one topic, four consumers)
    * or of arrows that cross (a flow map in arrival order) lie on top of each other. Each label is moved along its own
-   * edge to the first of a few places (the middle first, then alternately towards either end) where it covers no node
+   * edge to the first of the places every few px along it (the middle first, then alternately towards either end) where it covers no node
    * and no label placed before it; where every place is covered, it takes the one that covers the fewest. Only the
    * label moves (its text margin), never the edge.
    */
@@ -904,8 +942,18 @@ class ChoreoGraph extends HTMLElement {
         }
         return mid;
       };
+      // places from the middle outwards, alternately towards either end, every few px of the drawn line (at fixed
+      // fractions only, a long arrow between busy boxes had no free place where its label's height would fit between
+      // them), no nearer its ends than a tenth of it
+      const length = legs ? legs.slice(1).reduce((sum, q, i) => sum + Math.hypot(q.x - legs[i].x, q.y - legs[i].y), 0)
+        : Math.hypot(mid.x - from.x, mid.y - from.y) + Math.hypot(to.x - mid.x, to.y - mid.y);
+      const step = Math.max(0.01, LABEL_STEP_PX / Math.max(1, length));
+      const places = [0.5];
+      for (let k = 1; k * step <= 0.4; k++) {
+        places.push(0.5 + k * step, 0.5 - k * step);
+      }
       let best = null;
-      for (const f of [0.5, 0.65, 0.35, 0.78, 0.22, 0.88, 0.12]) {
+      for (const f of places) {
         // on the drawn curve's two halves, so that a bent edge (one of a pair between two boxes) keeps its label on it
         const p = legs ? onLegs(f) : f <= 0.5 ? along(from, mid, f / 0.5) : along(mid, to, (f - 0.5) / 0.5);
         const box = { x1: p.x - label.w / 2, x2: p.x + label.w / 2, y1: p.y - label.h / 2, y2: p.y + label.h / 2 };

@@ -688,6 +688,43 @@ class UiBrowserIT {
         });
     }
 
+    @Test
+    void theDemosDependencyMapKeepsItsLabelsClearOfOtherArrows() throws Exception {
+        // The demo's map after 16 minutes of its traffic, as GET /api/v1/dependencies gave it (2026-12-07), with the
+        // demo's three flows, whose start events put each saga's first service at the top. The labels were tried at
+        // seven fixed places along their arrows: on the arrow back up from the inventory topic to payments, between
+        // the payments topic, inventory's box and another label, none was free, and "0.2/s · p99 13 ms" sat on the
+        // arrow back up to orders; inventory's dead-letter label sat on payments' dead-letter arrow.
+        DependencyMap map;
+        try (java.io.InputStream in = UiBrowserIT.class.getResourceAsStream("demo-dependency-map.json")) {
+            map = io.choreoscope.ui.client.HttpChoreoscopeApi.mapper().readValue(in, DependencyMap.class);
+        }
+        FlowSummary orders = api.flowSummary("OrderPlaced");
+        List<String> added = List.of("ContentUploaded", "UserRegistered");
+        added.forEach(f -> api.putFlow(new FlowSummary(f, orders.windowSeconds(), orders.eventsPerSecond(), orders.started(),
+                orders.running(), orders.completed(), orders.compensated(), orders.failed(), orders.stuck(),
+                orders.completionRate(), orders.p50Ms(), orders.p95Ms(), orders.p99Ms(), orders.sparkline())));
+        try {
+            onTheDependencyPage(map, m -> {
+                shot("dependencies-demo");
+                assertThat((List<?>) m.get("arrowsThroughBoxes")).as("arrows across another box: %s", m).isEmpty();
+                assertThat((List<?>) m.get("labelsUnderNodes")).as("%s", m).isEmpty();
+                assertThat(((Number) m.get("overlappingEdgeLabels")).intValue()).as("%s", m).isZero();
+                // only where the users topic fans out to four consumers 20-40 px apart: their short middle arrows have
+                // no place a label's width fits between the others
+                @SuppressWarnings("unchecked")
+                List<String> crossed = (List<String>) m.get("labelsCrossedByArrows");
+                assertThat(crossed).as("labels another arrow crosses: %s", m).isSubsetOf("CONSUMES:analytics:users",
+                        "CONSUMES:crm:users", "CONSUMES:email:users", "CONSUMES:welcome-campaign:users");
+                // the arrows back up to orders (from the payments topic) and to payments (from the inventory topic)
+                // pass the payments topic on the same side: the layout leaves them one crossing
+                assertThat((List<?>) m.get("arrowCrossings")).as("arrows crossing: %s", m).hasSizeLessThanOrEqualTo(1);
+            });
+        } finally {
+            added.forEach(api::removeFlow);
+        }
+    }
+
     /** A dependency map from {@code "service>topic"} (produces) and {@code "service<topic"} (consumes). */
     private static DependencyMap dependencies(String... arrows) {
         java.util.Set<DependencyMap.Node> nodes = new java.util.LinkedHashSet<>();

@@ -185,6 +185,11 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         return this;
     }
 
+    public synchronized FakeChoreoscopeApi removeFlow(String flow) {
+        flows.remove(flow);
+        return this;
+    }
+
     /** Changes one flow's summary and pushes a {@code flows} live update, as the backend's tick would. */
     public void updateFlow(String flow, UnaryOperator<FlowSummary> change) {
         synchronized (this) {
