@@ -845,7 +845,15 @@ class ChoreoGraph extends HTMLElement {
           return detours.every(([c, d]) => pointToSegment(m, c, d) >= 12);
         }));
       };
-      const found = clears.find(spaced) || clears[0];
+      // of the detours that clear every box, those crossing the fewest other arrows (as drawn so far); of those, one
+      // spaced from the detours before it; of those, the smallest (the order tried)
+      const others = this._cy.edges().filter((o) => o.id() !== e.id() && o.source().id() !== o.target().id())
+        .map((o) => ChoreoGraph._drawnPath(o));
+      const crossed = new Map(clears.map((t) => [t, others.reduce((sum, o) => sum
+        + pathCrossings([a, ...t.weights.map((w) => at(w * len, t.off)), b], o, boxes.map((x) => x.b)), 0)]));
+      const fewest = Math.min(...crossed.values());
+      const least = clears.filter((t) => crossed.get(t) === fewest);
+      const found = least.find(spaced) || least[0];
       if (found) {
         this._bend(e, found.weights, found.off, at(found.weights[0] * len, found.off));
         if (found.weights.length === 2) {
