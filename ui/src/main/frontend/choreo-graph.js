@@ -767,10 +767,11 @@ class ChoreoGraph extends HTMLElement {
    * The layouts place the boxes; cytoscape then draws each arrow straight between its two ends, whatever lies between
    * (a dagre back edge through the service laid out between its ends, ELK's straight arrow from a start to the last
    * reaction of a fan-out across the corner of a sibling's box). An arrow that would cross another box is bent around
-   * the boxes in its way, on the side that needs the smaller detour (the other side, or a wider detour, when that would
-   * cross a box): through one waypoint beside them where two straight legs clear every box with a mild bend, else
-   * through two (one before the boxes in its way, one after, never beside its own ends, where the arrow would turn back
-   * into its end), drawn with rounded corners; detours past the same boxes run side by side, not on one line. Arrows
+   * the boxes in its way: through one waypoint beside them where two straight legs clear every box with a mild bend,
+   * else through two (one before the boxes in its way, one after, never beside its own ends, where the arrow would turn
+   * back into its end), drawn with rounded corners. Of the detours that clear every box it takes one crossing the
+   * fewest other arrows (as drawn so far), and of those the smaller detour (the other side, or a wider detour, when
+   * that would cross a box); detours past the same boxes run side by side, not on one line. Arrows
    * drawn as arcs (back edges of flow maps) and loops keep their shape; an arrow that no detour tried clears stays
    * straight. Runs before the separate parts are packed: moving a part moves its arrows.
    */
