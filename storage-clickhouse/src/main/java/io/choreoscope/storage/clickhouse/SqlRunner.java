@@ -6,6 +6,7 @@ import io.choreoscope.model.StorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +34,15 @@ public final class SqlRunner implements AutoCloseable {
     public interface RowMapper<T> {
         T map(ResultSet rs) throws SQLException;
     }
+
+    /**
+     * Held while a row with an Array, Map or Tuple column is mapped. clickhouse-jdbc 0.9.9 turns such a value into text
+     * ({@code getString}) with writers kept in one object for the whole JVM ({@code DataTypeConverter.INSTANCE}), not
+     * synchronised: two results read at once wrote into each other's text (on the demo, two {@code /flows} requests at
+     * once read each other's quantiles and sparkline buckets and both failed; values from another query can also read
+     * as valid). Rows without such columns are mapped without it.
+     */
+    private static final Object COMPOSITE_TEXT = new Object();
 
     /** Statements kept prepared per pooled connection, the least recently used closed beyond this. */
     static final int STATEMENTS_PER_CONNECTION = 64;
@@ -161,8 +171,15 @@ public final class SqlRunner implements AutoCloseable {
                         throw new CancellationException("the read was cancelled before it started");
                     }
                     try (ResultSet rs = ps.executeQuery()) {
+                        boolean composite = hasCompositeColumns(rs.getMetaData());
                         while (rs.next()) {
-                            out.add(mapper.map(rs));
+                            if (composite) {
+                                synchronized (COMPOSITE_TEXT) {
+                                    out.add(mapper.map(rs));
+                                }
+                            } else {
+                                out.add(mapper.map(rs));
+                            }
                         }
                     }
                 }
@@ -192,6 +209,18 @@ public final class SqlRunner implements AutoCloseable {
         } finally {
             release(c, ok);
         }
+    }
+
+    /** Whether a result has a column whose values clickhouse-jdbc turns into text with its shared writers. */
+    static boolean hasCompositeColumns(ResultSetMetaData metadata) throws SQLException {
+        for (int i = 1; i <= metadata.getColumnCount(); i++) {
+            String type = metadata.getColumnTypeName(i);
+            if (type != null && (type.contains("Array") || type.contains("Map(") || type.contains("Tuple(")
+                    || type.contains("Nested("))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void cancelQuietly(PreparedStatement ps) {

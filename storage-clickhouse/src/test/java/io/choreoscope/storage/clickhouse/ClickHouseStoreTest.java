@@ -259,6 +259,60 @@ class ClickHouseStoreTest {
         }
     }
 
+    /**
+     * Reads of arrays at the same time each get their own values. clickhouse-jdbc 0.9.9 turns an Array (or Map) value
+     * into text with one writer for the whole JVM ({@code DataTypeConverter.INSTANCE}), unsynchronised: on the demo,
+     * two {@code /flows} requests at once read each other's quantiles and sparkline buckets half-written ("multiple
+     * points", a NUL byte in the JSON) and both failed.
+     */
+    @Test
+    void arraysReadAtTheSameTimeAreEachReadWhole() throws Exception {
+        try (ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(ClickHouseExtension.engine().httpUrl(),
+                ClickHouseExtension.createDatabase())); SqlRunner sql = new SqlRunner(store)) {
+            String q = "SELECT arrayMap(i -> toFloat64(i) + toFloat64(?) / 1000, range(200)), "
+                    + "arrayMap(i -> i * toInt64(?), range(200)), map('k', toString(?))";
+            int threads = SqlRunner.POOL_SIZE;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                List<java.util.concurrent.Future<List<String>>> runs = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    long k = t + 1;
+                    runs.add(pool.submit(() -> {
+                        List<String> wrong = new ArrayList<>();
+                        StringBuilder floats = new StringBuilder("[");
+                        StringBuilder longs = new StringBuilder("[");
+                        for (int i = 0; i < 200; i++) {
+                            floats.append(i == 0 ? "" : ",").append(i + k / 1000.0);
+                            longs.append(i == 0 ? "" : ",").append(i * k);
+                        }
+                        String f = floats.append(']').toString();
+                        String l = longs.append(']').toString();
+                        for (int run = 0; run < 40; run++) {
+                            String row = sql.query(q, rs -> rs.getString(1) + "|" + rs.getString(2) + "|"
+                                    + rs.getString(3), k, k, "v" + k).get(0);
+                            String[] parts = row.split("\\|");
+                            try {
+                                if (!java.util.Arrays.equals(Json.read(parts[0], double[].class), Json.read(f, double[].class))
+                                        || !java.util.Arrays.equals(Json.read(parts[1], long[].class), Json.read(l, long[].class))
+                                        || !parts[2].contains("v" + k)) {
+                                    wrong.add(row);
+                                }
+                            } catch (RuntimeException e) {
+                                wrong.add(row + " (" + e.getMessage() + ")");
+                            }
+                        }
+                        return wrong;
+                    }));
+                }
+                for (java.util.concurrent.Future<List<String>> r : runs) {
+                    assertThat(r.get()).as("values read wrong").isEmpty();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void aSearchStoppedAtALimitLeavesTheConnectionsUsable() throws Exception {
         withSearchableEvents(c -> c.setSearchMaxRowsToRead(50), sql -> {
