@@ -779,6 +779,7 @@ class ChoreoGraph extends HTMLElement {
     const margin = 10;
     const boxes = this._cy.nodes().map((n) => ({ id: n.id(), b: grown(n.boundingBox({ includeLabels: true }), margin) }));
     const crosses = (p, q, skip) => boxes.some((o) => !skip.has(o.id) && segmentHits(p, q, o.b));
+    const boxAreas = boxes.map((o) => o.b);
     let routed = 0;
     const pairs = new Map(); // arrows between the same two boxes (both ways) bent apart, not on top of each other
     const detours = []; // the flat legs of the two-waypoint detours placed so far
@@ -851,7 +852,7 @@ class ChoreoGraph extends HTMLElement {
       const others = this._cy.edges().filter((o) => o.id() !== e.id() && o.source().id() !== o.target().id())
         .map((o) => ChoreoGraph._drawnPath(o));
       const crossed = new Map(clears.map((t) => [t, others.reduce((sum, o) => sum
-        + pathCrossings([a, ...t.weights.map((w) => at(w * len, t.off)), b], o, boxes.map((x) => x.b)), 0)]));
+        + pathCrossings([a, ...t.weights.map((w) => at(w * len, t.off)), b], o, boxAreas), 0)]));
       const fewest = Math.min(...crossed.values());
       const least = clears.filter((t) => crossed.get(t) === fewest);
       const found = least.find(spaced) || least[0];
