@@ -247,8 +247,9 @@ class ChoreoGraph extends HTMLElement {
     }).map((e) => e.id());
     // pairs of arrows whose lines cross outside every box
     const arrowCrossings = [];
+    const boxAreas = boxes.map((o) => o.b);
     lines.forEach((l, i) => lines.slice(i + 1).forEach((m) => {
-      if (pathCrossings(l.path, m.path, boxes.map((o) => o.b)) > 0) {
+      if (pathCrossings(l.path, m.path, boxAreas) > 0) {
         arrowCrossings.push(`${l.id} x ${m.id}`);
       }
     }));
@@ -917,9 +918,9 @@ class ChoreoGraph extends HTMLElement {
   /**
    * Cytoscape draws every edge label at its edge's midpoint, where the labels of a fan-out (one topic, four consumers)
    * or of arrows that cross (a flow map in arrival order) lie on top of each other. Each label is moved along its own
-   * edge to the first of the places every few px along it (the middle first, then alternately towards either end) where it covers no node
-   * and no label placed before it; where every place is covered, it takes the one that covers the fewest. Only the
-   * label moves (its text margin), never the edge.
+   * edge to the first of the places every few px along it (the middle first, then alternately towards either end)
+   * where it covers no node and no label placed before it; where every place is covered, it takes the one that covers
+   * the fewest. Only the label moves (its text margin), never the edge.
    */
   _placeEdgeLabels() {
     const along = (a, b, f) => ({ x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
@@ -941,9 +942,11 @@ class ChoreoGraph extends HTMLElement {
       }
       // an arrow bent around boxes: along its legs, by length
       const legs = e.hasClass('routed') ? ChoreoGraph._drawnPath(e) : null;
+      const lengths = legs ? legs.slice(1).map((p, i) => Math.hypot(p.x - legs[i].x, p.y - legs[i].y)) : [];
+      const length = legs ? lengths.reduce((x, y) => x + y, 0)
+        : Math.hypot(mid.x - from.x, mid.y - from.y) + Math.hypot(to.x - mid.x, to.y - mid.y);
       const onLegs = (f) => {
-        const lengths = legs.slice(1).map((p, i) => Math.hypot(p.x - legs[i].x, p.y - legs[i].y));
-        let rest = f * lengths.reduce((x, y) => x + y, 0);
+        let rest = f * length;
         for (let i = 0; i < lengths.length; i++) {
           if (rest <= lengths[i] || i === lengths.length - 1) {
             return along(legs[i], legs[i + 1], lengths[i] > 0 ? Math.min(1, rest / lengths[i]) : 0);
@@ -955,8 +958,6 @@ class ChoreoGraph extends HTMLElement {
       // places from the middle outwards, alternately towards either end, every few px of the drawn line (at fixed
       // fractions only, a long arrow between busy boxes had no free place where its label's height would fit between
       // them), no nearer its ends than a tenth of it
-      const length = legs ? legs.slice(1).reduce((sum, q, i) => sum + Math.hypot(q.x - legs[i].x, q.y - legs[i].y), 0)
-        : Math.hypot(mid.x - from.x, mid.y - from.y) + Math.hypot(to.x - mid.x, to.y - mid.y);
       const step = Math.max(0.01, LABEL_STEP_PX / Math.max(1, length));
       const places = [0.5];
       for (let k = 1; k * step <= 0.4; k++) {
