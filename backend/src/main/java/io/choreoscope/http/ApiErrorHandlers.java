@@ -12,7 +12,9 @@ import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
 import io.micronaut.http.codec.CodecException;
+import io.micronaut.http.exceptions.ContentLengthExceededException;
 import io.micronaut.http.exceptions.HttpStatusException;
+import io.micronaut.http.server.HttpServerConfiguration;
 import io.micronaut.json.JsonSyntaxException;
 import io.micronaut.security.authentication.Authentication;
 import io.micronaut.security.authentication.AuthorizationException;
@@ -35,12 +37,17 @@ public class ApiErrorHandlers {
 
     private final int maxLineBytes;
     private final int maxHeaderBytes;
+    private final long maxBodyBytes;
 
-    /** The server's limits on a request's first line and headers (Micronaut's Netty settings), named in the 413 answer. */
+    /**
+     * The server's limits on a request's first line and headers (Micronaut's Netty settings) and on its body
+     * ({@code micronaut.server.max-request-size}), named in the 413 answers.
+     */
     public ApiErrorHandlers(@Value("${micronaut.server.netty.max-initial-line-length:4096}") int maxLineBytes,
-            @Value("${micronaut.server.netty.max-header-size:8192}") int maxHeaderBytes) {
+            @Value("${micronaut.server.netty.max-header-size:8192}") int maxHeaderBytes, HttpServerConfiguration server) {
         this.maxLineBytes = maxLineBytes;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.maxBodyBytes = server.getMaxRequestSize();
     }
 
     static MutableHttpResponse<ApiError> body(HttpStatus status, String code, String message) {
@@ -131,6 +138,16 @@ public class ApiErrorHandlers {
         return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", String.format(java.util.Locale.ROOT,
                 "the request is larger than the server reads: at most %,d bytes for its first line (method, path and query)"
                         + " and %,d for its headers; search with a shorter value or send fewer headers", maxLineBytes, maxHeaderBytes));
+    }
+
+    /**
+     * A body longer than the server reads (a JSON request padded to megabytes): refused as its length is known, before
+     * it is read. A client's mistake, not a server fault, so not logged.
+     */
+    @Error(global = true, exception = ContentLengthExceededException.class)
+    public HttpResponse<ApiError> bodyTooLarge(HttpRequest<?> request, ContentLengthExceededException e) {
+        return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", String.format(java.util.Locale.ROOT,
+                "the request's body is larger than the server reads: at most %,d bytes", maxBodyBytes));
     }
 
     /** What the HTTP decoder refused: too long (413, above), or not HTTP it can read (400). Not a server fault. */
