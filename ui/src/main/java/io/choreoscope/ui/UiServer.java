@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.ee10.servlet.SessionHandler;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http.HttpCookie;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
 import com.github.mvysny.vaadinboot.VaadinBoot;
 
@@ -36,6 +37,14 @@ public final class UiServer {
     public static final String EVERY_INTERFACE = "0.0.0.0";
     /** Listen on this machine only. */
     public static final String LOOPBACK = "127.0.0.1";
+    /**
+     * The largest request body the UI reads, in bytes. Vaadin reads a UI request's whole body into one string before
+     * it checks anything, and anyone who loads the sign-in page has a session to send one with: without a bound, one
+     * request of a few hundred megabytes ran the whole JVM (the API, the tap and inference with it) out of heap. What
+     * the browser sends is a few kilobytes (no upload, no text area) with its length declared; larger bodies get
+     * 413, bodies without a declared length 411 ({@link RequestSizeLimit}).
+     */
+    public static final long MAX_REQUEST_BYTES = 1L << 20;
     private static final String PRODUCTION_MODE = "vaadin.productionMode";
 
     private VaadinBoot boot;
@@ -84,6 +93,9 @@ public final class UiServer {
             @Override
             protected void onStarted(WebAppContext context) throws java.io.IOException {
                 super.onStarted(context);
+                // vaadin-boot gives no hook before Jetty starts; a servlet filter can still be added once it runs.
+                context.addFilter(new FilterHolder(new RequestSizeLimit(MAX_REQUEST_BYTES)), "/*",
+                        java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
                 context.getServletContext().setAttribute(UiServices.attributeName(), services);
                 // No session exists before the first request, so the cookie's attributes set here apply to every one.
                 SessionHandler sessions = context.getSessionHandler();
