@@ -204,6 +204,49 @@ class UiBrowserIT {
     }
 
     /**
+     * A correlation ID or flow name with characters a URL path does not carry as they are opens its own page: from a
+     * search result, from the address bar after a reload, and from the dashboard's card. On the demo an instance
+     * {@code tenant-a/order-77} led to "Page not found" (its link was a path of two segments), and one whose ID had a
+     * {@code ?} opened the page of the ID cut before it.
+     */
+    @Test
+    void namesWithSlashesQuestionMarksAndPercentSignsOpenTheirOwnPages() {
+        String id = "tenant-a/order-7?x=1&y=2#top 100%";
+        String flow = "orders/v2 ?#%";
+        SampleData.putManyEvents(api, id, 3);
+        FlowSummary orders = api.flowSummary("OrderPlaced");
+        api.putFlow(new FlowSummary(flow, orders.windowSeconds(), orders.eventsPerSecond(), orders.started(),
+                orders.running(), orders.completed(), orders.compensated(), orders.failed(), orders.stuck(),
+                orders.completionRate(), orders.p50Ms(), orders.p95Ms(), orders.p99Ms(), orders.sparkline()));
+        try {
+            page.navigate(url + "search?q=tenant-a");
+            Locator result = page.locator("#search-results").getByRole(AriaRole.LINK,
+                    new Locator.GetByRoleOptions().setName(id));
+            assertThat(result).isVisible();
+            result.click();
+            assertThat(page.locator("#instance-id")).hasText(id);
+            assertThat(page.locator("#waterfall .wf-event-row")).hasCount(3);
+            page.reload();
+            assertThat(page.locator("#instance-id")).hasText(id);
+            assertThat(page.url()).contains("/instances?id=");
+
+            page.navigate(url);
+            Locator card = page.locator(".flow-card-title").getByText(flow, new Locator.GetByTextOptions().setExact(true));
+            assertThat(card).isVisible();
+            card.click();
+            assertThat(page).hasTitle(flow + " · choreoscope");
+            // the page asked the API for this flow's model by its whole name
+            assertThat(api.calls()).contains("flowByCause " + flow + " -1h");
+            // a plain name keeps its readable path
+            page.navigate(url + "instances/" + SampleData.STUCK_ORDER);
+            assertThat(page.locator("#instance-id")).hasText(SampleData.STUCK_ORDER);
+        } finally {
+            api.removeInstance(id);
+            api.removeFlow(flow);
+        }
+    }
+
+    /**
      * A value search marks the match in each result's excerpt, and the match is read whole: in a payload without
      * spaces the demo's "cust-295" was split across two lines of the narrow column ("cus" / "t-295").
      */

@@ -4,7 +4,6 @@ import com.vaadin.flow.component.html.Div;
 import com.vaadin.flow.component.html.Span;
 import com.vaadin.flow.component.icon.VaadinIcon;
 import com.vaadin.flow.router.QueryParameters;
-import com.vaadin.flow.router.RouteParameters;
 import com.vaadin.flow.router.RouterLink;
 
 import io.choreoscope.model.api.FlowSummary;
@@ -38,7 +37,7 @@ public class FlowCard extends Div {
         setId("flow-card-" + cssId(flow));
         getElement().setAttribute("data-flow", flow);
 
-        RouterLink title = new RouterLink(FlowView.class, new RouteParameters(FlowView.FLOW_PARAMETER, flow));
+        RouterLink title = FlowView.link(flow);
         title.setText(flow);
         title.addClassName("flow-card-title");
         title.getElement().setAttribute("title", "Open the flow graph of " + flow);

@@ -63,10 +63,17 @@ import io.choreoscope.ui.shell.ViewHeader;
  * instances. Clicking a step or a transition, in the map or in the tables under it (keyboard), shows its figures and
  * the instances that passed through it.
  */
-@Route(value = "flows/:flow", layout = MainLayout.class)
+@Route(value = "flows/:flow?", layout = MainLayout.class)
 public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitle {
 
     public static final String FLOW_PARAMETER = "flow";
+    /** The query parameter that carries a flow name the path cannot ({@link io.choreoscope.ui.shell.NameInUrl}). */
+    public static final String FLOW_QUERY = "flow";
+
+    /** A link to the page of {@code flow}, whatever characters its name has. */
+    public static com.vaadin.flow.router.RouterLink link(String flow) {
+        return io.choreoscope.ui.shell.NameInUrl.link(FlowView.class, FLOW_PARAMETER, FLOW_QUERY, flow);
+    }
     /** Instances listed for a selected step. */
     static final int INSTANCE_LIMIT = 50;
 
@@ -297,8 +304,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         if (a.parameter(w) != null) {
             q.put("arrows", a.parameter(w));
         }
-        getUI().ifPresent(ui -> ui.navigate(FlowView.class, new com.vaadin.flow.router.RouteParameters(FLOW_PARAMETER, flow),
-                QueryParameters.simple(q)));
+        getUI().ifPresent(ui -> io.choreoscope.ui.shell.NameInUrl.navigate(ui, FlowView.class, FLOW_PARAMETER, FLOW_QUERY, flow, q));
     }
 
     /** Images of the drawn map offered for download, made in the browser ({@code choreo-graph.js}). */
@@ -366,7 +372,11 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
 
     @Override
     public void beforeEnter(BeforeEnterEvent event) {
-        flow = event.getRouteParameters().get(FLOW_PARAMETER).orElse("");
+        flow = io.choreoscope.ui.shell.NameInUrl.read(event, FLOW_PARAMETER, FLOW_QUERY);
+        if (flow.isEmpty()) {
+            event.rerouteToError(com.vaadin.flow.router.NotFoundException.class);
+            return;
+        }
         api = io.choreoscope.ui.UiServices.current().api();
         title.setText(flow);
         imageButtons.forEach(b -> b.getElement().setAttribute("data-file",
@@ -942,9 +952,8 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
             if (a != null) {
                 q.put("arrows", a);
             }
-            getUI().ifPresent(ui -> ui.getPage().getHistory().replaceState(null, new com.vaadin.flow.router.Location(
-                    com.vaadin.flow.router.RouteConfiguration.forSessionScope().getUrl(FlowView.class,
-                            new com.vaadin.flow.router.RouteParameters(FLOW_PARAMETER, flow)), QueryParameters.simple(q))));
+            getUI().ifPresent(ui -> ui.getPage().getHistory().replaceState(null,
+                    io.choreoscope.ui.shell.NameInUrl.location(FlowView.class, FLOW_PARAMETER, FLOW_QUERY, flow, q)));
         }
 
         /**

@@ -6,7 +6,6 @@ import java.util.List;
 
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.grid.GridVariant;
-import com.vaadin.flow.router.RouteParameters;
 import com.vaadin.flow.router.RouterLink;
 
 import io.choreoscope.model.flow.InstanceSnapshot;
@@ -50,7 +49,8 @@ public class InstanceList extends Grid<InstanceSnapshot> {
     }
 
     public static RouterLink link(String correlationId) {
-        RouterLink l = new RouterLink(InstanceView.class, new RouteParameters(InstanceView.ID_PARAMETER, correlationId));
+        RouterLink l = io.choreoscope.ui.shell.NameInUrl.link(InstanceView.class, InstanceView.ID_PARAMETER,
+                InstanceView.ID_QUERY, correlationId);
         l.setText(correlationId);
         l.addClassName("mono");
         return l;

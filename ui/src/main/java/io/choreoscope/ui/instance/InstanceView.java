@@ -24,7 +24,6 @@ import com.vaadin.flow.router.BeforeEnterEvent;
 import com.vaadin.flow.router.BeforeEnterObserver;
 import com.vaadin.flow.router.HasDynamicTitle;
 import com.vaadin.flow.router.Route;
-import com.vaadin.flow.router.RouteParameters;
 import com.vaadin.flow.router.RouterLink;
 
 import io.choreoscope.model.api.EventView;
@@ -52,10 +51,12 @@ import io.choreoscope.ui.shell.StateBadge;
  * path taken drawn over the flow model, and every event with its headers and payload. Each event can be
  * replayed (sent again to its topic) after a dry-run preview.
  */
-@Route(value = "instances/:correlationId", layout = MainLayout.class)
+@Route(value = "instances/:correlationId?", layout = MainLayout.class)
 public class InstanceView extends Div implements BeforeEnterObserver, HasDynamicTitle {
 
     public static final String ID_PARAMETER = "correlationId";
+    /** The query parameter that carries an ID the path cannot ({@link io.choreoscope.ui.shell.NameInUrl}). */
+    public static final String ID_QUERY = "id";
 
     private final Clock clock = Clock.systemUTC();
     private final Div content = new Div();
@@ -92,7 +93,11 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
 
     @Override
     public void beforeEnter(BeforeEnterEvent event) {
-        correlationId = event.getRouteParameters().get(ID_PARAMETER).orElse("");
+        correlationId = io.choreoscope.ui.shell.NameInUrl.read(event, ID_PARAMETER, ID_QUERY);
+        if (correlationId.isEmpty()) {
+            event.rerouteToError(com.vaadin.flow.router.NotFoundException.class);
+            return;
+        }
         applyPermissions(Permissions.current());
         load();
     }
@@ -186,7 +191,7 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
         Div flow = new Div();
         flow.addClassName("instance-flow");
         if (s.flow() != null && !s.flow().equals(InstanceSnapshot.NO_FLOW)) {
-            RouterLink link = new RouterLink(FlowView.class, new RouteParameters(FlowView.FLOW_PARAMETER, s.flow()));
+            RouterLink link = FlowView.link(s.flow());
             link.setText(s.flow());
             flow.add(new Span("Flow "), link);
         } else if (s.flow() != null) {

@@ -210,9 +210,9 @@ public class SearchView extends Div implements BeforeEnterObserver {
     }
 
     private void open(SearchHit h) {
-        UI.getCurrent().navigate(io.choreoscope.ui.instance.InstanceView.class,
-                new com.vaadin.flow.router.RouteParameters(io.choreoscope.ui.instance.InstanceView.ID_PARAMETER,
-                        h.correlationId()));
+        io.choreoscope.ui.shell.NameInUrl.navigate(UI.getCurrent(), io.choreoscope.ui.instance.InstanceView.class,
+                io.choreoscope.ui.instance.InstanceView.ID_PARAMETER, io.choreoscope.ui.instance.InstanceView.ID_QUERY,
+                h.correlationId(), java.util.Map.of());
     }
 
     Grid<SearchHit> results() {

@@ -213,6 +213,12 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         return this;
     }
 
+    /** Removes the instance whose primary correlation ID is {@code correlationId}, if there is one. */
+    public synchronized FakeChoreoscopeApi removeInstance(String correlationId) {
+        instances.remove(correlationId);
+        return this;
+    }
+
     public synchronized FakeChoreoscopeApi setDependencies(DependencyMap map) {
         this.dependencies = map;
         return this;
