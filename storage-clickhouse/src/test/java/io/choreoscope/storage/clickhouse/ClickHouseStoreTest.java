@@ -279,21 +279,19 @@ class ClickHouseStoreTest {
                     long k = t + 1;
                     runs.add(pool.submit(() -> {
                         List<String> wrong = new ArrayList<>();
-                        StringBuilder floats = new StringBuilder("[");
-                        StringBuilder longs = new StringBuilder("[");
+                        double[] floats = new double[200];
+                        long[] longs = new long[200];
                         for (int i = 0; i < 200; i++) {
-                            floats.append(i == 0 ? "" : ",").append(i + k / 1000.0);
-                            longs.append(i == 0 ? "" : ",").append(i * k);
+                            floats[i] = i + k / 1000.0;
+                            longs[i] = i * k;
                         }
-                        String f = floats.append(']').toString();
-                        String l = longs.append(']').toString();
                         for (int run = 0; run < 40; run++) {
                             String row = sql.query(q, rs -> rs.getString(1) + "|" + rs.getString(2) + "|"
                                     + rs.getString(3), k, k, "v" + k).get(0);
                             String[] parts = row.split("\\|");
                             try {
-                                if (!java.util.Arrays.equals(Json.read(parts[0], double[].class), Json.read(f, double[].class))
-                                        || !java.util.Arrays.equals(Json.read(parts[1], long[].class), Json.read(l, long[].class))
+                                if (!java.util.Arrays.equals(Json.read(parts[0], double[].class), floats)
+                                        || !java.util.Arrays.equals(Json.read(parts[1], long[].class), longs)
                                         || !parts[2].contains("v" + k)) {
                                     wrong.add(row);
                                 }
