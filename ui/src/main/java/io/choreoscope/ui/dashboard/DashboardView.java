@@ -15,6 +15,8 @@ import com.vaadin.flow.component.html.Div;
 import com.vaadin.flow.component.html.H2;
 import com.vaadin.flow.component.html.Span;
 import com.vaadin.flow.component.select.Select;
+import com.vaadin.flow.component.textfield.TextField;
+import com.vaadin.flow.data.value.ValueChangeMode;
 import com.vaadin.flow.router.BeforeEnterEvent;
 import com.vaadin.flow.router.BeforeEnterObserver;
 import com.vaadin.flow.router.PageTitle;
@@ -39,13 +41,23 @@ import io.choreoscope.ui.shell.ViewHeader;
  * One card per flow with its KPIs over a chosen window, kept current by the live stream (server push):
  * a {@code flows} or {@code instance} message re-reads the summaries and updates the cards in place.
  * The window is in the URL ({@code ?window=-15m}) so a dashboard can be bookmarked.
+ *
+ * <p>Noisy traffic can make thousands of flows (every new start event type is one): then the page shows the
+ * {@value #MAX_CARDS} busiest (most instances started in the window) and a filter by name finds the others. With 2,003
+ * flows on the demo, the page drew no card within two minutes and its session held hundreds of megabytes.
  */
 @Route(value = "", layout = MainLayout.class)
 @RouteAlias(value = "dashboard", layout = MainLayout.class)
 @PageTitle("Dashboard · choreoscope")
 public class DashboardView extends Div implements BeforeEnterObserver {
 
+    /** Cards drawn at most; more flows than this are narrowed to the busiest, or by the filter. */
+    static final int MAX_CARDS = 48;
+
     private final Select<TimeWindow> window = new Select<>();
+    private final TextField filter = new TextField();
+    private final Span shown = new Span();
+    private List<FlowSummary> lastFlows = List.of();
     private final Div cards = new Div();
     private final Span liveState = new Span();
     private final Span updated = new Span();
@@ -81,9 +93,20 @@ public class DashboardView extends Div implements BeforeEnterObserver {
         updated.addClassName("updated-at");
         updated.setId("updated-at");
         Div header = ViewHeader.of(titles, liveState, updated, window);
+        filter.setId("flow-filter");
+        filter.setPlaceholder("Filter flows by name");
+        filter.setAriaLabel("Filter flows by name");
+        filter.setClearButtonVisible(true);
+        filter.setValueChangeMode(ValueChangeMode.LAZY);
+        filter.addValueChangeListener(e -> show(lastFlows));
+        shown.setId("flows-shown");
+        shown.addClassName("muted");
+        Div narrowing = new Div(filter, shown);
+        narrowing.addClassName("flow-narrowing");
+        narrowing.setVisible(false);
         cards.addClassName("card-grid");
         cards.setId("flow-cards");
-        add(header, cards);
+        add(header, narrowing, cards);
     }
 
     @Override
@@ -147,9 +170,11 @@ public class DashboardView extends Div implements BeforeEnterObserver {
         loader.load(api -> api.flows(w), this::show, this::showError);
     }
 
-    private void show(List<FlowSummary> flows) {
+    private void show(List<FlowSummary> all) {
+        lastFlows = all;
         updated.setText("Updated " + Formats.clock(Instant.now()) + " UTC");
-        if (flows.isEmpty()) {
+        List<FlowSummary> flows = narrow(all);
+        if (all.isEmpty()) {
             cards.removeAll();
             cardsByFlow.clear();
             cards.add(Notice.empty(FlowCard.emptyIcon(), "No flows yet",
@@ -158,7 +183,7 @@ public class DashboardView extends Div implements BeforeEnterObserver {
             return;
         }
         cards.getChildren().filter(c -> !(c instanceof FlowCard)).toList().forEach(cards::remove);
-        List<String> seen = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (FlowSummary s : flows) {
             seen.add(s.flow());
             FlowCard card = cardsByFlow.get(s.flow());
@@ -175,6 +200,37 @@ public class DashboardView extends Div implements BeforeEnterObserver {
                 cards.remove(cardsByFlow.remove(gone));
             }
         }
+        // Cards kept from the last read stay where they were; put them in this read's order when it moved.
+        List<FlowCard> wanted = flows.stream().map(f -> cardsByFlow.get(f.flow())).toList();
+        if (!cards.getChildren().toList().equals(wanted)) {
+            cards.removeAll();
+            wanted.forEach(cards::add);
+        }
+    }
+
+    /**
+     * The flows to draw: those whose name holds the filter's text (any case), and of more than {@link #MAX_CARDS}, the
+     * busiest, busiest first; the line beside the filter says which. The filter shows once there are too many.
+     */
+    private List<FlowSummary> narrow(List<FlowSummary> all) {
+        String text = filter.getValue() == null ? "" : filter.getValue().strip().toLowerCase(java.util.Locale.ROOT);
+        List<FlowSummary> matching = text.isEmpty() ? all
+                : all.stream().filter(f -> f.flow().toLowerCase(java.util.Locale.ROOT).contains(text)).toList();
+        boolean many = matching.size() > MAX_CARDS;
+        List<FlowSummary> drawn = !many ? matching : matching.stream()
+                .sorted(java.util.Comparator.comparingLong(FlowSummary::started).reversed()).limit(MAX_CARDS).toList();
+        filter.getParent().ifPresent(p -> p.setVisible(all.size() > MAX_CARDS || !text.isEmpty()));
+        String of = Formats.count(all.size(), "flow", "flows");
+        if (text.isEmpty()) {
+            shown.setText(many ? "Showing the " + MAX_CARDS + " busiest of " + of + " (most instances started in the "
+                    + "window); filter by name to find the others" : "");
+        } else if (many) {
+            shown.setText("Showing the " + MAX_CARDS + " busiest of " + Formats.count(matching.size()) + " flows whose "
+                    + "name contains '" + filter.getValue().strip() + "' (of " + of + ")");
+        } else {
+            shown.setText(Formats.count(matching.size()) + " of " + of + " match '" + filter.getValue().strip() + "'");
+        }
+        return drawn;
     }
 
     private void showError(ApiException e) {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.html.Span;
 import com.vaadin.flow.component.select.Select;
+import com.vaadin.flow.component.textfield.TextField;
 
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.ui.KaribuTest;
@@ -111,5 +112,49 @@ class DashboardViewTest extends KaribuTest {
         api.setLiveConnected(false);
         roundtrip();
         assertThat(live.getText()).isEqualTo("Reconnecting…");
+    }
+
+    @Test
+    void manyFlowsShowTheBusiestAndAFilterFindsTheOthers() {
+        FlowSummary orders = api.flowSummary(SampleData.ORDER_FLOW);
+        for (int i = 0; i < 200; i++) {
+            // noise-0 started 0 instances, noise-199 started 199: the busiest are the last ones
+            api.putFlow(new FlowSummary("noise-" + i, orders.windowSeconds(), 0.1, i, 0, i, 0, 0, 0, 1.0, 5L, 9L, 9L,
+                    orders.sparkline()));
+        }
+        navigate("");
+        assertThat(_find(FlowCard.class)).hasSize(DashboardView.MAX_CARDS);
+        // busiest first: the sample flows start a few hundred instances, then noise-199, noise-198, ...
+        assertThat(_find(FlowCard.class)).extracting(FlowCard::flow).contains("noise-199", "noise-160")
+                .doesNotContain("noise-0", "noise-100");
+        assertThat(_get(Span.class, s -> s.withId("flows-shown")).getText())
+                .isEqualTo("Showing the 48 busiest of 203 flows (most instances started in the window); "
+                        + "filter by name to find the others");
+        TextField filter = _get(TextField.class, t -> t.withId("flow-filter"));
+        assertThat(filter.getParent().orElseThrow().isVisible()).isTrue();
+
+        filter.setValue("NOISE-1");
+        assertThat(_find(FlowCard.class)).hasSize(DashboardView.MAX_CARDS);
+        filter.setValue("noise-10");
+        // noise-10 and noise-100..109, whatever their rank among the 203
+        assertThat(_find(FlowCard.class)).extracting(FlowCard::flow).containsExactlyInAnyOrder("noise-10", "noise-100",
+                "noise-101", "noise-102", "noise-103", "noise-104", "noise-105", "noise-106", "noise-107", "noise-108",
+                "noise-109");
+        assertThat(_get(Span.class, s -> s.withId("flows-shown")).getText()).isEqualTo("11 of 203 flows match 'noise-10'");
+
+        // a live update keeps the filter's choice
+        api.updateFlow("noise-105", f -> withStuck(f, 3));
+        roundtrip();
+        assertThat(_find(FlowCard.class)).hasSize(11);
+
+        filter.clear();
+        assertThat(_find(FlowCard.class)).hasSize(DashboardView.MAX_CARDS);
+    }
+
+    @Test
+    void aFewFlowsNeedNoFilter() {
+        navigate("");
+        assertThat(_find(FlowCard.class)).hasSize(3);
+        assertThat(_find(TextField.class, t -> t.withId("flow-filter"))).as("no filter shown").isEmpty();
     }
 }
