@@ -52,6 +52,7 @@ import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
+import io.choreoscope.ui.shell.NameInUrl;
 import io.choreoscope.ui.shell.Notice;
 import io.choreoscope.ui.shell.ViewHeader;
 
@@ -67,13 +68,14 @@ import io.choreoscope.ui.shell.ViewHeader;
 public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitle {
 
     public static final String FLOW_PARAMETER = "flow";
-    /** The query parameter that carries a flow name the path cannot ({@link io.choreoscope.ui.shell.NameInUrl}). */
+    /** The query parameter that carries a flow name the path cannot ({@link NameInUrl}). */
     public static final String FLOW_QUERY = "flow";
 
     /** A link to the page of {@code flow}, whatever characters its name has. */
     public static com.vaadin.flow.router.RouterLink link(String flow) {
-        return io.choreoscope.ui.shell.NameInUrl.link(FlowView.class, FLOW_PARAMETER, FLOW_QUERY, flow);
+        return NameInUrl.link(FlowView.class, FLOW_PARAMETER, FLOW_QUERY, flow);
     }
+
     /** Instances listed for a selected step. */
     static final int INSTANCE_LIMIT = 50;
 
@@ -304,7 +306,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
         if (a.parameter(w) != null) {
             q.put("arrows", a.parameter(w));
         }
-        getUI().ifPresent(ui -> io.choreoscope.ui.shell.NameInUrl.navigate(ui, FlowView.class, FLOW_PARAMETER, FLOW_QUERY, flow, q));
+        getUI().ifPresent(ui -> NameInUrl.navigate(ui, FlowView.class, FLOW_PARAMETER, FLOW_QUERY, flow, q));
     }
 
     /** Images of the drawn map offered for download, made in the browser ({@code choreo-graph.js}). */
@@ -372,7 +374,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
 
     @Override
     public void beforeEnter(BeforeEnterEvent event) {
-        flow = io.choreoscope.ui.shell.NameInUrl.read(event, FLOW_PARAMETER, FLOW_QUERY);
+        flow = NameInUrl.read(event, FLOW_PARAMETER, FLOW_QUERY);
         if (flow.isEmpty()) {
             event.rerouteToError(com.vaadin.flow.router.NotFoundException.class);
             return;
@@ -953,7 +955,7 @@ public class FlowView extends Div implements BeforeEnterObserver, HasDynamicTitl
                 q.put("arrows", a);
             }
             getUI().ifPresent(ui -> ui.getPage().getHistory().replaceState(null,
-                    io.choreoscope.ui.shell.NameInUrl.location(FlowView.class, FLOW_PARAMETER, FLOW_QUERY, flow, q)));
+                    NameInUrl.location(FlowView.class, FLOW_PARAMETER, FLOW_QUERY, flow, q)));
         }
 
         /**

@@ -10,6 +10,7 @@ import com.vaadin.flow.router.RouterLink;
 
 import io.choreoscope.model.flow.InstanceSnapshot;
 import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.NameInUrl;
 import io.choreoscope.ui.shell.StateBadge;
 
 /**
@@ -49,7 +50,7 @@ public class InstanceList extends Grid<InstanceSnapshot> {
     }
 
     public static RouterLink link(String correlationId) {
-        RouterLink l = io.choreoscope.ui.shell.NameInUrl.link(InstanceView.class, InstanceView.ID_PARAMETER,
+        RouterLink l = NameInUrl.link(InstanceView.class, InstanceView.ID_PARAMETER,
                 InstanceView.ID_QUERY, correlationId);
         l.setText(correlationId);
         l.addClassName("mono");

@@ -41,6 +41,7 @@ import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
+import io.choreoscope.ui.shell.NameInUrl;
 import io.choreoscope.ui.shell.Notice;
 import io.choreoscope.ui.shell.Permissions;
 import io.choreoscope.ui.shell.StateBadge;
@@ -55,7 +56,7 @@ import io.choreoscope.ui.shell.StateBadge;
 public class InstanceView extends Div implements BeforeEnterObserver, HasDynamicTitle {
 
     public static final String ID_PARAMETER = "correlationId";
-    /** The query parameter that carries an ID the path cannot ({@link io.choreoscope.ui.shell.NameInUrl}). */
+    /** The query parameter that carries an ID the path cannot ({@link NameInUrl}). */
     public static final String ID_QUERY = "id";
 
     private final Clock clock = Clock.systemUTC();
@@ -93,7 +94,7 @@ public class InstanceView extends Div implements BeforeEnterObserver, HasDynamic
 
     @Override
     public void beforeEnter(BeforeEnterEvent event) {
-        correlationId = io.choreoscope.ui.shell.NameInUrl.read(event, ID_PARAMETER, ID_QUERY);
+        correlationId = NameInUrl.read(event, ID_PARAMETER, ID_QUERY);
         if (correlationId.isEmpty()) {
             event.rerouteToError(com.vaadin.flow.router.NotFoundException.class);
             return;

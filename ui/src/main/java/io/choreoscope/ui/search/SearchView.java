@@ -28,6 +28,7 @@ import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.GridCells;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
+import io.choreoscope.ui.shell.NameInUrl;
 import io.choreoscope.ui.shell.Notice;
 import io.choreoscope.ui.shell.StateBadge;
 
@@ -210,7 +211,7 @@ public class SearchView extends Div implements BeforeEnterObserver {
     }
 
     private void open(SearchHit h) {
-        io.choreoscope.ui.shell.NameInUrl.navigate(UI.getCurrent(), io.choreoscope.ui.instance.InstanceView.class,
+        NameInUrl.navigate(UI.getCurrent(), io.choreoscope.ui.instance.InstanceView.class,
                 io.choreoscope.ui.instance.InstanceView.ID_PARAMETER, io.choreoscope.ui.instance.InstanceView.ID_QUERY,
                 h.correlationId(), java.util.Map.of());
     }
