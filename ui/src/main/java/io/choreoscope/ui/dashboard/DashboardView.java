@@ -213,7 +213,8 @@ public class DashboardView extends Div implements BeforeEnterObserver {
      * busiest, busiest first; the line beside the filter says which. The filter shows once there are too many.
      */
     private List<FlowSummary> narrow(List<FlowSummary> all) {
-        String text = filter.getValue() == null ? "" : filter.getValue().strip().toLowerCase(java.util.Locale.ROOT);
+        String typed = filter.getValue() == null ? "" : filter.getValue().strip();
+        String text = typed.toLowerCase(java.util.Locale.ROOT);
         List<FlowSummary> matching = text.isEmpty() ? all
                 : all.stream().filter(f -> f.flow().toLowerCase(java.util.Locale.ROOT).contains(text)).toList();
         boolean many = matching.size() > MAX_CARDS;
@@ -226,9 +227,9 @@ public class DashboardView extends Div implements BeforeEnterObserver {
                     + "window); filter by name to find the others" : "");
         } else if (many) {
             shown.setText("Showing the " + MAX_CARDS + " busiest of " + Formats.count(matching.size()) + " flows whose "
-                    + "name contains '" + filter.getValue().strip() + "' (of " + of + ")");
+                    + "name contains '" + typed + "' (of " + of + ")");
         } else {
-            shown.setText(Formats.count(matching.size()) + " of " + of + " match '" + filter.getValue().strip() + "'");
+            shown.setText(Formats.count(matching.size()) + " of " + of + " match '" + typed + "'");
         }
         return drawn;
     }
