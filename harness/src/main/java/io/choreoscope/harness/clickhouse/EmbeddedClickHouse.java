@@ -124,6 +124,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1)
             .build();
     private Process process;
+    /** The process {@link #stop()} is ending: its exit is expected, any other exit is logged as a failure. */
+    private volatile Process stopping;
     private Thread shutdownHook;
     private boolean paused;
     private Duration lastStartDuration = Duration.ZERO;
@@ -226,6 +228,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             signal("CONT");
             paused = false;
         }
+        stopping = process;
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -292,11 +295,36 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             }
             return response.body();
         } catch (IOException e) {
-            throw new UncheckedIOException("ClickHouse at " + httpUrl() + " not reachable", e);
+            throw new UncheckedIOException("ClickHouse at " + httpUrl() + " not reachable" + exitedWhy(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /**
+     * When the engine's process is gone without {@link #stop()}, what it left (its exit code and the end of its log,
+     * which goes with the data directory when a test's cluster is closed); empty while it runs or when it was stopped.
+     */
+    private synchronized String exitedWhy() {
+        if (process == null || process.isAlive()) {
+            return "";
+        }
+        return ": its process " + process.pid() + " exited with code " + process.exitValue() + ". Log " + logFile()
+                + " ends with:\n" + logTail(30);
+    }
+
+    /**
+     * An engine that dies under a test (a crash, a kill from outside) is logged at once with its exit code and its log's
+     * end: the tests that fail after it only see connections refused, and the log is deleted with a test cluster.
+     */
+    private void reportAnExitNotAskedFor(Process started) {
+        started.onExit().thenAccept(ended -> {
+            if (ended != stopping) {
+                LOG.error("ClickHouse pid {} at {} exited with code {} without being stopped. Log {} ends with:\n{}",
+                        ended.pid(), httpUrl(), ended.exitValue(), logFile(), logTail(40));
+            }
+        });
     }
 
     /** Creates a database with a unique name starting with {@code prefix} and returns the name. */
@@ -358,7 +386,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
             throw new UncheckedIOException("cannot start " + hostBinary, e);
         }
         addShutdownHook();
-        awaitPing(began);
+        awaitPing(began); // an exit before the engine answers is reported by the failure to start
+        reportAnExitNotAskedFor(process);
         if (options.tcpPort() > 0) {
             // chDB starts no listener but the one its serving query starts (HTTP); the native one on request.
             query("SYSTEM START LISTEN TCP");
@@ -480,6 +509,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     private void addShutdownHook() {
         Process running = process;
         shutdownHook = new Thread(() -> {
+            stopping = running;
             running.descendants().forEach(ProcessHandle::destroyForcibly);
             running.destroyForcibly();
         }, "clickhouse-shutdown-" + httpPort);

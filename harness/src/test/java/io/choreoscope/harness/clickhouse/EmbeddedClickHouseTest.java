@@ -165,4 +165,22 @@ class EmbeddedClickHouseTest {
             }
         }
     }
+
+    @Test
+    @Order(6)
+    void saysWhyWhenItsProcessDiedWithoutBeingStopped() throws Exception {
+        long pid = engine.pid();
+        ProcessHandle host = ProcessHandle.of(pid).orElseThrow();
+        host.destroyForcibly(); // as a crash or a kill from outside would
+        host.onExit().get(10, TimeUnit.SECONDS);
+
+        assertThatThrownBy(() -> engine.query("SELECT 1"))
+                .isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageContaining("not reachable: its process " + pid + " exited with code 137")
+                .hasMessageContaining("Log " + engine.logFile() + " ends with:")
+                .hasMessageContaining("chdb-host: pid " + pid + " serving HTTP");
+
+        engine.restart();
+        assertThat(engine.query("SELECT count() FROM kept").strip()).isEqualTo("10000");
+    }
 }
