@@ -45,11 +45,25 @@ public final class UiServer {
      * 413, bodies without a declared length 411 ({@link RequestSizeLimit}).
      */
     public static final long MAX_REQUEST_BYTES = 1L << 20;
+    /**
+     * How many sessions nobody is signed in to the UI keeps ({@link SessionBudget}); more end the oldest of them. Each
+     * costs about 10 KB of heap (a session and the sign-in page's UI): 5,000 held about 50 MB, where without the bound a
+     * client loading the sign-in page in a loop held more for every page it loaded, until the session timeout (25,000:
+     * about 245 MB; {@code SessionFloodBenchmark} in the test sources).
+     */
+    public static final int DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN = 5_000;
     private static final String PRODUCTION_MODE = "vaadin.productionMode";
 
+    private int maxSessionsNotSignedIn = DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN;
     private VaadinBoot boot;
     private ExecutorService io;
     private int port;
+
+    /** Sets how many sessions nobody is signed in to are kept (before {@code start}; at least 1). */
+    public synchronized UiServer maxSessionsNotSignedIn(int max) {
+        this.maxSessionsNotSignedIn = max;
+        return this;
+    }
 
     /**
      * Starts the UI and returns once it accepts requests.
@@ -89,6 +103,7 @@ public final class UiServer {
         }
         io = Executors.newFixedThreadPool(IO_THREADS, daemonThreads());
         UiServices services = new UiServices(api, io);
+        SessionBudget budget = new SessionBudget(maxSessionsNotSignedIn);
         VaadinBoot b = new VaadinBoot() {
             @Override
             protected void onStarted(WebAppContext context) throws java.io.IOException {
@@ -103,6 +118,7 @@ public final class UiServer {
                 sessions.setSameSite(HttpCookie.SameSite.LAX);
                 sessions.setSecureRequestOnly(true);
                 sessions.setSecureCookies(secureCookies);
+                sessions.addEventListener(budget);
             }
         };
         b.setPort(port);

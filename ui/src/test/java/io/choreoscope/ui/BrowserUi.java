@@ -22,11 +22,15 @@ final class BrowserUi implements AutoCloseable {
     }
 
     static BrowserUi start(ChoreoscopeApi api) throws Exception {
+        return start(api, new UiServer());
+    }
+
+    /** As {@link #start(ChoreoscopeApi)} on a server the caller has configured (not started yet). */
+    static BrowserUi start(ChoreoscopeApi api, UiServer server) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        UiServer server = new UiServer();
         server.start(port, api);
         Playwright playwright = null;
         try {

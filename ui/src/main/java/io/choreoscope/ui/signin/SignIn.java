@@ -24,6 +24,11 @@ public final class SignIn {
     /** Session attribute: a single sign-on was started from this session (checked when its code comes back). */
     static final String SSO_PENDING = "choreoscope.sso-pending";
     private static final String SETTINGS = "choreoscope.auth-settings";
+    /**
+     * HTTP session attribute: someone signed in to this session. Set on the servlet's session, not on Vaadin's, so the
+     * UI's bound on sessions nobody is signed in to can read it without Vaadin's session lock.
+     */
+    public static final String SIGNED_IN_MARK = "choreoscope.signed-in";
 
     /** A signed-in user and the API client that acts as them. */
     public record State(SignedIn signedIn, ChoreoscopeApi api) {
@@ -78,6 +83,9 @@ public final class SignIn {
         }
         VaadinSession session = VaadinSession.getCurrent();
         session.setAttribute(State.class, new State(signedIn, base.as(signedIn.token())));
+        if (session.getSession() != null) {
+            session.getSession().setAttribute(SIGNED_IN_MARK, Boolean.TRUE);
+        }
         session.setAttribute(SSO_PENDING, null);
         List<String> roles = signedIn.user().roles();
         Permissions.setForSession(session, new Permissions(roles.contains("operator"), roles.contains("admin")));
