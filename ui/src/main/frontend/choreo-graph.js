@@ -497,6 +497,8 @@ class ChoreoGraph extends HTMLElement {
       { selector: 'node.unexpected', style: { 'border-color': k.failed, 'border-style': 'dashed', 'border-width': 3 } },
       { selector: 'node.dim', style: { 'opacity': 0.45 } },
       { selector: 'node.service', style: { 'background-color': k.serviceBg, 'border-color': k.running } },
+      // several services drawn as one box (the dependency map's fold): a double line, as a stack
+      { selector: 'node.folded', style: { 'border-style': 'double', 'border-width': 4 } },
       { selector: 'node.topic', style: { 'shape': 'barrel', 'background-color': k.topicBg, 'border-color': k.compensated } },
       { selector: 'node:selected', style: { 'overlay-color': k.primary, 'overlay-opacity': 0.16, 'overlay-padding': 6,
         'border-color': k.primary, 'border-width': 4 } },

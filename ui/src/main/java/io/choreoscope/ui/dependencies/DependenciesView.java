@@ -51,6 +51,8 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
     private final Div topicsArea = new Div();
     private final Loader loader = new Loader();
     private DependencyMap map;
+    /** The map's services drawn folded into one box ({@link DependencyGraph#folds}). */
+    private List<DependencyGraph.Fold> folds = List.of();
 
     /** The map plus the topics, or the reason the topics are missing. */
     record Loaded(DependencyMap map, List<TopicInfo> topics, ApiException topicsError, java.util.Set<String> startTypes) {
@@ -82,7 +84,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             if (e.isFromClient() && e.getValue() != null) {
                 String id = DependencyGraph.nodeId(e.getValue());
                 showNode(id);
-                graph.reveal(id);
+                graph.reveal(drawnAs(id));
             }
         });
         Div header = ViewHeader.of(titles, legend(), find, window);
@@ -164,6 +166,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
             graphArea.add(Notice.empty(VaadinIcon.CLUSTER, "No dependencies seen yet",
                     "Services appear here once they produce to or consume from a tapped topic."));
         } else {
+            folds = DependencyGraph.folds(map);
             graph.setData(DependencyGraph.build(map, l.topics(), l.startTypes()));
             graphArea.add(graph);
         }
@@ -191,12 +194,37 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         }
     }
 
+    /** The box a node is drawn in: its own, or the box its service is folded into. */
+    private String drawnAs(String id) {
+        for (DependencyGraph.Fold f : folds) {
+            if (id.startsWith("service:") && f.holds(id.substring("service:".length()))) {
+                return f.id();
+            }
+        }
+        return id;
+    }
+
     void showNode(String id) {
         if (map == null) {
             return;
         }
-        graph.select(id);
+        graph.select(drawnAs(id));
         side.removeAll();
+        DependencyGraph.Fold fold = folds.stream().filter(f -> f.id().equals(id)).findFirst().orElse(null);
+        if (fold != null) {
+            Span eyebrow = new Span(fold.role() == DependencyMap.EdgeRole.PRODUCES ? "Producers" : "Consumers");
+            eyebrow.addClassName("eyebrow");
+            side.add(eyebrow, new H3(fold.label() + (fold.role() == DependencyMap.EdgeRole.PRODUCES ? " → " : " ← ")
+                    + Topics.displayName(fold.topic())));
+            Paragraph why = new Paragraph("Drawn as one box: more than " + DependencyGraph.FOLD_OVER + " services "
+                    + (fold.role() == DependencyMap.EdgeRole.PRODUCES ? "produce to" : "consume") + " this topic and "
+                    + "nothing else on the map; the busiest " + DependencyGraph.KEEP + " have boxes of their own. "
+                    + "Find one by name above to see it alone.");
+            why.addClassName("muted");
+            side.add(why);
+            fold.edges().forEach(e -> side.add(row(e, false)));
+            return;
+        }
         boolean service = id.startsWith("service:");
         String name = id.substring(id.indexOf(':') + 1);
         Span eyebrow = new Span(DependencyGraph.kindLabel(service ? DependencyMap.NodeKind.SERVICE
@@ -205,38 +233,46 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         side.add(eyebrow, new H3(service ? name : Topics.displayName(name)));
         for (DependencyMap.Edge e : map.edges()) {
             boolean mine = service ? e.service().equals(name) : e.topic().equals(name);
-            if (!mine) {
-                continue;
+            if (mine) {
+                side.add(row(e, service));
             }
-            boolean deadLetters = DependencyGraph.deadLetters(e);
-            boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES || deadLetters;
-            String other = service ? Topics.displayName(e.topic()) : e.service();
-            String verb = deadLetters ? (service ? "dead-letters into " : "dead letters from ")
-                    : service ? (produces ? "produces to " : "consumes ") : (produces ? "produced by " : "consumed by ");
-            Div row = new Div();
-            row.addClassName("dep-row");
-            Span what = new Span(verb + other);
-            what.addClassName("dep-what");
-            Span figures = new Span(Formats.count(e.count()) + " records · " + Formats.rate(e.ratePerSecond())
-                    + (!produces && !Double.isNaN(e.p50Ms()) ? " · delay p50 " + Formats.duration(e.p50Ms()) + ", p99 "
-                    + Formats.duration(e.p99Ms()) : "")
-                    + (e.queues().isEmpty() ? "" : (deadLetters ? " · died in queue " : " · via queue ")
-                    + String.join(", ", e.queues()))
-                    + (!produces && e.lag() != null ? " · " + DependencyGraph.lagText(e.lag()) : ""));
-            figures.addClassName("muted");
-            row.add(what, figures);
-            if (!e.eventTypes().isEmpty()) {
-                Span types = new Span(String.join(", ", e.eventTypes().stream().sorted().toList()));
-                types.addClassName("dep-types");
-                row.add(types);
-            }
-            side.add(row);
         }
+    }
+
+    /** One of a box's arrows in the details: what it carries, from the service's side or the topic's. */
+    private static Div row(DependencyMap.Edge e, boolean service) {
+        boolean deadLetters = DependencyGraph.deadLetters(e);
+        boolean produces = e.role() == DependencyMap.EdgeRole.PRODUCES || deadLetters;
+        String other = service ? Topics.displayName(e.topic()) : e.service();
+        String verb = deadLetters ? (service ? "dead-letters into " : "dead letters from ")
+                : service ? (produces ? "produces to " : "consumes ") : (produces ? "produced by " : "consumed by ");
+        Div row = new Div();
+        row.addClassName("dep-row");
+        Span what = new Span(verb + other);
+        what.addClassName("dep-what");
+        Span figures = new Span(Formats.count(e.count()) + " records · " + Formats.rate(e.ratePerSecond())
+                + (!produces && !Double.isNaN(e.p50Ms()) ? " · delay p50 " + Formats.duration(e.p50Ms()) + ", p99 "
+                + Formats.duration(e.p99Ms()) : "")
+                + (e.queues().isEmpty() ? "" : (deadLetters ? " · died in queue " : " · via queue ")
+                + String.join(", ", e.queues()))
+                + (!produces && e.lag() != null ? " · " + DependencyGraph.lagText(e.lag()) : ""));
+        figures.addClassName("muted");
+        row.add(what, figures);
+        if (!e.eventTypes().isEmpty()) {
+            Span types = new Span(String.join(", ", e.eventTypes().stream().sorted().toList()));
+            types.addClassName("dep-types");
+            row.add(types);
+        }
+        return row;
     }
 
     /** An arrow's figures: its service and topic, rate, queue and lag, with what the lag means. */
     void showEdge(String id) {
         if (map == null) {
+            return;
+        }
+        if (DependencyGraph.isFold(id)) {
+            showNode(id.substring(0, id.lastIndexOf(':'))); // a fold's arrow: its services' figures
             return;
         }
         for (DependencyMap.Edge e : map.edges()) {

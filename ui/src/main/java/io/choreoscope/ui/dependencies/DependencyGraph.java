@@ -19,6 +19,33 @@ import io.choreoscope.ui.shell.Formats;
  * a dead-letter topic), and on topics the lag summed over their consumers.
  */
 public final class DependencyGraph {
+    /**
+     * More producers (or consumers) of one topic than this, each touching nothing else on the map, are too many boxes
+     * for one row: the busiest {@link #KEEP} of them stay, the rest are folded into one box ({@link #folds}). 2,000 noise
+     * records from 50 services drew 50 boxes side by side above the topic, the map scrolled sideways.
+     */
+    static final int FOLD_OVER = 5;
+    /** How many of a folded group's services keep a box of their own: the busiest. */
+    static final int KEEP = 3;
+    private static final String FOLD_PREFIX = "fold:";
+
+    /**
+     * Services folded into one box on the map: a topic's producers ({@code role} PRODUCES) or consumers (CONSUMES)
+     * past the busiest {@link #KEEP}, whose one arrow on the map is that one.
+     *
+     * @param id    the box's ID on the map ({@code fold:PRODUCES:orders})
+     * @param edges the folded services' arrows, busiest first
+     */
+    record Fold(String id, DependencyMap.EdgeRole role, String topic, List<DependencyMap.Edge> edges) {
+        /** "42 more services" */
+        String label() {
+            return Formats.count(edges.size()) + " more services";
+        }
+
+        boolean holds(String service) {
+            return edges.stream().anyMatch(e -> e.service().equals(service));
+        }
+    }
 
     private DependencyGraph() {
     }
@@ -68,8 +95,14 @@ public final class DependencyGraph {
             long max = t.consumerGroups().stream().mapToLong(TopicInfo.ConsumerGroupLag::lag).max().orElse(0);
             lag.put(t.name(), max);
         }
+        List<Fold> folds = folds(map);
+        java.util.Set<String> folded = new java.util.HashSet<>();
+        folds.forEach(f -> f.edges().forEach(e -> folded.add(e.service())));
         List<GraphData.Node> nodes = new ArrayList<>();
         for (DependencyMap.Node n : map.nodes()) {
+            if (n.kind() == DependencyMap.NodeKind.SERVICE && folded.contains(n.name())) {
+                continue;
+            }
             if (n.kind() == DependencyMap.NodeKind.SERVICE) {
                 nodes.add(new GraphData.Node(serviceId(n.name()), n.name(), List.of("service")));
             } else {
@@ -88,6 +121,9 @@ public final class DependencyGraph {
         double max = map.edges().stream().mapToDouble(DependencyMap.Edge::count).max().orElse(1);
         List<GraphData.Edge> edges = new ArrayList<>();
         for (DependencyMap.Edge e : map.edges()) {
+            if (folded.contains(e.service())) {
+                continue;
+            }
             if (e.role() == DependencyMap.EdgeRole.DEAD_LETTERS) {
                 edges.add(new GraphData.Edge(edgeId(e), source(e), target(e),
                         Formats.rate(e.ratePerSecond()) + " dead-lettered from " + String.join(", ", e.queues()),
@@ -117,12 +153,65 @@ public final class DependencyGraph {
             edges.add(new GraphData.Edge(edgeId(e), source(e), target(e), label,
                     GraphData.widthFor(e.count(), (long) max), classes));
         }
+        for (Fold f : folds) {
+            nodes.add(new GraphData.Node(f.id(), f.label(), List.of("service", "folded"), tip(f)));
+            long count = f.edges().stream().mapToLong(DependencyMap.Edge::count).sum();
+            double rate = f.edges().stream().mapToDouble(DependencyMap.Edge::ratePerSecond).sum();
+            boolean produces = f.role() == DependencyMap.EdgeRole.PRODUCES;
+            edges.add(new GraphData.Edge(f.id() + ":arrow", produces ? f.id() : topicId(f.topic()),
+                    produces ? topicId(f.topic()) : f.id(), Formats.rate(rate) + " in all",
+                    GraphData.widthFor(Math.min(count, (long) max), (long) max), List.of(produces ? "produces" : "consumes")));
+        }
         Map<String, Integer> place = new HashMap<>();
         order(map, startTypes).forEach(id -> place.putIfAbsent(id, place.size()));
         nodes.sort(java.util.Comparator.comparingInt(n -> place.getOrDefault(n.id(), Integer.MAX_VALUE)));
         // service -> topic -> service chains are long: top to bottom reads better; the layers leave room to move a
         // fan-out's labels apart along their edges (45 px put a topic's four consumer labels on top of each other)
         return new GraphData(nodes, edges, "TB", 70);
+    }
+
+    /**
+     * The map's folded services: of each topic's producers and of its consumers whose one arrow on the map is that one
+     * (no other topic, no dead letters), when there are more than {@link #FOLD_OVER}, all but the busiest
+     * {@link #KEEP}. Busiest: most records, then by name.
+     */
+    static List<Fold> folds(DependencyMap map) {
+        Map<String, Integer> arrows = new HashMap<>();
+        map.edges().forEach(e -> arrows.merge(e.service(), 1, Integer::sum));
+        Map<String, List<DependencyMap.Edge>> groups = new java.util.TreeMap<>();
+        for (DependencyMap.Edge e : map.edges()) {
+            if (arrows.get(e.service()) == 1 && !deadLetters(e)) {
+                groups.computeIfAbsent(e.role() + ":" + e.topic(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        List<Fold> folds = new ArrayList<>();
+        groups.forEach((key, group) -> {
+            if (group.size() > FOLD_OVER) {
+                group.sort(java.util.Comparator.comparingLong(DependencyMap.Edge::count).reversed()
+                        .thenComparing(DependencyMap.Edge::service));
+                DependencyMap.Edge first = group.get(0);
+                folds.add(new Fold(FOLD_PREFIX + key, first.role(), first.topic(), List.copyOf(group.subList(KEEP, group.size()))));
+            }
+        });
+        return folds;
+    }
+
+    /** Whether a box ID is a fold's. */
+    static boolean isFold(String id) {
+        return id.startsWith(FOLD_PREFIX);
+    }
+
+    /** The fold's services on its tip, busiest first, at most 30 of them named. */
+    private static String tip(Fold f) {
+        StringBuilder tip = new StringBuilder(f.label()).append(f.role() == DependencyMap.EdgeRole.PRODUCES
+                ? " producing to " : " consuming ").append(io.choreoscope.model.Topics.displayName(f.topic()))
+                .append(" (click for their figures):");
+        f.edges().stream().limit(30).forEach(e -> tip.append('\n').append(e.service()).append(" · ")
+                .append(Formats.rate(e.ratePerSecond())));
+        if (f.edges().size() > 30) {
+            tip.append("\n… and ").append(Formats.count(f.edges().size() - 30)).append(" more");
+        }
+        return tip.toString();
     }
 
     /**

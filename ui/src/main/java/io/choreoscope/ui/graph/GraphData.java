@@ -39,7 +39,7 @@ public record GraphData(List<Node> nodes, List<Edge> edges, String rankDir, int 
      * @param id      unique ID (for clicks)
      * @param label   text, lines separated by {@code \n}
      * @param classes style classes (see {@code choreo-graph.js}: start, end, compensation, failure, stuck,
-     *                visited, expected, dim, unexpected, service, topic, added, gone, changed)
+     *                visited, expected, dim, unexpected, service, folded, topic, added, gone, changed)
      * @param tip     text shown while the pointer rests on the box (plain text, lines separated by {@code \n}); null
      *                for none
      */
