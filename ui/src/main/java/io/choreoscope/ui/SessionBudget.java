@@ -1,6 +1,7 @@
 package io.choreoscope.ui;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,68 +19,101 @@ import org.slf4j.LoggerFactory;
 import io.choreoscope.ui.signin.SignIn;
 
 /**
- * Bounds the sessions nobody is signed in to. Loading the sign-in page makes a session with a UI in it (about 10 KB of
- * heap, kept for the session timeout, 30 minutes), so a client that loads it in a loop would otherwise hold memory
- * without bound. Once more than {@code max} sessions are not signed in, the oldest of them ends: its page, if anyone
- * still has it open, says the session expired and loads again. Signed-in sessions (marked by {@link SignIn}) never
- * end for this, and do not count: how many there are is bounded by who has credentials and by the API's sign-in limit.
- * Without authentication nobody signs in, so every session counts. A session whose user's token expired in it is
- * not counted again: there are no more of those than there were signed-in sessions.
+ * Bounds the UI's sessions. Loading the sign-in page makes a session with a UI in it (about 10 KB of heap, kept for the
+ * session timeout, 30 minutes), so a client that loads it in a loop would otherwise hold memory without bound: once
+ * more than {@code maxNotSignedIn} sessions are not signed in, the oldest of them ends (its page, if anyone still has
+ * it open, says the session expired and loads again). A signed-in session (marked with its user's name by
+ * {@link SignIn}) does not count there; instead each user has at most {@code maxPerUser} sessions, the user's oldest
+ * ending first: the API remembers a checked password for a while and lets it sign in again at once, so a user who
+ * signs in in a loop would otherwise hold memory without bound too. Without authentication nobody signs in, so every
+ * session counts as not signed in. A session whose user's token expired in it keeps its user's mark and place.
  */
 final class SessionBudget implements HttpSessionListener, HttpSessionAttributeListener {
     private static final Logger LOG = LoggerFactory.getLogger(SessionBudget.class);
     /** At most one warning per this many nanoseconds: a flood would otherwise log a line per session. */
     private static final long WARN_EVERY_NANOS = 60_000_000_000L;
 
-    private final int max;
+    private final int maxNotSignedIn;
+    private final int maxPerUser;
     /** The live sessions nobody is signed in to, oldest first (as a set: the values are unused). */
     private final Map<HttpSession, Boolean> notSignedIn = new LinkedHashMap<>();
+    /** The live signed-in sessions by user, oldest first. */
+    private final Map<String, Map<HttpSession, Boolean>> byUser = new HashMap<>();
+    /** Each signed-in session's user. */
+    private final Map<HttpSession, String> userOf = new HashMap<>();
     private long ended;
     private long lastWarning = System.nanoTime() - WARN_EVERY_NANOS;
 
-    SessionBudget(int max) {
-        if (max < 1) {
-            throw new IllegalArgumentException("the budget of sessions not signed in must be at least 1, got " + max);
+    SessionBudget(int maxNotSignedIn, int maxPerUser) {
+        if (maxNotSignedIn < 1 || maxPerUser < 1) {
+            throw new IllegalArgumentException("the UI must keep at least one session of each kind, got "
+                    + maxNotSignedIn + " not signed in and " + maxPerUser + " per user");
         }
-        this.max = max;
+        this.maxNotSignedIn = maxNotSignedIn;
+        this.maxPerUser = maxPerUser;
     }
 
     @Override
     public void sessionCreated(HttpSessionEvent event) {
-        List<HttpSession> over = new ArrayList<>();
+        List<HttpSession> over;
         synchronized (this) {
             notSignedIn.put(event.getSession(), Boolean.TRUE);
-            for (Iterator<HttpSession> it = notSignedIn.keySet().iterator(); notSignedIn.size() > max && it.hasNext(); ) {
-                HttpSession s = it.next();
-                if (s != event.getSession()) {
-                    it.remove();
-                    over.add(s);
-                }
-            }
-            ended += over.size();
+            over = oldestOver(notSignedIn, maxNotSignedIn, event.getSession());
         }
-        // Ended outside the lock: invalidating calls the listeners again (sessionDestroyed) and Vaadin's own.
-        for (HttpSession s : over) {
-            try {
-                s.invalidate();
-            } catch (IllegalStateException alreadyEnded) {
-                // it ended by itself meanwhile
-            }
-        }
-        if (!over.isEmpty()) {
-            warn();
-        }
+        end(over, "nobody is signed in to");
     }
 
     @Override
     public synchronized void sessionDestroyed(HttpSessionEvent event) {
         notSignedIn.remove(event.getSession());
+        unfile(event.getSession());
     }
 
     @Override
-    public synchronized void attributeAdded(HttpSessionBindingEvent event) {
-        if (SignIn.SIGNED_IN_MARK.equals(event.getName())) {
+    public void attributeAdded(HttpSessionBindingEvent event) {
+        signedIn(event);
+    }
+
+    @Override
+    public void attributeReplaced(HttpSessionBindingEvent event) {
+        signedIn(event); // signed in again in the same session, maybe as someone else
+    }
+
+    private void signedIn(HttpSessionBindingEvent event) {
+        if (!SignIn.SIGNED_IN_MARK.equals(event.getName())) {
+            return;
+        }
+        Object user;
+        try {
+            user = event.getSession().getAttribute(SignIn.SIGNED_IN_MARK); // a replaced event's value is the old one
+        } catch (IllegalStateException invalidated) {
+            return;
+        }
+        if (user == null) {
+            return;
+        }
+        List<HttpSession> over;
+        synchronized (this) {
             notSignedIn.remove(event.getSession());
+            unfile(event.getSession());
+            userOf.put(event.getSession(), user.toString());
+            Map<HttpSession, Boolean> sessions = byUser.computeIfAbsent(user.toString(), u -> new LinkedHashMap<>());
+            sessions.put(event.getSession(), Boolean.TRUE);
+            over = oldestOver(sessions, maxPerUser, event.getSession());
+            over.forEach(userOf::remove);
+        }
+        end(over, "one user signed in to");
+    }
+
+    /** Takes a session out of its user's sessions. */
+    private void unfile(HttpSession session) {
+        String user = userOf.remove(session);
+        Map<HttpSession, Boolean> sessions = user == null ? null : byUser.get(user);
+        if (sessions != null) {
+            sessions.remove(session);
+            if (sessions.isEmpty()) {
+                byUser.remove(user);
+            }
         }
     }
 
@@ -88,7 +122,35 @@ final class SessionBudget implements HttpSessionListener, HttpSessionAttributeLi
         return notSignedIn.size();
     }
 
-    private void warn() {
+    /** Takes the oldest of {@code sessions} out while they are more than {@code max}, never {@code newest}. */
+    private List<HttpSession> oldestOver(Map<HttpSession, Boolean> sessions, int max, HttpSession newest) {
+        List<HttpSession> over = new ArrayList<>();
+        for (Iterator<HttpSession> it = sessions.keySet().iterator(); sessions.size() > max && it.hasNext(); ) {
+            HttpSession s = it.next();
+            if (s != newest) {
+                it.remove();
+                over.add(s);
+            }
+        }
+        ended += over.size();
+        return over;
+    }
+
+    /** Ends sessions outside the lock: invalidating calls the listeners again (sessionDestroyed) and Vaadin's own. */
+    private void end(List<HttpSession> over, String what) {
+        for (HttpSession s : over) {
+            try {
+                s.invalidate();
+            } catch (IllegalStateException alreadyEnded) {
+                // it ended by itself meanwhile
+            }
+        }
+        if (!over.isEmpty()) {
+            warn(what);
+        }
+    }
+
+    private void warn(String what) {
         long total;
         synchronized (this) {
             long now = System.nanoTime();
@@ -98,7 +160,8 @@ final class SessionBudget implements HttpSessionListener, HttpSessionAttributeLi
             lastWarning = now;
             total = ended;
         }
-        LOG.warn("More than {} UI sessions nobody is signed in to: the oldest are ended ({} so far). Many clients "
-                + "loading the sign-in page, or one loading it in a loop.", max, total);
+        LOG.warn("More UI sessions {} than the UI keeps ({} not signed in, {} per user): the oldest are ended ({} so far). "
+                + "Many clients loading the sign-in page, or one loading it or signing in in a loop.", what,
+                maxNotSignedIn, maxPerUser, total);
     }
 }

@@ -52,9 +52,16 @@ public final class UiServer {
      * about 245 MB; {@code SessionFloodBenchmark} in the test sources).
      */
     public static final int DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN = 5_000;
+    /**
+     * How many sessions one user may have signed in to at once ({@link SessionBudget}); a newer one ends the user's
+     * oldest. The API lets a remembered password sign in again at once, so without it one user signing in in a loop
+     * held memory without bound; a team sharing one account in 50 browsers keeps every one.
+     */
+    public static final int DEFAULT_MAX_SESSIONS_PER_USER = 50;
     private static final String PRODUCTION_MODE = "vaadin.productionMode";
 
     private int maxSessionsNotSignedIn = DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN;
+    private int maxSessionsPerUser = DEFAULT_MAX_SESSIONS_PER_USER;
     private VaadinBoot boot;
     private ExecutorService io;
     private int port;
@@ -62,6 +69,12 @@ public final class UiServer {
     /** Sets how many sessions nobody is signed in to are kept (before {@code start}; at least 1). */
     public synchronized UiServer maxSessionsNotSignedIn(int max) {
         this.maxSessionsNotSignedIn = max;
+        return this;
+    }
+
+    /** Sets how many sessions one user may have signed in to at once (before {@code start}; at least 1). */
+    public synchronized UiServer maxSessionsPerUser(int max) {
+        this.maxSessionsPerUser = max;
         return this;
     }
 
@@ -103,7 +116,7 @@ public final class UiServer {
         }
         io = Executors.newFixedThreadPool(IO_THREADS, daemonThreads());
         UiServices services = new UiServices(api, io);
-        SessionBudget budget = new SessionBudget(maxSessionsNotSignedIn);
+        SessionBudget budget = new SessionBudget(maxSessionsNotSignedIn, maxSessionsPerUser);
         VaadinBoot b = new VaadinBoot() {
             @Override
             protected void onStarted(WebAppContext context) throws java.io.IOException {

@@ -19,17 +19,20 @@ import io.choreoscope.ui.client.FakeChoreoscopeApi;
  * Loading the sign-in page makes a session with a UI, kept for the session timeout: a client loading it in a loop held
  * heap without bound. On real Jetty with a budget of {@value #BUDGET} sessions nobody is signed in to, a flood of
  * sign-in pages over HTTP ends the oldest of them, and a user signed in in a real browser before the flood stays signed
- * in through it.
+ * in through it. A user signing in again and again (the API lets a remembered password in at once) keeps only their
+ * newest {@value #PER_USER} sessions.
  */
 class SessionBudgetBrowserIT {
     static final int BUDGET = 10;
+    static final int PER_USER = 2;
     static final int FLOOD = 30;
     static BrowserUi ui;
 
     @BeforeAll
     static void start() throws Exception {
-        ui = BrowserUi.start(new FakeChoreoscopeApi().addUser("vera", "viewer-pw", List.of("viewer")),
-                new UiServer().maxSessionsNotSignedIn(BUDGET));
+        ui = BrowserUi.start(new FakeChoreoscopeApi().addUser("vera", "viewer-pw", List.of("viewer"))
+                        .addUser("ada", "admin-pw", List.of("viewer", "operator", "admin")),
+                new UiServer().maxSessionsNotSignedIn(BUDGET).maxSessionsPerUser(PER_USER));
     }
 
     @AfterAll
@@ -53,12 +56,7 @@ class SessionBudgetBrowserIT {
     void aFloodOfSignInPagesEndsTheOldestOfThemAndNoSignedInSession() throws Exception {
         try (BrowserContext context = ui.browser().newContext()) {
             Page page = context.newPage();
-            page.navigate(ui.url() + "stuck");
-            page.waitForURL("**/login?next=stuck");
-            page.locator("#login-form input[name=username]").fill("vera");
-            page.locator("#login-form input[name=password]").fill("viewer-pw");
-            page.locator("#login-form input[name=password]").press("Enter");
-            page.waitForURL("**/stuck");
+            signIn(page, "vera", "viewer-pw");
 
             UiHttp http = new UiHttp(ui.url());
             List<String> flood = new ArrayList<>();
@@ -79,6 +77,40 @@ class SessionBudgetBrowserIT {
             page.navigate(ui.url() + "alerts");
             page.waitForURL("**/alerts");
             assertThat(page.locator("#signed-in-user")).hasText("vera");
+        }
+    }
+
+    private static void signIn(Page page, String user, String password) {
+        page.navigate(ui.url() + "stuck");
+        page.waitForURL("**/login?next=stuck");
+        page.locator("#login-form input[name=username]").fill(user);
+        page.locator("#login-form input[name=password]").fill(password);
+        page.locator("#login-form input[name=password]").press("Enter");
+        page.waitForURL("**/stuck");
+    }
+
+    @Test
+    void aUserSigningInAgainAndAgainKeepsOnlyTheirNewestSessions() {
+        List<BrowserContext> browsers = new ArrayList<>();
+        try {
+            List<Page> pages = new ArrayList<>();
+            for (int i = 0; i < PER_USER + 1; i++) {
+                BrowserContext context = ui.browser().newContext();
+                browsers.add(context);
+                Page page = context.newPage();
+                signIn(page, "ada", "admin-pw");
+                pages.add(page);
+            }
+            // the first browser's session was ended by the third sign-in: it is sent to sign in again
+            pages.get(0).navigate(ui.url() + "alerts");
+            pages.get(0).waitForURL("**/login?next=alerts");
+            for (Page page : pages.subList(1, pages.size())) {
+                page.navigate(ui.url() + "alerts");
+                page.waitForURL("**/alerts");
+                assertThat(page.locator("#signed-in-user")).hasText("ada");
+            }
+        } finally {
+            browsers.forEach(BrowserContext::close);
         }
     }
 }

@@ -25,8 +25,8 @@ public final class SignIn {
     static final String SSO_PENDING = "choreoscope.sso-pending";
     private static final String SETTINGS = "choreoscope.auth-settings";
     /**
-     * HTTP session attribute: someone signed in to this session. Set on the servlet's session, not on Vaadin's, so the
-     * UI's bound on sessions nobody is signed in to can read it without Vaadin's session lock.
+     * HTTP session attribute: the name of the user who signed in to this session. Set on the servlet's session, not on
+     * Vaadin's, so that the UI's bounds on sessions (a listener of the servlet's sessions) see it.
      */
     public static final String SIGNED_IN_MARK = "choreoscope.signed-in";
 
@@ -84,7 +84,7 @@ public final class SignIn {
         VaadinSession session = VaadinSession.getCurrent();
         session.setAttribute(State.class, new State(signedIn, base.as(signedIn.token())));
         if (session.getSession() != null) {
-            session.getSession().setAttribute(SIGNED_IN_MARK, Boolean.TRUE);
+            session.getSession().setAttribute(SIGNED_IN_MARK, signedIn.user().name());
         }
         session.setAttribute(SSO_PENDING, null);
         List<String> roles = signedIn.user().roles();
