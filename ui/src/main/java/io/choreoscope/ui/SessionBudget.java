@@ -117,11 +117,6 @@ final class SessionBudget implements HttpSessionListener, HttpSessionAttributeLi
         }
     }
 
-    /** Sessions alive now that nobody is signed in to. */
-    synchronized int notSignedIn() {
-        return notSignedIn.size();
-    }
-
     /** Takes the oldest of {@code sessions} out while they are more than {@code max}, never {@code newest}. */
     private List<HttpSession> oldestOver(Map<HttpSession, Boolean> sessions, int max, HttpSession newest) {
         List<HttpSession> over = new ArrayList<>();

@@ -167,7 +167,7 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
                     "Services appear here once they produce to or consume from a tapped topic."));
         } else {
             folds = DependencyGraph.folds(map);
-            graph.setData(DependencyGraph.build(map, l.topics(), l.startTypes()));
+            graph.setData(DependencyGraph.build(map, l.topics(), l.startTypes(), folds));
             graphArea.add(graph);
         }
         find.setItems(map.nodes().stream().sorted(java.util.Comparator.comparing(DependencyMap.Node::name)

@@ -90,12 +90,16 @@ public final class DependencyGraph {
      * flows' start event types).
      */
     public static GraphData build(DependencyMap map, List<TopicInfo> topics, java.util.Set<String> startTypes) {
+        return build(map, topics, startTypes, folds(map));
+    }
+
+    /** As {@link #build(DependencyMap, List, java.util.Set)}, with the map's {@link #folds} already made. */
+    static GraphData build(DependencyMap map, List<TopicInfo> topics, java.util.Set<String> startTypes, List<Fold> folds) {
         Map<String, Long> lag = new HashMap<>();
         for (TopicInfo t : topics) {
             long max = t.consumerGroups().stream().mapToLong(TopicInfo.ConsumerGroupLag::lag).max().orElse(0);
             lag.put(t.name(), max);
         }
-        List<Fold> folds = folds(map);
         java.util.Set<String> folded = new java.util.HashSet<>();
         folds.forEach(f -> f.edges().forEach(e -> folded.add(e.service())));
         List<GraphData.Node> nodes = new ArrayList<>();
