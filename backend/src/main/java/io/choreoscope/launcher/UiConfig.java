@@ -20,6 +20,8 @@ public class UiConfig {
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
     private boolean secureCookies = DEFAULT_SECURE_COOKIES;
+    private int maxSessionsNotSignedIn = io.choreoscope.model.UiLauncher.DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN;
+    private int maxSessionsPerUser = io.choreoscope.model.UiLauncher.DEFAULT_MAX_SESSIONS_PER_USER;
 
     /** Whether the UI starts (it also needs the ui module on the classpath, as the launcher has it). */
     public boolean isEnabled() { return enabled; }
@@ -39,4 +41,13 @@ public class UiConfig {
      */
     public boolean isSecureCookies() { return secureCookies; }
     public void setSecureCookies(boolean v) { this.secureCookies = v; }
+    /**
+     * Sessions nobody has signed in to that the UI keeps at once (each about 10 KB of heap; loading the sign-in page
+     * makes one); a newer one ends the oldest. Default 5,000.
+     */
+    public int getMaxSessionsNotSignedIn() { return maxSessionsNotSignedIn; }
+    public void setMaxSessionsNotSignedIn(int v) { this.maxSessionsNotSignedIn = v; }
+    /** Sessions one user has signed in to that the UI keeps at once; a newer one ends the user's oldest. Default 50. */
+    public int getMaxSessionsPerUser() { return maxSessionsPerUser; }
+    public void setMaxSessionsPerUser(int v) { this.maxSessionsPerUser = v; }
 }

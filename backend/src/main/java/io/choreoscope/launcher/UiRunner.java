@@ -25,6 +25,8 @@ public class UiRunner {
     private final String host;
     private final int port;
     private final boolean secureCookies;
+    private final int maxSessionsNotSignedIn;
+    private final int maxSessionsPerUser;
     private final String apiHost;
     private AutoCloseable ui;
 
@@ -32,6 +34,8 @@ public class UiRunner {
         this.host = config.getHost();
         this.port = config.getPort();
         this.secureCookies = config.isSecureCookies();
+        this.maxSessionsNotSignedIn = config.getMaxSessionsNotSignedIn();
+        this.maxSessionsPerUser = config.getMaxSessionsPerUser();
         this.apiHost = apiHost(apiListensOn);
     }
 
@@ -56,11 +60,12 @@ public class UiRunner {
         }
         String api = "http://" + apiHost + ":" + event.getSource().getPort() + "/api/v1";
         try {
-            ui = launcher.start(host, port, api, secureCookies);
+            ui = launcher.start(host, port, api, secureCookies, maxSessionsNotSignedIn, maxSessionsPerUser);
             LOG.info("UI listening on {}:{} (API {})", host, port, api);
         } catch (Exception e) {
             // The API and the collectors keep running: a UI that cannot bind must not take them down.
-            LOG.error("UI could not start on {}:{} (choreoscope.ui.host, choreoscope.ui.port): {}", host, port,
+            LOG.error("UI could not start on {}:{} (choreoscope.ui.host, choreoscope.ui.port, "
+                    + "choreoscope.ui.max-sessions-*): {}", host, port,
                     e.getMessage(), e);
         }
     }

@@ -2,9 +2,13 @@ package io.choreoscope.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
-/** Where the UI in this process calls its own API, from the address the API listens on. */
+import io.micronaut.context.ApplicationContext;
+
+/** Where the UI in this process calls its own API, from the address the API listens on; what it is configured with. */
 class UiRunnerTest {
 
     @Test
@@ -22,5 +26,24 @@ class UiRunnerTest {
         assertThat(UiRunner.apiHost(" 10.0.0.5 ")).isEqualTo("10.0.0.5");
         assertThat(UiRunner.apiHost("::1")).isEqualTo("[::1]");
         assertThat(UiRunner.apiHost("[fd00::5]")).isEqualTo("[fd00::5]");
+    }
+
+    @Test
+    void theUisSessionBoundsComeFromTheConfigurationWithTheirDefaults() {
+        Map<String, Object> off = Map.of("choreoscope.tap.enabled", false, "choreoscope.otlp.enabled", false,
+                "choreoscope.alerts.enabled", false, "choreoscope.ui.enabled", false);
+        try (ApplicationContext context = ApplicationContext.run(off)) {
+            UiConfig ui = context.getBean(UiConfig.class);
+            assertThat(ui.getMaxSessionsNotSignedIn()).isEqualTo(5_000);
+            assertThat(ui.getMaxSessionsPerUser()).isEqualTo(50);
+        }
+        Map<String, Object> set = new java.util.HashMap<>(off);
+        set.put("choreoscope.ui.max-sessions-not-signed-in", "120");
+        set.put("choreoscope.ui.max-sessions-per-user", "7");
+        try (ApplicationContext context = ApplicationContext.run(set)) {
+            UiConfig ui = context.getBean(UiConfig.class);
+            assertThat(ui.getMaxSessionsNotSignedIn()).isEqualTo(120);
+            assertThat(ui.getMaxSessionsPerUser()).isEqualTo(7);
+        }
     }
 }

@@ -6,6 +6,10 @@ package io.choreoscope.model;
  * compile-time knowledge of the UI's framework.
  */
 public interface UiLauncher {
+    /** Default of {@code choreoscope.ui.max-sessions-not-signed-in}: sessions nobody has signed in to, kept at once. */
+    int DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN = 5_000;
+    /** Default of {@code choreoscope.ui.max-sessions-per-user}: sessions one user has signed in to, kept at once. */
+    int DEFAULT_MAX_SESSIONS_PER_USER = 50;
 
     /**
      * Starts the UI and returns once it accepts requests.
@@ -16,8 +20,11 @@ public interface UiLauncher {
      * @param apiBaseUrl    the REST API the UI calls, e.g. {@code http://localhost:8081/api/v1}
      * @param secureCookies true when browsers reach the UI only over HTTPS (a TLS proxy in front): the session cookie
      *                      then always carries {@code Secure}; false: only when the request itself came over TLS
+     * @param maxSessionsNotSignedIn sessions nobody has signed in to that the UI keeps; a newer one ends the oldest
+     * @param maxSessionsPerUser     sessions one user has signed in to that the UI keeps; a newer one ends their oldest
      * @return closes the UI
-     * @throws Exception when the UI cannot start (port in use, address not of this machine, ...)
+     * @throws Exception when the UI cannot start (port in use, address not of this machine, a bound below 1, ...)
      */
-    AutoCloseable start(String host, int port, String apiBaseUrl, boolean secureCookies) throws Exception;
+    AutoCloseable start(String host, int port, String apiBaseUrl, boolean secureCookies, int maxSessionsNotSignedIn,
+                        int maxSessionsPerUser) throws Exception;
 }

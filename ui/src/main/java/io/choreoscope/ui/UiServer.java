@@ -12,6 +12,7 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
 import com.github.mvysny.vaadinboot.VaadinBoot;
 
+import io.choreoscope.model.UiLauncher;
 import io.choreoscope.ui.client.ChoreoscopeApi;
 import io.choreoscope.ui.client.HttpChoreoscopeApi;
 
@@ -51,13 +52,13 @@ public final class UiServer {
      * client loading the sign-in page in a loop held more for every page it loaded, until the session timeout (25,000:
      * about 245 MB; {@code SessionFloodBenchmark} in the test sources).
      */
-    public static final int DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN = 5_000;
+    public static final int DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN = UiLauncher.DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN;
     /**
      * How many sessions one user may have signed in to at once ({@link SessionBudget}); a newer one ends the user's
      * oldest. The API lets a remembered password sign in again at once, so without it one user signing in in a loop
      * held memory without bound; a team sharing one account in 50 browsers keeps every one.
      */
-    public static final int DEFAULT_MAX_SESSIONS_PER_USER = 50;
+    public static final int DEFAULT_MAX_SESSIONS_PER_USER = UiLauncher.DEFAULT_MAX_SESSIONS_PER_USER;
     private static final String PRODUCTION_MODE = "vaadin.productionMode";
 
     private int maxSessionsNotSignedIn = DEFAULT_MAX_SESSIONS_NOT_SIGNED_IN;

@@ -7,8 +7,10 @@ import io.choreoscope.ui.client.HttpChoreoscopeApi;
 public final class UiServerLauncher implements UiLauncher {
 
     @Override
-    public AutoCloseable start(String host, int port, String apiBaseUrl, boolean secureCookies) throws Exception {
-        UiServer server = new UiServer();
+    public AutoCloseable start(String host, int port, String apiBaseUrl, boolean secureCookies,
+                               int maxSessionsNotSignedIn, int maxSessionsPerUser) throws Exception {
+        UiServer server = new UiServer().maxSessionsNotSignedIn(maxSessionsNotSignedIn)
+                .maxSessionsPerUser(maxSessionsPerUser);
         server.start(host, port, new HttpChoreoscopeApi(apiBaseUrl), secureCookies);
         return server::stop;
     }
