@@ -3,9 +3,10 @@ package io.choreoscope.ui;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionAttributeListener;
@@ -35,10 +36,10 @@ final class SessionBudget implements HttpSessionListener, HttpSessionAttributeLi
 
     private final int maxNotSignedIn;
     private final int maxPerUser;
-    /** The live sessions nobody is signed in to, oldest first (as a set: the values are unused). */
-    private final Map<HttpSession, Boolean> notSignedIn = new LinkedHashMap<>();
+    /** The live sessions nobody is signed in to, oldest first. */
+    private final Set<HttpSession> notSignedIn = new LinkedHashSet<>();
     /** The live signed-in sessions by user, oldest first. */
-    private final Map<String, Map<HttpSession, Boolean>> byUser = new HashMap<>();
+    private final Map<String, Set<HttpSession>> byUser = new HashMap<>();
     /** Each signed-in session's user. */
     private final Map<HttpSession, String> userOf = new HashMap<>();
     private long ended;
@@ -57,7 +58,7 @@ final class SessionBudget implements HttpSessionListener, HttpSessionAttributeLi
     public void sessionCreated(HttpSessionEvent event) {
         List<HttpSession> over;
         synchronized (this) {
-            notSignedIn.put(event.getSession(), Boolean.TRUE);
+            notSignedIn.add(event.getSession());
             over = oldestOver(notSignedIn, maxNotSignedIn, event.getSession());
         }
         end(over, "nobody is signed in to");
@@ -97,8 +98,8 @@ final class SessionBudget implements HttpSessionListener, HttpSessionAttributeLi
             notSignedIn.remove(event.getSession());
             unfile(event.getSession());
             userOf.put(event.getSession(), user.toString());
-            Map<HttpSession, Boolean> sessions = byUser.computeIfAbsent(user.toString(), u -> new LinkedHashMap<>());
-            sessions.put(event.getSession(), Boolean.TRUE);
+            Set<HttpSession> sessions = byUser.computeIfAbsent(user.toString(), u -> new LinkedHashSet<>());
+            sessions.add(event.getSession());
             over = oldestOver(sessions, maxPerUser, event.getSession());
             over.forEach(userOf::remove);
         }
@@ -108,7 +109,7 @@ final class SessionBudget implements HttpSessionListener, HttpSessionAttributeLi
     /** Takes a session out of its user's sessions. */
     private void unfile(HttpSession session) {
         String user = userOf.remove(session);
-        Map<HttpSession, Boolean> sessions = user == null ? null : byUser.get(user);
+        Set<HttpSession> sessions = user == null ? null : byUser.get(user);
         if (sessions != null) {
             sessions.remove(session);
             if (sessions.isEmpty()) {
@@ -118,9 +119,9 @@ final class SessionBudget implements HttpSessionListener, HttpSessionAttributeLi
     }
 
     /** Takes the oldest of {@code sessions} out while they are more than {@code max}, never {@code newest}. */
-    private List<HttpSession> oldestOver(Map<HttpSession, Boolean> sessions, int max, HttpSession newest) {
+    private List<HttpSession> oldestOver(Set<HttpSession> sessions, int max, HttpSession newest) {
         List<HttpSession> over = new ArrayList<>();
-        for (Iterator<HttpSession> it = sessions.keySet().iterator(); sessions.size() > max && it.hasNext(); ) {
+        for (Iterator<HttpSession> it = sessions.iterator(); sessions.size() > max && it.hasNext(); ) {
             HttpSession s = it.next();
             if (s != newest) {
                 it.remove();
