@@ -28,6 +28,10 @@ public final class ApiParams {
     /** Longest search string, in characters. */
     public static final int MAX_QUERY_LENGTH = 200;
     private static final Pattern RELATIVE = Pattern.compile("-(\\d{1,6})([smhdw])");
+    /** The earliest time a window may name: where ClickHouse's {@code DateTime64} begins. */
+    public static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
+    /** The first time past what a window may name: where ClickHouse's {@code DateTime64} ends. */
+    public static final Instant PAST_LATEST = Instant.parse("2300-01-01T00:00:00Z");
 
     private ApiParams() {
     }
@@ -83,7 +87,21 @@ public final class ApiParams {
         return new Range(f, t);
     }
 
+    /**
+     * A time parameter; 400 for text that is none, and for a time outside 1900-2299, which ClickHouse's times do not
+     * hold (and, far enough out, not even a count of milliseconds in a long: {@code +999999999-12-31T23:59:59Z} was a
+     * 500).
+     */
     static Instant time(String name, String value, Instant now) {
+        Instant t = parseTime(name, value, now);
+        if (t.isBefore(EARLIEST) || !t.isBefore(PAST_LATEST)) {
+            throw ApiException.badRequest(name + " must be from " + EARLIEST + " to before " + PAST_LATEST
+                    + " (the times ClickHouse stores), was " + t);
+        }
+        return t;
+    }
+
+    private static Instant parseTime(String name, String value, Instant now) {
         String v = value.strip();
         if (v.equalsIgnoreCase("now")) {
             return now;

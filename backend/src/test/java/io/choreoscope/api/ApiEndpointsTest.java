@@ -380,6 +380,10 @@ class ApiEndpointsTest {
                 Arguments.of("/instances?cursor=%21%21%21", 400, "cursor"),
                 Arguments.of("/instances/x?maxPayloadBytes=-1", 400, "maxPayloadBytes"),
                 Arguments.of("/flows?to=2026-13-45", 400, "to must be an ISO-8601 instant"),
+                // past what a long holds in milliseconds: was a 500 (long overflow) on every endpoint with a window
+                Arguments.of("/flows?to=%2B999999999-12-31T23:59:59Z", 400, "to must be from 1900-01-01T00:00:00Z to before 2300-01-01T00:00:00Z"),
+                Arguments.of("/instances?from=1899-12-31T23:59:59Z&to=1900-01-02T00:00:00Z", 400, "from must be from 1900-01-01T00:00:00Z"),
+                Arguments.of("/dependencies?from=-999999w", 400, "from must be from 1900-01-01T00:00:00Z"),
                 Arguments.of("/dependencies?from=-32d", 400, "at most 31 days"),
                 Arguments.of("/stuck?limit=100000", 400, "limit"),
                 Arguments.of("/search?q=" + "x".repeat(201), 400, "at most 200"),
