@@ -126,6 +126,7 @@ public final class UiServer {
                 context.addFilter(new FilterHolder(new RequestSizeLimit(MAX_REQUEST_BYTES)), "/*",
                         java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
                 context.getServletContext().setAttribute(UiServices.attributeName(), services);
+                QuietErrorPages.install(context);
                 // No session exists before the first request, so the cookie's attributes set here apply to every one.
                 SessionHandler sessions = context.getSessionHandler();
                 sessions.setHttpOnly(true);

@@ -36,9 +36,17 @@ final class UiHttp {
 
     /** GET of {@code path} (relative to the base), with the session {@code cookie} when not null. */
     HttpResponse<String> get(String path, String cookie) throws Exception {
+        return get(path, cookie, null);
+    }
+
+    /** GET of {@code path} as {@link #get(String, String)}, asking for {@code accept} when not null. */
+    HttpResponse<String> get(String path, String cookie, String accept) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET();
         if (cookie != null) {
             b.header("Cookie", cookie);
+        }
+        if (accept != null) {
+            b.header("Accept", accept);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
