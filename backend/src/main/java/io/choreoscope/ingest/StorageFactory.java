@@ -135,7 +135,7 @@ public class StorageFactory {
                                 MeterRegistry meters) {
         LiveInference live = new LiveInference(settings, writer, instances, events, Clock.systemUTC(),
                 new LoopStages(meters));
-        registerMeters(meters, live, LiveInference::evictedOverCap, LiveInference::liveInstances);
+        registerMeters(meters, live, LiveInference::evictedOverCap, LiveInference::liveInstances, LiveInference::overTypeLimit);
         live.start();
         return live;
     }
@@ -153,14 +153,18 @@ public class StorageFactory {
         return live.pendingFirst(stored);
     }
 
-    /** The live-instance cap's figures: instances evicted over it, and instances held. */
+    /** The engines' bounds' figures: instances evicted over the cap, instances held, types past the type bound. */
     private static <T> void registerMeters(MeterRegistry meters, T live, ToDoubleFunction<T> evictedOverCap,
-                                           ToDoubleFunction<T> held) {
+                                           ToDoubleFunction<T> held, ToDoubleFunction<T> overTypeLimit) {
         FunctionCounter.builder(EVICTED_METER, live, evictedOverCap).tag("reason", "cap")
                 .description("Live instances evicted because choreoscope.inference.max-live-instances was reached "
                         + "(least recently active first; written to ClickHouse with their state)")
                 .register(meters);
         Gauge.builder(LIVE_METER, live, held).description("Live instances held by inference in this process")
+                .register(meters);
+        Gauge.builder(OVER_TYPE_LIMIT_METER, live, overTypeLimit).description("Observations counted as the one event "
+                + "type '(too many event types)' because choreoscope.inference.max-event-types distinct types were "
+                + "reached (by the engines held now; 0 unless a producer sends more distinct types than that)")
                 .register(meters);
     }
 
@@ -168,6 +172,8 @@ public class StorageFactory {
     public static final String EVICTED_METER = "choreoscope.inference.instances.evicted";
     /** Gauge of live instances held. */
     public static final String LIVE_METER = "choreoscope.inference.instances.live";
+    /** Gauge of observations counted as {@code (too many event types)}. */
+    public static final String OVER_TYPE_LIMIT_METER = "choreoscope.inference.event-types.over-limit";
 
     /** Publishing observations for remote inference workers: role {@code collector}. */
     @Singleton
@@ -186,7 +192,8 @@ public class StorageFactory {
                                     MeterRegistry meters) {
         InferenceWorker worker = new InferenceWorker(settings, observationsConnection(settings, kafka),
                 java.util.UUID.randomUUID().toString().substring(0, 8), writer, instances, events, Clock.systemUTC());
-        registerMeters(meters, worker, InferenceWorker::evictedOverCap, InferenceWorker::liveInstances);
+        registerMeters(meters, worker, InferenceWorker::evictedOverCap, InferenceWorker::liveInstances,
+                InferenceWorker::overTypeLimit);
         worker.stages(new LoopStages(meters));
         worker.start();
         return worker;

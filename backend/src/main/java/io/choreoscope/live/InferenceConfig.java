@@ -56,6 +56,7 @@ public class InferenceConfig {
     private int recoveryMaxInstances = DEFAULT_RECOVERY_MAX_INSTANCES;
     private int queueBatches = DEFAULT_QUEUE_BATCHES;
     private int maxLiveInstances = InferenceSettings.DEFAULT_MAX_LIVE_INSTANCES;
+    private int maxEventTypes = InferenceSettings.DEFAULT_MAX_EVENT_TYPES;
     private Duration retryInitial = DEFAULT_RETRY_INITIAL;
     private Duration retryMax = DEFAULT_RETRY_MAX;
     private List<String> endEventTypes = List.of();
@@ -75,6 +76,7 @@ public class InferenceConfig {
                 .withStuckBounds(d.stuckFactor(), stuckFloor, defaultBound, d.minLatencySamples())
                 .withLifetimes(retention, abandonAfter, settleAfter)
                 .withMaxLiveInstances(maxLiveInstances)
+                .withMaxEventTypes(maxEventTypes)
                 .withStartGrace(startGrace);
     }
 
@@ -118,6 +120,19 @@ public class InferenceConfig {
             throw new IllegalArgumentException(PREFIX + ".max-live-instances must be at least 1, was " + v);
         }
         maxLiveInstances = v;
+    }
+
+    /**
+     * Distinct event types each engine tells apart; later ones count as one type and flow, {@code (too many event
+     * types)}; default {@value InferenceSettings#DEFAULT_MAX_EVENT_TYPES}.
+     */
+    public int getMaxEventTypes() { return maxEventTypes; }
+
+    public void setMaxEventTypes(int v) {
+        if (v < 1 || v > 65_534) {
+            throw new IllegalArgumentException(PREFIX + ".max-event-types must be from 1 to 65534, was " + v);
+        }
+        maxEventTypes = v;
     }
 
     public Duration getRetryInitial() { return retryInitial; }

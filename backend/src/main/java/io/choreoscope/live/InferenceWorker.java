@@ -95,6 +95,11 @@ public final class InferenceWorker implements AutoCloseable {
         return loop.liveInstances();
     }
 
+    /** Observations counted as {@code (too many event types)} by the engines held now (any thread; a metric). */
+    public long overTypeLimit() {
+        return loop.overTypeLimit();
+    }
+
     /** Partitions owned now (read on the worker thread). */
     public List<Integer> partitions() {
         return onEngines(es -> List.copyOf(es.keySet())).orTimeout(60, TimeUnit.SECONDS).join();

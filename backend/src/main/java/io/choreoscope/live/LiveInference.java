@@ -96,6 +96,11 @@ public final class LiveInference implements AutoCloseable {
         return loop.liveInstances();
     }
 
+    /** Observations counted as {@code (too many event types)} by the engines held now (any thread; a metric). */
+    public long overTypeLimit() {
+        return loop.overTypeLimit();
+    }
+
     /** Live instances and their states, read on the inference thread. */
     public Map<String, InstanceState> states() {
         return onEngine(l -> l.states(clock.instant())).join();

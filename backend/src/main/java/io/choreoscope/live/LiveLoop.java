@@ -66,6 +66,8 @@ final class LiveLoop implements InferenceSource.Assignments {
     private static final int MAX_TASKS = 64;
     /** How long a clean stop or a hand-over waits for the write-behind to store what it holds. */
     private static final Duration STOP_WRITE_TIMEOUT = Duration.ofSeconds(20);
+    /** At most one warning of event types past the bound per this long. */
+    static final Duration OVER_TYPE_LIMIT_WARN_EVERY = Duration.ofMinutes(10);
 
     private final String name;
     private final InferenceSource source;
@@ -87,6 +89,12 @@ final class LiveLoop implements InferenceSource.Assignments {
     private final AtomicLong evictedOverCap = new AtomicLong();
     /** Live instances held by the engines after the last turn (read by metrics). */
     private final AtomicLong liveInstances = new AtomicLong();
+    /** Observations the engines held now counted as {@code (too many event types)} (read by metrics). */
+    private final AtomicLong overTypeLimit = new AtomicLong();
+    /** Whether, when (nanoTime) and at what count the loop last warned of event types past the bound. */
+    private boolean overTypeLimitSaid;
+    private long overTypeLimitWarnedAt;
+    private long overTypeLimitWarned;
     private volatile boolean running = true;
     private volatile boolean crashed;
     private volatile Thread thread;
@@ -171,6 +179,35 @@ final class LiveLoop implements InferenceSource.Assignments {
         return liveInstances.get();
     }
 
+    /** Observations the engines held now counted as {@code (too many event types)} (any thread). */
+    long overTypeLimit() {
+        return overTypeLimit.get();
+    }
+
+    /**
+     * Says, at most every {@link #OVER_TYPE_LIMIT_WARN_EVERY}, that event types came past the bound since the last
+     * warning, with the latest of them: most often a producer putting an ID into its event type.
+     */
+    private void warnOfTooManyEventTypes(long overTypes) {
+        long now = nanoTime.getAsLong();
+        if (overTypes <= overTypeLimitWarned
+                || (overTypeLimitSaid && now - overTypeLimitWarnedAt < OVER_TYPE_LIMIT_WARN_EVERY.toNanos())) {
+            return;
+        }
+        String latest = null;
+        for (LiveEngine e : engines.values()) {
+            latest = e.engine().lastOverTypeLimit() != null ? e.engine().lastOverTypeLimit() : latest;
+        }
+        LOG.warn("{}: more distinct event types than {}.max-event-types ({}): {} observations so far are counted as "
+                + "the one type and flow '{}', the latest {}. Is a producer putting an ID into its event type? A rule "
+                + "for that topic (choreoscope.extraction) can take the type from elsewhere; or raise the bound.",
+                name, InferenceConfig.PREFIX, settings.getMaxEventTypes(), overTypes,
+                io.choreoscope.inference.InferenceSettings.TOO_MANY_EVENT_TYPES, latest);
+        overTypeLimitSaid = true;
+        overTypeLimitWarnedAt = now;
+        overTypeLimitWarned = overTypes;
+    }
+
     /** Whether the loop has ended (stopped, or failed for good). */
     boolean ended() {
         return thread != null && stopped.getCount() == 0;
@@ -244,10 +281,14 @@ final class LiveLoop implements InferenceSource.Assignments {
                 persistChanges(); // caught up: make the states visible now, not at the next tick
             }
             long held = 0;
+            long overTypes = 0;
             for (LiveEngine e : engines.values()) {
                 held += e.engine().counters().liveInstances();
+                overTypes += e.engine().counters().overTypeLimit();
             }
             liveInstances.set(held);
+            overTypeLimit.set(overTypes);
+            warnOfTooManyEventTypes(overTypes);
             Runnable task;
             while ((task = tasks.poll()) != null) {
                 task.run();

@@ -99,6 +99,47 @@ class LiveLoopTest {
         nanos.addAndGet(EVALUATE_INTERVAL.toNanos());
     }
 
+    @org.junit.jupiter.api.Test
+    void eventTypesPastTheBoundAreCountedAndWarnedOfAtMostEveryTenMinutes() throws Exception {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> warnings =
+                new ch.qos.logback.core.read.ListAppender<>();
+        warnings.start();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(LiveLoop.class);
+        logger.addAppender(warnings);
+        try {
+            InferenceConfig settings = new InferenceConfig();
+            settings.setMaxEventTypes(3); // "(unknown)" and two more
+            feed = feed("in-process queue");
+            loop = new LiveLoop("test-loop", new Recording(feed.source()), settings, writer, new NoInstances(),
+                    new NoEvents(), clock, nanos::get);
+            assertThat(loop.open()).isTrue();
+            feed.deliver(List.of(event("a", "OrderPlaced", T), event("b", "UserRegistered", T),
+                    event("c", "OrderAudited-1", T), event("d", "OrderAudited-2", T)));
+            assertThat(loop.step()).isTrue();
+            assertThat(loop.overTypeLimit()).isEqualTo(2);
+            List<String> said = warnings.list.stream().map(e -> e.getFormattedMessage())
+                    .filter(m -> m.contains("max-event-types")).toList();
+            assertThat(said).hasSize(1);
+            assertThat(said.get(0)).contains("choreoscope.inference.max-event-types (3)", "2 observations so far",
+                    "'(too many event types)'", "the latest 'OrderAudited-2' on orders");
+
+            // more within ten minutes: counted, not said again; after them: said again, with the new count
+            feed.deliver(List.of(event("e", "OrderAudited-3", T)));
+            assertThat(loop.step()).isTrue();
+            assertThat(loop.overTypeLimit()).isEqualTo(3);
+            nanos.addAndGet(Duration.ofMinutes(10).toNanos());
+            assertThat(loop.step()).isTrue();
+            said = warnings.list.stream().map(e -> e.getFormattedMessage()).filter(m -> m.contains("max-event-types")).toList();
+            assertThat(said).hasSize(2);
+            assertThat(said.get(1)).contains("3 observations so far", "the latest 'OrderAudited-3' on orders");
+            nanos.addAndGet(Duration.ofMinutes(10).toNanos());
+            assertThat(loop.step()).isTrue(); // nothing new past the bound: nothing said
+            assertThat(warnings.list.stream().filter(e -> e.getFormattedMessage().contains("max-event-types"))).hasSize(2);
+        } finally {
+            logger.detachAppender(warnings);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("sources")
     void appliedBatchesAreStoredOnceNothingMoreWaitsInOneInsert(String kind) throws Exception {

@@ -60,7 +60,7 @@ public final class InferenceEngine {
     public static final String UNKNOWN_TYPE = "(unknown)";
 
     private final InferenceSettings cfg;
-    private final Interner types = new Interner(UNKNOWN_TYPE);
+    private final Interner types;
     private final Interner services = new Interner(null);
     private final Interner topics = new Interner("");
     private final NameRules compensationRules;
@@ -104,10 +104,14 @@ public final class InferenceEngine {
     private boolean visitEvery;
     private int lastVisited;
     private long observations, uncorrelated, duplicates, droppedOverCap, lateEvents, evictions, merges, evictedOverCap;
+    /** Observations whose event type came past {@link InferenceSettings#maxEventTypes()}, and the latest of them. */
+    private long overTypeLimit;
+    private String lastOverTypeLimit;
     private int liveInstances;
 
     public InferenceEngine(InferenceSettings config) {
         this.cfg = config;
+        this.types = new Interner(UNKNOWN_TYPE, config.maxEventTypes(), InferenceSettings.TOO_MANY_EVENT_TYPES);
         this.compensationRules = new NameRules(config.compensationPatterns());
         this.failureRules = new NameRules(config.failurePatterns());
         this.dependencies = new DependencyTracker(types, services, topics, config.joinBufferEntries());
@@ -147,6 +151,10 @@ public final class InferenceEngine {
     public void apply(Observation o, Collection<String> linkIds) {
         observations++;
         int type = typeId(o.eventType() == null ? UNKNOWN_TYPE : o.eventType());
+        if (types.isOverflow(type)) {
+            overTypeLimit++;
+            lastOverTypeLimit = "'" + o.eventType() + "' on " + o.topic();
+        }
         int service = services.id(o.sourceService());
         int topic = topics.id(o.topic());
         long ts = o.timestamp().toEpochMilli();
@@ -276,9 +284,11 @@ public final class InferenceEngine {
             compensationType = java.util.Arrays.copyOf(compensationType, n);
             configuredEnd = java.util.Arrays.copyOf(configuredEnd, n);
         }
-        failureType[id] = failureRules.matches(name);
-        compensationType[id] = compensationRules.matches(name);
-        configuredEnd[id] = cfg.endEventTypes().contains(name);
+        // the types past the bound are one type, named by none of them
+        boolean named = !types.isOverflow(id);
+        failureType[id] = named && failureRules.matches(name);
+        compensationType[id] = named && compensationRules.matches(name);
+        configuredEnd[id] = named && cfg.endEventTypes().contains(name);
         return id;
     }
 
@@ -1116,6 +1126,14 @@ public final class InferenceEngine {
 
     public InferenceCounters counters() {
         return new InferenceCounters(observations, uncorrelated, duplicates, droppedOverCap, lateEvents,
-                liveInstances, evictions, merges, evictedOverCap);
+                liveInstances, evictions, merges, evictedOverCap, overTypeLimit);
+    }
+
+    /**
+     * The latest event type counted as {@link InferenceSettings#TOO_MANY_EVENT_TYPES}, quoted, with its topic ({@code
+     * 'OrderAudited-4f2a' on orders}); null while none was: what a warning shows to point at the producer.
+     */
+    public String lastOverTypeLimit() {
+        return lastOverTypeLimit;
     }
 }

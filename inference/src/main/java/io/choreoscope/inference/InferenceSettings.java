@@ -62,6 +62,11 @@ import java.util.Set;
  *                                 (flow "") until they arrive, or for at most this long after that event's time, and
  *                                 then named after its earliest event as any other. So an instance seen from the
  *                                 middle does not show as a flow of its own for a moment. 0 turns it off. Default 5 s.
+ * @param maxEventTypes            distinct event types the engine tells apart; later ones are all counted as the one
+ *                                 type {@link #TOO_MANY_EVENT_TYPES} (so, when they start instances, as one flow of
+ *                                 that name). A producer that puts an ID into its event type would otherwise make a
+ *                                 flow per record, each holding its own statistics: about 7 KB a flow at 65,000
+ *                                 (docs/RELIABILITY.md). 1..65534. Default 10,000.
  */
 public record InferenceSettings(
         Map<String, String> flowAliases,
@@ -87,7 +92,8 @@ public record InferenceSettings(
         double minNextProbability,
         int joinBufferEntries,
         int maxLiveInstances,
-        Duration startGrace) {
+        Duration startGrace,
+        int maxEventTypes) {
 
     /** Default compensation naming rules. */
     public static final List<String> DEFAULT_COMPENSATION_PATTERNS = List.of(
@@ -114,6 +120,9 @@ public record InferenceSettings(
     public static final int DEFAULT_JOIN_BUFFER_ENTRIES = 100_000;
     public static final int DEFAULT_MAX_LIVE_INSTANCES = 500_000;
     public static final Duration DEFAULT_START_GRACE = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_EVENT_TYPES = 10_000;
+    /** The event type (and flow) that every type past {@link #maxEventTypes} counts as. */
+    public static final String TOO_MANY_EVENT_TYPES = "(too many event types)";
 
     public InferenceSettings {
         flowAliases = Map.copyOf(Objects.requireNonNull(flowAliases, "flowAliases"));
@@ -146,6 +155,9 @@ public record InferenceSettings(
         if (maxLiveInstances < 1) {
             throw new IllegalArgumentException("maxLiveInstances must be >= 1, was " + maxLiveInstances);
         }
+        if (maxEventTypes < 1 || maxEventTypes > Interner.MAX_NAMES) {
+            throw new IllegalArgumentException("maxEventTypes must be in 1.." + Interner.MAX_NAMES + ", was " + maxEventTypes);
+        }
         if (joinBufferEntries < 0) {
             throw new IllegalArgumentException("joinBufferEntries must be >= 0, was " + joinBufferEntries);
         }
@@ -159,7 +171,7 @@ public record InferenceSettings(
                 DEFAULT_SETTLE_FLOOR, DEFAULT_MAX_EVENTS_PER_INSTANCE,
                 DEFAULT_MIN_END_SAMPLES, DEFAULT_MIN_END_RATIO, DEFAULT_MIN_INSTANCES_FOR_MODEL,
                 DEFAULT_MIN_TRANSITION_COUNT, DEFAULT_MIN_TRANSITION_PROBABILITY, DEFAULT_MIN_NEXT_PROBABILITY,
-                DEFAULT_JOIN_BUFFER_ENTRIES, DEFAULT_MAX_LIVE_INSTANCES, DEFAULT_START_GRACE);
+                DEFAULT_JOIN_BUFFER_ENTRIES, DEFAULT_MAX_LIVE_INSTANCES, DEFAULT_START_GRACE, DEFAULT_MAX_EVENT_TYPES);
     }
 
     public InferenceSettings withFlowAliases(Map<String, String> v) {
@@ -167,7 +179,7 @@ public record InferenceSettings(
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                startGrace);
+                startGrace, maxEventTypes);
     }
 
     public InferenceSettings withEndEventTypes(Set<String> v) {
@@ -175,7 +187,7 @@ public record InferenceSettings(
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                startGrace);
+                startGrace, maxEventTypes);
     }
 
     public InferenceSettings withPatterns(List<String> compensation, List<String> failure) {
@@ -183,7 +195,7 @@ public record InferenceSettings(
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                startGrace);
+                startGrace, maxEventTypes);
     }
 
     public InferenceSettings withStepSla(Map<String, Duration> v) {
@@ -191,7 +203,7 @@ public record InferenceSettings(
                 stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                startGrace);
+                startGrace, maxEventTypes);
     }
 
     /** Stuck bound parameters: k, floor, default bound and the samples needed to trust a p99. */
@@ -200,7 +212,7 @@ public record InferenceSettings(
                 floor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                startGrace);
+                startGrace, maxEventTypes);
     }
 
     /** Lifetimes: retention of finished instances, abandonment of idle ones, settling for learning. */
@@ -209,7 +221,7 @@ public record InferenceSettings(
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                startGrace);
+                startGrace, maxEventTypes);
     }
 
     public InferenceSettings withMaxEventsPerInstance(int v) {
@@ -217,7 +229,7 @@ public record InferenceSettings(
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, v, minEndSamples, minEndRatio, minInstancesForModel, minTransitionCount,
                 minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                startGrace);
+                startGrace, maxEventTypes);
     }
 
     /** Thresholds of the model: when a flow, a transition or an end is trusted. */
@@ -228,7 +240,7 @@ public record InferenceSettings(
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                startGrace);
+                startGrace, maxEventTypes);
     }
 
     /**
@@ -240,7 +252,7 @@ public record InferenceSettings(
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 factor, floor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                startGrace);
+                startGrace, maxEventTypes);
     }
 
     /** Cap on live instances; the least recently active is evicted first. */
@@ -248,7 +260,7 @@ public record InferenceSettings(
         return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
-                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, v, startGrace);
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, v, startGrace, maxEventTypes);
     }
 
     /** How long an instance seen from the middle (its first events late) waits for them before it is named. */
@@ -257,6 +269,15 @@ public record InferenceSettings(
                 stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
                 settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
                 minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
-                v);
+                v, maxEventTypes);
+    }
+
+    /** How many distinct event types are told apart; later ones count as {@link #TOO_MANY_EVENT_TYPES}. */
+    public InferenceSettings withMaxEventTypes(int v) {
+        return new InferenceSettings(flowAliases, endEventTypes, compensationPatterns, failurePatterns, stepSla,
+                stuckFactor, stuckFloor, defaultBound, minLatencySamples, retention, abandonAfter, settleAfter,
+                settleFactor, settleFloor, maxEventsPerInstance, minEndSamples, minEndRatio, minInstancesForModel,
+                minTransitionCount, minTransitionProbability, minNextProbability, joinBufferEntries, maxLiveInstances,
+                startGrace, v);
     }
 }

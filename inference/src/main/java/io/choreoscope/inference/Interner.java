@@ -6,19 +6,32 @@ import java.util.List;
 
 /**
  * Maps names (event types, services, topics) to small ints so that per-event state is a few longs.
- * Id 0 is reserved for "none"; ids are capped at 65 535 (16 bits): names beyond that share the
- * overflow id 65 535, shown as {@code (too many names)}.
+ * Id 0 is reserved for "none"; at most {@code maxNames} names get an id of their own (at most 65 534: ids are 16
+ * bits), names beyond them share the overflow id {@code maxNames + 1}, shown as the overflow name.
  */
 final class Interner {
-    static final int MAX_ID = 0xFFFF;
+    /** The most names an interner can hold: ids 1..65 534, and 65 535 for the overflow. */
+    static final int MAX_NAMES = 0xFFFF - 1;
     private final HashMap<String, Integer> ids = new HashMap<>();
     private final List<String> names = new ArrayList<>();
+    private final int overflowId;
+    private final String overflowName;
 
+    /** An interner of {@value #MAX_NAMES} names, the rest shown as {@code (too many names)}. */
     Interner(String noneName) {
-        names.add(noneName);
+        this(noneName, MAX_NAMES, "(too many names)");
     }
 
-    /** The id of {@code name}; 0 for null. */
+    Interner(String noneName, int maxNames, String overflowName) {
+        if (maxNames < 1 || maxNames > MAX_NAMES) {
+            throw new IllegalArgumentException("an interner holds 1.." + MAX_NAMES + " names, was " + maxNames);
+        }
+        names.add(noneName);
+        this.overflowId = maxNames + 1;
+        this.overflowName = overflowName;
+    }
+
+    /** The id of {@code name}; 0 for null; the overflow id once the names are full. */
     int id(String name) {
         if (name == null) {
             return 0;
@@ -27,13 +40,18 @@ final class Interner {
         if (id != null) {
             return id;
         }
-        if (names.size() >= MAX_ID) {
-            return MAX_ID;
+        if (names.size() >= overflowId) {
+            return overflowId;
         }
         int next = names.size();
         ids.put(name, next);
         names.add(name);
         return next;
+    }
+
+    /** True for the id names past the bound share. */
+    boolean isOverflow(int id) {
+        return id == overflowId;
     }
 
     /** Id of a name already known, or -1. */
@@ -43,7 +61,7 @@ final class Interner {
     }
 
     String name(int id) {
-        return id == MAX_ID && names.size() <= MAX_ID ? "(too many names)" : names.get(id);
+        return id == overflowId ? overflowName : names.get(id);
     }
 
     int size() {

@@ -16,8 +16,10 @@ package io.choreoscope.model.flow;
  * @param merges           instance merges made by linking rules
  * @param evictedOverCap   of the evicted instances, those evicted because the live-instance cap was reached (least
  *                         recently active first), not by time
+ * @param overTypeLimit    observations whose event type came after the engine's bound on distinct event types had
+ *                         been reached: counted as one type, {@code (too many event types)}
  */
 public record InferenceCounters(long observations, long uncorrelated, long duplicates, long droppedOverCap,
                                 long lateEvents, long liveInstances, long evictedInstances, long merges,
-                                long evictedOverCap) {
+                                long evictedOverCap, long overTypeLimit) {
 }
