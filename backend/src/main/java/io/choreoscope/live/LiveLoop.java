@@ -199,8 +199,8 @@ final class LiveLoop implements InferenceSource.Assignments {
             latest = e.engine().lastOverTypeLimit() != null ? e.engine().lastOverTypeLimit() : latest;
         }
         LOG.warn("{}: more distinct event types than {}.max-event-types ({}): {} observations so far are counted as "
-                + "the one type and flow '{}', the latest {}. Is a producer putting an ID into its event type? A rule "
-                + "for that topic (choreoscope.extraction) can take the type from elsewhere; or raise the bound.",
+                + "the one type and flow '{}', the latest {}. Is a producer putting an ID into its event type? The "
+                + "event-type rules (choreoscope.extraction.event-type) can read it from elsewhere; or raise the bound.",
                 name, InferenceConfig.PREFIX, settings.getMaxEventTypes(), overTypes,
                 io.choreoscope.inference.InferenceSettings.TOO_MANY_EVENT_TYPES, latest);
         overTypeLimitSaid = true;
