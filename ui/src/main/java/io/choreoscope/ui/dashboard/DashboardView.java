@@ -32,6 +32,7 @@ import io.choreoscope.ui.client.LiveListener;
 import io.choreoscope.ui.client.LiveSubscription;
 import io.choreoscope.ui.client.TimeWindow;
 import io.choreoscope.ui.shell.Formats;
+import io.choreoscope.ui.shell.LiveReload;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
@@ -64,7 +65,9 @@ public class DashboardView extends Div implements BeforeEnterObserver {
     private final Span subtitle = new Span();
     private final Map<String, FlowCard> cardsByFlow = new LinkedHashMap<>();
     private final Loader loader = new Loader();
+    /** One UI access queued for a burst of live changes (any thread); they reload one load at a time (UI thread). */
     private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private final LiveReload reloads = new LiveReload(() -> reload(false));
     private LiveSubscription live;
     private boolean liveLost;
 
@@ -128,7 +131,7 @@ public class DashboardView extends Div implements BeforeEnterObserver {
                         && refreshQueued.compareAndSet(false, true)) {
                     access(ui, () -> {
                         refreshQueued.set(false);
-                        reload(false);
+                        reloads.changed();
                     });
                 }
             }
@@ -142,7 +145,7 @@ public class DashboardView extends Div implements BeforeEnterObserver {
                     } else if (liveLost) {
                         // back after an outage: what was missed is only in a fresh read
                         liveLost = false;
-                        reload(false);
+                        reloads.changed();
                     }
                 });
             }
@@ -156,6 +159,7 @@ public class DashboardView extends Div implements BeforeEnterObserver {
             live = null;
         }
         loader.cancel();
+        reloads.reset();
         super.onDetach(detachEvent);
     }
 
@@ -167,7 +171,14 @@ public class DashboardView extends Div implements BeforeEnterObserver {
             cardsByFlow.clear();
             cards.add(Notice.loading("Loading flows…"));
         }
-        loader.load(api -> api.flows(w), this::show, this::showError);
+        reloads.started();
+        loader.load(api -> api.flows(w), flows -> {
+            show(flows);
+            reloads.ended();
+        }, e -> {
+            showError(e);
+            reloads.ended();
+        });
     }
 
     private void show(List<FlowSummary> all) {

@@ -42,6 +42,7 @@ import io.choreoscope.ui.instance.InstanceList;
 import io.choreoscope.ui.replay.ReplayDialog;
 import io.choreoscope.ui.shell.Formats;
 import io.choreoscope.ui.shell.GridCells;
+import io.choreoscope.ui.shell.LiveReload;
 import io.choreoscope.ui.shell.Loader;
 import io.choreoscope.ui.shell.MainLayout;
 import io.choreoscope.ui.shell.Notice;
@@ -82,10 +83,8 @@ public class StuckView extends Div implements BeforeEnterObserver {
     private final Loader flowsLoader = new Loader();
     private LiveSubscription live;
     private String flow;
-    /** A load of the list is in flight (UI thread only). */
-    private boolean loading;
-    /** The live stream changed something while a load was in flight: load once more when it ends (UI thread only). */
-    private boolean stale;
+    /** Live changes reload the list, one load at a time. */
+    private final LiveReload reloads = new LiveReload(() -> load(false));
 
     public StuckView() {
         addClassNames("view", "stuck-view");
@@ -181,7 +180,7 @@ public class StuckView extends Div implements BeforeEnterObserver {
             public void onUpdate(LiveUpdate u) {
                 if ("instance".equals(u.type()) && (flow == null || flow.equals(u.flow()))) {
                     try {
-                        ui.access(StuckView.this::refreshFromLive);
+                        ui.access(reloads::changed);
                     } catch (UIDetachedException gone) {
                         // navigated away
                     }
@@ -196,6 +195,7 @@ public class StuckView extends Div implements BeforeEnterObserver {
             live.close();
             live = null;
         }
+        reloads.reset();
         super.onDetach(detachEvent);
     }
 
@@ -210,29 +210,8 @@ public class StuckView extends Div implements BeforeEnterObserver {
         flowFilter.setValue(flow == null ? ALL_FLOWS : flow);
     }
 
-    /**
-     * A change on the live stream: reload, but never start a load while one is in flight. Under load every event
-     * changes an instance; a reload per change made each answer stale before it arrived (the loader applies only the
-     * latest), so the list never showed and the calls piled up on the server. Changes during a load cause one more.
-     */
-    void refreshFromLive() {
-        if (loading) {
-            stale = true;
-        } else {
-            load(false);
-        }
-    }
-
-    private void loaded() {
-        loading = false;
-        if (stale) {
-            stale = false;
-            load(false);
-        }
-    }
-
     private void load(boolean showLoading) {
-        loading = true;
+        reloads.started();
         if (showLoading) {
             status.removeAll();
             status.add(Notice.loading("Loading stuck instances…"));
@@ -241,12 +220,12 @@ public class StuckView extends Div implements BeforeEnterObserver {
         String f = flow;
         loader.load(api -> api.stuck(f, ChoreoscopeApi.MAX_LIMIT), list -> {
             show(list);
-            loaded();
+            reloads.ended();
         }, e -> {
             status.removeAll();
             status.add(Notice.error("Could not load the stuck instances", e, () -> load(true)));
             grid.setVisible(false);
-            loaded();
+            reloads.ended();
         });
     }
 

@@ -43,6 +43,40 @@ class DashboardViewTest extends KaribuTest {
         assertThat(_find(card, Sparkline.class)).hasSize(1);
     }
 
+    /** The API calls run on the test thread, except while {@code held}: then they wait, as behind a busy server. */
+    private final java.util.List<Runnable> held = new java.util.ArrayList<>();
+    private boolean hold;
+
+    @Override
+    protected java.util.concurrent.Executor executor() {
+        return task -> {
+            if (hold) {
+                held.add(task);
+            } else {
+                task.run();
+            }
+        };
+    }
+
+    @Test
+    void liveChangesWhileTheFlowsAreLoadingCauseOneMoreLoadNotOneEach() {
+        navigate("");
+        hold = true; // the server is slow: each /flows call stays in flight
+        for (int i = 0; i < 10; i++) {
+            api.updateFlow(SampleData.ORDER_FLOW, f -> withStuck(f, 42)); // a live "flows" update
+            roundtrip();
+        }
+        // One call in flight; before, each update queued one more behind it on the UI's shared IO threads.
+        assertThat(held).hasSize(1);
+        long before = api.calls().stream().filter(c -> c.startsWith("flows")).count();
+        hold = false;
+        held.remove(0).run();
+        roundtrip(); // its answer is shown, and the changes meanwhile load once more
+        roundtrip();
+        assertThat(api.calls().stream().filter(c -> c.startsWith("flows")).count() - before).isEqualTo(2);
+        assertThat(metric(_get(FlowCard.class, c -> c.withId("flow-card-OrderPlaced")), "stuck")).isEqualTo("42");
+    }
+
     @Test
     void aLiveFlowsUpdateChangesTheSameCardInPlace() {
         navigate("");
