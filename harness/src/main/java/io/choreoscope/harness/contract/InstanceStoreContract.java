@@ -245,6 +245,26 @@ public abstract class InstanceStoreContract {
                 tuple("order-1", "COMPLETED"));
     }
 
+    /**
+     * An instance whose last event a producer stamped far past any calendar (Kafka takes any timestamp: the largest is
+     * the year 292278994), or past the days a store's day key holds, is still one instance, found by ID and in the
+     * stuck list. (ClickHouse's {@code toDate} sticks at one day past the year 9999, where the row and its delete rows
+     * shared a key and the instance vanished.)
+     */
+    @Test
+    protected void anInstanceStampedFarPastTheCalendarIsStillFound() {
+        write(instance("order-far").state(InstanceState.STUCK).types("OrderPlaced", "PaymentCaptured")
+                .last(Instant.ofEpochMilli(Long.MAX_VALUE)));
+        write(instance("order-10000").types("OrderPlaced", "PaymentCaptured").last(Instant.parse("+10000-01-01T00:00:00Z")));
+        write(instance("order-2200").types("OrderPlaced", "PaymentCaptured").last(Instant.parse("2200-01-01T00:00:00Z")));
+
+        assertThat(reader.byId("order-far")).get().extracting(InstanceSnapshot::state).isEqualTo(InstanceState.STUCK);
+        assertThat(reader.byId("order-far").orElseThrow().lastEventAt()).isAfter(T);
+        assertThat(reader.byId("order-10000")).get().extracting(InstanceSnapshot::eventCount).isEqualTo(2);
+        assertThat(reader.byId("order-2200")).get().extracting(InstanceSnapshot::eventCount).isEqualTo(2);
+        assertThat(reader.stuck(null, 10)).extracting(InstanceSnapshot::correlationId).containsExactly("order-far");
+    }
+
     @Test
     protected void newestWriteOfAnInstanceWins() {
         write(instance("order-1").types("OrderPlaced"));

@@ -52,6 +52,15 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
     private static final java.util.Map<String, String> ANY_PARTITIONS =
             java.util.Map.of("throw_on_max_partitions_per_insert_block", "0");
     private static final long DAY_MS = 86_400_000L;
+    /**
+     * The span of {@code last_event_at} a row stores, in epoch milliseconds: the days ClickHouse's {@code Date} holds
+     * (1970-01-01 to 2149-06-06; the sort key is {@code toDate(last_event_at)}). Past them {@code toDate} wraps round
+     * or sticks at one day, so a row and its delete rows could share a key and the delete row, the newer, hid the
+     * instance: a producer stamping a record past the year 9999 made its instance vanish from the store. A last event
+     * outside is stored as the span's nearest end; the events keep their own times.
+     */
+    static final long FIRST_KEY_MS = 0L;
+    static final long LAST_KEY_MS = java.time.Instant.parse("2149-06-06T23:59:59.999Z").toEpochMilli();
     /** Largest step offset a row can hold (UInt32 ms, about 49.7 days). */
     static final long MAX_OFFSET_MS = 0xFFFF_FFFFL;
     private static final AtomicLong LAST_VERSION = new AtomicLong();
@@ -121,7 +130,7 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
         w.string(s.state().name());
         w.string(s.reason());
         w.int64(s.startedAt().toEpochMilli());
-        w.int64(s.lastEventAt().toEpochMilli());
+        w.int64(keyMillis(s.lastEventAt()));
         w.uint32(s.eventCount());
         w.uint32(s.droppedEvents());
         w.string(s.lastEventType());
@@ -150,10 +159,18 @@ public final class ClickHouseInstanceWriter implements InstanceWriter {
      * newest row of a key meets "last event at or after" and "started before" whenever an older row does: a delete
      * row's last event is not before, and its start not after, those of any row of its day it deletes.
      */
+    /** {@code t} in epoch milliseconds, within what {@code last_event_at} stores ({@link #FIRST_KEY_MS}..{@link #LAST_KEY_MS}). */
+    static long keyMillis(java.time.Instant t) {
+        if (t.isBefore(java.time.Instant.EPOCH)) {
+            return FIRST_KEY_MS;
+        }
+        return t.isAfter(java.time.Instant.ofEpochMilli(LAST_KEY_MS)) ? LAST_KEY_MS : t.toEpochMilli();
+    }
+
     static void writeDeleteRows(RowBinaryOutput w, InstanceRecord r) throws java.io.IOException {
         InstanceSnapshot s = r.snapshot();
-        long lastDay = Math.floorDiv(s.lastEventAt().toEpochMilli(), DAY_MS);
-        long firstDay = Math.max(Math.floorDiv(s.startedAt().toEpochMilli(), DAY_MS), lastDay - DELETE_DAYS_MAX);
+        long lastDay = Math.floorDiv(keyMillis(s.lastEventAt()), DAY_MS);
+        long firstDay = Math.max(Math.floorDiv(keyMillis(s.startedAt()), DAY_MS), lastDay - DELETE_DAYS_MAX);
         for (long day = firstDay; day < lastDay; day++) {
             w.string(s.correlationId());
             w.varUInt(0); // linked_ids
