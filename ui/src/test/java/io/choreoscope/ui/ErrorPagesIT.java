@@ -2,9 +2,7 @@ package io.choreoscope.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,7 +10,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import io.choreoscope.ui.client.FakeChoreoscopeApi;
 
 /**
  * The UI's error pages on the real Jetty: a bad request gets its status and reason, and no word about the server (its
@@ -21,23 +18,18 @@ import io.choreoscope.ui.client.FakeChoreoscopeApi;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ErrorPagesIT {
-    private UiServer server;
+    private UiHttp.Served served;
     private UiHttp ui;
 
     @BeforeAll
     void start() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        server = new UiServer();
-        server.start(port, new FakeChoreoscopeApi().addUser("viewer", "viewer", List.of("viewer")));
-        ui = new UiHttp("http://localhost:" + port + "/");
+        served = UiHttp.serve();
+        ui = served.ui();
     }
 
     @AfterAll
     void stop() {
-        server.stop();
+        served.stop();
     }
 
     @ParameterizedTest

@@ -6,19 +6,16 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import io.choreoscope.ui.client.FakeChoreoscopeApi;
 
 /**
  * Anyone who loads the sign-in page has a session, and Vaadin reads a UI request's whole body before it checks
@@ -27,23 +24,18 @@ import io.choreoscope.ui.client.FakeChoreoscopeApi;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RequestSizeLimitIT {
-    private UiServer server;
+    private UiHttp.Served served;
     private UiHttp ui;
 
     @BeforeAll
     void start() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        server = new UiServer();
-        server.start(port, new FakeChoreoscopeApi().addUser("viewer", "viewer", List.of("viewer")));
-        ui = new UiHttp("http://localhost:" + port + "/");
+        served = UiHttp.serve();
+        ui = served.ui();
     }
 
     @AfterAll
     void stop() {
-        server.stop();
+        served.stop();
     }
 
     @Test

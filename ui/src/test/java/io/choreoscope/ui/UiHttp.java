@@ -22,6 +22,25 @@ final class UiHttp {
         this.base = base;
     }
 
+    /** A real UI server on a free port over a fake API with one user, {@code viewer}; and its client. */
+    record Served(UiServer server, UiHttp ui) {
+        void stop() {
+            server.stop();
+        }
+    }
+
+    /** Starts a {@link Served} UI. */
+    static Served serve() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        UiServer server = new UiServer();
+        server.start(port, new io.choreoscope.ui.client.FakeChoreoscopeApi()
+                .addUser("viewer", "viewer", java.util.List.of("viewer")));
+        return new Served(server, new UiHttp("http://localhost:" + port + "/"));
+    }
+
     /** A session and a UI on it, as the sign-in page's first requests make them; returns the session cookie. */
     String sessionWithUi() throws Exception {
         HttpResponse<String> page = get("login", null);
