@@ -129,8 +129,9 @@ public class InferenceConfig {
     public int getMaxEventTypes() { return maxEventTypes; }
 
     public void setMaxEventTypes(int v) {
-        if (v < 1 || v > 65_534) {
-            throw new IllegalArgumentException(PREFIX + ".max-event-types must be from 1 to 65534, was " + v);
+        if (v < 1 || v > InferenceSettings.MOST_EVENT_TYPES) {
+            throw new IllegalArgumentException(PREFIX + ".max-event-types must be from 1 to "
+                    + InferenceSettings.MOST_EVENT_TYPES + ", was " + v);
         }
         maxEventTypes = v;
     }

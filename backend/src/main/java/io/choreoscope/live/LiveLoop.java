@@ -283,8 +283,9 @@ final class LiveLoop implements InferenceSource.Assignments {
             long held = 0;
             long overTypes = 0;
             for (LiveEngine e : engines.values()) {
-                held += e.engine().counters().liveInstances();
-                overTypes += e.engine().counters().overTypeLimit();
+                io.choreoscope.model.flow.InferenceCounters c = e.engine().counters();
+                held += c.liveInstances();
+                overTypes += c.overTypeLimit();
             }
             liveInstances.set(held);
             overTypeLimit.set(overTypes);

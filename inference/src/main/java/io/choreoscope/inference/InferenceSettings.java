@@ -121,6 +121,8 @@ public record InferenceSettings(
     public static final int DEFAULT_MAX_LIVE_INSTANCES = 500_000;
     public static final Duration DEFAULT_START_GRACE = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_EVENT_TYPES = 10_000;
+    /** The largest {@link #maxEventTypes}: event type IDs are 16 bits, one kept for the types past the bound. */
+    public static final int MOST_EVENT_TYPES = Interner.MAX_NAMES;
     /** The event type (and flow) that every type past {@link #maxEventTypes} counts as. */
     public static final String TOO_MANY_EVENT_TYPES = "(too many event types)";
 
@@ -155,8 +157,8 @@ public record InferenceSettings(
         if (maxLiveInstances < 1) {
             throw new IllegalArgumentException("maxLiveInstances must be >= 1, was " + maxLiveInstances);
         }
-        if (maxEventTypes < 1 || maxEventTypes > Interner.MAX_NAMES) {
-            throw new IllegalArgumentException("maxEventTypes must be in 1.." + Interner.MAX_NAMES + ", was " + maxEventTypes);
+        if (maxEventTypes < 1 || maxEventTypes > MOST_EVENT_TYPES) {
+            throw new IllegalArgumentException("maxEventTypes must be in 1.." + MOST_EVENT_TYPES + ", was " + maxEventTypes);
         }
         if (joinBufferEntries < 0) {
             throw new IllegalArgumentException("joinBufferEntries must be >= 0, was " + joinBufferEntries);
