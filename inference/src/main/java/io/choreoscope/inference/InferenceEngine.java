@@ -107,6 +107,7 @@ public final class InferenceEngine {
     /** Observations whose event type came past {@link InferenceSettings#maxEventTypes()}, and the latest of them. */
     private long overTypeLimit;
     private String lastOverTypeLimit;
+    private String lastOverTypeLimitTopic;
     private int liveInstances;
 
     public InferenceEngine(InferenceSettings config) {
@@ -153,7 +154,8 @@ public final class InferenceEngine {
         int type = typeId(o.eventType() == null ? UNKNOWN_TYPE : o.eventType());
         if (types.isOverflow(type)) {
             overTypeLimit++;
-            lastOverTypeLimit = "'" + o.eventType() + "' on " + o.topic();
+            lastOverTypeLimit = o.eventType();
+            lastOverTypeLimitTopic = o.topic();
         }
         int service = services.id(o.sourceService());
         int topic = topics.id(o.topic());
@@ -1134,6 +1136,6 @@ public final class InferenceEngine {
      * 'OrderAudited-4f2a' on orders}); null while none was: what a warning shows to point at the producer.
      */
     public String lastOverTypeLimit() {
-        return lastOverTypeLimit;
+        return lastOverTypeLimit == null ? null : "'" + lastOverTypeLimit + "' on " + lastOverTypeLimitTopic;
     }
 }

@@ -271,8 +271,9 @@ public class DependenciesView extends Div implements BeforeEnterObserver {
         if (map == null) {
             return;
         }
-        if (DependencyGraph.isFold(id)) {
-            showNode(id.substring(0, id.lastIndexOf(':'))); // a fold's arrow: its services' figures
+        String fold = DependencyGraph.foldOfArrow(id);
+        if (fold != null) {
+            showNode(fold); // a fold's arrow: its services' figures
             return;
         }
         for (DependencyMap.Edge e : map.edges()) {

@@ -28,6 +28,8 @@ public final class DependencyGraph {
     /** How many of a folded group's services keep a box of their own: the busiest. */
     static final int KEEP = 3;
     private static final String FOLD_PREFIX = "fold:";
+    /** A fold's one arrow is its box's ID and this. */
+    private static final String FOLD_ARROW = ":arrow";
 
     /**
      * Services folded into one box on the map: a topic's producers ({@code role} PRODUCES) or consumers (CONSUMES)
@@ -162,7 +164,7 @@ public final class DependencyGraph {
             long count = f.edges().stream().mapToLong(DependencyMap.Edge::count).sum();
             double rate = f.edges().stream().mapToDouble(DependencyMap.Edge::ratePerSecond).sum();
             boolean produces = f.role() == DependencyMap.EdgeRole.PRODUCES;
-            edges.add(new GraphData.Edge(f.id() + ":arrow", produces ? f.id() : topicId(f.topic()),
+            edges.add(new GraphData.Edge(f.id() + FOLD_ARROW, produces ? f.id() : topicId(f.topic()),
                     produces ? topicId(f.topic()) : f.id(), Formats.rate(rate) + " in all",
                     GraphData.widthFor(Math.min(count, (long) max), (long) max), List.of(produces ? "produces" : "consumes")));
         }
@@ -200,9 +202,10 @@ public final class DependencyGraph {
         return folds;
     }
 
-    /** Whether a box ID is a fold's. */
-    static boolean isFold(String id) {
-        return id.startsWith(FOLD_PREFIX);
+    /** The ID of the fold whose one arrow {@code edgeId} is; null for any other arrow. */
+    static String foldOfArrow(String edgeId) {
+        return edgeId.startsWith(FOLD_PREFIX) && edgeId.endsWith(FOLD_ARROW)
+                ? edgeId.substring(0, edgeId.length() - FOLD_ARROW.length()) : null;
     }
 
     /** The fold's services on its tip, busiest first, at most 30 of them named. */
