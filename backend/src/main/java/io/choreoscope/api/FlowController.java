@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
+import io.choreoscope.model.api.FlowSummaries;
 import io.choreoscope.model.api.FlowSummary;
+import io.micronaut.http.HttpResponse;
 import io.choreoscope.model.flow.FlowFilter;
 import io.choreoscope.model.flow.FlowModel;
 import io.choreoscope.model.FlowKpiReader;
@@ -52,24 +54,44 @@ public class FlowController {
     @Operation(summary = "Every flow with KPIs over a window (instances started in it)",
             description = "Throughput, started, running, completed, compensated, failed, stuck, completion rate, "
                     + "p50/p95/p99 end-to-end duration of finished instances, and a 30-bucket sparkline of instances started. "
-                    + "Flows with a model but no instance started in the window are listed with zeros.")
-    @ApiResponse(responseCode = "200", description = "one summary per flow, by name")
-    @ApiResponse(responseCode = "400", description = "bad time range")
-    public List<FlowSummary> flows(@Parameter(description = "ISO-8601, now, or relative (-15m, -24h, -7d); default to - 1h") @Nullable @QueryValue String from,
-                                   @Parameter(description = "ISO-8601, now, or relative; default now") @Nullable @QueryValue String to) {
+                    + "Flows with a model but no instance started in the window are listed with zeros. q, sort and limit "
+                    + "narrow the answer (e.g. the 48 busiest flows whose name contains 'order'); the headers "
+                    + FlowSummaries.MATCHING_HEADER + " and " + FlowSummaries.FLOWS_HEADER + " say how many flows matched q and how many there are.")
+    @ApiResponse(responseCode = "200", description = "one summary per flow, by name unless sort says otherwise")
+    @ApiResponse(responseCode = "400", description = "bad time range, q, sort or limit")
+    public HttpResponse<List<FlowSummary>> flows(
+            @Parameter(description = "ISO-8601, now, or relative (-15m, -24h, -7d); default to - 1h") @Nullable @QueryValue String from,
+            @Parameter(description = "ISO-8601, now, or relative; default now") @Nullable @QueryValue String to,
+            @Parameter(description = "only the flows whose name contains this (any case); at most "
+                    + ApiParams.MAX_QUERY_LENGTH + " characters") @Nullable @QueryValue String q,
+            @Parameter(description = "flow (default): by name; started: most instances started in the window first, "
+                    + "then by name") @Nullable @QueryValue String sort,
+            @Parameter(description = "1.." + FlowSummaries.MAX_LIMIT + ": at most this many flows, the first in the "
+                    + "order of sort; default all") @Nullable @QueryValue String limit) {
         ApiParams.Range r = ApiParams.range(from, to, clock);
+        if (q != null && q.length() > ApiParams.MAX_QUERY_LENGTH) {
+            throw ApiException.badRequest("q may have at most " + ApiParams.MAX_QUERY_LENGTH + " characters");
+        }
+        FlowSummaries.Order order = sort == null || sort.isBlank() ? FlowSummaries.Order.FLOW
+                : FlowSummaries.Order.parse(sort.strip());
+        if (order == null) {
+            throw ApiException.badRequest("sort must be flow or started, was '" + sort + "'");
+        }
+        int most = limit == null || limit.isBlank() ? 0 : ApiParams.limit(limit, FlowSummaries.MAX_LIMIT);
         List<FlowSummary> out = new ArrayList<>(kpis.flowSummaries(r.from(), r.to(), SPARKLINE_BUCKETS));
         Set<String> listed = new TreeSet<>();
         out.forEach(f -> listed.add(f.flow()));
         long seconds = (r.to().toEpochMilli() - r.from().toEpochMilli()) / 1000;
+        List<Long> none = Collections.nCopies(SPARKLINE_BUCKETS, 0L);
         for (String flow : models.flowNames()) {
             if (!listed.contains(flow)) {
-                out.add(new FlowSummary(flow, seconds, 0, 0, 0, 0, 0, 0, 0, null, null, null, null,
-                        Collections.nCopies(SPARKLINE_BUCKETS, 0L)));
+                out.add(new FlowSummary(flow, seconds, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, none));
             }
         }
-        out.sort(java.util.Comparator.comparing(FlowSummary::flow));
-        return out;
+        FlowSummaries.Narrowed n = FlowSummaries.narrow(out, q, order, most);
+        return HttpResponse.ok(n.flows())
+                .header(FlowSummaries.MATCHING_HEADER, Integer.toString(n.matching()))
+                .header(FlowSummaries.FLOWS_HEADER, Integer.toString(n.total()));
     }
 
     @Get("/{flow}")

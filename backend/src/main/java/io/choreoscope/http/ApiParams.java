@@ -54,17 +54,19 @@ public final class ApiParams {
 
     /** A {@code limit} query parameter as text: the default when absent, else a whole number {@value #MIN_LIMIT}..{@value #MAX_LIMIT}. */
     public static int limit(String value) {
-        if (value == null || value.isBlank()) {
-            return DEFAULT_LIMIT;
-        }
+        return value == null || value.isBlank() ? DEFAULT_LIMIT : limit(value, MAX_LIMIT);
+    }
+
+    /** A {@code limit} query parameter as text that is given: a whole number {@value #MIN_LIMIT}..{@code max}. */
+    public static int limit(String value, int max) {
         int n;
         try {
             n = Integer.parseInt(value.strip());
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("limit must be a whole number from " + MIN_LIMIT + " to " + MAX_LIMIT + ", was '" + value + "'");
+            throw ApiException.badRequest("limit must be a whole number from " + MIN_LIMIT + " to " + max + ", was '" + value + "'");
         }
-        if (n < MIN_LIMIT || n > MAX_LIMIT) {
-            throw ApiException.badRequest("limit must be from " + MIN_LIMIT + " to " + MAX_LIMIT + ", was " + n);
+        if (n < MIN_LIMIT || n > max) {
+            throw ApiException.badRequest("limit must be from " + MIN_LIMIT + " to " + max + ", was " + n);
         }
         return n;
     }

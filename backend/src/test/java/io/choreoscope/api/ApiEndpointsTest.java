@@ -113,6 +113,25 @@ class ApiEndpointsTest {
     }
 
     @Test
+    void flowsAreNarrowedByNameOrderAndLimitAndSayHowManyMatched() throws Exception {
+        HttpResponse<byte[]> busiest = api.raw("/flows?q=rDERpl&sort=started&limit=1");
+        assertThat(busiest.statusCode()).isEqualTo(200);
+        JsonNode flows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(busiest.body());
+        assertThat(flows).hasSize(1);
+        assertThat(flows.get(0).get("flow").asText()).isEqualTo("OrderPlaced");
+        assertThat(flows.get(0)).isEqualTo(api.ok("/flows").get(0)); // the same summary, not another count
+        assertThat(busiest.headers().firstValue(io.choreoscope.model.api.FlowSummaries.MATCHING_HEADER)).hasValue("1");
+        assertThat(busiest.headers().firstValue(io.choreoscope.model.api.FlowSummaries.FLOWS_HEADER)).hasValue("1");
+
+        // hostile text is only text: nothing matches it, and the counts say so
+        HttpResponse<byte[]> none = api.raw("/flows?q=" + ApiClient.enc("<script>' OR 1=1 --"));
+        assertThat(none.statusCode()).isEqualTo(200);
+        assertThat(new String(none.body(), StandardCharsets.UTF_8)).isEqualTo("[]");
+        assertThat(none.headers().firstValue(io.choreoscope.model.api.FlowSummaries.MATCHING_HEADER)).hasValue("0");
+        assertThat(none.headers().firstValue(io.choreoscope.model.api.FlowSummaries.FLOWS_HEADER)).hasValue("1");
+    }
+
+    @Test
     void flowsListsKpisOfTheInstancesStartedInTheWindow() {
         JsonNode flows = api.ok("/flows?from=-1h&to=now");
         assertThat(flows).hasSize(1);
@@ -380,6 +399,11 @@ class ApiEndpointsTest {
                 Arguments.of("/instances?cursor=%21%21%21", 400, "cursor"),
                 Arguments.of("/instances/x?maxPayloadBytes=-1", 400, "maxPayloadBytes"),
                 Arguments.of("/flows?to=2026-13-45", 400, "to must be an ISO-8601 instant"),
+                Arguments.of("/flows?limit=0", 400, "limit must be from 1 to 1000"),
+                Arguments.of("/flows?limit=1001", 400, "limit must be from 1 to 1000"),
+                Arguments.of("/flows?limit=all", 400, "limit must be a whole number from 1 to 1000"),
+                Arguments.of("/flows?sort=name", 400, "sort must be flow or started, was 'name'"),
+                Arguments.of("/flows?q=" + "x".repeat(201), 400, "q may have at most 200 characters"),
                 // past what a long holds in milliseconds: was a 500 (long overflow) on every endpoint with a window
                 Arguments.of("/flows?to=%2B999999999-12-31T23:59:59Z", 400, "to must be from 1900-01-01T00:00:00Z to before 2300-01-01T00:00:00Z"),
                 Arguments.of("/instances?from=1899-12-31T23:59:59Z&to=1900-01-02T00:00:00Z", 400, "from must be from 1900-01-01T00:00:00Z"),
