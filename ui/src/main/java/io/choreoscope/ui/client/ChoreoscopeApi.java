@@ -8,6 +8,7 @@ import io.choreoscope.model.api.SignedIn;
 import io.choreoscope.model.api.AlertFiringView;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
+import io.choreoscope.model.api.FlowSummaries;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.api.EventPage;
 import io.choreoscope.model.api.InstanceDetail;
@@ -36,6 +37,13 @@ public interface ChoreoscopeApi {
 
     /** {@code GET /flows}: one summary per flow over the window. */
     List<FlowSummary> flows(TimeWindow window);
+
+    /**
+     * {@code GET /flows?from&q&sort=started&limit}: the {@code limit} busiest flows over the window whose name contains
+     * {@code contains} (blank: all), busiest first, with how many matched and how many flows there are (the answer's
+     * headers): what a dashboard of thousands of flows draws without reading them all.
+     */
+    FlowSummaries.Narrowed busiestFlows(TimeWindow window, String contains, int limit);
 
     /** {@code GET /flows/{flow}}: the learned model; {@link ApiException#isNotFound()} for an unknown flow. */
     FlowModel flow(String flow);

@@ -36,6 +36,7 @@ import io.choreoscope.model.api.AlertFiringView;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.ApiError;
+import io.choreoscope.model.api.FlowSummaries;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.api.EventPage;
 import io.choreoscope.model.api.InstanceDetail;
@@ -139,6 +140,26 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
     @Override
     public List<FlowSummary> flows(TimeWindow window) {
         return get(path("flows", params("from", window == null ? null : window.from())), new TypeReference<>() { });
+    }
+
+    @Override
+    public FlowSummaries.Narrowed busiestFlows(TimeWindow window, String contains, int limit) {
+        URI uri = path("flows", params("from", window == null ? null : window.from(),
+                "q", contains == null || contains.isBlank() ? null : contains.strip(), "sort", "started", "limit", limit));
+        HttpResponse<String> r = send("GET", uri, null, Map.of(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        List<FlowSummary> flows = read(uri, r, new TypeReference<>() { });
+        return new FlowSummaries.Narrowed(flows, count(uri, r, FlowSummaries.MATCHING_HEADER),
+                count(uri, r, FlowSummaries.FLOWS_HEADER));
+    }
+
+    /** A count the API answered in a header; 502 when it is missing or not a count (an API this UI does not know). */
+    private static int count(URI uri, HttpResponse<?> r, String header) {
+        try {
+            return Integer.parseInt(r.headers().firstValue(header).orElseThrow().strip());
+        } catch (RuntimeException e) {
+            throw new ApiException(new ApiError(502, "bad_response", "The API answered " + uri.getPath()
+                    + " without a count in " + header + "; is it an older version than this UI?"), e);
+        }
     }
 
     @Override
@@ -357,7 +378,11 @@ public final class HttpChoreoscopeApi implements ChoreoscopeApi {
      * Any 4xx/5xx becomes an {@link ApiException} with the backend's reason.
      */
     private <T> T call(String method, URI uri, Object body, Map<String, String> headers, TypeReference<T> type) {
-        HttpResponse<String> r = send(method, uri, body, headers, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return read(uri, send(method, uri, body, headers, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)), type);
+    }
+
+    /** The answer {@code r} read as {@code type} (null: not read); any 4xx/5xx becomes an {@link ApiException}. */
+    private <T> T read(URI uri, HttpResponse<String> r, TypeReference<T> type) {
         if (r.statusCode() >= 400) {
             throw error(uri, r.statusCode(), r.body());
         }

@@ -22,6 +22,7 @@ import io.choreoscope.model.api.AlertFiringView;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
 import io.choreoscope.model.api.EventView;
+import io.choreoscope.model.api.FlowSummaries;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.api.EventPage;
 import io.choreoscope.model.api.InstanceDetail;
@@ -344,6 +345,15 @@ public final class FakeChoreoscopeApi implements ChoreoscopeApi {
         enter("flows " + (window == null ? "" : window.from()));
         synchronized (this) {
             return List.copyOf(flows.values());
+        }
+    }
+
+    @Override
+    public FlowSummaries.Narrowed busiestFlows(TimeWindow window, String contains, int limit) {
+        enter("flows " + (window == null ? "" : window.from()) + " q=" + (contains == null ? "" : contains)
+                + " busiest " + limit);
+        synchronized (this) {
+            return FlowSummaries.narrow(List.copyOf(flows.values()), contains, FlowSummaries.Order.STARTED, limit);
         }
     }
 

@@ -29,6 +29,7 @@ import io.choreoscope.model.api.AlertFiringView;
 import io.choreoscope.model.api.AlertKind;
 import io.choreoscope.model.api.AlertRuleRequest;
 import io.choreoscope.model.api.AlertRuleView;
+import io.choreoscope.model.api.FlowSummaries;
 import io.choreoscope.model.api.FlowSummary;
 import io.choreoscope.model.api.LiveUpdate;
 import io.choreoscope.model.api.ReplayMode;
@@ -127,6 +128,33 @@ class HttpChoreoscopeApiTest {
             assertThat(f.sparkline()).containsExactly(1L, 2L, 3L);
         });
         assertThat(lastRawPath.get()).isEqualTo("/api/v1/flows?from=-15m");
+    }
+
+    @Test
+    void asksForTheBusiestFlowsAndReadsTheCountsFromTheHeaders() {
+        server.createContext("/api/v1/flows", ex -> {
+            lastRawPath.set(ex.getRequestURI().getRawPath() + "?" + ex.getRequestURI().getRawQuery());
+            ex.getResponseHeaders().set(FlowSummaries.MATCHING_HEADER, "311");
+            ex.getResponseHeaders().set(FlowSummaries.FLOWS_HEADER, "10002");
+            send(ex, 200, "application/json", """
+                    [{"flow":"order-7","windowSeconds":3600,"eventsPerSecond":0,"started":9,"running":0,"completed":9,
+                      "compensated":0,"failed":0,"stuck":0,"completionRate":1.0,"p50Ms":1,"p95Ms":1,"p99Ms":1,
+                      "sparkline":[]}]""");
+        });
+        FlowSummaries.Narrowed n = api.busiestFlows(TimeWindow.LAST_HOUR, " order & co ", 48);
+        assertThat(lastRawPath.get()).isEqualTo("/api/v1/flows?from=-1h&q=order+%26+co&sort=started&limit=48");
+        assertThat(n.flows()).extracting(FlowSummary::flow).containsExactly("order-7");
+        assertThat(n.matching()).isEqualTo(311);
+        assertThat(n.total()).isEqualTo(10_002);
+    }
+
+    @Test
+    void anAnswerWithoutTheCountsIsABadResponseThatSaysSo() {
+        answer("/api/v1/flows", 200, "application/json", "[]");
+        assertThatThrownBy(() -> api.busiestFlows(TimeWindow.LAST_HOUR, "", 48))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().status()).isEqualTo(502))
+                .hasMessageContaining("without a count in X-Total-Count");
+        assertThat(lastRawPath.get()).isEqualTo("/api/v1/flows?from=-1h&sort=started&limit=48");
     }
 
     @Test
