@@ -34,12 +34,22 @@ public final class NameInUrl {
 
     /** A link to {@code view} for {@code name}: as the path parameter {@code pathParameter} or the query parameter {@code queryParameter}. */
     public static RouterLink link(Class<? extends Component> view, String pathParameter, String queryParameter, String name) {
-        if (fitsPath(name)) {
-            return new RouterLink(view, new RouteParameters(pathParameter, name));
+        Place place = place(pathParameter, queryParameter, name);
+        RouterLink l = new RouterLink(view, place.path());
+        if (!place.query().isEmpty()) {
+            l.setQueryParameters(QueryParameters.simple(place.query()));
         }
-        RouterLink l = new RouterLink(view);
-        l.setQueryParameters(QueryParameters.of(queryParameter, name));
         return l;
+    }
+
+    /** Where a name goes: its path parameters and its query parameters (one of them holds the name). */
+    private record Place(RouteParameters path, Map<String, String> query) {
+    }
+
+    /** The one place that decides between the path and the query for {@code name}. */
+    private static Place place(String pathParameter, String queryParameter, String name) {
+        return fitsPath(name) ? new Place(new RouteParameters(pathParameter, name), Map.of())
+                : new Place(RouteParameters.empty(), Map.of(queryParameter, name));
     }
 
     /** Goes to {@code view} for {@code name}, with the other query parameters {@code query} (may be empty). */
@@ -52,15 +62,10 @@ public final class NameInUrl {
     /** Where {@code view} for {@code name} is, with the other query parameters {@code query} (may be empty). */
     public static Location location(Class<? extends Component> view, String pathParameter, String queryParameter, String name,
                                     Map<String, String> query) {
-        Map<String, String> q = new LinkedHashMap<>();
-        RouteParameters path = RouteParameters.empty();
-        if (fitsPath(name)) {
-            path = new RouteParameters(pathParameter, name);
-        } else {
-            q.put(queryParameter, name);
-        }
+        Place place = place(pathParameter, queryParameter, name);
+        Map<String, String> q = new LinkedHashMap<>(place.query());
         q.putAll(query);
-        return new Location(RouteConfiguration.forSessionScope().getUrl(view, path), QueryParameters.simple(q));
+        return new Location(RouteConfiguration.forSessionScope().getUrl(view, place.path()), QueryParameters.simple(q));
     }
 
     /** The name a view was opened for: its path parameter, else its query parameter; empty when neither is there. */
