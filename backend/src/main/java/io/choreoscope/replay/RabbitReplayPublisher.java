@@ -39,7 +39,7 @@ import io.choreoscope.model.Topics;
 final class RabbitReplayPublisher implements RabbitSender, AutoCloseable {
     static final long CONFIRM_TIMEOUT_MS = 10_000;
     private static final java.util.Set<String> ROUTING_FACTS = java.util.Set.of(AmqpRecord.VHOST, AmqpRecord.EXCHANGE,
-            AmqpRecord.ROUTING_KEY, AmqpRecord.ROUTED_QUEUE, AmqpRecord.USER);
+            AmqpRecord.ROUTING_KEY, AmqpRecord.ROUTED_QUEUE, AmqpRecord.USER, AmqpRecord.UNREADABLE);
 
     private final RabbitTapSettings settings;
     private final Map<String, Connection> connections = new HashMap<>();

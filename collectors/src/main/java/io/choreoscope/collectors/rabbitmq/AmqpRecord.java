@@ -54,6 +54,11 @@ public record AmqpRecord(String vhost, String exchange, List<String> routingKeys
     public static final String ROUTED_QUEUE = PROPERTY_PREFIX + "routed_queue";
     public static final String USER = PROPERTY_PREFIX + "user";
     /**
+     * Added by the tap to a message the AMQP client could not read (its headers nested too deep), which it took off its
+     * queue through the management API instead: why, and whether the body was cut. Not the message's own header.
+     */
+    public static final String UNREADABLE = PROPERTY_PREFIX + "unreadable";
+    /**
      * The header a quorum queue adds to a message it delivers again: it is the tap queue's, not the message's, and left
      * out (it would change a redelivered message's identity).
      */

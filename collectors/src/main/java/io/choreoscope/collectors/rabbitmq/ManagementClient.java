@@ -222,6 +222,135 @@ public final class ManagementClient {
         return out;
     }
 
+    /**
+     * A message taken off a queue through the management API.
+     *
+     * @param properties   its AMQP properties by their AMQP names ({@code headers} a map), values as JSON gives them:
+     *                     text, whole numbers as {@code Long}, lists, maps; a value nested deeper than
+     *                     {@value #MAX_VALUE_DEPTH} levels is its JSON text
+     * @param payload      its body, cut at the size asked for
+     * @param payloadBytes the body's whole size
+     */
+    public record TakenMessage(String exchange, String routingKey, java.util.Map<String, Object> properties,
+                               byte[] payload, long payloadBytes) {
+        /** Whether the body was cut. */
+        public boolean truncated() {
+            return payload.length < payloadBytes;
+        }
+    }
+
+    /** Levels of nested tables and lists {@link #takeHead} reads as maps and lists; deeper values are kept as JSON text. */
+    static final int MAX_VALUE_DEPTH = 32;
+    /** Longest JSON text kept for a value nested deeper than {@link #MAX_VALUE_DEPTH}. */
+    static final int MAX_DEEP_VALUE_CHARS = 65_536;
+    /** Reads the deepest JSON the broker writes without a stack: {@link #value} descends {@link #MAX_VALUE_DEPTH} levels at most. */
+    private static final com.fasterxml.jackson.core.JsonFactory DEEP_JSON = com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxNestingDepth(Integer.MAX_VALUE).build())
+            .build();
+
+    /**
+     * Takes the first message off a queue and acknowledges it ({@code ackmode=ack_requeue_false}): for a message the
+     * AMQP client cannot read (the RabbitMQ Java client refuses headers nested deeper than 32 levels and closes the
+     * connection, and the broker then delivers the message again, first), which the broker itself reads and writes as
+     * JSON. Empty when the queue is empty.
+     *
+     * @param maxPayloadBytes the body is cut at this many bytes ({@code truncate})
+     */
+    public java.util.Optional<TakenMessage> takeHead(String vhost, String queue, int maxPayloadBytes) throws IOException {
+        String path = "/api/queues/" + segment(vhost) + "/" + segment(queue) + "/get";
+        ObjectNode body = JSON.createObjectNode();
+        body.put("count", 1);
+        body.put("ackmode", "ack_requeue_false");
+        body.put("encoding", "base64");
+        body.put("truncate", maxPayloadBytes);
+        String answer = new String(send("POST", path, body.toString()), StandardCharsets.UTF_8);
+        try (com.fasterxml.jackson.core.JsonParser p = DEEP_JSON.createParser(answer)) {
+            if (!(value(p, p.nextToken(), answer, 0) instanceof List<?> messages) || messages.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            if (!(messages.get(0) instanceof java.util.Map<?, ?> m)) {
+                throw new IOException("POST " + path + ": not a message: " + answer.substring(0, Math.min(300, answer.length())));
+            }
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> properties = m.get("properties") instanceof java.util.Map<?, ?> props
+                    ? (java.util.Map<String, Object>) props : java.util.Map.of();
+            Object payload = m.get("payload");
+            byte[] bytes;
+            if ("base64".equals(m.get("payload_encoding"))) {
+                try {
+                    bytes = Base64.getDecoder().decode(payload == null ? "" : payload.toString());
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("POST " + path + ": a payload that is not base64", e);
+                }
+            } else {
+                bytes = payload == null ? new byte[0] : payload.toString().getBytes(StandardCharsets.UTF_8);
+            }
+            long size = m.get("payload_bytes") instanceof Number n ? n.longValue() : bytes.length;
+            Object exchange = m.get("exchange");
+            Object routingKey = m.get("routing_key");
+            return java.util.Optional.of(new TakenMessage(exchange == null ? "" : exchange.toString(),
+                    routingKey == null ? "" : routingKey.toString(), properties, bytes, Math.max(size, bytes.length)));
+        }
+    }
+
+    /**
+     * The JSON value at {@code token} as maps, lists, text, {@code Long}, {@code Double}, booleans or null; one nested
+     * deeper than {@link #MAX_VALUE_DEPTH} as its JSON text (at most {@link #MAX_DEEP_VALUE_CHARS} characters), read by
+     * skipping, not descending, so no depth costs stack.
+     */
+    private static Object value(com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.core.JsonToken token,
+                                String text, int depth) throws IOException {
+        if (token == null) {
+            return null;
+        }
+        switch (token) {
+            case START_OBJECT, START_ARRAY -> {
+                if (depth >= MAX_VALUE_DEPTH) {
+                    int from = (int) p.currentTokenLocation().getCharOffset();
+                    p.skipChildren();
+                    int to = (int) p.currentLocation().getCharOffset();
+                    String raw = from >= 0 && to > from && to <= text.length() ? text.substring(from, to) : "";
+                    return raw.length() > MAX_DEEP_VALUE_CHARS ? raw.substring(0, MAX_DEEP_VALUE_CHARS) + "…" : raw;
+                }
+                if (token == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                    List<Object> list = new ArrayList<>();
+                    for (com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+                         t != null && t != com.fasterxml.jackson.core.JsonToken.END_ARRAY; t = p.nextToken()) {
+                        list.add(value(p, t, text, depth + 1));
+                    }
+                    return list;
+                }
+                java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();
+                for (com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+                     t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME; t = p.nextToken()) {
+                    String name = p.currentName();
+                    map.put(name, value(p, p.nextToken(), text, depth + 1));
+                }
+                return map;
+            }
+            case VALUE_STRING -> {
+                return p.getText();
+            }
+            case VALUE_NUMBER_INT -> {
+                return p.getNumberType() == com.fasterxml.jackson.core.JsonParser.NumberType.BIG_INTEGER
+                        ? p.getText() : (Object) p.getLongValue();
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return p.getDoubleValue();
+            }
+            case VALUE_TRUE -> {
+                return Boolean.TRUE;
+            }
+            case VALUE_FALSE -> {
+                return Boolean.FALSE;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
     /** A name as one path segment ({@code /} becomes {@code %2F}). */
     static String segment(String name) {
         return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");

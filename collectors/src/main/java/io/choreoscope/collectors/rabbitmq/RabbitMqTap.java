@@ -54,6 +54,14 @@ import org.slf4j.LoggerFactory;
  *       exponential backoff ({@code RECONNECTING} in {@link #status()}, {@code choreoscope.rabbitmq.tap.reconnects}),
  *       what it had not acknowledged is redelivered, nothing that reached its queue is lost.</li>
  *   <li>A message whose content cannot be read is stored flagged ({@link AmqpNormalizer} never throws for content).</li>
+ *   <li>A message whose properties the AMQP client cannot read (headers nested deeper than 32 levels: the RabbitMQ
+ *       Java client closes the connection on it, and the broker delivers it again on the next, after the messages that
+ *       were unacknowledged with it) would stop the tap for good. After such a loss the tap reads one message at a time
+ *       ({@code basic.qos} 1, each stored and acknowledged before the next) for as many messages as were
+ *       unacknowledged, and {@value #ONE_BY_ONE_MARGIN} more; if the connection is lost so again, the message is the
+ *       first in the queue, and the tap takes it off through the management API (which the broker answers in JSON, at
+ *       any depth), stores it with the header {@value AmqpRecord#UNREADABLE} saying why, and reads on as before
+ *       ({@code choreoscope.rabbitmq.tap.messages.unreadable}).</li>
  * </ul>
  */
 public final class RabbitMqTap implements AutoCloseable {
@@ -68,6 +76,10 @@ public final class RabbitMqTap implements AutoCloseable {
     private static final java.time.Duration COMMIT_WAIT = java.time.Duration.ofSeconds(10);
     /** Stored batches waiting for their acknowledgement before the tap stops reading. */
     static final int MAX_UNACKED_BATCHES = 256;
+    /** Messages read one at a time past those the broker delivers again before an unreadable one (see the class comment). */
+    static final int ONE_BY_ONE_MARGIN = 10;
+    /** Largest body of a message taken off the queue through the management API; longer ones are cut and say so. */
+    static final int MAX_TAKEN_PAYLOAD_BYTES = 8 * 1024 * 1024;
 
     private final RabbitTapSettings settings;
     private final AmqpNormalizer normalizer;
@@ -91,13 +103,19 @@ public final class RabbitMqTap implements AutoCloseable {
 
     private final Counter excluded;
     private final Counter reconnects;
+    private final Counter unreadable;
 
     /**
      * One delivery to the tap's queue (a firehose copy when it came from {@link #FIREHOSE}, else the message itself),
-     * with the connection generation it came on (its tag is only valid there).
+     * with the connection generation it came on (its tag is only valid there). {@code unreadable}: why the AMQP client
+     * could not read it, when it was taken off the queue through the management API instead (no tag then).
      */
     private record Delivery(VhostTap source, long generation, long tag, String exchange, String routingKey,
-                            AMQP.BasicProperties props, byte[] body, Instant received) {
+                            AMQP.BasicProperties props, byte[] body, Instant received, String unreadable) {
+        Delivery(VhostTap source, long generation, long tag, String exchange, String routingKey,
+                 AMQP.BasicProperties props, byte[] body, Instant received) {
+            this(source, generation, tag, exchange, routingKey, props, body, received, null);
+        }
     }
 
     /** The highest delivery tag of one connection generation in a batch. */
@@ -123,6 +141,9 @@ public final class RabbitMqTap implements AutoCloseable {
                 .description("RabbitMQ messages of excluded exchanges, acknowledged and not stored").register(meters);
         this.reconnects = Counter.builder("choreoscope.rabbitmq.tap.reconnects")
                 .description("Connections to RabbitMQ lost and attempted again").register(meters);
+        this.unreadable = Counter.builder("choreoscope.rabbitmq.tap.messages.unreadable")
+                .description("RabbitMQ messages the AMQP client could not read, taken off the tap's queue through the "
+                        + "management API and stored flagged").register(meters);
         meters.gauge("choreoscope.rabbitmq.tap.connected", this, t -> t.connectedCount());
     }
 
@@ -242,7 +263,9 @@ public final class RabbitMqTap implements AutoCloseable {
 
     private void add(Delivery d) {
         pipeline.startIfEmpty();
-        pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
+        if (d.unreadable() == null) {
+            pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
+        }
         AmqpRecord message = d.exchange().equals(FIREHOSE)
                 ? AmqpRecord.fromFirehose(d.props().getHeaders(), d.body(), d.received())
                 : d.source().fromTapQueue(d); // also a message left in the queue by the other mechanism
@@ -251,18 +274,25 @@ public final class RabbitMqTap implements AutoCloseable {
             return;
         }
         Observation o = normalizer.normalize(message, clock.instant());
+        if (d.unreadable() != null) {
+            List<io.choreoscope.model.Header> flagged = new ArrayList<>(o.headers());
+            flagged.add(io.choreoscope.model.Header.of(AmqpRecord.UNREADABLE, d.unreadable()));
+            o = o.toBuilder().headers(flagged).build();
+        }
         long bytes = (d.body() == null ? 0 : d.body().length) + message.routingKey().length() + 64L * o.headers().size();
         if (pipeline.fullWith(bytes)) {
             // Full by bytes: cut before this message. Its tag goes with it into the next batch, so this batch does not
             // acknowledge its channel at all; the next batch's acknowledgement (multiple) covers the earlier tags.
-            pipeline.commits().remove(d.source());
+            Ack own = pipeline.commits().remove(d.source());
             pipeline.flush();
-            pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
+            if (own != null) {
+                pipeline.commits().put(d.source(), own);
+            }
             pipeline.restartLinger();
         }
         pipeline.add(o, bytes);
-        if (pipeline.full()) {
-            pipeline.flush();
+        if (pipeline.full() || d.source().oneByOne(d.generation())) {
+            pipeline.flush(); // one by one: the broker sends the next message only once this one is acknowledged
         }
         pipeline.notePending();
     }
@@ -381,6 +411,33 @@ public final class RabbitMqTap implements AutoCloseable {
         }
     }
 
+    /** AMQP properties from their JSON form (the management API's names and values). */
+    @SuppressWarnings("unchecked")
+    static AMQP.BasicProperties properties(Map<String, Object> p) {
+        AMQP.BasicProperties.Builder b = new AMQP.BasicProperties.Builder();
+        b.contentType(text(p.get("content_type"))).contentEncoding(text(p.get("content_encoding")))
+                .correlationId(text(p.get("correlation_id"))).replyTo(text(p.get("reply_to")))
+                .expiration(text(p.get("expiration"))).messageId(text(p.get("message_id"))).type(text(p.get("type")))
+                .userId(text(p.get("user_id"))).appId(text(p.get("app_id")));
+        if (p.get("delivery_mode") instanceof Number n) {
+            b.deliveryMode(n.intValue());
+        }
+        if (p.get("priority") instanceof Number n) {
+            b.priority(n.intValue());
+        }
+        if (p.get("timestamp") instanceof Number n) {
+            b.timestamp(new java.util.Date(n.longValue() * 1000));
+        }
+        if (p.get("headers") instanceof Map<?, ?> h) {
+            b.headers((Map<String, Object>) h);
+        }
+        return b.build();
+    }
+
+    private static String text(Object v) {
+        return v == null ? null : v.toString();
+    }
+
     /** The tap's connection to one virtual host. */
     private final class VhostTap {
         final String vhost;
@@ -397,6 +454,19 @@ public final class RabbitMqTap implements AutoCloseable {
         long backoffMs = settings.reconnectInitial().toMillis();
         long nextAttemptNanos;
         boolean everConnected;
+        /** Why the last connection was lost on a message the AMQP client cannot read; null when it was not. Tap thread only. */
+        String unreadableLoss;
+        /** The generation lost so. Tap thread only. */
+        long unreadableGeneration;
+        /** The generation that reads one message at a time (after such a loss), or 0. Tap thread only. */
+        long oneByOneGeneration;
+        /** Messages the one-by-one generation still reads so before the prefetch is restored. Tap thread only. */
+        long oneByOneLeft;
+        /** Unacknowledged messages delivered before the unreadable one: the broker delivers them again before it. */
+        long unreadableAfter;
+        /** The open channel's last delivery tag (tags count the channel's deliveries from 1) and last acknowledged one. */
+        volatile long lastDeliveredTag;
+        long lastAckedTag;
 
         VhostTap(String vhost) {
             this.vhost = vhost;
@@ -408,7 +478,32 @@ public final class RabbitMqTap implements AutoCloseable {
         }
 
         void connect() {
+            // The connection's close reason is set before its channels close, so it is known here whichever thread
+            // sees the loss first (a shutdown listener may run after this).
+            Connection old = connection;
+            com.rabbitmq.client.ShutdownSignalException closed = old == null ? null : old.getCloseReason();
+            if (closed != null && closed.getCause() instanceof com.rabbitmq.client.MalformedFrameException unread) {
+                unreadableLoss = unread.getMessage(); // a message's properties, not the connection
+                unreadableGeneration = generation;
+                unreadableAfter = Math.max(0, lastDeliveredTag - lastAckedTag);
+            }
             disconnect(true);
+            String lost = unreadableLoss;
+            boolean oneByOne = false;
+            if (lost != null) {
+                if (oneByOneGeneration != 0 && oneByOneGeneration == unreadableGeneration) {
+                    // Lost again while one message at a time was unacknowledged: that one is first in the queue now.
+                    if (!takeUnreadable(lost)) {
+                        return;
+                    }
+                } else {
+                    oneByOne = true;
+                    LOG.warn("RabbitMQ virtual host '{}': the AMQP client cannot read a message in queue {} ({}); reading "
+                            + "the next {} messages one at a time to find it", vhost, settings.queue(), lost,
+                            oneByOneBound());
+                }
+                unreadableLoss = null;
+            }
             boolean firehose = settings.mechanism() == RabbitTapSettings.Mechanism.FIREHOSE;
             if (firehose) {
                 try {
@@ -437,11 +532,16 @@ public final class RabbitMqTap implements AutoCloseable {
                 } catch (IOException e) {
                     managementProblem = e.getMessage(); // what is bound already still flows
                 }
-                ch.basicQos(settings.prefetch());
+                ch.basicQos(oneByOne ? 1 : settings.prefetch());
                 long gen = ++generation;
+                oneByOneGeneration = oneByOne ? gen : 0;
+                oneByOneLeft = oneByOneBound();
+                lastDeliveredTag = 0;
+                lastAckedTag = 0;
                 ch.basicConsume(settings.queue(), false, "choreoscope-tap", new DefaultConsumer(ch) {
                     @Override
                     public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
+                        lastDeliveredTag = env.getDeliveryTag();
                         inbox.add(new Delivery(VhostTap.this, gen, env.getDeliveryTag(), env.getExchange(),
                                 env.getRoutingKey(), props, body, clock.instant()));
                     }
@@ -536,6 +636,63 @@ public final class RabbitMqTap implements AutoCloseable {
             }
         }
 
+        /**
+         * How many messages to read one at a time: those the broker delivers again before the unreadable one (the ones
+         * unacknowledged when the connection was lost), and a few more; at most {@code prefetch}.
+         */
+        long oneByOneBound() {
+            return Math.min(settings.prefetch(), unreadableAfter + 1 + ONE_BY_ONE_MARGIN);
+        }
+
+        /**
+         * Whether the delivery of {@code gen} came while reading one message at a time; counts it. After {@link
+         * #oneByOneBound} such messages without the unreadable one (another consumer of the queue took it) it
+         * reconnects to read as before: a consumer's prefetch is fixed when it starts.
+         */
+        boolean oneByOne(long gen) {
+            if (gen == 0 || gen != oneByOneGeneration) {
+                return false;
+            }
+            if (--oneByOneLeft <= 0) {
+                oneByOneGeneration = 0;
+                disconnect(true); // this message is delivered again on the next connection, and stored once
+            }
+            return true;
+        }
+
+        /**
+         * Takes the first message of the tap's queue through the management API and hands it on flagged with
+         * {@code why}; false (and a later attempt, with backoff) when the management API cannot.
+         */
+        private boolean takeUnreadable(String why) {
+            try {
+                java.util.Optional<ManagementClient.TakenMessage> taken =
+                        management.takeHead(vhost, settings.queue(), MAX_TAKEN_PAYLOAD_BYTES);
+                if (taken.isPresent()) {
+                    ManagementClient.TakenMessage m = taken.get();
+                    String flag = "the AMQP client cannot read its properties (" + why + "); read through the "
+                            + "management API" + (m.truncated() ? ", its body cut at " + m.payload().length + " of "
+                            + m.payloadBytes() + " bytes" : "");
+                    inbox.add(new Delivery(this, 0, -1, m.exchange(), m.routingKey(), properties(m.properties()),
+                            m.payload(), clock.instant(), flag));
+                    unreadable.increment();
+                    LOG.warn("RabbitMQ virtual host '{}': took a message the AMQP client cannot read ({}) off queue {} "
+                            + "(exchange '{}', routing key '{}'); stored with the header {}", vhost, why, settings.queue(),
+                            m.exchange(), m.routingKey(), AmqpRecord.UNREADABLE);
+                }
+                oneByOneGeneration = 0;
+                return true;
+            } catch (IOException e) {
+                pipeline.noteError("virtual host '" + vhost + "': " + e.getMessage());
+                LOG.warn("RabbitMQ virtual host '{}': cannot take the message the AMQP client cannot read off queue {} "
+                        + "through the management API ({}); next attempt in {} ms", vhost, settings.queue(),
+                        e.getMessage(), backoffMs);
+                nextAttemptNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+                backoffMs = Math.min(backoffMs * 2, settings.reconnectMax().toMillis());
+                return false;
+            }
+        }
+
         /** A message delivered through one of the tap queue's bindings, with the queues it reached by the bindings read. */
         AmqpRecord fromTapQueue(Delivery d) {
             AmqpRecord m = AmqpRecord.fromTapQueue(vhost, d.exchange(), d.routingKey(), d.props(), d.body(), d.received());
@@ -551,6 +708,7 @@ public final class RabbitMqTap implements AutoCloseable {
             }
             try {
                 ch.basicAck(ack.tag(), true);
+                lastAckedTag = ack.tag();
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Acknowledgement to virtual host '{}' failed ({}); the messages will be redelivered and deduplicated",
                         vhost, e.toString());

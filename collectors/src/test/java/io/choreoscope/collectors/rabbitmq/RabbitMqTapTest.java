@@ -92,6 +92,11 @@ class RabbitMqTapTest {
 
     private static RabbitMqTap tap(EmbeddedRabbitMq rabbit, String vhost, ExtractionRules rules, ObservationSink sink,
                                    Mechanism mechanism) {
+        return tap(rabbit, vhost, rules, sink, mechanism, c -> { });
+    }
+
+    private static RabbitMqTap tap(EmbeddedRabbitMq rabbit, String vhost, ExtractionRules rules, ObservationSink sink,
+                                   Mechanism mechanism, java.util.function.Consumer<RabbitMqConfig> more) {
         RabbitMqConfig c = new RabbitMqConfig();
         c.setMechanism(mechanism.configName());
         c.setDiscoveryInterval(Duration.ofMillis(300));
@@ -102,6 +107,7 @@ class RabbitMqTapTest {
         c.setReconnectInitial(Duration.ofMillis(200));
         c.setReconnectMax(Duration.ofSeconds(1));
         c.setRetryMax(Duration.ofMillis(500));
+        more.accept(c);
         RabbitMqTap tap = new RabbitMqTap(c.toSettings(), new AmqpNormalizer(rules), sink, new SimpleMeterRegistry(),
                 Clock.systemUTC());
         tap.start();
@@ -484,6 +490,77 @@ class RabbitMqTapTest {
                         assertThat(o.correlated()).isFalse();
                         assertThat(o.parseStatus()).isEqualTo(ParseStatus.NOT_JSON);
                     });
+        }
+    }
+
+    /**
+     * A producer's headers nested deeper than the RabbitMQ Java client reads (32 levels) made it close the connection
+     * on delivery; the broker delivered the message again, first, on every reconnection: 25 reconnections a second on
+     * the demo, health DOWN, and not one message of the virtual host stored after it. Now each such message is taken
+     * off the queue through the management API and stored flagged, and every message around it is stored once.
+     */
+    @ParameterizedTest
+    @EnumSource(Mechanism.class)
+    void aMessageTheClientCannotReadIsStoredFlaggedAndTheTapReadsOn(Mechanism mechanism, EmbeddedRabbitMq rabbit)
+            throws Exception {
+        unreadableMessages(rabbit, mechanism, "quorum");
+    }
+
+    /** The same with a classic tap queue (which puts a message delivered again back where it was). */
+    @Test
+    void aMessageTheClientCannotReadIsStoredFlaggedFromAClassicTapQueueToo(EmbeddedRabbitMq rabbit) throws Exception {
+        unreadableMessages(rabbit, Mechanism.FIREHOSE, "classic");
+    }
+
+    private static void unreadableMessages(EmbeddedRabbitMq rabbit, Mechanism mechanism, String queueType) throws Exception {
+        String vhost = RabbitMqExtension.uniqueName("deep");
+        rabbit.createVhost(vhost);
+        RecordingSink sink = new RecordingSink();
+        try (Connection c = connect(rabbit, vhost); Channel ch = c.createChannel()) {
+            ch.exchangeDeclare("orders", BuiltinExchangeType.TOPIC, true);
+            ch.queueDeclare("orders-q", true, false, false, null);
+            ch.queueBind("orders-q", "orders", "#");
+            try (RabbitMqTap tap = tap(rabbit, vhost, ExtractionRules.defaults(), sink, mechanism,
+                    c2 -> c2.setQueueType(queueType))) {
+                Object list = "leaf";
+                Object table = "leaf";
+                for (int i = 0; i < 40; i++) {
+                    list = List.of(list);
+                    table = Map.of("k", table);
+                }
+                for (int i = 0; i < 30; i++) {
+                    ch.basicPublish("orders", "placed", id("before-" + i), utf8("{\"orderId\":\"o-" + i + "\"}"));
+                }
+                ch.basicPublish("orders", "placed", new AMQP.BasicProperties.Builder().messageId("deep-list")
+                        .correlationId("o-deep").headers(Map.of("deep", list, "plain", "kept")).build(), utf8("{\"a\":1}"));
+                ch.basicPublish("orders", "placed", new AMQP.BasicProperties.Builder().messageId("deep-table")
+                        .headers(Map.of("deep", table)).build(), utf8("{\"b\":2}"));
+                for (int i = 0; i < 30; i++) {
+                    ch.basicPublish("orders", "placed", id("after-" + i), utf8("{}"));
+                }
+
+                await().atMost(WAIT).untilAsserted(() -> assertThat(sink.byEventId()).hasSize(62));
+                Map<String, Observation> got = sink.byEventId();
+                for (String deep : List.of("deep-list", "deep-table")) {
+                    assertThat(got.get(deep).header(AmqpRecord.UNREADABLE)).as(deep).isNotNull();
+                    assertThat(got.get(deep).header(AmqpRecord.UNREADABLE).text())
+                            .contains("the AMQP client cannot read its properties").contains("nested");
+                    assertThat(got.get(deep).header(AmqpRecord.EXCHANGE).text()).isEqualTo("orders");
+                    assertThat(got.get(deep).header("deep").text()).contains("leaf");
+                }
+                assertThat(got.get("deep-list").correlationId()).isEqualTo("o-deep");
+                assertThat(got.get("deep-list").header("plain").text()).isEqualTo("kept");
+                assertThat(got.get("deep-table").payload()).isEqualTo(utf8("{\"b\":2}"));
+                assertThat(sink.got).filteredOn(o -> o.header(AmqpRecord.UNREADABLE) != null).hasSize(2);
+                // the services' own queue still has every message: the tap took them off its own copy only
+                assertThat(ch.messageCount("orders-q")).isEqualTo(62);
+                await().atMost(WAIT).until(() -> tap.status().state().equals("RUNNING"));
+                // and it reads on at full speed
+                for (int i = 0; i < 100; i++) {
+                    ch.basicPublish("orders", "placed", id("later-" + i), utf8("{}"));
+                }
+                await().atMost(WAIT).untilAsserted(() -> assertThat(sink.byEventId()).hasSize(162));
+            }
         }
     }
 
