@@ -230,9 +230,11 @@ public final class ManagementClient {
      *                     {@value #MAX_VALUE_DEPTH} levels is its JSON text
      * @param payload      its body, cut at the size asked for
      * @param payloadBytes the body's whole size
+     * @param deep         whether some value was nested too deep to be read as maps and lists: headers nested about
+     *                     as deep as the RabbitMQ Java client reads at most (32 levels), or deeper
      */
     public record TakenMessage(String exchange, String routingKey, java.util.Map<String, Object> properties,
-                               byte[] payload, long payloadBytes) {
+                               byte[] payload, long payloadBytes, boolean deep) {
         /** Whether the body was cut. */
         public boolean truncated() {
             return payload.length < payloadBytes;
@@ -266,7 +268,8 @@ public final class ManagementClient {
         body.put("truncate", maxPayloadBytes);
         String answer = new String(send("POST", path, body.toString()), StandardCharsets.UTF_8);
         try (com.fasterxml.jackson.core.JsonParser p = DEEP_JSON.createParser(answer)) {
-            if (!(value(p, p.nextToken(), answer, 0) instanceof List<?> messages) || messages.isEmpty()) {
+            boolean[] deep = new boolean[1];
+            if (!(value(p, p.nextToken(), answer, 0, deep) instanceof List<?> messages) || messages.isEmpty()) {
                 return java.util.Optional.empty();
             }
             if (!(messages.get(0) instanceof java.util.Map<?, ?> m)) {
@@ -290,23 +293,25 @@ public final class ManagementClient {
             Object exchange = m.get("exchange");
             Object routingKey = m.get("routing_key");
             return java.util.Optional.of(new TakenMessage(exchange == null ? "" : exchange.toString(),
-                    routingKey == null ? "" : routingKey.toString(), properties, bytes, Math.max(size, bytes.length)));
+                    routingKey == null ? "" : routingKey.toString(), properties, bytes, Math.max(size, bytes.length),
+                    deep[0]));
         }
     }
 
     /**
      * The JSON value at {@code token} as maps, lists, text, {@code Long}, {@code Double}, booleans or null; one nested
      * deeper than {@link #MAX_VALUE_DEPTH} as its JSON text (at most {@link #MAX_DEEP_VALUE_CHARS} characters), read by
-     * skipping, not descending, so no depth costs stack.
+     * skipping, not descending, so no depth costs stack; {@code deep[0]} is set when one was.
      */
     private static Object value(com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.core.JsonToken token,
-                                String text, int depth) throws IOException {
+                                String text, int depth, boolean[] deep) throws IOException {
         if (token == null) {
             return null;
         }
         switch (token) {
             case START_OBJECT, START_ARRAY -> {
                 if (depth >= MAX_VALUE_DEPTH) {
+                    deep[0] = true;
                     int from = (int) p.currentTokenLocation().getCharOffset();
                     p.skipChildren();
                     int to = (int) p.currentLocation().getCharOffset();
@@ -317,7 +322,7 @@ public final class ManagementClient {
                     List<Object> list = new ArrayList<>();
                     for (com.fasterxml.jackson.core.JsonToken t = p.nextToken();
                          t != null && t != com.fasterxml.jackson.core.JsonToken.END_ARRAY; t = p.nextToken()) {
-                        list.add(value(p, t, text, depth + 1));
+                        list.add(value(p, t, text, depth + 1, deep));
                     }
                     return list;
                 }
@@ -325,7 +330,7 @@ public final class ManagementClient {
                 for (com.fasterxml.jackson.core.JsonToken t = p.nextToken();
                      t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME; t = p.nextToken()) {
                     String name = p.currentName();
-                    map.put(name, value(p, p.nextToken(), text, depth + 1));
+                    map.put(name, value(p, p.nextToken(), text, depth + 1, deep));
                 }
                 return map;
             }

@@ -55,13 +55,13 @@ import org.slf4j.LoggerFactory;
  *       what it had not acknowledged is redelivered, nothing that reached its queue is lost.</li>
  *   <li>A message whose content cannot be read is stored flagged ({@link AmqpNormalizer} never throws for content).</li>
  *   <li>A message whose properties the AMQP client cannot read (headers nested deeper than 32 levels: the RabbitMQ
- *       Java client closes the connection on it, and the broker delivers it again on the next, after the messages that
- *       were unacknowledged with it) would stop the tap for good. After such a loss the tap reads one message at a time
- *       ({@code basic.qos} 1, each stored and acknowledged before the next) for as many messages as were
- *       unacknowledged, and {@value #ONE_BY_ONE_MARGIN} more; if the connection is lost so again, the message is the
- *       first in the queue, and the tap takes it off through the management API (which the broker answers in JSON, at
- *       any depth), stores it with the header {@value AmqpRecord#UNREADABLE} saying why, and reads on as before
- *       ({@code choreoscope.rabbitmq.tap.messages.unreadable}).</li>
+ *       Java client closes the connection on it) would stop the tap for good: the broker delivers it again on every
+ *       reconnection, after the messages that were unacknowledged with it. After such a loss the tap reads just those
+ *       first ({@code basic.qos} as many as they were) and acknowledges them together once they are stored, so that
+ *       the unreadable message is the only one unacknowledged when it comes again; then it takes messages off the
+ *       head of its queue through the management API (which the broker answers in JSON, at any depth) until it has
+ *       taken that one, stores each (the unreadable one with the header {@value AmqpRecord#UNREADABLE} saying why),
+ *       and reads on as before ({@code choreoscope.rabbitmq.tap.messages.unreadable}).</li>
  * </ul>
  */
 public final class RabbitMqTap implements AutoCloseable {
@@ -76,8 +76,6 @@ public final class RabbitMqTap implements AutoCloseable {
     private static final java.time.Duration COMMIT_WAIT = java.time.Duration.ofSeconds(10);
     /** Stored batches waiting for their acknowledgement before the tap stops reading. */
     static final int MAX_UNACKED_BATCHES = 256;
-    /** Messages read one at a time past those the broker delivers again before an unreadable one (see the class comment). */
-    static final int ONE_BY_ONE_MARGIN = 10;
     /** Largest body of a message taken off the queue through the management API; longer ones are cut and say so. */
     static final int MAX_TAKEN_PAYLOAD_BYTES = 8 * 1024 * 1024;
 
@@ -107,14 +105,15 @@ public final class RabbitMqTap implements AutoCloseable {
 
     /**
      * One delivery to the tap's queue (a firehose copy when it came from {@link #FIREHOSE}, else the message itself),
-     * with the connection generation it came on (its tag is only valid there). {@code unreadable}: why the AMQP client
-     * could not read it, when it was taken off the queue through the management API instead (no tag then).
+     * with the connection generation it came on (its tag is only valid there). {@code taken}: taken off the queue
+     * through the management API instead (no tag to acknowledge); {@code unreadable}: then, why the AMQP client could
+     * not read it, or null when it was a readable one taken with it.
      */
     private record Delivery(VhostTap source, long generation, long tag, String exchange, String routingKey,
-                            AMQP.BasicProperties props, byte[] body, Instant received, String unreadable) {
+                            AMQP.BasicProperties props, byte[] body, Instant received, String unreadable, boolean taken) {
         Delivery(VhostTap source, long generation, long tag, String exchange, String routingKey,
                  AMQP.BasicProperties props, byte[] body, Instant received) {
-            this(source, generation, tag, exchange, routingKey, props, body, received, null);
+            this(source, generation, tag, exchange, routingKey, props, body, received, null, false);
         }
     }
 
@@ -262,8 +261,11 @@ public final class RabbitMqTap implements AutoCloseable {
     }
 
     private void add(Delivery d) {
+        if (d.source().pastWindow(d)) {
+            return; // delivered again on the next connection
+        }
         pipeline.startIfEmpty();
-        if (d.unreadable() == null) {
+        if (!d.taken()) {
             pipeline.commits().put(d.source(), new Ack(d.generation(), d.tag()));
         }
         AmqpRecord message = d.exchange().equals(FIREHOSE)
@@ -291,8 +293,8 @@ public final class RabbitMqTap implements AutoCloseable {
             pipeline.restartLinger();
         }
         pipeline.add(o, bytes);
-        if (pipeline.full() || d.source().oneByOne(d.generation())) {
-            pipeline.flush(); // one by one: the broker sends the next message only once this one is acknowledged
+        if (pipeline.full()) {
+            pipeline.flush();
         }
         pipeline.notePending();
     }
@@ -456,14 +458,14 @@ public final class RabbitMqTap implements AutoCloseable {
         boolean everConnected;
         /** Why the last connection was lost on a message the AMQP client cannot read; null when it was not. Tap thread only. */
         String unreadableLoss;
-        /** The generation lost so. Tap thread only. */
-        long unreadableGeneration;
-        /** The generation that reads one message at a time (after such a loss), or 0. Tap thread only. */
-        long oneByOneGeneration;
-        /** Messages the one-by-one generation still reads so before the prefetch is restored. Tap thread only. */
-        long oneByOneLeft;
         /** Unacknowledged messages delivered before the unreadable one: the broker delivers them again before it. */
         long unreadableAfter;
+        /**
+         * The generation reading just the messages before an unreadable one ({@link #window} of them, acknowledged
+         * together), or 0. Tap thread only.
+         */
+        long windowGeneration;
+        long window;
         /** The open channel's last delivery tag (tags count the channel's deliveries from 1) and last acknowledged one. */
         volatile long lastDeliveredTag;
         long lastAckedTag;
@@ -484,23 +486,24 @@ public final class RabbitMqTap implements AutoCloseable {
             com.rabbitmq.client.ShutdownSignalException closed = old == null ? null : old.getCloseReason();
             if (closed != null && closed.getCause() instanceof com.rabbitmq.client.MalformedFrameException unread) {
                 unreadableLoss = unread.getMessage(); // a message's properties, not the connection
-                unreadableGeneration = generation;
                 unreadableAfter = Math.max(0, lastDeliveredTag - lastAckedTag);
             }
             disconnect(true);
             String lost = unreadableLoss;
-            boolean oneByOne = false;
+            int prefetch = settings.prefetch();
+            boolean windowed = false;
             if (lost != null) {
-                if (oneByOneGeneration != 0 && oneByOneGeneration == unreadableGeneration) {
-                    // Lost again while one message at a time was unacknowledged: that one is first in the queue now.
+                if (unreadableAfter == 0) {
+                    // Nothing else was unacknowledged: the unreadable message is first in the queue now, or after
+                    // the messages the broker had sent after it (a quorum queue returns them in no set order).
                     if (!takeUnreadable(lost)) {
                         return;
                     }
                 } else {
-                    oneByOne = true;
+                    windowed = true;
+                    prefetch = (int) Math.min(unreadableAfter, 65_535);
                     LOG.warn("RabbitMQ virtual host '{}': the AMQP client cannot read a message in queue {} ({}); reading "
-                            + "the next {} messages one at a time to find it", vhost, settings.queue(), lost,
-                            oneByOneBound());
+                            + "the {} messages before it first", vhost, settings.queue(), lost, prefetch);
                 }
                 unreadableLoss = null;
             }
@@ -532,10 +535,10 @@ public final class RabbitMqTap implements AutoCloseable {
                 } catch (IOException e) {
                     managementProblem = e.getMessage(); // what is bound already still flows
                 }
-                ch.basicQos(oneByOne ? 1 : settings.prefetch());
+                ch.basicQos(prefetch);
                 long gen = ++generation;
-                oneByOneGeneration = oneByOne ? gen : 0;
-                oneByOneLeft = oneByOneBound();
+                windowGeneration = windowed ? gen : 0;
+                window = prefetch;
                 lastDeliveredTag = 0;
                 lastAckedTag = 0;
                 ch.basicConsume(settings.queue(), false, "choreoscope-tap", new DefaultConsumer(ch) {
@@ -637,50 +640,54 @@ public final class RabbitMqTap implements AutoCloseable {
         }
 
         /**
-         * How many messages to read one at a time: those the broker delivers again before the unreadable one (the ones
-         * unacknowledged when the connection was lost), and a few more; at most {@code prefetch}.
+         * Whether {@code d} came past the window of messages read before an unreadable one: the unreadable one did not
+         * come (another consumer of the queue took it); the tap reconnects to read as before (a consumer's prefetch is
+         * fixed when it starts), and {@code d} comes again there.
          */
-        long oneByOneBound() {
-            return Math.min(settings.prefetch(), unreadableAfter + 1 + ONE_BY_ONE_MARGIN);
-        }
-
-        /**
-         * Whether the delivery of {@code gen} came while reading one message at a time; counts it. After {@link
-         * #oneByOneBound} such messages without the unreadable one (another consumer of the queue took it) it
-         * reconnects to read as before: a consumer's prefetch is fixed when it starts.
-         */
-        boolean oneByOne(long gen) {
-            if (gen == 0 || gen != oneByOneGeneration) {
+        boolean pastWindow(Delivery d) {
+            if (d.generation() == 0 || d.generation() != windowGeneration || d.tag() <= window) {
                 return false;
             }
-            if (--oneByOneLeft <= 0) {
-                oneByOneGeneration = 0;
-                disconnect(true); // this message is delivered again on the next connection, and stored once
-            }
+            windowGeneration = 0;
+            disconnect(true);
             return true;
         }
 
         /**
-         * Takes the first message of the tap's queue through the management API and hands it on flagged with
-         * {@code why}; false (and a later attempt, with backoff) when the management API cannot.
+         * Takes messages off the head of the tap's queue through the management API until it has taken the one the
+         * AMQP client cannot read, and hands each on (that one flagged with {@code why}). A quorum queue puts the
+         * messages a lost connection held back in no set order, so messages that were sent after the unreadable one
+         * may now come before it: they are taken and stored too (at most {@code prefetch} of them). When the loss was
+         * not about nesting, the first message is the one. False (and a later attempt, with backoff) when the
+         * management API cannot.
          */
         private boolean takeUnreadable(String why) {
+            boolean nesting = why != null && why.contains("nested");
             try {
-                java.util.Optional<ManagementClient.TakenMessage> taken =
-                        management.takeHead(vhost, settings.queue(), MAX_TAKEN_PAYLOAD_BYTES);
-                if (taken.isPresent()) {
-                    ManagementClient.TakenMessage m = taken.get();
-                    String flag = "the AMQP client cannot read its properties (" + why + "); read through the "
-                            + "management API" + (m.truncated() ? ", its body cut at " + m.payload().length + " of "
-                            + m.payloadBytes() + " bytes" : "");
+                for (int taken = 0; taken <= settings.prefetch(); taken++) {
+                    java.util.Optional<ManagementClient.TakenMessage> next =
+                            management.takeHead(vhost, settings.queue(), MAX_TAKEN_PAYLOAD_BYTES);
+                    if (next.isEmpty()) {
+                        return true;
+                    }
+                    ManagementClient.TakenMessage m = next.get();
+                    boolean unreadableOne = m.deep() || !nesting;
+                    String flag = !unreadableOne ? null : "the AMQP client cannot read its properties (" + why
+                            + "); read through the management API" + (m.truncated() ? ", its body cut at "
+                            + m.payload().length + " of " + m.payloadBytes() + " bytes" : "");
                     inbox.add(new Delivery(this, 0, -1, m.exchange(), m.routingKey(), properties(m.properties()),
-                            m.payload(), clock.instant(), flag));
-                    unreadable.increment();
-                    LOG.warn("RabbitMQ virtual host '{}': took a message the AMQP client cannot read ({}) off queue {} "
-                            + "(exchange '{}', routing key '{}'); stored with the header {}", vhost, why, settings.queue(),
-                            m.exchange(), m.routingKey(), AmqpRecord.UNREADABLE);
+                            m.payload(), clock.instant(), flag, true));
+                    if (unreadableOne) {
+                        unreadable.increment();
+                        LOG.warn("RabbitMQ virtual host '{}': took a message the AMQP client cannot read ({}) off queue {} "
+                                + "(exchange '{}', routing key '{}'; {} before it taken too); stored with the header {}",
+                                vhost, why, settings.queue(), m.exchange(), m.routingKey(), taken, AmqpRecord.UNREADABLE);
+                        return true;
+                    }
                 }
-                oneByOneGeneration = 0;
+                LOG.warn("RabbitMQ virtual host '{}': took {} messages off queue {} through the management API without "
+                        + "finding the one the AMQP client cannot read ({}); reading on", vhost, settings.prefetch() + 1,
+                        settings.queue(), why);
                 return true;
             } catch (IOException e) {
                 pipeline.noteError("virtual host '" + vhost + "': " + e.getMessage());
@@ -705,6 +712,9 @@ public final class RabbitMqTap implements AutoCloseable {
             Channel ch = channel;
             if (ch == null || !ch.isOpen() || ack.generation() != generation) {
                 return; // that channel is gone: the broker redelivers, the store deduplicates
+            }
+            if (ack.generation() == windowGeneration && ack.tag() < window) {
+                return; // the window's messages are acknowledged together, so the unreadable one comes alone
             }
             try {
                 ch.basicAck(ack.tag(), true);
