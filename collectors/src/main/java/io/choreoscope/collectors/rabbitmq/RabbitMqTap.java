@@ -78,6 +78,8 @@ public final class RabbitMqTap implements AutoCloseable {
     static final int MAX_UNACKED_BATCHES = 256;
     /** Largest body of a message taken off the queue through the management API; longer ones are cut and say so. */
     static final int MAX_TAKEN_PAYLOAD_BYTES = 8 * 1024 * 1024;
+    /** Bytes of bodies taken through the management API before they are handed on (then the tap takes more). */
+    static final long MAX_TAKEN_BYTES_AT_ONCE = 32L * 1024 * 1024;
 
     private final RabbitTapSettings settings;
     private final AmqpNormalizer normalizer;
@@ -460,6 +462,8 @@ public final class RabbitMqTap implements AutoCloseable {
         String unreadableLoss;
         /** Unacknowledged messages delivered before the unreadable one: the broker delivers them again before it. */
         long unreadableAfter;
+        /** Messages taken off the queue so far while looking for the unreadable one. Tap thread only. */
+        long takenSoFar;
         /**
          * The generation reading just the messages before an unreadable one ({@link #window} of them, acknowledged
          * together), or 0. Tap thread only.
@@ -487,6 +491,7 @@ public final class RabbitMqTap implements AutoCloseable {
             if (closed != null && closed.getCause() instanceof com.rabbitmq.client.MalformedFrameException unread) {
                 unreadableLoss = unread.getMessage(); // a message's properties, not the connection
                 unreadableAfter = Math.max(0, lastDeliveredTag - lastAckedTag);
+                takenSoFar = 0;
             }
             disconnect(true);
             String lost = unreadableLoss;
@@ -497,7 +502,7 @@ public final class RabbitMqTap implements AutoCloseable {
                     // Nothing else was unacknowledged: the unreadable message is first in the queue now, or after
                     // the messages the broker had sent after it (a quorum queue returns them in no set order).
                     if (!takeUnreadable(lost)) {
-                        return;
+                        return; // not yet: connected once it is taken
                     }
                 } else {
                     windowed = true;
@@ -658,19 +663,28 @@ public final class RabbitMqTap implements AutoCloseable {
          * AMQP client cannot read, and hands each on (that one flagged with {@code why}). A quorum queue puts the
          * messages a lost connection held back in no set order, so messages that were sent after the unreadable one
          * may now come before it: they are taken and stored too (at most {@code prefetch} of them). When the loss was
-         * not about nesting, the first message is the one. False (and a later attempt, with backoff) when the
-         * management API cannot.
+         * not about nesting, the first message is the one. Takes at most {@link #MAX_TAKEN_BYTES_AT_ONCE} of bodies
+         * at a time, and only once those taken before were handed on: false then, and the next turn of the tap goes
+         * on. False with backoff when the management API cannot. True once the unreadable one is taken.
          */
         private boolean takeUnreadable(String why) {
+            if (!inbox.isEmpty()) {
+                return false; // hand on what was taken first (memory stays bounded)
+            }
             boolean nesting = why != null && why.contains("nested");
+            long bytes = 0;
             try {
-                for (int taken = 0; taken <= settings.prefetch(); taken++) {
+                while (takenSoFar <= settings.prefetch()) {
+                    if (bytes >= MAX_TAKEN_BYTES_AT_ONCE) {
+                        return false;
+                    }
                     java.util.Optional<ManagementClient.TakenMessage> next =
                             management.takeHead(vhost, settings.queue(), MAX_TAKEN_PAYLOAD_BYTES);
                     if (next.isEmpty()) {
                         return true;
                     }
                     ManagementClient.TakenMessage m = next.get();
+                    bytes += m.payload().length;
                     boolean unreadableOne = m.deep() || !nesting;
                     String flag = !unreadableOne ? null : "the AMQP client cannot read its properties (" + why
                             + "); read through the management API" + (m.truncated() ? ", its body cut at "
@@ -681,12 +695,14 @@ public final class RabbitMqTap implements AutoCloseable {
                         unreadable.increment();
                         LOG.warn("RabbitMQ virtual host '{}': took a message the AMQP client cannot read ({}) off queue {} "
                                 + "(exchange '{}', routing key '{}'; {} before it taken too); stored with the header {}",
-                                vhost, why, settings.queue(), m.exchange(), m.routingKey(), taken, AmqpRecord.UNREADABLE);
+                                vhost, why, settings.queue(), m.exchange(), m.routingKey(), takenSoFar,
+                                AmqpRecord.UNREADABLE);
                         return true;
                     }
+                    takenSoFar++;
                 }
                 LOG.warn("RabbitMQ virtual host '{}': took {} messages off queue {} through the management API without "
-                        + "finding the one the AMQP client cannot read ({}); reading on", vhost, settings.prefetch() + 1,
+                        + "finding the one the AMQP client cannot read ({}); reading on", vhost, takenSoFar,
                         settings.queue(), why);
                 return true;
             } catch (IOException e) {
