@@ -254,8 +254,8 @@ public final class ManagementClient {
     /**
      * Takes the first message off a queue and acknowledges it ({@code ackmode=ack_requeue_false}): for a message the
      * AMQP client cannot read (the RabbitMQ Java client refuses headers nested deeper than 32 levels and closes the
-     * connection, and the broker then delivers the message again, first), which the broker itself reads and writes as
-     * JSON. Empty when the queue is empty.
+     * connection, and the broker then delivers the message again on every reconnection), which the broker itself reads
+     * and writes as JSON. Empty when the queue is empty.
      *
      * @param maxPayloadBytes the body is cut at this many bytes ({@code truncate})
      */
