@@ -69,9 +69,7 @@ public class FlowController {
             @Parameter(description = "1.." + FlowSummaries.MAX_LIMIT + ": at most this many flows, the first in the "
                     + "order of sort; default all") @Nullable @QueryValue String limit) {
         ApiParams.Range r = ApiParams.range(from, to, clock);
-        if (q != null && q.length() > ApiParams.MAX_QUERY_LENGTH) {
-            throw ApiException.badRequest("q may have at most " + ApiParams.MAX_QUERY_LENGTH + " characters");
-        }
+        ApiParams.query(q);
         FlowSummaries.Order order = sort == null || sort.isBlank() ? FlowSummaries.Order.FLOW
                 : FlowSummaries.Order.parse(sort.strip());
         if (order == null) {

@@ -345,9 +345,7 @@ public class InstanceController {
         if (q == null || q.isBlank()) {
             throw ApiException.badRequest("q is required: a correlation ID, its prefix, or a value to find");
         }
-        if (q.length() > ApiParams.MAX_QUERY_LENGTH) {
-            throw ApiException.badRequest("q may have at most " + ApiParams.MAX_QUERY_LENGTH + " characters");
-        }
+        ApiParams.query(q);
         int n = ApiParams.limit(limit);
         String m = mode == null || mode.isBlank() ? "id" : mode.strip().toLowerCase(java.util.Locale.ROOT);
         List<SearchHit> hits = switch (m) {

@@ -71,6 +71,14 @@ public final class ApiParams {
         return n;
     }
 
+    /** A search text {@code q} (null or blank allowed): at most {@value #MAX_QUERY_LENGTH} characters, else a 400. */
+    public static String query(String q) {
+        if (q != null && q.length() > MAX_QUERY_LENGTH) {
+            throw ApiException.badRequest("q may have at most " + MAX_QUERY_LENGTH + " characters");
+        }
+        return q;
+    }
+
     public static Range range(String from, String to, Clock clock) {
         return range(from, to, clock, DEFAULT_WINDOW);
     }
