@@ -107,15 +107,22 @@ public final class RabbitMqTap implements AutoCloseable {
 
     /**
      * One delivery to the tap's queue (a firehose copy when it came from {@link #FIREHOSE}, else the message itself),
-     * with the connection generation it came on (its tag is only valid there). {@code taken}: taken off the queue
-     * through the management API instead (no tag to acknowledge); {@code unreadable}: then, why the AMQP client could
-     * not read it, or null when it was a readable one taken with it.
+     * with the connection generation it came on (its tag is only valid there). A message taken off the queue through
+     * the management API instead has no tag ({@link #TAKEN}); {@code unreadable}: then, why the AMQP client could not
+     * read it, or null when it was a readable one taken with it.
      */
     private record Delivery(VhostTap source, long generation, long tag, String exchange, String routingKey,
-                            AMQP.BasicProperties props, byte[] body, Instant received, String unreadable, boolean taken) {
+                            AMQP.BasicProperties props, byte[] body, Instant received, String unreadable) {
+        /** The tag of a message taken through the management API: nothing to acknowledge. */
+        static final long TAKEN = -1;
+
         Delivery(VhostTap source, long generation, long tag, String exchange, String routingKey,
                  AMQP.BasicProperties props, byte[] body, Instant received) {
-            this(source, generation, tag, exchange, routingKey, props, body, received, null, false);
+            this(source, generation, tag, exchange, routingKey, props, body, received, null);
+        }
+
+        boolean taken() {
+            return tag == TAKEN;
         }
     }
 
@@ -689,8 +696,8 @@ public final class RabbitMqTap implements AutoCloseable {
                     String flag = !unreadableOne ? null : "the AMQP client cannot read its properties (" + why
                             + "); read through the management API" + (m.truncated() ? ", its body cut at "
                             + m.payload().length + " of " + m.payloadBytes() + " bytes" : "");
-                    inbox.add(new Delivery(this, 0, -1, m.exchange(), m.routingKey(), properties(m.properties()),
-                            m.payload(), clock.instant(), flag, true));
+                    inbox.add(new Delivery(this, 0, Delivery.TAKEN, m.exchange(), m.routingKey(),
+                            properties(m.properties()), m.payload(), clock.instant(), flag));
                     if (unreadableOne) {
                         unreadable.increment();
                         LOG.warn("RabbitMQ virtual host '{}': took a message the AMQP client cannot read ({}) off queue {} "

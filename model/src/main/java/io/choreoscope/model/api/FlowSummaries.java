@@ -47,7 +47,8 @@ public final class FlowSummaries {
     public record Narrowed(List<FlowSummary> flows, int matching, int total) {
     }
 
-    private static final Comparator<FlowSummary> BY_FLOW = Comparator.comparing(FlowSummary::flow);
+    /** The order of {@link Order#FLOW}: by flow name. */
+    public static final Comparator<FlowSummary> BY_FLOW = Comparator.comparing(FlowSummary::flow);
     private static final Comparator<FlowSummary> BUSIEST =
             Comparator.comparingLong(FlowSummary::started).reversed().thenComparing(BY_FLOW);
 

@@ -230,7 +230,7 @@ public class DashboardView extends Div implements BeforeEnterObserver {
     private List<FlowSummary> narrow(FlowSummaries.Narrowed answer, String typed) {
         boolean many = answer.matching() > MAX_CARDS;
         List<FlowSummary> drawn = many ? answer.flows()
-                : answer.flows().stream().sorted(java.util.Comparator.comparing(FlowSummary::flow)).toList();
+                : answer.flows().stream().sorted(FlowSummaries.BY_FLOW).toList();
         filter.getParent().ifPresent(p -> p.setVisible(answer.total() > MAX_CARDS || !typed.isEmpty()));
         String of = Formats.count(answer.total(), "flow", "flows");
         if (typed.isEmpty()) {
